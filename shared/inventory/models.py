@@ -1,0 +1,130 @@
+"""The inventory domain: stores, items, counts, thresholds and stock status."""
+
+from __future__ import annotations
+
+import enum
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+#: Longest store or item name accepted, in characters. DynamoDB allows 1 KB for a
+#: sort key; 200 characters of any script stays well inside it.
+MAX_NAME_LENGTH = 200
+#: Largest count or threshold accepted: DynamoDB numbers go further, shelves do not.
+MAX_COUNT = 999_999_999
+
+
+class StockStatus(enum.StrEnum):
+    """Where an item's count stands against its low-stock threshold."""
+
+    OUT = "out"
+    LOW = "low"
+    OK = "ok"
+
+
+def stock_status(count: int, threshold: int | None, default_threshold: int) -> StockStatus:
+    """Status of an item: out at 0, low at or below its threshold, else ok.
+
+    ``threshold`` is the item's own low-stock level; ``None`` means the stage-wide
+    ``default_threshold`` applies.
+    """
+    if count == 0:
+        return StockStatus.OUT
+    limit = default_threshold if threshold is None else threshold
+    return StockStatus.LOW if count <= limit else StockStatus.OK
+
+
+class InvalidValue(ValueError):
+    """A field of a row that cannot be accepted; the message says why."""
+
+
+def clean_name(value: object, field: str) -> str:
+    """Validate a store or item name: non-empty text, no control characters, sane length.
+
+    Surrounding whitespace is removed; inner spaces, slashes, ``#`` and any script are kept.
+    """
+    if not isinstance(value, str):
+        raise InvalidValue(f"{field} must be text")
+    name = value.strip()
+    if not name:
+        raise InvalidValue(f"{field} is empty")
+    if len(name) > MAX_NAME_LENGTH:
+        raise InvalidValue(f"{field} is longer than {MAX_NAME_LENGTH} characters")
+    if any(unicodedata.category(char) == "Cc" for char in name):
+        raise InvalidValue(f"{field} contains a control character")
+    return name
+
+
+def clean_count(value: object, field: str) -> int:
+    """Validate a count or threshold: a whole number from 0 to :data:`MAX_COUNT`.
+
+    Accepts an integer or the text of one (``"12"``, ``" 12 "``); refuses fractions,
+    booleans, signs and exponents, so ``1.5``, ``-1``, ``1e3`` and ``true`` are errors.
+    """
+    if isinstance(value, bool):
+        raise InvalidValue(f"{field} must be a whole number, got {value!r}")
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        number = int(value.strip())
+    else:
+        shown = value if isinstance(value, str) else repr(value)
+        if isinstance(value, str) and not value.strip():
+            raise InvalidValue(f"{field} is empty")
+        raise InvalidValue(f"{field} must be a whole number of 0 or more, got {str(shown)[:40]!r}")
+    if number < 0:
+        raise InvalidValue(f"{field} must be 0 or more, got {number}")
+    if number > MAX_COUNT:
+        raise InvalidValue(f"{field} is larger than {MAX_COUNT}")
+    return number
+
+
+@dataclass(frozen=True, slots=True)
+class InventoryRow:
+    """One accepted row of an inventory file. ``line`` is where it starts (1-based)."""
+
+    store: str
+    item: str
+    count: int
+    threshold: int | None
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """One rejected row: the line it starts on and the reason, for the upload report."""
+
+    line: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class SourceVersion:
+    """Which upload a stored level came from, used to order uploads of the same item.
+
+    An item keeps the version of the upload that last set it; an upload older than
+    that never sets the item back (S3 delivers events at least once and unordered).
+    """
+
+    time: str  # the object's LastModified, ISO 8601 UTC (see :func:`iso_utc`)
+    key: str  # the object key
+    sequencer: str = ""  # S3's sequencer: orders events of the same key only
+
+    def order(self, other: SourceVersion) -> int:
+        """-1, 0 or 1 as this upload is older than, the same as, or newer than ``other``."""
+        mine = (self.time, self.key, self.sequencer if self.key == other.key else "")
+        theirs = (other.time, other.key, other.sequencer if self.key == other.key else "")
+        return (mine > theirs) - (mine < theirs)
+
+
+def iso_utc(moment: datetime) -> str:
+    """Render a moment as ISO 8601 UTC with milliseconds, e.g. ``2026-11-22T03:25:13.000Z``.
+
+    Fixed width, so the text sorts in time order.
+    """
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def utc_now() -> str:
+    """The current time as :func:`iso_utc` text."""
+    return iso_utc(datetime.now(UTC))
