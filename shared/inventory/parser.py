@@ -275,6 +275,8 @@ def _parse_json_array(reader: _JsonReader) -> Iterator[ParsedRow]:
             separator = reader.take()
             if separator == "]":
                 break
+            if separator == "":
+                raise FileRejected("invalid JSON: the array is not closed", reader.line)
             if separator != ",":
                 raise FileRejected("invalid JSON: expected ',' or ']' after a record", reader.line)
     if reader.peek_nonspace() != "":

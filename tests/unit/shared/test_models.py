@@ -1,0 +1,34 @@
+"""Stock status and upload ordering: the rules alerts and the dashboard depend on."""
+
+from __future__ import annotations
+
+import pytest
+from inventory.models import SourceVersion, StockStatus, stock_status
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize(
+    ("count", "threshold", "expected"),
+    [
+        (0, None, StockStatus.OUT),
+        (0, 0, StockStatus.OUT),
+        (5, None, StockStatus.LOW),  # at the default threshold
+        (6, None, StockStatus.OK),
+        (3, 2, StockStatus.OK),  # the item's own threshold overrides the default
+        (2, 2, StockStatus.LOW),
+        (1, 0, StockStatus.OK),  # threshold 0: never low, only out
+    ],
+)
+def test_stock_status(count: int, threshold: int | None, expected: StockStatus) -> None:
+    assert stock_status(count, threshold, default_threshold=5) is expected
+
+
+def test_uploads_order_by_time_then_key_then_sequencer_of_the_same_key() -> None:
+    early, late = SourceVersion("2026-01-01T00:00:00.000Z", "b"), SourceVersion("2026-01-01T00:00:00.001Z", "a")
+    first, second = SourceVersion("t", "k", "00A"), SourceVersion("t", "k", "00B")
+
+    assert early.order(late) == -1
+    assert late.order(early) == 1
+    assert first.order(second) == -1
+    assert first.order(first) == 0
