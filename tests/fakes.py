@@ -48,3 +48,30 @@ class FakeDynamoDB:
             item = request["PutRequest"]["Item"]
             self.items[(item["Store"]["S"], item["Item"]["S"])] = item
         return {"UnprocessedItems": {table: left} if left else {}}
+
+
+class FakeUploadBucket:
+    """The upload bucket in memory: uploads to open, reports written."""
+
+    def __init__(self, files: dict[str, bytes] | None = None) -> None:
+        self.files = dict(files or {})
+        self.reports: dict[str, dict[str, Any]] = {}
+
+    def open(self, bucket: str, key: str, version_id: str = "") -> Any:
+        from ingest.dal.objects import OpenedUpload, UploadGone
+
+        if key not in self.files:
+            raise UploadGone(f"s3://{bucket}/{key} no longer exists")
+        body = self.files[key]
+        return OpenedUpload("etag", version_id, "2026-01-01T00:00:00.000Z", iter([body[:5], body[5:]]))
+
+    def put_report(self, bucket: str, key: str, report: dict[str, Any]) -> None:
+        self.reports[key] = report
+
+
+class FakeStoreSummaries:
+    def __init__(self) -> None:
+        self.applied: list[tuple[str, Any]] = []
+
+    def apply(self, store: str, change: Any, updated_at: str) -> None:
+        self.applied.append((store, change))

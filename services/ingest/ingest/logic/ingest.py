@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from inventory.models import RowError, SourceVersion
-from inventory.parser import FileRejected, format_for_key, parse_inventory
+from inventory.parser import FileRejected, ParsedRow, format_for_key, parse_inventory
 from inventory.table import TableUnavailable
 
 from ingest.dal.objects import UploadBucket, UploadGone
@@ -62,16 +62,28 @@ class Ingestor:
         # The event time has milliseconds where LastModified has whole seconds, so two
         # uploads in the same second still apply in the order they were made.
         source = SourceVersion(upload.event_time or opened.last_modified, upload.key, upload.sequencer)
-        rows = parse_inventory(opened.chunks, file_format)
-        changes = self.loader.load(rows, source, report)
+        stopped: list[FileRejected] = []
+        changes = self.loader.load(
+            _until_rejected(parse_inventory(opened.chunks, file_format), stopped), source, report
+        )
+        now = self.clock()
+        for store, change in changes.items():
+            self.stores.apply(store, change, now)
+        if stopped:
+            raise stopped[0]  # after the rows before the problem have landed and been counted
         if report.rows.read == 0:
             raise FileRejected("the file has no inventory rows")
         if report.rows.accepted == 0:
             report.reason = "every row was rejected"
-        now = self.clock()
-        for store, change in changes.items():
-            self.stores.apply(store, change, now)
 
     def _finish(self, upload: Upload, report: Report) -> None:
         report.finished_at = self.clock()
         self.bucket.put_report(upload.bucket, self.report_key(upload.key), report.as_json())
+
+
+def _until_rejected(rows: Iterator[ParsedRow], stopped: list[FileRejected]) -> Iterator[ParsedRow]:
+    """Pass rows through; if the file breaks off, end there and keep the reason in ``stopped``."""
+    try:
+        yield from rows
+    except FileRejected as problem:
+        stopped.append(problem)
