@@ -1,0 +1,151 @@
+// Inline SVG charts. Labels are SVG text nodes (never markup), and every chart has a
+// text title and description for screen readers.
+import { s } from './dom.js';
+import { formatCount, formatTime } from './format.js';
+
+let chartId = 0;
+
+function truncate(text, max) {
+  const chars = Array.from(text);
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : text;
+}
+
+function accessibleSvg(attrs, title, description, ...children) {
+  chartId += 1;
+  const titleId = `chart-title-${chartId}`;
+  const descId = `chart-desc-${chartId}`;
+  return s(
+    'svg',
+    { ...attrs, role: 'img', 'aria-labelledby': `${titleId} ${descId}`, xmlns: 'http://www.w3.org/2000/svg' },
+    s('title', { id: titleId }, title),
+    s('desc', { id: descId }, description),
+    ...children,
+  );
+}
+
+const STATUS_WORD = { out: 'out', low: 'low' };
+
+/**
+ * Horizontal bars of count by item; out and low items coloured and labelled in text.
+ * items: [{item, count, status}]
+ */
+export function stockBarChart(items, { title }) {
+  const width = 720;
+  const labelWidth = 200;
+  const valueWidth = 90;
+  const row = 26;
+  const top = 8;
+  const height = top * 2 + Math.max(items.length, 1) * row;
+  const max = Math.max(1, ...items.map((entry) => entry.count));
+  const plot = width - labelWidth - valueWidth;
+  const out = items.filter((entry) => entry.status === 'out').length;
+  const low = items.filter((entry) => entry.status === 'low').length;
+  const description = `${items.length} items; ${out} out of stock, ${low} low. Largest count ${formatCount(max)}.`;
+
+  const bars = items.map((entry, index) => {
+    const y = top + index * row;
+    const barLength = entry.count > 0 ? Math.max(2, (entry.count / max) * plot) : 0;
+    const mark = STATUS_WORD[entry.status];
+    const label = `${formatCount(entry.count)}${mark ? ` · ${mark}` : ''}`;
+    return s(
+      'g',
+      { class: `bar bar-${entry.status}` },
+      s('title', {}, `${entry.item}: ${formatCount(entry.count)}${mark ? ` (${mark === 'out' ? 'out of stock' : 'low stock'})` : ''}`),
+      s('text', { x: labelWidth - 8, y: y + row / 2, class: 'bar-label', 'text-anchor': 'end', 'dominant-baseline': 'middle' }, truncate(entry.item, 26)),
+      s('rect', { x: labelWidth, y: y + 4, width: barLength, height: row - 8, rx: 2, class: 'bar-rect' }),
+      entry.status === 'out'
+        ? s('rect', { x: labelWidth, y: y + 4, width: 4, height: row - 8, class: 'bar-out-mark' })
+        : null,
+      s('text', { x: labelWidth + barLength + 6, y: y + row / 2, class: 'bar-value', 'dominant-baseline': 'middle' }, label),
+    );
+  });
+
+  return accessibleSvg(
+    { viewBox: `0 0 ${width} ${height}`, class: 'chart chart-bars', preserveAspectRatio: 'xMinYMin meet' },
+    title,
+    description,
+    s('line', { x1: labelWidth, x2: labelWidth, y1: top, y2: height - top, class: 'axis' }),
+    ...bars,
+  );
+}
+
+function niceMax(value) {
+  if (value <= 5) return 5;
+  const magnitude = 10 ** Math.floor(Math.log10(value));
+  for (const step of [1, 2, 2.5, 5, 10]) {
+    if (step * magnitude >= value) return step * magnitude;
+  }
+  return 10 * magnitude;
+}
+
+/**
+ * Count over time as a step line (a count holds until the next change).
+ * points: [{time, count}] oldest first; threshold: optional low-stock level line.
+ */
+export function historyChart(points, { title, from, to, threshold }) {
+  const width = 720;
+  const height = 300;
+  const margin = { left: 52, right: 16, top: 16, bottom: 40 };
+  const plotW = width - margin.left - margin.right;
+  const plotH = height - margin.top - margin.bottom;
+  const times = points.map((p) => new Date(p.time).getTime());
+  const start = Math.min(from ?? times[0], ...times);
+  const end = Math.max(to ?? times[times.length - 1], ...times, start + 1);
+  const yMax = niceMax(Math.max(1, threshold ?? 0, ...points.map((p) => p.count)));
+  const x = (t) => margin.left + ((t - start) / (end - start)) * plotW;
+  const y = (c) => margin.top + plotH - (c / yMax) * plotH;
+
+  let path = '';
+  points.forEach((p, index) => {
+    const px = x(times[index]);
+    const py = y(p.count);
+    path += index === 0 ? `M${px},${py}` : `H${px}V${py}`;
+  });
+  if (points.length) path += `H${x(end)}`;
+
+  const yTicks = [0, 0.25, 0.5, 0.75, 1].map((f) => Math.round(f * yMax));
+  const xTicks = [0, 0.25, 0.5, 0.75, 1].map((f) => start + f * (end - start));
+  const first = points[0];
+  const last = points[points.length - 1];
+  const description = points.length
+    ? `${points.length} changes from ${formatTime(first.time)} to ${formatTime(last.time)}; count went from ${formatCount(first.count)} to ${formatCount(last.count)}.`
+    : 'No changes in this period.';
+
+  return accessibleSvg(
+    { viewBox: `0 0 ${width} ${height}`, class: 'chart chart-history' },
+    title,
+    description,
+    ...yTicks.map((tick) =>
+      s(
+        'g',
+        { class: 'tick' },
+        s('line', { x1: margin.left, x2: width - margin.right, y1: y(tick), y2: y(tick), class: 'grid' }),
+        s('text', { x: margin.left - 8, y: y(tick), 'text-anchor': 'end', 'dominant-baseline': 'middle' }, formatCount(tick)),
+      ),
+    ),
+    ...xTicks.map((tick, index) =>
+      s(
+        'text',
+        { x: x(tick), y: height - 14, 'text-anchor': index === 0 ? 'start' : index === 4 ? 'end' : 'middle', class: 'tick' },
+        new Date(tick).toLocaleDateString(undefined, { month: 'short', day: 'numeric' }) +
+          (end - start < 3 * 86400_000 ? ` ${new Date(tick).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}` : ''),
+      ),
+    ),
+    threshold !== undefined && threshold !== null
+      ? s(
+          'g',
+          { class: 'threshold' },
+          s('line', { x1: margin.left, x2: width - margin.right, y1: y(threshold), y2: y(threshold) }),
+          s('text', { x: width - margin.right, y: y(threshold) - 6, 'text-anchor': 'end' }, `low at ${formatCount(threshold)}`),
+        )
+      : null,
+    s('path', { d: path, class: 'history-line' }),
+    ...points.map((p, index) =>
+      s(
+        'circle',
+        { cx: x(times[index]), cy: y(p.count), r: 4, class: p.count <= 0 ? 'point point-out' : 'point' },
+        s('title', {}, `${formatTime(p.time)}: ${formatCount(p.count)}`),
+      ),
+    ),
+  );
+}

@@ -1,0 +1,32 @@
+// Formatting of times and numbers for display.
+
+const numberFormat = new Intl.NumberFormat();
+
+export function formatCount(value) {
+  return value === null || value === undefined ? '' : numberFormat.format(value);
+}
+
+export function formatTime(iso) {
+  if (!iso) return '';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return String(iso);
+  return date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+/** "5 min ago", with the absolute time for a tooltip / title. */
+export function formatAgo(iso, now = Date.now()) {
+  if (!iso) return 'never';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return String(iso);
+  const seconds = Math.round((now - date.getTime()) / 1000);
+  if (seconds < 60) return 'just now';
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ago`;
+  if (seconds < 86400) return `${Math.floor(seconds / 3600)} h ago`;
+  return formatTime(iso);
+}
+
+/** A <time> element's datetime attribute value (or nothing for a bad value). */
+export function isoOrNull(iso) {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}

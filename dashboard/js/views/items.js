@@ -1,0 +1,217 @@
+// Items: one store's items with search, status filter, sort by any column, paging and CSV export.
+// Store, search, status, sort, page size and cursor all live in the URL.
+import { downloadCsv, fileSafe, toCsv } from '../csv.js';
+import { h, messageBox, replace, statusBadge } from '../dom.js';
+import { formatCount, formatTime, isoOrNull } from '../format.js';
+import { buildHash } from '../router.js';
+import { compareBy, dataTable, statusSortValue } from '../table.js';
+
+const PAGE_SIZES = [25, 50, 100, 200];
+const DEFAULT_LIMIT = 50;
+const SEARCH_DELAY_MS = 400;
+
+const COLUMNS = [
+  {
+    key: 'item',
+    header: 'Item',
+    value: (row) => row.item,
+    render: (row) => h('a', { href: buildHash('item', { store: row.store, item: row.item }) }, row.item),
+  },
+  { key: 'count', header: 'Count', numeric: true, value: (row) => row.count, render: (row) => formatCount(row.count) },
+  {
+    key: 'threshold',
+    header: 'Low at',
+    numeric: true,
+    value: (row) => row.threshold,
+    render: (row) => (row.threshold === null || row.threshold === undefined ? h('span', { class: 'muted' }, 'default') : formatCount(row.threshold)),
+  },
+  { key: 'status', header: 'Status', value: (row) => row.status, sortValue: statusSortValue, render: (row) => statusBadge(row.status) },
+  {
+    key: 'updated_at',
+    header: 'Updated',
+    value: (row) => row.updated_at,
+    render: (row) => h('time', { datetime: isoOrNull(row.updated_at) }, formatTime(row.updated_at)),
+  },
+  { key: 'source_key', header: 'Source file', value: (row) => row.source_key, render: (row) => h('span', { class: 'filename' }, row.source_key || '') },
+];
+
+export function mount(root, ctx) {
+  let params = {};
+  let rows = [];
+  let nextCursor = null;
+  // Cursors of the pages visited, so "Previous" can go back (the API pages forward only).
+  let trail = { key: '', cursors: [] };
+
+  const storeSelect = h('select', { id: 'items-store', name: 'store' });
+  const search = h('input', { id: 'items-q', name: 'q', type: 'search', autocomplete: 'off', placeholder: 'Item name contains…' });
+  const status = h(
+    'select',
+    { id: 'items-status', name: 'status' },
+    h('option', { value: '' }, 'All statuses'),
+    h('option', { value: 'out' }, 'Out of stock'),
+    h('option', { value: 'low' }, 'Low stock'),
+    h('option', { value: 'ok' }, 'In stock'),
+  );
+  const limit = h('select', { id: 'items-limit', name: 'limit' }, PAGE_SIZES.map((n) => h('option', { value: String(n) }, String(n))));
+  const form = h(
+    'form',
+    { class: 'filters', role: 'search', 'aria-label': 'Filter items' },
+    h('div', { class: 'field' }, h('label', { for: 'items-store' }, 'Store'), storeSelect),
+    h('div', { class: 'field field-grow' }, h('label', { for: 'items-q' }, 'Search'), search),
+    h('div', { class: 'field' }, h('label', { for: 'items-status' }, 'Status'), status),
+    h('div', { class: 'field' }, h('label', { for: 'items-limit' }, 'Rows per page'), limit),
+    h('button', { type: 'submit', class: 'button' }, 'Apply'),
+  );
+  const summary = h('p', { class: 'summary', role: 'status' });
+  const messages = h('div', { class: 'messages' });
+  const table = dataTable({ caption: 'Items', label: 'Items table', columns: COLUMNS, onSort: sortBy });
+  const prev = h('button', { type: 'button', class: 'button' }, '← Previous page');
+  const next = h('button', { type: 'button', class: 'button' }, 'Next page →');
+  const pageLabel = h('span', { class: 'page-label' });
+  const exportButton = h('button', { type: 'button', class: 'button' }, 'Export CSV');
+  replace(
+    root,
+    form,
+    messages,
+    summary,
+    table.element,
+    h('div', { class: 'table-footer' }, h('nav', { class: 'pager', 'aria-label': 'Pages' }, prev, pageLabel, next), exportButton),
+  );
+
+  function filters() {
+    return { store: params.store, q: params.q, status: params.status, limit: params.limit, sort: params.sort, dir: params.dir };
+  }
+
+  function go(changes, options) {
+    ctx.go('items', { ...filters(), ...changes }, options);
+  }
+
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    go({ store: storeSelect.value, q: search.value.trim(), status: status.value, limit: limit.value, cursor: '', page: '' });
+  });
+  for (const select of [storeSelect, status, limit]) select.addEventListener('change', () => form.requestSubmit());
+  let searchTimer = null;
+  search.addEventListener('input', () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => {
+      if (search.value.trim() !== (params.q || '')) go({ q: search.value.trim(), cursor: '', page: '' }, { replace: true });
+    }, SEARCH_DELAY_MS);
+  });
+
+  function sortBy(key) {
+    const dir = params.sort === key && params.dir !== 'desc' ? 'desc' : 'asc';
+    go({ sort: key, dir, cursor: params.cursor, page: params.page }, { replace: true });
+  }
+
+  prev.addEventListener('click', () => {
+    const page = Number(params.page || 1);
+    const cursor = page > 2 ? trail.cursors[page - 2] : '';
+    go({ cursor: cursor || '', page: cursor ? page - 1 : '' });
+  });
+  next.addEventListener('click', () => {
+    if (!nextCursor) return;
+    const page = Number(params.page || 1) + 1;
+    trail.cursors[page - 1] = nextCursor;
+    go({ cursor: nextCursor, page });
+  });
+
+  exportButton.addEventListener('click', () => {
+    const csv = toCsv(
+      [
+        { header: 'store', value: (row) => row.store },
+        ...COLUMNS.map((column) => ({ header: column.key === 'updated_at' ? 'updated_at' : column.key, value: column.value })),
+      ],
+      sorted(),
+    );
+    const page = Number(params.page || 1);
+    downloadCsv(`items-${fileSafe(params.store || 'store')}${page > 1 ? `-page${page}` : ''}.csv`, csv);
+    ctx.announce(`Exported ${rows.length} items as CSV.`);
+  });
+
+  function sorted() {
+    const column = COLUMNS.find((c) => c.key === params.sort);
+    return column ? [...rows].sort(compareBy(column, params.dir)) : rows;
+  }
+
+  function render() {
+    const page = Number(params.page || 1);
+    table.setSort(params.sort, params.dir);
+    const filtered = params.q || params.status;
+    table.setRows(sorted(), filtered ? 'No items match these filters.' : 'This store has no items yet.');
+    const first = (page - 1) * Number(params.limit || DEFAULT_LIMIT) + 1;
+    summary.textContent = rows.length
+      ? `Items ${formatCount(first)}–${formatCount(first + rows.length - 1)}${nextCursor ? ', more on the next page' : ''}${params.sort ? ' · sorted within this page' : ''}.`
+      : '';
+    pageLabel.textContent = `Page ${page}`;
+    prev.disabled = page <= 1 && !params.cursor;
+    next.disabled = !nextCursor;
+    exportButton.disabled = !rows.length;
+  }
+
+  async function load() {
+    table.setBusy(true);
+    try {
+      const stores = await ctx.getStores();
+      replace(storeSelect, stores.map((s) => h('option', { value: s.store }, s.store)));
+      const remembered = stores.some((s) => s.store === ctx.lastStore) ? ctx.lastStore : '';
+      const store = params.store || remembered || stores[0]?.store;
+      if (!store) {
+        replace(messages, messageBox('notice', 'No stores are assigned to your account yet.'));
+        rows = [];
+        nextCursor = null;
+        render();
+        return;
+      }
+      if (!params.store) {
+        go({ store }, { replace: true });
+        return;
+      }
+      storeSelect.value = store;
+      if (!stores.some((s) => s.store === store)) storeSelect.prepend(h('option', { value: store, selected: true }, store));
+      const body = await ctx.api.items(store, {
+        status: params.status,
+        q: params.q,
+        limit: params.limit || DEFAULT_LIMIT,
+        cursor: params.cursor,
+      });
+      ctx.rememberStore(store);
+      replace(messages);
+      rows = body.items;
+      nextCursor = body.next_cursor || null;
+      render();
+    } catch (error) {
+      rows = [];
+      nextCursor = null;
+      render();
+      if (!ctx.handleError(error)) replace(messages, messageBox('error', error.message));
+      throw error;
+    } finally {
+      table.setBusy(false);
+    }
+  }
+
+  return {
+    title: (p) => (p.store ? `Items in ${p.store}` : 'Items'),
+    update(nextParams) {
+      const key = [nextParams.store, nextParams.q, nextParams.status, nextParams.limit].join('\u0000');
+      if (key !== trail.key) trail = { key, cursors: [] };
+      if (nextParams.cursor && nextParams.page) trail.cursors[Number(nextParams.page) - 1] = nextParams.cursor;
+      const sameData = ['store', 'q', 'status', 'limit', 'cursor'].every((name) => (params[name] || '') === (nextParams[name] || ''));
+      const onlySort = rows.length > 0 && sameData;
+      params = nextParams;
+      if (document.activeElement !== search) search.value = params.q || '';
+      status.value = params.status || '';
+      limit.value = String(params.limit || DEFAULT_LIMIT);
+      if (onlySort) {
+        render();
+        return Promise.resolve();
+      }
+      return load();
+    },
+    refresh: load,
+    destroy() {
+      clearTimeout(searchTimer);
+    },
+  };
+}
