@@ -56,7 +56,10 @@ export class Api {
       throw new ApiError(
         response.status,
         error.code || 'http_error',
-        error.message || STATUS_TEXT[response.status] || `The request failed (HTTP ${response.status}).`,
+        // A refusal reads the same whatever the service says; other errors keep the service's message.
+        response.status === 403
+          ? STATUS_TEXT[403]
+          : error.message || STATUS_TEXT[response.status] || `The request failed (HTTP ${response.status}).`,
       );
     }
     return body;

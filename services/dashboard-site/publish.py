@@ -1,0 +1,169 @@
+"""Publish the dashboard to its site stack: config.json from the stack outputs, then the files.
+
+    python services/dashboard-site/publish.py --stage prod [--region us-east-1] [--dry-run]
+
+Reads the outputs of ``inventory-dashboard-api-<stage>`` (API URL, user pool, app client, region)
+and ``inventory-dashboard-site-<stage>`` (bucket, distribution), uploads every file under
+``dashboard/`` with its content type, removes files no longer in the tree, and invalidates the
+CloudFront cache so every user gets the same set of modules.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+REPO = Path(__file__).resolve().parents[2]
+SITE_ROOT = REPO / "dashboard"
+API_STACK = "inventory-dashboard-api-{stage}"
+SITE_STACK = "inventory-dashboard-site-{stage}"
+CONFIG_KEY = "config.json"
+# Files are revalidated on every load (ETag): the modules carry no content hash in their names.
+CACHE_CONTROL = "no-cache"
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+    ".txt": "text/plain; charset=utf-8",
+    ".webmanifest": "application/manifest+json",
+}
+
+
+class PublishError(Exception):
+    """The dashboard cannot be published as asked."""
+
+
+@dataclass(frozen=True)
+class SiteFile:
+    key: str
+    path: Path
+    content_type: str
+
+
+def site_files(root: Path = SITE_ROOT) -> list[SiteFile]:
+    """Every file to serve, keyed by its path under the root. Unknown types are refused, not guessed."""
+    files = []
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if not path.is_file() or any(part.startswith(".") for part in relative.parts):
+            continue
+        if relative.as_posix() == CONFIG_KEY:
+            continue  # a local config.json must never reach a deployed site
+        content_type = CONTENT_TYPES.get(path.suffix.lower())
+        if content_type is None:
+            raise PublishError(f"{relative}: no content type known for {path.suffix or 'files without a suffix'}")
+        files.append(SiteFile(relative.as_posix(), path, content_type))
+    if not any(file.key == "index.html" for file in files):
+        raise PublishError(f"{root} has no index.html")
+    return files
+
+
+def dashboard_config(api_outputs: Mapping[str, str]) -> dict[str, str]:
+    """The dashboard's config.json from the dashboard-api stack outputs."""
+    missing = [name for name in ("ApiUrl", "UserPoolId", "UserPoolClientId", "Region") if not api_outputs.get(name)]
+    if missing:
+        raise PublishError(f"the dashboard-api stack lacks output(s) {', '.join(missing)}")
+    region = api_outputs["Region"]
+    return {
+        "apiUrl": api_outputs["ApiUrl"].rstrip("/"),
+        "region": region,
+        "userPoolId": api_outputs["UserPoolId"],
+        "userPoolClientId": api_outputs["UserPoolClientId"],
+        "cognitoEndpoint": f"https://cognito-idp.{region}.amazonaws.com/",
+    }
+
+
+def stack_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
+    try:
+        stacks = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
+    except cloudformation.exceptions.ClientError as error:
+        raise PublishError(f"stack {stack_name} cannot be read: {error}") from error
+    return {output["OutputKey"]: output["OutputValue"] for output in stacks[0].get("Outputs", [])}
+
+
+def publish(s3: Any, bucket: str, files: Iterable[SiteFile], config: Mapping[str, str]) -> list[str]:
+    """Upload the files and config.json, then delete objects that are no longer part of the site."""
+    uploaded = []
+    for file in files:
+        s3.put_object(
+            Bucket=bucket,
+            Key=file.key,
+            Body=file.path.read_bytes(),
+            ContentType=file.content_type,
+            CacheControl=CACHE_CONTROL,
+        )
+        uploaded.append(file.key)
+    s3.put_object(
+        Bucket=bucket,
+        Key=CONFIG_KEY,
+        Body=(json.dumps(config, indent=2) + "\n").encode(),
+        ContentType=CONTENT_TYPES[".json"],
+        CacheControl="no-store",
+    )
+    uploaded.append(CONFIG_KEY)
+    keep = set(uploaded)
+    stale = [
+        item["Key"]
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+        for item in page.get("Contents", [])
+        if item["Key"] not in keep
+    ]
+    for start in range(0, len(stale), 1000):
+        s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": key} for key in stale[start : start + 1000]]})
+    return uploaded
+
+
+def invalidate(cloudfront: Any, distribution_id: str, reference: str) -> str:
+    result = cloudfront.create_invalidation(
+        DistributionId=distribution_id,
+        InvalidationBatch={"Paths": {"Quantity": 1, "Items": ["/*"]}, "CallerReference": reference},
+    )
+    return str(result["Invalidation"]["Id"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stage", required=True)
+    parser.add_argument("--region", default=None, help="default: the AWS configuration's region")
+    parser.add_argument("--dry-run", action="store_true", help="print what would be uploaded, change nothing")
+    args = parser.parse_args(argv)
+    try:
+        files = site_files()
+        if args.dry_run:
+            for file in files:
+                print(f"{file.key}\t{file.content_type}")
+            print(
+                f"{CONFIG_KEY}\t{CONTENT_TYPES['.json']}\t(written from {API_STACK.format(stage=args.stage)} outputs)"
+            )
+            return 0
+        session = boto3.session.Session(region_name=args.region)
+        cloudformation = session.client("cloudformation")
+        api = stack_outputs(cloudformation, API_STACK.format(stage=args.stage))
+        site = stack_outputs(cloudformation, SITE_STACK.format(stage=args.stage))
+        config = dashboard_config(api)
+        uploaded = publish(session.client("s3"), site["SiteBucketName"], files, config)
+        invalidation = invalidate(session.client("cloudfront"), site["DistributionId"], f"publish-{time.time_ns()}")
+    except PublishError as error:
+        print(f"publish failed: {error}", file=sys.stderr)
+        return 1
+    print(f"Uploaded {len(uploaded)} files; cache invalidation {invalidation}.")
+    print(f"Dashboard: {site['DashboardUrl']}")
+    if api.get("ApiUrl") and site.get("DashboardOrigin"):
+        print(f"The API must allow the origin {site['DashboardOrigin']} (dashboard-api param dashboardOrigin).")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

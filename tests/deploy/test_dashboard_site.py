@@ -1,0 +1,70 @@
+"""The dashboard site stack: a private bucket that only its CloudFront distribution can read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.aws_resources import service_definition
+
+pytestmark = pytest.mark.deploy
+
+
+@pytest.fixture(scope="module")
+def resources() -> dict[str, Any]:
+    return service_definition("dashboard-site")["resources"]["Resources"]
+
+
+def test_the_site_bucket_blocks_every_kind_of_public_access(resources: dict[str, Any]) -> None:
+    bucket = resources["SiteBucket"]["Properties"]
+
+    assert set(bucket["PublicAccessBlockConfiguration"].values()) == {True}
+    assert len(bucket["PublicAccessBlockConfiguration"]) == 4
+    assert bucket["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    assert "WebsiteConfiguration" not in bucket
+
+
+def test_cloudfront_reads_the_bucket_through_origin_access_control_over_https(resources: dict[str, Any]) -> None:
+    oac = resources["SiteOriginAccessControl"]["Properties"]["OriginAccessControlConfig"]
+    config = resources["SiteDistribution"]["Properties"]["DistributionConfig"]
+    [origin] = config["Origins"]
+
+    assert (oac["OriginAccessControlOriginType"], oac["SigningBehavior"], oac["SigningProtocol"]) == (
+        "s3",
+        "always",
+        "sigv4",
+    )
+    assert origin["OriginAccessControlId"] == {"GetAtt": "SiteOriginAccessControl.Id"}
+    assert origin["S3OriginConfig"] == {"OriginAccessIdentity": ""}
+    behaviours = [config["DefaultCacheBehavior"], *config.get("CacheBehaviors", [])]
+    assert {b["ViewerProtocolPolicy"] for b in behaviours} == {"redirect-to-https"}
+    assert {b["ResponseHeadersPolicyId"]["Ref"] for b in behaviours} == {"SiteHeadersPolicy"}
+    assert config["DefaultRootObject"] == "index.html"
+
+
+def test_only_this_distribution_may_read_the_files(resources: dict[str, Any]) -> None:
+    statements = resources["SiteBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    allows = [s for s in statements if s["Effect"] == "Allow"]
+
+    assert len(allows) == 1
+    [allow] = allows
+    assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert allow["Action"] == "s3:GetObject"
+    source = allow["Condition"]["StringEquals"]["AWS:SourceArn"]["Sub"]
+    assert source.endswith(":distribution/${SiteDistribution}")
+
+
+def test_the_page_may_run_only_its_own_scripts(resources: dict[str, Any]) -> None:
+    headers = resources["SiteHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    policy = headers["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Sub"]
+
+    assert "script-src 'self';" in policy
+    assert "'unsafe-inline'" not in policy
+    assert "frame-ancestors 'none'" in policy
+
+
+def test_outputs_give_the_url_and_the_origin_the_api_allows() -> None:
+    outputs = service_definition("dashboard-site")["resources"]["Outputs"]
+
+    assert {"DashboardUrl", "DashboardOrigin", "SiteBucketName", "DistributionId"} <= set(outputs)
