@@ -72,3 +72,89 @@ class LambdaContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return 900_000
+
+
+# -- dashboard API: HTTP API requests (payload 2.0) as the JWT authorizer passes them on --
+
+API_CLIENT_ID = "dashboardclient"
+API_ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_dashboard"
+
+
+def api_claims(username: str, *, admin: bool = False, stores: tuple[str, ...] | list[str] = ()) -> dict[str, str]:
+    """ID-token claims as the HTTP API's JWT authorizer hands them over: every value text,
+    a list claim in API Gateway's ``[a b]`` form; ``custom:stores`` as the admin command writes it."""
+    import json
+
+    claims = {
+        "sub": f"00000000-0000-0000-0000-{abs(hash(username)) % 10**12:012d}",
+        "cognito:username": username,
+        "token_use": "id",
+        "iss": API_ISSUER,
+        "aud": API_CLIENT_ID,
+        "iat": "1795316400",
+        "exp": "1795320000",
+    }
+    if admin:
+        claims["cognito:groups"] = "[admin]"
+    if stores:
+        claims["custom:stores"] = json.dumps(list(stores), ensure_ascii=False)
+    return claims
+
+
+def api_event(
+    path: str,
+    *,
+    claims: dict[str, Any] | None,
+    query: dict[str, str] | None = None,
+    route: str | None = None,
+    method: str = "GET",
+) -> dict[str, Any]:
+    """An HTTP API payload-2.0 event for ``method path?query``.
+
+    ``path`` is the URL path as a browser sends it (percent-encoded). With ``route`` (the
+    HTTP API route, e.g. ``/stores/{store}/items``) the event is the one API Gateway builds:
+    ``routeKey`` of that route, decoded ``pathParameters`` and a decoded ``rawPath``. Without
+    it: ``routeKey`` ``$default`` and the encoded path, as a catch-all adapter passes it.
+    ``claims=None`` leaves the authorizer out (a request that reached the function unverified).
+    """
+    from urllib.parse import unquote, urlencode
+
+    path_parameters: dict[str, str] = {}
+    if route:
+        for template, segment in zip(route.split("/"), path.split("/"), strict=True):
+            if template.startswith("{") and template.endswith("}"):
+                path_parameters[template[1:-1]] = unquote(segment)
+    request_context: dict[str, Any] = {
+        "accountId": "123456789012",
+        "apiId": "dashboardapi",
+        "domainName": "dashboardapi.execute-api.us-east-1.amazonaws.com",
+        "domainPrefix": "dashboardapi",
+        "http": {
+            "method": method,
+            "path": unquote(path) if route else path,
+            "protocol": "HTTP/1.1",
+            "sourceIp": "192.0.2.1",
+            "userAgent": "tests",
+        },
+        "requestId": "request-1",
+        "routeKey": f"{method} {route}" if route else "$default",
+        "stage": "$default",
+        "time": "22/Nov/2026:03:00:00 +0000",
+        "timeEpoch": 1795316400000,
+    }
+    if claims is not None:
+        request_context["authorizer"] = {"jwt": {"claims": claims, "scopes": None}}
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": request_context["routeKey"],
+        "rawPath": unquote(path) if route else path,
+        "rawQueryString": urlencode(query or {}),
+        "headers": {"accept": "application/json", "host": request_context["domainName"]},
+        "requestContext": request_context,
+        "isBase64Encoded": False,
+    }
+    if query:
+        event["queryStringParameters"] = dict(query)
+    if path_parameters:
+        event["pathParameters"] = path_parameters
+    return event

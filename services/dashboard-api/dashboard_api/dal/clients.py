@@ -1,0 +1,29 @@
+"""AWS clients for the API function, created once per execution environment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from dashboard_api.logic.dashboard import PARALLEL_READS
+
+
+@dataclass(frozen=True, slots=True)
+class Clients:
+    dynamodb: Any
+    s3: Any
+
+
+def aws_clients() -> Clients:
+    # Enough pooled connections for the parallel per-store and per-report reads; short
+    # timeouts, since API Gateway gives the function 30 s at most.
+    config = Config(
+        max_pool_connections=PARALLEL_READS + 4,
+        connect_timeout=3,
+        read_timeout=10,
+        retries={"mode": "standard", "max_attempts": 3},
+    )
+    return Clients(dynamodb=boto3.client("dynamodb", config=config), s3=boto3.client("s3", config=config))

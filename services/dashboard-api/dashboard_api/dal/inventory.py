@@ -1,0 +1,89 @@
+"""The Inventory table (owned by ingest): Query by store, on the table or its sparse alerts index."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from inventory.models import StockStatus
+from inventory.table import from_attributes
+
+from dashboard_api.dal.errors import unavailable_on_error
+from dashboard_api.models.records import ItemPage, ItemRecord
+
+
+def _record(attributes: dict[str, Any]) -> ItemRecord:
+    alert = attributes.get("AlertStatus", {}).get("S")
+    return ItemRecord(stored=from_attributes(attributes), status=StockStatus(alert) if alert else StockStatus.OK)
+
+
+class InventoryReader:
+    def __init__(self, client: Any, table_name: str, alerts_index: str) -> None:
+        self._client = client
+        self._table = table_name
+        self._index = alerts_index
+
+    def page(
+        self,
+        store: str,
+        *,
+        status: StockStatus | None,
+        limit: int,
+        after_item: str | None = None,
+        after_status: str | None = None,
+    ) -> ItemPage:
+        """One Query page of a store's items, in item-name order.
+
+        ``out`` and ``low`` read the alerts index (only alerting items are in it); ``ok``
+        reads the table and drops alerting items with a filter (they are still examined);
+        no status reads the table.
+        """
+        values: dict[str, Any] = {":store": {"S": store}}
+        kwargs: dict[str, Any] = {"TableName": self._table, "Limit": limit}
+        if status in (StockStatus.OUT, StockStatus.LOW):
+            kwargs["IndexName"] = self._index
+            kwargs["KeyConditionExpression"] = "Store = :store AND AlertStatus = :status"
+            values[":status"] = {"S": status.value}
+            if after_item is not None:
+                kwargs["ExclusiveStartKey"] = {
+                    "Store": {"S": store},
+                    "Item": {"S": after_item},
+                    "AlertStatus": {"S": after_status or status.value},
+                }
+        else:
+            kwargs["KeyConditionExpression"] = "Store = :store"
+            if status is StockStatus.OK:
+                kwargs["FilterExpression"] = "attribute_not_exists(AlertStatus)"
+            if after_item is not None:
+                kwargs["ExclusiveStartKey"] = {"Store": {"S": store}, "Item": {"S": after_item}}
+        kwargs["ExpressionAttributeValues"] = values
+        with unavailable_on_error(f"the items of {store!r}"):
+            response = self._client.query(**kwargs)
+        last = response.get("LastEvaluatedKey")
+        return ItemPage(
+            items=[_record(item) for item in response.get("Items", [])],
+            scanned=int(response.get("ScannedCount", 0)),
+            last_item=last["Item"]["S"] if last else None,
+            last_status=last.get("AlertStatus", {}).get("S") if last else None,
+        )
+
+    def alerts(self, store: str, status: StockStatus | None) -> list[ItemRecord]:
+        """Every out-of-stock or low item of a store (or only one status) from the alerts index."""
+        values: dict[str, Any] = {":store": {"S": store}}
+        condition = "Store = :store"
+        if status is not None:
+            condition += " AND AlertStatus = :status"
+            values[":status"] = {"S": status.value}
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": self._index,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": values,
+        }
+        records: list[ItemRecord] = []
+        with unavailable_on_error(f"the alerts of {store!r}"):
+            while True:
+                response = self._client.query(**kwargs)
+                records.extend(_record(item) for item in response.get("Items", []))
+                if "LastEvaluatedKey" not in response:
+                    return records
+                kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]

@@ -1,0 +1,97 @@
+"""Lambda entry point: the dashboard API behind the HTTP API's JWT authorizer."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import quote
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from inventory.observability import logger, tracer
+
+from dashboard_api.handlers import alerts, history, stores, uploads
+from dashboard_api.handlers.context import caller_of
+from dashboard_api.handlers.responses import SECURITY_HEADERS, error_response
+from dashboard_api.logic.errors import ApiError
+
+# Locally the API sits under /api on the web port; on AWS it is the whole HTTP API.
+app = APIGatewayHttpResolver(enable_validation=True, strip_prefixes=["/api"])
+app.include_router(stores.router)
+app.include_router(alerts.router)
+app.include_router(history.router)
+app.include_router(uploads.router)
+app.configure_openapi(
+    title="Inventory dashboard API",
+    version="1.0.0",
+    description="Read-only inventory by store. Send the Cognito ID token as `Authorization: Bearer <token>`. "
+    "Admins see every store; other users see the stores in their `custom:stores` attribute.",
+    security_schemes={"cognito": HTTPBearer(bearerFormat="JWT")},
+    security=[{"cognito": []}],
+)
+
+
+@app.get("/openapi.json", include_in_schema=False)
+def openapi_document() -> Response[str]:
+    caller_of(app.current_event)  # behind the authorizer like every route
+    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=app.get_openapi_json_schema())
+
+
+@app.exception_handler(ApiError)
+def _api_error(error: ApiError) -> Response[str]:
+    return error_response(error.status, error.code, error.message)
+
+
+@app.exception_handler(RequestValidationError)
+def _invalid_request(error: RequestValidationError) -> Response[str]:
+    # Name the parameter and the rule; never echo the value or Python internals.
+    problems = []
+    for detail in list(error.errors())[:3]:
+        location = detail.get("loc") or ()
+        parameter = str(location[-1]) if location else "request"
+        problems.append(f"`{parameter}`: {detail.get('msg', 'invalid value')}")
+    return error_response(422, "invalid_parameter", "; ".join(problems) or "invalid request")
+
+
+@app.not_found
+def _no_route(_: NotFoundError) -> Response[str]:
+    return error_response(404, "not_found", "no such resource")
+
+
+@app.exception_handler(Exception)
+def _unexpected(error: Exception) -> Response[str]:
+    logger.exception("Request failed", extra={"error_type": type(error).__name__})
+    return error_response(500, "internal_error", "the request failed; it has been logged")
+
+
+def routed(event: dict[str, Any]) -> dict[str, Any]:
+    """The event with ``rawPath`` rebuilt from the matched route and its path parameters.
+
+    The HTTP API routes on the encoded path but may hand over ``rawPath`` decoded, so a
+    store named ``A/B`` would arrive as an extra path segment. Rebuilding the path with
+    every parameter percent-encoded makes routing here match API Gateway's. Events with
+    no concrete route (``$default``, the local adapter) keep their encoded ``rawPath``.
+    """
+    route_key = event.get("routeKey") or ""
+    parameters = event.get("pathParameters") or {}
+    method, _, template = route_key.partition(" ")
+    if not template.startswith("/") or not method.isalpha():
+        return event
+    path = re.sub(r"\{(\w+)\+?\}", lambda match: quote(str(parameters.get(match.group(1), "")), safe=""), template)
+    stage = (event.get("requestContext") or {}).get("stage") or "$default"
+    if stage != "$default":
+        path = f"/{stage}{path}"  # the resolver strips it again
+    return {**event, "rawPath": path}
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    # No custom metrics: the HTTP API already reports requests, latency and 4xx/5xx.
+    response = app.resolve(routed(event), context)
+    response.setdefault("headers", {}).update(SECURITY_HEADERS)
+    return response

@@ -1,0 +1,51 @@
+"""Routes: the caller's stores, and the items of one store."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from inventory.models import MAX_NAME_LENGTH, StockStatus
+
+from dashboard_api.handlers.context import caller_of, dashboard
+from dashboard_api.handlers.responses import ERROR_RESPONSES
+from dashboard_api.logic.cursor import MAX_CURSOR_LENGTH
+from dashboard_api.logic.names import name_from_path
+from dashboard_api.models.api import ItemsPage, StoresResponse
+
+router = APIGatewayHttpRouter()
+
+
+@router.get("/stores", tags=["stores"], summary="The stores you may see", responses=ERROR_RESPONSES)
+def list_stores() -> StoresResponse:
+    return StoresResponse(stores=dashboard().stores(caller_of(router.current_event)))
+
+
+@router.get(
+    "/stores/<store>/items",
+    tags=["stores"],
+    summary="A page of a store's items, in name order",
+    responses=ERROR_RESPONSES,
+)
+def list_items(
+    store: str,
+    status: Annotated[Literal["out", "low", "ok"] | None, Query(description="Only items with this status")] = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=MAX_NAME_LENGTH, description="Case-insensitive part of the item name"),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500, description="Most items in the page")] = 100,
+    cursor: Annotated[
+        str | None, Query(max_length=MAX_CURSOR_LENGTH, description="`next_cursor` of the previous page")
+    ] = None,
+) -> ItemsPage:
+    caller = caller_of(router.current_event)
+    return dashboard().items(
+        caller,
+        name_from_path(store, "store"),
+        status=StockStatus(status) if status else None,
+        query=q or None,
+        limit=limit,
+        cursor=cursor or None,
+    )

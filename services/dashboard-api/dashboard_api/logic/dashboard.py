@@ -1,0 +1,306 @@
+"""The dashboard's questions, answered for one caller and only with what they may see."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any, Protocol, TypeVar
+
+from inventory.models import StockStatus, iso_utc
+
+from dashboard_api.logic.cursor import CursorCodec, StartKey
+from dashboard_api.logic.errors import BadRequest, NotFound
+from dashboard_api.logic.permissions import Caller
+from dashboard_api.models.api import (
+    AlertView,
+    HistoryPoint,
+    HistoryResponse,
+    ItemsPage,
+    ItemView,
+    StoreSummary,
+    UploadError,
+    UploadRows,
+    UploadView,
+)
+from dashboard_api.models.records import HistoryEntry, ItemPage, ItemRecord, Report, ReportObject
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: A listing stops after examining this many items, even with fewer matches than asked
+#: for (its cursor continues from there): a rare `q` over a huge store stays fast.
+MAX_EXAMINED_PER_PAGE = 5_000
+#: Most history points returned for one item.
+MAX_HISTORY_POINTS = 5_000
+#: Report keys listed to find the newest ones, and reports read at most per request.
+MAX_REPORTS_LISTED = 10_000
+MAX_REPORTS_READ = 200
+REPORTS_READ_BATCH = 20
+#: Errors shown per upload.
+UPLOAD_ERRORS_SHOWN = 10
+#: Upper bound of a history range with no `to`: changes are never in the future, but a
+#: clock skew between services must not hide the newest one.
+_END_OF_TIME = "9999-12-31T23:59:59.999Z"
+PARALLEL_READS = 16
+
+
+class StoreSource(Protocol):
+    def get(self, store: str) -> StoreSummary | None: ...
+    def all(self) -> list[StoreSummary]: ...
+
+
+class ItemSource(Protocol):
+    def page(
+        self,
+        store: str,
+        *,
+        status: StockStatus | None,
+        limit: int,
+        after_item: str | None = None,
+        after_status: str | None = None,
+    ) -> ItemPage: ...
+    def alerts(self, store: str, status: StockStatus | None) -> list[ItemRecord]: ...
+
+
+class HistorySource(Protocol):
+    def changes(self, store: str, item: str, start: str, end: str, limit: int) -> tuple[list[HistoryEntry], bool]: ...
+
+
+class ReportSource(Protocol):
+    def newest(self, max_listed: int) -> list[ReportObject]: ...
+    def read(self, listed: ReportObject) -> Report | None: ...
+
+
+def parallel_map(function: Callable[[T], R], values: Iterable[T]) -> list[R]:
+    """``function`` over ``values`` on a few threads (boto3 clients are thread-safe), in order."""
+    values = list(values)
+    if len(values) <= 1:
+        return [function(value) for value in values]
+    with ThreadPoolExecutor(max_workers=min(PARALLEL_READS, len(values))) as pool:
+        return list(pool.map(function, values))
+
+
+def parse_time(value: str, field: str) -> str:
+    """An ISO 8601 time as the fixed-width UTC text the tables hold; no zone means UTC."""
+    text = value.strip()
+    if len(text) > 40:
+        raise BadRequest(f"`{field}` is not an ISO 8601 time", "invalid_time")
+    try:
+        moment = datetime.fromisoformat(text.replace("z", "Z"))
+    except ValueError:
+        raise BadRequest(f"`{field}` is not an ISO 8601 time (e.g. 2026-11-22T10:00:00Z)", "invalid_time") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return iso_utc(moment)
+
+
+class Dashboard:
+    def __init__(
+        self,
+        *,
+        stores: StoreSource,
+        items: ItemSource,
+        history: HistorySource,
+        reports: ReportSource,
+        cursors: CursorCodec,
+        mapper: Callable[[Callable[[Any], Any], Iterable[Any]], list[Any]] = parallel_map,
+    ) -> None:
+        self._stores = stores
+        self._items = items
+        self._history = history
+        self._reports = reports
+        self._cursors = cursors
+        self._map = mapper
+
+    # -- stores ---------------------------------------------------------------------
+
+    def stores(self, caller: Caller) -> list[StoreSummary]:
+        """The caller's stores with their counts, sorted by name."""
+        if caller.admin:
+            found = self._stores.all()
+        else:
+            found = [summary for summary in self._map(self._stores.get, sorted(caller.stores)) if summary]
+        return sorted((summary for summary in found if caller.may_see(summary.store)), key=lambda s: s.store)
+
+    def _store_names(self, caller: Caller) -> list[str]:
+        names = [summary.store for summary in self._stores.all()] if caller.admin else caller.stores
+        return sorted(set(names))
+
+    # -- items ----------------------------------------------------------------------
+
+    def items(
+        self,
+        caller: Caller,
+        store: str,
+        *,
+        status: StockStatus | None,
+        query: str | None,
+        limit: int,
+        cursor: str | None,
+    ) -> ItemsPage:
+        """One page of a store's items in name order; ``query`` matches names case-insensitively."""
+        caller.require(store)
+        mode = status.value if status else "all"
+        start = self._cursors.decode(cursor, store, mode) if cursor else None
+        needle = query.casefold() if query else None
+        after_item = start.item if start else None
+        after_status = start.alert_status if start else None
+        found: list[ItemRecord] = []
+        examined = 0
+        next_start: StartKey | None = None
+        while True:
+            # One more than wanted tells, without another read, whether anything follows.
+            page = self._items.page(
+                store, status=status, limit=limit + 1, after_item=after_item, after_status=after_status
+            )
+            examined += page.scanned
+            matches = [r for r in page.items if needle is None or needle in r.stored.item.casefold()]
+            room = limit - len(found)
+            if len(matches) > room:
+                found.extend(matches[:room])
+                next_start = _start_after(found[-1], status)
+                break
+            found.extend(matches)
+            if page.last_item is None:
+                break
+            after_item, after_status = page.last_item, page.last_status
+            if len(found) == limit or examined >= MAX_EXAMINED_PER_PAGE:
+                next_start = StartKey(store, page.last_item, page.last_status if _indexed(status) else None)
+                break
+        if not found and cursor is None and next_start is None and self._stores.get(store) is None:
+            raise NotFound("no such store")
+        return ItemsPage(
+            store=store,
+            items=[_item_view(record) for record in found],
+            next_cursor=self._cursors.encode(next_start, mode) if next_start else None,
+        )
+
+    # -- alerts ---------------------------------------------------------------------
+
+    def alerts(self, caller: Caller, status: StockStatus | None) -> list[AlertView]:
+        """Every out-of-stock / low item across the caller's stores, newest change first.
+
+        One Query of the sparse alerts index per store (in parallel): it holds only
+        alerting items, so nothing that is ok is ever read.
+        """
+        stores = self._store_names(caller)
+        per_store = self._map(lambda store: self._items.alerts(store, status), stores)
+        alerts = [_alert_view(record) for records in per_store for record in records]
+        alerts.sort(key=lambda alert: (alert.store, alert.item))
+        alerts.sort(key=lambda alert: alert.updated_at, reverse=True)
+        return alerts
+
+    # -- history --------------------------------------------------------------------
+
+    def history(self, caller: Caller, store: str, item: str, start: str | None, end: str | None) -> HistoryResponse:
+        """An item's count changes between two times (default: all the history kept), oldest first."""
+        caller.require(store)
+        start_time = parse_time(start, "from") if start else "0000"
+        end_time = parse_time(end, "to") if end else _END_OF_TIME
+        if start and end and start_time > end_time:
+            raise BadRequest("`from` is after `to`", "invalid_time")
+        entries, _more = self._history.changes(store, item, start_time, end_time, MAX_HISTORY_POINTS)
+        return HistoryResponse(
+            store=store,
+            item=item,
+            points=[HistoryPoint(time=e.time, count=e.count, previous=e.previous) for e in entries],
+        )
+
+    # -- uploads --------------------------------------------------------------------
+
+    def uploads(self, caller: Caller, store: str | None, limit: int) -> list[UploadView]:
+        """The newest upload reports the caller may see (optionally only those touching ``store``).
+
+        A report is visible when every store it names is visible. A file that failed before
+        naming any store belongs to nobody in particular, so only admins see it.
+        """
+        if store is not None:
+            caller.require(store)
+        listed = self._reports.newest(MAX_REPORTS_LISTED)[:MAX_REPORTS_READ]
+        shown: list[UploadView] = []
+        for batch in _chunks(listed, REPORTS_READ_BATCH):
+            for report in self._map(self._reports.read, batch):
+                if report is None:
+                    continue
+                stores = _report_stores(report.body)
+                if not caller.admin and (not stores or not all(caller.may_see(name) for name in stores)):
+                    continue
+                if store is not None and store not in stores:
+                    continue
+                view = _upload_view(report, stores)
+                if view is not None:
+                    shown.append(view)
+            if len(shown) >= limit:
+                break
+        # S3 lists LastModified to the second; the report's own times order within it.
+        shown.sort(key=lambda view: view.finished_at or view.started_at or "", reverse=True)
+        return shown[:limit]
+
+
+def _indexed(status: StockStatus | None) -> bool:
+    return status in (StockStatus.OUT, StockStatus.LOW)
+
+
+def _start_after(record: ItemRecord, status: StockStatus | None) -> StartKey:
+    return StartKey(record.stored.store, record.stored.item, record.status.value if _indexed(status) else None)
+
+
+def _chunks(values: list[T], size: int) -> Iterator[list[T]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _item_view(record: ItemRecord) -> ItemView:
+    stored = record.stored
+    return ItemView(
+        store=stored.store,
+        item=stored.item,
+        count=stored.count,
+        threshold=stored.threshold,
+        status=record.status.value,
+        updated_at=stored.updated_at,
+        source_key=stored.source.key,
+    )
+
+
+def _alert_view(record: ItemRecord) -> AlertView:
+    stored = record.stored
+    return AlertView(
+        store=stored.store,
+        item=stored.item,
+        count=stored.count,
+        threshold=stored.threshold,
+        status=record.status.value,  # type: ignore[arg-type]  # the index holds out and low only
+        updated_at=stored.updated_at,
+    )
+
+
+def _report_stores(body: dict[str, Any]) -> list[str]:
+    stores = body.get("stores")
+    return [name for name in stores if isinstance(name, str)] if isinstance(stores, list) else []
+
+
+def _field(body: dict[str, Any], name: str, kind: type[T]) -> T | None:
+    value = body.get(name)
+    return value if isinstance(value, kind) else None
+
+
+def _upload_view(report: Report, stores: list[str]) -> UploadView | None:
+    body = report.body
+    source = _field(body, "source", dict) or {}
+    rows = _field(body, "rows", dict) or {}
+    errors = _field(body, "errors", list) or []
+    try:
+        return UploadView(
+            key=_field(source, "key", str) or report.key,
+            status=str(body.get("status", "unknown")),
+            reason=_field(body, "reason", str),
+            rows=UploadRows(**{name: value for name, value in rows.items() if name in UploadRows.model_fields}),
+            errors=[UploadError(**error) for error in errors[:UPLOAD_ERRORS_SHOWN] if isinstance(error, dict)],
+            stores=stores,
+            started_at=_field(body, "started_at", str),
+            finished_at=_field(body, "finished_at", str),
+        )
+    except (TypeError, ValueError):
+        return None  # a report in an unexpected shape is left out rather than failing the list

@@ -1,0 +1,31 @@
+"""Store and item names taken from the request path or query, checked like ingest checks them."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+from inventory.models import InvalidValue, clean_name
+
+from dashboard_api.logic.errors import BadRequest
+
+
+def name_from_path(raw: str, field: str) -> str:
+    """Decode a percent-encoded path segment into a store or item name.
+
+    ``%2F`` becomes ``/``, ``%23`` ``#`` and UTF-8 escapes their letters; ``+`` stays a
+    plus sign (this is a path, not a form). Invalid UTF-8, control characters, empty or
+    over-long names answer 400.
+    """
+    try:
+        decoded = unquote(raw, errors="strict")
+    except UnicodeDecodeError:
+        raise BadRequest(f"the {field} name is not valid UTF-8 once decoded", "invalid_name") from None
+    return checked_name(decoded, field)
+
+
+def checked_name(value: str, field: str) -> str:
+    """A store or item name as ingest accepts it, or 400 with the reason."""
+    try:
+        return clean_name(value, field)
+    except InvalidValue as error:
+        raise BadRequest(str(error), "invalid_name") from None

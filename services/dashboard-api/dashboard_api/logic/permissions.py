@@ -1,0 +1,109 @@
+"""Who sees what: admins see every store, anyone else only the stores assigned to them.
+
+The caller is built from the claims the HTTP API's JWT authorizer verified and put at
+``requestContext.authorizer.jwt.claims``; nothing else in the request is trusted.
+
+- ``cognito:groups`` containing ``admin`` makes the caller an admin. API Gateway hands
+  list claims over as text (``"[admin other]"``); a real list is accepted too.
+- ``custom:stores`` lists the stores of a non-admin user. Canonical form: a JSON array
+  of names (``["Berlin", "São Paulo"]``), so a name may contain a comma. A plain
+  comma-separated list (``Berlin,Paris``) is accepted as well. The attribute is in the
+  ID token, not the access token, so the dashboard sends the ID token. Names match
+  exactly (case-sensitive), as the Inventory table stores them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from dashboard_api.logic.errors import Forbidden, Unauthorized
+
+ADMIN_GROUP = "admin"
+GROUPS_CLAIM = "cognito:groups"
+STORES_CLAIM = "custom:stores"
+#: Cognito custom attributes hold at most 2,048 characters.
+MAX_STORES_ATTRIBUTE = 2048
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The verified user behind a request."""
+
+    subject: str
+    username: str
+    admin: bool
+    stores: frozenset[str]
+
+    def may_see(self, store: str) -> bool:
+        return self.admin or store in self.stores
+
+    def require(self, store: str) -> None:
+        """403 for a store the caller may not see; says nothing about whether it exists."""
+        if not self.may_see(store):
+            raise Forbidden("you do not have access to this store")
+
+    def visible(self, stores: Iterable[str]) -> list[str]:
+        """The stores among ``stores`` the caller may see, in the given order."""
+        return [store for store in stores if self.may_see(store)]
+
+
+def caller_from_claims(claims: Mapping[str, Any] | None) -> Caller:
+    """The caller from verified JWT claims; 401 when there are none (no authorizer ran)."""
+    if not claims or not isinstance(claims, Mapping) or not claims.get("sub"):
+        raise Unauthorized("a valid token is required")
+    groups = parse_groups(claims.get(GROUPS_CLAIM))
+    return Caller(
+        subject=str(claims["sub"]),
+        username=str(claims.get("cognito:username") or claims.get("username") or claims["sub"]),
+        admin=ADMIN_GROUP in groups,
+        stores=frozenset(parse_stores(claims.get(STORES_CLAIM))),
+    )
+
+
+def parse_groups(value: Any) -> set[str]:
+    """Group names from the ``cognito:groups`` claim, as a list or as API Gateway's text form."""
+    if value is None:
+        return set()
+    if isinstance(value, list | tuple):
+        return {str(group) for group in value}
+    text = str(value).strip()
+    if text.startswith("[") and text.endswith("]"):
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            text = text[1:-1]
+        else:
+            return {str(group) for group in parsed} if isinstance(parsed, list) else set()
+    return {group for group in re.split(r"[\s,]+", text) if group}
+
+
+def parse_stores(value: Any) -> list[str]:
+    """Store names from the ``custom:stores`` attribute (JSON array, or comma-separated text)."""
+    if value is None:
+        return []
+    if isinstance(value, list | tuple):
+        names = [str(name) for name in value]
+    else:
+        text = str(value).strip()
+        if text.startswith("["):
+            try:
+                parsed = json.loads(text)
+            except ValueError:
+                return []  # malformed: grant nothing rather than guess
+            names = [name for name in parsed if isinstance(name, str)] if isinstance(parsed, list) else []
+        else:
+            names = text.split(",")
+    return [name.strip() for name in names if name.strip()]
+
+
+def format_stores(stores: Iterable[str]) -> str:
+    """The ``custom:stores`` attribute value for a list of stores (a compact JSON array)."""
+    names = sorted({name.strip() for name in stores if name.strip()})
+    value = json.dumps(names, ensure_ascii=False, separators=(",", ":"))
+    if len(value) > MAX_STORES_ATTRIBUTE:
+        raise ValueError(f"the store list is longer than Cognito's {MAX_STORES_ATTRIBUTE}-character attribute limit")
+    return value
