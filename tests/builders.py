@@ -74,6 +74,97 @@ class LambdaContext:
         return 900_000
 
 
+# -- alerts: DynamoDB stream records as Lambda delivers them ---------------------------
+
+STREAM_ARN = (
+    "arn:aws:dynamodb:us-east-1:123456789012:table/inventory-ingest-test-inventory/stream/2026-01-01T00:00:00.000"
+)
+_stream_sequence = iter(range(10**20, 10**21))
+
+
+def inventory_image(
+    store: str, item: str, count: Any, threshold: Any = None, updated_at: str = "2026-11-22T03:00:00.000Z"
+) -> dict[str, Any]:
+    """An Inventory item in attribute-value form, as ingest writes it (``count`` as given)."""
+    image: dict[str, Any] = {
+        "Store": {"S": store},
+        "Item": {"S": item},
+        "Count": {"N": str(count)},
+        "UpdatedAt": {"S": updated_at},
+        "SourceKey": {"S": f"uploads/{store.lower()}.csv"},
+        "SourceTime": {"S": updated_at},
+    }
+    if threshold is not None:
+        image["Threshold"] = {"N": str(threshold)}
+    return image
+
+
+def stream_record(
+    new_image: dict[str, Any] | None,
+    old_image: dict[str, Any] | None = None,
+    *,
+    event_name: str = "",
+    sequence: str = "",
+    created: float = 1795316400,
+) -> dict[str, Any]:
+    """One DynamoDB stream record in Lambda's shape; INSERT, MODIFY or REMOVE from the images given."""
+    image = new_image or old_image or {}
+    event_name = event_name or ("REMOVE" if new_image is None else "INSERT" if old_image is None else "MODIFY")
+    sequence = sequence or str(next(_stream_sequence))
+    dynamodb: dict[str, Any] = {
+        "ApproximateCreationDateTime": created,
+        "Keys": {key: image[key] for key in ("Store", "Item") if key in image},
+        "SequenceNumber": sequence,
+        "SizeBytes": 200,
+        "StreamViewType": "NEW_AND_OLD_IMAGES",
+    }
+    if new_image is not None:
+        dynamodb["NewImage"] = new_image
+    if old_image is not None:
+        dynamodb["OldImage"] = old_image
+    return {
+        "eventID": f"event-{sequence}",
+        "eventName": event_name,
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": "us-east-1",
+        "dynamodb": dynamodb,
+        "eventSourceARN": STREAM_ARN,
+    }
+
+
+def count_change(
+    store: str,
+    item: str,
+    old: int | None,
+    new: int,
+    *,
+    old_threshold: int | None = None,
+    new_threshold: int | None = None,
+    sequence: str = "",
+) -> dict[str, Any]:
+    """The stream record of an item's count going from ``old`` (``None``: a new item) to ``new``."""
+    old_image = None if old is None else inventory_image(store, item, old, old_threshold, "2026-11-22T02:00:00.000Z")
+    return stream_record(inventory_image(store, item, new, new_threshold), old_image, sequence=sequence)
+
+
+def stream_event(*records: dict[str, Any]) -> dict[str, Any]:
+    """A Lambda event for a DynamoDB stream batch."""
+    return {"Records": list(records)}
+
+
+def lambda_stream_event(records: list[dict[str, Any]], stream_arn: str = STREAM_ARN) -> dict[str, Any]:
+    """Turn boto3 ``get_records`` output into the event Lambda delivers (epoch times, source ARN)."""
+    shaped = []
+    for record in records:
+        dynamodb = dict(record["dynamodb"])
+        created = dynamodb.get("ApproximateCreationDateTime")
+        if isinstance(created, datetime):
+            dynamodb["ApproximateCreationDateTime"] = created.timestamp()
+        shaped.append({**record, "dynamodb": dynamodb, "eventSourceARN": stream_arn})
+    return {"Records": shaped}
+
+
 # -- dashboard API: HTTP API requests (payload 2.0) as the JWT authorizer passes them on --
 
 API_CLIENT_ID = "dashboardclient"

@@ -75,3 +75,63 @@ class FakeStoreSummaries:
 
     def apply(self, store: str, change: Any, updated_at: str) -> None:
         self.applied.append((store, change))
+
+
+# -- alerts: the History table and the alerts topic ------------------------------------
+
+
+class FakeHistory:
+    """The History table's writer in memory, with the same dedupe condition as the real one.
+
+    ``fail_writes`` makes the next row writes fail; ``fail_marks`` the next announcement marks.
+    """
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, str], dict[str, Any]] = {}
+        self.fail_writes = 0
+        self.fail_marks = 0
+
+    @staticmethod
+    def _key(entry: Any) -> tuple[str, str]:
+        return (f"{entry.store}\x1f{entry.item}", f"{entry.time}#{entry.sequence}")
+
+    def record(self, entry: Any) -> bool:
+        from alerts.models.errors import HistoryUnavailable
+
+        if self.fail_writes:
+            self.fail_writes -= 1
+            raise HistoryUnavailable("History write failed: throttled")
+        key = self._key(entry)
+        if "announced_at" in self.rows.get(key, {}):
+            return False
+        self.rows[key] = {"entry": entry}
+        return True
+
+    def mark_announced(self, entry: Any, alert: Any, announced_at: str) -> None:
+        from alerts.models.errors import HistoryUnavailable
+
+        if self.fail_marks:
+            self.fail_marks -= 1
+            raise HistoryUnavailable("History write failed: throttled")
+        self.rows[self._key(entry)] = {"entry": entry, "alert": alert, "announced_at": announced_at}
+
+    def entries(self) -> list[Any]:
+        return [row["entry"] for row in self.rows.values()]
+
+
+class FakeTopic:
+    """The alerts topic in memory: keeps every published digest; ``fail_stores`` refuse to publish."""
+
+    def __init__(self) -> None:
+        self.published: list[Any] = []
+        self.fail_stores: set[str] = set()
+
+    def publish(self, digest: Any) -> None:
+        from alerts.models.errors import PublishFailed
+
+        if digest.store in self.fail_stores:
+            raise PublishFailed(f"SNS publish for {digest.store!r} failed: service unavailable")
+        self.published.append(digest)
+
+    def stores(self) -> list[str]:
+        return [digest.store for digest in self.published]

@@ -1,0 +1,1 @@
+"""Data access: the History table and the alerts topic (the only modules that speak AWS)."""

@@ -1,0 +1,1 @@
+"""Domain decisions: transitions, digests and the batch flow."""

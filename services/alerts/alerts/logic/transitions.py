@@ -1,0 +1,46 @@
+"""Which status changes are announced.
+
+Statuses come from :func:`inventory.models.stock_status` (out at 0, low at or below
+the item's threshold, else ok), computed for the old image with its threshold and the
+new image with its threshold. A new item starts from ok: nothing was known to be short.
+
+=========  ========  ===========
+old        new       alert
+=========  ========  ===========
+ok / new   out       OUT
+low        out       OUT
+ok / new   low       LOW
+out        low, ok   RESTOCKED
+any other            none (out->out, low->low, low->ok, ok->ok, new->ok)
+=========  ========  ===========
+
+So LOW fires only when an item crosses its threshold from above (count > threshold
+before, count <= threshold and > 0 after), never again while it stays low; an item that
+recovers from low to ok is not announced (nobody has to act), one that comes back from
+0 is. A threshold change that moves an item across the line counts like a count change.
+"""
+
+from __future__ import annotations
+
+from inventory.models import StockStatus, stock_status
+
+from alerts.models.change import Alert, Level
+
+
+def status(level: Level, default_threshold: int) -> StockStatus:
+    return stock_status(level.count, level.threshold, default_threshold)
+
+
+def transition(old: Level | None, new: Level, default_threshold: int) -> Alert | None:
+    """The alert raised by a change from ``old`` (``None``: a new item) to ``new``, if any."""
+    before = StockStatus.OK if old is None else status(old, default_threshold)
+    after = status(new, default_threshold)
+    if before == after:
+        return None
+    if after is StockStatus.OUT:
+        return Alert.OUT
+    if before is StockStatus.OUT:
+        return Alert.RESTOCKED
+    if after is StockStatus.LOW:
+        return Alert.LOW
+    return None  # low -> ok

@@ -1,0 +1,1 @@
+"""Typed records: stock changes read from the stream, alerts and digests."""

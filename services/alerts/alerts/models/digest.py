@@ -1,0 +1,36 @@
+"""What is announced: one alert per changed item, gathered into one digest per store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from alerts.models.change import Alert, StockChange
+from alerts.models.history import HistoryEntry
+
+
+@dataclass(frozen=True, slots=True)
+class Announcement:
+    """An alert still to be announced, with the History row that records it."""
+
+    change: StockChange
+    alert: Alert
+    entry: HistoryEntry
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """One SNS message for one store: a subject, a short body and filterable attributes."""
+
+    store: str
+    subject: str
+    body: str
+    severity: Alert  # the most severe alert in the digest
+    items: int  # how many alerts the digest carries
+
+    def attributes(self) -> dict[str, dict[str, str]]:
+        """SNS message attributes, for subscription filter policies."""
+        return {
+            "store": {"DataType": "String", "StringValue": self.store},
+            "severity": {"DataType": "String", "StringValue": self.severity.value},
+            "items": {"DataType": "Number", "StringValue": str(self.items)},
+        }

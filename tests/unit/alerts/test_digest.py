@@ -1,0 +1,103 @@
+"""The digest: one message per store, its subject, its body and its filterable attributes."""
+
+from __future__ import annotations
+
+import pytest
+from alerts.logic.digest import MAX_BODY, MAX_SUBJECT, build_digest
+from alerts.models.change import Alert, Level, StockChange
+from alerts.models.digest import Announcement
+from alerts.models.history import HistoryEntry
+
+pytestmark = pytest.mark.unit
+
+_sequence = iter(range(1000, 10**6))
+
+
+def alert(store: str, item: str, old: int | None, new: int, kind: Alert) -> Announcement:
+    change = StockChange(
+        store=store,
+        item=item,
+        old=None if old is None else Level(old, None),
+        new=Level(new, None),
+        time="2026-11-22T03:00:00.000Z",
+        sequence=str(next(_sequence)),
+    )
+    return Announcement(change, kind, HistoryEntry.of(change, 90))
+
+
+def test_one_kind_of_alert_reads_as_a_plain_sentence():
+    out = build_digest(
+        "Berlin", [alert("Berlin", "Echo Plus", 3, 0, Alert.OUT), alert("Berlin", "Echo", 1, 0, Alert.OUT)]
+    )
+    assert out.subject == "Berlin: 2 items out of stock"
+    one_low = build_digest("Berlin", [alert("Berlin", "Echo Dot", 12, 4, Alert.LOW)])
+    assert one_low.subject == "Berlin: 1 item low on stock"
+    back = build_digest("Berlin", [alert("Berlin", "Echo Dot", 0, 12, Alert.RESTOCKED)])
+    assert back.subject == "Berlin: 1 item restocked"
+
+
+def test_mixed_alerts_are_counted_most_severe_first_and_listed_with_old_and_new_counts():
+    digest = build_digest(
+        "Berlin",
+        [
+            alert("Berlin", "Echo Show", 0, 18, Alert.RESTOCKED),
+            alert("Berlin", "Echo Look", 10, 2, Alert.LOW),
+            alert("Berlin", "Echo Plus", None, 0, Alert.OUT),
+            alert("Berlin", "Amazon Tap", 15, 5, Alert.LOW),
+        ],
+    )
+    assert digest.subject == "Berlin: 1 out of stock, 2 low, 1 restocked"
+    assert digest.body.splitlines() == [
+        "Berlin: 1 out of stock, 2 low, 1 restocked",
+        "OUT Echo Plus: new -> 0",
+        "LOW Amazon Tap: 15 -> 5",
+        "LOW Echo Look: 10 -> 2",
+        "RESTOCKED Echo Show: 0 -> 18",
+    ]
+    assert digest.severity is Alert.OUT
+    assert digest.items == 4
+    assert digest.attributes() == {
+        "store": {"DataType": "String", "StringValue": "Berlin"},
+        "severity": {"DataType": "String", "StringValue": "out"},
+        "items": {"DataType": "Number", "StringValue": "4"},
+    }
+
+
+@pytest.mark.parametrize(
+    ("kinds", "severity"), [([Alert.LOW, Alert.RESTOCKED], "low"), ([Alert.RESTOCKED], "restocked")]
+)
+def test_severity_is_the_most_severe_alert_in_the_digest(kinds: list[Alert], severity: str):
+    digest = build_digest("Paris", [alert("Paris", f"item {n}", 0, 0, kind) for n, kind in enumerate(kinds)])
+    assert digest.attributes()["severity"]["StringValue"] == severity
+
+
+def test_a_long_store_name_is_shortened_so_the_subject_fits_sns():
+    store = "S" * 200
+    digest = build_digest(store, [alert(store, f"item {n}", 9, 0, Alert.OUT) for n in range(3)])
+    assert len(digest.subject) <= MAX_SUBJECT
+    assert digest.subject.endswith("...: 3 items out of stock")
+    assert digest.attributes()["store"]["StringValue"] == store  # filters still see the full name
+
+
+def test_control_characters_never_reach_the_subject():
+    digest = build_digest("Ber\nlin\t", [alert("Ber\nlin\t", "Echo", 9, 0, Alert.OUT)])
+    assert "\n" not in digest.subject
+    assert "\t" not in digest.subject
+
+
+def test_a_large_digest_stays_short_enough_for_sms_and_says_how_many_it_left_out():
+    announcements = [alert("Berlin", f"Product number {n:04d} " + "x" * 150, 9, 0, Alert.OUT) for n in range(300)]
+    digest = build_digest("Berlin", announcements)
+    lines = digest.body.splitlines()
+    assert len(digest.body) <= MAX_BODY
+    shown = [line for line in lines[1:] if line.startswith("OUT ")]
+    assert lines[-1] == f"...and {300 - len(shown)} more"
+    assert all(len(line) < 100 for line in shown)  # long item names are cut
+    assert digest.subject == "Berlin: 300 items out of stock"
+    assert digest.items == 300
+
+
+def test_a_body_that_fits_lists_every_item():
+    digest = build_digest("Berlin", [alert("Berlin", f"Item {n:02d}", 9, 0, Alert.OUT) for n in range(40)])
+    assert len(digest.body.splitlines()) == 41
+    assert len(digest.body) <= MAX_BODY
