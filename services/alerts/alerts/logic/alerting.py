@@ -81,7 +81,15 @@ class AlertService:
         if alert is None and not change.count_changed:
             return None  # no count and no status change (moto repeats unchanged writes as MODIFY)
         entry = HistoryEntry.of(change, self._retention_days)
-        if not self._history.record(entry):
+        try:
+            fresh = self._history.record(entry)
+        except HistoryUnavailable as error:
+            logger.warning(
+                "History row not written; the record will be retried",
+                extra={"store": change.store, "item": change.item, "sequence": change.sequence, "reason": str(error)},
+            )
+            raise
+        if not fresh:
             logger.info(
                 "Change already announced; not announcing it again",
                 extra={"store": change.store, "item": change.item, "sequence": change.sequence},
@@ -102,7 +110,10 @@ class AlertService:
             try:
                 self._notifier.publish(digest)
             except PublishFailed as error:
-                logger.warning("Digest not published; its records will be retried", extra={"store": store})
+                logger.warning(
+                    "Digest not published; its records will be retried",
+                    extra={"store": store, "items": digest.items, "reason": str(error)},
+                )
                 failed.extend((announcement, error) for announcement in group)
                 metrics.add_metric(name="DigestsFailed", unit=MetricUnit.Count, value=1)
                 continue

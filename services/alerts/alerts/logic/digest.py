@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from alerts.models.change import Alert
 from alerts.models.digest import Announcement, Digest
 
-#: SNS refuses longer subjects.
-MAX_SUBJECT = 100
+#: SNS takes subjects "less than 100 characters long".
+MAX_SUBJECT = 99
 #: The most SNS sends as one SMS (split into segments); email readers get the same text.
 MAX_BODY = 1600
 #: Longest item name shown in a body line; the store's dashboard has the full name.
