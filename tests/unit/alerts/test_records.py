@@ -46,6 +46,14 @@ def test_without_updated_at_the_stream_time_is_the_change_time():
     assert change.time == "2026-11-22T03:00:00.500Z"
 
 
+def test_an_updated_at_left_unchanged_by_the_writer_gives_way_to_the_stream_time():
+    record = count_change("Berlin", "Echo", 9, 3)
+    record["dynamodb"]["NewImage"]["UpdatedAt"] = record["dynamodb"]["OldImage"]["UpdatedAt"]
+    change = StockChange.from_stream_record(record)
+    assert change is not None
+    assert change.time == "2026-11-22T03:00:00.000Z"  # the builder's ApproximateCreationDateTime
+
+
 def _broken(**edits: Any) -> dict[str, Any]:
     record = count_change("Berlin", "Echo Dot", 12, 4)
     for path, value in edits.items():

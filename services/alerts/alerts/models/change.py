@@ -87,7 +87,7 @@ class StockChange:
             item=item,
             old=_level(old_image, "OldImage") if event == "MODIFY" else None,
             new=_level(new_image, "NewImage"),
-            time=_change_time(new_image, stream),
+            time=_change_time(new_image, old_image if isinstance(old_image, Mapping) else {}, stream),
             sequence=sequence,
             event_id=str(record.get("eventID") or ""),
         )
@@ -118,12 +118,15 @@ def _level(image: Any, where: str) -> Level:
     return Level(count=count, threshold=_number(image, "Threshold", where))
 
 
-def _change_time(new_image: Mapping[str, Any], stream: Mapping[str, Any]) -> str:
+def _change_time(new_image: Mapping[str, Any], old_image: Mapping[str, Any], stream: Mapping[str, Any]) -> str:
     """When ingest made the change (UpdatedAt), else when the stream saw it.
 
-    Both come from the record itself, so a retried record gets the same history key.
+    A writer that left UpdatedAt as it was did not time its change: the stream's time is
+    used then. Both come from the record itself, so a retried record keeps its history key.
     """
     updated = new_image.get("UpdatedAt", {})
+    if updated == old_image.get("UpdatedAt"):
+        updated = {}
     if isinstance(updated, Mapping) and isinstance(updated.get("S"), str):
         try:
             return iso_utc(datetime.fromisoformat(updated["S"].replace("Z", "+00:00")))
