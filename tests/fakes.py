@@ -135,3 +135,115 @@ class FakeTopic:
 
     def stores(self) -> list[str]:
         return [digest.store for digest in self.published]
+
+
+# -- dashboard API: the readers behind the API's logic ----------------------------------
+
+
+class FakeStoreDirectory:
+    """The Stores table in memory: store name -> StoreSummary."""
+
+    def __init__(self, summaries: list[Any] | None = None) -> None:
+        self.summaries = {summary.store: summary for summary in summaries or []}
+        self.scans = 0
+
+    def get(self, store: str) -> Any:
+        return self.summaries.get(store)
+
+    def all(self) -> list[Any]:
+        self.scans += 1
+        return list(self.summaries.values())
+
+
+class FakeItemReader:
+    """The Inventory table and its alerts index in memory, paged like DynamoDB Query:
+    ``limit`` items examined per page, ``scanned`` counting items examined before a filter."""
+
+    def __init__(self, default_threshold: int = 5) -> None:
+        self.items: dict[str, dict[str, Any]] = {}
+        self.default_threshold = default_threshold
+        self.pages: list[dict[str, Any]] = []
+        self.alert_queries: list[str] = []
+
+    def add(self, store: str, item: str, count: int, threshold: int | None = None, updated_at: str = "") -> None:
+        from inventory.models import SourceVersion
+        from inventory.table import StoredItem
+
+        stored = StoredItem(store, item, count, threshold, updated_at or "2026-11-22T03:00:00.000Z",
+                            SourceVersion("2026-11-22T03:00:00.000Z", f"uploads/{store}.csv"))  # fmt: skip
+        self.items.setdefault(store, {})[item] = stored
+
+    def _records(self, store: str) -> list[Any]:
+        from dashboard_api.models.records import ItemRecord
+
+        return [
+            ItemRecord(stored, stored.status(self.default_threshold))
+            for _, stored in sorted(self.items.get(store, {}).items())
+        ]
+
+    def page(
+        self,
+        store: str,
+        *,
+        status: Any,
+        limit: int,
+        after_item: str | None = None,
+        after_status: str | None = None,
+    ) -> Any:
+        from dashboard_api.models.records import ItemPage
+        from inventory.models import StockStatus
+
+        self.pages.append({"store": store, "status": status, "limit": limit, "after": after_item})
+        indexed = status in (StockStatus.OUT, StockStatus.LOW)
+        candidates = [r for r in self._records(store) if not indexed or r.status is status]
+        if after_item is not None:
+            candidates = [r for r in candidates if r.stored.item > after_item]
+        examined = candidates[:limit]
+        more = len(candidates) > limit
+        returned = [r for r in examined if status is not StockStatus.OK or r.status is StockStatus.OK]
+        last = examined[-1] if more and examined else None
+        return ItemPage(
+            items=returned,
+            scanned=len(examined),
+            last_item=last.stored.item if last else None,
+            last_status=last.status.value if last and indexed else None,
+        )
+
+    def alerts(self, store: str, status: Any) -> list[Any]:
+        from inventory.models import StockStatus
+
+        self.alert_queries.append(store)
+        wanted = {status} if status else {StockStatus.OUT, StockStatus.LOW}
+        return [r for r in self._records(store) if r.status in wanted]
+
+
+class FakeHistoryReader:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str, str, str]] = []
+
+    def changes(self, store: str, item: str, start: str, end: str, limit: int) -> tuple[list[Any], bool]:
+        self.calls.append((store, item, start, end))
+        return [], False
+
+
+class FakeReportBucket:
+    """Upload reports in memory, newest first in insertion order reversed."""
+
+    def __init__(self) -> None:
+        self.reports: list[Any] = []
+        self.read_keys: list[str] = []
+
+    def add(self, key: str, body: dict[str, Any], last_modified: str) -> None:
+        from dashboard_api.models.records import Report
+
+        self.reports.append(Report(key, last_modified, body))
+
+    def newest(self, max_listed: int) -> list[Any]:
+        from dashboard_api.models.records import ReportObject
+
+        ordered = sorted(self.reports, key=lambda report: report.last_modified, reverse=True)
+        return [ReportObject(report.key, report.last_modified) for report in ordered[:max_listed]]
+
+    def read(self, listed: Any) -> Any:
+        self.read_keys.append(listed.key)
+        return next((report for report in self.reports if report.key == listed.key), None)

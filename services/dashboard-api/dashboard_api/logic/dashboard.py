@@ -218,7 +218,7 @@ class Dashboard:
         if store is not None:
             caller.require(store)
         listed = self._reports.newest(MAX_REPORTS_LISTED)[:MAX_REPORTS_READ]
-        shown: list[UploadView] = []
+        shown: list[tuple[str, UploadView]] = []
         for batch in _chunks(listed, REPORTS_READ_BATCH):
             for report in self._map(self._reports.read, batch):
                 if report is None:
@@ -230,12 +230,12 @@ class Dashboard:
                     continue
                 view = _upload_view(report, stores)
                 if view is not None:
-                    shown.append(view)
+                    shown.append((view.finished_at or view.started_at or report.last_modified, view))
             if len(shown) >= limit:
                 break
         # S3 lists LastModified to the second; the report's own times order within it.
-        shown.sort(key=lambda view: view.finished_at or view.started_at or "", reverse=True)
-        return shown[:limit]
+        shown.sort(key=lambda entry: entry[0], reverse=True)
+        return [view for _, view in shown[:limit]]
 
 
 def _indexed(status: StockStatus | None) -> bool:

@@ -89,7 +89,7 @@ def parse_stores(value: Any) -> list[str]:
         names = [str(name) for name in value]
     else:
         text = str(value).strip()
-        if text.startswith("["):
+        if text.startswith(("[", "{")):
             try:
                 parsed = json.loads(text)
             except ValueError:
