@@ -69,6 +69,16 @@ export function stockBarChart(items, { title }) {
   );
 }
 
+/** A time-axis label as precise as the span needs: seconds, minutes or days. */
+function tickLabel(time, span) {
+  const date = new Date(time);
+  if (span < 3600_000) return date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  if (span < 3 * 86400_000) {
+    return `${date.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })} ${date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}`;
+  }
+  return date.toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
+}
+
 function niceMax(value) {
   if (value <= 5) return 5;
   const magnitude = 10 ** Math.floor(Math.log10(value));
@@ -89,8 +99,10 @@ export function historyChart(points, { title, from, to, threshold }) {
   const plotW = width - margin.left - margin.right;
   const plotH = height - margin.top - margin.bottom;
   const times = points.map((p) => new Date(p.time).getTime());
-  const start = Math.min(from ?? times[0], ...times);
-  const end = Math.max(to ?? times[times.length - 1], ...times, start + 1);
+  // The time axis starts at the first recorded change (or the period's start when there is
+  // none), so a short history fills the chart instead of hugging its right edge.
+  const end = Math.max(to ?? 0, ...times);
+  const start = Math.min(times.length ? times[0] : from ?? end, end - 60_000);
   const yMax = niceMax(Math.max(1, threshold ?? 0, ...points.map((p) => p.count)));
   const x = (t) => margin.left + ((t - start) / (end - start)) * plotW;
   const y = (c) => margin.top + plotH - (c / yMax) * plotH;
@@ -103,7 +115,7 @@ export function historyChart(points, { title, from, to, threshold }) {
   });
   if (points.length) path += `H${x(end)}`;
 
-  const yTicks = [0, 0.25, 0.5, 0.75, 1].map((f) => Math.round(f * yMax));
+  const yTicks = [0, 0.2, 0.4, 0.6, 0.8, 1].map((f) => Math.round(f * yMax));
   const xTicks = [0, 0.25, 0.5, 0.75, 1].map((f) => start + f * (end - start));
   const first = points[0];
   const last = points[points.length - 1];
@@ -127,8 +139,7 @@ export function historyChart(points, { title, from, to, threshold }) {
       s(
         'text',
         { x: x(tick), y: height - 14, 'text-anchor': index === 0 ? 'start' : index === 4 ? 'end' : 'middle', class: 'tick' },
-        new Date(tick).toLocaleDateString(undefined, { month: 'short', day: 'numeric' }) +
-          (end - start < 3 * 86400_000 ? ` ${new Date(tick).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}` : ''),
+        tickLabel(tick, end - start),
       ),
     ),
     threshold !== undefined && threshold !== null
