@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -133,20 +134,20 @@ class ApiWorld:
         return Answer(response["statusCode"], json.loads(response["body"]), headers)
 
 
-@pytest.fixture
-def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[ApiWorld]:
-    for name, value in {
-        "INVENTORY_TABLE": INVENTORY,
-        "STORES_TABLE": STORES,
-        "HISTORY_TABLE": HISTORY,
-        "UPLOAD_BUCKET": BUCKET,
-        "REPORTS_PREFIX": "reports/",
-        "ALERTS_INDEX": "AlertsByStore",
-        "CURSOR_KEY": "test-cursor-key",
-        "POWERTOOLS_SERVICE_NAME": "dashboard-api",
-    }.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
+@contextmanager
+def _api_world() -> Iterator[ApiWorld]:
+    with pytest.MonkeyPatch.context() as monkeypatch, mock_aws():
+        for name, value in {
+            "INVENTORY_TABLE": INVENTORY,
+            "STORES_TABLE": STORES,
+            "HISTORY_TABLE": HISTORY,
+            "UPLOAD_BUCKET": BUCKET,
+            "REPORTS_PREFIX": "reports/",
+            "ALERTS_INDEX": "AlertsByStore",
+            "CURSOR_KEY": "test-cursor-key",
+            "POWERTOOLS_SERVICE_NAME": "dashboard-api",
+        }.items():
+            monkeypatch.setenv(name, value)
         from dashboard_api.handlers.context import dashboard
 
         dashboard.cache_clear()
@@ -156,13 +157,19 @@ def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[ApiWorld]:
         create_table(dynamodb, "ingest", "StoresTable", STORES)
         create_table(dynamodb, "alerts", "HistoryTable", HISTORY)
         s3.create_bucket(Bucket=BUCKET)
-        yield ApiWorld(dynamodb, s3)
-        dashboard.cache_clear()
+        try:
+            yield ApiWorld(dynamodb, s3)
+        finally:
+            dashboard.cache_clear()
 
 
 @pytest.fixture
-def lab(api: ApiWorld) -> ApiWorld:
-    """The lab's stores: Berlin (Echo Plus out of stock) and Karachi, with one low item each."""
+def api() -> Iterator[ApiWorld]:
+    with _api_world() as world:
+        yield world
+
+
+def _seed_lab(api: ApiWorld) -> ApiWorld:
     api.add_items(
         "Berlin",
         [("Echo Dot", 12), ("Echo Plus", 0), ("Echo Show", 3), ("Amazon Tap", 15, 20)],
@@ -174,3 +181,16 @@ def lab(api: ApiWorld) -> ApiWorld:
         updated_at="2026-11-22T04:00:00.000Z",
     )
     return api
+
+
+@pytest.fixture
+def lab(api: ApiWorld) -> ApiWorld:
+    """The lab's stores: Berlin (Echo Plus out of stock) and Karachi, with one low item each."""
+    return _seed_lab(api)
+
+
+@pytest.fixture(scope="module")
+def shared_lab() -> Iterator[ApiWorld]:
+    """The lab's stores, shared by a module's tests that only read."""
+    with _api_world() as world:
+        yield _seed_lab(world)
