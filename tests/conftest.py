@@ -1,15 +1,15 @@
-"""Settings every test shares: fake AWS credentials, so nothing can reach a real account."""
+"""Settings every test shares: fake AWS credentials, so nothing can reach a real account.
+
+Set at import, before any test module is collected: Powertools reads its settings when
+``inventory.observability`` is first imported.
+"""
 
 from __future__ import annotations
 
 import os
 
-import pytest
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _fake_aws_credentials() -> None:
-    for name, value in {
+os.environ.update(
+    {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_SESSION_TOKEN": "testing",
@@ -17,8 +17,7 @@ def _fake_aws_credentials() -> None:
         "AWS_REGION": "us-east-1",
         "POWERTOOLS_METRICS_NAMESPACE": "Inventory",
         "POWERTOOLS_TRACE_DISABLED": "true",
-        "POWERTOOLS_DEV": "false",
-    }.items():
-        os.environ[name] = value
-    os.environ.pop("AWS_ENDPOINT_URL", None)
-    os.environ.pop("AWS_PROFILE", None)
+    }
+)
+for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+    os.environ.pop(name, None)
