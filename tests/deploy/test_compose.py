@@ -1,0 +1,116 @@
+"""serverless-compose.yml wires the services only through outputs passed as params, and every wire is live."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from tests.builders import REPO
+from tests.deploy.conftest import (
+    PLACEHOLDER_OUTPUTS,
+    compose_services,
+    definition,
+    service_dir,
+    service_names,
+)
+
+pytestmark = pytest.mark.deploy
+
+# ${param:name} or ${param:name, 'fallback'}
+PARAM_USE = re.compile(r"\$\{param:([A-Za-z0-9_]+)\s*(?:,[^}]*)?\}")
+OUTPUT_REFERENCE = re.compile(r"^\$\{([A-Za-z0-9_-]+)\.([A-Za-z0-9_]+)\}$")
+
+
+def _params_used(service: str) -> set[str]:
+    return set(PARAM_USE.findall((service_dir(service) / "serverless.yml").read_text()))
+
+
+def _params_with_defaults(service: str) -> set[str]:
+    return set(((definition(service).get("params") or {}).get("default") or {}).keys())
+
+
+def _outputs(service: str) -> set[str]:
+    return set(definition(service)["resources"].get("Outputs", {}))
+
+
+def _wires() -> list[tuple[str, str, str, str]]:
+    """(consumer, param, producer, output) for every compose param that is another service's output."""
+    wires = []
+    for consumer, config in compose_services().items():
+        for param, value in (config.get("params") or {}).items():
+            match = OUTPUT_REFERENCE.match(str(value))
+            assert match, f"{consumer}.{param} = {value!r}: compose passes only other services' outputs"
+            wires.append((consumer, param, match.group(1), match.group(2)))
+    return wires
+
+
+def test_compose_deploys_the_three_services_each_from_its_own_folder() -> None:
+    services = compose_services()
+
+    assert {"ingest", "alerts", "dashboard-api"} <= set(services)
+    for name, config in services.items():
+        assert (REPO / config["path"] / "serverless.yml").is_file(), name
+        assert set(config) <= {"path", "params", "dependsOn"}, f"{name}: only wiring belongs in compose"
+
+
+@pytest.mark.parametrize(("consumer", "param", "producer", "output"), _wires(), ids=str)
+def test_every_compose_param_is_an_existing_output_consumed_by_its_service(
+    consumer: str, param: str, producer: str, output: str
+) -> None:
+    assert producer in compose_services(), f"{consumer}.{param}: unknown service {producer}"
+    assert producer != consumer
+    assert output in _outputs(producer), f"{producer} has no output {output} (it has {sorted(_outputs(producer))})"
+    assert param in _params_used(consumer), f"{consumer} never reads ${{param:{param}}}"
+    # The packaging tests stand in for the producer's stack with this value.
+    assert output in PLACEHOLDER_OUTPUTS[producer]
+
+
+def test_wiring_covers_the_cross_service_values() -> None:
+    wired = {(consumer, param): (producer, output) for consumer, param, producer, output in _wires()}
+
+    assert wired[("alerts", "inventoryStreamArn")] == ("ingest", "InventoryStreamArn")
+    assert wired[("alerts", "lowStockDefault")] == ("ingest", "LowStockDefault")
+    for param, output in {
+        "inventoryTableName": "InventoryTableName",
+        "inventoryTableArn": "InventoryTableArn",
+        "storesTableName": "StoresTableName",
+        "storesTableArn": "StoresTableArn",
+        "uploadBucketName": "UploadBucketName",
+    }.items():
+        assert wired[("dashboard-api", param)] == ("ingest", output)
+    assert wired[("dashboard-api", "historyTableName")] == ("alerts", "HistoryTableName")
+    assert wired[("dashboard-api", "historyTableArn")] == ("alerts", "HistoryTableArn")
+    assert wired[("dashboard-api", "dashboardOrigin")] == ("dashboard-site", "DashboardOrigin")
+
+
+@pytest.mark.parametrize("service", service_names())
+def test_a_compose_deploy_resolves_every_param_a_service_reads(service: str) -> None:
+    provided = set(compose_services()[service].get("params") or {})
+    unresolved = _params_used(service) - _params_with_defaults(service) - provided
+
+    assert not unresolved, f"{service} reads params nobody passes: {sorted(unresolved)}"
+
+
+def test_osls_compose_accepts_the_file_and_deploys_producers_first() -> None:
+    node = shutil.which("node")
+    assert node, "node is required (the deploy tooling runs on it)"
+
+    result = subprocess.run(
+        [node, str(REPO / "tests" / "deploy" / "compose_order.cjs"), str(REPO)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    graph = json.loads(result.stdout)
+    order = graph["deployOrder"]
+    for consumer, _param, producer, _output in _wires():
+        assert producer in graph["dependencies"][consumer]
+        assert order.index(producer) < order.index(consumer)
+    assert graph["dependencies"]["ingest"] == []
