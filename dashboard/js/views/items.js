@@ -6,8 +6,11 @@ import { formatCount, formatTime, isoOrNull } from '../format.js';
 import { buildHash } from '../router.js';
 import { compareBy, dataTable, statusSortValue } from '../table.js';
 
-const PAGE_SIZES = [25, 50, 100, 200];
-const DEFAULT_LIMIT = 50;
+const PAGE_SIZES = ['25', '50', '100', '200', 'all'];
+const DEFAULT_LIMIT = '50';
+// "All" loads page after page (the API's largest page) so sorting covers the whole store.
+const ALL_PAGE = 500;
+const ALL_CAP = 5000;
 const SEARCH_DELAY_MS = 400;
 
 const COLUMNS = [
@@ -39,6 +42,7 @@ export function mount(root, ctx) {
   let params = {};
   let rows = [];
   let nextCursor = null;
+  let truncated = false;
   // Cursors of the pages visited, so "Previous" can go back (the API pages forward only).
   let trail = { key: '', cursors: [] };
 
@@ -52,7 +56,7 @@ export function mount(root, ctx) {
     h('option', { value: 'low' }, 'Low stock'),
     h('option', { value: 'ok' }, 'In stock'),
   );
-  const limit = h('select', { id: 'items-limit', name: 'limit' }, PAGE_SIZES.map((n) => h('option', { value: String(n) }, String(n))));
+  const limit = h('select', { id: 'items-limit', name: 'limit' }, PAGE_SIZES.map((n) => h('option', { value: n }, n === 'all' ? 'All (up to 5,000)' : n)));
   const form = h(
     'form',
     { class: 'filters', role: 'search', 'aria-label': 'Filter items' },
@@ -139,10 +143,13 @@ export function mount(root, ctx) {
     table.setSort(params.sort, params.dir);
     const filtered = params.q || params.status;
     table.setRows(sorted(), filtered ? 'No items match these filters.' : 'This store has no items yet.');
-    const first = (page - 1) * Number(params.limit || DEFAULT_LIMIT) + 1;
-    summary.textContent = rows.length
-      ? `Items ${formatCount(first)}–${formatCount(first + rows.length - 1)}${nextCursor ? ', more on the next page' : ''}${params.sort ? ' · sorted within this page' : ''}.`
-      : '';
+    const all = params.limit === 'all';
+    const first = all ? 1 : (page - 1) * Number(params.limit || DEFAULT_LIMIT) + 1;
+    let text = `Items ${formatCount(first)}–${formatCount(first + rows.length - 1)}`;
+    if (all) text = truncated ? `The first ${formatCount(rows.length)} items` : `All ${formatCount(rows.length)} items`;
+    else if (nextCursor) text += ', more on the next page';
+    if (params.sort && !all && (nextCursor || page > 1)) text += ' · sorted within this page (choose “All” rows to sort the whole store)';
+    summary.textContent = rows.length ? `${text}.` : '';
     pageLabel.textContent = `Page ${page}`;
     prev.disabled = page <= 1 && !params.cursor;
     next.disabled = !nextCursor;
@@ -169,16 +176,26 @@ export function mount(root, ctx) {
       }
       storeSelect.value = store;
       if (!stores.some((s) => s.store === store)) storeSelect.prepend(h('option', { value: store, selected: true }, store));
-      const body = await ctx.api.items(store, {
-        status: params.status,
-        q: params.q,
-        limit: params.limit || DEFAULT_LIMIT,
-        cursor: params.cursor,
-      });
+      const query = { status: params.status, q: params.q };
+      if (params.limit === 'all') {
+        const loaded = [];
+        let cursor;
+        do {
+          const body = await ctx.api.items(store, { ...query, limit: ALL_PAGE, cursor });
+          loaded.push(...body.items);
+          cursor = body.next_cursor || null;
+        } while (cursor && loaded.length < ALL_CAP);
+        rows = loaded;
+        truncated = Boolean(cursor);
+        nextCursor = null;
+      } else {
+        const body = await ctx.api.items(store, { ...query, limit: params.limit || DEFAULT_LIMIT, cursor: params.cursor });
+        rows = body.items;
+        truncated = false;
+        nextCursor = body.next_cursor || null;
+      }
       ctx.rememberStore(store);
       replace(messages);
-      rows = body.items;
-      nextCursor = body.next_cursor || null;
       render();
     } catch (error) {
       rows = [];
@@ -202,7 +219,7 @@ export function mount(root, ctx) {
       params = nextParams;
       if (document.activeElement !== search) search.value = params.q || '';
       status.value = params.status || '';
-      limit.value = String(params.limit || DEFAULT_LIMIT);
+      limit.value = PAGE_SIZES.includes(params.limit) ? params.limit : DEFAULT_LIMIT;
       if (onlySort) {
         render();
         return Promise.resolve();
