@@ -1,0 +1,552 @@
+"""Create, in the emulator, the resources each service declares under ``resources.Resources``.
+
+Properties are translated from CloudFormation to the equivalent API calls, so the local table keys, indexes,
+streams, bucket settings, queues, topics and user pools are the ones serverless.yml defines. Types that
+have no local effect (IAM, Lambda permissions, alarms, logs) are skipped and listed; references to them
+resolve to names and ARNs of the form AWS would give them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from devstack.emulator import Emulator
+from devstack.intrinsics import Resolver, Unresolved, function_logical_id, references
+
+
+class ProvisionError(Exception):
+    """A resource could not be created locally."""
+
+
+@dataclass(frozen=True)
+class Function:
+    """A function as the local stack runs it: handler path and resolved environment."""
+
+    service: str  # folder name under services/
+    key: str  # name under `functions:` in serverless.yml
+    name: str  # deployed function name
+    handler: str
+    environment: dict[str, str]
+    timeout: int
+    memory_size: int
+    events: list[dict[str, Any]]
+    arn: str
+    max_retries: int = 2  # asynchronous invocations: Lambda's default
+    on_failure: str = ""  # ARN of the on-failure destination, if any
+
+
+@dataclass(frozen=True)
+class LambdaNotification:
+    """A bucket's LambdaConfiguration: object events under prefix/suffix go to a function."""
+
+    bucket: str
+    function_arn: str
+    events: tuple[str, ...]
+    prefix: str = ""
+    suffix: str = ""
+
+    def matches(self, event_name: str, key: str) -> bool:
+        event_ok = any(_event_matches(pattern, event_name) for pattern in self.events)
+        return event_ok and key.startswith(self.prefix) and key.endswith(self.suffix)
+
+
+def _event_matches(pattern: str, event_name: str) -> bool:
+    pattern = pattern.removeprefix("s3:")
+    event_name = event_name.removeprefix("s3:")
+    return pattern == event_name or (pattern.endswith("*") and event_name.startswith(pattern[:-1]))
+
+
+@dataclass
+class ProvisionedService:
+    name: str
+    resolver: Resolver
+    created: dict[str, str] = field(default_factory=dict)  # logical id -> resource type
+    skipped: dict[str, str] = field(default_factory=dict)  # logical id -> resource type
+    outputs: dict[str, str] = field(default_factory=dict)
+    functions: dict[str, Function] = field(default_factory=dict)
+    notifications: list[LambdaNotification] = field(default_factory=list)
+    http_api_authorizers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def physical_ids(self, resource_type: str) -> dict[str, str]:
+        return {logical: self.resolver.refs[logical] for logical, kind in self.created.items() if kind == resource_type}
+
+
+#: Types with no local behaviour; they are listed at start-up, never created.
+SKIPPED_PREFIXES = (
+    "AWS::IAM::",
+    "AWS::Lambda::",
+    "AWS::CloudWatch::",
+    "AWS::Logs::",
+    "AWS::CloudFront::",
+    "AWS::ApiGatewayV2::",
+    "AWS::ApiGateway::",
+    "AWS::KMS::",
+    "AWS::Cognito::UserPoolDomain",
+    "AWS::WAFv2::",
+)
+
+
+class Provisioner:
+    """Provisions one service's resources in dependency order."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self._emulator = emulator
+        self._clients: dict[str, Any] = {}
+        self._creators: dict[str, Callable[[str, dict[str, Any], ProvisionedService], None]] = {
+            "AWS::DynamoDB::Table": self._table,
+            "AWS::S3::Bucket": self._bucket,
+            "AWS::S3::BucketPolicy": self._bucket_policy,
+            "AWS::SQS::Queue": self._queue,
+            "AWS::SQS::QueuePolicy": self._queue_policy,
+            "AWS::SNS::Topic": self._topic,
+            "AWS::SNS::Subscription": self._subscription,
+            "AWS::SNS::TopicPolicy": self._topic_policy,
+            "AWS::Cognito::UserPool": self._user_pool,
+            "AWS::Cognito::UserPoolClient": self._user_pool_client,
+            "AWS::Cognito::UserPoolGroup": self._user_pool_group,
+        }
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            self._clients[service] = self._emulator.client(service)
+        return self._clients[service]
+
+    def provision(self, name: str, definition: dict[str, Any], stack_name: str, region: str) -> ProvisionedService:
+        resolver = Resolver(region=region, stack_name=stack_name)
+        result = ProvisionedService(name, resolver)
+        functions = definition.get("functions") or {}
+        for key, spec in functions.items():
+            function_name = str(spec.get("name") or f"{stack_name}-{key}")
+            arn = f"arn:aws:lambda:{region}:{resolver.account_id}:function:{function_name}"
+            resolver.provided(function_logical_id(key), function_name, {"Arn": arn})
+        resources = self._included_resources(definition.get("resources") or {}, result)
+        for logical_id, resource in resources.items():
+            kind = str(resource.get("Type", ""))
+            if kind not in self._creators:
+                result.skipped[logical_id] = kind
+                ref, attributes = _stand_in(logical_id, kind, resource.get("Properties") or {}, resolver)
+                resolver.provided(logical_id, ref, attributes)
+        pending = [logical for logical in resources if logical not in result.skipped]
+        known = set(resources) | set(resolver.refs)
+        while pending:
+            progressed = False
+            for logical_id in list(pending):
+                resource = resources[logical_id]
+                waiting = (references(resource.get("Properties")) | set(_depends_on(resource))) & known
+                if waiting - set(resolver.refs):
+                    continue
+                try:
+                    properties = resolver.resolve(resource.get("Properties") or {})
+                    self._creators[resource["Type"]](logical_id, properties, result)
+                except Unresolved as error:
+                    raise ProvisionError(f"{name}: {logical_id}: {error}") from error
+                except Exception as error:
+                    raise ProvisionError(
+                        f"{name}: creating {logical_id} ({resource['Type']}) failed: {error}"
+                    ) from error
+                result.created[logical_id] = resource["Type"]
+                pending.remove(logical_id)
+                progressed = True
+            if not progressed:
+                raise ProvisionError(f"{name}: circular or unknown references among {', '.join(pending)}")
+        for output, spec in ((definition.get("resources") or {}).get("Outputs") or {}).items():
+            try:
+                result.outputs[output] = str(resolver.resolve(spec.get("Value")))
+            except Unresolved as error:
+                result.warnings.append(f"output {output} has no local value ({error})")
+        for key, spec in functions.items():
+            result.functions[key] = self._function(name, key, spec, definition, resolver)
+            self._s3_events(result.functions[key], result)
+        authorizers = ((definition.get("provider") or {}).get("httpApi") or {}).get("authorizers") or {}
+        try:
+            result.http_api_authorizers = dict(resolver.resolve(authorizers))
+        except Unresolved as error:
+            raise ProvisionError(f"{name}: httpApi authorizers: {error}") from error
+        return result
+
+    def _s3_events(self, function: Function, result: ProvisionedService) -> None:
+        """Functions' own ``s3`` events (the framework creates the bucket unless ``existing: true``)."""
+        for event in function.events:
+            spec = event.get("s3")
+            if spec is None:
+                continue
+            spec = {"bucket": spec} if isinstance(spec, str) else spec
+            bucket = str(spec["bucket"])
+            if not spec.get("existing") and bucket not in result.physical_ids("AWS::S3::Bucket").values():
+                self.client("s3").create_bucket(Bucket=bucket)
+            rules = {key: value for rule in spec.get("rules") or [] for key, value in rule.items()}
+            result.notifications.append(
+                LambdaNotification(
+                    bucket=bucket,
+                    function_arn=function.arn,
+                    events=(str(spec.get("event", "s3:ObjectCreated:*")),),
+                    prefix=str(rules.get("prefix", "")),
+                    suffix=str(rules.get("suffix", "")),
+                )
+            )
+
+    @staticmethod
+    def _included_resources(template: dict[str, Any], result: ProvisionedService) -> dict[str, dict[str, Any]]:
+        """The template's resources whose Condition (if any) holds; the others are listed as skipped."""
+        try:
+            result.resolver.evaluate_conditions(template.get("Conditions") or {})
+        except Unresolved as error:
+            raise ProvisionError(f"{result.name}: Conditions: {error}") from error
+        resources: dict[str, dict[str, Any]] = {}
+        for logical_id, resource in (template.get("Resources") or {}).items():
+            if "Condition" in resource and not result.resolver.conditions.get(resource["Condition"]):
+                result.skipped[logical_id] = f"{resource.get('Type')}, condition {resource['Condition']} is false"
+                continue
+            resources[logical_id] = resource
+        return resources
+
+    # -- functions ------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _function(
+        service: str, key: str, spec: dict[str, Any], definition: dict[str, Any], resolver: Resolver
+    ) -> Function:
+        provider = definition.get("provider") or {}
+        environment = {**(provider.get("environment") or {}), **(spec.get("environment") or {})}
+        resolved = {name: _env_text(resolver.resolve(value)) for name, value in environment.items()}
+        destination = (spec.get("destinations") or {}).get("onFailure") or ""
+        if isinstance(destination, dict):
+            destination = destination.get("arn") or ""
+        retries = spec.get("maximumRetryAttempts")
+        return Function(
+            service=service,
+            key=key,
+            name=resolver.refs[function_logical_id(key)],
+            handler=str(spec["handler"]),
+            environment=resolved,
+            timeout=int(spec.get("timeout") or provider.get("timeout") or 6),
+            memory_size=int(spec.get("memorySize") or provider.get("memorySize") or 1024),
+            events=list(resolver.resolve(spec.get("events") or [])),
+            arn=resolver.attributes[(function_logical_id(key), "Arn")],
+            max_retries=2 if retries is None else int(retries),
+            on_failure=str(resolver.resolve(destination)),
+        )
+
+    # -- DynamoDB -------------------------------------------------------------------------------------
+
+    def _table(self, logical_id: str, props: dict[str, Any], result: ProvisionedService) -> None:
+        client = self.client("dynamodb")
+        name = props.get("TableName") or f"{result.resolver.stack_name}-{logical_id}"
+        kwargs: dict[str, Any] = {
+            "TableName": name,
+            "KeySchema": props["KeySchema"],
+            "AttributeDefinitions": props["AttributeDefinitions"],
+            "BillingMode": props.get("BillingMode", "PROVISIONED"),
+        }
+        for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes", "ProvisionedThroughput", "TableClass"):
+            if key in props:
+                kwargs[key] = props[key]
+        if "StreamSpecification" in props:
+            kwargs["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
+        sse = props.get("SSESpecification")
+        if sse:
+            kwargs["SSESpecification"] = {
+                "Enabled": bool(sse.get("SSEEnabled")),
+                **{key: sse[key] for key in ("SSEType", "KMSMasterKeyId") if key in sse},
+            }
+        if props.get("Tags"):
+            kwargs["Tags"] = props["Tags"]
+        if "DeletionProtectionEnabled" in props:
+            kwargs["DeletionProtectionEnabled"] = props["DeletionProtectionEnabled"]
+        description = client.create_table(**kwargs)["TableDescription"]
+        ttl = props.get("TimeToLiveSpecification")
+        if ttl and ttl.get("Enabled"):
+            client.update_time_to_live(
+                TableName=name, TimeToLiveSpecification={"AttributeName": ttl["AttributeName"], "Enabled": True}
+            )
+        pitr = props.get("PointInTimeRecoverySpecification")
+        if pitr and pitr.get("PointInTimeRecoveryEnabled"):
+            client.update_continuous_backups(
+                TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+            )
+        attributes = {"Arn": description["TableArn"]}
+        if description.get("LatestStreamArn"):
+            attributes["StreamArn"] = description["LatestStreamArn"]
+        result.resolver.provided(logical_id, name, attributes)
+
+    # -- S3 -------------------------------------------------------------------------------------------
+
+    def _bucket(self, logical_id: str, props: dict[str, Any], result: ProvisionedService) -> None:
+        client = self.client("s3")
+        name = props.get("BucketName") or f"{result.resolver.stack_name}-{logical_id}".lower()
+        client.create_bucket(Bucket=name)
+        if props.get("VersioningConfiguration"):
+            client.put_bucket_versioning(
+                Bucket=name, VersioningConfiguration={"Status": props["VersioningConfiguration"]["Status"]}
+            )
+        if props.get("BucketEncryption"):
+            rules = [
+                {
+                    ("ApplyServerSideEncryptionByDefault" if key == "ServerSideEncryptionByDefault" else key): value
+                    for key, value in rule.items()
+                }
+                for rule in props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+            ]
+            client.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": rules})
+        if props.get("PublicAccessBlockConfiguration"):
+            client.put_public_access_block(
+                Bucket=name, PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"]
+            )
+        if props.get("OwnershipControls"):
+            client.put_bucket_ownership_controls(Bucket=name, OwnershipControls=props["OwnershipControls"])
+        if props.get("CorsConfiguration"):
+            rules = [
+                {("MaxAgeSeconds" if key == "MaxAge" else key): value for key, value in rule.items()}
+                for rule in props["CorsConfiguration"]["CorsRules"]
+            ]
+            client.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": rules})
+        if props.get("Tags"):
+            client.put_bucket_tagging(Bucket=name, Tagging={"TagSet": props["Tags"]})
+        notifications = props.get("NotificationConfiguration") or {}
+        for config in notifications.get("LambdaConfigurations") or []:
+            key_rules = {rule["Name"].lower(): rule["Value"] for rule in _filter_rules(config)}
+            result.notifications.append(
+                LambdaNotification(
+                    bucket=name,
+                    function_arn=str(config["Function"]),
+                    events=(str(config["Event"]),),
+                    prefix=key_rules.get("prefix", ""),
+                    suffix=key_rules.get("suffix", ""),
+                )
+            )
+        queues = [
+            {"QueueArn": c["Queue"], "Events": [c["Event"]], **_api_filter(c)}
+            for c in notifications.get("QueueConfigurations") or []
+        ]
+        topics = [
+            {"TopicArn": c["Topic"], "Events": [c["Event"]], **_api_filter(c)}
+            for c in notifications.get("TopicConfigurations") or []
+        ]
+        if queues or topics:
+            client.put_bucket_notification_configuration(
+                Bucket=name, NotificationConfiguration={"QueueConfigurations": queues, "TopicConfigurations": topics}
+            )
+        region = result.resolver.region
+        result.resolver.provided(
+            logical_id,
+            name,
+            {
+                "Arn": f"arn:aws:s3:::{name}",
+                "DomainName": f"{name}.s3.amazonaws.com",
+                "RegionalDomainName": f"{name}.s3.{region}.amazonaws.com",
+                "DualStackDomainName": f"{name}.s3.dualstack.{region}.amazonaws.com",
+                "WebsiteURL": f"http://{name}.s3-website-{region}.amazonaws.com",
+            },
+        )
+
+    def _bucket_policy(self, logical_id: str, props: dict[str, Any], result: ProvisionedService) -> None:
+        document = dict(props["PolicyDocument"])
+        statements = document.get("Statement") or []
+        statements = [statements] if isinstance(statements, dict) else list(statements)
+        # The emulator enforces bucket policies, and its endpoint is plain HTTP on loopback: a TLS-only
+        # statement would refuse every request. It is left out locally (and said so); the rest applies.
+        kept = [statement for statement in statements if not _tls_only(statement)]
+        if len(kept) < len(statements):
+            result.warnings.append(
+                f"{logical_id}: the TLS-only statement is not applied (the local endpoint is HTTP on loopback)"
+            )
+        if kept:
+            document["Statement"] = kept
+            self.client("s3").put_bucket_policy(Bucket=props["Bucket"], Policy=json.dumps(document))
+        result.resolver.provided(logical_id, f"{props['Bucket']}-policy")
+
+    # -- SQS / SNS ------------------------------------------------------------------------------------
+
+    def _queue(self, logical_id: str, props: dict[str, Any], result: ProvisionedService) -> None:
+        client = self.client("sqs")
+        name = props.get("QueueName") or f"{result.resolver.stack_name}-{logical_id}"
+        attributes: dict[str, str] = {}
+        for key in (
+            "DelaySeconds",
+            "MaximumMessageSize",
+            "MessageRetentionPeriod",
+            "ReceiveMessageWaitTimeSeconds",
+            "VisibilityTimeout",
+            "SqsManagedSseEnabled",
+            "FifoQueue",
+            "ContentBasedDeduplication",
+            "KmsMasterKeyId",
+        ):
+            if key in props:
+                attributes[key] = _attribute_text(props[key])
+        for key in ("RedrivePolicy", "RedriveAllowPolicy"):
+            if key in props:
+                attributes[key] = json.dumps(props[key])
+        tags = {tag["Key"]: tag["Value"] for tag in props.get("Tags") or []}
+        url = client.create_queue(QueueName=name, Attributes=attributes, **({"tags": tags} if tags else {}))["QueueUrl"]
+        arn = client.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        result.resolver.provided(logical_id, url, {"Arn": arn, "QueueName": name, "QueueUrl": url})
+
+    def _queue_policy(self, logical_id: str, props: dict[str, Any], result: ProvisionedService) -> None:
+        for url in props["Queues"]:
+            self.client("sqs").set_queue_attributes(
+                QueueUrl=url, Attributes={"Policy": json.dumps(props["PolicyDocument"])}
+            )
+        result.resolver.provided(logical_id, f"{result.resolver.stack_name}-{logical_id}")
+
+    def _topic(self, logical_id: str, props: dict[str, Any], result: ProvisionedService) -> None:
+        client = self.client("sns")
+        name = props.get("TopicName") or f"{result.resolver.stack_name}-{logical_id}"
+        attributes = {
+            key: _attribute_text(props[key])
+            for key in ("DisplayName", "FifoTopic", "ContentBasedDeduplication", "KmsMasterKeyId")
+            if key in props
+        }
+        arn = client.create_topic(Name=name, Attributes=attributes)["TopicArn"]
+        for subscription in props.get("Subscription") or []:
+            client.subscribe(TopicArn=arn, Protocol=subscription["Protocol"], Endpoint=subscription["Endpoint"])
+        result.resolver.provided(logical_id, arn, {"TopicArn": arn, "TopicName": name})
+
+    def _subscription(self, logical_id: str, props: dict[str, Any], result: ProvisionedService) -> None:
+        attributes: dict[str, str] = {}
+        for key in ("RawMessageDelivery", "FilterPolicyScope"):
+            if key in props:
+                attributes[key] = _attribute_text(props[key])
+        for key in ("FilterPolicy", "RedrivePolicy"):
+            if key in props:
+                attributes[key] = json.dumps(props[key]) if not isinstance(props[key], str) else props[key]
+        arn = self.client("sns").subscribe(
+            TopicArn=props["TopicArn"],
+            Protocol=props["Protocol"],
+            Endpoint=props.get("Endpoint", ""),
+            Attributes=attributes,
+            ReturnSubscriptionArn=True,
+        )["SubscriptionArn"]
+        result.resolver.provided(logical_id, arn)
+
+    def _topic_policy(self, logical_id: str, props: dict[str, Any], result: ProvisionedService) -> None:
+        for arn in props["Topics"]:
+            self.client("sns").set_topic_attributes(
+                TopicArn=arn, AttributeName="Policy", AttributeValue=json.dumps(props["PolicyDocument"])
+            )
+        result.resolver.provided(logical_id, f"{result.resolver.stack_name}-{logical_id}")
+
+    # -- Cognito --------------------------------------------------------------------------------------
+
+    def _user_pool(self, logical_id: str, props: dict[str, Any], result: ProvisionedService) -> None:
+        renamed = {"UserPoolName": "PoolName"}
+        passed = (
+            "Policies",
+            "AutoVerifiedAttributes",
+            "AliasAttributes",
+            "UsernameAttributes",
+            "MfaConfiguration",
+            "DeviceConfiguration",
+            "EmailConfiguration",
+            "AdminCreateUserConfig",
+            "Schema",
+            "UsernameConfiguration",
+            "AccountRecoverySetting",
+            "UserPoolTags",
+            "DeletionProtection",
+            "UserAttributeUpdateSettings",
+        )
+        kwargs = {renamed.get(key, key): value for key, value in props.items() if key in passed or key in renamed}
+        kwargs.setdefault("PoolName", f"{result.resolver.stack_name}-{logical_id}")
+        pool = self.client("cognito-idp").create_user_pool(**kwargs)["UserPool"]
+        pool_id = pool["Id"]
+        region = result.resolver.region
+        result.resolver.provided(
+            logical_id,
+            pool_id,
+            {
+                "Arn": pool["Arn"],
+                "UserPoolId": pool_id,
+                "ProviderName": f"cognito-idp.{region}.amazonaws.com/{pool_id}",
+                "ProviderURL": f"https://cognito-idp.{region}.amazonaws.com/{pool_id}",
+            },
+        )
+
+    def _user_pool_client(self, logical_id: str, props: dict[str, Any], result: ProvisionedService) -> None:
+        passed = (
+            "UserPoolId",
+            "ClientName",
+            "GenerateSecret",
+            "RefreshTokenValidity",
+            "AccessTokenValidity",
+            "IdTokenValidity",
+            "TokenValidityUnits",
+            "ReadAttributes",
+            "WriteAttributes",
+            "ExplicitAuthFlows",
+            "SupportedIdentityProviders",
+            "CallbackURLs",
+            "LogoutURLs",
+            "AllowedOAuthFlows",
+            "AllowedOAuthScopes",
+            "AllowedOAuthFlowsUserPoolClient",
+            "PreventUserExistenceErrors",
+            "EnableTokenRevocation",
+            "AuthSessionValidity",
+        )
+        kwargs = {key: value for key, value in props.items() if key in passed}
+        kwargs.setdefault("ClientName", f"{result.resolver.stack_name}-{logical_id}")
+        client = self.client("cognito-idp").create_user_pool_client(**kwargs)["UserPoolClient"]
+        attributes = {"ClientId": client["ClientId"], "Name": client["ClientName"]}
+        if client.get("ClientSecret"):
+            attributes["ClientSecret"] = client["ClientSecret"]
+        result.resolver.provided(logical_id, client["ClientId"], attributes)
+
+    def _user_pool_group(self, logical_id: str, props: dict[str, Any], result: ProvisionedService) -> None:
+        kwargs = {key: props[key] for key in ("GroupName", "UserPoolId", "Description", "Precedence") if key in props}
+        kwargs.setdefault("GroupName", logical_id)
+        self.client("cognito-idp").create_group(**kwargs)
+        result.resolver.provided(logical_id, kwargs["GroupName"])
+
+
+def _tls_only(statement: dict[str, Any]) -> bool:
+    condition = statement.get("Condition") or {}
+    return statement.get("Effect") == "Deny" and "aws:SecureTransport" in (condition.get("Bool") or {})
+
+
+def _depends_on(resource: dict[str, Any]) -> list[str]:
+    depends = resource.get("DependsOn") or []
+    return [depends] if isinstance(depends, str) else list(depends)
+
+
+def _filter_rules(config: dict[str, Any]) -> list[dict[str, str]]:
+    return list(((config.get("Filter") or {}).get("S3Key") or {}).get("Rules") or [])
+
+
+def _api_filter(config: dict[str, Any]) -> dict[str, Any]:
+    rules = _filter_rules(config)
+    return {"Filter": {"Key": {"FilterRules": rules}}} if rules else {}
+
+
+def _attribute_text(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _env_text(value: Any) -> str:
+    """Lambda environment values are strings; CloudFormation turns numbers and booleans into text."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _stand_in(logical_id: str, kind: str, props: dict[str, Any], resolver: Resolver) -> tuple[str, dict[str, str]]:
+    """Ref and ARN of a skipped resource, shaped like AWS's, so references to it still resolve."""
+    region, account = resolver.region, resolver.account_id
+    if kind == "AWS::IAM::Role":
+        name = _literal(props.get("RoleName")) or f"{resolver.stack_name}-{logical_id}"
+        return name, {"Arn": f"arn:aws:iam::{account}:role/{name}", "RoleId": f"AROA{logical_id.upper()[:16]}"}
+    if kind == "AWS::Logs::LogGroup":
+        name = _literal(props.get("LogGroupName")) or f"/{resolver.stack_name}/{logical_id}"
+        return name, {"Arn": f"arn:aws:logs:{region}:{account}:log-group:{name}:*"}
+    service = kind.split("::")[1].lower() if kind.count("::") >= 2 else "unknown"
+    name = f"{resolver.stack_name}-{logical_id}"
+    return name, {"Arn": f"arn:aws:{service}:{region}:{account}:{name}"}
+
+
+def _literal(value: Any) -> str:
+    """A property's value if it is plain text (stand-ins never resolve references)."""
+    return value if isinstance(value, str) else ""

@@ -1,0 +1,306 @@
+"""The local stack's life cycle: bind ports, provision every service, wire events, load samples, report."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from devstack import state
+from devstack.cognito import DemoUser, create_demo_users
+from devstack.config import REPO, ConfigError, ServiceConfig, available_services, load_services, read_yaml
+from devstack.emulator import REGION, Emulator, isolate_from_real_aws
+from devstack.lambdas import Functions
+from devstack.notifications import NotificationConsole
+from devstack.provision import ProvisionedService, Provisioner
+from devstack.s3_events import S3EventRouter
+from devstack.streams import StreamPollers
+from devstack.web import WebServer
+
+SAMPLES = REPO / "samples" / "lab"
+#: Services the local stack replaces: the dashboard site (S3 + CloudFront) is the local web server.
+SERVED_LOCALLY = {"dashboard-site"}
+
+
+class StackError(Exception):
+    """The local stack could not start."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    aws_port: int
+    web_port: int
+    state_dir: Path
+    samples: bool
+
+    @classmethod
+    def from_env(cls, samples: bool) -> Settings:
+        return cls(
+            aws_port=_port("INVENTORY_AWS_PORT", 4566),
+            web_port=_port("INVENTORY_WEB_PORT", 8000),
+            state_dir=state.state_dir(),
+            samples=samples,
+        )
+
+    @property
+    def stack_file(self) -> Path:
+        return self.state_dir / "stack.json"
+
+
+def _port(variable: str, default: int) -> int:
+    value = os.environ.get(variable) or str(default)
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise StackError(f"{variable}={value!r} is not a port number")
+    return int(value)
+
+
+@dataclass
+class LocalStack:
+    settings: Settings
+    emulator: Emulator = field(init=False)
+    web: WebServer = field(init=False)
+    services: dict[str, ProvisionedService] = field(default_factory=dict)
+    functions: Functions | None = None
+    users: list[DemoUser] = field(default_factory=list)
+    local_outputs: dict[str, dict[str, str]] = field(default_factory=dict)
+    _closers: list[Any] = field(default_factory=list)
+
+    def start(self) -> dict[str, Any]:
+        """Start everything; returns the content of stack.json (already written)."""
+        isolate_from_real_aws()
+        started = time.monotonic()
+        self.emulator = Emulator(self.settings.aws_port)
+        self.web = WebServer(self.settings.web_port)  # both ports bound first: a busy one fails at once
+        self.emulator.start()
+        self._closers.append(self.emulator.stop)
+        self._closers.append(self.web.close)
+        os.environ["AWS_ENDPOINT_URL"] = self.emulator.endpoint_url
+
+        present, missing = available_services()
+        for name in missing:
+            say(f"services/{name}/serverless.yml not found: {name} is not part of this run")
+        for name in SERVED_LOCALLY & set(present):
+            self.local_outputs[name] = self._site_outputs(name)
+            say(f"{name}: served by the local web server at {self.web_url}/ (not provisioned)")
+        try:
+            configs = load_services(
+                [name for name in present if name not in SERVED_LOCALLY], self.settings.state_dir / "cache"
+            )
+        except ConfigError as error:
+            raise StackError(str(error)) from error
+        self._provision(configs)
+
+        functions = [f for service in self.services.values() for f in service.functions.values()]
+        self.functions = Functions(functions, self.emulator.endpoint_url)
+        self._closers.append(self.functions.stop_all)
+        for runtime in self.functions.start_all():
+            init_error = runtime.init_error or {}
+            reason = f"{init_error.get('errorType')}: {init_error.get('errorMessage')}"
+            say(f"{runtime.function.name} could not start ({reason}); it is retried on its next event")
+
+        router = S3EventRouter(
+            self.emulator.client("s3"),
+            self.emulator.client("sqs"),
+            self.functions,
+            [n for service in self.services.values() for n in service.notifications],
+        )
+        router.start()
+        self._closers.append(router.stop)
+        pollers = StreamPollers(self.emulator.client("dynamodbstreams"), self.functions, REGION)
+        pollers.start()
+        self._closers.append(pollers.stop)
+        console = NotificationConsole(self.emulator.client("sns"), self.emulator.client("sqs"))
+        for service in self.services.values():
+            for arn in service.physical_ids("AWS::SNS::Topic").values():
+                console.subscribe(arn)
+        self._closers.append(console.stop)
+
+        pool_id, client_id = self._user_pool()
+        if pool_id:
+            self.users = create_demo_users(self.emulator.client("cognito-idp"), pool_id)
+
+        content = self._stack_json(console, pool_id, client_id)
+        self.web.serve(self._web_config(content), self.functions, self.services.get("dashboard-api"), self.emulator)
+
+        if self.settings.samples:
+            self._load_samples(content)
+            if not router.wait_idle(timeout=300):
+                say("sample files are still being ingested")
+            pollers.wait_idle(timeout=60)
+
+        content["pid"] = os.getpid()
+        content["functions"] = {
+            runtime.function.name: {
+                "service": runtime.function.service,
+                "handler": runtime.function.handler,
+                "module_file": runtime.module_file,
+                "environment": runtime.environment,
+            }
+            for runtime in self.functions.runtimes
+        }
+        state.write_atomically(self.settings.stack_file, content)
+        self._closers.append(lambda: state.remove(self.settings.stack_file))
+        print(banner(content, time.monotonic() - started), flush=True)
+        return content
+
+    def stop(self) -> None:
+        while self._closers:
+            closer = self._closers.pop()
+            try:
+                closer()
+            except Exception as error:
+                say(f"while stopping: {error}")
+
+    # -- steps ----------------------------------------------------------------------------------------
+
+    def _provision(self, configs: dict[str, ServiceConfig]) -> None:
+        provisioner = Provisioner(self.emulator)
+        for name, config in configs.items():
+            values, absent = {}, []
+            for param, source in config.param_sources.items():
+                upstream = self.services.get(source.service)
+                outputs = upstream.outputs if upstream is not None else self.local_outputs.get(source.service, {})
+                if source.output not in outputs:
+                    absent.append(f"{param} (from {source.service}.{source.output})")
+                else:
+                    values[param] = outputs[source.output]
+            if absent:
+                say(f"{name} is not part of this run: no value for {', '.join(absent)}")
+                continue
+            try:
+                result = provisioner.provision(name, config.with_params(values), config.stack_name, config.region)
+            except Exception as error:
+                raise StackError(f"provisioning {name} failed: {error}") from error
+            self.services[name] = result
+            created = ", ".join(f"{logical} ({kind.split('::', 1)[1]})" for logical, kind in result.created.items())
+            say(f"{name}: created {created or 'nothing'}")
+            if result.skipped:
+                skipped = ", ".join(f"{logical} ({kind})" for logical, kind in result.skipped.items())
+                say(f"{name}: skipped (no local effect) {skipped}")
+            for warning in result.warnings:
+                say(f"{name}: {warning}")
+
+    @property
+    def web_url(self) -> str:
+        return f"http://127.0.0.1:{self.settings.web_port}"
+
+    def _site_outputs(self, name: str) -> dict[str, str]:
+        """Outputs of a service the web server stands in for: its origin and URL are the server's."""
+        outputs = {}
+        for output in read_yaml(REPO / "services" / name / "serverless.yml").get("resources", {}).get("Outputs", {}):
+            if output.endswith("Origin"):
+                outputs[output] = self.web_url
+            elif output.endswith(("Url", "URL")):
+                outputs[output] = f"{self.web_url}/"
+        return outputs
+
+    def _user_pool(self) -> tuple[str, str]:
+        for service in self.services.values():
+            pools = service.physical_ids("AWS::Cognito::UserPool")
+            clients = service.physical_ids("AWS::Cognito::UserPoolClient")
+            if pools:
+                return next(iter(pools.values())), next(iter(clients.values()), "")
+        return "", ""
+
+    def _stack_json(self, console: NotificationConsole, pool_id: str, client_id: str) -> dict[str, Any]:
+        endpoint = self.emulator.endpoint_url
+        ingest = self.services.get("ingest")
+        content: dict[str, Any] = {"region": REGION, "endpoint_url": endpoint}
+        if ingest is not None:
+            out = ingest.outputs
+            content |= {
+                "bucket": out.get("UploadBucketName") or next(iter(ingest.physical_ids("AWS::S3::Bucket").values())),
+                "upload_prefix": out.get("UploadPrefix", ""),
+                "reports_prefix": out.get("ReportsPrefix", "reports/"),
+                "table": out.get("InventoryTableName", ""),
+                "stores_table": out.get("StoresTableName", ""),
+            }
+        alerts = self.services.get("alerts")
+        if alerts is not None:
+            topics = alerts.physical_ids("AWS::SNS::Topic")
+            topic = next((v for k, v in alerts.outputs.items() if k.endswith("TopicArn")), None)
+            topic = topic or next(iter(topics.values()), "")
+            tables = alerts.physical_ids("AWS::DynamoDB::Table")
+            content |= {
+                "topic_arn": topic,
+                "alerts_queue_url": console.topics[topic].inbox_url if topic in console.topics else "",
+                "history_table": alerts.outputs.get("HistoryTableName") or next(iter(tables.values()), ""),
+            }
+        web = self.web_url
+        if "dashboard-api" in self.services:
+            content["api_url"] = f"{web}/api"
+        if pool_id:
+            content |= {
+                "user_pool_id": pool_id,
+                "user_pool_client_id": client_id,
+                "cognito_endpoint": endpoint,
+                "users": [user.as_json() for user in self.users],
+            }
+        content["dashboard_url"] = f"{web}/"
+        return content
+
+    @staticmethod
+    def _web_config(content: dict[str, Any]) -> dict[str, Any]:
+        """The dashboard's config.json, as the deploy step writes it from the stack outputs."""
+        return {
+            "apiUrl": content.get("api_url", ""),
+            "region": content["region"],
+            "userPoolId": content.get("user_pool_id", ""),
+            "userPoolClientId": content.get("user_pool_client_id", ""),
+            "cognitoEndpoint": content.get("cognito_endpoint", ""),
+        }
+
+    def _load_samples(self, content: dict[str, Any]) -> None:
+        if "bucket" not in content:
+            return
+        s3 = self.emulator.client("s3")
+        files = sorted(SAMPLES.glob("*.csv"))
+        for path in files:
+            s3.put_object(
+                Bucket=content["bucket"], Key=f"{content['upload_prefix']}{path.name}", Body=path.read_bytes()
+            )
+        say(f"loaded {len(files)} lab sample file(s) from {SAMPLES.relative_to(REPO)}/ (--no-samples skips this)")
+
+
+def say(message: str) -> None:
+    print(f"[devstack] {message}", flush=True)
+
+
+def banner(content: dict[str, Any], seconds: float) -> str:
+    endpoint = content["endpoint_url"]
+    lines = ["", f"Local stack ready in {seconds:.1f} s (Ctrl-C stops it).", f"  AWS endpoint   {endpoint}"]
+    if "bucket" in content:
+        prefix = content["upload_prefix"]
+        lines += [
+            f"  Upload bucket  s3://{content['bucket']}/{prefix}  (reports under {content['reports_prefix']})",
+            f"  Inventory      DynamoDB table {content['table']}",
+            "",
+            "  Upload a file:",
+            f"    aws s3 cp samples/lab/inventory-berlin.csv s3://{content['bucket']}/{prefix} "
+            f"--endpoint-url {endpoint}",
+            "  Read its report:",
+            f"    aws s3 cp s3://{content['bucket']}/{content['reports_prefix']}{prefix}inventory-berlin.csv.json - "
+            f"--endpoint-url {endpoint}",
+            "  Read the table:",
+            f"    aws dynamodb query --table-name {content['table']} --key-condition-expression 'Store = :s' "
+            f'--expression-attribute-values \'{{":s":{{"S":"Berlin"}}}}\' --endpoint-url {endpoint}',
+            f"    aws dynamodb scan --table-name {content['table']} --endpoint-url {endpoint}",
+        ]
+    if content.get("topic_arn"):
+        lines += ["", f"  Alerts topic   {content['topic_arn']} (notifications are printed here as emails)"]
+    lines += ["", f"  Dashboard      {content['dashboard_url']}"]
+    if content.get("api_url"):
+        lines += [f"  API            {content['api_url']}"]
+    for user in content.get("users", []):
+        scope = "all stores" if user["admin"] else ", ".join(user["stores"])
+        lines += [f"  Sign in as     {user['username']} / {user['password']}  ({scope})"]
+    lines += ["", "  AWS CLI needs any credentials: export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing"]
+    return "\n".join(lines) + "\n"
+
+
+def wait_for_signal(stop: threading.Event) -> None:
+    while not stop.wait(1):
+        pass

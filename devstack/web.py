@@ -1,0 +1,350 @@
+"""The local web server: the dashboard at ``/``, its ``config.json``, and the dashboard API at ``/api``.
+
+``/api`` stands in for the HTTP API: a request is matched to a route of the function's ``httpApi`` events,
+its JWT is verified as the route's JWT authorizer would (see :mod:`devstack.jwt_auth`), and it is turned into
+an API Gateway payload-2.0 event (claims at ``requestContext.authorizer.jwt.claims``) for the function.
+"""
+
+from __future__ import annotations
+
+import base64
+import errno
+import json
+import mimetypes
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from devstack.config import REPO
+from devstack.emulator import HOST, Emulator, PortInUse
+from devstack.jwt_auth import JwtAuthorizer, Unauthorized, api_gateway_claims
+from devstack.lambdas import FunctionError, FunctionRuntime, Functions
+from devstack.provision import ProvisionedService
+
+DASHBOARD = REPO / "dashboard"
+API_PREFIX = "/api"
+MAX_BODY = 10 * 1024 * 1024  # HTTP API's payload limit
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str  # upper case, or "ANY"
+    path: str  # "/stores/{store}/items", "/{proxy+}", or "$default"
+    runtime: FunctionRuntime
+    authorizer: JwtAuthorizer | None
+    pattern: re.Pattern[str] | None
+
+    @property
+    def route_key(self) -> str:
+        return "$default" if self.path == "$default" else f"{self.method} {self.path}"
+
+    def match(self, method: str, path: str) -> dict[str, str] | None:
+        if self.method not in ("ANY", method):
+            return None
+        if self.pattern is None:
+            return {}
+        found = self.pattern.fullmatch(path)
+        return None if found is None else {name: unquote(value) for name, value in found.groupdict().items()}
+
+    @property
+    def specificity(self) -> tuple[int, int, int]:
+        """API Gateway prefers literal segments over parameters, and greedy paths last."""
+        if self.pattern is None:
+            return (0, 0, 0)
+        segments = self.path.strip("/").split("/")
+        literal = sum(1 for s in segments if not s.startswith("{"))
+        return (0 if "+}" in self.path else 1, literal, 1 if self.method != "ANY" else 0)
+
+
+def _compile(path: str) -> re.Pattern[str] | None:
+    if path == "$default":
+        return None
+    parts = []
+    for segment in path.strip("/").split("/"):
+        greedy = re.fullmatch(r"\{([A-Za-z0-9_]+)\+\}", segment)
+        named = re.fullmatch(r"\{([A-Za-z0-9_]+)\}", segment)
+        if greedy:
+            parts.append(f"(?P<{greedy.group(1)}>.+)")
+        elif named:
+            parts.append(f"(?P<{named.group(1)}>[^/]+)")
+        else:
+            parts.append(re.escape(segment))
+    return re.compile("/" + "/".join(parts))
+
+
+def http_api_routes(service: ProvisionedService, functions: Functions, emulator: Emulator) -> list[Route]:
+    """The routes of a service's ``httpApi`` events, each with its JWT authorizer (if any)."""
+    definition_authorizers = service.http_api_authorizers
+    authorizers: dict[str, JwtAuthorizer] = {}
+    for name, authorizer_spec in definition_authorizers.items():
+        issuer = str(authorizer_spec.get("issuerUrl", ""))
+        pool_id = issuer.rstrip("/").rsplit("/", 1)[-1]
+        authorizers[name] = JwtAuthorizer(
+            issuer,
+            [str(a) for a in authorizer_spec.get("audience") or []],
+            f"{emulator.endpoint_url}/{pool_id}/.well-known/jwks.json",
+        )
+    routes = []
+    for function in service.functions.values():
+        runtime = functions.by_name(function.name)
+        if runtime is None:
+            continue
+        for event in function.events:
+            spec: Any = event.get("httpApi")
+            if not spec:
+                continue
+            if isinstance(spec, str):
+                method, _, path = spec.partition(" ") if spec != "*" else ("ANY", "", "$default")
+                spec = {"method": method, "path": path}
+            method = str(spec.get("method", "ANY")).upper()
+            method = "ANY" if method == "*" else method
+            path = str(spec.get("path", "$default"))
+            path = "$default" if path == "*" else path
+            authorizer = spec.get("authorizer")
+            name = str(authorizer.get("name", "")) if isinstance(authorizer, dict) else str(authorizer or "")
+            if name and name not in authorizers:
+                raise ValueError(f"route {method} {path} names an unknown authorizer {name!r}")
+            routes.append(Route(method, path, runtime, authorizers.get(name) if name else None, _compile(path)))
+    return sorted(routes, key=lambda route: route.specificity, reverse=True)
+
+
+def payload_v2(  # noqa: PLR0917 - one argument per part of the request
+    route: Route,
+    method: str,
+    raw_path: str,
+    query: str,
+    headers: dict[str, str],
+    body: bytes,
+    path_parameters: dict[str, str],
+    claims: dict[str, Any] | None,
+    source_ip: str,
+) -> dict[str, Any]:
+    """The event an HTTP API sends a Lambda integration (payload format 2.0)."""
+    now = datetime.now(UTC)
+    lower = {name.lower(): value for name, value in headers.items()}
+    cookies = [c.strip() for c in lower.pop("cookie", "").split(";") if c.strip()]
+    params: dict[str, list[str]] = {}
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        params.setdefault(name, []).append(value)
+    text_types = ("json", "text", "xml", "x-www-form-urlencoded", "javascript")
+    is_text = not body or any(kind in lower.get("content-type", "") for kind in text_types)
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": route.route_key,
+        "rawPath": raw_path,
+        "rawQueryString": query,
+        "headers": lower,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "local",
+            "domainName": lower.get("host", HOST),
+            "domainPrefix": lower.get("host", HOST).split(".")[0],
+            "http": {
+                "method": method,
+                "path": raw_path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": source_ip,
+                "userAgent": lower.get("user-agent", ""),
+            },
+            "requestId": uuid.uuid4().hex,
+            "routeKey": route.route_key,
+            "stage": "$default",
+            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "timeEpoch": int(now.timestamp() * 1000),
+        },
+        "isBase64Encoded": not is_text,
+    }
+    if cookies:
+        event["cookies"] = cookies
+    if params:
+        event["queryStringParameters"] = {name: ",".join(values) for name, values in params.items()}
+    if path_parameters:
+        event["pathParameters"] = path_parameters
+    if claims is not None:
+        event["requestContext"]["authorizer"] = {"jwt": {"claims": api_gateway_claims(claims), "scopes": None}}
+    if body:
+        event["body"] = body.decode("utf-8", "replace") if is_text else base64.b64encode(body).decode()
+    return event
+
+
+class WebServer:
+    """Bound at construction (so a busy port fails before anything starts), served once :meth:`serve` runs."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        try:
+            self._server = ThreadingHTTPServer((HOST, port), _Handler)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise PortInUse("Web", port, "INVENTORY_WEB_PORT") from error
+            raise
+        self._server.daemon_threads = True
+        self._server.site = None  # type: ignore[attr-defined]
+        self._thread: threading.Thread | None = None
+
+    def serve(
+        self, config: dict[str, Any], functions: Functions, api: ProvisionedService | None, emulator: Emulator
+    ) -> None:
+        routes = http_api_routes(api, functions, emulator) if api is not None else []
+        self._server.site = _Site(config, routes)  # type: ignore[attr-defined]
+        self._thread = threading.Thread(target=self._server.serve_forever, name="web", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join(timeout=5)
+        self._server.server_close()
+
+
+@dataclass(frozen=True)
+class _Site:
+    config: dict[str, Any]
+    routes: list[Route]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_version = "devstack"
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # the functions log; per-request lines would drown them
+
+    @property
+    def site(self) -> _Site:
+        return self.server.site  # type: ignore[attr-defined,no-any-return]
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    def do_HEAD(self) -> None:
+        self._dispatch()
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    def do_PUT(self) -> None:
+        self._dispatch()
+
+    def do_PATCH(self) -> None:
+        self._dispatch()
+
+    def do_DELETE(self) -> None:
+        self._dispatch()
+
+    def do_OPTIONS(self) -> None:
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        try:
+            url = urlsplit(self.path)
+            if url.path == API_PREFIX or url.path.startswith(API_PREFIX + "/"):
+                self._api(url.path[len(API_PREFIX) :] or "/", url.query)
+            elif self.command in ("GET", "HEAD"):
+                self._static(url.path)
+            else:
+                self._send(405, {"Content-Type": "application/json"}, b'{"message":"Method Not Allowed"}')
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    # -- the dashboard --------------------------------------------------------------------------------
+
+    def _static(self, path: str) -> None:
+        if path == "/config.json":
+            self._send(200, {"Content-Type": "application/json"}, json.dumps(self.site.config).encode())
+            return
+        relative = unquote(path).lstrip("/") or "index.html"
+        file = (DASHBOARD / relative).resolve()
+        if not file.is_relative_to(DASHBOARD.resolve()):
+            self._send(404, {"Content-Type": "text/plain"}, b"Not Found")
+            return
+        if file.is_dir():
+            file = file / "index.html"
+        if not file.is_file() and "." not in Path(relative).name:
+            file = DASHBOARD / "index.html"  # client-side routes load the app, as the CDN's error page does
+        if not file.is_file():
+            self._send(404, {"Content-Type": "text/plain"}, b"Not Found")
+            return
+        kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        if file.suffix in (".js", ".mjs"):
+            kind = "text/javascript"
+        self._send(
+            200, {"Content-Type": f"{kind}; charset=utf-8" if kind.startswith("text/") else kind}, file.read_bytes()
+        )
+
+    # -- the API --------------------------------------------------------------------------------------
+
+    def _api(self, raw_path: str, query: str) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            self._send(413, {"Content-Type": "application/json"}, b'{"message":"Request Entity Too Large"}')
+            return
+        body = self.rfile.read(length) if length else b""
+        for route in self.site.routes:
+            path_parameters = route.match(self.command, raw_path)
+            if path_parameters is not None:
+                break
+        else:
+            self._send(404, {"Content-Type": "application/json"}, b'{"message":"Not Found"}')
+            return
+        claims = None
+        if route.authorizer is not None:
+            try:
+                claims = route.authorizer.claims(self.headers.get("Authorization"))
+            except Unauthorized:
+                self._send(
+                    401,
+                    {"Content-Type": "application/json", "WWW-Authenticate": 'Bearer error="invalid_token"'},
+                    b'{"message":"Unauthorized"}',
+                )
+                return
+        headers = {name: ",".join(self.headers.get_all(name) or []) for name in self.headers}
+        event = payload_v2(
+            route, self.command, raw_path, query, headers, body, path_parameters, claims, self.client_address[0]
+        )
+        started = time.monotonic()
+        try:
+            result = route.runtime.invoke(event)
+        except FunctionError as error:
+            print(f"[devstack] API {route.route_key}: {error}", flush=True)
+            self._send(500, {"Content-Type": "application/json"}, b'{"message":"Internal Server Error"}')
+            return
+        status, response_headers, payload, cookies = _http_response(result)
+        if time.monotonic() - started > 30:  # HTTP API's integration timeout
+            self._send(503, {"Content-Type": "application/json"}, b'{"message":"Service Unavailable"}')
+            return
+        self._send(status, response_headers, payload, cookies)
+
+    def _send(self, status: int, headers: dict[str, str], body: bytes, cookies: list[str] | None = None) -> None:
+        self.send_response(status)
+        headers = {**headers, "Cache-Control": headers.get("Cache-Control", "no-store")}
+        for name, value in headers.items():
+            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
+                self.send_header(name, value)
+        for cookie in cookies or []:
+            self.send_header("Set-Cookie", cookie)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+
+def _http_response(result: Any) -> tuple[int, dict[str, str], bytes, list[str]]:
+    """A Lambda result as the HTTP API turns it into a response (payload 2.0 rules)."""
+    if isinstance(result, dict) and "statusCode" in result:
+        headers = {str(k): str(v) for k, v in (result.get("headers") or {}).items()}
+        for name, values in (result.get("multiValueHeaders") or {}).items():
+            headers[str(name)] = ",".join(str(v) for v in values)
+        body = result.get("body") or ""
+        payload = base64.b64decode(body) if result.get("isBase64Encoded") else str(body).encode()
+        return int(result["statusCode"]), headers, payload, [str(c) for c in result.get("cookies") or []]
+    # Anything else is taken as a JSON body with status 200.
+    body = result if isinstance(result, str) else json.dumps(result)
+    return 200, {"Content-Type": "application/json"}, body.encode(), []

@@ -1,0 +1,184 @@
+"""The local stack as a newcomer uses it: start it, upload files with boto3, read the table and the reports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.builders import LAB_SAMPLES, REPO, lab_file
+from tests.e2e.conftest import LocalStackProcess, free_port, stack_environment
+
+pytestmark = pytest.mark.e2e
+
+INGEST_TIMEOUT_S = 90
+
+
+def wait_for_report(stack: LocalStackProcess, key: str) -> dict[str, Any]:
+    s3 = stack.client("s3")
+    report_key = f"{stack.info['reports_prefix']}{key}.json"
+    deadline = time.monotonic() + INGEST_TIMEOUT_S
+    while time.monotonic() < deadline:
+        try:
+            return dict(json.loads(s3.get_object(Bucket=stack.info["bucket"], Key=report_key)["Body"].read()))
+        except s3.exceptions.NoSuchKey:
+            time.sleep(0.25)
+    pytest.fail(f"no report {report_key} after {INGEST_TIMEOUT_S} s:\n{stack.console()[-3000:]}")
+
+
+def items(stack: LocalStackProcess, store: str) -> dict[str, dict[str, Any]]:
+    response = stack.client("dynamodb").query(
+        TableName=stack.info["table"],
+        KeyConditionExpression="Store = :s",
+        ExpressionAttributeValues={":s": {"S": store}},
+    )
+    return {item["Item"]["S"]: item for item in response["Items"]}
+
+
+def lab_rows(store: str) -> dict[str, int]:
+    lines = lab_file(store).decode().splitlines()[1:]
+    return {line.split(",")[1]: int(line.split(",")[2]) for line in lines if line.strip()}
+
+
+def test_stack_json_tells_scripts_where_everything_is(local_stack_process: LocalStackProcess) -> None:
+    info = local_stack_process.info
+    assert info["region"] == "us-east-1"
+    assert info["endpoint_url"] == f"http://127.0.0.1:{local_stack_process.aws_port}"
+    assert info["upload_prefix"] == "uploads/"
+    assert info["reports_prefix"] == "reports/"
+    s3 = local_stack_process.client("s3")
+    assert s3.head_bucket(Bucket=info["bucket"])["ResponseMetadata"]["HTTPStatusCode"] == 200
+    table = local_stack_process.client("dynamodb").describe_table(TableName=info["table"])["Table"]
+    assert table["TableStatus"] == "ACTIVE"
+    assert info["dashboard_url"] == f"http://127.0.0.1:{local_stack_process.web_port}/"
+
+
+def test_the_console_shows_a_newcomer_how_to_upload_and_read(local_stack_process: LocalStackProcess) -> None:
+    console = local_stack_process.console()
+    endpoint = local_stack_process.info["endpoint_url"]
+    bucket = local_stack_process.info["bucket"]
+    assert f"aws s3 cp samples/lab/inventory-berlin.csv s3://{bucket}/uploads/ --endpoint-url {endpoint}" in console
+    assert f"aws dynamodb scan --table-name {local_stack_process.info['table']} --endpoint-url {endpoint}" in console
+    assert local_stack_process.info["dashboard_url"] in console
+    for user in local_stack_process.info["users"]:
+        assert f"{user['username']} / {user['password']}" in console
+
+
+def test_lab_samples_are_loaded_on_start(local_stack_process: LocalStackProcess) -> None:
+    for path in sorted(LAB_SAMPLES.glob("inventory-*.csv")):
+        store_key = path.stem.removeprefix("inventory-")
+        report = wait_for_report(local_stack_process, f"uploads/{path.name}")
+        assert report["status"] == "ok", report
+        store = report["stores"][0]
+        assert store.lower() == store_key
+        counts = {name: int(item["Count"]["N"]) for name, item in items(local_stack_process, store).items()}
+        assert counts == lab_rows(store_key)
+
+
+def test_an_uploaded_file_lands_in_the_table_with_its_report(local_stack_process: LocalStackProcess) -> None:
+    # Given the lab's Berlin file under a store name no other test uses
+    store = f"Berlin-{uuid.uuid4().hex[:8]}"
+    body = lab_file("berlin").replace(b"Berlin", store.encode())
+    key = f"uploads/{store}.csv"
+
+    # When it is uploaded with boto3 to the emulator
+    local_stack_process.client("s3").put_object(Bucket=local_stack_process.info["bucket"], Key=key, Body=body)
+
+    # Then its report says every row was accepted and written, and the table holds the rows
+    report = wait_for_report(local_stack_process, key)
+    assert report["status"] == "ok"
+    assert report["source"]["key"] == key
+    assert report["rows"]["accepted"] == report["rows"]["written"] == len(lab_rows("berlin"))
+    stored = items(local_stack_process, store)
+    assert {name: int(item["Count"]["N"]) for name, item in stored.items()} == lab_rows("berlin")
+    assert {item["SourceKey"]["S"] for item in stored.values()} == {key}
+
+
+def test_a_key_with_spaces_and_plus_reaches_the_function_decoded(local_stack_process: LocalStackProcess) -> None:
+    # S3 sends this key as "uploads/stock+list%2B1+....csv"; the function must get back the original.
+    store = f"Plus-{uuid.uuid4().hex[:8]}"
+    key = f"uploads/stock list+1 {store}.csv"
+    body = f"store,item,count\n{store},Echo Dot,3\n".encode()
+
+    local_stack_process.client("s3").put_object(Bucket=local_stack_process.info["bucket"], Key=key, Body=body)
+
+    report = wait_for_report(local_stack_process, key)
+    assert report["source"]["key"] == key
+    assert report["status"] == "ok"
+    assert items(local_stack_process, store)["Echo Dot"]["SourceKey"]["S"] == key
+
+
+def test_reports_and_files_outside_the_upload_prefix_are_not_ingested(local_stack_process: LocalStackProcess) -> None:
+    store = f"Outside-{uuid.uuid4().hex[:8]}"
+    s3 = local_stack_process.client("s3")
+    s3.put_object(Bucket=local_stack_process.info["bucket"], Key=f"elsewhere/{store}.csv",
+                  Body=f"store,item,count\n{store},Echo Dot,3\n".encode())  # fmt: skip
+    # A later upload that is ingested proves the earlier event has been handled by then.
+    marker = f"uploads/marker-{store}.csv"
+    s3.put_object(Bucket=local_stack_process.info["bucket"], Key=marker, Body=b"store,item,count\nMarker,Echo,1\n")
+    wait_for_report(local_stack_process, marker)
+    assert items(local_stack_process, store) == {}
+    listed = s3.list_objects_v2(Bucket=local_stack_process.info["bucket"], Prefix=f"reports/elsewhere/{store}")
+    assert listed.get("KeyCount", 0) == 0
+
+
+def test_the_dashboard_and_its_config_are_served(local_stack_process: LocalStackProcess) -> None:
+    info = local_stack_process.info
+    with urllib.request.urlopen(info["dashboard_url"], timeout=10) as response:
+        assert response.status == 200
+        assert b"<html" in response.read().lower()
+    with urllib.request.urlopen(info["dashboard_url"] + "config.json", timeout=10) as response:
+        config = json.loads(response.read())
+    assert config == {
+        "apiUrl": info["api_url"],
+        "region": info["region"],
+        "userPoolId": info["user_pool_id"],
+        "userPoolClientId": info["user_pool_client_id"],
+        "cognitoEndpoint": info["cognito_endpoint"],
+    }
+
+
+def run_second_stack(tmp_path: Path, aws_port: int, web_port: int) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "devstack", "--no-samples"],
+        cwd=REPO,
+        env=stack_environment(tmp_path / "second", aws_port, web_port),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_a_second_stack_on_the_same_ports_fails_with_a_clear_message(
+    local_stack_process: LocalStackProcess, tmp_path: Path
+) -> None:
+    done = run_second_stack(tmp_path, local_stack_process.aws_port, local_stack_process.web_port)
+
+    assert done.returncode == 1
+    output = done.stdout + done.stderr
+    assert "already in use" in output
+    assert "Traceback" not in output
+    assert not (tmp_path / "second" / "stack.json").exists()
+    # The first stack is unharmed.
+    assert local_stack_process.process.poll() is None
+    local_stack_process.client("s3").head_bucket(Bucket=local_stack_process.info["bucket"])
+
+
+def test_a_busy_emulator_port_alone_is_named_with_its_variable(
+    local_stack_process: LocalStackProcess, tmp_path: Path
+) -> None:
+    done = run_second_stack(tmp_path, local_stack_process.aws_port, free_port())
+
+    assert done.returncode == 1
+    output = done.stdout + done.stderr
+    assert f"port {local_stack_process.aws_port}" in output
+    assert "INVENTORY_AWS_PORT" in output
+    assert "Traceback" not in output
