@@ -1,0 +1,434 @@
+"""The CloudFormation each service deploys: linted, security-scanned, and checked for what the system relies on."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.builders import REPO
+from tests.deploy.conftest import PLACEHOLDER_OUTPUTS, STAGE, PackagedService, service_names
+
+pytestmark = pytest.mark.deploy
+
+VENV_BIN = Path(sys.executable).parent
+CHECKOV = REPO / ".venv" / "tools" / "checkov" / "bin" / "checkov"
+# X-Ray accepts no resource narrower than '*' for these two actions.
+XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+NAME_PROPERTIES = {
+    "TableName",
+    "BucketName",
+    "QueueName",
+    "TopicName",
+    "FunctionName",
+    "LogGroupName",
+    "AlarmName",
+    "UserPoolName",
+    "ClientName",
+}
+
+
+@pytest.fixture(params=service_names())
+def service(request: pytest.FixtureRequest, packaged: dict[str, PackagedService]) -> PackagedService:
+    return packaged[request.param]
+
+
+def _statements(role: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        statement
+        for policy in role["Properties"].get("Policies", [])
+        for statement in policy["PolicyDocument"]["Statement"]
+    ]
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _role_of(function: dict[str, Any]) -> str:
+    return function["Properties"]["Role"]["Fn::GetAtt"][0]
+
+
+def _permissions(service: PackagedService, role: str) -> dict[str, list[Any]]:
+    """Action -> resources it is allowed on, for one role."""
+    allowed: dict[str, list[Any]] = {}
+    for statement in _statements(service.template["Resources"][role]):
+        assert statement["Effect"] == "Allow"
+        for action in _as_list(statement["Action"]):
+            allowed.setdefault(action, []).extend(_as_list(statement["Resource"]))
+    return allowed
+
+
+# --- linters -------------------------------------------------------------------------------------
+
+
+def test_cfn_lint_finds_no_errors(service: PackagedService) -> None:
+    result = subprocess.run(
+        [str(VENV_BIN / "cfn-lint"), "--format", "json", str(service.template_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    findings = json.loads(result.stdout or "[]")
+    errors = [f"{f['Rule']['Id']} {f['Message']}" for f in findings if f["Level"] == "Error"]
+    assert not errors, "\n".join(errors)
+    assert result.returncode & 2 == 0, result.stderr
+
+
+@pytest.fixture(scope="session")
+def checkov_report(packaged: dict[str, PackagedService]) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """One checkov run over every template (it starts slowly, so once): failed and skipped checks by service."""
+    assert CHECKOV.exists(), f"checkov is missing at {CHECKOV}: run `make test` (it installs requirements-checkov.txt)"
+    command = [str(CHECKOV), "--skip-download", "--framework", "cloudformation", "--output", "json", "--compact"]
+    for service in packaged.values():
+        command += ["--file", str(service.template_path)]
+    started = time.monotonic()
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    print(f"checkov: {time.monotonic() - started:.1f} s for {len(packaged)} templates")
+    assert result.stdout.strip(), result.stderr
+    reports = json.loads(result.stdout)
+    reports = reports if isinstance(reports, list) else [reports]
+    by_service: dict[str, dict[str, list[dict[str, Any]]]] = {
+        name: {"failed": [], "skipped": [], "passed": []} for name in packaged
+    }
+    for report in reports:
+        results = report.get("results", {})
+        for outcome in ("failed", "skipped", "passed"):
+            for check in results.get(f"{outcome}_checks", []):
+                name = Path(check["file_path"]).parent.name
+                by_service[name][outcome].append(check)
+    return by_service
+
+
+def test_checkov_passes_every_check_that_is_not_skipped_with_a_reason_in_place(
+    service: PackagedService, checkov_report: dict[str, dict[str, list[dict[str, Any]]]]
+) -> None:
+    report = checkov_report[service.name]
+
+    failed = [f"{check['check_id']} {check['resource']}: {check['check_name']}" for check in report["failed"]]
+    assert not failed, "\n".join(failed)
+    assert report["passed"], "checkov checked nothing"
+    for check in report["skipped"]:
+        # Skips live on the resource (Metadata.checkov.skip in serverless.yml) with the reason beside them.
+        assert len(check.get("check_result", {}).get("suppress_comment", "")) > 20, check["check_id"]
+
+
+# --- every service -------------------------------------------------------------------------------
+
+
+def test_no_policy_grants_a_wildcard_action_or_a_wildcard_resource(service: PackagedService) -> None:
+    for logical_id, role in service.resources("AWS::IAM::Role").items():
+        for statement in _statements(role):
+            actions = set(_as_list(statement["Action"]))
+            assert not [action for action in actions if "*" in action], f"{logical_id}: {actions}"
+            if "*" in _as_list(statement["Resource"]):
+                assert actions <= XRAY_ACTIONS, f"{logical_id}: {actions} on '*'"
+
+
+def test_every_function_has_its_own_role_tracing_and_retained_logs(service: PackagedService) -> None:
+    functions = service.resources("AWS::Lambda::Function")
+    log_groups = {
+        group["Properties"]["LogGroupName"]: group["Properties"]
+        for group in service.resources("AWS::Logs::LogGroup").values()
+    }
+    roles = [_role_of(function) for function in functions.values()]
+
+    assert len(roles) == len(set(roles)), "functions share a role"
+    for logical_id, function in functions.items():
+        properties = function["Properties"]
+        assert service.template["Resources"][_role_of(function)]["Type"] == "AWS::IAM::Role"
+        assert properties["TracingConfig"] == {"Mode": "Active"}, logical_id
+        assert properties["Runtime"] == "python3.12"
+        assert properties["Architectures"] == ["x86_64"]
+        log_group = log_groups[f"/aws/lambda/{properties['FunctionName']}"]
+        assert 1 <= log_group["RetentionInDays"] <= 365, logical_id
+        # The function may write only to its own log group.
+        own_log_group = _sub(
+            f"arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:/aws/lambda/{properties['FunctionName']}:*"
+        )
+        permissions = _permissions(service, _role_of(function))
+        assert permissions["logs:PutLogEvents"] == permissions["logs:CreateLogStream"] == [own_log_group], logical_id
+
+
+def test_every_function_alarms_on_errors_and_throttles_to_the_ops_topic(service: PackagedService) -> None:
+    alarms = service.resources("AWS::CloudWatch::Alarm").values()
+
+    for logical_id in service.resources("AWS::Lambda::Function"):
+        watched = {
+            alarm["Properties"]["MetricName"]
+            for alarm in alarms
+            if {"Name": "FunctionName", "Value": {"Ref": logical_id}} in alarm["Properties"]["Dimensions"]
+            and {"Ref": "OpsTopic"} in alarm["Properties"]["AlarmActions"]
+            and alarm["Properties"]["Threshold"] == 0
+        }
+        assert {"Errors", "Throttles"} <= watched, logical_id
+    if service.resources("AWS::Lambda::Function"):
+        assert service.template["Resources"]["OpsTopic"]["Type"] == "AWS::SNS::Topic"
+        assert "OpsTopicArn" in service.template["Outputs"]
+
+
+def test_every_on_failure_queue_alarms_when_a_message_waits(service: PackagedService) -> None:
+    queues = [
+        config["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]
+        for config in service.resources("AWS::Lambda::EventInvokeConfig").values()
+    ] + [
+        mapping["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]
+        for mapping in service.resources("AWS::Lambda::EventSourceMapping").values()
+    ]
+    alarms = service.resources("AWS::CloudWatch::Alarm").values()
+
+    for queue in queues:
+        queue_id = queue["Fn::GetAtt"][0]
+        assert service.template["Resources"][queue_id]["Type"] == "AWS::SQS::Queue"
+        assert any(
+            alarm["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
+            and alarm["Properties"]["Dimensions"]
+            == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue_id, "QueueName"]}}]
+            and alarm["Properties"]["Threshold"] == 0
+            and alarm["Properties"]["ComparisonOperator"] == "GreaterThanThreshold"
+            and alarm["Properties"]["AlarmActions"] == [{"Ref": "OpsTopic"}]
+            for alarm in alarms
+        ), queue_id
+
+
+def test_every_bucket_is_encrypted_private_and_tls_only(service: PackagedService) -> None:
+    policies = {
+        policy["Properties"]["Bucket"]["Ref"]: policy["Properties"]["PolicyDocument"]["Statement"]
+        for policy in service.resources("AWS::S3::BucketPolicy").values()
+    }
+    for logical_id, bucket in service.resources("AWS::S3::Bucket").items():
+        properties = bucket["Properties"]
+        rule = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+        assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in {"AES256", "aws:kms"}, logical_id
+        assert properties["PublicAccessBlockConfiguration"] == {
+            "BlockPublicAcls": True,
+            "BlockPublicPolicy": True,
+            "IgnorePublicAcls": True,
+            "RestrictPublicBuckets": True,
+        }, logical_id
+        deny_plain_http = [
+            statement
+            for statement in policies[logical_id]
+            if statement["Effect"] == "Deny"
+            and statement["Principal"] == "*"
+            and str(statement["Condition"]["Bool"]["aws:SecureTransport"]).lower() == "false"
+            and _as_list(statement["Action"]) == ["s3:*"]
+        ]
+        assert deny_plain_http, f"{logical_id} accepts requests without TLS"
+        covered = json.dumps(deny_plain_http[0]["Resource"])
+        assert logical_id in covered
+        assert "/*" in covered, f"{logical_id}: objects not covered by the TLS-only policy"
+
+
+def test_names_are_stage_aware(service: PackagedService) -> None:
+    def names(node: Any) -> list[str]:
+        found = []
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in NAME_PROPERTIES and isinstance(value, str):
+                    found.append(value)
+                found += names(value)
+        elif isinstance(node, list):
+            for value in node:
+                found += names(value)
+        return found
+
+    for name in names(service.template["Resources"]):
+        assert f"-{STAGE}-" in name or name.endswith(f"-{STAGE}"), name
+
+
+# --- ingest --------------------------------------------------------------------------------------
+
+
+def _sub(text: str) -> dict[str, str]:
+    return {"Fn::Sub": text}
+
+
+def test_ingest_function_may_touch_exactly_its_prefixes_tables_and_queue(packaged: dict[str, PackagedService]) -> None:
+    ingest = packaged["ingest"]
+    bucket = PLACEHOLDER_OUTPUTS["ingest"]["UploadBucketName"]
+
+    assert _permissions(ingest, "IngestUploadRole") == {
+        "logs:CreateLogStream": [
+            _sub(
+                f"arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:/aws/lambda/inventory-ingest-{STAGE}-ingestUpload:*"
+            )
+        ],
+        "logs:PutLogEvents": [
+            _sub(
+                f"arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:/aws/lambda/inventory-ingest-{STAGE}-ingestUpload:*"
+            )
+        ],
+        "s3:GetObject": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/uploads/*")],
+        "s3:GetObjectVersion": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/uploads/*")],
+        "s3:PutObject": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/reports/*")],
+        "dynamodb:BatchGetItem": [{"Fn::GetAtt": ["InventoryTable", "Arn"]}],
+        "dynamodb:BatchWriteItem": [{"Fn::GetAtt": ["InventoryTable", "Arn"]}],
+        "dynamodb:UpdateItem": [{"Fn::GetAtt": ["StoresTable", "Arn"]}],
+        "sqs:SendMessage": [{"Fn::GetAtt": ["IngestFailureQueue", "Arn"]}],
+        "xray:PutTraceSegments": ["*"],
+        "xray:PutTelemetryRecords": ["*"],
+    }
+
+
+def test_ingest_runs_for_uploads_only_and_keeps_failed_invocations(packaged: dict[str, PackagedService]) -> None:
+    ingest = packaged["ingest"]
+    resources = ingest.template["Resources"]
+    notifications = resources["UploadBucket"]["Properties"]["NotificationConfiguration"]["LambdaConfigurations"]
+    (invoke_config,) = ingest.resources("AWS::Lambda::EventInvokeConfig").values()
+
+    assert sorted(rule["Filter"]["S3Key"]["Rules"][1]["Value"] for rule in notifications) == [".csv", ".json", ".jsonl"]
+    assert all(rule["Filter"]["S3Key"]["Rules"][0] == {"Name": "prefix", "Value": "uploads/"} for rule in notifications)
+    assert all(rule["Event"] == "s3:ObjectCreated:*" for rule in notifications)
+    assert invoke_config["Properties"]["MaximumRetryAttempts"] == 2
+    assert invoke_config["Properties"]["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": ["IngestFailureQueue", "Arn"]
+    }
+    assert resources["IngestFailureQueue"]["Properties"]["MessageRetentionPeriod"] == 1209600
+    assert resources["UploadBucket"]["Properties"]["VersioningConfiguration"] == {"Status": "Enabled"}
+
+
+@pytest.mark.parametrize(
+    ("service_name", "logical_id"),
+    [
+        ("ingest", "InventoryTable"),
+        ("ingest", "StoresTable"),
+        ("ingest", "UploadBucket"),
+        ("alerts", "HistoryTable"),
+        ("dashboard-api", "UserPool"),
+    ],
+)
+def test_data_survives_stack_removal_and_replacement(
+    packaged: dict[str, PackagedService], service_name: str, logical_id: str
+) -> None:
+    resource = packaged[service_name].template["Resources"][logical_id]
+
+    assert resource["DeletionPolicy"] == "Retain"
+    assert resource["UpdateReplacePolicy"] == "Retain"
+
+
+def test_tables_are_encrypted_recoverable_and_on_demand(service: PackagedService) -> None:
+    for logical_id, table in service.resources("AWS::DynamoDB::Table").items():
+        properties = table["Properties"]
+        assert properties["BillingMode"] == "PAY_PER_REQUEST", logical_id
+        assert properties["SSESpecification"] == {"SSEEnabled": True}, logical_id
+        assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}, logical_id
+
+
+# --- alerts --------------------------------------------------------------------------------------
+
+
+def test_alerts_reads_the_wired_stream_in_bounded_retried_batches(packaged: dict[str, PackagedService]) -> None:
+    alerts = packaged["alerts"]
+    (mapping,) = alerts.resources("AWS::Lambda::EventSourceMapping").values()
+    properties = mapping["Properties"]
+
+    assert properties["EventSourceArn"] == PLACEHOLDER_OUTPUTS["ingest"]["InventoryStreamArn"]
+    assert properties["FunctionName"] == {"Fn::GetAtt": ["AlertsStreamLambdaFunction", "Arn"]}
+    assert properties["StartingPosition"] == "TRIM_HORIZON"
+    assert properties["BatchSize"] == 500
+    assert properties["MaximumBatchingWindowInSeconds"] == 10
+    assert properties["BisectBatchOnFunctionError"] is True
+    assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert properties["MaximumRetryAttempts"] == 5
+    assert properties["MaximumRecordAgeInSeconds"] == 21600
+    assert properties["DestinationConfig"] == {
+        "OnFailure": {"Destination": {"Fn::GetAtt": ["AlertsFailureQueue", "Arn"]}}
+    }
+    (pattern,) = properties["FilterCriteria"]["Filters"]
+    assert json.loads(pattern["Pattern"]) == {
+        "eventName": ["INSERT", "MODIFY"],
+        "dynamodb": {"NewImage": {"Count": {"N": [{"exists": True}]}}},
+    }
+    function = alerts.template["Resources"]["AlertsStreamLambdaFunction"]["Properties"]
+    assert function["Environment"]["Variables"]["LOW_STOCK_DEFAULT"] == PLACEHOLDER_OUTPUTS["ingest"]["LowStockDefault"]
+
+
+def test_alerts_function_may_touch_exactly_the_stream_history_topic_and_queue(
+    packaged: dict[str, PackagedService],
+) -> None:
+    stream = PLACEHOLDER_OUTPUTS["ingest"]["InventoryStreamArn"]
+    permissions = _permissions(packaged["alerts"], "AlertsStreamRole")
+
+    for action in (
+        "dynamodb:DescribeStream",
+        "dynamodb:GetRecords",
+        "dynamodb:GetShardIterator",
+        "dynamodb:ListStreams",
+    ):
+        assert permissions.pop(action) == [stream]
+    assert permissions.pop("dynamodb:PutItem") == [{"Fn::GetAtt": ["HistoryTable", "Arn"]}]
+    assert permissions.pop("sns:Publish") == [{"Ref": "AlertsTopic"}]
+    assert permissions.pop("sqs:SendMessage") == [{"Fn::GetAtt": ["AlertsFailureQueue", "Arn"]}]
+    assert permissions.pop("xray:PutTraceSegments") == permissions.pop("xray:PutTelemetryRecords") == ["*"]
+    assert permissions.pop("logs:CreateLogStream") == permissions.pop("logs:PutLogEvents")
+    # The alerts topic is encrypted with the SNS-managed key: usable only through SNS.
+    kms = [
+        statement
+        for statement in _statements(packaged["alerts"].template["Resources"]["AlertsStreamRole"])
+        if "kms:Decrypt" in _as_list(statement["Action"])
+    ]
+    for statement in kms:
+        assert statement["Condition"]["StringEquals"]["kms:ViaService"] == {
+            "Fn::Sub": "sns.${AWS::Region}.amazonaws.com"
+        }
+    assert set(permissions) <= {"kms:GenerateDataKey", "kms:Decrypt"}
+
+
+# --- dashboard API -------------------------------------------------------------------------------
+
+
+def test_every_api_route_requires_a_token_from_the_pool_for_the_dashboard_client(
+    packaged: dict[str, PackagedService],
+) -> None:
+    api = packaged["dashboard-api"]
+    (authorizer_id, authorizer), *others = api.resources("AWS::ApiGatewayV2::Authorizer").items()
+    routes = api.resources("AWS::ApiGatewayV2::Route")
+
+    assert not others
+    assert authorizer["Properties"]["AuthorizerType"] == "JWT"
+    assert authorizer["Properties"]["IdentitySource"] == ["$request.header.Authorization"]
+    assert authorizer["Properties"]["JwtConfiguration"] == {
+        "Issuer": {"Fn::Sub": "https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}"},
+        "Audience": [{"Ref": "UserPoolClient"}],
+    }
+    assert len(routes) >= 6
+    for logical_id, route in routes.items():
+        assert route["Properties"]["AuthorizationType"] == "JWT", logical_id
+        assert route["Properties"]["AuthorizerId"] == {"Ref": authorizer_id}, logical_id
+    cors = api.template["Resources"]["HttpApi"]["Properties"]["CorsConfiguration"]
+    assert cors["AllowOrigins"] == [PLACEHOLDER_OUTPUTS["dashboard-site"]["DashboardOrigin"]]
+
+
+def test_dashboard_api_reads_only_the_wired_tables_index_and_reports(packaged: dict[str, PackagedService]) -> None:
+    ingest, alerts = PLACEHOLDER_OUTPUTS["ingest"], PLACEHOLDER_OUTPUTS["alerts"]
+    permissions = _permissions(packaged["dashboard-api"], "DashboardApiRole")
+    logs = permissions.pop("logs:CreateLogStream")
+
+    assert permissions.pop("logs:PutLogEvents") == logs
+    assert permissions.pop("xray:PutTraceSegments") == permissions.pop("xray:PutTelemetryRecords") == ["*"]
+    assert permissions == {
+        "dynamodb:GetItem": [_sub(ingest["StoresTableArn"])],
+        "dynamodb:Scan": [_sub(ingest["StoresTableArn"])],
+        "dynamodb:Query": [
+            _sub(ingest["InventoryTableArn"]),
+            _sub(f"{ingest['InventoryTableArn']}/index/AlertsByStore"),
+            _sub(alerts["HistoryTableArn"]),
+        ],
+        "s3:ListBucket": [_sub(f"arn:${{AWS::Partition}}:s3:::{ingest['UploadBucketName']}")],
+        "s3:GetObject": [_sub(f"arn:${{AWS::Partition}}:s3:::{ingest['UploadBucketName']}/reports/*")],
+    }
+    variables = packaged["dashboard-api"].template["Resources"]["ApiLambdaFunction"]["Properties"]["Environment"][
+        "Variables"
+    ]
+    assert variables["INVENTORY_TABLE"] == ingest["InventoryTableName"]
+    assert variables["STORES_TABLE"] == ingest["StoresTableName"]
+    assert variables["HISTORY_TABLE"] == alerts["HistoryTableName"]
+    assert variables["UPLOAD_BUCKET"] == ingest["UploadBucketName"]
