@@ -98,6 +98,7 @@ class FunctionRuntime:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
+            start_new_session=True,  # Ctrl-C reaches the stack, which then stops its functions in order
         )
         ready = self._read(time.monotonic() + 120)
         if ready is None or not ready.get("ready"):

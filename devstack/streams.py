@@ -32,6 +32,7 @@ class StreamMapping:
     report_item_failures: bool
     max_retries: int
     filter_patterns: tuple[dict[str, Any], ...]
+    batch_window: float = 0.0  # seconds to gather records before invoking (MaximumBatchingWindowInSeconds)
 
 
 def stream_mappings(events: list[dict[str, Any]]) -> list[StreamMapping]:
@@ -56,6 +57,7 @@ def stream_mappings(events: list[dict[str, Any]]) -> list[StreamMapping]:
                 filter_patterns=tuple(
                     json.loads(p) if isinstance(p, str) else p for p in spec.get("filterPatterns") or []
                 ),
+                batch_window=float(spec.get("batchWindow") or 0),
             )
         )
     return mappings
@@ -131,6 +133,7 @@ class StreamPoller:
                     self._stop.wait(POLL_SECONDS)
                     continue
                 self._busy.set()
+                pending += self._gather(iterators, len(pending))
                 pending = self._deliver(pending)
             except Exception as error:
                 if not self._stop.is_set():
@@ -154,6 +157,16 @@ class StreamPoller:
             iterators[shard] = response.get("NextShardIterator") or iterator
             records += [lambda_record(r, self._mapping.stream_arn, self._region) for r in response["Records"]]
         return [record for record in records if matches_any(self._mapping.filter_patterns, record)]
+
+    def _gather(self, iterators: dict[str, str], have: int) -> list[dict[str, Any]]:
+        """Like Lambda's batching window: keep reading until the batch is full or the window has passed."""
+        more: list[dict[str, Any]] = []
+        deadline = time.monotonic() + self._mapping.batch_window
+        while have + len(more) < self._mapping.batch_size and time.monotonic() < deadline:
+            if self._stop.wait(min(POLL_SECONDS, max(0.0, deadline - time.monotonic()))):
+                break
+            more += self._read(iterators)
+        return more
 
     def _deliver(self, pending: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Invoke with the next batch until it succeeds or its retries run out; returns what remains."""

@@ -1,0 +1,121 @@
+"""Stock alerts end to end on the local stack: upload -> Inventory stream -> alerts function -> SNS -> inbox.
+
+A fresh stack without the sample files, so Berlin starts empty; the digests are read from the alerts
+topic's inbox queue (``alerts_queue_url`` in stack.json), as an email subscriber would receive them.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from inventory.history import history_key
+
+from tests.builders import lab_file
+from tests.e2e.conftest import LocalStackProcess, start_stack, stop_stack
+
+pytestmark = pytest.mark.e2e
+
+REPORT_TIMEOUT_S = 90
+# The alerts function gathers stream records for up to its batchWindow (10 s) before it runs.
+DIGEST_WAIT_S = 25
+BERLIN_ITEMS = ("Echo Dot", "Echo (2nd Gen)", "Echo Show", "Echo Plus", "Echo Look", "Amazon Tap")
+
+
+@pytest.fixture(scope="module")
+def fresh_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStackProcess]:
+    stack = start_stack(tmp_path_factory.mktemp("devstack-alerts"), "--no-samples")
+    yield stack
+    stop_stack(stack)
+
+
+def upload(stack: LocalStackProcess, name: str, body: bytes) -> None:
+    """Upload a file and wait for its report: by then every change it makes is on the stream."""
+    s3 = stack.client("s3")
+    key = f"{stack.info['upload_prefix']}{name}"
+    s3.put_object(Bucket=stack.info["bucket"], Key=key, Body=body)
+    deadline = time.monotonic() + REPORT_TIMEOUT_S
+    while time.monotonic() < deadline:
+        try:
+            s3.head_object(Bucket=stack.info["bucket"], Key=f"{stack.info['reports_prefix']}{key}.json")
+            return
+        except s3.exceptions.ClientError:
+            time.sleep(0.25)
+    pytest.fail(f"no report for {key}:\n{stack.console()[-3000:]}")
+
+
+def digests(stack: LocalStackProcess, store: str, seconds: float = DIGEST_WAIT_S) -> list[dict[str, Any]]:
+    """Every digest for ``store`` that reaches the inbox within ``seconds``, as SNS envelopes."""
+    sqs = stack.client("sqs")
+    received: list[dict[str, Any]] = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        wait = int(min(5, max(1, deadline - time.monotonic())))
+        for message in sqs.receive_message(
+            QueueUrl=stack.info["alerts_queue_url"], MaxNumberOfMessages=10, WaitTimeSeconds=wait
+        ).get("Messages", []):
+            envelope = json.loads(message["Body"])
+            if envelope["MessageAttributes"]["store"]["Value"] == store:
+                received.append(envelope)
+            sqs.delete_message(QueueUrl=stack.info["alerts_queue_url"], ReceiptHandle=message["ReceiptHandle"])
+    return received
+
+
+def named_items(envelope: dict[str, Any]) -> set[str]:
+    text = f"{envelope.get('Subject', '')}\n{envelope['Message']}"
+    return {item for item in BERLIN_ITEMS if item in text}
+
+
+def test_stack_json_names_the_topic_its_inbox_and_the_history_table(fresh_stack: LocalStackProcess) -> None:
+    info = fresh_stack.info
+    topic = fresh_stack.client("sns").get_topic_attributes(TopicArn=info["topic_arn"])["Attributes"]
+    assert topic["TopicArn"] == info["topic_arn"]
+    assert fresh_stack.client("sqs").get_queue_url(QueueName=info["alerts_queue_url"].rsplit("/", 1)[-1])
+    table = fresh_stack.client("dynamodb").describe_table(TableName=info["history_table"])["Table"]
+    assert table["TableStatus"] == "ACTIVE"
+
+
+def test_berlin_digests_first_upload_unchanged_reupload_and_a_new_outage(
+    fresh_stack: LocalStackProcess, tmp_path: Path
+) -> None:
+    # Given an empty Berlin, when the lab's Berlin file is uploaded (Echo Plus at 0)
+    upload(fresh_stack, "inventory-berlin.csv", lab_file("berlin"))
+    # Then exactly one digest arrives, and it names Echo Plus only
+    first = digests(fresh_stack, "Berlin")
+    assert len(first) == 1, [d["Message"] for d in first]
+    assert named_items(first[0]) == {"Echo Plus"}
+    # And the console shows it as an email
+    assert "Echo Plus" in fresh_stack.console().split("Subject:", 1)[-1]
+
+    # When the same file is uploaded again, unchanged, then no digest arrives
+    upload(fresh_stack, "inventory-berlin-again.csv", lab_file("berlin"))
+    assert digests(fresh_stack, "Berlin") == []
+
+    # When Berlin reports Echo Dot at 0 (Echo Plus still 0), then one digest names Echo Dot only
+    upload(fresh_stack, "inventory-berlin-dot-out.csv", lab_file("berlin").replace(b"Echo Dot,12", b"Echo Dot,0"))
+    third = digests(fresh_stack, "Berlin")
+    assert len(third) == 1, [d["Message"] for d in third]
+    assert named_items(third[0]) == {"Echo Dot"}
+
+
+def test_history_rows_record_each_count_change(fresh_stack: LocalStackProcess) -> None:
+    upload(fresh_stack, "history-springfield.csv", b"store,item,count\nHistoryville,Echo Dot,7\n")
+    upload(fresh_stack, "history-springfield-2.csv", b"store,item,count\nHistoryville,Echo Dot,4\n")
+    dynamodb = fresh_stack.client("dynamodb")
+    deadline = time.monotonic() + DIGEST_WAIT_S
+    counts: list[tuple[str, str]] = []
+    while time.monotonic() < deadline:
+        rows = dynamodb.query(
+            TableName=fresh_stack.info["history_table"],
+            KeyConditionExpression="StoreItem = :k",
+            ExpressionAttributeValues={":k": {"S": history_key("Historyville", "Echo Dot")}},
+        )["Items"]
+        counts = sorted((row.get("OldCount", {}).get("N", ""), row["NewCount"]["N"]) for row in rows)
+        if len(counts) == 2:
+            break
+        time.sleep(0.5)
+    assert counts == sorted([("", "7"), ("7", "4")])
