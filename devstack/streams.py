@@ -97,6 +97,9 @@ def _json_ready(value: Any) -> Any:
 class StreamPoller:
     """Feeds one function from one stream, one batch at a time, in order."""
 
+    #: First retry delay; it doubles with each retry of the same batch (at most 5 s).
+    retry_delay_s = 0.25
+
     def __init__(self, streams: Any, runtime: FunctionRuntime, mapping: StreamMapping, region: str) -> None:
         self._streams = streams
         self._runtime = runtime
@@ -193,7 +196,7 @@ class StreamPoller:
                 )
                 return rest
             batch = batch[retry_from:]
-            self._stop.wait(min(5.0, 0.5 * 2**failures))
+            self._stop.wait(min(5.0, self.retry_delay_s * 2**failures))
         return rest
 
     def _first_failure(self, batch: list[dict[str, Any]], response: Any) -> int | None:
