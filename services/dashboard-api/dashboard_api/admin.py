@@ -98,7 +98,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not stores and not args.admin:
         print("error: give at least one --store, or --admin", file=sys.stderr)
         return 2
-    client, pool_id = _cognito(args)
+    try:
+        client, pool_id = _cognito(args)
+    except FileNotFoundError:
+        print(f"error: {args.stack_json} not found: start the local stack first (make dev)", file=sys.stderr)
+        return 1
+    except (KeyError, ValueError) as error:
+        print(f"error: {args.stack_json} has no user pool ({error})", file=sys.stderr)
+        return 1
+    except UserError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     users = UserDirectory(client, pool_id)
     try:
         if args.command == "create-user":
