@@ -56,6 +56,7 @@ def test_admin_only_for_the_exact_admin_group_in_any_claim_form(value: object, a
         ("", []),
         (None, []),
         (["Berlin"], ["Berlin"]),
+        (json.dumps(["Berlin", "x" * 201, "Bad\u0000Name", " "]), ["Berlin"]),
     ],
 )
 def test_stores_attribute_forms(value: object, stores: list[str]) -> None:

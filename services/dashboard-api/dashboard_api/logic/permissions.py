@@ -20,6 +20,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from inventory.models import InvalidValue, clean_name
+
 from dashboard_api.logic.errors import Forbidden, Unauthorized
 
 ADMIN_GROUP = "admin"
@@ -97,7 +99,16 @@ def parse_stores(value: Any) -> list[str]:
             names = [name for name in parsed if isinstance(name, str)] if isinstance(parsed, list) else []
         else:
             names = text.split(",")
-    return [name.strip() for name in names if name.strip()]
+    return [name.strip() for name in names if _valid_name(name)]
+
+
+def _valid_name(name: str) -> bool:
+    """A name ingest could have stored; anything else can match no store and is dropped."""
+    try:
+        clean_name(name, "store")
+    except InvalidValue:
+        return False
+    return True
 
 
 def format_stores(stores: Iterable[str]) -> str:
