@@ -1,11 +1,13 @@
 """Demo users of the local user pool: an admin who sees every store, and a manager of Berlin only.
 
-Permissions follow the dashboard API's rules: members of the Cognito group ``admin`` see all stores;
-other users see the stores listed, comma-separated, in the custom attribute ``custom:stores``.
+Permissions follow the dashboard API's rules (services/dashboard-api, ``dashboard_api.logic.permissions``):
+members of the Cognito group ``admin`` see all stores; other users see the stores listed in the custom
+attribute ``custom:stores``, a compact JSON array (the form ``python -m dashboard_api.admin`` writes).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -32,7 +34,8 @@ DEMO_USERS = (
 
 def store_attributes(stores: list[str]) -> list[dict[str, str]]:
     """The user attributes that grant access to ``stores`` (the dashboard API reads them from the token)."""
-    return [{"Name": STORES_ATTRIBUTE, "Value": ",".join(stores)}] if stores else []
+    value = json.dumps(sorted(set(stores)), ensure_ascii=False, separators=(",", ":"))
+    return [{"Name": STORES_ATTRIBUTE, "Value": value}] if stores else []
 
 
 def create_demo_users(client: Any, user_pool_id: str) -> list[DemoUser]:

@@ -86,9 +86,7 @@ class LocalStack:
             self.local_outputs[name] = self._site_outputs(name)
             say(f"{name}: served by the local web server at {self.web_url}/ (not provisioned)")
         try:
-            configs = load_services(
-                [name for name in present if name not in SERVED_LOCALLY], self.settings.state_dir / "cache"
-            )
+            configs = load_services([name for name in present if name not in SERVED_LOCALLY], state.cache_dir())
         except ConfigError as error:
             raise StackError(str(error)) from error
         self._provision(configs)

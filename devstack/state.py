@@ -14,6 +14,11 @@ def state_dir() -> Path:
     return Path(os.environ.get("INVENTORY_STATE_DIR") or REPO / ".local").resolve()
 
 
+def cache_dir() -> Path:
+    """Printed service configurations, keyed by a hash of their files: shared by every state directory."""
+    return Path(os.environ.get("INVENTORY_CACHE_DIR") or REPO / ".local" / "cache").resolve()
+
+
 def write_atomically(path: Path, content: dict[str, Any]) -> None:
     """Readers (scripts waiting for the stack) see either no file or the whole file, never half of it."""
     path.parent.mkdir(parents=True, exist_ok=True)
