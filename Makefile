@@ -40,6 +40,10 @@ format: $(PY_DEPS)
 bench: $(PY_DEPS) $(NODE_DEPS)
 	$(PY) -m bench $(ARGS)
 
+## make user ARGS="--local create-user ravi --store Karachi": create a dashboard user (see README)
+user: $(PY_DEPS)
+	PYTHONPATH=services/dashboard-api $(PY) -m dashboard_api.admin $(ARGS)
+
 ## make deploy STAGE=prod: deploy every service to AWS in dependency order
 deploy: $(NODE_DEPS)
 	npx serverless deploy --stage $(STAGE)
