@@ -171,14 +171,19 @@ def _package(service: str, destination: Path) -> PackagedService:
 
 
 _ZIP_SIZES: dict[str, int] = {}
+TIMINGS: dict[str, float] = {}
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """Every zip's size, printed after the run."""
+    """Every zip's size and how long the deploy tooling took, printed after the run."""
     if _ZIP_SIZES:
         terminalreporter.section("Lambda zip sizes")
         for name, size in sorted(_ZIP_SIZES.items()):
             terminalreporter.write_line(f"{name}: {size / 1024 / 1024:.2f} MB ({size} bytes)")
+    if TIMINGS:
+        terminalreporter.section("Deploy tooling time")
+        for name, seconds in TIMINGS.items():
+            terminalreporter.write_line(f"{name}: {seconds:.1f} s")
 
 
 @pytest.fixture(scope="session")
@@ -190,6 +195,7 @@ def packaged(tmp_path_factory: pytest.TempPathFactory) -> dict[str, PackagedServ
         futures = {name: pool.submit(_package, name, root / name) for name in names}
         services = {name: future.result() for name, future in futures.items()}
     for service in services.values():
+        TIMINGS[f"serverless package {service.name} (in parallel)"] = service.seconds
         for artifact in service.zips:
             _ZIP_SIZES[f"{service.name}/{artifact.name}"] = artifact.stat().st_size
     return services

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.builders import REPO
-from tests.deploy.conftest import PLACEHOLDER_OUTPUTS, STAGE, PackagedService, service_names
+from tests.deploy.conftest import PLACEHOLDER_OUTPUTS, STAGE, TIMINGS, PackagedService, compose_services, service_names
 
 pytestmark = pytest.mark.deploy
 
@@ -113,7 +113,7 @@ def checkov_report(packaged: dict[str, PackagedService]) -> dict[str, dict[str, 
         command += ["--file", str(service.template_path)]
     started = time.monotonic()
     result = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
-    print(f"checkov: {time.monotonic() - started:.1f} s for {len(packaged)} templates")
+    TIMINGS[f"checkov, {len(packaged)} templates in one run"] = time.monotonic() - started
     assert result.stdout.strip(), result.stderr
     reports = json.loads(result.stdout)
     reports = reports if isinstance(reports, list) else [reports]
@@ -140,6 +140,15 @@ def test_checkov_passes_every_check_that_is_not_skipped_with_a_reason_in_place(
     for check in report["skipped"]:
         # Skips live on the resource (Metadata.checkov.skip in serverless.yml) with the reason beside them.
         assert len(check.get("check_result", {}).get("suppress_comment", "")) > 20, check["check_id"]
+
+
+def test_every_output_compose_wires_is_in_the_producers_packaged_template(
+    packaged: dict[str, PackagedService],
+) -> None:
+    for consumer, config in compose_services().items():
+        for param, value in (config.get("params") or {}).items():
+            producer, output = str(value)[2:-1].split(".", 1)
+            assert output in packaged[producer].template["Outputs"], f"{consumer}.{param}: {producer} lacks {output}"
 
 
 # --- every service -------------------------------------------------------------------------------
