@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -77,6 +78,7 @@ class LocalStack:
         self.emulator.start()
         self._closers.append(self.emulator.stop)
         self._closers.append(self.web.close)
+        self._claim_state_dir()
         os.environ["AWS_ENDPOINT_URL"] = self.emulator.endpoint_url
 
         present, missing = available_services()
@@ -153,6 +155,23 @@ class LocalStack:
                 say(f"while stopping: {error}")
 
     # -- steps ----------------------------------------------------------------------------------------
+
+    def _claim_state_dir(self) -> None:
+        """A stack.json left by a stack that was killed is removed; one of a running stack is not taken over."""
+        stack_file = self.settings.stack_file
+        if not stack_file.exists():
+            return
+        try:
+            pid = int(json.loads(stack_file.read_text()).get("pid", 0))
+        except (OSError, ValueError):
+            pid = 0
+        if pid and pid != os.getpid() and _alive(pid):
+            raise StackError(
+                f"another local stack (pid {pid}) uses {self.settings.state_dir}; stop it, "
+                "or give this one its own directory with INVENTORY_STATE_DIR=<dir>"
+            )
+        state.remove(stack_file)
+        say(f"removed a stale {stack_file} left by a stack that did not stop cleanly")
 
     def _provision(self, configs: dict[str, ServiceConfig]) -> None:
         provisioner = Provisioner(self.emulator)
@@ -261,6 +280,16 @@ class LocalStack:
                 Bucket=content["bucket"], Key=f"{content['upload_prefix']}{path.name}", Body=path.read_bytes()
             )
         say(f"loaded {len(files)} lab sample file(s) from {SAMPLES.relative_to(REPO)}/ (--no-samples skips this)")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def say(message: str) -> None:

@@ -31,6 +31,7 @@ from devstack.provision import ProvisionedService
 DASHBOARD = REPO / "dashboard"
 API_PREFIX = "/api"
 MAX_BODY = 10 * 1024 * 1024  # HTTP API's payload limit
+LOOPBACK_NAMES = {"127.0.0.1", "localhost"}
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Route:
     runtime: FunctionRuntime
     authorizer: JwtAuthorizer | None
     pattern: re.Pattern[str] | None
+    scopes: tuple[str, ...] = ()  # the route's authorization scopes: the token needs one of them
 
     @property
     def route_key(self) -> str:
@@ -109,9 +111,10 @@ def http_api_routes(service: ProvisionedService, functions: Functions, emulator:
             path = "$default" if path == "*" else path
             authorizer = spec.get("authorizer")
             name = str(authorizer.get("name", "")) if isinstance(authorizer, dict) else str(authorizer or "")
+            scopes = tuple(authorizer.get("scopes") or []) if isinstance(authorizer, dict) else ()
             if name and name not in authorizers:
                 raise ValueError(f"route {method} {path} names an unknown authorizer {name!r}")
-            routes.append(Route(method, path, runtime, authorizers.get(name) if name else None, _compile(path)))
+            routes.append(Route(method, path, runtime, authorizers.get(name) if name else None, _compile(path), scopes))
     return sorted(routes, key=lambda route: route.specificity, reverse=True)
 
 
@@ -168,7 +171,8 @@ def payload_v2(  # noqa: PLR0917 - one argument per part of the request
     if path_parameters:
         event["pathParameters"] = path_parameters
     if claims is not None:
-        event["requestContext"]["authorizer"] = {"jwt": {"claims": api_gateway_claims(claims), "scopes": None}}
+        scopes = str(claims["scope"]).split() if "scope" in claims else None
+        event["requestContext"]["authorizer"] = {"jwt": {"claims": api_gateway_claims(claims), "scopes": scopes}}
     if body:
         event["body"] = body.decode("utf-8", "replace") if is_text else base64.b64encode(body).decode()
     return event
@@ -258,7 +262,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _static(self, path: str) -> None:
         if path == "/config.json":
-            self._send(200, {"Content-Type": "application/json"}, json.dumps(self.site.config).encode())
+            config = dict(self.site.config)
+            host = self.headers.get("Host", "")
+            if config.get("apiUrl") and host.split(":")[0] in LOOPBACK_NAMES:
+                # Same origin as the page, whichever loopback name the browser used: no CORS needed.
+                config["apiUrl"] = f"http://{host}{API_PREFIX}"
+            self._send(200, {"Content-Type": "application/json"}, json.dumps(config).encode())
             return
         relative = unquote(path).lstrip("/") or "index.html"
         file = (DASHBOARD / relative).resolve()
@@ -304,6 +313,9 @@ class _Handler(BaseHTTPRequestHandler):
                     {"Content-Type": "application/json", "WWW-Authenticate": 'Bearer error="invalid_token"'},
                     b'{"message":"Unauthorized"}',
                 )
+                return
+            if route.scopes and not set(str(claims.get("scope", "")).split()) & set(route.scopes):
+                self._send(403, {"Content-Type": "application/json"}, b'{"message":"Forbidden"}')
                 return
         headers = {name: ",".join(self.headers.get_all(name) or []) for name in self.headers}
         event = payload_v2(

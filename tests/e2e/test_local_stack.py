@@ -145,11 +145,11 @@ def test_the_dashboard_and_its_config_are_served(local_stack_process: LocalStack
     }
 
 
-def run_second_stack(tmp_path: Path, aws_port: int, web_port: int) -> subprocess.CompletedProcess[str]:
+def run_second_stack(state_dir: Path, aws_port: int, web_port: int) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "devstack", "--no-samples"],
         cwd=REPO,
-        env=stack_environment(tmp_path / "second", aws_port, web_port),
+        env=stack_environment(state_dir, aws_port, web_port),
         capture_output=True,
         text=True,
         timeout=120,
@@ -160,7 +160,7 @@ def run_second_stack(tmp_path: Path, aws_port: int, web_port: int) -> subprocess
 def test_a_second_stack_on_the_same_ports_fails_with_a_clear_message(
     local_stack_process: LocalStackProcess, tmp_path: Path
 ) -> None:
-    done = run_second_stack(tmp_path, local_stack_process.aws_port, local_stack_process.web_port)
+    done = run_second_stack(tmp_path / "second", local_stack_process.aws_port, local_stack_process.web_port)
 
     assert done.returncode == 1
     output = done.stdout + done.stderr
@@ -175,10 +175,18 @@ def test_a_second_stack_on_the_same_ports_fails_with_a_clear_message(
 def test_a_busy_emulator_port_alone_is_named_with_its_variable(
     local_stack_process: LocalStackProcess, tmp_path: Path
 ) -> None:
-    done = run_second_stack(tmp_path, local_stack_process.aws_port, free_port())
+    done = run_second_stack(tmp_path / "second", local_stack_process.aws_port, free_port())
 
     assert done.returncode == 1
     output = done.stdout + done.stderr
     assert f"port {local_stack_process.aws_port}" in output
     assert "INVENTORY_AWS_PORT" in output
     assert "Traceback" not in output
+
+
+def test_a_second_stack_never_takes_over_a_running_stacks_state(local_stack_process: LocalStackProcess) -> None:
+    done = run_second_stack(local_stack_process.state_dir, free_port(), free_port())
+
+    assert done.returncode == 1
+    assert f"another local stack (pid {local_stack_process.process.pid})" in done.stdout + done.stderr
+    assert json.loads(local_stack_process.stack_file.read_text()) == local_stack_process.info
