@@ -1,0 +1,95 @@
+"""``make bench``: run the benchmarks side by side and write docs/benchmarks.md.
+
+    python -m bench [--only ingest,alerts,dashboard] [--rows N] [--output PATH]
+
+A service whose code is not in the repository yet is left out (the page says so).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import REPO
+from bench.report import Section, load_average, page
+
+SUITES = ("ingest", "alerts", "dashboard")
+#: The package each suite drives; a suite whose package is missing is skipped.
+PACKAGES = {
+    "ingest": REPO / "services" / "ingest" / "ingest",
+    "alerts": REPO / "services" / "alerts" / "alerts",
+    "dashboard": REPO / "services" / "dashboard-api" / "dashboard_api",
+}
+
+
+def _ingest(args: argparse.Namespace) -> Section:
+    from bench.ingest_bench import IngestSizes, ingest_section, run_ingest
+
+    return ingest_section(run_ingest(IngestSizes(rows=args.rows, latency_rows=args.latency_rows)))
+
+
+def _alerts(args: argparse.Namespace) -> Section:
+    from bench.alerts_bench import alerts_section, run_alerts
+
+    return alerts_section(run_alerts(args.stream_records))
+
+
+def _dashboard(args: argparse.Namespace) -> Section:
+    from bench.dashboard_bench import DashboardSizes, dashboard_section, run_dashboard
+
+    return dashboard_section(run_dashboard(DashboardSizes(items_per_store=args.items_per_store)))
+
+
+RUNNERS: dict[str, Callable[[argparse.Namespace], Section]] = {
+    "ingest": _ingest,
+    "alerts": _alerts,
+    "dashboard": _dashboard,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--only", default=",".join(SUITES), help=f"comma-separated suites out of {', '.join(SUITES)}")
+    parser.add_argument("--rows", type=int, default=20_000, help="rows in the side-by-side ingest file")
+    parser.add_argument("--latency-rows", type=int, default=50_000, help="rows in the simulated-latency run")
+    parser.add_argument("--stream-records", type=int, default=10_000, help="stream records in the alerts run")
+    parser.add_argument(
+        "--items-per-store", type=int, default=100, help="items in each of the 100 stores of the alerts query"
+    )
+    parser.add_argument("--output", type=Path, default=REPO / "docs" / "benchmarks.md")
+    args = parser.parse_args(argv)
+    wanted = [name.strip() for name in args.only.split(",") if name.strip()]
+    unknown = sorted(set(wanted) - set(SUITES))
+    if unknown:
+        parser.error(f"unknown suite(s): {', '.join(unknown)}")
+
+    started_at = datetime.now(UTC)
+    load_at_start = load_average()
+    started = time.perf_counter()
+    sections: list[Section] = []
+    for name in wanted:
+        if not PACKAGES[name].is_dir():
+            sections.append(Section(name.title(), f"Not run: {PACKAGES[name].relative_to(REPO)} is not there yet."))
+            continue
+        sections.append(RUNNERS[name](args))
+
+    command = "make bench" if len(sys.argv) <= 1 else "python -m bench " + shlex.join(sys.argv[1:])
+    load = f"{load_at_start} / {load_average()}"
+    text = page(command, sections, started_at, time.perf_counter() - started, load)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(text)
+    failed = [target for section in sections for target in section.targets if not target.passed]
+    met = sum(len(section.targets) for section in sections) - len(failed)
+    print(f"wrote {args.output}: {met} targets met, {len(failed)} missed")
+    for target in failed:
+        print(f"  missed: {target.name}: {target.measured} (target {target.wanted})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,277 @@
+"""Alerts benchmark: 10,000 Inventory stream records of mixed changes through the alerts handler,
+in Lambda-sized batches, next to the lab's Check-Stock on the same batches.
+
+Both run with real boto3 clients whose DynamoDB and SNS calls a stand-in answers at once (after
+botocore has built each request): what is measured is the handlers' own CPU time and the calls
+they make, not an emulator's speed. (On the emulator the run took minutes, most of it moto's.)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+
+from bench.emulator import REGION, environment
+from bench.report import Section, Target, table
+from bench.standins import InstantAWS
+from tests.aws_resources import service_definition
+from tests.builders import LambdaContext, count_change, inventory_image, stream_event, stream_record
+
+DEFAULT_THRESHOLD = 5
+#: The share of each kind of change among the records (fixed seed).
+MIX = {
+    "ok -> ok (count changes, status does not)": 0.35,
+    "-> out (count drops to 0)": 0.10,
+    "-> low (falls to or below the threshold)": 0.10,
+    "out -> restocked": 0.05,
+    "low -> lower (still low)": 0.05,
+    "0 -> 0 (still out; a re-upload's identical image)": 0.10,
+    "unchanged image (moto's no-op MODIFY)": 0.10,
+    "new item, ok": 0.10,
+    "new item at 0": 0.05,
+}
+TRANSITIONS = {
+    "-> out (count drops to 0)",
+    "-> low (falls to or below the threshold)",
+    "out -> restocked",
+    "new item at 0",
+}
+
+
+def batch_size() -> int:
+    """The stream event source's batch size in services/alerts/serverless.yml."""
+    for function in service_definition("alerts")["functions"].values():
+        for event in function.get("events", []):
+            stream = event.get("stream") if isinstance(event, dict) else None
+            if isinstance(stream, dict) and "batchSize" in stream:
+                return int(stream["batchSize"])
+    return 100
+
+
+@dataclass
+class Change:
+    kind: str
+    store: str
+    record: dict[str, Any]
+
+
+def changes(count: int, stores: int = 50, seed: int = 7) -> list[Change]:
+    """``count`` stream records, each a distinct item, kinds in :data:`MIX` proportions, shuffled."""
+    rand = random.Random(seed)
+    kinds = [kind for kind, share in MIX.items() for _ in range(round(share * count))]
+    kinds = (kinds + ["ok -> ok (count changes, status does not)"] * count)[:count]
+    rand.shuffle(kinds)
+    made = []
+    for index, kind in enumerate(kinds):
+        store, item = f"Store {index % stores:04d}", f"Item {index:05d}"
+        ok_a, ok_b = rand.randint(6, 500), rand.randint(6, 500)
+        low = rand.randint(1, DEFAULT_THRESHOLD)
+        if kind.startswith("ok -> ok"):
+            record = count_change(store, item, ok_a, ok_b + (ok_b == ok_a))
+        elif kind.startswith("-> out"):
+            record = count_change(store, item, rand.choice([ok_a, low]), 0)
+        elif kind.startswith("-> low"):
+            record = count_change(store, item, ok_a, low)
+        elif kind == "out -> restocked":
+            record = count_change(store, item, 0, rand.choice([ok_a, low]))
+        elif kind.startswith("low -> lower"):
+            record = count_change(store, item, DEFAULT_THRESHOLD, low - (low == DEFAULT_THRESHOLD))
+        elif kind.startswith("0 -> 0"):
+            record = count_change(store, item, 0, 0)
+        elif kind.startswith("unchanged"):
+            image = inventory_image(store, item, ok_a)
+            record = stream_record(image, dict(image), event_name="MODIFY")
+        elif kind == "new item, ok":
+            record = count_change(store, item, None, ok_a)
+        else:
+            record = count_change(store, item, None, 0)
+        made.append(Change(kind, store, record))
+    return made
+
+
+class CallCounter:
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+
+    def __call__(self, model: Any, **_: Any) -> None:
+        self.calls[f"{model.service_model.service_id.hyphenize()}:{model.name}"] += 1
+
+
+@dataclass
+class AlertsRun:
+    name: str
+    records: int
+    batches: int
+    cpu_seconds: float
+    wall_seconds: float
+    publishes_per_batch: list[int] = field(default_factory=list)
+    calls: Counter[str] = field(default_factory=Counter)
+    failures: int = 0
+
+    @property
+    def publishes(self) -> int:
+        return sum(self.publishes_per_batch)
+
+    def count(self, *operations: str) -> int:
+        return sum(n for name, n in self.calls.items() if name.split(":")[1] in operations)
+
+
+@contextlib.contextmanager
+def _counted_session(env: dict[str, str]) -> Any:
+    """Every client made from boto3's default session in here is counted, then answered by the stand-in."""
+    with environment(env):
+        boto3.setup_default_session(region_name=REGION)
+        events = boto3.DEFAULT_SESSION.events  # type: ignore[attr-defined]
+        counter = CallCounter()
+        events.register("before-call", counter)
+        InstantAWS().attach(events)
+        try:
+            yield counter
+        finally:
+            boto3.DEFAULT_SESSION = None
+
+
+def _run(name: str, handler: Any, batches: list[list[Change]], env: dict[str, str]) -> AlertsRun:
+    run = AlertsRun(name, sum(map(len, batches)), len(batches), 0.0, 0.0)
+    with _counted_session({**COMMON_ENV, **env}) as counter, open(os.devnull, "w") as sink:
+        for batch in batches:
+            before = counter.calls["sns:Publish"]
+            event = stream_event(*(change.record for change in batch))
+            cpu, wall = time.thread_time(), time.perf_counter()
+            with contextlib.redirect_stdout(sink):  # the lab printed every event
+                answer = handler(event, LambdaContext())
+            run.cpu_seconds += time.thread_time() - cpu
+            run.wall_seconds += time.perf_counter() - wall
+            run.publishes_per_batch.append(counter.calls["sns:Publish"] - before)
+            if isinstance(answer, dict):
+                run.failures += len(answer.get("batchItemFailures", []))
+        run.calls = Counter(counter.calls)
+    return run
+
+
+#: No call may leave the process: an endpoint nothing listens on, should the stand-in ever be bypassed.
+COMMON_ENV = {"AWS_ENDPOINT_URL": "http://127.0.0.1:9"}
+
+
+@dataclass
+class AlertsResults:
+    records: int
+    batch_size: int
+    transition_stores_per_batch: list[int]
+    transitions: int
+    zero_records: int
+    ours: AlertsRun
+    lab: AlertsRun
+
+
+def run_alerts(records: int = 10_000, log: Any = print) -> AlertsResults:
+    size = batch_size()
+    made = changes(records)
+    batches = [made[i : i + size] for i in range(0, len(made), size)]
+    per_batch = [len({c.store for c in batch if c.kind in TRANSITIONS}) for batch in batches]
+    zero = sum(c.record["dynamodb"]["NewImage"]["Count"]["N"] == "0" for c in made)
+    ours = _ours(batches, log)
+    lab = _lab(batches, log)
+    return AlertsResults(records, size, per_batch, sum(c.kind in TRANSITIONS for c in made), zero, ours, lab)
+
+
+def _ours(batches: list[list[Change]], log: Any) -> AlertsRun:
+    env = {
+        "ALERTS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:inventory-alerts-bench-no-stock",
+        "HISTORY_TABLE": "inventory-alerts-bench-history",
+        "LOW_STOCK_DEFAULT": str(DEFAULT_THRESHOLD),
+        "HISTORY_RETENTION_DAYS": "90",
+        "POWERTOOLS_SERVICE_NAME": "alerts",
+        "POWERTOOLS_METRICS_NAMESPACE": "Inventory",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+    }
+    with environment(env):  # Powertools reads its settings when the handler module is imported
+        from alerts.handlers.stream import alert_service, handler
+
+    log(f"alerts: ours, {sum(map(len, batches)):,} records in {len(batches)} batches")
+    alert_service.cache_clear()
+    try:
+        return _run("ours (alerts handler)", handler, batches, env)
+    finally:
+        alert_service.cache_clear()
+
+
+def _lab(batches: list[list[Change]], log: Any) -> AlertsRun:
+    from bench.lab_baseline import check_stock_handler
+
+    log("alerts: the lab's Check-Stock on the same batches")
+    return _run("lab Check-Stock", check_stock_handler, batches, {})
+
+
+HEADER = [
+    "Handler",
+    "CPU per record",
+    "Wall time",
+    "SNS publishes",
+    "Most in one batch",
+    "History writes",
+    "AWS calls",
+    "Failed records",
+]
+
+
+def alerts_section(r: AlertsResults) -> Section:
+    over = [
+        (index, published, allowed)
+        for index, (published, allowed) in enumerate(
+            zip(r.ours.publishes_per_batch, r.transition_stores_per_batch, strict=True)
+        )
+        if published > allowed
+    ]
+    targets = [
+        Target(
+            f"Alerts: SNS publishes per batch ({r.records:,} records)",
+            "<= one per store with a transition",
+            f"{r.ours.publishes:,} publishes for {sum(r.transition_stores_per_batch):,} store-batches with a "
+            f"transition; {len(over)} batches over",
+            not over and r.ours.failures == 0,
+        )
+    ]
+    rows = []
+    for run in (r.ours, r.lab):
+        rows.append(
+            [
+                run.name,
+                f"{run.cpu_seconds / run.records * 1e6:,.0f} µs",
+                f"{run.wall_seconds:,.1f} s",
+                f"{run.publishes:,}",
+                f"{max(run.publishes_per_batch):,}",
+                f"{run.count('PutItem', 'UpdateItem', 'BatchWriteItem'):,}",
+                ", ".join(f"{n:,} {name}" for name, n in sorted(run.calls.items())),
+                f"{run.failures:,}",
+            ]
+        )
+    mix = table(["Change", "Records"], [[kind, f"{round(share * r.records):,}"] for kind, share in MIX.items()])
+    body = f"""
+{r.records:,} DynamoDB stream records, one per item, over 50 stores, shuffled and delivered in batches of
+{r.batch_size} (`batchSize` in services/alerts/serverless.yml), each batch as the Lambda event the stream
+event source would send. **ours**: the alerts handler (Powertools batch processor, History rows, one digest
+per store per batch); **lab Check-Stock**: the lab's function (`bench/lab_baseline.py`), a new SNS client,
+a topic lookup and a publish for every record whose new count is 0. Both use real boto3 clients whose
+DynamoDB and SNS calls a stand-in answers at once, once botocore has built the request: the CPU time per
+record (`time.thread_time`, the handler's thread) is the handler's own work plus its clients', with no
+emulator in it, and "wall time" has no network in it.
+
+{mix}
+
+{r.transitions:,} records carry a transition (out, low, restocked); {r.zero_records:,} have a new count of 0.
+
+{table(HEADER, rows)}
+
+Stores with a transition, summed over the batches: {sum(r.transition_stores_per_batch):,} (the most ours may publish).
+"""
+    return Section("Alerts", body, targets)

@@ -1,0 +1,130 @@
+"""The AWS emulator the benchmarks run against, and a count of the DynamoDB requests each contender makes.
+
+moto's ConsumedCapacity is a constant, so requests are counted on the client side with a
+botocore ``before-call`` hook: one count per API call that leaves the client.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import urllib.request
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from moto.server import ThreadedMotoServer
+
+from tests.aws_resources import create_table
+
+REGION = "us-east-1"
+#: Calls that write to a table; everything else DynamoDB is a read (or a table operation).
+WRITE_OPERATIONS = frozenset({"PutItem", "BatchWriteItem", "UpdateItem", "DeleteItem", "TransactWriteItems"})
+
+
+class RequestCounter:
+    """Counts DynamoDB API calls by operation; attach it to a client or a boto3 session."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+
+    def __call__(self, model: Any, **_: Any) -> None:
+        self.calls[model.name] += 1
+
+    def attach(self, events: Any) -> RequestCounter:
+        """Register on a client's ``meta.events`` (or a session's ``events``: clients made later inherit it)."""
+        events.register("before-call.dynamodb", self)
+        return self
+
+    def reset(self) -> None:
+        self.calls.clear()
+
+    @property
+    def total(self) -> int:
+        return sum(self.calls.values())
+
+    @property
+    def writes(self) -> int:
+        return sum(n for name, n in self.calls.items() if name in WRITE_OPERATIONS)
+
+    def summary(self) -> str:
+        return ", ".join(f"{n:,} {name}" for name, n in sorted(self.calls.items())) or "none"
+
+
+@contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for the duration (handlers read their settings from it), then restore."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Emulator:
+    endpoint_url: str
+
+    def client(self, service: str, **config: Any) -> Any:
+        """A client of its own session, so hooks on boto3's default session never see its calls."""
+        session = boto3.Session(region_name=REGION)
+        return session.client(service, endpoint_url=self.endpoint_url, config=Config(**config))
+
+    def resource(self, service: str) -> Any:
+        return boto3.Session(region_name=REGION).resource(service, endpoint_url=self.endpoint_url)
+
+    def reset(self) -> None:
+        """Drop every resource, so the next contender starts on an empty emulator as the first did
+        (the emulator slows down as the objects it holds pile up)."""
+        urllib.request.urlopen(urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")).close()
+
+    def create_inventory_table(self, name: str) -> str:
+        """A fresh Inventory table, as services/ingest/serverless.yml defines it."""
+        return create_table(self.client("dynamodb"), "ingest", "InventoryTable", name)
+
+    def create_stores_table(self, name: str) -> str:
+        return create_table(self.client("dynamodb"), "ingest", "StoresTable", name)
+
+    def create_bucket(self, name: str) -> str:
+        s3 = self.client("s3")
+        s3.create_bucket(Bucket=name)
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+        return name
+
+
+@contextmanager
+def emulator() -> Iterator[Emulator]:
+    """moto in server mode, in this process, on a free loopback port; fake credentials only."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+    }.items():
+        os.environ[name] = value
+    os.environ.pop("AWS_PROFILE", None)
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one log line per request otherwise
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield Emulator(f"http://127.0.0.1:{port}")
+    finally:
+        server.stop()

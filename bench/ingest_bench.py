@@ -1,0 +1,589 @@
+"""Ingest benchmarks: ours vs the lab's loader vs the floor, re-upload, memory, simulated latency."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+import boto3
+
+from bench import REPO, lab_baseline, workload
+from bench.emulator import REGION, Emulator, RequestCounter, environment
+from bench.report import Section
+from bench.standins import GeneratedBucket, SlowDynamoDB
+from tests.aws_resources import service_definition
+from tests.builders import LambdaContext, s3_event
+
+#: What a DynamoDB call costs in the simulated-latency run (a typical in-region round trip).
+SIMULATED_LATENCY = 0.020
+PROJECTED_ROWS = 1_000_000
+FASTER_THAN_FLOOR = (
+    " Ours does more than the floor (a BatchGetItem per 100 rows, parsing, the report), so coming out"
+    " faster means it overlapped its calls: its writer threads wait on the emulator in parallel, and on a"
+    " busy machine they also get more of the CPUs than the floor's single thread."
+)
+UPLOAD_KEY = "uploads/bench/inventory.csv"
+
+
+def write_concurrency() -> int:
+    """The writer lanes a deployed ingest function gets: serverless.yml's default ``writeConcurrency``."""
+    return int(service_definition("ingest")["params"]["default"]["writeConcurrency"])
+
+
+@dataclass
+class Run:
+    """One contender's load of one file."""
+
+    name: str
+    rows: int
+    seconds: float
+    calls: Counter[str] = field(default_factory=Counter)
+    detail: str = ""
+    all_seconds: list[float] = field(default_factory=list)
+    lanes: int = 0  # writer threads, for ours
+
+    @property
+    def requests(self) -> int:
+        return sum(self.calls.values())
+
+    @property
+    def writes(self) -> int:
+        return sum(n for name, n in self.calls.items() if name in {"PutItem", "BatchWriteItem", "UpdateItem"})
+
+    @property
+    def calls_text(self) -> str:
+        return ", ".join(f"{n:,} {name}" for name, n in sorted(self.calls.items())) or "none"
+
+
+# -- the emulator contenders ----------------------------------------------------------------------
+
+
+class OursOnEmulator:
+    """The real ingest handler (S3 event -> stream the object -> parse -> Loader), wired to the emulator.
+
+    The handler builds its own boto3 clients from the environment, as on Lambda; DynamoDB
+    calls are counted by a hook on boto3's default session, which those clients inherit.
+    """
+
+    def __init__(self, emu: Emulator, bucket: str, table: str, stores_table: str) -> None:
+        self.emu = emu
+        self.bucket = bucket
+        self.counter = RequestCounter()
+        self.env = {
+            "AWS_ENDPOINT_URL": emu.endpoint_url,
+            "INVENTORY_TABLE": table,
+            "STORES_TABLE": stores_table,
+            "LOW_STOCK_DEFAULT": "5",
+            "WRITE_CONCURRENCY": str(write_concurrency()),
+            "POWERTOOLS_SERVICE_NAME": "ingest",
+            "POWERTOOLS_METRICS_NAMESPACE": "Inventory",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_LOG_LEVEL": "WARNING",
+        }
+
+    def load(self, name: str, body: bytes, rows: int) -> tuple[Run, dict[str, Any]]:
+        """Upload ``body`` (not timed), then time the handler on its event; returns the run and the report."""
+        s3 = self.emu.client("s3")
+        s3.put_object(Bucket=self.bucket, Key=UPLOAD_KEY, Body=body)
+        with environment(self.env):
+            from ingest.handlers.upload import handler, ingestor
+
+            ingestor.cache_clear()
+            boto3.setup_default_session(region_name=REGION)
+            self.counter.attach(boto3.DEFAULT_SESSION.events)  # type: ignore[attr-defined]
+            event = s3_event(self.bucket, UPLOAD_KEY)
+            started = time.perf_counter()
+            result = handler(event, LambdaContext())
+            seconds = time.perf_counter() - started
+            ingestor.cache_clear()
+            boto3.DEFAULT_SESSION = None  # the next default session starts without the counter
+        report = json.loads(s3.get_object(Bucket=self.bucket, Key=f"reports/{UPLOAD_KEY}.json")["Body"].read())
+        if result["files"][0]["status"] != "ok":
+            raise RuntimeError(f"ingest did not load the benchmark file: {report}")
+        run = Run(name, rows, seconds, Counter(self.counter.calls), detail=json.dumps(report["rows"]))
+        self.counter.reset()
+        return run, report
+
+
+def lab_on_emulator(emu: Emulator, bucket: str, table: str, body: bytes, rows: int) -> Run:
+    """The lab's Load-Inventory on the same file: download, csv.DictReader, one PutItem per row."""
+    s3 = emu.client("s3")
+    s3.put_object(Bucket=bucket, Key=UPLOAD_KEY, Body=body)
+    inventory_table = emu.resource("dynamodb").Table(table)
+    counter = RequestCounter().attach(inventory_table.meta.client.meta.events)
+    with tempfile.TemporaryDirectory() as scratch, open(os.devnull, "w") as sink:
+        started = time.perf_counter()
+        with contextlib.redirect_stdout(sink):  # the lab printed every row to its log
+            answer = lab_baseline.lambda_handler(
+                s3_event(bucket, UPLOAD_KEY),
+                None,
+                s3=emu.resource("s3"),
+                inventory_table=inventory_table,
+                local_filename=os.path.join(scratch, "inventory.txt"),
+            )
+        seconds = time.perf_counter() - started
+    return Run("lab loader", rows, seconds, Counter(counter.calls), detail=answer)
+
+
+def floor_batches(table: str, rows: int) -> list[dict[str, Any]]:
+    """The file's rows as ready-made 25-item BatchWriteItem requests, with the attributes ingest writes."""
+    from inventory.models import SourceVersion, utc_now
+    from inventory.table import WRITE_BATCH_SIZE, StoredItem, to_attributes
+
+    now = utc_now()
+    source = SourceVersion(now, UPLOAD_KEY)
+    items = [
+        {"PutRequest": {"Item": to_attributes(StoredItem(store, item, count, None, now, source), 5)}}
+        for store, item, count in workload.rows(rows)
+    ]
+    return [{table: items[i : i + WRITE_BATCH_SIZE]} for i in range(0, len(items), WRITE_BATCH_SIZE)]
+
+
+def floor_on_emulator(emu: Emulator, table: str, rows: int) -> Run:
+    """The least a loader can do: every row already in a 25-item BatchWriteItem, sent from one thread."""
+    batches = floor_batches(table, rows)
+    client = emu.client("dynamodb")
+    counter = RequestCounter().attach(client.meta.events)
+    started = time.perf_counter()
+    for request in batches:
+        if client.batch_write_item(RequestItems=request).get("UnprocessedItems"):
+            raise RuntimeError("the emulator left items unprocessed")
+    seconds = time.perf_counter() - started
+    return Run("floor", rows, seconds, Counter(counter.calls))
+
+
+def item_count(emu: Emulator, table: str) -> int:
+    client = emu.client("dynamodb")
+    total, start = 0, None
+    while True:
+        page = client.scan(TableName=table, Select="COUNT", **({"ExclusiveStartKey": start} if start else {}))
+        total += page["Count"]
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return total
+
+
+# -- stand-in runs --------------------------------------------------------------------------------
+
+
+def ours_on_stand_in(rows: int, client: Any, concurrency: int | None = None) -> Run:
+    """The Ingestor and Loader on a generated file, against a stand-in DynamoDB client."""
+    from ingest.dal.stores import StoreSummaries
+    from ingest.logic.ingest import Ingestor
+    from ingest.logic.loader import Loader
+    from ingest.models.upload import Upload
+    from inventory.models import utc_now
+    from inventory.table import InventoryTable
+
+    lanes = concurrency or write_concurrency()
+    ingestor = Ingestor(
+        bucket=GeneratedBucket(rows),  # type: ignore[arg-type]
+        loader=Loader(InventoryTable(client, "inventory"), default_threshold=5, concurrency=lanes, clock=utc_now),
+        stores=StoreSummaries(client, "stores"),
+        reports_prefix="reports/",
+        clock=utc_now,
+    )
+    started = time.perf_counter()
+    report = ingestor.ingest(Upload(bucket="bench", key=UPLOAD_KEY, event_time=utc_now()))
+    seconds = time.perf_counter() - started
+    if report.rows.accepted != rows:
+        raise RuntimeError(f"ingest accepted {report.rows.accepted} of {rows} rows: {report.as_json()}")
+    return Run(f"ours ({lanes} writer lanes)", rows, seconds, detail=json.dumps(report.as_json()["rows"]), lanes=lanes)
+
+
+def _slow_client(counter: RequestCounter, latency: float, pool: int, validate: bool = True) -> Any:
+    """A boto3 client configured as the ingest handler's (pool of lanes + 4), answered by the stand-in."""
+    from botocore.config import Config
+
+    config = Config(max_pool_connections=pool, retries={"mode": "standard"}, parameter_validation=validate)
+    client = boto3.Session(region_name=REGION).client("dynamodb", config=config)
+    counter.attach(client.meta.events)  # first, so every call is counted before the stand-in answers
+    return SlowDynamoDB(latency).attach(client)
+
+
+def ours_with_latency(
+    rows: int, latency: float = SIMULATED_LATENCY, concurrency: int | None = None, validate: bool = True
+) -> Run:
+    """Ours on the slow stand-in; ``concurrency`` and ``validate`` try settings other than the deployed ones."""
+    counter = RequestCounter()
+    lanes = concurrency or write_concurrency()
+    run = ours_on_stand_in(rows, _slow_client(counter, latency, lanes + 4, validate), lanes)
+    run.calls = Counter(counter.calls)
+    if not validate:
+        run.name += ", botocore parameter validation off"
+    return run
+
+
+def lab_with_latency(rows: int, latency: float = SIMULATED_LATENCY) -> Run:
+    counter = RequestCounter()
+    table = boto3.Session(region_name=REGION).resource("dynamodb").Table("Inventory")
+    counter.attach(table.meta.client.meta.events)
+    SlowDynamoDB(latency).attach(table.meta.client)
+
+    def download_file(_bucket: str, _key: str, filename: str) -> None:
+        with open(filename, "wb") as out:  # S3's share of the time is left out, as for ours
+            out.writelines(workload.csv_chunks(rows))
+
+    generated = SimpleNamespace(meta=SimpleNamespace(client=SimpleNamespace(download_file=download_file)))
+
+    with tempfile.TemporaryDirectory() as scratch, open(os.devnull, "w") as sink:
+        started = time.perf_counter()
+        with contextlib.redirect_stdout(sink):
+            answer = lab_baseline.lambda_handler(
+                s3_event("bench", UPLOAD_KEY),
+                None,
+                s3=generated,
+                inventory_table=table,
+                local_filename=os.path.join(scratch, "inventory.txt"),
+            )
+        seconds = time.perf_counter() - started
+    return Run("lab loader", rows, seconds, Counter(counter.calls), detail=answer)
+
+
+def round_trip_bound(run: Run, latency: float, rows: int = PROJECTED_ROWS) -> float:
+    """Seconds ``rows`` rows take on waiting alone: each lane (or the lab's one thread) makes its calls
+    one after the other, so the calls per row, divided among the lanes, times the latency."""
+    lanes = run.lanes or 1
+    return run.requests / run.rows * rows / lanes * latency
+
+
+def projected(run: Run, rows: int = PROJECTED_ROWS) -> float:
+    """Seconds for ``rows`` rows at this run's rate (ingest's cost per row is flat: fixed-size batches)."""
+    return run.seconds * rows / run.rows
+
+
+# -- memory ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class MemoryProbe:
+    rows: int
+    seconds: float
+    peak_rss_mb: float
+    traced_peak_mb: float | None
+
+
+def measure_memory(rows: int, traced: bool) -> MemoryProbe:
+    """Ingest ``rows`` generated rows in a fresh Python process; its peak RSS (and tracemalloc peak)."""
+    command = [sys.executable, "-m", "bench.memory_probe", str(rows)] + (["--traced"] if traced else [])
+    output = subprocess.run(command, cwd=REPO, check=True, capture_output=True, text=True).stdout
+    data = json.loads(output.strip().splitlines()[-1])
+    return MemoryProbe(rows, data["seconds"], data["peak_rss_mb"], data.get("traced_peak_mb"))
+
+
+def ceil_div(a: int, b: int) -> int:
+    return math.ceil(a / b)
+
+
+# -- the suite ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IngestSizes:
+    """How big each run is; ``make bench`` uses the defaults, the smoke test tiny ones."""
+
+    rows: int = 20_000
+    memory_rows: tuple[int, int] = (10_000, 500_000)
+    latency_rows: int = 50_000
+    lab_latency_rows: int = 250
+    latency: float = SIMULATED_LATENCY
+    #: Ours and the floor run this many times each, alternating; the best time counts.
+    rounds: int = 2
+    #: Extra simulated-latency runs of ours with other settings, (lanes, botocore parameter validation),
+    #: on ``what_if_rows`` rows: what each suggested change would buy.
+    what_ifs: tuple[tuple[int, bool], ...] = ((8, True), (4, False), (8, False))
+    what_if_rows: int = 20_000
+
+
+@dataclass
+class IngestResults:
+    sizes: IngestSizes
+    lanes: int
+    ours: Run
+    reupload: Run
+    first_load: Run  # the load the re-upload followed
+    lab: Run
+    floor: Run
+    stored: dict[str, int]
+    memory: list[MemoryProbe]
+    latency_ours: Run
+    latency_lab: Run
+    latency_what_if: list[Run]
+
+
+def _best(runs: list[Run]) -> Run:
+    """The fastest of repeated runs (the machine may be busy with other work), keeping every time."""
+    best = min(runs, key=lambda run: run.seconds)
+    best.all_seconds = [run.seconds for run in runs]
+    return best
+
+
+def run_ingest(sizes: IngestSizes, log: Any = print) -> IngestResults:
+    """Every ingest benchmark; see docs/benchmarks.md for what each one does."""
+    from bench.emulator import emulator
+
+    body = workload.csv_file(sizes.rows)
+    stored: dict[str, int] = {}
+    ours_runs: list[Run] = []
+    floor_runs: list[Run] = []
+    with emulator() as emu:
+        # Every contender starts on an empty emulator (reset in between) with a fresh table;
+        # ours and the floor alternate, and each keeps its best time.
+        for round_ in range(sizes.rounds):
+            bucket = emu.create_bucket("inventory-bench-uploads")
+            emu.create_inventory_table("inventory-ours")
+            emu.create_stores_table("inventory-ours-stores")
+            ours_loader = OursOnEmulator(emu, bucket, "inventory-ours", "inventory-ours-stores")
+            log(f"ingest: ours, {sizes.rows:,} rows on the emulator (round {round_ + 1})")
+            ours_runs.append(ours_loader.load("ours", body, sizes.rows)[0])
+            if round_ == 0:
+                log(f"  {ours_runs[-1].seconds:.1f} s; re-upload of the same file")
+                reupload, _ = ours_loader.load("ours, re-upload", body, sizes.rows)
+                stored["ours"] = item_count(emu, "inventory-ours")
+            emu.reset()
+            log(f"  {ours_runs[-1].seconds:.1f} s; the floor (round {round_ + 1})")
+            emu.create_inventory_table("inventory-floor")
+            floor_runs.append(floor_on_emulator(emu, "inventory-floor", sizes.rows))
+            if round_ == 0:
+                stored["floor"] = item_count(emu, "inventory-floor")
+            emu.reset()
+            log(f"  {floor_runs[-1].seconds:.1f} s")
+        log("ingest: the lab loader (one PutItem per row)")
+        bucket = emu.create_bucket("inventory-bench-uploads")
+        emu.create_inventory_table("inventory-lab")
+        lab = lab_on_emulator(emu, bucket, "inventory-lab", body, sizes.rows)
+        stored["lab"] = item_count(emu, "inventory-lab")
+        emu.reset()
+        log(f"  {lab.seconds:.1f} s")
+    memory = []
+    for rows in sizes.memory_rows:
+        log(f"ingest: peak memory, {rows:,} rows (fresh process, stand-in DynamoDB)")
+        memory.append(measure_memory(rows, traced=False))
+    log(f"ingest: simulated {sizes.latency * 1000:.0f} ms latency, ours on {sizes.latency_rows:,} rows")
+    latency_ours = ours_with_latency(sizes.latency_rows, sizes.latency)
+    what_if = []
+    for lanes, validate in sizes.what_ifs:
+        log(f"ingest: simulated latency, ours with {lanes} lanes, validation {'on' if validate else 'off'} (what if)")
+        what_if.append(ours_with_latency(sizes.what_if_rows, sizes.latency, lanes, validate))
+    log(f"ingest: simulated latency, the lab loader on {sizes.lab_latency_rows:,} rows")
+    latency_lab = lab_with_latency(sizes.lab_latency_rows, sizes.latency)
+    return IngestResults(
+        sizes,
+        write_concurrency(),
+        _best(ours_runs),
+        reupload,
+        dataclasses.replace(ours_runs[0], name="ours, first load (round 1)", all_seconds=[]),
+        lab,
+        _best(floor_runs),
+        stored,
+        memory,
+        latency_ours,
+        latency_lab,
+        what_if,
+    )
+
+
+def _s(seconds: float) -> str:
+    return f"{seconds:,.2f} s" if seconds < 100 else f"{seconds:,.0f} s"
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds:,.0f} s ({seconds / 60:,.1f} min)" if seconds < 7200 else f"{seconds / 3600:,.1f} h"
+
+
+def ingest_section(results: IngestResults) -> Section:
+    from bench.report import Section, Target, table
+
+    r = results
+    n = r.sizes.rows
+    speedup = r.lab.seconds / r.ours.seconds
+    of_floor = r.ours.seconds / r.floor.seconds
+    low, high = r.memory[0], r.memory[-1]
+    growth = high.peak_rss_mb - low.peak_rss_mb
+    projected_ours = projected(r.latency_ours)
+    targets = [
+        Target(
+            "Ingest: first load vs the lab loader",
+            ">= 8x faster",
+            f"{speedup:.1f}x ({_s(r.ours.seconds)} vs {_s(r.lab.seconds)})",
+            speedup >= 8,
+        ),
+        Target(
+            "Ingest: first load vs the floor",
+            "<= 1.3x the floor",
+            f"{of_floor:.2f}x ({_s(r.ours.seconds)} vs {_s(r.floor.seconds)})",
+            of_floor <= 1.3,
+        ),
+        Target("Ingest: unchanged re-upload", "0 writes", f"{r.reupload.writes:,} writes", r.reupload.writes == 0),
+        Target(
+            f"Ingest: peak memory, {low.rows:,} -> {high.rows:,} rows",
+            "grows <= 30 MB",
+            f"{growth:+.1f} MB ({low.peak_rss_mb:.1f} -> {high.peak_rss_mb:.1f} MB RSS)",
+            growth <= 30,
+        ),
+        Target(
+            f"Ingest: {PROJECTED_ROWS:,} rows at {r.sizes.latency * 1000:.0f} ms per call (projected)",
+            "< 5 min",
+            _minutes(projected_ours),
+            projected_ours < 300,
+        ),
+    ]
+    per_row = [
+        [
+            run.name,
+            _s(run.seconds)
+            + (f" (best of {', '.join(_s(t) for t in run.all_seconds)})" if len(run.all_seconds) > 1 else ""),
+            f"{run.rows / run.seconds:,.0f}",
+            f"{run.requests:,}",
+            run.calls_text,
+            f"{run.writes:,}",
+            f"{r.stored[key]:,}",
+            f"{run.seconds / r.ours.seconds:.2f}x",
+        ]
+        for run, key in ((r.ours, "ours"), (r.lab, "lab"), (r.floor, "floor"))
+    ]
+    load_table = table(
+        [
+            "Contender",
+            "Seconds",
+            "Rows/s",
+            "DynamoDB requests",
+            "By operation",
+            "Write requests",
+            "Items in its table",
+            "Time vs ours",
+        ],
+        per_row,
+    )
+    reupload_table = table(
+        ["Run", "Seconds", "DynamoDB requests", "By operation", "Write requests", "Report rows"],
+        [
+            [run.name, _s(run.seconds), f"{run.requests:,}", run.calls_text, f"{run.writes:,}", f"`{run.detail}`"]
+            for run in (r.first_load, r.reupload)
+        ],
+    )
+    memory_table = table(
+        ["Rows", "Peak RSS", "Growth over the smallest", "Seconds (stand-in DynamoDB)"],
+        [
+            [
+                f"{probe.rows:,}",
+                f"{probe.peak_rss_mb:.1f} MB",
+                f"{probe.peak_rss_mb - low.peak_rss_mb:+.1f} MB",
+                _s(probe.seconds),
+            ]
+            for probe in r.memory
+        ],
+    )
+    latency_table = table(
+        [
+            "Contender",
+            "Rows run",
+            "Seconds",
+            "DynamoDB requests",
+            "Requests per 1,000 rows",
+            f"Projected, {PROJECTED_ROWS:,} rows",
+            "Round trips alone (lower bound)",
+        ],
+        [
+            [
+                run.name,
+                f"{run.rows:,}",
+                _s(run.seconds),
+                f"{run.requests:,} ({run.calls_text})",
+                f"{run.requests * 1000 / run.rows:,.1f}",
+                _minutes(projected(run)),
+                _minutes(round_trip_bound(run, r.sizes.latency)),
+            ]
+            for run in (r.latency_ours, *r.latency_what_if, r.latency_lab)
+        ],
+    )
+    body = f"""
+A generated CSV file of {n:,} distinct rows ({workload.shape(n)[0]} stores x {workload.shape(n)[1]:,} items,
+counts from a fixed seed; about a tenth out of stock and a tenth low), loaded into one fresh
+Inventory table per contender, each created from `services/ingest/serverless.yml`, on moto in server
+mode in the benchmark's own process (loopback, a free port). DynamoDB requests are counted on the
+client with a botocore `before-call` hook (moto's ConsumedCapacity is a constant); S3 requests are not counted.
+
+- **ours**: the real ingest handler on an S3 event for the object in the emulator's bucket (stream,
+  parse, validate, the Loader with {r.lanes} writer lanes - `writeConcurrency` in serverless.yml - reading
+  100 items per BatchGetItem and writing changed ones 25 per BatchWriteItem, the Stores summary, the report).
+- **lab loader**: the lab's Load-Inventory (`bench/lab_baseline.py`): download the object to a file,
+  `csv.DictReader`, one PutItem per row through the boto3 resource API, every row printed (to /dev/null here).
+- **floor**: the same rows, with the attributes ingest writes, already built into 25-item
+  BatchWriteItem requests before the clock starts, sent one after the other from one thread.
+
+The emulator is slow and shares this process's CPUs with the client, so compare the contenders
+with each other, not with real DynamoDB.
+
+### First load, side by side ({n:,} rows)
+
+{load_table}
+
+Ours is {speedup:.1f}x faster than the lab loader and makes {r.lab.requests / r.ours.requests:.0f}x fewer
+DynamoDB requests; it takes {of_floor:.2f}x the floor's time.{FASTER_THAN_FLOOR if of_floor < 1 else ""}
+
+### Re-upload of the unchanged file
+
+The same bytes uploaded again (a new object version and a newer event time) into the table ours just loaded.
+
+{reupload_table}
+
+### Peak memory
+
+Ours (Ingestor, parser and Loader with {r.lanes} lanes) in a fresh Python process per size; the file is
+generated chunk by chunk (64 KiB) as the parser reads it, never whole in memory, and a stand-in DynamoDB
+client answers at once and keeps nothing, so only the parser's and the loader's memory can grow.
+Peak RSS (VmHWM) includes the interpreter and the imported libraries, the same for both sizes.
+
+{memory_table}
+
+### Simulated latency
+
+A real boto3 DynamoDB client (built and serialized by botocore as usual, pool size lanes + 4 as in the
+handler) whose every call is answered after {r.sizes.latency * 1000:.0f} ms (`time.sleep`, which frees the
+GIL as a socket wait does) instead of going to the network; reads find nothing, as on a first load.
+The projection is linear: both loaders' work per row is constant (fixed-size batches, no whole-file state).
+
+{latency_table}
+"""
+    if not targets[-1].passed:
+        body += _latency_findings(r)
+    return Section("Ingest", body, targets)
+
+
+def _latency_findings(r: IngestResults) -> str:
+    lanes = r.lanes
+    bound = round_trip_bound(r.latency_ours, r.sizes.latency)
+    better = [run for run in r.latency_what_if if projected(run) < 300]
+    what_if = "; ".join(f"{run.name}: {_minutes(projected(run))}" for run in r.latency_what_if)
+    return f"""
+#### Why the projection misses 5 minutes, and what would fix it
+
+- Each writer lane works through its batches one call at a time: for every 100 rows one BatchGetItem, then
+  four BatchWriteItem calls, each waiting for the one before. With {lanes} lanes and {r.sizes.latency * 1000:.0f} ms
+  per call, waiting alone takes {_minutes(bound)} for {PROJECTED_ROWS:,} rows, so the target cannot be met
+  with {lanes} lanes at this latency however fast the code is. The rest ({_minutes(projected(r.latency_ours) - bound)})
+  is CPU: parsing and validating rows, and botocore building each request; Python runs one thread at a time, so
+  that work does not overlap with itself. (Profiled: about half of a BatchWriteItem call's client CPU time is
+  botocore's parameter validation.)
+- Measured with other settings (same stand-in, {r.sizes.what_if_rows:,} rows each, projected): {what_if}.
+  {"Met by: " + ", ".join(run.name for run in better) + "." if better else "None meets the target on its own here."}
+- Suggested, in order of effort: (1) raise `writeConcurrency` in services/ingest/serverless.yml (a setting, no
+  code change); (2) in `Loader.apply`, send a batch's four BatchWriteItem calls at once (or read the next batch
+  while this one writes), cutting the round trips each lane waits for per 100 rows from 5 to 2; (3) build the
+  DynamoDB client with `Config(parameter_validation=False)` (DynamoDB validates every request anyway), which about
+  halved the client CPU of a 25-item BatchWriteItem here (about 2.4 ms to 1.3 ms). Real DynamoDB answers
+  batch calls in well under 20 ms from inside the region, so this latency is a pessimistic case.
+"""

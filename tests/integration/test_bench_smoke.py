@@ -1,0 +1,97 @@
+"""``make bench`` still runs: each benchmark suite at a tiny size, with its request counts checked.
+
+Not a timed test: it asserts what each contender asks DynamoDB for, never how long it takes.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+
+import pytest
+
+from bench.alerts_bench import alerts_section, run_alerts
+from bench.dashboard_bench import DashboardSizes, dashboard_section, run_dashboard
+from bench.ingest_bench import IngestSizes, ingest_section, run_ingest
+from bench.report import page
+
+pytestmark = pytest.mark.integration
+
+ROWS = 60  # 3 BatchWriteItem calls for the floor: two full, one of 10
+
+
+def test_ingest_benchmark_runs_and_counts_requests_per_contender() -> None:
+    # Given tiny sizes for every ingest benchmark
+    sizes = IngestSizes(
+        rows=ROWS,
+        memory_rows=(200, 2_000),
+        latency_rows=300,
+        lab_latency_rows=20,
+        latency=0.001,
+        rounds=1,
+        what_ifs=((2, False),),
+        what_if_rows=300,
+    )
+
+    # When the whole ingest suite runs
+    results = run_ingest(sizes, log=lambda _: None)
+
+    # Then the lab loader made one PutItem per row, the floor one BatchWriteItem per 25 rows,
+    assert dict(results.lab.calls) == {"PutItem": ROWS}
+    assert dict(results.floor.calls) == {"BatchWriteItem": math.ceil(ROWS / 25)}
+    # ours read before writing and wrote every row of the first load in batches,
+    assert results.ours.calls["BatchGetItem"] >= math.ceil(ROWS / 100)
+    assert results.ours.calls["BatchWriteItem"] >= math.ceil(ROWS / 25)
+    assert results.ours.calls["BatchWriteItem"] < ROWS
+    # and wrote nothing at all when the same file came again
+    assert results.reupload.writes == 0
+    assert set(results.reupload.calls) == {"BatchGetItem"}
+    # every contender's table holds every row
+    assert results.stored == {"ours": ROWS, "lab": ROWS, "floor": ROWS}
+    # the stand-in runs went through the same loaders
+    assert dict(results.latency_lab.calls) == {"PutItem": 20}
+    assert results.latency_ours.calls["BatchWriteItem"] >= math.ceil(300 / 25)
+    assert [run.calls["BatchWriteItem"] >= math.ceil(300 / 25) for run in results.latency_what_if] == [True]
+    assert [probe.rows for probe in results.memory] == [200, 2_000]
+    assert all(probe.peak_rss_mb > 10 for probe in results.memory)
+
+    # And the results page names each target with a verdict
+    section = ingest_section(results)
+    assert len(section.targets) == 5
+    text = page("make bench", [section], datetime.now(UTC), 1.0)
+    assert "## Targets" in text
+    assert "| Ingest: unchanged re-upload | 0 writes | 0 writes | pass |" in text
+
+
+def test_dashboard_benchmark_runs_and_counts_items_examined() -> None:
+    # Given 3 stores of 40 items, then a store of 120 items
+    sizes = DashboardSizes(stores=3, items_per_store=40, big_store_items=120)
+
+    # When the dashboard suite runs
+    results = run_dashboard(sizes, log=lambda _: None)
+
+    # Then /alerts returned every alerting item, examining only those (plus one Stores row per store)
+    assert results.alerts.returned == results.alerting > 0
+    assert results.alerts.examined == results.alerting + 3
+    # while the Scan examined every item in the table to find the same ones
+    assert results.alerts_scan.returned == results.alerting
+    assert results.alerts_scan.examined == 3 * 40
+    # and the whole big store came back through the cursor, examining each item about once
+    assert results.listing.returned == 120
+    assert 120 <= results.listing.examined <= 122
+    assert results.listing_scan.examined == 3 * 40 + 120
+    section = dashboard_section(results)
+    assert [target.passed for target in section.targets] == [True]
+
+
+def test_alerts_benchmark_runs_and_counts_publishes() -> None:
+    # When 300 stream records of mixed changes go through both handlers (one batch)
+    results = run_alerts(300, log=lambda _: None)
+
+    # Then ours published at most one digest per store with a transition, and failed nothing
+    assert 0 < results.ours.publishes <= sum(results.transition_stores_per_batch)
+    assert results.ours.failures == 0
+    assert results.ours.count("PutItem") >= results.transitions
+    # while the lab looked the topic up and published once for every record at 0
+    assert results.lab.calls == {"sns:ListTopics": results.zero_records, "sns:Publish": results.zero_records}
+    assert [target.passed for target in alerts_section(results).targets] == [True]
