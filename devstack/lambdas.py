@@ -181,19 +181,84 @@ class FunctionRuntime:
         self._process = None
 
 
+class FunctionPool:
+    """A function's execution environments: one per concurrent invocation, up to a local limit.
+
+    Like Lambda, a second invocation arriving while the first runs gets another environment (started on
+    demand) instead of waiting; ``reservedConcurrency`` lowers the limit. The first environment is the
+    one warmed at start-up, whose handler file and environment stack.json reports.
+    """
+
+    #: Environments per function at most (each is a Python process).
+    LOCAL_CONCURRENCY = 4
+
+    def __init__(self, function: Function, endpoint_url: str) -> None:
+        self.function = function
+        self._endpoint_url = endpoint_url
+        limit = function.reserved_concurrency
+        self.limit = max(1, min(self.LOCAL_CONCURRENCY, self.LOCAL_CONCURRENCY if limit is None else limit))
+        self._environments = [FunctionRuntime(function, endpoint_url)]
+        self._busy: set[int] = set()
+        self._condition = threading.Condition()
+
+    @property
+    def first(self) -> FunctionRuntime:
+        return self._environments[0]
+
+    @property
+    def init_error(self) -> dict[str, Any] | None:
+        return self.first.init_error
+
+    @property
+    def module_file(self) -> str:
+        return self.first.module_file
+
+    @property
+    def environment(self) -> dict[str, str]:
+        return self.first.environment
+
+    def start(self) -> bool:
+        return self.first.start()
+
+    def invoke(self, event: Any) -> Any:
+        with self._condition:
+            while True:
+                idle = [i for i in range(len(self._environments)) if i not in self._busy]
+                if idle:
+                    index = idle[0]
+                    break
+                if len(self._environments) < self.limit:
+                    self._environments.append(FunctionRuntime(self.function, self._endpoint_url))
+                    index = len(self._environments) - 1
+                    break
+                self._condition.wait()
+            self._busy.add(index)
+            environment = self._environments[index]
+        try:
+            return environment.invoke(event)
+        finally:
+            with self._condition:
+                self._busy.discard(index)
+                self._condition.notify()
+
+    def stop(self) -> None:
+        for environment in self._environments:
+            environment.stop()
+
+
 class Functions:
     """Every function of every service, by ARN and by name."""
 
     def __init__(self, functions: Iterable[Function], endpoint_url: str) -> None:
-        self.runtimes = [FunctionRuntime(function, endpoint_url) for function in functions]
+        self.runtimes = [FunctionPool(function, endpoint_url) for function in functions]
 
-    def by_arn(self, arn: str) -> FunctionRuntime | None:
+    def by_arn(self, arn: str) -> FunctionPool | None:
         return next((runtime for runtime in self.runtimes if runtime.function.arn == arn), None)
 
-    def by_name(self, name: str) -> FunctionRuntime | None:
+    def by_name(self, name: str) -> FunctionPool | None:
         return next((runtime for runtime in self.runtimes if runtime.function.name == name), None)
 
-    def start_all(self) -> list[FunctionRuntime]:
+    def start_all(self) -> list[FunctionPool]:
         """Warm every function in parallel; returns those that failed to initialise."""
         threads = [threading.Thread(target=runtime.start) for runtime in self.runtimes]
         for thread in threads:

@@ -36,6 +36,7 @@ class Function:
     arn: str
     max_retries: int = 2  # asynchronous invocations: Lambda's default
     on_failure: str = ""  # ARN of the on-failure destination, if any
+    reserved_concurrency: int | None = None
 
 
 @dataclass(frozen=True)
@@ -228,6 +229,7 @@ class Provisioner:
             events=list(resolver.resolve(spec.get("events") or [])),
             arn=resolver.attributes[(function_logical_id(key), "Arn")],
             max_retries=2 if retries is None else int(retries),
+            reserved_concurrency=None if spec.get("reservedConcurrency") is None else int(spec["reservedConcurrency"]),
             on_failure=str(resolver.resolve(destination)),
         )
 

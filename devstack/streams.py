@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from devstack.event_filters import matches_any
-from devstack.lambdas import FunctionError, FunctionRuntime, Functions
+from devstack.lambdas import FunctionError, FunctionPool, Functions
 
 LOCAL_DEFAULT_RETRIES = 3
 POLL_SECONDS = 0.25
@@ -100,7 +100,7 @@ class StreamPoller:
     #: First retry delay; it doubles with each retry of the same batch (at most 5 s).
     retry_delay_s = 0.25
 
-    def __init__(self, streams: Any, runtime: FunctionRuntime, mapping: StreamMapping, region: str) -> None:
+    def __init__(self, streams: Any, runtime: FunctionPool, mapping: StreamMapping, region: str) -> None:
         self._streams = streams
         self._runtime = runtime
         self._mapping = mapping

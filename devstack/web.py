@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from devstack.config import REPO
 from devstack.emulator import HOST, Emulator, PortInUse
 from devstack.jwt_auth import JwtAuthorizer, Unauthorized, api_gateway_claims
-from devstack.lambdas import FunctionError, FunctionRuntime, Functions
+from devstack.lambdas import FunctionError, FunctionPool, Functions
 from devstack.provision import ProvisionedService
 
 DASHBOARD = REPO / "dashboard"
@@ -38,7 +38,7 @@ LOOPBACK_NAMES = {"127.0.0.1", "localhost"}
 class Route:
     method: str  # upper case, or "ANY"
     path: str  # "/stores/{store}/items", "/{proxy+}", or "$default"
-    runtime: FunctionRuntime
+    runtime: FunctionPool
     authorizer: JwtAuthorizer | None
     pattern: re.Pattern[str] | None
     scopes: tuple[str, ...] = ()  # the route's authorization scopes: the token needs one of them

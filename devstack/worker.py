@@ -65,7 +65,7 @@ def main(handler_path: str) -> int:
         channel,
         {
             "ready": True,
-            "module_file": os.path.abspath(module.__file__) if getattr(module, "__file__", None) else "",
+            "module_file": os.path.abspath(str(module.__file__)) if getattr(module, "__file__", None) else "",
             "function": function_name,
             "environment": dict(os.environ),
         },

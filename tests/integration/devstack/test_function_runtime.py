@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from devstack.lambdas import FunctionError, FunctionRuntime
+from devstack.lambdas import FunctionError, FunctionPool, FunctionRuntime
 from devstack.provision import Function
 
 pytestmark = pytest.mark.integration
@@ -80,3 +82,16 @@ def test_functions_never_see_the_developers_aws_credentials(monkeypatch: pytest.
     assert environment["AWS_ACCESS_KEY_ID"] == "testing"
     assert environment["AWS_SECRET_ACCESS_KEY"] == "testing"
     assert environment["AWS_ENDPOINT_URL"] == ENDPOINT
+
+
+def test_concurrent_invocations_get_their_own_environments_up_to_the_reserved_concurrency() -> None:
+    limited = dataclasses.replace(function("tests/integration/devstack/handlers.slow"), reserved_concurrency=2)
+    pool = FunctionPool(limited, ENDPOINT)
+    try:
+        with ThreadPoolExecutor(max_workers=4) as executor:
+            results = list(executor.map(pool.invoke, [{"seconds": 0.5}] * 4))
+    finally:
+        pool.stop()
+    assert len({result["pid"] for result in results}) == 2  # two environments, never more
+    assert len({result["request_id"] for result in results}) == 4
+    assert all(0 < result["remaining_ms"] <= 10_000 for result in results)  # the function's timeout

@@ -1,0 +1,17 @@
+"""Handlers the execution-environment tests run (imported by the worker from the repo root)."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+
+def slow(event: Any, context: Any) -> dict[str, Any]:
+    """Takes a while, and says which environment (process) ran it."""
+    time.sleep(float(event.get("seconds", 0.5)))
+    return {
+        "pid": os.getpid(),
+        "request_id": context.aws_request_id,
+        "remaining_ms": context.get_remaining_time_in_millis(),
+    }
