@@ -324,6 +324,8 @@ def banner(content: dict[str, Any], seconds: float) -> str:
     for user in content.get("users", []):
         scope = "all stores" if user["admin"] else ", ".join(user["stores"])
         lines += [f"  Sign in as     {user['username']} / {user['password']}  ({scope})"]
+    if content.get("users"):
+        lines += ['  More users     make user ARGS="--local create-user <name> --store Berlin"  (or --admin)']
     lines += ["", "  AWS CLI needs any credentials: export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing"]
     return "\n".join(lines) + "\n"
 
