@@ -70,6 +70,7 @@ class ProvisionedService:
     functions: dict[str, Function] = field(default_factory=dict)
     notifications: list[LambdaNotification] = field(default_factory=list)
     http_api_authorizers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    http_api_cors: dict[str, Any] | None = None
     warnings: list[str] = field(default_factory=list)
 
     def physical_ids(self, resource_type: str) -> dict[str, str]:
@@ -162,11 +163,14 @@ class Provisioner:
         for key, spec in functions.items():
             result.functions[key] = self._function(name, key, spec, definition, resolver)
             self._s3_events(result.functions[key], result)
-        authorizers = ((definition.get("provider") or {}).get("httpApi") or {}).get("authorizers") or {}
+        http_api = (definition.get("provider") or {}).get("httpApi") or {}
         try:
-            result.http_api_authorizers = dict(resolver.resolve(authorizers))
+            result.http_api_authorizers = dict(resolver.resolve(http_api.get("authorizers") or {}))
+            cors = resolver.resolve(http_api.get("cors"))
         except Unresolved as error:
-            raise ProvisionError(f"{name}: httpApi authorizers: {error}") from error
+            raise ProvisionError(f"{name}: provider.httpApi: {error}") from error
+        # `cors: true` is the framework's permissive default.
+        result.http_api_cors = {"allowedOrigins": ["*"]} if cors is True else (dict(cors) if cors else None)
         return result
 
     def _s3_events(self, function: Function, result: ProvisionedService) -> None:

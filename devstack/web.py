@@ -197,7 +197,8 @@ class WebServer:
         self, config: dict[str, Any], functions: Functions, api: ProvisionedService | None, emulator: Emulator
     ) -> None:
         routes = http_api_routes(api, functions, emulator) if api is not None else []
-        self._server.site = _Site(config, routes)  # type: ignore[attr-defined]
+        cors = api.http_api_cors if api is not None else None
+        self._server.site = _Site(config, routes, cors)  # type: ignore[attr-defined]
         self._thread = threading.Thread(target=self._server.serve_forever, name="web", daemon=True)
         self._thread.start()
 
@@ -212,6 +213,7 @@ class WebServer:
 class _Site:
     config: dict[str, Any]
     routes: list[Route]
+    cors: dict[str, Any] | None = None  # provider.httpApi.cors of the API service
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -247,6 +249,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._dispatch()
 
     def _dispatch(self) -> None:
+        self._cors: dict[str, str] = {}  # one connection serves several requests
         try:
             url = urlsplit(self.path)
             if url.path == API_PREFIX or url.path.startswith(API_PREFIX + "/"):
@@ -296,6 +299,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(413, {"Content-Type": "application/json"}, b'{"message":"Request Entity Too Large"}')
             return
         body = self.rfile.read(length) if length else b""
+        cors = cors_headers(self.site.cors, self.headers.get("Origin"))
+        if self.site.cors and self.command == "OPTIONS" and self.headers.get("Access-Control-Request-Method"):
+            # The HTTP API answers CORS preflight itself, before routes and authorizers.
+            self._send(204, {**cors, **(preflight_headers(self.site.cors) if cors else {})}, b"")
+            return
+        self._cors = cors
         for route in self.site.routes:
             path_parameters = route.match(self.command, raw_path)
             if path_parameters is not None:
@@ -336,7 +345,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, status: int, headers: dict[str, str], body: bytes, cookies: list[str] | None = None) -> None:
         self.send_response(status)
-        headers = {**headers, "Cache-Control": headers.get("Cache-Control", "no-store")}
+        headers = {**self._cors, **headers, "Cache-Control": headers.get("Cache-Control", "no-store")}
         for name, value in headers.items():
             if name.lower() not in ("content-length", "connection", "transfer-encoding"):
                 self.send_header(name, value)
@@ -346,6 +355,33 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+
+
+def cors_headers(cors: dict[str, Any] | None, origin: str | None) -> dict[str, str]:
+    """The CORS headers an HTTP API with this ``cors`` configuration adds for a request from ``origin``."""
+    if not cors or not origin:
+        return {}
+    allowed = [str(value) for value in cors.get("allowedOrigins") or []]
+    if origin not in allowed and "*" not in allowed:
+        return {}
+    headers = {"Access-Control-Allow-Origin": "*" if origin not in allowed else origin}
+    if cors.get("allowCredentials"):
+        headers["Access-Control-Allow-Credentials"] = "true"
+    if cors.get("exposedResponseHeaders"):
+        headers["Access-Control-Expose-Headers"] = ",".join(cors["exposedResponseHeaders"])
+    if headers["Access-Control-Allow-Origin"] != "*":
+        headers["Vary"] = "Origin"
+    return headers
+
+
+def preflight_headers(cors: dict[str, Any]) -> dict[str, str]:
+    headers = {
+        "Access-Control-Allow-Methods": ",".join(cors.get("allowedMethods") or ["*"]),
+        "Access-Control-Allow-Headers": ",".join(cors.get("allowedHeaders") or ["*"]),
+    }
+    if cors.get("maxAge") is not None:
+        headers["Access-Control-Max-Age"] = str(cors["maxAge"])
+    return headers
 
 
 def _http_response(result: Any) -> tuple[int, dict[str, str], bytes, list[str]]:

@@ -190,3 +190,33 @@ def test_a_second_stack_never_takes_over_a_running_stacks_state(local_stack_proc
     assert done.returncode == 1
     assert f"another local stack (pid {local_stack_process.process.pid})" in done.stdout + done.stderr
     assert json.loads(local_stack_process.stack_file.read_text()) == local_stack_process.info
+
+
+def preflight(url: str, origin: str) -> tuple[int, dict[str, str]]:
+    request = urllib.request.Request(
+        url,
+        method="OPTIONS",
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization",
+        },
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, {name.lower(): value for name, value in response.headers.items()}
+
+
+def test_the_api_allows_the_dashboard_origin_only_as_its_cors_configuration_says(
+    local_stack_process: LocalStackProcess,
+) -> None:
+    # compose passes the dashboard site's origin to the API; locally that is the web server itself
+    origin = local_stack_process.info["dashboard_url"].rstrip("/")
+    status, headers = preflight(local_stack_process.info["api_url"] + "/stores", origin)
+    assert status == 204
+    assert headers["access-control-allow-origin"] == origin
+    assert "GET" in headers["access-control-allow-methods"]
+    assert "authorization" in headers["access-control-allow-headers"].lower()
+
+    status, headers = preflight(local_stack_process.info["api_url"] + "/stores", "https://attacker.example")
+    assert status == 204
+    assert "access-control-allow-origin" not in headers
