@@ -14,6 +14,7 @@ const COLUMNS = [
   },
   { key: 'store', header: 'Store', value: (row) => row.store },
   { key: 'count', header: 'Count', numeric: true, value: (row) => row.count, render: (row) => formatCount(row.count) },
+  { key: 'status', header: 'Status', value: (row) => row.status, sortValue: statusSortValue, render: (row) => statusBadge(row.status) },
   {
     key: 'threshold',
     header: 'Low at',
@@ -21,7 +22,6 @@ const COLUMNS = [
     value: (row) => row.threshold,
     render: (row) => (row.threshold === null || row.threshold === undefined ? h('span', { class: 'muted' }, 'default') : formatCount(row.threshold)),
   },
-  { key: 'status', header: 'Status', value: (row) => row.status, sortValue: statusSortValue, render: (row) => statusBadge(row.status) },
   {
     key: 'updated_at',
     header: 'Since',

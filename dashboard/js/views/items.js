@@ -21,6 +21,7 @@ const COLUMNS = [
     render: (row) => h('a', { href: buildHash('item', { store: row.store, item: row.item }) }, row.item),
   },
   { key: 'count', header: 'Count', numeric: true, value: (row) => row.count, render: (row) => formatCount(row.count) },
+  { key: 'status', header: 'Status', value: (row) => row.status, sortValue: statusSortValue, render: (row) => statusBadge(row.status) },
   {
     key: 'threshold',
     header: 'Low at',
@@ -28,7 +29,6 @@ const COLUMNS = [
     value: (row) => row.threshold,
     render: (row) => (row.threshold === null || row.threshold === undefined ? h('span', { class: 'muted' }, 'default') : formatCount(row.threshold)),
   },
-  { key: 'status', header: 'Status', value: (row) => row.status, sortValue: statusSortValue, render: (row) => statusBadge(row.status) },
   {
     key: 'updated_at',
     header: 'Updated',
@@ -122,10 +122,7 @@ export function mount(root, ctx) {
 
   exportButton.addEventListener('click', () => {
     const csv = toCsv(
-      [
-        { header: 'store', value: (row) => row.store },
-        ...COLUMNS.map((column) => ({ header: column.key === 'updated_at' ? 'updated_at' : column.key, value: column.value })),
-      ],
+      ['store', 'item', 'count', 'threshold', 'status', 'updated_at', 'source_key'].map((key) => ({ header: key, value: (row) => row[key] })),
       sorted(),
     );
     const page = Number(params.page || 1);
