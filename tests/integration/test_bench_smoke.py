@@ -12,7 +12,7 @@ import pytest
 
 from bench.alerts_bench import alerts_section, run_alerts
 from bench.dashboard_bench import DashboardSizes, dashboard_section, run_dashboard
-from bench.ingest_bench import IngestSizes, ingest_section, run_ingest
+from bench.ingest_bench import IngestSizes, Setting, ingest_section, run_ingest
 from bench.report import page
 
 pytestmark = pytest.mark.integration
@@ -29,7 +29,7 @@ def test_ingest_benchmark_runs_and_counts_requests_per_contender() -> None:
         lab_latency_rows=20,
         latency=0.001,
         rounds=1,
-        what_ifs=((2, False),),
+        what_ifs=(Setting(lanes=2, validate=False, parallel_writes=True),),
         what_if_rows=300,
     )
 
