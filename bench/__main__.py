@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import REPO
-from bench.report import Section, load_average, page
+from bench.report import Section, Target, load_average, page
 
 SUITES = ("ingest", "alerts", "dashboard")
 #: The package each suite drives; a suite whose package is missing is skipped.
@@ -76,7 +76,13 @@ def main(argv: list[str] | None = None) -> int:
         if not PACKAGES[name].is_dir():
             sections.append(Section(name.title(), f"Not run: {PACKAGES[name].relative_to(REPO)} is not there yet."))
             continue
-        sections.append(RUNNERS[name](args))
+        try:
+            sections.append(RUNNERS[name](args))
+        except Exception as error:  # one suite failing must not lose the others' results
+            message = f"{type(error).__name__}: {error}"
+            print(f"{name}: failed: {message}", file=sys.stderr)
+            target = Target(f"{name.title()}: the suite runs to the end", "completes", message[:200], passed=False)
+            sections.append(Section(name.title(), f"The run failed: `{message[:500]}`", [target]))
 
     command = "make bench" if len(sys.argv) <= 1 else "python -m bench " + shlex.join(sys.argv[1:])
     load = f"{load_at_start} / {load_average()}"
