@@ -20,7 +20,7 @@ from inventory.table import InventoryTable
 from ingest.dal.objects import UploadBucket
 from ingest.dal.stores import StoreSummaries
 from ingest.logic.ingest import Ingestor, RetryLater
-from ingest.logic.loader import Loader
+from ingest.logic.loader import WRITES_PER_LANE, Loader
 from ingest.models.upload import Upload
 from ingest.settings import Settings
 
@@ -29,8 +29,12 @@ from ingest.settings import Settings
 def ingestor() -> Ingestor:
     """Built on first use and kept for the life of the execution environment."""
     settings = Settings.from_env()
-    config = Config(max_pool_connections=settings.write_concurrency + 4, retries={"mode": "standard"})
-    dynamodb = boto3.client("dynamodb", config=config)
+    # One connection per reader lane and per concurrent write, so no call waits for a socket.
+    connections = settings.write_concurrency * (WRITES_PER_LANE + 1) + 2
+    config = Config(max_pool_connections=connections, retries={"mode": "standard"})
+    # Requests are built by the loader and DynamoDB validates them again: client-side
+    # validation would only spend CPU that the writer threads share.
+    dynamodb = boto3.client("dynamodb", config=config.merge(Config(parameter_validation=False)))
     return Ingestor(
         bucket=UploadBucket(boto3.client("s3", config=config)),
         loader=Loader(

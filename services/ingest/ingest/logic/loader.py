@@ -14,14 +14,25 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from inventory.models import InventoryRow, RowError, SourceVersion
-from inventory.table import READ_BATCH_SIZE, InventoryTable, StoredItem, from_attributes, item_key, to_attributes
+from inventory.table import (
+    READ_BATCH_SIZE,
+    WRITE_BATCH_SIZE,
+    InventoryTable,
+    StoredItem,
+    from_attributes,
+    item_key,
+    to_attributes,
+)
 
 from ingest.models.upload import Report, RowCounts, StoreChange
 
 ItemKey = tuple[str, str]
+#: BatchWriteItem calls one lane sends at once: a read of 100 items yields up to four.
+WRITES_PER_LANE = READ_BATCH_SIZE // WRITE_BATCH_SIZE
 #: Batches a lane may hold waiting: parsing pauses when writers fall behind, so memory stays flat.
 LANE_QUEUE_DEPTH = 2
 
@@ -55,7 +66,10 @@ class Loader:
 
         Raises the first table error a lane met (after its retries), once every lane has stopped.
         """
-        lanes = [_Lane(self, source) for _ in range(self._concurrency)]
+        # Each lane sends a batch's writes together and waits for them before its next
+        # batch, so the rows of one item still land in file order.
+        writers = ThreadPoolExecutor(self._concurrency * WRITES_PER_LANE, thread_name_prefix="write")
+        lanes = [_Lane(self, source, writers) for _ in range(self._concurrency)]
         buffers: list[dict[ItemKey, InventoryRow]] = [{} for _ in lanes]
         for lane in lanes:
             lane.start()
@@ -81,6 +95,7 @@ class Loader:
                 if buffer:
                     lane.submit(buffer)
                 lane.finish()
+            writers.shutdown()
         changes: dict[str, StoreChange] = {}
         for lane in lanes:
             if lane.result.error is not None:
@@ -90,7 +105,9 @@ class Loader:
                 changes.setdefault(store, StoreChange()).add(change)
         return changes
 
-    def apply(self, batch: dict[ItemKey, InventoryRow], source: SourceVersion, result: LaneResult) -> None:
+    def apply(
+        self, batch: dict[ItemKey, InventoryRow], source: SourceVersion, result: LaneResult, writers: ThreadPoolExecutor
+    ) -> None:
         """Compare one batch with the stored items and write the ones that changed."""
         stored = {
             (item.store, item.item): item
@@ -112,16 +129,19 @@ class Loader:
             result.stores.setdefault(row.store, StoreChange()).record(
                 before.status(self._default_threshold) if before else None, after.status(self._default_threshold)
             )
-        self._table.put_many(writes)
+        chunks = [writes[start : start + WRITE_BATCH_SIZE] for start in range(0, len(writes), WRITE_BATCH_SIZE)]
+        for _ in writers.map(self._table.put_many, chunks):
+            pass  # map re-raises the first failed chunk's error here
         result.counts.written += len(writes)
 
 
 class _Lane:
     """One writer thread with a short queue of batches."""
 
-    def __init__(self, loader: Loader, source: SourceVersion) -> None:
+    def __init__(self, loader: Loader, source: SourceVersion, writers: ThreadPoolExecutor) -> None:
         self._loader = loader
         self._source = source
+        self._writers = writers
         self._queue: queue.Queue[dict[ItemKey, InventoryRow] | None] = queue.Queue(maxsize=LANE_QUEUE_DEPTH)
         self._thread = threading.Thread(target=self._run, daemon=True)
         self.result = LaneResult()
@@ -141,6 +161,6 @@ class _Lane:
             if self.result.error is not None:
                 continue  # keep draining so the parser never blocks on a dead lane
             try:
-                self._loader.apply(batch, self._source, self.result)
+                self._loader.apply(batch, self._source, self.result, self._writers)
             except Exception as error:  # handed to the caller by Loader.load
                 self.result.error = error
