@@ -21,7 +21,7 @@ import boto3
 from bench.emulator import REGION, environment
 from bench.report import Section, Target, table
 from bench.standins import InstantAWS
-from tests.aws_resources import service_definition
+from devstack.definitions import service_definition
 from tests.builders import LambdaContext, count_change, inventory_image, stream_event, stream_record
 
 DEFAULT_THRESHOLD = 5

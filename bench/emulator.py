@@ -20,7 +20,7 @@ import boto3
 from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
-from tests.aws_resources import create_table
+from devstack.definitions import create_table
 
 REGION = "us-east-1"
 #: Calls that write to a table; everything else DynamoDB is a read (or a table operation).

@@ -22,7 +22,7 @@ from bench import REPO, lab_baseline, workload
 from bench.emulator import REGION, Emulator, RequestCounter, environment
 from bench.report import Section
 from bench.standins import GeneratedBucket, SlowDynamoDB
-from tests.aws_resources import service_definition
+from devstack.definitions import service_definition
 from tests.builders import LambdaContext, s3_event
 
 #: What a DynamoDB call costs in the simulated-latency run (a typical in-region round trip).

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.aws_resources import service_definition
+from devstack.definitions import service_definition
 from tests.builders import REPO
 
 STAGE = "ci"

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.aws_resources import service_definition
+from devstack.definitions import service_definition
 
 pytestmark = pytest.mark.deploy
 

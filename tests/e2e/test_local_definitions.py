@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.aws_resources import service_definition
+from devstack.definitions import service_definition
 from tests.builders import REPO
 from tests.e2e.conftest import LocalStackProcess
 

@@ -12,7 +12,7 @@ import pytest
 from inventory.observability import metrics
 from moto import mock_aws
 
-from tests.aws_resources import create_table
+from devstack.definitions import create_table
 from tests.builders import LambdaContext, inventory_image, lambda_stream_event
 
 INVENTORY = "inventory-ingest-test-inventory"

@@ -16,7 +16,7 @@ from inventory.models import SourceVersion, StockStatus
 from inventory.table import InventoryTable, StoredItem, from_attributes, to_attributes
 from moto import mock_aws
 
-from tests.aws_resources import create_table
+from devstack.definitions import create_table
 from tests.builders import LambdaContext, api_claims, api_event
 
 INVENTORY = "inventory-ingest-test-inventory"

@@ -11,7 +11,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from tests.aws_resources import resource_properties
+from devstack.definitions import resource_properties
 
 pytestmark = pytest.mark.integration
 

@@ -11,7 +11,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from tests.aws_resources import create_table
+from devstack.definitions import create_table
 from tests.builders import LambdaContext, s3_event
 
 BUCKET = "inventory-ingest-test-uploads"
