@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PY_DEPS := $(VENV)/.installed
 NODE_DEPS := node_modules/.installed
+# checkov pins an older boto3, so it lives in a virtualenv of its own.
+CHECKOV_DEPS := $(VENV)/tools/checkov/.installed
 STAGE ?= dev
 ARGS ?=
 
@@ -15,6 +17,11 @@ $(PY_DEPS): requirements-dev.txt shared/pyproject.toml
 	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
 	touch $@
 
+$(CHECKOV_DEPS): requirements-checkov.txt | $(PY_DEPS)
+	python3 -m venv --clear $(VENV)/tools/checkov
+	$(VENV)/tools/checkov/bin/pip install --quiet -r requirements-checkov.txt
+	cp requirements-checkov.txt $@
+
 $(NODE_DEPS): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
@@ -24,7 +31,7 @@ dev: $(PY_DEPS) $(NODE_DEPS)
 	$(PY) -m devstack $(ARGS)
 
 ## make test: every test (unit, integration, local stack end to end, browser, packaging)
-test: $(PY_DEPS) $(NODE_DEPS)
+test: $(PY_DEPS) $(NODE_DEPS) $(CHECKOV_DEPS)
 	$(PY) -m pytest $(ARGS)
 
 lint: $(PY_DEPS)
@@ -44,9 +51,11 @@ bench: $(PY_DEPS) $(NODE_DEPS)
 user: $(PY_DEPS)
 	PYTHONPATH=services/dashboard-api $(PY) -m dashboard_api.admin $(ARGS)
 
-## make deploy STAGE=prod: deploy every service to AWS in dependency order
-deploy: $(NODE_DEPS)
-	npx serverless deploy --stage $(STAGE)
+## make deploy STAGE=prod [REGION=eu-central-1]: deploy every service in dependency order, then publish the dashboard
+REGION ?= us-east-1
+deploy: $(PY_DEPS) $(NODE_DEPS)
+	npx serverless deploy --stage $(STAGE) --region $(REGION)
+	$(PY) services/dashboard-site/publish.py --stage $(STAGE) --region $(REGION)
 
 clean:
 	rm -rf .local .serverless services/*/.serverless .pytest_cache .mypy_cache .ruff_cache
