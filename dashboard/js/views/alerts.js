@@ -1,27 +1,16 @@
 // Alerts: every out-of-stock or low-stock item across the user's stores, newest first.
 import { downloadCsv, toCsv } from '../csv.js';
-import { h, messageBox, replace, statusBadge } from '../dom.js';
+import { h, messageBox, replace } from '../dom.js';
 import { formatAgo, formatCount, formatTime, isoOrNull } from '../format.js';
-import { buildHash } from '../router.js';
-import { compareBy, dataTable, statusSortValue } from '../table.js';
+import { countColumn, itemColumn, statusColumn, thresholdColumn } from '../columns.js';
+import { compareBy, dataTable } from '../table.js';
 
 const COLUMNS = [
-  {
-    key: 'item',
-    header: 'Item',
-    value: (row) => row.item,
-    render: (row) => h('a', { href: buildHash('item', { store: row.store, item: row.item }) }, row.item),
-  },
+  itemColumn,
   { key: 'store', header: 'Store', value: (row) => row.store },
-  { key: 'count', header: 'Count', numeric: true, value: (row) => row.count, render: (row) => formatCount(row.count) },
-  { key: 'status', header: 'Status', value: (row) => row.status, sortValue: statusSortValue, render: (row) => statusBadge(row.status) },
-  {
-    key: 'threshold',
-    header: 'Low at',
-    numeric: true,
-    value: (row) => row.threshold,
-    render: (row) => (row.threshold === null || row.threshold === undefined ? h('span', { class: 'muted' }, 'default') : formatCount(row.threshold)),
-  },
+  countColumn,
+  statusColumn,
+  thresholdColumn,
   {
     key: 'updated_at',
     header: 'Since',

@@ -1,10 +1,10 @@
 // Items: one store's items with search, status filter, sort by any column, paging and CSV export.
 // Store, search, status, sort, page size and cursor all live in the URL.
 import { downloadCsv, fileSafe, toCsv } from '../csv.js';
-import { h, messageBox, replace, statusBadge } from '../dom.js';
+import { h, messageBox, replace } from '../dom.js';
 import { formatCount, formatTime, isoOrNull } from '../format.js';
-import { buildHash } from '../router.js';
-import { compareBy, dataTable, statusSortValue } from '../table.js';
+import { countColumn, itemColumn, statusColumn, thresholdColumn } from '../columns.js';
+import { compareBy, dataTable } from '../table.js';
 
 const PAGE_SIZES = ['25', '50', '100', '200', 'all'];
 const DEFAULT_LIMIT = '50';
@@ -14,21 +14,10 @@ const ALL_CAP = 5000;
 const SEARCH_DELAY_MS = 400;
 
 const COLUMNS = [
-  {
-    key: 'item',
-    header: 'Item',
-    value: (row) => row.item,
-    render: (row) => h('a', { href: buildHash('item', { store: row.store, item: row.item }) }, row.item),
-  },
-  { key: 'count', header: 'Count', numeric: true, value: (row) => row.count, render: (row) => formatCount(row.count) },
-  { key: 'status', header: 'Status', value: (row) => row.status, sortValue: statusSortValue, render: (row) => statusBadge(row.status) },
-  {
-    key: 'threshold',
-    header: 'Low at',
-    numeric: true,
-    value: (row) => row.threshold,
-    render: (row) => (row.threshold === null || row.threshold === undefined ? h('span', { class: 'muted' }, 'default') : formatCount(row.threshold)),
-  },
+  itemColumn,
+  countColumn,
+  statusColumn,
+  thresholdColumn,
   {
     key: 'updated_at',
     header: 'Updated',
