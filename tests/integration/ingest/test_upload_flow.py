@@ -172,6 +172,13 @@ def test_reports_and_other_objects_are_never_ingested(world: IngestWorld) -> Non
     assert world.s3.list_objects_v2(Bucket=BUCKET, Prefix="reports/reports/").get("KeyCount") == 0
 
 
+def test_objects_outside_the_upload_prefix_are_not_ingested(world: IngestWorld) -> None:
+    world.upload("elsewhere/berlin.csv", lab_file("berlin"))
+
+    assert world.counts("Berlin") == {}
+    assert world.s3.list_objects_v2(Bucket=BUCKET, Prefix="reports/").get("KeyCount") == 0
+
+
 def test_uploaded_file_is_never_modified_or_deleted(world: IngestWorld) -> None:
     body = lab_file("berlin")
     world.upload("uploads/berlin.csv", body)

@@ -20,6 +20,7 @@ def ingestor(bucket: FakeUploadBucket, db: FakeDynamoDB, stores: FakeStoreSummar
         bucket=bucket,  # type: ignore[arg-type]
         loader=Loader(table, default_threshold=5, concurrency=2, clock=lambda: "now"),
         stores=stores or FakeStoreSummaries(),  # type: ignore[arg-type]
+        upload_prefix="uploads/",
         reports_prefix="reports/",
         clock=lambda: "now",
     )

@@ -21,7 +21,7 @@ from ingest.dal.objects import UploadBucket
 from ingest.dal.stores import StoreSummaries
 from ingest.logic.ingest import Ingestor, RetryLater
 from ingest.logic.loader import WRITES_PER_LANE, Loader
-from ingest.models.upload import Upload
+from ingest.models.upload import Report, Upload
 from ingest.settings import Settings
 
 
@@ -44,6 +44,7 @@ def ingestor() -> Ingestor:
             clock=utc_now,
         ),
         stores=StoreSummaries(dynamodb, settings.stores_table),
+        upload_prefix=settings.upload_prefix,
         reports_prefix=settings.reports_prefix,
         clock=utc_now,
     )
@@ -76,7 +77,7 @@ def handler(event: S3Event, context: LambdaContext) -> dict[str, Any]:  # noqa: 
             logger.warning("Upload will be retried", extra={"key": upload.key, "reason": str(error)})
             retry.append(upload.key)
             continue
-        _record_metrics(report.as_json(), time.perf_counter() - started)
+        _record_metrics(report, time.perf_counter() - started)
         logger.info("Upload ingested", extra={"key": upload.key, "status": report.status})
         files.append({"key": upload.key, "status": report.status})
     if retry:
@@ -94,13 +95,13 @@ def _iso(event_time: str) -> str:
         return ""
 
 
-def _record_metrics(report: dict[str, Any], seconds: float) -> None:
-    rows = report["rows"]
-    metrics.add_metric(name="RowsAccepted", unit=MetricUnit.Count, value=rows["accepted"])
-    metrics.add_metric(name="RowsRejected", unit=MetricUnit.Count, value=rows["rejected"])
-    metrics.add_metric(name="ItemsWritten", unit=MetricUnit.Count, value=rows["written"])
-    metrics.add_metric(name="ItemsUnchanged", unit=MetricUnit.Count, value=rows["unchanged"])
-    metrics.add_metric(name="ItemsStale", unit=MetricUnit.Count, value=rows["stale"])
+def _record_metrics(report: Report, seconds: float) -> None:
+    rows = report.rows
+    metrics.add_metric(name="RowsAccepted", unit=MetricUnit.Count, value=rows.accepted)
+    metrics.add_metric(name="RowsRejected", unit=MetricUnit.Count, value=rows.rejected)
+    metrics.add_metric(name="ItemsWritten", unit=MetricUnit.Count, value=rows.written)
+    metrics.add_metric(name="ItemsUnchanged", unit=MetricUnit.Count, value=rows.unchanged)
+    metrics.add_metric(name="ItemsStale", unit=MetricUnit.Count, value=rows.stale)
     metrics.add_metric(name="IngestDuration", unit=MetricUnit.Milliseconds, value=round(seconds * 1000, 1))
-    if report["status"] == "failed":
+    if report.status == "failed":
         metrics.add_metric(name="FilesFailed", unit=MetricUnit.Count, value=1)

@@ -26,6 +26,7 @@ class Ingestor:
     bucket: UploadBucket
     loader: Loader
     stores: StoreSummaries
+    upload_prefix: str
     reports_prefix: str
     clock: Callable[[], str]
 
@@ -33,8 +34,8 @@ class Ingestor:
         return f"{self.reports_prefix}{key}.json"
 
     def should_ingest(self, upload: Upload) -> bool:
-        """Only inventory files: never our own reports, never other file types."""
-        return not upload.key.startswith(self.reports_prefix)
+        """Only uploads (as the bucket's notification filter says), never our own reports."""
+        return upload.key.startswith(self.upload_prefix) and not upload.key.startswith(self.reports_prefix)
 
     def ingest(self, upload: Upload) -> Report:
         """Load one file and write its report. Bad content never raises; a passing failure raises RetryLater."""
