@@ -53,7 +53,6 @@ class Run:
     all_seconds: list[float] = field(default_factory=list)
     lanes: int = 0  # writer threads, for ours
     cpu_seconds: float = 0.0  # the whole process's CPU time, for the stand-in runs (no emulator in them)
-    parallel_writes: bool = False
 
     @property
     def requests(self) -> int:
@@ -180,43 +179,21 @@ def item_count(emu: Emulator, table: str) -> int:
 # -- stand-in runs --------------------------------------------------------------------------------
 
 
-def _parallel_writes_table(client: Any, name: str) -> Any:
-    """What-if for a suggested Loader change: an InventoryTable whose ``put_many`` sends a batch's
-    25-item BatchWriteItem calls at the same time instead of one after the other."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from inventory.table import WRITE_BATCH_SIZE, InventoryTable
-
-    class ParallelWritesTable(InventoryTable):
-        def put_many(self, items: Any) -> int:
-            items = list(items)
-            chunks = [items[i : i + WRITE_BATCH_SIZE] for i in range(0, len(items), WRITE_BATCH_SIZE)]
-            if len(chunks) <= 1:
-                return sum(self._put_batch(chunk) for chunk in chunks)
-            with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
-                return sum(pool.map(self._put_batch, chunks))
-
-    return ParallelWritesTable(client, name)
-
-
 @dataclass(frozen=True)
 class Setting:
     """How ours runs in a simulated-latency run; the defaults are the deployed settings."""
 
     lanes: int = 0  # 0: serverless.yml's writeConcurrency
-    validate: bool = True  # botocore's client-side parameter validation
-    parallel_writes: bool = False  # a batch's BatchWriteItem calls sent together (a Loader change)
+    validate: bool = False  # botocore's client-side parameter validation (off in the handler)
 
     def label(self, lanes: int) -> str:
         parts = [f"{lanes} writer lanes"]
-        if self.parallel_writes:
-            parts.append("a batch's writes sent together")
-        if not self.validate:
-            parts.append("botocore validation off")
+        if self.validate:
+            parts.append("botocore validation on")
         return f"ours ({', '.join(parts)})"
 
 
-def ours_on_stand_in(rows: int, client: Any, concurrency: int | None = None, parallel_writes: bool = False) -> Run:
+def ours_on_stand_in(rows: int, client: Any, concurrency: int | None = None) -> Run:
     """The Ingestor and Loader on a generated file, against a stand-in DynamoDB client."""
     from ingest.dal.stores import StoreSummaries
     from ingest.logic.ingest import Ingestor
@@ -226,11 +203,12 @@ def ours_on_stand_in(rows: int, client: Any, concurrency: int | None = None, par
     from inventory.table import InventoryTable
 
     lanes = concurrency or write_concurrency()
-    table = _parallel_writes_table(client, "inventory") if parallel_writes else InventoryTable(client, "inventory")
+    table = InventoryTable(client, "inventory")
     ingestor = Ingestor(
         bucket=GeneratedBucket(rows),  # type: ignore[arg-type]
         loader=Loader(table, default_threshold=5, concurrency=lanes, clock=utc_now),
         stores=StoreSummaries(client, "stores"),
+        upload_prefix="uploads/",
         reports_prefix="reports/",
         clock=utc_now,
     )
@@ -243,8 +221,8 @@ def ours_on_stand_in(rows: int, client: Any, concurrency: int | None = None, par
     return Run(f"ours ({lanes} writer lanes)", rows, seconds, detail=rows_json, lanes=lanes, cpu_seconds=cpu)
 
 
-def _slow_client(counter: RequestCounter, latency: float, pool: int, validate: bool = True) -> Any:
-    """A boto3 client configured as the ingest handler's (pool of lanes + 4), answered by the stand-in."""
+def _slow_client(counter: RequestCounter, latency: float, pool: int, validate: bool = False) -> Any:
+    """A boto3 client configured as the ingest handler's, answered by the stand-in."""
     from botocore.config import Config
 
     config = Config(max_pool_connections=pool, retries={"mode": "standard"}, parameter_validation=validate)
@@ -258,12 +236,13 @@ def ours_with_latency(rows: int, latency: float = SIMULATED_LATENCY, setting: Se
     setting = setting or Setting()
     counter = RequestCounter()
     lanes = setting.lanes or write_concurrency()
-    pool = lanes * (4 if setting.parallel_writes else 1) + 4
+    from ingest.logic.loader import WRITES_PER_LANE
+
+    pool = lanes * (WRITES_PER_LANE + 1) + 2  # as the ingest handler sizes it
     client = _slow_client(counter, latency, pool, setting.validate)
-    run = ours_on_stand_in(rows, client, lanes, setting.parallel_writes)
+    run = ours_on_stand_in(rows, client, lanes)
     run.calls = Counter(counter.calls)
     run.name = setting.label(lanes)
-    run.parallel_writes = setting.parallel_writes
     return run
 
 
@@ -294,12 +273,12 @@ def lab_with_latency(rows: int, latency: float = SIMULATED_LATENCY) -> Run:
 
 
 def round_trip_bound(run: Run, latency: float, rows: int = PROJECTED_ROWS) -> float:
-    """Seconds ``rows`` rows spend waiting, at the least: each lane (the lab: its one thread) makes its
-    calls one after the other (or, with a batch's writes sent together, one read then one round of
-    writes per batch), divided among the lanes; the Stores summary updates come one by one at the end."""
+    """Seconds ``rows`` rows spend waiting, at the least: each of ours' lanes waits for one read, then one
+    round of writes sent together, per batch; the lab's one thread waits for every call in turn. The
+    Stores summary updates come one by one at the end."""
     lanes = run.lanes or 1
     reads, writes = run.calls["BatchGetItem"], run.calls["BatchWriteItem"] + run.calls["PutItem"]
-    in_turn = reads + (reads if run.parallel_writes else writes)
+    in_turn = 2 * reads if reads else writes
     return (in_turn / lanes + run.calls["UpdateItem"]) * latency * rows / run.rows
 
 
@@ -347,12 +326,7 @@ class IngestSizes:
     rounds: int = 2
     #: Extra simulated-latency runs of ours with other settings, on ``what_if_rows`` rows: what each
     #: suggested change would buy.
-    what_ifs: tuple[Setting, ...] = (
-        Setting(lanes=8),
-        Setting(validate=False),
-        Setting(parallel_writes=True),
-        Setting(parallel_writes=True, validate=False),
-    )
+    what_ifs: tuple[Setting, ...] = (Setting(lanes=8), Setting(validate=True))
     what_if_rows: int = 20_000
 
 
@@ -628,10 +602,8 @@ def _floor_findings(r: IngestResults) -> str:
   the {_s(extra)} ours took over the floor is about {extra / max(1, reads) * 1000:.0f} ms per BatchGetItem.
 - Its {r.lanes} writer lanes could hide that time by waiting in parallel, but here the emulator runs in the same
   Python process, so its work and ours share one interpreter lock: the lanes queue for it instead of overlapping.
-  In a trial on this machine with moto in its own process (`moto_server`), ours took 0.86x and 1.03x the floor
-  in two rounds. On DynamoDB the calls are network waits, which the lanes overlap.
-- The ratio also moves with the machine's load (see the load average above): from 0.73x to 1.37x over three
-  full runs on 2026-11-22, all on a busy machine.
+  On DynamoDB the calls are network waits, which the lanes overlap.
+- The ratio also moves with the machine's load (see the load average above): compare several runs.
 - If it needs to go down on the emulator as well: read only the attributes the comparison needs
   (`ProjectionExpression` on the BatchGetItem: Count, Threshold, SourceTime, SourceKey, SourceSeq), which makes
   the emulator's (and DynamoDB's) answers smaller, above all on re-uploads, where every key is found.
@@ -647,21 +619,15 @@ def _latency_findings(r: IngestResults) -> str:
     return f"""
 #### Why the projection misses 5 minutes, and what would fix it
 
-- Each writer lane works through its batches one call at a time: for every 100 rows one BatchGetItem, then
-  four BatchWriteItem calls, each waiting for the one before. With {lanes} lanes and {r.sizes.latency * 1000:.0f} ms
-  a call, waiting alone takes at least {_minutes(bound)} for {PROJECTED_ROWS:,} rows, close to the target before
-  any work is done. The work itself took {_minutes(cpu)} of CPU (parsing and validating rows, and botocore
-  building each request: a profile put about half of a 25-item BatchWriteItem call's client CPU in botocore's
-  parameter validation). Python runs one thread at a time, so that CPU time does not overlap with itself, and
-  the writer threads queue for it; a busy machine (see the load average above) stretches it further.
+- Each writer lane waits, for every 100 rows, for one BatchGetItem and then for its four BatchWriteItem calls
+  sent together. With {lanes} lanes and {r.sizes.latency * 1000:.0f} ms a call, waiting alone takes at least
+  {_minutes(bound)} for {PROJECTED_ROWS:,} rows. The work itself took {_minutes(cpu)} of CPU (parsing and
+  validating rows, botocore building each request). Python runs one thread at a time, so that CPU time does
+  not overlap with itself; a busy machine (see the load average above) stretches it further.
 - Measured with other settings (same stand-in, {r.sizes.what_if_rows:,} rows each, projected): {what_if}.
   {"Met by: " + ", ".join(run.name for run in better) + "." if better else "None met the target in this run."}
-- Suggested, in order of effort: (1) raise `writeConcurrency` in services/ingest/serverless.yml (a setting:
-  halves the waiting, not the CPU); (2) in the Loader, send a batch's four BatchWriteItem calls together (the
-  "writes sent together" rows: a subclass of InventoryTable in this benchmark, not a change to ingest), which
-  cuts each lane's waits per 100 rows from 5 to 2; (3) build the handler's DynamoDB client with
-  `Config(parameter_validation=False)` (DynamoDB validates every request anyway), which about halved the client
-  CPU of a 25-item BatchWriteItem here. Real DynamoDB answers batch calls in well under 20 ms from inside the
-  region, so this latency is a pessimistic case; Lambda at 1,024 MB has a little over half a vCPU, so the CPU
-  time matters there as much as here.
+- More writer lanes (`writeConcurrency` in services/ingest/serverless.yml) divide the waiting, not the CPU.
+  Real DynamoDB answers batch calls in well under 20 ms from inside the region, so this latency is a
+  pessimistic case; Lambda at 1,024 MB has a little over half a vCPU, so the CPU time matters there as much
+  as here.
 """

@@ -29,7 +29,7 @@ def test_ingest_benchmark_runs_and_counts_requests_per_contender() -> None:
         lab_latency_rows=20,
         latency=0.001,
         rounds=1,
-        what_ifs=(Setting(lanes=2, validate=False, parallel_writes=True),),
+        what_ifs=(Setting(lanes=2, validate=True),),
         what_if_rows=300,
     )
 
