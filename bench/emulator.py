@@ -9,6 +9,9 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import subprocess
+import sys
+import time
 import urllib.request
 from collections import Counter
 from collections.abc import Iterator
@@ -109,8 +112,13 @@ class Emulator:
 
 
 @contextmanager
-def emulator() -> Iterator[Emulator]:
-    """moto in server mode, in this process, on a free loopback port; fake credentials only."""
+def emulator(own_process: bool = False) -> Iterator[Emulator]:
+    """moto in server mode on a free loopback port; fake credentials only.
+
+    ``own_process`` runs it in a process of its own, as DynamoDB is a service of its own: the client's
+    threads then wait on the network instead of sharing one interpreter lock with the emulator.
+    In this process otherwise, for benchmarks that fill the emulator's storage directly.
+    """
     for name, value in {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
@@ -120,11 +128,35 @@ def emulator() -> Iterator[Emulator]:
     }.items():
         os.environ[name] = value
     os.environ.pop("AWS_PROFILE", None)
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one log line per request otherwise
     port = free_port()
+    endpoint = f"http://127.0.0.1:{port}"
+    if own_process:
+        command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            _wait_until_up(endpoint, process)
+            yield Emulator(endpoint)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+        return
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one log line per request otherwise
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:
-        yield Emulator(f"http://127.0.0.1:{port}")
+        yield Emulator(endpoint)
     finally:
         server.stop()
+
+
+def _wait_until_up(endpoint: str, process: subprocess.Popen[bytes], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the emulator exited with code {process.returncode} before answering")
+        try:
+            urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=2).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"the emulator did not answer at {endpoint} within {seconds:.0f} s")

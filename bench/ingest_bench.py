@@ -361,7 +361,7 @@ def run_ingest(sizes: IngestSizes, log: Any = print) -> IngestResults:
     stored: dict[str, int] = {}
     ours_runs: list[Run] = []
     floor_runs: list[Run] = []
-    with emulator() as emu:
+    with emulator(own_process=True) as emu:
         # Every contender starts on an empty emulator (reset in between) with a fresh table;
         # ours and the floor alternate, and each keeps its best time.
         for round_ in range(sizes.rounds):
@@ -538,8 +538,9 @@ def ingest_section(results: IngestResults) -> Section:
 A generated CSV file of {n:,} distinct rows ({workload.shape(n)[0]} stores x {workload.shape(n)[1]:,} items,
 counts from a fixed seed; about a tenth out of stock and a tenth low), loaded into one fresh
 Inventory table per contender, each created from `services/ingest/serverless.yml`, on moto in server
-mode in the benchmark's own process (loopback, a free port). DynamoDB requests are counted on the
-client with a botocore `before-call` hook (moto's ConsumedCapacity is a constant); S3 requests are not counted.
+mode in a process of its own (loopback, a free port), as DynamoDB is a service of its own. DynamoDB
+requests are counted on the client with a botocore `before-call` hook (moto's ConsumedCapacity is a
+constant); S3 requests are not counted.
 
 - **ours**: the real ingest handler on an S3 event for the object in the emulator's bucket (stream,
   parse, validate, the Loader with {r.lanes} writer lanes - `writeConcurrency` in serverless.yml - reading
@@ -600,9 +601,8 @@ def _floor_findings(r: IngestResults) -> str:
   it write only what changed and never set an item back) and the parsing, the report and {r.ours.calls["UpdateItem"]}
   Stores updates. On the emulator those reads cost about as much as writes (each key is looked up in Python):
   the {_s(extra)} ours took over the floor is about {extra / max(1, reads) * 1000:.0f} ms per BatchGetItem.
-- Its {r.lanes} writer lanes could hide that time by waiting in parallel, but here the emulator runs in the same
-  Python process, so its work and ours share one interpreter lock: the lanes queue for it instead of overlapping.
-  On DynamoDB the calls are network waits, which the lanes overlap.
+- Its {r.lanes} writer lanes overlap their waits, but the emulator answers one request at a time in Python, so
+  its own CPU bounds every contender; on DynamoDB the calls are network waits, which the lanes overlap.
 - The ratio also moves with the machine's load (see the load average above): compare several runs.
 - If it needs to go down on the emulator as well: read only the attributes the comparison needs
   (`ProjectionExpression` on the BatchGetItem: Count, Threshold, SourceTime, SourceKey, SourceSeq), which makes
