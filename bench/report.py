@@ -95,7 +95,7 @@ def page(command: str, sections: list[Section], started: datetime, seconds: floa
         f"- Command: `{command}`",
         f"- Date: {started.astimezone(UTC).strftime('%Y-%m-%d %H:%M UTC')}; whole run {seconds:.0f} s",
         f"- Load average (1 min) at the start and the end: {load or 'not recorded'} on {os.cpu_count()} CPUs"
-        " (above the CPU count, other work was competing with the benchmark: times are then noisier)",
+        " (a value above the CPU count means other work competed with the benchmark, and times are noisier)",
         "",
         table(["Machine", ""], machine()),
         "",
