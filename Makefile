@@ -34,10 +34,12 @@ dev: $(PY_DEPS) $(NODE_DEPS)
 test: $(PY_DEPS) $(NODE_DEPS) $(CHECKOV_DEPS)
 	$(PY) -m pytest $(ARGS)
 
+## make lint: ruff, ruff format, mypy, and the import contracts in pyproject.toml (lint-imports)
 lint: $(PY_DEPS)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	PYTHONPATH=shared:services/ingest:services/alerts:services/dashboard-api:. $(VENV)/bin/lint-imports
 
 format: $(PY_DEPS)
 	$(VENV)/bin/ruff format .

@@ -11,6 +11,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 
-for _folder in (REPO, REPO / "services" / "ingest", REPO / "services" / "alerts", REPO / "services" / "dashboard-api"):
+_FOLDERS = (REPO, REPO / "shared", *(REPO / "services" / name for name in ("ingest", "alerts", "dashboard-api")))
+for _folder in _FOLDERS:
     if _folder.is_dir() and str(_folder) not in sys.path:
         sys.path.insert(0, str(_folder))

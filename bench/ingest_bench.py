@@ -140,8 +140,9 @@ def lab_on_emulator(emu: Emulator, bucket: str, table: str, body: bytes, rows: i
 
 def floor_batches(table: str, rows: int) -> list[dict[str, Any]]:
     """The file's rows as ready-made 25-item BatchWriteItem requests, with the attributes ingest writes."""
+    from ingest.dal.inventory import WRITE_BATCH_SIZE
     from inventory.models import SourceVersion, utc_now
-    from inventory.table import WRITE_BATCH_SIZE, StoredItem, to_attributes
+    from inventory.table import StoredItem, to_attributes
 
     now = utc_now()
     source = SourceVersion(now, UPLOAD_KEY)
@@ -195,12 +196,12 @@ class Setting:
 
 def ours_on_stand_in(rows: int, client: Any, concurrency: int | None = None) -> Run:
     """The Ingestor and Loader on a generated file, against a stand-in DynamoDB client."""
+    from ingest.dal.inventory import InventoryTable
     from ingest.dal.stores import StoreSummaries
     from ingest.logic.ingest import Ingestor
     from ingest.logic.loader import Loader
     from ingest.models.upload import Upload
     from inventory.models import utc_now
-    from inventory.table import InventoryTable
 
     lanes = concurrency or write_concurrency()
     table = InventoryTable(client, "inventory")
@@ -216,8 +217,8 @@ def ours_on_stand_in(rows: int, client: Any, concurrency: int | None = None) -> 
     report = ingestor.ingest(Upload(bucket="bench", key=UPLOAD_KEY, event_time=utc_now()))
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     if report.rows.accepted != rows:
-        raise RuntimeError(f"ingest accepted {report.rows.accepted} of {rows} rows: {report.as_json()}")
-    rows_json = json.dumps(report.as_json()["rows"])
+        raise RuntimeError(f"ingest accepted {report.rows.accepted} of {rows} rows: {report.to_json()}")
+    rows_json = json.dumps(report.to_json()["rows"])
     return Run(f"ours ({lanes} writer lanes)", rows, seconds, detail=rows_json, lanes=lanes, cpu_seconds=cpu)
 
 

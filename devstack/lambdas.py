@@ -80,7 +80,9 @@ class FunctionRuntime:
             "DEVSTACK_FUNCTION_ARN": self.function.arn,
             # No X-Ray daemon locally; Powertools would otherwise try to emit segments.
             "POWERTOOLS_TRACE_DISABLED": "true",
-            "PYTHONPATH": str(REPO),  # for devstack.worker itself; the function's folder is the cwd
+            # devstack.worker itself, and the shared package as the function's zip bundles it;
+            # the function's own folder is the cwd.
+            "PYTHONPATH": os.pathsep.join((str(REPO), str(REPO / "shared"))),
             "PYTHONUNBUFFERED": "1",
             **self.function.environment,
         }

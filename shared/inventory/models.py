@@ -34,6 +34,23 @@ def stock_status(count: int, threshold: int | None, default_threshold: int) -> S
     return StockStatus.LOW if count <= limit else StockStatus.OK
 
 
+class Alert(enum.StrEnum):
+    """A stock transition worth announcing: the ``severity`` of an alert.
+
+    The alerts service publishes these as SNS message attributes, and subscription filter
+    policies select by them, so they are part of the contract between services.
+    """
+
+    OUT = "out"
+    LOW = "low"
+    RESTOCKED = "restocked"
+
+    @property
+    def rank(self) -> int:
+        """Severity: out (3) > low (2) > restocked (1)."""
+        return {Alert.OUT: 3, Alert.LOW: 2, Alert.RESTOCKED: 1}[self]
+
+
 class InvalidValue(ValueError):
     """A field of a row that cannot be accepted; the message says why."""
 

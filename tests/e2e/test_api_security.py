@@ -23,8 +23,9 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from ingest.dal.inventory import InventoryTable
 from inventory.models import SourceVersion
-from inventory.table import InventoryTable, StoredItem, to_attributes
+from inventory.table import StoredItem, to_attributes
 
 pytestmark = pytest.mark.e2e
 

@@ -29,8 +29,9 @@ from typing import Any
 import boto3
 from inventory.models import InvalidValue, clean_name
 
-from dashboard_api.dal.users import UserDirectory, UserError, user_pool_of_stack
+from dashboard_api.dal.users import UserDirectory, user_pool_of_stack
 from dashboard_api.logic.permissions import format_stores
+from dashboard_api.models.errors import UserError
 
 SERVICE = "inventory-dashboard-api"
 LOCAL_STACK = Path(".local") / "stack.json"

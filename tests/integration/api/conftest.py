@@ -11,9 +11,10 @@ from typing import Any
 
 import boto3
 import pytest
+from ingest.dal.inventory import InventoryTable
 from inventory.history import history_key, history_sort_key
 from inventory.models import SourceVersion, StockStatus
-from inventory.table import InventoryTable, StoredItem, from_attributes, to_attributes
+from inventory.table import StoredItem, from_attributes, to_attributes
 from moto import mock_aws
 
 from devstack.definitions import create_table

@@ -6,7 +6,7 @@ import pytest
 from alerts.logic.digest import MAX_BODY, MAX_SUBJECT, build_digest
 from alerts.models.change import Alert, Level, StockChange
 from alerts.models.digest import Announcement
-from alerts.models.history import HistoryEntry
+from alerts.models.history import history_entry
 
 pytestmark = pytest.mark.unit
 
@@ -22,7 +22,7 @@ def alert(store: str, item: str, old: int | None, new: int, kind: Alert) -> Anno
         time="2026-11-22T03:00:00.000Z",
         sequence=str(next(_sequence)),
     )
-    return Announcement(change, kind, HistoryEntry.of(change, 90))
+    return Announcement(change, kind, history_entry(change, 90))
 
 
 def test_one_kind_of_alert_reads_as_a_plain_sentence():

@@ -6,7 +6,8 @@ import base64
 import json
 
 import pytest
-from dashboard_api.logic.cursor import CursorCodec, InvalidCursor, StartKey
+from dashboard_api.logic.cursor import CursorCodec, StartKey
+from dashboard_api.models.errors import InvalidCursor
 from hypothesis import given
 from hypothesis import strategies as st
 

@@ -6,10 +6,11 @@ import pytest
 from dashboard_api.logic import dashboard as dashboard_module
 from dashboard_api.logic.cursor import CursorCodec
 from dashboard_api.logic.dashboard import Dashboard, parse_time
-from dashboard_api.logic.errors import BadRequest, Forbidden, NotFound
 from dashboard_api.logic.permissions import Caller
 from dashboard_api.models.api import StoreSummary
+from dashboard_api.models.errors import BadRequest, Forbidden, NotFound
 from inventory.models import StockStatus
+from inventory.report import ReportStatus, RowCounts, UploadReport
 
 from tests.fakes import FakeHistoryReader, FakeItemReader, FakeReportBucket, FakeStoreDirectory
 
@@ -140,36 +141,38 @@ def test_stores_for_a_manager_are_read_by_key_not_scanned(world) -> None:  # typ
     assert [s.store for s in dashboard.stores(ADMIN)] == ["Berlin", "Karachi"]
 
 
-def _report(stores: list[str], finished: str, status: str = "ok") -> dict[str, object]:
-    return {"status": status, "stores": stores, "rows": {"read": 1}, "errors": [], "finished_at": finished}
+def _report(key: str, stores: list[str], finished: str, status: str = "ok") -> dict[str, object]:
+    report = UploadReport(
+        bucket="b", key=key, status=ReportStatus(status), rows=RowCounts(read=1, accepted=1), finished_at=finished
+    )
+    report.stores.update(stores)
+    return report.to_json()
 
 
 def test_uploads_visible_only_when_every_store_is_visible(world) -> None:  # type: ignore[no-untyped-def]
     dashboard, _, _, reports = world
-    reports.add("reports/a.json", _report(["Berlin"], "2026-11-22T01:00:00Z"), "2026-11-22T01:00:00.000Z")
-    reports.add("reports/b.json", _report(["Berlin", "Karachi"], "2026-11-22T02:00:00Z"), "2026-11-22T02:00:00.000Z")
-    reports.add("reports/c.json", _report([], "2026-11-22T03:00:00Z", "failed"), "2026-11-22T03:00:00.000Z")
+    reports.add("reports/a.json", _report("a", ["Berlin"], "2026-11-22T01:00:00Z"), "2026-11-22T01:00:00.000Z")
+    reports.add(
+        "reports/b.json", _report("b", ["Berlin", "Karachi"], "2026-11-22T02:00:00Z"), "2026-11-22T02:00:00.000Z"
+    )
+    reports.add("reports/c.json", _report("c", [], "2026-11-22T03:00:00Z", "failed"), "2026-11-22T03:00:00.000Z")
     reports.add("reports/d.json", {"not": "a report"}, "2026-11-22T04:00:00.000Z")
 
-    assert [u.key for u in dashboard.uploads(BERLIN, None, 20)] == ["reports/a.json"]
-    assert [u.key for u in dashboard.uploads(ADMIN, None, 20)] == [
-        "reports/d.json",
-        "reports/c.json",
-        "reports/b.json",
-        "reports/a.json",
-    ]
-    assert [u.key for u in dashboard.uploads(ADMIN, "Karachi", 20)] == ["reports/b.json"]
+    assert [u.key for u in dashboard.uploads(BERLIN, None, 20)] == ["a"]
+    # A file in another format is left out rather than failing the list.
+    assert [u.key for u in dashboard.uploads(ADMIN, None, 20)] == ["c", "b", "a"]
+    assert [u.key for u in dashboard.uploads(ADMIN, "Karachi", 20)] == ["b"]
 
 
 def test_uploads_read_reports_in_batches_and_stop_when_enough(world) -> None:  # type: ignore[no-untyped-def]
     dashboard, _, _, reports = world
     for n in range(100):
-        reports.add(f"reports/{n:03d}.json", _report(["Berlin"], f"2026-11-22T{n // 60:02d}:{n % 60:02d}:00Z"),
-                    f"2026-11-22T{n // 60:02d}:{n % 60:02d}:00.000Z")  # fmt: skip
+        minute = f"2026-11-22T{n // 60:02d}:{n % 60:02d}:00"
+        reports.add(f"reports/{n:03d}.json", _report(f"{n:03d}", ["Berlin"], f"{minute}Z"), f"{minute}.000Z")
 
     shown = dashboard.uploads(BERLIN, None, 5)
 
-    assert [u.key for u in shown] == [f"reports/{n:03d}.json" for n in (99, 98, 97, 96, 95)]
+    assert [u.key for u in shown] == [f"{n:03d}" for n in (99, 98, 97, 96, 95)]
     assert len(reports.read_keys) == dashboard_module.REPORTS_READ_BATCH
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from dashboard_api.logic.errors import Forbidden, Unauthorized
 from dashboard_api.logic.permissions import (
     caller_from_claims,
     format_stores,
     parse_groups,
     parse_stores,
 )
+from dashboard_api.models.errors import Forbidden, Unauthorized
 from hypothesis import given
 from hypothesis import strategies as st
 

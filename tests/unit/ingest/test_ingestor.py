@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from ingest.dal.inventory import Backoff, InventoryTable
 from ingest.logic.ingest import Ingestor, RetryLater
 from ingest.logic.loader import Loader
 from ingest.models.upload import Upload
-from inventory.table import Backoff, InventoryTable
 
 from tests.builders import lab_file
 from tests.fakes import FakeDynamoDB, FakeStoreSummaries, FakeUploadBucket

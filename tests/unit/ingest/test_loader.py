@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from ingest.dal.inventory import Backoff, InventoryTable
 from ingest.logic.loader import Loader
-from ingest.models.upload import Report
 from inventory.models import InventoryRow, RowError, SourceVersion
-from inventory.table import Backoff, InventoryTable
+from inventory.report import UploadReport
 
 from tests.fakes import FakeDynamoDB
 
@@ -16,10 +16,10 @@ MONDAY = SourceVersion("2026-01-05T09:00:00.000Z", "uploads/monday.csv")
 TUESDAY = SourceVersion("2026-01-06T09:00:00.000Z", "uploads/tuesday.csv")
 
 
-def load(db: FakeDynamoDB, rows: list, source: SourceVersion = MONDAY, concurrency: int = 3) -> Report:
+def load(db: FakeDynamoDB, rows: list, source: SourceVersion = MONDAY, concurrency: int = 3) -> UploadReport:
     table = InventoryTable(db, "inventory", Backoff(sleep=lambda _: None))
     loader = Loader(table, default_threshold=5, concurrency=concurrency, clock=lambda: "2026-01-07T00:00:00.000Z")
-    report = Report(bucket="b", key=source.key)
+    report = UploadReport(bucket="b", key=source.key)
     loader.load(iter(rows), source, report)
     return report
 
@@ -89,10 +89,10 @@ def test_rejected_rows_are_counted_and_listed_and_the_rest_loads() -> None:
 def test_store_summary_changes_follow_status_transitions() -> None:
     db = FakeDynamoDB()
     first = Loader(InventoryTable(db, "t", Backoff(sleep=lambda _: None)), 5, 2, lambda: "t")
-    changes = first.load(iter([row("a", 0), row("b", 3), row("c", 10)]), MONDAY, Report("b", "k"))
+    changes = first.load(iter([row("a", 0), row("b", 3), row("c", 10)]), MONDAY, UploadReport("b", "k"))
     assert (changes["Berlin"].items, changes["Berlin"].out, changes["Berlin"].low) == (3, 1, 1)
 
-    changes = first.load(iter([row("a", 10), row("b", 0), row("c", 10)]), TUESDAY, Report("b", "k"))
+    changes = first.load(iter([row("a", 10), row("b", 0), row("c", 10)]), TUESDAY, UploadReport("b", "k"))
     assert (changes["Berlin"].items, changes["Berlin"].out, changes["Berlin"].low) == (0, 0, -1)
 
 

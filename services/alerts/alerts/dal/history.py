@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from inventory.history import history_key, history_sort_key
+from inventory.history import HistoryEntry
 
 from alerts.models.change import Alert
 from alerts.models.errors import HistoryUnavailable
-from alerts.models.history import HistoryEntry
 
 
 class HistoryTable:
@@ -24,7 +24,7 @@ class HistoryTable:
         try:
             self._client.put_item(
                 TableName=self.name,
-                Item=_item(entry),
+                Item=entry.to_item(),
                 ConditionExpression="attribute_not_exists(AnnouncedAt)",
             )
         except ClientError as error:
@@ -37,25 +37,8 @@ class HistoryTable:
 
     def mark_announced(self, entry: HistoryEntry, alert: Alert, announced_at: str) -> None:
         """Rewrite the row with the alert it raised and when that was announced."""
-        item = _item(entry)
-        item["Alert"] = {"S": alert.value}
-        item["AnnouncedAt"] = {"S": announced_at}
+        item = replace(entry, alert=alert.value, announced_at=announced_at).to_item()
         try:
             self._client.put_item(TableName=self.name, Item=item)
         except (ClientError, BotoCoreError) as error:
             raise HistoryUnavailable(f"History write failed: {error}") from error
-
-
-def _item(entry: HistoryEntry) -> dict[str, dict[str, str]]:
-    item = {
-        "StoreItem": {"S": history_key(entry.store, entry.item)},
-        "At": {"S": history_sort_key(entry.time, entry.sequence)},
-        "Store": {"S": entry.store},
-        "Item": {"S": entry.item},
-        "Time": {"S": entry.time},
-        "NewCount": {"N": str(entry.new_count)},
-        "ExpiresAt": {"N": str(entry.expires_at)},
-    }
-    if entry.old_count is not None:
-        item["OldCount"] = {"N": str(entry.old_count)}
-    return item

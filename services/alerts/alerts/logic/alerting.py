@@ -22,6 +22,7 @@ from typing import Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from inventory.history import HistoryEntry
 from inventory.observability import logger, metrics
 
 from alerts.logic.digest import build_digest
@@ -29,7 +30,7 @@ from alerts.logic.transitions import transition
 from alerts.models.change import Alert, StockChange
 from alerts.models.digest import Announcement, Digest
 from alerts.models.errors import HistoryUnavailable, MalformedRecord, PublishFailed
-from alerts.models.history import HistoryEntry
+from alerts.models.history import history_entry
 
 
 class History(Protocol):
@@ -80,7 +81,7 @@ class AlertService:
         alert = transition(change.old, change.new, self._default_threshold)
         if alert is None and not change.count_changed:
             return None  # no count and no status change (moto repeats unchanged writes as MODIFY)
-        entry = HistoryEntry.of(change, self._retention_days)
+        entry = history_entry(change, self._retention_days)
         try:
             fresh = self._history.record(entry)
         except HistoryUnavailable as error:

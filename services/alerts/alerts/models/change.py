@@ -1,29 +1,21 @@
-"""A stock change read from one Inventory stream record, and the alerts it can raise."""
+"""A stock change read from one Inventory stream record.
+
+``Alert`` (the severities announced) is re-exported from :mod:`inventory.models`, where the
+services share it.
+"""
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from inventory.models import iso_utc
+from inventory.models import Alert, iso_utc
 
 from alerts.models.errors import MalformedRecord
 
-
-class Alert(enum.StrEnum):
-    """A status transition worth announcing."""
-
-    OUT = "out"
-    LOW = "low"
-    RESTOCKED = "restocked"
-
-    @property
-    def rank(self) -> int:
-        """Severity: out (3) > low (2) > restocked (1)."""
-        return {Alert.OUT: 3, Alert.LOW: 2, Alert.RESTOCKED: 1}[self]
+__all__ = ["Alert", "Level", "StockChange"]
 
 
 @dataclass(frozen=True, slots=True)

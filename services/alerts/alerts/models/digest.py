@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from inventory.history import HistoryEntry
+
 from alerts.models.change import Alert, StockChange
-from alerts.models.history import HistoryEntry
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,8 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from dashboard_api.logic.dashboard import PARALLEL_READS
+#: Reads one request may run at once (per-store queries, report reads).
+PARALLEL_READS = 16
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from dashboard_api.logic.errors import Unavailable
+from dashboard_api.models.errors import Unavailable
 
 
 @contextmanager

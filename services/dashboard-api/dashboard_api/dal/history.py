@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from inventory.history import history_key
+from inventory.history import AFTER_SEQUENCES, HistoryEntry, history_key
 
 from dashboard_api.dal.errors import unavailable_on_error
-from dashboard_api.models.records import HistoryEntry
-
-#: Sort keys are ``<time>#<sequence>``; '$' sorts right after '#', so ``<to>$`` bounds
-#: every change at time ``<to>`` whatever its sequence number.
-_AFTER_SEQUENCES = "$"
 
 
 class HistoryReader:
@@ -31,7 +26,7 @@ class HistoryReader:
             "ExpressionAttributeValues": {
                 ":key": {"S": history_key(store, item)},
                 ":start": {"S": start},
-                ":end": {"S": end + _AFTER_SEQUENCES},
+                ":end": {"S": end + AFTER_SEQUENCES},
             },
             "ScanIndexForward": True,
         }
@@ -41,18 +36,9 @@ class HistoryReader:
                 kwargs["Limit"] = limit - len(entries) + 1
                 response = self._client.query(**kwargs)
                 for item_attributes in response.get("Items", []):
-                    entries.append(_entry(item_attributes))
+                    entries.append(HistoryEntry.from_item(item_attributes))
                 if len(entries) > limit:
                     return entries[:limit], True
                 if "LastEvaluatedKey" not in response:
                     return entries, False
                 kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-
-
-def _entry(attributes: dict[str, Any]) -> HistoryEntry:
-    old = attributes.get("OldCount")
-    return HistoryEntry(
-        time=attributes.get("Time", {}).get("S") or attributes["At"]["S"].split("#", 1)[0],
-        count=int(attributes["NewCount"]["N"]),
-        previous=int(old["N"]) if old else None,
-    )

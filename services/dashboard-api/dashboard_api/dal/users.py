@@ -6,11 +6,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from dashboard_api.logic.permissions import ADMIN_GROUP, STORES_CLAIM
-
-
-class UserError(Exception):
-    """Cognito refused the change; the message says why."""
+from dashboard_api.models.access import ADMIN_GROUP, STORES_CLAIM
+from dashboard_api.models.errors import UserError
 
 
 def _refused(error: ClientError) -> UserError:

@@ -17,7 +17,7 @@ from inventory.observability import logger, tracer
 from dashboard_api.handlers import alerts, history, stores, uploads
 from dashboard_api.handlers.context import caller_of
 from dashboard_api.handlers.responses import SECURITY_HEADERS, error_response
-from dashboard_api.logic.errors import ApiError
+from dashboard_api.models.errors import ApiError
 
 # Locally the API sits under /api on the web port; on AWS it is the whole HTTP API.
 app = APIGatewayHttpResolver(enable_validation=True, strip_prefixes=["/api"])

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from inventory.models import InvalidValue, clean_name
 
-from dashboard_api.logic.errors import BadRequest
+from dashboard_api.models.errors import InvalidCursor
 
 VERSION = 1
 #: Modes served from the alerts index, whose keys also carry AlertStatus.
@@ -28,10 +28,6 @@ INDEX_MODES = frozenset({"out", "low"})
 MODES = frozenset({"all", "ok", *INDEX_MODES})
 #: Longest cursor accepted: two 200-character names in UTF-8, base64, plus a signature.
 MAX_CURSOR_LENGTH = 4096
-
-
-class InvalidCursor(BadRequest):
-    code = "invalid_cursor"
 
 
 @dataclass(frozen=True, slots=True)

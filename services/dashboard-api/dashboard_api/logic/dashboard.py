@@ -7,10 +7,12 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
+from inventory.history import HistoryEntry
 from inventory.models import StockStatus, iso_utc
+from inventory.report import MalformedReport, UploadReport
 
+from dashboard_api.dal.clients import PARALLEL_READS
 from dashboard_api.logic.cursor import CursorCodec, StartKey
-from dashboard_api.logic.errors import BadRequest, NotFound
 from dashboard_api.logic.permissions import Caller
 from dashboard_api.models.api import (
     AlertView,
@@ -23,7 +25,8 @@ from dashboard_api.models.api import (
     UploadRows,
     UploadView,
 )
-from dashboard_api.models.records import HistoryEntry, ItemPage, ItemRecord, Report, ReportObject
+from dashboard_api.models.errors import BadRequest, NotFound
+from dashboard_api.models.records import ItemPage, ItemRecord, Report, ReportObject
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -42,7 +45,6 @@ UPLOAD_ERRORS_SHOWN = 10
 #: Upper bound of a history range with no `to`: changes are never in the future, but a
 #: clock skew between services must not hide the newest one.
 _END_OF_TIME = "9999-12-31T23:59:59.999Z"
-PARALLEL_READS = 16
 
 
 class StoreSource(Protocol):
@@ -204,7 +206,7 @@ class Dashboard:
         return HistoryResponse(
             store=store,
             item=item,
-            points=[HistoryPoint(time=e.time, count=e.count, previous=e.previous) for e in entries],
+            points=[HistoryPoint(time=e.time, count=e.new_count, previous=e.old_count) for e in entries],
         )
 
     # -- uploads --------------------------------------------------------------------
@@ -220,17 +222,17 @@ class Dashboard:
         listed = self._reports.newest(MAX_REPORTS_LISTED)[:MAX_REPORTS_READ]
         shown: list[tuple[str, UploadView]] = []
         for batch in _chunks(listed, REPORTS_READ_BATCH):
-            for report in self._map(self._reports.read, batch):
+            for stored in self._map(self._reports.read, batch):
+                report = _report(stored)
                 if report is None:
                     continue
-                stores = _report_stores(report.body)
+                stores = sorted(report.stores)
                 if not caller.admin and (not stores or not all(caller.may_see(name) for name in stores)):
                     continue
                 if store is not None and store not in stores:
                     continue
-                view = _upload_view(report, stores)
-                if view is not None:
-                    shown.append((view.finished_at or view.started_at or report.last_modified, view))
+                view = _upload_view(report)
+                shown.append((view.finished_at or view.started_at or stored.last_modified, view))
             if len(shown) >= limit:
                 break
         # S3 lists LastModified to the second; the report's own times order within it.
@@ -276,31 +278,24 @@ def _alert_view(record: ItemRecord) -> AlertView:
     )
 
 
-def _report_stores(body: dict[str, Any]) -> list[str]:
-    stores = body.get("stores")
-    return [name for name in stores if isinstance(name, str)] if isinstance(stores, list) else []
-
-
-def _field(body: dict[str, Any], name: str, kind: type[T]) -> T | None:
-    value = body.get(name)
-    return value if isinstance(value, kind) else None
-
-
-def _upload_view(report: Report, stores: list[str]) -> UploadView | None:
-    body = report.body
-    source = _field(body, "source", dict) or {}
-    rows = _field(body, "rows", dict) or {}
-    errors = _field(body, "errors", list) or []
+def _report(stored: Report | None) -> UploadReport | None:
+    """The report read from the bucket; one in another format is left out rather than failing the list."""
+    if stored is None:
+        return None
     try:
-        return UploadView(
-            key=_field(source, "key", str) or report.key,
-            status=str(body.get("status", "unknown")),
-            reason=_field(body, "reason", str),
-            rows=UploadRows(**{name: value for name, value in rows.items() if name in UploadRows.model_fields}),
-            errors=[UploadError(**error) for error in errors[:UPLOAD_ERRORS_SHOWN] if isinstance(error, dict)],
-            stores=stores,
-            started_at=_field(body, "started_at", str),
-            finished_at=_field(body, "finished_at", str),
-        )
-    except (TypeError, ValueError):
-        return None  # a report in an unexpected shape is left out rather than failing the list
+        return UploadReport.from_json(stored.body)
+    except MalformedReport:
+        return None
+
+
+def _upload_view(report: UploadReport) -> UploadView:
+    return UploadView(
+        key=report.key,
+        status=report.status.value,
+        reason=report.reason,
+        rows=UploadRows(**report.rows.to_json()),
+        errors=[UploadError(line=error.line, reason=error.reason) for error in report.errors[:UPLOAD_ERRORS_SHOWN]],
+        stores=sorted(report.stores),
+        started_at=report.started_at or None,
+        finished_at=report.finished_at or None,
+    )

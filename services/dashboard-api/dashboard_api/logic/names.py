@@ -6,7 +6,7 @@ from urllib.parse import unquote
 
 from inventory.models import InvalidValue, clean_name
 
-from dashboard_api.logic.errors import BadRequest
+from dashboard_api.models.errors import BadRequest
 
 
 def name_from_path(raw: str, field: str) -> str:

@@ -22,11 +22,9 @@ from typing import Any
 
 from inventory.models import InvalidValue, clean_name
 
-from dashboard_api.logic.errors import Forbidden, Unauthorized
+from dashboard_api.models.access import ADMIN_GROUP, GROUPS_CLAIM, STORES_CLAIM
+from dashboard_api.models.errors import Forbidden, Unauthorized
 
-ADMIN_GROUP = "admin"
-GROUPS_CLAIM = "cognito:groups"
-STORES_CLAIM = "custom:stores"
 #: Cognito custom attributes hold at most 2,048 characters.
 MAX_STORES_ATTRIBUTE = 2048
 

@@ -28,13 +28,6 @@ class ItemPage:
 
 
 @dataclass(frozen=True, slots=True)
-class HistoryEntry:
-    time: str
-    count: int
-    previous: int | None
-
-
-@dataclass(frozen=True, slots=True)
 class ReportObject:
     """A report file in the bucket, as listed (not yet read)."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ingest.models.upload import StoreChange
+from inventory.stores import StoreChange
 
 
 class StoreSummaries:

@@ -15,13 +15,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
 from inventory.models import iso_utc, utc_now
 from inventory.observability import logger, metrics, tracer
-from inventory.table import InventoryTable
+from inventory.report import UploadReport
 
+from ingest.dal.inventory import InventoryTable
 from ingest.dal.objects import UploadBucket
 from ingest.dal.stores import StoreSummaries
 from ingest.logic.ingest import Ingestor, RetryLater
 from ingest.logic.loader import WRITES_PER_LANE, Loader
-from ingest.models.upload import Report, Upload
+from ingest.models.upload import Upload
 from ingest.settings import Settings
 
 
@@ -95,7 +96,7 @@ def _iso(event_time: str) -> str:
         return ""
 
 
-def _record_metrics(report: Report, seconds: float) -> None:
+def _record_metrics(report: UploadReport, seconds: float) -> None:
     rows = report.rows
     metrics.add_metric(name="RowsAccepted", unit=MetricUnit.Count, value=rows.accepted)
     metrics.add_metric(name="RowsRejected", unit=MetricUnit.Count, value=rows.rejected)

@@ -6,13 +6,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from inventory.models import RowError, SourceVersion
-from inventory.parser import FileRejected, ParsedRow, format_for_key, parse_inventory
-from inventory.table import TableUnavailable
+from inventory.report import UploadReport
 
+from ingest.dal.inventory import TableUnavailable
 from ingest.dal.objects import UploadBucket, UploadGone
 from ingest.dal.stores import StoreSummaries
 from ingest.logic.loader import Loader
-from ingest.models.upload import Report, Upload
+from ingest.logic.parser import FileRejected, ParsedRow, format_for_key, parse_inventory
+from ingest.models.upload import Upload
 
 
 class RetryLater(Exception):
@@ -37,9 +38,11 @@ class Ingestor:
         """Only uploads (as the bucket's notification filter says), never our own reports."""
         return upload.key.startswith(self.upload_prefix) and not upload.key.startswith(self.reports_prefix)
 
-    def ingest(self, upload: Upload) -> Report:
+    def ingest(self, upload: Upload) -> UploadReport:
         """Load one file and write its report. Bad content never raises; a passing failure raises RetryLater."""
-        report = Report(bucket=upload.bucket, key=upload.key, version_id=upload.version_id, started_at=self.clock())
+        report = UploadReport(
+            bucket=upload.bucket, key=upload.key, version_id=upload.version_id, started_at=self.clock()
+        )
         try:
             self._load(upload, report)
         except (FileRejected, UploadGone) as problem:
@@ -54,7 +57,7 @@ class Ingestor:
         self._finish(upload, report)
         return report
 
-    def _load(self, upload: Upload, report: Report) -> None:
+    def _load(self, upload: Upload, report: UploadReport) -> None:
         file_format = format_for_key(upload.key)
         if file_format is None:
             raise FileRejected("not an inventory file: the name must end in .csv, .json or .jsonl")
@@ -77,9 +80,10 @@ class Ingestor:
         if report.rows.accepted == 0:
             report.reason = "every row was rejected"
 
-    def _finish(self, upload: Upload, report: Report) -> None:
+    def _finish(self, upload: Upload, report: UploadReport) -> None:
         report.finished_at = self.clock()
-        self.bucket.put_report(upload.bucket, self.report_key(upload.key), report.as_json())
+        report.status = report.outcome()
+        self.bucket.put_report(upload.bucket, self.report_key(upload.key), report.to_json())
 
 
 def _until_rejected(rows: Iterator[ParsedRow], stopped: list[FileRejected]) -> Iterator[ParsedRow]:

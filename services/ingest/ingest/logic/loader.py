@@ -18,17 +18,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from inventory.models import InventoryRow, RowError, SourceVersion
-from inventory.table import (
-    READ_BATCH_SIZE,
-    WRITE_BATCH_SIZE,
-    InventoryTable,
-    StoredItem,
-    from_attributes,
-    item_key,
-    to_attributes,
-)
+from inventory.report import RowCounts, UploadReport
+from inventory.stores import StoreChange
+from inventory.table import StoredItem, from_attributes, item_key, to_attributes
 
-from ingest.models.upload import Report, RowCounts, StoreChange
+from ingest.dal.inventory import READ_BATCH_SIZE, WRITE_BATCH_SIZE, InventoryTable
 
 ItemKey = tuple[str, str]
 #: BatchWriteItem calls one lane sends at once: a read of 100 items yields up to four.
@@ -60,7 +54,7 @@ class Loader:
         self._clock = clock
 
     def load(
-        self, rows: Iterable[InventoryRow | RowError], source: SourceVersion, report: Report
+        self, rows: Iterable[InventoryRow | RowError], source: SourceVersion, report: UploadReport
     ) -> dict[str, StoreChange]:
         """Apply ``rows`` to the table, tallying into ``report``; returns each store's summary change.
 

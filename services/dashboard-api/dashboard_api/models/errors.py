@@ -1,4 +1,5 @@
-"""Errors the API answers with: each carries its HTTP status, a stable code and a message."""
+"""The service's errors: what the API answers with (an HTTP status, a stable code and a message),
+and what the admin command reports."""
 
 from __future__ import annotations
 
@@ -41,3 +42,11 @@ class Unavailable(ApiError):
 
     status = 503
     code = "unavailable"
+
+
+class InvalidCursor(BadRequest):
+    code = "invalid_cursor"
+
+
+class UserError(Exception):
+    """Cognito refused a change to a user; the message says why."""

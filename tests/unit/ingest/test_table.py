@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 from botocore.exceptions import ClientError
+from ingest.dal.inventory import Backoff, InventoryTable, TableUnavailable
 from inventory.models import SourceVersion, StockStatus
-from inventory.table import Backoff, InventoryTable, StoredItem, TableUnavailable, from_attributes, to_attributes
+from inventory.table import StoredItem, from_attributes, to_attributes
 
 from tests.fakes import FakeDynamoDB
 

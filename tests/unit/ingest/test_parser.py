@@ -9,8 +9,8 @@ import json
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from ingest.logic.parser import FileFormat, FileRejected, format_for_key, parse_inventory
 from inventory.models import MAX_NAME_LENGTH, InventoryRow, RowError
-from inventory.parser import FileFormat, FileRejected, format_for_key, parse_inventory
 
 pytestmark = pytest.mark.unit
 

@@ -1,0 +1,10 @@
+"""How a dashboard user's access is held in Cognito: the admin group and the stores attribute."""
+
+from __future__ import annotations
+
+#: Members of this group (head office) see every store.
+ADMIN_GROUP = "admin"
+#: The ID token claim listing the caller's groups.
+GROUPS_CLAIM = "cognito:groups"
+#: The user attribute (and ID token claim) listing a non-admin user's stores, as a JSON array.
+STORES_CLAIM = "custom:stores"
