@@ -5,11 +5,12 @@ times), sells from a known demand process and reorders when the shelf runs low, 
 do; every pattern adds one difficulty. Only changed counts reach the stream (ingest writes
 changes only), so each forecaster sees exactly what the alerts service will: the changes.
 At every upload from day 21 on, each forecaster's run-out time is compared with the true one:
-when the item's actual future demand would empty the shelf counted at that upload, had nobody
-restocked it. Errors are in days, with both times capped at the index horizon (30 days ahead;
-no forecast counts as "beyond 30 days").
+when the item's known consumption would empty the shelf counted at that upload, had nobody
+restocked it (and, as a second score, when the simulated sales actually did). Errors are in
+days, with both times capped at the index horizon (30 days ahead; no forecast counts as "beyond
+30 days").
 
-Deterministic (fixed seeds) and pure Python: a few seconds.
+Deterministic (fixed seeds) and pure Python: seconds of CPU.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ HISTORY_DAYS = 90.0  # the History table's retention: what "all history" can be
 WARM_UP_DAYS = 21.0  # forecasts are scored from here on
 HORIZON_DAYS = 30.0  # errors are capped here (the Forecast index's horizon)
 SIMULATED_DAYS = HISTORY_DAYS + HORIZON_DAYS + 5.0  # demand beyond the history decides the truth
-WEEKLY = (0.7, 0.75, 0.8, 0.9, 1.15, 1.7, 1.0)  # Monday .. Sunday, mean 1.0 (rounded)
+WEEKLY = (0.7, 0.75, 0.8, 0.9, 1.15, 1.7, 1.0)  # Monday .. Sunday, mean 1.0
 
 
 # -- the synthetic world ---------------------------------------------------------------

@@ -160,7 +160,8 @@ class ForecastRow:
 
     @classmethod
     def from_item(cls, item: Mapping[str, Mapping[str, Any]]) -> ForecastRow:
-        """Read a row written by :meth:`to_item` (from the table or the index, which projects all)."""
+        """Read a row written by :meth:`to_item` (from the table, or the index, which projects every
+        attribute); raises ``KeyError`` or ``ValueError`` otherwise."""
         count = int(item["Count"]["N"])
         state = ModelState(
             count=count,

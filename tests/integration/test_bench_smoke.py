@@ -12,7 +12,7 @@ import pytest
 
 from bench.alerts_bench import alerts_section, run_alerts
 from bench.dashboard_bench import DashboardSizes, dashboard_section, run_dashboard
-from bench.forecast_bench import MODEL, PATTERNS, forecast_section, run_forecast
+from bench.forecast_bench import BASELINES, MODEL, PATTERNS, Model, forecast_section, items, run_forecast, score
 from bench.ingest_bench import IngestSizes, Setting, ingest_section, run_ingest
 from bench.report import page
 
@@ -115,3 +115,10 @@ def test_forecast_backtest_runs_and_scores_every_pattern() -> None:
     text = page("make bench", [section], datetime.now(UTC), 1.0)
     assert "| Forecast: items not being used up | no forecast | 0 forecasts in" in text
     assert "Forecast: run-out error vs the better baseline (7 patterns)" in text
+
+
+def test_forecast_backtest_is_the_same_every_run() -> None:
+    first = score(items(PATTERNS[2], 3, seed=11), {MODEL: Model, **BASELINES})
+    again = score(items(PATTERNS[2], 3, seed=11), {MODEL: Model, **BASELINES})
+
+    assert {name: s.errors for name, s in first.items()} == {name: s.errors for name, s in again.items()}

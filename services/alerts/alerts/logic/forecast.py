@@ -24,25 +24,26 @@ between consecutive counts, each weighted by how recent it is (exponential decay
   stays valid until the next change, and the run-out time is projected from when the count was
   last known to hold.
 
-Chosen by the backtest in ``bench/forecast_bench.py`` (docs/benchmarks.md): synthetic items over
-90 days, 150 per pattern, the error of the predicted run-out in days (capped at 30) at every
-upload from day 21; ratio to the better of two baselines (the slope of the last two changes; a
-least-squares line through all history). With the settings below:
+Chosen by the backtest in ``bench/forecast_bench.py`` (``make bench``, docs/benchmarks.md):
+synthetic items living 90 days in stores that reorder when low, 150 per pattern; at every upload
+from day 21, the error of the predicted run-out in days (capped at 30) against the one the known
+consumption gives; every forecaster holds the count the same way, only the rate differs. Error
+relative to the better of two baselines (the slope of the last two changes; a least-squares line
+through all history), with the settings below:
 
-    steady 0.22, weekly seasonality 0.23, noisy 0.27, intermittent demand 0.45,
-    restocks 0.20, one-off corrections 0.28, irregular upload spacing 0.18
-    (demand shift, not among the issue's patterns: 0.48)
+    steady 0.22, weekly seasonality 0.23, noisy 0.27, intermittent demand 0.47,
+    restocks 0.21, one-off corrections 0.28, irregular upload spacing 0.20;
+    beside them, demand shift (sales halve or double) 0.49, and 1.31 on a shelf that is
+    never restocked, the line's best case (one straight run down).
 
-Alternatives measured on the same runs (worst ratio over the seven patterns): a fixed 7-day
-half-life 0.65 (intermittent demand: too few sales in a week); fixed 28 days 0.39 but demand
-shift 0.61 (a doubling of sales takes a month to show); a half-life from the estimated
-dispersion (a fast seller needs less memory) 0.43, demand shift 0.50; no clipping, one-off
-corrections 0.36 instead of 0.28; counting small rises as miscounts put right, restocks 0.40
-instead of 0.20; anchoring the run-out at the last change instead of holding the count,
-intermittent demand 0.65. Intermittent demand is near what any time-weighted rate can do here:
-an infinite memory scores 0.37 to 0.45 by seed, against 0.40 to 0.46 for this rule. A robust
-line (Theil-Sen) needs the history window in the state, so not O(1): not tried in production
-form.
+Alternatives on other items of the same patterns (worst of the seven; demand shift): this rule
+0.45, 0.48; a fixed 7-day half-life 0.56 (intermittent demand: too few sales in a week); a
+fixed 28-day one 0.42 but 0.67 on a demand shift (a doubling takes a month to show); no
+clipping 0.44, but one-off corrections 0.37 instead of 0.30; the run-out counted from the
+last change instead of holding the count, 0.59 (intermittent demand); a Theil-Sen line over the
+changes since the last rise, 0.85 (it restarts at every delivery, and needs its window in the
+state). Intermittent demand is the tightest pattern and is short of information, not method:
+a sale every few days gives few points in any memory short enough to follow a change.
 
 Pure and deterministic: time comes in with each observation; nothing here reads a clock.
 """
