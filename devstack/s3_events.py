@@ -18,11 +18,10 @@ import time
 import uuid
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote_plus
 
-from devstack.lambdas import FunctionError, Functions
+from devstack.lambdas import Functions
 from devstack.provision import LambdaNotification
 
 _sequencer = itertools.count(int(time.time() * 1000) << 16)
@@ -192,40 +191,4 @@ class S3EventRouter:
             if runtime is None:
                 print(f"[devstack] no local function for {arn} (s3://{bucket}/{key})", flush=True)
                 continue
-            self._invoke_async(runtime, {"Records": [lambda_record(record)]})
-
-    def _invoke_async(self, runtime: Any, event: dict[str, Any]) -> None:
-        """Lambda's asynchronous invocation: the first try plus ``maximumRetryAttempts`` retries."""
-        function = runtime.function
-        attempts = 1 + function.max_retries
-        error: dict[str, Any] = {}
-        for attempt in range(1, attempts + 1):
-            try:
-                runtime.invoke(event)
-                return
-            except FunctionError as failure:
-                error = failure.error
-                print(f"[devstack] {function.name} failed (attempt {attempt}/{attempts}): {failure}", flush=True)
-                if attempt < attempts and self._stop.wait(min(60, 2**attempt)):
-                    return
-        self._send_to_destination(function, event, error, attempts)
-
-    def _send_to_destination(self, function: Any, event: dict[str, Any], error: dict[str, Any], attempts: int) -> None:
-        if not function.on_failure.startswith("arn:aws:sqs:"):
-            return
-        url = self._sqs.get_queue_url(QueueName=function.on_failure.rsplit(":", 1)[-1])["QueueUrl"]
-        record = {
-            "version": "1.0",
-            "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            "requestContext": {
-                "requestId": str(uuid.uuid4()),
-                "functionArn": f"{function.arn}:$LATEST",
-                "condition": "RetriesExhausted",
-                "approximateInvokeCount": attempts,
-            },
-            "requestPayload": event,
-            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
-            "responsePayload": error,
-        }
-        self._sqs.send_message(QueueUrl=url, MessageBody=json.dumps(record))
-        print(f"[devstack] {function.name}: event sent to its on-failure destination {url}", flush=True)
+            self._functions.run_async(runtime, {"Records": [lambda_record(record)]})

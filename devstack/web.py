@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from devstack.config import REPO
 from devstack.emulator import HOST, Emulator, PortInUse
+from devstack.gateway import is_loopback_host
 from devstack.jwt_auth import JwtAuthorizer, Unauthorized, api_gateway_claims
 from devstack.lambdas import FunctionError, FunctionPool, Functions
 from devstack.provision import ProvisionedService
@@ -31,7 +32,6 @@ from devstack.provision import ProvisionedService
 DASHBOARD = REPO / "dashboard"
 API_PREFIX = "/api"
 MAX_BODY = 10 * 1024 * 1024  # HTTP API's payload limit
-LOOPBACK_NAMES = {"127.0.0.1", "localhost"}
 
 
 @dataclass(frozen=True)
@@ -250,10 +250,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self) -> None:
         self._cors: dict[str, str] = {}  # one connection serves several requests
+        self._status = 0
+        started = time.monotonic()
         try:
             url = urlsplit(self.path)
-            if url.path == API_PREFIX or url.path.startswith(API_PREFIX + "/"):
+            if not is_loopback_host(self.headers.get("Host", "")):  # DNS rebinding
+                self._send(403, {"Content-Type": "text/plain"}, b"Only loopback host names are served")
+            elif url.path == API_PREFIX or url.path.startswith(API_PREFIX + "/"):
                 self._api(url.path[len(API_PREFIX) :] or "/", url.query)
+                elapsed = (time.monotonic() - started) * 1000
+                print(f"{self.command} {url.path} {self._status} {elapsed:.0f} ms", flush=True)
             elif self.command in ("GET", "HEAD"):
                 self._static(url.path)
             else:
@@ -267,7 +273,7 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/config.json":
             config = dict(self.site.config)
             host = self.headers.get("Host", "")
-            if config.get("apiUrl") and host.split(":")[0] in LOOPBACK_NAMES:
+            if config.get("apiUrl"):
                 # Same origin as the page, whichever loopback name the browser used: no CORS needed.
                 config["apiUrl"] = f"http://{host}{API_PREFIX}"
             self._send(200, {"Content-Type": "application/json"}, json.dumps(config).encode())
@@ -344,6 +350,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, response_headers, payload, cookies)
 
     def _send(self, status: int, headers: dict[str, str], body: bytes, cookies: list[str] | None = None) -> None:
+        self._status = status
         self.send_response(status)
         headers = {**self._cors, **headers, "Cache-Control": headers.get("Cache-Control", "no-store")}
         for name, value in headers.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from typing import Any
@@ -15,3 +16,13 @@ def slow(event: Any, context: Any) -> dict[str, Any]:
         "request_id": context.aws_request_id,
         "remaining_ms": context.get_remaining_time_in_millis(),
     }
+
+
+def echo(event: Any, context: Any) -> dict[str, Any]:
+    """Returns the event it got, and writes it to ``event["write_to"]`` if given (asynchronous invocations)."""
+    if "write_to" in event:
+        with open(event["write_to"], "a") as file:
+            file.write(json.dumps(event) + "\n")
+    if event.get("fail"):
+        raise ValueError(f"asked to fail: {event['fail']}")
+    return {"got": event}
