@@ -52,7 +52,10 @@ def delivery_line(
     body = one_line(message)
     if subject and protocol != "sms" and not str(message).startswith(subject):
         body = f"{subject} | {body}"
-    line = f"to {endpoint} ({protocol}, {describe_filter(policy)}): {body}"
+    return shorten(f"to {endpoint} ({protocol}, {describe_filter(policy)}): {body}")
+
+
+def shorten(line: str) -> str:
     return line if len(line) <= CONSOLE_WIDTH else line[: CONSOLE_WIDTH - 3] + "..."
 
 
@@ -74,8 +77,10 @@ def print_deliveries(say: Callable[[str], None]) -> None:
 
     def publish_to_topic(topic: Any, message: str, subject: str | None = None, *args: Any, **kwargs: Any) -> str:
         attributes = kwargs.get("message_attributes") if "message_attributes" in kwargs else (args or [None])[0]
-        first = subject or one_line(message)[:80]
-        emit(f"topic {topic.name}: {first} ({describe_attributes(attributes) or 'no attributes'})")
+        body = (
+            one_line(message) if not subject or str(message).startswith(subject) else f"{subject} | {one_line(message)}"
+        )
+        emit(shorten(f"topic {topic.name} ({describe_attributes(attributes) or 'no attributes'}): {body}"))
         return str(publish(topic, message, subject, *args, **kwargs))
 
     def deliver_to_subscriber(subscription: Any, message: str, message_id: str, *args: Any, **kwargs: Any) -> None:

@@ -408,4 +408,6 @@ def test_each_email_and_sms_subscription_shows_what_its_filter_policy_lets_throu
     assert texts[1].startswith("to +4915112345678 (sms, no filter): Karachi: 1 item out of stock")
     published = [line for line in lines if line.startswith("topic ")]
     assert len(published) == 3
-    assert "store=Berlin severities=out,low" in published[0]
+    assert published[0].endswith(
+        "(store=Berlin severities=out,low): Berlin: 1 out of stock, 1 low | OUT Echo Plus: 3 -> 0"
+    )
