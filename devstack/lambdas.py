@@ -350,6 +350,8 @@ class Functions:
         self._say = say
         self._stop = threading.Event()
         self._async = ThreadPoolExecutor(max_workers=8, thread_name_prefix="lambda-async")
+        self._pending = 0
+        self._idle = threading.Condition()
 
     def by_arn(self, arn: str) -> FunctionPool | None:
         return next((runtime for runtime in self.runtimes if runtime.function.arn == arn), None)
@@ -375,7 +377,22 @@ class Functions:
 
     def invoke_async(self, runtime: FunctionPool, event: Any) -> None:
         """Queue an asynchronous invocation (InvocationType Event) and return at once."""
-        self._async.submit(self.run_async, runtime, event)
+        with self._idle:
+            self._pending += 1
+        self._async.submit(self._run_async, runtime, event)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until every asynchronous invocation queued so far has finished (True) or ``timeout`` passes."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout)
+
+    def _run_async(self, runtime: FunctionPool, event: Any) -> None:
+        try:
+            self.run_async(runtime, event)
+        finally:
+            with self._idle:
+                self._pending -= 1
+                self._idle.notify_all()
 
     def run_async(self, runtime: FunctionPool, event: Any) -> None:
         """Lambda's asynchronous invocation: the first try plus ``maximumRetryAttempts`` retries, then the

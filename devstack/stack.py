@@ -16,7 +16,7 @@ from devstack.emulator import REGION, Emulator, isolate_from_real_aws, say
 from devstack.lambdas import Functions
 from devstack.notifications import inbox, print_deliveries
 from devstack.provision import ProvisionedService, Provisioner
-from devstack.s3_events import S3EventRouter
+from devstack.s3_events import route_to_functions
 from devstack.streams import StreamPollers
 from devstack.web import WebServer
 
@@ -102,14 +102,7 @@ class LocalStack:
             reason = f"{init_error.get('errorType')}: {init_error.get('errorMessage')}"
             say(f"{runtime.function.name} could not start ({reason}); it is retried on its next event")
 
-        router = S3EventRouter(
-            self.emulator.client("s3"),
-            self.emulator.client("sqs"),
-            self.functions,
-            [n for service in self.services.values() for n in service.notifications],
-        )
-        router.start()
-        self._closers.append(router.stop)
+        route_to_functions(self.functions, say)
         pollers = StreamPollers(self.emulator.client("dynamodbstreams"), self.functions, REGION)
         pollers.start()
         self._closers.append(pollers.stop)
@@ -129,7 +122,7 @@ class LocalStack:
 
         if self.settings.samples:
             self._load_samples(content)
-            if not router.wait_idle(timeout=300):
+            if not self.functions.wait_idle(timeout=300):
                 say("sample files are still being ingested")
             pollers.wait_idle(timeout=60)
 

@@ -19,9 +19,10 @@ def slow(event: Any, context: Any) -> dict[str, Any]:
 
 
 def echo(event: Any, context: Any) -> dict[str, Any]:
-    """Returns the event it got, and writes it to ``event["write_to"]`` if given (asynchronous invocations)."""
-    if "write_to" in event:
-        with open(event["write_to"], "a") as file:
+    """Returns the event it got, and appends it to ``event["write_to"]`` or ``$ECHO_LOG`` (asynchronous calls)."""
+    target = event.get("write_to") or os.environ.get("ECHO_LOG")
+    if target:
+        with open(target, "a") as file:
             file.write(json.dumps(event) + "\n")
     if event.get("fail"):
         raise ValueError(f"asked to fail: {event['fail']}")

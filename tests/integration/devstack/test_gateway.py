@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote_plus
 
 import pyotp
 import pytest
@@ -22,6 +23,7 @@ from devstack.emulator import Emulator
 from devstack.lambdas import Functions
 from devstack.notifications import print_deliveries
 from devstack.provision import Function
+from devstack.s3_events import route_to_functions
 from tests.integration.devstack.test_function_runtime import function
 
 pytestmark = pytest.mark.integration
@@ -319,10 +321,16 @@ def test_a_forgotten_password_is_reset_only_with_the_code_the_console_shows(
 
 
 @pytest.fixture(scope="module")
-def functions(emulator: Emulator) -> Iterator[Functions]:
-    echo: Function = function("tests/integration/devstack/handlers.echo")
+def echo_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("echo") / "events.jsonl"
+
+
+@pytest.fixture(scope="module")
+def functions(emulator: Emulator, echo_log: Path) -> Iterator[Functions]:
+    echo: Function = function("tests/integration/devstack/handlers.echo", ECHO_LOG=str(echo_log))
     functions = Functions([echo], emulator.endpoint_url)
     emulator.gateway.functions = functions
+    route_to_functions(functions)
     yield functions
     emulator.gateway.functions = None
     functions.stop_all()
@@ -364,6 +372,43 @@ def test_an_asynchronous_invoke_returns_at_once_and_runs_the_function(
     while not written.exists() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert [json.loads(line) for line in written.read_text().splitlines()] == [event]
+
+
+def test_object_events_reach_the_function_as_the_buckets_notification_filters_say(
+    emulator: Emulator, functions: Functions, echo_log: Path
+) -> None:
+    s3 = emulator.client("s3")
+    bucket = f"notified-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    rules = [{"Name": "prefix", "Value": "uploads/"}, {"Name": "suffix", "Value": ".csv"}]
+    s3.put_bucket_notification_configuration(
+        Bucket=bucket,
+        NotificationConfiguration={
+            "LambdaFunctionConfigurations": [
+                {
+                    "LambdaFunctionArn": functions.runtimes[0].function.arn,
+                    "Events": ["s3:ObjectCreated:*"],
+                    "Filter": {"Key": {"FilterRules": rules}},
+                }
+            ]
+        },
+    )
+
+    for key in ("uploads/stock list+1.csv", "uploads/berlin.CSV", "reports/uploads/x.csv", "uploads/x.json"):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"store,item,count\n")
+    version = s3.put_object(Bucket=bucket, Key="uploads/stock list+1.csv", Body=b"again")["VersionId"]
+    assert functions.wait_idle(timeout=30)
+
+    records = [
+        event["Records"][0]
+        for event in map(json.loads, echo_log.read_text().splitlines())
+        if event.get("Records") and event["Records"][0]["s3"]["bucket"]["name"] == bucket
+    ]
+    assert [unquote_plus(r["s3"]["object"]["key"]) for r in records] == ["uploads/stock list+1.csv"] * 2
+    assert records[1]["s3"]["object"]["versionId"] == version
+    assert records[0]["s3"]["object"]["sequencer"] < records[1]["s3"]["object"]["sequencer"]
+    assert records[0]["eventName"].startswith("ObjectCreated:")
 
 
 # -- SNS deliveries on the console ----------------------------------------------------------------------
