@@ -63,6 +63,8 @@ CONSOLE_WIDTH = 160
 
 def console_line(key: str, record: dict[str, Any]) -> str:
     """One log record as a short console line: function, level, message and its own keys."""
+    if "message" not in record:  # JSON the function printed itself
+        return f"[{key}] {_short(record)}"
     extras = " ".join(f"{name}={_short(value)}" for name, value in record.items() if name not in _STANDARD_KEYS)
     line = f"[{key}] {record.get('level', '')} {record.get('message', '')} {extras}".rstrip()
     if record.get("exception_name"):
