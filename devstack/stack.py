@@ -307,8 +307,8 @@ def banner(content: dict[str, Any], seconds: float) -> str:
             "  Upload a file:",
             f"    aws s3 cp samples/lab/inventory-berlin.csv s3://{content['bucket']}/{prefix} "
             f"--endpoint-url {endpoint}",
-            "  Read its report:",
-            f"    aws s3 cp s3://{content['bucket']}/{content['reports_prefix']}{prefix}inventory-berlin.csv.json - "
+            "  Its report (under the upload's key):",
+            f"    aws s3 ls s3://{content['bucket']}/{content['reports_prefix']}{prefix} --recursive "
             f"--endpoint-url {endpoint}",
             "  Read the table:",
             f"    aws dynamodb query --table-name {content['table']} --key-condition-expression 'Store = :s' "

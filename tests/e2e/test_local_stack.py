@@ -25,15 +25,18 @@ INGEST_TIMEOUT_S = 90
 
 
 def wait_for_report(stack: LocalStackProcess, key: str) -> dict[str, Any]:
+    """The newest report of an upload: ``reports/<key>.json``, or one per version under ``reports/<key>/``."""
     s3 = stack.client("s3")
-    report_key = f"{stack.info['reports_prefix']}{key}.json"
+    prefix = f"{stack.info['reports_prefix']}{key}"
     deadline = time.monotonic() + INGEST_TIMEOUT_S
     while time.monotonic() < deadline:
-        try:
-            return dict(json.loads(s3.get_object(Bucket=stack.info["bucket"], Key=report_key)["Body"].read()))
-        except s3.exceptions.NoSuchKey:
-            time.sleep(0.25)
-    pytest.fail(f"no report {report_key} after {INGEST_TIMEOUT_S} s:\n{stack.console()[-3000:]}")
+        listed = s3.list_objects_v2(Bucket=stack.info["bucket"], Prefix=prefix).get("Contents", [])
+        reports = [o for o in listed if o["Key"] == f"{prefix}.json" or o["Key"].startswith(f"{prefix}/")]
+        if reports:
+            newest = max(reports, key=lambda o: o["LastModified"])
+            return dict(json.loads(s3.get_object(Bucket=stack.info["bucket"], Key=newest["Key"])["Body"].read()))
+        time.sleep(0.25)
+    pytest.fail(f"no report under {prefix} after {INGEST_TIMEOUT_S} s:\n{stack.console()[-3000:]}")
 
 
 def items(stack: LocalStackProcess, store: str) -> dict[str, dict[str, Any]]:
