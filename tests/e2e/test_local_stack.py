@@ -25,7 +25,7 @@ INGEST_TIMEOUT_S = 90
 
 
 def wait_for_report(stack: LocalStackProcess, key: str) -> dict[str, Any]:
-    """The newest report of an upload: ``reports/<key>.json``, or one per version under ``reports/<key>/``."""
+    """The newest final report of an upload: ``reports/<key>.json``, or one per version under ``reports/<key>/``."""
     s3 = stack.client("s3")
     prefix = f"{stack.info['reports_prefix']}{key}"
     deadline = time.monotonic() + INGEST_TIMEOUT_S
@@ -34,7 +34,9 @@ def wait_for_report(stack: LocalStackProcess, key: str) -> dict[str, Any]:
         reports = [o for o in listed if o["Key"] == f"{prefix}.json" or o["Key"].startswith(f"{prefix}/")]
         if reports:
             newest = max(reports, key=lambda o: o["LastModified"])
-            return dict(json.loads(s3.get_object(Bucket=stack.info["bucket"], Key=newest["Key"])["Body"].read()))
+            report = json.loads(s3.get_object(Bucket=stack.info["bucket"], Key=newest["Key"])["Body"].read())
+            if report.get("status") not in ("loading", "retrying"):  # final
+                return dict(report)
         time.sleep(0.25)
     pytest.fail(f"no report under {prefix} after {INGEST_TIMEOUT_S} s:\n{stack.console()[-3000:]}")
 
