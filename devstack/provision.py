@@ -55,21 +55,6 @@ class ProvisionedService:
         return {logical: self.resolver.refs[logical] for logical, kind in self.created.items() if kind == resource_type}
 
 
-#: Types with no local behaviour; they are listed at start-up, never created.
-SKIPPED_PREFIXES = (
-    "AWS::IAM::",
-    "AWS::Lambda::",
-    "AWS::CloudWatch::",
-    "AWS::Logs::",
-    "AWS::CloudFront::",
-    "AWS::ApiGatewayV2::",
-    "AWS::ApiGateway::",
-    "AWS::KMS::",
-    "AWS::Cognito::UserPoolDomain",
-    "AWS::WAFv2::",
-)
-
-
 class Provisioner:
     """Provisions one service's resources in dependency order."""
 
@@ -257,24 +242,15 @@ class Provisioner:
             client.put_bucket_tagging(Bucket=name, Tagging={"TagSet": props["Tags"]})
         notifications = props.get("NotificationConfiguration") or {}
         # moto matches events and key filters itself; devstack.s3_events runs the functions.
-        functions = [
-            {"LambdaFunctionArn": c["Function"], "Events": [c["Event"]], **_api_filter(c)}
-            for c in notifications.get("LambdaConfigurations") or []
-        ]
-        queues = [
-            {"QueueArn": c["Queue"], "Events": [c["Event"]], **_api_filter(c)}
-            for c in notifications.get("QueueConfigurations") or []
-        ]
-        topics = [
-            {"TopicArn": c["Topic"], "Events": [c["Event"]], **_api_filter(c)}
-            for c in notifications.get("TopicConfigurations") or []
-        ]
-        if functions or queues or topics:
-            configuration = {
-                "LambdaFunctionConfigurations": functions,
-                "QueueConfigurations": queues,
-                "TopicConfigurations": topics,
-            }
+        configuration = {
+            api: [{arn: c[target], "Events": [c["Event"]], **_api_filter(c)} for c in notifications.get(cfn) or []]
+            for cfn, api, target, arn in (
+                ("LambdaConfigurations", "LambdaFunctionConfigurations", "Function", "LambdaFunctionArn"),
+                ("QueueConfigurations", "QueueConfigurations", "Queue", "QueueArn"),
+                ("TopicConfigurations", "TopicConfigurations", "Topic", "TopicArn"),
+            )
+        }
+        if any(configuration.values()):
             client.put_bucket_notification_configuration(Bucket=name, NotificationConfiguration=configuration)
         region = result.resolver.region
         result.resolver.provided(
@@ -342,13 +318,12 @@ class Provisioner:
         result.resolver.provided(logical_id, arn, {"TopicArn": arn, "TopicName": name})
 
     def _subscription(self, logical_id: str, props: dict[str, Any], result: ProvisionedService) -> None:
-        attributes: dict[str, str] = {}
-        for key in ("RawMessageDelivery", "FilterPolicyScope"):
-            if key in props:
-                attributes[key] = _attribute_text(props[key])
-        for key in ("FilterPolicy", "RedrivePolicy"):
-            if key in props:
-                attributes[key] = json.dumps(props[key]) if not isinstance(props[key], str) else props[key]
+        # The other properties of AWS::SNS::Subscription are subscription attributes of the same name.
+        attributes = {
+            key: json.dumps(value) if isinstance(value, dict) else _attribute_text(value)
+            for key, value in props.items()
+            if key not in ("TopicArn", "Protocol", "Endpoint", "Region")
+        }
         arn = self.client("sns").subscribe(
             TopicArn=props["TopicArn"],
             Protocol=props["Protocol"],
