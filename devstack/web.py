@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from werkzeug.exceptions import NotFound
 from werkzeug.serving import make_server
@@ -223,7 +223,9 @@ class Site:
         if not is_loopback_host(request.host):  # DNS rebinding
             response = Response("Only loopback host names are served", 403)
         elif request.path == API_PREFIX or request.path.startswith(API_PREFIX + "/"):
-            response = self.api(request, request.path[len(API_PREFIX) :] or "/")
+            # Routes see the path as sent (%2F stays inside a parameter), as API Gateway's do.
+            raw_path = urlsplit(environ.get("RAW_URI") or request.full_path).path
+            response = self.api(request, raw_path[len(API_PREFIX) :] or "/")
             print(
                 f"{request.method} {request.path} {response.status_code} {(time.monotonic() - started) * 1000:.0f} ms"
             )
