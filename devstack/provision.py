@@ -509,7 +509,6 @@ class Provisioner:
         self.client("cognito-idp").create_group(**kwargs)
         result.resolver.provided(logical_id, kwargs["GroupName"])
 
-
     # -- Secrets Manager -------------------------------------------------------------------------------
 
     def _secret(self, logical_id: str, props: dict[str, Any], result: ProvisionedService) -> None:
@@ -522,7 +521,8 @@ class Provisioner:
             passed = {key: generate[key] for key in _PASSWORD_OPTIONS if key in generate}
             value = client.get_random_password(**passed)["RandomPassword"]
             if generate.get("SecretStringTemplate") and generate.get("GenerateStringKey"):
-                value = json.dumps({**json.loads(generate["SecretStringTemplate"]), generate["GenerateStringKey"]: value})
+                template = json.loads(generate["SecretStringTemplate"])
+                value = json.dumps({**template, generate["GenerateStringKey"]: value})
         kwargs: dict[str, Any] = {"Name": name, "SecretString": value or ""}
         if props.get("Description"):
             kwargs["Description"] = props["Description"]
