@@ -72,7 +72,9 @@ def test_a_search_fills_pages_across_reads_and_matches_any_case(world: World) ->
     assert all(len(page) == 3 for page in pages[:-1])
 
 
-def test_a_search_stops_at_the_examined_budget_and_hands_back_a_cursor(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_search_stops_at_the_examined_budget_and_hands_back_a_cursor(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     dashboard, items, _, _ = world
     monkeypatch.setattr(dashboard_module, "MAX_EXAMINED_PER_PAGE", 20)
     for n in range(100):
