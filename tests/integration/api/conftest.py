@@ -190,6 +190,23 @@ class ApiWorld:
         assert "application/json" in headers.get("Content-Type", ""), response
         return Answer(response["statusCode"], json.loads(response["body"]), headers)
 
+    def handler_calls(self, service: str) -> list[tuple[str, dict[str, Any]]]:
+        """Every call the handler's own ``dynamodb`` or ``s3`` client sends from now on: (operation, params)."""
+        from dashboard_api.handlers.context import services
+
+        self.get("/stores", ADMIN)  # builds the handler's clients, once per execution environment
+        wired: Any = services()
+        client = {"dynamodb": wired.dashboard._items._client, "s3": wired.grants._signer._client}[service]
+        calls: list[tuple[str, dict[str, Any]]] = []
+
+        def record(model: Any, params: dict[str, Any], **_: Any) -> None:
+            # before-call: sent requests only (presigning emits parameter events but sends nothing).
+            body = params.get("body") or b""
+            calls.append((model.name, json.loads(body) if service == "dynamodb" and body else {}))
+
+        client.meta.events.register(f"before-call.{service}", record)
+        return calls
+
 
 def create_uploads_table(dynamodb: Any) -> None:
     """The uploads index as ingest's serverless.yml defines it; until that definition exists, as

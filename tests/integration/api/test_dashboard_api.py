@@ -276,23 +276,13 @@ def test_alerts_status_filter(lab: ApiWorld) -> None:
     ]
 
 
-def test_alerts_read_only_the_alerts_index_never_the_whole_table(
-    lab: ApiWorld, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    calls: list[tuple[str, dict[str, object]]] = []
-    client = lab.dynamodb
-    from dashboard_api.handlers.context import dashboard
-
-    dynamodb = dashboard()._items._client  # the handler's own client
-    original_query, original_scan = dynamodb.query, dynamodb.scan
-    monkeypatch.setattr(dynamodb, "query", lambda **kw: calls.append(("query", kw)) or original_query(**kw))
-    monkeypatch.setattr(dynamodb, "scan", lambda **kw: calls.append(("scan", kw)) or original_scan(**kw))
-    del client
+def test_alerts_read_only_the_alerts_index_never_the_whole_table(lab: ApiWorld) -> None:
+    calls = lab.handler_calls("dynamodb")
 
     lab.get("/alerts", ADMIN)
 
-    scans = [kw["TableName"] for op, kw in calls if op == "scan"]
-    queries = [(kw["TableName"], kw.get("IndexName")) for op, kw in calls if op == "query"]
+    scans = [params["TableName"] for operation, params in calls if operation == "Scan"]
+    queries = [(params["TableName"], params.get("IndexName")) for operation, params in calls if operation == "Query"]
     assert scans == ["inventory-ingest-test-stores"]  # the store list, one row per store
     assert queries == [("inventory-ingest-test-inventory", "AlertsByStore")] * 2
 
