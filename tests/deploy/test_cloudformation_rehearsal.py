@@ -33,6 +33,9 @@ NOT_IN_MOTO_CLOUDFORMATION = (
     "AWS::Cognito::",
     "AWS::ApiGatewayV2::",
 )
+#: Created through their own API before the stack, since moto's CloudFormation skips them; every
+#: ``Ref`` to them becomes the real ARN, so what refers to them is still deployed and checked.
+STOOD_IN = ("AWS::SecretsManager::Secret",)
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"]
 
 
@@ -99,6 +102,7 @@ class Rehearsal:
         self.cloudformation = self.client("cloudformation")
         self.outputs: dict[str, dict[str, str]] = {name: dict(values) for name, values in PLACEHOLDER_OUTPUTS.items()}
         self.stacks: dict[str, Stack] = {}
+        self.stood_in: dict[str, str] = {}  # name -> ARN of a secret created beside its stack
 
     def _wait(self, name: str) -> dict[str, Any]:
         deadline = time.monotonic() + 120
@@ -109,10 +113,38 @@ class Rehearsal:
             time.sleep(0.2)
         raise AssertionError(f"{name} still in progress")
 
+    def _stand_in(self, template: dict[str, Any]) -> dict[str, Any]:
+        """The template with its secrets created through the Secrets Manager API and their Refs replaced by ARNs."""
+        resources = dict(template["Resources"])
+        arns: dict[str, str] = {}
+        for logical_id, resource in list(resources.items()):
+            if resource["Type"] not in STOOD_IN:
+                continue
+            properties = resource["Properties"]
+            if properties["Name"] not in self.stood_in:
+                secrets = self.client("secretsmanager")
+                value = secrets.get_random_password(**properties["GenerateSecretString"])["RandomPassword"]
+                self.stood_in[properties["Name"]] = secrets.create_secret(Name=properties["Name"], SecretString=value)[
+                    "ARN"
+                ]
+            arns[logical_id] = self.stood_in[properties["Name"]]
+            del resources[logical_id]
+
+        def replace(node: Any) -> Any:
+            if isinstance(node, dict):
+                if set(node) == {"Ref"} and node["Ref"] in arns:
+                    return arns[node["Ref"]]
+                return {key: replace(value) for key, value in node.items()}
+            if isinstance(node, list):
+                return [replace(value) for value in node]
+            return node
+
+        return replace({**template, "Resources": resources})  # type: ignore[no-any-return]
+
     def deploy(self, service: PackagedService) -> Stack:
         name = f"inventory-{service.name}-{STAGE}"
         created, _ = _without_unsupported(
-            json.loads((service.directory / "cloudformation-template-create-stack.json").read_text())
+            self._stand_in(json.loads((service.directory / "cloudformation-template-create-stack.json").read_text()))
         )
         self.cloudformation.create_stack(StackName=name, TemplateBody=json.dumps(created), Capabilities=CAPABILITIES)
         first = self._wait(name)
@@ -129,7 +161,7 @@ class Rehearsal:
         placeholders = compose_params(service.name, PLACEHOLDER_OUTPUTS)
         real = compose_params(service.name, self.outputs)
         template = _replace(service.template, {placeholders[param]: real[param] for param in placeholders})
-        template, left_out = _without_unsupported(template)
+        template, left_out = _without_unsupported(self._stand_in(template))
         self.cloudformation.update_stack(StackName=name, TemplateBody=json.dumps(template), Capabilities=CAPABILITIES)
         final = self._wait(name)
 
@@ -245,6 +277,9 @@ def test_dashboard_api_function_reads_the_tables_and_bucket_ingest_and_alerts_ou
     assert variables["STORES_TABLE"] == ingest["StoresTableName"]
     assert variables["HISTORY_TABLE"] == alerts["HistoryTableName"]
     assert variables["UPLOAD_BUCKET"] == ingest["UploadBucketName"]
+    assert variables["UPLOADS_TABLE"] == ingest["UploadsTableName"]
+    # The cursor secret (created beside the stack: moto's CloudFormation skips Secrets Manager) is wired by ARN.
+    assert variables["CURSOR_SECRET_ARN"] == rehearsal.stood_in["inventory-dashboard-api-ci-cursor-key"]
     # Cognito and the HTTP API are outside moto's CloudFormation: left out, with what refers to them.
     left_out = rehearsal.stacks["dashboard-api"].left_out
     assert "AWS::Cognito::UserPool" in left_out.values()

@@ -24,7 +24,7 @@ import string
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import boto3
 from inventory.models import InvalidValue, clean_name
@@ -32,6 +32,9 @@ from inventory.models import InvalidValue, clean_name
 from dashboard_api.dal.users import UserDirectory, user_pool_of_stack
 from dashboard_api.logic.permissions import format_stores
 from dashboard_api.models.errors import UserError
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
 SERVICE = "inventory-dashboard-api"
 LOCAL_STACK = Path(".local") / "stack.json"
@@ -68,7 +71,7 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _cognito(args: argparse.Namespace) -> tuple[Any, str]:
+def _cognito(args: argparse.Namespace) -> tuple[CognitoIdentityProviderClient, str]:
     """A Cognito client and the user pool id for where the arguments point."""
     if args.local:
         stack = json.loads(args.stack_json.read_text())

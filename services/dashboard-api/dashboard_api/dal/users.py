@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
 from dashboard_api.models.access import ADMIN_GROUP, STORES_CLAIM
 from dashboard_api.models.errors import UserError
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+    from mypy_boto3_cognito_idp.type_defs import AttributeTypeTypeDef
 
 
 def _refused(error: ClientError) -> UserError:
@@ -16,13 +21,15 @@ def _refused(error: ClientError) -> UserError:
 
 
 class UserDirectory:
-    def __init__(self, client: Any, user_pool_id: str) -> None:
+    def __init__(self, client: CognitoIdentityProviderClient, user_pool_id: str) -> None:
         self._client = client
         self._pool = user_pool_id
 
     def create(self, username: str, temporary_password: str, stores_attribute: str, admin: bool) -> None:
         """Create a user who must choose a new password at first sign-in; no invitation is sent."""
-        attributes = [{"Name": STORES_CLAIM, "Value": stores_attribute}] if stores_attribute else []
+        attributes: list[AttributeTypeTypeDef] = (
+            [{"Name": STORES_CLAIM, "Value": stores_attribute}] if stores_attribute else []
+        )
         try:
             self._client.admin_create_user(
                 UserPoolId=self._pool,
@@ -50,7 +57,7 @@ class UserDirectory:
             raise _refused(error) from error
 
 
-def user_pool_of_stack(client: Any, stack_name: str) -> str:
+def user_pool_of_stack(client: CloudFormationClient, stack_name: str) -> str:
     """The UserPoolId output of a deployed dashboard API stack."""
     try:
         stacks = client.describe_stacks(StackName=stack_name)["Stacks"]
