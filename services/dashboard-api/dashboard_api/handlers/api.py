@@ -14,7 +14,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from inventory.observability import logger, tracer
 
-from dashboard_api.handlers import alerts, history, stores, uploads
+from dashboard_api.handlers import alerts, history, stores, subscriptions, uploads, users
 from dashboard_api.handlers.context import caller_of
 from dashboard_api.handlers.responses import SECURITY_HEADERS, error_response
 from dashboard_api.models.errors import ApiError
@@ -25,6 +25,8 @@ app.include_router(stores.router)
 app.include_router(alerts.router)
 app.include_router(history.router)
 app.include_router(uploads.router)
+app.include_router(subscriptions.router)
+app.include_router(users.router)
 app.configure_openapi(
     title="Inventory dashboard API",
     version="1.0.0",
