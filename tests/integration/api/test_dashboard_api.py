@@ -399,6 +399,14 @@ def test_openapi_document_lists_every_route(lab: ApiWorld) -> None:
         "/stores/{store}/items/{item}/history",
         "/alerts",
         "/uploads",
+        "/subscriptions",
+        "/subscriptions/{subscription_id}",
+        "/users",
+        "/users/{username}",
+        "/users/{username}/access",
+        "/users/{username}/disable",
+        "/users/{username}/enable",
+        "/users/{username}/reset-password",
     }
 
 

@@ -257,7 +257,8 @@ class SubscriptionTable:
                 "Delete": {
                     "TableName": self._table,
                     "Key": _claim_key(endpoint_key),
-                    "ConditionExpression": "attribute_not_exists(PK) OR (Owner = :owner AND Id = :id)",
+                    "ConditionExpression": "attribute_not_exists(PK) OR (#owner = :owner AND #id = :id)",
+                    "ExpressionAttributeNames": {"#owner": "Owner", "#id": "Id"},  # OWNER is a reserved word
                     "ExpressionAttributeValues": {":owner": {"S": record.owner}, ":id": {"S": record.id}},
                 }
             },

@@ -53,10 +53,16 @@ def _invalid_request(error: RequestValidationError) -> Response[str]:
     # Name the parameter and the rule; never echo the value or Python internals.
     problems = []
     for detail in list(error.errors())[:3]:
-        location = detail.get("loc") or ()
-        parameter = str(location[-1]) if location else "request"
+        parameter = _parameter(detail.get("loc") or ())
         problems.append(f"`{parameter}`: {detail.get('msg', 'invalid value')}")
     return error_response(422, "invalid_parameter", "; ".join(problems) or "invalid request")
+
+
+def _parameter(location: tuple[Any, ...] | list[Any]) -> str:
+    """``("body", "severities", 0)`` -> ``severities[0]``; ``("query", "limit")`` -> ``limit``."""
+    parts = [part for part in location if part not in ("body", "query", "path", "header")]
+    name = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in parts).lstrip(".")
+    return name or (str(location[-1]) if location else "request")
 
 
 @app.not_found
