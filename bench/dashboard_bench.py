@@ -1,5 +1,6 @@
 """Dashboard API benchmarks: a 10,000-item store listed page by page, and the cross-store alerts
-query over 100 stores of 1,000 items, each next to a Scan of the same table.
+query over 100 stores of 1,000 items, each next to a Scan of the same table; and a search that
+matches nothing (``limit=1&q=...``) on a 3,000-item store, next to the former read pattern.
 
 The API runs as its real handler on HTTP API payload-2.0 events carrying the claims the JWT
 authorizer would have verified (an admin), against the emulator. Items examined and bytes
@@ -32,6 +33,10 @@ SCALE_NOTE = (
     " the index partition, and the items examined per item returned do not depend on the store size"
 )
 PAGE_LIMIT = 500  # the API's largest page
+SEARCH_STORE = "Store Search"
+SEARCH_ITEMS = 3_000
+#: The former design's filtered page: Queries of `limit + 1` items until 5,000 were examined.
+FORMER_EXAMINED_BUDGET = 5_000
 
 
 class ReadCounter:
@@ -142,7 +147,7 @@ class Api:
             "STORES_TABLE": stores_table,
             "HISTORY_TABLE": "inventory-bench-history",
             "UPLOAD_BUCKET": "inventory-bench-uploads",
-            "CURSOR_KEY": "bench-cursor-key",
+            "UPLOADS_TABLE": "inventory-bench-uploads-index",
             "POWERTOOLS_SERVICE_NAME": "dashboard-api",
             "POWERTOOLS_METRICS_DISABLED": "true",
             "POWERTOOLS_TRACE_DISABLED": "true",
@@ -150,22 +155,30 @@ class Api:
         }
         self.claims = api_claims("bench-admin", admin=True)
         self.counter = ReadCounter()
+        # The stack generates the cursor key as a secret; the function reads it at cold start.
+        secrets = emu.client("secretsmanager")
+        name = "inventory-bench-cursor-key"
+        try:
+            arn = secrets.describe_secret(SecretId=name)["ARN"]
+        except secrets.exceptions.ResourceNotFoundException:
+            arn = secrets.create_secret(Name=name, SecretString="b" * 64)["ARN"]
+        self.env["CURSOR_SECRET_ARN"] = arn
         self._environment = environment(self.env)
 
     def __enter__(self) -> Api:
         self._environment.__enter__()
-        from dashboard_api.handlers.context import dashboard
+        from dashboard_api.handlers.context import services
 
-        dashboard.cache_clear()
+        services.cache_clear()
         boto3.setup_default_session(region_name=REGION)
         self.counter.attach(boto3.DEFAULT_SESSION.events)  # type: ignore[attr-defined]
         self.get("/stores", "/stores")  # warm up: imports, clients, connections
         return self
 
     def __exit__(self, *exc: object) -> None:
-        from dashboard_api.handlers.context import dashboard
+        from dashboard_api.handlers.context import services
 
-        dashboard.cache_clear()
+        services.cache_clear()
         boto3.DEFAULT_SESSION = None
         self._environment.__exit__(None, None, None)
 
@@ -211,6 +224,37 @@ class Api:
 
     def alerts(self) -> Measure:
         return self._measured("API: GET /alerts (every store)", lambda: len(self.get("/alerts", "/alerts")["alerts"]))
+
+    def search(self, store: str) -> Measure:
+        """One request for ``limit=1&q=<no match>``: what a user (or a script) can make it read."""
+
+        def read() -> int:
+            query = {"limit": "1", "q": "no such item"}
+            return len(self.get(f"/stores/{quote(store)}/items", "/stores/{store}/items", query)["items"])
+
+        return self._measured("API: `limit=1&q=<no match>`, one request", read)
+
+
+def former_search(emu: Emulator, table: str, store: str) -> Measure:
+    """The former design's read for the same request: Queries of ``limit + 1`` (2) items, filtered in
+    the function, until 5,000 items were examined or the store ended."""
+    client = emu.client("dynamodb")
+    counter = ReadCounter().attach(client.meta.events)
+    kwargs: dict[str, Any] = {
+        "TableName": table,
+        "KeyConditionExpression": "Store = :store",
+        "ExpressionAttributeValues": {":store": {"S": store}},
+        "Limit": 2,
+    }
+    examined = 0
+    started = time.perf_counter()
+    while examined < FORMER_EXAMINED_BUDGET:
+        page = client.query(**kwargs)
+        examined += page["ScannedCount"]
+        if "LastEvaluatedKey" not in page:
+            break
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return _measure("Former design: same request, Queries of limit + 1", time.perf_counter() - started, 0, counter)
 
 
 def _measure(name: str, seconds: float, returned: int, counter: ReadCounter) -> Measure:
@@ -264,6 +308,8 @@ class DashboardResults:
     first_page: Measure
     listing: Measure
     listing_scan: Measure
+    search: Measure
+    former_search: Measure
 
 
 def run_dashboard(sizes: DashboardSizes, log: Any = print) -> DashboardResults:
@@ -296,7 +342,12 @@ def run_dashboard(sizes: DashboardSizes, log: Any = print) -> DashboardResults:
             ExpressionAttributeNames={"#store": "Store"},
             ExpressionAttributeValues={":store": {"S": BIG_STORE}},
         )
-    return DashboardResults(sizes, alerting, alerts, alerts_scan, first_page, listing, listing_scan)
+        log(f"dashboard: a search with no match on a {SEARCH_ITEMS:,}-item store, then the former read pattern")
+        seed(emu, table, stores_table, [(SEARCH_STORE, SEARCH_ITEMS)])
+        with Api(emu, table, stores_table) as api:
+            search = api.search(SEARCH_STORE)
+        former = former_search(emu, table, SEARCH_STORE)
+    return DashboardResults(sizes, alerting, alerts, alerts_scan, first_page, listing, listing_scan, search, former)
 
 
 def _row(m: Measure) -> list[str]:
@@ -321,7 +372,14 @@ def dashboard_section(r: DashboardResults) -> Section:
             "examines <= 2x the items it returns",
             f"{ratio:.2f}x ({r.alerts.examined:,} examined, {r.alerts.returned:,} returned)",
             ratio <= 2,
-        )
+        ),
+        Target(
+            f"Dashboard API: `limit=1&q=<no match>` on a {SEARCH_ITEMS:,}-item store",
+            "a handful of Queries (<= 5) per request",
+            f"{r.search.requests} Queries, {r.search.examined:,} items examined (former design: "
+            f"{r.former_search.requests:,} Queries)",
+            r.search.calls.get("Query", 0) <= 5,
+        ),
     ]
     total = r.sizes.stores * r.sizes.items_per_store
     body = f"""
@@ -345,5 +403,14 @@ By table: {r.alerts.note} (the Stores table is scanned once to list an admin's s
 ### Listing a {r.sizes.big_store_items:,}-item store (table now {total + r.sizes.big_store_items:,} items)
 
 {table(header, [_row(r.first_page), _row(r.listing), _row(r.listing_scan)])}
+
+### A search that matches nothing, `limit=1` ({SEARCH_ITEMS:,}-item store)
+
+What one request can make the function read. A filtered page now reads Queries of 250 items and stops
+after 1,000 examined, answering with a cursor; the former design read `limit + 1` items per Query until it
+had `limit` matches or had examined 5,000 items. Requests: {r.search.requests:,} now,
+{r.former_search.requests:,} before ({r.former_search.requests / max(1, r.search.requests):,.0f}x fewer).
+
+{table(header, [_row(r.search), _row(r.former_search)])}
 """
     return Section("Dashboard API", body, targets)

@@ -150,7 +150,9 @@ def print_service(directory: Path, sources: Mapping[str, ParamSource], cache_dir
         placeholder = _ARN_PLACEHOLDER if name.endswith("Arn") else _PLACEHOLDER
         args += ["--param", f"{name}={placeholder.format(name)}"]
     digest = hashlib.sha256(json.dumps(args).encode())
-    for path in sorted(directory.glob("*.y*ml")) + sorted(directory.glob("*.json")):
+    # The service's own files and what every service includes from services/ (serverless.common.yml...).
+    files = [p for folder in (directory, directory.parent) for p in sorted(folder.glob("*.*")) if p.is_file()]
+    for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     cached = cache_dir / f"print-{directory.name}-{digest.hexdigest()[:20]}.json"
     if cached.is_file():

@@ -110,6 +110,7 @@ class Provisioner:
             "AWS::Cognito::UserPool": self._user_pool,
             "AWS::Cognito::UserPoolClient": self._user_pool_client,
             "AWS::Cognito::UserPoolGroup": self._user_pool_group,
+            "AWS::SecretsManager::Secret": self._secret,
         }
 
     def client(self, service: str) -> Any:
@@ -507,6 +508,39 @@ class Provisioner:
         kwargs.setdefault("GroupName", logical_id)
         self.client("cognito-idp").create_group(**kwargs)
         result.resolver.provided(logical_id, kwargs["GroupName"])
+
+    # -- Secrets Manager -------------------------------------------------------------------------------
+
+    def _secret(self, logical_id: str, props: dict[str, Any], result: ProvisionedService) -> None:
+        """A secret with its given value, or one generated as GenerateSecretString asks (by the emulator)."""
+        client = self.client("secretsmanager")
+        name = props.get("Name") or f"{result.resolver.stack_name}-{logical_id}"
+        value = props.get("SecretString")
+        generate = props.get("GenerateSecretString")
+        if value is None and generate is not None:
+            passed = {key: generate[key] for key in _PASSWORD_OPTIONS if key in generate}
+            value = client.get_random_password(**passed)["RandomPassword"]
+            if generate.get("SecretStringTemplate") and generate.get("GenerateStringKey"):
+                template = json.loads(generate["SecretStringTemplate"])
+                value = json.dumps({**template, generate["GenerateStringKey"]: value})
+        kwargs: dict[str, Any] = {"Name": name, "SecretString": value or ""}
+        if props.get("Description"):
+            kwargs["Description"] = props["Description"]
+        arn = client.create_secret(**kwargs)["ARN"]
+        result.resolver.provided(logical_id, arn, {"Id": arn})
+
+
+#: GenerateSecretString options the emulator's GetRandomPassword takes as they are.
+_PASSWORD_OPTIONS = (
+    "PasswordLength",
+    "ExcludeCharacters",
+    "ExcludeNumbers",
+    "ExcludePunctuation",
+    "ExcludeUppercase",
+    "ExcludeLowercase",
+    "IncludeSpace",
+    "RequireEachIncludedType",
+)
 
 
 def _tls_only(statement: dict[str, Any]) -> bool:

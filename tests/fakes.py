@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
+
+if TYPE_CHECKING:
+    from dashboard_api.models.records import IndexPage, ItemPage, ItemRecord, SignedPost, UploadPosition, UploadStream
+    from inventory.history import HistoryEntry
+    from inventory.models import StockStatus
+    from inventory.report import UploadReport
+    from inventory.stores import StoreSummary
+    from inventory.table import StoredItem
+    from inventory.uploads import UploadEntry
 
 
 class FakeDynamoDB:
@@ -138,29 +147,31 @@ class FakeTopic:
 
 
 # -- dashboard API: the readers behind the API's logic ----------------------------------
+# Each one satisfies a Protocol of dashboard_api.logic (checked by mypy where the logic is built
+# with it in tests/unit/api).
 
 
 class FakeStoreDirectory:
-    """The Stores table in memory: store name -> StoreSummary."""
+    """The Stores table in memory: store name -> StoreSummary (``StoreSource``)."""
 
-    def __init__(self, summaries: list[Any] | None = None) -> None:
+    def __init__(self, summaries: list[StoreSummary] | None = None) -> None:
         self.summaries = {summary.store: summary for summary in summaries or []}
         self.scans = 0
 
-    def get(self, store: str) -> Any:
+    def get(self, store: str) -> StoreSummary | None:
         return self.summaries.get(store)
 
-    def all(self) -> list[Any]:
+    def all(self) -> list[StoreSummary]:
         self.scans += 1
         return list(self.summaries.values())
 
 
 class FakeItemReader:
-    """The Inventory table and its alerts index in memory, paged like DynamoDB Query:
+    """The Inventory table and its alerts index in memory, paged like DynamoDB Query (``ItemSource``):
     ``limit`` items examined per page, ``scanned`` counting items examined before a filter."""
 
     def __init__(self, default_threshold: int = 5) -> None:
-        self.items: dict[str, dict[str, Any]] = {}
+        self.items: dict[str, dict[str, StoredItem]] = {}
         self.default_threshold = default_threshold
         self.pages: list[dict[str, Any]] = []
         self.alert_queries: list[str] = []
@@ -173,7 +184,7 @@ class FakeItemReader:
                             SourceVersion("2026-11-22T03:00:00.000Z", f"uploads/{store}.csv"))  # fmt: skip
         self.items.setdefault(store, {})[item] = stored
 
-    def _records(self, store: str) -> list[Any]:
+    def _records(self, store: str) -> list[ItemRecord]:
         from dashboard_api.models.records import ItemRecord
 
         return [
@@ -185,14 +196,15 @@ class FakeItemReader:
         self,
         store: str,
         *,
-        status: Any,
+        status: StockStatus | None,
         limit: int,
         after_item: str | None = None,
         after_status: str | None = None,
-    ) -> Any:
+    ) -> ItemPage:
         from dashboard_api.models.records import ItemPage
         from inventory.models import StockStatus
 
+        assert limit >= 1, "DynamoDB refuses a Limit below 1"
         self.pages.append({"store": store, "status": status, "limit": limit, "after": after_item})
         indexed = status in (StockStatus.OUT, StockStatus.LOW)
         candidates = [r for r in self._records(store) if not indexed or r.status is status]
@@ -209,7 +221,7 @@ class FakeItemReader:
             last_status=last.status.value if last and indexed else None,
         )
 
-    def alerts(self, store: str, status: Any) -> list[Any]:
+    def alerts(self, store: str, status: StockStatus | None) -> list[ItemRecord]:
         from inventory.models import StockStatus
 
         self.alert_queries.append(store)
@@ -218,35 +230,102 @@ class FakeItemReader:
 
 
 class FakeHistoryReader:
+    """The History table, empty (``HistorySource``): records what was asked."""
+
     def __init__(self) -> None:
         self.calls: list[tuple[str, str, str, str]] = []
 
-    def changes(self, store: str, item: str, start: str, end: str, limit: int) -> tuple[list[Any], bool]:
+    def changes(self, store: str, item: str, start: str, end: str, limit: int) -> tuple[list[HistoryEntry], bool]:
         self.calls.append((store, item, start, end))
         return [], False
 
 
-class FakeReportBucket:
-    """Upload reports in memory, newest first in insertion order reversed."""
+class FakeUploadIndex:
+    """The uploads index in memory (``UploadIndexSource``), queried like its two GSIs: by Scope or by
+    Feed, newest ReceivedAt first, ties in table-key order, ``ExclusiveStartKey`` resuming right after
+    a row. ``queries`` records every Query (stream partition and Limit)."""
 
     def __init__(self) -> None:
-        self.reports: list[Any] = []
+        self.rows: dict[tuple[str, str], dict[str, Any]] = {}
+        self.queries: list[tuple[str, int]] = []
+
+    def add(self, entry: UploadEntry) -> None:
+        self.rows[(entry.key, entry.version)] = entry.to_item()
+
+    def add_raw(self, item: dict[str, Any]) -> None:
+        """A row as some other writer left it (a claim without its summary, say)."""
+        self.rows[(item["Key"]["S"], item["Version"]["S"])] = item
+
+    def _stream(self, stream: UploadStream) -> list[dict[str, Any]]:
+        attribute = "Scope" if stream.index == "UploadsByScope" else "Feed"
+        rows = [row for row in self.rows.values() if row.get(attribute, {}).get("S") == stream.partition]
+        rows.sort(key=lambda row: (row["ReceivedAt"]["S"], row["Key"]["S"], row["Version"]["S"]), reverse=True)
+        return rows
+
+    def page(
+        self,
+        stream: UploadStream,
+        *,
+        limit: int,
+        after: UploadPosition | None = None,
+        older_than: str | None = None,
+        inclusive: bool = False,
+    ) -> IndexPage:
+        from dashboard_api.dal.uploads import summary
+        from dashboard_api.models.records import IndexedUpload, IndexPage, UploadPosition
+
+        assert limit >= 1, "DynamoDB refuses a Limit below 1"
+        self.queries.append((stream.partition, limit))
+        rows = self._stream(stream)
+
+        def position(row: dict[str, Any]) -> UploadPosition:
+            return UploadPosition(stream.partition, row["ReceivedAt"]["S"], row["Key"]["S"], row["Version"]["S"])
+
+        if after is not None:
+            marks = [position(row) for row in rows]
+            rows = rows[marks.index(after) + 1 :]
+        elif older_than is not None:
+            rows = [
+                r
+                for r in rows
+                if r["ReceivedAt"]["S"] < older_than or (inclusive and r["ReceivedAt"]["S"] == older_than)
+            ]
+        taken = rows[:limit]
+        return IndexPage(
+            rows=[IndexedUpload(position(row), summary(row)) for row in taken],
+            last=position(taken[-1]) if len(rows) > limit else None,
+        )
+
+    def versions(self, key: str, max_rows: int) -> list[UploadEntry]:
+        from dashboard_api.dal.uploads import summary
+
+        found = [summary(row) for (row_key, _), row in self.rows.items() if row_key == key][:max_rows]
+        return [entry for entry in found if entry is not None]
+
+
+class FakeReports:
+    """Whole upload reports by report key (``ReportSource``); records which were read."""
+
+    def __init__(self) -> None:
+        self.reports: dict[str, UploadReport] = {}
         self.read_keys: list[str] = []
 
-    def add(self, key: str, body: dict[str, Any], last_modified: str) -> None:
-        from dashboard_api.models.records import Report
+    def read(self, report_key: str) -> UploadReport | None:
+        self.read_keys.append(report_key)
+        return self.reports.get(report_key)
 
-        self.reports.append(Report(key, last_modified, body))
 
-    def newest(self, max_listed: int) -> list[Any]:
-        from dashboard_api.models.records import ReportObject
+class FakeSigner:
+    """Signs nothing (``Signer``): answers a form naming the key, and records what it was asked."""
 
-        ordered = sorted(self.reports, key=lambda report: report.last_modified, reverse=True)
-        return [ReportObject(report.key, report.last_modified) for report in ordered[:max_listed]]
+    def __init__(self) -> None:
+        self.signed: list[dict[str, Any]] = []
 
-    def read(self, listed: Any) -> Any:
-        self.read_keys.append(listed.key)
-        return next((report for report in self.reports if report.key == listed.key), None)
+    def sign(self, key: str, *, max_bytes: int, uploaded_by: str, expires_in: int) -> SignedPost:
+        from dashboard_api.models.records import SignedPost
+
+        self.signed.append({"key": key, "max_bytes": max_bytes, "uploaded_by": uploaded_by, "expires_in": expires_in})
+        return SignedPost(url="https://bucket.example/", fields={"key": key, "policy": "unsigned"})
 
 
 # -- dashboard API: the alerts topic's subscriptions and the People table ------------------

@@ -30,7 +30,7 @@ from inventory.table import StoredItem, to_attributes
 pytestmark = pytest.mark.e2e
 
 ROUTES = ["/stores", "/stores/Berlin/items", "/stores/Berlin/items/Echo%20Dot/history", "/alerts", "/uploads",
-          "/openapi.json"]  # fmt: skip
+          "/uploads?key=uploads/stores/Berlin/x.csv", "/openapi.json"]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -101,11 +101,17 @@ def berlin_and_karachi(stack: dict[str, Any], admin_tokens: dict[str, str]) -> N
         )  # fmt: skip
 
 
-def get(stack: dict[str, Any], path: str, token: str | None, scheme: str = "Bearer") -> tuple[int, Any]:
+def get(
+    stack: dict[str, Any], path: str, token: str | None, scheme: str = "Bearer", body: Any = None
+) -> tuple[int, Any]:
+    """``GET path`` (``POST`` with a JSON ``body``) through the local /api, as the dashboard calls it."""
     headers = {"Accept": "application/json"}
     if token is not None:
         headers["Authorization"] = f"{scheme} {token}".strip()
-    request = urllib.request.Request(stack["api_url"] + path, headers=headers)
+    data = None if body is None else json.dumps(body).encode()
+    if data is not None:
+        headers["Content-Type"] = "application/json"
+    request = urllib.request.Request(stack["api_url"] + path, headers=headers, data=data)
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             status, raw = response.status, response.read()
@@ -150,6 +156,40 @@ def test_the_real_tokens_work_so_the_refusals_below_mean_something(
 @pytest.mark.parametrize("path", ROUTES)
 def test_no_token_is_401_on_every_route(stack: dict[str, Any], path: str) -> None:
     assert get(stack, path, None)[0] == 401
+
+
+@pytest.mark.parametrize("path", ["/uploads", "/stores/Berlin/uploads"])
+def test_no_token_is_401_on_every_grant_route(stack: dict[str, Any], path: str) -> None:
+    status, body = get(stack, path, None, body={"filename": "x.csv", "size": 10})
+
+    assert status == 401
+    assert body == {"message": "Unauthorized"}  # the authorizer's own answer, as API Gateway sends it
+
+
+def test_an_access_token_is_401_with_a_message_that_says_to_send_the_id_token(
+    stack: dict[str, Any], admin_tokens: dict[str, str], manager_tokens: dict[str, str]
+) -> None:
+    """The authorizer accepts the pool's access tokens (client_id instead of aud); the function refuses them,
+    rather than serve empty lists to a token that cannot say which stores its holder may see."""
+    for tokens in (admin_tokens, manager_tokens):
+        assert _claims(tokens["AccessToken"])["token_use"] == "access"
+        for path in ("/stores", "/uploads", "/openapi.json"):
+            status, body = get(stack, path, tokens["AccessToken"])
+
+            assert status == 401, (path, body)
+            assert body["error"]["code"] == "id_token_required"
+            assert "ID token" in body["error"]["message"]
+        assert get(stack, "/stores", tokens["IdToken"])[0] == 200
+
+
+def test_the_openapi_document_names_the_local_api_prefix_as_its_server(
+    stack: dict[str, Any], manager_tokens: dict[str, str]
+) -> None:
+    status, document = get(stack, "/openapi.json", manager_tokens["IdToken"])
+
+    assert status == 200
+    assert document["servers"] == [{"url": "/api"}]
+    assert {"/stores", "/uploads", "/stores/{store}/uploads"} <= set(document["paths"])
 
 
 @pytest.mark.parametrize(
@@ -254,6 +294,7 @@ def test_berlin_manager_gets_403_for_karachi_everywhere(stack: dict[str, Any], m
         "/stores/Karachi/items?status=out",
         "/stores/Karachi/items/Echo%20Dot/history",
         "/uploads?store=Karachi",
+        "/uploads?key=uploads/stores/Karachi/g/karachi.csv",
     ):
         status, body = get(stack, path, token)
 
@@ -272,7 +313,7 @@ def test_karachi_is_absent_from_every_list_the_berlin_manager_gets(
 
     assert [s["store"] for s in stores["stores"]] == ["Berlin"]
     assert {a["store"] for a in alerts["alerts"]} <= {"Berlin"}
-    assert all(set(u["stores"]) <= {"Berlin"} and u["stores"] for u in uploads["uploads"])
+    assert all(u["store"] == "Berlin" for u in uploads["uploads"])
     assert "Karachi" not in json.dumps([stores, alerts, uploads])
     # ...while an admin does see it, so the absence is the permission and not missing data.
     assert "Karachi" in {s["store"] for s in get(stack, "/stores", admin_tokens["IdToken"])[1]["stores"]}

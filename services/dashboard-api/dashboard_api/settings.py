@@ -7,6 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from inventory.table import ALERTS_INDEX
+from inventory.uploads import REPORTS_PREFIX, UPLOAD_PREFIX
+
+#: Largest file a grant allows unless the stage says otherwise (the `maxUploadBytes` parameter).
+DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,25 +18,42 @@ class Settings:
     inventory_table: str
     stores_table: str
     history_table: str
+    uploads_table: str
     upload_bucket: str
+    upload_prefix: str
     reports_prefix: str
     alerts_index: str
-    cursor_key: bytes
+    #: The Secrets Manager secret whose value signs pagination cursors; read once per cold start.
+    cursor_secret: str
+    max_upload_bytes: int
+    #: The `servers` URL of the OpenAPI document; empty: the URL the request came in on.
+    api_server_url: str
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
-        """Parse the environment; a missing variable fails loudly at cold start."""
-        cursor_key = env["CURSOR_KEY"]
-        if not cursor_key:
-            raise ValueError("CURSOR_KEY is empty")
+        """Parse the environment; a missing or empty required variable fails loudly at cold start."""
+
+        def required(name: str) -> str:
+            value = env.get(name, "").strip()
+            if not value:
+                raise ValueError(f"{name} is not set")
+            return value
+
+        max_bytes = int(env.get("MAX_UPLOAD_BYTES") or DEFAULT_MAX_UPLOAD_BYTES)
+        if max_bytes < 1:
+            raise ValueError("MAX_UPLOAD_BYTES must be a positive number of bytes")
         return cls(
-            inventory_table=env["INVENTORY_TABLE"],
-            stores_table=env["STORES_TABLE"],
-            history_table=env["HISTORY_TABLE"],
-            upload_bucket=env["UPLOAD_BUCKET"],
-            reports_prefix=env.get("REPORTS_PREFIX", "reports/"),
-            alerts_index=env.get("ALERTS_INDEX", ALERTS_INDEX),
-            cursor_key=cursor_key.encode(),
+            inventory_table=required("INVENTORY_TABLE"),
+            stores_table=required("STORES_TABLE"),
+            history_table=required("HISTORY_TABLE"),
+            uploads_table=required("UPLOADS_TABLE"),
+            upload_bucket=required("UPLOAD_BUCKET"),
+            upload_prefix=env.get("UPLOAD_PREFIX") or UPLOAD_PREFIX,
+            reports_prefix=env.get("REPORTS_PREFIX") or REPORTS_PREFIX,
+            alerts_index=env.get("ALERTS_INDEX") or ALERTS_INDEX,
+            cursor_secret=required("CURSOR_SECRET_ARN"),
+            max_upload_bytes=max_bytes,
+            api_server_url=env.get("API_SERVER_URL", "").strip(),
         )
 
 

@@ -1,5 +1,5 @@
-"""The Inventory, Stores and History tables and the upload bucket in moto, seeded the way
-ingest and alerts write them, and the real dashboard API handler wired to them."""
+"""The Inventory, Stores, History and uploads index tables and the upload bucket in moto, seeded
+the way ingest and alerts write them, and the real dashboard API handler wired to them."""
 
 from __future__ import annotations
 
@@ -13,19 +13,24 @@ import boto3
 import pytest
 from ingest.dal.inventory import InventoryTable
 from inventory.history import history_key, history_sort_key
-from inventory.models import SourceVersion, StockStatus
+from inventory.models import RowError, SourceVersion, StockStatus
+from inventory.report import ReportStatus, RowCounts, UploadReport
 from inventory.table import StoredItem, from_attributes, to_attributes
+from inventory.uploads import UPLOADS_BY_SCOPE, UPLOADS_BY_TIME, UploadEntry, report_key, store_prefix
 from moto import mock_aws
 
-from devstack.definitions import create_table
+from devstack.definitions import create_table, service_definition
 from tests.builders import LambdaContext, api_claims, api_event
 from tests.integration.api.people_world import PeopleWorld
 
 INVENTORY = "inventory-ingest-test-inventory"
 STORES = "inventory-ingest-test-stores"
 HISTORY = "inventory-alerts-test-history"
+UPLOADS = "inventory-ingest-test-uploads-index"
 BUCKET = "inventory-ingest-test-uploads"
 DEFAULT_THRESHOLD = 5
+
+MAX_UPLOAD_BYTES = 1_000_000
 
 ADMIN = api_claims("head-office", admin=True)
 BERLIN_MANAGER = api_claims("berlin-manager", stores=["Berlin"])
@@ -51,6 +56,7 @@ class ApiWorld:
         *,
         updated_at: str = "2026-11-22T03:00:00.000Z",
         source_key: str = "",
+        last_upload_at: str | None = None,
     ) -> None:
         """Write items as ingest does (inventory.table helpers), then the store's summary row."""
         source = SourceVersion(time=updated_at, key=source_key or f"uploads/{store}.csv")
@@ -62,21 +68,21 @@ class ApiWorld:
             )
             for row in items
         )
-        self._summarise(store, updated_at)
+        self._summarise(store, updated_at, last_upload_at)
 
-    def _summarise(self, store: str, updated_at: str) -> None:
+    def _summarise(self, store: str, updated_at: str, last_upload_at: str | None) -> None:
         stored = [from_attributes(item) for item in self._all_items(store)]
         statuses = [item.status(DEFAULT_THRESHOLD) for item in stored]
-        self.dynamodb.put_item(
-            TableName=STORES,
-            Item={
-                "Store": {"S": store},
-                "Items": {"N": str(len(stored))},
-                "Out": {"N": str(statuses.count(StockStatus.OUT))},
-                "Low": {"N": str(statuses.count(StockStatus.LOW))},
-                "UpdatedAt": {"S": updated_at},
-            },
-        )
+        row: dict[str, Any] = {
+            "Store": {"S": store},
+            "Items": {"N": str(len(stored))},
+            "Out": {"N": str(statuses.count(StockStatus.OUT))},
+            "Low": {"N": str(statuses.count(StockStatus.LOW))},
+            "UpdatedAt": {"S": updated_at},
+        }
+        if last_upload_at:
+            row["LastUploadAt"] = {"S": last_upload_at}
+        self.dynamodb.put_item(TableName=STORES, Item=row)
 
     def _all_items(self, store: str) -> list[dict[str, Any]]:
         paginator = self.dynamodb.get_paginator("query")
@@ -102,24 +108,54 @@ class ApiWorld:
             row["OldCount"] = {"N": str(old)}
         self.dynamodb.put_item(TableName=HISTORY, Item=row)
 
-    def add_report(
-        self, upload_key: str, *, status: str = "ok", stores: list[str], finished_at: str, **extra: Any
-    ) -> None:
-        """A report as ingest writes it under reports/<upload key>.json."""
-        body = {
-            "source": {"bucket": BUCKET, "key": upload_key, "etag": "etag", "version_id": None},
-            "status": status,
-            "reason": extra.pop("reason", None),
-            "rows": extra.pop(
-                "rows",
-                {"read": 6, "accepted": 6, "rejected": 0, "written": 6, "unchanged": 0, "stale": 0, "duplicates": 0},
-            ),
-            "errors": extra.pop("errors", []),
-            "stores": stores,
-            "started_at": finished_at,
-            "finished_at": finished_at,
-        }
-        self.s3.put_object(Bucket=BUCKET, Key=f"reports/{upload_key}.json", Body=json.dumps(body).encode())
+    def add_upload(
+        self,
+        store: str | None,
+        name: str,
+        *,
+        received_at: str,
+        status: str = "ok",
+        version: str = "v1",
+        stores: list[str] | None = None,
+        errors: list[RowError] | None = None,
+        uploaded_by: str | None = "berlin-manager",
+        reason: str | None = None,
+        write_report: bool = True,
+    ) -> UploadEntry:
+        """An upload as ingest records it: its report in the bucket and its row in the uploads index."""
+        key = f"{store_prefix(store) if store else 'uploads/head-office/'}{name}"
+        report = UploadReport(
+            bucket=BUCKET,
+            key=key,
+            etag="etag",
+            version_id=version,
+            store=store,
+            uploaded_by=uploaded_by,
+            status=ReportStatus(status),
+            reason=reason,
+            rows=RowCounts(read=6 + len(errors or []), accepted=6, written=6),
+            started_at=received_at,
+            finished_at=received_at,
+        )
+        for error in errors or []:
+            report.reject(error)
+        report.rows.rejected = len(errors or [])
+        report.stores.update(stores if stores is not None else ([store] if store else []))
+        location = report_key(key, version)
+        if write_report:
+            self.s3.put_object(Bucket=BUCKET, Key=location, Body=json.dumps(report.to_json()).encode())
+        entry = UploadEntry.of(report, version=version, received_at=received_at, report_key=location)
+        self.dynamodb.put_item(TableName=UPLOADS, Item=entry.to_item())
+        return entry
+
+    def seed_uploads(self, entries: list[UploadEntry]) -> None:
+        """Index rows written straight into the emulator's storage (fast setup for big listings)."""
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.dynamodb.models import dynamodb_backends
+
+        backend = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
+        for entry in entries:
+            backend.put_item(UPLOADS, entry.to_item())
 
     def get(
         self,
@@ -129,12 +165,76 @@ class ApiWorld:
         route: str | None = None,
     ) -> Answer:
         """Call the real handler with the event API Gateway would build for ``GET path?query``."""
+        return self.call("GET", path, claims, query=query, route=route)
+
+    def post(self, path: str, claims: dict[str, Any] | None, body: Any, route: str | None = None) -> Answer:
+        """``POST path`` with a JSON body, as API Gateway passes it on."""
+        return self.call("POST", path, claims, body=json.dumps(body), route=route)
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        claims: dict[str, Any] | None,
+        *,
+        query: dict[str, str] | None = None,
+        route: str | None = None,
+        body: str | None = None,
+    ) -> Answer:
         from dashboard_api.handlers.api import handler
 
-        response = handler(api_event(path, claims=claims, query=query, route=route), LambdaContext())
+        event = api_event(path, claims=claims, query=query, route=route, method=method)
+        if body is not None:
+            event["body"] = body
+            event["headers"]["content-type"] = "application/json"
+        response = handler(event, LambdaContext())
         headers = response.get("headers") or {}
         assert "application/json" in headers.get("Content-Type", ""), response
         return Answer(response["statusCode"], json.loads(response["body"]), headers)
+
+    def handler_calls(self, service: str) -> list[tuple[str, dict[str, Any]]]:
+        """Every call the handler's own ``dynamodb`` or ``s3`` client sends from now on: (operation, params)."""
+        from dashboard_api.handlers.context import services
+
+        self.get("/stores", ADMIN)  # builds the handler's clients, once per execution environment
+        wired: Any = services()
+        client = {"dynamodb": wired.dashboard._items._client, "s3": wired.grants._signer._client}[service]
+        calls: list[tuple[str, dict[str, Any]]] = []
+
+        def record(model: Any, params: dict[str, Any], **_: Any) -> None:
+            # before-call: sent requests only (presigning emits parameter events but sends nothing).
+            body = params.get("body") or b""
+            calls.append((model.name, json.loads(body) if service == "dynamodb" and body else {}))
+
+        client.meta.events.register(f"before-call.{service}", record)
+        return calls
+
+
+def create_uploads_table(dynamodb: Any) -> None:
+    """The uploads index as ingest's serverless.yml defines it; until that definition exists, as
+    the shared contract describes it (``inventory.uploads``: Key/Version, UploadsByScope, UploadsByTime)."""
+    resources = service_definition("ingest")["resources"]["Resources"]
+    if "UploadsTable" in resources:
+        create_table(dynamodb, "ingest", "UploadsTable", UPLOADS)
+        return
+    strings = ["Key", "Version", "Scope", "Feed", "ReceivedAt"]
+    dynamodb.create_table(
+        TableName=UPLOADS,
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "Key", "KeyType": "HASH"}, {"AttributeName": "Version", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": name, "AttributeType": "S"} for name in strings],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": index,
+                "KeySchema": [
+                    {"AttributeName": partition, "KeyType": "HASH"},
+                    {"AttributeName": "ReceivedAt", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+            for index, partition in ((UPLOADS_BY_SCOPE, "Scope"), (UPLOADS_BY_TIME, "Feed"))
+        ],
+    )
 
 
 @contextmanager
@@ -144,10 +244,12 @@ def _api_world() -> Iterator[ApiWorld]:
             "INVENTORY_TABLE": INVENTORY,
             "STORES_TABLE": STORES,
             "HISTORY_TABLE": HISTORY,
+            "UPLOADS_TABLE": UPLOADS,
             "UPLOAD_BUCKET": BUCKET,
+            "UPLOAD_PREFIX": "uploads/",
             "REPORTS_PREFIX": "reports/",
             "ALERTS_INDEX": "AlertsByStore",
-            "CURSOR_KEY": "test-cursor-key",
+            "MAX_UPLOAD_BYTES": str(MAX_UPLOAD_BYTES),
             "POWERTOOLS_SERVICE_NAME": "dashboard-api",
         }.items():
             monkeypatch.setenv(name, value)
@@ -156,10 +258,14 @@ def _api_world() -> Iterator[ApiWorld]:
         clear_wiring()
         dynamodb = boto3.client("dynamodb", region_name="us-east-1")
         s3 = boto3.client("s3", region_name="us-east-1")
+        secrets = boto3.client("secretsmanager", region_name="us-east-1")
         create_table(dynamodb, "ingest", "InventoryTable", INVENTORY)
         create_table(dynamodb, "ingest", "StoresTable", STORES)
         create_table(dynamodb, "alerts", "HistoryTable", HISTORY)
+        create_uploads_table(dynamodb)
         s3.create_bucket(Bucket=BUCKET)
+        secret = secrets.create_secret(Name="cursor-key", SecretString=secrets.get_random_password()["RandomPassword"])
+        monkeypatch.setenv("CURSOR_SECRET_ARN", secret["ARN"])
         people = PeopleWorld.create(monkeypatch, dynamodb)
         people.add_user("head-office", admin=True, mfa=True)  # ADMIN: an admin only with MFA enrolled
         try:
@@ -179,6 +285,7 @@ def _seed_lab(api: ApiWorld) -> ApiWorld:
         "Berlin",
         [("Echo Dot", 12), ("Echo Plus", 0), ("Echo Show", 3), ("Amazon Tap", 15, 20)],
         updated_at="2026-11-22T03:00:00.000Z",
+        last_upload_at="2026-11-22T05:00:00.000Z",
     )
     api.add_items(
         "Karachi",

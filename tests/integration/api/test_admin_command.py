@@ -305,3 +305,16 @@ def test_an_unknown_user_is_reported(world: PeopleWorld, capsys: pytest.CaptureF
     for command in (["disable", "nobody"], ["enable", "nobody"], ["show", "nobody"], ["reset-password", "nobody"]):
         assert run(world, *command) == 1
         assert "no such user: nobody" in capsys.readouterr().err
+
+
+def test_a_user_who_never_signed_in_gets_a_new_temporary_password(
+    world: PeopleWorld, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(world, "create-user", "kim", "--store", "Berlin", "--email", "kim@example.com")
+    first = _printed(capsys, "password")
+
+    assert run(world, "reset-password", "kim") == 0
+
+    second = _printed(capsys, "password")
+    assert second != first
+    assert world.sign_in("kim", second)["ChallengeName"] == "NEW_PASSWORD_REQUIRED"

@@ -108,3 +108,26 @@ def test_a_correctly_signed_but_malformed_cursor_is_refused(body: object) -> Non
 def test_garbage_is_refused(token: str) -> None:
     with pytest.raises(InvalidCursor):
         CODEC.decode(token, "Berlin", "all")
+
+
+# -- uploads cursors ------------------------------------------------------------------------
+
+
+def test_an_uploads_cursor_gives_back_its_position_for_its_own_listing_only() -> None:
+    from dashboard_api.models.records import UploadPosition
+
+    position = UploadPosition("Berlin", "2026-11-22T03:00:00.000Z", "uploads/stores/Berlin/g/x.csv", "v1")
+    token = CODEC.encode_uploads(position, "mine")
+
+    assert CODEC.decode_uploads(token, "mine") == position
+    with pytest.raises(InvalidCursor, match="another uploads listing"):
+        CODEC.decode_uploads(token, "store:Berlin")
+    with pytest.raises(InvalidCursor, match="another kind of listing"):
+        CODEC.decode(token, "Berlin", "all")
+
+
+def test_an_items_cursor_is_no_uploads_cursor() -> None:
+    token = CODEC.encode(StartKey("Berlin", "Echo Dot"), "all")
+
+    with pytest.raises(InvalidCursor, match="another kind of listing"):
+        CODEC.decode_uploads(token, "all")

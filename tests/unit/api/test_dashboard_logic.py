@@ -1,4 +1,4 @@
-"""The API's logic with in-memory readers: listing, filtering, paging, alerts and uploads per caller."""
+"""The API's logic with in-memory readers: listing, filtering, paging and alerts per caller."""
 
 from __future__ import annotations
 
@@ -7,12 +7,11 @@ from dashboard_api.logic import dashboard as dashboard_module
 from dashboard_api.logic.cursor import CursorCodec
 from dashboard_api.logic.dashboard import Dashboard, parse_time
 from dashboard_api.logic.permissions import Caller
-from dashboard_api.models.api import StoreSummary
 from dashboard_api.models.errors import BadRequest, Forbidden, NotFound
 from inventory.models import StockStatus
-from inventory.report import ReportStatus, RowCounts, UploadReport
+from inventory.stores import StoreSummary
 
-from tests.fakes import FakeHistoryReader, FakeItemReader, FakeReportBucket, FakeStoreDirectory
+from tests.fakes import FakeHistoryReader, FakeItemReader, FakeStoreDirectory
 
 pytestmark = pytest.mark.unit
 
@@ -20,24 +19,25 @@ ADMIN = Caller("a", "admin", admin=True, stores=frozenset())
 BERLIN = Caller("b", "berlin", admin=False, stores=frozenset({"Berlin"}))
 
 
-def summary(store: str) -> StoreSummary:
-    return StoreSummary(store=store, items=1, out=0, low=0, updated_at="2026-11-22T03:00:00.000Z")
+World = tuple[Dashboard, FakeItemReader, FakeStoreDirectory, None]
+
+
+def summary(store: str, last_upload_at: str | None = None) -> StoreSummary:
+    return StoreSummary(store, 1, 0, 0, "2026-11-22T03:00:00.000Z", last_upload_at)
 
 
 @pytest.fixture
-def world() -> tuple[Dashboard, FakeItemReader, FakeStoreDirectory, FakeReportBucket]:
+def world() -> World:
     items = FakeItemReader()
-    stores = FakeStoreDirectory([summary("Karachi"), summary("Berlin")])
-    reports = FakeReportBucket()
+    stores = FakeStoreDirectory([summary("Karachi", "2026-11-22T05:00:00.000Z"), summary("Berlin")])
     dashboard = Dashboard(
         stores=stores,
         items=items,
         history=FakeHistoryReader(),
-        reports=reports,
         cursors=CursorCodec(b"k"),
         mapper=lambda function, values: [function(value) for value in values],
     )
-    return dashboard, items, stores, reports
+    return dashboard, items, stores, None
 
 
 def walk(dashboard: Dashboard, caller: Caller, store: str, **options: object) -> list[list[str]]:
@@ -51,7 +51,7 @@ def walk(dashboard: Dashboard, caller: Caller, store: str, **options: object) ->
             return pages
 
 
-def test_pages_hold_limit_items_and_the_last_page_says_it_is_last(world) -> None:  # type: ignore[no-untyped-def]
+def test_pages_hold_limit_items_and_the_last_page_says_it_is_last(world: World) -> None:
     dashboard, items, _, _ = world
     for n in range(10):
         items.add("Berlin", f"I{n}", 10)
@@ -61,7 +61,7 @@ def test_pages_hold_limit_items_and_the_last_page_says_it_is_last(world) -> None
     assert pages == [[f"I{n}" for n in range(5)], [f"I{n}" for n in range(5, 10)]]
 
 
-def test_a_search_fills_pages_across_reads_and_matches_any_case(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_search_fills_pages_across_reads_and_matches_any_case(world: World) -> None:
     dashboard, items, _, _ = world
     for n in range(30):
         items.add("Berlin", f"{'Echo' if n % 4 == 0 else 'Kindle'} {n:02d}", 10)
@@ -72,7 +72,9 @@ def test_a_search_fills_pages_across_reads_and_matches_any_case(world) -> None: 
     assert all(len(page) == 3 for page in pages[:-1])
 
 
-def test_a_search_stops_at_the_examined_budget_and_hands_back_a_cursor(world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_search_stops_at_the_examined_budget_and_hands_back_a_cursor(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     dashboard, items, _, _ = world
     monkeypatch.setattr(dashboard_module, "MAX_EXAMINED_PER_PAGE", 20)
     for n in range(100):
@@ -87,7 +89,7 @@ def test_a_search_stops_at_the_examined_budget_and_hands_back_a_cursor(world, mo
     assert [name for page in pages for name in page] == ["Zebra"]
 
 
-def test_status_pages_read_the_index_and_ok_filters_the_table(world) -> None:  # type: ignore[no-untyped-def]
+def test_status_pages_read_the_index_and_ok_filters_the_table(world: World) -> None:
     dashboard, items, _, _ = world
     for n in range(9):
         items.add("Berlin", f"I{n}", [0, 3, 50][n % 3])
@@ -104,7 +106,7 @@ def test_status_pages_read_the_index_and_ok_filters_the_table(world) -> None:  #
     ]
 
 
-def test_items_of_a_store_not_assigned_are_forbidden_before_any_read(world) -> None:  # type: ignore[no-untyped-def]
+def test_items_of_a_store_not_assigned_are_forbidden_before_any_read(world: World) -> None:
     dashboard, items, _, _ = world
 
     with pytest.raises(Forbidden):
@@ -112,14 +114,14 @@ def test_items_of_a_store_not_assigned_are_forbidden_before_any_read(world) -> N
     assert items.pages == []
 
 
-def test_an_unknown_store_is_not_found_for_an_admin(world) -> None:  # type: ignore[no-untyped-def]
+def test_an_unknown_store_is_not_found_for_an_admin(world: World) -> None:
     dashboard, _, _, _ = world
 
     with pytest.raises(NotFound):
         dashboard.items(ADMIN, "Atlantis", status=None, query=None, limit=5, cursor=None)
 
 
-def test_alerts_query_each_visible_store_and_scan_only_the_store_list(world) -> None:  # type: ignore[no-untyped-def]
+def test_alerts_query_each_visible_store_and_scan_only_the_store_list(world: World) -> None:
     dashboard, items, stores, _ = world
     items.add("Berlin", "Echo Plus", 0, updated_at="2026-11-22T01:00:00.000Z")
     items.add("Karachi", "Echo Dot", 2, updated_at="2026-11-22T02:00:00.000Z")
@@ -133,7 +135,7 @@ def test_alerts_query_each_visible_store_and_scan_only_the_store_list(world) -> 
     assert stores.scans == 1  # the admin's store list; the manager's comes from the token
 
 
-def test_stores_for_a_manager_are_read_by_key_not_scanned(world) -> None:  # type: ignore[no-untyped-def]
+def test_stores_for_a_manager_are_read_by_key_not_scanned(world: World) -> None:
     dashboard, _, stores, _ = world
 
     assert [s.store for s in dashboard.stores(BERLIN)] == ["Berlin"]
@@ -141,39 +143,51 @@ def test_stores_for_a_manager_are_read_by_key_not_scanned(world) -> None:  # typ
     assert [s.store for s in dashboard.stores(ADMIN)] == ["Berlin", "Karachi"]
 
 
-def _report(key: str, stores: list[str], finished: str, status: str = "ok") -> dict[str, object]:
-    report = UploadReport(
-        bucket="b", key=key, status=ReportStatus(status), rows=RowCounts(read=1, accepted=1), finished_at=finished
-    )
-    report.stores.update(stores)
-    return report.to_json()
+def test_stores_carry_the_last_upload_time_so_stale_stores_show(world: World) -> None:
+    dashboard, _, _, _ = world
+
+    by_name = {view.store: view for view in dashboard.stores(ADMIN)}
+
+    assert by_name["Karachi"].last_upload_at == "2026-11-22T05:00:00.000Z"
+    assert by_name["Berlin"].last_upload_at is None
 
 
-def test_uploads_visible_only_when_every_store_is_visible(world) -> None:  # type: ignore[no-untyped-def]
-    dashboard, _, _, reports = world
-    reports.add("reports/a.json", _report("a", ["Berlin"], "2026-11-22T01:00:00Z"), "2026-11-22T01:00:00.000Z")
-    reports.add(
-        "reports/b.json", _report("b", ["Berlin", "Karachi"], "2026-11-22T02:00:00Z"), "2026-11-22T02:00:00.000Z"
-    )
-    reports.add("reports/c.json", _report("c", [], "2026-11-22T03:00:00Z", "failed"), "2026-11-22T03:00:00.000Z")
-    reports.add("reports/d.json", {"not": "a report"}, "2026-11-22T04:00:00.000Z")
+def test_a_search_for_a_rare_name_reads_a_few_queries_not_one_per_item(world: World) -> None:
+    """Issue 10.9: `limit=1&q=<no match>` on a 3,000-item store used to cost 1,500 Queries of 2 items."""
+    dashboard, items, _, _ = world
+    for n in range(3_000):
+        items.add("Berlin", f"Item {n:05d}", 10)
 
-    assert [u.key for u in dashboard.uploads(BERLIN, None, 20)] == ["a"]
-    # A file in another format is left out rather than failing the list.
-    assert [u.key for u in dashboard.uploads(ADMIN, None, 20)] == ["c", "b", "a"]
-    assert [u.key for u in dashboard.uploads(ADMIN, "Karachi", 20)] == ["b"]
+    page = dashboard.items(BERLIN, "Berlin", status=None, query="no such thing", limit=1, cursor=None)
+
+    assert page.items == []
+    assert page.next_cursor is not None  # examined its budget; the rest is a click away
+    assert len(items.pages) == dashboard_module.MAX_EXAMINED_PER_PAGE // dashboard_module.FILTERED_QUERY_ITEMS == 4
+    assert sum(p["limit"] for p in items.pages) == dashboard_module.MAX_EXAMINED_PER_PAGE
+    walked = walk(dashboard, BERLIN, "Berlin", status=None, query="no such thing", limit=1)
+    assert len(walked) == 3  # 3,000 items / 1,000 per request
+    assert len(items.pages) == 4 + 12
 
 
-def test_uploads_read_reports_in_batches_and_stop_when_enough(world) -> None:  # type: ignore[no-untyped-def]
-    dashboard, _, _, reports = world
-    for n in range(100):
-        minute = f"2026-11-22T{n // 60:02d}:{n % 60:02d}:00"
-        reports.add(f"reports/{n:03d}.json", _report(f"{n:03d}", ["Berlin"], f"{minute}Z"), f"{minute}.000Z")
+def test_an_ok_filtered_page_reads_query_pages_sized_for_the_read_not_the_limit(world: World) -> None:
+    dashboard, items, _, _ = world
+    for n in range(600):
+        items.add("Berlin", f"Item {n:05d}", 0 if n < 590 else 50)  # the ok items are at the end
 
-    shown = dashboard.uploads(BERLIN, None, 5)
+    page = dashboard.items(BERLIN, "Berlin", status=StockStatus.OK, query=None, limit=1, cursor=None)
 
-    assert [u.key for u in shown] == [f"{n:03d}" for n in (99, 98, 97, 96, 95)]
-    assert len(reports.read_keys) == dashboard_module.REPORTS_READ_BATCH
+    assert [entry.item for entry in page.items] == ["Item 00590"]
+    assert [p["limit"] for p in items.pages] == [250, 250, 250]
+
+
+def test_an_unfiltered_page_reads_exactly_one_more_than_it_shows(world: World) -> None:
+    dashboard, items, _, _ = world
+    for n in range(50):
+        items.add("Berlin", f"Item {n:05d}", 10)
+
+    dashboard.items(BERLIN, "Berlin", status=None, query=None, limit=7, cursor=None)
+
+    assert [p["limit"] for p in items.pages] == [8]
 
 
 @pytest.mark.parametrize(

@@ -79,8 +79,24 @@ def test_no_claims_or_no_subject_is_unauthorized() -> None:
             caller_from_claims(claims)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    "claims",
+    [
+        # A Cognito access token as the authorizer passes it on: no aud, client_id, groups, no custom:stores.
+        {"sub": "s1", "token_use": "access", "client_id": "c", "cognito:groups": "[admin]", "username": "anna"},
+        {"sub": "s1", "cognito:groups": "[admin]"},  # no token_use at all: not a Cognito ID token
+    ],
+)
+def test_only_id_tokens_are_accepted_and_the_refusal_says_which_token_to_send(claims: dict[str, str]) -> None:
+    with pytest.raises(Unauthorized) as refused:
+        caller_from_claims(claims)
+
+    assert refused.value.code == "id_token_required"
+    assert "ID token" in refused.value.message
+
+
 def test_manager_may_see_only_assigned_stores() -> None:
-    caller = caller_from_claims({"sub": "s1", "custom:stores": json.dumps(["Berlin"])})
+    caller = caller_from_claims({"sub": "s1", "token_use": "id", "custom:stores": json.dumps(["Berlin"])})
 
     assert not caller.admin
     assert caller.visible(["Berlin", "Karachi", "berlin"]) == ["Berlin"]
@@ -90,7 +106,9 @@ def test_manager_may_see_only_assigned_stores() -> None:
 
 
 def test_admin_sees_every_store_whatever_the_stores_attribute() -> None:
-    caller = caller_from_claims({"sub": "s1", "cognito:groups": "[admin]", "custom:stores": '["Berlin"]'})
+    caller = caller_from_claims(
+        {"sub": "s1", "token_use": "id", "cognito:groups": "[admin]", "custom:stores": '["Berlin"]'}
+    )
 
     assert caller.visible(["Berlin", "Karachi"]) == ["Berlin", "Karachi"]
     caller.require("Karachi")

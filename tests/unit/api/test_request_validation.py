@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -24,28 +25,50 @@ class RecordingDashboard:
 
     def __getattr__(self, name: str) -> Any:
         def call(*args: Any, **kwargs: Any) -> Any:
-            from dashboard_api.models.api import HistoryResponse, ItemsPage
+            from dashboard_api.models.api import HistoryResponse, ItemsPage, UploadGrant, UploadsPage
 
             self.calls.append((name, args, kwargs))
             if name == "items":
                 return ItemsPage(store=args[1], items=[], next_cursor=None)
             if name == "history":
                 return HistoryResponse(store=args[1], item=args[2], points=[])
+            if name in ("uploads", "upload"):
+                return UploadsPage(uploads=[], next_cursor=None, report=None)
+            if name in ("for_store", "for_head_office"):
+                return UploadGrant(url="u", fields={}, key="k", expires_at="t", max_bytes=1)
             return []
 
         return call
 
 
+@dataclass
+class RecordingServices:
+    uploads: RecordingDashboard
+    grants: RecordingDashboard
+
+
 @pytest.fixture
 def recorded(monkeypatch: pytest.MonkeyPatch) -> RecordingDashboard:
     fake = RecordingDashboard()
-    for module in (stores, alerts, history, uploads):
+    for module in (stores, alerts, history):
         monkeypatch.setattr(module, "dashboard", lambda: fake)
+    monkeypatch.setattr(uploads, "services", lambda: RecordingServices(fake, fake))
     return fake
 
 
-def call(path: str, query: dict[str, str] | None = None, route: str | None = None) -> tuple[int, dict[str, Any]]:
-    response = handler(api_event(path, claims=MANAGER, query=query, route=route), LambdaContext())
+def call(
+    path: str,
+    query: dict[str, str] | None = None,
+    route: str | None = None,
+    *,
+    method: str = "GET",
+    body: str | None = None,
+) -> tuple[int, dict[str, Any]]:
+    event = api_event(path, claims=MANAGER, query=query, route=route, method=method)
+    if body is not None:
+        event["body"] = body
+        event["headers"]["content-type"] = "application/json"
+    response = handler(event, LambdaContext())
     return response["statusCode"], json.loads(response["body"])
 
 
@@ -114,3 +137,63 @@ def test_an_unexpected_failure_is_a_json_500_without_a_trace(
     assert body == {
         "error": {"status": 500, "code": "internal_error", "message": "the request failed; it has been logged"}
     }
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ("{}", "filename"),
+        ('{"filename": "a.csv"}', "size"),
+        ('{"filename": "a.csv", "size": 0}', "size"),
+        ('{"filename": "a.csv", "size": -5}', "size"),
+        ('{"filename": "a.csv", "size": "12"}', "size"),
+        ('{"filename": "a.csv", "size": true}', "size"),
+        ('{"filename": "a.csv", "size": 1.5}', "size"),
+        ('{"filename": "", "size": 10}', "filename"),
+        ('{"filename": 7, "size": 10}', "filename"),
+        ('{"filename": "' + "x" * 300 + '.csv", "size": 10}', "filename"),
+    ],
+)
+def test_a_grant_request_of_the_wrong_shape_is_422_naming_the_field(
+    recorded: RecordingDashboard, body: str, field: str
+) -> None:
+    for path in ("/stores/Berlin/uploads", "/uploads"):
+        status, answer = call(path, method="POST", body=body)
+
+        assert status == 422, (path, answer)
+        assert answer["error"]["code"] == "invalid_parameter"
+        assert f"`{field}`" in answer["error"]["message"]
+    assert recorded.calls == []
+
+
+@pytest.mark.parametrize("body", ["", "not json", "[1, 2]", '{"filename": "a.csv", "size": 10'])
+def test_a_grant_request_that_is_not_a_json_object_is_4xx_with_a_message(
+    recorded: RecordingDashboard, body: str
+) -> None:
+    status, answer = call("/stores/Berlin/uploads", method="POST", body=body)
+
+    assert 400 <= status < 500
+    assert answer["error"]["message"]
+    assert recorded.calls == []
+
+
+def test_a_good_grant_request_reaches_the_logic_with_the_decoded_store(recorded: RecordingDashboard) -> None:
+    status, _ = call("/stores/A%2FB%20%23%C3%BC/uploads", method="POST", body='{"filename": "x.csv", "size": 10}')
+
+    assert status == 201
+    name, args, _ = recorded.calls[0]
+    assert (name, args[1:]) == ("for_store", ("A/B #ü", "x.csv", 10))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"key": "uploads/x.csv", "cursor": "c"}, {"key": "uploads/x.csv", "store": "Berlin"}, {"version": "v"}],
+)
+def test_uploads_parameters_that_do_not_go_together_are_400(
+    recorded: RecordingDashboard, query: dict[str, str]
+) -> None:
+    status, answer = call("/uploads", query)
+
+    assert status == 400
+    assert answer["error"]["code"] == "invalid_parameter_combination"
+    assert recorded.calls == []

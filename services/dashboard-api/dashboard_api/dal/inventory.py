@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inventory.models import StockStatus
 from inventory.table import from_attributes
 
 from dashboard_api.dal.errors import unavailable_on_error
 from dashboard_api.models.records import ItemPage, ItemRecord
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 
 def _record(attributes: dict[str, Any]) -> ItemRecord:
@@ -17,7 +20,7 @@ def _record(attributes: dict[str, Any]) -> ItemRecord:
 
 
 class InventoryReader:
-    def __init__(self, client: Any, table_name: str, alerts_index: str) -> None:
+    def __init__(self, client: DynamoDBClient, table_name: str, alerts_index: str) -> None:
         self._client = client
         self._table = table_name
         self._index = alerts_index

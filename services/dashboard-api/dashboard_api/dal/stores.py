@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from inventory.stores import StoreSummary
 
 from dashboard_api.dal.errors import unavailable_on_error
-from dashboard_api.models.api import StoreSummary
 
-
-def _number(attributes: Mapping[str, Any], name: str) -> int:
-    return int(attributes.get(name, {}).get("N", "0"))
-
-
-def _summary(attributes: Mapping[str, Any]) -> StoreSummary:
-    return StoreSummary(
-        store=attributes["Store"]["S"],
-        items=_number(attributes, "Items"),
-        out=_number(attributes, "Out"),
-        low=_number(attributes, "Low"),
-        updated_at=attributes.get("UpdatedAt", {}).get("S"),
-    )
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 
 class StoreDirectory:
-    def __init__(self, client: Any, table_name: str) -> None:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._client = client
         self._table = table_name
 
@@ -33,7 +22,7 @@ class StoreDirectory:
         with unavailable_on_error("the store list"):
             response = self._client.get_item(TableName=self._table, Key={"Store": {"S": store}})
         item = response.get("Item")
-        return _summary(item) if item else None
+        return StoreSummary.from_item(item) if item else None
 
     def all(self) -> list[StoreSummary]:
         """Every store's summary. A Scan, on purpose: the table holds one small row per store
@@ -43,7 +32,7 @@ class StoreDirectory:
         with unavailable_on_error("the store list"):
             while True:
                 response = self._client.scan(**kwargs)
-                summaries.extend(_summary(item) for item in response.get("Items", []))
+                summaries.extend(StoreSummary.from_item(item) for item in response.get("Items", []))
                 if "LastEvaluatedKey" not in response:
                     return summaries
                 kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]

@@ -15,9 +15,9 @@ from dashboard_api.models.errors import BadRequest, Conflict, NotFound, Unavaila
 from dashboard_api.models.users import UserListing, UserRecord
 
 if TYPE_CHECKING:
+    from mypy_boto3_cloudformation import CloudFormationClient
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
-else:
-    CognitoIdentityProviderClient = Any
+    from mypy_boto3_cognito_idp.type_defs import AttributeTypeTypeDef
 
 #: ListUsers returns at most 60 users per call.
 MAX_LIST_PAGE = 60
@@ -135,7 +135,9 @@ class UserDirectory:
         An email given here is marked verified (the admin vouches for it): it is where a
         forgotten-password code goes.
         """
-        attributes = [{"Name": STORES_CLAIM, "Value": stores_attribute}] if stores_attribute else []
+        attributes: list[AttributeTypeTypeDef] = (
+            [{"Name": STORES_CLAIM, "Value": stores_attribute}] if stores_attribute else []
+        )
         if email:
             attributes += [{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}]
         with _cognito(username):
@@ -144,7 +146,7 @@ class UserDirectory:
                 Username=username,
                 TemporaryPassword=temporary_password,
                 MessageAction="SUPPRESS",
-                UserAttributes=attributes,  # type: ignore[arg-type]
+                UserAttributes=attributes,
             )
             if admin:
                 self._client.admin_add_user_to_group(UserPoolId=self._pool, Username=username, GroupName=ADMIN_GROUP)
@@ -198,12 +200,12 @@ class UserDirectory:
             )
 
 
-def user_pool_of_stack(client: Any, stack_name: str) -> str:
+def user_pool_of_stack(client: CloudFormationClient, stack_name: str) -> str:
     """The UserPoolId output of a deployed dashboard API stack."""
     return stack_outputs(client, stack_name, ("UserPoolId",))["UserPoolId"]
 
 
-def stack_outputs(client: Any, stack_name: str, wanted: Sequence[str]) -> dict[str, str]:
+def stack_outputs(client: CloudFormationClient, stack_name: str, wanted: Sequence[str]) -> dict[str, str]:
     """Outputs of a deployed stack; every name in ``wanted`` must be there."""
     try:
         stacks = client.describe_stacks(StackName=stack_name)["Stacks"]

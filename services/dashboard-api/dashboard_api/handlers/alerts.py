@@ -9,13 +9,18 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from inventory.models import StockStatus
 
 from dashboard_api.handlers.context import caller_of, dashboard
-from dashboard_api.handlers.responses import ERROR_RESPONSES
+from dashboard_api.handlers.responses import documented
 from dashboard_api.models.api import AlertsResponse
 
 router = APIGatewayHttpRouter()
 
 
-@router.get("/alerts", tags=["alerts"], summary="Alerting items, newest change first", responses=ERROR_RESPONSES)
+@router.get(
+    "/alerts",
+    tags=["alerts"],
+    summary="Alerting items, newest change first",
+    responses=documented("Every alerting item of your stores", 422),
+)
 def list_alerts(
     status: Annotated[Literal["out", "low"] | None, Query(description="Only this status")] = None,
 ) -> AlertsResponse:

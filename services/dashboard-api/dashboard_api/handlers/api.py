@@ -9,13 +9,13 @@ from urllib.parse import quote
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Server
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from inventory.observability import logger, tracer
 
 from dashboard_api.handlers import alerts, history, stores, subscriptions, uploads, users
-from dashboard_api.handlers.context import caller_of
+from dashboard_api.handlers.context import caller_of, services
 from dashboard_api.handlers.responses import SECURITY_HEADERS, error_response
 from dashboard_api.models.errors import ApiError
 
@@ -30,8 +30,11 @@ app.include_router(users.router)
 app.configure_openapi(
     title="Inventory dashboard API",
     version="1.0.0",
-    description="Read-only inventory by store. Send the Cognito ID token as `Authorization: Bearer <token>`. "
-    "Admins see every store; other users see the stores in their `custom:stores` attribute.",
+    description="Inventory by store, alerts, history and uploads, and grants to upload files. Send the "
+    "Cognito **ID token** (`IdToken`, not the access token) as `Authorization: Bearer <token>`. Admins see "
+    "every store; other users see the stores in their `custom:stores` attribute. Errors the function answers "
+    'are `{"error": {"status", "code", "message"}}`; API Gateway answers 401, 429 and timeouts itself as '
+    '`{"message": "..."}`.',
     security_schemes={"cognito": HTTPBearer(bearerFormat="JWT")},
     security=[{"cognito": []}],
 )
@@ -40,7 +43,26 @@ app.configure_openapi(
 @app.get("/openapi.json", include_in_schema=False)
 def openapi_document() -> Response[str]:
     caller_of(app.current_event)  # behind the authorizer like every route
-    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=app.get_openapi_json_schema())
+    server = Server(url=server_url(services().settings.api_server_url, app.current_event.raw_event))
+    return Response(
+        status_code=200,
+        content_type=content_types.APPLICATION_JSON,
+        body=app.get_openapi_json_schema(servers=[server]),
+    )
+
+
+def server_url(configured: str, event: dict[str, Any]) -> str:
+    """Where the API is, for the OpenAPI document: the stage's ``apiServerUrl`` when set (``/api``
+    on the local stack, where the dashboard's web server carries the API), else the address the
+    request came in on (the HTTP API's own URL, or a custom domain), with its stage if not ``$default``."""
+    if configured:
+        return configured
+    context = event.get("requestContext") or {}
+    domain = str(context.get("domainName") or "")
+    stage = str(context.get("stage") or "$default")
+    if not domain:
+        return "/"
+    return f"https://{domain}" + ("" if stage == "$default" else f"/{quote(stage, safe='')}")
 
 
 @app.exception_handler(ApiError)
@@ -53,16 +75,11 @@ def _invalid_request(error: RequestValidationError) -> Response[str]:
     # Name the parameter and the rule; never echo the value or Python internals.
     problems = []
     for detail in list(error.errors())[:3]:
-        parameter = _parameter(detail.get("loc") or ())
+        # The last named part of the location: ("body", 0) for a body that is not JSON is `body`.
+        location = detail.get("loc") or ()
+        parameter = next((str(part) for part in reversed(location) if not isinstance(part, int)), "request")
         problems.append(f"`{parameter}`: {detail.get('msg', 'invalid value')}")
     return error_response(422, "invalid_parameter", "; ".join(problems) or "invalid request")
-
-
-def _parameter(location: tuple[Any, ...] | list[Any]) -> str:
-    """``("body", "severities", 0)`` -> ``severities[0]``; ``("query", "limit")`` -> ``limit``."""
-    parts = [part for part in location if part not in ("body", "query", "path", "header")]
-    name = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in parts).lstrip(".")
-    return name or (str(location[-1]) if location else "request")
 
 
 @app.not_found

@@ -1,43 +1,80 @@
-"""What every route needs: the wired-up dashboard and the verified caller."""
+"""What every route needs: the wired-up logic and the verified caller."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
 from dashboard_api.dal.clients import aws_clients
+from dashboard_api.dal.grants import PresignedPosts
 from dashboard_api.dal.history import HistoryReader
 from dashboard_api.dal.inventory import InventoryReader
 from dashboard_api.dal.people_clients import PeopleClients, people_clients
-from dashboard_api.dal.reports import ReportBucket
 from dashboard_api.dal.revocations import RevocationTable
+from dashboard_api.dal.secrets import signing_key
 from dashboard_api.dal.stores import StoreDirectory
 from dashboard_api.dal.subscriptions import SubscriptionTable
 from dashboard_api.dal.topic import AlertsTopic
+from dashboard_api.dal.uploads import ReportReader, UploadIndex, scope_stream, time_stream
 from dashboard_api.dal.users import UserDirectory
 from dashboard_api.logic.cursor import CursorCodec
-from dashboard_api.logic.dashboard import Dashboard
+from dashboard_api.logic.dashboard import Dashboard, parallel_map
+from dashboard_api.logic.grants import UploadGrants
 from dashboard_api.logic.people import People
 from dashboard_api.logic.permissions import Caller, caller_from_claims
 from dashboard_api.logic.sessions import AccessGate
 from dashboard_api.logic.subscriptions import Subscriptions
+from dashboard_api.logic.uploads import UploadListing
 from dashboard_api.settings import PeopleSettings, Settings
 
 
+@dataclass(frozen=True, slots=True)
+class Services:
+    dashboard: Dashboard
+    uploads: UploadListing
+    grants: UploadGrants
+    settings: Settings
+
+
 @cache
-def dashboard() -> Dashboard:
-    """Built on first use and kept for the life of the execution environment."""
+def services() -> Services:
+    """Built on first use (a cold start reads the cursor secret once) and kept for the life of
+    the execution environment."""
     settings = Settings.from_env()
     clients = aws_clients()
-    return Dashboard(
-        stores=StoreDirectory(clients.dynamodb, settings.stores_table),
-        items=InventoryReader(clients.dynamodb, settings.inventory_table, settings.alerts_index),
-        history=HistoryReader(clients.dynamodb, settings.history_table),
-        reports=ReportBucket(clients.s3, settings.upload_bucket, settings.reports_prefix),
-        cursors=CursorCodec(settings.cursor_key),
+    cursors = CursorCodec(signing_key(clients.secrets, settings.cursor_secret))
+    return Services(
+        dashboard=Dashboard(
+            stores=StoreDirectory(clients.dynamodb, settings.stores_table),
+            items=InventoryReader(clients.dynamodb, settings.inventory_table, settings.alerts_index),
+            history=HistoryReader(clients.dynamodb, settings.history_table),
+            cursors=cursors,
+        ),
+        uploads=UploadListing(
+            index=UploadIndex(clients.dynamodb, settings.uploads_table),
+            reports=ReportReader(clients.s3, settings.upload_bucket, settings.reports_prefix),
+            cursors=cursors,
+            upload_prefix=settings.upload_prefix,
+            scope_stream=scope_stream,
+            time_stream=time_stream,
+            mapper=parallel_map,
+        ),
+        grants=UploadGrants(
+            signer=PresignedPosts(clients.s3, settings.upload_bucket),
+            upload_prefix=settings.upload_prefix,
+            max_bytes=settings.max_upload_bytes,
+            clock=lambda: datetime.now(UTC),
+        ),
+        settings=settings,
     )
+
+
+def dashboard() -> Dashboard:
+    return services().dashboard
 
 
 def caller_of(event: APIGatewayProxyEventV2) -> Caller:
@@ -86,5 +123,5 @@ def people() -> People:
 
 def clear_wiring() -> None:
     """Forget every wired-up object (tests switch environments between worlds)."""
-    for built in (dashboard, _people_wiring, access_gate, subscriptions, people):
+    for built in (services, _people_wiring, access_gate, subscriptions, people):
         built.cache_clear()

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from dashboard_api.handlers.context import caller_of, dashboard
-from dashboard_api.handlers.responses import ERROR_RESPONSES
+from dashboard_api.handlers.responses import documented
 from dashboard_api.logic.names import name_from_path
 from dashboard_api.models.api import HistoryResponse
 
@@ -19,7 +19,7 @@ router = APIGatewayHttpRouter()
     "/stores/<store>/items/<item>/history",
     tags=["history"],
     summary="An item's count changes, oldest first",
-    responses=ERROR_RESPONSES,
+    responses=documented("The item's count changes", 400, 403, 422),
 )
 def item_history(
     store: str,

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from inventory.models import MAX_NAME_LENGTH, StockStatus
 
 from dashboard_api.handlers.context import caller_of, dashboard
-from dashboard_api.handlers.responses import ERROR_RESPONSES
+from dashboard_api.handlers.responses import documented
 from dashboard_api.logic.cursor import MAX_CURSOR_LENGTH
 from dashboard_api.logic.names import name_from_path
 from dashboard_api.models.api import ItemsPage, StoresResponse
@@ -17,7 +17,7 @@ from dashboard_api.models.api import ItemsPage, StoresResponse
 router = APIGatewayHttpRouter()
 
 
-@router.get("/stores", tags=["stores"], summary="The stores you may see", responses=ERROR_RESPONSES)
+@router.get("/stores", tags=["stores"], summary="The stores you may see", responses=documented("Your stores"))
 def list_stores() -> StoresResponse:
     return StoresResponse(stores=dashboard().stores(caller_of(router.current_event)))
 
@@ -26,7 +26,7 @@ def list_stores() -> StoresResponse:
     "/stores/<store>/items",
     tags=["stores"],
     summary="A page of a store's items, in name order",
-    responses=ERROR_RESPONSES,
+    responses=documented("A page of items", 400, 403, 404, 422),
 )
 def list_items(
     store: str,

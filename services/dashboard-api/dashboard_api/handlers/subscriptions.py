@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from dashboard_api.handlers.context import caller_of, subscriptions
-from dashboard_api.handlers.responses import ERROR_RESPONSES, SECURITY_HEADERS
+from dashboard_api.handlers.responses import SECURITY_HEADERS, documented
 from dashboard_api.logic.names import decoded_segment
 from dashboard_api.models.api import ErrorResponse
 from dashboard_api.models.subscriptions import SubscriptionRequest, SubscriptionsPage, SubscriptionView
@@ -22,13 +22,17 @@ def _error(description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"model": ErrorResponse}}}
 
 
-SUBSCRIPTION_ERRORS: dict[int, Any] = {
-    **ERROR_RESPONSES,
+#: The errors the subscription routes answer, besides those of every route.
+ERRORS: dict[int, Any] = {
     400: _error("A malformed endpoint, store name or cursor, or more store x severity combinations than SNS allows"),
     403: _error("A store that is not yours, a protocol for admins only, or an admin without MFA (`mfa_required`)"),
     404: _error("No such subscription of yours"),
     409: _error("The address is subscribed already (`already_subscribed`) or you have as many as allowed"),
 }
+
+
+def _answers(description: str, status: int = 200) -> dict[int, Any]:
+    return {**documented(description, 422, status=status), **ERRORS}
 
 
 @router.post(
@@ -39,7 +43,7 @@ SUBSCRIPTION_ERRORS: dict[int, Any] = {
     "and severities given. An email subscription stays `pending_confirmation` until the link SNS sends is "
     "followed. Repeating the same request answers the same subscription.",
     status_code=201,
-    responses={**SUBSCRIPTION_ERRORS, 201: {"description": "Subscribed (or the same request answered again)"}},
+    responses=_answers("Subscribed (or the same request answered again)", 201),
 )
 def create_subscription(request: Annotated[SubscriptionRequest, Body()]) -> SubscriptionView:
     return subscriptions().create(caller_of(router.current_event), request)
@@ -49,7 +53,7 @@ def create_subscription(request: Annotated[SubscriptionRequest, Body()]) -> Subs
     "/subscriptions",
     tags=["subscriptions"],
     summary="Your subscriptions, with their status as SNS reports it",
-    responses={**SUBSCRIPTION_ERRORS, 200: {"description": "The subscriptions"}},
+    responses=_answers("The subscriptions"),
 )
 def list_subscriptions(
     everyone: Annotated[
@@ -73,7 +77,7 @@ def list_subscriptions(
     summary="Unsubscribe (yours; admins: anyone's)",
     status_code=204,
     responses={
-        **SUBSCRIPTION_ERRORS,
+        **_answers("Unsubscribed", 204),
         204: {"description": "Unsubscribed", "content": {}},
         202: {
             "description": "SNS holds it pending confirmation and refuses to remove it yet: it now matches no "

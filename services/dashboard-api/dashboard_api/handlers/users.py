@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from dashboard_api.handlers.context import caller_of, people
-from dashboard_api.handlers.responses import ERROR_RESPONSES
+from dashboard_api.handlers.responses import documented
 from dashboard_api.logic.names import decoded_segment
 from dashboard_api.logic.people import refuse_own_account, user_view
 from dashboard_api.logic.permissions import Caller
@@ -33,8 +33,8 @@ def _error(description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"model": ErrorResponse}}}
 
 
+#: The errors the user routes answer, besides those of every route.
 USER_ERRORS: dict[int, Any] = {
-    **ERROR_RESPONSES,
     400: _error("A malformed username, email or store, Cognito refused the change, or it is your own account"),
     403: _error("Not head office, or an admin without TOTP MFA (`mfa_required`)"),
     404: _error("No such user"),
@@ -44,7 +44,7 @@ USER_ERRORS: dict[int, Any] = {
 
 def _answers(status: int, description: str) -> dict[int, Any]:
     """The error answers and the success one (its model is the route's return type)."""
-    return {**USER_ERRORS, status: {"description": description}}
+    return {**documented(description, 422, status=status), **USER_ERRORS}
 
 
 def _admin() -> Caller:

@@ -1,12 +1,17 @@
-"""Opaque pagination cursors for an item listing.
+"""Opaque pagination cursors, for item listings and upload listings.
 
-A cursor is ``base64url(payload) + "." + base64url(HMAC-SHA256(payload))``. The payload
-names the store and the listing mode (``all``, ``out``, ``low``, ``ok``) it was issued
-for and the last key returned. Decoding checks the signature, the structure, that the
-store and mode are the ones asked for, and that the key is a valid item key of that
-store. The query itself is always bound to the store in the path, which the caller must
-be allowed to see, so even a forged cursor could only start a listing of that store at
-an item of the caller's choosing; the signature makes forging it impossible anyway.
+A cursor is ``base64url(payload) + "." + base64url(HMAC-SHA256(payload))``, keyed with the
+stage's generated secret. The payload names the kind of listing (``items`` or ``uploads``)
+and what it was issued for, and where the listing stopped.
+
+- Items: the store and the listing mode (``all``, ``out``, ``low``, ``ok``), and the last
+  item examined. Decoding checks that the store and mode are the ones asked for and that
+  the key is a valid item key of that store. The query itself is always bound to the store
+  in the path, which the caller must be allowed to see, so even a forged cursor could only
+  start a listing of that store at an item of the caller's choosing; the signature makes
+  forging it impossible anyway.
+- Uploads: the listing (``all``, ``mine`` or ``store:<name>``) and the position of the last
+  index row consumed. Each stream's Query is still bound to a partition the caller may see.
 """
 
 from __future__ import annotations
@@ -21,13 +26,17 @@ from dataclasses import dataclass
 from inventory.models import InvalidValue, clean_name
 
 from dashboard_api.models.errors import InvalidCursor
+from dashboard_api.models.records import UploadPosition
 
-VERSION = 1
+VERSION = 2
 #: Modes served from the alerts index, whose keys also carry AlertStatus.
 INDEX_MODES = frozenset({"out", "low"})
 MODES = frozenset({"all", "ok", *INDEX_MODES})
-#: Longest cursor accepted: two 200-character names in UTF-8, base64, plus a signature.
+#: Longest cursor accepted: two 200-character names in UTF-8, or an upload key of 1,024 bytes
+#: with its version, base64, plus a signature.
 MAX_CURSOR_LENGTH = 4096
+#: Upload positions: S3 keys hold at most 1,024 bytes; versions and times are short.
+_MAX_POSITION_FIELD = 1100
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,15 +65,13 @@ class CursorCodec:
     def _sign(self, payload: bytes) -> bytes:
         return hmac.new(self._key, payload, hashlib.sha256).digest()
 
-    def encode(self, start: StartKey, mode: str) -> str:
-        body: dict[str, object] = {"v": VERSION, "s": start.store, "m": mode, "i": start.item}
-        if start.alert_status is not None:
-            body["a"] = start.alert_status
-        payload = json.dumps(body, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
-        return f"{_b64encode(payload)}.{_b64encode(self._sign(payload))}"
+    def _seal(self, body: dict[str, object]) -> str:
+        payload = json.dumps({"v": VERSION, **body}, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        encoded = payload.encode()
+        return f"{_b64encode(encoded)}.{_b64encode(self._sign(encoded))}"
 
-    def decode(self, token: str, store: str, mode: str) -> StartKey:
-        """The start key in ``token``, which must have been issued for ``store`` and ``mode``."""
+    def _open(self, token: str, kind: str) -> dict[str, object]:
+        """The payload of a cursor this API signed for a listing of ``kind``; 400 otherwise."""
         if len(token) > MAX_CURSOR_LENGTH:
             raise InvalidCursor("the cursor is too long")
         encoded_payload, dot, encoded_signature = token.partition(".")
@@ -83,6 +90,21 @@ class CursorCodec:
             raise InvalidCursor("the cursor is malformed") from None
         if not isinstance(body, dict) or body.get("v") != VERSION:
             raise InvalidCursor("the cursor is from another version of the API")
+        if body.get("k") != kind:
+            raise InvalidCursor(f"the cursor belongs to another kind of listing, not {kind}")
+        return body
+
+    # -- items ----------------------------------------------------------------------
+
+    def encode(self, start: StartKey, mode: str) -> str:
+        body: dict[str, object] = {"k": "items", "s": start.store, "m": mode, "i": start.item}
+        if start.alert_status is not None:
+            body["a"] = start.alert_status
+        return self._seal(body)
+
+    def decode(self, token: str, store: str, mode: str) -> StartKey:
+        """The start key in ``token``, which must have been issued for ``store`` and ``mode``."""
+        body = self._open(token, "items")
         if body.get("s") != store:
             raise InvalidCursor("the cursor belongs to another store")
         if body.get("m") != mode:
@@ -94,4 +116,29 @@ class CursorCodec:
             item = clean_name(body.get("i"), "item")
         except InvalidValue:
             raise InvalidCursor("the cursor is malformed") from None
-        return StartKey(store=store, item=item, alert_status=alert_status)
+        return StartKey(store=store, item=item, alert_status=alert_status if isinstance(alert_status, str) else None)
+
+    # -- uploads --------------------------------------------------------------------
+
+    def encode_uploads(self, position: UploadPosition, listing: str) -> str:
+        return self._seal(
+            {
+                "k": "uploads",
+                "l": listing,
+                "p": [position.partition, position.received_at, position.key, position.version],
+            }
+        )
+
+    def decode_uploads(self, token: str, listing: str) -> UploadPosition:
+        """The position in ``token``, which must have been issued for ``listing``."""
+        body = self._open(token, "uploads")
+        if body.get("l") != listing:
+            raise InvalidCursor("the cursor belongs to another uploads listing (another store filter)")
+        fields = body.get("p")
+        if (
+            not isinstance(fields, list)
+            or len(fields) != 4
+            or not all(isinstance(field, str) and 0 < len(field) <= _MAX_POSITION_FIELD for field in fields)
+        ):
+            raise InvalidCursor("the cursor is malformed")
+        return UploadPosition(*fields)

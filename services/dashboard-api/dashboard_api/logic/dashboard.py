@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
 from inventory.history import HistoryEntry
 from inventory.models import StockStatus, iso_utc
-from inventory.report import MalformedReport, UploadReport
+from inventory.stores import StoreSummary
 
 from dashboard_api.dal.clients import PARALLEL_READS
 from dashboard_api.logic.cursor import CursorCodec, StartKey
@@ -20,28 +20,22 @@ from dashboard_api.models.api import (
     HistoryResponse,
     ItemsPage,
     ItemView,
-    StoreSummary,
-    UploadError,
-    UploadRows,
-    UploadView,
+    StoreView,
 )
 from dashboard_api.models.errors import BadRequest, NotFound
-from dashboard_api.models.records import ItemPage, ItemRecord, Report, ReportObject
+from dashboard_api.models.records import ItemPage, ItemRecord
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-#: A listing stops after examining this many items, even with fewer matches than asked
-#: for (its cursor continues from there): a rare `q` over a huge store stays fast.
-MAX_EXAMINED_PER_PAGE = 5_000
+#: Items one Query examines when the page is filtered (`q`, or `status=ok`, whose filter runs
+#: after the read): sized for the read, not for `limit`, so a rare match costs a few Queries.
+FILTERED_QUERY_ITEMS = 250
+#: A request stops after examining this many items, even with fewer matches than asked for
+#: (its cursor continues from there): at most four filtered Queries per request.
+MAX_EXAMINED_PER_PAGE = 1_000
 #: Most history points returned for one item.
 MAX_HISTORY_POINTS = 5_000
-#: Report keys listed to find the newest ones, and reports read at most per request.
-MAX_REPORTS_LISTED = 10_000
-MAX_REPORTS_READ = 200
-REPORTS_READ_BATCH = 20
-#: Errors shown per upload.
-UPLOAD_ERRORS_SHOWN = 10
 #: Upper bound of a history range with no `to`: changes are never in the future, but a
 #: clock skew between services must not hide the newest one.
 _END_OF_TIME = "9999-12-31T23:59:59.999Z"
@@ -67,11 +61,6 @@ class ItemSource(Protocol):
 
 class HistorySource(Protocol):
     def changes(self, store: str, item: str, start: str, end: str, limit: int) -> tuple[list[HistoryEntry], bool]: ...
-
-
-class ReportSource(Protocol):
-    def newest(self, max_listed: int) -> list[ReportObject]: ...
-    def read(self, listed: ReportObject) -> Report | None: ...
 
 
 def parallel_map(function: Callable[[T], R], values: Iterable[T]) -> list[R]:
@@ -104,26 +93,25 @@ class Dashboard:
         stores: StoreSource,
         items: ItemSource,
         history: HistorySource,
-        reports: ReportSource,
         cursors: CursorCodec,
         mapper: Callable[[Callable[[Any], Any], Iterable[Any]], list[Any]] = parallel_map,
     ) -> None:
         self._stores = stores
         self._items = items
         self._history = history
-        self._reports = reports
         self._cursors = cursors
         self._map = mapper
 
     # -- stores ---------------------------------------------------------------------
 
-    def stores(self, caller: Caller) -> list[StoreSummary]:
-        """The caller's stores with their counts, sorted by name."""
+    def stores(self, caller: Caller) -> list[StoreView]:
+        """The caller's stores with their counts and last upload, sorted by name."""
         if caller.admin:
             found = self._stores.all()
         else:
             found = [summary for summary in self._map(self._stores.get, sorted(caller.stores)) if summary]
-        return sorted((summary for summary in found if caller.may_see(summary.store)), key=lambda s: s.store)
+        visible = sorted((summary for summary in found if caller.may_see(summary.store)), key=lambda s: s.store)
+        return [_store_view(summary) for summary in visible]
 
     def _store_names(self, caller: Caller) -> list[str]:
         names = [summary.store for summary in self._stores.all()] if caller.admin else caller.stores
@@ -141,20 +129,32 @@ class Dashboard:
         limit: int,
         cursor: str | None,
     ) -> ItemsPage:
-        """One page of a store's items in name order; ``query`` matches names case-insensitively."""
+        """One page of a store's items in name order; ``query`` matches names case-insensitively.
+
+        Reads are bounded whatever the filter: an unfiltered page reads ``limit + 1`` items (the
+        extra one tells whether more follow); a filtered one reads Queries of
+        :data:`FILTERED_QUERY_ITEMS` and stops after :data:`MAX_EXAMINED_PER_PAGE` items examined,
+        answering what it found (maybe nothing) with a cursor that continues after the last item
+        examined.
+        """
         caller.require(store)
         mode = status.value if status else "all"
         start = self._cursors.decode(cursor, store, mode) if cursor else None
         needle = query.casefold() if query else None
+        filtered = needle is not None or status is StockStatus.OK
+        page_size = FILTERED_QUERY_ITEMS if filtered else limit + 1
         after_item = start.item if start else None
         after_status = start.alert_status if start else None
         found: list[ItemRecord] = []
         examined = 0
         next_start: StartKey | None = None
         while True:
-            # One more than wanted tells, without another read, whether anything follows.
             page = self._items.page(
-                store, status=status, limit=limit + 1, after_item=after_item, after_status=after_status
+                store,
+                status=status,
+                limit=min(page_size, MAX_EXAMINED_PER_PAGE - examined),
+                after_item=after_item,
+                after_status=after_status,
             )
             examined += page.scanned
             matches = [r for r in page.items if needle is None or needle in r.stored.item.casefold()]
@@ -209,36 +209,6 @@ class Dashboard:
             points=[HistoryPoint(time=e.time, count=e.new_count, previous=e.old_count) for e in entries],
         )
 
-    # -- uploads --------------------------------------------------------------------
-
-    def uploads(self, caller: Caller, store: str | None, limit: int) -> list[UploadView]:
-        """The newest upload reports the caller may see (optionally only those touching ``store``).
-
-        A report is visible when every store it names is visible. A file that failed before
-        naming any store belongs to nobody in particular, so only admins see it.
-        """
-        if store is not None:
-            caller.require(store)
-        listed = self._reports.newest(MAX_REPORTS_LISTED)[:MAX_REPORTS_READ]
-        shown: list[tuple[str, UploadView]] = []
-        for batch in _chunks(listed, REPORTS_READ_BATCH):
-            for stored in self._map(self._reports.read, batch):
-                report = _report(stored)
-                if report is None:
-                    continue
-                stores = sorted(report.stores)
-                if not caller.admin and (not stores or not all(caller.may_see(name) for name in stores)):
-                    continue
-                if store is not None and store not in stores:
-                    continue
-                view = _upload_view(report)
-                shown.append((view.finished_at or view.started_at or stored.last_modified, view))
-            if len(shown) >= limit:
-                break
-        # S3 lists LastModified to the second; the report's own times order within it.
-        shown.sort(key=lambda entry: entry[0], reverse=True)
-        return [view for _, view in shown[:limit]]
-
 
 def _indexed(status: StockStatus | None) -> bool:
     return status in (StockStatus.OUT, StockStatus.LOW)
@@ -248,9 +218,15 @@ def _start_after(record: ItemRecord, status: StockStatus | None) -> StartKey:
     return StartKey(record.stored.store, record.stored.item, record.status.value if _indexed(status) else None)
 
 
-def _chunks(values: list[T], size: int) -> Iterator[list[T]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
+def _store_view(summary: StoreSummary) -> StoreView:
+    return StoreView(
+        store=summary.store,
+        items=summary.items,
+        out=summary.out,
+        low=summary.low,
+        updated_at=summary.updated_at,
+        last_upload_at=summary.last_upload_at,
+    )
 
 
 def _item_view(record: ItemRecord) -> ItemView:
@@ -275,27 +251,4 @@ def _alert_view(record: ItemRecord) -> AlertView:
         threshold=stored.threshold,
         status=record.status.value,  # type: ignore[arg-type]  # the index holds out and low only
         updated_at=stored.updated_at,
-    )
-
-
-def _report(stored: Report | None) -> UploadReport | None:
-    """The report read from the bucket; one in another format is left out rather than failing the list."""
-    if stored is None:
-        return None
-    try:
-        return UploadReport.from_json(stored.body)
-    except MalformedReport:
-        return None
-
-
-def _upload_view(report: UploadReport) -> UploadView:
-    return UploadView(
-        key=report.key,
-        status=report.status.value,
-        reason=report.reason,
-        rows=UploadRows(**report.rows.to_json()),
-        errors=[UploadError(line=error.line, reason=error.reason) for error in report.errors[:UPLOAD_ERRORS_SHOWN]],
-        stores=sorted(report.stores),
-        started_at=report.started_at or None,
-        finished_at=report.finished_at or None,
     )

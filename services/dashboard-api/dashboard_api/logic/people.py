@@ -43,6 +43,8 @@ from dashboard_api.models.users import (
 )
 
 PASSWORD_LENGTH = 20
+#: Account states in which Cognito's AdminResetUserPassword works (it refuses FORCE_CHANGE_PASSWORD).
+RESETTABLE_BY_EMAIL = frozenset({"CONFIRMED", "RESET_REQUIRED"})
 _USERNAME = re.compile(r"^[\w.@+=,\-]+$")
 
 
@@ -217,9 +219,17 @@ class People:
 
     def reset_password(self, username: str, *, temporary: bool = False) -> PasswordReset:
         """A reset code by email (Cognito sends it to the verified address), or a new temporary
-        password when asked or when the user has no verified email. Sessions end either way."""
+        password when asked, when the user has no verified email, or has never signed in (their
+        first temporary password may have expired). Sessions end either way."""
         record = self._users.get(username)
-        by_email = not temporary and record.email is not None and record.email_verified
+        # Cognito resets (by email) only accounts that have signed in; one still on its first
+        # temporary password gets a new temporary password instead.
+        by_email = (
+            not temporary
+            and record.email is not None
+            and record.email_verified
+            and record.status in RESETTABLE_BY_EMAIL
+        )
         if record.enabled:
             self._users.sign_out_everywhere(record.username)
         if by_email:

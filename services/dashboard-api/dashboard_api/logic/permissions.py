@@ -10,6 +10,10 @@ The caller is built from the claims the HTTP API's JWT authorizer verified and p
   comma-separated list (``Berlin,Paris``) is accepted as well. The attribute is in the
   ID token, not the access token, so the dashboard sends the ID token. Names match
   exactly (case-sensitive), as the Inventory table stores them.
+- Only ID tokens are accepted (``token_use`` = ``id``). The JWT authorizer lets an access
+  token of the same client through too (it checks ``client_id`` when ``aud`` is absent), but
+  an access token carries no ``custom:stores``: served, it would see no store at all. It is
+  answered 401 ``id_token_required`` with a message that says which token to send.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from typing import Any
 
 from inventory.models import InvalidValue, clean_name
 
-from dashboard_api.models.access import ADMIN_GROUP, GROUPS_CLAIM, STORES_CLAIM
+from dashboard_api.models.access import ADMIN_GROUP, GROUPS_CLAIM, STORES_CLAIM, TOKEN_USE_CLAIM
 from dashboard_api.models.errors import Forbidden, Unauthorized
 
 #: The answer to an admin who has not enrolled TOTP MFA.
@@ -72,6 +76,12 @@ def caller_from_claims(claims: Mapping[str, Any] | None) -> Caller:
     """The caller from verified JWT claims; 401 when there are none (no authorizer ran)."""
     if not claims or not isinstance(claims, Mapping) or not claims.get("sub"):
         raise Unauthorized("a valid token is required")
+    if claims.get(TOKEN_USE_CLAIM) != "id":
+        raise Unauthorized(
+            "this API takes the Cognito ID token (`IdToken` of the sign-in result), not the access token: "
+            "send `Authorization: Bearer <IdToken>`",
+            "id_token_required",
+        )
     groups = parse_groups(claims.get(GROUPS_CLAIM))
     return Caller(
         subject=str(claims["sub"]),

@@ -8,3 +8,5 @@ ADMIN_GROUP = "admin"
 GROUPS_CLAIM = "cognito:groups"
 #: The user attribute (and ID token claim) listing a non-admin user's stores, as a JSON array.
 STORES_CLAIM = "custom:stores"
+#: Which kind of Cognito token: ``id`` or ``access``.
+TOKEN_USE_CLAIM = "token_use"  # noqa: S105 - a claim name, not a secret

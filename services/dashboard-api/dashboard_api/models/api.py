@@ -4,22 +4,28 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt, StrictStr
 
 Status = Literal["out", "low", "ok"]
 AlertStatus = Literal["out", "low"]
+UploadStatus = Literal["loading", "retrying", "ok", "partial", "failed"]
+#: Longest file name a grant request may carry; the key keeps a shorter, cleaned name.
+MAX_FILE_NAME_LENGTH = 255
 
 
-class StoreSummary(BaseModel):
+class StoreView(BaseModel):
     store: str
     items: int = Field(description="Number of items the store holds")
     out: int = Field(description="Items out of stock")
     low: int = Field(description="Items at or below their low-stock threshold")
-    updated_at: str | None = Field(description="Last change, ISO 8601 UTC")
+    updated_at: str | None = Field(description="Last change of a count, ISO 8601 UTC")
+    last_upload_at: str | None = Field(
+        description="When the store last sent a file, changed or not, ISO 8601 UTC; null if never"
+    )
 
 
 class StoresResponse(BaseModel):
-    stores: list[StoreSummary]
+    stores: list[StoreView]
 
 
 class ItemView(BaseModel):
@@ -67,33 +73,94 @@ class HistoryResponse(BaseModel):
 
 
 class UploadRows(BaseModel):
-    read: int = 0
-    accepted: int = 0
-    rejected: int = 0
-    written: int = 0
-    unchanged: int = 0
-    stale: int = 0
-    duplicates: int = 0
+    read: int = Field(description="Data rows read")
+    accepted: int = Field(description="Rows that passed every check")
+    rejected: int = Field(description="Rows refused, each with its line and reason")
+    written: int = Field(description="Accepted rows that changed an item")
+    unchanged: int = Field(description="Accepted rows equal to what was stored")
+    stale: int = Field(description="Accepted rows older than what was stored (a newer upload won)")
+    duplicates: int = Field(description="Rows replaced by a later row of the same store and item in the file")
 
 
 class UploadError(BaseModel):
-    line: int
+    line: int = Field(description="Line number in the file (1 is the header of a CSV)")
     reason: str
 
 
 class UploadView(BaseModel):
-    key: str = Field(description="The uploaded file's key")
-    status: str = Field(description="ok, partial or failed")
+    """One uploaded object version, as the uploads index summarises it."""
+
+    key: str = Field(description="The uploaded file's key in the bucket")
+    version: str = Field(description="Which version of the key (the bucket is versioned)")
+    file_name: str = Field(description="The file name part of the key")
+    store: str | None = Field(description="The store the file was uploaded for; null for a head-office file")
+    uploaded_by: str | None = Field(description="Who uploaded it (dashboard user name, or the AWS principal)")
+    status: UploadStatus = Field(
+        description="loading (a big file is still being loaded), retrying (the last attempt failed for a passing "
+        "reason and will be retried), ok, partial (some rows rejected) or failed (reason says why)"
+    )
     reason: str | None
     rows: UploadRows
-    errors: list[UploadError] = Field(description="The first rejected rows")
-    stores: list[str]
+    errors: list[UploadError] = Field(description="The first rejected rows (at most 10 here)")
+    errors_truncated: bool = Field(description="More rows were rejected than listed")
+    stores: list[str] = Field(description="Stores the file named in accepted rows (at most 20 here)")
+    stores_truncated: bool
+    received_at: str = Field(description="When the upload arrived (the S3 event time), ISO 8601 UTC")
     started_at: str | None
     finished_at: str | None
 
 
-class UploadsResponse(BaseModel):
-    uploads: list[UploadView]
+class UploadSource(BaseModel):
+    bucket: str
+    key: str
+    etag: str
+    version_id: str
+
+
+class UploadReportView(BaseModel):
+    """The whole report ingest wrote for one object version (``inventory.report.UploadReport``)."""
+
+    source: UploadSource
+    store: str | None
+    uploaded_by: str | None
+    status: UploadStatus
+    reason: str | None
+    rows: UploadRows
+    errors: list[UploadError] = Field(description="The first 1,000 rejected rows")
+    errors_truncated: bool
+    stores: list[str]
+    stores_truncated: bool
+    started_at: str
+    finished_at: str
+
+
+class UploadsPage(BaseModel):
+    uploads: list[UploadView] = Field(
+        description="Newest first. With `key`: that upload's versions, newest first (at most `limit`)"
+    )
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null at the end")
+    report: UploadReportView | None = Field(
+        description="Only with `key`: the whole report of the newest version (or of `version`); null "
+        "otherwise, or while ingest has not written it yet"
+    )
+
+
+class UploadRequest(BaseModel):
+    filename: StrictStr = Field(
+        min_length=1, max_length=MAX_FILE_NAME_LENGTH, description="The file's name on the user's machine"
+    )
+    size: StrictInt = Field(ge=1, description="The file's size in bytes")
+
+
+class UploadGrant(BaseModel):
+    """A presigned S3 POST for exactly one key: send ``fields`` and then the file as ``file``, as
+    ``multipart/form-data``, to ``url`` before ``expires_at``."""
+
+    url: str = Field(description="Where to POST the form")
+    fields: dict[str, str] = Field(description="Form fields to send as they are, before the file")
+    key: str = Field(description="The key the file will have; its report appears under `GET /uploads?key=`")
+    expires_at: str = Field(description="The grant is refused by S3 after this time, ISO 8601 UTC")
+    max_bytes: int = Field(description="Largest file S3 accepts with this grant")
 
 
 class ErrorDetail(BaseModel):
@@ -103,4 +170,14 @@ class ErrorDetail(BaseModel):
 
 
 class ErrorResponse(BaseModel):
+    """Every error the function itself answers with."""
+
     error: ErrorDetail
+
+
+class GatewayError(BaseModel):
+    """What API Gateway answers by itself, before the function runs: 401 from the JWT authorizer
+    (``Unauthorized``), 429 from stage throttling (``Too Many Requests``), 503 when the function
+    timed out or could not run (``Service Unavailable``)."""
+
+    message: str

@@ -44,8 +44,18 @@ class Unavailable(ApiError):
     code = "unavailable"
 
 
+class PayloadTooLarge(ApiError):
+    status = 413
+    code = "file_too_large"
+
+
 class InvalidCursor(BadRequest):
     code = "invalid_cursor"
+
+
+class SecretUnavailable(RuntimeError):
+    """The cursor-signing secret could not be read, or is too short to sign with: the function
+    cannot start (there is deliberately no fallback key)."""
 
 
 class UserError(Exception):

@@ -1,12 +1,12 @@
-"""What the data-access layer hands to the logic: items, pages, history entries, reports."""
+"""What the data-access layer hands to the logic: items, pages, upload index rows, signed posts."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from inventory.models import StockStatus
 from inventory.table import StoredItem
+from inventory.uploads import UploadEntry
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,15 +28,45 @@ class ItemPage:
 
 
 @dataclass(frozen=True, slots=True)
-class ReportObject:
-    """A report file in the bucket, as listed (not yet read)."""
+class UploadStream:
+    """One time-ordered partition of an uploads index: ``UploadsByScope`` for one store (or ``*``,
+    head office), or ``UploadsByTime`` (every upload)."""
 
+    index: str
+    partition: str
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class UploadPosition:
+    """Where an index row sits: its stream partition, time and table key. Enough to resume a
+    Query right after it (``ExclusiveStartKey``)."""
+
+    partition: str
+    received_at: str
     key: str
-    last_modified: str  # ISO 8601 UTC
+    version: str
 
 
 @dataclass(frozen=True, slots=True)
-class Report:
-    key: str
-    last_modified: str
-    body: dict[str, Any]
+class IndexedUpload:
+    """An index row as read: its position, and the row (``None`` when it is not a complete
+    summary, e.g. a claim ingest has not finished; such rows are passed over, never shown)."""
+
+    position: UploadPosition
+    entry: UploadEntry | None
+
+
+@dataclass(frozen=True, slots=True)
+class IndexPage:
+    """One Query page of an uploads index, newest first."""
+
+    rows: list[IndexedUpload]
+    last: UploadPosition | None  # LastEvaluatedKey; None when the stream is done
+
+
+@dataclass(frozen=True, slots=True)
+class SignedPost:
+    """A presigned S3 POST: the form's target and its fields (the signed policy among them)."""
+
+    url: str
+    fields: dict[str, str]

@@ -1,0 +1,41 @@
+"""Presigned S3 POSTs for uploads: the only way the dashboard writes to the bucket."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from dashboard_api.models.errors import Unavailable
+from dashboard_api.models.records import SignedPost
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+#: The S3 user metadata naming the uploader; ingest reads it back as ``uploaded-by``.
+UPLOADED_BY_FIELD = "x-amz-meta-uploaded-by"
+
+
+class PresignedPosts:
+    def __init__(self, client: S3Client, bucket: str) -> None:
+        self._client = client
+        self._bucket = bucket
+
+    def sign(self, key: str, *, max_bytes: int, uploaded_by: str, expires_in: int) -> SignedPost:
+        """A POST policy for exactly ``key`` (botocore adds ``{"key": key}`` and ``{"bucket": ...}``),
+        bodies of 1 to ``max_bytes`` bytes, and the uploader's name as fixed metadata.
+
+        Signed locally with the function's credentials (no call to S3): S3 checks the policy when
+        the browser posts, so the role needs ``s3:PutObject`` on the key.
+        """
+        try:
+            post = self._client.generate_presigned_post(
+                Bucket=self._bucket,
+                Key=key,
+                Fields={UPLOADED_BY_FIELD: uploaded_by},
+                Conditions=[{UPLOADED_BY_FIELD: uploaded_by}, ["content-length-range", 1, max_bytes]],
+                ExpiresIn=expires_in,
+            )
+        except (ClientError, BotoCoreError) as error:
+            raise Unavailable("an upload grant could not be signed; try again shortly") from error
+        return SignedPost(url=str(post["url"]), fields={name: str(value) for name, value in post["fields"].items()})

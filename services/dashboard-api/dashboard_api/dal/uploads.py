@@ -1,0 +1,163 @@
+"""The uploads index (a table owned by ingest) and the reports it points to in the upload bucket.
+
+Listings read only the index: ``UploadsByScope`` (partition ``Scope``: a store, or ``*`` for head
+office) and ``UploadsByTime`` (partition ``Feed`` = ``uploads``), both sorted by ``ReceivedAt``.
+A whole report is read from S3 only for one upload. The bucket is never listed.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+from inventory.observability import logger
+from inventory.report import MalformedReport, ReportStatus, UploadReport
+from inventory.uploads import ALL_UPLOADS, UPLOADS_BY_SCOPE, UPLOADS_BY_TIME, UploadEntry
+
+from dashboard_api.dal.errors import unavailable_on_error
+from dashboard_api.models.records import IndexedUpload, IndexPage, UploadPosition, UploadStream
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
+
+#: Largest report read; ingest keeps the first 1,000 errors, well under this.
+MAX_REPORT_BYTES = 2 * 1024 * 1024
+#: The partition key attribute of each index.
+_PARTITION_ATTRIBUTE = {UPLOADS_BY_SCOPE: "Scope", UPLOADS_BY_TIME: "Feed"}
+
+
+def scope_stream(scope: str) -> UploadStream:
+    """The uploads made for one store (or ``*``: head office), newest first."""
+    return UploadStream(UPLOADS_BY_SCOPE, scope)
+
+
+def time_stream() -> UploadStream:
+    """Every upload, newest first."""
+    return UploadStream(UPLOADS_BY_TIME, ALL_UPLOADS)
+
+
+def _text(item: dict[str, Any], name: str) -> str:
+    return str(item.get(name, {}).get("S", ""))
+
+
+def summary(item: dict[str, Any]) -> UploadEntry | None:
+    """An index row's summary, or None for a row that is not one (e.g. a claim ingest has not
+    finished) or has a status this API does not know."""
+    try:
+        entry = UploadEntry.from_item(item)
+        ReportStatus(entry.status)
+    except (KeyError, ValueError, TypeError):
+        return None
+    return entry
+
+
+def _row(item: dict[str, Any], stream: UploadStream) -> IndexedUpload:
+    position = UploadPosition(stream.partition, _text(item, "ReceivedAt"), _text(item, "Key"), _text(item, "Version"))
+    return IndexedUpload(position, summary(item))
+
+
+class UploadIndex:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def page(
+        self,
+        stream: UploadStream,
+        *,
+        limit: int,
+        after: UploadPosition | None = None,
+        older_than: str | None = None,
+        inclusive: bool = False,
+    ) -> IndexPage:
+        """One Query page of ``stream``, newest first: right after ``after`` (a position this stream
+        returned), or from ``older_than`` (``ReceivedAt`` below it, or up to it if ``inclusive``)."""
+        partition_attribute = _PARTITION_ATTRIBUTE[stream.index]
+        condition = "#partition = :partition"
+        values: dict[str, Any] = {":partition": {"S": stream.partition}}
+        names = {"#partition": partition_attribute}
+        if older_than is not None and after is None:
+            condition += f" AND ReceivedAt {'<=' if inclusive else '<'} :time"
+            values[":time"] = {"S": older_than}
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": stream.index,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if after is not None:
+            kwargs["ExclusiveStartKey"] = {
+                partition_attribute: {"S": stream.partition},
+                "ReceivedAt": {"S": after.received_at},
+                "Key": {"S": after.key},
+                "Version": {"S": after.version},
+            }
+        with unavailable_on_error("the uploads index"):
+            response = self._client.query(**kwargs)
+        last = response.get("LastEvaluatedKey")
+        return IndexPage(
+            rows=[_row(item, stream) for item in response.get("Items", [])],
+            last=UploadPosition(stream.partition, _text(last, "ReceivedAt"), _text(last, "Key"), _text(last, "Version"))
+            if last
+            else None,
+        )
+
+    def versions(self, key: str, max_rows: int) -> list[UploadEntry]:
+        """The index rows of every version of ``key`` (at most ``max_rows`` read), in no particular order."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "#key = :key",
+            "ExpressionAttributeNames": {"#key": "Key"},
+            "ExpressionAttributeValues": {":key": {"S": key}},
+        }
+        entries: list[UploadEntry] = []
+        read = 0
+        with unavailable_on_error("the uploads index"):
+            while read < max_rows:
+                kwargs["Limit"] = max_rows - read
+                response = self._client.query(**kwargs)
+                for item in response.get("Items", []):
+                    read += 1
+                    entry = summary(item)
+                    if entry is not None:
+                        entries.append(entry)
+                if "LastEvaluatedKey" not in response:
+                    break
+                kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return entries
+
+
+class ReportReader:
+    """Whole reports, read one at a time from the bucket (only under the reports prefix)."""
+
+    def __init__(self, client: S3Client, bucket: str, reports_prefix: str) -> None:
+        self._client = client
+        self._bucket = bucket
+        self._prefix = reports_prefix
+
+    def read(self, report_key: str) -> UploadReport | None:
+        """The report at ``report_key``; None if it is not written yet, too big, or not a report."""
+        if not report_key.startswith(self._prefix):
+            logger.warning("Index row points outside the reports prefix", extra={"report_key": report_key[:300]})
+            return None
+        with unavailable_on_error("an upload report"):
+            try:
+                response = self._client.get_object(Bucket=self._bucket, Key=report_key)
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") in {"NoSuchKey", "404"}:
+                    return None
+                raise
+            if int(response.get("ContentLength", 0)) > MAX_REPORT_BYTES:
+                response["Body"].close()
+                return None
+            raw = response["Body"].read()
+        try:
+            return UploadReport.from_json(json.loads(raw))
+        except (ValueError, MalformedReport):
+            logger.warning("Unreadable upload report", extra={"report_key": report_key[:300]})
+            return None

@@ -1,0 +1,175 @@
+"""The OpenAPI document: valid, every route's success modelled, and true to what the API really answers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate
+
+from tests.integration.api.conftest import ADMIN, BERLIN_MANAGER, ApiWorld, _api_world, _seed_lab
+
+pytestmark = pytest.mark.integration
+
+#: What API Gateway and the local stack's adapter answer by themselves (devstack/web.py sends the same).
+GATEWAY_UNAUTHORIZED = {"message": "Unauthorized"}
+GATEWAY_THROTTLED = {"message": "Too Many Requests"}
+
+
+@pytest.fixture(scope="module")
+def world() -> Iterator[ApiWorld]:
+    with _api_world() as api:
+        _seed_lab(api)
+        api.add_change("Berlin", "Echo Plus", "2026-11-22T02:00:00.000Z", 3, 0, "1")
+        api.add_upload("Berlin", "g/berlin.csv", received_at="2026-11-22T01:00:00.000Z")
+        api.add_upload(None, "g/all.csv", received_at="2026-11-22T02:00:00.000Z", uploaded_by=None)
+        yield api
+
+
+@pytest.fixture(scope="module")
+def document(world: ApiWorld) -> dict[str, Any]:
+    answer = world.get("/openapi.json", BERLIN_MANAGER)
+    assert answer.status == 200
+    return answer.body
+
+
+def schema_for(document: dict[str, Any], path: str, method: str, status: int) -> Draft202012Validator:
+    """A validator for one documented response body; references resolve within the document."""
+    response = document["paths"][path][method]["responses"][str(status)]
+    schema = {**response["content"]["application/json"]["schema"], "components": document["components"]}
+    return Draft202012Validator(schema)
+
+
+def test_the_document_is_valid_openapi(document: dict[str, Any]) -> None:
+    validate(document)
+
+
+def test_every_route_documents_its_success_response_with_a_schema(document: dict[str, Any]) -> None:
+    operations = {(path, method) for path, item in document["paths"].items() for method in item}
+
+    assert operations == {
+        ("/stores", "get"),
+        ("/stores/{store}/items", "get"),
+        ("/stores/{store}/items/{item}/history", "get"),
+        ("/alerts", "get"),
+        ("/uploads", "get"),
+        ("/uploads", "post"),
+        ("/stores/{store}/uploads", "post"),
+        ("/subscriptions", "get"),
+        ("/subscriptions", "post"),
+        ("/subscriptions/{subscription_id}", "delete"),
+        ("/users", "get"),
+        ("/users", "post"),
+        ("/users/{username}", "get"),
+        ("/users/{username}", "delete"),
+        ("/users/{username}/access", "put"),
+        ("/users/{username}/disable", "post"),
+        ("/users/{username}/enable", "post"),
+        ("/users/{username}/reset-password", "post"),
+    }
+    created = {
+        ("/uploads", "post"),
+        ("/stores/{store}/uploads", "post"),
+        ("/subscriptions", "post"),
+        ("/users", "post"),
+    }
+    for path, method in operations:
+        responses = document["paths"][path][method]["responses"]
+        if method == "delete" and path.startswith("/subscriptions"):
+            assert responses["204"]["content"] == {}  # unsubscribed: no body
+            assert responses["202"]["content"]["application/json"]["schema"]["$ref"]  # SNS holds it pending
+            continue
+        success = "201" if (path, method) in created else "200"
+        assert responses[success]["content"]["application/json"]["schema"]["$ref"], (path, method)
+        for status in ("401", "429", "500", "503"):
+            assert status in responses, (path, method, status)
+
+
+SUCCESSES = [
+    ("get", "/stores", "/stores", {}, None, 200),
+    ("get", "/stores/Berlin/items", "/stores/{store}/items", {"limit": "2"}, None, 200),
+    ("get", "/stores/Berlin/items/Echo%20Plus/history", "/stores/{store}/items/{item}/history", {}, None, 200),
+    ("get", "/alerts", "/alerts", {}, None, 200),
+    ("get", "/uploads", "/uploads", {}, None, 200),
+    ("get", "/uploads", "/uploads", {"key": "uploads/stores/Berlin/g/berlin.csv"}, None, 200),
+    ("post", "/uploads", "/uploads", {}, {"filename": "all.csv", "size": 10}, 201),
+    ("post", "/stores/Berlin/uploads", "/stores/{store}/uploads", {}, {"filename": "b.csv", "size": 10}, 201),
+    (
+        "post",
+        "/subscriptions",
+        "/subscriptions",
+        {},
+        {"protocol": "sms", "endpoint": "+4915112345678", "stores": ["Berlin"], "severities": ["out"]},
+        201,
+    ),
+    ("get", "/subscriptions", "/subscriptions", {"all": "true"}, None, 200),
+    ("get", "/users", "/users", {}, None, 200),
+    ("post", "/users", "/users", {}, {"username": "doc", "email": "doc@example.com", "stores": ["Berlin"]}, 201),
+    ("get", "/users/doc", "/users/{username}", {}, None, 200),
+    ("put", "/users/doc/access", "/users/{username}/access", {}, {"stores": ["Karachi"]}, 200),
+    ("post", "/users/doc/reset-password", "/users/{username}/reset-password", {}, None, 200),
+    ("post", "/users/doc/disable", "/users/{username}/disable", {}, None, 200),
+    ("post", "/users/doc/enable", "/users/{username}/enable", {}, None, 200),
+    ("delete", "/users/doc", "/users/{username}", {}, None, 200),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "route", "query", "body", "status"), SUCCESSES, ids=str)
+def test_each_routes_real_success_answer_matches_its_documented_schema(
+    world: ApiWorld,
+    document: dict[str, Any],
+    method: str,
+    path: str,
+    route: str,
+    query: dict[str, str],
+    body: dict[str, Any] | None,
+    status: int,
+) -> None:
+    sent = None if body is None else json.dumps(body)
+    answer = world.call(method.upper(), path, ADMIN, query=query, route=route, body=sent)
+
+    assert answer.status == status, answer.body
+    errors = sorted(schema_for(document, route, method, status).iter_errors(answer.body), key=str)
+    assert not errors, [error.message for error in errors]
+    assert answer.body  # an empty object would match a lax schema: the answer must hold data
+    if path == "/uploads" and query.get("key"):
+        assert answer.body["report"]  # the nullable field is really exercised
+
+
+def test_the_documented_error_shapes_are_the_ones_really_sent(world: ApiWorld, document: dict[str, Any]) -> None:
+    access_token = {**{k: v for k, v in BERLIN_MANAGER.items() if k != "aud"}, "token_use": "access"}
+    forbidden = world.get("/stores/Karachi/items", BERLIN_MANAGER, route="/stores/{store}/items")
+    invalid = world.get("/stores/Berlin/items", BERLIN_MANAGER, {"limit": "0"}, route="/stores/{store}/items")
+    function_401 = world.get("/stores", access_token)
+
+    assert (forbidden.status, invalid.status, function_401.status) == (403, 422, 401)
+    route = "/stores/{store}/items"
+    assert schema_for(document, route, "get", 403).is_valid(forbidden.body)
+    assert schema_for(document, route, "get", 422).is_valid(invalid.body)
+    unauthorized = schema_for(document, "/stores", "get", 401)
+    assert unauthorized.is_valid(function_401.body)
+    assert unauthorized.is_valid(GATEWAY_UNAUTHORIZED)  # the JWT authorizer's own answer
+    assert schema_for(document, "/stores", "get", 429).is_valid(GATEWAY_THROTTLED)
+    assert not unauthorized.is_valid({"detail": "Unauthorized"})  # the schema is not a catch-all
+
+
+def test_the_document_names_the_server_it_was_fetched_from(world: ApiWorld, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dashboard_api.handlers.context import services
+
+    deployed = world.get("/openapi.json", BERLIN_MANAGER).body["servers"]
+    monkeypatch.setenv("API_SERVER_URL", "/api")  # the local stack's stage parameter
+    services.cache_clear()
+    try:
+        local = world.get("/openapi.json", BERLIN_MANAGER).body["servers"]
+    finally:
+        services.cache_clear()
+
+    assert deployed == [{"url": "https://dashboardapi.execute-api.us-east-1.amazonaws.com"}]
+    assert local == [{"url": "/api"}]
+
+
+def test_the_document_is_behind_the_authorizer_too(world: ApiWorld) -> None:
+    assert world.get("/openapi.json", None).status == 401

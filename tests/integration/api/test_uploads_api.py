@@ -1,0 +1,298 @@
+"""Uploads through the API: grants (the signed policy, decoded), uploads listed from the index only,
+one upload's report, and reads that stay bounded under abuse."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+import requests
+from inventory.models import RowError, SourceVersion
+from inventory.report import RowCounts
+from inventory.table import StoredItem, to_attributes
+from inventory.uploads import UploadEntry, report_key, store_of_key, store_prefix
+
+from tests.builders import api_claims
+from tests.integration.api.conftest import (
+    ADMIN,
+    BERLIN_MANAGER,
+    BUCKET,
+    INVENTORY,
+    MAX_UPLOAD_BYTES,
+    STORES,
+    ApiWorld,
+)
+
+pytestmark = pytest.mark.integration
+
+GRANT_ROUTE = "/stores/{store}/uploads"
+ITEMS_ROUTE = "/stores/{store}/items"
+
+
+def grant_path(store: str) -> str:
+    return f"/stores/{quote(store, safe='')}/uploads"
+
+
+def policy_of(grant: dict[str, Any]) -> dict[str, Any]:
+    """The signed POST policy, decoded from the form fields (base64 JSON)."""
+    return json.loads(base64.b64decode(grant["fields"]["policy"]))  # type: ignore[no-any-return]
+
+
+# -- grants -------------------------------------------------------------------------------------
+
+
+def test_a_store_grant_signs_a_policy_for_exactly_one_key_of_that_store(api: ApiWorld) -> None:
+    """moto accepts presigned POSTs without enforcing their conditions, so the policy is decoded
+    and each condition asserted here; real S3 refuses any post that breaks one."""
+    before = datetime.now(UTC)
+    answer = api.post(grant_path("Berlin"), BERLIN_MANAGER, {"filename": "Inventur März.CSV", "size": 1234},
+                      route=GRANT_ROUTE)  # fmt: skip
+
+    assert answer.status == 201, answer.body
+    grant = answer.body
+    assert set(grant) == {"url", "fields", "key", "expires_at", "max_bytes"}
+    key = grant["key"]
+    assert key.startswith(store_prefix("Berlin"))
+    assert key.endswith("/Inventur März.CSV")
+    assert store_of_key(key) == "Berlin"
+    assert grant["max_bytes"] == MAX_UPLOAD_BYTES
+    assert grant["fields"]["key"] == key
+    assert grant["fields"]["x-amz-meta-uploaded-by"] == "berlin-manager"
+    policy = policy_of(grant)
+    conditions = policy["conditions"]
+    assert {"key": key} in conditions  # the exact key, not a prefix
+    assert not [c for c in conditions if isinstance(c, list) and c[0] == "starts-with"]
+    assert ["content-length-range", 1, MAX_UPLOAD_BYTES] in conditions
+    assert {"x-amz-meta-uploaded-by": "berlin-manager"} in conditions
+    assert {"bucket": BUCKET} in conditions
+    expiration = datetime.fromisoformat(policy["expiration"].replace("Z", "+00:00"))
+    assert before < expiration <= datetime.now(UTC) + timedelta(minutes=15)
+    assert datetime.fromisoformat(grant["expires_at"].replace("Z", "+00:00")) == expiration.replace(microsecond=0) or (
+        abs(datetime.fromisoformat(grant["expires_at"].replace("Z", "+00:00")) - expiration) < timedelta(seconds=1)
+    )
+
+
+def test_posting_the_grants_form_stores_the_file_with_the_uploader(api: ApiWorld) -> None:
+    grant = api.post(grant_path("Berlin"), BERLIN_MANAGER, {"filename": "berlin.csv", "size": 25},
+                     route=GRANT_ROUTE).body  # fmt: skip
+    body = b"store,item,count\nBerlin,Echo Dot,3\n"
+
+    posted = requests.post(grant["url"], data=grant["fields"], files={"file": ("berlin.csv", body)}, timeout=10)
+
+    assert posted.status_code in (200, 201, 204), posted.text
+    stored = api.s3.get_object(Bucket=BUCKET, Key=grant["key"])
+    assert stored["Body"].read() == body
+    assert stored["Metadata"] == {"uploaded-by": "berlin-manager"}
+
+
+@pytest.mark.parametrize(
+    ("filename", "kept"),
+    [
+        ("../../reports/x.json", "x.json"),
+        ("reports/uploads/stores/Karachi/evil.csv", "evil.csv"),
+        ("..\\..\\x.jsonl", "x.jsonl"),
+        ("a\x00b\u202e.xlsx", "ab.xlsx"),
+    ],
+)
+def test_a_hostile_file_name_stays_a_harmless_name_inside_the_prefix(api: ApiWorld, filename: str, kept: str) -> None:
+    answer = api.post(grant_path("Berlin"), BERLIN_MANAGER, {"filename": filename, "size": 10}, route=GRANT_ROUTE)
+
+    assert answer.status == 201, answer.body
+    assert answer.body["key"].startswith(store_prefix("Berlin"))
+    assert answer.body["key"].rsplit("/", 1)[1] == kept
+    assert store_of_key(answer.body["key"]) == "Berlin"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"filename": "x.csv", "size": MAX_UPLOAD_BYTES + 1}, 413, "file_too_large"),
+        ({"filename": "x.csv", "size": 0}, 422, "invalid_parameter"),
+        ({"filename": "x.exe", "size": 10}, 400, "unsupported_file_type"),
+        ({"filename": "notes.txt", "size": 10}, 400, "unsupported_file_type"),
+        ({"filename": "", "size": 10}, 422, "invalid_parameter"),
+        ({"filename": " .csv", "size": 10}, 400, "invalid_file_name"),
+        ({"filename": "x" * 5000 + ".csv", "size": 10}, 422, "invalid_parameter"),
+    ],
+)
+def test_a_bad_grant_request_is_4xx_with_a_message(api: ApiWorld, body: dict[str, Any], status: int, code: str) -> None:
+    answer = api.post(grant_path("Berlin"), BERLIN_MANAGER, body, route=GRANT_ROUTE)
+
+    assert answer.status == status, answer.body
+    assert answer.body["error"]["code"] == code
+    assert answer.body["error"]["message"]
+
+
+def test_grants_are_for_your_own_stores_and_head_office_grants_for_admins(api: ApiWorld) -> None:
+    foreign = api.post(grant_path("Karachi"), BERLIN_MANAGER, {"filename": "k.csv", "size": 10}, route=GRANT_ROUTE)
+    head_office_for_manager = api.post("/uploads", BERLIN_MANAGER, {"filename": "all.csv", "size": 10})
+    admin_store = api.post(grant_path("Karachi"), ADMIN, {"filename": "k.csv", "size": 10}, route=GRANT_ROUTE)
+    head_office = api.post("/uploads", ADMIN, {"filename": "all.csv", "size": 10})
+
+    assert foreign.status == 403
+    assert foreign.body["error"]["code"] == "forbidden"
+    assert head_office_for_manager.status == 403
+    assert admin_store.status == 201
+    assert store_of_key(admin_store.body["key"]) == "Karachi"
+    assert head_office.status == 201
+    assert head_office.body["key"].startswith("uploads/head-office/")
+    assert store_of_key(head_office.body["key"]) is None
+    assert {"x-amz-meta-uploaded-by": "head-office"} in policy_of(head_office.body)["conditions"]
+
+
+def test_a_grant_without_a_verified_token_is_401(api: ApiWorld) -> None:
+    access_token = {**BERLIN_MANAGER, "token_use": "access"}
+    access_token.pop("aud")
+    access_token.pop("custom:stores")
+
+    unverified = api.post(grant_path("Berlin"), None, {"filename": "x.csv", "size": 10}, route=GRANT_ROUTE)
+    wrong_token = api.post(grant_path("Berlin"), access_token, {"filename": "x.csv", "size": 10}, route=GRANT_ROUTE)
+
+    assert unverified.status == 401
+    assert wrong_token.status == 401
+    assert wrong_token.body["error"]["code"] == "id_token_required"
+    assert "ID token" in wrong_token.body["error"]["message"]
+
+
+def test_the_role_signs_without_calling_s3(api: ApiWorld) -> None:
+    calls = [operation for operation, _ in api.handler_calls("s3")]
+
+    api.post(grant_path("Berlin"), BERLIN_MANAGER, {"filename": "x.csv", "size": 10}, route=GRANT_ROUTE)
+
+    assert calls == []
+
+
+# -- uploads from the index ---------------------------------------------------------------------
+
+
+def test_a_store_sees_its_failed_file_and_no_other_store_or_head_office_file(api: ApiWorld) -> None:
+    api.add_upload("Berlin", "g1/berlin.csv", received_at="2026-11-22T01:00:00.000Z")
+    api.add_upload("Karachi", "g2/karachi.csv", received_at="2026-11-22T02:00:00.000Z", uploaded_by="karachi-manager")
+    api.add_upload(None, "g3/all.csv", received_at="2026-11-22T03:00:00.000Z", stores=["Berlin", "Karachi"],
+                   uploaded_by="head-office")  # fmt: skip
+    api.add_upload("Berlin", "g4/broken.xlsx", received_at="2026-11-22T04:00:00.000Z", status="failed", stores=[],
+                   reason="the workbook could not be opened")  # fmt: skip
+
+    manager = api.get("/uploads", BERLIN_MANAGER)
+    admin = api.get("/uploads", ADMIN)
+
+    assert manager.status == 200
+    assert [(u["file_name"], u["status"], u["store"]) for u in manager.body["uploads"]] == [
+        ("broken.xlsx", "failed", "Berlin"),
+        ("berlin.csv", "ok", "Berlin"),
+    ]
+    assert manager.body["uploads"][0]["reason"] == "the workbook could not be opened"
+    assert manager.body["uploads"][0]["uploaded_by"] == "berlin-manager"
+    assert [u["file_name"] for u in admin.body["uploads"]] == ["broken.xlsx", "all.csv", "karachi.csv", "berlin.csv"]
+    assert admin.body["uploads"][1]["store"] is None
+    assert api.get("/uploads", BERLIN_MANAGER, {"store": "Karachi"}).status == 403
+    assert [u["file_name"] for u in api.get("/uploads", ADMIN, {"store": "Karachi"}).body["uploads"]] == ["karachi.csv"]
+
+
+def test_uploads_are_listed_by_time_past_10000_uploads_without_listing_the_bucket(api: ApiWorld) -> None:
+    """The old listing sorted at most the first 10,000 report keys by name: new uploads vanished.
+    Names here run against time (the newest has the smallest name), and nothing is in the bucket."""
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    total = 10_400
+    entries = []
+    for n in range(total):
+        at = (start + timedelta(seconds=n)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        key = f"{store_prefix('Berlin')}g/{total - n:05d}.csv"
+        entries.append(UploadEntry(key=key, version="v", bucket=BUCKET, scope="Berlin", received_at=at, status="ok",
+                                   report_key=report_key(key, "v"), rows=RowCounts(read=1, accepted=1)))  # fmt: skip
+    api.seed_uploads(entries)
+    s3_calls = api.handler_calls("s3")
+    dynamodb_calls = [operation for operation, _ in api.handler_calls("dynamodb")]
+
+    first = api.get("/uploads", BERLIN_MANAGER, {"limit": "50"})
+    second = api.get("/uploads", BERLIN_MANAGER, {"limit": "50", "cursor": first.body["next_cursor"]})
+    admin = api.get("/uploads", ADMIN, {"limit": "3"})
+
+    newest = [e.key for e in reversed(entries)]
+    assert [u["key"] for u in first.body["uploads"]] == newest[:50]
+    assert [u["key"] for u in second.body["uploads"]] == newest[50:100]
+    assert [u["key"] for u in admin.body["uploads"]] == newest[:3]
+    assert s3_calls == []  # neither listed nor read: the index row carries the summary
+    assert dynamodb_calls.count("Query") == 3
+
+
+def test_one_upload_answers_its_versions_and_the_whole_report(api: ApiWorld) -> None:
+    errors = [RowError(line, f"count must be a whole number of 0 or more, got 'x{line}'") for line in range(2, 30)]
+    api.add_upload("Berlin", "g/berlin.csv", received_at="2026-11-22T01:00:00.000Z", version="v1")
+    newest = api.add_upload("Berlin", "g/berlin.csv", received_at="2026-11-22T02:00:00.000Z", version="v2",
+                            status="partial", errors=errors)  # fmt: skip
+
+    answer = api.get("/uploads", BERLIN_MANAGER, {"key": newest.key})
+    older = api.get("/uploads", BERLIN_MANAGER, {"key": newest.key, "version": "v1"})
+
+    assert answer.status == 200, answer.body
+    assert [u["version"] for u in answer.body["uploads"]] == ["v2", "v1"]
+    assert len(answer.body["uploads"][0]["errors"]) == 10  # the index keeps the first ten
+    report = answer.body["report"]
+    assert report["status"] == "partial"
+    assert report["errors"] == [{"line": e.line, "reason": e.reason} for e in errors]  # all of them, from S3
+    assert report["source"]["version_id"] == "v2"
+    assert older.body["report"]["source"]["version_id"] == "v1"
+
+
+def test_one_upload_is_404_when_unknown_and_403_when_another_stores(api: ApiWorld) -> None:
+    karachi = api.add_upload("Karachi", "g/k.csv", received_at="2026-11-22T01:00:00.000Z")
+    head_office = api.add_upload(None, "g/all.csv", received_at="2026-11-22T01:00:00.000Z")
+
+    assert api.get("/uploads", BERLIN_MANAGER, {"key": karachi.key}).status == 403
+    assert api.get("/uploads", BERLIN_MANAGER, {"key": head_office.key}).status == 403
+    assert api.get("/uploads", ADMIN, {"key": head_office.key}).status == 200
+    unknown = api.get("/uploads", BERLIN_MANAGER, {"key": f"{store_prefix('Berlin')}g/none.csv"})
+    assert unknown.status == 404
+    assert unknown.body["error"]["code"] == "not_found"
+    assert api.get("/uploads", ADMIN, {"key": karachi.key, "version": "v9"}).status == 404
+
+
+def test_an_upload_whose_report_is_not_written_yet_still_lists_without_a_report(api: ApiWorld) -> None:
+    loading = api.add_upload("Berlin", "g/big.csv", received_at="2026-11-22T01:00:00.000Z", status="loading",
+                             write_report=False)  # fmt: skip
+
+    listed = api.get("/uploads", BERLIN_MANAGER)
+    one = api.get("/uploads", BERLIN_MANAGER, {"key": loading.key})
+
+    assert [u["status"] for u in listed.body["uploads"]] == ["loading"]
+    assert one.status == 200
+    assert one.body["report"] is None
+
+
+# -- reads under abuse ---------------------------------------------------------------------------
+
+
+def test_a_search_with_no_match_on_a_3000_item_store_costs_a_handful_of_queries(api: ApiWorld) -> None:
+    """Issue 10.9: `limit=1&q=<no match>` used to walk the store two items per Query (1,500 Queries)."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    backend = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
+    source = SourceVersion("2026-11-22T03:00:00.000Z", "uploads/big.csv")
+    for n in range(3_000):
+        backend.put_item(INVENTORY, to_attributes(StoredItem("Big", f"Item {n:05d}", 10, None, source.time, source), 5))
+    backend.put_item(STORES, {"Store": {"S": "Big"}, "Items": {"N": "3000"}, "Out": {"N": "0"}, "Low": {"N": "0"}})
+    calls = [operation for operation, _ in api.handler_calls("dynamodb")]
+
+    answer = api.get("/stores/Big/items", ADMIN, {"limit": "1", "q": "no such item"}, route=ITEMS_ROUTE)
+
+    assert answer.status == 200
+    assert answer.body["items"] == []
+    assert answer.body["next_cursor"]  # 1,000 items examined; the rest is the next request's
+    assert calls == ["Query"] * 4  # Queries of 250 items (the emulator is too slow to walk on: see the unit test)
+
+
+def test_an_access_token_is_refused_with_a_message_naming_the_id_token(lab: ApiWorld) -> None:
+    claims = {k: v for k, v in api_claims("anna", admin=True).items() if k != "aud"}
+    claims.update(token_use="access", client_id="dashboardclient", username="anna")
+
+    answer = lab.get("/stores", claims)
+
+    assert answer.status == 401
+    assert answer.body["error"]["code"] == "id_token_required"
+    assert "IdToken" in answer.body["error"]["message"]
