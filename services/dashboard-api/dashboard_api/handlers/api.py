@@ -30,9 +30,11 @@ app.include_router(users.router)
 app.configure_openapi(
     title="Inventory dashboard API",
     version="1.0.0",
-    description="Inventory by store, alerts, history and uploads, and grants to upload files. Send the "
-    "Cognito **ID token** (`IdToken`, not the access token) as `Authorization: Bearer <token>`. Admins see "
-    "every store; other users see the stores in their `custom:stores` attribute. Errors the function answers "
+    description="Inventory by store, alerts, history and uploads, grants to upload files, your alert "
+    "subscriptions, and (head office) the people who use the dashboard. Send the "
+    "Cognito **ID token** (`IdToken`, not the access token) as `Authorization: Bearer <token>`. Admins (with "
+    "TOTP MFA enrolled) see every store; other users see the stores in their `custom:stores` attribute. A "
+    "token issued before the user's access changed is refused (401 `session_revoked`). Errors the function answers "
     'are `{"error": {"status", "code", "message"}}`; API Gateway answers 401, 429 and timeouts itself as '
     '`{"message": "..."}`.',
     security_schemes={"cognito": HTTPBearer(bearerFormat="JWT")},
