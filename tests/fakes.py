@@ -8,6 +8,8 @@ from botocore.exceptions import ClientError
 
 if TYPE_CHECKING:
     from dashboard_api.models.records import IndexPage, ItemPage, ItemRecord, SignedPost, UploadPosition, UploadStream
+    from dashboard_api.models.subscriptions import RecordPage, SnsSubscription, SubscriptionRecord
+    from dashboard_api.models.users import UserListing, UserRecord
     from inventory.history import HistoryEntry
     from inventory.models import StockStatus
     from inventory.report import UploadReport
@@ -394,7 +396,7 @@ class FakeAlertsTopic:
     def confirm(self, arn: str) -> None:
         self.subscriptions[arn]["pending"] = False
 
-    def describe(self, subscription_arn: str) -> Any:
+    def describe(self, subscription_arn: str) -> SnsSubscription | None:
         from dashboard_api.models.subscriptions import SnsSubscription
 
         self._call("GetSubscriptionAttributes")
@@ -433,7 +435,7 @@ class FakeSubscriptionRows:
     """
 
     def __init__(self) -> None:
-        self.rows: dict[tuple[str, str], Any] = {}
+        self.rows: dict[tuple[str, str], SubscriptionRecord] = {}
         self.claims: dict[str, tuple[str, str]] = {}
         self.endpoint_keys: dict[tuple[str, str], str] = {}
         self.counts: dict[str, int] = {}
@@ -447,7 +449,7 @@ class FakeSubscriptionRows:
 
         return Unavailable(f"{what} failed; try again shortly")
 
-    def reserve(self, record: Any, endpoint_key: str, cap: int) -> None:
+    def reserve(self, record: SubscriptionRecord, endpoint_key: str, cap: int) -> None:
         from dashboard_api.models.errors import EndpointTaken, TooManySubscriptions
 
         if endpoint_key in self.claims:
@@ -460,17 +462,17 @@ class FakeSubscriptionRows:
         self.endpoint_keys[(record.owner, record.id)] = endpoint_key
         self.counts[record.owner] = self.counts.get(record.owner, 0) + 1
 
-    def get(self, owner: str, subscription_id: str) -> Any:
+    def get(self, owner: str, subscription_id: str) -> SubscriptionRecord | None:
         return self.rows.get((owner, subscription_id))
 
-    def _replace(self, record: Any, **changes: Any) -> None:
+    def _replace(self, record: SubscriptionRecord, **changes: Any) -> None:
         from dataclasses import replace
 
         key = (record.owner, record.id)
         if key in self.rows:
             self.rows[key] = replace(self.rows[key], **changes)
 
-    def activate(self, record: Any, arn: str) -> None:
+    def activate(self, record: SubscriptionRecord, arn: str) -> None:
         from dashboard_api.models.subscriptions import State
 
         if self.fail_activate:
@@ -478,18 +480,18 @@ class FakeSubscriptionRows:
             raise self._failed("saving the subscription")
         self._replace(record, state=State.ACTIVE, arn=arn)
 
-    def mark_removing(self, record: Any) -> None:
+    def mark_removing(self, record: SubscriptionRecord) -> None:
         from dashboard_api.models.subscriptions import State
 
         self._replace(record, state=State.REMOVING)
 
-    def set_stores(self, record: Any, stores: tuple[str, ...]) -> None:
+    def set_stores(self, record: SubscriptionRecord, stores: tuple[str, ...]) -> None:
         if self.fail_set_stores:
             self.fail_set_stores -= 1
             raise self._failed("saving the subscription")
         self._replace(record, stores=stores)
 
-    def delete(self, record: Any) -> None:
+    def delete(self, record: SubscriptionRecord) -> None:
         if self.fail_delete:
             self.fail_delete -= 1
             raise self._failed("removing the subscription")
@@ -502,10 +504,10 @@ class FakeSubscriptionRows:
             del self.claims[endpoint_key]
         self.counts[record.owner] -= 1
 
-    def of_owner(self, owner: str) -> list[Any]:
+    def of_owner(self, owner: str) -> list[SubscriptionRecord]:
         return [record for (row_owner, _), record in sorted(self.rows.items()) if row_owner == owner]
 
-    def page_all(self, limit: int, after: tuple[str, str] | None) -> Any:
+    def page_all(self, limit: int, after: tuple[str, str] | None) -> RecordPage:
         from dashboard_api.models.subscriptions import RecordPage
 
         keys = sorted(self.rows)
@@ -513,3 +515,106 @@ class FakeSubscriptionRows:
             keys = [key for key in keys if key > after]
         chosen = keys[:limit]
         return RecordPage([self.rows[key] for key in chosen], chosen[-1] if len(chosen) == limit else None)
+
+
+class FakeUserDirectory:
+    """The user pool in memory (``logic.people.Directory``), as Cognito behaves for what People uses:
+    usernames match in any case, a disabled user cannot be signed out, a user still on their first
+    temporary password cannot be reset by email. ``events`` records every change in order."""
+
+    def __init__(self) -> None:
+        self.users: dict[str, UserRecord] = {}
+        self.passwords: dict[str, str] = {}
+        self.events: list[tuple[str, str]] = []
+
+    def add(self, username: str, *, stores: str = "", admin: bool = False, email: str | None = None,
+            status: str = "CONFIRMED", mfa: bool = False) -> None:  # fmt: skip
+        from dashboard_api.models.users import UserRecord
+
+        self.users[username.casefold()] = UserRecord(
+            username, email, email is not None, True, status, admin, stores or None, "2026-11-22T03:00:00.000Z", mfa
+        )
+
+    def _user(self, username: str) -> UserRecord:
+        from dashboard_api.models.errors import NotFound
+
+        if username.casefold() not in self.users:
+            raise NotFound(f"no such user: {username}")
+        return self.users[username.casefold()]
+
+    def _change(self, event: str, username: str, **changes: Any) -> None:
+        from dataclasses import replace
+
+        user = self._user(username)
+        self.events.append((event, user.username))
+        self.users[username.casefold()] = replace(user, **changes)
+
+    def get(self, username: str) -> UserRecord:
+        return self._user(username)
+
+    def mfa_enabled(self, username: str) -> bool:
+        return bool(self._user(username).mfa_enabled)
+
+    def page(self, limit: int, token: str | None) -> UserListing:
+        from dashboard_api.models.users import UserListing
+
+        start = int(token or 0)
+        users = sorted(self.users.values(), key=lambda user: user.username)
+        more = len(users) > start + limit
+        return UserListing(users[start : start + limit], str(start + limit) if more else None)
+
+    def create(
+        self, username: str, temporary_password: str, stores_attribute: str, admin: bool, email: str | None = None
+    ) -> None:
+        from dashboard_api.models.errors import Conflict
+
+        if username.casefold() in self.users:
+            raise Conflict(f"user {username!r} already exists (UsernameExistsException)", "user_exists")
+        self.add(username, stores=stores_attribute, admin=admin, email=email, status="FORCE_CHANGE_PASSWORD")
+        self.passwords[username] = temporary_password
+        self.events.append(("create", username))
+
+    def set_access(self, username: str, stores_attribute: str, admin: bool) -> None:
+        self._change("set_access", username, stores_attribute=stores_attribute, admin=admin)
+
+    def disable(self, username: str) -> None:
+        self._change("disable", username, enabled=False)
+
+    def enable(self, username: str) -> None:
+        self._change("enable", username, enabled=True)
+
+    def delete(self, username: str) -> None:
+        user = self._user(username)
+        self.events.append(("delete", user.username))
+        del self.users[username.casefold()]
+
+    def sign_out_everywhere(self, username: str) -> None:
+        from dashboard_api.models.errors import BadRequest
+
+        if not self._user(username).enabled:
+            raise BadRequest("Cognito refused the change: User is disabled.", "refused")
+        self._change("sign_out", username)
+
+    def reset_password(self, username: str) -> None:
+        from dashboard_api.models.errors import BadRequest
+
+        if self._user(username).status == "FORCE_CHANGE_PASSWORD":
+            raise BadRequest("User password cannot be reset in the current state.", "refused")
+        self._change("reset_password", username, status="RESET_REQUIRED")
+
+    def set_temporary_password(self, username: str, password: str) -> None:
+        self._change("set_temporary_password", username, status="FORCE_CHANGE_PASSWORD")
+        self.passwords[self._user(username).username] = password
+
+
+class FakeRevocations:
+    """RevokedBefore per user in memory, only ever moving forward (``logic.people.Revoker``)."""
+
+    def __init__(self) -> None:
+        self.before: dict[str, int] = {}
+
+    def revoke(self, username: str, before: int) -> None:
+        self.before[username] = max(before, self.before.get(username, 0))
+
+    def revoked_before(self, username: str) -> int | None:
+        return self.before.get(username)

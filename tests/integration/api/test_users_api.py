@@ -110,7 +110,7 @@ def test_creating_a_user_answers_a_temporary_password_that_signs_in(people: Peop
 @pytest.mark.parametrize(
     ("body", "code"),
     [
-        ({"username": "kim", "email": "kim@", "stores": ["Berlin"]}, "invalid_endpoint"),
+        ({"username": "kim", "email": "kim@", "stores": ["Berlin"]}, "invalid_email"),
         ({"username": "k m", "email": "kim@example.com", "stores": ["Berlin"]}, "invalid_username"),
         ({"username": "kim", "email": "kim@example.com", "stores": []}, "no_access"),
     ],

@@ -89,6 +89,14 @@ def checked_username(value: str) -> str:
     return name
 
 
+def checked_email(value: str) -> str:
+    """An email address as subscriptions check it, refused as ``invalid_email``."""
+    try:
+        return checked_endpoint("email", value)[0]
+    except BadRequest as error:
+        raise BadRequest(error.message, "invalid_email") from None
+
+
 def checked_stores(names: Iterable[str]) -> list[str]:
     stores = []
     for name in names:
@@ -165,7 +173,7 @@ class People:
     ) -> tuple[UserRecord, str]:
         """A new user with a temporary password (returned once) they replace at first sign-in."""
         name = checked_username(username)
-        address = checked_endpoint("email", email)[0] if email else None
+        address = checked_email(email) if email else None
         names = checked_stores(stores)
         if not names and not admin:
             raise BadRequest("give the user at least one store, or make them an admin", "no_access")
