@@ -35,7 +35,7 @@ from dataclasses import replace
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from inventory.models import Alert, InvalidValue, clean_name, utc_now
+from inventory.models import InvalidValue, clean_name, utc_now
 
 from dashboard_api.logic.dashboard import parallel_map
 from dashboard_api.logic.permissions import Caller
@@ -88,11 +88,6 @@ class Rows(Protocol):
     def delete(self, record: SubscriptionRecord) -> None: ...
     def of_owner(self, owner: str) -> list[SubscriptionRecord]: ...
     def page_all(self, limit: int, after: tuple[str, str] | None) -> RecordPage: ...
-
-
-def severities() -> list[str]:
-    """Every severity the alerts service announces, most severe first (from the shared enum)."""
-    return [alert.value for alert in sorted(Alert, key=lambda alert: alert.rank, reverse=True)]
 
 
 def filter_policy(stores: Iterable[str], wanted: Iterable[str]) -> dict[str, list[str]]:
