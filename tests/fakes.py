@@ -8,6 +8,8 @@ from botocore.exceptions import ClientError
 
 if TYPE_CHECKING:
     from dashboard_api.models.records import IndexPage, ItemPage, ItemRecord, SignedPost, UploadPosition, UploadStream
+    from dashboard_api.models.subscriptions import RecordPage, SnsSubscription, SubscriptionRecord
+    from dashboard_api.models.users import UserListing, UserRecord
     from inventory.history import HistoryEntry
     from inventory.models import StockStatus
     from inventory.report import UploadReport
@@ -326,3 +328,293 @@ class FakeSigner:
 
         self.signed.append({"key": key, "max_bytes": max_bytes, "uploaded_by": uploaded_by, "expires_in": expires_in})
         return SignedPost(url="https://bucket.example/", fields={"key": key, "policy": "unsigned"})
+
+
+# -- dashboard API: the alerts topic's subscriptions and the People table ------------------
+
+
+class FakeAlertsTopic:
+    """SNS subscriptions on the alerts topic in memory, as SNS behaves (not as moto does):
+
+    - subscribing the same protocol and endpoint again answers the existing ARN, or refuses
+      when the attributes differ;
+    - email and https subscriptions stay pending until :meth:`confirm`; SNS refuses to
+      unsubscribe a pending one (and, with ``refuse_pending_changes``, to change it).
+
+    Faults: ``fail_subscribe`` (SNS unavailable, nothing made), ``lose_answer`` (made, but the
+    answer never arrives), ``refused`` (endpoints SNS rejects), ``fail_calls`` (any call fails).
+    """
+
+    TOPIC = "arn:aws:sns:us-east-1:123456789012:inventory-alerts-test-no-stock"
+
+    def __init__(self) -> None:
+        self.subscriptions: dict[str, dict[str, Any]] = {}
+        self.calls: list[str] = []
+        self.fail_subscribe = 0
+        self.lose_answer = 0
+        self.fail_calls = 0
+        self.refused: set[str] = set()
+        self.refuse_pending_changes = False
+        self._next = 0
+
+    def _call(self, name: str) -> None:
+        from dashboard_api.models.errors import Unavailable
+
+        self.calls.append(name)
+        if self.fail_calls:
+            self.fail_calls -= 1
+            raise Unavailable(f"{name} failed (Throttling); try again shortly")
+
+    def subscribe(self, protocol: str, endpoint: str, filter_policy: dict[str, list[str]]) -> str:
+        from dashboard_api.models.errors import BadRequest, Conflict, Unavailable
+
+        self._call("Subscribe")
+        if self.fail_subscribe:
+            self.fail_subscribe -= 1
+            raise Unavailable("subscribing failed (ServiceUnavailable); try again shortly")
+        if endpoint in self.refused:
+            raise BadRequest("SNS refused the endpoint: Invalid parameter: Endpoint", "invalid_endpoint")
+        for arn, existing in self.subscriptions.items():
+            if (existing["protocol"], existing["endpoint"]) == (protocol, endpoint):
+                if existing["policy"] != filter_policy:
+                    raise Conflict("this address is already subscribed to the alerts topic with other settings")
+                return arn
+        self._next += 1
+        arn = f"{self.TOPIC}:{self._next:08d}-0000-0000-0000-000000000000"
+        pending = protocol in ("email", "https")
+        self.subscriptions[arn] = {
+            "protocol": protocol,
+            "endpoint": endpoint,
+            "policy": filter_policy,
+            "pending": pending,
+        }
+        if self.lose_answer:
+            self.lose_answer -= 1
+            raise Unavailable("subscribing failed (timeout); try again shortly")
+        return arn
+
+    def confirm(self, arn: str) -> None:
+        self.subscriptions[arn]["pending"] = False
+
+    def describe(self, subscription_arn: str) -> SnsSubscription | None:
+        from dashboard_api.models.subscriptions import SnsSubscription
+
+        self._call("GetSubscriptionAttributes")
+        found = self.subscriptions.get(subscription_arn)
+        return SnsSubscription(found["pending"], dict(found["policy"])) if found else None
+
+    def set_filter(self, subscription_arn: str, filter_policy: dict[str, list[str]]) -> str:
+        self._call("SetSubscriptionAttributes")
+        found = self.subscriptions.get(subscription_arn)
+        if found is None:
+            return "gone"
+        if found["pending"] and self.refuse_pending_changes:
+            return "pending"
+        found["policy"] = filter_policy
+        return "updated"
+
+    def unsubscribe(self, subscription_arn: str) -> str:
+        self._call("Unsubscribe")
+        found = self.subscriptions.get(subscription_arn)
+        if found is None:
+            return "gone"
+        if found["pending"]:
+            return "pending"
+        del self.subscriptions[subscription_arn]
+        return "removed"
+
+    def policies(self) -> list[dict[str, list[str]]]:
+        return [entry["policy"] for entry in self.subscriptions.values()]
+
+
+class FakeSubscriptionRows:
+    """The People table's subscription rows, address claims and counters in memory, with the
+    same all-or-nothing reserve and delete as the DynamoDB transactions.
+
+    Faults: ``fail_activate`` / ``fail_delete`` / ``fail_set_stores`` make the next such writes fail.
+    """
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, str], SubscriptionRecord] = {}
+        self.claims: dict[str, tuple[str, str]] = {}
+        self.endpoint_keys: dict[tuple[str, str], str] = {}
+        self.counts: dict[str, int] = {}
+        self.fail_activate = 0
+        self.fail_delete = 0
+        self.fail_set_stores = 0
+
+    @staticmethod
+    def _failed(what: str) -> Exception:
+        from dashboard_api.models.errors import Unavailable
+
+        return Unavailable(f"{what} failed; try again shortly")
+
+    def reserve(self, record: SubscriptionRecord, endpoint_key: str, cap: int) -> None:
+        from dashboard_api.models.errors import EndpointTaken, TooManySubscriptions
+
+        if endpoint_key in self.claims:
+            owner, subscription_id = self.claims[endpoint_key]
+            raise EndpointTaken("this address is subscribed already", owner, subscription_id)
+        if self.counts.get(record.owner, 0) >= cap:
+            raise TooManySubscriptions(f"you have {cap} subscriptions, the most allowed; delete one first")
+        self.claims[endpoint_key] = (record.owner, record.id)
+        self.rows[(record.owner, record.id)] = record
+        self.endpoint_keys[(record.owner, record.id)] = endpoint_key
+        self.counts[record.owner] = self.counts.get(record.owner, 0) + 1
+
+    def get(self, owner: str, subscription_id: str) -> SubscriptionRecord | None:
+        return self.rows.get((owner, subscription_id))
+
+    def _replace(self, record: SubscriptionRecord, **changes: Any) -> None:
+        from dataclasses import replace
+
+        key = (record.owner, record.id)
+        if key in self.rows:
+            self.rows[key] = replace(self.rows[key], **changes)
+
+    def activate(self, record: SubscriptionRecord, arn: str) -> None:
+        from dashboard_api.models.subscriptions import State
+
+        if self.fail_activate:
+            self.fail_activate -= 1
+            raise self._failed("saving the subscription")
+        self._replace(record, state=State.ACTIVE, arn=arn)
+
+    def mark_removing(self, record: SubscriptionRecord) -> None:
+        from dashboard_api.models.subscriptions import State
+
+        self._replace(record, state=State.REMOVING)
+
+    def set_stores(self, record: SubscriptionRecord, stores: tuple[str, ...]) -> None:
+        if self.fail_set_stores:
+            self.fail_set_stores -= 1
+            raise self._failed("saving the subscription")
+        self._replace(record, stores=stores)
+
+    def delete(self, record: SubscriptionRecord) -> None:
+        if self.fail_delete:
+            self.fail_delete -= 1
+            raise self._failed("removing the subscription")
+        key = (record.owner, record.id)
+        if key not in self.rows:
+            return
+        del self.rows[key]
+        endpoint_key = self.endpoint_keys.pop(key)
+        if self.claims.get(endpoint_key) == key:
+            del self.claims[endpoint_key]
+        self.counts[record.owner] -= 1
+
+    def of_owner(self, owner: str) -> list[SubscriptionRecord]:
+        return [record for (row_owner, _), record in sorted(self.rows.items()) if row_owner == owner]
+
+    def page_all(self, limit: int, after: tuple[str, str] | None) -> RecordPage:
+        from dashboard_api.models.subscriptions import RecordPage
+
+        keys = sorted(self.rows)
+        if after is not None:
+            keys = [key for key in keys if key > after]
+        chosen = keys[:limit]
+        return RecordPage([self.rows[key] for key in chosen], chosen[-1] if len(chosen) == limit else None)
+
+
+class FakeUserDirectory:
+    """The user pool in memory (``logic.people.Directory``), as Cognito behaves for what People uses:
+    usernames match in any case, a disabled user cannot be signed out, a user still on their first
+    temporary password cannot be reset by email. ``events`` records every change in order."""
+
+    def __init__(self) -> None:
+        self.users: dict[str, UserRecord] = {}
+        self.passwords: dict[str, str] = {}
+        self.events: list[tuple[str, str]] = []
+
+    def add(self, username: str, *, stores: str = "", admin: bool = False, email: str | None = None,
+            status: str = "CONFIRMED", mfa: bool = False) -> None:  # fmt: skip
+        from dashboard_api.models.users import UserRecord
+
+        self.users[username.casefold()] = UserRecord(
+            username, email, email is not None, True, status, admin, stores or None, "2026-11-22T03:00:00.000Z", mfa
+        )
+
+    def _user(self, username: str) -> UserRecord:
+        from dashboard_api.models.errors import NotFound
+
+        if username.casefold() not in self.users:
+            raise NotFound(f"no such user: {username}")
+        return self.users[username.casefold()]
+
+    def _change(self, event: str, username: str, **changes: Any) -> None:
+        from dataclasses import replace
+
+        user = self._user(username)
+        self.events.append((event, user.username))
+        self.users[username.casefold()] = replace(user, **changes)
+
+    def get(self, username: str) -> UserRecord:
+        return self._user(username)
+
+    def mfa_enabled(self, username: str) -> bool:
+        return bool(self._user(username).mfa_enabled)
+
+    def page(self, limit: int, token: str | None) -> UserListing:
+        from dashboard_api.models.users import UserListing
+
+        start = int(token or 0)
+        users = sorted(self.users.values(), key=lambda user: user.username)
+        more = len(users) > start + limit
+        return UserListing(users[start : start + limit], str(start + limit) if more else None)
+
+    def create(
+        self, username: str, temporary_password: str, stores_attribute: str, admin: bool, email: str | None = None
+    ) -> None:
+        from dashboard_api.models.errors import Conflict
+
+        if username.casefold() in self.users:
+            raise Conflict(f"user {username!r} already exists (UsernameExistsException)", "user_exists")
+        self.add(username, stores=stores_attribute, admin=admin, email=email, status="FORCE_CHANGE_PASSWORD")
+        self.passwords[username] = temporary_password
+        self.events.append(("create", username))
+
+    def set_access(self, username: str, stores_attribute: str, admin: bool) -> None:
+        self._change("set_access", username, stores_attribute=stores_attribute, admin=admin)
+
+    def disable(self, username: str) -> None:
+        self._change("disable", username, enabled=False)
+
+    def enable(self, username: str) -> None:
+        self._change("enable", username, enabled=True)
+
+    def delete(self, username: str) -> None:
+        user = self._user(username)
+        self.events.append(("delete", user.username))
+        del self.users[username.casefold()]
+
+    def sign_out_everywhere(self, username: str) -> None:
+        from dashboard_api.models.errors import BadRequest
+
+        if not self._user(username).enabled:
+            raise BadRequest("Cognito refused the change: User is disabled.", "refused")
+        self._change("sign_out", username)
+
+    def reset_password(self, username: str) -> None:
+        from dashboard_api.models.errors import BadRequest
+
+        if self._user(username).status == "FORCE_CHANGE_PASSWORD":
+            raise BadRequest("User password cannot be reset in the current state.", "refused")
+        self._change("reset_password", username, status="RESET_REQUIRED")
+
+    def set_temporary_password(self, username: str, password: str) -> None:
+        self._change("set_temporary_password", username, status="FORCE_CHANGE_PASSWORD")
+        self.passwords[self._user(username).username] = password
+
+
+class FakeRevocations:
+    """RevokedBefore per user in memory, only ever moving forward (``logic.people.Revoker``)."""
+
+    def __init__(self) -> None:
+        self.before: dict[str, int] = {}
+
+    def revoke(self, username: str, before: int) -> None:
+        self.before[username] = max(before, self.before.get(username, 0))
+
+    def revoked_before(self, username: str) -> int | None:
+        return self.before.get(username)

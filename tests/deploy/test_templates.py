@@ -20,6 +20,9 @@ VENV_BIN = Path(sys.executable).parent
 CHECKOV = REPO / ".venv" / "tools" / "checkov" / "bin" / "checkov"
 # X-Ray accepts no resource narrower than '*' for these two actions.
 XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+# Nor does SNS for these: they take no resource type (AWS's service authorization reference), so
+# a policy naming the topic would deny them. The function passes only its own subscriptions' ARNs.
+SNS_SUBSCRIPTION_ACTIONS = {"sns:Unsubscribe", "sns:GetSubscriptionAttributes", "sns:SetSubscriptionAttributes"}
 NAME_PROPERTIES = {
     "TableName",
     "BucketName",
@@ -143,7 +146,7 @@ def test_no_policy_grants_a_wildcard_action_or_a_wildcard_resource(service: Pack
             actions = set(_as_list(statement["Action"]))
             assert not [action for action in actions if "*" in action], f"{logical_id}: {actions}"
             if "*" in _as_list(statement["Resource"]):
-                assert actions <= XRAY_ACTIONS, f"{logical_id}: {actions} on '*'"
+                assert actions <= XRAY_ACTIONS or actions <= SNS_SUBSCRIPTION_ACTIONS, f"{logical_id}: {actions} on '*'"
 
 
 def test_every_function_has_its_own_role_tracing_and_retained_logs(service: PackagedService) -> None:
@@ -317,6 +320,7 @@ def test_ingest_runs_for_uploads_only_and_keeps_failed_invocations(packaged: dic
         ("ingest", "UploadBucket"),
         ("alerts", "HistoryTable"),
         ("dashboard-api", "UserPool"),
+        ("dashboard-api", "PeopleTable"),
     ],
 )
 def test_data_survives_stack_removal_and_replacement(
@@ -429,9 +433,12 @@ def test_dashboard_api_reads_only_the_wired_tables_index_and_reports(packaged: d
 
     assert permissions.pop("logs:PutLogEvents") == logs
     assert permissions.pop("xray:PutTraceSegments") == permissions.pop("xray:PutTelemetryRecords") == ["*"]
+    people = {"Fn::GetAtt": ["PeopleTable", "Arn"]}
+    for action in SUBSCRIPTION_AND_USER_ACTIONS:  # test_dashboard_api_manages_only_...
+        permissions.pop(action)
     assert permissions == {
-        "dynamodb:GetItem": [_sub(ingest["StoresTableArn"])],
-        "dynamodb:Scan": [_sub(ingest["StoresTableArn"])],
+        "dynamodb:GetItem": [_sub(ingest["StoresTableArn"]), people],
+        "dynamodb:Scan": [_sub(ingest["StoresTableArn"]), people],
         "dynamodb:Query": [
             _sub(ingest["InventoryTableArn"]),
             _sub(f"{ingest['InventoryTableArn']}/index/AlertsByStore"),
@@ -439,6 +446,7 @@ def test_dashboard_api_reads_only_the_wired_tables_index_and_reports(packaged: d
             _sub(ingest["UploadsTableArn"]),
             _sub(f"{ingest['UploadsTableArn']}/index/UploadsByScope"),
             _sub(f"{ingest['UploadsTableArn']}/index/UploadsByTime"),
+            people,
         ],
         # One report at a time; the bucket is never listed (no s3:ListBucket).
         "s3:GetObject": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/{ingest['ReportsPrefix']}*")],
@@ -498,3 +506,88 @@ def test_dashboard_api_allows_posts_from_the_dashboard_for_upload_grants(package
 
     assert "POST" in cors["AllowMethods"]
     assert {"POST /uploads", "POST /stores/{store}/uploads", "GET /uploads"} <= routes
+
+
+COGNITO_ADMIN_ACTIONS = {
+    "cognito-idp:AdminGetUser",  # the MFA check for admins
+    "cognito-idp:AdminListGroupsForUser",
+    "cognito-idp:ListUsers",
+    "cognito-idp:ListUsersInGroup",
+    "cognito-idp:AdminCreateUser",
+    "cognito-idp:AdminAddUserToGroup",
+    "cognito-idp:AdminRemoveUserFromGroup",
+    "cognito-idp:AdminUpdateUserAttributes",
+    "cognito-idp:AdminDisableUser",
+    "cognito-idp:AdminEnableUser",
+    "cognito-idp:AdminDeleteUser",
+    "cognito-idp:AdminUserGlobalSignOut",
+    "cognito-idp:AdminResetUserPassword",
+    "cognito-idp:AdminSetUserPassword",
+}
+PEOPLE_TABLE_WRITES = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"}
+SUBSCRIPTION_AND_USER_ACTIONS = {
+    "sns:Subscribe",
+    *SNS_SUBSCRIPTION_ACTIONS,
+    *COGNITO_ADMIN_ACTIONS,
+    *PEOPLE_TABLE_WRITES,
+}
+
+
+def test_dashboard_api_manages_only_subscriptions_of_the_wired_topic_and_users_of_its_own_pool(
+    packaged: dict[str, PackagedService],
+) -> None:
+    api = packaged["dashboard-api"]
+    topic = PLACEHOLDER_OUTPUTS["alerts"]["AlertsTopicArn"]
+    statements = _statements(api.template["Resources"]["DashboardApiRole"])
+    permissions = _permissions(api, "DashboardApiRole")
+
+    (subscribe,) = [s for s in statements if "sns:Subscribe" in _as_list(s["Action"])]
+    assert _as_list(subscribe["Action"]) == ["sns:Subscribe"]
+    assert subscribe["Resource"] == _sub(topic)  # the alerts topic compose wires in, nothing else
+    assert subscribe["Condition"] == {"StringEquals": {"sns:Protocol": ["email", "sms", "https", "sqs", "lambda"]}}
+    for action in SNS_SUBSCRIPTION_ACTIONS:
+        assert permissions[action] == ["*"]  # SNS takes no resource for these (see SNS_SUBSCRIPTION_ACTIONS)
+    for action in COGNITO_ADMIN_ACTIONS:
+        assert permissions[action] == [{"Fn::GetAtt": ["UserPool", "Arn"]}], action
+    for action in PEOPLE_TABLE_WRITES:
+        assert permissions[action] == [{"Fn::GetAtt": ["PeopleTable", "Arn"]}], action
+    assert not [action for action in permissions if action.startswith(("sns:", "cognito-idp:"))
+                and action not in SUBSCRIPTION_AND_USER_ACTIONS]  # fmt: skip
+    variables = api.template["Resources"]["ApiLambdaFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["ALERTS_TOPIC_ARN"] == _sub(topic)
+    assert variables["PEOPLE_TABLE"] == {"Ref": "PeopleTable"}
+    assert variables["USER_POOL_ID"] == {"Ref": "UserPool"}
+    assert int(variables["MAX_SUBSCRIPTIONS_PER_USER"]) >= 1
+    outputs = api.template["Outputs"]
+    assert outputs["PeopleTableName"]["Value"] == {"Ref": "PeopleTable"}
+    assert outputs["AlertsTopicArn"]["Value"] == _sub(topic)
+
+
+def test_accounts_recover_by_verified_email_keep_short_revocable_sessions_and_optional_totp(
+    packaged: dict[str, PackagedService],
+) -> None:
+    resources = packaged["dashboard-api"].template["Resources"]
+    pool = resources["UserPool"]["Properties"]
+    client = resources["UserPoolClient"]["Properties"]
+
+    assert pool["AccountRecoverySetting"] == {"RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]}
+    assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    assert (pool["MfaConfiguration"], pool["EnabledMfas"]) == ("OPTIONAL", ["SOFTWARE_TOKEN_MFA"])
+    # Threat protection where the stage asks for it (off for this stage), on the plan that offers it.
+    assert pool["UserPoolAddOns"] == {"AdvancedSecurityMode": "OFF"}
+    assert pool["UserPoolTier"] == {"Fn::If": ["ThreatProtection", "PLUS", "ESSENTIALS"]}
+    assert (client["RefreshTokenValidity"], client["TokenValidityUnits"]["RefreshToken"]) == (12, "hours")
+    assert client["EnableTokenRevocation"] is True
+    # ForgotPassword is a public API: answering "no such user" would let anyone enumerate accounts.
+    assert client["PreventUserExistenceErrors"] == "ENABLED"
+    assert set(client["WriteAttributes"]) == {"name"}  # not custom:stores, not the recovery email
+    assert "email" in client["ReadAttributes"]
+
+
+def test_production_turns_threat_protection_on() -> None:
+    from tests.deploy.conftest import definition
+
+    params = definition("dashboard-api")["params"]
+
+    assert params["default"]["threatProtection"] == "OFF"
+    assert params["prod"]["threatProtection"] in {"AUDIT", "ENFORCED"}

@@ -1,55 +1,68 @@
-"""Create dashboard users: ``python -m dashboard_api.admin`` (``make user ARGS="..."``).
+"""Manage dashboard users: ``python -m dashboard_api.admin`` (``make user ARGS="..."``).
 
 Examples::
 
     # on the local stack (reads .local/stack.json)
-    python -m dashboard_api.admin --local create-user berlin-manager --store Berlin
-    # on a deployed stage (reads the stack's UserPoolId output; uses your AWS credentials)
-    python -m dashboard_api.admin --stage prod --region eu-central-1 create-user anna --admin
-    python -m dashboard_api.admin --user-pool-id eu-central-1_AbC create-user ravi --store Karachi --store Lahore
-    # change an existing user's stores or admin membership
-    python -m dashboard_api.admin --stage prod set-access ravi --store Karachi
+    python -m dashboard_api.admin --local create-user berlin-manager --store Berlin --email berlin@example.com
+    # on a deployed stage (reads the stack's outputs; uses your AWS credentials)
+    python -m dashboard_api.admin --stage prod --region eu-central-1 create-user anna --admin --email anna@example.com
+    python -m dashboard_api.admin --stage prod list
+    python -m dashboard_api.admin --stage prod set-access ravi --store Karachi --store Lahore
+    python -m dashboard_api.admin --stage prod disable ravi        # enable ravi lets them back in
+    python -m dashboard_api.admin --stage prod reset-password ravi  # --temporary: a new temporary password
+    python -m dashboard_api.admin --stage prod delete ravi
 
-A new user gets a temporary password (printed once, or ``--password``) and must choose
-their own at first sign-in. Stores are stored in ``custom:stores`` as a JSON array, so
-any store name works; ``--admin`` adds the user to the ``admin`` group (every store).
+A new user gets a temporary password (printed once, or ``--password``) and must choose their
+own at first sign-in; ``--email`` (marked verified) is where a forgotten-password code goes.
+Stores are stored in ``custom:stores`` as a JSON array, so any store name works; ``--admin``
+adds the user to the ``admin`` group (every store, once they enrol TOTP MFA).
+
+``set-access``, ``disable`` and ``delete`` sign the user out everywhere (the API refuses
+their current tokens at once) and narrow or remove their alert subscriptions; the same code
+serves the API's admin routes (``dashboard_api.logic.people``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import secrets
-import string
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 import boto3
-from inventory.models import InvalidValue, clean_name
 
-from dashboard_api.dal.users import UserDirectory, user_pool_of_stack
-from dashboard_api.logic.permissions import format_stores
-from dashboard_api.models.errors import UserError
-
-if TYPE_CHECKING:
-    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+from dashboard_api.dal.revocations import RevocationTable
+from dashboard_api.dal.subscriptions import SubscriptionTable
+from dashboard_api.dal.topic import AlertsTopic
+from dashboard_api.dal.users import UserDirectory, stack_outputs
+from dashboard_api.logic.people import People, temporary_password, user_view
+from dashboard_api.logic.subscriptions import Subscriptions
+from dashboard_api.models.errors import ApiError, UserError
+from dashboard_api.models.subscriptions import Cleanup
+from dashboard_api.models.users import UserRecord
 
 SERVICE = "inventory-dashboard-api"
 LOCAL_STACK = Path(".local") / "stack.json"
-PASSWORD_LENGTH = 20
+#: Commands that end sessions and update subscriptions: they need the API's table and the topic.
+NEEDS_TABLE = {"set-access", "disable", "delete", "reset-password"}
+#: Subscriptions per user when the command is not told otherwise (the API's own cap applies to creation).
+DEFAULT_CAP = 10
+
+__all__ = ["main", "temporary_password"]
 
 
-def temporary_password(length: int = PASSWORD_LENGTH) -> str:
-    """A random password that meets the pool's policy (upper, lower, digit, symbol; 12+ characters)."""
-    symbols = "!#$%&*+-=?@^_"
-    classes = [string.ascii_uppercase, string.ascii_lowercase, string.digits, symbols]
-    alphabet = "".join(classes)
-    while True:
-        password = "".join(secrets.choice(alphabet) for _ in range(length))
-        if all(any(char in group for char in password) for group in classes):
-            return password
+@dataclass(frozen=True)
+class Target:
+    """Where the command acts: a user pool, and (for access changes) the API's table and the alerts topic."""
+
+    region: str | None
+    endpoint_url: str | None
+    user_pool_id: str
+    people_table: str | None
+    topic_arn: str | None
 
 
 def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -57,9 +70,11 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--local", action="store_true", help=f"the local stack ({LOCAL_STACK})")
     where.add_argument("--stage", help=f"a deployed stage (stack {SERVICE}-<stage>)")
-    where.add_argument("--user-pool-id", help="a user pool id")
+    where.add_argument("--user-pool-id", help="a user pool id (with --people-table and --topic-arn for access changes)")
     parser.add_argument("--region", help="AWS region (default: your AWS configuration)")
     parser.add_argument("--stack-json", type=Path, default=LOCAL_STACK, help="the local stack's file (with --local)")
+    parser.add_argument("--people-table", help="the API's People table (with --user-pool-id)")
+    parser.add_argument("--topic-arn", help="the alerts topic (with --user-pool-id)")
     commands = parser.add_subparsers(dest="command", required=True)
     for name, text in (("create-user", "create a user"), ("set-access", "change a user's stores / admin")):
         command = commands.add_parser(name, help=text)
@@ -67,43 +82,147 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         command.add_argument("--store", action="append", default=[], help="a store the user may see (repeatable)")
         command.add_argument("--admin", action="store_true", help="head office: every store")
         if name == "create-user":
+            command.add_argument("--email", help="the user's email address, marked verified (password recovery)")
             command.add_argument("--password", help="the temporary password (default: a random one)")
+    commands.add_parser("list", help="list every user")
+    for name, text in (
+        ("show", "show one user"),
+        ("disable", "disable a user: signed out everywhere, subscriptions removed"),
+        ("enable", "let a disabled user sign in again"),
+        ("delete", "delete a user: signed out everywhere, subscriptions removed"),
+        ("reset-password", "email a reset code to the user's verified address (or --temporary)"),
+    ):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("username")
+        if name == "reset-password":
+            command.add_argument("--temporary", action="store_true", help="set and print a new temporary password")
     return parser.parse_args(argv)
 
 
-def _cognito(args: argparse.Namespace) -> tuple[CognitoIdentityProviderClient, str]:
-    """A Cognito client and the user pool id for where the arguments point."""
+def _target(args: argparse.Namespace) -> Target:
     if args.local:
         stack = json.loads(args.stack_json.read_text())
-        endpoint = stack.get("cognito_endpoint") or stack["endpoint_url"]
-        client = boto3.client(
-            "cognito-idp",
-            region_name=stack["region"],
-            endpoint_url=endpoint,
+        return Target(
+            region=stack["region"],
+            endpoint_url=stack.get("cognito_endpoint") or stack["endpoint_url"],
+            user_pool_id=stack["user_pool_id"],
+            # The local stack names the table as serverless.yml does for stage `local`.
+            people_table=stack.get("people_table") or f"{SERVICE}-local-people",
+            topic_arn=stack.get("topic_arn"),
+        )
+    if args.stage:
+        cloudformation = boto3.client("cloudformation", region_name=args.region)
+        outputs = stack_outputs(
+            cloudformation, f"{SERVICE}-{args.stage}", ("UserPoolId", "PeopleTableName", "AlertsTopicArn")
+        )
+        return Target(args.region, None, outputs["UserPoolId"], outputs["PeopleTableName"], outputs["AlertsTopicArn"])
+    return Target(args.region, None, args.user_pool_id, args.people_table, args.topic_arn)
+
+
+def _client(service: str, target: Target) -> Any:
+    if target.endpoint_url:
+        return boto3.client(
+            service,
+            region_name=target.region,
+            endpoint_url=target.endpoint_url,
             aws_access_key_id="testing",
             aws_secret_access_key="testing",  # noqa: S106 - the local emulator accepts any key
         )
-        return client, stack["user_pool_id"]
-    client = boto3.client("cognito-idp", region_name=args.region)
-    if args.stage:
-        cloudformation = boto3.client("cloudformation", region_name=args.region)
-        return client, user_pool_of_stack(cloudformation, f"{SERVICE}-{args.stage}")
-    return client, args.user_pool_id
+    return boto3.client(service, region_name=target.region)
+
+
+def _people(target: Target) -> People:
+    cognito = _client("cognito-idp", target)
+    users = UserDirectory(cognito, target.user_pool_id)
+    dynamodb = _client("dynamodb", target)
+    subscriptions = Subscriptions(
+        topic=AlertsTopic(_client("sns", target), target.topic_arn or ""),
+        rows=SubscriptionTable(dynamodb, target.people_table or ""),
+        max_per_user=DEFAULT_CAP,
+        mapper=lambda function, values: [function(value) for value in values],
+    )
+    return People(
+        users=users,
+        subscriptions=subscriptions,
+        revocations=RevocationTable(dynamodb, target.people_table or ""),
+        mapper=lambda function, values: [function(value) for value in values],
+    )
+
+
+def _describe(user: UserRecord) -> list[str]:
+    view = user_view(user)
+    access = "admin (every store)" if view.admin else ", ".join(view.stores) or "(no stores)"
+    lines = [f"user:     {view.username}", f"access:   {access}"]
+    if view.admin:
+        lines.append(
+            f"mfa:      {'enrolled' if view.mfa_enabled else 'NOT enrolled: no admin rights until they enrol'}"
+        )
+    lines += [
+        f"email:    {view.email or '-'}{' (verified)' if view.email and view.email_verified else ''}",
+        f"status:   {view.status}{'' if view.enabled else ', DISABLED'}",
+    ]
+    return lines
+
+
+def _cleanup(cleanup: Cleanup) -> str:
+    return (
+        f"sessions: ended everywhere\nalerts:   {cleanup.narrowed} subscription(s) narrowed, {cleanup.removed} removed"
+    )
+
+
+def _run(args: argparse.Namespace, people: People, pool: str) -> list[str]:
+    if args.command == "list":
+        lines, cursor = [], None
+        header = f"{'USERNAME':24} {'STATUS':22} {'ENABLED':8} {'ACCESS':30} EMAIL"
+        while True:
+            users, cursor = people.page(60, cursor)
+            for user in users:
+                view = user_view(user)
+                access = ("admin" + ("" if view.mfa_enabled else " (no MFA)")) if view.admin else ",".join(view.stores)
+                enabled = "yes" if view.enabled else "NO"
+                lines.append(f"{view.username:24} {view.status:22} {enabled:8} {access:30} {view.email or '-'}")
+            if not cursor:
+                return [header, *lines, f"{len(lines)} user(s) in {pool}"]
+    if args.command == "show":
+        return _describe(people.get(args.username))
+    if args.command == "create-user":
+        user, password = people.create(
+            args.username, email=args.email, stores=args.store, admin=args.admin, password=args.password
+        )
+        return [
+            *_describe(user),
+            f"password: {password}  (temporary: to be changed at first sign-in)",
+            f"pool:     {pool}",
+        ]
+    if args.command == "set-access":
+        user, cleanup = people.set_access(args.username, stores=args.store, admin=args.admin)
+        return [*_describe(user), _cleanup(cleanup), f"pool:     {pool}"]
+    if args.command == "disable":
+        user, cleanup = people.disable(args.username)
+        return [*_describe(user), _cleanup(cleanup)]
+    if args.command == "enable":
+        return _describe(people.enable(args.username))
+    if args.command == "delete":
+        cleanup = people.delete(args.username)
+        return [f"user:     {args.username} deleted", _cleanup(cleanup)]
+    reset = people.reset_password(args.username, temporary=args.temporary)
+    if reset.delivery == "email":
+        return [
+            f"user:     {args.username}",
+            "reset:    Cognito emailed a code to the verified address",
+            "sessions: ended",
+        ]
+    return [
+        f"user:     {args.username}",
+        f"password: {reset.temporary_password}  (temporary: to be changed at next sign-in)",
+        "sessions: ended",
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _arguments(argv)
     try:
-        stores = [clean_name(store, "store") for store in args.store]
-        attribute = format_stores(stores)
-    except (InvalidValue, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    if not stores and not args.admin:
-        print("error: give at least one --store, or --admin", file=sys.stderr)
-        return 2
-    try:
-        client, pool_id = _cognito(args)
+        target = _target(args)
     except FileNotFoundError:
         print(f"error: {args.stack_json} not found: start the local stack first (make dev)", file=sys.stderr)
         return 1
@@ -113,22 +232,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    users = UserDirectory(client, pool_id)
+    if args.command in NEEDS_TABLE and not (target.people_table and target.topic_arn):
+        print(
+            f"error: {args.command} ends sessions and updates alert subscriptions: give --people-table and "
+            "--topic-arn with --user-pool-id (or use --stage / --local)",
+            file=sys.stderr,
+        )
+        return 2
     try:
-        if args.command == "create-user":
-            password = args.password or temporary_password()
-            users.create(args.username, password, attribute if stores else "", args.admin)
-        else:
-            users.set_access(args.username, attribute if stores else "[]", args.admin)
-    except UserError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    access = "admin (every store)" if args.admin else ", ".join(stores)
-    print(f"user:     {args.username}")
-    if args.command == "create-user":
-        print(f"password: {password}  (temporary: to be changed at first sign-in)")
-    print(f"access:   {access}")
-    print(f"pool:     {pool_id}")
+        lines = _run(args, _people(target), target.user_pool_id)
+    except ApiError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return 2 if error.status in (400, 422) else 1
+    print("\n".join(lines))
     return 0
 
 

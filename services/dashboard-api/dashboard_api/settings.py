@@ -55,3 +55,26 @@ class Settings:
             max_upload_bytes=max_bytes,
             api_server_url=env.get("API_SERVER_URL", "").strip(),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class PeopleSettings:
+    """Subscriptions, sessions and user management (see serverless.yml)."""
+
+    people_table: str
+    user_pool_id: str
+    alerts_topic_arn: str
+    max_subscriptions_per_user: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> PeopleSettings:
+        """Parse the environment; a missing variable fails loudly at first use."""
+        cap = int(env.get("MAX_SUBSCRIPTIONS_PER_USER", "10"))
+        if cap < 1:
+            raise ValueError("MAX_SUBSCRIPTIONS_PER_USER must be at least 1")
+        return cls(
+            people_table=env["PEOPLE_TABLE"],
+            user_pool_id=env["USER_POOL_ID"],
+            alerts_topic_arn=env["ALERTS_TOPIC_ARN"],
+            max_subscriptions_per_user=cap,
+        )

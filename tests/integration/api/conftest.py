@@ -21,6 +21,7 @@ from moto import mock_aws
 
 from devstack.definitions import create_table, service_definition
 from tests.builders import LambdaContext, api_claims, api_event
+from tests.integration.api.people_world import PeopleWorld
 
 INVENTORY = "inventory-ingest-test-inventory"
 STORES = "inventory-ingest-test-stores"
@@ -46,6 +47,7 @@ class Answer:
 class ApiWorld:
     dynamodb: Any
     s3: Any
+    people: PeopleWorld
 
     def add_items(
         self,
@@ -251,9 +253,9 @@ def _api_world() -> Iterator[ApiWorld]:
             "POWERTOOLS_SERVICE_NAME": "dashboard-api",
         }.items():
             monkeypatch.setenv(name, value)
-        from dashboard_api.handlers.context import services
+        from dashboard_api.handlers.context import clear_wiring
 
-        services.cache_clear()
+        clear_wiring()
         dynamodb = boto3.client("dynamodb", region_name="us-east-1")
         s3 = boto3.client("s3", region_name="us-east-1")
         secrets = boto3.client("secretsmanager", region_name="us-east-1")
@@ -264,10 +266,12 @@ def _api_world() -> Iterator[ApiWorld]:
         s3.create_bucket(Bucket=BUCKET)
         secret = secrets.create_secret(Name="cursor-key", SecretString=secrets.get_random_password()["RandomPassword"])
         monkeypatch.setenv("CURSOR_SECRET_ARN", secret["ARN"])
+        people = PeopleWorld.create(monkeypatch, dynamodb)
+        people.add_user("head-office", admin=True, mfa=True)  # ADMIN: an admin only with MFA enrolled
         try:
-            yield ApiWorld(dynamodb, s3)
+            yield ApiWorld(dynamodb, s3, people)
         finally:
-            services.cache_clear()
+            clear_wiring()
 
 
 @pytest.fixture
@@ -302,3 +306,12 @@ def shared_lab() -> Iterator[ApiWorld]:
     """The lab's stores, shared by a module's tests that only read."""
     with _api_world() as world:
         yield _seed_lab(world)
+
+
+@pytest.fixture
+def fresh_sessions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every request reads the revocation time, as in an execution environment whose few seconds
+    of cache have passed (tests/unit/api/test_sessions.py covers the cache)."""
+    from dashboard_api.logic import sessions
+
+    monkeypatch.setattr(sessions, "REVOCATION_TTL_SECONDS", 0.0)

@@ -58,10 +58,31 @@ def test_every_route_documents_its_success_response_with_a_schema(document: dict
         ("/uploads", "get"),
         ("/uploads", "post"),
         ("/stores/{store}/uploads", "post"),
+        ("/subscriptions", "get"),
+        ("/subscriptions", "post"),
+        ("/subscriptions/{subscription_id}", "delete"),
+        ("/users", "get"),
+        ("/users", "post"),
+        ("/users/{username}", "get"),
+        ("/users/{username}", "delete"),
+        ("/users/{username}/access", "put"),
+        ("/users/{username}/disable", "post"),
+        ("/users/{username}/enable", "post"),
+        ("/users/{username}/reset-password", "post"),
+    }
+    created = {
+        ("/uploads", "post"),
+        ("/stores/{store}/uploads", "post"),
+        ("/subscriptions", "post"),
+        ("/users", "post"),
     }
     for path, method in operations:
         responses = document["paths"][path][method]["responses"]
-        success = "201" if method == "post" else "200"
+        if method == "delete" and path.startswith("/subscriptions"):
+            assert responses["204"]["content"] == {}  # unsubscribed: no body
+            assert responses["202"]["content"]["application/json"]["schema"]["$ref"]  # SNS holds it pending
+            continue
+        success = "201" if (path, method) in created else "200"
         assert responses[success]["content"]["application/json"]["schema"]["$ref"], (path, method)
         for status in ("401", "429", "500", "503"):
             assert status in responses, (path, method, status)
@@ -76,6 +97,23 @@ SUCCESSES = [
     ("get", "/uploads", "/uploads", {"key": "uploads/stores/Berlin/g/berlin.csv"}, None, 200),
     ("post", "/uploads", "/uploads", {}, {"filename": "all.csv", "size": 10}, 201),
     ("post", "/stores/Berlin/uploads", "/stores/{store}/uploads", {}, {"filename": "b.csv", "size": 10}, 201),
+    (
+        "post",
+        "/subscriptions",
+        "/subscriptions",
+        {},
+        {"protocol": "sms", "endpoint": "+4915112345678", "stores": ["Berlin"], "severities": ["out"]},
+        201,
+    ),
+    ("get", "/subscriptions", "/subscriptions", {"all": "true"}, None, 200),
+    ("get", "/users", "/users", {}, None, 200),
+    ("post", "/users", "/users", {}, {"username": "doc", "email": "doc@example.com", "stores": ["Berlin"]}, 201),
+    ("get", "/users/doc", "/users/{username}", {}, None, 200),
+    ("put", "/users/doc/access", "/users/{username}/access", {}, {"stores": ["Karachi"]}, 200),
+    ("post", "/users/doc/reset-password", "/users/{username}/reset-password", {}, None, 200),
+    ("post", "/users/doc/disable", "/users/{username}/disable", {}, None, 200),
+    ("post", "/users/doc/enable", "/users/{username}/enable", {}, None, 200),
+    ("delete", "/users/doc", "/users/{username}", {}, None, 200),
 ]
 
 

@@ -14,7 +14,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from inventory.observability import logger, tracer
 
-from dashboard_api.handlers import alerts, history, stores, uploads
+from dashboard_api.handlers import alerts, history, stores, subscriptions, uploads, users
 from dashboard_api.handlers.context import caller_of, services
 from dashboard_api.handlers.responses import SECURITY_HEADERS, error_response
 from dashboard_api.models.errors import ApiError
@@ -25,12 +25,16 @@ app.include_router(stores.router)
 app.include_router(alerts.router)
 app.include_router(history.router)
 app.include_router(uploads.router)
+app.include_router(subscriptions.router)
+app.include_router(users.router)
 app.configure_openapi(
     title="Inventory dashboard API",
     version="1.0.0",
-    description="Inventory by store, alerts, history and uploads, and grants to upload files. Send the "
-    "Cognito **ID token** (`IdToken`, not the access token) as `Authorization: Bearer <token>`. Admins see "
-    "every store; other users see the stores in their `custom:stores` attribute. Errors the function answers "
+    description="Inventory by store, alerts, history and uploads, grants to upload files, your alert "
+    "subscriptions, and (head office) the people who use the dashboard. Send the "
+    "Cognito **ID token** (`IdToken`, not the access token) as `Authorization: Bearer <token>`. Admins (with "
+    "TOTP MFA enrolled) see every store; other users see the stores in their `custom:stores` attribute. A "
+    "token issued before the user's access changed is refused (401 `session_revoked`). Errors the function answers "
     'are `{"error": {"status", "code", "message"}}`; API Gateway answers 401, 429 and timeouts itself as '
     '`{"message": "..."}`.',
     security_schemes={"cognito": HTTPBearer(bearerFormat="JWT")},

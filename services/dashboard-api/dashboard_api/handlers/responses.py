@@ -30,7 +30,8 @@ ERRORS: dict[int, dict[str, Any]] = {
 ALWAYS: dict[int, dict[str, Any]] = {
     401: _error(
         'No token, or one the authorizer refused: API Gateway\'s `{"message": "Unauthorized"}`. A valid '
-        "access token instead of the ID token: the function's error `id_token_required`",
+        "access token instead of the ID token: the function's error `id_token_required`; a token issued before "
+        "the user's access changed or their sessions were ended: `session_revoked` (sign in again)",
         ErrorResponse | GatewayError,
     ),
     429: _error('Too many requests: the stage\'s throttling (`{"message": "Too Many Requests"}`)', GatewayError),

@@ -29,3 +29,11 @@ def checked_name(value: str, field: str) -> str:
         return clean_name(value, field)
     except InvalidValue as error:
         raise BadRequest(str(error), "invalid_name") from None
+
+
+def decoded_segment(raw: str) -> str:
+    """A percent-encoded path segment that is not a store or item name (an id, a username)."""
+    try:
+        return unquote(raw, errors="strict")
+    except UnicodeDecodeError:
+        raise BadRequest("the path is not valid UTF-8 once decoded", "invalid_name") from None

@@ -29,6 +29,11 @@ from inventory.models import InvalidValue, clean_name
 from dashboard_api.models.access import ADMIN_GROUP, GROUPS_CLAIM, STORES_CLAIM, TOKEN_USE_CLAIM
 from dashboard_api.models.errors import Forbidden, Unauthorized
 
+#: The answer to an admin who has not enrolled TOTP MFA.
+MFA_REQUIRED = (
+    "head office accounts act as admins only with MFA: enrol an authenticator app (TOTP) "
+    "from the dashboard's sign-in, then sign in again"
+)
 #: Cognito custom attributes hold at most 2,048 characters.
 MAX_STORES_ATTRIBUTE = 2048
 
@@ -41,6 +46,9 @@ class Caller:
     username: str
     admin: bool
     stores: frozenset[str]
+    issued_at: int | None = None  # the token's `iat` (epoch seconds)
+    #: In the admin group but without TOTP MFA: treated as a non-admin until enrolled.
+    admin_without_mfa: bool = False
 
     def may_see(self, store: str) -> bool:
         return self.admin or store in self.stores
@@ -48,7 +56,16 @@ class Caller:
     def require(self, store: str) -> None:
         """403 for a store the caller may not see; says nothing about whether it exists."""
         if not self.may_see(store):
+            if self.admin_without_mfa:
+                raise Forbidden(MFA_REQUIRED, "mfa_required")
             raise Forbidden("you do not have access to this store")
+
+    def require_admin(self) -> None:
+        """403 unless the caller is head office with MFA enrolled."""
+        if self.admin_without_mfa:
+            raise Forbidden(MFA_REQUIRED, "mfa_required")
+        if not self.admin:
+            raise Forbidden("only head office (the admin group) may do this")
 
     def visible(self, stores: Iterable[str]) -> list[str]:
         """The stores among ``stores`` the caller may see, in the given order."""
@@ -71,7 +88,16 @@ def caller_from_claims(claims: Mapping[str, Any] | None) -> Caller:
         username=str(claims.get("cognito:username") or claims.get("username") or claims["sub"]),
         admin=ADMIN_GROUP in groups,
         stores=frozenset(parse_stores(claims.get(STORES_CLAIM))),
+        issued_at=_epoch(claims.get("iat")),
     )
+
+
+def _epoch(value: Any) -> int | None:
+    """A numeric claim (API Gateway passes claims as text); None when absent or malformed."""
+    try:
+        return int(float(str(value)))
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 def parse_groups(value: Any) -> set[str]:

@@ -60,3 +60,25 @@ class SecretUnavailable(RuntimeError):
 
 class UserError(Exception):
     """Cognito refused a change to a user; the message says why."""
+
+
+class Conflict(ApiError):
+    """The request clashes with what exists (a subscribed address, a taken username, a full quota)."""
+
+    status = 409
+    code = "conflict"
+
+
+class EndpointTaken(Conflict):
+    """The address is subscribed already (by ``owner``, as subscription ``subscription_id``)."""
+
+    code = "already_subscribed"
+
+    def __init__(self, message: str, owner: str, subscription_id: str) -> None:
+        super().__init__(message)
+        self.owner = owner
+        self.subscription_id = subscription_id
+
+
+class TooManySubscriptions(Conflict):
+    code = "too_many_subscriptions"

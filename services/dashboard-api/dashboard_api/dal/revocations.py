@@ -1,0 +1,59 @@
+"""When each user's access last changed, so tokens issued before it are refused.
+
+Cognito's global sign-out revokes refresh tokens, but an ID token stays valid at the HTTP
+API's JWT authorizer until it expires (an hour). The API therefore keeps ``RevokedBefore``
+(epoch seconds) on the user's item of its People table (``PK = USER#<username>``,
+``SK = USER``, see :mod:`dashboard_api.dal.subscriptions`) and refuses any token whose
+``iat`` is earlier.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from dashboard_api.dal.subscriptions import USER_SK, user_key
+from dashboard_api.models.errors import Unavailable
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+else:
+    DynamoDBClient = Any
+
+
+class RevocationTable:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def _key(self, username: str) -> dict[str, Any]:
+        return {"PK": {"S": user_key(username)}, "SK": {"S": USER_SK}}
+
+    def revoked_before(self, username: str) -> int | None:
+        """Epoch seconds before which the user's tokens are void; None if never revoked."""
+        try:
+            item = self._client.get_item(
+                TableName=self._table, Key=self._key(username), ProjectionExpression="RevokedBefore"
+            ).get("Item")
+        except (ClientError, BotoCoreError) as error:
+            raise Unavailable("your session could not be checked; try again shortly") from error
+        value = (item or {}).get("RevokedBefore", {}).get("N")
+        return int(value) if value is not None else None
+
+    def revoke(self, username: str, before: int) -> None:
+        """Void the user's tokens issued before ``before``; the time only moves forward."""
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=self._key(username),
+                UpdateExpression="SET RevokedBefore = :before",
+                ConditionExpression="attribute_not_exists(RevokedBefore) OR RevokedBefore < :before",
+                ExpressionAttributeValues={":before": {"N": str(before)}},
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return  # a later revocation is already recorded
+            raise Unavailable("ending the user's sessions failed; try again") from error
+        except BotoCoreError as error:
+            raise Unavailable("ending the user's sessions failed; try again") from error

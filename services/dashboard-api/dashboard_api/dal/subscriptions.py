@@ -1,0 +1,311 @@
+"""The API's People table: who owns which alert subscription, and when a user's access last changed.
+
+One table, generic keys ``PK`` / ``SK``, three kinds of item:
+
+=============================  ==============  ==================================================
+PK                             SK              holds
+=============================  ==============  ==================================================
+``USER#<username>``            ``SUB#<id>``    a subscription: Protocol, Endpoint, Stores,
+                                               Severities, State, SubscriptionArn, EndpointKey
+``USER#<username>``            ``USER``        the user's subscription count (the cap's counter)
+                                               and ``RevokedBefore`` (see ``dal.revocations``)
+``ENDPOINT#<protocol>#<addr>`` ``ENDPOINT``    the claim on an address: Owner and Id of the one
+                                               subscription that may use it
+=============================  ==============  ==================================================
+
+SNS keeps one subscription per topic, protocol and endpoint, so the claim makes the API
+refuse a second subscription of the same address instead of silently sharing (or, in SNS,
+overwriting) it. Reserving a subscription writes the row, the claim and the counter in one
+transaction, so the cap holds under concurrent requests and nothing is half-reserved;
+removing one deletes all three changes in one transaction too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from dashboard_api.models.errors import EndpointTaken, TooManySubscriptions, Unavailable
+from dashboard_api.models.subscriptions import RecordPage, State, SubscriptionRecord
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+else:
+    DynamoDBClient = Any
+
+USER_PREFIX = "USER#"
+SUBSCRIPTION_PREFIX = "SUB#"
+ENDPOINT_PREFIX = "ENDPOINT#"
+USER_SK = "USER"
+ENDPOINT_SK = "ENDPOINT"
+SUBSCRIPTION_KIND = "subscription"
+
+
+def user_key(username: str) -> str:
+    return f"{USER_PREFIX}{username}"
+
+
+def _subscription_key(owner: str, subscription_id: str) -> dict[str, Any]:
+    return {"PK": {"S": user_key(owner)}, "SK": {"S": f"{SUBSCRIPTION_PREFIX}{subscription_id}"}}
+
+
+def _claim_key(endpoint_key: str) -> dict[str, Any]:
+    return {"PK": {"S": f"{ENDPOINT_PREFIX}{endpoint_key}"}, "SK": {"S": ENDPOINT_SK}}
+
+
+def _user_item_key(owner: str) -> dict[str, Any]:
+    return {"PK": {"S": user_key(owner)}, "SK": {"S": USER_SK}}
+
+
+def _record(item: Mapping[str, Any]) -> SubscriptionRecord:
+    return SubscriptionRecord(
+        owner=item["Owner"]["S"],
+        id=item["Id"]["S"],
+        protocol=item["Protocol"]["S"],
+        endpoint=item["Endpoint"]["S"],
+        stores=tuple(value["S"] for value in item.get("Stores", {}).get("L", [])),
+        severities=tuple(value["S"] for value in item.get("Severities", {}).get("L", [])),
+        state=State(item["State"]["S"]),
+        created_at=item.get("CreatedAt", {}).get("S", ""),
+        arn=item.get("SubscriptionArn", {}).get("S"),
+    )
+
+
+def _strings(values: tuple[str, ...]) -> dict[str, Any]:
+    return {"L": [{"S": value} for value in values]}
+
+
+def _reasons(error: ClientError) -> list[str]:
+    return [str(reason.get("Code", "None")) for reason in error.response.get("CancellationReasons", [])]  # type: ignore[attr-defined]
+
+
+def _conditional(error: ClientError) -> bool:
+    return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+@contextmanager
+def _table(what: str) -> Iterator[None]:
+    try:
+        yield
+    except (ClientError, BotoCoreError) as error:
+        raise Unavailable(f"{what} failed; try again shortly") from error
+
+
+class SubscriptionTable:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def reserve(self, record: SubscriptionRecord, endpoint_key: str, cap: int) -> None:
+        """Write a new row (state ``creating``), claim its address and count it, all or nothing.
+
+        Raises :class:`EndpointTaken` (naming the claim's holder) when the address is claimed,
+        :class:`TooManySubscriptions` when the owner already has ``cap``.
+        """
+        item = {
+            **_subscription_key(record.owner, record.id),
+            "Kind": {"S": SUBSCRIPTION_KIND},
+            "Owner": {"S": record.owner},
+            "Id": {"S": record.id},
+            "Protocol": {"S": record.protocol},
+            "Endpoint": {"S": record.endpoint},
+            "EndpointKey": {"S": endpoint_key},
+            "Stores": _strings(record.stores),
+            "Severities": _strings(record.severities),
+            "State": {"S": record.state.value},
+            "CreatedAt": {"S": record.created_at},
+        }
+        claim = {**_claim_key(endpoint_key), "Owner": {"S": record.owner}, "Id": {"S": record.id}}
+        try:
+            self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": claim,
+                            "ConditionExpression": "attribute_not_exists(PK)",
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": item,
+                            "ConditionExpression": "attribute_not_exists(PK)",
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": _user_item_key(record.owner),
+                            "UpdateExpression": "SET Subscriptions = if_not_exists(Subscriptions, :zero) + :one",
+                            "ConditionExpression": "attribute_not_exists(Subscriptions) OR Subscriptions < :cap",
+                            "ExpressionAttributeValues": {
+                                ":zero": {"N": "0"},
+                                ":one": {"N": "1"},
+                                ":cap": {"N": str(cap)},
+                            },
+                        }
+                    },
+                ]
+            )
+        except ClientError as error:
+            reasons = _reasons(error)
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                holder = self.claim_of(endpoint_key)
+                owner, subscription_id = holder or ("", "")
+                raise EndpointTaken("this address is subscribed already", owner, subscription_id) from error
+            if len(reasons) > 2 and reasons[2] == "ConditionalCheckFailed":
+                raise TooManySubscriptions(
+                    f"you have {cap} subscriptions, the most allowed; delete one first"
+                ) from error
+            raise Unavailable("saving the subscription failed; try again shortly") from error
+        except BotoCoreError as error:
+            raise Unavailable("saving the subscription failed; try again shortly") from error
+
+    def claim_of(self, endpoint_key: str) -> tuple[str, str] | None:
+        """(owner, id) of the subscription holding an address, or None."""
+        with _table("reading the subscriptions"):
+            item = self._client.get_item(TableName=self._table, Key=_claim_key(endpoint_key), ConsistentRead=True).get(
+                "Item"
+            )
+        return (item["Owner"]["S"], item["Id"]["S"]) if item else None
+
+    def get(self, owner: str, subscription_id: str) -> SubscriptionRecord | None:
+        with _table("reading the subscriptions"):
+            item = self._client.get_item(
+                TableName=self._table, Key=_subscription_key(owner, subscription_id), ConsistentRead=True
+            ).get("Item")
+        return _record(item) if item else None
+
+    def _update(self, record: SubscriptionRecord, expression: str, values: dict[str, Any]) -> None:
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": _subscription_key(record.owner, record.id),
+            "UpdateExpression": expression,
+            "ConditionExpression": "attribute_exists(PK)",
+            "ExpressionAttributeValues": values,
+        }
+        if "#state" in expression:
+            kwargs["ExpressionAttributeNames"] = {"#state": "State"}
+        with _table("saving the subscription"):
+            try:
+                self._client.update_item(**kwargs)
+            except ClientError as error:
+                if not _conditional(error):  # the row is gone: nothing left to update
+                    raise
+
+    def activate(self, record: SubscriptionRecord, arn: str) -> None:
+        self._update(
+            record,
+            "SET #state = :state, SubscriptionArn = :arn",
+            {":state": {"S": State.ACTIVE.value}, ":arn": {"S": arn}},
+        )
+
+    def mark_removing(self, record: SubscriptionRecord) -> None:
+        self._update(record, "SET #state = :state", {":state": {"S": State.REMOVING.value}})
+
+    def set_stores(self, record: SubscriptionRecord, stores: tuple[str, ...]) -> None:
+        self._update(record, "SET Stores = :stores", {":stores": _strings(stores)})
+
+    def delete(self, record: SubscriptionRecord) -> None:
+        """Delete a row, release its address and uncount it, all or nothing; a repeat does nothing."""
+        with _table("reading the subscriptions"):
+            item = self._client.get_item(
+                TableName=self._table, Key=_subscription_key(record.owner, record.id), ConsistentRead=True
+            ).get("Item")
+        if not item:
+            return
+        endpoint_key = item["EndpointKey"]["S"]
+        uncount = {
+            "Update": {
+                "TableName": self._table,
+                "Key": _user_item_key(record.owner),
+                "UpdateExpression": "SET Subscriptions = Subscriptions - :one",
+                "ConditionExpression": "Subscriptions > :zero",
+                "ExpressionAttributeValues": {":one": {"N": "1"}, ":zero": {"N": "0"}},
+            }
+        }
+        try:
+            self._delete(record, endpoint_key, uncount)
+        except ClientError as error:
+            reasons = _reasons(error)
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                return  # deleted meanwhile by a concurrent request: done
+            if len(reasons) > 2 and reasons[2] == "ConditionalCheckFailed":
+                # The counter is already at zero (it can only drift low): delete without it.
+                with _table("removing the subscription"):
+                    self._delete(record, endpoint_key, None)
+                return
+            raise Unavailable("removing the subscription failed; try again shortly") from error
+        except BotoCoreError as error:
+            raise Unavailable("removing the subscription failed; try again shortly") from error
+
+    def _delete(self, record: SubscriptionRecord, endpoint_key: str, uncount: dict[str, Any] | None) -> None:
+        items: list[Any] = [
+            {
+                "Delete": {
+                    "TableName": self._table,
+                    "Key": _subscription_key(record.owner, record.id),
+                    "ConditionExpression": "attribute_exists(PK)",
+                }
+            },
+            {
+                # Only this subscription's claim: never release an address another row holds.
+                "Delete": {
+                    "TableName": self._table,
+                    "Key": _claim_key(endpoint_key),
+                    "ConditionExpression": "attribute_not_exists(PK) OR (#owner = :owner AND #id = :id)",
+                    "ExpressionAttributeNames": {"#owner": "Owner", "#id": "Id"},  # OWNER is a reserved word
+                    "ExpressionAttributeValues": {":owner": {"S": record.owner}, ":id": {"S": record.id}},
+                }
+            },
+        ]
+        if uncount:
+            items.append(uncount)
+        self._client.transact_write_items(TransactItems=items)
+
+    def of_owner(self, owner: str) -> list[SubscriptionRecord]:
+        """Every subscription of one user, oldest id first (a handful: the cap bounds it)."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :sub)",
+            "ExpressionAttributeValues": {":pk": {"S": user_key(owner)}, ":sub": {"S": SUBSCRIPTION_PREFIX}},
+            "ConsistentRead": True,
+        }
+        records: list[SubscriptionRecord] = []
+        with _table("reading the subscriptions"):
+            while True:
+                response = self._client.query(**kwargs)
+                records.extend(_record(item) for item in response.get("Items", []))
+                if "LastEvaluatedKey" not in response:
+                    return records
+                kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def page_all(self, limit: int, after: tuple[str, str] | None) -> RecordPage:
+        """Up to ``limit`` subscriptions of everyone, in the table's scan order, after ``after``.
+
+        A Scan: subscriptions are few (the cap per user bounds them), the listing is for
+        admins only, and the page stops as soon as ``limit`` rows are found.
+        """
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "FilterExpression": "Kind = :kind",
+            "ExpressionAttributeValues": {":kind": {"S": SUBSCRIPTION_KIND}},
+            "Limit": max(limit * 4, 100),
+        }
+        if after:
+            kwargs["ExclusiveStartKey"] = _subscription_key(*after)
+        found: list[SubscriptionRecord] = []
+        with _table("reading the subscriptions"):
+            while True:
+                response = self._client.scan(**kwargs)
+                for item in response.get("Items", []):
+                    found.append(_record(item))
+                    if len(found) == limit:
+                        return RecordPage(found, (found[-1].owner, found[-1].id))
+                if "LastEvaluatedKey" not in response:
+                    return RecordPage(found, None)
+                kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]

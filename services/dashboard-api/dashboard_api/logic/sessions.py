@@ -1,0 +1,96 @@
+"""What the API checks about a verified token beyond the authorizer: is it still good, and is an
+admin really acting as one.
+
+- **Revoked tokens.** Changing a user's access, disabling or deleting them signs them out
+  everywhere (refresh tokens die) and records ``RevokedBefore``; ID tokens issued before that
+  time are refused with 401 ``session_revoked`` although the JWT authorizer still accepts them.
+  Looked up per user and kept a few seconds in the function's memory.
+- **MFA for admins.** Cognito cannot require MFA for one group only, so the API treats a member
+  of the admin group as an admin only while their account has TOTP MFA enabled. Without it the
+  caller keeps their own stores (if any) and admin-only routes answer 403 ``mfa_required``.
+  Looked up (AdminGetUser) for admin-group callers only; non-admins cost nothing here.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Generic, Protocol, TypeVar
+
+from dashboard_api.logic.permissions import Caller
+from dashboard_api.models.errors import NotFound, Unauthorized
+
+V = TypeVar("V")
+
+#: How long a user's revocation time is trusted before it is read again.
+REVOCATION_TTL_SECONDS = 5.0
+#: How long an admin's confirmed MFA enrolment is trusted; a missing one is re-read sooner, so an
+#: admin who has just enrolled is not kept waiting.
+MFA_TTL_SECONDS = 60.0
+MFA_MISSING_TTL_SECONDS = 5.0
+#: Entries kept per cache before it starts over (one execution environment serves few users).
+MAX_CACHED_USERS = 10_000
+
+
+class RevocationSource(Protocol):
+    def revoked_before(self, username: str) -> int | None: ...
+
+
+class MfaSource(Protocol):
+    def mfa_enabled(self, username: str) -> bool: ...
+
+
+class TtlCache(Generic[V]):
+    """A small per-process cache of per-user answers, each kept for its own time."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic, max_entries: int = MAX_CACHED_USERS) -> None:
+        self._clock = clock
+        self._max = max_entries
+        self._entries: dict[str, tuple[float, V]] = {}
+
+    def get(self, key: str, load: Callable[[], V], ttl: Callable[[V], float]) -> V:
+        now = self._clock()
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] > now:
+            return entry[1]
+        value = load()
+        if len(self._entries) >= self._max:
+            self._entries.clear()
+        self._entries[key] = (now + ttl(value), value)
+        return value
+
+
+class AccessGate:
+    def __init__(
+        self,
+        revocations: RevocationSource,
+        users: MfaSource,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._revocations = revocations
+        self._users = users
+        self._revoked: TtlCache[int | None] = TtlCache(clock)
+        self._mfa: TtlCache[bool] = TtlCache(clock)
+
+    def admit(self, caller: Caller) -> Caller:
+        """The caller as the API treats them; 401 for a token issued before their access changed."""
+        revoked = self._revoked.get(
+            caller.username, lambda: self._revocations.revoked_before(caller.username), lambda _: REVOCATION_TTL_SECONDS
+        )
+        if revoked is not None and (caller.issued_at is None or caller.issued_at < revoked):
+            raise Unauthorized("your access changed or your sessions were ended: sign in again", "session_revoked")
+        if caller.admin and not self._mfa_enabled(caller.username):
+            return replace(caller, admin=False, admin_without_mfa=True)
+        return caller
+
+    def _mfa_enabled(self, username: str) -> bool:
+        def load() -> bool:
+            try:
+                return self._users.mfa_enabled(username)
+            except NotFound:
+                # Deleted since the token was issued (and before the revocation was recorded).
+                raise Unauthorized("your account no longer exists", "session_revoked") from None
+
+        return self._mfa.get(username, load, lambda enabled: MFA_TTL_SECONDS if enabled else MFA_MISSING_TTL_SECONDS)

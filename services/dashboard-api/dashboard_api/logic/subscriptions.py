@@ -1,0 +1,421 @@
+"""Alert subscriptions people manage themselves: who may subscribe to what, and keeping SNS and
+the API's table in step when a call fails half way or is repeated.
+
+A subscription lives in two places: the SNS subscription on the alerts topic (with a filter
+policy ``{"store": [...], "severities": [...]}``) and the row in the API's table saying whose
+it is. The row moves through these states:
+
+- ``creating``: reserved (address claimed, counted against the cap) before SNS is asked.
+  If SNS then refuses the address the row is deleted again. If the outcome is unknown (a
+  timeout, or the row could not be marked active afterwards) the row stays ``creating``: the
+  same request repeated resumes it (SNS answers the existing subscription's ARN for the same
+  topic, protocol, endpoint and attributes), and deleting it first asks SNS for that ARN the
+  same way so nothing is left behind.
+- ``active``: SNS subscribed it; the row holds the ARN.
+- ``removing``: deleted (by its owner, an admin or an access change) while SNS still had it
+  pending confirmation. SNS refuses to unsubscribe those and drops them itself after three
+  days; until then the API sets a filter policy that matches no alert (where SNS allows it)
+  and retries the unsubscribe whenever the row is touched again.
+
+Every SNS change comes before the table change that records it, and a narrowing sets the
+narrower filter in SNS first: a failure half way can leave the table claiming more than SNS
+delivers, never the reverse.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import uuid
+from collections.abc import Callable, Iterable
+from contextlib import suppress
+from dataclasses import replace
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from inventory.models import InvalidValue, clean_name, utc_now
+
+from dashboard_api.logic.dashboard import parallel_map
+from dashboard_api.logic.permissions import Caller
+from dashboard_api.models.errors import ApiError, BadRequest, EndpointTaken, Forbidden, NotFound
+from dashboard_api.models.subscriptions import (
+    ADMIN_PROTOCOLS,
+    MAX_FILTER_COMBINATIONS,
+    SEVERITIES_ATTRIBUTE,
+    STORE_ATTRIBUTE,
+    Cleanup,
+    RecordPage,
+    SnsSubscription,
+    State,
+    SubscriptionRecord,
+    SubscriptionRequest,
+    SubscriptionsPage,
+    SubscriptionStatus,
+    SubscriptionView,
+)
+from dashboard_api.models.users import Access
+
+#: A filter policy no alert matches: the alerts service never sends this attribute. Set on a
+#: subscription SNS will not remove yet (pending confirmation), so confirming it later brings nothing.
+MATCH_NOTHING: dict[str, list[str]] = {"subscription": ["removed"]}
+#: Most subscriptions an admin listing returns per page.
+MAX_PAGE = 100
+
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_PHONE_SEPARATORS = re.compile(r"[\s().\-]")
+_SQS_ARN = re.compile(r"^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$")
+_LAMBDA_ARN = re.compile(
+    r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]{1,128})?$"
+)
+
+
+class Topic(Protocol):
+    def subscribe(self, protocol: str, endpoint: str, filter_policy: dict[str, list[str]]) -> str: ...
+    def describe(self, subscription_arn: str) -> SnsSubscription | None: ...
+    def set_filter(self, subscription_arn: str, filter_policy: dict[str, list[str]]) -> str: ...
+    def unsubscribe(self, subscription_arn: str) -> str: ...
+
+
+class Rows(Protocol):
+    def reserve(self, record: SubscriptionRecord, endpoint_key: str, cap: int) -> None: ...
+    def get(self, owner: str, subscription_id: str) -> SubscriptionRecord | None: ...
+    def activate(self, record: SubscriptionRecord, arn: str) -> None: ...
+    def mark_removing(self, record: SubscriptionRecord) -> None: ...
+    def set_stores(self, record: SubscriptionRecord, stores: tuple[str, ...]) -> None: ...
+    def delete(self, record: SubscriptionRecord) -> None: ...
+    def of_owner(self, owner: str) -> list[SubscriptionRecord]: ...
+    def page_all(self, limit: int, after: tuple[str, str] | None) -> RecordPage: ...
+
+
+def filter_policy(stores: Iterable[str], wanted: Iterable[str]) -> dict[str, list[str]]:
+    """The SNS filter policy for these stores and severities, on the digest's message attributes."""
+    return {STORE_ATTRIBUTE: sorted(set(stores)), SEVERITIES_ATTRIBUTE: sorted(set(wanted))}
+
+
+def checked_endpoint(protocol: str, endpoint: str) -> tuple[str, str]:
+    """The endpoint as it will be subscribed, and the key that makes an address unique.
+
+    400 ``invalid_endpoint`` with the reason for anything SNS would refuse or deliver nowhere.
+    """
+    text = endpoint.strip()
+    if not text or any(ord(char) < 32 or ord(char) == 127 for char in text):
+        raise BadRequest("the endpoint is empty or holds control characters", "invalid_endpoint")
+    if protocol == "email":
+        if len(text) > 254 or not _EMAIL.match(text):
+            raise BadRequest(f"{text!r} is not an email address (name@example.com)", "invalid_endpoint")
+        local, _, domain = text.rpartition("@")
+        text = f"{local}@{domain.lower()}"
+        return text, f"email#{text.lower()}"
+    if protocol == "sms":
+        number = _PHONE_SEPARATORS.sub("", text)
+        if not _E164.match(number):
+            raise BadRequest(
+                f"{text!r} is not a phone number in E.164 form: + then country code and number, e.g. +4915112345678",
+                "invalid_endpoint",
+            )
+        return number, f"sms#{number}"
+    if protocol == "https":
+        try:
+            parts = urlsplit(text)
+            host = parts.hostname
+        except ValueError:
+            host = None
+            parts = None
+        if parts is None or parts.scheme != "https" or not host:
+            raise BadRequest(f"{text!r} is not an https URL", "invalid_endpoint")
+        if parts.username or parts.password:
+            # The listing shows endpoints to admins: credentials do not belong in them.
+            raise BadRequest("put no credentials in the URL", "invalid_endpoint")
+        return text, f"https#{text}"
+    pattern = {"sqs": _SQS_ARN, "lambda": _LAMBDA_ARN}.get(protocol)
+    if pattern is None:
+        raise BadRequest(f"unknown protocol {protocol!r}", "invalid_endpoint")
+    if not pattern.match(text):
+        raise BadRequest(
+            f"{text!r} is not the ARN of an {protocol.upper()} {'queue' if protocol == 'sqs' else 'function'}",
+            "invalid_endpoint",
+        )
+    return text, f"{protocol}#{text}"
+
+
+def public_id(owner: str, subscription_id: str) -> str:
+    """The id the API shows: the owner and the row's id, so an admin's delete needs nothing else."""
+    return f"{base64.urlsafe_b64encode(owner.encode()).rstrip(b'=').decode()}.{subscription_id}"
+
+
+def parse_public_id(value: str) -> tuple[str, str]:
+    """(owner, id) from a public id; 404 for anything this API did not issue."""
+    encoded, dot, subscription_id = value.rpartition(".")
+    try:
+        if not dot or not re.fullmatch(r"[0-9a-f]{32}", subscription_id):
+            raise ValueError
+        owner = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise NotFound("no such subscription") from None
+    if not owner:
+        raise NotFound("no such subscription")
+    return owner, subscription_id
+
+
+def _cursor(key: tuple[str, str] | None) -> str | None:
+    if key is None:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(list(key)).encode()).rstrip(b"=").decode()
+
+
+def _after(cursor: str | None) -> tuple[str, str] | None:
+    if not cursor:
+        return None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not (isinstance(key, list) and len(key) == 2 and all(isinstance(part, str) and part for part in key)):
+            raise ValueError
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise BadRequest("the cursor is not one this API issued", "invalid_cursor") from None
+    return key[0], key[1]
+
+
+class Subscriptions:
+    def __init__(
+        self,
+        *,
+        topic: Topic,
+        rows: Rows,
+        max_per_user: int,
+        clock: Callable[[], str] = utc_now,
+        new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
+        mapper: Callable[[Callable[[Any], Any], Iterable[Any]], list[Any]] = parallel_map,
+    ) -> None:
+        self._topic = topic
+        self._rows = rows
+        self._max = max_per_user
+        self._clock = clock
+        self._new_id = new_id
+        self._map = mapper
+
+    # -- subscribing ----------------------------------------------------------------------------
+
+    def create(self, caller: Caller, request: SubscriptionRequest) -> SubscriptionView:
+        """Subscribe the caller's endpoint to alerts of their stores; a repeat answers the same subscription."""
+        if request.protocol in ADMIN_PROTOCOLS:
+            try:
+                caller.require_admin()
+            except Forbidden as refusal:
+                if refusal.code == "mfa_required":
+                    raise
+                raise Forbidden(f"only head office may subscribe with {request.protocol}; use email or sms") from None
+        endpoint, endpoint_key = checked_endpoint(request.protocol, request.endpoint)
+        stores = self._stores(caller, request.stores)
+        wanted = tuple(sorted({severity.value for severity in request.severities}))
+        if len(stores) * len(wanted) > MAX_FILTER_COMBINATIONS:
+            raise BadRequest(
+                f"{len(stores)} stores x {len(wanted)} severities is more than the {MAX_FILTER_COMBINATIONS} "
+                "combinations SNS allows in one subscription; split it",
+                "too_many_stores",
+            )
+        record = SubscriptionRecord(
+            owner=caller.username,
+            id=self._new_id(),
+            protocol=request.protocol,
+            endpoint=endpoint,
+            stores=stores,
+            severities=wanted,
+            state=State.CREATING,
+            created_at=self._clock(),
+        )
+        try:
+            self._rows.reserve(record, endpoint_key, self._max)
+        except EndpointTaken as taken:
+            record = self._repeat_or_refuse(caller, record, taken)
+            if record.state is State.ACTIVE:
+                return self._view(record)
+        return self._subscribe(record)
+
+    def _stores(self, caller: Caller, names: list[str]) -> tuple[str, ...]:
+        stores: set[str] = set()
+        for name in names:
+            try:
+                store = clean_name(name, "store")
+            except InvalidValue as error:
+                raise BadRequest(str(error), "invalid_name") from None
+            caller.require(store)
+            stores.add(store)
+        return tuple(sorted(stores))
+
+    def _repeat_or_refuse(self, caller: Caller, record: SubscriptionRecord, taken: EndpointTaken) -> SubscriptionRecord:
+        """The existing row when this request repeats one already made; 409 otherwise."""
+        existing = self._rows.get(taken.owner, taken.subscription_id) if taken.owner == caller.username else None
+        if existing is None:
+            raise EndpointTaken(
+                "this address is already subscribed to alerts (by someone else); ask head office",
+                taken.owner,
+                taken.subscription_id,
+            ) from None
+        same = (existing.protocol, existing.endpoint, existing.stores, existing.severities) == (
+            record.protocol,
+            record.endpoint,
+            record.stores,
+            record.severities,
+        )
+        shown = public_id(existing.owner, existing.id)
+        if existing.state is State.REMOVING:
+            raise EndpointTaken(
+                "this address was unsubscribed while its confirmation was pending; SNS keeps such a "
+                "subscription for up to 3 days, after which it can be subscribed again",
+                existing.owner,
+                shown,
+            )
+        if not same:
+            raise EndpointTaken(
+                f"you have subscribed this address already (subscription {shown}); delete it first to change it",
+                existing.owner,
+                shown,
+            )
+        return existing
+
+    def _subscribe(self, record: SubscriptionRecord) -> SubscriptionView:
+        try:
+            arn = self._topic.subscribe(
+                record.protocol, record.endpoint, filter_policy(record.stores, record.severities)
+            )
+        except ApiError as error:
+            if error.status < 500:
+                # SNS refused for good: release the address and the count again. Should that
+                # fail too, the row stays `creating` (listed as incomplete) for a repeat or a delete.
+                with suppress(ApiError):
+                    self._rows.delete(record)
+            # A 5xx leaves the row `creating`: the same request repeated resumes it.
+            raise
+        self._rows.activate(record, arn)
+        return self._view(replace(record, state=State.ACTIVE, arn=arn))
+
+    # -- listing --------------------------------------------------------------------------------
+
+    def page(
+        self,
+        caller: Caller,
+        *,
+        everyone: bool = False,
+        owner: str | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> SubscriptionsPage:
+        """The caller's subscriptions; an admin may ask for one user's (``owner``) or everyone's (paged)."""
+        if everyone or (owner is not None and owner != caller.username):
+            caller.require_admin()
+        if everyone:
+            page = self._rows.page_all(min(limit, MAX_PAGE), _after(cursor))
+            return SubscriptionsPage(subscriptions=self._views(page.records), next_cursor=_cursor(page.last_key))
+        records = sorted(self._rows.of_owner(owner or caller.username), key=lambda r: (r.created_at, r.id))
+        return SubscriptionsPage(subscriptions=self._views(records), next_cursor=None)
+
+    def _views(self, records: list[SubscriptionRecord]) -> list[SubscriptionView]:
+        return list(self._map(self._view, records))
+
+    def _view(self, record: SubscriptionRecord) -> SubscriptionView:
+        status: SubscriptionStatus
+        stores, wanted = list(record.stores), list(record.severities)
+        if record.state is State.CREATING:
+            status = "incomplete"
+        elif record.state is State.REMOVING:
+            status = "removing"
+        else:
+            reported = self._topic.describe(record.arn) if record.arn else None
+            if reported is None:
+                status = "expired"
+            else:
+                status = "pending_confirmation" if reported.pending_confirmation else "confirmed"
+                # What SNS filters on is the truth; the row may lag behind after a failure.
+                stores = list(reported.filter_policy.get(STORE_ATTRIBUTE, stores))
+                wanted = list(reported.filter_policy.get(SEVERITIES_ATTRIBUTE, wanted))
+        return SubscriptionView(
+            id=public_id(record.owner, record.id),
+            owner=record.owner,
+            protocol=record.protocol,
+            endpoint=record.endpoint,
+            stores=stores,
+            severities=wanted,
+            status=status,
+            created_at=record.created_at,
+        )
+
+    # -- unsubscribing --------------------------------------------------------------------------
+
+    def delete(self, caller: Caller, subscription: str) -> SubscriptionView | None:
+        """Unsubscribe one subscription of the caller's (an admin: anyone's).
+
+        None when it is gone; its view (status ``removing``) when SNS holds it pending
+        confirmation. Anyone else's answers 404, as if it did not exist.
+        """
+        owner, subscription_id = parse_public_id(subscription)
+        if owner != caller.username and not caller.admin:
+            raise NotFound("no such subscription")
+        record = self._rows.get(owner, subscription_id)
+        if record is None:
+            raise NotFound("no such subscription")
+        if self._remove(record):
+            return None
+        return self._view(replace(record, state=State.REMOVING))
+
+    def _remove(self, record: SubscriptionRecord) -> bool:
+        """Unsubscribe in SNS, then forget the row; False when SNS holds it pending (row kept ``removing``)."""
+        arn = record.arn or self._arn_of_unfinished(record)
+        outcome = self._topic.unsubscribe(arn) if arn else "gone"
+        if outcome == "pending":
+            assert arn is not None
+            self._topic.set_filter(arn, MATCH_NOTHING)  # refused too while pending, on some SNS versions
+            if record.state is not State.REMOVING:
+                self._rows.mark_removing(record)
+            return False
+        self._rows.delete(record)
+        return True
+
+    def _arn_of_unfinished(self, record: SubscriptionRecord) -> str | None:
+        """The ARN of a ``creating`` row's subscription, if SNS made it: asking again with the same
+        settings answers the existing one (or makes it, to be removed straight away)."""
+        try:
+            return self._topic.subscribe(
+                record.protocol, record.endpoint, filter_policy(record.stores, record.severities)
+            )
+        except ApiError as error:
+            if error.status < 500:
+                return None  # SNS refuses it: it never subscribed this one
+            raise
+
+    # -- access changes -------------------------------------------------------------------------
+
+    def narrow(self, owner: str, access: Access) -> Cleanup:
+        """Fit a user's subscriptions to what they may now see: drop stores they lost, remove
+        subscriptions left with no store or with a protocol only admins may use."""
+        narrowed = removed = 0
+        for record in self._rows.of_owner(owner):
+            if record.state is State.REMOVING:
+                self._remove(record)  # already on its way out: SNS may let go of it now
+                continue
+            keep = tuple(store for store in record.stores if access.may_see(store))
+            allowed = access.admin or record.protocol not in ADMIN_PROTOCOLS
+            if keep == record.stores and allowed:
+                continue
+            if not keep or not allowed or record.state is not State.ACTIVE or record.arn is None:
+                self._remove(record)
+                removed += 1
+                continue
+            outcome = self._topic.set_filter(record.arn, filter_policy(keep, record.severities))
+            if outcome == "updated":
+                self._rows.set_stores(record, keep)
+                narrowed += 1
+            else:  # gone from SNS, or pending and unchangeable: remove it altogether
+                self._remove(record)
+                removed += 1
+        return Cleanup(narrowed=narrowed, removed=removed)
+
+    def remove_all(self, owner: str) -> Cleanup:
+        """Unsubscribe every subscription of a user (disabled or deleted)."""
+        removed = 0
+        for record in self._rows.of_owner(owner):
+            self._remove(record)
+            removed += record.state is not State.REMOVING
+        return Cleanup(removed=removed)
