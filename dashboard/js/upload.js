@@ -88,8 +88,21 @@ export function pollDelayMs(attempt) {
   return 5000;
 }
 
-/** The newest entry of GET /uploads?key= (one per version of the key), or null. */
+/**
+ * The newest version of one upload from GET /uploads?key= ({uploads, report}), or null before ingest
+ * indexed it. The index row lists the first rejected lines; the whole report, once written, lists more.
+ */
 export function newestEntry(body) {
-  const entries = body?.uploads || (body?.upload ? [body.upload] : []);
-  return entries.length ? entries[0] : null;
+  const entry = body?.uploads?.[0] || null;
+  if (!entry) return null;
+  const report = body.report;
+  if (!report) return entry;
+  return {
+    ...entry,
+    status: report.status ?? entry.status,
+    reason: report.reason ?? entry.reason,
+    rows: report.rows || entry.rows,
+    errors: report.errors || entry.errors,
+    errors_truncated: report.errors_truncated ?? entry.errors_truncated,
+  };
 }

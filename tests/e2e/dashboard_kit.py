@@ -122,9 +122,10 @@ def new_user(stack: dict[str, Any], *, admin: bool = False, stores: tuple[str, .
     username = f"{'boss' if admin else 'staff'}-{uuid.uuid4().hex[:8]}"
     password = f"Pw-{uuid.uuid4().hex[:10]}!A1"
     client = cognito(stack)
-    attributes = (
-        [] if admin else [{"Name": "custom:stores", "Value": json.dumps(sorted(stores), separators=(",", ":"))}]
-    )
+    # A verified email: where Cognito sends a forgotten-password code.
+    attributes = [{"Name": "email", "Value": f"{username}@example.com"}, {"Name": "email_verified", "Value": "true"}]
+    if not admin:
+        attributes.append({"Name": "custom:stores", "Value": json.dumps(sorted(stores), separators=(",", ":"))})
     client.admin_create_user(
         UserPoolId=stack["user_pool_id"],
         Username=username,

@@ -263,7 +263,12 @@ export function showSignIn(root, auth, { message, onSignedIn }) {
         resetForm(name, await auth.forgotPassword(name));
       } catch (error) {
         busy(form, false);
-        showError(error);
+        // Cognito refuses when the account has no verified email to send a code to.
+        showError(
+          error?.code === 'NotAuthorizedException' || error?.code === 'InvalidParameterException'
+            ? 'This account cannot reset its password by itself (no verified email address). Ask head office to reset it.'
+            : error,
+        );
         form.elements['forgot-username'].focus();
       }
     });

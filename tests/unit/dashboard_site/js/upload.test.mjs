@@ -42,9 +42,18 @@ test('polls for the report start quick and slow down', () => {
 });
 
 test('the newest version of an upload is the first the API lists', () => {
-  assert.equal(newestEntry({ uploads: [{ version: '2' }, { version: '1' }] }).version, '2');
-  assert.equal(newestEntry({ uploads: [] }), null);
+  assert.equal(newestEntry({ uploads: [{ version: '2' }, { version: '1' }], report: null }).version, '2');
+  assert.equal(newestEntry({ uploads: [], report: null }), null);
   assert.equal(newestEntry(null), null);
+});
+
+test('the whole report, once written, gives every rejected line the index row summarised', () => {
+  const errors = Array.from({ length: 25 }, (_, n) => ({ line: n + 2, reason: 'count is not a number' }));
+  const entry = { key: 'k', version: '1', status: 'partial', rows: { read: 30, rejected: 25 }, errors: errors.slice(0, 10), errors_truncated: true };
+  const merged = newestEntry({ uploads: [entry], report: { status: 'partial', rows: entry.rows, errors, errors_truncated: false } });
+  assert.equal(merged.errors.length, 25);
+  assert.equal(merged.errors_truncated, false);
+  assert.equal(merged.key, 'k');
 });
 
 test('the otpauth URI names the issuer and the user, escaped, with the secret', () => {
