@@ -112,7 +112,8 @@ export function mount(root, ctx) {
     fileInput,
     chosenEl,
   );
-  const sendButton = h('button', { type: 'submit', class: 'button button-primary' }, 'Upload');
+  // Enabled once the stores the user may upload to are known.
+  const sendButton = h('button', { type: 'submit', class: 'button button-primary', disabled: true }, 'Upload');
   const cancelButton = h('button', { type: 'button', class: 'button', hidden: true }, 'Cancel');
   const progress = h('progress', { id: 'upload-progress', max: '100', value: '0', 'aria-label': 'Upload progress', hidden: true });
   const progressText = h('span', { class: 'progress-text' });
@@ -273,6 +274,11 @@ export function mount(root, ctx) {
       fileInput.focus();
       return;
     }
+    if (!target.value) {
+      say('Choose the store this file is for.');
+      target.focus();
+      return;
+    }
     const store = target.value === HEAD_OFFICE ? null : target.value;
     controller = new AbortController();
     const { signal } = controller;
@@ -323,6 +329,7 @@ export function mount(root, ctx) {
     // One store: no choice to make, but the label still says whose file it is.
     targetField.classList.toggle('single-target', options.length === 1);
     uploadPanel.hidden = options.length === 0;
+    sendButton.disabled = options.length === 0;
   }
 
   async function loadList({ append = false } = {}) {
