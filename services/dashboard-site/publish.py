@@ -35,6 +35,8 @@ INGEST_STACK = "inventory-ingest-{stage}"
 SITE_STACK = "inventory-dashboard-site-{stage}"
 CONFIG_KEY = "config.json"
 INDEX_KEY = "index.html"
+# Notes for developers beside the code, not part of the site.
+NOT_SERVED = {"README.md"}
 # The page's own policy (index.html's meta element). connect-src is filled in per stage.
 PAGE_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
@@ -77,6 +79,8 @@ def site_files(root: Path = SITE_ROOT) -> list[SiteFile]:
             continue
         if relative.as_posix() == CONFIG_KEY:
             continue  # a local config.json must never reach a deployed site
+        if path.name in NOT_SERVED:
+            continue
         content_type = CONTENT_TYPES.get(path.suffix.lower())
         if content_type is None:
             raise PublishError(f"{relative}: no content type known for {path.suffix or 'files without a suffix'}")
