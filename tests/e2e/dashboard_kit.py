@@ -238,18 +238,18 @@ def s3_client(stack: dict[str, Any]) -> Any:
     return boto3.client("s3", endpoint_url=stack["endpoint_url"], region_name=stack["region"])
 
 
-def upload(stack: dict[str, Any], name: str, body: bytes) -> dict[str, Any]:
+def upload(stack: dict[str, Any], name: str, body: bytes, timeout_s: float = INGEST_TIMEOUT_S) -> dict[str, Any]:
     """Put a head-office file in the upload bucket and wait for ingest's report on it."""
     s3 = s3_client(stack)
     key = f"{stack.get('upload_prefix', 'uploads/').rstrip('/')}/{name}"
     s3.put_object(Bucket=stack["bucket"], Key=key, Body=body)
-    return wait_for_report(s3, stack, key)
+    return wait_for_report(s3, stack, key, timeout_s)
 
 
-def wait_for_report(s3: Any, stack: dict[str, Any], key: str) -> dict[str, Any]:
+def wait_for_report(s3: Any, stack: dict[str, Any], key: str, timeout_s: float = INGEST_TIMEOUT_S) -> dict[str, Any]:
     """The report on ``key``: ``reports/<key>.json``, or the newest of ``reports/<key>/<version>.json``."""
     reports = stack.get("reports_prefix", "reports/").rstrip("/")
-    deadline = time.monotonic() + INGEST_TIMEOUT_S
+    deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
             return dict(json.loads(s3.get_object(Bucket=stack["bucket"], Key=f"{reports}/{key}.json")["Body"].read()))
@@ -261,7 +261,7 @@ def wait_for_report(s3: Any, stack: dict[str, Any], key: str) -> dict[str, Any]:
             if report.get("status") in ("ok", "partial", "failed"):
                 return report
         time.sleep(0.5)
-    raise AssertionError(f"no ingest report for {key} after {INGEST_TIMEOUT_S} s")
+    raise AssertionError(f"no ingest report for {key} after {timeout_s} s")
 
 
 def until(check: Callable[[], bool], page: Page, what: str, timeout_s: float = 60) -> None:
