@@ -144,7 +144,10 @@ def test_head_office_sees_totals_stores_worst_first_and_a_stale_store_among_500(
     totals = page.get_by_label("Totals across stores")
     expect(totals.locator("div").filter(has_text="Stores").first.locator("dd")).not_to_have_text("0")
     page.get_by_label("Find a store").fill(f"Chain {tag}")
-    expect(page.get_by_text(re.compile(r"^500 of [\d,]+ stores\.$"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^500 of [\d,]+ stores, worst first; showing the first 50\.$"))).to_be_visible()
+    expect(page.locator(".head-office tbody tr")).to_have_count(50)
+    page.get_by_role("button", name="Show more stores").click()
+    expect(page.locator(".head-office tbody tr")).to_have_count(100)
 
     # Worst first: the most items out, then low, then stale.
     assert rows_of(page)[:4] == [f"Chain {tag} 000", f"Chain {tag} 001", f"Chain {tag} 002", f"Chain {tag} 499"]
@@ -162,11 +165,16 @@ def test_head_office_sees_totals_stores_worst_first_and_a_stale_store_among_500(
     page.get_by_label("Show").select_option("")
     page.get_by_label("Stale after no upload for").select_option("48")
 
+    out_cells = page.locator(".head-office tbody td[data-column='out']")
     page.get_by_role("button", name="Out", exact=True).click()
     expect(page.locator(".head-office th[data-column='out']")).to_have_attribute("aria-sort", "ascending")
-    outs = [int(v) for v in page.locator(".head-office tbody td[data-column='out']").all_text_contents()]
+    outs = [int(v) for v in out_cells.all_text_contents()]
     assert outs == sorted(outs)
-    assert outs[-1] == 3
+    page.get_by_role("button", name="Out", exact=True).click()
+    expect(page.locator(".head-office th[data-column='out']")).to_have_attribute("aria-sort", "descending")
+    outs = [int(v) for v in out_cells.all_text_contents()]
+    assert outs == sorted(outs, reverse=True)
+    assert outs[:2] == [3, 2]
     page.get_by_role("button", name="Store", exact=True).press("Enter")
     expect(page.locator(".head-office th[data-column='store']")).to_have_attribute("aria-sort", "ascending")
     assert rows_of(page) == sorted(rows_of(page))

@@ -10,6 +10,8 @@ import { compareBy, dataTable } from '../table.js';
 import { byUrgency, isStale, lastUploadTime, totals, worstFirst } from '../urgency.js';
 
 const CHART_LIMIT = 100;
+// Stores shown at first (worst first); "Show more" adds as many again.
+const STORE_PAGE = 50;
 // More stores than this (or head office) and the cards give way to a table.
 const CARD_LIMIT = 6;
 const STALE_CHOICES = [
@@ -113,6 +115,7 @@ export function mount(root, ctx) {
       ctx.go('overview', { ...viewParams(), sort: key, dir, store: params.store }, { replace: true });
     },
   });
+  const moreButton = h('button', { type: 'button', class: 'button', hidden: true }, 'Show more stores');
   const headOffice = h(
     'section',
     { class: 'head-office', 'aria-labelledby': 'stores-heading', hidden: true },
@@ -121,7 +124,14 @@ export function mount(root, ctx) {
     filters,
     tableSummary,
     table.element,
+    h('div', { class: 'table-footer' }, moreButton),
   );
+  let shownLimit = STORE_PAGE;
+  moreButton.addEventListener('click', () => {
+    shownLimit += STORE_PAGE;
+    renderStores(true);
+    ctx.announce(`Showing ${Math.min(shownLimit, shownStores().length)} stores.`);
+  });
 
   // A few stores: one card each.
   const cardsEl = h('ul', { class: 'store-cards', 'aria-label': 'Stores' });
@@ -223,10 +233,13 @@ export function mount(root, ctx) {
     }
     renderTotals(totals(stores, { hours, now }));
     const rows = shownStores();
+    const page = rows.slice(0, shownLimit);
     table.setSort(params.sort || null, params.dir);
-    table.setRows(rows, 'No store matches these filters.');
-    tableSummary.textContent =
-      rows.length === stores.length ? `${formatCount(rows.length)} stores, worst first.` : `${formatCount(rows.length)} of ${formatCount(stores.length)} stores.`;
+    table.setRows(page, 'No store matches these filters.');
+    const order = params.sort ? '' : ', worst first';
+    const matching = rows.length === stores.length ? `${formatCount(rows.length)} stores${order}` : `${formatCount(rows.length)} of ${formatCount(stores.length)} stores${order}`;
+    tableSummary.textContent = page.length < rows.length ? `${matching}; showing the first ${formatCount(page.length)}.` : `${matching}.`;
+    moreButton.hidden = page.length >= rows.length;
   }
 
   function urgencyList(items) {
@@ -312,6 +325,8 @@ export function mount(root, ctx) {
     update(next) {
       // Filters and sorting of the stores table need no new data.
       const sameStore = stores.length > 0 && (next.store || '') === (params.store || '');
+      const filtersChanged = ['q', 'show', 'stale'].some((name) => (next[name] || '') !== (params[name] || ''));
+      if (filtersChanged) shownLimit = STORE_PAGE;
       params = next;
       if (sameStore) {
         applyParams();
