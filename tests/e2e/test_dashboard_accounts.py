@@ -26,6 +26,7 @@ from tests.e2e.dashboard_kit import (
     new_user,
     open_tab,
     ready_stack,
+    shoot,
     sign_in,
     sign_out,
     signed_in,
@@ -93,6 +94,7 @@ def test_head_office_must_set_up_two_step_sign_in_before_the_dashboard_opens(pag
     expect(page.get_by_text("Head office accounts must use two-step sign-in.")).to_be_visible()
     expect(page.get_by_role("navigation", name="Main")).to_have_count(0)
     assert mfa_settings(stack, account["username"]) == []
+    shoot(page, "mfa-setup")
     enrol_on_page(page, account["username"], "Turn on and continue")
 
     expect(signed_in(page)).to_have_text("Overview")

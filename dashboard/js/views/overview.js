@@ -10,8 +10,10 @@ import { compareBy, dataTable } from '../table.js';
 import { byUrgency, isStale, lastUploadTime, totals, worstFirst } from '../urgency.js';
 
 const CHART_LIMIT = 100;
-// Stores shown at first (worst first); "Show more" adds as many again.
-const STORE_PAGE = 50;
+// Stores shown at first (worst first); "Show more" adds as many again. Fewer on a phone, so the
+// selected store's items are not fifty cards away.
+const PHONE = window.matchMedia('(max-width: 40rem)');
+const storePage = () => (PHONE.matches ? 10 : 50);
 // More stores than this (or head office) and the cards give way to a table.
 const CARD_LIMIT = 6;
 const STALE_CHOICES = [
@@ -126,9 +128,9 @@ export function mount(root, ctx) {
     table.element,
     h('div', { class: 'table-footer' }, moreButton),
   );
-  let shownLimit = STORE_PAGE;
+  let shownLimit = storePage();
   moreButton.addEventListener('click', () => {
-    shownLimit += STORE_PAGE;
+    shownLimit += storePage();
     renderStores(true);
     ctx.announce(`Showing ${Math.min(shownLimit, shownStores().length)} stores.`);
   });
@@ -326,7 +328,7 @@ export function mount(root, ctx) {
       // Filters and sorting of the stores table need no new data.
       const sameStore = stores.length > 0 && (next.store || '') === (params.store || '');
       const filtersChanged = ['q', 'show', 'stale'].some((name) => (next[name] || '') !== (params[name] || ''));
-      if (filtersChanged) shownLimit = STORE_PAGE;
+      if (filtersChanged) shownLimit = storePage();
       params = next;
       if (sameStore) {
         applyParams();
