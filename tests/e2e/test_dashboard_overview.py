@@ -158,11 +158,11 @@ def test_head_office_sees_totals_stores_worst_first_and_a_stale_store_among_500(
     ).to_have_count(0)
     shoot(page, "head-office")
 
-    page.get_by_label("Show").select_option("stale")
+    page.get_by_label("Show", exact=True).select_option("stale")
     expect(page.locator(".head-office tbody th")).to_have_text([f"Chain {tag} 499"])
     page.get_by_label("Stale after no upload for").select_option("168")  # a week: 5 days is not stale
     expect(page.get_by_text("No store matches these filters.")).to_be_visible()
-    page.get_by_label("Show").select_option("")
+    page.get_by_label("Show", exact=True).select_option("")
     page.get_by_label("Stale after no upload for").select_option("48")
 
     out_cells = page.locator(".head-office tbody td[data-column='out']")
