@@ -222,4 +222,6 @@ def test_a_phone_gets_a_compact_header_a_list_and_card_rows(
             view,
             overflowing(phone, PHONE["width"]),
         )
+    expect(phone.get_by_label("Upload for")).not_to_have_value("")
+    expect(phone.locator("ol.uploads li").first).to_be_visible()
     shoot(phone, "uploads-phone", full_page=True)

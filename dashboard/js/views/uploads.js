@@ -341,7 +341,7 @@ export function mount(root, ctx) {
       const open = uploads.filter((u) => !FINAL_STATUSES.includes(u.status)).length;
       const rejected = uploads.filter((u) => u.status === 'partial' || u.status === 'failed').length;
       summary.textContent = uploads.length
-        ? `${formatCount(uploads.length)} recent files; ${formatCount(rejected)} with rejected rows or refused${open ? `; ${formatCount(open)} still loading` : ''}.`
+        ? `${formatCount(uploads.length)} recent ${uploads.length === 1 ? 'file' : 'files'}; ${formatCount(rejected)} with rejected rows or refused${open ? `; ${formatCount(open)} still loading` : ''}.`
         : '';
       replace(list, uploads.length ? uploads.map((u) => uploadCard(u)) : h('li', { class: 'empty' }, 'No files have been uploaded yet.'));
     } else {
