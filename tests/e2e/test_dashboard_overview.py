@@ -167,16 +167,16 @@ def test_head_office_sees_totals_stores_worst_first_and_a_stale_store_among_500(
 
     out_cells = page.locator(".head-office tbody td[data-column='out']")
     page.get_by_role("button", name="Out", exact=True).click()
-    expect(page.locator(".head-office th[data-column='out']")).to_have_attribute("aria-sort", "ascending")
+    expect(page.locator(".head-office thead th[data-column='out']")).to_have_attribute("aria-sort", "ascending")
     outs = [int(v) for v in out_cells.all_text_contents()]
     assert outs == sorted(outs)
     page.get_by_role("button", name="Out", exact=True).click()
-    expect(page.locator(".head-office th[data-column='out']")).to_have_attribute("aria-sort", "descending")
+    expect(page.locator(".head-office thead th[data-column='out']")).to_have_attribute("aria-sort", "descending")
     outs = [int(v) for v in out_cells.all_text_contents()]
     assert outs == sorted(outs, reverse=True)
     assert outs[:2] == [3, 2]
     page.get_by_role("button", name="Store", exact=True).press("Enter")
-    expect(page.locator(".head-office th[data-column='store']")).to_have_attribute("aria-sort", "ascending")
+    expect(page.locator(".head-office thead th[data-column='store']")).to_have_attribute("aria-sort", "ascending")
     assert rows_of(page) == sorted(rows_of(page))
     # The URL keeps the filters and the order: a shared link shows the same table.
     expect(page).to_have_url(re.compile(r"sort=store"))
