@@ -24,6 +24,7 @@ from typing import Any
 
 import boto3
 import pytest
+from inventory.uploads import store_prefix
 from playwright.sync_api import Browser, Dialog, Page, ViewportSize, expect, sync_playwright
 
 REPO = Path(__file__).resolve().parents[2]
@@ -238,10 +239,18 @@ def s3_client(stack: dict[str, Any]) -> Any:
     return boto3.client("s3", endpoint_url=stack["endpoint_url"], region_name=stack["region"])
 
 
-def upload(stack: dict[str, Any], name: str, body: bytes, timeout_s: float = INGEST_TIMEOUT_S) -> dict[str, Any]:
-    """Put a head-office file in the upload bucket and wait for ingest's report on it."""
+def upload(
+    stack: dict[str, Any], name: str, body: bytes, timeout_s: float = INGEST_TIMEOUT_S, store: str | None = None
+) -> dict[str, Any]:
+    """Put a file in the upload bucket and wait for ingest's report on it.
+
+    Without ``store`` it is a head-office (multi-store) file; with it, a file under that store's prefix,
+    as the store's own upload from the dashboard would be (visible to the store's users).
+    """
     s3 = s3_client(stack)
-    key = f"{stack.get('upload_prefix', 'uploads/').rstrip('/')}/{name}"
+    prefix = stack.get("upload_prefix", "uploads/")
+    folder = f"{store_prefix(store, prefix)}cli-{uuid.uuid4().hex[:8]}/" if store else prefix
+    key = f"{folder}{name}"
     s3.put_object(Bucket=stack["bucket"], Key=key, Body=body)
     return wait_for_report(s3, stack, key, timeout_s)
 
