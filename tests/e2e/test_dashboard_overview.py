@@ -200,11 +200,13 @@ def test_a_phone_gets_a_compact_header_a_list_and_card_rows(
     expect(phone.get_by_role("heading", level=1)).to_have_text("Items in Berlin")
     expect(phone.locator("#view table")).to_have_attribute("aria-busy", "false")
 
-    # Card rows: every status badge on screen, nothing wider than the screen.
-    for badge in phone.locator("#view tbody td[data-column='status'] .badge").all():
-        box = badge.bounding_box()
-        assert box is not None
-        assert 0 <= box["x"] <= box["x"] + box["width"] <= PHONE["width"], box
+    # Card rows: every status badge inside its card, nothing wider than the screen.
+    for row in phone.locator("#view tbody tr").all():
+        card, badge = row.bounding_box(), row.locator("td[data-column='status'] .badge").bounding_box()
+        assert card is not None
+        assert badge is not None
+        assert card["x"] <= badge["x"] <= badge["x"] + badge["width"] <= card["x"] + card["width"], (card, badge)
+        assert card["x"] + card["width"] <= PHONE["width"], card
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], overflowing(phone, PHONE["width"])
     shoot(phone, "items-phone", full_page=True)
     sign_out(phone)
