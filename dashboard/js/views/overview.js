@@ -274,9 +274,15 @@ export function mount(root, ctx) {
     staleSelect.value = params.stale || defaultStale;
   }
 
+  // Each load is numbered: an answer to an older one (another store chosen meanwhile) is dropped.
+  let loadNumber = 0;
+
   async function load() {
+    const number = ++loadNumber;
+    const current = () => number === loadNumber;
     try {
       stores = await ctx.getStores();
+      if (!current()) return;
     } catch (error) {
       if (!ctx.handleError(error)) replace(messages, messageBox('error', error.message));
       throw error;
@@ -304,6 +310,7 @@ export function mount(root, ctx) {
     chartHeading.textContent = `What needs attention in ${selected.store}`;
     try {
       const body = await ctx.api.items(selected.store, { limit: CHART_LIMIT });
+      if (!current()) return;
       const items = byUrgency(body.items, { soonDays: ctx.config.soonDays, lowStockDefault: ctx.config.lowStockDefault });
       const more = body.next_cursor ? ` Showing the first ${body.items.length} items; the Items view lists them all.` : '';
       chartNote.textContent =
@@ -317,6 +324,7 @@ export function mount(root, ctx) {
       replace(chartEl, stockBarChart(items, { title: `Stock by item in ${selected.store}, most urgent first`, lowStockDefault: ctx.config.lowStockDefault }));
       replace(listEl, urgencyList(items));
     } catch (error) {
+      if (!current()) return;
       if (!ctx.handleError(error)) replace(chartEl, messageBox('error', error.message));
       throw error;
     }
