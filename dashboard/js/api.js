@@ -31,28 +31,30 @@ export class Api {
     return `${this.base}/${path}${text ? `?${text}` : ''}`;
   }
 
-  async send(url, token) {
+  async send(url, token, { method = 'GET', body } = {}) {
+    const headers = { Authorization: `Bearer ${token}`, Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
     try {
-      return await fetch(url, { headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' } });
+      return await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
     } catch {
       throw new ApiError(0, 'network_error', 'The inventory service cannot be reached. Retrying on the next refresh.');
     }
   }
 
-  async get(segments, query) {
+  async request(segments, { query, method, body } = {}) {
     const url = this.url(segments, query);
-    let response = await this.send(url, await this.auth.idToken());
+    let response = await this.send(url, await this.auth.idToken(), { method, body });
     if (response.status === 401) {
       // The token may have been revoked or expired early: renew once, then give up.
-      response = await this.send(url, await this.auth.refresh());
+      response = await this.send(url, await this.auth.refresh(), { method, body });
       if (response.status === 401) {
         this.auth.clear();
         throw new SessionExpiredError();
       }
     }
-    const body = await response.json().catch(() => null);
+    const data = await response.json().catch(() => null);
     if (!response.ok) {
-      const error = body?.error || {};
+      const error = data?.error || {};
       throw new ApiError(
         response.status,
         error.code || 'http_error',
@@ -62,7 +64,11 @@ export class Api {
           : error.message || STATUS_TEXT[response.status] || `The request failed (HTTP ${response.status}).`,
       );
     }
-    return body;
+    return data;
+  }
+
+  get(segments, query) {
+    return this.request(segments, { query });
   }
 
   stores() {
@@ -81,7 +87,19 @@ export class Api {
     return this.get(['stores', store, 'items', item, 'history'], { from, to });
   }
 
-  uploads({ store } = {}) {
-    return this.get(['uploads'], { store });
+  /** Recent uploads (the uploads index), newest first; `key` gives one upload's versions with their reports. */
+  uploads({ store, key, limit, cursor } = {}) {
+    return this.get(['uploads'], { store, key, limit, cursor });
+  }
+
+  /** A presigned POST for one file: {url, fields, key, expires_at, max_bytes}. store null: head office. */
+  uploadGrant(store, { filename, size }) {
+    const segments = store === null ? ['uploads'] : ['stores', store, 'uploads'];
+    return this.request(segments, { method: 'POST', body: { filename, size } });
+  }
+
+  /** The API's own OpenAPI document. */
+  openapi() {
+    return this.get(['openapi.json']);
   }
 }

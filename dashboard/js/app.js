@@ -1,28 +1,42 @@
 // Entry point: loads config, shows sign-in or the dashboard shell, routes between views,
 // and runs the auto-refresh.
 import { Api } from './api.js';
-import { Auth, SessionExpiredError } from './auth.js';
+import { Auth, SessionExpiredError, describeAuthError } from './auth.js';
 import { loadConfig } from './config.js';
 import { h, messageBox, replace } from './dom.js';
+import { enrolmentForm } from './mfa.js';
 import { AutoRefresh } from './refresh.js';
 import { buildHash, navigate, parseHash } from './router.js';
+import * as accountView from './views/account.js';
 import * as alertsView from './views/alerts.js';
+import * as apiView from './views/apidocs.js';
 import * as itemView from './views/item.js';
 import * as itemsView from './views/items.js';
 import * as overviewView from './views/overview.js';
 import { showSignIn } from './views/signin.js';
 import * as uploadsView from './views/uploads.js';
 
-const VIEWS = { overview: overviewView, items: itemsView, alerts: alertsView, item: itemView, uploads: uploadsView };
+const VIEWS = {
+  overview: overviewView,
+  items: itemsView,
+  alerts: alertsView,
+  item: itemView,
+  uploads: uploadsView,
+  account: accountView,
+  api: apiView,
+};
 const NAV = [
   ['overview', 'Overview'],
   ['items', 'Items'],
   ['alerts', 'Alerts'],
   ['uploads', 'Uploads'],
+  ['api', 'API'],
 ];
+// Views that keep the store the user last looked at in their link.
+const STORE_VIEWS = new Set(['overview', 'items', 'uploads']);
 
 const root = document.getElementById('app');
-let shell = null;
+const PHONE = window.matchMedia('(max-width: 40rem)');
 
 function startShell(config, auth) {
   const api = new Api(config, auth);
@@ -34,6 +48,29 @@ function startShell(config, auth) {
   const pauseButton = h('button', { type: 'button', class: 'button button-quiet', id: 'pause-refresh' });
   const refreshButton = h('button', { type: 'button', class: 'button button-quiet', id: 'refresh-now' }, 'Refresh now');
   const signOutButton = h('button', { type: 'button', class: 'button button-quiet' }, 'Sign out');
+  const accountLink = h(
+    'a',
+    { href: '#/account', class: 'account-link', 'data-view': 'account' },
+    h('span', { class: 'visually-hidden' }, 'Account: '),
+    user.username,
+    user.admin ? h('span', { class: 'role' }, ' (head office)') : null,
+  );
+  const menuButton = h(
+    'button',
+    { type: 'button', class: 'button button-quiet menu-toggle', 'aria-expanded': 'false', 'aria-controls': 'topbar-menu' },
+    'Menu',
+  );
+  const menu = h(
+    'div',
+    { class: 'topbar-menu', id: 'topbar-menu' },
+    h('nav', { 'aria-label': 'Main' }, h('ul', {}, navLinks.map((link) => h('li', {}, link)))),
+    h(
+      'div',
+      { class: 'topbar-tools' },
+      h('div', { class: 'refresh-tools', role: 'group', 'aria-label': 'Auto-refresh' }, refreshButton, pauseButton),
+      h('div', { class: 'user-tools' }, accountLink, signOutButton),
+    ),
+  );
   const title = h('h1', { id: 'view-title', tabindex: '-1' });
   const viewRoot = h('div', { id: 'view' });
   const main = h('main', { id: 'main', tabindex: '-1' }, title, viewRoot);
@@ -50,23 +87,31 @@ function startShell(config, auth) {
     h(
       'header',
       { class: 'topbar' },
-      h('div', { class: 'brand' }, h('span', { class: 'brand-mark', 'aria-hidden': 'true' }, '▦'), 'Inventory'),
-      h('nav', { 'aria-label': 'Main' }, h('ul', {}, navLinks.map((link) => h('li', {}, link)))),
       h(
         'div',
-        { class: 'topbar-tools' },
-        h('div', { class: 'refresh-tools', role: 'group', 'aria-label': 'Auto-refresh' }, updatedEl, refreshButton, pauseButton),
-        h(
-          'div',
-          { class: 'user-tools' },
-          h('span', { class: 'user-name' }, 'Signed in as ', h('strong', {}, user.username), user.admin ? ' (head office)' : ''),
-          signOutButton,
-        ),
+        { class: 'topbar-row' },
+        h('div', { class: 'brand' }, h('span', { class: 'brand-mark', 'aria-hidden': 'true' }, '▦'), 'Inventory'),
+        updatedEl,
+        menuButton,
       ),
+      menu,
     ),
     main,
     announcer,
   );
+
+  // Phones: the menu folds away behind one button so the header stays one line high.
+  function setMenu(open) {
+    menuButton.setAttribute('aria-expanded', String(open));
+    menu.classList.toggle('open', open);
+  }
+  menuButton.addEventListener('click', () => setMenu(menuButton.getAttribute('aria-expanded') !== 'true'));
+  menu.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && PHONE.matches && menu.classList.contains('open')) {
+      setMenu(false);
+      menuButton.focus();
+    }
+  });
 
   function announce(text) {
     announcer.textContent = '';
@@ -82,7 +127,7 @@ function startShell(config, auth) {
     ended = true;
     stop();
     auth.clear();
-    showSignIn(root, auth, { message, onSignedIn: () => startShell(config, auth) });
+    showSignIn(root, auth, { message, onSignedIn: () => afterSignIn(config, auth) });
   }
 
   /** Views call this with any error; true when the app took over (session over). */
@@ -107,6 +152,8 @@ function startShell(config, auth) {
 
   const ctx = {
     api,
+    auth,
+    config,
     user,
     getStores,
     handleError,
@@ -127,9 +174,9 @@ function startShell(config, auth) {
   function updateNav() {
     const { view } = parseHash();
     const active = view === 'item' ? 'items' : view;
-    for (const link of navLinks) {
+    for (const link of [...navLinks, accountLink]) {
       const target = link.dataset.view;
-      link.href = buildHash(target, target === 'alerts' ? {} : { store: state.lastStore });
+      link.href = buildHash(target, STORE_VIEWS.has(target) ? { store: state.lastStore } : {});
       if (target === active) link.setAttribute('aria-current', 'page');
       else link.removeAttribute('aria-current');
     }
@@ -147,11 +194,13 @@ function startShell(config, auth) {
   function route() {
     const { view, params } = parseHash();
     const module = VIEWS[view];
+    setMenu(false);
     if (state.current && state.current.name === view) {
       run(state.current.instance.update(params));
     } else {
       state.current?.instance.destroy?.();
       replace(viewRoot);
+      main.dataset.view = view;
       const instance = module.mount(viewRoot, ctx);
       state.current = { name: view, instance };
       run(instance.update(params));
@@ -178,9 +227,10 @@ function startShell(config, auth) {
   });
   refreshButton.addEventListener('click', () => refresher.refreshNow());
   signOutButton.addEventListener('click', async () => {
+    ended = true;
     stop();
     await auth.signOut();
-    showSignIn(root, auth, { message: 'You have signed out.', onSignedIn: () => startShell(config, auth) });
+    showSignIn(root, auth, { message: 'You have signed out.', onSignedIn: () => afterSignIn(config, auth) });
   });
 
   function stop() {
@@ -196,6 +246,73 @@ function startShell(config, auth) {
   return shell;
 }
 
+let shell = null;
+
+/**
+ * Head office must use two-step sign-in: an admin without it sets it up before the dashboard
+ * opens (the API will refuse such tokens too once it checks; this is the page's half).
+ */
+async function afterSignIn(config, auth) {
+  if (auth.user.admin) {
+    let enabled = true;
+    try {
+      enabled = await auth.mfaEnabled();
+    } catch {
+      enabled = true; // unknown: let the API decide rather than lock the user out on a glitch
+    }
+    if (!enabled) {
+      await requireMfa(config, auth);
+      return;
+    }
+  }
+  startShell(config, auth);
+}
+
+async function requireMfa(config, auth) {
+  document.title = 'Set up two-step sign-in · Inventory dashboard';
+  const messages = h('div', { class: 'messages' }, messageBox('notice', 'Head office accounts must use two-step sign-in. Set up an authenticator app to continue.'));
+  const panel = h('div', { class: 'signin-panel' });
+  replace(
+    root,
+    h(
+      'main',
+      { class: 'signin', id: 'main' },
+      h('h1', { class: 'signin-title' }, h('span', { class: 'brand-mark', 'aria-hidden': 'true' }, '▦'), 'Inventory dashboard'),
+      messages,
+      panel,
+    ),
+  );
+  const showError = (error) => replace(messages, messageBox('error', typeof error === 'string' ? error : describeAuthError(error)));
+  const signOut = h('button', { type: 'button', class: 'link-button' }, 'Sign out');
+  signOut.addEventListener('click', async () => {
+    await auth.signOut();
+    showSignIn(root, auth, { message: 'You have signed out.', onSignedIn: () => afterSignIn(config, auth) });
+  });
+  let secret;
+  try {
+    secret = await auth.startMfaEnrolment();
+  } catch (error) {
+    showError(error);
+    replace(panel, h('p', { class: 'form-links' }, signOut));
+    return;
+  }
+  const form = enrolmentForm({
+    username: auth.user.username,
+    secret,
+    headingId: 'mfa-required-heading',
+    heading: 'Set up two-step sign-in',
+    submitLabel: 'Turn on and continue',
+    showError,
+    extra: h('p', { class: 'form-links' }, signOut),
+    onSubmit: async (code) => {
+      await auth.confirmMfaEnrolment(code);
+      startShell(config, auth);
+    },
+  });
+  replace(panel, form);
+  form.querySelector('#mfa-setup-code').focus();
+}
+
 async function boot() {
   let config;
   try {
@@ -204,9 +321,9 @@ async function boot() {
     replace(root, h('main', { class: 'signin' }, h('h1', {}, 'Inventory dashboard'), messageBox('error', `The dashboard is not configured: ${error.message}`)));
     return;
   }
+  // Tokens live in memory only: every page load starts at the sign-in form.
   const auth = new Auth(config);
-  if (auth.signedIn) startShell(config, auth);
-  else showSignIn(root, auth, { onSignedIn: () => startShell(config, auth) });
+  showSignIn(root, auth, { onSignedIn: () => afterSignIn(config, auth) });
 }
 
 boot();

@@ -1,8 +1,9 @@
 // Sign-in against the Cognito user pool with plain fetch calls (no SDK).
-// Tokens live in sessionStorage (gone when the tab closes); passwords are never stored.
+// Tokens live in this module's memory only: never in sessionStorage, localStorage or cookies,
+// so a reload or a new tab signs in again (dashboard/README.md says why). Passwords are never kept.
 
-const STORAGE_KEY = 'inventory.session';
 const REFRESH_MARGIN_MS = 60_000;
+const MFA_DEVICE_NAME = 'Inventory dashboard';
 
 export class AuthError extends Error {
   constructor(code, message) {
@@ -21,10 +22,15 @@ export class SessionExpiredError extends Error {
 const FRIENDLY = {
   NotAuthorizedException: 'Incorrect username or password.',
   UserNotFoundException: 'Incorrect username or password.',
-  PasswordResetRequiredException: 'Your password must be reset by an administrator.',
+  PasswordResetRequiredException: 'Your password must be reset: use “Forgot your password?” below.',
   UserNotConfirmedException: 'This account is not confirmed yet.',
   TooManyRequestsException: 'Too many attempts. Wait a moment and try again.',
-  LimitExceededException: 'Too many attempts. Wait a moment and try again.',
+  LimitExceededException: 'Too many attempts. Wait a few minutes and try again.',
+  TooManyFailedAttemptsException: 'Too many wrong attempts. Wait a few minutes and try again.',
+  CodeMismatchException: 'That code is not right. Enter the code shown now (codes change every 30 seconds).',
+  EnableSoftwareTokenMFAException: 'That code is not right. Enter the code your authenticator app shows now.',
+  ExpiredCodeException: 'That code has expired or was already used. Request a new code.',
+  CodeDeliveryFailureException: 'The code could not be sent. Try again later or ask head office.',
 };
 
 /** A message fit to show the user for a failed sign-in step. */
@@ -49,10 +55,23 @@ export function decodeClaims(token) {
   }
 }
 
+/** The otpauth:// URI an authenticator app reads from the QR code (Key Uri Format). */
+export function otpauthUri(secret, username, issuer) {
+  const label = `${encodeURIComponent(issuer)}:${encodeURIComponent(username)}`;
+  const query = new URLSearchParams({ secret, issuer, algorithm: 'SHA1', digits: '6', period: '30' });
+  return `otpauth://totp/${label}?${query}`;
+}
+
+/** The challenges the page can answer, as Cognito names them. */
+export const CHALLENGES = ['NEW_PASSWORD_REQUIRED', 'SOFTWARE_TOKEN_MFA', 'MFA_SETUP'];
+
 export class Auth {
+  // Private fields: no other script can read the tokens through this object's properties.
+  #tokens = null;
+  #refreshing = null;
+
   constructor(config) {
     this.config = config;
-    this.refreshing = null;
   }
 
   async call(action, body) {
@@ -65,6 +84,7 @@ export class Auth {
           'X-Amz-Target': `AWSCognitoIdentityProviderService.${action}`,
         },
         body: JSON.stringify(body),
+        cache: 'no-store',
       });
     } catch (error) {
       throw new AuthError('NetworkError', error.message);
@@ -77,76 +97,154 @@ export class Auth {
     return data;
   }
 
-  get session() {
-    try {
-      return JSON.parse(sessionStorage.getItem(STORAGE_KEY)) || null;
-    } catch {
-      return null;
-    }
-  }
-
   get signedIn() {
-    return Boolean(this.session?.idToken);
+    return Boolean(this.#tokens?.idToken);
   }
 
   /** Display details from the ID token: username, groups, stores. */
   get user() {
-    const claims = decodeClaims(this.session?.idToken || '') || {};
+    const claims = decodeClaims(this.#tokens?.idToken || '') || {};
     return {
-      username: claims['cognito:username'] || this.session?.username || '',
+      username: claims['cognito:username'] || this.#tokens?.username || '',
       admin: (claims['cognito:groups'] || []).includes('admin'),
       stores: claims['custom:stores'] || '',
     };
   }
 
-  store(result, username, previous = {}) {
-    const session = {
+  #accept(result, username) {
+    if (!result?.IdToken) throw new AuthError('UnknownError', 'Sign-in did not complete.');
+    const previous = this.#tokens || {};
+    this.#tokens = {
       username,
       idToken: result.IdToken,
       accessToken: result.AccessToken,
+      // A refresh answers without a new refresh token: keep the one we have.
       refreshToken: result.RefreshToken || previous.refreshToken,
     };
-    sessionStorage.setItem(STORAGE_KEY, JSON.stringify(session));
-    return session;
   }
 
+  /** Forget the tokens (they stay valid at Cognito until they expire: signOut() revokes). */
   clear() {
-    sessionStorage.removeItem(STORAGE_KEY);
+    this.#tokens = null;
     sessionStorage.removeItem('inventory.store');
   }
 
-  /** Username + password. Returns {challenge} when a new password is required, else {}. */
+  /** The next step of a sign-in: {challenge} to answer, or {} when signed in. */
+  #next(data, username) {
+    if (data.AuthenticationResult) {
+      this.#accept(data.AuthenticationResult, username);
+      return {};
+    }
+    if (CHALLENGES.includes(data.ChallengeName)) {
+      return { challenge: { name: data.ChallengeName, session: data.Session, username, parameters: data.ChallengeParameters || {} } };
+    }
+    throw new AuthError(data.ChallengeName || 'UnknownError', `This sign-in step is not supported here: ${data.ChallengeName}`);
+  }
+
+  /** Username + password. */
   async signIn(username, password) {
     const data = await this.call('InitiateAuth', {
       AuthFlow: 'USER_PASSWORD_AUTH',
       ClientId: this.config.userPoolClientId,
       AuthParameters: { USERNAME: username, PASSWORD: password },
     });
-    if (data.ChallengeName === 'NEW_PASSWORD_REQUIRED') {
-      return { challenge: { name: data.ChallengeName, session: data.Session, username } };
-    }
-    if (data.ChallengeName) throw new AuthError(data.ChallengeName, `Unsupported sign-in step: ${data.ChallengeName}`);
-    this.store(data.AuthenticationResult, username);
-    return {};
+    return this.#next(data, username);
   }
 
-  /** Answer the first-login challenge with the user's new password. */
-  async completeNewPassword(challenge, newPassword) {
+  async #respond(challenge, responses) {
     const data = await this.call('RespondToAuthChallenge', {
-      ChallengeName: 'NEW_PASSWORD_REQUIRED',
+      ChallengeName: challenge.name,
       ClientId: this.config.userPoolClientId,
       Session: challenge.session,
-      ChallengeResponses: { USERNAME: challenge.username, NEW_PASSWORD: newPassword },
+      ChallengeResponses: { USERNAME: challenge.username, ...responses },
     });
-    if (!data.AuthenticationResult) throw new AuthError(data.ChallengeName || 'UnknownError', 'Sign-in did not complete.');
-    this.store(data.AuthenticationResult, challenge.username);
+    return this.#next(data, challenge.username);
+  }
+
+  /** Answer the first-login challenge with the user's new password (MFA setup may follow). */
+  completeNewPassword(challenge, newPassword) {
+    return this.#respond(challenge, { NEW_PASSWORD: newPassword });
+  }
+
+  /** Answer SOFTWARE_TOKEN_MFA with the authenticator app's current code. */
+  answerMfa(challenge, code) {
+    return this.#respond(challenge, { SOFTWARE_TOKEN_MFA_CODE: code });
+  }
+
+  /** MFA_SETUP, step 1: a new TOTP secret for this sign-in. Returns {secret, challenge}. */
+  async beginMfaSetup(challenge) {
+    const data = await this.call('AssociateSoftwareToken', { Session: challenge.session });
+    return { secret: data.SecretCode, challenge: { ...challenge, session: data.Session || challenge.session } };
+  }
+
+  /** MFA_SETUP, step 2: prove the app works, finish the sign-in, and prefer TOTP from now on. */
+  async finishMfaSetup(challenge, code) {
+    const verified = await this.call('VerifySoftwareToken', {
+      Session: challenge.session,
+      UserCode: code,
+      FriendlyDeviceName: MFA_DEVICE_NAME,
+    });
+    if (verified.Status && verified.Status !== 'SUCCESS') throw new AuthError('CodeMismatchException', 'Code not accepted');
+    const result = await this.#respond({ ...challenge, session: verified.Session || challenge.session }, {});
+    if (!result.challenge) await this.#preferTotp(true);
+    return result;
+  }
+
+  async #preferTotp(enabled) {
+    await this.call('SetUserMFAPreference', {
+      AccessToken: this.#tokens.accessToken,
+      SoftwareTokenMfaSettings: { Enabled: enabled, PreferredMfa: enabled },
+    });
+  }
+
+  /** Whether the signed-in user has TOTP turned on. */
+  async mfaEnabled() {
+    const data = await this.call('GetUser', { AccessToken: await this.accessToken() });
+    return (data.UserMFASettingList || []).includes('SOFTWARE_TOKEN_MFA') || data.PreferredMfaSetting === 'SOFTWARE_TOKEN_MFA';
+  }
+
+  /** Enrolment while signed in, step 1: a new TOTP secret. */
+  async startMfaEnrolment() {
+    const data = await this.call('AssociateSoftwareToken', { AccessToken: await this.accessToken() });
+    return data.SecretCode;
+  }
+
+  /** Enrolment while signed in, step 2: verify a code, then turn TOTP on and make it preferred. */
+  async confirmMfaEnrolment(code) {
+    const verified = await this.call('VerifySoftwareToken', {
+      AccessToken: await this.accessToken(),
+      UserCode: code,
+      FriendlyDeviceName: MFA_DEVICE_NAME,
+    });
+    if (verified.Status && verified.Status !== 'SUCCESS') throw new AuthError('CodeMismatchException', 'Code not accepted');
+    await this.#preferTotp(true);
+  }
+
+  async turnOffMfa() {
+    await this.accessToken();
+    await this.#preferTotp(false);
+  }
+
+  /** Ask Cognito to send a password-reset code. Returns where it went (masked), when Cognito says. */
+  async forgotPassword(username) {
+    const data = await this.call('ForgotPassword', { ClientId: this.config.userPoolClientId, Username: username });
+    return data.CodeDeliveryDetails || null;
+  }
+
+  async confirmForgotPassword(username, code, newPassword) {
+    await this.call('ConfirmForgotPassword', {
+      ClientId: this.config.userPoolClientId,
+      Username: username,
+      ConfirmationCode: code,
+      Password: newPassword,
+    });
   }
 
   /** Renew the tokens with the refresh token; a failure means the session is over. */
   async refresh() {
-    if (!this.refreshing) {
-      this.refreshing = (async () => {
-        const previous = this.session;
+    if (!this.#refreshing) {
+      this.#refreshing = (async () => {
+        const previous = this.#tokens;
         if (!previous?.refreshToken) throw new SessionExpiredError();
         try {
           const data = await this.call('InitiateAuth', {
@@ -154,36 +252,48 @@ export class Auth {
             ClientId: this.config.userPoolClientId,
             AuthParameters: { REFRESH_TOKEN: previous.refreshToken },
           });
-          return this.store(data.AuthenticationResult, previous.username, previous).idToken;
+          this.#accept(data.AuthenticationResult, previous.username);
+          return this.#tokens.idToken;
         } catch (error) {
           if (error instanceof AuthError && error.code === 'NetworkError') throw error;
           this.clear();
           throw new SessionExpiredError();
         }
       })().finally(() => {
-        this.refreshing = null;
+        this.#refreshing = null;
       });
     }
-    return this.refreshing;
+    return this.#refreshing;
+  }
+
+  #fresh(token) {
+    const claims = decodeClaims(token || '');
+    return Boolean(claims && typeof claims.exp === 'number' && claims.exp * 1000 - REFRESH_MARGIN_MS > Date.now());
   }
 
   /** An ID token valid for at least another minute, refreshed silently when needed. */
   async idToken() {
-    const session = this.session;
-    if (!session?.idToken) throw new SessionExpiredError();
-    const claims = decodeClaims(session.idToken);
-    if (claims && typeof claims.exp === 'number' && claims.exp * 1000 - REFRESH_MARGIN_MS > Date.now()) {
-      return session.idToken;
-    }
+    if (!this.#tokens?.idToken) throw new SessionExpiredError();
+    if (this.#fresh(this.#tokens.idToken)) return this.#tokens.idToken;
     return this.refresh();
   }
 
-  /** Sign out everywhere (best effort) and forget the tokens. */
+  /** An access token for the user's own account calls (MFA settings). */
+  async accessToken() {
+    if (!this.#tokens?.accessToken) throw new SessionExpiredError();
+    if (!this.#fresh(this.#tokens.accessToken)) await this.refresh();
+    return this.#tokens.accessToken;
+  }
+
+  /**
+   * Sign out: revoke the refresh token (Cognito then also refuses the access and ID tokens
+   * issued from it) and forget every token. Best effort: the tokens are forgotten either way.
+   */
   async signOut() {
-    const accessToken = this.session?.accessToken;
+    const refreshToken = this.#tokens?.refreshToken;
     this.clear();
-    if (accessToken) {
-      await this.call('GlobalSignOut', { AccessToken: accessToken }).catch(() => {});
+    if (refreshToken) {
+      await this.call('RevokeToken', { ClientId: this.config.userPoolClientId, Token: refreshToken }).catch(() => {});
     }
   }
 }

@@ -25,38 +25,63 @@ function accessibleSvg(attrs, title, description, ...children) {
 
 const STATUS_WORD = { out: 'out', low: 'low' };
 
+/** "3 d left", "5 h left", or '' when no forecast is known. */
+export function formatDaysLeft(days) {
+  if (typeof days !== 'number' || !Number.isFinite(days)) return '';
+  if (days < 1) return `${Math.max(0, Math.round(days * 24))} h left`;
+  return `${days < 10 ? Math.round(days * 10) / 10 : Math.round(days)} d left`;
+}
+
 /**
- * Horizontal bars of count by item; out and low items coloured and labelled in text.
- * items: [{item, count, status}]
+ * Horizontal bars of count by item, in the order given (the caller orders by urgency); out and
+ * low items coloured and labelled in text, each item's low-stock level marked on its bar.
+ * items: [{item, count, status, threshold?, days_left?}]; lowStockDefault marks items without their own level.
  */
-export function stockBarChart(items, { title }) {
+export function stockBarChart(items, { title, lowStockDefault = null }) {
   const width = 720;
   const labelWidth = 200;
-  const valueWidth = 90;
+  const valueWidth = 140;
   const row = 26;
   const top = 8;
   const height = top * 2 + Math.max(items.length, 1) * row;
-  const max = Math.max(1, ...items.map((entry) => entry.count));
+  const levelOf = (entry) => {
+    const level = entry.threshold ?? lowStockDefault;
+    return typeof level === 'number' && level >= 0 ? level : null;
+  };
+  const max = Math.max(1, ...items.map((entry) => Math.max(entry.count, levelOf(entry) ?? 0)));
   const plot = width - labelWidth - valueWidth;
   const out = items.filter((entry) => entry.status === 'out').length;
   const low = items.filter((entry) => entry.status === 'low').length;
-  const description = `${items.length} items; ${out} out of stock, ${low} low. Largest count ${formatCount(max)}.`;
+  const description =
+    `${items.length} items, most urgent first; ${out} out of stock, ${low} low. ` +
+    'A thin mark on each bar shows the item’s low-stock level.';
 
   const bars = items.map((entry, index) => {
     const y = top + index * row;
     const barLength = entry.count > 0 ? Math.max(2, (entry.count / max) * plot) : 0;
     const mark = STATUS_WORD[entry.status];
-    const label = `${formatCount(entry.count)}${mark ? ` · ${mark}` : ''}`;
+    const left = formatDaysLeft(entry.days_left);
+    const level = levelOf(entry);
+    const label = [formatCount(entry.count), mark, left].filter(Boolean).join(' · ');
+    const levelX = level === null ? null : labelWidth + (level / max) * plot;
     return s(
       'g',
-      { class: `bar bar-${entry.status}` },
-      s('title', {}, `${entry.item}: ${formatCount(entry.count)}${mark ? ` (${mark === 'out' ? 'out of stock' : 'low stock'})` : ''}`),
+      { class: `bar bar-${entry.status}`, 'data-item': entry.item },
+      s(
+        'title',
+        {},
+        `${entry.item}: ${formatCount(entry.count)}${mark ? ` (${mark === 'out' ? 'out of stock' : 'low stock'})` : ''}` +
+          `${level === null ? '' : `; low at ${formatCount(level)}`}${left ? `; ${left}` : ''}`,
+      ),
       s('text', { x: labelWidth - 8, y: y + row / 2, class: 'bar-label', 'text-anchor': 'end', 'dominant-baseline': 'middle' }, truncate(entry.item, 26)),
       s('rect', { x: labelWidth, y: y + 4, width: barLength, height: row - 8, rx: 2, class: 'bar-rect' }),
       entry.status === 'out'
         ? s('rect', { x: labelWidth, y: y + 4, width: 4, height: row - 8, class: 'bar-out-mark' })
         : null,
-      s('text', { x: labelWidth + barLength + 6, y: y + row / 2, class: 'bar-value', 'dominant-baseline': 'middle' }, label),
+      levelX === null
+        ? null
+        : s('line', { x1: levelX, x2: levelX, y1: y + 1, y2: y + row - 1, class: 'bar-threshold', 'data-threshold': String(level) }),
+      s('text', { x: Math.max(labelWidth + barLength, levelX ?? 0) + 6, y: y + row / 2, class: 'bar-value', 'dominant-baseline': 'middle' }, label),
     );
   });
 

@@ -8,8 +8,15 @@ export async function loadConfig() {
   const config = await response.json();
   const missing = REQUIRED.filter((key) => !config[key]);
   if (missing.length) throw new Error(`config.json lacks ${missing.join(', ')}`);
+  const positive = (value, fallback) => (typeof value === 'number' && value > 0 ? value : fallback);
   return Object.freeze({
     ...config,
+    // Head office flags a store as stale after this long without an upload.
+    staleAfterHours: positive(config.staleAfterHours, 48),
+    // Items forecast to run out within this many days count as "runs out soon".
+    soonDays: positive(config.soonDays, 3),
+    // The stage's default low-stock level, for items without their own (null: not marked).
+    lowStockDefault: typeof config.lowStockDefault === 'number' ? config.lowStockDefault : null,
     apiUrl: config.apiUrl.replace(/\/+$/, ''),
     cognitoEndpoint: config.cognitoEndpoint.endsWith('/') ? config.cognitoEndpoint : `${config.cognitoEndpoint}/`,
   });

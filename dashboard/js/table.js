@@ -21,9 +21,10 @@ export const statusSortValue = (row) => STATUS_ORDER[row.status] ?? 3;
 
 /**
  * columns: [{key, header, value(row), render(row)?, numeric?, sortValue?}]
- * onSort(key, dir) is called when a header button is pressed.
+ * onSort(key, dir) is called when a header button is pressed; rowClass(row) names a row's class.
+ * At phone width (CSS) each row becomes a card whose cells are labelled by data-label.
  */
-export function dataTable({ caption, columns, onSort, label }) {
+export function dataTable({ caption, columns, onSort, label, rowClass }) {
   const buttons = new Map();
   const headers = columns.map((column) => {
     const button = h(
@@ -65,10 +66,11 @@ export function dataTable({ caption, columns, onSort, label }) {
         rows.map((row) =>
           h(
             'tr',
-            { class: row.status ? `row-${row.status}` : null },
+            { class: rowClass ? rowClass(row) : row.status ? `row-${row.status}` : null },
             columns.map((column, index) => {
               const content = column.render ? column.render(row) : column.value(row);
-              const attrs = { class: column.numeric ? 'num' : null, 'data-column': column.key };
+              // data-label names the column on phones, where each row is shown as a card.
+              const attrs = { class: column.numeric ? 'num' : null, 'data-column': column.key, 'data-label': column.header };
               return index === 0 ? h('th', { ...attrs, scope: 'row' }, content) : h('td', attrs, content);
             }),
           ),

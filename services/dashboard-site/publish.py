@@ -2,16 +2,23 @@
 
     python services/dashboard-site/publish.py --stage prod [--region us-east-1] [--dry-run]
 
-Reads the outputs of ``inventory-dashboard-api-<stage>`` (API URL, user pool, app client, region)
-and ``inventory-dashboard-site-<stage>`` (bucket, distribution), uploads every file under
-``dashboard/`` with its content type, removes files no longer in the tree, and invalidates the
-CloudFront cache so every user gets the same set of modules.
+Reads the outputs of ``inventory-dashboard-api-<stage>`` (API URL, user pool, app client, region),
+``inventory-ingest-<stage>`` (upload bucket, default low-stock level) and
+``inventory-dashboard-site-<stage>`` (bucket, distribution), uploads every file under ``dashboard/``
+with its content type, removes files no longer in the tree, and invalidates the CloudFront cache so
+every user gets the same set of modules.
+
+``index.html`` goes up with a Content-Security-Policy whose ``connect-src`` names exactly the hosts
+this stage's page talks to: the API, Cognito, and the upload bucket (for presigned POSTs). The
+CloudFront response headers policy carries the rest of the policy and leaves ``connect-src`` to this
+one, because the site stack is deployed before the API exists (the API needs the site's origin).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from collections.abc import Iterable, Mapping
@@ -24,13 +31,24 @@ import boto3
 REPO = Path(__file__).resolve().parents[2]
 SITE_ROOT = REPO / "dashboard"
 API_STACK = "inventory-dashboard-api-{stage}"
+INGEST_STACK = "inventory-ingest-{stage}"
 SITE_STACK = "inventory-dashboard-site-{stage}"
 CONFIG_KEY = "config.json"
+INDEX_KEY = "index.html"
+# Notes for developers beside the code, not part of the site.
+NOT_SERVED = {"README.md"}
+# The page's own policy (index.html's meta element). connect-src is filled in per stage.
+PAGE_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src {connect}; object-src 'none'; base-uri 'self'; form-action 'none'"
+)
+META_POLICY = re.compile(r'(<meta\s+http-equiv="Content-Security-Policy"\s+content=")[^"]*(")', re.IGNORECASE)
 # Files are revalidated on every load (ETag): the modules carry no content hash in their names.
 CACHE_CONTROL = "no-cache"
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8",
     ".json": "application/json; charset=utf-8",
     ".svg": "image/svg+xml",
@@ -61,6 +79,8 @@ def site_files(root: Path = SITE_ROOT) -> list[SiteFile]:
             continue
         if relative.as_posix() == CONFIG_KEY:
             continue  # a local config.json must never reach a deployed site
+        if path.name in NOT_SERVED:
+            continue
         content_type = CONTENT_TYPES.get(path.suffix.lower())
         if content_type is None:
             raise PublishError(f"{relative}: no content type known for {path.suffix or 'files without a suffix'}")
@@ -70,19 +90,58 @@ def site_files(root: Path = SITE_ROOT) -> list[SiteFile]:
     return files
 
 
-def dashboard_config(api_outputs: Mapping[str, str]) -> dict[str, str]:
-    """The dashboard's config.json from the dashboard-api stack outputs."""
+def dashboard_config(api_outputs: Mapping[str, str], ingest_outputs: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The dashboard's config.json from the dashboard-api (and ingest) stack outputs."""
     missing = [name for name in ("ApiUrl", "UserPoolId", "UserPoolClientId", "Region") if not api_outputs.get(name)]
     if missing:
         raise PublishError(f"the dashboard-api stack lacks output(s) {', '.join(missing)}")
     region = api_outputs["Region"]
-    return {
+    config: dict[str, Any] = {
         "apiUrl": api_outputs["ApiUrl"].rstrip("/"),
         "region": region,
         "userPoolId": api_outputs["UserPoolId"],
         "userPoolClientId": api_outputs["UserPoolClientId"],
         "cognitoEndpoint": f"https://cognito-idp.{region}.amazonaws.com/",
     }
+    default = (ingest_outputs or {}).get("LowStockDefault")
+    if default not in (None, ""):
+        try:
+            config["lowStockDefault"] = int(str(default))
+        except ValueError as error:
+            raise PublishError(f"the ingest stack's LowStockDefault is not a number: {default!r}") from error
+    return config
+
+
+def _origin(url: str) -> str:
+    match = re.fullmatch(r"(https://[A-Za-z0-9.-]+(?::\d+)?)(/.*)?", url.strip())
+    if not match:
+        raise PublishError(f"not an https URL: {url!r}")
+    return match.group(1)
+
+
+def content_security_policy(config: Mapping[str, Any], upload_bucket: str) -> str:
+    """The page's policy for a deployed stage: it may connect to these hosts and no others."""
+    if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", upload_bucket or ""):
+        raise PublishError(f"not an S3 bucket name: {upload_bucket!r}")
+    region = config["region"]
+    hosts = [
+        "'self'",
+        _origin(config["apiUrl"]),
+        _origin(config["cognitoEndpoint"]),
+        # Presigned POSTs name the bucket's virtual-hosted address, global or regional.
+        f"https://{upload_bucket}.s3.amazonaws.com",
+        f"https://{upload_bucket}.s3.{region}.amazonaws.com",
+    ]
+    return PAGE_POLICY.format(connect=" ".join(dict.fromkeys(hosts)))
+
+
+def with_policy(page: bytes, policy: str) -> bytes:
+    """index.html with its Content-Security-Policy meta element set to ``policy``."""
+    text = page.decode("utf-8")
+    updated, count = META_POLICY.subn(lambda m: f"{m.group(1)}{policy}{m.group(2)}", text)
+    if count != 1:
+        raise PublishError(f"{INDEX_KEY} must have exactly one Content-Security-Policy meta element (found {count})")
+    return updated.encode("utf-8")
 
 
 def stack_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
@@ -93,14 +152,19 @@ def stack_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
     return {output["OutputKey"]: output["OutputValue"] for output in stacks[0].get("Outputs", [])}
 
 
-def publish(s3: Any, bucket: str, files: Iterable[SiteFile], config: Mapping[str, str]) -> list[str]:
-    """Upload the files and config.json, then delete objects that are no longer part of the site."""
+def publish(
+    s3: Any, bucket: str, files: Iterable[SiteFile], config: Mapping[str, Any], policy: str | None = None
+) -> list[str]:
+    """Upload the files (index.html with ``policy``) and config.json, then delete objects no longer in the site."""
     uploaded = []
     for file in files:
+        body = file.path.read_bytes()
+        if file.key == INDEX_KEY and policy is not None:
+            body = with_policy(body, policy)
         s3.put_object(
             Bucket=bucket,
             Key=file.key,
-            Body=file.path.read_bytes(),
+            Body=body,
             ContentType=file.content_type,
             CacheControl=CACHE_CONTROL,
         )
@@ -147,18 +211,24 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"{CONFIG_KEY}\t{CONTENT_TYPES['.json']}\t(written from {API_STACK.format(stage=args.stage)} outputs)"
             )
+            print(f"{INDEX_KEY}: connect-src set to the API, Cognito and the upload bucket of stage {args.stage}")
             return 0
         session = boto3.session.Session(region_name=args.region)
         cloudformation = session.client("cloudformation")
         api = stack_outputs(cloudformation, API_STACK.format(stage=args.stage))
+        ingest = stack_outputs(cloudformation, INGEST_STACK.format(stage=args.stage))
         site = stack_outputs(cloudformation, SITE_STACK.format(stage=args.stage))
-        config = dashboard_config(api)
-        uploaded = publish(session.client("s3"), site["SiteBucketName"], files, config)
+        config = dashboard_config(api, ingest)
+        if not ingest.get("UploadBucketName"):
+            raise PublishError(f"the stack {INGEST_STACK.format(stage=args.stage)} lacks the output UploadBucketName")
+        policy = content_security_policy(config, ingest["UploadBucketName"])
+        uploaded = publish(session.client("s3"), site["SiteBucketName"], files, config, policy)
         invalidation = invalidate(session.client("cloudfront"), site["DistributionId"], f"publish-{time.time_ns()}")
     except PublishError as error:
         print(f"publish failed: {error}", file=sys.stderr)
         return 1
     print(f"Uploaded {len(uploaded)} files; cache invalidation {invalidation}.")
+    print(f"Page policy: {policy}")
     print(f"Dashboard: {site['DashboardUrl']}")
     if api.get("ApiUrl") and site.get("DashboardOrigin"):
         print(f"The API must allow the origin {site['DashboardOrigin']} (dashboard-api param dashboardOrigin).")

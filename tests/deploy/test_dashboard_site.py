@@ -57,11 +57,29 @@ def test_only_this_distribution_may_read_the_files(resources: dict[str, Any]) ->
 
 def test_the_page_may_run_only_its_own_scripts(resources: dict[str, Any]) -> None:
     headers = resources["SiteHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
-    policy = headers["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Sub"]
+    policy = headers["ContentSecurityPolicy"]["ContentSecurityPolicy"]
 
     assert "script-src 'self';" in policy
     assert "'unsafe-inline'" not in policy
+    assert "'unsafe-eval'" not in policy
     assert "frame-ancestors 'none'" in policy
+
+
+def test_the_header_policy_lets_no_api_gateway_or_other_host_in(resources: dict[str, Any]) -> None:
+    """connect-src comes from index.html's policy, written per stage with exact hosts (publish.py).
+
+    The header must not widen it: no wildcard host, and no connect-src or default-src of its own
+    (a browser enforces both policies, so the page's exact list is what holds).
+    """
+    headers = resources["SiteHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    policy = headers["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+    directives = {part.split()[0] for part in policy.split(";") if part.strip()}
+
+    assert isinstance(policy, str)
+    assert "*" not in policy
+    assert "execute-api" not in policy
+    assert not directives & {"connect-src", "default-src"}
+    assert {"script-src", "style-src", "object-src", "base-uri", "form-action", "frame-ancestors"} <= directives
 
 
 def test_outputs_give_the_url_and_the_origin_the_api_allows() -> None:

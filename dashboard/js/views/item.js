@@ -94,9 +94,9 @@ export function mount(root, ctx) {
                 'tr',
                 {},
                 h('th', { scope: 'row' }, h('time', { datetime: isoOrNull(p.time) }, formatTime(p.time))),
-                h('td', { class: 'num' }, p.previous === null || p.previous === undefined ? h('span', { class: 'muted' }, 'new') : formatCount(p.previous)),
-                h('td', { class: 'num' }, formatCount(p.count)),
-                h('td', { class: 'num' }, change === null ? '' : `${change > 0 ? '+' : ''}${formatCount(change)}`),
+                h('td', { class: 'num', 'data-label': 'Before' }, p.previous === null || p.previous === undefined ? h('span', { class: 'muted' }, 'new') : formatCount(p.previous)),
+                h('td', { class: 'num', 'data-label': 'After' }, formatCount(p.count)),
+                h('td', { class: 'num', 'data-label': 'Change' }, change === null ? '' : `${change > 0 ? '+' : ''}${formatCount(change)}`),
               );
             })
           : h('tr', {}, h('td', { colspan: '4', class: 'empty' }, 'No changes in this period.')),

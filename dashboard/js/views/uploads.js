@@ -1,53 +1,81 @@
-// Uploads: recent files with their report: status, rows accepted and rejected, and the
-// first errors with line numbers, so a store can see why its file was rejected.
+// Uploads: send a file for a store (or, for head office, a multi-store file), watch it upload,
+// and see ingest's report as soon as it is written: rows read, accepted, rejected, and the
+// rejected lines with their reasons. Below, recent uploads with who sent them and their status.
+import { ApiError } from '../api.js';
+import { SessionExpiredError } from '../auth.js';
 import { h, messageBox, replace } from '../dom.js';
 import { formatAgo, formatCount, formatTime, isoOrNull } from '../format.js';
+import {
+  FINAL_STATUSES,
+  UPLOAD_EXTENSIONS,
+  UploadError,
+  checkFile,
+  formatBytes,
+  newestEntry,
+  pollDelayMs,
+  postToS3,
+} from '../upload.js';
 
-const STATUS_TEXT = { ok: 'Loaded', partial: 'Partly rejected', failed: 'Rejected' };
+const STATUS_TEXT = { ok: 'Loaded', partial: 'Partly rejected', failed: 'Rejected', loading: 'Loading', retrying: 'Retrying' };
+const HEAD_OFFICE = '\u0000head-office';
+const REPORT_TIMEOUT_MS = 5 * 60_000;
+const PAGE_SIZE = 20;
 
 function uploadStatus(status) {
   return h('span', { class: `badge badge-upload-${status}` }, STATUS_TEXT[status] || status);
 }
 
+/** The file's own name: the last part of its key. */
 function fileName(key) {
-  return String(key || '').replace(/^uploads\//, '');
+  const parts = String(key || '').split('/');
+  return parts[parts.length - 1] || String(key || '');
 }
 
-function uploadCard(upload) {
+function whose(upload) {
+  if (upload.store === null) return 'Head office';
+  return upload.store || null;
+}
+
+/** One upload and its report. */
+export function uploadCard(upload, { element = 'li', headingLevel = 'h3' } = {}) {
   const rows = upload.rows || {};
   const errors = upload.errors || [];
   const unshown = Math.max(0, (rows.rejected || 0) - errors.length);
+  const final = FINAL_STATUSES.includes(upload.status);
+  const when = upload.received_at || upload.finished_at;
+  const store = whose(upload);
   return h(
-    'li',
-    { class: `upload upload-${upload.status}` },
-    h(
-      'div',
-      { class: 'upload-head' },
-      h('h3', { class: 'filename' }, fileName(upload.key)),
-      uploadStatus(upload.status),
-    ),
+    element,
+    { class: `upload upload-${upload.status}`, 'data-key': upload.key },
+    h('div', { class: 'upload-head' }, h(headingLevel, { class: 'filename', title: upload.key }, fileName(upload.key)), uploadStatus(upload.status)),
     h(
       'p',
       { class: 'upload-meta' },
-      'Processed ',
-      h('time', { datetime: isoOrNull(upload.finished_at), title: formatTime(upload.finished_at) }, formatAgo(upload.finished_at)),
-      upload.stores?.length ? ` · stores: ${upload.stores.join(', ')}` : '',
+      store ? h('span', { class: 'upload-store' }, store) : null,
+      store ? ' · ' : null,
+      upload.uploaded_by ? h('span', { class: 'upload-by' }, `by ${upload.uploaded_by}`) : null,
+      upload.uploaded_by ? ' · ' : null,
+      final ? 'processed ' : 'received ',
+      h('time', { datetime: isoOrNull(when), title: formatTime(when) }, formatAgo(when)),
+      upload.stores?.length && store === 'Head office' ? ` · stores: ${upload.stores.join(', ')}${upload.stores_truncated ? ', …' : ''}` : '',
     ),
     upload.reason ? h('p', { class: 'upload-reason' }, 'Reason: ', upload.reason) : null,
-    h(
-      'dl',
-      { class: 'upload-rows' },
-      h('div', {}, h('dt', {}, 'Rows read'), h('dd', { class: 'num' }, formatCount(rows.read ?? 0))),
-      h('div', {}, h('dt', {}, 'Accepted'), h('dd', { class: 'num' }, formatCount(rows.accepted ?? 0))),
-      h('div', { class: rows.rejected ? 'stat-out' : '' }, h('dt', {}, 'Rejected'), h('dd', { class: 'num' }, formatCount(rows.rejected ?? 0))),
-      h('div', {}, h('dt', {}, 'Changed'), h('dd', { class: 'num' }, formatCount(rows.written ?? 0))),
-      h('div', {}, h('dt', {}, 'Unchanged'), h('dd', { class: 'num' }, formatCount(rows.unchanged ?? 0))),
-    ),
+    final || rows.read
+      ? h(
+          'dl',
+          { class: 'upload-rows' },
+          h('div', {}, h('dt', {}, 'Rows read'), h('dd', { class: 'num' }, formatCount(rows.read ?? 0))),
+          h('div', {}, h('dt', {}, 'Accepted'), h('dd', { class: 'num' }, formatCount(rows.accepted ?? 0))),
+          h('div', { class: rows.rejected ? 'stat-out' : '' }, h('dt', {}, 'Rejected'), h('dd', { class: 'num' }, formatCount(rows.rejected ?? 0))),
+          h('div', {}, h('dt', {}, 'Changed'), h('dd', { class: 'num' }, formatCount(rows.written ?? 0))),
+          h('div', {}, h('dt', {}, 'Unchanged'), h('dd', { class: 'num' }, formatCount(rows.unchanged ?? 0))),
+        )
+      : h('p', { class: 'hint' }, upload.status === 'retrying' ? 'Ingest hit a problem and is trying again.' : 'Ingest is reading the file…'),
     errors.length
       ? h(
           'div',
           { class: 'upload-errors' },
-          h('h4', {}, errors.length === 1 ? 'Error' : `First ${errors.length} errors`),
+          h('h4', {}, errors.length === 1 ? 'Rejected line' : `First ${errors.length} rejected lines`),
           h(
             'ol',
             { class: 'error-list' },
@@ -61,31 +89,284 @@ function uploadCard(upload) {
 
 export function mount(root, ctx) {
   let params = {};
-  const storeSelect = h('select', { id: 'uploads-store', name: 'store' });
+  let destroyed = false;
+  let controller = null;
+  let chosen = null;
+  let nextCursor = null;
+
+  // -- the upload form ------------------------------------------------------------------------------
+  const target = h('select', { id: 'upload-target', name: 'target' });
+  const targetField = h('div', { class: 'field' }, h('label', { for: 'upload-target' }, 'Upload for'), target);
+  const fileInput = h('input', {
+    id: 'upload-file',
+    name: 'file',
+    type: 'file',
+    accept: [...UPLOAD_EXTENSIONS, ...UPLOAD_EXTENSIONS.map((e) => e.toUpperCase())].join(','),
+    'aria-describedby': 'upload-hint',
+  });
+  const chosenEl = h('p', { class: 'upload-chosen', id: 'upload-chosen' });
+  const dropZone = h(
+    'div',
+    { class: 'drop-zone' },
+    h('label', { for: 'upload-file', class: 'drop-label' }, 'Choose a file', h('span', { class: 'drop-or' }, ' or drop it here')),
+    fileInput,
+    chosenEl,
+  );
+  // Enabled once the stores the user may upload to are known.
+  const sendButton = h('button', { type: 'submit', class: 'button button-primary', disabled: true }, 'Upload');
+  const cancelButton = h('button', { type: 'button', class: 'button', hidden: true }, 'Cancel');
+  const progress = h('progress', { id: 'upload-progress', max: '100', value: '0', 'aria-label': 'Upload progress', hidden: true });
+  const progressText = h('span', { class: 'progress-text' });
+  // Announced to screen readers: each step of the upload and the outcome.
+  const statusEl = h('div', { class: 'upload-status', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' });
+  const resultEl = h('div', { class: 'upload-result' });
   const form = h(
     'form',
+    { class: 'upload-form', novalidate: true, 'aria-labelledby': 'upload-heading' },
+    targetField,
+    dropZone,
+    h(
+      'p',
+      { class: 'hint', id: 'upload-hint' },
+      `CSV, JSON Lines, JSON or Excel (${UPLOAD_EXTENSIONS.join(', ')}, any case) with the columns store, item, count and optionally threshold. ` +
+        'A store’s file may only change that store: rows naming another store are rejected.',
+    ),
+    h('div', { class: 'button-row' }, sendButton, cancelButton),
+    h('div', { class: 'progress-row' }, progress, progressText),
+  );
+  const uploadPanel = h(
+    'section',
+    { class: 'panel upload-panel', 'aria-labelledby': 'upload-heading' },
+    h('h2', { id: 'upload-heading' }, 'Upload a file'),
+    form,
+    statusEl,
+    resultEl,
+  );
+
+  // -- the list ---------------------------------------------------------------------------------------
+  const storeSelect = h('select', { id: 'uploads-store', name: 'store' });
+  const filterForm = h(
+    'form',
     { class: 'filters', 'aria-label': 'Filter uploads' },
-    h('div', { class: 'field' }, h('label', { for: 'uploads-store' }, 'Store'), storeSelect),
+    h('div', { class: 'field' }, h('label', { for: 'uploads-store' }, 'Show uploads for'), storeSelect),
   );
   const messages = h('div', { class: 'messages' });
   const summary = h('p', { class: 'summary', role: 'status' });
   const list = h('ol', { class: 'uploads', 'aria-label': 'Recent uploads, newest first' });
-  replace(root, form, messages, summary, list);
-  form.addEventListener('submit', (event) => event.preventDefault());
+  const more = h('button', { type: 'button', class: 'button', hidden: true }, 'Show older uploads');
+  replace(
+    root,
+    uploadPanel,
+    h(
+      'section',
+      { class: 'uploads-section', 'aria-labelledby': 'recent-heading' },
+      h('h2', { id: 'recent-heading' }, 'Recent uploads'),
+      filterForm,
+      messages,
+      summary,
+      list,
+      h('div', { class: 'table-footer' }, more),
+    ),
+  );
+  filterForm.addEventListener('submit', (event) => event.preventDefault());
   storeSelect.addEventListener('change', () => ctx.go('uploads', { store: storeSelect.value }));
+
+  function say(text) {
+    statusEl.textContent = text;
+  }
+
+  function choose(file) {
+    chosen = file || null;
+    replace(resultEl);
+    if (!chosen) {
+      chosenEl.textContent = '';
+      return;
+    }
+    chosenEl.textContent = `${chosen.name} (${formatBytes(chosen.size)})`;
+    const problem = checkFile(chosen);
+    if (problem) replace(resultEl, messageBox('error', problem));
+  }
+
+  fileInput.addEventListener('change', () => choose(fileInput.files[0]));
+  for (const name of ['dragenter', 'dragover']) {
+    dropZone.addEventListener(name, (event) => {
+      event.preventDefault();
+      dropZone.classList.add('dragging');
+    });
+  }
+  for (const name of ['dragleave', 'drop']) dropZone.addEventListener(name, () => dropZone.classList.remove('dragging'));
+  dropZone.addEventListener('drop', (event) => {
+    event.preventDefault();
+    const files = event.dataTransfer?.files;
+    if (!files?.length) return;
+    if (files.length > 1) {
+      replace(resultEl, messageBox('error', 'Drop one file at a time.'));
+      return;
+    }
+    // Keep the input in step, so the keyboard path and the drop path send the same thing.
+    try {
+      fileInput.files = files;
+    } catch {
+      // older browsers cannot set files: the chosen file is kept below
+    }
+    choose(files[0]);
+  });
+
+  function setBusy(busy) {
+    for (const control of [target, fileInput, sendButton]) control.disabled = busy;
+    cancelButton.hidden = !busy;
+    form.setAttribute('aria-busy', String(busy));
+  }
+
+  function showProgress(sent, total) {
+    const percent = total ? Math.min(100, Math.round((sent / total) * 100)) : 0;
+    progress.hidden = false;
+    progress.value = percent;
+    progressText.textContent = `${percent} % · ${formatBytes(sent)} of ${formatBytes(total)}`;
+  }
+
+  cancelButton.addEventListener('click', () => controller?.abort());
+
+  function wait(ms, signal) {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(resolve, ms);
+      signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer);
+          reject(new UploadError('Stopped waiting for the report. It will appear in the list below.'));
+        },
+        { once: true },
+      );
+    });
+  }
+
+  /** Poll GET /uploads?key= until ingest's report is final; show each state on the way. */
+  async function awaitReport(key, signal) {
+    const started = Date.now();
+    for (let attempt = 0; ; attempt += 1) {
+      await wait(pollDelayMs(attempt), signal);
+      let entry = null;
+      try {
+        entry = newestEntry(await ctx.api.uploads({ key }));
+      } catch (error) {
+        // Not indexed yet: ingest has not picked the file up. Anything else is a real error.
+        if (!(error instanceof ApiError && error.status === 404)) throw error;
+      }
+      if (entry) {
+        replace(resultEl, uploadCard(entry, { element: 'article', headingLevel: 'h3' }));
+        if (FINAL_STATUSES.includes(entry.status)) return entry;
+        say(entry.status === 'retrying' ? 'Ingest hit a problem and is trying again…' : 'Ingest is loading the file…');
+      }
+      if (Date.now() - started > REPORT_TIMEOUT_MS) {
+        throw new UploadError('The report is taking longer than usual. The file is safely stored; its report will appear in the list below.');
+      }
+    }
+  }
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const file = chosen || fileInput.files[0];
+    const problem = checkFile(file);
+    if (problem) {
+      replace(resultEl, messageBox('error', problem));
+      say(problem);
+      fileInput.focus();
+      return;
+    }
+    if (!target.value) {
+      say('Choose the store this file is for.');
+      target.focus();
+      return;
+    }
+    const store = target.value === HEAD_OFFICE ? null : target.value;
+    controller = new AbortController();
+    const { signal } = controller;
+    setBusy(true);
+    replace(resultEl);
+    progress.hidden = true;
+    progressText.textContent = '';
+    try {
+      say(`Asking for permission to upload ${file.name}…`);
+      const grant = await ctx.api.uploadGrant(store, { filename: file.name, size: file.size });
+      const tooBig = checkFile(file, grant.max_bytes);
+      if (tooBig) throw new UploadError(tooBig);
+      say(`Uploading ${file.name}…`);
+      showProgress(0, file.size);
+      await postToS3(grant, file, { onProgress: showProgress, signal });
+      showProgress(file.size, file.size);
+      say(`${file.name} is uploaded. Waiting for the report…`);
+      loadList().catch(() => {});
+      const report = await awaitReport(grant.key, signal);
+      const rows = report.rows || {};
+      say(
+        `${file.name}: ${STATUS_TEXT[report.status] || report.status}. ${formatCount(rows.read ?? 0)} rows read, ` +
+          `${formatCount(rows.accepted ?? 0)} accepted, ${formatCount(rows.rejected ?? 0)} rejected.`,
+      );
+      fileInput.value = '';
+      choose(null);
+      replace(resultEl, uploadCard(report, { element: 'article', headingLevel: 'h3' }));
+      loadList().catch(() => {});
+    } catch (error) {
+      if (error instanceof SessionExpiredError && ctx.handleError(error)) return;
+      if (destroyed) return;
+      const message = error.message || String(error);
+      resultEl.prepend(messageBox('error', message));
+      say(message);
+    } finally {
+      controller = null;
+      if (!destroyed) setBusy(false);
+    }
+  });
+
+  // -- loading ----------------------------------------------------------------------------------------
+  function fillTargets(stores) {
+    const current = target.value || params.store || ctx.lastStore;
+    const options = stores.map((s) => h('option', { value: s.store }, s.store));
+    if (ctx.user.admin) options.push(h('option', { value: HEAD_OFFICE }, 'Head office: a file for several stores'));
+    replace(target, options);
+    if ([...target.options].some((o) => o.value === current)) target.value = current;
+    // One store: no choice to make, but the label still says whose file it is.
+    targetField.classList.toggle('single-target', options.length === 1);
+    uploadPanel.hidden = options.length === 0;
+    sendButton.disabled = options.length === 0;
+  }
+
+  async function loadList({ append = false } = {}) {
+    const body = await ctx.api.uploads({ store: params.store, limit: PAGE_SIZE, cursor: append ? nextCursor : undefined });
+    const uploads = body.uploads || [];
+    nextCursor = body.next_cursor || null;
+    more.hidden = !nextCursor;
+    if (!append) {
+      const open = uploads.filter((u) => !FINAL_STATUSES.includes(u.status)).length;
+      const rejected = uploads.filter((u) => u.status === 'partial' || u.status === 'failed').length;
+      summary.textContent = uploads.length
+        ? `${formatCount(uploads.length)} recent ${uploads.length === 1 ? 'file' : 'files'}; ${formatCount(rejected)} with rejected rows or refused${open ? `; ${formatCount(open)} still loading` : ''}.`
+        : '';
+      replace(list, uploads.length ? uploads.map((u) => uploadCard(u)) : h('li', { class: 'empty' }, 'No files have been uploaded yet.'));
+    } else {
+      list.append(...uploads.map((u) => uploadCard(u)));
+    }
+  }
+
+  more.addEventListener('click', async () => {
+    more.disabled = true;
+    try {
+      await loadList({ append: true });
+    } catch (error) {
+      if (!ctx.handleError(error)) replace(messages, messageBox('error', error.message));
+    } finally {
+      more.disabled = false;
+    }
+  });
 
   async function load() {
     try {
-      const [stores, body] = await Promise.all([ctx.getStores(), ctx.api.uploads({ store: params.store })]);
+      const [stores] = await Promise.all([ctx.getStores(), loadList()]);
       replace(storeSelect, h('option', { value: '' }, 'All my stores'), stores.map((s) => h('option', { value: s.store }, s.store)));
       storeSelect.value = params.store || '';
-      const uploads = body.uploads || [];
+      if (!controller) fillTargets(stores);
       replace(messages);
-      const rejected = uploads.filter((u) => u.status !== 'ok').length;
-      summary.textContent = uploads.length
-        ? `${formatCount(uploads.length)} recent files; ${formatCount(rejected)} with rejected rows or refused.`
-        : '';
-      replace(list, uploads.length ? uploads.map(uploadCard) : h('li', { class: 'empty' }, 'No files have been uploaded yet.'));
     } catch (error) {
       if (!ctx.handleError(error)) replace(messages, messageBox('error', error.message));
       throw error;
@@ -96,9 +377,16 @@ export function mount(root, ctx) {
     title: (p) => (p.store ? `Uploads for ${p.store}` : 'Uploads'),
     update(next) {
       params = next;
-      if (params.store) ctx.rememberStore(params.store);
+      if (params.store) {
+        ctx.rememberStore(params.store);
+        if (!controller && [...target.options].some((o) => o.value === params.store)) target.value = params.store;
+      }
       return load();
     },
     refresh: load,
+    destroy() {
+      destroyed = true;
+      controller?.abort();
+    },
   };
 }

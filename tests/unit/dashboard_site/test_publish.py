@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -40,9 +41,11 @@ def test_every_dashboard_file_is_published_with_a_browser_content_type() -> None
     assert files["index.html"] == "text/html; charset=utf-8"
     assert files["js/app.js"] == "text/javascript; charset=utf-8"
     assert files["css/dashboard.css"] == "text/css; charset=utf-8"
-    assert all(key.startswith(("js/", "css/")) or key == "index.html" for key in files)
+    assert files["vendor/qrcode-generator/qrcode.mjs"] == "text/javascript; charset=utf-8"
+    assert files["vendor/swagger-ui/swagger-ui-bundle.js"] == "text/javascript; charset=utf-8"
+    assert all(key.startswith(("js/", "css/", "vendor/")) or key == "index.html" for key in files)
     on_disk = {p.relative_to(REPO / "dashboard").as_posix() for p in (REPO / "dashboard").rglob("*") if p.is_file()}
-    assert set(files) == on_disk - {"config.json"}
+    assert set(files) == on_disk - {"config.json", "README.md"}
 
 
 def test_a_local_config_json_and_hidden_files_are_never_published(tmp_path: Path) -> None:
@@ -74,3 +77,72 @@ def test_config_comes_from_the_api_stack_outputs() -> None:
 def test_missing_api_outputs_are_named() -> None:
     with pytest.raises(publish.PublishError, match="UserPoolClientId"):
         publish.dashboard_config({**API_OUTPUTS, "UserPoolClientId": ""})
+
+
+INGEST_OUTPUTS = {"UploadBucketName": "inventory-ingest-prod-eu-central-1-uploads", "LowStockDefault": "5"}
+
+
+def test_config_carries_the_stage_default_low_stock_level_for_the_chart_marks() -> None:
+    assert publish.dashboard_config(API_OUTPUTS, INGEST_OUTPUTS)["lowStockDefault"] == 5
+    assert "lowStockDefault" not in publish.dashboard_config(API_OUTPUTS, {})
+    with pytest.raises(publish.PublishError, match="LowStockDefault"):
+        publish.dashboard_config(API_OUTPUTS, {"LowStockDefault": "five"})
+
+
+def connect_sources(policy: str) -> list[str]:
+    [directive] = [part.split()[1:] for part in policy.split(";") if part.split()[:1] == ["connect-src"]]
+    return directive
+
+
+def test_the_deployed_page_may_connect_to_its_own_api_cognito_and_upload_bucket_only() -> None:
+    config = publish.dashboard_config(API_OUTPUTS, INGEST_OUTPUTS)
+
+    policy = publish.content_security_policy(config, INGEST_OUTPUTS["UploadBucketName"])
+
+    assert connect_sources(policy) == [
+        "'self'",
+        "https://abc123.execute-api.eu-central-1.amazonaws.com",
+        "https://cognito-idp.eu-central-1.amazonaws.com",
+        "https://inventory-ingest-prod-eu-central-1-uploads.s3.amazonaws.com",
+        "https://inventory-ingest-prod-eu-central-1-uploads.s3.eu-central-1.amazonaws.com",
+    ]
+    assert "*" not in policy
+    assert "https: " not in policy
+    assert "script-src 'self';" in policy
+    assert "'unsafe-inline'" not in policy
+
+
+def test_a_policy_is_not_written_for_hosts_that_are_not_what_they_claim() -> None:
+    config = publish.dashboard_config(API_OUTPUTS)
+    with pytest.raises(publish.PublishError, match="bucket"):
+        publish.content_security_policy(config, "x; script-src *")
+    with pytest.raises(publish.PublishError, match="https"):
+        publish.content_security_policy({**config, "apiUrl": "http://abc.example"}, "bucket-1")
+
+
+def test_index_html_gets_the_policy_in_place_of_the_local_one() -> None:
+    page = (publish.SITE_ROOT / "index.html").read_bytes()
+    policy = publish.content_security_policy(publish.dashboard_config(API_OUTPUTS), "uploads-bucket")
+
+    published = publish.with_policy(page, policy).decode()
+
+    assert f'content="{policy}"' in published
+    assert "127.0.0.1" not in published
+    assert published.replace(policy, "") == page.decode().replace(
+        re.search(r'http-equiv="Content-Security-Policy"\s+content="([^"]*)"', page.decode()).group(1),
+        "",  # type: ignore[union-attr]
+    )
+
+
+def test_a_page_without_exactly_one_policy_is_refused() -> None:
+    with pytest.raises(publish.PublishError, match="exactly one"):
+        publish.with_policy(b"<html><head></head></html>", "default-src 'self'")
+
+
+def test_the_repository_page_allows_connections_to_loopback_only() -> None:
+    """The policy served by the local stack: its own origin and the emulator, never any https host."""
+    page = (publish.SITE_ROOT / "index.html").read_text()
+    [policy] = re.findall(r'http-equiv="Content-Security-Policy"\s+content="([^"]*)"', page)
+
+    assert connect_sources(policy) == ["'self'", "http://127.0.0.1:*", "http://localhost:*"]
+    assert "'unsafe-inline'" not in policy

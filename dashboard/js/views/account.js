@@ -1,0 +1,120 @@
+// Account: who is signed in, which stores they see, and two-step sign-in (TOTP) on or off.
+import { describeAuthError } from '../auth.js';
+import { h, messageBox, replace } from '../dom.js';
+import { enrolmentForm } from '../mfa.js';
+
+function storesOf(user) {
+  if (user.admin) return 'Every store (head office)';
+  try {
+    const stores = JSON.parse(user.stores || '[]');
+    return Array.isArray(stores) && stores.length ? stores.join(', ') : 'None yet: ask head office';
+  } catch {
+    return user.stores || 'None yet: ask head office';
+  }
+}
+
+export function mount(root, ctx) {
+  const { auth, user } = ctx;
+  const messages = h('div', { class: 'messages', 'aria-live': 'polite' });
+  const mfaPanel = h('div', { class: 'mfa-panel' });
+  replace(
+    root,
+    h(
+      'section',
+      { class: 'panel', 'aria-labelledby': 'account-heading' },
+      h('h2', { id: 'account-heading' }, 'Your account'),
+      h(
+        'dl',
+        { class: 'account-facts' },
+        h('div', {}, h('dt', {}, 'Username'), h('dd', {}, user.username)),
+        h('div', {}, h('dt', {}, 'Role'), h('dd', {}, user.admin ? 'Head office' : 'Store staff')),
+        h('div', {}, h('dt', {}, 'Stores'), h('dd', {}, storesOf(user))),
+      ),
+    ),
+    h(
+      'section',
+      { class: 'panel', 'aria-labelledby': 'mfa-heading' },
+      h('h2', { id: 'mfa-heading' }, 'Two-step sign-in'),
+      h('p', {}, 'With two-step sign-in, signing in needs your password and a code from an authenticator app on your phone.'),
+      messages,
+      mfaPanel,
+    ),
+  );
+
+  const showError = (error) => replace(messages, messageBox('error', typeof error === 'string' ? error : describeAuthError(error)));
+
+  function button(text, onClick, kind = '') {
+    const el = h('button', { type: 'button', class: `button ${kind}` }, text);
+    el.addEventListener('click', onClick);
+    return el;
+  }
+
+  async function enrol() {
+    replace(messages);
+    let secret;
+    try {
+      secret = await auth.startMfaEnrolment();
+    } catch (error) {
+      if (!ctx.handleError(error)) showError(error);
+      return;
+    }
+    const form = enrolmentForm({
+      username: user.username,
+      secret,
+      headingId: 'mfa-enrol-heading',
+      heading: 'Set up an authenticator app',
+      submitLabel: 'Turn on two-step sign-in',
+      showError,
+      extra: button('Cancel', () => load()),
+      onSubmit: async (code) => {
+        await auth.confirmMfaEnrolment(code);
+        await load();
+        replace(messages, messageBox('notice', 'Two-step sign-in is on. You will be asked for a code each time you sign in.'));
+        ctx.announce('Two-step sign-in is on.');
+      },
+    });
+    replace(mfaPanel, form);
+    form.querySelector('#mfa-setup-code').focus();
+  }
+
+  async function turnOff() {
+    try {
+      await auth.turnOffMfa();
+      await load();
+      replace(messages, messageBox('notice', 'Two-step sign-in is off.'));
+      ctx.announce('Two-step sign-in is off.');
+    } catch (error) {
+      if (!ctx.handleError(error)) showError(error);
+    }
+  }
+
+  async function load() {
+    let enabled;
+    try {
+      enabled = await auth.mfaEnabled();
+    } catch (error) {
+      if (!ctx.handleError(error)) showError(error);
+      throw error;
+    }
+    replace(
+      mfaPanel,
+      h('p', { class: 'mfa-status', id: 'mfa-status' }, 'Status: ', h('strong', {}, enabled ? 'On' : 'Off')),
+      enabled
+        ? h(
+            'div',
+            { class: 'button-row' },
+            button('Set up a new phone', enrol),
+            user.admin
+              ? h('p', { class: 'hint' }, 'Head office accounts must keep two-step sign-in on.')
+              : button('Turn off two-step sign-in', turnOff),
+          )
+        : h('div', { class: 'button-row' }, button('Set up two-step sign-in', enrol, 'button-primary')),
+    );
+  }
+
+  return {
+    title: () => 'Account',
+    update: load,
+    refresh: () => Promise.resolve(),
+  };
+}

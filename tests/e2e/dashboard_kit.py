@@ -1,0 +1,312 @@
+"""What the dashboard's browser tests share: Chromium, the local stack, users, sign-in (with TOTP), uploads.
+
+Needs Debian's ``chromium``: a missing browser fails the tests that use it, it never skips them.
+Each test module declares its own fixtures from the generators here (fixtures imported from another
+module would shadow their own names).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import re
+import shutil
+import struct
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from inventory.uploads import store_prefix
+from playwright.sync_api import Browser, Dialog, Page, ViewportSize, expect, sync_playwright
+
+REPO = Path(__file__).resolve().parents[2]
+# The README's pictures are refreshed only on request (INVENTORY_SCREENSHOTS=1), so an ordinary
+# test run leaves the working tree clean; otherwise they go to a temporary folder.
+SCREENSHOTS = (
+    REPO / "docs" / "screenshots"
+    if os.environ.get("INVENTORY_SCREENSHOTS") == "1"
+    else Path(tempfile.gettempdir()) / "inventory-dashboard-screenshots"
+)
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 360, "height": 740}
+INGEST_TIMEOUT_S = 90
+TOTP_STEP_S = 30
+# The TOTP secret each user enrolled in this test session (the page shows it once, at enrolment).
+TOTP_SECRETS: dict[str, str] = {}
+
+
+def chromium_path() -> str:
+    path = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+    if not path:
+        pytest.fail("Chromium is not installed: `apt-get install -y chromium` (the browser tests need it).")
+    return path
+
+
+def launch_browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def ready_stack(local_stack: Any) -> dict[str, Any]:
+    """The local stack's settings (.local/stack.json), once the lab samples it loads at start are in."""
+    info = dict(local_stack if isinstance(local_stack, dict) else getattr(local_stack, "info", local_stack))
+    s3 = s3_client(info)
+    for sample in sorted((REPO / "samples" / "lab").glob("*.csv")):
+        wait_for_report(s3, info, f"{info.get('upload_prefix', 'uploads/').rstrip('/')}/{sample.name}")
+    return info
+
+
+def open_tab(browser: Browser, viewport: ViewportSize = DESKTOP) -> Iterator[Page]:
+    """A fresh browser tab; any JavaScript dialog, uncaught page error or CSP violation fails the test."""
+    context = browser.new_context(viewport=viewport, accept_downloads=True)
+    tab = context.new_page()
+    dialogs: list[str] = []
+    errors: list[str] = []
+
+    def on_dialog(dialog: Dialog) -> None:
+        dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    tab.on("dialog", on_dialog)
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.on(
+        "console",
+        lambda message: (
+            errors.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    yield tab
+    context.close()
+    assert not dialogs, f"the page opened a dialog (script ran from data?): {dialogs}"
+    assert not errors, f"uncaught errors or CSP violations in the page: {errors}"
+
+
+# ---------------------------------------------------------------- users
+
+
+def demo_user(stack: dict[str, Any], *, admin: bool, stores: list[str] | None = None) -> dict[str, Any]:
+    for candidate in stack["users"]:
+        if bool(candidate.get("admin")) == admin and (
+            stores is None or sorted(candidate.get("stores") or []) == stores
+        ):
+            return dict(candidate)
+    raise AssertionError(f"the local stack has no demo user with admin={admin} stores={stores}: {stack['users']}")
+
+
+def cognito(stack: dict[str, Any]) -> Any:
+    return boto3.client("cognito-idp", endpoint_url=stack["endpoint_url"], region_name=stack["region"])
+
+
+def new_user(stack: dict[str, Any], *, admin: bool = False, stores: tuple[str, ...] = ("Berlin",)) -> dict[str, Any]:
+    """A fresh user with a permanent password (isolated from the demo users' MFA state)."""
+    username = f"{'boss' if admin else 'staff'}-{uuid.uuid4().hex[:8]}"
+    password = f"Pw-{uuid.uuid4().hex[:10]}!A1"
+    client = cognito(stack)
+    # A verified email: where Cognito sends a forgotten-password code.
+    attributes = [{"Name": "email", "Value": f"{username}@example.com"}, {"Name": "email_verified", "Value": "true"}]
+    if not admin:
+        attributes.append({"Name": "custom:stores", "Value": json.dumps(sorted(stores), separators=(",", ":"))})
+    client.admin_create_user(
+        UserPoolId=stack["user_pool_id"],
+        Username=username,
+        TemporaryPassword=password,
+        MessageAction="SUPPRESS",
+        UserAttributes=attributes,
+    )
+    client.admin_set_user_password(
+        UserPoolId=stack["user_pool_id"], Username=username, Password=password, Permanent=True
+    )
+    if admin:
+        client.admin_add_user_to_group(UserPoolId=stack["user_pool_id"], Username=username, GroupName="admin")
+    return {"username": username, "password": password, "admin": admin, "stores": [] if admin else sorted(stores)}
+
+
+def mfa_settings(stack: dict[str, Any], username: str) -> list[str]:
+    """The user's MFA methods as Cognito holds them (not as the page says)."""
+    user = cognito(stack).admin_get_user(UserPoolId=stack["user_pool_id"], Username=username)
+    return list(user.get("UserMFASettingList") or [])
+
+
+# ---------------------------------------------------------------- TOTP
+
+
+def totp(secret: str, at: float | None = None) -> str:
+    """The RFC 6238 code (SHA-1, 6 digits, 30 s) an authenticator app shows for this secret now."""
+    compact = re.sub(r"\s+", "", secret).upper()
+    key = base64.b32decode(compact + "=" * (-len(compact) % 8))
+    counter = int((time.time() if at is None else at) // TOTP_STEP_S)
+    digest = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
+    return f"{value % 1_000_000:06d}"
+
+
+def fresh_totp(secret: str) -> str:
+    """A code with at least 5 s of its 30 s step left, so it is still valid when the page sends it."""
+    if TOTP_STEP_S - time.time() % TOTP_STEP_S < 5:
+        time.sleep(TOTP_STEP_S - time.time() % TOTP_STEP_S + 0.2)
+    return totp(secret)
+
+
+# ---------------------------------------------------------------- sign-in
+
+
+def signed_in(page: Page) -> Any:
+    """The dashboard shell's heading: visible once signed in, at any width."""
+    return page.locator("#view-title")
+
+
+def enrol_on_page(page: Page, username: str, submit: str) -> str:
+    """Complete the enrolment form on screen with a code computed from the key it shows."""
+    secret_el = page.locator("#mfa-secret")
+    expect(secret_el).to_be_visible()
+    expect(page.get_by_role("img", name=re.compile("QR code"))).to_be_visible()
+    secret = secret_el.get_attribute("data-secret") or ""
+    assert re.sub(r"\s+", "", secret_el.inner_text()) == secret, "the key shown as text is not the key enrolled"
+    page.get_by_label("Then enter the 6-digit code the app shows").fill(fresh_totp(secret))
+    page.get_by_role("button", name=submit).click()
+    TOTP_SECRETS[username] = secret
+    return secret
+
+
+def sign_in(page: Page, stack: dict[str, Any], account: dict[str, Any], path: str = "") -> None:
+    """Sign in as a person would, answering the authenticator step (or the required enrolment)."""
+    page.goto(stack["dashboard_url"].rstrip("/") + "/" + path)
+    page.get_by_label("Username").fill(account["username"])
+    page.get_by_label("Password").fill(account["password"])
+    page.get_by_role("button", name="Sign in").click()
+    shell = signed_in(page)
+    code_step = page.get_by_role("heading", name="Enter your authenticator code")
+    enrolment = page.get_by_role("heading", name="Set up two-step sign-in")
+    expect(shell.or_(code_step).or_(enrolment)).to_be_visible()
+    if code_step.is_visible():
+        secret = TOTP_SECRETS.get(account["username"])
+        assert secret, f"{account['username']} has two-step sign-in on, but this test session did not enrol it"
+        page.get_by_label("Authenticator code", exact=True).fill(fresh_totp(secret))
+        page.get_by_role("button", name="Verify and sign in").click()
+    elif enrolment.is_visible():
+        enrol_on_page(page, account["username"], "Turn on and continue")
+    expect(shell).to_be_visible()
+
+
+def sign_out(page: Page) -> None:
+    menu = page.get_by_role("button", name="Menu")
+    if menu.is_visible():
+        menu.click()
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_label("Username")).to_be_visible()
+
+
+def go(page: Page, stack: dict[str, Any], hash_path: str) -> None:
+    """Open a view by its URL (hash route), as a shared link would."""
+    page.goto(stack["dashboard_url"].rstrip("/") + "/" + hash_path)
+
+
+def stored_strings(page: Page) -> str:
+    """Everything the page keeps in web storage and cookies, as one text."""
+    return str(
+        page.evaluate(
+            "() => JSON.stringify({session: {...sessionStorage}, local: {...localStorage}, cookies: document.cookie})"
+        )
+    )
+
+
+# ---------------------------------------------------------------- data through the stack
+
+
+def s3_client(stack: dict[str, Any]) -> Any:
+    return boto3.client("s3", endpoint_url=stack["endpoint_url"], region_name=stack["region"])
+
+
+def upload(
+    stack: dict[str, Any], name: str, body: bytes, timeout_s: float = INGEST_TIMEOUT_S, store: str | None = None
+) -> dict[str, Any]:
+    """Put a file in the upload bucket and wait for ingest's report on it.
+
+    Without ``store`` it is a head-office (multi-store) file; with it, a file under that store's prefix,
+    as the store's own upload from the dashboard would be (visible to the store's users).
+    """
+    s3 = s3_client(stack)
+    prefix = stack.get("upload_prefix", "uploads/")
+    folder = f"{store_prefix(store, prefix)}cli-{uuid.uuid4().hex[:8]}/" if store else prefix
+    key = f"{folder}{name}"
+    s3.put_object(Bucket=stack["bucket"], Key=key, Body=body)
+    return wait_for_report(s3, stack, key, timeout_s)
+
+
+def wait_for_report(s3: Any, stack: dict[str, Any], key: str, timeout_s: float = INGEST_TIMEOUT_S) -> dict[str, Any]:
+    """The report on ``key``: ``reports/<key>.json``, or the newest of ``reports/<key>/<version>.json``."""
+    reports = stack.get("reports_prefix", "reports/").rstrip("/")
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            return dict(json.loads(s3.get_object(Bucket=stack["bucket"], Key=f"{reports}/{key}.json")["Body"].read()))
+        except s3.exceptions.NoSuchKey:
+            pass
+        versions = s3.list_objects_v2(Bucket=stack["bucket"], Prefix=f"{reports}/{key}/").get("Contents", [])
+        for entry in sorted(versions, key=lambda v: v["LastModified"], reverse=True):
+            report = dict(json.loads(s3.get_object(Bucket=stack["bucket"], Key=entry["Key"])["Body"].read()))
+            if report.get("status") in ("ok", "partial", "failed"):
+                return report
+        time.sleep(0.5)
+    raise AssertionError(f"no ingest report for {key} after {timeout_s} s")
+
+
+def until(check: Callable[[], bool], page: Page, what: str, timeout_s: float = 60) -> None:
+    """Reload the view until check() holds (data flows through the stack asynchronously).
+
+    A reload signs out (tokens live in memory only), so this presses "Refresh now" instead.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        page.wait_for_load_state("networkidle")
+        if check():
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(1)
+        refresh = page.locator("#refresh-now")
+        if refresh.is_visible():
+            refresh.click()
+        else:
+            page.evaluate("document.getElementById('refresh-now').click()")
+
+
+def shoot(page: Page, name: str, *, full_page: bool = False) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_load_state("networkidle")
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+
+
+def overflowing(page: Page, width: int) -> list[str]:
+    """Elements that reach past the right edge of a screen this wide (none may, at any width)."""
+    return list(
+        page.evaluate(
+            """limit => [...document.querySelectorAll('body *')]
+                .filter(e => e.getClientRects().length && e.getBoundingClientRect().right > limit + 1)
+                .map(e => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}px`)""",
+            width,
+        )
+    )

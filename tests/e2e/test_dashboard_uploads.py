@@ -1,0 +1,186 @@
+"""Uploading from the dashboard, and the API documentation, in headless Chromium against the local stack.
+
+The whole upload (grant, presigned POST to the emulator's bucket with upload progress, ingest's report
+with a rejected line) needs the upload grants of the dashboard API, store-scoped ingest and the
+emulator's CORS for the dashboard's origin.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, Request, Route, expect
+
+from tests.e2e.dashboard_kit import (
+    PHONE,
+    demo_user,
+    go,
+    launch_browser,
+    open_tab,
+    overflowing,
+    ready_stack,
+    shoot,
+    sign_in,
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    yield from launch_browser()
+
+
+@pytest.fixture(scope="module")
+def stack(local_stack: Any) -> dict[str, Any]:
+    return ready_stack(local_stack)
+
+
+@pytest.fixture
+def berlin_manager(stack: dict[str, Any]) -> dict[str, Any]:
+    return demo_user(stack, admin=False, stores=["Berlin"])
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    yield from open_tab(browser)
+
+
+def requests_to(page: Page, pattern: str) -> list[Request]:
+    seen: list[Request] = []
+    page.on("request", lambda request: seen.append(request) if re.search(pattern, request.url) else None)
+    return seen
+
+
+def choose_file(page: Page, name: str, body: bytes) -> None:
+    page.get_by_label("Choose a file").set_input_files({"name": name, "mimeType": "text/csv", "buffer": body})
+
+
+def test_a_store_uploads_a_file_and_sees_the_report_with_its_rejected_lines(
+    page: Page, stack: dict[str, Any], berlin_manager: dict[str, Any]
+) -> None:
+    name = f"Berlin-{uuid.uuid4().hex[:6]}.CSV"  # an upper-case extension, as spreadsheet programs save it
+    body = b"store,item,count\nBerlin,Echo Dot,7\nKarachi,Echo Dot,0\nBerlin,Echo Show,lots\n"
+    sign_in(page, stack, berlin_manager, path="#/uploads?store=Berlin")
+    expect(page.get_by_label("Upload for")).to_have_value("Berlin")
+    choose_file(page, name, body)
+    expect(page.locator("#upload-chosen")).to_have_text(re.compile(re.escape(name)))
+
+    page.get_by_role("button", name="Upload", exact=True).click()
+
+    expect(page.locator("#upload-progress")).to_have_attribute("value", "100")
+    status = page.locator(".upload-status")
+    expect(status).to_have_attribute("aria-live", "polite")
+    expect(status).to_have_text(f"{name}: Partly rejected. 3 rows read, 1 accepted, 2 rejected.", timeout=90_000)
+    report = page.locator(".upload-result article.upload")
+    expect(report.locator(".upload-rows div").filter(has_text="Rejected").locator("dd")).to_have_text("2")
+    errors = report.locator(".error-list li")
+    expect(errors).to_have_count(2)
+    expect(errors.nth(0)).to_contain_text("Line 3")
+    expect(errors.nth(0)).to_contain_text("Karachi")
+    expect(errors.nth(1)).to_contain_text("Line 4")
+
+    listed = page.locator("ol.uploads li.upload").filter(has_text=name)
+    expect(listed).to_have_count(1)
+    expect(listed.locator(".upload-store")).to_have_text("Berlin")
+    expect(listed.locator(".upload-by")).to_have_text(f"by {berlin_manager['username']}")
+    expect(listed.locator(".badge")).to_have_text("Partly rejected")
+    shoot(page, "upload", full_page=True)
+
+
+def test_a_file_the_inventory_cannot_read_is_refused_before_anything_is_sent(
+    page: Page, stack: dict[str, Any], berlin_manager: dict[str, Any]
+) -> None:
+    grants = requests_to(page, r"/uploads$")
+    sign_in(page, stack, berlin_manager, path="#/uploads?store=Berlin")
+
+    choose_file(page, "notes.txt", b"store,item,count\n")
+    expect(page.get_by_role("alert")).to_have_text(re.compile(r"“notes\.txt” is not a file the inventory can read"))
+    page.get_by_role("button", name="Upload", exact=True).click()
+    expect(page.locator(".upload-status")).to_contain_text("is not a file the inventory can read")
+
+    choose_file(page, "empty.csv", b"")
+    expect(page.get_by_role("alert")).to_have_text("“empty.csv” is empty.")
+    assert [r for r in grants if r.method == "POST"] == []
+
+
+def test_a_file_over_the_grants_size_limit_is_not_sent_to_storage(
+    page: Page, stack: dict[str, Any], berlin_manager: dict[str, Any]
+) -> None:
+    """The grant's max_bytes is checked in the page; here the grant is answered with a tiny limit."""
+    storage = requests_to(page, r"storage\.invalid")
+
+    def small_grant(route: Route) -> None:
+        if route.request.method != "POST":
+            route.fallback()
+            return
+        route.fulfill(
+            status=201,
+            content_type="application/json",
+            body=json.dumps(
+                {
+                    "url": "http://storage.invalid/bucket",
+                    "fields": {"key": "uploads/stores/Berlin/x/stock.csv"},
+                    "key": "uploads/stores/Berlin/x/stock.csv",
+                    "expires_at": "2099-01-01T00:00:00Z",
+                    "max_bytes": 10,
+                }
+            ),
+        )
+
+    page.route(re.compile(r"/api/stores/Berlin/uploads$"), small_grant)
+    sign_in(page, stack, berlin_manager, path="#/uploads?store=Berlin")
+    choose_file(page, "stock.csv", b"store,item,count\nBerlin,Echo Dot,7\n")
+    page.get_by_role("button", name="Upload", exact=True).click()
+
+    expect(page.get_by_role("alert")).to_have_text(
+        "“stock.csv” is 35 bytes; the limit is 10 bytes. Split it into smaller files."
+    )
+    assert storage == []
+
+
+def test_the_upload_view_works_at_phone_width_and_by_keyboard(
+    browser: Browser, stack: dict[str, Any], berlin_manager: dict[str, Any]
+) -> None:
+    for phone in open_tab(browser, PHONE):
+        sign_in(phone, stack, berlin_manager, path="#/uploads?store=Berlin")
+        expect(phone.get_by_role("heading", name="Upload a file")).to_be_visible()
+        phone.get_by_label("Choose a file").focus()
+        phone.keyboard.press("Tab")
+        expect(phone.get_by_role("button", name="Upload", exact=True)).to_be_focused()
+        assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], overflowing(
+            phone, PHONE["width"]
+        )
+
+
+def test_signed_in_users_browse_the_api_documentation_and_try_a_route(
+    page: Page, stack: dict[str, Any], berlin_manager: dict[str, Any]
+) -> None:
+    api_calls = requests_to(page, r"/api/stores(\?|$)")
+    swagger_files = requests_to(page, r"swagger-ui")
+    sign_in(page, stack, berlin_manager)
+    assert swagger_files == [], "Swagger UI loaded outside its view"
+
+    go(page, stack, "#/api")
+    docs = page.locator("#swagger-ui")
+    expect(docs.get_by_role("heading", name=re.compile("Inventory dashboard API"))).to_be_visible(timeout=15_000)
+    operation = docs.locator(".opblock").filter(
+        has=page.locator(".opblock-summary-path", has_text=re.compile(r"^/stores$"))
+    )
+    operation.locator(".opblock-summary").first.click()
+    operation.get_by_role("button", name="Try it out").click()
+    before = len(api_calls)
+    operation.get_by_role("button", name="Execute").click()
+
+    expect(operation.locator(".live-responses-table tr.response td.response-col_status")).to_have_text("200")
+    expect(operation.locator(".live-responses-table")).to_contain_text("Berlin")
+    sent = api_calls[before:]
+    assert sent, "Swagger UI sent no request to the API"
+    assert all(r.headers.get("authorization", "").startswith("Bearer eyJ") for r in sent), "no ID token was sent"
+    assert all(url.startswith(stack["dashboard_url"].rstrip("/")) for url in (f.url for f in swagger_files))
+    shoot(page, "api-docs")
