@@ -83,7 +83,11 @@ def clean_count(value: object, field: str) -> int:
     if isinstance(value, int):
         number = value
     elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        number = int(value.strip())
+        digits = value.strip().lstrip("0")
+        # int() of thousands of digits is slow, and refused past 4,300: no count is that long.
+        if len(digits) > len(str(MAX_COUNT)):
+            raise InvalidValue(f"{field} is larger than {MAX_COUNT}")
+        number = int(digits or "0")
     else:
         shown = value if isinstance(value, str) else repr(value)
         if isinstance(value, str) and not value.strip():
