@@ -69,9 +69,9 @@ class FakeItemTable:
     """The Inventory table as the loader sees it (``ingest.logic.loader.ItemTable``), in memory.
 
     Writes follow the newer-upload-wins rule in plain Python: an item lands if the stored one
-    came from an older upload, or from an earlier row of the same upload, or has no readable
-    source. ``fail_writes`` makes the next write batches fail as a table that stays throttled
-    does; ``before_write`` runs before each write batch (a racing upload lands in between).
+    came from an older upload or the same one, or has no readable source. ``fail_writes``
+    makes the next write batches fail as a table that stays throttled does; ``before_write``
+    runs before each write batch (a racing upload lands in between).
     """
 
     def __init__(self) -> None:
@@ -111,14 +111,15 @@ class FakeItemTable:
 
     @staticmethod
     def newer_than_stored(stored: dict[str, Any] | None, source: Any, line: int) -> bool:
+        """The write's condition: the stored item is from an older upload or this one (lines are the reader's)."""
+        del line
         if stored is None or not isinstance(stored.get("SourceTime"), dict):
             return True
         time = stored["SourceTime"].get("S")
         if not isinstance(time, str):
             return True
-        key = stored.get("SourceKey", {}).get("S", "")
-        theirs = (time, key, stored.get("SourceSeq", {}).get("S", ""), int(stored.get("SourceLine", {}).get("N", "0")))
-        return theirs < (source.time, source.key, source.sequencer, line)
+        theirs = (time, stored.get("SourceKey", {}).get("S", ""), stored.get("SourceSeq", {}).get("S", ""))
+        return theirs <= (source.time, source.key, source.sequencer)
 
     def put(self, store: str, item: str, attributes: dict[str, Any]) -> None:
         """Store an item as it is, however malformed."""

@@ -1,10 +1,10 @@
 """Reads and conditional writes on the Inventory table.
 
 Every write is conditional: it lands only if the stored item was set by an older upload (the
-order of ``SourceVersion.order``) or by an earlier row of the same upload, so two uploads of
-one store racing each other always end at the newer one's count, whatever order their writes
-arrive in. A write whose condition fails is *lost*; DynamoDB hands back the stored item so the
-caller can tell a newer upload (stale) from an earlier attempt of this same upload (written).
+order of ``SourceVersion.order``) or by this same upload, so two uploads of one store racing
+each other always end at the newer one's count, whatever order their writes arrive in. A
+write whose condition fails is *lost* to a newer upload (the loader counts it stale), and
+DynamoDB hands back the stored item.
 
 Writes go out as TransactWriteItems of up to 100 conditional puts, the strategy `make bench`
 measured against one conditional PutItem or UpdateItem per row (see docs/benchmarks.md): 50
@@ -14,6 +14,7 @@ either landed or left nothing behind, which keeps the tallies exact after any fa
 
 from __future__ import annotations
 
+import functools
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -81,7 +82,7 @@ class Pacing:
 
 @dataclass(frozen=True, slots=True)
 class ItemWrite:
-    """One item to put, if the stored one is older than ``source`` (or an earlier row of it)."""
+    """One item to put, from row ``line`` of ``source``, if the stored one is not from a newer upload."""
 
     key: ItemKey
     attributes: AttributeMap
@@ -97,30 +98,27 @@ class WriteOutcome:
     lost: dict[ItemKey, AttributeMap | None] = field(default_factory=dict)
 
 
-def newer_wins(source: SourceVersion, line: int) -> tuple[str, dict[str, str], dict[str, Any]]:
-    """The condition under which a write from row ``line`` of ``source`` may replace the stored item.
+@functools.lru_cache(maxsize=64)
+def newer_wins(source: SourceVersion) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """The condition under which a write from ``source`` may replace the stored item.
 
-    An item nobody could read the source of (no ``SourceTime`` text) counts as no prior state.
-    Sequencers order versions of one key only, and lines order the rows of one upload.
-    Returns the expression with its attribute names and values.
+    The stored item must come from an older upload (``SourceVersion.order``: time, then key,
+    then the sequencer of the same key) or from this same upload; an item without a readable
+    ``SourceTime`` counts as no prior state. Returns the expression with its attribute names
+    and values, the same for every row of one upload (so DynamoDB, and the emulator, parse it
+    once per upload). Which of two rows of the same upload landed last is the reader's call:
+    the loader never writes a row over a later row of its own upload (``SourceLine``).
     """
-    names = {"#store": "Store", "#time": "SourceTime", "#key": "SourceKey", "#seq": "SourceSeq", "#line": SOURCE_LINE}
-    values: dict[str, Any] = {
-        ":time": {"S": source.time},
-        ":key": {"S": source.key},
-        ":line": {"N": str(line)},
-        ":text": {"S": "S"},
-    }
-    earlier_line = "(attribute_not_exists(#line) OR #line < :line)"
+    names = {"#time": "SourceTime", "#key": "SourceKey", "#seq": "SourceSeq"}
+    values: dict[str, Any] = {":time": {"S": source.time}, ":key": {"S": source.key}, ":text": {"S": "S"}}
     if source.sequencer:
         values[":seq"] = {"S": source.sequencer}
-        same_key = f"(attribute_not_exists(#seq) OR #seq < :seq OR (#seq = :seq AND {earlier_line}))"
+        same_key = "attribute_not_exists(#seq) OR #seq <= :seq"
     else:
-        same_key = f"(attribute_not_exists(#seq) AND {earlier_line})"
+        same_key = "attribute_not_exists(#seq)"
     expression = (
-        "attribute_not_exists(#store) OR NOT attribute_type(#time, :text) OR #time < :time"
-        " OR (#time = :time AND (attribute_not_exists(#key) OR #key < :key))"
-        f" OR (#time = :time AND #key = :key AND {same_key})"
+        "NOT attribute_type(#time, :text) OR #time < :time"
+        f" OR (#time = :time AND (#key < :key OR (#key = :key AND ({same_key}))))"
     )
     return expression, names, values
 
@@ -158,7 +156,7 @@ class InventoryTable:
             attempt += 1
 
     def write_many(self, writes: Sequence[ItemWrite], deadline: float) -> WriteOutcome:
-        """Put up to 100 items in one transaction, each under :func:`newer_wins`.
+        """Put up to 100 items in one transaction, each under :func:`newer_wins`, with its ``SourceLine``.
 
         Items a cancelled transaction did not apply are sent again (without those whose
         condition failed) until ``deadline``; then :class:`TableUnavailable`.
@@ -182,7 +180,7 @@ class InventoryTable:
         return outcome
 
     def _put(self, write: ItemWrite) -> dict[str, Any]:
-        expression, names, values = newer_wins(write.source, write.line)
+        expression, names, values = newer_wins(write.source)
         item = dict(write.attributes)
         item[SOURCE_LINE] = {"N": str(write.line)}
         return {

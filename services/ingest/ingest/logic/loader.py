@@ -8,7 +8,7 @@ in one transaction of conditional puts (see ``ingest.dal.inventory``). So:
 
 - an unchanged re-upload writes nothing;
 - an item set by a newer upload is left alone (stale), whether the read showed it or the write's
-  condition caught a newer upload that landed in between;
+  condition caught a newer upload that landed in between (every write is conditional);
 - an item this same upload already set from this row or a later one (an earlier attempt, cut
   short) counts as written without being written again, so a resumed load tallies exactly;
 - a stored item that cannot be read (a ``Count`` that is text, say) counts as no prior state.
@@ -209,7 +209,6 @@ class Loader:
         }
         now = self._clock()
         writes: list[ItemWrite] = []
-        lines: dict[ItemKey, int] = {}
         for key, row in batch.items():
             prior = read_prior(stored.get(key))
             if prior is not None and prior.source is not None:
@@ -231,19 +230,12 @@ class Loader:
                 continue
             after = StoredItem(row.store, row.item, row.count, threshold, now, source)
             writes.append(ItemWrite(key, to_attributes(after, self._default_threshold), source, row.line))
-            lines[key] = row.line
         if not writes:
             return
         outcome = self._table.write_many(writes, deadline)
         tally.written += len(outcome.written)
-        for key, attributes in outcome.lost.items():
-            # A newer upload landed between the read and the write, or (rarely) this same upload did.
-            prior = read_prior(attributes)
-            ours = prior is not None and prior.source == source and prior.line >= lines[key]
-            if ours:
-                tally.written += 1
-            else:
-                tally.stale += 1
+        # A write is lost only to a newer upload that landed between the read and the write.
+        tally.stale += len(outcome.lost)
 
 
 def read_prior(attributes: Mapping[str, Any] | None) -> Prior | None:
