@@ -13,6 +13,12 @@ in one transaction of conditional puts (see ``ingest.dal.inventory``). So:
   short) counts as written without being written again, so a resumed load tallies exactly;
 - a stored item that cannot be read (a ``Count`` that is text, say) counts as no prior state.
 
+Writes to one store go out one transaction at a time, whichever lane sends them: a store's items
+share one DynamoDB partition (about 1,000 write units a second until it splits), and lanes
+racing each other for it would only throttle each other until one of them gave up; one writer
+per partition waits out a throttle in botocore's first backoff. Reads, and writes to other
+stores, still overlap.
+
 Between batches the loader asks its pacer whether to pause. At a pause every lane finishes
 what it holds (a barrier): every row read so far has then landed or been counted, the tallies
 are in the report, and the caller may save the parser's position as a checkpoint, then go on
@@ -27,7 +33,7 @@ import queue
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -111,6 +117,7 @@ class Loader:
         self._clock = clock
         self._monotonic = monotonic
         self._batch_seconds = batch_seconds
+        self._gates = _StoreGates()
 
     def load(
         self,
@@ -190,6 +197,7 @@ class Loader:
                 buffers[index] = {}
         for lane in lanes:
             lane.wait_idle()
+        self._gates.forget()  # every lane is idle: no gate is held
         for lane in lanes:
             tally, lane.tally = lane.tally, _Tally()
             report.rows.written += tally.written
@@ -232,7 +240,8 @@ class Loader:
             writes.append(ItemWrite(key, to_attributes(after, self._default_threshold), source, row.line))
         if not writes:
             return
-        outcome = self._table.write_many(writes, deadline)
+        with self._gates.holding({write.key[0] for write in writes}):
+            outcome = self._table.write_many(writes, deadline)
         tally.written += len(outcome.written)
         # A write is lost only to a newer upload that landed between the read and the write.
         tally.stale += len(outcome.lost)
@@ -271,6 +280,27 @@ def _number(value: Any) -> int | None:
         return int(value["N"])
     except ValueError:
         return None
+
+
+class _StoreGates:
+    """One lock per store: held while a transaction writing that store's items is in flight."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._gates: dict[str, threading.Lock] = {}
+
+    @contextlib.contextmanager
+    def holding(self, stores: set[str]) -> Iterator[None]:
+        with self._lock:
+            gates = [self._gates.setdefault(store, threading.Lock()) for store in sorted(stores)]
+        with contextlib.ExitStack() as held:
+            for gate in gates:  # always in the same (sorted) order, so two lanes never deadlock
+                held.enter_context(gate)
+            yield
+
+    def forget(self) -> None:
+        with self._lock:
+            self._gates.clear()
 
 
 class _Lane:
