@@ -60,9 +60,9 @@ def test_a_file_broken_halfway_keeps_the_rows_before_the_break() -> None:
 
 
 def test_other_file_types_are_refused_with_a_reason() -> None:
-    bucket = FakeUploadBucket({"uploads/b.xlsx": b"PK\x03\x04"})
+    bucket = FakeUploadBucket({"uploads/b.xls": b"\xd0\xcf\x11\xe0"})
 
-    report = ingestor(bucket, FakeDynamoDB()).ingest(Upload("bucket", "uploads/b.xlsx"))
+    report = ingestor(bucket, FakeDynamoDB()).ingest(Upload("bucket", "uploads/b.xls"))
 
     assert report.status == "failed"
     assert ".csv, .json or .jsonl" in (report.reason or "")
