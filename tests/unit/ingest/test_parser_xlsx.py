@@ -63,7 +63,7 @@ def test_the_first_sheet_reads_like_a_csv_file_with_sheet_row_numbers() -> None:
         (datetime(2026, 1, 2, 3, 4), "count is a date or time cell"),
         (date(2026, 1, 2), "count is a date or time cell"),
         (True, "count is a TRUE/FALSE cell"),
-        ("#N/A", "count is an Excel error cell (#N/A)"),
+        ("#N/A", "count is empty"),  # the reader gives error cells no value
         (None, "count is empty"),
         (10**12, "count is larger than 999999999"),
     ],
@@ -291,12 +291,12 @@ def test_a_zip_directory_that_understates_a_part_is_refused_while_inflating(
     assert "damaged" in rejected.reason or "understates" in rejected.reason
 
 
-def test_a_row_of_a_million_cells_is_refused_before_the_reader_holds_it() -> None:
-    cells = b"".join(b'<c r="A%d"/>' % n for n in range(2, 200_000))
-    sheet = SHEET_START + b'<row r="2">' + cells + b"</row>" + SHEET_END
+def test_more_cells_than_the_cap_are_refused_before_the_reader_holds_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(xlsx, "MAX_CELLS", 1_000)
+    cells = b'<c r="A2"><v>1</v></c>' * 1_001  # one cell over and over: a small grid, many cells
 
-    rejected = rejected_within_memory(raw_workbook(sheet))
-    assert "of XML" in rejected.reason
+    rejected = rejected_within_memory(raw_workbook(SHEET_START + b'<row r="2">' + cells + b"</row>" + SHEET_END))
+    assert "at most 1,000 cells" in rejected.reason
 
 
 @pytest.mark.parametrize(
@@ -330,17 +330,38 @@ def test_too_many_parts_and_encrypted_parts_are_refused() -> None:
         read(bytes(locked))
 
 
-def test_a_cell_far_from_the_others_costs_rows_not_memory() -> None:
-    # Readers that hold a sheet as a dense grid allocate rows x columns for this; we stream it.
-    far = b'<row r="100000"><c r="A100000" t="inlineStr"><is><t>B</t></is></c><c r="XFD100000"><v>1</v></c></row>'
-    results = read(raw_workbook(SHEET_START + far + SHEET_END))
+def test_a_cell_far_from_the_others_is_refused_before_the_reader_allocates_its_grid() -> None:
+    # The reader holds rows x columns from A1: a 1.5 KB workbook with a cell in XFD1048576 would
+    # ask it for 17 billion cells and abort the process.
+    far = b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
 
-    assert results == [RowError(100000, "item is empty")]
+    rejected = rejected_within_memory(raw_workbook(SHEET_START + far + SHEET_END), limit=8 * 1024 * 1024)
+    assert "spans 1,048,576 rows by 16,384 columns" in rejected.reason
 
 
-@pytest.mark.parametrize("number", [b"1048577", b"99999999999999999999"])
-def test_rows_past_the_sheet_limit_are_refused_before_reading(number: bytes) -> None:
-    sheet = SHEET_START + b'<row r="' + number + b'"><c><v>1</v></c></row>' + SHEET_END
+@pytest.mark.parametrize(
+    "cell",
+    [
+        b"<c><v>1</v></c>",  # no reference: placed after the previous cell
+        b'<c r="b2"><v>1</v></c>',  # a reference the checks cannot read
+        b'<c t="n" xr="A1"><v>1</v></c>',  # r only as part of another attribute's name
+        b'<c t="x r=&quot;A1&quot;"><v>1</v></c>',  # r only inside another attribute's value
+        b"<x:c><v>1</v></x:c>",  # a prefixed cell without a reference
+    ],
+)
+def test_a_cell_the_checks_cannot_place_is_refused(cell: bytes) -> None:
+    sheet = SHEET_START + b'<row r="2">' + cell + b"</row>" + SHEET_END
 
-    with pytest.raises(FileRejected, match="more than 1,048,576 rows"):
+    with pytest.raises(FileRejected, match="without their own reference"):
         read(raw_workbook(sheet))
+
+
+def test_cells_with_references_and_prefixes_read_as_excel_writes_them() -> None:
+    row = (
+        b'<x:row r="2"><x:c r="A2" t="inlineStr"><x:is><x:t>B</x:t></x:is></x:c>'
+        b"<x:c s='1' r='B2' t=\"inlineStr\"><x:is><x:t>a</x:t></x:is></x:c><x:c r=\"C2\"><x:v>4</x:v></x:c></x:row>"
+    )
+    prefixed = b'<worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    sheet = SHEET_START.replace(b"<worksheet ", prefixed)
+
+    assert read(raw_workbook(sheet + row + SHEET_END)) == [InventoryRow("B", "a", 4, None, 2)]
