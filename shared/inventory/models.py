@@ -67,7 +67,8 @@ def clean_name(value: object, field: str) -> str:
         raise InvalidValue(f"{field} is empty")
     if len(name) > MAX_NAME_LENGTH:
         raise InvalidValue(f"{field} is longer than {MAX_NAME_LENGTH} characters")
-    if any(unicodedata.category(char) == "Cc" for char in name):
+    # isprintable() is False for every control character (and some other kinds): check those char by char.
+    if not name.isprintable() and any(unicodedata.category(char) == "Cc" for char in name):
         raise InvalidValue(f"{field} contains a control character")
     return name
 

@@ -14,6 +14,7 @@ from bench.alerts_bench import alerts_section, run_alerts
 from bench.dashboard_bench import DashboardSizes, dashboard_section, run_dashboard
 from bench.ingest_bench import IngestSizes, Setting, ingest_section, run_ingest
 from bench.report import page
+from bench.xlsx_bench import XlsxSizes, run_xlsx, xlsx_section
 
 pytestmark = pytest.mark.integration
 
@@ -95,3 +96,21 @@ def test_alerts_benchmark_runs_and_counts_publishes() -> None:
     # while the lab looked the topic up and published once for every record at 0
     assert results.lab.calls == {"sns:ListTopics": results.zero_records, "sns:Publish": results.zero_records}
     assert [target.passed for target in alerts_section(results).targets] == [True]
+
+
+def test_xlsx_benchmark_runs_each_reader_and_the_far_cell_workbook() -> None:
+    # When each reader reads a 300-row workbook and one with a cell in XFD400
+    results = run_xlsx(XlsxSizes(rows=300, far_row=400, timeout=60), log=lambda _: None)
+
+    # Then the readers read every row (they count the header row too), the parser every inventory row,
+    assert [(run.reader, run.rows, run.outcome) for run in results.runs] == [
+        ("openpyxl", 301, "read"),
+        ("calamine", 301, "read"),
+        ("ours", 300, "read"),
+    ]
+    assert all(run.peak_rss_mb > results.baseline_rss_mb > 0 for run in results.runs)
+    # and the parser refused the far-cell workbook that calamine alone holds as 400 x 16,384 cells
+    assert results.sparse_run("calamine").outcome == "read"
+    assert results.sparse_run("ours").outcome.startswith("rejected: the first sheet spans 400 rows by 16,384 columns")
+    section = xlsx_section(results)
+    assert [target.passed for target in section.targets] == [True, True, True]

@@ -1,4 +1,4 @@
-"""Streaming parser for inventory files: CSV, a JSON array of objects, or JSON Lines.
+"""Streaming parser for inventory files: CSV, a JSON array of objects, JSON Lines, or an Excel workbook.
 
 The parser reads the file chunk by chunk and yields one result per row, so memory
 stays flat whatever the file's size. Each result is either an
@@ -29,6 +29,9 @@ ends, quoted fields and blank lines are accepted. Text is UTF-8; a line that is 
 UTF-8 is read as Windows-1252 (what Excel writes for "CSV" on Western-European
 Windows), unless the file starts with a UTF-8 byte order mark, which declares it
 UTF-8: then such a line is a row error. UTF-16 files are refused with a reason.
+
+Excel (.xlsx): the first worksheet, header row as for CSV, line numbers are sheet rows;
+see :mod:`ingest.logic.xlsx` for how a workbook is checked before it is read.
 
 JSON: objects with the same keys (any case), UTF-8. ``count`` and ``threshold`` may be
 numbers or the text of whole numbers; a ``threshold`` of ``null`` or an empty cell
@@ -62,11 +65,13 @@ from ingest.logic.records import (
     record_row,
     row_from_fields,
 )
+from ingest.logic.xlsx import MAX_WORKBOOK_BYTES, workbook_rows
 
 __all__ = [
     "MAX_COLUMNS",
     "MAX_LINE_BYTES",
     "MAX_TEXT_BYTES",
+    "MAX_WORKBOOK_BYTES",
     "OPTIONAL_FIELDS",
     "REQUIRED_FIELDS",
     "FileFormat",
@@ -93,10 +98,16 @@ _WINDOWS_1252 = "cp1252"
 class FileFormat(enum.StrEnum):
     CSV = "csv"
     JSON = "json"  # an array of objects, or JSON Lines; told apart by the first character
+    XLSX = "xlsx"  # an Excel workbook: its first worksheet
 
 
 #: File name endings the parser accepts (in any case), and how each is read.
-FORMATS_BY_SUFFIX = {".csv": FileFormat.CSV, ".json": FileFormat.JSON, ".jsonl": FileFormat.JSON}
+FORMATS_BY_SUFFIX = {
+    ".csv": FileFormat.CSV,
+    ".json": FileFormat.JSON,
+    ".jsonl": FileFormat.JSON,
+    ".xlsx": FileFormat.XLSX,
+}
 
 
 def format_for_key(key: str) -> FileFormat | None:
@@ -144,8 +155,10 @@ def open_inventory(
     """Stream the rows of an inventory file given as byte chunks; see the module docstring.
 
     ``start`` resumes at a :attr:`RowStream.position` of an earlier pass: ``chunks`` must then
-    be the object's bytes from ``start.offset`` on. ``size`` is the whole object's size
-    (ContentLength); a file over ``max_bytes`` (default :data:`MAX_TEXT_BYTES`) is refused
+    be the object's bytes from ``start.offset`` on (for a workbook, the whole object:
+    ``offset`` counts sheet rows, which are skipped). ``size`` is the whole object's size
+    (ContentLength); a file over ``max_bytes`` (default :data:`MAX_TEXT_BYTES`, for a
+    workbook :data:`MAX_WORKBOOK_BYTES`) is refused
     before a byte is parsed, and reading stops there if the stream turns out longer.
     Every problem with the file is raised by the iteration, as :class:`FileRejected`.
     """
@@ -153,9 +166,14 @@ def open_inventory(
     if start.state and start.state.get("format") != file_format.value:
         raise ValueError(f"a {start.state.get('format')} position cannot resume a {file_format.value} file")
     cursor = Cursor(start)
-    limit = MAX_TEXT_BYTES if max_bytes is None else max_bytes
-    source = _capped(iter(chunks), start.offset, size, limit, cursor)
-    rows = _csv_rows(source, cursor) if file_format is FileFormat.CSV else _json_rows(source, cursor)
+    rows: Iterator[ParsedRow]
+    if file_format is FileFormat.XLSX:
+        limit = MAX_WORKBOOK_BYTES if max_bytes is None else max_bytes
+        rows = workbook_rows(_capped(iter(chunks), 0, size, limit, cursor), cursor)
+    else:
+        limit = MAX_TEXT_BYTES if max_bytes is None else max_bytes
+        source = _capped(iter(chunks), start.offset, size, limit, cursor)
+        rows = _csv_rows(source, cursor) if file_format is FileFormat.CSV else _json_rows(source, cursor)
     return RowStream(rows, cursor)
 
 
@@ -168,7 +186,7 @@ def parse_inventory(chunks: Iterable[bytes], file_format: FileFormat) -> Iterato
 
 
 def describe_bytes(amount: int) -> str:
-    for unit, name in ((1024**3, "GiB"), (1024**2, "MiB"), (1000**3, "GB"), (1000**2, "MB")):
+    for unit, name in ((1024**3, "GiB"), (1024**2, "MiB"), (1000**3, "GB"), (1000**2, "MB"), (1024, "KiB")):
         if amount >= unit and amount % unit == 0:
             return f"{amount // unit} {name}"
     return f"{amount:,} bytes"
@@ -362,7 +380,10 @@ def _csv_rows(chunks: Iterator[bytes], cursor: Cursor) -> Iterator[ParsedRow]:
             continue
         except csv.Error as error:
             cursor.offset, cursor.line = lines.end, lines.number + 1
-            yield RowError(line, f"unreadable CSV row: {error}")
+            reason = str(error)
+            if "field limit" in reason:
+                reason = f"a field is longer than {csv.field_size_limit():,} characters (a quote that never closes?)"
+            yield RowError(line, f"unreadable CSV row: {reason}")
             continue
         cursor.offset, cursor.line = lines.end, lines.number + 1
         if not any(cell.strip() for cell in record):

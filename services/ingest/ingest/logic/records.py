@@ -119,4 +119,12 @@ def record_row(value: Any, line: int) -> ParsedRow:
     """A JSON record (any value) as a row: an object with the inventory fields, keys in any case."""
     if not isinstance(value, dict):
         return RowError(line, f"expected an object with store, item and count, got {type(value).__name__}")
-    return row_from_fields({str(key).strip().lower(): raw for key, raw in value.items()}, line)
+    fields = {str(key).strip().lower(): raw for key, raw in value.items()}
+    for name in ("store", "item"):
+        text = fields.get(name)
+        if isinstance(text, str) and not text.isascii():
+            try:
+                text.encode()
+            except UnicodeEncodeError:  # a lone surrogate from a \ud800 escape: no store or item can be stored so
+                return RowError(line, f"{name} is not Unicode text (a lone surrogate escape)")
+    return row_from_fields(fields, line)
