@@ -1,0 +1,59 @@
+"""The console: one short line per log record of a function; everything, whole, in the function's log file."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from devstack.lambdas import CONSOLE_WIDTH, FunctionLog
+
+pytestmark = pytest.mark.unit
+
+RECORD = {
+    "level": "INFO",
+    "location": "handler:82",
+    "message": "Upload ingested",
+    "timestamp": "2026-12-01 14:36:48,962+0000",
+    "service": "ingest",
+    "cold_start": True,
+    "function_name": "inventory-ingest-local-ingestUpload",
+    "function_arn": "arn:aws:lambda:us-east-1:123456789012:function:inventory-ingest-local-ingestUpload",
+    "function_request_id": "b8e55083-a954-48be-851b-5d9b2542788b",
+    "correlation_id": "uploads/inventory-berlin.csv",
+    "key": "uploads/inventory-berlin.csv",
+    "status": "ok",
+}
+
+
+def pumped(output: str, tmp_path: Path) -> tuple[list[str], str]:
+    lines: list[str] = []
+    log = FunctionLog("ingestUpload", tmp_path / "logs" / "ingestUpload.log", lines.append)
+    log.pump(io.StringIO(output))
+    return lines, (tmp_path / "logs" / "ingestUpload.log").read_text()
+
+
+def test_a_development_format_record_becomes_one_short_line_and_stays_whole_in_the_file(tmp_path: Path) -> None:
+    pretty = json.dumps(RECORD, indent=4) + "\n"  # Powertools' development format (POWERTOOLS_DEV)
+
+    lines, file = pumped(pretty + json.dumps(RECORD) + "\n", tmp_path)
+
+    assert lines == ["[ingestUpload] INFO Upload ingested key=uploads/inventory-berlin.csv status=ok"] * 2
+    assert file == pretty + json.dumps(RECORD) + "\n"
+
+
+def test_long_values_and_lines_are_cut_and_an_error_shows_its_first_line_only(tmp_path: Path) -> None:
+    long = {**RECORD, "level": "ERROR", "errors": [{"line": n, "reason": "x" * 50} for n in range(100)]}
+    failure = "[ERROR] ValueError: bad file\n    Traceback (most recent call last):\n      File ...\n"
+
+    lines, file = pumped(json.dumps(long, indent=4) + "\n" + failure + "printed by the handler\n", tmp_path)
+
+    assert len(lines) == 3
+    assert lines[0].startswith(
+        "[ingestUpload] ERROR Upload ingested key=uploads/inventory-berlin.csv status=ok errors="
+    )
+    assert len(lines[0]) <= CONSOLE_WIDTH
+    assert lines[1:] == ["[ingestUpload] [ERROR] ValueError: bad file", "[ingestUpload] printed by the handler"]
+    assert "Traceback" in file
