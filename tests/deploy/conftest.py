@@ -42,6 +42,8 @@ PLACEHOLDER_OUTPUTS: dict[str, dict[str, str]] = {
         "AlertsIndexName": "AlertsByStore",
         "StoresTableName": f"inventory-ingest-{STAGE}-stores",
         "StoresTableArn": f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/inventory-ingest-{STAGE}-stores",
+        "UploadsTableName": f"inventory-ingest-{STAGE}-uploads",
+        "UploadsTableArn": f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/inventory-ingest-{STAGE}-uploads",
         "UploadBucketName": f"inventory-ingest-{STAGE}-{REGION}-uploads",
         "UploadPrefix": "uploads/",
         "ReportsPrefix": "reports/",
