@@ -246,17 +246,18 @@ class QueuedInvoker:
         self.events.append(event)
 
 
-def rows(count: int) -> Iterator[tuple[int, str, str, str]]:
-    """(line, store, item, count text) of the generated file: workload.rows, with a bad count now and then."""
+def rows(count: int, bad_every: int = BAD_ROW_EVERY) -> Iterator[tuple[int, str, str, str]]:
+    """(line, store, item, count text) of the generated file: workload.rows, with a bad count every
+    ``bad_every`` lines."""
     for index, (store, item, level) in enumerate(workload.rows(count)):
         line = index + 2
-        yield line, store, item, ("many" if line % BAD_ROW_EVERY == 0 else str(level))
+        yield line, store, item, ("many" if line % bad_every == 0 else str(level))
 
 
-def write_file(count: int, path: Path) -> None:
+def write_file(count: int, path: Path, bad_every: int) -> None:
     with path.open("w") as out:
         out.write("store,item,count\n")
-        out.writelines(f"{store},{item},{level}\n" for _, store, item, level in rows(count))
+        out.writelines(f"{store},{item},{level}\n" for _, store, item, level in rows(count, bad_every))
 
 
 @dataclass
@@ -304,7 +305,9 @@ class BigFileRun:
         return self.table_matches and self.report_exact and self.index_final
 
 
-def run_big_file(count: int = 5_000_000, budget: float = BUDGET_SECONDS, log: Any = print) -> BigFileRun:
+def run_big_file(
+    count: int = 5_000_000, budget: float = BUDGET_SECONDS, log: Any = print, bad_every: int = BAD_ROW_EVERY
+) -> BigFileRun:
     """Load a generated ``count``-row file through continuations; see the module docstring."""
     import boto3
     from moto import mock_aws
@@ -314,7 +317,7 @@ def run_big_file(count: int = 5_000_000, budget: float = BUDGET_SECONDS, log: An
     with tempfile.TemporaryDirectory() as scratch, mock_aws():
         path = Path(scratch) / "5m.csv"
         log(f"ingest: writing the {count:,}-row file")
-        write_file(count, path)
+        write_file(count, path, bad_every)
         clock = VirtualTime()
         dynamodb = boto3.Session(region_name="us-east-1").client("dynamodb")
         dynamodb.meta.events.register("before-call.dynamodb", lambda **_: clock.wait(LATENCY))
@@ -329,7 +332,9 @@ def run_big_file(count: int = 5_000_000, budget: float = BUDGET_SECONDS, log: An
         invocations, retries = _play_lambda(ingestor, invoker, clock, budget, log)
         real, cpu = time.perf_counter() - started, time.process_time() - cpu
         simulated = clock.latest()
-        return _check(count, table, bucket, dynamodb, invocations, retries, simulated, real, cpu, path)
+        run = _check(count, table, bucket, dynamodb, invocations, retries, simulated, real, cpu, path, bad_every)
+        log(f"  {invocations} invocations, {simulated:,.0f} s simulated, {real:,.0f} s real")
+        return run
 
 
 def _table_attempts() -> int:
@@ -423,12 +428,13 @@ def _check(
     real: float,
     cpu: float,
     path: Path,
+    bad_every: int,
 ) -> BigFileRun:
     from inventory.uploads import report_key, version_tag
 
     report = bucket.reports[report_key(KEY, version_tag("v1"))]
     bad_lines, mismatches, expected = [], 0, 0
-    for line, store, item, level in rows(count):
+    for line, store, item, level in rows(count, bad_every):
         if not level.isdigit():
             bad_lines.append(line)
             continue

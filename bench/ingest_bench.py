@@ -362,6 +362,7 @@ class IngestSizes:
     #: The big file loaded through continuations in simulated time (bench/big_file_bench.py).
     big_file_rows: int = 5_000_000
     big_file_budget: float = 900.0
+    big_file_bad_every: int = 250_000
 
 
 @dataclass
@@ -445,7 +446,7 @@ def run_ingest(sizes: IngestSizes, log: Any = print) -> IngestResults:
     for strategy in STRATEGIES:
         log(f"ingest: write strategy {strategy}, {sizes.strategy_rows:,} rows at simulated latency")
         strategies.append(ours_with_latency(sizes.strategy_rows, sizes.latency, strategy=strategy))
-    big_file = run_big_file(sizes.big_file_rows, sizes.big_file_budget, log)
+    big_file = run_big_file(sizes.big_file_rows, sizes.big_file_budget, log, sizes.big_file_bad_every)
     return IngestResults(
         sizes,
         write_concurrency(),

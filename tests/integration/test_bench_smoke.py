@@ -32,6 +32,10 @@ def test_ingest_benchmark_runs_and_counts_requests_per_contender() -> None:
         rounds=1,
         what_ifs=(Setting(lanes=2, validate=True),),
         what_if_rows=300,
+        strategy_rows=300,
+        big_file_rows=3_000,
+        big_file_budget=102,  # 2 s of simulated time before each part stops
+        big_file_bad_every=1_000,
     )
 
     # When the whole ingest suite runs
@@ -40,10 +44,10 @@ def test_ingest_benchmark_runs_and_counts_requests_per_contender() -> None:
     # Then the lab loader made one PutItem per row, the floor one BatchWriteItem per 25 rows,
     assert dict(results.lab.calls) == {"PutItem": ROWS}
     assert dict(results.floor.calls) == {"BatchWriteItem": math.ceil(ROWS / 25)}
-    # ours read before writing and wrote every row of the first load in batches,
+    # ours read before writing and wrote every row of the first load in conditional transactions,
     assert results.ours.calls["BatchGetItem"] >= math.ceil(ROWS / 100)
-    assert results.ours.calls["BatchWriteItem"] >= math.ceil(ROWS / 25)
-    assert results.ours.calls["BatchWriteItem"] < ROWS
+    assert 1 <= results.ours.calls["TransactWriteItems"] < ROWS
+    assert results.ours.write_units == 2 * ROWS
     # and wrote nothing at all when the same file came again
     assert results.reupload.writes == 0
     assert set(results.reupload.calls) == {"BatchGetItem"}
@@ -51,17 +55,28 @@ def test_ingest_benchmark_runs_and_counts_requests_per_contender() -> None:
     assert results.stored == {"ours": ROWS, "lab": ROWS, "floor": ROWS}
     # the stand-in runs went through the same loaders
     assert dict(results.latency_lab.calls) == {"PutItem": 20}
-    assert results.latency_ours.calls["BatchWriteItem"] >= math.ceil(300 / 25)
-    assert [run.calls["BatchWriteItem"] >= math.ceil(300 / 25) for run in results.latency_what_if] == [True]
+    assert results.latency_ours.calls["TransactWriteItems"] >= math.ceil(300 / 100)
+    assert [run.calls["TransactWriteItems"] >= 3 for run in results.latency_what_if] == [True]
+    # each write strategy wrote every row its way
+    transactions, puts, updates = results.strategies
+    assert (puts.calls["PutItem"], updates.calls["UpdateItem"]) == (300, 300)
+    assert (transactions.write_units, puts.write_units, updates.write_units) == (600, 300, 300)
     assert [probe.rows for probe in results.memory] == [200, 2_000]
     assert all(probe.peak_rss_mb > 10 for probe in results.memory)
+    # and the big file went through continuations to a table that matches it and an exact report
+    assert results.big_file.invocations > 1
+    assert results.big_file.opened_at[0] == 0
+    assert results.big_file.opened_at[1] > 0
+    assert results.big_file.bad_lines == [1_000, 2_000, 3_000]
+    assert results.big_file.passed
 
     # And the results page names each target with a verdict
     section = ingest_section(results)
-    assert len(section.targets) == 5
+    assert len(section.targets) == 6
     text = page("make bench", [section], datetime.now(UTC), 1.0)
     assert "## Targets" in text
     assert "| Ingest: unchanged re-upload | 0 writes | 0 writes | pass |" in text
+    assert "completes; table = file; report exact" in text
 
 
 def test_dashboard_benchmark_runs_and_counts_items_examined() -> None:
