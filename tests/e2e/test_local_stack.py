@@ -25,14 +25,22 @@ INGEST_TIMEOUT_S = 90
 
 
 def wait_for_report(stack: LocalStackProcess, key: str) -> dict[str, Any]:
+    """The final report on the latest version of ``key`` (one report per object version)."""
+    from inventory.uploads import report_key as report_key_of
+    from inventory.uploads import version_tag
+
     s3 = stack.client("s3")
-    report_key = f"{stack.info['reports_prefix']}{key}.json"
+    version = s3.head_object(Bucket=stack.info["bucket"], Key=key)["VersionId"]
+    report_key = report_key_of(key, version_tag(version), stack.info["reports_prefix"])
     deadline = time.monotonic() + INGEST_TIMEOUT_S
     while time.monotonic() < deadline:
         try:
-            return dict(json.loads(s3.get_object(Bucket=stack.info["bucket"], Key=report_key)["Body"].read()))
+            report = dict(json.loads(s3.get_object(Bucket=stack.info["bucket"], Key=report_key)["Body"].read()))
+            if report["status"] not in ("loading", "retrying"):
+                return report
         except s3.exceptions.NoSuchKey:
-            time.sleep(0.25)
+            pass
+        time.sleep(0.25)
     pytest.fail(f"no report {report_key} after {INGEST_TIMEOUT_S} s:\n{stack.console()[-3000:]}")
 
 

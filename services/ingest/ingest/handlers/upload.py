@@ -121,13 +121,15 @@ def _record(outcome: Outcome) -> None:
         logger.exception("Upload failed on an unexpected error", exc_info=outcome.failure)
     elif outcome.failure is not None:
         logger.warning("Upload hit a passing failure", extra={"key": outcome.key, "reason": report.reason})
-    logger.info("Upload handled", extra={"key": outcome.key, "status": report.status, "rows": report.rows.to_json()})
+    logger.info("Upload ingested", extra={"key": outcome.key, "status": report.status})
+    if outcome.handed_off:
+        metrics.add_metric(name="Continuations", unit=MetricUnit.Count, value=1)
+    if not report.status.final:
+        return  # the tallies so far: the file's rows are counted once, when its report is final
     rows = report.rows
     metrics.add_metric(name="RowsAccepted", unit=MetricUnit.Count, value=rows.accepted)
     metrics.add_metric(name="RowsRejected", unit=MetricUnit.Count, value=rows.rejected)
     metrics.add_metric(name="ItemsWritten", unit=MetricUnit.Count, value=rows.written)
     metrics.add_metric(name="ItemsStale", unit=MetricUnit.Count, value=rows.stale)
-    if outcome.handed_off:
-        metrics.add_metric(name="Continuations", unit=MetricUnit.Count, value=1)
     if report.status == "failed":
         metrics.add_metric(name="FilesFailed", unit=MetricUnit.Count, value=1)
