@@ -158,9 +158,10 @@ def open_inventory(
     be the object's bytes from ``start.offset`` on (for a workbook, the whole object:
     ``offset`` counts sheet rows, which are skipped). ``size`` is the whole object's size
     (ContentLength); a file over ``max_bytes`` (default :data:`MAX_TEXT_BYTES`, for a
-    workbook :data:`MAX_WORKBOOK_BYTES`) is refused
-    before a byte is parsed, and reading stops there if the stream turns out longer.
-    Every problem with the file is raised by the iteration, as :class:`FileRejected`.
+    workbook :data:`MAX_WORKBOOK_BYTES`) is refused before a byte is parsed, and reading
+    stops there if the stream turns out longer. Every problem with the file is raised by
+    the iteration, as :class:`FileRejected`; a position of another format is a
+    ``ValueError`` at once (a caller's mistake, not the file's).
     """
     start = start or ParsePosition()
     if start.state and start.state.get("format") != file_format.value:
