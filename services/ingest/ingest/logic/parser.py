@@ -586,10 +586,9 @@ class _JsonText:
         if not text:
             return
         self.offset += len(text) if text.isascii() else len(text.encode())
-        if "\n" in text or "\r" in text:
-            self.line += text.count("\n") + text.count("\r") - text.count("\r\n")
-            if self._after_cr and text[0] == "\n":
-                self.line -= 1
+        self.line += text.count("\n")
+        if "\r" in text or self._after_cr:
+            self.line += text.count("\r") - text.count("\r\n") - (self._after_cr and text[0] == "\n")
         self._after_cr = text[-1] == "\r"
 
     def peek(self) -> str:
@@ -605,9 +604,11 @@ class _JsonText:
                 return ""
 
     def take(self) -> str:
-        char = self.peek()
+        char = self.peek()  # never a line end: peek skips those
         if char:
-            self._consume(self._pos + 1)
+            self._pos += 1
+            self.offset += 1 if char.isascii() else len(char.encode())
+            self._after_cr = False
         return char
 
     def value(self) -> Any:
