@@ -303,3 +303,11 @@ def test_a_decode_error_no_reader_expected_still_ends_as_a_file_error(
 
     with pytest.raises(FileRejected, match=reason):
         parse(b'{"store":"B","item":"a","count":1}\n', FileFormat.JSON)
+
+
+@pytest.mark.parametrize("fmt", [FileFormat.CSV, FileFormat.JSON])
+def test_a_binary_file_fails_as_binary_not_as_a_header_in_windows_1252(fmt: FileFormat) -> None:
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00"
+
+    with pytest.raises(FileRejected, match="the file is binary, not UTF-8 text: it holds NUL bytes"):
+        parse(png, fmt)

@@ -93,6 +93,7 @@ MAX_LINE_BYTES = 1024 * 1024
 DELIMITERS = (",", ";", "\t")
 
 _WINDOWS_1252 = "cp1252"
+_BINARY = "the file is binary, not UTF-8 text: it holds NUL bytes (an image, a zip or another program's format?)"
 
 
 class FileFormat(enum.StrEnum):
@@ -208,7 +209,7 @@ def _capped(chunks: Iterator[bytes], offset: int, size: int | None, limit: int, 
 
 
 def _prologue(chunks: Iterator[bytes], offset: int) -> tuple[Iterator[bytes], int, bool]:
-    """At the start of a file: drop a UTF-8 byte order mark (saying whether there was one), refuse UTF-16."""
+    """At the start of a file: drop a UTF-8 byte order mark (saying whether there was one), refuse UTF-16 and binary."""
     if offset:
         return chunks, offset, False
     head = b""
@@ -218,6 +219,8 @@ def _prologue(chunks: Iterator[bytes], offset: int) -> tuple[Iterator[bytes], in
             break
     if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
         raise FileRejected("the file is UTF-16 text, not UTF-8: save it as CSV UTF-8 (or JSON in UTF-8)", 1)
+    if b"\x00" in head:  # before any line is read as Windows-1252 text: binary files fail as binary
+        raise FileRejected(_BINARY, 1)
     if head.startswith(codecs.BOM_UTF8):
         return itertools.chain([head[len(codecs.BOM_UTF8) :]], chunks), len(codecs.BOM_UTF8), True
     return itertools.chain([head], chunks), 0, False
@@ -294,7 +297,7 @@ class _LineSource:
             except UnicodeDecodeError:
                 raise _LineProblem(self.number, "the line is neither UTF-8 nor Windows-1252 text") from None
         if "\x00" in text:
-            raise FileRejected("the file contains NUL bytes: it looks binary, not text", self.number)
+            raise FileRejected(_BINARY, self.number)
         return text
 
     def _refill(self) -> bool:
@@ -576,7 +579,7 @@ class _JsonText:
 
     def _append(self, text: str) -> None:
         if "\x00" in text:
-            raise FileRejected("the file contains NUL bytes: it looks binary, not text", self.line)
+            raise FileRejected(_BINARY, self.line)
         self._buffer = self._buffer[self._pos :] + text
         self._pos = 0
 
