@@ -11,7 +11,7 @@ peak memory (VmHWM) is per process and a reader may abort its process.
   values only: the cost of the reader alone.
 - "ours" is the parser as the ingest function runs it: the workbook's zip checks, the
   reader, and each row validated into an inventory row.
-- A second workbook of 1.5 KB holds a header and one cell in XFD of the last row Excel
+- A second workbook of under 2 KB holds a header and one cell in XFD of the last row Excel
   allows: the case that tells a streaming reader from one that holds a dense grid.
 """
 
@@ -360,11 +360,11 @@ space cap and a {r.sizes.timeout:.0f} s timeout):
 
 {table(["Reader", "Outcome", "Seconds", "Peak RSS (MB)"], sparse_rows)}
 
-calamine holds a sheet as a dense grid from its first to its last cell: for this workbook rows x 16,384 columns,
-and a failed allocation aborts the process, no exception to catch. openpyxl streams, but pads every row to the
-widest column, so reading the far row alone takes rows x 16,384 cells of work. The parser uses calamine for its
-speed and, before calamine sees a byte, checks the zip and scans the sheet's XML for what its cells span
-(see services/ingest/ingest/logic/xlsx.py): this workbook is refused there.
+calamine holds a sheet as a dense grid from its first to its last cell, here {r.sizes.far_row:,} rows by
+16,384 columns, and a failed allocation aborts the process: there is no exception to catch, and the function
+would end with no report. openpyxl streams the sheet in flat memory, but it is the slower reader above. The
+parser uses calamine for its speed and, before calamine sees a byte, checks the zip and scans the sheet's XML
+for what its cells span (see services/ingest/ingest/logic/xlsx.py): this workbook is refused there.
 """
     return Section("Excel workbooks", body, targets)
 

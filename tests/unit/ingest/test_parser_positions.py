@@ -33,8 +33,8 @@ def one_pass(data: bytes, fmt: FileFormat, chunk: int) -> tuple[list[ParsedRow],
 def resumed(data: bytes, fmt: FileFormat, start: ParsePosition, chunk: int) -> list[ParsedRow]:
     # As the loader does: the object opened with Range: bytes=<offset>-, and the saved
     # position passed through JSON (a checkpoint on the uploads index row).
-    saved = json.loads(json.dumps({"offset": start.offset, "line": start.line, "state": start.state}))
-    position = ParsePosition(saved["offset"], saved["line"], saved["state"])
+    position = ParsePosition.from_json(json.loads(json.dumps(start.to_json())))
+    assert position == start
     return list(open_inventory(chunked(data[start.offset :], chunk), fmt, start=position, size=len(data)))
 
 

@@ -93,6 +93,7 @@ MAX_LINE_BYTES = 1024 * 1024
 DELIMITERS = (",", ";", "\t")
 
 _WINDOWS_1252 = "cp1252"
+_BINARY = "the file is binary, not UTF-8 text: it holds NUL bytes (an image, a zip or another program's format?)"
 
 
 class FileFormat(enum.StrEnum):
@@ -158,9 +159,10 @@ def open_inventory(
     be the object's bytes from ``start.offset`` on (for a workbook, the whole object:
     ``offset`` counts sheet rows, which are skipped). ``size`` is the whole object's size
     (ContentLength); a file over ``max_bytes`` (default :data:`MAX_TEXT_BYTES`, for a
-    workbook :data:`MAX_WORKBOOK_BYTES`) is refused
-    before a byte is parsed, and reading stops there if the stream turns out longer.
-    Every problem with the file is raised by the iteration, as :class:`FileRejected`.
+    workbook :data:`MAX_WORKBOOK_BYTES`) is refused before a byte is parsed, and reading
+    stops there if the stream turns out longer. Every problem with the file is raised by
+    the iteration, as :class:`FileRejected`; a position of another format is a
+    ``ValueError`` at once (a caller's mistake, not the file's).
     """
     start = start or ParsePosition()
     if start.state and start.state.get("format") != file_format.value:
@@ -207,7 +209,7 @@ def _capped(chunks: Iterator[bytes], offset: int, size: int | None, limit: int, 
 
 
 def _prologue(chunks: Iterator[bytes], offset: int) -> tuple[Iterator[bytes], int, bool]:
-    """At the start of a file: drop a UTF-8 byte order mark (saying whether there was one), refuse UTF-16."""
+    """At the start of a file: drop a UTF-8 byte order mark (saying whether there was one), refuse UTF-16 and binary."""
     if offset:
         return chunks, offset, False
     head = b""
@@ -217,6 +219,8 @@ def _prologue(chunks: Iterator[bytes], offset: int) -> tuple[Iterator[bytes], in
             break
     if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
         raise FileRejected("the file is UTF-16 text, not UTF-8: save it as CSV UTF-8 (or JSON in UTF-8)", 1)
+    if b"\x00" in head:  # before any line is read as Windows-1252 text: binary files fail as binary
+        raise FileRejected(_BINARY, 1)
     if head.startswith(codecs.BOM_UTF8):
         return itertools.chain([head[len(codecs.BOM_UTF8) :]], chunks), len(codecs.BOM_UTF8), True
     return itertools.chain([head], chunks), 0, False
@@ -293,7 +297,7 @@ class _LineSource:
             except UnicodeDecodeError:
                 raise _LineProblem(self.number, "the line is neither UTF-8 nor Windows-1252 text") from None
         if "\x00" in text:
-            raise FileRejected("the file contains NUL bytes: it looks binary, not text", self.number)
+            raise FileRejected(_BINARY, self.number)
         return text
 
     def _refill(self) -> bool:
@@ -575,7 +579,7 @@ class _JsonText:
 
     def _append(self, text: str) -> None:
         if "\x00" in text:
-            raise FileRejected("the file contains NUL bytes: it looks binary, not text", self.line)
+            raise FileRejected(_BINARY, self.line)
         self._buffer = self._buffer[self._pos :] + text
         self._pos = 0
 
@@ -585,10 +589,9 @@ class _JsonText:
         if not text:
             return
         self.offset += len(text) if text.isascii() else len(text.encode())
-        if "\n" in text or "\r" in text:
-            self.line += text.count("\n") + text.count("\r") - text.count("\r\n")
-            if self._after_cr and text[0] == "\n":
-                self.line -= 1
+        self.line += text.count("\n")
+        if "\r" in text or self._after_cr:
+            self.line += text.count("\r") - text.count("\r\n") - (self._after_cr and text[0] == "\n")
         self._after_cr = text[-1] == "\r"
 
     def peek(self) -> str:
@@ -604,9 +607,11 @@ class _JsonText:
                 return ""
 
     def take(self) -> str:
-        char = self.peek()
+        char = self.peek()  # never a line end: peek skips those
         if char:
-            self._consume(self._pos + 1)
+            self._pos += 1
+            self.offset += 1 if char.isascii() else len(char.encode())
+            self._after_cr = False
         return char
 
     def value(self) -> Any:

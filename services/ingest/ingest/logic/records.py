@@ -42,6 +42,15 @@ class ParsePosition:
     line: int = 1
     state: Mapping[str, Any] = field(default_factory=dict)
 
+    def to_json(self) -> dict[str, Any]:
+        """The position as plain JSON values, for a checkpoint."""
+        return {"offset": self.offset, "line": self.line, "state": dict(self.state)}
+
+    @classmethod
+    def from_json(cls, saved: Mapping[str, Any]) -> ParsePosition:
+        """A position saved by :meth:`to_json`."""
+        return cls(int(saved["offset"]), int(saved["line"]), dict(saved.get("state") or {}))
+
 
 class Cursor:
     """The position a format reader updates just before it hands out each row."""
