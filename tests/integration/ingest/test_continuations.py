@@ -22,8 +22,8 @@ KEY = "uploads/head-office.csv"
 
 
 def simulated_time(budget_s: float = 900, step_s: float = 200) -> Callable[[], LambdaContext]:
-    """Contexts whose clock moves ``step_s`` each time the function asks: with the 100 s stop margin,
-    an invocation loads 500 rows (asked every 100 rows), then hands over."""
+    """Contexts whose clock moves ``step_s`` each time the function asks (once as it starts reading,
+    then every 100 rows): with the 100 s stop margin, an invocation loads 400 rows, then hands over."""
 
     def context() -> LambdaContext:
         asked = itertools.count(1)
@@ -58,7 +58,7 @@ def table_size(world: IngestWorld, stores: int) -> int:
 
 
 def test_a_file_bigger_than_one_invocation_is_loaded_in_parts_under_one_exact_report(world: IngestWorld) -> None:
-    # Given a 1,050-row file and a function that may load 500 rows before its time runs short
+    # Given a 1,050-row file and a function that may load 400 rows before its time runs short
     read_from = ranges(world)
     context = simulated_time()
     delivered = world.put(KEY, head_office_file(1_050))
@@ -69,8 +69,8 @@ def test_a_file_bigger_than_one_invocation_is_loaded_in_parts_under_one_exact_re
     # Then the first part landed, the report says "loading" with true tallies so far,
     report = world.report(KEY)
     assert report["status"] == "loading"
-    assert report["rows"]["read"] == report["rows"]["written"] == 500
-    assert table_size(world, 4) == 500
+    assert report["rows"]["read"] == report["rows"]["written"] == 400
+    assert table_size(world, 4) == 400
     # the index row holds the checkpoint, and the function asked for its own continuation
     row = world.index_row(KEY)
     assert row["Status"] == {"S": "loading"}
@@ -136,7 +136,7 @@ def test_a_continuation_that_cannot_be_started_is_retried_from_where_the_part_st
     assert report["status"] == "retrying"
     assert "could not invoke" in report["reason"]
     assert "Lambda will try again" in report["reason"]
-    assert report["rows"]["written"] == 500
+    assert report["rows"]["written"] == 400
 
     # And Lambda's retry of the same event carries on from the saved position, not from the start
     world.deliver(delivered, context=context())

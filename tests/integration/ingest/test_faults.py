@@ -260,7 +260,7 @@ def hold(world: IngestWorld, key: str, version: str, seconds: float) -> None:
 
 
 def test_an_event_for_an_upload_another_invocation_is_loading_waits_once_and_stands_down(world: IngestWorld) -> None:
-    # Given a load that hands over after 500 rows, and another invocation holding the rest
+    # Given a load that hands over after 400 rows, and another invocation holding the rest
     key = "uploads/head-office.csv"
     delivered = world.put(key, numbered_rows(1_050))
     world.deliver(delivered, context=context_with_short_time())
@@ -283,7 +283,7 @@ def test_an_event_for_an_upload_another_invocation_is_loading_waits_once_and_sta
 
 
 def test_an_upload_whose_holder_died_is_taken_over_from_its_checkpoint(world: IngestWorld) -> None:
-    # Given a load that hands over after 500 rows to a continuation that then died holding it
+    # Given a load that hands over after 400 rows to a continuation that then died holding it
     key = "uploads/head-office.csv"
     delivered = world.put(key, numbered_rows(1_050))
     world.deliver(delivered, context=context_with_short_time())

@@ -148,7 +148,7 @@ def test_bad_rows_are_reported_by_line_and_good_rows_still_land(world: IngestWor
     ("body", "reason"),
     [
         (b"", "empty"),
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "no recognisable header"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
         (b"name,qty\nBerlin,3\n", "no recognisable header"),
         (b"store,item,count\n", "no inventory rows"),
     ],

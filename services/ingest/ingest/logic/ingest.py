@@ -31,7 +31,6 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 from inventory.models import InventoryRow, RowError, SourceVersion
 from inventory.report import ReportStatus, UploadReport
@@ -213,7 +212,7 @@ class Ingestor:
             raise UploadRefused(refusal)
         file_format = format_for_key(source.key)
         assert file_format is not None  # _refusal said so
-        position = _position(checkpoint.position) if checkpoint.position else None
+        position = ParsePosition.from_json(checkpoint.position) if checkpoint.position else None
         opened = self.bucket.open(
             source.bucket,
             source.key,
@@ -223,7 +222,8 @@ class Ingestor:
         report.etag, report.version_id = opened.etag, opened.version_id
         if checkpoint.position is None:
             report.uploaded_by = opened.uploaded_by or source.principal or None
-        stream = open_inventory(opened.chunks, file_format, start=position, size=opened.size)
+        chunks = _read_guard(opened.chunks, invocation, self.timing.stop_margin_seconds / 2, opened.size)
+        stream = open_inventory(chunks, file_format, start=position, size=opened.size)
         stopped: list[FileRejected] = []
         rows: Iterator[ParsedRow] = _until_rejected(stream, stopped)
         if store is not None:
@@ -422,7 +422,7 @@ class _Pacer:
 
 def _snapshot(report: UploadReport, position: ParsePosition | None, part: int, done: bool) -> Checkpoint:
     return Checkpoint(
-        position=None if position is None else _position_json(position),
+        position=None if position is None else position.to_json(),
         done=done,
         part=part,
         rows=dataclasses.replace(report.rows),
@@ -434,14 +434,6 @@ def _snapshot(report: UploadReport, position: ParsePosition | None, part: int, d
         version_id=report.version_id,
         uploaded_by=report.uploaded_by,
     )
-
-
-def _position_json(position: ParsePosition) -> dict[str, Any]:
-    return {"offset": position.offset, "line": position.line, "state": dict(position.state)}
-
-
-def _position(value: dict[str, Any]) -> ParsePosition:
-    return ParsePosition(int(value["offset"]), int(value["line"]), dict(value.get("state") or {}))
 
 
 def _resume_byte(position: ParsePosition | None, file_format: FileFormat) -> int:
@@ -463,6 +455,24 @@ def _skip_reason(claim: Claim) -> str:
     if claim.state is ClaimState.HELD:
         return "another invocation is loading it"
     return "no upload of that version is being loaded"
+
+
+def _read_guard(chunks: Iterator[bytes], invocation: Invocation, floor: float, size: int) -> Iterator[bytes]:
+    """The object's chunks, unless Lambda's time runs this short while they are read.
+
+    The loader stops for a continuation between rows, well before this; a stretch of the file
+    with no rows in it (millions of blank lines) gives it no chance, and cannot be resumed from
+    (a position is saved after a row). Such a file ends here with a reason, not in a timeout.
+    """
+    read = 0
+    for chunk in chunks:
+        if invocation.remaining_seconds() < floor:
+            raise FileRejected(
+                f"the file could not be read in the time one invocation has: {read:,} of {size:,} bytes read"
+                " with no inventory row for too long (blank or unreadable lines)"
+            )
+        read += len(chunk)
+        yield chunk
 
 
 def _until_rejected(rows: Iterator[ParsedRow], stopped: list[FileRejected]) -> Iterator[ParsedRow]:

@@ -117,7 +117,6 @@ class Loader:
         self._clock = clock
         self._monotonic = monotonic
         self._batch_seconds = batch_seconds
-        self._gates = _StoreGates()
 
     def load(
         self,
@@ -132,7 +131,8 @@ class Loader:
         Raises the first error a lane met (after the table's retries) once every lane has
         stopped; the tallies of every batch that landed are in ``report`` by then.
         """
-        lanes = [_Lane(self, source) for _ in range(self._concurrency)]
+        gates = _StoreGates()  # this load's: another load of the same store is another writer, as on Lambda
+        lanes = [_Lane(self, source, gates) for _ in range(self._concurrency)]
         buffers: list[dict[ItemKey, InventoryRow]] = [{} for _ in lanes]
         result = LoadResult(finished=False)
         stores_seen: set[str] = set()
@@ -197,7 +197,7 @@ class Loader:
                 buffers[index] = {}
         for lane in lanes:
             lane.wait_idle()
-        self._gates.forget()  # every lane is idle: no gate is held
+        lanes[0].gates.forget()  # every lane is idle: no gate is held
         for lane in lanes:
             tally, lane.tally = lane.tally, _Tally()
             report.rows.written += tally.written
@@ -208,7 +208,9 @@ class Loader:
         if failed is not None:
             raise failed
 
-    def apply(self, batch: Mapping[ItemKey, InventoryRow], source: SourceVersion, tally: _Tally) -> None:
+    def apply(
+        self, batch: Mapping[ItemKey, InventoryRow], source: SourceVersion, tally: _Tally, gates: _StoreGates
+    ) -> None:
         """Compare one batch with the stored items and write the ones that changed."""
         deadline = self._monotonic() + self._batch_seconds
         stored = {
@@ -240,7 +242,7 @@ class Loader:
             writes.append(ItemWrite(key, to_attributes(after, self._default_threshold), source, row.line))
         if not writes:
             return
-        with self._gates.holding({write.key[0] for write in writes}):
+        with gates.holding({write.key[0] for write in writes}):
             outcome = self._table.write_many(writes, deadline)
         tally.written += len(outcome.written)
         # A write is lost only to a newer upload that landed between the read and the write.
@@ -306,9 +308,10 @@ class _StoreGates:
 class _Lane:
     """One writer thread with a short queue of batches; its tally is read only at barriers."""
 
-    def __init__(self, loader: Loader, source: SourceVersion) -> None:
+    def __init__(self, loader: Loader, source: SourceVersion, gates: _StoreGates) -> None:
         self._loader = loader
         self._source = source
+        self.gates = gates
         self._queue: queue.Queue[dict[ItemKey, InventoryRow] | None] = queue.Queue(maxsize=LANE_QUEUE_DEPTH)
         self._thread = threading.Thread(target=self._run, daemon=True)
         self.tally = _Tally()
@@ -334,7 +337,7 @@ class _Lane:
                 if batch is None:
                     return
                 if self.error is None:  # after a failure, keep draining so the parser never blocks
-                    self._loader.apply(batch, self._source, self.tally)
+                    self._loader.apply(batch, self._source, self.tally, self.gates)
             except Exception as error:  # handed to the caller at the next barrier
                 self.error = error
             finally:
