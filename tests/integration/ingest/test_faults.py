@@ -335,3 +335,30 @@ def test_malformed_stored_items_count_as_no_prior_state_with_a_metric(
     assert report.rows.written == 3
     assert world.counts("Berlin") == {"Echo Dot": 5, "Echo Show": 3, "Echo Plus": 3}
     assert '"UnreadableItems":[3.0]' in capsys.readouterr().out.replace(" ", "")
+
+
+# -- the uploads index itself fails -----------------------------------------------------------------
+
+
+def test_an_index_that_fails_before_the_upload_is_claimed_still_leaves_a_report_and_a_retry(
+    world: IngestWorld,
+) -> None:
+    key = "uploads/berlin.csv"
+    delivered = world.put(key, numbered_rows(20))
+    outage = {"on": True}
+
+    def index_down(params: dict[str, Any], **_: Any) -> Any:
+        return aws_error("InternalServerError", 500) if outage["on"] else None
+
+    world.hook("before-call.dynamodb.GetItem", index_down)
+
+    with pytest.raises(RetryLater):
+        world.deliver(delivered)
+    report = world.report(key)
+    assert report["status"] == "retrying"
+    assert "could not be claimed" in report["reason"]
+    assert world.counts("Berlin") == {}
+
+    outage["on"] = False
+    world.deliver(delivered)
+    assert world.assert_consistent(key).status == "ok"

@@ -142,7 +142,10 @@ class Ingestor:
             report_key=report_key(upload.key, upload.version, self.reports_prefix),
         )
         report = self._fresh_report(source, started_at=self.clock())
-        claim = self._claim(source, self._entry(source, report), invocation)
+        try:
+            claim = self._claim(source, self._entry(source, report), invocation)
+        except Unavailable as error:
+            return self._unclaimed(source, report, error)
         if claim.state is not ClaimState.CLAIMED:
             return Outcome(upload.key, skipped=_skip_reason(claim))
         return self._run(claim, invocation)
@@ -150,7 +153,10 @@ class Ingestor:
     def carry_on(self, continuation: Continuation, invocation: Invocation) -> Outcome:
         """Load the next part of a big file, from the checkpoint its index row holds."""
         source = Source(continuation.bucket, continuation.key, continuation.version, "", "", "", "", HEAD_OFFICE, "")
-        claim = self._claim(source, None, invocation)
+        try:
+            claim = self._claim(source, None, invocation)
+        except Unavailable as error:  # its "loading" report and checkpoint stand; Lambda retries this event
+            return Outcome(continuation.key, skipped=f"not claimed: {error}", failure=error)
         if claim.state is not ClaimState.CLAIMED:
             return Outcome(continuation.key, skipped=_skip_reason(claim))
         return self._run(claim, invocation)
@@ -318,6 +324,18 @@ class Ingestor:
             self.index.finish(claim, self._entry(claim.source, state.report))
         else:
             self.index.save(claim, self._entry(claim.source, state.report), state.checkpoint, lease_until=0.0)
+
+    def _unclaimed(self, source: Source, report: UploadReport, error: Unavailable) -> Outcome:
+        """The uploads index failed before the upload could be claimed: the report says so, as far as
+        anything can be said without the row that counts the attempts."""
+        report.status = ReportStatus.RETRYING
+        report.reason = (
+            f"{error}. The upload could not be claimed; Lambda retries the event twice. If this report"
+            " still says retrying a few minutes later, every retry failed: upload the file again."
+        )
+        with contextlib.suppress(Unavailable):
+            self.bucket.put_report(source.bucket, source.report_key, report.to_json())
+        return Outcome(source.key, report, failure=error)
 
     def _unexpected(self, claim: Claim, state: _State, error: Exception) -> Outcome:
         report = state.report
