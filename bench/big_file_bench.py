@@ -133,7 +133,7 @@ class PartitionedTable:
             with self._lock:
                 self.calls["TransactWriteItems"] += 1
                 if self._take_units(needed):
-                    return self._apply(puts)
+                    return self._apply(puts) | {"ResponseMetadata": {"RetryAttempts": attempt}}
                 self.throttled += 1
             if attempt + 1 < self.attempts:  # botocore's standard backoff after throttling
                 self.clock.wait(self.rand.random() * min(2.0**attempt, 20.0))

@@ -223,3 +223,41 @@ def test_a_table_that_stays_unavailable_fails_the_load_keeping_the_tallies_of_wh
     # Then the two batches that landed are counted as written, exactly
     assert landed == 300
     assert report.rows.written == len(table.counts()) == 200
+
+
+def test_once_dynamodb_pushes_back_a_stores_writes_go_one_transaction_at_a_time() -> None:
+    # Given a table whose first write was throttled (and retried) and whose writes take a while
+    import threading
+    import time
+
+    class SlowTable(FakeItemTable):
+        """Counts the writes in flight that started after the push-back (earlier ones were ungated)."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.gated_in_flight = 0
+            self.most_gated_in_flight = 0
+            self.pushed_back = False
+            self.count_lock = threading.Lock()
+
+        def write_many(self, writes, deadline):  # type: ignore[no-untyped-def]
+            with self.count_lock:
+                gated = self.pushed_back
+                self.gated_in_flight += gated
+                self.most_gated_in_flight = max(self.most_gated_in_flight, self.gated_in_flight)
+            time.sleep(0.005)
+            outcome = super().write_many(writes, deadline)
+            with self.count_lock:
+                self.gated_in_flight -= gated
+                outcome.pushed_back = not self.pushed_back
+                self.pushed_back = True
+            return outcome
+
+    table = SlowTable()
+
+    # When 4 lanes load 3,000 rows of one store
+    report = load(table, rows(3_000))
+
+    # Then after the push-back no two transactions for that store were in flight at once, and all landed
+    assert table.most_gated_in_flight == 1
+    assert report.rows.written == len(table.counts()) == 3_000

@@ -96,6 +96,8 @@ class WriteOutcome:
 
     written: list[ItemKey] = field(default_factory=list)
     lost: dict[ItemKey, AttributeMap | None] = field(default_factory=dict)
+    #: DynamoDB pushed back on the way (a throttled or conflicting attempt, retried): the partition is busy.
+    pushed_back: bool = False
 
 
 @functools.lru_cache(maxsize=64)
@@ -167,15 +169,17 @@ class InventoryTable:
         while pending:
             actions = [self._put(write) for write in pending]
             try:
-                self._call("TransactWriteItems", self._client.transact_write_items, TransactItems=actions)
+                response = self._call("TransactWriteItems", self._client.transact_write_items, TransactItems=actions)
             except _Cancelled as cancelled:
                 pending, contended = self._sort_out(pending, cancelled.reasons, outcome)
+                outcome.pushed_back |= contended
                 if pending and contended:
                     self._give_up_after(deadline, f"TransactWriteItems left {len(pending)} items unwritten")
                     self._pacing.wait(attempt, deadline)
                     attempt += 1
                 continue
             outcome.written.extend(write.key for write in pending)
+            outcome.pushed_back |= response.get("ResponseMetadata", {}).get("RetryAttempts", 0) > 0
             pending = []
         return outcome
 

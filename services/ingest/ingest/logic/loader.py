@@ -13,11 +13,12 @@ in one transaction of conditional puts (see ``ingest.dal.inventory``). So:
   short) counts as written without being written again, so a resumed load tallies exactly;
 - a stored item that cannot be read (a ``Count`` that is text, say) counts as no prior state.
 
-Writes to one store go out one transaction at a time, whichever lane sends them: a store's items
-share one DynamoDB partition (about 1,000 write units a second until it splits), and lanes
-racing each other for it would only throttle each other until one of them gave up; one writer
-per partition waits out a throttle in botocore's first backoff. Reads, and writes to other
-stores, still overlap.
+Once DynamoDB pushes back on a write (a throttled attempt that botocore retried), writes to one
+store go out one transaction at a time for the rest of the load, whichever lane sends them: a
+store's items share one partition (about 1,000 write units a second until it splits), and lanes
+racing each other for a busy one would only throttle each other until one of them gave up; one
+writer per partition waits out a throttle in botocore's first backoff. Reads, and writes to
+other stores, still overlap.
 
 Between batches the loader asks its pacer whether to pause. At a pause every lane finishes
 what it holds (a barrier): every row read so far has then landed or been counted, the tallies
@@ -244,6 +245,8 @@ class Loader:
             return
         with gates.holding({write.key[0] for write in writes}):
             outcome = self._table.write_many(writes, deadline)
+        if outcome.pushed_back:
+            gates.engage()
         tally.written += len(outcome.written)
         # A write is lost only to a newer upload that landed between the read and the write.
         tally.stale += len(outcome.lost)
@@ -285,14 +288,22 @@ def _number(value: Any) -> int | None:
 
 
 class _StoreGates:
-    """One lock per store: held while a transaction writing that store's items is in flight."""
+    """One lock per store, held while a transaction writing that store's items is in flight, once
+    :meth:`engage` has been called (DynamoDB pushed back); until then writes pass freely."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._gates: dict[str, threading.Lock] = {}
+        self._engaged = False
+
+    def engage(self) -> None:
+        self._engaged = True
 
     @contextlib.contextmanager
     def holding(self, stores: set[str]) -> Iterator[None]:
+        if not self._engaged:
+            yield
+            return
         with self._lock:
             gates = [self._gates.setdefault(store, threading.Lock()) for store in sorted(stores)]
         with contextlib.ExitStack() as held:
