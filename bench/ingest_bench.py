@@ -592,12 +592,15 @@ A generated CSV file of {n:,} distinct rows ({workload.shape(n)[0]} stores x {wo
 counts from a fixed seed; about a tenth out of stock and a tenth low), loaded into one fresh
 Inventory table per contender, each created from `services/ingest/serverless.yml`, on moto in server
 mode in a process of its own (loopback, a free port), as DynamoDB is a service of its own. DynamoDB
-requests are counted on the client with a botocore `before-call` hook (moto's ConsumedCapacity is a
-constant); S3 requests are not counted.
+requests to the Inventory table are counted on the client with a botocore hook (moto's ConsumedCapacity
+is a constant); the uploads index and Stores calls (a claim, a few saves, one LastUploadAt per store) and
+S3 requests are not in the table. The emulator runs with the local stack's transaction fix
+(`devstack/moto_transactions.py`: moto copied the whole table for every action of a transaction).
 
-- **ours**: the real ingest handler on an S3 event for the object in the emulator's bucket (stream,
-  parse, validate, the Loader with {r.lanes} writer lanes - `writeConcurrency` in serverless.yml - reading
-  100 items per BatchGetItem and writing changed ones 25 per BatchWriteItem, the Stores summary, the report).
+- **ours**: the real ingest handler on an S3 event for the object in the emulator's bucket (claim the
+  upload on the uploads index, stream, parse, validate, the Loader with {r.lanes} writer lanes -
+  `writeConcurrency` in serverless.yml - reading 100 items per BatchGetItem and writing changed ones in
+  one TransactWriteItems of conditional puts, the report and its index row).
 - **lab loader**: the lab's Load-Inventory (`bench/lab_baseline.py`): download the object to a file,
   `csv.DictReader`, one PutItem per row through the boto3 resource API, every row printed (to /dev/null here).
 - **floor**: the same rows, with the attributes ingest writes, already built into 25-item
@@ -758,15 +761,13 @@ def _floor_findings(r: IngestResults) -> str:
 #### Why ours is more than 1.3x the floor here
 
 - Ours does what the floor does plus {reads:,} BatchGetItem calls (the stored state of 100 items each: what lets
-  it write only what changed and never set an item back) and the parsing, the report and {r.ours.calls["UpdateItem"]}
-  Stores updates. On the emulator those reads cost about as much as writes (each key is looked up in Python):
-  the {_s(extra)} ours took over the floor is about {extra / max(1, reads) * 1000:.0f} ms per BatchGetItem.
+  it write only what changed and never set an item back), a condition on every write, and the parsing, the
+  report and the uploads index. On the emulator those reads cost about as much as writes (each key is looked
+  up in Python): the {_s(extra)} ours took over the floor is about {extra / max(1, reads) * 1000:.0f} ms per
+  BatchGetItem.
 - Its {r.lanes} writer lanes overlap their waits, but the emulator answers one request at a time in Python, so
   its own CPU bounds every contender; on DynamoDB the calls are network waits, which the lanes overlap.
 - The ratio also moves with the machine's load (see the load average above): compare several runs.
-- If it needs to go down on the emulator as well: read only the attributes the comparison needs
-  (`ProjectionExpression` on the BatchGetItem: Count, Threshold, SourceTime, SourceKey, SourceSeq), which makes
-  the emulator's (and DynamoDB's) answers smaller, above all on re-uploads, where every key is found.
 """
 
 
@@ -779,8 +780,8 @@ def _latency_findings(r: IngestResults) -> str:
     return f"""
 #### Why the projection misses 5 minutes, and what would fix it
 
-- Each writer lane waits, for every 100 rows, for one BatchGetItem and then for its four BatchWriteItem calls
-  sent together. With {lanes} lanes and {r.sizes.latency * 1000:.0f} ms a call, waiting alone takes at least
+- Each writer lane waits, for every 100 rows, for one BatchGetItem and then for one TransactWriteItems.
+  With {lanes} lanes and {r.sizes.latency * 1000:.0f} ms a call, waiting alone takes at least
   {_minutes(bound)} for {PROJECTED_ROWS:,} rows. The work itself took {_minutes(cpu)} of CPU (parsing and
   validating rows, botocore building each request). Python runs one thread at a time, so that CPU time does
   not overlap with itself; a busy machine (see the load average above) stretches it further.
