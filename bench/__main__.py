@@ -1,6 +1,6 @@
 """``make bench``: run the benchmarks side by side and write docs/benchmarks.md.
 
-    python -m bench [--only ingest,alerts,dashboard,forecast] [--rows N] [--output PATH]
+    python -m bench [--only ingest,alerts,dashboard,forecast,xlsx] [--rows N] [--output PATH]
 
 A service whose code is not in the repository yet is left out (the page says so).
 """
@@ -18,13 +18,14 @@ from pathlib import Path
 from bench import REPO
 from bench.report import Section, Target, load_average, page
 
-SUITES = ("ingest", "alerts", "dashboard", "forecast")
+SUITES = ("ingest", "alerts", "dashboard", "forecast", "xlsx")
 #: The package each suite drives; a suite whose package is missing is skipped.
 PACKAGES = {
     "ingest": REPO / "services" / "ingest" / "ingest",
     "alerts": REPO / "services" / "alerts" / "alerts",
     "dashboard": REPO / "services" / "dashboard-api" / "dashboard_api",
     "forecast": REPO / "services" / "alerts" / "alerts",
+    "xlsx": REPO / "services" / "ingest" / "ingest",
 }
 
 
@@ -50,6 +51,10 @@ def _forecast(args: argparse.Namespace) -> Section:
     from bench.forecast_bench import forecast_section, run_forecast
 
     return forecast_section(run_forecast(args.forecast_items))
+def _xlsx(args: argparse.Namespace) -> Section:
+    from bench.xlsx_bench import XlsxSizes, run_xlsx, xlsx_section
+
+    return xlsx_section(run_xlsx(XlsxSizes(rows=args.xlsx_rows)))
 
 
 RUNNERS: dict[str, Callable[[argparse.Namespace], Section]] = {
@@ -57,6 +62,7 @@ RUNNERS: dict[str, Callable[[argparse.Namespace], Section]] = {
     "alerts": _alerts,
     "dashboard": _dashboard,
     "forecast": _forecast,
+    "xlsx": _xlsx,
 }
 
 
@@ -70,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         "--items-per-store", type=int, default=100, help="items in each of the 100 stores of the alerts query"
     )
     parser.add_argument("--forecast-items", type=int, default=150, help="synthetic items per forecast backtest pattern")
+    parser.add_argument("--xlsx-rows", type=int, default=200_000, help="rows in the Excel workbook")
     parser.add_argument("--output", type=Path, default=REPO / "docs" / "benchmarks.md")
     args = parser.parse_args(argv)
     wanted = [name.strip() for name in args.only.split(",") if name.strip()]

@@ -24,6 +24,7 @@ from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
 from devstack.definitions import create_table
+from devstack.moto_transactions import fix_transactions
 
 REGION = "us-east-1"
 #: Calls that write to a table; everything else DynamoDB is a read (or a table operation).
@@ -113,7 +114,8 @@ class Emulator:
 
 @contextmanager
 def emulator(own_process: bool = False) -> Iterator[Emulator]:
-    """moto in server mode on a free loopback port; fake credentials only.
+    """moto in server mode on a free loopback port; fake credentials only; transactions as the local
+    stack has them (``devstack.moto_transactions``).
 
     ``own_process`` runs it in a process of its own, as DynamoDB is a service of its own: the client's
     threads then wait on the network instead of sharing one interpreter lock with the emulator.
@@ -131,7 +133,7 @@ def emulator(own_process: bool = False) -> Iterator[Emulator]:
     port = free_port()
     endpoint = f"http://127.0.0.1:{port}"
     if own_process:
-        command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+        command = [sys.executable, "-m", "bench.moto_server", "-H", "127.0.0.1", "-p", str(port)]
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             _wait_until_up(endpoint, process)
@@ -141,6 +143,7 @@ def emulator(own_process: bool = False) -> Iterator[Emulator]:
             process.wait(timeout=30)
         return
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one log line per request otherwise
+    fix_transactions()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:

@@ -14,10 +14,13 @@ from typing import Any
 
 from botocore.awsrequest import AWSResponse
 
-#: Answers for the calls ingest and the lab loader make; reads find nothing, writes all succeed.
+#: Answers for the calls ingest and the lab loader make; reads find nothing, writes all succeed
+#: (GetItem too: an upload's index row does not exist yet, so ingest claims it with a PutItem).
 _ANSWERS: dict[str, dict[str, Any]] = {
     "BatchGetItem": {"Responses": {}, "UnprocessedKeys": {}},
     "BatchWriteItem": {"UnprocessedItems": {}},
+    "TransactWriteItems": {},
+    "GetItem": {},
     "PutItem": {},
     "UpdateItem": {},
 }
@@ -40,6 +43,12 @@ class NullDynamoDB:
 
     def batch_write_item(self, **_: Any) -> dict[str, Any]:
         return self._answer("BatchWriteItem")
+
+    def transact_write_items(self, **_: Any) -> dict[str, Any]:
+        return self._answer("TransactWriteItems")
+
+    def get_item(self, **_: Any) -> dict[str, Any]:
+        return self._answer("GetItem")
 
     def put_item(self, **_: Any) -> dict[str, Any]:
         return self._answer("PutItem")
@@ -106,17 +115,32 @@ class GeneratedBucket:
         self.rows = rows
         self.reports: dict[str, dict[str, Any]] = {}
 
-    def open(self, bucket: str, key: str, version_id: str = "") -> Any:
+    def open(self, bucket: str, key: str, version_id: str = "", start: int = 0) -> Any:
         from ingest.dal.objects import OpenedUpload
         from inventory.models import utc_now
 
         from bench.workload import csv_chunks
 
         del bucket, key
+        if start:
+            raise ValueError("a generated file is read from its start only")
         return OpenedUpload(
-            etag="generated", version_id=version_id, last_modified=utc_now(), chunks=csv_chunks(self.rows)
+            etag="generated",
+            version_id=version_id,
+            last_modified=utc_now(),
+            size=0,
+            uploaded_by=None,
+            chunks=csv_chunks(self.rows),
         )
 
     def put_report(self, bucket: str, key: str, report: dict[str, Any]) -> None:
         del bucket
         self.reports[key] = report
+
+
+class NoInvoker:
+    """The function's self-invocation, for runs that must finish in one invocation."""
+
+    def invoke_async(self, function_arn: str, event: dict[str, Any]) -> None:
+        del function_arn
+        raise RuntimeError(f"the run was to finish in one invocation, but it asked for a continuation: {event}")

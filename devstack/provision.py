@@ -277,6 +277,15 @@ class Provisioner:
             result.warnings.append(
                 f"{logical_id}: the TLS-only statement is not applied (the local endpoint is HTTP on loopback)"
             )
+        # The emulator ignores a statement's conditions, so a Deny that spares one principal
+        # (only ingest writes reports) would refuse everyone: such statements are left out too.
+        spared = [statement for statement in kept if _conditional_deny(statement)]
+        for statement in spared:
+            result.warnings.append(
+                f"{logical_id}: {statement.get('Sid') or 'a conditional Deny'} is not applied "
+                "(the emulator ignores conditions; template tests check it)"
+            )
+        kept = [statement for statement in kept if not _conditional_deny(statement)]
         if kept:
             document["Statement"] = kept
             self.client("s3").put_bucket_policy(Bucket=props["Bucket"], Policy=json.dumps(document))
@@ -411,6 +420,10 @@ _PASSWORD_OPTIONS = (
     "IncludeSpace",
     "RequireEachIncludedType",
 )
+
+
+def _conditional_deny(statement: dict[str, Any]) -> bool:
+    return statement.get("Effect") == "Deny" and bool(statement.get("Condition"))
 
 
 def _tls_only(statement: dict[str, Any]) -> bool:

@@ -237,6 +237,7 @@ class LocalStack:
                 "reports_prefix": out.get("ReportsPrefix", "reports/"),
                 "table": out.get("InventoryTableName", ""),
                 "stores_table": out.get("StoresTableName", ""),
+                "uploads_table": out.get("UploadsTableName", ""),
             }
         alerts = self.services.get("alerts")
         if alerts is not None:

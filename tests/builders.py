@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -63,15 +64,24 @@ def s3_event(
 
 
 class LambdaContext:
-    """The parts of Lambda's context object the handlers and Powertools read."""
+    """The parts of Lambda's context object the handlers and Powertools read.
+
+    ``remaining_ms`` stands in for Lambda's clock (a short budget makes ingest hand over to a
+    continuation); ``request_id`` stays the same across Lambda's retries of one invocation.
+    """
 
     function_name = "test-function"
     memory_limit_in_mb = 1024
     invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:test-function"
-    aws_request_id = "00000000-0000-0000-0000-000000000000"
+
+    def __init__(
+        self, remaining_ms: Callable[[], int] | None = None, request_id: str = "00000000-0000-0000-0000-000000000000"
+    ) -> None:
+        self._remaining_ms = remaining_ms
+        self.aws_request_id = request_id
 
     def get_remaining_time_in_millis(self) -> int:
-        return 900_000
+        return 900_000 if self._remaining_ms is None else self._remaining_ms()
 
 
 # -- alerts: DynamoDB stream records as Lambda delivers them ---------------------------

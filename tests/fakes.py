@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -17,12 +18,20 @@ if TYPE_CHECKING:
     from inventory.table import StoredItem
     from inventory.uploads import UploadEntry
 
+# -- ingest: the Inventory table, its client, and the function's own invoker ---------------
+
+
+def _code_error(code: str, operation: str, **extra: Any) -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": code}, **extra}, operation)
+
 
 class FakeDynamoDB:
-    """A DynamoDB client for one table that answers BatchGetItem / BatchWriteItem from a dict.
+    """A DynamoDB client for the Inventory table's access code: BatchGetItem and TransactWriteItems.
 
-    ``unprocessed`` makes the next calls leave items undone; ``throttle`` makes the next
-    calls raise a throttling error, as DynamoDB does under load.
+    Conditions are not evaluated (moto does that in the integration tests); instead
+    ``unprocessed`` makes the next reads leave half their keys undone, ``throttle`` makes the
+    next calls fail as the retry layer gives up on throttling, and ``cancel`` scripts the next
+    transactions' cancellation reasons, one code per item (nothing of a cancelled one applies).
     """
 
     def __init__(self) -> None:
@@ -30,62 +39,121 @@ class FakeDynamoDB:
         self.calls: list[str] = []
         self.unprocessed = 0
         self.throttle = 0
+        self.cancel: list[list[str]] = []
 
-    def _maybe_throttle(self, operation: str) -> None:
+    def _called(self, operation: str) -> None:
         self.calls.append(operation)
         if self.throttle:
             self.throttle -= 1
-            raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException"}}, operation)
+            raise _code_error("ProvisionedThroughputExceededException", operation)
 
     def batch_get_item(self, RequestItems: dict[str, Any]) -> dict[str, Any]:
-        self._maybe_throttle("BatchGetItem")
+        self._called("BatchGetItem")
         ((table, request),) = RequestItems.items()
-        found = [
-            self.items[key] for key in ((k["Store"]["S"], k["Item"]["S"]) for k in request["Keys"]) if key in self.items
-        ]
-        return {"Responses": {table: found}, "UnprocessedKeys": {}}
-
-    def batch_write_item(self, RequestItems: dict[str, Any]) -> dict[str, Any]:
-        self._maybe_throttle("BatchWriteItem")
-        ((table, requests),) = RequestItems.items()
-        assert len(requests) <= 25, "BatchWriteItem takes at most 25 requests"
-        keys = [(r["PutRequest"]["Item"]["Store"]["S"], r["PutRequest"]["Item"]["Item"]["S"]) for r in requests]
-        assert len(set(keys)) == len(keys), "BatchWriteItem refuses two requests for one key"
-        done, left = requests, []
+        keys = list(request["Keys"])
+        left: list[Any] = []
         if self.unprocessed:
             self.unprocessed -= 1
-            done, left = requests[: len(requests) // 2], requests[len(requests) // 2 :]
-        for request in done:
-            item = request["PutRequest"]["Item"]
-            self.items[(item["Store"]["S"], item["Item"]["S"])] = item
-        return {"UnprocessedItems": {table: left} if left else {}}
+            keys, left = keys[: len(keys) // 2], keys[len(keys) // 2 :]
+        found = [self.items[key] for key in ((k["Store"]["S"], k["Item"]["S"]) for k in keys) if key in self.items]
+        return {"Responses": {table: found}, "UnprocessedKeys": {table: {**request, "Keys": left}} if left else {}}
+
+    def transact_write_items(self, TransactItems: list[dict[str, Any]]) -> dict[str, Any]:
+        self._called("TransactWriteItems")
+        assert len(TransactItems) <= 100, "TransactWriteItems takes at most 100 actions"
+        items = [action["Put"]["Item"] for action in TransactItems]
+        keys = [(item["Store"]["S"], item["Item"]["S"]) for item in items]
+        assert len(set(keys)) == len(keys), "TransactWriteItems refuses two actions on one item"
+        if self.cancel:
+            codes = self.cancel.pop(0)
+            reasons = [
+                {"Code": code, **({"Item": self.items.get(key)} if code == "ConditionalCheckFailed" else {})}
+                for code, key in zip(codes, keys, strict=True)
+            ]
+            raise _code_error("TransactionCanceledException", "TransactWriteItems", CancellationReasons=reasons)
+        for key, item in zip(keys, items, strict=True):
+            self.items[key] = item
+        return {}
 
 
-class FakeUploadBucket:
-    """The upload bucket in memory: uploads to open, reports written."""
+class FakeItemTable:
+    """The Inventory table as the loader sees it (``ingest.logic.loader.ItemTable``), in memory.
 
-    def __init__(self, files: dict[str, bytes] | None = None) -> None:
-        self.files = dict(files or {})
-        self.reports: dict[str, dict[str, Any]] = {}
+    Writes follow the newer-upload-wins rule in plain Python: an item lands if the stored one
+    came from an older upload or the same one, or has no readable source. ``fail_writes``
+    makes the next write batches fail as a table that stays throttled does; ``before_write``
+    runs before each write batch (a racing upload lands in between).
+    """
 
-    def open(self, bucket: str, key: str, version_id: str = "") -> Any:
-        from ingest.dal.objects import OpenedUpload, UploadGone
-
-        if key not in self.files:
-            raise UploadGone(f"s3://{bucket}/{key} no longer exists")
-        body = self.files[key]
-        return OpenedUpload("etag", version_id, "2026-01-01T00:00:00.000Z", iter([body[:5], body[5:]]))
-
-    def put_report(self, bucket: str, key: str, report: dict[str, Any]) -> None:
-        self.reports[key] = report
-
-
-class FakeStoreSummaries:
     def __init__(self) -> None:
-        self.applied: list[tuple[str, Any]] = []
+        self.items: dict[tuple[str, str], dict[str, Any]] = {}
+        self.reads = 0
+        self.write_calls = 0
+        self.fail_writes = 0
+        self.before_write: Any = None
+        self._lock = threading.Lock()
 
-    def apply(self, store: str, change: Any, updated_at: str) -> None:
-        self.applied.append((store, change))
+    def get_many(self, keys: Any, deadline: float) -> list[dict[str, Any]]:
+        with self._lock:
+            self.reads += 1
+            found = (self.items.get((key["Store"]["S"], key["Item"]["S"])) for key in keys)
+            return [dict(item) for item in found if item is not None]
+
+    def write_many(self, writes: Any, deadline: float) -> Any:
+        from ingest.dal.inventory import WriteOutcome
+        from ingest.models.errors import TableUnavailable
+
+        if self.before_write is not None:
+            self.before_write(self)
+        with self._lock:
+            self.write_calls += 1
+            if self.fail_writes:
+                self.fail_writes -= 1
+                raise TableUnavailable("TransactWriteItems on inventory still failed after every retry")
+            outcome = WriteOutcome()
+            for write in writes:
+                stored = self.items.get(write.key)
+                if self.newer_than_stored(stored, write.source, write.line):
+                    self.items[write.key] = {**write.attributes, "SourceLine": {"N": str(write.line)}}
+                    outcome.written.append(write.key)
+                else:
+                    outcome.lost[write.key] = dict(stored) if stored else None
+            return outcome
+
+    @staticmethod
+    def newer_than_stored(stored: dict[str, Any] | None, source: Any, line: int) -> bool:
+        """The write's condition: the stored item is from an older upload or this one (lines are the reader's)."""
+        del line
+        if stored is None or not isinstance(stored.get("SourceTime"), dict):
+            return True
+        time = stored["SourceTime"].get("S")
+        if not isinstance(time, str):
+            return True
+        theirs = (time, stored.get("SourceKey", {}).get("S", ""), stored.get("SourceSeq", {}).get("S", ""))
+        return theirs <= (source.time, source.key, source.sequencer)
+
+    def put(self, store: str, item: str, attributes: dict[str, Any]) -> None:
+        """Store an item as it is, however malformed."""
+        self.items[(store, item)] = {"Store": {"S": store}, "Item": {"S": item}, **attributes}
+
+    def counts(self) -> dict[str, int]:
+        return {item: int(attributes["Count"]["N"]) for (_, item), attributes in self.items.items()}
+
+
+class FakeInvoker:
+    """The function's asynchronous self-invocation, kept instead of sent; ``fail`` refuses the next ones."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, dict[str, Any]]] = []
+        self.fail = 0
+
+    def invoke_async(self, function_arn: str, event: dict[str, Any]) -> None:
+        from ingest.models.errors import ContinuationFailed
+
+        if self.fail:
+            self.fail -= 1
+            raise ContinuationFailed("could not invoke the function to carry on: TooManyRequestsException")
+        self.events.append((function_arn, event))
 
 
 # -- alerts: the History table and the alerts topic ------------------------------------

@@ -70,7 +70,8 @@ def clean_name(value: object, field: str) -> str:
         raise InvalidValue(f"{field} is empty")
     if len(name) > MAX_NAME_LENGTH:
         raise InvalidValue(f"{field} is longer than {MAX_NAME_LENGTH} characters")
-    if any(unicodedata.category(char) == "Cc" for char in name):
+    # isprintable() is False for every control character (and some other kinds): check those char by char.
+    if not name.isprintable() and any(unicodedata.category(char) == "Cc" for char in name):
         raise InvalidValue(f"{field} contains a control character")
     return name
 
@@ -86,7 +87,11 @@ def clean_count(value: object, field: str) -> int:
     if isinstance(value, int):
         number = value
     elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        number = int(value.strip())
+        digits = value.strip().lstrip("0")
+        # int() of thousands of digits is slow, and refused past 4,300: no count is that long.
+        if len(digits) > len(str(MAX_COUNT)):
+            raise InvalidValue(f"{field} is larger than {MAX_COUNT}")
+        number = int(digits or "0")
     else:
         shown = value if isinstance(value, str) else repr(value)
         if isinstance(value, str) and not value.strip():

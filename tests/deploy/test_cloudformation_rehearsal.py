@@ -244,12 +244,17 @@ def test_ingest_stack_holds_the_tables_bucket_and_function_it_declares(rehearsal
     assert (
         dynamodb.describe_table(TableName=outputs["StoresTableName"])["Table"]["TableArn"] == outputs["StoresTableArn"]
     )
+    uploads = dynamodb.describe_table(TableName=outputs["UploadsTableName"])["Table"]
+    assert uploads["TableArn"] == outputs["UploadsTableArn"]
+    indexes = sorted(index["IndexName"] for index in uploads["GlobalSecondaryIndexes"])
+    assert indexes == ["UploadsByScope", "UploadsByTime"]
     s3.head_bucket(Bucket=outputs["UploadBucketName"])
     function = lambdas.get_function(FunctionName=f"inventory-ingest-{STAGE}-ingestUpload")["Configuration"]
     assert function["Handler"] == "ingest/handlers/upload.handler"
     assert function["Runtime"] == "python3.12"
     assert function["Environment"]["Variables"]["INVENTORY_TABLE"] == outputs["InventoryTableName"]
     assert function["Environment"]["Variables"]["STORES_TABLE"] == outputs["StoresTableName"]
+    assert function["Environment"]["Variables"]["UPLOADS_TABLE"] == outputs["UploadsTableName"]
     queue = rehearsal.client("sqs").get_queue_attributes(
         QueueUrl=outputs["IngestFailureQueueUrl"], AttributeNames=["All"]
     )

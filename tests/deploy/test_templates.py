@@ -235,7 +235,7 @@ def test_every_bucket_is_encrypted_private_and_tls_only(service: PackagedService
             for statement in policies[logical_id]
             if statement["Effect"] == "Deny"
             and statement["Principal"] == "*"
-            and str(statement["Condition"]["Bool"]["aws:SecureTransport"]).lower() == "false"
+            and str(statement.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport")).lower() == "false"
             and _as_list(statement["Action"]) == ["s3:*"]
         ]
         assert deny_plain_http, f"{logical_id} accepts requests without TLS"
@@ -268,48 +268,122 @@ def _sub(text: str) -> dict[str, str]:
     return {"Fn::Sub": text}
 
 
-def test_ingest_function_may_touch_exactly_its_prefixes_tables_and_queue(packaged: dict[str, PackagedService]) -> None:
+def test_ingest_function_may_touch_exactly_its_prefixes_tables_queue_and_itself(
+    packaged: dict[str, PackagedService],
+) -> None:
     ingest = packaged["ingest"]
     bucket = PLACEHOLDER_OUTPUTS["ingest"]["UploadBucketName"]
+    account = "arn:${AWS::Partition}:SERVICE:${AWS::Region}:${AWS::AccountId}"
+    function = f"inventory-ingest-{STAGE}-ingestUpload"
+    log_group = account.replace("SERVICE", "logs") + f":log-group:/aws/lambda/{function}:*"
+    itself = account.replace("SERVICE", "lambda") + f":function:{function}"
 
     assert _permissions(ingest, "IngestUploadRole") == {
-        "logs:CreateLogStream": [
-            _sub(
-                f"arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:/aws/lambda/inventory-ingest-{STAGE}-ingestUpload:*"
-            )
-        ],
-        "logs:PutLogEvents": [
-            _sub(
-                f"arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:/aws/lambda/inventory-ingest-{STAGE}-ingestUpload:*"
-            )
-        ],
+        "logs:CreateLogStream": [_sub(log_group)],
+        "logs:PutLogEvents": [_sub(log_group)],
         "s3:GetObject": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/uploads/*")],
         "s3:GetObjectVersion": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/uploads/*")],
         "s3:PutObject": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/reports/*")],
+        # Items go out as TransactWriteItems of conditional puts, which IAM checks as PutItem.
         "dynamodb:BatchGetItem": [{"Fn::GetAtt": ["InventoryTable", "Arn"]}],
-        "dynamodb:BatchWriteItem": [{"Fn::GetAtt": ["InventoryTable", "Arn"]}],
-        "dynamodb:UpdateItem": [{"Fn::GetAtt": ["StoresTable", "Arn"]}],
+        "dynamodb:PutItem": [{"Fn::GetAtt": ["InventoryTable", "Arn"]}, {"Fn::GetAtt": ["UploadsTable", "Arn"]}],
+        "dynamodb:UpdateItem": [{"Fn::GetAtt": ["StoresTable", "Arn"]}, {"Fn::GetAtt": ["UploadsTable", "Arn"]}],
+        "dynamodb:GetItem": [{"Fn::GetAtt": ["UploadsTable", "Arn"]}],
+        # A big file carries on in a new invocation of this function, and of no other.
+        "lambda:InvokeFunction": [_sub(itself)],
         "sqs:SendMessage": [{"Fn::GetAtt": ["IngestFailureQueue", "Arn"]}],
         "xray:PutTraceSegments": ["*"],
         "xray:PutTelemetryRecords": ["*"],
     }
 
 
-def test_ingest_runs_for_uploads_only_and_keeps_failed_invocations(packaged: dict[str, PackagedService]) -> None:
+def test_ingest_hears_of_everything_under_the_upload_prefix_whatever_its_case(
+    packaged: dict[str, PackagedService],
+) -> None:
+    # S3 compares suffixes case-sensitively (Berlin.CSV would not match .csv): no suffix rule at all;
+    # the function decides by extension, in any case, and reports what it refuses.
+    resources = packaged["ingest"].template["Resources"]
+    notifications = resources["UploadBucket"]["Properties"]["NotificationConfiguration"]["LambdaConfigurations"]
+
+    assert notifications == [
+        {
+            "Event": "s3:ObjectCreated:*",
+            "Function": {"Fn::GetAtt": ["IngestUploadLambdaFunction", "Arn"]},
+            "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "uploads/"}]}},
+        }
+    ]
+
+
+def test_ingest_keeps_failed_invocations_and_knows_how_often_lambda_retries(
+    packaged: dict[str, PackagedService],
+) -> None:
     ingest = packaged["ingest"]
     resources = ingest.template["Resources"]
-    notifications = resources["UploadBucket"]["Properties"]["NotificationConfiguration"]["LambdaConfigurations"]
     (invoke_config,) = ingest.resources("AWS::Lambda::EventInvokeConfig").values()
+    variables = resources["IngestUploadLambdaFunction"]["Properties"]["Environment"]["Variables"]
 
-    assert sorted(rule["Filter"]["S3Key"]["Rules"][1]["Value"] for rule in notifications) == [".csv", ".json", ".jsonl"]
-    assert all(rule["Filter"]["S3Key"]["Rules"][0] == {"Name": "prefix", "Value": "uploads/"} for rule in notifications)
-    assert all(rule["Event"] == "s3:ObjectCreated:*" for rule in notifications)
     assert invoke_config["Properties"]["MaximumRetryAttempts"] == 2
+    # The function says "retrying" only while Lambda will retry: it must know the same number.
+    assert variables["MAX_RETRY_ATTEMPTS"] == "2"
     assert invoke_config["Properties"]["DestinationConfig"]["OnFailure"]["Destination"] == {
         "Fn::GetAtt": ["IngestFailureQueue", "Arn"]
     }
     assert resources["IngestFailureQueue"]["Properties"]["MessageRetentionPeriod"] == 1209600
     assert resources["UploadBucket"]["Properties"]["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert variables["UPLOADS_TABLE"] == {"Ref": "UploadsTable"}
+    # Stopping for a continuation leaves time for a batch in flight (60 s) and the saves.
+    timeout = resources["IngestUploadLambdaFunction"]["Properties"]["Timeout"]
+    assert 60 < float(variables["STOP_MARGIN_SECONDS"]) < timeout
+
+
+def test_only_the_ingest_function_may_write_reports(packaged: dict[str, PackagedService]) -> None:
+    # The emulator ignores policy conditions, so the local stack cannot show this: the document is the proof.
+    resources = packaged["ingest"].template["Resources"]
+    statements = resources["UploadBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+
+    (reports,) = [statement for statement in statements if statement.get("Sid") == "OnlyIngestWritesReports"]
+    assert reports == {
+        "Sid": "OnlyIngestWritesReports",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:PutObject",
+        "Resource": {"Fn::Sub": "${UploadBucket.Arn}/reports/*"},
+        "Condition": {"ArnNotEquals": {"aws:PrincipalArn": {"Fn::GetAtt": ["IngestUploadRole", "Arn"]}}},
+    }
+
+
+def test_the_uploads_index_is_keyed_and_indexed_as_the_shared_contract_says(
+    packaged: dict[str, PackagedService],
+) -> None:
+    from inventory.report import UploadReport
+    from inventory.uploads import UPLOADS_BY_SCOPE, UPLOADS_BY_TIME, UploadEntry
+
+    template = packaged["ingest"].template
+    properties = template["Resources"]["UploadsTable"]["Properties"]
+    indexes = {index["IndexName"]: index for index in properties["GlobalSecondaryIndexes"]}
+    # Every attribute the dashboard API reads back from a listing (UploadEntry.from_item).
+    entry = UploadEntry.of(
+        UploadReport("b", "k", uploaded_by="u", reason="r"), version="v", received_at="t", report_key="r"
+    ).to_item()
+
+    assert properties["KeySchema"] == [
+        {"AttributeName": "Key", "KeyType": "HASH"},
+        {"AttributeName": "Version", "KeyType": "RANGE"},
+    ]
+    assert set(indexes) == {UPLOADS_BY_SCOPE, UPLOADS_BY_TIME}
+    for name, partition in ((UPLOADS_BY_SCOPE, "Scope"), (UPLOADS_BY_TIME, "Feed")):
+        index = indexes[name]
+        assert index["KeySchema"] == [
+            {"AttributeName": partition, "KeyType": "HASH"},
+            {"AttributeName": "ReceivedAt", "KeyType": "RANGE"},
+        ]
+        keys = {"Key", "Version", partition, "ReceivedAt"}
+        projected = set(index["Projection"]["NonKeyAttributes"]) | keys
+        assert set(entry) - {"Feed"} <= projected, set(entry) - projected
+        # Ingest's claim and checkpoint stay out of the listings.
+        assert not {"Checkpoint", "Owner", "LeaseUntil", "Source"} & projected
+    assert template["Outputs"]["UploadsTableName"]["Value"] == {"Ref": "UploadsTable"}
+    assert template["Outputs"]["UploadsTableArn"]["Value"] == {"Fn::GetAtt": ["UploadsTable", "Arn"]}
 
 
 @pytest.mark.parametrize(
@@ -317,6 +391,7 @@ def test_ingest_runs_for_uploads_only_and_keeps_failed_invocations(packaged: dic
     [
         ("ingest", "InventoryTable"),
         ("ingest", "StoresTable"),
+        ("ingest", "UploadsTable"),
         ("ingest", "UploadBucket"),
         ("alerts", "HistoryTable"),
         ("dashboard-api", "UserPool"),

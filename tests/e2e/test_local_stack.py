@@ -25,20 +25,23 @@ INGEST_TIMEOUT_S = 90
 
 
 def wait_for_report(stack: LocalStackProcess, key: str) -> dict[str, Any]:
-    """The newest final report of an upload: ``reports/<key>.json``, or one per version under ``reports/<key>/``."""
+    """The final report on the latest version of ``key`` (one report per object version)."""
+    from inventory.uploads import report_key as report_key_of
+    from inventory.uploads import version_tag
+
     s3 = stack.client("s3")
-    prefix = f"{stack.info['reports_prefix']}{key}"
+    version = s3.head_object(Bucket=stack.info["bucket"], Key=key)["VersionId"]
+    report_key = report_key_of(key, version_tag(version), stack.info["reports_prefix"])
     deadline = time.monotonic() + INGEST_TIMEOUT_S
     while time.monotonic() < deadline:
-        listed = s3.list_objects_v2(Bucket=stack.info["bucket"], Prefix=prefix).get("Contents", [])
-        reports = [o for o in listed if o["Key"] == f"{prefix}.json" or o["Key"].startswith(f"{prefix}/")]
-        if reports:
-            newest = max(reports, key=lambda o: o["LastModified"])
-            report = json.loads(s3.get_object(Bucket=stack.info["bucket"], Key=newest["Key"])["Body"].read())
-            if report.get("status") not in ("loading", "retrying"):  # final
-                return dict(report)
+        try:
+            report = dict(json.loads(s3.get_object(Bucket=stack.info["bucket"], Key=report_key)["Body"].read()))
+            if report["status"] not in ("loading", "retrying"):
+                return report
+        except s3.exceptions.NoSuchKey:
+            pass
         time.sleep(0.25)
-    pytest.fail(f"no report under {prefix} after {INGEST_TIMEOUT_S} s:\n{stack.console()[-3000:]}")
+    pytest.fail(f"no report {report_key} after {INGEST_TIMEOUT_S} s:\n{stack.console()[-3000:]}")
 
 
 def items(stack: LocalStackProcess, store: str) -> dict[str, dict[str, Any]]:

@@ -15,6 +15,7 @@ from bench.dashboard_bench import DashboardSizes, dashboard_section, run_dashboa
 from bench.forecast_bench import BASELINES, MODEL, PATTERNS, Model, forecast_section, items, run_forecast, score
 from bench.ingest_bench import IngestSizes, Setting, ingest_section, run_ingest
 from bench.report import page
+from bench.xlsx_bench import XlsxSizes, run_xlsx, xlsx_section
 
 pytestmark = pytest.mark.integration
 
@@ -32,6 +33,10 @@ def test_ingest_benchmark_runs_and_counts_requests_per_contender() -> None:
         rounds=1,
         what_ifs=(Setting(lanes=2, validate=True),),
         what_if_rows=300,
+        strategy_rows=300,
+        big_file_rows=3_000,
+        big_file_budget=102,  # 2 s of simulated time before each part stops
+        big_file_bad_every=1_000,
     )
 
     # When the whole ingest suite runs
@@ -40,10 +45,10 @@ def test_ingest_benchmark_runs_and_counts_requests_per_contender() -> None:
     # Then the lab loader made one PutItem per row, the floor one BatchWriteItem per 25 rows,
     assert dict(results.lab.calls) == {"PutItem": ROWS}
     assert dict(results.floor.calls) == {"BatchWriteItem": math.ceil(ROWS / 25)}
-    # ours read before writing and wrote every row of the first load in batches,
+    # ours read before writing and wrote every row of the first load in conditional transactions,
     assert results.ours.calls["BatchGetItem"] >= math.ceil(ROWS / 100)
-    assert results.ours.calls["BatchWriteItem"] >= math.ceil(ROWS / 25)
-    assert results.ours.calls["BatchWriteItem"] < ROWS
+    assert 1 <= results.ours.calls["TransactWriteItems"] < ROWS
+    assert results.ours.write_units == 2 * ROWS
     # and wrote nothing at all when the same file came again
     assert results.reupload.writes == 0
     assert set(results.reupload.calls) == {"BatchGetItem"}
@@ -51,17 +56,28 @@ def test_ingest_benchmark_runs_and_counts_requests_per_contender() -> None:
     assert results.stored == {"ours": ROWS, "lab": ROWS, "floor": ROWS}
     # the stand-in runs went through the same loaders
     assert dict(results.latency_lab.calls) == {"PutItem": 20}
-    assert results.latency_ours.calls["BatchWriteItem"] >= math.ceil(300 / 25)
-    assert [run.calls["BatchWriteItem"] >= math.ceil(300 / 25) for run in results.latency_what_if] == [True]
+    assert results.latency_ours.calls["TransactWriteItems"] >= math.ceil(300 / 100)
+    assert [run.calls["TransactWriteItems"] >= 3 for run in results.latency_what_if] == [True]
+    # each write strategy wrote every row its way
+    transactions, puts, updates = results.strategies
+    assert (puts.calls["PutItem"], updates.calls["UpdateItem"]) == (300, 300)
+    assert (transactions.write_units, puts.write_units, updates.write_units) == (600, 300, 300)
     assert [probe.rows for probe in results.memory] == [200, 2_000]
     assert all(probe.peak_rss_mb > 10 for probe in results.memory)
+    # and the big file went through continuations to a table that matches it and an exact report
+    assert results.big_file.invocations > 1
+    assert results.big_file.opened_at[0] == 0
+    assert results.big_file.opened_at[1] > 0
+    assert results.big_file.bad_lines == [1_000, 2_000, 3_000]
+    assert results.big_file.passed
 
     # And the results page names each target with a verdict
     section = ingest_section(results)
-    assert len(section.targets) == 5
+    assert len(section.targets) == 6
     text = page("make bench", [section], datetime.now(UTC), 1.0)
     assert "## Targets" in text
     assert "| Ingest: unchanged re-upload | 0 writes | 0 writes | pass |" in text
+    assert "completes; table = file; report exact" in text
 
 
 def test_dashboard_benchmark_runs_and_counts_items_examined() -> None:
@@ -122,3 +138,19 @@ def test_forecast_backtest_is_the_same_every_run() -> None:
     again = score(items(PATTERNS[2], 3, seed=11), {MODEL: Model, **BASELINES})
 
     assert {name: s.errors for name, s in first.items()} == {name: s.errors for name, s in again.items()}
+def test_xlsx_benchmark_runs_each_reader_and_the_far_cell_workbook() -> None:
+    # When each reader reads a 300-row workbook and one with a cell in XFD400
+    results = run_xlsx(XlsxSizes(rows=300, far_row=400, timeout=60), log=lambda _: None)
+
+    # Then the readers read every row (they count the header row too), the parser every inventory row,
+    assert [(run.reader, run.rows, run.outcome) for run in results.runs] == [
+        ("openpyxl", 301, "read"),
+        ("calamine", 301, "read"),
+        ("ours", 300, "read"),
+    ]
+    assert all(run.peak_rss_mb > results.baseline_rss_mb > 0 for run in results.runs)
+    # and the parser refused the far-cell workbook that calamine alone holds as 400 x 16,384 cells
+    assert results.sparse_run("calamine").outcome == "read"
+    assert results.sparse_run("ours").outcome.startswith("rejected: the first sheet spans 400 rows by 16,384 columns")
+    section = xlsx_section(results)
+    assert [target.passed for target in section.targets] == [True, True, True]

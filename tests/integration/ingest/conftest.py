@@ -1,64 +1,191 @@
-"""An upload bucket and Inventory / Stores tables in moto, and the real ingest handler wired to them."""
+"""An upload bucket, the Inventory / Stores / Uploads tables in moto, and the real ingest handler wired to them.
+
+The function's self-invocation (a continuation) is the one integration moto cannot serve
+here: a :class:`~tests.fakes.FakeInvoker` keeps those events, and :meth:`IngestWorld.carry_on`
+delivers them to the handler as Lambda would.
+"""
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
 import pytest
+from botocore.awsrequest import AWSResponse
+from inventory.report import UploadReport
+from inventory.uploads import UploadEntry, report_key, version_tag
 from moto import mock_aws
 
 from devstack.definitions import create_table
+from devstack.moto_transactions import fix_transactions
 from tests.builders import LambdaContext, s3_event
+from tests.fakes import FakeInvoker
 
 BUCKET = "inventory-ingest-test-uploads"
 TABLE = "inventory-ingest-test-inventory"
 STORES = "inventory-ingest-test-stores"
+UPLOADS = "inventory-ingest-test-uploads-index"
+ENVIRONMENT = {
+    "INVENTORY_TABLE": TABLE,
+    "STORES_TABLE": STORES,
+    "UPLOADS_TABLE": UPLOADS,
+    "LOW_STOCK_DEFAULT": "5",
+    "WRITE_CONCURRENCY": "4",  # the lanes run in parallel, as on Lambda
+    "MAX_RETRY_ATTEMPTS": "2",
+    "POWERTOOLS_SERVICE_NAME": "ingest",
+}
+
+
+@dataclass
+class Delivered:
+    """One object version put in the bucket, and the event S3 sent (or will send) for it."""
+
+    key: str
+    version_id: str
+    sequencer: str
+    event_time: str
+
+    @property
+    def version(self) -> str:
+        return version_tag(self.version_id, self.sequencer)
 
 
 @dataclass
 class IngestWorld:
     s3: Any
     dynamodb: Any
+    invoker: FakeInvoker
+    uploads: dict[str, list[Delivered]] = field(default_factory=dict)
+    _sequencer: Iterator[int] = field(default_factory=lambda: itertools.count(0x1000))
 
-    def upload(self, key: str, body: bytes) -> dict[str, Any]:
+    # -- putting files and delivering events -----------------------------------------------------
+
+    def put(self, key: str, body: bytes, event_time: str = "", metadata: dict[str, str] | None = None) -> Delivered:
+        """Put a file in the bucket (no event yet); ``event_time`` defaults to now."""
+        response = self.s3.put_object(Bucket=BUCKET, Key=key, Body=body, Metadata=metadata or {})
+        event = s3_event(BUCKET, key)["Records"][0]
+        sequencer = f"{next(self._sequencer):016X}"
+        delivered = Delivered(key, response["VersionId"], sequencer, event_time or event["eventTime"])
+        self.uploads.setdefault(key, []).append(delivered)
+        return delivered
+
+    def upload(self, key: str, body: bytes, **put: Any) -> dict[str, Any]:
         """Put a file in the bucket and deliver its event to the handler, as S3 and Lambda would."""
-        self.s3.put_object(Bucket=BUCKET, Key=key, Body=body)
-        return self.deliver(key)
+        return self.deliver(self.put(key, body, **put))
 
-    def deliver(self, *keys: str, **event: Any) -> dict[str, Any]:
+    def deliver(self, *uploads: Delivered, context: LambdaContext | None = None) -> dict[str, Any]:
+        """Deliver one S3 event for these object versions (S3 may batch records)."""
         from ingest.handlers.upload import handler
 
-        return handler(s3_event(BUCKET, *keys, **event), LambdaContext())
+        records = [
+            s3_event(BUCKET, one.key, version_id=one.version_id, sequencer=one.sequencer, event_time=one.event_time)
+            for one in uploads
+        ]
+        return handler({"Records": [event["Records"][0] for event in records]}, context or LambdaContext())
 
-    def report(self, key: str) -> dict[str, Any]:
-        body = self.s3.get_object(Bucket=BUCKET, Key=f"reports/{key}.json")["Body"].read()
-        return json.loads(body)
+    def hook(self, event: str, handler: Callable[..., Any]) -> None:
+        """Register a botocore event hook on every client the handler uses (they are built again).
+
+        A ``before-call`` hook that returns a response stands for what AWS answered once the
+        retry layer gave up: botocore raises it as the call's error without retrying.
+        """
+        from ingest.handlers.upload import ingestor
+
+        ingestor.cache_clear()
+        if boto3.DEFAULT_SESSION is None:
+            boto3.setup_default_session(region_name="us-east-1")
+        boto3.DEFAULT_SESSION.events.register(event, handler)  # type: ignore[attr-defined]
+        ingestor().invoker = self.invoker
+
+    def latest(self, key: str) -> Delivered:
+        return self.uploads[key][-1]
+
+    def carry_on(self, context_factory: Callable[[], LambdaContext] = LambdaContext) -> int:
+        """Deliver every continuation the function asked for (and those they ask for); how many ran."""
+        from ingest.handlers.upload import handler
+
+        ran = 0
+        while self.invoker.events:
+            _, event = self.invoker.events.pop(0)
+            handler(json.loads(json.dumps(event)), context_factory())
+            ran += 1
+        return ran
+
+    # -- what ingest left behind ------------------------------------------------------------------
+
+    def report(self, key: str, delivered: Delivered | None = None) -> dict[str, Any]:
+        """The report of one version of ``key`` (the latest delivered, by default)."""
+        delivered = delivered or self.latest(key)
+        body = self.s3.get_object(Bucket=BUCKET, Key=report_key(key, delivered.version))["Body"].read()
+        return dict(json.loads(body))
+
+    def report_model(self, key: str, delivered: Delivered | None = None) -> UploadReport:
+        return UploadReport.from_json(self.report(key, delivered))
+
+    def index_row(self, key: str, delivered: Delivered | None = None) -> dict[str, Any]:
+        delivered = delivered or self.latest(key)
+        item = self.dynamodb.get_item(
+            TableName=UPLOADS, Key={"Key": {"S": key}, "Version": {"S": delivered.version}}, ConsistentRead=True
+        ).get("Item")
+        assert item is not None, f"no index row for {key} {delivered.version}"
+        return dict(item)
+
+    def entry(self, key: str, delivered: Delivered | None = None) -> UploadEntry:
+        return UploadEntry.from_item(self.index_row(key, delivered))
+
+    def reports(self) -> list[str]:
+        listed = self.s3.list_objects_v2(Bucket=BUCKET, Prefix="reports/")
+        return sorted(item["Key"] for item in listed.get("Contents", []))
 
     def items(self, store: str) -> dict[str, dict[str, Any]]:
-        response = self.dynamodb.query(
+        found: dict[str, dict[str, Any]] = {}
+        pages = self.dynamodb.get_paginator("query").paginate(
             TableName=TABLE, KeyConditionExpression="Store = :s", ExpressionAttributeValues={":s": {"S": store}}
         )
-        return {item["Item"]["S"]: item for item in response["Items"]}
+        for page in pages:
+            found.update({item["Item"]["S"]: item for item in page["Items"]})
+        return found
 
     def counts(self, store: str) -> dict[str, int]:
         return {name: int(item["Count"]["N"]) for name, item in self.items(store).items()}
 
-    def summary(self, store: str) -> dict[str, int]:
+    def last_upload_at(self, store: str) -> str | None:
         item = self.dynamodb.get_item(TableName=STORES, Key={"Store": {"S": store}}).get("Item", {})
-        return {name: int(item[name]["N"]) for name in ("Items", "Out", "Low") if name in item}
+        value = item.get("LastUploadAt", {}).get("S")
+        return str(value) if value is not None else None
+
+    def assert_consistent(self, key: str, delivered: Delivered | None = None) -> UploadReport:
+        """The report and the index row of a version say the same thing, and the row holds no claim."""
+        report = self.report_model(key, delivered)
+        row = self.index_row(key, delivered)
+        entry = UploadEntry.from_item(row)
+        assert entry.status == report.status.value
+        assert entry.rows == report.rows
+        assert entry.reason == report.reason
+        assert entry.errors == report.errors[: len(entry.errors)]
+        assert entry.stores == sorted(report.stores)[: len(entry.stores)]
+        assert entry.report_key == report_key(key, (delivered or self.latest(key)).version)
+        if report.status.final:
+            assert "Checkpoint" not in row
+            assert row["LeaseUntil"] == {"N": "0"}
+        return report
+
+
+def aws_error(code: str, status: int = 400) -> tuple[AWSResponse, dict[str, Any]]:
+    """A ``before-call`` answer: the error AWS gave once botocore's retries were spent."""
+    body = {"Error": {"Code": code, "Message": f"{code} (injected)"}, "ResponseMetadata": {"HTTPStatusCode": status}}
+    return AWSResponse("https://aws.invalid", status, {}, None), body
 
 
 @pytest.fixture
 def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[IngestWorld]:
-    monkeypatch.setenv("INVENTORY_TABLE", TABLE)
-    monkeypatch.setenv("STORES_TABLE", STORES)
-    monkeypatch.setenv("LOW_STOCK_DEFAULT", "5")
-    monkeypatch.setenv("WRITE_CONCURRENCY", "4")
-    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "ingest")
+    for name, value in ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
+    fix_transactions()
     with mock_aws():
         from ingest.handlers.upload import ingestor
 
@@ -69,5 +196,9 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[IngestWorld]:
         s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
         create_table(dynamodb, "ingest", "InventoryTable", TABLE)
         create_table(dynamodb, "ingest", "StoresTable", STORES)
-        yield IngestWorld(s3, dynamodb)
+        create_table(dynamodb, "ingest", "UploadsTable", UPLOADS)
+        invoker = FakeInvoker()
+        ingestor().invoker = invoker
+        yield IngestWorld(s3, dynamodb, invoker)
         ingestor.cache_clear()
+        boto3.DEFAULT_SESSION = None  # hooks registered by a test stay with it

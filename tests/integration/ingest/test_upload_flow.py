@@ -1,8 +1,9 @@
-"""An upload, delivered as S3 delivers it, lands in the table with a report beside it."""
+"""An upload, delivered as S3 delivers it, lands in the table with its report and index row beside it."""
 
 from __future__ import annotations
 
 import pytest
+from inventory.uploads import HEAD_OFFICE, MAX_KEY_BYTES, report_key, store_prefix
 
 from tests.builders import csv_file, lab_file
 from tests.integration.ingest.conftest import BUCKET, IngestWorld
@@ -23,21 +24,40 @@ def test_lab_file_loads_every_row_and_reports_ok(world: IngestWorld) -> None:
     }  # fmt: skip
     assert report["source"]["bucket"] == BUCKET
     assert report["source"]["etag"]
+    assert report["source"]["version_id"] == world.latest("uploads/inventory-berlin.csv").version_id
     assert report["stores"] == ["Berlin"]
+    assert report["store"] is None  # a head-office file
     assert report["started_at"] <= report["finished_at"]
+    world.assert_consistent("uploads/inventory-berlin.csv")
 
 
-def test_items_carry_status_source_and_the_store_summary_follows(world: IngestWorld) -> None:
-    world.upload("uploads/berlin.csv", lab_file("berlin"))
+def test_the_index_row_lists_the_upload_under_its_scope_and_time(world: IngestWorld) -> None:
+    delivered = world.put("uploads/inventory-berlin.csv", lab_file("berlin"))
+    world.deliver(delivered)
+
+    entry = world.entry("uploads/inventory-berlin.csv")
+    assert entry.scope == HEAD_OFFICE
+    assert entry.received_at == delivered.event_time
+    assert entry.report_key == report_key("uploads/inventory-berlin.csv", delivered.version)
+    assert entry.rows.written == 6
+
+
+def test_items_carry_status_and_source_and_the_store_its_last_upload_time(world: IngestWorld) -> None:
+    delivered = world.put("uploads/berlin.csv", lab_file("berlin"))
+    world.deliver(delivered)
 
     items = world.items("Berlin")
     assert items["Echo Plus"]["AlertStatus"] == {"S": "out"}
     assert "AlertStatus" not in items["Echo Dot"]
     assert items["Echo Dot"]["SourceKey"] == {"S": "uploads/berlin.csv"}
-    assert world.summary("Berlin") == {"Items": 6, "Out": 1, "Low": 0}
+    assert world.last_upload_at("Berlin") == delivered.event_time
 
-    world.upload("uploads/berlin-2.csv", csv_file([("Berlin", "Echo Plus", 3), ("Berlin", "New Thing", 0)]))
-    assert world.summary("Berlin") == {"Items": 7, "Out": 1, "Low": 1}
+
+def test_last_upload_time_only_moves_forward(world: IngestWorld) -> None:
+    world.upload("uploads/tuesday.csv", lab_file("berlin"), event_time="2026-01-06T09:00:00.000Z")
+    world.upload("uploads/monday.csv", lab_file("berlin"), event_time="2026-01-05T09:00:00.000Z")
+
+    assert world.last_upload_at("Berlin") == "2026-01-06T09:00:00.000Z"
 
 
 def test_reupload_of_unchanged_file_writes_nothing(world: IngestWorld) -> None:
@@ -50,22 +70,24 @@ def test_reupload_of_unchanged_file_writes_nothing(world: IngestWorld) -> None:
     assert world.items("Berlin")["Echo Dot"]["SourceKey"] == {"S": "uploads/berlin.csv"}
 
 
-def test_replayed_event_changes_nothing(world: IngestWorld) -> None:
-    world.upload("uploads/berlin.csv", lab_file("berlin"))
-    before = world.items("Berlin")
+def test_a_new_version_of_the_same_key_gets_a_report_of_its_own(world: IngestWorld) -> None:
+    first = world.put("uploads/berlin.csv", csv_file([("Berlin", "Echo Dot", 1)]))
+    world.deliver(first)
+    second = world.put("uploads/berlin.csv", csv_file([("Berlin", "Echo Dot", 2)]))
+    world.deliver(second)
 
-    world.deliver("uploads/berlin.csv")
-
-    assert world.items("Berlin") == before
-    assert world.report("uploads/berlin.csv")["rows"]["written"] == 0
+    assert world.report("uploads/berlin.csv", first)["rows"]["written"] == 1
+    assert world.report("uploads/berlin.csv", second)["rows"]["written"] == 1
+    assert world.counts("Berlin") == {"Echo Dot": 2}
+    assert len(world.reports()) == 2
 
 
 def test_older_file_never_sets_an_item_back(world: IngestWorld) -> None:
-    world.s3.put_object(Bucket=BUCKET, Key="uploads/monday.csv", Body=csv_file([("Berlin", "Echo Dot", 1)]))
+    monday = world.put("uploads/monday.csv", csv_file([("Berlin", "Echo Dot", 1)]), event_time="2026-01-05T09:00:00Z")
     world.upload("uploads/tuesday.csv", csv_file([("Berlin", "Echo Dot", 9)]))
 
     # Monday's event arrives late: S3 delivers events unordered.
-    world.deliver("uploads/monday.csv", event_time="2026-01-05T09:00:00.000Z")
+    world.deliver(monday)
 
     assert world.counts("Berlin") == {"Echo Dot": 9}
     assert world.report("uploads/monday.csv")["rows"]["stale"] == 1
@@ -88,10 +110,10 @@ def test_keys_with_spaces_and_plus_signs_are_decoded(world: IngestWorld) -> None
 
 
 def test_every_record_in_an_event_is_processed(world: IngestWorld) -> None:
-    world.s3.put_object(Bucket=BUCKET, Key="uploads/berlin.csv", Body=lab_file("berlin"))
-    world.s3.put_object(Bucket=BUCKET, Key="uploads/karachi.csv", Body=lab_file("karachi"))
+    berlin = world.put("uploads/berlin.csv", lab_file("berlin"))
+    karachi = world.put("uploads/karachi.csv", lab_file("karachi"))
 
-    result = world.deliver("uploads/berlin.csv", "uploads/karachi.csv")
+    result = world.deliver(berlin, karachi)
 
     assert [file["status"] for file in result["files"]] == ["ok", "ok"]
     assert len(world.counts("Berlin")) == 6
@@ -119,13 +141,14 @@ def test_bad_rows_are_reported_by_line_and_good_rows_still_land(world: IngestWor
     assert "item is empty" in report["errors"][0]["reason"]
     assert "0 or more" in report["errors"][1]["reason"]
     assert world.counts("Berlin") == {"Echo Dot": 4, "Amazon Tap": 7}
+    world.assert_consistent("uploads/mixed.csv")
 
 
 @pytest.mark.parametrize(
     ("body", "reason"),
     [
         (b"", "empty"),
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not UTF-8"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
         (b"name,qty\nBerlin,3\n", "no recognisable header"),
         (b"store,item,count\n", "no inventory rows"),
     ],
@@ -137,6 +160,7 @@ def test_unreadable_files_fail_with_a_reason_and_do_not_raise(world: IngestWorld
     assert report["status"] == "failed"
     assert reason in report["reason"]
     assert world.s3.get_object(Bucket=BUCKET, Key="uploads/bad.csv")["Body"].read() == body
+    world.assert_consistent("uploads/bad.csv")
 
 
 def test_json_array_and_json_lines_load(world: IngestWorld) -> None:
@@ -165,18 +189,45 @@ def test_threshold_is_kept_when_a_later_file_has_no_threshold_column(world: Inge
     assert item["AlertStatus"] == {"S": "low"}
 
 
+# -- which objects are loaded -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["Berlin.CSV", "Berlin.Json", "berlin.JSONL"])
+def test_extensions_are_recognised_in_any_case(world: IngestWorld, name: str) -> None:
+    record = b'{"store": "Berlin", "item": "Echo Dot", "count": 3}'
+    extension = name[name.rindex(".") :].lower()
+    body = {".csv": lab_file("berlin"), ".json": b"[" + record + b"]", ".jsonl": record}[extension]
+    world.upload(f"uploads/{name}", body)
+
+    assert world.report(f"uploads/{name}")["status"] == "ok"
+    assert "Echo Dot" in world.counts("Berlin")
+
+
+def test_anything_else_under_the_prefix_gets_a_failed_report_naming_the_accepted_extensions(world: IngestWorld) -> None:
+    world.upload("uploads/notes.txt", b"store,item,count\nBerlin,Echo Dot,3\n")
+
+    report = world.report("uploads/notes.txt")
+    assert report["status"] == "failed"
+    assert ".csv" in report["reason"]
+    assert ".jsonl" in report["reason"]
+    assert "any case" in report["reason"]
+    assert world.counts("Berlin") == {}
+    world.assert_consistent("uploads/notes.txt")
+
+
 def test_reports_and_other_objects_are_never_ingested(world: IngestWorld) -> None:
     world.upload("uploads/berlin.csv", lab_file("berlin"))
-    world.deliver("reports/uploads/berlin.csv.json")
+    reports = world.reports()
+    world.upload(reports[0], b"{}")
 
-    assert world.s3.list_objects_v2(Bucket=BUCKET, Prefix="reports/reports/").get("KeyCount") == 0
+    assert world.reports() == reports
 
 
 def test_objects_outside_the_upload_prefix_are_not_ingested(world: IngestWorld) -> None:
     world.upload("elsewhere/berlin.csv", lab_file("berlin"))
 
     assert world.counts("Berlin") == {}
-    assert world.s3.list_objects_v2(Bucket=BUCKET, Prefix="reports/").get("KeyCount") == 0
+    assert world.reports() == []
 
 
 def test_uploaded_file_is_never_modified_or_deleted(world: IngestWorld) -> None:
@@ -186,3 +237,80 @@ def test_uploaded_file_is_never_modified_or_deleted(world: IngestWorld) -> None:
     versions = world.s3.list_object_versions(Bucket=BUCKET, Prefix="uploads/berlin.csv")["Versions"]
     assert len(versions) == 1
     assert world.s3.get_object(Bucket=BUCKET, Key="uploads/berlin.csv")["Body"].read() == body
+
+
+def test_a_key_too_long_for_a_direct_report_name_gets_a_bounded_one_the_index_points_to(world: IngestWorld) -> None:
+    key = "uploads/" + "long-name-" * 100 + ".csv"
+    assert len(key.encode()) <= MAX_KEY_BYTES < len(f"reports/{key}/v.json".encode())
+
+    world.upload(key, lab_file("berlin"))
+
+    entry = world.entry(key)
+    assert entry.report_key.startswith("reports/_long/")
+    assert world.report(key)["status"] == "ok"
+    assert world.reports() == [entry.report_key]
+
+
+# -- store uploads ----------------------------------------------------------------------------------
+
+
+def test_a_store_file_naming_another_store_changes_nothing_there_and_reports_the_line(world: IngestWorld) -> None:
+    # Given Karachi's stock as Karachi itself reported it
+    world.upload("uploads/karachi.csv", csv_file([("Karachi", "Echo Dot", 7)]))
+    before = world.items("Karachi")
+    key = store_prefix("Berlin") + "grant-1/stock.csv"
+
+    # When a file uploaded for Berlin sets Karachi's Echo Dot to 0 on line 3
+    world.upload(key, csv_file([("Berlin", "Echo Dot", 4), ("Karachi", "Echo Dot", 0), ("Berlin", "Echo Show", 2)]))
+
+    # Then Karachi is untouched, the line is reported with the reason, and Berlin's rows land
+    assert world.items("Karachi") == before
+    report = world.report(key)
+    assert report["status"] == "partial"
+    assert report["store"] == "Berlin"
+    assert report["errors"] == [
+        {"line": 3, "reason": "this file was uploaded for store 'Berlin'; it may not change 'Karachi'"}
+    ]
+    assert world.counts("Berlin") == {"Echo Dot": 4, "Echo Show": 2}
+    assert world.entry(key).scope == "Berlin"
+    assert world.last_upload_at("Karachi") < world.last_upload_at("Berlin")  # type: ignore[operator]
+    world.assert_consistent(key)
+
+
+def test_a_store_named_with_slashes_and_spaces_is_one_folder_and_its_own_scope(world: IngestWorld) -> None:
+    store = "São Paulo / Centro #2"
+    key = store_prefix(store) + "grant/inventário.CSV"
+
+    world.upload(key, csv_file([(store, "Echo Dot", 3)]))
+
+    assert world.report(key)["status"] == "ok"
+    assert world.entry(key).scope == store
+    assert world.counts(store) == {"Echo Dot": 3}
+
+
+def test_a_malformed_store_folder_gets_a_failed_report_saying_why(world: IngestWorld) -> None:
+    key = "uploads/stores/%42erlin/grant/stock.csv"
+
+    world.upload(key, csv_file([("Berlin", "Echo Dot", 3)]))
+
+    report = world.report(key)
+    assert report["status"] == "failed"
+    assert "store folder" in report["reason"]
+    assert world.counts("Berlin") == {}
+    assert world.entry(key).scope == HEAD_OFFICE  # no store can be named: head office sees it
+    world.assert_consistent(key)
+
+
+def test_the_uploader_is_the_signed_metadata_of_a_dashboard_upload(world: IngestWorld) -> None:
+    key = store_prefix("Berlin") + "grant/stock.csv"
+
+    world.upload(key, csv_file([("Berlin", "Echo Dot", 3)]), metadata={"uploaded-by": "berlin-manager"})
+
+    assert world.report(key)["uploaded_by"] == "berlin-manager"
+    assert world.entry(key).uploaded_by == "berlin-manager"
+
+
+def test_the_uploader_of_a_cli_upload_is_the_events_principal(world: IngestWorld) -> None:
+    world.upload("uploads/berlin.csv", lab_file("berlin"))
+
+    assert world.report("uploads/berlin.csv")["uploaded_by"] == "EXAMPLE"  # userIdentity.principalId

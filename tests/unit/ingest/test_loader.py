@@ -1,14 +1,14 @@
-"""The loader writes only what changed, in file order per item, and never sets an item back."""
+"""The loader writes only what changed, in file order per item, lets the newer upload win, and pauses cleanly."""
 
 from __future__ import annotations
 
 import pytest
-from ingest.dal.inventory import Backoff, InventoryTable
-from ingest.logic.loader import Loader
+from ingest.logic.loader import Loader, Pause
+from ingest.models.errors import TableUnavailable
 from inventory.models import InventoryRow, RowError, SourceVersion
 from inventory.report import UploadReport
 
-from tests.fakes import FakeDynamoDB
+from tests.fakes import FakeItemTable
 
 pytestmark = pytest.mark.unit
 
@@ -16,89 +16,248 @@ MONDAY = SourceVersion("2026-01-05T09:00:00.000Z", "uploads/monday.csv")
 TUESDAY = SourceVersion("2026-01-06T09:00:00.000Z", "uploads/tuesday.csv")
 
 
-def load(db: FakeDynamoDB, rows: list, source: SourceVersion = MONDAY, concurrency: int = 3) -> UploadReport:
-    table = InventoryTable(db, "inventory", Backoff(sleep=lambda _: None))
-    loader = Loader(table, default_threshold=5, concurrency=concurrency, clock=lambda: "2026-01-07T00:00:00.000Z")
-    report = UploadReport(bucket="b", key=source.key)
-    loader.load(iter(rows), source, report)
+class Pacer:
+    """Answers the loader's questions from a script; records each checkpoint's tallies."""
+
+    def __init__(self, pauses: dict[int, Pause] | None = None) -> None:
+        self.pauses = pauses or {}
+        self.asked = 0
+        self.report: UploadReport | None = None
+        self.checkpoints: list[dict[str, int]] = []
+
+    def due(self) -> Pause:
+        self.asked += 1
+        return self.pauses.get(self.asked, Pause.NONE)
+
+    def checkpoint(self) -> None:
+        assert self.report is not None
+        self.checkpoints.append(self.report.rows.to_json())
+
+
+def loader(table: FakeItemTable, concurrency: int = 3) -> Loader:
+    return Loader(table, default_threshold=5, concurrency=concurrency, clock=lambda: "2026-01-07T00:00:00.000Z")
+
+
+def load(
+    table: FakeItemTable,
+    rows: list[InventoryRow | RowError],
+    source: SourceVersion = MONDAY,
+    pacer: Pacer | None = None,
+    report: UploadReport | None = None,
+) -> UploadReport:
+    report = report or UploadReport(bucket="b", key=source.key)
+    pacer = pacer or Pacer()
+    pacer.report = report
+    loader(table).load(iter(rows), source, report, pacer)
     return report
 
 
-def row(item: str, count: int, line: int = 2, threshold: int | None = None) -> InventoryRow:
-    return InventoryRow("Berlin", item, count, threshold, line)
+def row(item: str, count: int, line: int = 2, threshold: int | None = None, store: str = "Berlin") -> InventoryRow:
+    return InventoryRow(store, item, count, threshold, line)
 
 
-def counts(db: FakeDynamoDB) -> dict[str, int]:
-    return {item: int(attrs["Count"]["N"]) for (_, item), attrs in db.items.items()}
+def rows(count: int, start: int = 0) -> list[InventoryRow | RowError]:
+    return [row(f"i{n}", n, line=n + 2) for n in range(start, start + count)]
 
 
 def test_unchanged_rows_cost_reads_and_no_writes() -> None:
-    db = FakeDynamoDB()
-    load(db, [row(f"i{n}", n) for n in range(250)])
-    db.calls.clear()
+    table = FakeItemTable()
+    load(table, rows(250))
+    writes_before = table.write_calls
 
-    report = load(db, [row(f"i{n}", n) for n in range(250)], TUESDAY)
+    report = load(table, rows(250), TUESDAY)
 
     assert report.rows.unchanged == 250
     assert report.rows.written == 0
-    assert "BatchWriteItem" not in db.calls
-    assert db.calls.count("BatchGetItem") >= 3  # 100 keys per read
+    assert table.write_calls == writes_before
 
 
 def test_only_changed_items_are_written() -> None:
-    db = FakeDynamoDB()
-    load(db, [row("a", 1), row("b", 2), row("c", 3)])
+    table = FakeItemTable()
+    load(table, [row("a", 1), row("b", 2), row("c", 3)])
 
-    report = load(db, [row("a", 1), row("b", 20), row("c", 3, threshold=1)], TUESDAY)
+    report = load(table, [row("a", 1), row("b", 20), row("c", 3, threshold=1)], TUESDAY)
 
     assert (report.rows.written, report.rows.unchanged) == (2, 1)
-    assert counts(db) == {"a": 1, "b": 20, "c": 3}
+    assert table.counts() == {"a": 1, "b": 20, "c": 3}
 
 
 def test_an_older_upload_is_stale_and_leaves_the_item_alone() -> None:
-    db = FakeDynamoDB()
-    load(db, [row("a", 9)], TUESDAY)
+    table = FakeItemTable()
+    load(table, [row("a", 9)], TUESDAY)
 
-    report = load(db, [row("a", 1)], MONDAY)
+    report = load(table, [row("a", 1)], MONDAY)
 
     assert report.rows.stale == 1
-    assert counts(db) == {"a": 9}
+    assert table.counts() == {"a": 9}
+
+
+def test_a_newer_upload_landing_between_read_and_write_makes_the_older_row_stale() -> None:
+    # Given Monday's load has read the item, and Tuesday's count lands before Monday writes
+    table = FakeItemTable()
+
+    def tuesday_lands(fake: FakeItemTable) -> None:
+        fake.before_write = None
+        load(fake, [row("a", 0)], TUESDAY)
+
+    table.before_write = tuesday_lands
+
+    # When Monday's write goes out
+    report = load(table, [row("a", 10)], MONDAY)
+
+    # Then its condition fails: the item keeps Tuesday's count and Monday counts it stale
+    assert table.counts() == {"a": 0}
+    assert (report.rows.written, report.rows.stale) == (0, 1)
 
 
 def test_the_last_row_for_an_item_wins_whatever_the_distance() -> None:
-    db = FakeDynamoDB()
-    rows = [row("a", 1, line=2)] + [row(f"filler {n}", n) for n in range(500)] + [row("a", 7, line=503), row("a", 8)]
+    table = FakeItemTable()
+    rows_ = [row("a", 1, line=2)] + [row(f"filler {n}", n, line=n + 3) for n in range(500)]
+    rows_ += [row("a", 7, line=503), row("a", 8, line=504)]
 
-    report = load(db, rows)
+    report = load(table, rows_)
 
-    assert counts(db)["a"] == 8
+    assert table.counts()["a"] == 8
     assert report.rows.duplicates >= 1
     assert report.rows.accepted == report.rows.written + report.rows.unchanged + report.rows.duplicates
 
 
 def test_rejected_rows_are_counted_and_listed_and_the_rest_loads() -> None:
-    db = FakeDynamoDB()
+    table = FakeItemTable()
 
-    report = load(db, [row("a", 1), RowError(3, "count is empty"), row("b", 2)])
+    report = load(table, [row("a", 1), RowError(3, "count is empty"), row("b", 2, line=4)])
 
     assert (report.rows.read, report.rows.accepted, report.rows.rejected) == (3, 2, 1)
     assert report.errors == [RowError(3, "count is empty")]
-    assert counts(db) == {"a": 1, "b": 2}
+    assert table.counts() == {"a": 1, "b": 2}
 
 
-def test_store_summary_changes_follow_status_transitions() -> None:
-    db = FakeDynamoDB()
-    first = Loader(InventoryTable(db, "t", Backoff(sleep=lambda _: None)), 5, 2, lambda: "t")
-    changes = first.load(iter([row("a", 0), row("b", 3), row("c", 10)]), MONDAY, UploadReport("b", "k"))
-    assert (changes["Berlin"].items, changes["Berlin"].out, changes["Berlin"].low) == (3, 1, 1)
+def test_rows_this_upload_already_landed_count_as_written_not_unchanged() -> None:
+    # Given an attempt of Monday's upload that landed its first 150 rows, then died
+    table = FakeItemTable()
+    load(table, rows(150))
 
-    changes = first.load(iter([row("a", 10), row("b", 0), row("c", 10)]), TUESDAY, UploadReport("b", "k"))
-    assert (changes["Berlin"].items, changes["Berlin"].out, changes["Berlin"].low) == (0, 0, -1)
+    # When the retry reads the whole file again
+    report = load(table, rows(300))
+
+    # Then the tallies are those of one clean pass, and nothing is written twice
+    assert report.rows.to_json() | {"read": 0} == {
+        "read": 0, "accepted": 300, "rejected": 0, "written": 300, "unchanged": 0, "stale": 0, "duplicates": 0,
+    }  # fmt: skip
+    assert len(table.counts()) == 300
 
 
-def test_a_table_that_stays_unavailable_fails_the_load() -> None:
-    db = FakeDynamoDB()
-    db.throttle = 10_000
+def test_a_resumed_load_never_sets_an_item_back_to_an_earlier_row_of_the_same_file() -> None:
+    # Given an attempt that landed the later of two rows for item "a" (line 900)
+    table = FakeItemTable()
+    load(table, [row("a", 8, line=900)])
 
-    with pytest.raises(Exception, match="throttled"):
-        load(db, [row(f"i{n}", n) for n in range(300)])
+    # When a retry from an older checkpoint meets the earlier row (line 2) again
+    report = load(table, [row("a", 1, line=2)])
+
+    # Then the item keeps the later row's count, and the earlier row counts as written
+    assert table.counts() == {"a": 8}
+    assert report.rows.written == 1
+
+
+def test_an_unreadable_stored_item_counts_as_no_prior_state_and_is_rewritten() -> None:
+    table = FakeItemTable()
+    table.put("Berlin", "a", {"Count": {"S": "twelve"}, "SourceTime": {"S": "2026-01-01T00:00:00.000Z"}})
+    table.put("Berlin", "b", {"Count": {"N": "3"}})  # no source at all
+    table.put("Berlin", "c", {"Count": {"N": "3"}, "Threshold": {"S": "x"}, "SourceTime": {"N": "1"}})
+    report = UploadReport("b", MONDAY.key)
+
+    result = loader(table).load(iter([row("a", 5), row("b", 3), row("c", 3)]), MONDAY, report, Pacer())
+
+    assert table.counts() == {"a": 5, "b": 3, "c": 3}
+    assert report.rows.written == 3
+    assert result.unreadable == 3
+    assert all(item["SourceKey"] == {"S": MONDAY.key} for item in table.items.values())
+
+
+def test_a_checkpoint_comes_after_every_row_read_so_far_has_landed() -> None:
+    table = FakeItemTable()
+    pacer = Pacer({2: Pause.CHECKPOINT})  # asked every 100 rows: after row 200
+
+    report = load(table, rows(450), pacer=pacer)
+
+    assert pacer.checkpoints == [
+        {"read": 200, "accepted": 200, "rejected": 0, "written": 200, "unchanged": 0, "stale": 0, "duplicates": 0}
+    ]
+    assert report.rows.written == 450
+
+
+def test_a_stop_lands_what_was_read_and_leaves_the_rest_unread() -> None:
+    table = FakeItemTable()
+    report = UploadReport("b", MONDAY.key)
+    remaining = iter(rows(1000))
+
+    result = loader(table).load(remaining, MONDAY, report, Pacer({3: Pause.STOP}))
+
+    assert not result.finished
+    assert report.rows.read == report.rows.written == len(table.counts()) == 300
+    assert next(remaining) == row("i300", 300, line=302)
+
+
+def test_a_table_that_stays_unavailable_fails_the_load_keeping_the_tallies_of_what_landed() -> None:
+    # Given a table that accepts the first write batches, then stays throttled
+    table = FakeItemTable()
+    report = UploadReport("b", MONDAY.key)
+    landed = load(table, rows(300)).rows.written
+    table.items.clear()
+    table.fail_writes = 0
+
+    calls = {"n": 0}
+
+    def throttle_after_two(fake: FakeItemTable) -> None:
+        calls["n"] += 1
+        if calls["n"] > 2:
+            fake.fail_writes = 1
+
+    table.before_write = throttle_after_two
+
+    # When a 300-row file is loaded
+    with pytest.raises(TableUnavailable, match="after every retry"):
+        loader(table, concurrency=1).load(iter(rows(300)), MONDAY, report, Pacer())
+
+    # Then the two batches that landed are counted as written, exactly
+    assert landed == 300
+    assert report.rows.written == len(table.counts()) == 200
+
+
+def test_once_dynamodb_pushes_back_a_stores_writes_go_one_transaction_at_a_time() -> None:
+    # Given a table whose first write was throttled (and retried) and whose writes take a while
+    import threading
+    import time
+
+    class SlowTable(FakeItemTable):
+        """Counts the writes in flight that started after the push-back (earlier ones were ungated)."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.gated_in_flight = 0
+            self.most_gated_in_flight = 0
+            self.pushed_back = False
+            self.count_lock = threading.Lock()
+
+        def write_many(self, writes, deadline):  # type: ignore[no-untyped-def]
+            with self.count_lock:
+                gated = self.pushed_back
+                self.gated_in_flight += gated
+                self.most_gated_in_flight = max(self.most_gated_in_flight, self.gated_in_flight)
+            time.sleep(0.005)
+            outcome = super().write_many(writes, deadline)
+            with self.count_lock:
+                self.gated_in_flight -= gated
+                outcome.pushed_back = not self.pushed_back
+                self.pushed_back = True
+            return outcome
+
+    table = SlowTable()
+
+    # When 4 lanes load 3,000 rows of one store
+    report = load(table, rows(3_000))
+
+    # Then after the push-back no two transactions for that store were in flight at once, and all landed
+    assert table.most_gated_in_flight == 1
+    assert report.rows.written == len(table.counts()) == 3_000

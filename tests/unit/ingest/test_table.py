@@ -1,89 +1,126 @@
-"""Batched table access: every item lands despite DynamoDB leaving work undone or throttling."""
+"""Table access: what DynamoDB leaves undone is asked again within the batch's deadline, and no longer."""
 
 from __future__ import annotations
 
 import pytest
-from botocore.exceptions import ClientError
-from ingest.dal.inventory import Backoff, InventoryTable, TableUnavailable
-from inventory.models import SourceVersion, StockStatus
-from inventory.table import StoredItem, from_attributes, to_attributes
+from ingest.dal.inventory import InventoryTable, ItemWrite, Pacing
+from ingest.models.errors import TableUnavailable
+from inventory.models import SourceVersion
+from inventory.table import StoredItem, item_key, to_attributes
 
 from tests.fakes import FakeDynamoDB
 
 pytestmark = pytest.mark.unit
 
-
-def item(n: int) -> dict:
-    return to_attributes(StoredItem("Berlin", f"item {n}", n, None, "t", SourceVersion("t", "k")), 5)
+SOURCE = SourceVersion("2026-01-05T09:00:00.000Z", "uploads/monday.csv")
 
 
-def quiet_backoff(waits: list[float] | None = None, attempts: int = 10) -> Backoff:
-    return Backoff(
-        base=0.05, cap=1.0, max_attempts=attempts, sleep=(waits if waits is not None else []).append, rand=lambda: 1.0
-    )
+class Clock:
+    """A monotonic clock that only moves when the table waits."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.waits: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += max(seconds, 0.5)
 
 
-def test_writes_go_in_calls_of_at_most_25() -> None:
+def table(db: FakeDynamoDB, clock: Clock | None = None) -> InventoryTable:
+    clock = clock or Clock()
+    return InventoryTable(db, "inventory", Pacing(sleep=clock.sleep, monotonic=lambda: clock.now, rand=lambda: 1.0))
+
+
+def write(n: int) -> ItemWrite:
+    stored = StoredItem("Berlin", f"item {n}", n, None, "t", SOURCE)
+    return ItemWrite(("Berlin", f"item {n}"), to_attributes(stored, 5), SOURCE, line=n + 2)
+
+
+def test_every_write_of_a_batch_goes_in_one_transaction_with_its_line() -> None:
     db = FakeDynamoDB()
 
-    calls = InventoryTable(db, "t", quiet_backoff()).put_many(item(n) for n in range(60))
+    outcome = table(db).write_many([write(n) for n in range(100)], deadline=60)
 
-    assert calls == 3
-    assert len(db.items) == 60
-
-
-def test_unprocessed_items_are_retried_with_growing_waits_until_all_land() -> None:
-    db, waits = FakeDynamoDB(), []
-    db.unprocessed = 3
-
-    InventoryTable(db, "t", quiet_backoff(waits)).put_many(item(n) for n in range(25))
-
-    assert len(db.items) == 25
-    assert waits == [0.05, 0.1, 0.2]
+    assert db.calls == ["TransactWriteItems"]
+    assert len(outcome.written) == 100
+    assert db.items[("Berlin", "item 7")]["SourceLine"] == {"N": "9"}
 
 
-def test_throttling_errors_are_retried_with_backoff() -> None:
-    db, waits = FakeDynamoDB(), []
-    db.throttle = 2
-
-    InventoryTable(db, "t", quiet_backoff(waits)).put_many([item(1)])
-
-    assert len(db.items) == 1
-    assert waits == [0.05, 0.1]
-
-
-def test_backoff_is_capped_and_jittered() -> None:
-    waits: list[float] = []
-    backoff = Backoff(base=0.05, cap=1.0, sleep=waits.append, rand=lambda: 0.5)
-
-    for attempt in (0, 3, 10):
-        backoff.wait(attempt)
-
-    assert waits == [0.025, 0.2, 0.5]
-
-
-def test_giving_up_raises_table_unavailable() -> None:
+def test_keys_left_unread_are_asked_for_again_until_all_are_read() -> None:
     db = FakeDynamoDB()
-    db.throttle = 100
+    table(db).write_many([write(n) for n in range(100)], deadline=60)
+    db.calls.clear()
+    db.unprocessed = 2
 
-    with pytest.raises(TableUnavailable):
-        InventoryTable(db, "t", quiet_backoff(attempts=3)).put_many([item(1)])
+    found = table(db).get_many([item_key("Berlin", f"item {n}") for n in range(100)], deadline=60)
 
-
-def test_other_errors_are_not_retried() -> None:
-    class Refusing(FakeDynamoDB):
-        def batch_write_item(self, RequestItems: dict) -> dict:
-            raise ClientError({"Error": {"Code": "ValidationException"}}, "BatchWriteItem")
-
-    with pytest.raises(ClientError):
-        InventoryTable(Refusing(), "t", quiet_backoff()).put_many([item(1)])
+    assert len(found) == 100
+    assert db.calls == ["BatchGetItem"] * 3
 
 
-def test_item_mapping_round_trips_and_marks_only_alerting_items() -> None:
-    low = StoredItem("Köln #1", "a/b", 3, 4, "2026-01-01T00:00:00.000Z", SourceVersion("t", "uploads/x.csv", "0A"))
-    ok = StoredItem("B", "c", 30, None, "t", SourceVersion("t", "k"))
+def test_keys_left_unread_past_the_deadline_make_the_table_unavailable() -> None:
+    db, clock = FakeDynamoDB(), Clock()
+    db.unprocessed = 1_000
 
-    assert from_attributes(to_attributes(low, 5)) == low
-    assert to_attributes(low, 5)["AlertStatus"] == {"S": StockStatus.LOW.value}
-    assert "AlertStatus" not in to_attributes(ok, 5)
-    assert "Threshold" not in to_attributes(ok, 5)
+    with pytest.raises(TableUnavailable, match="time ran out"):
+        table(db, clock).get_many([item_key("Berlin", f"item {n}") for n in range(10)], deadline=5)
+
+    assert clock.now >= 5
+    assert len(db.calls) < 20
+
+
+def test_an_item_whose_condition_fails_is_lost_and_the_others_are_sent_again_at_once() -> None:
+    db, clock = FakeDynamoDB(), Clock()
+    db.items[("Berlin", "item 1")] = {"Store": {"S": "Berlin"}, "Item": {"S": "item 1"}, "Count": {"N": "99"}}
+    db.cancel = [["None", "ConditionalCheckFailed", "None"]]
+
+    outcome = table(db, clock).write_many([write(0), write(1), write(2)], deadline=60)
+
+    assert outcome.written == [("Berlin", "item 0"), ("Berlin", "item 2")]
+    assert outcome.lost == {("Berlin", "item 1"): db.items[("Berlin", "item 1")]}
+    assert db.items[("Berlin", "item 1")]["Count"] == {"N": "99"}
+    assert db.calls == ["TransactWriteItems"] * 2
+    assert clock.waits == []
+
+
+def test_a_transaction_conflict_is_sent_again_after_a_pause() -> None:
+    db, clock = FakeDynamoDB(), Clock()
+    db.cancel = [["TransactionConflict", "None"], ["ThrottlingError", "None"]]
+
+    outcome = table(db, clock).write_many([write(0), write(1)], deadline=60)
+
+    assert len(outcome.written) == 2
+    assert len(db.calls) == 3
+    assert len(clock.waits) == 2
+
+
+def test_conflicts_past_the_deadline_make_the_table_unavailable() -> None:
+    db, clock = FakeDynamoDB(), Clock()
+    db.cancel = [["TransactionConflict"]] * 1_000
+
+    with pytest.raises(TableUnavailable, match="left 1 items unwritten"):
+        table(db, clock).write_many([write(0)], deadline=5)
+
+    assert db.items == {}
+
+
+def test_throttling_the_retry_layer_gave_up_on_is_not_retried_again() -> None:
+    # botocore's standard mode has already retried the call: one retry layer, not two.
+    db = FakeDynamoDB()
+    db.throttle = 1
+
+    with pytest.raises(TableUnavailable, match="ProvisionedThroughputExceededException"):
+        table(db).write_many([write(0)], deadline=60)
+
+    assert db.calls == ["TransactWriteItems"]
+
+
+def test_a_refusal_that_no_retry_can_fix_is_raised_not_retried() -> None:
+    db = FakeDynamoDB()
+    db.cancel = [["ValidationError"]]
+
+    with pytest.raises(ValueError, match="ValidationError"):
+        table(db).write_many([write(0)], deadline=60)
+
+    assert db.calls == ["TransactWriteItems"]

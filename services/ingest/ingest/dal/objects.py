@@ -1,21 +1,29 @@
-"""The upload bucket: read an uploaded file as a stream, write its report. Never modifies uploads."""
+"""The upload bucket: read an uploaded file as a stream (from any byte on), write its report.
+
+Uploads are never modified or deleted; ingest only reads them.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 from inventory.models import iso_utc
+
+from ingest.models.errors import StorageUnavailable, UploadGone
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
 
 #: Bytes read from S3 per chunk while parsing.
 READ_CHUNK = 256 * 1024
-
-
-class UploadGone(Exception):
-    """The uploaded object (or the version named in the event) no longer exists."""
+#: The object metadata a dashboard upload grant signs (``x-amz-meta-uploaded-by``).
+UPLOADED_BY = "uploaded-by"
+#: Missing objects: ingest may not list the bucket, so S3 says AccessDenied rather than NoSuchKey.
+_GONE = frozenset({"NoSuchKey", "NoSuchVersion", "404", "AccessDenied", "403"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,33 +31,77 @@ class OpenedUpload:
     etag: str
     version_id: str
     last_modified: str  # ISO 8601 UTC
-    chunks: Iterator[bytes]
+    size: int  # the whole object's size in bytes, whatever part of it is read
+    uploaded_by: str | None  # the signed metadata of a dashboard upload, if any
+    chunks: Iterator[bytes]  # from the byte asked for to the end
 
 
 class UploadBucket:
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: S3Client) -> None:
         self._client = client
 
-    def open(self, bucket: str, key: str, version_id: str = "") -> OpenedUpload:
-        """Open an upload for streaming; raises :class:`UploadGone` if it is not there."""
-        extra = {"VersionId": version_id} if version_id else {}
+    def open(self, bucket: str, key: str, version_id: str = "", start: int = 0) -> OpenedUpload:
+        """Open one version of an upload for streaming from byte ``start``.
+
+        Raises :class:`UploadGone` if it is not there (or not readable), :class:`StorageUnavailable`
+        if S3 does not answer.
+        """
+        extra: dict[str, Any] = {"VersionId": version_id} if version_id else {}
+        if start:
+            extra["Range"] = f"bytes={start}-"
         try:
             response = self._client.get_object(Bucket=bucket, Key=key, **extra)
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in {"NoSuchKey", "NoSuchVersion", "404"}:
-                raise UploadGone(f"s3://{bucket}/{key} no longer exists") from error
-            raise
+            code = error.response.get("Error", {}).get("Code", "")
+            if code in _GONE:
+                raise UploadGone(f"s3://{bucket}/{key} no longer exists or cannot be read ({code})") from error
+            if code == "InvalidRange":  # resuming exactly at the end of the file: nothing is left
+                return self._empty(bucket, key, version_id, start)
+            raise StorageUnavailable(f"S3 refused to read s3://{bucket}/{key}: {code}") from error
+        except BotoCoreError as error:
+            raise StorageUnavailable(f"S3 did not answer a read of s3://{bucket}/{key}: {error}") from error
+        content_range = str(response.get("ContentRange") or "")
+        size = int(content_range.rpartition("/")[2]) if "/" in content_range else int(response.get("ContentLength", 0))
         return OpenedUpload(
-            etag=response.get("ETag", "").strip('"'),
-            version_id=response.get("VersionId") or version_id,
+            etag=str(response.get("ETag", "")).strip('"'),
+            version_id=str(response.get("VersionId") or version_id),
             last_modified=iso_utc(response["LastModified"]),
-            chunks=response["Body"].iter_chunks(READ_CHUNK),
+            size=size,
+            uploaded_by=(response.get("Metadata") or {}).get(UPLOADED_BY),
+            chunks=_stream(response["Body"].iter_chunks(READ_CHUNK), f"s3://{bucket}/{key}"),
+        )
+
+    def _empty(self, bucket: str, key: str, version_id: str, start: int) -> OpenedUpload:
+        extra: dict[str, Any] = {"VersionId": version_id} if version_id else {}
+        try:
+            head = self._client.head_object(Bucket=bucket, Key=key, **extra)
+        except (ClientError, BotoCoreError) as error:
+            raise StorageUnavailable(f"S3 did not describe s3://{bucket}/{key}: {error}") from error
+        return OpenedUpload(
+            etag=str(head.get("ETag", "")).strip('"'),
+            version_id=str(head.get("VersionId") or version_id),
+            last_modified=iso_utc(head["LastModified"]),
+            size=max(start, int(head.get("ContentLength", 0))),
+            uploaded_by=(head.get("Metadata") or {}).get(UPLOADED_BY),
+            chunks=iter(()),
         )
 
     def put_report(self, bucket: str, key: str, report: dict[str, Any]) -> None:
-        self._client.put_object(
-            Bucket=bucket,
-            Key=key,
-            Body=json.dumps(report, ensure_ascii=False, indent=1).encode(),
-            ContentType="application/json",
-        )
+        """Write a report; :class:`StorageUnavailable` if S3 refuses after its retries."""
+        try:
+            self._client.put_object(
+                Bucket=bucket,
+                Key=key,
+                Body=json.dumps(report, ensure_ascii=False, indent=1).encode(),
+                ContentType="application/json",
+            )
+        except (ClientError, BotoCoreError) as error:
+            raise StorageUnavailable(f"the report s3://{bucket}/{key} could not be written: {error}") from error
+
+
+def _stream(chunks: Iterator[bytes], where: str) -> Iterator[bytes]:
+    """The body's chunks; a read that breaks off mid-stream is a passing failure, not a parse error."""
+    try:
+        yield from chunks
+    except (BotoCoreError, OSError) as error:
+        raise StorageUnavailable(f"reading {where} broke off: {error}") from error

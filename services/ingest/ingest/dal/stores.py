@@ -1,28 +1,58 @@
-"""The Stores table: one summary row per store, adjusted by each file's changes."""
+"""The Stores table, as far as ingest writes it: when each store last sent a file.
+
+The item, out-of-stock and low-stock totals are the alerts service's (it applies each item
+change from the Inventory stream exactly once); ingest only moves ``LastUploadAt`` forward.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
-from inventory.stores import StoreChange
+from botocore.exceptions import BotoCoreError, ClientError
+from inventory.stores import LAST_UPLOAD_AT
+
+from ingest.models.errors import TableUnavailable
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+#: Stores marked at once (a head-office file may name thousands).
+CONCURRENCY = 8
 
 
-class StoreSummaries:
-    def __init__(self, client: Any, table_name: str) -> None:
+class StoreActivity:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._client = client
-        self._table = table_name
+        self.name = table_name
 
-    def apply(self, store: str, change: StoreChange, updated_at: str) -> None:
-        """Add a file's changes to a store's item, out-of-stock and low-stock counts (atomic ADD)."""
-        self._client.update_item(
-            TableName=self._table,
-            Key={"Store": {"S": store}},
-            UpdateExpression="ADD #items :items, #out :out, #low :low SET UpdatedAt = :at",
-            ExpressionAttributeNames={"#items": "Items", "#out": "Out", "#low": "Low"},
-            ExpressionAttributeValues={
-                ":items": {"N": str(change.items)},
-                ":out": {"N": str(change.out)},
-                ":low": {"N": str(change.low)},
-                ":at": {"S": updated_at},
-            },
-        )
+    def mark_upload(self, stores: Iterable[str], at: str) -> None:
+        """Set each store's ``LastUploadAt`` to ``at`` unless it is already as late or later.
+
+        A store with no row yet gets one holding only this (its totals appear with its first item).
+        """
+        names = sorted(set(stores))
+        if len(names) == 1:
+            self._mark(names[0], at)
+        elif names:
+            with ThreadPoolExecutor(min(CONCURRENCY, len(names)), thread_name_prefix="stores") as pool:
+                for _ in pool.map(lambda store: self._mark(store, at), names):
+                    pass  # map re-raises the first failure here
+
+    def _mark(self, store: str, at: str) -> None:
+        try:
+            self._client.update_item(
+                TableName=self.name,
+                Key={"Store": {"S": store}},
+                UpdateExpression="SET #at = :at",
+                ConditionExpression="attribute_not_exists(#at) OR #at < :at",
+                ExpressionAttributeNames={"#at": LAST_UPLOAD_AT},
+                ExpressionAttributeValues={":at": {"S": at}},
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return  # a later upload of this store got there first: keep its time
+            raise TableUnavailable(f"UpdateItem on {self.name} failed after every retry: {error}") from error
+        except BotoCoreError as error:
+            raise TableUnavailable(f"UpdateItem on {self.name} could not reach DynamoDB: {error}") from error

@@ -1,28 +1,28 @@
-"""Lambda entry point: S3 object-created events for uploaded inventory files."""
+"""Lambda entry point: S3 object-created events for uploaded files, and the function's own continuations."""
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 from functools import cache
 from typing import Any
 from urllib.parse import unquote_plus
 
-import boto3
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
+from aws_lambda_powertools.utilities.data_classes import S3Event
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from botocore.config import Config
 from inventory.models import iso_utc, utc_now
 from inventory.observability import logger, metrics, tracer
-from inventory.report import UploadReport
 
+from ingest.dal.clients import dynamodb_client, lambda_client, s3_client
 from ingest.dal.inventory import InventoryTable
+from ingest.dal.invoker import FunctionInvoker
 from ingest.dal.objects import UploadBucket
-from ingest.dal.stores import StoreSummaries
-from ingest.logic.ingest import Ingestor, RetryLater
-from ingest.logic.loader import WRITES_PER_LANE, Loader
-from ingest.models.upload import Upload
+from ingest.dal.stores import StoreActivity
+from ingest.dal.uploads import UploadsIndex
+from ingest.logic.ingest import Ingestor, Invocation, Outcome, Timing
+from ingest.logic.loader import Loader
+from ingest.models.errors import RetryLater
+from ingest.models.upload import CONTINUATION, Continuation, Upload
 from ingest.settings import Settings
 
 
@@ -30,62 +30,67 @@ from ingest.settings import Settings
 def ingestor() -> Ingestor:
     """Built on first use and kept for the life of the execution environment."""
     settings = Settings.from_env()
-    # One connection per reader lane and per concurrent write, so no call waits for a socket.
-    connections = settings.write_concurrency * (WRITES_PER_LANE + 1) + 2
-    config = Config(max_pool_connections=connections, retries={"mode": "standard"})
-    # Requests are built by the loader and DynamoDB validates them again: client-side
-    # validation would only spend CPU that the writer threads share.
-    dynamodb = boto3.client("dynamodb", config=config.merge(Config(parameter_validation=False)))
+    # One connection per lane, plus the index, the stores marks and the handler's own calls.
+    dynamodb = dynamodb_client(pool=settings.write_concurrency + 10)
     return Ingestor(
-        bucket=UploadBucket(boto3.client("s3", config=config)),
+        bucket=UploadBucket(s3_client()),
         loader=Loader(
             InventoryTable(dynamodb, settings.inventory_table),
             default_threshold=settings.low_stock_default,
             concurrency=settings.write_concurrency,
             clock=utc_now,
         ),
-        stores=StoreSummaries(dynamodb, settings.stores_table),
+        index=UploadsIndex(dynamodb, settings.uploads_table),
+        stores=StoreActivity(dynamodb, settings.stores_table),
+        invoker=FunctionInvoker(lambda_client()),
         upload_prefix=settings.upload_prefix,
         reports_prefix=settings.reports_prefix,
         clock=utc_now,
+        timing=Timing(
+            attempts=1 + settings.retry_attempts,
+            lease_seconds=settings.lease_seconds,
+            checkpoint_seconds=settings.checkpoint_seconds,
+            stop_margin_seconds=settings.stop_margin_seconds,
+        ),
     )
 
 
 @logger.inject_lambda_context
 @metrics.log_metrics
 @tracer.capture_lambda_handler
-@event_source(data_class=S3Event)
-def handler(event: S3Event, context: LambdaContext) -> dict[str, Any]:  # noqa: ARG001 - Lambda's signature
-    """Ingest every file in the event (S3 may batch several); retry only passing failures."""
-    files: list[dict[str, Any]] = []
-    retry: list[str] = []
-    for record in event.records:
-        upload = Upload(
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Ingest every file in the event (S3 may batch several); raise so Lambda retries passing failures."""
+    invocation = Invocation(
+        context.aws_request_id, context.invoked_function_arn, lambda: context.get_remaining_time_in_millis() / 1000
+    )
+    if CONTINUATION in event:
+        outcomes = [ingestor().carry_on(Continuation.from_event(event), invocation)]
+    else:
+        outcomes = [ingestor().ingest(upload, invocation) for upload in _uploads(S3Event(event))]
+    for outcome in outcomes:
+        _record(outcome)
+    failed = [outcome for outcome in outcomes if outcome.failure is not None]
+    if failed:
+        # Raising makes Lambda retry the event (then keep it on the on-failure queue); the
+        # reports already say so, and a retry resumes from each file's checkpoint.
+        reasons = "; ".join(f"{outcome.key}: {outcome.failure}" for outcome in failed)
+        raise RetryLater(f"{len(failed)} file(s) failed: {reasons}")
+    return {"files": [_summary(outcome) for outcome in outcomes]}
+
+
+def _uploads(event: S3Event) -> list[Upload]:
+    return [
+        Upload(
             bucket=record.s3.bucket.name,
             key=unquote_plus(record.s3.get_object.key),  # S3 sends keys URL-encoded, '+' for space
             event_time=_iso(record.event_time),
             version_id=record.s3.get_object.get("versionId") or "",
             sequencer=record.s3.get_object.get("sequencer") or "",
+            etag=record.s3.get_object.get("eTag") or "",
+            principal=(record.raw_event.get("userIdentity") or {}).get("principalId") or "",
         )
-        logger.set_correlation_id(upload.key)
-        if not ingestor().should_ingest(upload):
-            logger.info("Skipping an object that is not an upload", extra={"key": upload.key})
-            continue
-        started = time.perf_counter()
-        try:
-            report = ingestor().ingest(upload)
-        except RetryLater as error:
-            logger.warning("Upload will be retried", extra={"key": upload.key, "reason": str(error)})
-            retry.append(upload.key)
-            continue
-        _record_metrics(report, time.perf_counter() - started)
-        logger.info("Upload ingested", extra={"key": upload.key, "status": report.status})
-        files.append({"key": upload.key, "status": report.status})
-    if retry:
-        # Raising makes Lambda retry the event (then hand it to the on-failure queue);
-        # files already loaded are unchanged on replay, so they cost reads only.
-        raise RetryLater(f"{len(retry)} file(s) hit a passing failure: {', '.join(retry)}")
-    return {"files": files}
+        for record in event.records
+    ]
 
 
 def _iso(event_time: str) -> str:
@@ -96,13 +101,35 @@ def _iso(event_time: str) -> str:
         return ""
 
 
-def _record_metrics(report: UploadReport, seconds: float) -> None:
+def _summary(outcome: Outcome) -> dict[str, Any]:
+    if outcome.report is None:
+        return {"key": outcome.key, "skipped": outcome.skipped}
+    return {"key": outcome.key, "status": outcome.report.status.value}
+
+
+def _record(outcome: Outcome) -> None:
+    """Log what became of a file and add its metrics."""
+    logger.set_correlation_id(outcome.key)
+    if outcome.unreadable:
+        metrics.add_metric(name="UnreadableItems", unit=MetricUnit.Count, value=outcome.unreadable)
+    report = outcome.report
+    if report is None:
+        logger.info("Upload skipped", extra={"key": outcome.key, "reason": outcome.skipped})
+        metrics.add_metric(name="EventsSkipped", unit=MetricUnit.Count, value=1)
+        return
+    if outcome.unexpected:
+        logger.exception("Upload failed on an unexpected error", exc_info=outcome.failure)
+    elif outcome.failure is not None:
+        logger.warning("Upload hit a passing failure", extra={"key": outcome.key, "reason": report.reason})
+    logger.info("Upload ingested", extra={"key": outcome.key, "status": report.status})
+    if outcome.handed_off:
+        metrics.add_metric(name="Continuations", unit=MetricUnit.Count, value=1)
+    if not report.status.final:
+        return  # the tallies so far: the file's rows are counted once, when its report is final
     rows = report.rows
     metrics.add_metric(name="RowsAccepted", unit=MetricUnit.Count, value=rows.accepted)
     metrics.add_metric(name="RowsRejected", unit=MetricUnit.Count, value=rows.rejected)
     metrics.add_metric(name="ItemsWritten", unit=MetricUnit.Count, value=rows.written)
-    metrics.add_metric(name="ItemsUnchanged", unit=MetricUnit.Count, value=rows.unchanged)
     metrics.add_metric(name="ItemsStale", unit=MetricUnit.Count, value=rows.stale)
-    metrics.add_metric(name="IngestDuration", unit=MetricUnit.Milliseconds, value=round(seconds * 1000, 1))
     if report.status == "failed":
         metrics.add_metric(name="FilesFailed", unit=MetricUnit.Count, value=1)

@@ -1,89 +1,496 @@
-"""Ingest one uploaded file: stream, parse, validate, load, and report."""
+"""Ingest one uploaded file: claim it, stream, parse, check, load, and report, across invocations if need be.
+
+Every object version gets exactly one report, at ``inventory.uploads.report_key``, and one
+uploads index row beside it (written by ``ingest.dal.uploads``). The row is also the claim:
+
+- an event for a version whose row is final is a duplicate: skipped, the file is not read again;
+- an event for a version another invocation holds (an unexpired lease) waits for that lease
+  once: renewed, the holder is alive and the event is skipped; expired, the holder died and this
+  invocation takes over from its last checkpoint;
+- every failure ends in a report: ``failed`` with a reason when the file itself is the problem;
+  ``retrying`` when AWS failed and Lambda will try again (the report says which attempt it was);
+  ``failed`` after the last attempt, keeping the tallies of everything that landed.
+
+A big file is loaded in parts: before Lambda's time runs out the loader stops at a batch
+boundary, every row read so far lands, the parser's position and the tallies are saved on the
+row (status ``loading``, and a ``loading`` report), and the function invokes itself with a
+continuation event that opens the object at the saved byte and carries on. On the way, a
+checkpoint is saved every ``checkpoint_seconds``, so a killed invocation's successor redoes
+little; rows it finds already landed by this upload count as written, so the tallies stay exact.
+
+A file under a store's folder (``uploads/stores/<store>/...``) may change that store only; any
+row naming another store is rejected with its line. Other files under the upload prefix are
+head-office files and may name any store.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import time
+import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from inventory.models import RowError, SourceVersion
-from inventory.report import UploadReport
+from inventory.models import InventoryRow, RowError, SourceVersion
+from inventory.report import ReportStatus, UploadReport
+from inventory.uploads import HEAD_OFFICE, InvalidUploadKey, UploadEntry, report_key, store_of_key
 
-from ingest.dal.inventory import TableUnavailable
-from ingest.dal.objects import UploadBucket, UploadGone
-from ingest.dal.stores import StoreSummaries
-from ingest.logic.loader import Loader
-from ingest.logic.parser import FileRejected, ParsedRow, format_for_key, parse_inventory
-from ingest.models.upload import Upload
+from ingest.logic.loader import Loader, Pause
+from ingest.logic.parser import (
+    FORMATS_BY_SUFFIX,
+    FileFormat,
+    FileRejected,
+    ParsedRow,
+    ParsePosition,
+    RowStream,
+    format_for_key,
+    open_inventory,
+)
+from ingest.logic.ports import Bucket, Index, Invoker, StoreMarks
+from ingest.models.claim import Checkpoint, Claim, ClaimState, Source
+from ingest.models.errors import LeaseLost, Unavailable, UploadGone, UploadRefused
+from ingest.models.upload import Continuation, Upload
+
+#: Stores named by a head-office file are marked (LastUploadAt) this many at a time.
+STORE_MARK_BATCH = 100
 
 
-class RetryLater(Exception):
-    """The file could not be loaded for a passing reason (throttling, an outage): retry the event."""
+@dataclass(frozen=True, slots=True)
+class Invocation:
+    """The Lambda invocation a file is handled in."""
+
+    request_id: str
+    function_arn: str
+    remaining_seconds: Callable[[], float]
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """How ingest paces itself inside Lambda's time limit (see serverless.yml for the deployed values)."""
+
+    attempts: int = 3  # Lambda's tries of one event: the first and maximumRetryAttempts
+    lease_seconds: float = 180.0  # renewed at every checkpoint
+    checkpoint_seconds: float = 30.0
+    #: Time kept back when stopping for a continuation: a batch in flight (BATCH_SECONDS at most),
+    #: saving the checkpoint and the report, and invoking the function.
+    stop_margin_seconds: float = 100.0
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What became of one file in this invocation."""
+
+    key: str
+    report: UploadReport | None = None  # None: skipped (see ``skipped``)
+    skipped: str | None = None
+    handed_off: bool = False  # the load goes on in a continuation
+    failure: Exception | None = None  # raise it: Lambda retries (or gives up and keeps the event)
+    unreadable: int = 0  # stored items that could not be read (counted as no prior state)
+    unexpected: bool = False
+
+
+@dataclass(slots=True)
+class _State:
+    """One invocation's work on a file: the live report and the last consistent checkpoint."""
+
+    report: UploadReport
+    checkpoint: Checkpoint
+    done: bool = False
+    unreadable: int = 0
+    pending_stores: set[str] = field(default_factory=set)
 
 
 @dataclass
 class Ingestor:
-    """Everything one file needs; the handler builds it once, tests hand in fakes or moto."""
+    """Everything a file needs; the handler builds it once, tests hand in fakes or moto."""
 
-    bucket: UploadBucket
+    bucket: Bucket
     loader: Loader
-    stores: StoreSummaries
+    index: Index
+    stores: StoreMarks
+    invoker: Invoker
     upload_prefix: str
     reports_prefix: str
     clock: Callable[[], str]
+    timing: Timing = field(default_factory=Timing)
+    now: Callable[[], float] = time.time
+    monotonic: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    new_owner: Callable[[], str] = lambda: uuid.uuid4().hex
 
-    def report_key(self, key: str) -> str:
-        return f"{self.reports_prefix}{key}.json"
+    def is_upload(self, key: str) -> bool:
+        """An object under the upload prefix (never a report, never a folder marker)."""
+        return key.startswith(self.upload_prefix) and not key.startswith(self.reports_prefix) and not key.endswith("/")
 
-    def should_ingest(self, upload: Upload) -> bool:
-        """Only uploads (as the bucket's notification filter says), never our own reports."""
-        return upload.key.startswith(self.upload_prefix) and not upload.key.startswith(self.reports_prefix)
+    # -- entry points -------------------------------------------------------------------------------
 
-    def ingest(self, upload: Upload) -> UploadReport:
-        """Load one file and write its report. Bad content never raises; a passing failure raises RetryLater."""
-        report = UploadReport(
-            bucket=upload.bucket, key=upload.key, version_id=upload.version_id, started_at=self.clock()
+    def ingest(self, upload: Upload, invocation: Invocation) -> Outcome:
+        """Load one uploaded file (an S3 notification) and write its report; see the module docstring."""
+        if not self.is_upload(upload.key):
+            return Outcome(upload.key, skipped="not under the upload prefix")
+        scope, _ = self._scope(upload.key)
+        source = Source(
+            bucket=upload.bucket,
+            key=upload.key,
+            version=upload.version,
+            version_id=upload.version_id,
+            sequencer=upload.sequencer,
+            event_time=upload.event_time,
+            principal=upload.principal,
+            scope=scope,
+            report_key=report_key(upload.key, upload.version, self.reports_prefix),
         )
+        report = self._fresh_report(source, started_at=self.clock())
         try:
-            self._load(upload, report)
-        except (FileRejected, UploadGone) as problem:
-            line = getattr(problem, "line", 0)
-            report.reason = str(problem)
-            if line and report.rows.accepted:
-                report.errors.append(RowError(line, f"{problem}; the rest of the file was not read"))
-        except TableUnavailable as error:
-            report.reason = f"the table is busy ({error}); the upload will be retried automatically"
-            self._finish(upload, report)
-            raise RetryLater(report.reason) from error
-        self._finish(upload, report)
+            claim = self._claim(source, self._entry(source, report), invocation)
+        except Unavailable as error:
+            return self._unclaimed(source, report, error)
+        if claim.state is not ClaimState.CLAIMED:
+            return Outcome(upload.key, skipped=_skip_reason(claim))
+        return self._run(claim, invocation)
+
+    def carry_on(self, continuation: Continuation, invocation: Invocation) -> Outcome:
+        """Load the next part of a big file, from the checkpoint its index row holds."""
+        source = Source(continuation.bucket, continuation.key, continuation.version, "", "", "", "", HEAD_OFFICE, "")
+        try:
+            claim = self._claim(source, None, invocation)
+        except Unavailable as error:  # its "loading" report and checkpoint stand; Lambda retries this event
+            return Outcome(continuation.key, skipped=f"not claimed: {error}", failure=error)
+        if claim.state is not ClaimState.CLAIMED:
+            return Outcome(continuation.key, skipped=_skip_reason(claim))
+        return self._run(claim, invocation)
+
+    # -- claiming -----------------------------------------------------------------------------------
+
+    def _claim(self, source: Source, entry: UploadEntry | None, invocation: Invocation) -> Claim:
+        def attempt() -> Claim:
+            return self.index.claim(
+                source,
+                entry,
+                owner=owner,
+                request_id=invocation.request_id,
+                lease_seconds=self.timing.lease_seconds,
+            )
+
+        owner = self.new_owner()
+        claim = attempt()
+        if claim.state is not ClaimState.HELD:
+            return claim
+        # Held: wait for the lease once. Renewed meanwhile, its holder is alive (a duplicate
+        # event): skip. Expired, the holder died (a timeout, a crash): take over.
+        wait = claim.lease_until - self.now() + 1.0
+        if wait > invocation.remaining_seconds() - self.timing.stop_margin_seconds:
+            return claim
+        self.sleep(max(0.0, wait))
+        return attempt()
+
+    # -- one invocation's work on a claimed file ---------------------------------------------------
+
+    def _run(self, claim: Claim, invocation: Invocation) -> Outcome:
+        checkpoint = claim.checkpoint or Checkpoint()
+        state = _State(self._restored_report(claim, checkpoint), checkpoint)
+        try:
+            if not checkpoint.done:
+                try:
+                    if not self._load(claim, state, invocation):
+                        return Outcome(claim.source.key, state.report, handed_off=True, unreadable=state.unreadable)
+                except (FileRejected, UploadGone, UploadRefused) as problem:
+                    self._refused(state.report, problem)
+            state.done = True
+            self._finish(claim, state)
+            return Outcome(claim.source.key, state.report, unreadable=state.unreadable)
+        except LeaseLost:
+            return Outcome(claim.source.key, skipped="another invocation took the upload over")
+        except Unavailable as error:
+            return self._passing_failure(claim, state, error)
+        except Exception as error:  # a defect, or a failure nobody foresaw: the file still gets its report
+            return self._unexpected(claim, state, error)
+
+    def _load(self, claim: Claim, state: _State, invocation: Invocation) -> bool:
+        """Load from the checkpoint on; ``False`` if the rest was handed to a continuation."""
+        source, report, checkpoint = claim.source, state.report, state.checkpoint
+        store = None if source.scope == HEAD_OFFICE else source.scope
+        if store is not None and checkpoint.part == 1 and checkpoint.position is None:
+            self.stores.mark_upload([store], self._upload_time(source, report))
+        refusal = self._refusal(source.key)
+        if refusal:
+            raise UploadRefused(refusal)
+        file_format = format_for_key(source.key)
+        assert file_format is not None  # _refusal said so
+        position = ParsePosition.from_json(checkpoint.position) if checkpoint.position else None
+        opened = self.bucket.open(
+            source.bucket,
+            source.key,
+            checkpoint.version_id or source.version_id,
+            start=_resume_byte(position, file_format),
+        )
+        report.etag, report.version_id = opened.etag, opened.version_id
+        if checkpoint.position is None:
+            report.uploaded_by = opened.uploaded_by or source.principal or None
+        chunks = _read_guard(opened.chunks, invocation, self.timing.stop_margin_seconds / 2, opened.size)
+        stream = open_inventory(chunks, file_format, start=position, size=opened.size)
+        stopped: list[FileRejected] = []
+        rows: Iterator[ParsedRow] = _until_rejected(stream, stopped)
+        if store is not None:
+            rows = _for_store(rows, store)
+        version = SourceVersion(source.event_time or opened.last_modified, source.key, source.sequencer)
+        pacer = _Pacer(self, claim, state, stream, invocation)
+
+        def heard(store_name: str) -> None:
+            state.pending_stores.add(store_name)
+            if len(state.pending_stores) >= STORE_MARK_BATCH:
+                self._mark_stores(claim, state)
+
+        result = self.loader.load(rows, version, report, pacer, on_store=heard if store is None else lambda _: None)
+        state.unreadable += result.unreadable
+        if not result.finished:
+            self._hand_off(claim, state, stream.position, invocation)
+            return False
+        self._mark_stores(claim, state)
+        if stopped:
+            self._refused(report, stopped[0])  # after the rows before the problem have landed and been counted
+        elif report.rows.read == 0:
+            raise FileRejected("the file has no inventory rows")
+        elif report.rows.accepted == 0:
+            report.reason = "every row was rejected"
+        return True
+
+    def save(self, claim: Claim, state: _State, position: ParsePosition | None, lease_until: float, part: int) -> None:
+        """Save a consistent checkpoint (everything before ``position`` has landed) and the summary so far."""
+        self._mark_stores(claim, state)
+        checkpoint = _snapshot(state.report, position, part, state.done)
+        self.index.save(claim, self._entry(claim.source, state.report), checkpoint, lease_until)
+        state.checkpoint = checkpoint
+
+    def _hand_off(self, claim: Claim, state: _State, position: ParsePosition, invocation: Invocation) -> None:
+        part = state.checkpoint.part + 1
+        self.save(claim, state, position, lease_until=0.0, part=part)
+        state.report.status = ReportStatus.LOADING
+        self.bucket.put_report(claim.source.bucket, claim.source.report_key, state.report.to_json())
+        continuation = Continuation(claim.source.bucket, claim.source.key, claim.source.version, part)
+        self.invoker.invoke_async(invocation.function_arn, continuation.to_event())
+
+    def _finish(self, claim: Claim, state: _State) -> None:
+        report = state.report
+        report.status = report.outcome()
+        report.finished_at = self.clock()
+        self.bucket.put_report(claim.source.bucket, claim.source.report_key, report.to_json())
+        self.index.finish(claim, self._entry(claim.source, report))
+
+    # -- failures -----------------------------------------------------------------------------------
+
+    @staticmethod
+    def _refused(report: UploadReport, problem: Exception) -> None:
+        """A final problem with the file: it is the report's reason (and, mid-file, its last error)."""
+        report.reason = str(problem)
+        line = getattr(problem, "line", 0)
+        if line and report.rows.accepted:
+            report.errors.append(RowError(line, f"{problem}; the rest of the file was not read"))
+
+    def _passing_failure(self, claim: Claim, state: _State, error: Unavailable) -> Outcome:
+        """AWS failed after the retry layer gave up: say so, keep the tallies, and let Lambda retry."""
+        report = state.report
+        if state.done:  # only the report is missing: the next attempt writes it from this checkpoint
+            state.checkpoint = _snapshot(report, None, state.checkpoint.part, done=True)
+        last = claim.attempt >= self.timing.attempts
+        resume_line = (state.checkpoint.position or {}).get("line")
+        if last:
+            report.status = ReportStatus.FAILED
+            report.reason = (
+                f"{error}. Gave up after {self.timing.attempts} attempts; the rows counted as written stay loaded."
+                " Upload the file again to load the rest."
+            )
+            report.finished_at = self.clock()
+        else:
+            report.status = ReportStatus.RETRYING
+            where = f" from line {resume_line}" if resume_line and not state.done else ""
+            report.reason = (
+                f"{error}. Attempt {claim.attempt} of {self.timing.attempts} failed;"
+                f" Lambda will try again and carry on{where}."
+            )
+        for step in (self._write_report, self._write_row):
+            # If one fails, the other still says what happened; the next attempt rewrites both.
+            with contextlib.suppress(Unavailable, LeaseLost):
+                step(claim, state, last)
+        return Outcome(claim.source.key, report, failure=error, unreadable=state.unreadable)
+
+    def _write_report(self, claim: Claim, state: _State, last: bool) -> None:
+        del last
+        self.bucket.put_report(claim.source.bucket, claim.source.report_key, state.report.to_json())
+
+    def _write_row(self, claim: Claim, state: _State, last: bool) -> None:
+        if last:
+            self.index.finish(claim, self._entry(claim.source, state.report))
+        else:
+            self.index.save(claim, self._entry(claim.source, state.report), state.checkpoint, lease_until=0.0)
+
+    def _unclaimed(self, source: Source, report: UploadReport, error: Unavailable) -> Outcome:
+        """The uploads index failed before the upload could be claimed: the report says so, as far as
+        anything can be said without the row that counts the attempts."""
+        report.status = ReportStatus.RETRYING
+        report.reason = (
+            f"{error}. The upload could not be claimed; Lambda retries the event twice. If this report"
+            " still says retrying a few minutes later, every retry failed: upload the file again."
+        )
+        with contextlib.suppress(Unavailable):
+            self.bucket.put_report(source.bucket, source.report_key, report.to_json())
+        return Outcome(source.key, report, failure=error)
+
+    def _unexpected(self, claim: Claim, state: _State, error: Exception) -> Outcome:
+        report = state.report
+        report.status = ReportStatus.FAILED
+        report.reason = (
+            f"ingest stopped on an unexpected error ({type(error).__name__}: {str(error)[:200]});"
+            " the rows counted as written stay loaded"
+        )
+        report.finished_at = self.clock()
+        for step in (self._write_report, self._write_row):
+            with contextlib.suppress(Exception):  # nothing more can be said; the outcome carries the error
+                step(claim, state, True)
+        return Outcome(claim.source.key, report, failure=error, unexpected=True, unreadable=state.unreadable)
+
+    # -- helpers ------------------------------------------------------------------------------------
+
+    def _scope(self, key: str) -> tuple[str, str | None]:
+        """The index scope of a key (its store, or head office) and why its folder is refused, if it is."""
+        try:
+            store = store_of_key(key, self.upload_prefix)
+        except InvalidUploadKey as error:
+            return HEAD_OFFICE, f"the file is in a store folder that names no store: {error}"
+        return (HEAD_OFFICE if store is None else store), None
+
+    def _refusal(self, key: str) -> str | None:
+        _, refusal = self._scope(key)
+        if refusal:
+            return refusal
+        if format_for_key(key) is None:
+            return f"not an inventory file: the name must end in {_accepted_extensions()} (in any case)"
+        return None
+
+    def _fresh_report(self, source: Source, started_at: str) -> UploadReport:
+        return UploadReport(
+            bucket=source.bucket,
+            key=source.key,
+            version_id=source.version_id,
+            store=None if source.scope == HEAD_OFFICE else source.scope,
+            uploaded_by=source.principal or None,
+            status=ReportStatus.LOADING,
+            started_at=started_at,
+        )
+
+    def _restored_report(self, claim: Claim, checkpoint: Checkpoint) -> UploadReport:
+        report = self._fresh_report(claim.source, claim.started_at or self.clock())
+        report.rows = dataclasses.replace(checkpoint.rows)
+        report.errors = list(checkpoint.errors)
+        report.stores = set(checkpoint.stores)
+        report.stores_truncated = checkpoint.stores_truncated
+        report.reason = checkpoint.reason
+        report.etag = checkpoint.etag or report.etag
+        report.version_id = checkpoint.version_id or report.version_id
+        if checkpoint.uploaded_by is not None:
+            report.uploaded_by = checkpoint.uploaded_by
         return report
 
-    def _load(self, upload: Upload, report: UploadReport) -> None:
-        file_format = format_for_key(upload.key)
-        if file_format is None:
-            raise FileRejected("not an inventory file: the name must end in .csv, .json or .jsonl")
-        opened = self.bucket.open(upload.bucket, upload.key, upload.version_id)
-        report.etag, report.version_id = opened.etag, opened.version_id
-        # The event time has milliseconds where LastModified has whole seconds, so two
-        # uploads in the same second still apply in the order they were made.
-        source = SourceVersion(upload.event_time or opened.last_modified, upload.key, upload.sequencer)
-        stopped: list[FileRejected] = []
-        changes = self.loader.load(
-            _until_rejected(parse_inventory(opened.chunks, file_format), stopped), source, report
+    def _entry(self, source: Source, report: UploadReport) -> UploadEntry:
+        return UploadEntry.of(
+            report,
+            version=source.version,
+            received_at=self._upload_time(source, report),
+            report_key=source.report_key,
         )
-        now = self.clock()
-        for store, change in changes.items():
-            self.stores.apply(store, change, now)
-        if stopped:
-            raise stopped[0]  # after the rows before the problem have landed and been counted
-        if report.rows.read == 0:
-            raise FileRejected("the file has no inventory rows")
-        if report.rows.accepted == 0:
-            report.reason = "every row was rejected"
 
-    def _finish(self, upload: Upload, report: UploadReport) -> None:
-        report.finished_at = self.clock()
-        report.status = report.outcome()
-        self.bucket.put_report(upload.bucket, self.report_key(upload.key), report.to_json())
+    @staticmethod
+    def _upload_time(source: Source, report: UploadReport) -> str:
+        return source.event_time or report.started_at
+
+    def _mark_stores(self, claim: Claim, state: _State) -> None:
+        if state.pending_stores:
+            self.stores.mark_upload(state.pending_stores, self._upload_time(claim.source, state.report))
+            state.pending_stores = set()
+
+
+class _Pacer:
+    """Tells the loader when to checkpoint (every ``checkpoint_seconds``) and when to stop (time is short)."""
+
+    def __init__(
+        self, ingestor: Ingestor, claim: Claim, state: _State, stream: RowStream, invocation: Invocation
+    ) -> None:
+        self._ingestor = ingestor
+        self._claim = claim
+        self._state = state
+        self._stream = stream
+        self._invocation = invocation
+        self._last = ingestor.monotonic()
+
+    def due(self) -> Pause:
+        timing = self._ingestor.timing
+        if self._invocation.remaining_seconds() < timing.stop_margin_seconds:
+            return Pause.STOP
+        if self._ingestor.monotonic() - self._last >= timing.checkpoint_seconds:
+            return Pause.CHECKPOINT
+        return Pause.NONE
+
+    def checkpoint(self) -> None:
+        lease_until = self._ingestor.now() + self._ingestor.timing.lease_seconds
+        part = self._state.checkpoint.part
+        self._ingestor.save(self._claim, self._state, self._stream.position, lease_until, part)
+        self._last = self._ingestor.monotonic()
+
+
+def _snapshot(report: UploadReport, position: ParsePosition | None, part: int, done: bool) -> Checkpoint:
+    return Checkpoint(
+        position=None if position is None else position.to_json(),
+        done=done,
+        part=part,
+        rows=dataclasses.replace(report.rows),
+        errors=list(report.errors),
+        stores=sorted(report.stores),
+        stores_truncated=report.stores_truncated,
+        reason=report.reason,
+        etag=report.etag,
+        version_id=report.version_id,
+        uploaded_by=report.uploaded_by,
+    )
+
+
+def _resume_byte(position: ParsePosition | None, file_format: FileFormat) -> int:
+    """Where to start reading the object: text resumes at the position's byte; a workbook (a zip,
+    read from its end) is read whole and its reader skips the rows already consumed."""
+    if position is None or file_format not in (FileFormat.CSV, FileFormat.JSON):
+        return 0
+    return position.offset
+
+
+def _accepted_extensions() -> str:
+    suffixes = sorted(FORMATS_BY_SUFFIX)
+    return ", ".join(suffixes[:-1]) + f" or {suffixes[-1]}" if len(suffixes) > 1 else suffixes[0]
+
+
+def _skip_reason(claim: Claim) -> str:
+    if claim.state is ClaimState.FINAL:
+        return f"already {claim.status}: a duplicate event"
+    if claim.state is ClaimState.HELD:
+        return "another invocation is loading it"
+    return "no upload of that version is being loaded"
+
+
+def _read_guard(chunks: Iterator[bytes], invocation: Invocation, floor: float, size: int) -> Iterator[bytes]:
+    """The object's chunks, unless Lambda's time runs this short while they are read.
+
+    The loader stops for a continuation between rows, well before this; a stretch of the file
+    with no rows in it (millions of blank lines) gives it no chance, and cannot be resumed from
+    (a position is saved after a row). Such a file ends here with a reason, not in a timeout.
+    """
+    read = 0
+    for chunk in chunks:
+        if invocation.remaining_seconds() < floor:
+            raise FileRejected(
+                f"the file could not be read in the time one invocation has: {read:,} of {size:,} bytes read"
+                " with no inventory row for too long (blank or unreadable lines)"
+            )
+        read += len(chunk)
+        yield chunk
 
 
 def _until_rejected(rows: Iterator[ParsedRow], stopped: list[FileRejected]) -> Iterator[ParsedRow]:
@@ -92,3 +499,12 @@ def _until_rejected(rows: Iterator[ParsedRow], stopped: list[FileRejected]) -> I
         yield from rows
     except FileRejected as problem:
         stopped.append(problem)
+
+
+def _for_store(rows: Iterator[ParsedRow], store: str) -> Iterator[ParsedRow]:
+    """Reject every row of a store's file that names another store; the others pass."""
+    for row in rows:
+        if isinstance(row, InventoryRow) and row.store != store:
+            yield RowError(row.line, f"this file was uploaded for store {store!r}; it may not change {row.store!r}")
+        else:
+            yield row

@@ -1,41 +1,102 @@
-"""Load parsed rows into the Inventory table, writing only what changed.
+"""Load parsed rows into the Inventory table: only what changed, and the newer upload always wins.
 
-Rows are spread over a few writer lanes by item, so every row of one item goes through
-the same lane in file order: when a file lists an item twice, the later row wins, as if
-the file were applied top to bottom. Each lane collects up to 100 distinct items, reads
-their stored state in one BatchGetItem, and writes only the items whose count or
-threshold changed (BatchWriteItem, 25 at a time). An item last set by a newer upload is
-left alone (stale), so S3's unordered, repeated delivery never sets a level back, and a
-replayed or unchanged file writes nothing.
+Rows are spread over a few writer lanes by item (a stable hash), so every row of one item goes
+through the same lane in file order: when a file lists an item twice, the later row wins, as if
+the file were applied top to bottom. Each lane collects up to 100 distinct items, reads their
+stored state in one BatchGetItem, and writes only the items whose count or threshold changed,
+in one transaction of conditional puts (see ``ingest.dal.inventory``). So:
+
+- an unchanged re-upload writes nothing;
+- an item set by a newer upload is left alone (stale), whether the read showed it or the write's
+  condition caught a newer upload that landed in between (every write is conditional);
+- an item this same upload already set from this row or a later one (an earlier attempt, cut
+  short) counts as written without being written again, so a resumed load tallies exactly;
+- a stored item that cannot be read (a ``Count`` that is text, say) counts as no prior state.
+
+Once DynamoDB pushes back on a write (a throttled attempt that botocore retried), writes to one
+store go out one transaction at a time for the rest of the load, whichever lane sends them: a
+store's items share one partition (about 1,000 write units a second until it splits), and lanes
+racing each other for a busy one would only throttle each other until one of them gave up; one
+writer per partition waits out a throttle in botocore's first backoff. Reads, and writes to
+other stores, still overlap.
+
+Between batches the loader asks its pacer whether to pause. At a pause every lane finishes
+what it holds (a barrier): every row read so far has then landed or been counted, the tallies
+are in the report, and the caller may save the parser's position as a checkpoint, then go on
+(``CHECKPOINT``) or hand the rest of the file to another invocation (``STOP``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import enum
 import queue
 import threading
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+import time
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from inventory.models import InventoryRow, RowError, SourceVersion
-from inventory.report import RowCounts, UploadReport
-from inventory.stores import StoreChange
-from inventory.table import StoredItem, from_attributes, item_key, to_attributes
+from inventory.report import UploadReport
+from inventory.table import AttributeMap, StoredItem, item_key, to_attributes
 
-from ingest.dal.inventory import READ_BATCH_SIZE, WRITE_BATCH_SIZE, InventoryTable
+from ingest.dal.inventory import READ_BATCH_SIZE, SOURCE_LINE, ItemKey, ItemWrite, WriteOutcome
 
-ItemKey = tuple[str, str]
-#: BatchWriteItem calls one lane sends at once: a read of 100 items yields up to four.
-WRITES_PER_LANE = READ_BATCH_SIZE // WRITE_BATCH_SIZE
 #: Batches a lane may hold waiting: parsing pauses when writers fall behind, so memory stays flat.
 LANE_QUEUE_DEPTH = 2
+#: Rows between two questions to the pacer.
+CHECK_EVERY = 100
+#: How long one batch (a read and a write, with their leftovers) may take before the table counts
+#: as unavailable; botocore's own retries of one call fit inside it.
+BATCH_SECONDS = 60.0
+
+
+class Pause(enum.Enum):
+    NONE = "none"
+    CHECKPOINT = "checkpoint"  # land everything read so far, let the caller save, go on
+    STOP = "stop"  # land everything read so far and return: another invocation carries on
+
+
+class Pacer(Protocol):
+    def due(self) -> Pause:
+        """Whether to pause now (asked between batches; cheap)."""
+        ...
+
+    def checkpoint(self) -> None:
+        """Everything read so far has landed and is in the report: save it."""
+        ...
+
+
+class ItemTable(Protocol):
+    def get_many(self, keys: Sequence[AttributeMap], deadline: float) -> list[AttributeMap]: ...
+
+    def write_many(self, writes: Sequence[ItemWrite], deadline: float) -> WriteOutcome: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Prior:
+    """What a stored item says about itself, read leniently."""
+
+    source: SourceVersion | None  # None: no readable source, i.e. no prior state
+    line: int
+    count: int | None  # None: unreadable count or threshold
+    threshold: int | None
 
 
 @dataclass(slots=True)
-class LaneResult:
-    counts: RowCounts = field(default_factory=RowCounts)
-    stores: dict[str, StoreChange] = field(default_factory=dict)
-    error: BaseException | None = None
+class LoadResult:
+    finished: bool  # False: stopped at a pause; the rest of the file is another invocation's
+    unreadable: int = 0  # stored items that could not be read and counted as no prior state
+
+
+@dataclass(slots=True)
+class _Tally:
+    written: int = 0
+    unchanged: int = 0
+    stale: int = 0
+    unreadable: int = 0
 
 
 class Loader:
@@ -43,102 +104,229 @@ class Loader:
 
     def __init__(
         self,
-        table: InventoryTable,
+        table: ItemTable,
         default_threshold: int,
         concurrency: int,
         clock: Callable[[], str],
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        batch_seconds: float = BATCH_SECONDS,
     ) -> None:
         self._table = table
         self._default_threshold = default_threshold
         self._concurrency = concurrency
         self._clock = clock
+        self._monotonic = monotonic
+        self._batch_seconds = batch_seconds
 
     def load(
-        self, rows: Iterable[InventoryRow | RowError], source: SourceVersion, report: UploadReport
-    ) -> dict[str, StoreChange]:
-        """Apply ``rows`` to the table, tallying into ``report``; returns each store's summary change.
+        self,
+        rows: Iterable[InventoryRow | RowError],
+        source: SourceVersion,
+        report: UploadReport,
+        pacer: Pacer,
+        on_store: Callable[[str], None] = lambda _: None,
+    ) -> LoadResult:
+        """Apply ``rows`` to the table, tallying into ``report``; ``on_store`` hears each store named.
 
-        Raises the first table error a lane met (after its retries), once every lane has stopped.
+        Raises the first error a lane met (after the table's retries) once every lane has
+        stopped; the tallies of every batch that landed are in ``report`` by then.
         """
-        # Each lane sends a batch's writes together and waits for them before its next
-        # batch, so the rows of one item still land in file order.
-        writers = ThreadPoolExecutor(self._concurrency * WRITES_PER_LANE, thread_name_prefix="write")
-        lanes = [_Lane(self, source, writers) for _ in range(self._concurrency)]
+        gates = _StoreGates()  # this load's: another load of the same store is another writer, as on Lambda
+        lanes = [_Lane(self, source, gates) for _ in range(self._concurrency)]
         buffers: list[dict[ItemKey, InventoryRow]] = [{} for _ in lanes]
+        result = LoadResult(finished=False)
+        stores_seen: set[str] = set()
         for lane in lanes:
             lane.start()
         try:
+            seen = 0
             for row in rows:
                 report.rows.read += 1
+                seen += 1
                 if isinstance(row, RowError):
                     report.reject(row)
+                else:
+                    report.rows.accepted += 1
+                    report.saw_store(row.store)
+                    if row.store not in stores_seen:
+                        stores_seen.add(row.store)
+                        on_store(row.store)
+                    key = (row.store, row.item)
+                    index = zlib.crc32(f"{row.store}\x1f{row.item}".encode()) % len(lanes)
+                    buffer = buffers[index]
+                    if buffer.pop(key, None) is not None:
+                        report.rows.duplicates += 1
+                    buffer[key] = row
+                    if len(buffer) == READ_BATCH_SIZE:
+                        lanes[index].submit(buffer)
+                        buffers[index] = {}
+                if seen % CHECK_EVERY:
                     continue
-                report.rows.accepted += 1
-                report.saw_store(row.store)
-                key = (row.store, row.item)
-                index = hash(key) % len(lanes)
-                buffer = buffers[index]
-                if buffer.pop(key, None) is not None:
-                    report.rows.duplicates += 1
-                buffer[key] = row
-                if len(buffer) == READ_BATCH_SIZE:
-                    lanes[index].submit(buffer)
-                    buffers[index] = {}
+                if any(lane.error for lane in lanes):
+                    break  # the error is raised by the barrier, once what the other lanes hold has landed
+                pause = pacer.due()
+                if pause is Pause.NONE:
+                    continue
+                self._barrier(lanes, buffers, report, result)
+                if pause is Pause.STOP:
+                    return result
+                pacer.checkpoint()
+                if len(stores_seen) > 10_000:  # a bound on memory; a store seen again is only heard twice
+                    stores_seen.clear()
+            else:
+                result.finished = True
+            self._barrier(lanes, buffers, report, result)
+            return result
+        except BaseException:
+            # The rows read so far still land and are counted; the failure that stopped the load
+            # (a broken stream, say) is the one the caller hears, even if a lane failed as well.
+            with contextlib.suppress(Exception):  # its tallies are merged before it raises
+                self._barrier(lanes, buffers, report, result)
+            raise
         finally:
-            for lane, buffer in zip(lanes, buffers, strict=True):
-                if buffer:
-                    lane.submit(buffer)
-                lane.finish()
-            writers.shutdown()
-        changes: dict[str, StoreChange] = {}
+            for lane in lanes:
+                lane.close()
+
+    def _barrier(
+        self, lanes: list[_Lane], buffers: list[dict[ItemKey, InventoryRow]], report: UploadReport, result: LoadResult
+    ) -> None:
+        """Let every lane finish what it holds, add its tallies to the report, and raise its error."""
+        for index, (lane, buffer) in enumerate(zip(lanes, buffers, strict=True)):
+            if buffer:
+                lane.submit(buffer)
+                buffers[index] = {}
         for lane in lanes:
-            if lane.result.error is not None:
-                raise lane.result.error
-            report.rows.add(lane.result.counts)
-            for store, change in lane.result.stores.items():
-                changes.setdefault(store, StoreChange()).add(change)
-        return changes
+            lane.wait_idle()
+        lanes[0].gates.forget()  # every lane is idle: no gate is held
+        for lane in lanes:
+            tally, lane.tally = lane.tally, _Tally()
+            report.rows.written += tally.written
+            report.rows.unchanged += tally.unchanged
+            report.rows.stale += tally.stale
+            result.unreadable += tally.unreadable
+        failed = next((lane.error for lane in lanes if lane.error is not None), None)
+        if failed is not None:
+            raise failed
 
     def apply(
-        self, batch: dict[ItemKey, InventoryRow], source: SourceVersion, result: LaneResult, writers: ThreadPoolExecutor
+        self, batch: Mapping[ItemKey, InventoryRow], source: SourceVersion, tally: _Tally, gates: _StoreGates
     ) -> None:
         """Compare one batch with the stored items and write the ones that changed."""
+        deadline = self._monotonic() + self._batch_seconds
         stored = {
-            (item.store, item.item): item
-            for item in map(from_attributes, self._table.get_many([item_key(*key) for key in batch]))
+            (attributes["Store"]["S"], attributes["Item"]["S"]): attributes
+            for attributes in self._table.get_many([item_key(*key) for key in batch], deadline)
         }
         now = self._clock()
-        writes = []
+        writes: list[ItemWrite] = []
         for key, row in batch.items():
-            before = stored.get(key)
-            threshold = row.threshold if row.threshold is not None or before is None else before.threshold
-            if before is not None and source.order(before.source) < 0:
-                result.counts.stale += 1
-                continue
-            if before is not None and before.count == row.count and before.threshold == threshold:
-                result.counts.unchanged += 1
+            prior = read_prior(stored.get(key))
+            if prior is not None and prior.source is not None:
+                order = source.order(prior.source)
+                if order < 0:
+                    tally.stale += 1
+                    continue
+                if order == 0 and prior.line >= row.line:
+                    tally.written += 1  # landed in an earlier attempt of this upload
+                    continue
+            readable = prior is not None and prior.source is not None and prior.count is not None
+            if prior is not None and not readable:
+                tally.unreadable += 1  # no prior state, as far as the comparison goes
+            threshold = row.threshold
+            if threshold is None and readable and prior is not None:
+                threshold = prior.threshold
+            if readable and prior is not None and (prior.count, prior.threshold) == (row.count, threshold):
+                tally.unchanged += 1
                 continue
             after = StoredItem(row.store, row.item, row.count, threshold, now, source)
-            writes.append(to_attributes(after, self._default_threshold))
-            result.stores.setdefault(row.store, StoreChange()).record(
-                before.status(self._default_threshold) if before else None, after.status(self._default_threshold)
-            )
-        chunks = [writes[start : start + WRITE_BATCH_SIZE] for start in range(0, len(writes), WRITE_BATCH_SIZE)]
-        for _ in writers.map(self._table.put_many, chunks):
-            pass  # map re-raises the first failed chunk's error here
-        result.counts.written += len(writes)
+            writes.append(ItemWrite(key, to_attributes(after, self._default_threshold), source, row.line))
+        if not writes:
+            return
+        with gates.holding({write.key[0] for write in writes}):
+            outcome = self._table.write_many(writes, deadline)
+        if outcome.pushed_back:
+            gates.engage()
+        tally.written += len(outcome.written)
+        # A write is lost only to a newer upload that landed between the read and the write.
+        tally.stale += len(outcome.lost)
+
+
+def read_prior(attributes: Mapping[str, Any] | None) -> Prior | None:
+    """A stored item's source, line, count and threshold; ``None`` fields where it cannot be read."""
+    if attributes is None:
+        return None
+    time_value = attributes.get("SourceTime", {})
+    source = None
+    if isinstance(time_value, Mapping) and isinstance(time_value.get("S"), str):
+        source = SourceVersion(
+            time=time_value["S"],
+            key=_text(attributes, "SourceKey"),
+            sequencer=_text(attributes, "SourceSeq"),
+        )
+    count = _number(attributes.get("Count"))
+    threshold_value = attributes.get("Threshold")
+    threshold = _number(threshold_value) if threshold_value is not None else None
+    if threshold_value is not None and threshold is None:
+        count = None  # an unreadable threshold makes the stored state unreadable as a whole
+    return Prior(source=source, line=_number(attributes.get(SOURCE_LINE)) or 0, count=count, threshold=threshold)
+
+
+def _text(attributes: Mapping[str, Any], name: str) -> str:
+    value = attributes.get(name, {})
+    text = value.get("S", "") if isinstance(value, Mapping) else ""
+    return text if isinstance(text, str) else ""
+
+
+def _number(value: Any) -> int | None:
+    if not isinstance(value, Mapping) or not isinstance(value.get("N"), str):
+        return None
+    try:
+        return int(value["N"])
+    except ValueError:
+        return None
+
+
+class _StoreGates:
+    """One lock per store, held while a transaction writing that store's items is in flight, once
+    :meth:`engage` has been called (DynamoDB pushed back); until then writes pass freely."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._gates: dict[str, threading.Lock] = {}
+        self._engaged = False
+
+    def engage(self) -> None:
+        self._engaged = True
+
+    @contextlib.contextmanager
+    def holding(self, stores: set[str]) -> Iterator[None]:
+        if not self._engaged:
+            yield
+            return
+        with self._lock:
+            gates = [self._gates.setdefault(store, threading.Lock()) for store in sorted(stores)]
+        with contextlib.ExitStack() as held:
+            for gate in gates:  # always in the same (sorted) order, so two lanes never deadlock
+                held.enter_context(gate)
+            yield
+
+    def forget(self) -> None:
+        with self._lock:
+            self._gates.clear()
 
 
 class _Lane:
-    """One writer thread with a short queue of batches."""
+    """One writer thread with a short queue of batches; its tally is read only at barriers."""
 
-    def __init__(self, loader: Loader, source: SourceVersion, writers: ThreadPoolExecutor) -> None:
+    def __init__(self, loader: Loader, source: SourceVersion, gates: _StoreGates) -> None:
         self._loader = loader
         self._source = source
-        self._writers = writers
+        self.gates = gates
         self._queue: queue.Queue[dict[ItemKey, InventoryRow] | None] = queue.Queue(maxsize=LANE_QUEUE_DEPTH)
         self._thread = threading.Thread(target=self._run, daemon=True)
-        self.result = LaneResult()
+        self.tally = _Tally()
+        self.error: BaseException | None = None
 
     def start(self) -> None:
         self._thread.start()
@@ -146,15 +334,22 @@ class _Lane:
     def submit(self, batch: dict[ItemKey, InventoryRow]) -> None:
         self._queue.put(batch)
 
-    def finish(self) -> None:
+    def wait_idle(self) -> None:
+        self._queue.join()
+
+    def close(self) -> None:
         self._queue.put(None)
         self._thread.join()
 
     def _run(self) -> None:
-        while (batch := self._queue.get()) is not None:
-            if self.result.error is not None:
-                continue  # keep draining so the parser never blocks on a dead lane
+        while True:
+            batch = self._queue.get()
             try:
-                self._loader.apply(batch, self._source, self.result, self._writers)
-            except Exception as error:  # handed to the caller by Loader.load
-                self.result.error = error
+                if batch is None:
+                    return
+                if self.error is None:  # after a failure, keep draining so the parser never blocks
+                    self._loader.apply(batch, self._source, self.tally, self.gates)
+            except Exception as error:  # handed to the caller at the next barrier
+                self.error = error
+            finally:
+                self._queue.task_done()

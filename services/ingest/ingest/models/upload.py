@@ -1,8 +1,14 @@
-"""What ingest knows about one uploaded file: the object-created notification."""
+"""What ingest knows about one uploaded file: the notification, or the continuation of a big file."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from inventory.uploads import version_tag
+
+#: The key of a continuation event (the function invoking itself); S3 events carry ``Records``.
+CONTINUATION = "continuation"
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,3 +20,31 @@ class Upload:
     event_time: str = ""  # when S3 created the object (ms precision); orders uploads
     version_id: str = ""
     sequencer: str = ""
+    etag: str = ""
+    principal: str = ""  # the S3 event's userIdentity.principalId (who put the object)
+
+    @property
+    def version(self) -> str:
+        """This object version's name in report keys and the uploads index."""
+        return version_tag(self.version_id, self.sequencer, self.etag)
+
+
+@dataclass(frozen=True, slots=True)
+class Continuation:
+    """The function's own event to carry on loading a big file where the previous invocation stopped.
+
+    Everything else (the source's times, the checkpoint) is on the upload's index row.
+    """
+
+    bucket: str
+    key: str
+    version: str
+    part: int  # 2 for the first continuation, then 3, ...
+
+    def to_event(self) -> dict[str, Any]:
+        return {CONTINUATION: {"bucket": self.bucket, "key": self.key, "version": self.version, "part": self.part}}
+
+    @classmethod
+    def from_event(cls, event: dict[str, Any]) -> Continuation:
+        body = event[CONTINUATION]
+        return cls(str(body["bucket"]), str(body["key"]), str(body["version"]), int(body["part"]))

@@ -1,0 +1,58 @@
+"""The boto3 clients ingest uses, with the one retry layer every call goes through.
+
+Retries are botocore's *standard* mode and nothing else: throttling, 5xx answers and
+connection errors are retried with truncated exponential backoff and full jitter (a wait of
+``random() * min(2**n, 20)`` seconds after throttling). Bounding the attempts bounds the time:
+with :data:`TABLE_ATTEMPTS` a DynamoDB call waits at most 1 + 2 + 4 + 8 + 16 = 31 s between
+tries. What a successful call leaves undone (BatchGetItem's UnprocessedKeys, the items of a
+cancelled transaction) is retried by the table code within the batch's deadline, never by a
+loop around these clients. Adaptive mode was not chosen: its client-side rate limit is per
+client, so one store's hot partition would slow the writes of every store.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.config import Config
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_lambda import LambdaClient
+    from mypy_boto3_s3 import S3Client
+
+#: Attempts per DynamoDB call (the first and five retries).
+TABLE_ATTEMPTS = 6
+#: Attempts per S3 call; a streamed read that breaks off is not retried by botocore (see objects.py).
+STORAGE_ATTEMPTS = 5
+#: Attempts to invoke the function itself for a continuation.
+INVOKE_ATTEMPTS = 3
+
+
+def dynamodb_client(pool: int) -> DynamoDBClient:
+    """A DynamoDB client for ``pool`` concurrent calls.
+
+    The requests are built by ingest's own code and DynamoDB validates them again, so
+    botocore's client-side validation would only spend CPU the writer threads share.
+    """
+    config = Config(
+        retries={"mode": "standard", "total_max_attempts": TABLE_ATTEMPTS},
+        connect_timeout=3,
+        read_timeout=10,
+        max_pool_connections=pool,
+        parameter_validation=False,
+    )
+    return boto3.client("dynamodb", config=config)
+
+
+def s3_client() -> S3Client:
+    config = Config(
+        retries={"mode": "standard", "total_max_attempts": STORAGE_ATTEMPTS}, connect_timeout=3, read_timeout=30
+    )
+    return boto3.client("s3", config=config)
+
+
+def lambda_client() -> LambdaClient:
+    config = Config(retries={"mode": "standard", "total_max_attempts": INVOKE_ATTEMPTS}, connect_timeout=3)
+    return boto3.client("lambda", config=config)

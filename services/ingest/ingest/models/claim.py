@@ -1,0 +1,146 @@
+"""Ingest's own part of an upload's index row: who holds the upload, and where its load stands.
+
+The uploads index row (``inventory.uploads.UploadEntry``) of an object version doubles as the
+claim on that version: one invocation at a time holds a lease on it, renewed at every checkpoint,
+and the checkpoint (the parser's position, the tallies and errors so far) lets the next
+invocation carry on where the last one stopped, whether it handed over on purpose (a big file)
+or died (a timeout, a crash). The dashboard API never reads these attributes.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from inventory.models import RowError
+from inventory.report import RowCounts
+
+#: A checkpoint is kept well inside DynamoDB's 400 KB item limit (the row's summary takes some).
+MAX_CHECKPOINT_BYTES = 300_000
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """The upload a claim is for, as its first event named it; continuations read it from the row."""
+
+    bucket: str
+    key: str
+    version: str
+    version_id: str
+    sequencer: str
+    event_time: str
+    principal: str
+    scope: str  # a store name, or inventory.uploads.HEAD_OFFICE
+    report_key: str
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "bucket": self.bucket,
+            "key": self.key,
+            "version": self.version,
+            "version_id": self.version_id,
+            "sequencer": self.sequencer,
+            "event_time": self.event_time,
+            "principal": self.principal,
+            "scope": self.scope,
+            "report_key": self.report_key,
+        }
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> Source:
+        return cls(**{name: str(value.get(name, "")) for name in cls.__slots__})
+
+
+@dataclass(slots=True)
+class Checkpoint:
+    """Where a load stands: every row before ``position`` has landed and is in these tallies.
+
+    ``position`` is the parser's own description of the point to resume from (``None``: the
+    start of the file). ``done`` means every row has been loaded and only the report remains
+    to be written (the report write failed, say).
+    """
+
+    position: dict[str, Any] | None = None
+    done: bool = False
+    part: int = 1
+    rows: RowCounts = field(default_factory=RowCounts)
+    errors: list[RowError] = field(default_factory=list)
+    stores: list[str] = field(default_factory=list)
+    stores_truncated: bool = False
+    reason: str | None = None
+    etag: str = ""
+    version_id: str = ""
+    uploaded_by: str | None = None
+
+    def to_bytes(self) -> bytes:
+        """Compressed JSON; errors and then stores are cut (never the tallies) if it would be too big."""
+        errors, stores, truncated = list(self.errors), list(self.stores), self.stores_truncated
+        while True:
+            body = zlib.compress(json.dumps(self._json(errors, stores, truncated), ensure_ascii=False).encode())
+            if len(body) <= MAX_CHECKPOINT_BYTES or not (errors or stores):
+                return body
+            if errors:  # rejected rows stay counted; only fewer of them are listed
+                errors = errors[: len(errors) // 2]
+            else:
+                stores, truncated = stores[: len(stores) // 2], True
+
+    def _json(self, errors: list[RowError], stores: list[str], truncated: bool) -> dict[str, Any]:
+        return {
+            "position": self.position,
+            "done": self.done,
+            "part": self.part,
+            "rows": self.rows.to_json(),
+            "errors": [[error.line, error.reason] for error in errors],
+            "stores": stores,
+            "stores_truncated": truncated,
+            "reason": self.reason,
+            "etag": self.etag,
+            "version_id": self.version_id,
+            "uploaded_by": self.uploaded_by,
+        }
+
+    @classmethod
+    def from_bytes(cls, body: bytes) -> Checkpoint:
+        value = json.loads(zlib.decompress(body))
+        return cls(
+            position=value.get("position"),
+            done=bool(value.get("done")),
+            part=int(value.get("part", 1)),
+            rows=RowCounts.from_json(value.get("rows", {})),
+            errors=[RowError(int(line), str(reason)) for line, reason in value.get("errors", [])],
+            stores=[str(store) for store in value.get("stores", [])],
+            stores_truncated=bool(value.get("stores_truncated")),
+            reason=value.get("reason"),
+            etag=str(value.get("etag", "")),
+            version_id=str(value.get("version_id", "")),
+            uploaded_by=value.get("uploaded_by"),
+        )
+
+
+class ClaimState(enum.Enum):
+    CLAIMED = "claimed"  # this invocation holds the upload now
+    FINAL = "final"  # the upload has its final report: nothing to do
+    HELD = "held"  # another invocation holds an unexpired lease
+    UNKNOWN = "unknown"  # a continuation for an upload the index has no row of
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """The outcome of trying to claim an upload.
+
+    ``attempt`` counts Lambda's tries of the invocation that claimed it (retries of one
+    asynchronous invocation keep its request id), so the loader knows whether Lambda will try
+    again after a passing failure.
+    """
+
+    state: ClaimState
+    source: Source
+    owner: str = ""
+    attempt: int = 1
+    lease_until: float = 0.0  # epoch seconds
+    started_at: str = ""
+    status: str = ""  # the row's status (for FINAL and HELD)
+    checkpoint: Checkpoint | None = None

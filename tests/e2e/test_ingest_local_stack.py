@@ -1,0 +1,114 @@
+"""Ingest on the local stack, as stores and head office use it: store folders, files as stores save them,
+hostile files, and the uploads index beside every report.
+
+What the local stack cannot show is proven elsewhere: that only ingest may write reports (the
+bucket policy's condition; the emulator ignores conditions, so tests/deploy checks the document),
+and continuations of a file bigger than one invocation (tests/integration/ingest, with a short
+simulated time budget, and ``make bench`` with 5,000,000 rows).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+import pytest
+from inventory.uploads import UPLOADS_BY_SCOPE, UploadEntry, report_key, store_prefix, version_tag
+
+from tests.e2e.conftest import LocalStackProcess
+
+pytestmark = pytest.mark.e2e
+
+#: A generous guard, not a timing assertion: a hostile file must cost seconds, never the function's time.
+REPORT_WITHIN_S = 90
+
+
+def put(stack: LocalStackProcess, key: str, body: bytes, **extra: Any) -> str:
+    """Upload ``body`` at ``key``; returns the new object version."""
+    return str(stack.client("s3").put_object(Bucket=stack.info["bucket"], Key=key, Body=body, **extra)["VersionId"])
+
+
+def final_report(stack: LocalStackProcess, key: str, version_id: str) -> dict[str, Any]:
+    s3 = stack.client("s3")
+    where = report_key(key, version_tag(version_id), stack.info["reports_prefix"])
+    deadline = time.monotonic() + REPORT_WITHIN_S
+    while time.monotonic() < deadline:
+        try:
+            report = dict(json.loads(s3.get_object(Bucket=stack.info["bucket"], Key=where)["Body"].read()))
+        except s3.exceptions.NoSuchKey:
+            report = {}
+        if report.get("status") in ("ok", "partial", "failed"):
+            return report
+        time.sleep(0.25)
+    pytest.fail(f"no final report {where} after {REPORT_WITHIN_S} s:\n{stack.console()[-3000:]}")
+
+
+def counts(stack: LocalStackProcess, store: str) -> dict[str, int]:
+    response = stack.client("dynamodb").query(
+        TableName=stack.info["table"],
+        KeyConditionExpression="Store = :s",
+        ExpressionAttributeValues={":s": {"S": store}},
+    )
+    return {item["Item"]["S"]: int(item["Count"]["N"]) for item in response["Items"]}
+
+
+def test_a_store_file_as_excel_saves_it_changes_that_store_only(local_stack_process: LocalStackProcess) -> None:
+    # Given a German Excel export for Berlin (semicolons, an upper-case extension) that names another store
+    run = uuid.uuid4().hex[:8]
+    store, other = f"Berlin {run}", f"Karachi {run}"
+    key = store_prefix(store) + f"{run}/Bestand.CSV"
+    body = f"Store;Item;Count\n{store};Echo Dot;4\n{other};Echo Dot;0\n{store};Echo Show;2\n".encode()
+
+    # When it is uploaded as a dashboard grant would (signed uploader metadata)
+    version = put(local_stack_process, key, body, Metadata={"uploaded-by": "berlin-manager"})
+
+    # Then Berlin's rows land, the other store's row is rejected with its line, and nothing changes there
+    report = final_report(local_stack_process, key, version)
+    assert report["status"] == "partial"
+    assert report["store"] == store
+    assert report["uploaded_by"] == "berlin-manager"
+    assert [error["line"] for error in report["errors"]] == [3]
+    assert counts(local_stack_process, store) == {"Echo Dot": 4, "Echo Show": 2}
+    assert counts(local_stack_process, other) == {}
+    # and the store's uploads list it, from the index, with the report's summary
+    listed = local_stack_process.client("dynamodb").query(
+        TableName=local_stack_process.info["uploads_table"],
+        IndexName=UPLOADS_BY_SCOPE,
+        KeyConditionExpression="#scope = :store",
+        ExpressionAttributeNames={"#scope": "Scope"},
+        ExpressionAttributeValues={":store": {"S": store}},
+    )["Items"]
+    (entry,) = [UploadEntry.from_item(item) for item in listed]
+    assert (entry.key, entry.status, entry.rows.written) == (key, "partial", 2)
+
+
+HOSTILE = {
+    "a count of 5,001 digits": ("digits.csv", "store,item,count\n{store},Echo Dot,{digits}\n{store},Echo Show,3\n"),
+    "JSON nested 100,000 deep": ("nested.json", "[" * 100_000),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_a_hostile_file_gets_its_report_in_seconds_and_normal_files_still_load(
+    local_stack_process: LocalStackProcess, case: str
+) -> None:
+    run = uuid.uuid4().hex[:8]
+    store = f"Hostile {run}"
+    name, template = HOSTILE[case]
+    key = f"uploads/{run}/{name}"
+
+    version = put(local_stack_process, key, template.format(store=store, digits="9" * 5_001).encode())
+
+    report = final_report(local_stack_process, key, version)
+    assert report["status"] in ("partial", "failed")
+    assert report["reason"] or report["errors"]
+    if name.endswith(".csv"):  # the row is refused, the rest of the file still lands
+        assert report["errors"][0]["line"] == 2
+        assert counts(local_stack_process, store) == {"Echo Show": 3}
+
+    normal = f"uploads/{run}/after.csv"
+    version = put(local_stack_process, normal, f"store,item,count\n{store},Echo Plus,7\n".encode())
+    assert final_report(local_stack_process, normal, version)["status"] == "ok"
+    assert counts(local_stack_process, store)["Echo Plus"] == 7

@@ -1,0 +1,119 @@
+"""Hostile files (issue 10, point 3) cost seconds, not the function: each gets its report, with good rows kept
+where the file's shape allows, and normal files still load afterwards.
+
+The time limit is a generous guard against the minutes these files used to take, not a benchmark.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+
+from tests.builders import LambdaContext, csv_file
+from tests.integration.ingest.conftest import IngestWorld
+from tests.unit.ingest.test_parser_xlsx import bomb_workbook, gibibyte_of_spaces  # noqa: F401 - the fixture
+
+pytestmark = pytest.mark.integration
+
+GUARD_S = 60
+HEADER = b"store,item,count\n"
+
+
+def digits() -> bytes:
+    return HEADER + b"Berlin,Echo Dot," + b"9" * 5_001 + b"\nBerlin,Echo Show,3\n"
+
+
+def brackets() -> bytes:
+    return b"[" * 100_000
+
+
+def repeated_header() -> bytes:
+    return b",".join([b"store"] * 40_000) + b"\nBerlin\n"
+
+
+def long_line() -> bytes:
+    return (
+        HEADER + b"Berlin,Echo Dot,1\n" + b"Berlin,Echo Plus," + b"7" * (32 * 1024 * 1024) + b"\nBerlin,Echo Show,3\n"
+    )
+
+
+CASES: dict[str, tuple[str, Callable[[], bytes], str, dict[str, int]]] = {
+    # case: (file name, body, what the report says, what lands)
+    "a count of 5,001 digits": ("digits.csv", digits, "larger than", {"Echo Show": 3}),
+    "JSON of 100,000 brackets": ("brackets.json", brackets, "", {}),
+    "a header of 40,000 repeated names": ("header.csv", repeated_header, "", {}),
+    "a 32 MiB line": ("line.csv", long_line, "longer than", {"Echo Dot": 1, "Echo Show": 3}),
+}
+
+
+def upload_timed(world: IngestWorld, key: str, body: bytes) -> dict[str, object]:
+    started = time.monotonic()
+    world.upload(key, body)
+    assert time.monotonic() - started < GUARD_S
+    return world.report(key)
+
+
+def normal_file_still_loads(world: IngestWorld) -> None:
+    world.upload("uploads/after.csv", csv_file([("Karachi", "Echo Dot", 5)]))
+    assert world.report("uploads/after.csv")["status"] == "ok"
+    assert world.counts("Karachi") == {"Echo Dot": 5}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_a_hostile_file_gets_its_report_in_seconds_and_keeps_its_good_rows(world: IngestWorld, case: str) -> None:
+    name, body, says, lands = CASES[case]
+    key = f"uploads/{name}"
+
+    report = upload_timed(world, key, body())
+
+    assert report["status"] in ("partial", "failed")
+    text = str(report["reason"] or "") + " ".join(str(error["reason"]) for error in report["errors"])  # type: ignore[attr-defined]
+    assert says in text
+    assert world.counts("Berlin") == lands
+    world.assert_consistent(key)
+    normal_file_still_loads(world)
+
+
+def test_a_file_over_the_size_cap_is_refused_before_it_is_read(
+    world: IngestWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("ingest.logic.parser.MAX_TEXT_BYTES", 1024 * 1024)  # a few hundred MB, scaled down
+    report = upload_timed(world, "uploads/huge.csv", HEADER + b"Berlin,Echo Dot,1\n" * 120_000)
+
+    assert report["status"] == "failed"
+    assert "files up to 1 MiB are accepted" in str(report["reason"])
+    assert world.counts("Berlin") == {}
+    normal_file_still_loads(world)
+
+
+def test_a_workbook_that_is_a_zip_bomb_gets_a_failed_report_in_seconds(
+    world: IngestWorld, request: pytest.FixtureRequest
+) -> None:
+    sheet = request.getfixturevalue("gibibyte_of_spaces")  # a sheet inflating to 1 GiB, about 1 MB deflated
+
+    report = upload_timed(world, "uploads/bomb.xlsx", bomb_workbook(sheet))
+
+    assert report["status"] == "failed"
+    assert "zip bomb" in str(report["reason"])
+    normal_file_still_loads(world)
+
+
+def test_a_file_of_blank_lines_that_outlasts_the_invocation_ends_with_a_reason_not_a_timeout(
+    world: IngestWorld,
+) -> None:
+    # Given a file with no rows for megabytes (old Mac line ends only) and an invocation whose time
+    # runs out while it is read: no row comes, so the loader never gets to hand over
+    body = HEADER.replace(b"\n", b"\r") + b"\r" * (3 * 1024 * 1024)
+    asked = iter(range(1_000_000))
+    delivered = world.put("uploads/blank.csv", body)
+
+    world.deliver(delivered, context=LambdaContext(lambda: max(0, 900_000 - 400_000 * next(asked))))
+
+    # Then the file ends with a report that says why, within the invocation, and nothing else is hurt
+    report = world.report("uploads/blank.csv")
+    assert report["status"] == "failed"
+    assert "could not be read in the time one invocation has" in str(report["reason"])
+    world.assert_consistent("uploads/blank.csv")
+    normal_file_still_loads(world)

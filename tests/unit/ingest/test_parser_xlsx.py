@@ -1,0 +1,367 @@
+"""Excel workbooks: read like CSV, cell by cell; and zip bombs refused in seconds with bounded memory."""
+
+from __future__ import annotations
+
+import io
+import struct
+import tracemalloc
+import zipfile
+import zlib
+from datetime import date, datetime
+from typing import Any
+
+import openpyxl
+import pytest
+from ingest.logic import xlsx
+from ingest.logic.parser import FileFormat, FileRejected, ParsedRow, ParsePosition, open_inventory
+from inventory.models import InventoryRow, RowError
+
+pytestmark = pytest.mark.unit
+
+
+def workbook(*rows: list[Any], title: str = "Inventory", before: list[list[Any]] | None = None) -> bytes:
+    """A workbook as Excel users make them (written by openpyxl), rows from the top of the first sheet."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = title
+    for row in before or []:
+        sheet.append(row)
+    for row in rows:
+        sheet.append(row)
+    book.create_sheet("Notes").append(["store", "item", "count"])  # only the first sheet is read
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def read(data: bytes, start: ParsePosition | None = None) -> list[ParsedRow]:
+    return list(open_inventory([data[i : i + 4096] for i in range(0, len(data), 4096)], FileFormat.XLSX, start=start))
+
+
+def test_the_first_sheet_reads_like_a_csv_file_with_sheet_row_numbers() -> None:
+    data = workbook(
+        [" Store", "ITEM", "count", "threshold", "note"],
+        ["Berlin", "Echo Dot", 3, None, "shelf 2"],
+        [],
+        ["Berlin", "Echo Plus", 12.0, 4],
+        [1001, 42, "7", ""],
+    )
+
+    assert read(data) == [
+        InventoryRow("Berlin", "Echo Dot", 3, None, 2),
+        InventoryRow("Berlin", "Echo Plus", 12, 4, 4),
+        InventoryRow("1001", "42", 7, None, 5),  # numbers in name columns read as their text
+    ]
+
+
+@pytest.mark.parametrize(
+    ("count", "reason"),
+    [
+        (12.5, "count must be a whole number of 0 or more, got '12.5'"),
+        (-3, "count must be a whole number of 0 or more, got '-3'"),
+        (datetime(2026, 1, 2, 3, 4), "count is a date or time cell"),
+        (date(2026, 1, 2), "count is a date or time cell"),
+        (True, "count is a TRUE/FALSE cell"),
+        ("#N/A", "count is empty"),  # the reader gives error cells no value
+        (None, "count is empty"),
+        (10**12, "count is larger than 999999999"),
+    ],
+)
+def test_cells_that_are_not_whole_numbers_are_rejected_with_a_reason(count: object, reason: str) -> None:
+    results = read(workbook(["store", "item", "count"], ["B", "ok", 1], ["B", "bad", count]))
+
+    assert results[0] == InventoryRow("B", "ok", 1, None, 2)
+    assert isinstance(results[1], RowError)
+    assert results[1].line == 3
+    assert results[1].reason.startswith(reason)
+
+
+def test_the_header_is_the_first_row_with_content_and_blank_rows_keep_their_numbers() -> None:
+    data = workbook(["store", "item", "count"], ["B", "a", 1], before=[[], [None, None]])
+
+    assert read(data) == [InventoryRow("B", "a", 1, None, 4)]
+
+
+@pytest.mark.parametrize(
+    ("rows", "reason"),
+    [
+        ([["name", "qty"], ["B", 1]], "no recognisable header"),
+        ([["store", "item", "count", "count"]], "more than once"),
+        ([["store", "item", "count", *[f"c{i}" for i in range(200)]]], "more than 100 columns"),
+        ([], "first sheet is empty"),
+    ],
+)
+def test_a_sheet_without_a_usable_header_is_rejected(rows: list[list[Any]], reason: str) -> None:
+    with pytest.raises(FileRejected, match=reason):
+        read(workbook(*rows))
+
+
+def test_a_workbook_resumed_after_any_row_gives_the_rows_of_one_pass() -> None:
+    data = workbook(["store", "item", "count"], *[["B", f"i{n}", n] if n % 3 else [] for n in range(12)])
+    stream = open_inventory([data], FileFormat.XLSX, size=len(data))
+    results, positions = [], []
+    for row in stream:
+        results.append(row)
+        positions.append(stream.position)
+
+    assert [p.offset for p in positions] == [r.line for r in results]
+    for index, position in enumerate(positions):
+        assert read(data, start=position) == results[index + 1 :]
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "empty"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "an old .xls workbook must be saved as .xlsx"),
+        (b"store,item,count\nB,a,1\n", "not an Excel workbook"),
+    ],
+)
+def test_files_that_are_not_workbooks_are_rejected(data: bytes, reason: str) -> None:
+    with pytest.raises(FileRejected, match=reason):
+        read(data)
+
+
+def test_a_workbook_over_the_size_cap_is_refused_before_it_is_read() -> None:
+    data = workbook(["store", "item", "count"], ["B", "a", 1])
+
+    with pytest.raises(FileRejected, match="files up to 1 KiB are accepted"):
+        list(open_inventory([data], FileFormat.XLSX, size=len(data), max_bytes=1024))
+    with pytest.raises(FileRejected, match="larger than 1 KiB"):  # a stream longer than its stated size
+        list(open_inventory([data], FileFormat.XLSX, size=10, max_bytes=1024))
+
+
+# -- zip bombs and hostile XML ------------------------------------------------------------
+
+CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/worksheets/sheet1.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+    "</Types>"
+)
+PACKAGE_RELS = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+    'officeDocument" Target="xl/workbook.xml"/></Relationships>'
+)
+WORKBOOK = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+    '<sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>'
+)
+WORKBOOK_RELS = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+    'worksheet" Target="worksheets/sheet1.xml"/></Relationships>'
+)
+SHEET_START = (
+    b'<?xml version="1.0" encoding="UTF-8"?>'
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    b'<row r="1"><c r="A1" t="inlineStr"><is><t>store</t></is></c><c r="B1" t="inlineStr"><is><t>item</t></is></c>'
+    b'<c r="C1" t="inlineStr"><is><t>count</t></is></c></row>'
+)
+SHEET_END = b"</sheetData></worksheet>"
+
+
+def raw_workbook(sheet: bytes | None = None, *, extra: dict[str, bytes] | None = None) -> bytes:
+    """A minimal workbook written part by part, so a test can put anything in its XML."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", CONTENT_TYPES)
+        archive.writestr("_rels/.rels", PACKAGE_RELS)
+        archive.writestr("xl/workbook.xml", WORKBOOK)
+        archive.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS)
+        archive.writestr("xl/worksheets/sheet1.xml", sheet if sheet is not None else SHEET_START + SHEET_END)
+        for name, body in (extra or {}).items():
+            archive.writestr(name, body)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def gibibyte_of_spaces() -> tuple[bytes, int]:
+    """A sheet of 1 GiB (its start, then spaces) as a raw deflate stream of about a megabyte, and its CRC-32.
+
+    Fed to zlib block by block, so building it never holds the inflated bytes.
+    """
+    block = SHEET_START + b" " * (1024 * 1024 - len(SHEET_START))
+    deflate = zlib.compressobj(1, zlib.DEFLATED, -15)
+    pieces, crc = [deflate.compress(block)], zlib.crc32(block)
+    filler = b" " * len(block)
+    for _ in range(1023):
+        pieces.append(deflate.compress(filler))
+        crc = zlib.crc32(filler, crc)
+    pieces.append(deflate.flush())
+    return b"".join(pieces), crc
+
+
+def bomb_workbook(sheet: tuple[bytes, int], *, lie_about_size: bool = False) -> bytes:
+    """A workbook around a deflated sheet; with ``lie_about_size`` its directory says the sheet is 1 KiB."""
+    body, crc = sheet
+    entries = [(name, _deflate(part.encode()), zlib.crc32(part.encode()), len(part)) for name, part in SMALL_PARTS]
+    entries.append(("xl/worksheets/sheet1.xml", body, crc, 1024 if lie_about_size else 1024**3))
+    return _zip(entries)
+
+
+SMALL_PARTS = [
+    ("[Content_Types].xml", CONTENT_TYPES),
+    ("_rels/.rels", PACKAGE_RELS),
+    ("xl/workbook.xml", WORKBOOK),
+    ("xl/_rels/workbook.xml.rels", WORKBOOK_RELS),
+]
+
+
+def _deflate(body: bytes) -> bytes:
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return deflate.compress(body) + deflate.flush()
+
+
+def _zip(entries: list[tuple[str, bytes, int, int]]) -> bytes:
+    """A zip of already deflated parts: (name, deflated bytes, CRC-32, size the directory states)."""
+    out, directory = io.BytesIO(), io.BytesIO()
+    for name, body, crc, size in entries:
+        encoded, offset = name.encode(), out.tell()
+        out.write(struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 8, 0, 0, crc, len(body), size, len(encoded), 0))
+        out.write(encoded + body)
+        directory.write(
+            struct.pack(
+                "<4s6H3L5H2L",
+                b"PK\x01\x02",
+                20,
+                20,
+                0,
+                8,
+                0,
+                0,
+                crc,
+                len(body),
+                size,
+                len(encoded),
+                0,
+                0,
+                0,
+                0,
+                0,
+                offset,
+            )
+            + encoded
+        )
+    start, listing = out.tell(), directory.getvalue()
+    out.write(listing)
+    out.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(entries), len(entries), len(listing), start, 0))
+    return out.getvalue()
+
+
+def rejected_within_memory(data: bytes, limit: int = 64 * 1024 * 1024) -> FileRejected:
+    tracemalloc.start()
+    try:
+        with pytest.raises(FileRejected) as caught:
+            list(open_inventory([data], FileFormat.XLSX, size=len(data)))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak - len(data) < limit, f"peak {peak:,} bytes"
+    return caught.value
+
+
+def test_a_sheet_inflating_to_a_gibibyte_is_refused_from_the_zip_directory(
+    gibibyte_of_spaces: tuple[bytes, int],
+) -> None:
+    data = bomb_workbook(gibibyte_of_spaces)
+    assert len(data) < 8 * 1024 * 1024  # a few megabytes on the wire
+
+    rejected = rejected_within_memory(data)
+    assert "zip bomb" in rejected.reason
+
+
+def test_a_zip_directory_that_understates_a_part_is_refused_while_inflating(
+    gibibyte_of_spaces: tuple[bytes, int],
+) -> None:
+    data = bomb_workbook(gibibyte_of_spaces, lie_about_size=True)
+
+    rejected = rejected_within_memory(data)
+    assert "damaged" in rejected.reason or "understates" in rejected.reason
+
+
+def test_more_cells_than_the_cap_are_refused_before_the_reader_holds_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(xlsx, "MAX_CELLS", 1_000)
+    cells = b'<c r="A2"><v>1</v></c>' * 1_001  # one cell over and over: a small grid, many cells
+
+    rejected = rejected_within_memory(raw_workbook(SHEET_START + b'<row r="2">' + cells + b"</row>" + SHEET_END))
+    assert "at most 1,000 cells" in rejected.reason
+
+
+@pytest.mark.parametrize(
+    ("part", "body"),
+    [
+        (
+            "xl/sharedStrings.xml",
+            b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
+            b"<sst><si><t>&lol2;</t></si></sst>",
+        ),
+        ("xl/worksheets/sheet1.xml", SHEET_START + b"<!-- <row r='2'> -->" + SHEET_END),
+        ("xl/worksheets/sheet1.xml", SHEET_START + b"<![CDATA[ x ]]>" + SHEET_END),
+    ],
+)
+def test_xml_markup_a_spreadsheet_never_uses_is_refused(part: str, body: bytes) -> None:
+    data = raw_workbook(body) if part == "xl/worksheets/sheet1.xml" else raw_workbook(extra={part: body})
+
+    with pytest.raises(FileRejected, match="markup a spreadsheet does not use"):
+        read(data)
+
+
+def test_too_many_parts_and_encrypted_parts_are_refused() -> None:
+    many = raw_workbook(extra={f"xl/media/{n}.bin": b"x" for n in range(xlsx.MAX_ENTRIES)})
+    with pytest.raises(FileRejected, match="parts; at most"):
+        read(many)
+
+    locked = bytearray(raw_workbook())
+    at = locked.index(b"PK\x01\x02")
+    locked[at + 8] |= 0x1  # the central directory's "encrypted" flag of the first part
+    with pytest.raises(FileRejected, match="password"):
+        read(bytes(locked))
+
+
+def test_a_cell_far_from_the_others_is_refused_before_the_reader_allocates_its_grid() -> None:
+    # The reader holds rows x columns from A1: a 1.5 KB workbook with a cell in XFD1048576 would
+    # ask it for 17 billion cells and abort the process.
+    far = b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+
+    rejected = rejected_within_memory(raw_workbook(SHEET_START + far + SHEET_END), limit=8 * 1024 * 1024)
+    assert "spans 1,048,576 rows by 16,384 columns" in rejected.reason
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        b"<c><v>1</v></c>",  # no reference: placed after the previous cell
+        b'<c r="b2"><v>1</v></c>',  # a reference the checks cannot read
+        b'<c t="n" xr="A1"><v>1</v></c>',  # r only as part of another attribute's name
+        b'<c t="x r=&quot;A1&quot;"><v>1</v></c>',  # r only inside another attribute's value
+        b"<x:c><v>1</v></x:c>",  # a prefixed cell without a reference
+    ],
+)
+def test_a_cell_the_checks_cannot_place_is_refused(cell: bytes) -> None:
+    sheet = SHEET_START + b'<row r="2">' + cell + b"</row>" + SHEET_END
+
+    with pytest.raises(FileRejected, match="without their own reference"):
+        read(raw_workbook(sheet))
+
+
+def test_cells_with_references_and_prefixes_read_as_excel_writes_them() -> None:
+    row = (
+        b'<x:row r="2"><x:c r="A2" t="inlineStr"><x:is><x:t>B</x:t></x:is></x:c>'
+        b"<x:c s='1' r='B2' t=\"inlineStr\"><x:is><x:t>a</x:t></x:is></x:c><x:c r=\"C2\"><x:v>4</x:v></x:c></x:row>"
+    )
+    prefixed = b'<worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    sheet = SHEET_START.replace(b"<worksheet ", prefixed)
+
+    assert read(raw_workbook(sheet + row + SHEET_END)) == [InventoryRow("B", "a", 4, None, 2)]
