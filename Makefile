@@ -9,7 +9,7 @@ CHECKOV_DEPS := $(VENV)/tools/checkov/.installed
 STAGE ?= dev
 ARGS ?=
 
-.PHONY: dev test lint format bench deploy user clean
+.PHONY: dev test lint format bench deploy user recount replay clean
 
 $(PY_DEPS): requirements-dev.txt shared/pyproject.toml
 	python3 -m venv $(VENV)
@@ -52,6 +52,14 @@ bench: $(PY_DEPS) $(NODE_DEPS)
 ## make user ARGS="--local create-user ravi --store Karachi": create a dashboard user (see README)
 user: $(PY_DEPS)
 	PYTHONPATH=services/dashboard-api $(PY) -m dashboard_api.admin $(ARGS)
+
+## make recount ARGS="--local" (or --stage prod [--dry-run] [--store Berlin]): prove each store's totals, repair drift
+recount: $(PY_DEPS)
+	PYTHONPATH=services/alerts $(PY) -m alerts.operations recount $(ARGS)
+
+## make replay ARGS="--local" (or --stage prod [--list] [--store Berlin]): announce stream records that failed every retry
+replay: $(PY_DEPS)
+	PYTHONPATH=services/alerts $(PY) -m alerts.operations replay $(ARGS)
 
 ## make deploy STAGE=prod [REGION=eu-central-1]: deploy every service in dependency order, then publish the dashboard
 REGION ?= us-east-1

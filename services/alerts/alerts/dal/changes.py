@@ -111,6 +111,14 @@ class ChangeLedger:
         except (ClientError, BotoCoreError) as error:
             raise HistoryUnavailable(f"History row not marked announced: {error}") from error
 
+
+class RecordedChanges:
+    """Reads the History table to tell whether a change is recorded (and so counted in the totals)."""
+
+    def __init__(self, client: DynamoDBClient, history_table: str) -> None:
+        self._client = client
+        self.history_table = history_table
+
     def has_change_at(self, store: str, item: str, time: str) -> bool:
         """Whether a change of the item made at ``time`` has its History row (so its totals are applied)."""
         try:

@@ -23,11 +23,19 @@ CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout
 LOCAL_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
+def default_session() -> boto3.Session:
+    """boto3's default session, as ``boto3.client()`` uses it (its event hooks reach every client)."""
+    if boto3.DEFAULT_SESSION is None:
+        boto3.setup_default_session()
+    assert boto3.DEFAULT_SESSION is not None
+    return boto3.DEFAULT_SESSION
+
+
 @dataclass(frozen=True)
 class Clients:
     """Clients of one session; ``endpoint_url`` points every client at the local emulator when set."""
 
-    session: boto3.Session = field(default_factory=boto3.Session)
+    session: boto3.Session = field(default_factory=default_session)
     endpoint_url: str | None = None
 
     @classmethod
