@@ -20,6 +20,7 @@ _ANSWERS: dict[str, dict[str, Any]] = {
     "BatchWriteItem": {"UnprocessedItems": {}},
     "PutItem": {},
     "UpdateItem": {},
+    "TransactWriteItems": {},
 }
 
 

@@ -91,7 +91,7 @@ def test_alerts_benchmark_runs_and_counts_publishes() -> None:
     # Then ours published at most one digest per store with a transition, and failed nothing
     assert 0 < results.ours.publishes <= sum(results.transition_stores_per_batch)
     assert results.ours.failures == 0
-    assert results.ours.count("PutItem") >= results.transitions
+    assert results.ours.count("TransactWriteItems") >= results.transitions
     # while the lab looked the topic up and published once for every record at 0
     assert results.lab.calls == {"sns:ListTopics": results.zero_records, "sns:Publish": results.zero_records}
     assert [target.passed for target in alerts_section(results).targets] == [True]
