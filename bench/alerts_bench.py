@@ -260,12 +260,12 @@ def alerts_section(r: AlertsResults) -> Section:
     body = f"""
 {r.records:,} DynamoDB stream records, one per item, over 50 stores, shuffled and delivered in batches of
 {r.batch_size} (`batchSize` in services/alerts/serverless.yml), each batch as the Lambda event the stream
-event source would send. **ours**: the alerts handler (Powertools batch processor, History rows, one digest
-per store per batch, each change's History row and store totals in one transaction); **lab Check-Stock**: the lab's function (`bench/lab_baseline.py`), a new SNS client,
-a topic lookup and a publish for every record whose new count is 0. Both use real boto3 clients whose
-DynamoDB and SNS calls a stand-in answers at once, once botocore has built the request: the CPU time per
-record (`time.thread_time`, the handler's thread) is the handler's own work plus its clients', with no
-emulator in it, and "wall time" has no network in it.
+event source would send. **ours**: the alerts handler (Powertools batch processor, one digest per store
+per batch, each change's History row and store totals in one transaction); **lab Check-Stock**: the lab's
+function (`bench/lab_baseline.py`), a new SNS client, a topic lookup and a publish for every record whose
+new count is 0. Both use real boto3 clients whose DynamoDB and SNS calls a stand-in answers at once, once
+botocore has built the request: the CPU time per record (`time.thread_time`, the handler's thread) is the
+handler's own work plus its clients', with no emulator in it, and "wall time" has no network in it.
 
 {mix}
 
