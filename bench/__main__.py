@@ -1,6 +1,6 @@
 """``make bench``: run the benchmarks side by side and write docs/benchmarks.md.
 
-    python -m bench [--only ingest,alerts,dashboard] [--rows N] [--output PATH]
+    python -m bench [--only ingest,alerts,dashboard,forecast] [--rows N] [--output PATH]
 
 A service whose code is not in the repository yet is left out (the page says so).
 """
@@ -18,12 +18,13 @@ from pathlib import Path
 from bench import REPO
 from bench.report import Section, Target, load_average, page
 
-SUITES = ("ingest", "alerts", "dashboard")
+SUITES = ("ingest", "alerts", "dashboard", "forecast")
 #: The package each suite drives; a suite whose package is missing is skipped.
 PACKAGES = {
     "ingest": REPO / "services" / "ingest" / "ingest",
     "alerts": REPO / "services" / "alerts" / "alerts",
     "dashboard": REPO / "services" / "dashboard-api" / "dashboard_api",
+    "forecast": REPO / "services" / "alerts" / "alerts",
 }
 
 
@@ -45,10 +46,17 @@ def _dashboard(args: argparse.Namespace) -> Section:
     return dashboard_section(run_dashboard(DashboardSizes(items_per_store=args.items_per_store)))
 
 
+def _forecast(args: argparse.Namespace) -> Section:
+    from bench.forecast_bench import forecast_section, run_forecast
+
+    return forecast_section(run_forecast(args.forecast_items))
+
+
 RUNNERS: dict[str, Callable[[argparse.Namespace], Section]] = {
     "ingest": _ingest,
     "alerts": _alerts,
     "dashboard": _dashboard,
+    "forecast": _forecast,
 }
 
 
@@ -61,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--items-per-store", type=int, default=100, help="items in each of the 100 stores of the alerts query"
     )
+    parser.add_argument("--forecast-items", type=int, default=150, help="synthetic items per forecast backtest pattern")
     parser.add_argument("--output", type=Path, default=REPO / "docs" / "benchmarks.md")
     args = parser.parse_args(argv)
     wanted = [name.strip() for name in args.only.split(",") if name.strip()]

@@ -43,12 +43,15 @@ class Alert(enum.StrEnum):
 
     OUT = "out"
     LOW = "low"
+    #: Projected to run out within the stage's ``soonDays``: a call to reorder, less urgent than
+    #: an item already at or below its threshold, more than one that came back.
+    SOON = "soon"
     RESTOCKED = "restocked"
 
     @property
     def rank(self) -> int:
-        """Severity: out (3) > low (2) > restocked (1)."""
-        return {Alert.OUT: 3, Alert.LOW: 2, Alert.RESTOCKED: 1}[self]
+        """Severity: out (4) > low (3) > soon (2) > restocked (1)."""
+        return {Alert.OUT: 4, Alert.LOW: 3, Alert.SOON: 2, Alert.RESTOCKED: 1}[self]
 
 
 class InvalidValue(ValueError):

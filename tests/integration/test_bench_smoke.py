@@ -12,6 +12,7 @@ import pytest
 
 from bench.alerts_bench import alerts_section, run_alerts
 from bench.dashboard_bench import DashboardSizes, dashboard_section, run_dashboard
+from bench.forecast_bench import BASELINES, MODEL, PATTERNS, Model, forecast_section, items, run_forecast, score
 from bench.ingest_bench import IngestSizes, Setting, ingest_section, run_ingest
 from bench.report import page
 
@@ -95,3 +96,29 @@ def test_alerts_benchmark_runs_and_counts_publishes() -> None:
     # while the lab looked the topic up and published once for every record at 0
     assert results.lab.calls == {"sns:ListTopics": results.zero_records, "sns:Publish": results.zero_records}
     assert [target.passed for target in alerts_section(results).targets] == [True]
+
+
+def test_forecast_backtest_runs_and_scores_every_pattern() -> None:
+    # When the backtest runs on a few items per pattern
+    results = run_forecast(items_per_pattern=6, alternative_items=3, log=lambda _: None)
+
+    # Then every pattern was scored at many moments, and the model forecast at most of them
+    assert [result.pattern for result in results.patterns] == list(PATTERNS)
+    assert all(result.moments > 6 * 30 for result in results.patterns)
+    assert all(result.scores[MODEL].forecasts > result.moments / 2 for result in results.patterns)
+    # an item that sells nothing got no forecast from anyone
+    assert {score.forecasts for score in results.no_consumption.scores.values()} == {0}
+    # a Forecast row fits in one write unit
+    assert max(results.cost.row_bytes) < 1024
+    # and the page names both targets with a verdict
+    section = forecast_section(results)
+    text = page("make bench", [section], datetime.now(UTC), 1.0)
+    assert "| Forecast: items not being used up | no forecast | 0 forecasts in" in text
+    assert "Forecast: run-out error vs the better baseline (7 patterns)" in text
+
+
+def test_forecast_backtest_is_the_same_every_run() -> None:
+    first = score(items(PATTERNS[2], 3, seed=11), {MODEL: Model, **BASELINES})
+    again = score(items(PATTERNS[2], 3, seed=11), {MODEL: Model, **BASELINES})
+
+    assert {name: s.errors for name, s in first.items()} == {name: s.errors for name, s in again.items()}

@@ -1,0 +1,202 @@
+"""The Forecast table: one row per item with its stockout forecast.
+
+Owned and written by the alerts service, which updates an item's row from each change of its
+count on the Inventory stream (the model is ``alerts.logic.forecast``); read by the dashboard
+API. Both go through :class:`ForecastRow`.
+
+Keys: partition key ``Store`` (S), sort key ``Item`` (S): "every forecast of a store" is one
+Query. Attributes:
+
+- the model's state, read back only by alerts: ``Count`` (N, the last count seen),
+  ``UpdatedAt`` (S, ISO 8601 UTC: when that count was set), ``Sequence`` (S, the stream sequence
+  number of that change, so a replayed record is not applied twice), ``Consumed`` and
+  ``Elapsed`` (N: time-weighted units consumed and days observed), ``Step`` and ``Steps``
+  (N: time-weighted sum and number of drops, the scale for clipping outliers);
+- the forecast, absent when there is none (the item is not being used up): ``RatePerDay``
+  (N, units per day), ``DaysLeft`` (N, days of cover at ``Count``), ``RunsOutAt`` (S, ISO 8601
+  UTC: ``UpdatedAt`` plus ``DaysLeft``);
+- ``RunningOutIn`` (N): a copy of ``DaysLeft`` present only while it is at most
+  :data:`INDEX_HORIZON_DAYS`: the sort key of the sparse index :data:`RUNNING_OUT_INDEX`
+  (partition key ``Store``), so "what runs out first in this store" is a Query on that index and
+  "across my stores" one Query per store, never a scan;
+- ``SoonSince`` (S): present while the item is in the ``soon`` state (cover within the stage's
+  ``soonDays`` while neither out nor low): the stream sequence number of the change that brought
+  it there, so it is announced once on entering, and a replay of that very change is recognised.
+
+Only changed counts reach the stream, so between changes an item's count holds: its cover
+(``DaysLeft``) does not move until the next change, which is why the index can sort on it. When
+it runs out depends on how long the count is known to have held: see :meth:`ForecastRow.outlook`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from inventory.models import iso_utc
+
+#: The sparse index of items running out: partition key ``Store``, sort key ``RunningOutIn`` (N).
+RUNNING_OUT_INDEX = "RunningOut"
+#: Items with at most this many days of cover are in the index.
+INDEX_HORIZON_DAYS = 30
+SECONDS_PER_DAY = 86_400.0
+#: Smaller magnitudes are stored as 0: DynamoDB numbers stop at 1E-130, and a weight that small
+#: no longer counts.
+_TINY = 1e-100
+
+
+def parse_time(text: str) -> datetime:
+    """Read ISO 8601 text (``Z`` or an offset) as an aware datetime; raises ``ValueError``."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError(f"time without a zone: {text!r}")
+    return moment
+
+
+def days_between(start: str, end: str) -> float:
+    """Days from ``start`` to ``end`` (ISO 8601), negative when ``end`` is earlier."""
+    return (parse_time(end) - parse_time(start)).total_seconds() / SECONDS_PER_DAY
+
+
+@dataclass(frozen=True, slots=True)
+class ModelState:
+    """What the forecast model keeps of an item's history: a few numbers, updated per change.
+
+    ``consumed`` / ``elapsed`` is the consumption rate (units per day), both sums weighted by
+    how recent each interval is; ``step`` / ``steps`` is the typical size of one drop.
+    """
+
+    count: int
+    at: str  # ISO 8601 UTC: when ``count`` was set
+    sequence: str  # stream sequence number of that change ("" when unknown)
+    consumed: float = 0.0
+    elapsed: float = 0.0
+    step: float = 0.0
+    steps: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Forecast:
+    """An item's stockout forecast."""
+
+    count: int
+    rate_per_day: float  # units consumed per day, > 0
+    days_left: float  # days of cover at ``count``, >= 0
+    runs_out_at: str  # ISO 8601 UTC: when ``count`` runs out, counted from when it was known to hold
+
+
+@dataclass(frozen=True, slots=True)
+class ForecastRow:
+    """One row of the Forecast table: an item's model state, its forecast and its ``soon`` state."""
+
+    store: str
+    item: str
+    state: ModelState
+    forecast: Forecast | None = None
+    soon_since: str | None = None  # sequence number of the change that entered the soon state
+
+    @property
+    def soon(self) -> bool:
+        return self.soon_since is not None
+
+    @property
+    def running_out_in(self) -> float | None:
+        """The index sort key: the days of cover, if at most :data:`INDEX_HORIZON_DAYS`."""
+        if self.forecast is None or self.forecast.days_left > INDEX_HORIZON_DAYS:
+            return None
+        return self.forecast.days_left
+
+    def outlook(self, now: str, counted_until: str | None = None) -> Forecast | None:
+        """The forecast as a reader at ``now`` should show it, or ``None`` when there is none.
+
+        The count holds from ``UpdatedAt`` until ``counted_until``: the store's last upload
+        (``LastUploadAt`` in the Stores table) when the reader has it, since an upload that left
+        the count unchanged wrote nothing; ``None`` counts it as holding until ``now``. From then
+        on the item is taken to sell at its rate: ``runs_out_at`` is that moment plus the cover,
+        ``days_left`` what remains of it at ``now`` (0 once passed).
+        """
+        if self.forecast is None:
+            return None
+        moment = parse_time(now)
+        held = moment if counted_until is None else min(parse_time(counted_until), moment)
+        runs_out = max(parse_time(self.state.at), held) + timedelta(days=self.forecast.days_left)
+        return Forecast(
+            count=self.forecast.count,
+            rate_per_day=self.forecast.rate_per_day,
+            days_left=max(0.0, (runs_out - moment).total_seconds() / SECONDS_PER_DAY),
+            runs_out_at=iso_utc(runs_out),
+        )
+
+    def key(self) -> dict[str, dict[str, str]]:
+        """The row's primary key in attribute-value form."""
+        return {"Store": {"S": self.store}, "Item": {"S": self.item}}
+
+    def to_item(self) -> dict[str, dict[str, Any]]:
+        """The row in DynamoDB's attribute-value form; raises ``ValueError`` for a non-finite number."""
+        state = self.state
+        item: dict[str, dict[str, Any]] = {
+            **self.key(),
+            "Count": {"N": str(state.count)},
+            "UpdatedAt": {"S": state.at},
+            "Sequence": {"S": state.sequence},
+            "Consumed": {"N": _number(state.consumed)},
+            "Elapsed": {"N": _number(state.elapsed)},
+            "Step": {"N": _number(state.step)},
+            "Steps": {"N": _number(state.steps)},
+        }
+        if self.forecast is not None:
+            item["RatePerDay"] = {"N": _number(self.forecast.rate_per_day)}
+            item["DaysLeft"] = {"N": _number(self.forecast.days_left)}
+            item["RunsOutAt"] = {"S": self.forecast.runs_out_at}
+        if self.running_out_in is not None:
+            item["RunningOutIn"] = {"N": _number(self.running_out_in)}
+        if self.soon_since is not None:
+            item["SoonSince"] = {"S": self.soon_since}
+        return item
+
+    @classmethod
+    def from_item(cls, item: Mapping[str, Mapping[str, Any]]) -> ForecastRow:
+        """Read a row written by :meth:`to_item` (from the table, or the index, which projects every
+        attribute); raises ``KeyError`` or ``ValueError`` otherwise."""
+        count = int(item["Count"]["N"])
+        state = ModelState(
+            count=count,
+            at=item["UpdatedAt"]["S"],
+            sequence=item.get("Sequence", {}).get("S", ""),
+            consumed=_float(item, "Consumed"),
+            elapsed=_float(item, "Elapsed"),
+            step=_float(item, "Step"),
+            steps=_float(item, "Steps"),
+        )
+        forecast = None
+        if "RunsOutAt" in item:
+            forecast = Forecast(
+                count=count,
+                rate_per_day=_float(item, "RatePerDay"),
+                days_left=_float(item, "DaysLeft"),
+                runs_out_at=item["RunsOutAt"]["S"],
+            )
+        return cls(
+            store=item["Store"]["S"],
+            item=item["Item"]["S"],
+            state=state,
+            forecast=forecast,
+            soon_since=item.get("SoonSince", {}).get("S"),
+        )
+
+
+def _number(value: float) -> str:
+    """A float as DynamoDB number text, exact (the shortest text that reads back the same float)."""
+    if not math.isfinite(value):
+        raise ValueError(f"not a finite number: {value!r}")
+    if abs(value) < _TINY:
+        return "0"
+    return str(Decimal(repr(value)))
+
+
+def _float(item: Mapping[str, Mapping[str, Any]], name: str) -> float:
+    return float(item.get(name, {}).get("N", "0"))

@@ -1,0 +1,306 @@
+"""The stockout forecast model: one test per pattern of consumption, then its invariants."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from alerts.logic.forecast import DEFAULT, Observation, Settings, forecast, newer, update
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from inventory.forecast import Forecast, ModelState, days_between
+from inventory.models import iso_utc
+
+pytestmark = pytest.mark.unit
+
+START = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+
+
+def at(days: float) -> str:
+    return iso_utc(START + timedelta(days=days))
+
+
+def feed(
+    points: Iterable[tuple[float, int]], settings: Settings = DEFAULT, state: ModelState | None = None
+) -> ModelState:
+    """Apply counts at the given days (since START), numbering them as a stream would."""
+    first = int(state.sequence) + 1 if state is not None and state.sequence else 1
+    for n, (days, count) in enumerate(points, first):
+        state = update(state, Observation(at(days), count, str(n)), settings)
+    assert state is not None
+    return state
+
+
+def rate_of(state: ModelState) -> float:
+    """The model's rate even where it gives no forecast (cover beyond ten years)."""
+    return state.consumed / state.elapsed if state.elapsed > 0 else 0.0
+
+
+def projected(state: ModelState) -> Forecast:
+    result = forecast(state, state.at)
+    assert result is not None, "expected a forecast"
+    return result
+
+
+def daily(start: int, per_day: Iterable[int], first_day: float = 0.0) -> list[tuple[float, int]]:
+    """Counts at one upload a day, the shelf losing ``per_day[n]`` units on day n."""
+    points, count = [(first_day, start)], start
+    for n, used in enumerate(per_day, 1):
+        count -= used
+        points.append((first_day + n, count))
+    return points
+
+
+# -- patterns ---------------------------------------------------------------------------
+
+
+def test_steady_consumption_gives_its_rate_and_the_days_it_lasts() -> None:
+    state = feed(daily(200, [5] * 20))
+
+    result = projected(state)
+
+    assert result.rate_per_day == pytest.approx(5.0)
+    assert result.count == 100
+    assert result.days_left == pytest.approx(20.0)
+    assert result.runs_out_at == at(40)
+
+
+def test_weekly_seasonality_is_averaged_to_the_weeks_rate() -> None:
+    week = [3, 3, 3, 4, 5, 8, 4]  # Monday .. Sunday, 30 a week
+    state = feed(daily(500, week * 5))
+
+    rate = projected(state).rate_per_day
+
+    # within a quarter of 30/7 on whatever weekday the forecast is made
+    assert 30 / 7 * 0.75 < rate < 30 / 7 * 1.25
+
+
+def test_noisy_days_and_miscounts_stay_near_the_true_rate() -> None:
+    rand = random.Random(5)
+    shelf, points = 600, [(0.0, 600)]
+    for day in range(1, 40):
+        shelf -= max(0, round(rand.gauss(10, 5)))
+        miscount = rand.choice([-3, 0, 0, 3])  # a third of the counts are a little off
+        points.append((day, shelf + miscount))
+
+    rate = projected(feed(points)).rate_per_day
+
+    assert 8 < rate < 12.5
+
+
+def test_intermittent_sales_give_their_average_rate_and_hold_between_sales() -> None:
+    points, count = [(0.0, 100)], 100
+    for sale in range(1, 11):
+        count -= 6
+        points.append((4.0 * sale, count))  # 6 units every 4 days: 1.5 a day
+    state = feed(points)
+
+    result = projected(state)
+    later = forecast(state, at(43))  # three days on, no sale: the count still holds
+
+    assert 1.2 < result.rate_per_day < 1.8
+    assert later is not None
+    assert later.days_left == result.days_left
+    assert later.runs_out_at == iso_utc(START + timedelta(days=43 + result.days_left))
+
+
+def test_restocks_do_not_count_as_consumption() -> None:
+    points, count = [], 60
+    for day in range(40):
+        if day and day % 10 == 0:
+            count += 100  # a delivery between two counts
+        points.append((float(day), count))
+        count -= 5
+
+    assert projected(feed(points)).rate_per_day == pytest.approx(5.0, rel=0.05)
+
+
+def test_a_one_off_write_off_does_not_swing_the_rate() -> None:
+    before = feed(daily(400, [5] * 20))
+    written_off = feed([(21.0, before.count - 5 - 60)], state=before)  # 60 units found broken
+    unclipped = feed([(21.0, before.count - 5 - 60)], replace(DEFAULT, clip=math.inf), state=before)
+
+    rate = projected(before).rate_per_day
+
+    assert projected(written_off).rate_per_day < 1.5 * rate
+    assert projected(unclipped).rate_per_day > 2 * rate  # what an unclipped rate would do
+    assert projected(written_off).count == before.count - 65  # the count itself is taken as given
+
+
+def test_a_recount_upwards_is_not_consumption_either() -> None:
+    before = feed(daily(400, [5] * 20))
+    after = feed([(20.5, before.count + 30)], state=before)
+
+    assert projected(after).rate_per_day <= projected(before).rate_per_day
+
+
+def test_irregular_spacing_gives_the_same_rate_as_daily_counts() -> None:
+    rand = random.Random(9)
+    points, moment = [], 0.0
+    while moment < 40:
+        points.append((moment, math.ceil(1000 - 7.5 * moment)))
+        moment += rand.choice([60 / 86_400, 1 / 24, 0.5, 1.0, 3.0])  # a minute to three days
+
+    assert projected(feed(points)).rate_per_day == pytest.approx(7.5, rel=0.1)
+
+
+def test_counts_seconds_apart_give_a_rate_per_second() -> None:
+    start = START
+    state = None
+    for n, count in enumerate([10, 9, 8]):
+        moment = iso_utc(start + timedelta(seconds=n))
+        state = update(state, Observation(moment, count, str(n + 1)))
+    assert state is not None
+
+    result = projected(state)
+
+    assert result.rate_per_day == pytest.approx(86_400)  # one unit a second
+    assert result.runs_out_at == iso_utc(start + timedelta(seconds=2 + 8))
+
+
+def test_two_counts_at_the_same_moment_wait_for_time_to_pass() -> None:
+    state = feed([(0.0, 10), (0.0, 8)])
+
+    assert forecast(state, state.at) is None
+    assert projected(feed([(1.0, 6)], state=state)).rate_per_day == pytest.approx(4.0, rel=0.05)
+
+
+def test_an_item_with_no_consumption_has_no_forecast() -> None:
+    state = feed([(0.0, 10), (1.0, 10), (2.0, 25), (5.0, 25), (9.0, 40)])
+
+    assert forecast(state, at(10)) is None
+
+
+def test_the_first_count_has_no_forecast() -> None:
+    state = update(None, Observation(at(0), 12, "1"))
+
+    assert forecast(state, at(0)) is None
+    assert forecast(None, at(0)) is None
+
+
+def test_a_shelf_that_ran_out_has_no_days_left_then_recovers_its_cover() -> None:
+    state = feed(daily(20, [5, 5, 5, 5]))
+
+    emptied = projected(state)
+    restocked = projected(feed([(5.0, 50)], state=state))
+
+    assert emptied.count == 0
+    assert emptied.days_left == 0
+    assert restocked.days_left == pytest.approx(10.0, rel=0.05)
+
+
+def test_a_change_in_demand_shows_within_weeks() -> None:
+    before = feed(daily(2000, [10] * 30))
+    after = feed(daily(before.count, [20] * 21, first_day=30.0)[1:], state=before)
+
+    assert projected(after).rate_per_day > 17
+
+
+def test_a_sale_every_few_days_is_remembered_longer_than_a_daily_one() -> None:
+    # the same 2 units a day on average, sold daily or in lumps every 5 days; then one quiet week
+    daily_item = feed(daily(400, [2] * 40))
+    lumpy_item = feed([(5.0 * n, 400 - 10 * n) for n in range(9)])
+    quiet = 7.0
+
+    daily_after = projected(feed([(40 + quiet, daily_item.count)], state=daily_item)).rate_per_day
+    lumpy_after = projected(feed([(40 + quiet, lumpy_item.count)], state=lumpy_item)).rate_per_day
+
+    assert lumpy_after > daily_after  # a quiet week is no news for a lumpy seller
+
+
+def test_cover_beyond_ten_years_is_no_forecast() -> None:
+    state = feed([(0.0, 999_999_999), (1.0, 999_999_998)])
+
+    assert forecast(state, at(1)) is None
+
+
+# -- replays and order --------------------------------------------------------------------
+
+
+def test_a_replayed_change_changes_nothing() -> None:
+    state = feed(daily(100, [5] * 5))
+
+    again = update(state, Observation(at(5), state.count, state.sequence))
+    older = update(state, Observation(at(2), 3, "2"))
+
+    assert again == state
+    assert older == state
+
+
+def test_a_newer_change_timed_earlier_takes_its_count_without_time_passing() -> None:
+    state = feed(daily(100, [5] * 5))
+
+    later = update(state, Observation(at(4.5), 70, str(int(state.sequence) + 1)))
+
+    assert later.count == 70
+    assert later.at == state.at
+    assert later.elapsed == state.elapsed
+
+
+@pytest.mark.parametrize(
+    ("sequence", "than", "expected"),
+    [("10", "9", True), ("9", "10", False), ("100000000000000000000001", "99", True), ("5", "5", False)],
+)
+def test_sequence_numbers_compare_as_numbers(sequence: str, than: str, expected: bool) -> None:
+    assert newer(sequence, than) is expected
+
+
+# -- properties -------------------------------------------------------------------------
+
+drops = st.lists(st.tuples(st.floats(1e-5, 5.0), st.integers(0, 50)), min_size=1, max_size=30)
+
+
+def _run(start: int, steps: list[tuple[float, int]]) -> ModelState:
+    points, moment, count = [(0.0, start)], 0.0, start
+    for gap, used in steps:
+        moment += gap
+        count = max(0, count - used)
+        points.append((moment, count))
+    return feed(points)
+
+
+@given(st.integers(100, 10_000), drops, st.floats(1e-5, 10.0), st.integers(1, 100_000))
+def test_a_restock_never_raises_the_rate(start: int, steps: list[tuple[float, int]], gap: float, units: int) -> None:
+    state = _run(start, steps)
+
+    restocked = feed([(days_between(at(0), state.at) + gap, state.count + units)], state=state)
+
+    assert rate_of(restocked) <= rate_of(state) * (1 + 1e-9)
+
+
+@given(st.integers(0, 10_000), drops, st.floats(0.0, 400.0))
+def test_days_left_is_never_negative_and_the_run_out_never_before_now(
+    start: int, steps: list[tuple[float, int]], later: float
+) -> None:
+    state = _run(start, steps)
+    now = iso_utc(START + timedelta(days=days_between(at(0), state.at) + later))
+
+    result = forecast(state, now)
+
+    if result is not None:
+        assert result.days_left >= 0
+        assert result.rate_per_day > 0
+        assert result.runs_out_at >= now
+        assert result.days_left == pytest.approx(result.count / result.rate_per_day)
+
+
+@given(st.floats(0.5, 1_000.0), st.lists(st.floats(1 / 86_400, 3.0), min_size=30, max_size=120))
+def test_the_rate_is_the_right_order_of_magnitude_whatever_the_spacing(rate: float, gaps: list[float]) -> None:
+    points, moment = [], 0.0
+    for gap in gaps:
+        points.append((moment, math.ceil(rate * 400 - rate * moment)))
+        moment += gap
+    assume(moment > 30)
+
+    estimate = projected(feed(points)).rate_per_day
+
+    assert rate / 2 < estimate < rate * 2
+
+
+@given(st.integers(0, 1_000), drops)
+def test_the_same_changes_give_the_same_state(start: int, steps: list[tuple[float, int]]) -> None:
+    assert _run(start, steps) == _run(start, steps)

@@ -1,0 +1,144 @@
+"""The Forecast row: written by alerts, read by the dashboard API; pinned by round trips."""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from inventory.forecast import INDEX_HORIZON_DAYS, Forecast, ForecastRow, ModelState
+from inventory.models import MAX_NAME_LENGTH, Alert
+
+pytestmark = pytest.mark.unit
+
+names = st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=MAX_NAME_LENGTH).filter(
+    lambda name: name.strip() == name
+)
+weights = st.floats(min_value=0, max_value=1e12, allow_nan=False, allow_infinity=False)
+
+STATE = ModelState(
+    count=12,
+    at="2026-11-22T03:00:00.000Z",
+    sequence="4100000000012345678901",
+    consumed=17.25,
+    elapsed=6.5,
+    step=9.75,
+    steps=3.2,
+)
+FORECAST = Forecast(
+    count=12, rate_per_day=17.25 / 6.5, days_left=12 / (17.25 / 6.5), runs_out_at="2026-11-26T13:13:02.608Z"
+)
+
+
+def test_a_row_with_a_forecast_and_a_soon_state_reads_back_as_written() -> None:
+    row = ForecastRow("Berlin", "Echo Dot", STATE, FORECAST, soon_since="4100000000012345678901")
+
+    item = row.to_item()
+
+    assert ForecastRow.from_item(item) == row
+    assert item["RunsOutAt"] == {"S": "2026-11-26T13:13:02.608Z"}
+    assert item["SoonSince"] == {"S": "4100000000012345678901"}
+    assert ForecastRow.from_item(item).soon
+
+
+def test_a_row_without_a_forecast_has_no_forecast_attributes() -> None:
+    row = ForecastRow("Berlin", "Echo Dot", STATE)
+
+    item = row.to_item()
+
+    assert not {"RatePerDay", "DaysLeft", "RunsOutAt", "RunningOutIn", "SoonSince"} & set(item)
+    assert ForecastRow.from_item(item) == row
+    assert not row.soon
+
+
+@pytest.mark.parametrize(("days_left", "indexed"), [(0.0, True), (INDEX_HORIZON_DAYS, True), (30.01, False)])
+def test_only_items_running_out_within_the_horizon_are_in_the_index(days_left: float, indexed: bool) -> None:
+    forecast = Forecast(count=12, rate_per_day=1.0, days_left=days_left, runs_out_at="2026-12-01T00:00:00.000Z")
+
+    item = ForecastRow("Berlin", "Echo Dot", STATE, forecast).to_item()
+
+    assert ("RunningOutIn" in item) is indexed
+    if indexed:
+        assert float(item["RunningOutIn"]["N"]) == days_left
+
+
+@given(names, names, weights, weights, weights, weights, st.integers(0, 999_999_999))
+def test_any_names_and_numbers_read_back_exactly(
+    store: str, item: str, consumed: float, elapsed: float, step: float, steps: float, count: int
+) -> None:
+    state = ModelState(count, "2026-11-22T03:00:00.000Z", "9", consumed, elapsed, step, steps)
+    row = ForecastRow(store, item, state)
+
+    again = ForecastRow.from_item(row.to_item())
+
+    for name in ("consumed", "elapsed", "step", "steps"):
+        value = getattr(state, name)
+        assert getattr(again.state, name) == (0.0 if value < 1e-100 else value)
+    assert (again.store, again.item, again.state.count) == (store, item, count)
+
+
+@given(weights)
+def test_every_number_is_one_dynamodb_accepts(value: float) -> None:
+    text = ForecastRow("s", "i", ModelState(1, "2026-11-22T03:00:00.000Z", "1", consumed=value)).to_item()["Consumed"][
+        "N"
+    ]
+
+    number = Decimal(text)
+    assert number == 0 or Decimal("1E-130") <= number < Decimal("1E126")
+    assert len(number.as_tuple().digits) <= 38
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])
+def test_a_number_that_is_not_finite_is_refused(value: float) -> None:
+    with pytest.raises(ValueError, match="not a finite number"):
+        ForecastRow("s", "i", ModelState(1, "2026-11-22T03:00:00.000Z", "1", consumed=value)).to_item()
+
+
+# -- what a reader shows ------------------------------------------------------------------
+
+ROW = ForecastRow(
+    "Berlin",
+    "Echo Dot",
+    ModelState(20, "2026-11-22T00:00:00.000Z", "1", consumed=5.0, elapsed=1.0),
+    Forecast(count=20, rate_per_day=5.0, days_left=4.0, runs_out_at="2026-11-26T00:00:00.000Z"),
+)
+
+
+def test_a_count_that_still_holds_keeps_its_cover() -> None:
+    shown = ROW.outlook("2026-11-24T00:00:00.000Z")
+
+    assert shown is not None
+    assert shown.days_left == 4.0
+    assert shown.runs_out_at == "2026-11-28T00:00:00.000Z"
+
+
+def test_a_store_that_stopped_uploading_runs_down_from_its_last_upload() -> None:
+    shown = ROW.outlook("2026-11-25T00:00:00.000Z", counted_until="2026-11-23T00:00:00.000Z")
+    gone = ROW.outlook("2026-12-25T00:00:00.000Z", counted_until="2026-11-23T00:00:00.000Z")
+
+    assert shown is not None
+    assert gone is not None
+    assert shown.days_left == 2.0
+    assert shown.runs_out_at == "2026-11-27T00:00:00.000Z"
+    assert gone.days_left == 0.0
+
+
+def test_an_upload_before_the_change_or_after_now_does_not_move_the_forecast_back_or_ahead() -> None:
+    before = ROW.outlook("2026-11-22T12:00:00.000Z", counted_until="2026-11-20T00:00:00.000Z")
+    ahead = ROW.outlook("2026-11-23T00:00:00.000Z", counted_until="2026-11-30T00:00:00.000Z")
+
+    assert before is not None
+    assert ahead is not None
+    assert before.runs_out_at == "2026-11-26T00:00:00.000Z"
+    assert ahead.runs_out_at == "2026-11-27T00:00:00.000Z"
+
+
+def test_a_row_without_a_forecast_shows_none() -> None:
+    assert ForecastRow("Berlin", "Echo Dot", STATE).outlook("2026-11-24T00:00:00.000Z") is None
+
+
+def test_soon_ranks_below_low_and_above_restocked() -> None:
+    assert Alert.OUT.rank > Alert.LOW.rank > Alert.SOON.rank > Alert.RESTOCKED.rank
+    assert Alert("soon") is Alert.SOON
