@@ -1,7 +1,10 @@
-# Every target bootstraps what it needs: a fresh machine needs only python3, node/npm and make.
+# Every target bootstraps what it needs: a fresh machine needs only python3 (3.11+, with venv),
+# node/npm (20+) and make.
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
+# One virtualenv, filled in two steps: what running the stack needs (make dev), then the test tools.
+STACK_DEPS := $(VENV)/.stack-installed
 PY_DEPS := $(VENV)/.installed
 NODE_DEPS := node_modules/.installed
 # checkov pins an older boto3, so it lives in a virtualenv of its own.
@@ -9,11 +12,18 @@ CHECKOV_DEPS := $(VENV)/tools/checkov/.installed
 STAGE ?= dev
 ARGS ?=
 
-.PHONY: dev test lint format bench deploy user recount replay clean
+.PHONY: dev test lint format bench deploy user recount replay invoke logs token clean
 
-$(PY_DEPS): requirements-dev.txt shared/pyproject.toml
-	python3 -m venv $(VENV)
+$(STACK_DEPS): requirements-stack.txt shared/pyproject.toml
+	@python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Python 3.11 or newer is needed (python3 is $$(python3 --version 2>&1))."; exit 1; }
+	@python3 -m venv $(VENV) || \
+		{ echo "python3 -m venv failed: on Debian/Ubuntu install python3-venv (apt-get install python3-venv)."; exit 1; }
 	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements-stack.txt
+	touch $@
+
+$(PY_DEPS): requirements-dev.txt $(STACK_DEPS)
 	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
 	touch $@
 
@@ -27,8 +37,21 @@ $(NODE_DEPS): package.json package-lock.json
 	touch $@
 
 ## make dev: the whole system on this machine, on an embedded AWS emulator (ARGS=--no-samples skips the lab files)
-dev: $(PY_DEPS) $(NODE_DEPS)
+dev: $(STACK_DEPS) $(NODE_DEPS)
 	$(PY) -m devstack $(ARGS)
+
+## make invoke FN=ingestUpload EVENT=event.json: run one function of the running `make dev` with an event, print its result
+invoke: $(STACK_DEPS)
+	$(PY) -m devstack.cli invoke "$(FN)" "$(EVENT)"
+
+## make logs FN=ingestUpload: follow one function's output in the running `make dev` (Ctrl-C stops)
+logs: $(STACK_DEPS)
+	$(PY) -m devstack.cli logs "$(FN)"
+
+## make token USER=admin: an ID token of a user of the local pool, for curl -H "Authorization: Bearer $$(make -s token)"
+USER_NAME = $(if $(filter command line,$(origin USER)),$(USER),admin)
+token: $(STACK_DEPS)
+	@$(PY) -m devstack.cli token "$(USER_NAME)"
 
 ## make test: every test (unit, integration, local stack end to end, browser, packaging)
 test: $(PY_DEPS) $(NODE_DEPS) $(CHECKOV_DEPS)
@@ -50,15 +73,15 @@ bench: $(PY_DEPS) $(NODE_DEPS)
 	$(PY) -m bench $(ARGS)
 
 ## make user ARGS="--local create-user ravi --store Karachi": create a dashboard user (see README)
-user: $(PY_DEPS)
+user: $(STACK_DEPS)
 	PYTHONPATH=services/dashboard-api $(PY) -m dashboard_api.admin $(ARGS)
 
 ## make recount ARGS="--local" (or --stage prod [--dry-run] [--store Berlin]): prove each store's totals, repair drift
-recount: $(PY_DEPS)
+recount: $(STACK_DEPS)
 	PYTHONPATH=services/alerts $(PY) -m alerts.operations recount $(ARGS)
 
 ## make replay ARGS="--local" (or --stage prod [--list] [--store Berlin]): announce stream records that failed every retry
-replay: $(PY_DEPS)
+replay: $(STACK_DEPS)
 	PYTHONPATH=services/alerts $(PY) -m alerts.operations replay $(ARGS)
 
 ## make deploy STAGE=prod [REGION=eu-central-1]: deploy every service in dependency order, then publish the dashboard

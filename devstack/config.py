@@ -4,10 +4,9 @@
 ``${param:..}``, ``${sls:stage}``...) and leaves the CloudFormation intrinsics (Ref, Fn::GetAtt, Fn::Sub) in
 place; :mod:`devstack.intrinsics` resolves those against what the local stack provisioned.
 
-Cross-service values (``${param:name}``) are wired the way ``serverless-compose.yml`` wires them: from the
-compose file when there is one, otherwise by matching a parameter to an upstream output of the same name
-(``inventoryStreamArn`` <- ``InventoryStreamArn``). Outputs are only known after provisioning, so services are
-printed with placeholders in parallel and the placeholders are substituted later.
+Cross-service values (``${param:name}``) are wired the way ``serverless-compose.yml`` wires them. Outputs are
+only known after provisioning, so services are printed with placeholders in parallel and the placeholders are
+substituted later.
 """
 
 from __future__ import annotations
@@ -27,10 +26,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 STAGE = "local"
-#: Deploy order, as in serverless-compose.yml: later services consume earlier services' outputs.
-SERVICE_ORDER = ("ingest", "alerts", "dashboard-api")
 
-_PARAM = re.compile(r"\$\{param:([A-Za-z0-9_-]+)")
 _COMPOSE_REF = re.compile(r"^\$\{([A-Za-z0-9_-]+)\.([A-Za-z0-9_]+)\}$")
 _PLACEHOLDER = "devstack-param-{}-end"
 # ARN parameters must look like ARNs: the framework validates e.g. a stream event's ARN.
@@ -95,11 +91,8 @@ class ServiceConfig:
 
 
 def planned_services(repo: Path = REPO) -> list[str]:
-    """Service folders in deploy order: serverless-compose.yml's dependency order, else :data:`SERVICE_ORDER`."""
-    compose_file = repo / "serverless-compose.yml"
-    if not compose_file.is_file():
-        return list(SERVICE_ORDER)
-    compose = read_yaml(compose_file).get("services") or {}
+    """Service folders in deploy order: serverless-compose.yml's dependency order."""
+    compose = read_yaml(repo / "serverless-compose.yml").get("services") or {}
     folders = {key: Path(str((spec or {}).get("path", key))).name for key, spec in compose.items()}
     depends: dict[str, set[str]] = {}
     for key, spec in compose.items():
@@ -128,11 +121,7 @@ def load_services(names: Iterable[str], cache_dir: Path, repo: Path = REPO) -> d
     """Print every service in parallel (about 2-4 s each), reusing a cached print when no file changed."""
     names = list(names)
     compose = _compose_params(repo)
-    outputs_by_service = {name: _declared_outputs(repo / "services" / name / "serverless.yml") for name in names}
-    sources = {
-        name: _param_sources(name, repo / "services" / name / "serverless.yml", names, compose, outputs_by_service)
-        for name in names
-    }
+    sources = {name: compose.get(name, {}) for name in names}
     cache_dir.mkdir(parents=True, exist_ok=True)
     with ThreadPoolExecutor(max_workers=max(1, len(names))) as pool:
         printed = {
@@ -150,7 +139,9 @@ def print_service(directory: Path, sources: Mapping[str, ParamSource], cache_dir
         placeholder = _ARN_PLACEHOLDER if name.endswith("Arn") else _PLACEHOLDER
         args += ["--param", f"{name}={placeholder.format(name)}"]
     digest = hashlib.sha256(json.dumps(args).encode())
-    for path in sorted(directory.glob("*.y*ml")) + sorted(directory.glob("*.json")):
+    # The service's own files and what every service includes from services/ (serverless.common.yml...).
+    files = [p for folder in (directory, directory.parent) for p in sorted(folder.glob("*.*")) if p.is_file()]
+    for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     cached = cache_dir / f"print-{directory.name}-{digest.hexdigest()[:20]}.json"
     if cached.is_file():
@@ -209,10 +200,7 @@ def read_yaml(path: Path) -> dict[str, Any]:
 
 def _compose_params(repo: Path) -> dict[str, dict[str, ParamSource]]:
     """``services.<name>.params`` of serverless-compose.yml, keyed by service folder name."""
-    path = repo / "serverless-compose.yml"
-    if not path.is_file():
-        return {}
-    compose = read_yaml(path)
+    compose = read_yaml(repo / "serverless-compose.yml")
     result: dict[str, dict[str, ParamSource]] = {}
     by_key = {}
     for key, spec in (compose.get("services") or {}).items():
@@ -226,32 +214,3 @@ def _compose_params(repo: Path) -> dict[str, dict[str, ParamSource]]:
                 params[param] = ParamSource(by_key.get(match.group(1), match.group(1)), match.group(2))
         result[by_key[key]] = params
     return result
-
-
-def _declared_outputs(path: Path) -> set[str]:
-    try:
-        return set(((read_yaml(path).get("resources") or {}).get("Outputs") or {}).keys())
-    except (OSError, yaml.YAMLError):
-        return set()
-
-
-def _param_sources(
-    name: str,
-    path: Path,
-    names: list[str],
-    compose: Mapping[str, Mapping[str, ParamSource]],
-    outputs_by_service: Mapping[str, set[str]],
-) -> dict[str, ParamSource]:
-    """Which of a service's parameters come from an upstream service's outputs."""
-    if name in compose:
-        return dict(compose[name])
-    text = path.read_text()
-    defaults = set(((read_yaml(path).get("params") or {}).get("default") or {}).keys())
-    upstream = names[: names.index(name)]
-    sources: dict[str, ParamSource] = {}
-    for param in sorted(set(_PARAM.findall(text)) - defaults):
-        wanted = param[:1].upper() + param[1:]
-        for service in upstream:
-            if wanted in outputs_by_service.get(service, set()):
-                sources[param] = ParamSource(service, wanted)
-    return sources

@@ -1,4 +1,4 @@
-"""The embedded AWS emulator: moto in server mode on loopback, one endpoint for every service."""
+"""The embedded AWS emulator: moto in server mode on loopback, behind :mod:`devstack.gateway`; one endpoint."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import errno
 import os
 import socket
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -23,6 +24,11 @@ FAKE_CREDENTIALS = {
     "AWS_DEFAULT_REGION": REGION,
     "AWS_REGION": REGION,
 }
+
+
+def say(message: str) -> None:
+    """A line on the developer's console."""
+    print(f"[devstack] {message}", flush=True)
 
 
 class PortInUse(Exception):
@@ -65,8 +71,11 @@ class Emulator:
     its thread and waits forever when the port is taken.
     """
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, origins: tuple[str, ...] = (), console: Callable[[str], None] = say) -> None:
+        from devstack.gateway import Gateway  # it runs the stack's functions, which need this module
+
         self.port = port
+        self.gateway = Gateway(DomainDispatcherApplication(create_backend_app), origins, say=console)
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -76,9 +85,7 @@ class Emulator:
 
     def start(self) -> None:
         ensure_free(self.port, "AWS emulator", "INVENTORY_AWS_PORT")  # Werkzeug would print and exit instead
-        self._server = make_server(
-            HOST, self.port, DomainDispatcherApplication(create_backend_app), True, request_handler=MotoRequestHandler
-        )
+        self._server = make_server(HOST, self.port, self.gateway, True, request_handler=MotoRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="emulator", daemon=True)
         self._thread.start()
 

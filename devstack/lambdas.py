@@ -4,6 +4,10 @@ A worker per function keeps what Lambda keeps apart apart: each function's envir
 module-level caches and Powertools service name. The worker imports the handler from its ``handler`` path
 in the service folder, with the function's resolved ``environment`` plus ``AWS_ENDPOINT_URL`` pointing at
 the emulator, and invokes it with a Lambda-like context object (see :mod:`devstack.worker`).
+
+Everything a function prints goes, whole, to its log file (``<state dir>/logs/<function key>.log``,
+Powertools' development format: ``POWERTOOLS_DEV`` is set, so no metric blobs either), and one short line
+per log record goes to the console (:class:`FunctionLog`).
 """
 
 from __future__ import annotations
@@ -17,9 +21,11 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from devstack.config import REPO
 from devstack.emulator import FAKE_CREDENTIALS
@@ -46,12 +52,82 @@ class FunctionError(Exception):
         self.error = error
 
 
+#: Keys of Powertools' log records that the console line leaves out (the log file keeps them).
+_STANDARD_KEYS = {
+    "level", "location", "message", "timestamp", "service", "cold_start", "function_name", "function_memory_size",
+    "function_arn", "function_request_id", "xray_trace_id", "sampling_rate", "exception", "exception_name",
+    "stack_trace", "correlation_id",
+}  # fmt: skip
+CONSOLE_WIDTH = 160
+
+
+def console_line(key: str, record: dict[str, Any]) -> str:
+    """One log record as a short console line: function, level, message and its own keys."""
+    extras = " ".join(f"{name}={_short(value)}" for name, value in record.items() if name not in _STANDARD_KEYS)
+    line = f"[{key}] {record.get('level', '')} {record.get('message', '')} {extras}".rstrip()
+    if record.get("exception_name"):
+        line = f"{line} ({record['exception_name']}; make logs FN={key} shows the trace)"
+    return line if len(line) <= CONSOLE_WIDTH else line[: CONSOLE_WIDTH - 3] + "..."
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _console(line: str) -> None:
+    print(line, flush=True)
+
+
+class FunctionLog:
+    """A function's output: all of it to its log file, a short line per log record to the console."""
+
+    def __init__(self, key: str, path: Path | None, say: Callable[[str], None] = _console) -> None:
+        self.key = key
+        self.path = path
+        self._say = say
+        self._lock = threading.Lock()
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("")  # a new run starts a new log
+
+    def pump(self, stream: IO[str]) -> None:
+        """Read one worker's output until it closes (a thread per worker: records never interleave)."""
+        pending: list[str] = []
+        for line in stream:
+            self._write(line)
+            if pending or line.startswith("{"):
+                pending.append(line)
+                if line.rstrip() == "}" or (len(pending) == 1 and line.rstrip().endswith("}")):
+                    self._record("".join(pending))
+                    pending = []
+            elif line.strip() and not line[0].isspace() and "POWERTOOLS_DEV" not in line:
+                self._say(f"[{self.key}] {line.rstrip()}"[:CONSOLE_WIDTH])
+        if pending:
+            self._say(f"[{self.key}] {''.join(pending)}"[:CONSOLE_WIDTH])
+
+    def _record(self, text: str) -> None:
+        try:
+            record = json.loads(text)
+        except ValueError:
+            self._say(f"[{self.key}] {' '.join(text.split())}"[:CONSOLE_WIDTH])
+            return
+        if isinstance(record, dict):
+            self._say(console_line(self.key, record))
+
+    def _write(self, line: str) -> None:
+        if self.path is not None:
+            with self._lock, self.path.open("a") as file:
+                file.write(line)
+
+
 class FunctionRuntime:
     """One warm execution environment of one function; invocations are served one at a time."""
 
-    def __init__(self, function: Function, endpoint_url: str) -> None:
+    def __init__(self, function: Function, endpoint_url: str, log: FunctionLog | None = None) -> None:
         self.function = function
         self._endpoint_url = endpoint_url
+        self._log = log or FunctionLog(function.key, None)
         self._lock = threading.Lock()
         self._process: subprocess.Popen[str] | None = None
         self._sequence = 0
@@ -80,6 +156,9 @@ class FunctionRuntime:
             "DEVSTACK_FUNCTION_ARN": self.function.arn,
             # No X-Ray daemon locally; Powertools would otherwise try to emit segments.
             "POWERTOOLS_TRACE_DISABLED": "true",
+            # Powertools' development mode: readable logs, and no metric (EMF) blobs in them.
+            "POWERTOOLS_DEV": "true",
+            "PYTHONWARNINGS": "ignore:POWERTOOLS_DEV environment variable is enabled",
             # devstack.worker itself, and the shared package as the function's zip bundles it;
             # the function's own folder is the cwd.
             "PYTHONPATH": os.pathsep.join((str(REPO), str(REPO / "shared"))),
@@ -99,9 +178,12 @@ class FunctionRuntime:
             env=self.process_environment(),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
             start_new_session=True,  # Ctrl-C reaches the stack, which then stops its functions in order
         )
+        assert self._process.stderr is not None
+        threading.Thread(target=self._log.pump, args=(self._process.stderr,), daemon=True).start()
         ready = self._read(time.monotonic() + 120)
         if ready is None or not ready.get("ready"):
             self.init_error = (ready or {}).get("error") or {"errorType": "Runtime.ExitError", "errorMessage": "exited"}
@@ -194,12 +276,13 @@ class FunctionPool:
     #: Environments per function at most (each is a Python process).
     LOCAL_CONCURRENCY = 4
 
-    def __init__(self, function: Function, endpoint_url: str) -> None:
+    def __init__(self, function: Function, endpoint_url: str, log: FunctionLog | None = None) -> None:
         self.function = function
         self._endpoint_url = endpoint_url
+        self.log = log or FunctionLog(function.key, None)
         limit = function.reserved_concurrency
         self.limit = max(1, min(self.LOCAL_CONCURRENCY, self.LOCAL_CONCURRENCY if limit is None else limit))
-        self._environments = [FunctionRuntime(function, endpoint_url)]
+        self._environments = [FunctionRuntime(function, endpoint_url, self.log)]
         self._busy: set[int] = set()
         self._condition = threading.Condition()
 
@@ -230,7 +313,7 @@ class FunctionPool:
                     index = idle[0]
                     break
                 if len(self._environments) < self.limit:
-                    self._environments.append(FunctionRuntime(self.function, self._endpoint_url))
+                    self._environments.append(FunctionRuntime(self.function, self._endpoint_url, self.log))
                     index = len(self._environments) - 1
                     break
                 self._condition.wait()
@@ -249,16 +332,33 @@ class FunctionPool:
 
 
 class Functions:
-    """Every function of every service, by ARN and by name."""
+    """Every function of every service, by ARN and by name, and Lambda's asynchronous invocation."""
 
-    def __init__(self, functions: Iterable[Function], endpoint_url: str) -> None:
-        self.runtimes = [FunctionPool(function, endpoint_url) for function in functions]
+    def __init__(
+        self,
+        functions: Iterable[Function],
+        endpoint_url: str,
+        log_dir: Path | None = None,
+        sqs: Any = None,
+        say: Callable[[str], None] = print,
+    ) -> None:
+        self.runtimes = [
+            FunctionPool(f, endpoint_url, FunctionLog(f.key, log_dir / f"{f.key}.log" if log_dir else None))
+            for f in functions
+        ]
+        self._sqs = sqs
+        self._say = say
+        self._stop = threading.Event()
+        self._async = ThreadPoolExecutor(max_workers=8, thread_name_prefix="lambda-async")
+        self._pending = 0
+        self._idle = threading.Condition()
 
     def by_arn(self, arn: str) -> FunctionPool | None:
         return next((runtime for runtime in self.runtimes if runtime.function.arn == arn), None)
 
     def by_name(self, name: str) -> FunctionPool | None:
-        return next((runtime for runtime in self.runtimes if runtime.function.name == name), None)
+        """A function by its deployed name or its key in serverless.yml."""
+        return next((r for r in self.runtimes if name in (r.function.name, r.function.key)), None)
 
     def start_all(self) -> list[FunctionPool]:
         """Warm every function in parallel; returns those that failed to initialise."""
@@ -270,5 +370,65 @@ class Functions:
         return [runtime for runtime in self.runtimes if runtime.init_error is not None]
 
     def stop_all(self) -> None:
+        self._stop.set()
+        self._async.shutdown(wait=False, cancel_futures=True)
         for runtime in self.runtimes:
             runtime.stop()
+
+    def invoke_async(self, runtime: FunctionPool, event: Any) -> None:
+        """Queue an asynchronous invocation (InvocationType Event) and return at once."""
+        with self._idle:
+            self._pending += 1
+        self._async.submit(self._run_async, runtime, event)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until every asynchronous invocation queued so far has finished (True) or ``timeout`` passes."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout)
+
+    def _run_async(self, runtime: FunctionPool, event: Any) -> None:
+        try:
+            self.run_async(runtime, event)
+        finally:
+            with self._idle:
+                self._pending -= 1
+                self._idle.notify_all()
+
+    def run_async(self, runtime: FunctionPool, event: Any) -> None:
+        """Lambda's asynchronous invocation: the first try plus ``maximumRetryAttempts`` retries, then the
+        on-failure destination."""
+        function = runtime.function
+        attempts = 1 + function.max_retries
+        error: dict[str, Any] = {}
+        for attempt in range(1, attempts + 1):
+            try:
+                runtime.invoke(event)
+                return
+            except FunctionError as failure:
+                error = failure.error
+                self._say(f"{function.key} failed (attempt {attempt}/{attempts}): {failure}")
+                if attempt < attempts and self._stop.wait(min(60, 2**attempt)):
+                    return
+        if function.on_failure.startswith("arn:aws:sqs:") and self._sqs is not None:
+            url = self._sqs.get_queue_url(QueueName=function.on_failure.rsplit(":", 1)[-1])["QueueUrl"]
+            self._sqs.send_message(
+                QueueUrl=url, MessageBody=json.dumps(failure_record(function, event, error, attempts))
+            )
+            self._say(f"{function.key}: event sent to its on-failure destination {url}")
+
+
+def failure_record(function: Function, event: Any, error: dict[str, Any], attempts: int) -> dict[str, Any]:
+    """What Lambda sends an on-failure destination after an asynchronous invocation's last retry."""
+    return {
+        "version": "1.0",
+        "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "requestContext": {
+            "requestId": str(uuid.uuid4()),
+            "functionArn": f"{function.arn}:$LATEST",
+            "condition": "RetriesExhausted",
+            "approximateInvokeCount": attempts,
+        },
+        "requestPayload": event,
+        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+        "responsePayload": error,
+    }

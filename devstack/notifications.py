@@ -1,90 +1,108 @@
-"""SNS topics, locally: each gets an inbox queue for scripts and tests, and its messages printed as emails.
+"""SNS, locally: what each email or SMS subscriber would receive is printed on the console.
 
-An email subscriber receives the message's subject and text; the console shows exactly that, so a
-developer sees the alert digest as a store manager would read it.
+moto keeps email and SMS deliveries to itself, so the local stack wraps its delivery to one subscription (the
+emulator runs in this process) and, for an email or SMS subscription whose filter policy passes the message
+(moto's own filter-policy matching), prints one line: who, by which protocol, under which filter, and the
+message. Every publish to a topic is printed once too, with its attributes, so a developer sees which
+subscribers a digest reached and which the filter policies kept it from. Each topic also gets an inbox
+queue that scripts and tests read (``alerts_queue_url`` in stack.json).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-import sys
-import threading
-from dataclasses import dataclass
-from typing import Any, TextIO
+from collections.abc import Callable
+from typing import Any
+
+CONSOLE_WIDTH = 200
+PERSONAL = ("email", "email-json", "sms")
 
 
-@dataclass(frozen=True)
-class TopicQueues:
-    topic_arn: str
-    inbox_url: str  # left for scripts and tests to read
-    console_url: str  # read by the console printer
+def describe_filter(policy: dict[str, Any] | None) -> str:
+    """``store=Berlin severities=out`` for ``{"store": ["Berlin"], "severities": ["out"]}``."""
+    if not policy:
+        return "no filter"
+    parts = []
+    for name, rules in policy.items():
+        values = rules if isinstance(rules, list) else [rules]
+        parts.append(f"{name}=" + ",".join(v if isinstance(v, str) else json.dumps(v) for v in values))
+    return "filter " + " ".join(parts)
 
 
-def format_email(topic_arn: str, envelope: dict[str, Any]) -> str:
-    """An SNS notification as an email subscriber of the topic would read it."""
-    topic = topic_arn.rsplit(":", 1)[-1]
-    subject = envelope.get("Subject") or "AWS Notification Message"
-    rule = "-" * 72
-    return "\n".join(
-        [
-            rule,
-            "From: AWS Notifications <no-reply@sns.amazonaws.com>",
-            f"To: subscribers of {topic}",
-            f"Subject: {subject}",
-            "",
-            str(envelope.get("Message", "")),
-            "",
-            "--",
-            f"Sent to the topic {topic_arn} (local stack: printed here instead of emailed)",
-            rule,
-        ]
-    )
+def describe_attributes(attributes: dict[str, Any] | None) -> str:
+    """Message attributes as ``store=Berlin severities=out,low`` (String.Array values joined)."""
+    parts = []
+    for name, attribute in (attributes or {}).items():
+        value = attribute.get("Value", "") if isinstance(attribute, dict) else attribute
+        if isinstance(value, str) and value.startswith("["):
+            with contextlib.suppress(ValueError):
+                value = ",".join(str(v) for v in json.loads(value))
+        parts.append(f"{name}={value}")
+    return " ".join(parts)
 
 
-class NotificationConsole:
-    """Subscribes queues to topics and prints every notification as an email."""
+def one_line(text: str) -> str:
+    return " | ".join(line.strip() for line in str(text).splitlines() if line.strip())
 
-    def __init__(self, sns: Any, sqs: Any, output: TextIO = sys.stdout) -> None:
-        self._sns = sns
-        self._sqs = sqs
-        self._output = output
-        self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
-        self.topics: dict[str, TopicQueues] = {}
 
-    def subscribe(self, topic_arn: str) -> TopicQueues:
-        name = topic_arn.rsplit(":", 1)[-1]
-        urls = []
-        for suffix in ("inbox", "console"):
-            url = self._sqs.create_queue(QueueName=f"{name}-{suffix}"[:80])["QueueUrl"]
-            arn = self._sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-            self._sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn)
-            urls.append(url)
-        queues = TopicQueues(topic_arn, urls[0], urls[1])
-        self.topics[topic_arn] = queues
-        thread = threading.Thread(target=self._print_from, args=(queues,), name=f"email-{name}", daemon=True)
-        thread.start()
-        self._threads.append(thread)
-        return queues
+def delivery_line(
+    protocol: str, endpoint: str, policy: dict[str, Any] | None, subject: str | None, message: str
+) -> str:
+    body = one_line(message)
+    if subject and protocol != "sms" and not str(message).startswith(subject):
+        body = f"{subject} | {body}"
+    return shorten(f"to {endpoint} ({protocol}, {describe_filter(policy)}): {body}")
 
-    def stop(self) -> None:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join(timeout=5)
 
-    def _print_from(self, queues: TopicQueues) -> None:
-        while not self._stop.is_set():
-            try:
-                messages = self._sqs.receive_message(
-                    QueueUrl=queues.console_url, MaxNumberOfMessages=10, WaitTimeSeconds=1
-                ).get("Messages", [])
-            except Exception:
-                self._stop.wait(1)
-                continue
-            for message in messages:
-                try:
-                    envelope = json.loads(message["Body"])
-                except ValueError:
-                    envelope = {"Message": message["Body"]}
-                print(format_email(queues.topic_arn, envelope), file=self._output, flush=True)
-                self._sqs.delete_message(QueueUrl=queues.console_url, ReceiptHandle=message["ReceiptHandle"])
+def shorten(line: str) -> str:
+    return line if len(line) <= CONSOLE_WIDTH else line[: CONSOLE_WIDTH - 3] + "..."
+
+
+_console: list[Callable[[str], None]] = []
+
+
+def print_deliveries(say: Callable[[str], None]) -> None:
+    """Print every publish, and every email/SMS delivery its subscriptions' filter policies let through."""
+    from moto.sns.models import Subscription, Topic
+    from moto.sns.utils import FilterPolicyMatcher
+
+    _console[:] = [say]
+    if getattr(Subscription.publish, "devstack", False):
+        return
+    deliver, publish = Subscription.publish, Topic.publish
+
+    def emit(line: str) -> None:  # the latest console, also once moto's methods are wrapped
+        _console[0](line)
+
+    def publish_to_topic(topic: Any, message: str, subject: str | None = None, *args: Any, **kwargs: Any) -> str:
+        attributes = kwargs.get("message_attributes") if "message_attributes" in kwargs else (args or [None])[0]
+        body = (
+            one_line(message) if not subject or str(message).startswith(subject) else f"{subject} | {one_line(message)}"
+        )
+        emit(shorten(f"topic {topic.name} ({describe_attributes(attributes) or 'no attributes'}): {body}"))
+        return str(publish(topic, message, subject, *args, **kwargs))
+
+    def deliver_to_subscriber(subscription: Any, message: str, message_id: str, *args: Any, **kwargs: Any) -> None:
+        if subscription.protocol in PERSONAL:
+            subject = kwargs.get("subject", args[0] if args else None)
+            attributes = kwargs.get("message_attributes", args[1] if len(args) > 1 else None)
+            raw = subscription.attributes.get("FilterPolicy") or ""
+            policy = json.loads(raw) if raw else None
+            scope = subscription.attributes.get("FilterPolicyScope")
+            if not policy or FilterPolicyMatcher(policy, scope).matches(attributes, message):
+                emit(delivery_line(subscription.protocol, subscription.endpoint, policy, subject, message))
+        deliver(subscription, message, message_id, *args, **kwargs)
+
+    deliver_to_subscriber.devstack = True  # type: ignore[attr-defined]
+    Subscription.publish = deliver_to_subscriber  # type: ignore[method-assign,assignment]
+    Topic.publish = publish_to_topic  # type: ignore[method-assign,assignment]
+
+
+def inbox(sns: Any, sqs: Any, topic_arn: str) -> str:
+    """An SQS queue subscribed to the topic, for scripts and tests to read; returns its URL."""
+    name = topic_arn.rsplit(":", 1)[-1]
+    url = str(sqs.create_queue(QueueName=f"{name}-inbox"[:80])["QueueUrl"])
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn)
+    return url

@@ -39,27 +39,6 @@ class Function:
     reserved_concurrency: int | None = None
 
 
-@dataclass(frozen=True)
-class LambdaNotification:
-    """A bucket's LambdaConfiguration: object events under prefix/suffix go to a function."""
-
-    bucket: str
-    function_arn: str
-    events: tuple[str, ...]
-    prefix: str = ""
-    suffix: str = ""
-
-    def matches(self, event_name: str, key: str) -> bool:
-        event_ok = any(_event_matches(pattern, event_name) for pattern in self.events)
-        return event_ok and key.startswith(self.prefix) and key.endswith(self.suffix)
-
-
-def _event_matches(pattern: str, event_name: str) -> bool:
-    pattern = pattern.removeprefix("s3:")
-    event_name = event_name.removeprefix("s3:")
-    return pattern == event_name or (pattern.endswith("*") and event_name.startswith(pattern[:-1]))
-
-
 @dataclass
 class ProvisionedService:
     name: str
@@ -68,7 +47,6 @@ class ProvisionedService:
     skipped: dict[str, str] = field(default_factory=dict)  # logical id -> resource type
     outputs: dict[str, str] = field(default_factory=dict)
     functions: dict[str, Function] = field(default_factory=dict)
-    notifications: list[LambdaNotification] = field(default_factory=list)
     http_api_authorizers: dict[str, dict[str, Any]] = field(default_factory=dict)
     http_api_cors: dict[str, Any] | None = None
     warnings: list[str] = field(default_factory=list)
@@ -162,7 +140,6 @@ class Provisioner:
                 result.warnings.append(f"output {output} has no local value ({error})")
         for key, spec in functions.items():
             result.functions[key] = self._function(name, key, spec, definition, resolver)
-            self._s3_events(result.functions[key], result)
         http_api = (definition.get("provider") or {}).get("httpApi") or {}
         try:
             result.http_api_authorizers = dict(resolver.resolve(http_api.get("authorizers") or {}))
@@ -172,27 +149,6 @@ class Provisioner:
         # `cors: true` is the framework's permissive default.
         result.http_api_cors = {"allowedOrigins": ["*"]} if cors is True else (dict(cors) if cors else None)
         return result
-
-    def _s3_events(self, function: Function, result: ProvisionedService) -> None:
-        """Functions' own ``s3`` events (the framework creates the bucket unless ``existing: true``)."""
-        for event in function.events:
-            spec = event.get("s3")
-            if spec is None:
-                continue
-            spec = {"bucket": spec} if isinstance(spec, str) else spec
-            bucket = str(spec["bucket"])
-            if not spec.get("existing") and bucket not in result.physical_ids("AWS::S3::Bucket").values():
-                self.client("s3").create_bucket(Bucket=bucket)
-            rules = {key: value for rule in spec.get("rules") or [] for key, value in rule.items()}
-            result.notifications.append(
-                LambdaNotification(
-                    bucket=bucket,
-                    function_arn=function.arn,
-                    events=(str(spec.get("event", "s3:ObjectCreated:*")),),
-                    prefix=str(rules.get("prefix", "")),
-                    suffix=str(rules.get("suffix", "")),
-                )
-            )
 
     @staticmethod
     def _included_resources(template: dict[str, Any], result: ProvisionedService) -> dict[str, dict[str, Any]]:
@@ -242,27 +198,14 @@ class Provisioner:
     def _table(self, logical_id: str, props: dict[str, Any], result: ProvisionedService) -> None:
         client = self.client("dynamodb")
         name = props.get("TableName") or f"{result.resolver.stack_name}-{logical_id}"
-        kwargs: dict[str, Any] = {
-            "TableName": name,
-            "KeySchema": props["KeySchema"],
-            "AttributeDefinitions": props["AttributeDefinitions"],
-            "BillingMode": props.get("BillingMode", "PROVISIONED"),
-        }
-        for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes", "ProvisionedThroughput", "TableClass"):
-            if key in props:
-                kwargs[key] = props[key]
+        kwargs = self._api_arguments(
+            "dynamodb", "CreateTable", {"BillingMode": "PROVISIONED", **props, "TableName": name}
+        )
         if "StreamSpecification" in props:
             kwargs["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
-        sse = props.get("SSESpecification")
-        if sse:
-            kwargs["SSESpecification"] = {
-                "Enabled": bool(sse.get("SSEEnabled")),
-                **{key: sse[key] for key in ("SSEType", "KMSMasterKeyId") if key in sse},
-            }
-        if props.get("Tags"):
-            kwargs["Tags"] = props["Tags"]
-        if "DeletionProtectionEnabled" in props:
-            kwargs["DeletionProtectionEnabled"] = props["DeletionProtectionEnabled"]
+        if "SSESpecification" in props:
+            sse = dict(props["SSESpecification"])
+            kwargs["SSESpecification"] = {"Enabled": bool(sse.pop("SSEEnabled", False)), **sse}
         description = client.create_table(**kwargs)["TableDescription"]
         ttl = props.get("TimeToLiveSpecification")
         if ttl and ttl.get("Enabled"):
@@ -313,17 +256,11 @@ class Provisioner:
         if props.get("Tags"):
             client.put_bucket_tagging(Bucket=name, Tagging={"TagSet": props["Tags"]})
         notifications = props.get("NotificationConfiguration") or {}
-        for config in notifications.get("LambdaConfigurations") or []:
-            key_rules = {rule["Name"].lower(): rule["Value"] for rule in _filter_rules(config)}
-            result.notifications.append(
-                LambdaNotification(
-                    bucket=name,
-                    function_arn=str(config["Function"]),
-                    events=(str(config["Event"]),),
-                    prefix=key_rules.get("prefix", ""),
-                    suffix=key_rules.get("suffix", ""),
-                )
-            )
+        # moto matches events and key filters itself; devstack.s3_events runs the functions.
+        functions = [
+            {"LambdaFunctionArn": c["Function"], "Events": [c["Event"]], **_api_filter(c)}
+            for c in notifications.get("LambdaConfigurations") or []
+        ]
         queues = [
             {"QueueArn": c["Queue"], "Events": [c["Event"]], **_api_filter(c)}
             for c in notifications.get("QueueConfigurations") or []
@@ -332,10 +269,13 @@ class Provisioner:
             {"TopicArn": c["Topic"], "Events": [c["Event"]], **_api_filter(c)}
             for c in notifications.get("TopicConfigurations") or []
         ]
-        if queues or topics:
-            client.put_bucket_notification_configuration(
-                Bucket=name, NotificationConfiguration={"QueueConfigurations": queues, "TopicConfigurations": topics}
-            )
+        if functions or queues or topics:
+            configuration = {
+                "LambdaFunctionConfigurations": functions,
+                "QueueConfigurations": queues,
+                "TopicConfigurations": topics,
+            }
+            client.put_bucket_notification_configuration(Bucket=name, NotificationConfiguration=configuration)
         region = result.resolver.region
         result.resolver.provided(
             logical_id,
@@ -370,23 +310,12 @@ class Provisioner:
     def _queue(self, logical_id: str, props: dict[str, Any], result: ProvisionedService) -> None:
         client = self.client("sqs")
         name = props.get("QueueName") or f"{result.resolver.stack_name}-{logical_id}"
-        attributes: dict[str, str] = {}
-        for key in (
-            "DelaySeconds",
-            "MaximumMessageSize",
-            "MessageRetentionPeriod",
-            "ReceiveMessageWaitTimeSeconds",
-            "VisibilityTimeout",
-            "SqsManagedSseEnabled",
-            "FifoQueue",
-            "ContentBasedDeduplication",
-            "KmsMasterKeyId",
-        ):
-            if key in props:
-                attributes[key] = _attribute_text(props[key])
-        for key in ("RedrivePolicy", "RedriveAllowPolicy"):
-            if key in props:
-                attributes[key] = json.dumps(props[key])
+        # Every property of AWS::SQS::Queue but the name and tags is a queue attribute of the same name.
+        attributes = {
+            key: json.dumps(value) if isinstance(value, dict) else _attribute_text(value)
+            for key, value in props.items()
+            if key not in ("QueueName", "Tags")
+        }
         tags = {tag["Key"]: tag["Value"] for tag in props.get("Tags") or []}
         url = client.create_queue(QueueName=name, Attributes=attributes, **({"tags": tags} if tags else {}))["QueueUrl"]
         arn = client.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -438,63 +367,30 @@ class Provisioner:
 
     # -- Cognito --------------------------------------------------------------------------------------
 
+    def _api_arguments(self, service: str, operation: str, props: dict[str, Any], **renamed: str) -> dict[str, Any]:
+        """The properties the API call accepts, under its names (CloudFormation mostly uses the API's)."""
+        members = self.client(service).meta.service_model.operation_model(operation).input_shape.members
+        names = {cfn: api for api, cfn in renamed.items()}
+        return {names.get(key, key): value for key, value in props.items() if names.get(key, key) in members}
+
     def _user_pool(self, logical_id: str, props: dict[str, Any], result: ProvisionedService) -> None:
-        renamed = {"UserPoolName": "PoolName"}
-        passed = (
-            "Policies",
-            "AutoVerifiedAttributes",
-            "AliasAttributes",
-            "UsernameAttributes",
-            "MfaConfiguration",
-            "DeviceConfiguration",
-            "EmailConfiguration",
-            "AdminCreateUserConfig",
-            "Schema",
-            "UsernameConfiguration",
-            "AccountRecoverySetting",
-            "UserPoolTags",
-            "DeletionProtection",
-            "UserAttributeUpdateSettings",
-        )
-        kwargs = {renamed.get(key, key): value for key, value in props.items() if key in passed or key in renamed}
+        kwargs = self._api_arguments("cognito-idp", "CreateUserPool", props, PoolName="UserPoolName")
         kwargs.setdefault("PoolName", f"{result.resolver.stack_name}-{logical_id}")
         pool = self.client("cognito-idp").create_user_pool(**kwargs)["UserPool"]
-        pool_id = pool["Id"]
         region = result.resolver.region
         result.resolver.provided(
             logical_id,
-            pool_id,
+            pool["Id"],
             {
                 "Arn": pool["Arn"],
-                "UserPoolId": pool_id,
-                "ProviderName": f"cognito-idp.{region}.amazonaws.com/{pool_id}",
-                "ProviderURL": f"https://cognito-idp.{region}.amazonaws.com/{pool_id}",
+                "UserPoolId": pool["Id"],
+                "ProviderName": f"cognito-idp.{region}.amazonaws.com/{pool['Id']}",
+                "ProviderURL": f"https://cognito-idp.{region}.amazonaws.com/{pool['Id']}",
             },
         )
 
     def _user_pool_client(self, logical_id: str, props: dict[str, Any], result: ProvisionedService) -> None:
-        passed = (
-            "UserPoolId",
-            "ClientName",
-            "GenerateSecret",
-            "RefreshTokenValidity",
-            "AccessTokenValidity",
-            "IdTokenValidity",
-            "TokenValidityUnits",
-            "ReadAttributes",
-            "WriteAttributes",
-            "ExplicitAuthFlows",
-            "SupportedIdentityProviders",
-            "CallbackURLs",
-            "LogoutURLs",
-            "AllowedOAuthFlows",
-            "AllowedOAuthScopes",
-            "AllowedOAuthFlowsUserPoolClient",
-            "PreventUserExistenceErrors",
-            "EnableTokenRevocation",
-            "AuthSessionValidity",
-        )
-        kwargs = {key: value for key, value in props.items() if key in passed}
+        kwargs = self._api_arguments("cognito-idp", "CreateUserPoolClient", props)
         kwargs.setdefault("ClientName", f"{result.resolver.stack_name}-{logical_id}")
         client = self.client("cognito-idp").create_user_pool_client(**kwargs)["UserPoolClient"]
         attributes = {"ClientId": client["ClientId"], "Name": client["ClientName"]}
@@ -503,8 +399,7 @@ class Provisioner:
         result.resolver.provided(logical_id, client["ClientId"], attributes)
 
     def _user_pool_group(self, logical_id: str, props: dict[str, Any], result: ProvisionedService) -> None:
-        kwargs = {key: props[key] for key in ("GroupName", "UserPoolId", "Description", "Precedence") if key in props}
-        kwargs.setdefault("GroupName", logical_id)
+        kwargs = self._api_arguments("cognito-idp", "CreateGroup", {"GroupName": logical_id, **props})
         self.client("cognito-idp").create_group(**kwargs)
         result.resolver.provided(logical_id, kwargs["GroupName"])
 

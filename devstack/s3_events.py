@@ -1,29 +1,23 @@
-"""S3 -> Lambda notifications, locally.
+"""S3 -> Lambda notifications, locally, through moto's own bucket notifications.
 
-moto cannot invoke a Lambda function without Docker, so each bucket with ``LambdaConfigurations`` notifies
-an internal SQS queue with the same event types and key filters instead; a poller reads the queue, picks
-the function whose filter (prefix/suffix) matches, and invokes it in its local execution environment with
-the event payload Lambda would receive: keys URL-encoded in ``quote_plus`` form, ``versionId`` and
-``sequencer`` included. Failed invocations are retried like asynchronous invocations, then sent to the
-function's on-failure destination.
+The stack's buckets carry their ``LambdaConfigurations`` as moto bucket notifications, so moto matches each
+object event against the event types and key filters (prefix, suffix: case-sensitive, as S3's) and builds
+the event. moto would then need Docker to run the function; the emulator runs in this process, so that
+last step is replaced: the event goes to the function's local execution environment as an asynchronous
+invocation (retries, then its on-failure destination), with what moto's records lack and Lambda's carry
+(``versionId``, ``sequencer``, the request and identity fields). Keys stay URL-encoded (``quote_plus``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import threading
 import time
 import uuid
-from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import unquote_plus
 
-from devstack.lambdas import FunctionError, Functions
-from devstack.provision import LambdaNotification
+from devstack.lambdas import Functions
 
 _sequencer = itertools.count(int(time.time() * 1000) << 16)
 _sequencer_lock = threading.Lock()
@@ -74,158 +68,17 @@ def lambda_record(record: dict[str, Any]) -> dict[str, Any]:
     return full
 
 
-class S3EventRouter:
-    """Routes object events of the stack's buckets to the functions their notifications name."""
+def route_to_functions(functions: Functions, say: Any = print) -> None:
+    """Deliver moto's S3 -> Lambda notifications to the stack's functions (replacing the last, Docker, step)."""
+    from moto.s3 import notifications
 
-    def __init__(self, s3: Any, sqs: Any, functions: Functions, notifications: Iterable[LambdaNotification]) -> None:
-        self._s3 = s3
-        self._sqs = sqs
-        self._functions = functions
-        self._notifications = list(notifications)
-        self._queues: list[str] = []
-        self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
-        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="s3-event")
-        self._in_flight = 0
-        self._in_flight_lock = threading.Lock()
+    complete_moto_events()
 
-    @property
-    def buckets(self) -> list[str]:
-        return sorted({notification.bucket for notification in self._notifications})
-
-    def start(self) -> None:
-        complete_moto_events()
-        timeout = max([runtime.function.timeout for runtime in self._functions.runtimes] or [60])
-        for bucket in self.buckets:
-            digest = hashlib.sha256(bucket.encode()).hexdigest()[:12]
-            url = self._sqs.create_queue(
-                QueueName=f"devstack-s3-events-{digest}",
-                Attributes={"VisibilityTimeout": str(min(43200, timeout + 60))},
-            )["QueueUrl"]
-            arn = self._sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-            current = self._s3.get_bucket_notification_configuration(Bucket=bucket)
-            current.pop("ResponseMetadata", None)
-            queues = list(current.get("QueueConfigurations") or [])
-            for index, notification in enumerate(n for n in self._notifications if n.bucket == bucket):
-                rules = [{"Name": "prefix", "Value": notification.prefix}] if notification.prefix else []
-                rules += [{"Name": "suffix", "Value": notification.suffix}] if notification.suffix else []
-                queues.append(
-                    {
-                        "Id": f"lambda-{index}",
-                        "QueueArn": arn,
-                        "Events": list(notification.events),
-                        **({"Filter": {"Key": {"FilterRules": rules}}} if rules else {}),
-                    }
-                )
-            current["QueueConfigurations"] = queues
-            self._s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=current)
-            self._queues.append(url)
-            thread = threading.Thread(target=self._poll, args=(url,), name=f"s3-events-{bucket}", daemon=True)
-            thread.start()
-            self._threads.append(thread)
-
-    def stop(self) -> None:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join(timeout=5)
-        self._pool.shutdown(wait=False, cancel_futures=True)
-
-    def wait_idle(self, timeout: float) -> bool:
-        """Wait until every event delivered so far has been handled (True) or ``timeout`` passes."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._idle():
-                return True
-            time.sleep(0.2)
-        return False
-
-    def _idle(self) -> bool:
-        with self._in_flight_lock:
-            if self._in_flight:
-                return False
-        for url in self._queues:
-            attributes = self._sqs.get_queue_attributes(
-                QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
-            )["Attributes"]
-            if int(attributes["ApproximateNumberOfMessages"]) or int(
-                attributes["ApproximateNumberOfMessagesNotVisible"]
-            ):
-                return False
-        return True
-
-    def _poll(self, url: str) -> None:
-        while not self._stop.is_set():
-            try:
-                messages = self._sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get(
-                    "Messages", []
-                )
-            except Exception as error:
-                if not self._stop.is_set():
-                    print(f"[devstack] S3 event queue read failed: {error}", flush=True)
-                    time.sleep(1)
-                continue
-            for message in messages:
-                with self._in_flight_lock:
-                    self._in_flight += 1
-                self._pool.submit(self._deliver, url, message)
-
-    def _deliver(self, url: str, message: dict[str, Any]) -> None:
-        try:
-            body = json.loads(message["Body"])
-            for record in body.get("Records", []):  # moto's s3:TestEvent has none
-                self._route(record)
-            self._sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-        except Exception as error:
-            print(f"[devstack] S3 event could not be delivered: {error}", flush=True)
-        finally:
-            with self._in_flight_lock:
-                self._in_flight -= 1
-
-    def _route(self, record: dict[str, Any]) -> None:
-        bucket = record["s3"]["bucket"]["name"]
-        key = unquote_plus(record["s3"]["object"]["key"])
-        arns = {
-            n.function_arn for n in self._notifications if n.bucket == bucket and n.matches(record["eventName"], key)
-        }
-        for arn in sorted(arns):
-            runtime = self._functions.by_arn(arn)
-            if runtime is None:
-                print(f"[devstack] no local function for {arn} (s3://{bucket}/{key})", flush=True)
-                continue
-            self._invoke_async(runtime, {"Records": [lambda_record(record)]})
-
-    def _invoke_async(self, runtime: Any, event: dict[str, Any]) -> None:
-        """Lambda's asynchronous invocation: the first try plus ``maximumRetryAttempts`` retries."""
-        function = runtime.function
-        attempts = 1 + function.max_retries
-        error: dict[str, Any] = {}
-        for attempt in range(1, attempts + 1):
-            try:
-                runtime.invoke(event)
-                return
-            except FunctionError as failure:
-                error = failure.error
-                print(f"[devstack] {function.name} failed (attempt {attempt}/{attempts}): {failure}", flush=True)
-                if attempt < attempts and self._stop.wait(min(60, 2**attempt)):
-                    return
-        self._send_to_destination(function, event, error, attempts)
-
-    def _send_to_destination(self, function: Any, event: dict[str, Any], error: dict[str, Any], attempts: int) -> None:
-        if not function.on_failure.startswith("arn:aws:sqs:"):
+    def invoke(account_id: str, event_body: Any, fn_arn: str, region_name: str) -> None:  # noqa: ARG001
+        runtime = functions.by_arn(fn_arn.split(":$LATEST", maxsplit=1)[0])
+        if runtime is None:
+            say(f"no local function for {fn_arn}: the S3 event is dropped")
             return
-        url = self._sqs.get_queue_url(QueueName=function.on_failure.rsplit(":", 1)[-1])["QueueUrl"]
-        record = {
-            "version": "1.0",
-            "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            "requestContext": {
-                "requestId": str(uuid.uuid4()),
-                "functionArn": f"{function.arn}:$LATEST",
-                "condition": "RetriesExhausted",
-                "approximateInvokeCount": attempts,
-            },
-            "requestPayload": event,
-            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
-            "responsePayload": error,
-        }
-        self._sqs.send_message(QueueUrl=url, MessageBody=json.dumps(record))
-        print(f"[devstack] {function.name}: event sent to its on-failure destination {url}", flush=True)
+        functions.invoke_async(runtime, {"Records": [lambda_record(r) for r in event_body.get("Records", [])]})
+
+    notifications._invoke_awslambda = invoke

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,11 +12,11 @@ from typing import Any
 from devstack import state
 from devstack.cognito import DemoUser, create_demo_users
 from devstack.config import REPO, ConfigError, ServiceConfig, available_services, load_services, read_yaml
-from devstack.emulator import REGION, Emulator, isolate_from_real_aws
+from devstack.emulator import REGION, Emulator, isolate_from_real_aws, say
 from devstack.lambdas import Functions
-from devstack.notifications import NotificationConsole
+from devstack.notifications import inbox, print_deliveries
 from devstack.provision import ProvisionedService, Provisioner
-from devstack.s3_events import S3EventRouter
+from devstack.s3_events import route_to_functions
 from devstack.streams import StreamPollers
 from devstack.web import WebServer
 
@@ -73,7 +72,7 @@ class LocalStack:
         """Start everything; returns the content of stack.json (already written)."""
         isolate_from_real_aws()
         started = time.monotonic()
-        self.emulator = Emulator(self.settings.aws_port)
+        self.emulator = Emulator(self.settings.aws_port, self.web_origins)
         self.web = WebServer(self.settings.web_port)  # both ports bound first: a busy one fails at once
         self.emulator.start()
         self._closers.append(self.emulator.stop)
@@ -94,47 +93,45 @@ class LocalStack:
         self._provision(configs)
 
         functions = [f for service in self.services.values() for f in service.functions.values()]
-        self.functions = Functions(functions, self.emulator.endpoint_url)
+        logs = self.settings.state_dir / "logs"
+        self.functions = Functions(functions, self.emulator.endpoint_url, logs, self.emulator.client("sqs"), say)
+        self.emulator.gateway.functions = self.functions  # Lambda Invoke reaches them from now on
         self._closers.append(self.functions.stop_all)
         for runtime in self.functions.start_all():
             init_error = runtime.init_error or {}
             reason = f"{init_error.get('errorType')}: {init_error.get('errorMessage')}"
             say(f"{runtime.function.name} could not start ({reason}); it is retried on its next event")
 
-        router = S3EventRouter(
-            self.emulator.client("s3"),
-            self.emulator.client("sqs"),
-            self.functions,
-            [n for service in self.services.values() for n in service.notifications],
-        )
-        router.start()
-        self._closers.append(router.stop)
+        route_to_functions(self.functions, say)
         pollers = StreamPollers(self.emulator.client("dynamodbstreams"), self.functions, REGION)
         pollers.start()
         self._closers.append(pollers.stop)
-        console = NotificationConsole(self.emulator.client("sns"), self.emulator.client("sqs"))
-        for service in self.services.values():
-            for arn in service.physical_ids("AWS::SNS::Topic").values():
-                console.subscribe(arn)
-        self._closers.append(console.stop)
+        print_deliveries(say)
+        inboxes = {
+            arn: inbox(self.emulator.client("sns"), self.emulator.client("sqs"), arn)
+            for service in self.services.values()
+            for arn in service.physical_ids("AWS::SNS::Topic").values()
+        }
 
         pool_id, client_id = self._user_pool()
         if pool_id:
             self.users = create_demo_users(self.emulator.client("cognito-idp"), pool_id)
 
-        content = self._stack_json(console, pool_id, client_id)
+        content = self._stack_json(inboxes, pool_id, client_id)
         self.web.serve(self._web_config(content), self.functions, self.services.get("dashboard-api"), self.emulator)
 
         if self.settings.samples:
             self._load_samples(content)
-            if not router.wait_idle(timeout=300):
+            if not self.functions.wait_idle(timeout=300):
                 say("sample files are still being ingested")
             pollers.wait_idle(timeout=60)
 
         content["pid"] = os.getpid()
         content["functions"] = {
             runtime.function.name: {
+                "key": runtime.function.key,
                 "service": runtime.function.service,
+                "log_file": str(runtime.log.path),
                 "handler": runtime.function.handler,
                 "module_file": runtime.module_file,
                 "environment": runtime.environment,
@@ -204,6 +201,12 @@ class LocalStack:
     def web_url(self) -> str:
         return f"http://127.0.0.1:{self.settings.web_port}"
 
+    @property
+    def web_origins(self) -> tuple[str, ...]:
+        """Where the dashboard runs: the only origins the emulator answers a browser from."""
+        port = self.settings.web_port
+        return (f"http://127.0.0.1:{port}", f"http://localhost:{port}")
+
     def _site_outputs(self, name: str) -> dict[str, str]:
         """Outputs of a service the web server stands in for: its origin and URL are the server's."""
         outputs = {}
@@ -222,7 +225,7 @@ class LocalStack:
                 return next(iter(pools.values())), next(iter(clients.values()), "")
         return "", ""
 
-    def _stack_json(self, console: NotificationConsole, pool_id: str, client_id: str) -> dict[str, Any]:
+    def _stack_json(self, inboxes: dict[str, str], pool_id: str, client_id: str) -> dict[str, Any]:
         endpoint = self.emulator.endpoint_url
         ingest = self.services.get("ingest")
         content: dict[str, Any] = {"region": REGION, "endpoint_url": endpoint}
@@ -243,7 +246,7 @@ class LocalStack:
             tables = alerts.physical_ids("AWS::DynamoDB::Table")
             content |= {
                 "topic_arn": topic,
-                "alerts_queue_url": console.topics[topic].inbox_url if topic in console.topics else "",
+                "alerts_queue_url": inboxes.get(topic, ""),
                 "history_table": alerts.outputs.get("HistoryTableName") or next(iter(tables.values()), ""),
             }
         web = self.web_url
@@ -292,10 +295,6 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def say(message: str) -> None:
-    print(f"[devstack] {message}", flush=True)
-
-
 def banner(content: dict[str, Any], seconds: float) -> str:
     endpoint = content["endpoint_url"]
     lines = ["", f"Local stack ready in {seconds:.1f} s (Ctrl-C stops it).", f"  AWS endpoint   {endpoint}"]
@@ -317,7 +316,11 @@ def banner(content: dict[str, Any], seconds: float) -> str:
             f"    aws dynamodb scan --table-name {content['table']} --endpoint-url {endpoint}",
         ]
     if content.get("topic_arn"):
-        lines += ["", f"  Alerts topic   {content['topic_arn']} (notifications are printed here as emails)"]
+        lines += [
+            "",
+            f"  Alerts topic   {content['topic_arn']}",
+            "                 (what each email or SMS subscriber gets is printed here)",
+        ]
     lines += ["", f"  Dashboard      {content['dashboard_url']}"]
     if content.get("api_url"):
         lines += [f"  API            {content['api_url']}"]
@@ -326,10 +329,14 @@ def banner(content: dict[str, Any], seconds: float) -> str:
         lines += [f"  Sign in as     {user['username']} / {user['password']}  ({scope})"]
     if content.get("users"):
         lines += ['  More users     make user ARGS="--local create-user <name> --store Berlin"  (or --admin)']
-    lines += ["", "  AWS CLI needs any credentials: export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing"]
+    if content.get("api_url") and content.get("users"):
+        lines += [
+            f'  Call the API   curl -H "Authorization: Bearer $(make -s token USER=admin)" {content["api_url"]}/stores'
+        ]
+    lines += [
+        "  One function   make invoke FN=<function> EVENT=<file.json>   its output: make logs FN=<function>",
+        "",
+        "  The AWS CLI needs a region and any credentials:",
+        f"    export AWS_DEFAULT_REGION={content['region']} AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing",
+    ]
     return "\n".join(lines) + "\n"
-
-
-def wait_for_signal(stop: threading.Event) -> None:
-    while not stop.wait(1):
-        pass

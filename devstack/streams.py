@@ -1,10 +1,11 @@
 """DynamoDB stream -> Lambda event source mappings, locally.
 
 For each function with a ``stream`` event, a poller reads the table's stream and invokes the function with
-Lambda-shaped batches: at most ``batchSize`` records, dropped when they match none of the ``filterPatterns``,
-and with ``functionResponseType: ReportBatchItemFailures`` the batch is retried from the first failed record
-(the checkpoint Lambda keeps). A batch that keeps failing is retried ``maximumRetryAttempts`` times (Lambda
-retries until the records expire; locally a default of 3 keeps a broken handler from looping forever).
+Lambda-shaped batches: at most ``batchSize`` records, dropped when they match none of the ``filterPatterns``
+(EventBridge patterns, matched by moto's implementation), and with ``functionResponseType:
+ReportBatchItemFailures`` the batch is retried from the first failed record (the checkpoint Lambda keeps).
+A batch that keeps failing is retried ``maximumRetryAttempts`` times (Lambda retries until the records
+expire; locally a default of 3 keeps a broken handler from looping forever).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from devstack.event_filters import matches_any
+from moto.events.models import EventPattern
+
 from devstack.lambdas import FunctionError, FunctionPool, Functions
 
 LOCAL_DEFAULT_RETRIES = 3
@@ -33,6 +35,11 @@ class StreamMapping:
     max_retries: int
     filter_patterns: tuple[dict[str, Any], ...]
     batch_window: float = 0.0  # seconds to gather records before invoking (MaximumBatchingWindowInSeconds)
+
+    def matches(self, record: dict[str, Any]) -> bool:
+        """Lambda's filter criteria: no patterns, or one that matches (moto's EventBridge pattern matching)."""
+        patterns = self.filter_patterns
+        return not patterns or any(EventPattern(None, pattern).matches_event(record) for pattern in patterns)  # type: ignore[arg-type]
 
 
 def stream_mappings(events: list[dict[str, Any]]) -> list[StreamMapping]:
@@ -159,7 +166,7 @@ class StreamPoller:
             response = self._streams.get_records(ShardIterator=iterator, Limit=1000)
             iterators[shard] = response.get("NextShardIterator") or iterator
             records += [lambda_record(r, self._mapping.stream_arn, self._region) for r in response["Records"]]
-        return [record for record in records if matches_any(self._mapping.filter_patterns, record)]
+        return [record for record in records if self._mapping.matches(record)]
 
     def _gather(self, iterators: dict[str, str], have: int) -> list[dict[str, Any]]:
         """Like Lambda's batching window: keep reading until the batch is full or the window has passed."""

@@ -8,22 +8,24 @@ an API Gateway payload-2.0 event (claims at ``requestContext.authorizer.jwt.clai
 from __future__ import annotations
 
 import base64
-import errno
 import json
-import mimetypes
 import re
 import threading
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote
+
+from werkzeug.exceptions import NotFound
+from werkzeug.serving import make_server
+from werkzeug.utils import send_from_directory
+from werkzeug.wrappers import Request, Response
 
 from devstack.config import REPO
-from devstack.emulator import HOST, Emulator, PortInUse
+from devstack.emulator import HOST, Emulator, ensure_free
+from devstack.gateway import is_loopback_host
 from devstack.jwt_auth import JwtAuthorizer, Unauthorized, api_gateway_claims
 from devstack.lambdas import FunctionError, FunctionPool, Functions
 from devstack.provision import ProvisionedService
@@ -31,7 +33,6 @@ from devstack.provision import ProvisionedService
 DASHBOARD = REPO / "dashboard"
 API_PREFIX = "/api"
 MAX_BODY = 10 * 1024 * 1024  # HTTP API's payload limit
-LOOPBACK_NAMES = {"127.0.0.1", "localhost"}
 
 
 @dataclass(frozen=True)
@@ -183,22 +184,17 @@ class WebServer:
 
     def __init__(self, port: int) -> None:
         self.port = port
-        try:
-            self._server = ThreadingHTTPServer((HOST, port), _Handler)
-        except OSError as error:
-            if error.errno == errno.EADDRINUSE:
-                raise PortInUse("Web", port, "INVENTORY_WEB_PORT") from error
-            raise
-        self._server.daemon_threads = True
-        self._server.site = None  # type: ignore[attr-defined]
+        ensure_free(port, "Web", "INVENTORY_WEB_PORT")
+        self.site = Site({}, [], None)
+        self._server = make_server(HOST, port, self.site, threaded=True)
         self._thread: threading.Thread | None = None
 
     def serve(
         self, config: dict[str, Any], functions: Functions, api: ProvisionedService | None, emulator: Emulator
     ) -> None:
-        routes = http_api_routes(api, functions, emulator) if api is not None else []
-        cors = api.http_api_cors if api is not None else None
-        self._server.site = _Site(config, routes, cors)  # type: ignore[attr-defined]
+        self.site.config = config
+        self.site.routes = http_api_routes(api, functions, emulator) if api is not None else []
+        self.site.cors = api.http_api_cors if api is not None else None
         self._thread = threading.Thread(target=self._server.serve_forever, name="web", daemon=True)
         self._thread.start()
 
@@ -209,152 +205,94 @@ class WebServer:
         self._server.server_close()
 
 
-@dataclass(frozen=True)
-class _Site:
+def _json(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    return Response(json.dumps({"message": message}), status, {"Content-Type": "application/json", **(headers or {})})
+
+
+@dataclass
+class Site:
+    """The WSGI app: the dashboard's files, its config.json, and the API."""
+
     config: dict[str, Any]
     routes: list[Route]
-    cors: dict[str, Any] | None = None  # provider.httpApi.cors of the API service
+    cors: dict[str, Any] | None  # provider.httpApi.cors of the API service
 
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        request = Request(environ)
+        started = time.monotonic()
+        if not is_loopback_host(request.host):  # DNS rebinding
+            response = Response("Only loopback host names are served", 403)
+        elif request.path == API_PREFIX or request.path.startswith(API_PREFIX + "/"):
+            response = self.api(request, request.path[len(API_PREFIX) :] or "/")
+            print(
+                f"{request.method} {request.path} {response.status_code} {(time.monotonic() - started) * 1000:.0f} ms"
+            )
+        elif request.path == "/config.json":
+            # The API on the page's own origin, whichever loopback name the browser used: no CORS needed.
+            api_url = {"apiUrl": f"http://{request.host}{API_PREFIX}"} if self.config.get("apiUrl") else {}
+            response = Response(json.dumps({**self.config, **api_url}), 200, {"Content-Type": "application/json"})
+        elif request.method in ("GET", "HEAD"):
+            response = self.static(request)
+        else:
+            response = _json(405, "Method Not Allowed")
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response(environ, start_response)
 
-class _Handler(BaseHTTPRequestHandler):
-    server_version = "devstack"
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # the functions log; per-request lines would drown them
-
-    @property
-    def site(self) -> _Site:
-        return self.server.site  # type: ignore[attr-defined,no-any-return]
-
-    def do_GET(self) -> None:
-        self._dispatch()
-
-    def do_HEAD(self) -> None:
-        self._dispatch()
-
-    def do_POST(self) -> None:
-        self._dispatch()
-
-    def do_PUT(self) -> None:
-        self._dispatch()
-
-    def do_PATCH(self) -> None:
-        self._dispatch()
-
-    def do_DELETE(self) -> None:
-        self._dispatch()
-
-    def do_OPTIONS(self) -> None:
-        self._dispatch()
-
-    def _dispatch(self) -> None:
-        self._cors: dict[str, str] = {}  # one connection serves several requests
+    @staticmethod
+    def static(request: Request) -> Response:
+        """The dashboard's files; a client-side route (no file extension) loads the app, as the CDN does."""
+        path = request.path.lstrip("/") or "index.html"
+        if "." not in path.rsplit("/", 1)[-1] and not (DASHBOARD / path).is_file():
+            path = "index.html"
         try:
-            url = urlsplit(self.path)
-            if url.path == API_PREFIX or url.path.startswith(API_PREFIX + "/"):
-                self._api(url.path[len(API_PREFIX) :] or "/", url.query)
-            elif self.command in ("GET", "HEAD"):
-                self._static(url.path)
-            else:
-                self._send(405, {"Content-Type": "application/json"}, b'{"message":"Method Not Allowed"}')
-        except (BrokenPipeError, ConnectionResetError):
-            pass
+            return send_from_directory(DASHBOARD, path, request.environ)
+        except NotFound:
+            return Response("Not Found", 404)
 
-    # -- the dashboard --------------------------------------------------------------------------------
-
-    def _static(self, path: str) -> None:
-        if path == "/config.json":
-            config = dict(self.site.config)
-            host = self.headers.get("Host", "")
-            if config.get("apiUrl") and host.split(":")[0] in LOOPBACK_NAMES:
-                # Same origin as the page, whichever loopback name the browser used: no CORS needed.
-                config["apiUrl"] = f"http://{host}{API_PREFIX}"
-            self._send(200, {"Content-Type": "application/json"}, json.dumps(config).encode())
-            return
-        relative = unquote(path).lstrip("/") or "index.html"
-        file = (DASHBOARD / relative).resolve()
-        if not file.is_relative_to(DASHBOARD.resolve()):
-            self._send(404, {"Content-Type": "text/plain"}, b"Not Found")
-            return
-        if file.is_dir():
-            file = file / "index.html"
-        if not file.is_file() and "." not in Path(relative).name:
-            file = DASHBOARD / "index.html"  # client-side routes load the app, as the CDN's error page does
-        if not file.is_file():
-            self._send(404, {"Content-Type": "text/plain"}, b"Not Found")
-            return
-        kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-        if file.suffix in (".js", ".mjs"):
-            kind = "text/javascript"
-        self._send(
-            200, {"Content-Type": f"{kind}; charset=utf-8" if kind.startswith("text/") else kind}, file.read_bytes()
-        )
-
-    # -- the API --------------------------------------------------------------------------------------
-
-    def _api(self, raw_path: str, query: str) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            self._send(413, {"Content-Type": "application/json"}, b'{"message":"Request Entity Too Large"}')
-            return
-        body = self.rfile.read(length) if length else b""
-        cors = cors_headers(self.site.cors, self.headers.get("Origin"))
-        if self.site.cors and self.command == "OPTIONS" and self.headers.get("Access-Control-Request-Method"):
+    def api(self, request: Request, raw_path: str) -> Response:
+        if (request.content_length or 0) > MAX_BODY:
+            return _json(413, "Request Entity Too Large")
+        body = request.get_data()
+        cors = cors_headers(self.cors, request.headers.get("Origin"))
+        if self.cors and request.method == "OPTIONS" and request.headers.get("Access-Control-Request-Method"):
             # The HTTP API answers CORS preflight itself, before routes and authorizers.
-            self._send(204, {**cors, **(preflight_headers(self.site.cors) if cors else {})}, b"")
-            return
-        self._cors = cors
-        for route in self.site.routes:
-            path_parameters = route.match(self.command, raw_path)
+            return Response(b"", 204, {**cors, **(preflight_headers(self.cors) if cors else {})})
+        response = self.invoke(request, raw_path, body)
+        response.headers.extend({name: value for name, value in cors.items() if name not in response.headers})
+        return response
+
+    def invoke(self, request: Request, raw_path: str, body: bytes) -> Response:
+        for route in self.routes:
+            path_parameters = route.match(request.method, raw_path)
             if path_parameters is not None:
                 break
         else:
-            self._send(404, {"Content-Type": "application/json"}, b'{"message":"Not Found"}')
-            return
+            return _json(404, "Not Found")
         claims = None
         if route.authorizer is not None:
             try:
-                claims = route.authorizer.claims(self.headers.get("Authorization"))
+                claims = route.authorizer.claims(request.headers.get("Authorization"))
             except Unauthorized:
-                self._send(
-                    401,
-                    {"Content-Type": "application/json", "WWW-Authenticate": 'Bearer error="invalid_token"'},
-                    b'{"message":"Unauthorized"}',
-                )
-                return
+                return _json(401, "Unauthorized", {"WWW-Authenticate": 'Bearer error="invalid_token"'})
             if route.scopes and not set(str(claims.get("scope", "")).split()) & set(route.scopes):
-                self._send(403, {"Content-Type": "application/json"}, b'{"message":"Forbidden"}')
-                return
-        headers = {name: ",".join(self.headers.get_all(name) or []) for name in self.headers}
-        event = payload_v2(
-            route, self.command, raw_path, query, headers, body, path_parameters, claims, self.client_address[0]
-        )
+                return _json(403, "Forbidden")
+        headers = {name: ",".join(request.headers.getlist(name)) for name, _ in request.headers.items()}
+        query = request.query_string.decode("latin-1")
+        source_ip = request.remote_addr or HOST
+        event = payload_v2(route, request.method, raw_path, query, headers, body, path_parameters, claims, source_ip)
         started = time.monotonic()
         try:
             result = route.runtime.invoke(event)
         except FunctionError as error:
             print(f"[devstack] API {route.route_key}: {error}", flush=True)
-            self._send(500, {"Content-Type": "application/json"}, b'{"message":"Internal Server Error"}')
-            return
-        status, response_headers, payload, cookies = _http_response(result)
+            return _json(500, "Internal Server Error")
         if time.monotonic() - started > 30:  # HTTP API's integration timeout
-            self._send(503, {"Content-Type": "application/json"}, b'{"message":"Service Unavailable"}')
-            return
-        self._send(status, response_headers, payload, cookies)
-
-    def _send(self, status: int, headers: dict[str, str], body: bytes, cookies: list[str] | None = None) -> None:
-        self.send_response(status)
-        headers = {**self._cors, **headers, "Cache-Control": headers.get("Cache-Control", "no-store")}
-        for name, value in headers.items():
-            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
-                self.send_header(name, value)
-        for cookie in cookies or []:
-            self.send_header("Set-Cookie", cookie)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+            return _json(503, "Service Unavailable")
+        status, response_headers, payload, cookies = _http_response(result)
+        response = Response(payload, status, response_headers)
+        for cookie in cookies:
+            response.headers.add("Set-Cookie", cookie)
+        return response
 
 
 def cors_headers(cors: dict[str, Any] | None, origin: str | None) -> dict[str, str]:

@@ -77,7 +77,9 @@ def main(handler_path: str) -> int:
             result = handler(request["event"], context)
             reply = {"id": request["id"], "ok": True, "result": json.loads(json.dumps(result))}
         except Exception as error:
-            print(f"[ERROR] {type(error).__name__}: {error}\n{traceback.format_exc()}", file=sys.stderr, flush=True)
+            # Indented, so the console shows the first line only (the log file keeps the trace).
+            trace = "".join(f"    {line}\n" for line in traceback.format_exc().splitlines())
+            print(f"[ERROR] {type(error).__name__}: {error}\n{trace}", file=sys.stderr, end="", flush=True)
             reply = {"id": request["id"], "ok": False, "error": _error(error)}
         _send(channel, reply)
     return 0

@@ -135,6 +135,8 @@ def _source_copy(service: str, root: Path) -> Path:
     ignore = shutil.ignore_patterns(".serverless", "__pycache__", "*.pyc", "build", "*.egg-info")
     source = service_dir(service)
     shutil.copytree(source, root / source.relative_to(REPO), ignore=ignore)
+    for common in SERVICES_DIR.glob("*.*"):  # serverless.common.yml, ops-alarms.js: what every service includes
+        shutil.copy2(common, root / "services" / common.name)
     shutil.copytree(REPO / "shared", root / "shared", ignore=ignore)
     (root / "node_modules").symlink_to(REPO / "node_modules", target_is_directory=True)
     shutil.copy2(REPO / "package.json", root / "package.json")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
@@ -220,3 +223,155 @@ def test_the_api_allows_the_dashboard_origin_only_as_its_cors_configuration_says
     status, headers = preflight(local_stack_process.info["api_url"] + "/stores", "https://attacker.example")
     assert status == 204
     assert "access-control-allow-origin" not in headers
+
+
+# -- the developer's tools: make invoke, make logs, make token, and a readable console -------------------
+
+
+def make(stack: LocalStackProcess, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """A make target against this stack; ``-o`` keeps make from reinstalling the virtualenv it already has."""
+    return subprocess.run(
+        ["make", "-s", "-o", ".venv/.stack-installed", *args],
+        cwd=REPO,
+        env=stack_environment(stack.state_dir, stack.aws_port, stack.web_port),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def s3_event(bucket: str, key: str) -> dict[str, Any]:
+    return {
+        "Records": [
+            {
+                "eventSource": "aws:s3",
+                "eventName": "ObjectCreated:Put",
+                "eventTime": "2026-12-01T10:00:00.000Z",
+                "awsRegion": "us-east-1",
+                "s3": {"bucket": {"name": bucket}, "object": {"key": key.replace(" ", "+"), "size": 1}},
+            }
+        ]
+    }
+
+
+def test_make_invoke_runs_a_function_with_an_event_file_and_prints_its_result(
+    local_stack_process: LocalStackProcess, tmp_path: Path
+) -> None:
+    # Given an uploaded file (its notification has run ingest once) and the S3 event of that upload in a file
+    info = local_stack_process.info
+    store = f"Invoked-{uuid.uuid4().hex[:8]}"
+    key = f"uploads/{store}.csv"
+    local_stack_process.client("s3").put_object(
+        Bucket=info["bucket"], Key=key, Body=f"store,item,count\n{store},Echo Dot,3\n".encode()
+    )
+    wait_for_report(local_stack_process, key)
+    event_file = tmp_path / "event.json"
+    event_file.write_text(json.dumps(s3_event(info["bucket"], key)))
+
+    # When the developer runs the function with it
+    done = make(local_stack_process, "invoke", "FN=ingestUpload", f"EVENT={event_file}")
+
+    # Then its result is printed, and it ran in the function's own worker (its log holds both runs)
+    assert done.returncode == 0, done.stderr
+    assert key in json.dumps(json.loads(done.stdout))
+    name = next(name for name, function in info["functions"].items() if function["key"] == "ingestUpload")
+    assert Path(info["functions"][name]["log_file"]).read_text().count(f'"key":"{key}"') >= 2
+    assert items(local_stack_process, store)["Echo Dot"]["Count"]["N"] == "3"
+
+
+def test_make_invoke_reports_a_failing_function_and_an_unknown_one(
+    local_stack_process: LocalStackProcess, tmp_path: Path
+) -> None:
+    event_file = tmp_path / "event.json"
+    event_file.write_text('{"not": "a stream batch"}')
+
+    failed = make(local_stack_process, "invoke", "FN=alertsStream", f"EVENT={event_file}")
+    unknown = make(local_stack_process, "invoke", "FN=noSuchFunction", f"EVENT={event_file}")
+
+    assert failed.returncode != 0
+    assert json.loads(failed.stdout)["errorType"]
+    assert unknown.returncode != 0
+    assert "no function 'noSuchFunction'" in unknown.stderr
+    assert "ingestUpload" in unknown.stderr
+
+
+def test_make_logs_follows_one_functions_output(local_stack_process: LocalStackProcess) -> None:
+    info = local_stack_process.info
+    store = f"Logged-{uuid.uuid4().hex[:8]}"
+    follower = subprocess.Popen(
+        ["make", "-s", "-o", ".venv/.stack-installed", "logs", "FN=ingestUpload"],
+        cwd=REPO,
+        env=stack_environment(
+            local_stack_process.state_dir, local_stack_process.aws_port, local_stack_process.web_port
+        ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        time.sleep(2)  # following the file by now
+        key = f"uploads/{store}.csv"
+        local_stack_process.client("s3").put_object(
+            Bucket=info["bucket"], Key=key, Body=f"store,item,count\n{store},Echo Dot,3\n".encode()
+        )
+        wait_for_report(local_stack_process, key)
+        time.sleep(1)
+    finally:
+        os.killpg(follower.pid, signal.SIGINT)
+        output = follower.communicate(timeout=10)[0]
+    # Powertools' development format: indented JSON, one key per line
+    assert f'"key":"{key}"' in output
+    assert '"message":"Upload ingested"' in output
+    assert '"_aws"' not in output, "no metric blobs"
+
+
+def test_make_token_prints_an_id_token_the_api_accepts(local_stack_process: LocalStackProcess) -> None:
+    done = make(local_stack_process, "token", "USER=berlin-manager")
+
+    assert done.returncode == 0, done.stderr
+    token = done.stdout.strip()
+    request = urllib.request.Request(
+        local_stack_process.info["api_url"] + "/stores", headers={"Authorization": f"Bearer {token}"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        stores = json.loads(response.read())["stores"]
+    assert [store["store"] for store in stores] == ["Berlin"]
+
+
+def test_the_console_shows_short_lines_for_uploads_alerts_and_api_requests(
+    local_stack_process: LocalStackProcess,
+) -> None:
+    token = make(local_stack_process, "token", "USER=admin").stdout.strip()
+    request = urllib.request.Request(
+        local_stack_process.info["api_url"] + "/stores", headers={"Authorization": f"Bearer {token}"}
+    )
+    urllib.request.urlopen(request, timeout=30).close()
+    deadline = time.monotonic() + 10
+    while "GET /api/stores 200 " not in local_stack_process.console() and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+    console = local_stack_process.console().splitlines()
+    assert any(line.startswith("GET /api/stores 200 ") and line.endswith(" ms") for line in console)
+    uploads = [line for line in console if line.startswith("[ingestUpload] INFO Upload ingested")]
+    assert "[ingestUpload] INFO Upload ingested key=uploads/inventory-berlin.csv status=ok" in uploads
+    assert any(line.startswith("[alertsStream] INFO Digest published store=") for line in console)
+    function_lines = [line for line in console if line.startswith(("[ingestUpload]", "[alertsStream]", "[api]"))]
+    assert function_lines
+    assert max(len(line) for line in function_lines) <= 160
+    assert not [line for line in console if '"_aws"' in line or "CloudWatchMetrics" in line], "no metric blobs"
+
+
+def test_the_emulator_answers_the_dashboard_origin_and_refuses_others(local_stack_process: LocalStackProcess) -> None:
+    endpoint = local_stack_process.info["endpoint_url"]
+    origin = local_stack_process.info["dashboard_url"].rstrip("/")
+    bucket_url = f"{endpoint}/{local_stack_process.info['bucket']}"
+
+    status, headers = preflight(bucket_url, origin)
+    assert status == 204
+    assert headers["access-control-allow-origin"] == origin
+
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        preflight(bucket_url, "https://attacker.example")
+    assert refused.value.code == 403

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from typing import Any
@@ -15,3 +16,14 @@ def slow(event: Any, context: Any) -> dict[str, Any]:
         "request_id": context.aws_request_id,
         "remaining_ms": context.get_remaining_time_in_millis(),
     }
+
+
+def echo(event: Any, context: Any) -> dict[str, Any]:
+    """Returns the event it got, and appends it to ``event["write_to"]`` or ``$ECHO_LOG`` (asynchronous calls)."""
+    target = event.get("write_to") or os.environ.get("ECHO_LOG")
+    if target:
+        with open(target, "a") as file:
+            file.write(json.dumps(event) + "\n")
+    if event.get("fail"):
+        raise ValueError(f"asked to fail: {event['fail']}")
+    return {"got": event}

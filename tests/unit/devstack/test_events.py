@@ -8,20 +8,10 @@ from typing import Any
 import pytest
 
 from devstack.jwt_auth import api_gateway_claims
-from devstack.provision import LambdaNotification
 from devstack.s3_events import lambda_record, next_sequencer
 from devstack.web import Route, _compile, _http_response, payload_v2
 
 pytestmark = pytest.mark.unit
-
-
-def test_s3_notification_filters_match_prefix_suffix_and_event_type() -> None:
-    csv = LambdaNotification("bucket", "arn:fn", ("s3:ObjectCreated:*",), prefix="uploads/", suffix=".csv")
-    assert csv.matches("ObjectCreated:Put", "uploads/berlin.csv")
-    assert csv.matches("ObjectCreated:CompleteMultipartUpload", "uploads/a b+c.csv")
-    assert not csv.matches("ObjectCreated:Put", "reports/uploads/berlin.csv.json")
-    assert not csv.matches("ObjectCreated:Put", "uploads/berlin.json")
-    assert not csv.matches("ObjectRemoved:Delete", "uploads/berlin.csv")
 
 
 def test_s3_records_gain_the_fields_lambda_receives_and_keep_the_encoded_key() -> None:

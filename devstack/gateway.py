@@ -1,0 +1,165 @@
+"""The emulator's front door: a WSGI middleware in front of moto's server.
+
+- Answers only requests addressed to a loopback name (``127.0.0.1``, ``localhost``, ``[::1]``, with any
+  port): a web page on another name that resolves to 127.0.0.1 (DNS rebinding) is refused.
+- A request that carries an ``Origin`` is served only for the dashboard's origins, with CORS headers naming
+  that origin (moto itself answers ``*`` to everyone): a page on any other origin can neither read answers
+  nor send "simple" requests (a form POST) to the emulator. Preflights from the dashboard are answered here,
+  so the browser can call Cognito and post presigned uploads to the bucket.
+- Stands in where moto cannot: Lambda Invoke runs the stack's own functions in their workers (moto would need
+  Docker), and Cognito's TOTP and forgot-password codes are verified for real (see :mod:`devstack.cognito`).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Callable, Iterable
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import unquote
+
+from devstack.cognito import CognitoCodes
+from devstack.lambdas import FunctionError, Functions
+
+Environ = dict[str, Any]
+StartResponse = Callable[..., Any]
+App = Callable[[Environ, StartResponse], Iterable[bytes]]
+Response = tuple[int, dict[str, str], bytes]
+
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+_INVOKE = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations/?$")
+#: Response headers a page may read: what the AWS SDKs and an upload's progress handling look at.
+EXPOSED_HEADERS = "ETag,x-amz-request-id,x-amz-version-id,x-amz-id-2,x-amzn-RequestId,x-amzn-ErrorType,Location"
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for ``127.0.0.1``, ``localhost`` (and its subdomains, as S3 virtual-host names) or ``[::1]``."""
+    name = host.strip().lower()
+    if name.startswith("["):
+        name = name[: name.find("]") + 1]
+    elif ":" in name:
+        name, _, port = name.rpartition(":")
+        if not port.isdigit():
+            return False
+    return name in LOOPBACK_NAMES or name.endswith(".localhost")
+
+
+def json_error(status: int, code: str, message: str) -> Response:
+    """An error as the AWS JSON protocols return it."""
+    body = json.dumps({"__type": code, "message": message}).encode()
+    return status, {"Content-Type": "application/x-amz-json-1.1", "x-amzn-ErrorType": code}, body
+
+
+class Gateway:
+    """WSGI middleware around moto's app; ``functions`` is set once the stack's functions run."""
+
+    def __init__(self, app: App, origins: Iterable[str] = (), say: Callable[[str], None] = print) -> None:
+        self.app = app
+        self.origins = set(origins)
+        self.functions: Functions | None = None
+        self.cognito = CognitoCodes(say)
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
+        if not is_loopback_host(host):
+            return _send(start_response, (403, {"Content-Type": "text/plain"}, b"Only loopback host names are served"))
+        origin = environ.get("HTTP_ORIGIN")
+        cors: dict[str, str] = {}
+        if origin:
+            if origin not in self.origins:
+                return _send(start_response, (403, {"Content-Type": "text/plain"}, b"Origin not allowed"))
+            cors = {
+                "Access-Control-Allow-Origin": origin,
+                "Vary": "Origin",
+                "Access-Control-Expose-Headers": EXPOSED_HEADERS,
+            }
+            if environ["REQUEST_METHOD"] == "OPTIONS" and environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD"):
+                requested = environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS", "")
+                preflight = {
+                    "Access-Control-Allow-Methods": "GET,HEAD,PUT,POST,DELETE",
+                    "Access-Control-Max-Age": "600",
+                    **({"Access-Control-Allow-Headers": requested} if requested else {}),
+                }
+                return _send(start_response, (204, {}, b""), {**cors, **preflight})
+        intercepted = self._intercept(environ)
+        if intercepted is not None:
+            return _send(start_response, intercepted, cors)
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            kept = [(name, value) for name, value in headers if not name.lower().startswith("access-control-")]
+            return start_response(status, kept + list(cors.items()), exc_info)
+
+        return self.app(environ, start)
+
+    def _intercept(self, environ: Environ) -> Response | None:
+        """A response of our own, or None to let moto answer (with a re-readable body)."""
+        match = _INVOKE.match(environ.get("PATH_INFO", ""))
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if not match and not target.startswith("AWSCognitoIdentityProviderService."):
+            return None
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        if match and environ["REQUEST_METHOD"] == "POST":
+            return self._invoke(unquote(match.group("name")), environ, body)
+        if target:
+            return self.cognito.handle(target.split(".", 1)[1], body, lambda: self._moto(environ, body))
+        return None
+
+    def _moto(self, environ: Environ, body: bytes) -> Response:
+        environ = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
+        captured: dict[str, Any] = {}
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:  # noqa: ARG001
+            captured["status"], captured["headers"] = int(status.split(maxsplit=1)[0]), headers
+            return lambda data: None  # noqa: ARG005 - WSGI's write(), which moto does not use
+
+        chunks = self.app(environ, start)
+        try:
+            payload = b"".join(chunks)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+        headers = {
+            k: v for k, v in captured["headers"] if not k.lower().startswith(("access-control-", "content-length"))
+        }
+        return captured["status"], headers, payload
+
+    def _invoke(self, name: str, environ: Environ, body: bytes) -> Response | None:
+        """Lambda's Invoke API for the stack's functions (by name or ARN, any qualifier)."""
+        pool = None
+        if self.functions is not None:
+            parts = name.split(":")
+            bare = parts[6] if name.startswith("arn:") and len(parts) > 6 else parts[0]  # any qualifier: $LATEST
+            pool = self.functions.by_name(bare)
+        if pool is None:
+            return None  # not ours: moto answers (ResourceNotFound)
+        try:
+            event = json.loads(body or b"{}")
+        except ValueError:
+            return json_error(400, "InvalidRequestContentException", "Could not parse request body into json")
+        kind = environ.get("HTTP_X_AMZ_INVOCATION_TYPE") or "RequestResponse"
+        version = {"X-Amz-Executed-Version": "$LATEST"}
+        if kind == "DryRun":
+            return 204, version, b""
+        if kind == "Event":
+            assert self.functions is not None
+            self.functions.invoke_async(pool, event)
+            return 202, {}, b""
+        try:
+            result = pool.invoke(event)
+        except FunctionError as error:
+            return 200, {**version, "X-Amz-Function-Error": "Unhandled"}, json.dumps(error.error).encode()
+        return 200, {**version, "Content-Type": "application/json"}, json.dumps(result).encode()
+
+
+def _send(start_response: StartResponse, response: Response, extra: dict[str, str] | None = None) -> list[bytes]:
+    status, headers, body = response
+    start_response(
+        f"{status} {HTTPStatus(status).phrase}",
+        [*headers.items(), *(extra or {}).items(), ("Content-Length", str(len(body)))],
+    )
+    return [body]

@@ -1,0 +1,458 @@
+"""The emulator behind its gateway: loopback hosts only, CORS for the dashboard only, and the stand-ins.
+
+One emulator (moto's server behind :class:`devstack.gateway.Gateway`) on a free loopback port, driven with
+boto3 and plain HTTP as the dashboard, the AWS CLI or a hostile web page would.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote_plus
+
+import pyotp
+import pytest
+
+from devstack.emulator import Emulator
+from devstack.lambdas import Functions
+from devstack.notifications import print_deliveries
+from devstack.provision import Function
+from devstack.s3_events import route_to_functions
+from tests.integration.devstack.test_function_runtime import function
+
+pytestmark = pytest.mark.integration
+
+DASHBOARD = "http://127.0.0.1:8123"
+PASSWORD = "Start-Passw0rd!"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def console() -> list[str]:
+    return []
+
+
+@pytest.fixture(scope="module")
+def emulator(console: list[str]) -> Iterator[Emulator]:
+    emulator = Emulator(free_port(), (DASHBOARD, "http://localhost:8123"), console=console.append)
+    emulator.start()
+    yield emulator
+    emulator.stop()
+
+
+def request(
+    emulator: Emulator, method: str, path: str, headers: dict[str, str], body: bytes = b""
+) -> tuple[int, dict[str, str], bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", emulator.port, timeout=10)
+    try:
+        connection.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+        for name, value in {"Host": f"127.0.0.1:{emulator.port}", **headers, "Content-Length": str(len(body))}.items():
+            connection.putheader(name, value)
+        connection.endheaders(body)
+        response = connection.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        connection.close()
+
+
+# -- who may talk to the emulator ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("host", ["attacker.example:{port}", "attacker.example", "127.0.0.1.nip.io:{port}"])
+def test_a_request_for_a_name_that_is_not_loopback_is_refused(emulator: Emulator, host: str) -> None:
+    # DNS rebinding: a page on attacker.example whose name now resolves to 127.0.0.1
+    status, _, _ = request(emulator, "GET", "/", {"Host": host.format(port=emulator.port)})
+
+    assert status == 403
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:{port}", "localhost:{port}", "[::1]:{port}", "localhost"])
+def test_loopback_names_are_served(emulator: Emulator, host: str) -> None:
+    status, _, body = request(
+        emulator, "POST", "/", {"Host": host.format(port=emulator.port)}, b"Action=ListQueues&Version=2012-11-05"
+    )
+
+    assert status == 200, body
+
+
+def test_a_foreign_origin_is_refused_even_for_a_simple_request(emulator: Emulator) -> None:
+    # A form POST from another site needs no preflight: it must not reach moto at all.
+    queue = f"kept-{uuid.uuid4().hex[:8]}"
+    url = emulator.client("sqs").create_queue(QueueName=queue)["QueueUrl"]
+    body = f"Action=DeleteQueue&QueueUrl={url}".encode()
+    headers = {"Origin": "https://attacker.example", "Content-Type": "application/x-www-form-urlencoded"}
+
+    status, response_headers, _ = request(emulator, "POST", "/", headers, body)
+
+    assert status == 403
+    assert "access-control-allow-origin" not in response_headers
+    assert emulator.client("sqs").get_queue_url(QueueName=queue)["QueueUrl"] == url
+
+
+def test_a_preflight_from_a_foreign_origin_gets_no_cors_headers(emulator: Emulator) -> None:
+    headers = {"Origin": "https://attacker.example", "Access-Control-Request-Method": "POST"}
+
+    status, response_headers, _ = request(emulator, "OPTIONS", "/", headers)
+
+    assert status == 403
+    assert not [name for name in response_headers if name.startswith("access-control-")]
+
+
+def test_the_dashboard_calls_cognito_with_cors_naming_its_origin_never_a_wildcard(emulator: Emulator) -> None:
+    preflight = {
+        "Origin": DASHBOARD,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type,x-amz-target",
+    }
+    status, headers, _ = request(emulator, "OPTIONS", "/", preflight)
+    assert status == 204
+    assert headers["access-control-allow-origin"] == DASHBOARD
+    assert "POST" in headers["access-control-allow-methods"]
+    assert headers["access-control-allow-headers"] == "content-type,x-amz-target"
+
+    call = {
+        "Origin": DASHBOARD,
+        "Content-Type": "application/x-amz-json-1.1",
+        "X-Amz-Target": "AWSCognitoIdentityProviderService.ListUserPools",
+    }
+    status, headers, body = request(emulator, "POST", "/", call, b'{"MaxResults": 10}')
+    assert status == 200, body
+    assert headers["access-control-allow-origin"] == DASHBOARD  # moto's own answer is "*"
+    assert headers["vary"] == "Origin"
+
+
+def multipart(fields: dict[str, str], file_name: str, content: bytes) -> tuple[str, bytes]:
+    boundary = uuid.uuid4().hex
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{file_name}"\r\n'
+        f"Content-Type: text/csv\r\n\r\n".encode()
+        + content
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    return f"multipart/form-data; boundary={boundary}", b"".join(parts)
+
+
+def test_a_presigned_post_from_the_dashboard_uploads_with_cors(emulator: Emulator) -> None:
+    s3 = emulator.client("s3")
+    bucket = f"uploads-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    key = "uploads/stores/Berlin/grant/berlin.csv"
+    grant = s3.generate_presigned_post(bucket, key, Fields={"x-amz-meta-uploaded-by": "anna"}, ExpiresIn=600)
+    path = "/" + grant["url"].split("/", 3)[3]
+
+    # The page's upload with progress events: a preflight, then the multipart POST
+    status, headers, _ = request(
+        emulator, "OPTIONS", path, {"Origin": DASHBOARD, "Access-Control-Request-Method": "POST"}
+    )
+    assert status == 204
+    assert headers["access-control-allow-origin"] == DASHBOARD
+    content_type, body = multipart(grant["fields"], "berlin.csv", b"store,item,count\nBerlin,Echo Dot,3\n")
+    status, headers, answer = request(emulator, "POST", path, {"Origin": DASHBOARD, "Content-Type": content_type}, body)
+
+    assert status == 204, answer
+    assert headers["access-control-allow-origin"] == DASHBOARD
+    stored = s3.get_object(Bucket=bucket, Key=key)
+    assert stored["Body"].read() == b"store,item,count\nBerlin,Echo Dot,3\n"
+    assert stored["Metadata"] == {"uploaded-by": "anna"}
+
+
+# -- Cognito codes ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pool(emulator: Emulator) -> dict[str, str]:
+    cognito = emulator.client("cognito-idp")
+    pool_id = cognito.create_user_pool(
+        PoolName="people",
+        MfaConfiguration="OPTIONAL",
+        AccountRecoverySetting={"RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]},
+    )["UserPool"]["Id"]
+    client_id = cognito.create_user_pool_client(
+        UserPoolId=pool_id, ClientName="dashboard", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
+    )["UserPoolClient"]["ClientId"]
+    return {"pool": pool_id, "client": client_id}
+
+
+def new_user(emulator: Emulator, pool: dict[str, str]) -> str:
+    cognito = emulator.client("cognito-idp")
+    name = f"user-{uuid.uuid4().hex[:8]}"
+    attributes = [{"Name": "email", "Value": f"{name}@example.com"}, {"Name": "email_verified", "Value": "true"}]
+    cognito.admin_create_user(
+        UserPoolId=pool["pool"], Username=name, MessageAction="SUPPRESS", UserAttributes=attributes
+    )
+    cognito.admin_set_user_password(UserPoolId=pool["pool"], Username=name, Password=PASSWORD, Permanent=True)
+    return name
+
+
+def sign_in(emulator: Emulator, pool: dict[str, str], name: str, password: str = PASSWORD) -> dict[str, Any]:
+    return dict(
+        emulator.client("cognito-idp").initiate_auth(
+            ClientId=pool["client"],
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": name, "PASSWORD": password},
+        )
+    )
+
+
+def enrol(emulator: Emulator, pool: dict[str, str], name: str) -> str:
+    """Enrol the user's authenticator as the dashboard does; returns the secret the QR code carries."""
+    cognito = emulator.client("cognito-idp")
+    access = sign_in(emulator, pool, name)["AuthenticationResult"]["AccessToken"]
+    secret = str(cognito.associate_software_token(AccessToken=access)["SecretCode"])
+    assert cognito.verify_software_token(AccessToken=access, UserCode=pyotp.TOTP(secret).now())["Status"] == "SUCCESS"
+    cognito.set_user_mfa_preference(
+        AccessToken=access, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True}
+    )
+    return secret
+
+
+def error_code(call: Any, **kwargs: Any) -> str:
+    with pytest.raises(Exception) as raised:  # noqa: PT011 - botocore's ClientError subclasses, checked below
+        call(**kwargs)
+    return str(raised.value.response["Error"]["Code"])  # type: ignore[attr-defined]
+
+
+def test_each_user_gets_a_random_totp_secret_and_a_wrong_code_does_not_enrol(
+    emulator: Emulator, pool: dict[str, str]
+) -> None:
+    cognito = emulator.client("cognito-idp")
+    secrets = []
+    for name in (new_user(emulator, pool), new_user(emulator, pool)):
+        access = sign_in(emulator, pool, name)["AuthenticationResult"]["AccessToken"]
+        secrets.append(cognito.associate_software_token(AccessToken=access)["SecretCode"])
+        wrong = str((int(pyotp.TOTP(secrets[-1]).now()) + 1) % 1_000_000).zfill(6)
+
+        code = error_code(cognito.verify_software_token, AccessToken=access, UserCode=wrong)
+
+        assert code == "EnableSoftwareTokenMFAException"
+    assert secrets[0] != secrets[1]
+    assert all(len(secret) >= 32 for secret in secrets)
+
+
+def test_sign_in_with_totp_accepts_only_the_current_code_of_the_users_secret(
+    emulator: Emulator, pool: dict[str, str]
+) -> None:
+    cognito = emulator.client("cognito-idp")
+    name = new_user(emulator, pool)
+    secret = enrol(emulator, pool, name)
+    other = enrol(emulator, pool, new_user(emulator, pool))
+
+    challenge = sign_in(emulator, pool, name)
+    assert challenge["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
+    for wrong in (pyotp.TOTP(other).now(), pyotp.TOTP(secret).at(time.time() - 600), "000000"):
+        code = error_code(
+            cognito.respond_to_auth_challenge,
+            ClientId=pool["client"],
+            ChallengeName="SOFTWARE_TOKEN_MFA",
+            Session=challenge["Session"],
+            ChallengeResponses={"USERNAME": name, "SOFTWARE_TOKEN_MFA_CODE": wrong},
+        )
+        assert code == "CodeMismatchException", wrong
+
+    signed_in = cognito.respond_to_auth_challenge(
+        ClientId=pool["client"],
+        ChallengeName="SOFTWARE_TOKEN_MFA",
+        Session=challenge["Session"],
+        ChallengeResponses={"USERNAME": name, "SOFTWARE_TOKEN_MFA_CODE": pyotp.TOTP(secret).now()},
+    )
+    assert signed_in["AuthenticationResult"]["IdToken"]
+
+
+def test_a_forgotten_password_is_reset_only_with_the_code_the_console_shows(
+    emulator: Emulator, pool: dict[str, str], console: list[str]
+) -> None:
+    cognito = emulator.client("cognito-idp")
+    name = new_user(emulator, pool)
+
+    answer = cognito.forgot_password(ClientId=pool["client"], Username=name)
+
+    assert "x-moto-forgot-password-confirmation-code" not in answer["ResponseMetadata"]["HTTPHeaders"]
+    emails = [line for line in console if line.startswith(f"to {name} (email)")]
+    assert len(emails) == 1
+    code = emails[0].rsplit(" ", 1)[-1]
+    assert code.isdigit()
+    assert len(code) == 6
+    wrong = str((int(code) + 1) % 1_000_000).zfill(6)
+    assert (
+        error_code(
+            cognito.confirm_forgot_password,
+            ClientId=pool["client"],
+            Username=name,
+            ConfirmationCode=wrong,
+            Password="Other-Passw0rd!",
+        )
+        == "CodeMismatchException"
+    )
+    assert sign_in(emulator, pool, name)["AuthenticationResult"]  # the old password still works
+
+    cognito.confirm_forgot_password(
+        ClientId=pool["client"], Username=name, ConfirmationCode=code, Password="New-Passw0rd!!"
+    )
+
+    assert sign_in(emulator, pool, name, "New-Passw0rd!!")["AuthenticationResult"]
+    assert (
+        error_code(
+            cognito.confirm_forgot_password,
+            ClientId=pool["client"],
+            Username=name,
+            ConfirmationCode=code,
+            Password="Again-Passw0rd!",
+        )
+        == "CodeMismatchException"
+    ), "a code is used once"
+
+
+# -- Lambda Invoke --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def echo_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("echo") / "events.jsonl"
+
+
+@pytest.fixture(scope="module")
+def functions(emulator: Emulator, echo_log: Path) -> Iterator[Functions]:
+    echo: Function = function("tests/integration/devstack/handlers.echo", ECHO_LOG=str(echo_log))
+    functions = Functions([echo], emulator.endpoint_url)
+    emulator.gateway.functions = functions
+    route_to_functions(functions)
+    yield functions
+    emulator.gateway.functions = None
+    functions.stop_all()
+
+
+def test_a_synchronous_invoke_runs_the_function_in_its_worker(emulator: Emulator, functions: Functions) -> None:
+    name = functions.runtimes[0].function.name
+
+    response = emulator.client("lambda").invoke(FunctionName=name, Payload=b'{"hello": "world"}')
+
+    assert response["StatusCode"] == 200
+    assert "FunctionError" not in response
+    assert json.loads(response["Payload"].read()) == {"got": {"hello": "world"}}
+
+
+def test_a_failing_function_answers_as_lambda_does(emulator: Emulator, functions: Functions) -> None:
+    arn = functions.runtimes[0].function.arn
+
+    response = emulator.client("lambda").invoke(FunctionName=arn, Payload=b'{"fail": "on purpose"}')
+
+    assert response["FunctionError"] == "Unhandled"
+    error = json.loads(response["Payload"].read())
+    assert error["errorType"] == "ValueError"
+    assert error["errorMessage"] == "asked to fail: on purpose"
+
+
+def test_an_asynchronous_invoke_returns_at_once_and_runs_the_function(
+    emulator: Emulator, functions: Functions, tmp_path: Path
+) -> None:
+    written = tmp_path / "events.jsonl"
+    event = {"write_to": str(written), "continuation": {"offset": 1200}}
+
+    response = emulator.client("lambda").invoke(
+        FunctionName=functions.runtimes[0].function.name, InvocationType="Event", Payload=json.dumps(event).encode()
+    )
+
+    assert response["StatusCode"] == 202
+    deadline = time.monotonic() + 20
+    while not written.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [json.loads(line) for line in written.read_text().splitlines()] == [event]
+
+
+def test_object_events_reach_the_function_as_the_buckets_notification_filters_say(
+    emulator: Emulator, functions: Functions, echo_log: Path
+) -> None:
+    s3 = emulator.client("s3")
+    bucket = f"notified-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    rules = [{"Name": "prefix", "Value": "uploads/"}, {"Name": "suffix", "Value": ".csv"}]
+    s3.put_bucket_notification_configuration(
+        Bucket=bucket,
+        NotificationConfiguration={
+            "LambdaFunctionConfigurations": [
+                {
+                    "LambdaFunctionArn": functions.runtimes[0].function.arn,
+                    "Events": ["s3:ObjectCreated:*"],
+                    "Filter": {"Key": {"FilterRules": rules}},
+                }
+            ]
+        },
+    )
+
+    for key in ("uploads/stock list+1.csv", "uploads/berlin.CSV", "reports/uploads/x.csv", "uploads/x.json"):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"store,item,count\n")
+    version = s3.put_object(Bucket=bucket, Key="uploads/stock list+1.csv", Body=b"again")["VersionId"]
+    assert functions.wait_idle(timeout=30)
+
+    records = [
+        event["Records"][0]
+        for event in map(json.loads, echo_log.read_text().splitlines())
+        if event.get("Records") and event["Records"][0]["s3"]["bucket"]["name"] == bucket
+    ]
+    assert [unquote_plus(r["s3"]["object"]["key"]) for r in records] == ["uploads/stock list+1.csv"] * 2
+    assert records[1]["s3"]["object"]["versionId"] == version
+    assert records[0]["s3"]["object"]["sequencer"] < records[1]["s3"]["object"]["sequencer"]
+    assert records[0]["eventName"].startswith("ObjectCreated:")
+
+
+# -- SNS deliveries on the console ----------------------------------------------------------------------
+
+
+def test_each_email_and_sms_subscription_shows_what_its_filter_policy_lets_through(emulator: Emulator) -> None:
+    lines: list[str] = []
+    print_deliveries(lines.append)
+    sns = emulator.client("sns")
+    topic = sns.create_topic(Name=f"alerts-{uuid.uuid4().hex[:8]}")["TopicArn"]
+    policy = {"store": ["Berlin"], "severities": ["out"]}
+    sns.subscribe(
+        TopicArn=topic,
+        Protocol="email",
+        Endpoint="anna@example.com",
+        Attributes={"FilterPolicy": json.dumps(policy)},
+    )
+    sns.subscribe(TopicArn=topic, Protocol="sms", Endpoint="+4915112345678")
+
+    def publish(store: str, severities: list[str], subject: str) -> None:
+        sns.publish(
+            TopicArn=topic,
+            Subject=subject,
+            Message=f"{subject}\nOUT Echo Plus: 3 -> 0",
+            MessageAttributes={
+                "store": {"DataType": "String", "StringValue": store},
+                "severities": {"DataType": "String.Array", "StringValue": json.dumps(severities)},
+            },
+        )
+
+    publish("Berlin", ["out", "low"], "Berlin: 1 out of stock, 1 low")
+    publish("Karachi", ["out"], "Karachi: 1 item out of stock")
+    publish("Berlin", ["low"], "Berlin: 2 low")
+
+    emails = [line for line in lines if line.startswith("to anna@example.com")]
+    texts = [line for line in lines if line.startswith("to +4915112345678")]
+    assert emails == [
+        "to anna@example.com (email, filter store=Berlin severities=out): "
+        "Berlin: 1 out of stock, 1 low | OUT Echo Plus: 3 -> 0"
+    ]
+    assert len(texts) == 3
+    assert texts[1].startswith("to +4915112345678 (sms, no filter): Karachi: 1 item out of stock")
+    published = [line for line in lines if line.startswith("topic ")]
+    assert len(published) == 3
+    assert published[0].endswith(
+        "(store=Berlin severities=out,low): Berlin: 1 out of stock, 1 low | OUT Echo Plus: 3 -> 0"
+    )
