@@ -12,7 +12,7 @@ CHECKOV_DEPS := $(VENV)/tools/checkov/.installed
 STAGE ?= dev
 ARGS ?=
 
-.PHONY: dev test lint format bench deploy user invoke logs token clean
+.PHONY: dev test lint format bench deploy user recount replay invoke logs token clean
 
 $(STACK_DEPS): requirements-stack.txt shared/pyproject.toml
 	@python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -75,6 +75,14 @@ bench: $(PY_DEPS) $(NODE_DEPS)
 ## make user ARGS="--local create-user ravi --store Karachi": create a dashboard user (see README)
 user: $(STACK_DEPS)
 	PYTHONPATH=services/dashboard-api $(PY) -m dashboard_api.admin $(ARGS)
+
+## make recount ARGS="--local" (or --stage prod [--dry-run] [--store Berlin]): prove each store's totals, repair drift
+recount: $(STACK_DEPS)
+	PYTHONPATH=services/alerts $(PY) -m alerts.operations recount $(ARGS)
+
+## make replay ARGS="--local" (or --stage prod [--list] [--store Berlin]): announce stream records that failed every retry
+replay: $(STACK_DEPS)
+	PYTHONPATH=services/alerts $(PY) -m alerts.operations replay $(ARGS)
 
 ## make deploy STAGE=prod [REGION=eu-central-1]: deploy every service in dependency order, then publish the dashboard
 REGION ?= us-east-1

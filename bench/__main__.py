@@ -51,6 +51,8 @@ def _forecast(args: argparse.Namespace) -> Section:
     from bench.forecast_bench import forecast_section, run_forecast
 
     return forecast_section(run_forecast(args.forecast_items))
+
+
 def _xlsx(args: argparse.Namespace) -> Section:
     from bench.xlsx_bench import XlsxSizes, run_xlsx, xlsx_section
 

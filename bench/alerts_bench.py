@@ -186,6 +186,7 @@ def _ours(batches: list[list[Change]], log: Any) -> AlertsRun:
     env = {
         "ALERTS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:inventory-alerts-bench-no-stock",
         "HISTORY_TABLE": "inventory-alerts-bench-history",
+        "STORES_TABLE": "inventory-ingest-bench-stores",
         "LOW_STOCK_DEFAULT": str(DEFAULT_THRESHOLD),
         "HISTORY_RETENTION_DAYS": "90",
         "POWERTOOLS_SERVICE_NAME": "alerts",
@@ -218,7 +219,7 @@ HEADER = [
     "Wall time",
     "SNS publishes",
     "Most in one batch",
-    "History writes",
+    "DynamoDB writes (History + totals transactions, marks)",
     "AWS calls",
     "Failed records",
 ]
@@ -250,7 +251,7 @@ def alerts_section(r: AlertsResults) -> Section:
                 f"{run.wall_seconds:,.1f} s",
                 f"{run.publishes:,}",
                 f"{max(run.publishes_per_batch):,}",
-                f"{run.count('PutItem', 'UpdateItem', 'BatchWriteItem'):,}",
+                f"{run.count('PutItem', 'UpdateItem', 'BatchWriteItem', 'TransactWriteItems'):,}",
                 ", ".join(f"{n:,} {name}" for name, n in sorted(run.calls.items())),
                 f"{run.failures:,}",
             ]
@@ -259,12 +260,12 @@ def alerts_section(r: AlertsResults) -> Section:
     body = f"""
 {r.records:,} DynamoDB stream records, one per item, over 50 stores, shuffled and delivered in batches of
 {r.batch_size} (`batchSize` in services/alerts/serverless.yml), each batch as the Lambda event the stream
-event source would send. **ours**: the alerts handler (Powertools batch processor, History rows, one digest
-per store per batch); **lab Check-Stock**: the lab's function (`bench/lab_baseline.py`), a new SNS client,
-a topic lookup and a publish for every record whose new count is 0. Both use real boto3 clients whose
-DynamoDB and SNS calls a stand-in answers at once, once botocore has built the request: the CPU time per
-record (`time.thread_time`, the handler's thread) is the handler's own work plus its clients', with no
-emulator in it, and "wall time" has no network in it.
+event source would send. **ours**: the alerts handler (Powertools batch processor, one digest per store
+per batch, each change's History row and store totals in one transaction); **lab Check-Stock**: the lab's
+function (`bench/lab_baseline.py`), a new SNS client, a topic lookup and a publish for every record whose
+new count is 0. Both use real boto3 clients whose DynamoDB and SNS calls a stand-in answers at once, once
+botocore has built the request: the CPU time per record (`time.thread_time`, the handler's thread) is the
+handler's own work plus its clients', with no emulator in it, and "wall time" has no network in it.
 
 {mix}
 

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from alerts.logic.alerting import ChangeLog, Notifier
+from alerts.models.digest import Digest
+from alerts.models.history import Recorded
 from botocore.exceptions import ClientError
+from inventory.history import HistoryEntry, history_key, history_sort_key
+from inventory.stores import StoreChange
 
 if TYPE_CHECKING:
     from dashboard_api.models.records import IndexPage, ItemPage, ItemRecord, SignedPost, UploadPosition, UploadStream
     from dashboard_api.models.subscriptions import RecordPage, SnsSubscription, SubscriptionRecord
     from dashboard_api.models.users import UserListing, UserRecord
-    from inventory.history import HistoryEntry
     from inventory.models import StockStatus
     from inventory.report import UploadReport
     from inventory.stores import StoreSummary
@@ -156,56 +161,73 @@ class FakeInvoker:
         self.events.append((function_arn, event))
 
 
-# -- alerts: the History table and the alerts topic ------------------------------------
+# -- alerts: the History rows with the store totals, and the alerts topic --------------
 
 
-class FakeHistory:
-    """The History table's writer in memory, with the same dedupe condition as the real one.
+class FakeChangeLog(ChangeLog):
+    """History rows and Stores totals in memory, with the real once-only rule: a change whose
+    row exists counts nothing and reports whether it was announced.
 
-    ``fail_writes`` makes the next row writes fail; ``fail_marks`` the next announcement marks.
+    ``fail_writes`` makes the next writes fail (throttled past the retries), ``fail_changes``
+    the first write of each given (item, new count); ``fail_marks`` the next announcement marks.
+    ``attempts`` lists the items of every write attempted, in order.
     """
 
     def __init__(self) -> None:
-        self.rows: dict[tuple[str, str], dict[str, Any]] = {}
+        self.rows: dict[tuple[str, str], HistoryEntry] = {}
+        self.totals: dict[str, StoreChange] = {}
         self.fail_writes = 0
+        self.fail_changes: set[tuple[str, int]] = set()
         self.fail_marks = 0
+        self.writes = 0
+        self.attempts: list[str] = []
 
     @staticmethod
-    def _key(entry: Any) -> tuple[str, str]:
-        return (f"{entry.store}\x1f{entry.item}", f"{entry.time}#{entry.sequence}")
+    def _key(entry: HistoryEntry) -> tuple[str, str]:
+        return (history_key(entry.store, entry.item), history_sort_key(entry.time, entry.sequence))
 
-    def record(self, entry: Any) -> bool:
+    def write(self, entry: HistoryEntry, totals: StoreChange | None) -> Recorded:
         from alerts.models.errors import HistoryUnavailable
 
-        if self.fail_writes:
-            self.fail_writes -= 1
-            raise HistoryUnavailable("History write failed: throttled")
-        key = self._key(entry)
-        if "announced_at" in self.rows.get(key, {}):
-            return False
-        self.rows[key] = {"entry": entry}
-        return True
+        self.attempts.append(entry.item)
+        if self.fail_writes or (entry.item, entry.new_count) in self.fail_changes:
+            self.fail_writes = max(0, self.fail_writes - 1)
+            self.fail_changes.discard((entry.item, entry.new_count))
+            raise HistoryUnavailable("History and totals not written (ThrottlingError)")
+        existing = self.rows.get(self._key(entry))
+        if existing is not None:
+            return Recorded.UNANNOUNCED if existing.announced_at is None else Recorded.ANNOUNCED
+        self.writes += 1
+        self.rows[self._key(entry)] = entry
+        if totals is not None:
+            self.totals.setdefault(entry.store, StoreChange()).add(totals)
+        return Recorded.NEW
 
-    def mark_announced(self, entry: Any, alert: Any, announced_at: str) -> None:
+    def mark_announced(self, entry: HistoryEntry, announced_at: str) -> None:
         from alerts.models.errors import HistoryUnavailable
 
         if self.fail_marks:
             self.fail_marks -= 1
-            raise HistoryUnavailable("History write failed: throttled")
-        self.rows[self._key(entry)] = {"entry": entry, "alert": alert, "announced_at": announced_at}
+            raise HistoryUnavailable("History row not marked announced: throttled")
+        self.rows[self._key(entry)] = replace(self.rows[self._key(entry)], announced_at=announced_at)
 
-    def entries(self) -> list[Any]:
-        return [row["entry"] for row in self.rows.values()]
+    def entries(self) -> list[HistoryEntry]:
+        return list(self.rows.values())
+
+    def store_totals(self, store: str) -> tuple[int, int, int]:
+        """(items, out, low) of a store, as the Stores row would hold them."""
+        totals = self.totals.get(store, StoreChange())
+        return (totals.items, totals.out, totals.low)
 
 
-class FakeTopic:
+class FakeTopic(Notifier):
     """The alerts topic in memory: keeps every published digest; ``fail_stores`` refuse to publish."""
 
     def __init__(self) -> None:
-        self.published: list[Any] = []
+        self.published: list[Digest] = []
         self.fail_stores: set[str] = set()
 
-    def publish(self, digest: Any) -> None:
+    def publish(self, digest: Digest) -> None:
         from alerts.models.errors import PublishFailed
 
         if digest.store in self.fail_stores:

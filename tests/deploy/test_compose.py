@@ -79,6 +79,13 @@ def test_wiring_covers_the_cross_service_values() -> None:
         "inventoryTableArn": "InventoryTableArn",
         "storesTableName": "StoresTableName",
         "storesTableArn": "StoresTableArn",
+    }.items():
+        assert wired[("alerts", param)] == ("ingest", output)
+    for param, output in {
+        "inventoryTableName": "InventoryTableName",
+        "inventoryTableArn": "InventoryTableArn",
+        "storesTableName": "StoresTableName",
+        "storesTableArn": "StoresTableArn",
         "uploadBucketName": "UploadBucketName",
     }.items():
         assert wired[("dashboard-api", param)] == ("ingest", output)

@@ -198,6 +198,8 @@ def test_every_on_failure_queue_alarms_when_a_message_waits(service: PackagedSer
     ] + [
         mapping["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]
         for mapping in service.resources("AWS::Lambda::EventSourceMapping").values()
+        # An SQS source has none: a message that fails stays on its queue.
+        if "DestinationConfig" in mapping["Properties"]
     ]
     alarms = service.resources("AWS::CloudWatch::Alarm").values()
 
@@ -394,6 +396,7 @@ def test_the_uploads_index_is_keyed_and_indexed_as_the_shared_contract_says(
         ("ingest", "UploadsTable"),
         ("ingest", "UploadBucket"),
         ("alerts", "HistoryTable"),
+        ("alerts", "FailedRecordsTable"),
         ("dashboard-api", "UserPool"),
         ("dashboard-api", "PeopleTable"),
     ],
@@ -418,12 +421,19 @@ def test_tables_are_encrypted_recoverable_and_on_demand(service: PackagedService
 # --- alerts --------------------------------------------------------------------------------------
 
 
+def _mapping_from(service: PackagedService, source: Any) -> dict[str, Any]:
+    (mapping,) = [
+        mapping["Properties"]
+        for mapping in service.resources("AWS::Lambda::EventSourceMapping").values()
+        if mapping["Properties"]["EventSourceArn"] == source
+    ]
+    return mapping
+
+
 def test_alerts_reads_the_wired_stream_in_bounded_retried_batches(packaged: dict[str, PackagedService]) -> None:
     alerts = packaged["alerts"]
-    (mapping,) = alerts.resources("AWS::Lambda::EventSourceMapping").values()
-    properties = mapping["Properties"]
+    properties = _mapping_from(alerts, PLACEHOLDER_OUTPUTS["ingest"]["InventoryStreamArn"])
 
-    assert properties["EventSourceArn"] == PLACEHOLDER_OUTPUTS["ingest"]["InventoryStreamArn"]
     assert properties["FunctionName"] == {"Fn::GetAtt": ["AlertsStreamLambdaFunction", "Arn"]}
     assert properties["StartingPosition"] == "TRIM_HORIZON"
     assert properties["BatchSize"] == 500
@@ -435,16 +445,16 @@ def test_alerts_reads_the_wired_stream_in_bounded_retried_batches(packaged: dict
     assert properties["DestinationConfig"] == {
         "OnFailure": {"Destination": {"Fn::GetAtt": ["AlertsFailureQueue", "Arn"]}}
     }
+    # Only removals are dropped: malformed inserts and updates reach the function, which counts them.
     (pattern,) = properties["FilterCriteria"]["Filters"]
-    assert json.loads(pattern["Pattern"]) == {
-        "eventName": ["INSERT", "MODIFY"],
-        "dynamodb": {"NewImage": {"Count": {"N": [{"exists": True}]}}},
-    }
+    assert json.loads(pattern["Pattern"]) == {"eventName": ["INSERT", "MODIFY"]}
     function = alerts.template["Resources"]["AlertsStreamLambdaFunction"]["Properties"]
-    assert function["Environment"]["Variables"]["LOW_STOCK_DEFAULT"] == PLACEHOLDER_OUTPUTS["ingest"]["LowStockDefault"]
+    variables = function["Environment"]["Variables"]
+    assert variables["LOW_STOCK_DEFAULT"] == PLACEHOLDER_OUTPUTS["ingest"]["LowStockDefault"]
+    assert variables["STORES_TABLE"] == PLACEHOLDER_OUTPUTS["ingest"]["StoresTableName"]
 
 
-def test_alerts_function_may_touch_exactly_the_stream_history_topic_and_queue(
+def test_alerts_stream_function_may_touch_exactly_the_stream_history_stores_row_topic_and_queue(
     packaged: dict[str, PackagedService],
 ) -> None:
     stream = PLACEHOLDER_OUTPUTS["ingest"]["InventoryStreamArn"]
@@ -457,7 +467,12 @@ def test_alerts_function_may_touch_exactly_the_stream_history_topic_and_queue(
         "dynamodb:ListStreams",
     ):
         assert permissions.pop(action) == [stream]
+    # A transaction's parts are authorised as the single-item writes they are.
     assert permissions.pop("dynamodb:PutItem") == [{"Fn::GetAtt": ["HistoryTable", "Arn"]}]
+    assert permissions.pop("dynamodb:UpdateItem") == [
+        {"Fn::GetAtt": ["HistoryTable", "Arn"]},
+        _sub(PLACEHOLDER_OUTPUTS["ingest"]["StoresTableArn"]),
+    ]
     assert permissions.pop("sns:Publish") == [{"Ref": "AlertsTopic"}]
     assert permissions.pop("sqs:SendMessage") == [{"Fn::GetAtt": ["AlertsFailureQueue", "Arn"]}]
     assert permissions.pop("xray:PutTraceSegments") == permissions.pop("xray:PutTelemetryRecords") == ["*"]
@@ -473,6 +488,52 @@ def test_alerts_function_may_touch_exactly_the_stream_history_topic_and_queue(
             "Fn::Sub": "sns.${AWS::Region}.amazonaws.com"
         }
     assert set(permissions) <= {"kms:GenerateDataKey", "kms:Decrypt"}
+
+
+def test_alerts_archiver_reads_the_failure_queue_and_the_stream_and_writes_only_the_failed_records_table(
+    packaged: dict[str, PackagedService],
+) -> None:
+    alerts = packaged["alerts"]
+    properties = _mapping_from(alerts, {"Fn::GetAtt": ["AlertsFailureQueue", "Arn"]})
+    permissions = _permissions(alerts, "AlertsArchiveRole")
+
+    assert properties["FunctionName"] == {"Fn::GetAtt": ["AlertsFailureArchiveLambdaFunction", "Arn"]}
+    assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    # Lambda requires the queue's visibility timeout to cover the function's timeout.
+    queue = alerts.template["Resources"]["AlertsFailureQueue"]["Properties"]
+    function = alerts.template["Resources"]["AlertsFailureArchiveLambdaFunction"]["Properties"]
+    assert queue["VisibilityTimeout"] >= 6 * function["Timeout"]
+    assert function["Environment"]["Variables"]["FAILED_RECORDS_TABLE"] == {"Ref": "FailedRecordsTable"}
+    queue_arn = [{"Fn::GetAtt": ["AlertsFailureQueue", "Arn"]}]
+    for action in ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"):
+        assert permissions.pop(action) == queue_arn
+    for action in ("dynamodb:GetShardIterator", "dynamodb:GetRecords"):
+        assert permissions.pop(action) == [PLACEHOLDER_OUTPUTS["ingest"]["InventoryStreamArn"]]
+    assert permissions.pop("dynamodb:PutItem") == [{"Fn::GetAtt": ["FailedRecordsTable", "Arn"]}]
+    assert set(permissions) == {"logs:CreateLogStream", "logs:PutLogEvents"} | XRAY_ACTIONS
+
+
+def test_alerts_recount_runs_daily_reading_the_tables_and_repairing_only_the_stores_rows(
+    packaged: dict[str, PackagedService],
+) -> None:
+    alerts = packaged["alerts"]
+    ingest = PLACEHOLDER_OUTPUTS["ingest"]
+    (rule,) = alerts.resources("AWS::Events::Rule").values()
+    permissions = _permissions(alerts, "AlertsRecountRole")
+    variables = alerts.template["Resources"]["AlertsRecountLambdaFunction"]["Properties"]["Environment"]["Variables"]
+
+    assert rule["Properties"]["ScheduleExpression"] == "rate(1 day)"
+    assert rule["Properties"]["Targets"][0]["Arn"] == {"Fn::GetAtt": ["AlertsRecountLambdaFunction", "Arn"]}
+    assert variables["INVENTORY_TABLE"] == ingest["InventoryTableName"]
+    assert variables["STORES_TABLE"] == ingest["StoresTableName"]
+    for action in ("dynamodb:Scan", "dynamodb:GetItem", "dynamodb:UpdateItem"):
+        assert permissions.pop(action) == [_sub(ingest["StoresTableArn"])]
+    assert permissions.pop("dynamodb:Query") == [
+        _sub(ingest["InventoryTableArn"]),
+        {"Fn::GetAtt": ["HistoryTable", "Arn"]},
+        {"Fn::GetAtt": ["FailedRecordsTable", "Arn"]},
+    ]
+    assert set(permissions) == {"logs:CreateLogStream", "logs:PutLogEvents"} | XRAY_ACTIONS
 
 
 # --- dashboard API -------------------------------------------------------------------------------

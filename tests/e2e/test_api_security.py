@@ -23,7 +23,6 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from ingest.dal.inventory import InventoryTable
 from inventory.models import SourceVersion
 from inventory.table import StoredItem, to_attributes
 
@@ -91,9 +90,10 @@ def berlin_and_karachi(stack: dict[str, Any], admin_tokens: dict[str, str]) -> N
     source = SourceVersion("2026-01-01T00:00:00.000Z", "uploads/lab.csv")
     rows = {"Berlin": [("Echo Dot", 12), ("Echo Plus", 0)], "Karachi": [("Echo Dot", 19), ("Echo Plus", 0)]}
     for store in missing:
-        InventoryTable(dynamodb, stack["table"]).put_many(
-            to_attributes(StoredItem(store, item, count, None, source.time, source), 5) for item, count in rows[store]
-        )
+        for item, count in rows[store]:
+            dynamodb.put_item(
+                TableName=stack["table"], Item=to_attributes(StoredItem(store, item, count, None, source.time, source), 5)
+            )
         dynamodb.put_item(
             TableName=stack["stores_table"],
             Item={"Store": {"S": store}, "Items": {"N": "2"}, "Out": {"N": "1"}, "Low": {"N": "0"},

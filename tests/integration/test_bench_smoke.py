@@ -108,7 +108,7 @@ def test_alerts_benchmark_runs_and_counts_publishes() -> None:
     # Then ours published at most one digest per store with a transition, and failed nothing
     assert 0 < results.ours.publishes <= sum(results.transition_stores_per_batch)
     assert results.ours.failures == 0
-    assert results.ours.count("PutItem") >= results.transitions
+    assert results.ours.count("TransactWriteItems") >= results.transitions
     # while the lab looked the topic up and published once for every record at 0
     assert results.lab.calls == {"sns:ListTopics": results.zero_records, "sns:Publish": results.zero_records}
     assert [target.passed for target in alerts_section(results).targets] == [True]
@@ -138,6 +138,8 @@ def test_forecast_backtest_is_the_same_every_run() -> None:
     again = score(items(PATTERNS[2], 3, seed=11), {MODEL: Model, **BASELINES})
 
     assert {name: s.errors for name, s in first.items()} == {name: s.errors for name, s in again.items()}
+
+
 def test_xlsx_benchmark_runs_each_reader_and_the_far_cell_workbook() -> None:
     # When each reader reads a 300-row workbook and one with a cell in XFD400
     results = run_xlsx(XlsxSizes(rows=300, far_row=400, timeout=60), log=lambda _: None)

@@ -1,10 +1,12 @@
-"""Inventory and History tables, the alerts topic with an SQS subscriber, in moto; the real alerts handler."""
+"""The alerts world in moto: Inventory (with its stream), Stores, History and failed-records tables, the
+alerts topic with an SQS subscriber; the real handlers, built from their environment."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -16,7 +18,9 @@ from devstack.definitions import create_table
 from tests.builders import LambdaContext, inventory_image, lambda_stream_event
 
 INVENTORY = "inventory-ingest-test-inventory"
+STORES = "inventory-ingest-test-stores"
 HISTORY = "inventory-alerts-test-history"
+FAILED = "inventory-alerts-test-failed-records"
 TOPIC = "inventory-alerts-test-no-stock"
 REGION = "us-east-1"
 
@@ -26,18 +30,38 @@ class AlertsWorld:
     dynamodb: Any
     streams: Any
     sqs: Any
+    sns: Any
     topic_arn: str
     queue_url: str
     stream_arn: str
     consumed: int = 0
     delivered: list[dict[str, Any]] = field(default_factory=list)
 
-    def put(self, store: str, item: str, count: int, updated_at: str = "2026-11-22T03:00:00.000Z") -> None:
-        """Write an item as ingest does (moto streams every put, even an unchanged one)."""
-        self.dynamodb.put_item(TableName=INVENTORY, Item=inventory_image(store, item, count, None, updated_at))
+    def put(
+        self,
+        store: str,
+        item: str,
+        count: Any,
+        updated_at: str = "2026-11-22T03:00:00.000Z",
+        threshold: int | None = None,
+        count_type: str = "N",
+    ) -> None:
+        """Write an item as ingest does (moto streams every put, even an unchanged one).
+
+        ``count_type="S"`` writes the count as text, as a foreign writer might.
+        """
+        image = inventory_image(store, item, count, threshold, updated_at)
+        if count_type != "N":
+            image["Count"] = {count_type: str(count)}
+        self.dynamodb.put_item(TableName=INVENTORY, Item=image)
 
     def new_records(self) -> list[dict[str, Any]]:
         """The stream records written since the last call, as get_records returns them."""
+        records = self.all_records()
+        fresh, self.consumed = records[self.consumed :], len(records)
+        return fresh
+
+    def all_records(self) -> list[dict[str, Any]]:
         shards = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
         records: list[dict[str, Any]] = []
         for shard in shards:
@@ -45,11 +69,14 @@ class AlertsWorld:
                 StreamArn=self.stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
             )["ShardIterator"]
             records.extend(self.streams.get_records(ShardIterator=iterator, Limit=1000)["Records"])
-        fresh, self.consumed = records[self.consumed :], len(records)
-        return fresh
+        return records
+
+    def shard_id(self) -> str:
+        (shard,) = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
+        return str(shard["ShardId"])
 
     def deliver(self, records: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-        """Invoke the handler with a Lambda-shaped batch (by default: every new stream record)."""
+        """Invoke the stream handler with a Lambda-shaped batch (by default: every new stream record)."""
         from alerts.handlers.stream import handler
 
         event = lambda_stream_event(self.new_records() if records is None else records, self.stream_arn)
@@ -57,14 +84,7 @@ class AlertsWorld:
 
     def notifications(self) -> list[dict[str, Any]]:
         """SNS envelopes the subscribed queue received since the last call."""
-        found: list[dict[str, Any]] = []
-        while True:
-            messages = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get("Messages", [])
-            if not messages:
-                return found
-            for message in messages:
-                found.append(json.loads(message["Body"]))
-                self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return drain(self.sqs, self.queue_url)
 
     def history(self, store: str, item: str, start: str = "0", end: str = "~") -> list[dict[str, Any]]:
         """History rows of one item between two times, oldest first (the dashboard's query)."""
@@ -81,21 +101,82 @@ class AlertsWorld:
         )
         return response["Items"]
 
+    def totals(self, store: str) -> tuple[int, int, int]:
+        """(items, out, low) as the Stores row holds them."""
+        from inventory.stores import StoreSummary
+
+        item = self.dynamodb.get_item(TableName=STORES, Key={"Store": {"S": store}}).get("Item")
+        summary = StoreSummary.from_item(item) if item else None
+        return (0, 0, 0) if summary is None else (summary.items, summary.out, summary.low)
+
+    def set_totals(self, store: str, items: int, out: int, low: int, updated_at: str) -> None:
+        """Overwrite a Stores row, as drift from outside the stream would leave it."""
+        self.dynamodb.put_item(
+            TableName=STORES,
+            Item={
+                "Store": {"S": store},
+                "Items": {"N": str(items)},
+                "Out": {"N": str(out)},
+                "Low": {"N": str(low)},
+                "UpdatedAt": {"S": updated_at},
+            },
+        )
+
+    def hook(self, event: str, callback: Callable[..., Any]) -> None:
+        """Register a botocore event hook (e.g. ``before-parameter-build.dynamodb.TransactWriteItems``) on the
+        default session, and rebuild the handlers' cached clients so they carry it."""
+        from alerts.handlers.archive import failure_archiver
+        from alerts.handlers.stream import alert_service
+
+        assert boto3.DEFAULT_SESSION is not None
+        boto3.DEFAULT_SESSION.events.register(event, callback)
+        alert_service.cache_clear()
+        failure_archiver.cache_clear()
+
+
+def drain(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    while True:
+        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
+        if not messages:
+            return found
+        for message in messages:
+            found.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def minutes_ago(minutes: float) -> str:
+    return iso(datetime.now(UTC) - timedelta(minutes=minutes))
+
 
 @pytest.fixture
 def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[AlertsWorld]:
     monkeypatch.setenv("HISTORY_TABLE", HISTORY)
+    monkeypatch.setenv("STORES_TABLE", STORES)
+    monkeypatch.setenv("INVENTORY_TABLE", INVENTORY)
+    monkeypatch.setenv("FAILED_RECORDS_TABLE", FAILED)
     monkeypatch.setenv("LOW_STOCK_DEFAULT", "5")
     monkeypatch.setenv("HISTORY_RETENTION_DAYS", "90")
+    monkeypatch.setenv("RECOUNT_SETTLE_MINUTES", "10")
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "alerts")
+    # moto serves DynamoDB Streams only at the classic endpoint, which boto3 no longer picks by itself.
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB_STREAMS", f"https://streams.dynamodb.{REGION}.amazonaws.com")
     # The metrics singleton may have been created (at collection) before the namespace was set.
     monkeypatch.setattr(metrics, "namespace", metrics.namespace or "Inventory")
     with mock_aws():
+        boto3.setup_default_session(region_name=REGION)
+        from alerts.handlers.archive import failure_archiver
         from alerts.handlers.stream import alert_service
 
         dynamodb = boto3.client("dynamodb", region_name=REGION)
         create_table(dynamodb, "ingest", "InventoryTable", INVENTORY)
+        create_table(dynamodb, "ingest", "StoresTable", STORES)
         create_table(dynamodb, "alerts", "HistoryTable", HISTORY)
+        create_table(dynamodb, "alerts", "FailedRecordsTable", FAILED)
         dynamodb.update_time_to_live(
             TableName=HISTORY, TimeToLiveSpecification={"AttributeName": "ExpiresAt", "Enabled": True}
         )
@@ -107,10 +188,11 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[AlertsWorld]:
         sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
         monkeypatch.setenv("ALERTS_TOPIC_ARN", topic_arn)
         alert_service.cache_clear()
-        # moto serves DynamoDB Streams only at the classic endpoint, which boto3 no longer picks by itself.
-        streams = boto3.client(
-            "dynamodbstreams", region_name=REGION, endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com"
-        )
+        failure_archiver.cache_clear()
+        streams = boto3.client("dynamodbstreams", region_name=REGION)
         stream_arn = dynamodb.describe_table(TableName=INVENTORY)["Table"]["LatestStreamArn"]
-        yield AlertsWorld(dynamodb, streams, sqs, topic_arn, queue_url, stream_arn)
+        yield AlertsWorld(dynamodb, streams, sqs, sns, topic_arn, queue_url, stream_arn)
         alert_service.cache_clear()
+        failure_archiver.cache_clear()
+    boto3.DEFAULT_SESSION = None
+    metrics.clear_metrics()

@@ -1,12 +1,17 @@
-"""Inventory writes -> stream records -> the alerts handler -> SNS -> an SQS subscriber, and History rows."""
+"""Inventory writes -> stream records -> the alerts handler -> SNS -> an SQS subscriber, History rows and
+the Stores totals; faults injected through botocore event hooks."""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+from botocore.exceptions import ClientError
 
-from tests.builders import lambda_stream_event
-from tests.integration.alerts.conftest import AlertsWorld
+from tests.builders import LambdaContext, lambda_stream_event
+from tests.integration.alerts.conftest import HISTORY, AlertsWorld, drain
 
 pytestmark = pytest.mark.integration
 
@@ -18,6 +23,28 @@ def load_berlin(world: AlertsWorld, **changes: int) -> None:
         world.put("Berlin", item, changes.get(item.replace(" ", "_"), count))
 
 
+def failed(response: dict[str, Any]) -> list[str]:
+    return [failure["itemIdentifier"] for failure in response["batchItemFailures"]]
+
+
+def sequence(record: dict[str, Any]) -> str:
+    return str(record["dynamodb"]["SequenceNumber"])
+
+
+def cancelled(*codes: str) -> ClientError:
+    return ClientError(
+        {
+            "Error": {"Code": "TransactionCanceledException", "Message": f"Transaction cancelled [{', '.join(codes)}]"},
+            "CancellationReasons": [{"Code": code} for code in codes],
+        },
+        "TransactWriteItems",
+    )
+
+
+def history_item(params: dict[str, Any]) -> dict[str, Any]:
+    return params["TransactItems"][0]["Put"]["Item"]
+
+
 def test_a_new_store_file_yields_one_digest_with_filterable_attributes(world: AlertsWorld):
     load_berlin(world)
     assert world.deliver() == {"batchItemFailures": []}
@@ -26,7 +53,49 @@ def test_a_new_store_file_yields_one_digest_with_filterable_attributes(world: Al
     assert note["Subject"] == "Berlin: 1 item out of stock"
     assert note["Message"] == "Berlin: 1 item out of stock\nOUT Echo Plus: new -> 0"
     attributes = {name: (value["Type"], value["Value"]) for name, value in note["MessageAttributes"].items()}
-    assert attributes == {"store": ("String", "Berlin"), "severity": ("String", "out"), "items": ("Number", "1")}
+    assert attributes == {
+        "store": ("String", "Berlin"),
+        "severity": ("String", "out"),
+        "severities": ("String.Array", '["out"]'),
+        "items": ("Number", "1"),
+    }
+
+
+def test_a_subscription_filtering_on_severities_hears_every_digest_that_carries_that_severity(world: AlertsWorld):
+    # A subscriber for low stock: the digest also carries an outage, so its `severity` is
+    # "out"; the `severities` array still lets this filter match it.
+    queue_url = world.sqs.create_queue(QueueName="low-stock-only")["QueueUrl"]
+    queue_arn = world.sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    world.sns.subscribe(
+        TopicArn=world.topic_arn,
+        Protocol="sqs",
+        Endpoint=queue_arn,
+        Attributes={"FilterPolicy": json.dumps({"store": ["Berlin"], "severities": ["low"]})},
+    )
+    world.put("Berlin", "Echo Plus", 0)
+    world.put("Paris", "Echo Dot", 3)
+    world.deliver()
+    world.put("Berlin", "Echo Dot", 3)
+    world.put("Berlin", "Echo Show", 0)
+    world.deliver()
+
+    (heard,) = drain(world.sqs, queue_url)
+    assert heard["Message"].splitlines()[1:] == ["LOW Echo Dot: new -> 3", "OUT Echo Show: new -> 0"]
+    assert json.loads(heard["MessageAttributes"]["severities"]["Value"]) == ["out", "low"]
+
+
+def test_the_stores_totals_follow_the_changes(world: AlertsWorld):
+    load_berlin(world)
+    world.deliver()
+    assert world.totals("Berlin") == (5, 1, 0)
+
+    load_berlin(world, Echo_Dot=0, Echo_Plus=4, Echo_Look=3)
+    world.deliver()
+    assert world.totals("Berlin") == (5, 1, 2)
+    row = world.dynamodb.get_item(TableName="inventory-ingest-test-stores", Key={"Store": {"S": "Berlin"}})["Item"]
+    assert row["UpdatedAt"]["S"] > "2026-11-22T03:00:00.000Z"  # when the totals changed
 
 
 def test_every_change_is_in_the_history_readable_by_store_and_item(world: AlertsWorld):
@@ -40,6 +109,7 @@ def test_every_change_is_in_the_history_readable_by_store_and_item(world: Alerts
     assert "OldCount" not in row  # a new item
     assert int(row["ExpiresAt"]["N"]) == 1795316400 + 90 * 86400
     assert row["Alert"] == {"S": "out"}
+    assert "AnnouncedAt" in row
     assert all(len(world.history("Berlin", item)) == 1 for item, _ in BERLIN)
 
 
@@ -55,7 +125,7 @@ def test_history_over_a_time_range_returns_the_changes_in_it_oldest_first(world:
     ]
 
 
-def test_an_unchanged_reupload_announces_and_records_nothing(world: AlertsWorld):
+def test_an_unchanged_reupload_announces_records_and_counts_nothing(world: AlertsWorld):
     load_berlin(world)
     world.deliver()
     world.notifications()
@@ -66,58 +136,158 @@ def test_an_unchanged_reupload_announces_and_records_nothing(world: AlertsWorld)
     assert world.deliver(records) == {"batchItemFailures": []}
     assert world.notifications() == []
     assert len(world.history("Berlin", "Echo Plus")) == 1
+    assert world.totals("Berlin") == (5, 1, 0)
 
 
-def test_an_item_running_out_yields_a_digest_naming_only_that_item(world: AlertsWorld):
-    load_berlin(world)
-    world.deliver()
-    world.notifications()
-
-    load_berlin(world, Echo_Dot=0)
-    world.deliver()
-    (note,) = world.notifications()
-    assert note["Subject"] == "Berlin: 1 item out of stock"
-    assert note["Message"].splitlines()[1:] == ["OUT Echo Dot: 12 -> 0"]
-    assert [row["NewCount"]["N"] for row in world.history("Berlin", "Echo Dot")] == ["12", "0"]
-
-
-def test_a_redelivered_batch_is_not_announced_again(world: AlertsWorld):
+def test_a_redelivered_or_late_batch_is_neither_announced_nor_counted_again(world: AlertsWorld):
     load_berlin(world)
     records = world.new_records()
     world.deliver(records)
     world.deliver(records)
+    world.deliver(records[::-1])
     assert len(world.notifications()) == 1
     assert len(world.history("Berlin", "Echo Plus")) == 1
+    assert world.totals("Berlin") == (5, 1, 0)
 
 
-def test_when_the_topic_refuses_the_records_fail_and_a_retry_announces_them_once(
-    world: AlertsWorld, monkeypatch: pytest.MonkeyPatch
+# -- faults -------------------------------------------------------------------------------------------
+
+
+def test_echo_plus_out_then_back_in_one_batch_is_announced_in_order_after_its_failed_record_is_retried(
+    world: AlertsWorld,
 ):
-    from alerts.handlers.stream import alert_service
+    world.put("Berlin", "Echo Dot", 12)
+    world.put("Berlin", "Echo Plus", 3)
+    world.deliver()
+    world.notifications()
+    world.put("Berlin", "Echo Show", 20)
+    world.put("Berlin", "Echo Plus", 0, updated_at="2026-11-22T04:00:00.000Z")
+    world.put("Berlin", "Echo Plus", 8, updated_at="2026-11-22T05:00:00.000Z")
+    _, out, back = records = world.new_records()
+    fail = {"next": True}
 
-    world.put("Berlin", "Echo Plus", 0)
-    world.put("Berlin", "Echo Dot", 12)  # no alert: not part of the digest
-    records = world.new_records()
-    monkeypatch.setenv("ALERTS_TOPIC_ARN", world.topic_arn + "-missing")
-    alert_service.cache_clear()
-    response = world.deliver(records)
-    assert response == {"batchItemFailures": [{"itemIdentifier": records[0]["dynamodb"]["SequenceNumber"]}]}
+    def refuse_the_outage(params: dict[str, Any], **_: Any) -> None:
+        item = history_item(params)
+        if item["Item"]["S"] == "Echo Plus" and item["NewCount"]["N"] == "0" and fail["next"]:
+            fail["next"] = False
+            raise ClientError({"Error": {"Code": "InternalServerError", "Message": "try again"}}, "TransactWriteItems")
+
+    world.hook("before-parameter-build.dynamodb.TransactWriteItems", refuse_the_outage)
+
+    # The outage's record fails: the restock behind it must not overtake it.
+    assert failed(world.deliver(records)) == [sequence(out), sequence(back)]
     assert world.notifications() == []
+    assert world.totals("Berlin") == (3, 0, 1)  # Echo Plus still counted low, at 3
 
-    monkeypatch.setenv("ALERTS_TOPIC_ARN", world.topic_arn)
-    alert_service.cache_clear()
-    assert world.deliver(records) == {"batchItemFailures": []}
+    # Lambda resends from the failed record.
+    assert world.deliver([out, back]) == {"batchItemFailures": []}
+    (note,) = world.notifications()
+    assert note["Message"].splitlines()[1:] == ["OUT Echo Plus: 3 -> 0", "RESTOCKED Echo Plus: 0 -> 8"]
+    assert [row["NewCount"]["N"] for row in world.history("Berlin", "Echo Plus")] == ["3", "0", "8"]
+    assert world.totals("Berlin") == (3, 0, 0)
+
+
+def test_a_transaction_conflict_is_tried_again_and_counted_once(world: AlertsWorld):
+    conflicts = {"left": 2}
+
+    def conflict(**_: Any) -> None:
+        if conflicts["left"]:
+            conflicts["left"] -= 1
+            raise cancelled("None", "TransactionConflict")
+
+    world.hook("before-parameter-build.dynamodb.TransactWriteItems", conflict)
+    world.put("Berlin", "Echo Plus", 0)
+    assert world.deliver() == {"batchItemFailures": []}
+    assert world.totals("Berlin") == (1, 1, 0)
+    assert len(world.notifications()) == 1
+
+
+def test_a_conflict_that_persists_fails_the_record_and_the_retry_counts_it_once(world: AlertsWorld):
+    conflicts = {"on": True}
+
+    def conflict(params: dict[str, Any], **_: Any) -> None:
+        if conflicts["on"] and history_item(params)["Item"]["S"] == "Echo Dot":
+            raise cancelled("None", "TransactionConflict")
+
+    world.hook("before-parameter-build.dynamodb.TransactWriteItems", conflict)
+    world.put("Berlin", "Echo Plus", 0)
+    world.put("Berlin", "Echo Dot", 2)
+    world.put("Berlin", "Echo Show", 0)
+    _, dot, show = records = world.new_records()
+    assert failed(world.deliver(records)) == [sequence(dot), sequence(show)]
+    assert world.totals("Berlin") == (1, 1, 0)
+
+    conflicts["on"] = False
+    assert world.deliver([dot, show]) == {"batchItemFailures": []}
+    assert world.deliver(records) == {"batchItemFailures": []}  # and the whole batch once more
+    assert world.totals("Berlin") == (3, 2, 1)
+    lines = [note["Message"].splitlines()[1:] for note in world.notifications()]
+    assert lines == [["OUT Echo Plus: new -> 0"], ["LOW Echo Dot: new -> 2", "OUT Echo Show: new -> 0"]]
+
+
+def test_when_the_topic_refuses_the_records_fail_and_a_retry_announces_them_once(world: AlertsWorld):
+    refuse = {"on": True}
+
+    def unavailable(**_: Any) -> None:
+        if refuse["on"]:
+            raise ClientError({"Error": {"Code": "InternalError", "Message": "unavailable"}}, "Publish")
+
+    world.hook("before-call.sns.Publish", unavailable)
+    world.put("Paris", "Echo Dot", 12)  # no alert, recorded: before the digest's records, so done
+    world.put("Berlin", "Echo Plus", 0)
+    world.put("Berlin", "Echo Dot", 12)  # no alert, but after the failed digest's first record
+    _, plus, dot = records = world.new_records()
+    assert failed(world.deliver(records)) == [sequence(plus), sequence(dot)]
+    assert world.notifications() == []
+    assert world.totals("Berlin") == (2, 1, 0)  # recorded once, whatever the digest did
+
+    refuse["on"] = False
+    assert world.deliver([plus, dot]) == {"batchItemFailures": []}
     (note,) = world.notifications()
     assert note["Message"].splitlines()[1:] == ["OUT Echo Plus: new -> 0"]
+    assert world.totals("Berlin") == (2, 1, 0)
+    assert world.history("Berlin", "Echo Plus")[0]["AnnouncedAt"]
 
 
-def test_a_batch_of_only_malformed_records_fails_as_a_whole(world: AlertsWorld):
+def test_a_batch_that_fails_whole_raises_so_lambda_bisects_it(world: AlertsWorld):
+    def down(**_: Any) -> None:
+        raise ClientError({"Error": {"Code": "InternalServerError", "Message": "down"}}, "TransactWriteItems")
+
+    world.hook("before-parameter-build.dynamodb.TransactWriteItems", down)
+    world.put("Berlin", "Echo Plus", 0)
+    world.put("Berlin", "Echo Dot", 3)
+    with pytest.raises(BatchProcessingError):
+        world.deliver()
+    assert world.totals("Berlin") == (0, 0, 0)
+
+
+# -- malformed stored items ------------------------------------------------------------------------------
+
+
+def test_an_item_stored_with_a_text_count_is_counted_and_skipped_and_its_fix_is_not_poisoned(world: AlertsWorld):
+    world.put("Berlin", "Echo Plus", 6)
+    world.deliver()
+    world.put("Berlin", "Echo Plus", "zero", count_type="S", updated_at="2026-11-22T04:00:00.000Z")
+    world.put("Berlin", "Echo Dot", 0)  # an ordinary change behind it in the same batch
+    assert world.deliver() == {"batchItemFailures": []}  # skipped, not retried forever
+    assert [note["Message"].splitlines()[1:] for note in world.notifications()] == [["OUT Echo Dot: new -> 0"]]
+
+    world.put("Berlin", "Echo Plus", 0, updated_at="2026-11-22T05:00:00.000Z")  # ingest fixes the item
+    assert world.deliver() == {"batchItemFailures": []}
+    (note,) = world.notifications()
+    assert note["Message"].splitlines()[1:] == ["OUT Echo Plus: new -> 0"]  # previous state unknown
+    assert [row["NewCount"]["N"] for row in world.history("Berlin", "Echo Plus")] == ["6", "0"]
+    # The fix is not guessed into the totals (Echo Plus may or may not have been counted as it
+    # was); the recount repairs the one status it left behind.
+    assert world.totals("Berlin") == (2, 1, 0)
+
+
+def test_the_real_handler_answers_a_batch_of_only_malformed_records_without_failing(world: AlertsWorld):
+    from alerts.handlers.stream import handler
+
     world.put("Berlin", "Echo Plus", 0)
     (record,) = world.new_records()
     record["dynamodb"]["NewImage"]["Count"] = {"N": "none"}
-    from alerts.handlers.stream import handler
-
-    from tests.builders import LambdaContext
-
-    with pytest.raises(BatchProcessingError):
-        handler(lambda_stream_event([record], world.stream_arn), LambdaContext())
+    assert handler(lambda_stream_event([record], world.stream_arn), LambdaContext()) == {"batchItemFailures": []}
+    assert world.notifications() == []
+    assert world.dynamodb.scan(TableName=HISTORY)["Items"] == []

@@ -11,7 +11,6 @@ from typing import Any
 
 import boto3
 import pytest
-from ingest.dal.inventory import InventoryTable
 from inventory.history import history_key, history_sort_key
 from inventory.models import RowError, SourceVersion, StockStatus
 from inventory.report import ReportStatus, RowCounts, UploadReport
@@ -60,14 +59,16 @@ class ApiWorld:
     ) -> None:
         """Write items as ingest does (inventory.table helpers), then the store's summary row."""
         source = SourceVersion(time=updated_at, key=source_key or f"uploads/{store}.csv")
-        table = InventoryTable(self.dynamodb, INVENTORY)
-        table.put_many(
+        written = [
             to_attributes(
                 StoredItem(store, row[0], row[1], row[2] if len(row) > 2 else None, updated_at, source),  # type: ignore[misc]
                 DEFAULT_THRESHOLD,
             )
             for row in items
-        )
+        ]
+        for start in range(0, len(written), 25):  # BatchWriteItem takes 25 at a time
+            requests = [{"PutRequest": {"Item": item}} for item in written[start : start + 25]]
+            self.dynamodb.batch_write_item(RequestItems={INVENTORY: requests})
         self._summarise(store, updated_at, last_upload_at)
 
     def _summarise(self, store: str, updated_at: str, last_upload_at: str | None) -> None:

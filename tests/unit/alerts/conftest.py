@@ -1,4 +1,4 @@
-"""The alerts flow wired to in-memory fakes: Powertools' batch processing, real logic, no AWS."""
+"""The alerts flow wired to in-memory fakes: the real batch flow and Powertools' reporting, no AWS."""
 
 from __future__ import annotations
 
@@ -8,38 +8,31 @@ from typing import Any
 
 import pytest
 from alerts.logic.alerting import AlertService
-from alerts.logic.batch import DigestBatchProcessor
-from aws_lambda_powertools.utilities.batch import process_partial_response
+from alerts.logic.batch import process_stream_batch
 from inventory.observability import metrics
 
 from tests.builders import LambdaContext, stream_event
-from tests.fakes import FakeHistory, FakeTopic
+from tests.fakes import FakeChangeLog, FakeTopic
 
 
 @dataclass
 class AlertsWorld:
-    history: FakeHistory = field(default_factory=FakeHistory)
+    changes: FakeChangeLog = field(default_factory=FakeChangeLog)
     topic: FakeTopic = field(default_factory=FakeTopic)
     default_threshold: int = 5
 
     def service(self) -> AlertService:
         return AlertService(
-            history=self.history,
+            changes=self.changes,
             notifier=self.topic,
             default_threshold=self.default_threshold,
             retention_days=90,
             clock=lambda: "2026-11-22T03:00:05.000Z",
         )
 
-    def deliver(self, *records: dict[str, Any]) -> list[str]:
-        """Hand a batch to the processor as Lambda would; returns the failed records' sequence numbers."""
-        service = self.service()
-        response = process_partial_response(
-            event=stream_event(*records),
-            record_handler=service.record_change,
-            processor=DigestBatchProcessor(service),
-            context=LambdaContext(),  # type: ignore[arg-type]
-        )
+    def deliver(self, *records: dict[str, Any], context: Any = None) -> list[str]:
+        """Hand a batch to the handler's flow as Lambda would; returns the failed records' sequence numbers."""
+        response = process_stream_batch(stream_event(*records), self.service(), context or LambdaContext())
         return [str(failure["itemIdentifier"]) for failure in response["batchItemFailures"]]
 
     def lines(self, store: str) -> list[list[str]]:
@@ -58,3 +51,8 @@ def _metrics(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.fixture
 def world() -> AlertsWorld:
     return AlertsWorld()
+
+
+def counted(name: str) -> float:
+    """The sum of a metric's values added so far in this test (Powertools' EMF metric set)."""
+    return float(sum(metrics.metric_set.get(name, {}).get("Value", [])))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from alerts.logic.digest import MAX_BODY, MAX_SUBJECT, build_digest
 from alerts.models.change import Alert, Level, StockChange
@@ -36,7 +38,7 @@ def test_one_kind_of_alert_reads_as_a_plain_sentence():
     assert back.subject == "Berlin: 1 item restocked"
 
 
-def test_mixed_alerts_are_counted_most_severe_first_and_listed_with_old_and_new_counts():
+def test_mixed_alerts_are_counted_most_severe_first_and_listed_in_the_order_they_happened():
     digest = build_digest(
         "Berlin",
         [
@@ -49,26 +51,36 @@ def test_mixed_alerts_are_counted_most_severe_first_and_listed_with_old_and_new_
     assert digest.subject == "Berlin: 1 out of stock, 2 low, 1 restocked"
     assert digest.body.splitlines() == [
         "Berlin: 1 out of stock, 2 low, 1 restocked",
+        "RESTOCKED Echo Show: 0 -> 18",
+        "LOW Echo Look: 10 -> 2",
         "OUT Echo Plus: new -> 0",
         "LOW Amazon Tap: 15 -> 5",
-        "LOW Echo Look: 10 -> 2",
-        "RESTOCKED Echo Show: 0 -> 18",
     ]
     assert digest.severity is Alert.OUT
     assert digest.items == 4
     assert digest.attributes() == {
         "store": {"DataType": "String", "StringValue": "Berlin"},
         "severity": {"DataType": "String", "StringValue": "out"},
+        "severities": {"DataType": "String.Array", "StringValue": '["out", "low", "restocked"]'},
         "items": {"DataType": "Number", "StringValue": "4"},
     }
+
+
+def test_the_same_item_twice_reads_as_its_story():
+    digest = build_digest(
+        "Berlin",
+        [alert("Berlin", "Echo Plus", 3, 0, Alert.OUT), alert("Berlin", "Echo Plus", 0, 8, Alert.RESTOCKED)],
+    )
+    assert digest.body.splitlines()[1:] == ["OUT Echo Plus: 3 -> 0", "RESTOCKED Echo Plus: 0 -> 8"]
 
 
 @pytest.mark.parametrize(
     ("kinds", "severity"), [([Alert.LOW, Alert.RESTOCKED], "low"), ([Alert.RESTOCKED], "restocked")]
 )
-def test_severity_is_the_most_severe_alert_in_the_digest(kinds: list[Alert], severity: str):
+def test_severity_is_the_most_severe_alert_in_the_digest_and_severities_lists_each(kinds: list[Alert], severity: str):
     digest = build_digest("Paris", [alert("Paris", f"item {n}", 0, 0, kind) for n, kind in enumerate(kinds)])
     assert digest.attributes()["severity"]["StringValue"] == severity
+    assert json.loads(digest.attributes()["severities"]["StringValue"]) == [kind.value for kind in kinds]
 
 
 def test_a_long_store_name_is_shortened_so_the_subject_fits_sns():

@@ -1,4 +1,4 @@
-"""Reading stream records: what counts as a change, and what is malformed (with the reason)."""
+"""Reading stream records through Powertools' DynamoDBRecord: what counts as a change, what is malformed."""
 
 from __future__ import annotations
 
@@ -7,16 +7,20 @@ from typing import Any
 import pytest
 from alerts.models.change import Level, StockChange
 from alerts.models.errors import MalformedRecord
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from tests.builders import count_change, inventory_image, stream_record
 
 pytestmark = pytest.mark.unit
 
 
+def read(record: dict[str, Any]) -> StockChange | None:
+    return StockChange.from_record(DynamoDBRecord(record))
+
+
 def test_a_modify_carries_both_levels_the_change_time_and_the_sequence_number():
     record = count_change("Berlin", "Echo Dot", 12, 4, old_threshold=3, new_threshold=6, sequence="42")
-    change = StockChange.from_stream_record(record)
-    assert change == StockChange(
+    assert read(record) == StockChange(
         store="Berlin",
         item="Echo Dot",
         old=Level(12, 3),
@@ -28,30 +32,41 @@ def test_a_modify_carries_both_levels_the_change_time_and_the_sequence_number():
 
 
 def test_an_insert_is_a_new_item_without_an_old_level():
-    change = StockChange.from_stream_record(count_change("Berlin", "Echo Plus", None, 0))
+    change = read(count_change("Berlin", "Echo Plus", None, 0))
     assert change is not None
     assert change.old is None
+    assert change.old_known
     assert change.count_changed
 
 
 def test_a_removal_is_not_a_stock_change():
-    assert StockChange.from_stream_record(stream_record(None, inventory_image("Berlin", "Echo", 3))) is None
+    assert read(stream_record(None, inventory_image("Berlin", "Echo", 3))) is None
 
 
-def test_without_updated_at_the_stream_time_is_the_change_time():
+def test_without_updated_at_the_stream_time_in_whole_seconds_is_the_change_time():
     image = inventory_image("Berlin", "Echo", 3)
     del image["UpdatedAt"]
-    change = StockChange.from_stream_record(stream_record(image, created=1795316400.5))
+    change = read(stream_record(image, created=1795316400))
     assert change is not None
-    assert change.time == "2026-11-22T03:00:00.500Z"
+    assert change.time == "2026-11-22T03:00:00.000Z"
 
 
 def test_an_updated_at_left_unchanged_by_the_writer_gives_way_to_the_stream_time():
     record = count_change("Berlin", "Echo", 9, 3)
-    record["dynamodb"]["NewImage"]["UpdatedAt"] = record["dynamodb"]["OldImage"]["UpdatedAt"]
-    change = StockChange.from_stream_record(record)
+    record["dynamodb"]["NewImage"]["UpdatedAt"] = {"S": "2026-11-22T01:00:00.000Z"}
+    record["dynamodb"]["OldImage"]["UpdatedAt"] = {"S": "2026-11-22T01:00:00.000Z"}
+    record["dynamodb"]["ApproximateCreationDateTime"] = 1795316405
+    change = read(record)
     assert change is not None
-    assert change.time == "2026-11-22T03:00:00.000Z"  # the builder's ApproximateCreationDateTime
+    assert change.time == "2026-11-22T03:00:05.000Z"
+
+
+def test_store_and_item_come_from_the_records_keys():
+    record = count_change("Berlin", "Echo Dot", 12, 4)
+    del record["dynamodb"]["NewImage"]["Store"]
+    change = read(record)
+    assert change is not None
+    assert (change.store, change.item) == ("Berlin", "Echo Dot")
 
 
 def _broken(**edits: Any) -> dict[str, Any]:
@@ -70,24 +85,42 @@ def _broken(**edits: Any) -> dict[str, Any]:
     ("edits", "reason"),
     [
         ({"dynamodb__NewImage": None}, "MODIFY without NewImage"),
-        ({"dynamodb__OldImage": None}, "MODIFY without OldImage"),
-        ({"NewImage__Count": {"N": "abc"}}, "NewImage Count is not a whole number of 0 or more: 'abc'"),
-        ({"NewImage__Count": {"N": "1.5"}}, "NewImage Count is not a whole number"),
-        ({"NewImage__Count": {"N": "-1"}}, "NewImage Count is not a whole number"),
-        ({"NewImage__Count": {"S": "4"}}, "NewImage Count is not a whole number"),
+        ({"NewImage__Count": {"N": "abc"}}, "NewImage cannot be read: InvalidOperation"),
+        ({"NewImage__Count": {"N": "1.5"}}, "NewImage Count is not a whole number of 0 or more: '1.5'"),
+        ({"NewImage__Count": {"N": "-1"}}, "NewImage Count is not a whole number of 0 or more: '-1'"),
+        ({"NewImage__Count": {"S": "4"}}, "NewImage Count is not a whole number of 0 or more: '4'"),
         ({"NewImage__Count": None}, "NewImage has no Count"),
-        ({"OldImage__Count": {"N": "x"}}, "OldImage Count is not a whole number"),
-        ({"NewImage__Threshold": {"N": "high"}}, "NewImage Threshold is not a whole number"),
-        ({"NewImage__Store": None}, "NewImage has no text Store"),
+        ({"NewImage__Threshold": {"N": "high"}}, "NewImage cannot be read"),
+        ({"NewImage__Threshold": {"BOOL": True}}, "NewImage Threshold is not a whole number"),
+        ({"NewImage__Extra": {"XX": "?"}}, "NewImage cannot be read: TypeError"),
+        ({"dynamodb__Keys": {}}, "Keys have no text Store and Item"),
         ({"dynamodb__SequenceNumber": None}, "no SequenceNumber"),
         ({"NewImage__UpdatedAt": {"S": "yesterday"}, "dynamodb__ApproximateCreationDateTime": None}, "neither"),
     ],
 )
-def test_a_malformed_record_is_refused_with_its_reason(edits: dict[str, Any], reason: str):
+def test_a_record_whose_new_state_cannot_be_read_is_malformed_with_its_reason(edits: dict[str, Any], reason: str):
     with pytest.raises(MalformedRecord, match=reason.replace(".", r"\.").replace("(", r"\(")):
-        StockChange.from_stream_record(_broken(**edits))
+        read(_broken(**edits))
+
+
+@pytest.mark.parametrize(
+    ("edits", "reason"),
+    [
+        ({"dynamodb__OldImage": None}, "MODIFY without OldImage"),
+        ({"OldImage__Count": {"N": "x"}}, "OldImage cannot be read"),
+        ({"OldImage__Count": {"S": "12"}}, "OldImage Count is not a whole number"),
+        ({"OldImage__Threshold": {"N": "-2"}}, "OldImage Threshold is not a whole number"),
+    ],
+)
+def test_an_unreadable_old_image_is_an_unknown_previous_state_not_an_error(edits: dict[str, Any], reason: str):
+    change = read(_broken(**edits))
+    assert change is not None
+    assert change.old is None
+    assert not change.old_known
+    assert reason in change.old_problem
+    assert change.new == Level(4, None)
 
 
 def test_an_unknown_event_name_is_malformed():
     with pytest.raises(MalformedRecord, match="unknown eventName"):
-        StockChange.from_stream_record(stream_record(inventory_image("B", "I", 1), event_name="TRUNCATE"))
+        read(stream_record(inventory_image("B", "I", 1), event_name="TRUNCATE"))

@@ -1,1 +1,1 @@
-"""Data access: the History table and the alerts topic (the only modules that speak AWS)."""
+"""Data access: the only modules that speak AWS (History, Stores, Inventory, the stream, the topic, the archive)."""

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from alerts.models.digest import Digest
 from alerts.models.errors import PublishFailed
 
+if TYPE_CHECKING:
+    from mypy_boto3_sns.client import SNSClient
+
 
 class AlertsTopic:
-    """``client`` is a boto3 SNS client."""
-
-    def __init__(self, client: Any, topic_arn: str) -> None:
+    def __init__(self, client: SNSClient, topic_arn: str) -> None:
         self._client = client
         self.arn = topic_arn
 
@@ -23,7 +24,7 @@ class AlertsTopic:
                 TopicArn=self.arn,
                 Subject=digest.subject,
                 Message=digest.body,
-                MessageAttributes=digest.attributes(),
+                MessageAttributes=digest.attributes(),  # type: ignore[arg-type]
             )
         except (ClientError, BotoCoreError) as error:
             raise PublishFailed(f"SNS publish for {digest.store!r} failed: {error}") from error

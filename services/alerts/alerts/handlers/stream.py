@@ -5,41 +5,38 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-import boto3
-from aws_lambda_powertools.utilities.batch import process_partial_response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from inventory.models import utc_now
 from inventory.observability import logger, metrics, tracer
 
-from alerts.dal.history import HistoryTable
+from alerts.dal.changes import ChangeLedger
+from alerts.dal.clients import Clients
 from alerts.dal.topic import AlertsTopic
 from alerts.logic.alerting import AlertService
-from alerts.logic.batch import DigestBatchProcessor
-from alerts.settings import Settings
+from alerts.logic.batch import process_stream_batch
+from alerts.settings import AlertSettings
 
 
-@cache
-def alert_service() -> AlertService:
-    """Built on first use and kept for the life of the execution environment."""
-    settings = Settings.from_env()
+def build_alert_service(settings: AlertSettings, clients: Clients) -> AlertService:
+    """The alerts flow wired to its tables and topic (also used by ``make replay``)."""
     return AlertService(
-        history=HistoryTable(boto3.client("dynamodb"), settings.history_table),
-        notifier=AlertsTopic(boto3.client("sns"), settings.topic_arn),
+        changes=ChangeLedger(clients.dynamodb(), settings.history_table, settings.stores_table, clock=utc_now),
+        notifier=AlertsTopic(clients.sns(), settings.topic_arn),
         default_threshold=settings.low_stock_default,
         retention_days=settings.history_retention_days,
         clock=utc_now,
     )
 
 
+@cache
+def alert_service() -> AlertService:
+    """Built on first use and kept for the life of the execution environment."""
+    return build_alert_service(AlertSettings.from_env(), Clients())
+
+
 @logger.inject_lambda_context
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Record every change, announce each store's new alerts once, report failed records."""
-    service = alert_service()
-    processor = DigestBatchProcessor(service)
-    return dict(
-        process_partial_response(
-            event=event, record_handler=service.record_change, processor=processor, context=context
-        )
-    )
+    """Record every change and its store's totals once, announce each store's new alerts, report failures."""
+    return dict(process_stream_batch(event, alert_service(), context))

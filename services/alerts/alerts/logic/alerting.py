@@ -1,44 +1,47 @@
-"""The alerts flow: record each change, then announce each store's new alerts once.
+"""What one stream record does: record the change and its store's totals once, and say what to announce.
 
-Once-only announcements rest on the History row of each change, keyed by the change
-time and the stream sequence number (stable across retries of a record):
+Once-only rests on the History row of each change, keyed by the change time and the stream
+sequence number (the same on every delivery of a record):
 
-1. each record's row is written on condition ``attribute_not_exists(AnnouncedAt)``; a
-   failed condition means the change was announced by an earlier attempt, so it is
-   not announced again (Lambda re-delivers every record after the first failed one);
-2. each store's alerts go out as one digest;
-3. a published digest's rows are rewritten with ``AnnouncedAt`` and the alert.
+1. :meth:`AlertService.record_change` writes the row together with the change's delta to its
+   store's totals, in one transaction, on condition that the row does not exist. A retried,
+   repeated or late record finds its row and counts nothing twice;
+2. the row tells whether the change was announced (``AnnouncedAt``); if it raised an alert that
+   was not, it is returned to be announced;
+3. :meth:`AlertService.announce` publishes one store's digest and marks its rows announced.
 
-If step 2 fails, exactly that digest's records are reported failed and a retry
-announces them. If step 3 fails after a publish, the records still count as done
-(failing them would announce them twice for sure); only a retry caused by another
-record could then repeat them.
+If the publish fails, the records are retried and step 2 announces them then. If marking fails
+after a publish, the records still count as done (failing them would announce them twice for
+sure); only a retry caused by another record could then repeat them.
+
+``record_change`` is the one place a change is turned into writes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from inventory.history import HistoryEntry
 from inventory.observability import logger, metrics
+from inventory.stores import StoreChange
 
 from alerts.logic.digest import build_digest
-from alerts.logic.transitions import transition
-from alerts.models.change import Alert, StockChange
+from alerts.logic.transitions import status, store_change, transition
+from alerts.models.change import StockChange
 from alerts.models.digest import Announcement, Digest
-from alerts.models.errors import HistoryUnavailable, MalformedRecord, PublishFailed
-from alerts.models.history import history_entry
+from alerts.models.errors import HistoryUnavailable, MalformedRecord
+from alerts.models.history import Recorded, history_entry
 
 
-class History(Protocol):
-    def record(self, entry: HistoryEntry) -> bool:
-        """Write the row; ``False`` when it exists already marked announced."""
+class ChangeLog(Protocol):
+    def write(self, entry: HistoryEntry, totals: StoreChange | None) -> Recorded:
+        """Write the row and apply the totals unless the row exists; say what was found."""
         ...
 
-    def mark_announced(self, entry: HistoryEntry, alert: Alert, announced_at: str) -> None: ...
+    def mark_announced(self, entry: HistoryEntry, announced_at: str) -> None: ...
 
 
 class Notifier(Protocol):
@@ -50,88 +53,94 @@ class Notifier(Protocol):
 class AlertService:
     def __init__(
         self,
-        history: History,
+        changes: ChangeLog,
         notifier: Notifier,
         default_threshold: int,
         retention_days: int,
         clock: Callable[[], str],
     ) -> None:
-        self._history = history
+        self._changes = changes
         self._notifier = notifier
         self._default_threshold = default_threshold
         self._retention_days = retention_days
         self._clock = clock
 
     def record_change(self, record: DynamoDBRecord) -> Announcement | None:
-        """Step 1 for one record: its History row and, if it raises a new alert, the announcement.
+        """Steps 1 and 2 for one record: its History row and totals, and the announcement it still owes.
 
-        Raises for a malformed record or a failed write, which fails this record only.
+        A record whose new image cannot be read is counted and skipped (retrying cannot fix it).
+        Raises :class:`HistoryUnavailable` when the write failed, which a retry may fix.
         """
         try:
-            change = StockChange.from_stream_record(record.raw_event)
+            change = StockChange.from_record(record)
         except MalformedRecord as error:
-            logger.warning(
-                "Malformed stream record",
-                extra={"reason": str(error), "event_id": record.event_id, "sequence": _sequence(record)},
-            )
+            logger.warning("Malformed stream record skipped", extra=_where(record) | {"reason": str(error)})
             metrics.add_metric(name="RecordsMalformed", unit=MetricUnit.Count, value=1)
-            raise
+            return None
         if change is None:
             return None
+        if not change.old_known:
+            logger.warning(
+                "Previous image unreadable: the change counts as from an unknown state; the recount fixes the totals",
+                extra={
+                    "store": change.store,
+                    "item": change.item,
+                    "sequence": change.sequence,
+                    "reason": change.old_problem,
+                },
+            )
+            metrics.add_metric(name="OldImagesUnreadable", unit=MetricUnit.Count, value=1)
+        before = None if change.old is None else status(change.old, self._default_threshold)
+        if (
+            change.old is not None
+            and not change.count_changed
+            and before == status(change.new, self._default_threshold)
+        ):
+            return None  # neither count nor status changed (moto repeats unchanged writes as MODIFY)
         alert = transition(change.old, change.new, self._default_threshold)
-        if alert is None and not change.count_changed:
-            return None  # no count and no status change (moto repeats unchanged writes as MODIFY)
-        entry = history_entry(change, self._retention_days)
+        entry = history_entry(change, self._retention_days, alert)
         try:
-            fresh = self._history.record(entry)
+            recorded = self._changes.write(entry, store_change(change, self._default_threshold))
         except HistoryUnavailable as error:
             logger.warning(
-                "History row not written; the record will be retried",
+                "Change not recorded; the record will be retried",
                 extra={"store": change.store, "item": change.item, "sequence": change.sequence, "reason": str(error)},
             )
             raise
-        if not fresh:
+        if recorded is Recorded.NEW:
+            metrics.add_metric(name="HistoryRowsWritten", unit=MetricUnit.Count, value=1)
+        else:
+            metrics.add_metric(name="ChangesAlreadyRecorded", unit=MetricUnit.Count, value=1)
+        if alert is None:
+            return None
+        if recorded is Recorded.ANNOUNCED:
             logger.info(
                 "Change already announced; not announcing it again",
                 extra={"store": change.store, "item": change.item, "sequence": change.sequence},
             )
             metrics.add_metric(name="AlertsAlreadyAnnounced", unit=MetricUnit.Count, value=1)
             return None
-        metrics.add_metric(name="HistoryRowsWritten", unit=MetricUnit.Count, value=1)
-        return None if alert is None else Announcement(change, alert, entry)
+        return Announcement(change, alert, entry)
 
-    def announce(self, announcements: list[Announcement]) -> list[tuple[Announcement, PublishFailed]]:
-        """Steps 2 and 3: one digest per store. Returns the announcements whose digest failed."""
-        by_store: dict[str, list[Announcement]] = {}
+    def announce(self, store: str, announcements: Sequence[Announcement]) -> Digest:
+        """Step 3: one digest for a store's alerts, lines in the order given; raises :class:`PublishFailed`."""
+        digest = build_digest(store, announcements)
+        self._notifier.publish(digest)
+        logger.info("Digest published", extra={"store": store, "items": digest.items, "subject": digest.subject})
+        metrics.add_metric(name="DigestsPublished", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name="AlertsAnnounced", unit=MetricUnit.Count, value=digest.items)
+        announced_at = self._clock()
         for announcement in announcements:
-            by_store.setdefault(announcement.change.store, []).append(announcement)
-        failed: list[tuple[Announcement, PublishFailed]] = []
-        for store, group in by_store.items():
-            digest = build_digest(store, group)
             try:
-                self._notifier.publish(digest)
-            except PublishFailed as error:
+                self._changes.mark_announced(announcement.entry, announced_at)
+            except HistoryUnavailable as error:
                 logger.warning(
-                    "Digest not published; its records will be retried",
-                    extra={"store": store, "items": digest.items, "reason": str(error)},
+                    "Announced change not marked; a later retry could repeat it",
+                    extra={"store": store, "item": announcement.change.item, "reason": str(error)},
                 )
-                failed.extend((announcement, error) for announcement in group)
-                metrics.add_metric(name="DigestsFailed", unit=MetricUnit.Count, value=1)
-                continue
-            logger.info("Digest published", extra={"store": store, "items": digest.items, "subject": digest.subject})
-            metrics.add_metric(name="DigestsPublished", unit=MetricUnit.Count, value=1)
-            metrics.add_metric(name="AlertsAnnounced", unit=MetricUnit.Count, value=digest.items)
-            announced_at = self._clock()
-            for announcement in group:
-                try:
-                    self._history.mark_announced(announcement.entry, announcement.alert, announced_at)
-                except HistoryUnavailable as error:
-                    logger.warning(
-                        "Announced change not marked; a later retry could repeat it",
-                        extra={"store": store, "item": announcement.change.item, "reason": str(error)},
-                    )
-        return failed
+        return digest
 
 
-def _sequence(record: DynamoDBRecord) -> str | None:
-    return record.dynamodb.sequence_number if record.dynamodb else None
+def _where(record: DynamoDBRecord) -> dict[str, str | None]:
+    stream = record.dynamodb
+    return {"event_id": record.event_id, "sequence": stream.sequence_number if stream else None}

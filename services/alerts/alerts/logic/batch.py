@@ -1,38 +1,142 @@
-"""Powertools' batch processor with a batch-level step: one digest per store after the records."""
+"""One stream batch: records in order, then one digest per store; Powertools reports the outcome.
+
+Lambda retries a stream batch from its first failed record and never re-sends the records
+before it, so the flow keeps stream order:
+
+- records are recorded one by one; after the first that fails, every later record is reported
+  failed without being touched (it will come again, after the failed one);
+- each store's announcements become one digest, its lines in record order; a digest that fails
+  to publish fails its records and every record after the first of them (records already
+  published are protected from a repeat by their History rows);
+- close to the function's time limit, the rest of the batch is left for the retry.
+
+The verdicts are then handed to Powertools' :class:`BatchProcessor` through
+``process_partial_response``, which builds the partial batch response (and raises when every
+record failed, so Lambda bisects the batch); its public ``success_handler`` /
+``failure_handler`` hooks count and log the outcome.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord, DynamoDBStreamEvent
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from inventory.observability import logger, metrics
 
 from alerts.logic.alerting import AlertService
 from alerts.models.digest import Announcement
+from alerts.models.errors import NotProcessed, PublishFailed
+
+#: Seconds kept back for publishing the digests and answering Lambda before the time limit.
+RESERVE_SECONDS = 10.0
 
 
-class DigestBatchProcessor(BatchProcessor):
-    """Runs :meth:`AlertService.record_change` per record, then :meth:`AlertService.announce`.
+class StreamBatch:
+    """Runs one batch through an :class:`AlertService`; returns what failed, by sequence number."""
 
-    A store whose digest is not published turns exactly its announced records from
-    successes into failures, so ``process_partial_response`` reports them to Lambda.
-    """
-
-    def __init__(self, service: AlertService, **kwargs: Any) -> None:
-        super().__init__(event_type=EventType.DynamoDBStreams, **kwargs)
+    def __init__(self, service: AlertService, seconds_left: Callable[[], float] | None = None) -> None:
         self._service = service
+        self._seconds_left = seconds_left
 
-    def process(self) -> list[tuple]:
-        results = super().process()
-        pending: list[tuple[Announcement, dict[str, Any]]] = [
-            (result, record) for status, result, record in results if status == "success" and result is not None
-        ]
-        failed = self._service.announce([announcement for announcement, _ in pending])
-        errors = {id(announcement): error for announcement, error in failed}
-        for announcement, record in pending:
-            error = errors.get(id(announcement))
-            if error is None:
-                continue
-            self.success_messages = [message for message in self.success_messages if message is not record]
-            data = self._to_batch_type(record=record, event_type=self.event_type)
-            self.failure_handler(record=data, exception=(type(error), error, error.__traceback__))
-        return results
+    def run(self, records: Sequence[DynamoDBRecord]) -> dict[str, Exception]:
+        """The failed records' sequence numbers and why; every record not named succeeded."""
+        failed: dict[str, Exception] = {}
+        announcements: list[tuple[int, Announcement]] = []
+        stop = len(records)
+        for index, record in enumerate(records):
+            if self._seconds_left is not None and self._seconds_left() < RESERVE_SECONDS:
+                failed[_sequence(record)] = NotProcessed("the function's time ran short; retried with the rest")
+                stop = index
+                break
+            try:
+                announcement = self._service.record_change(record)
+            except Exception as error:  # any failure of a record stops the batch there
+                if not isinstance(error, RuntimeError):
+                    logger.exception("Record failed unexpectedly", extra={"sequence": _sequence(record)})
+                failed[_sequence(record)] = error
+                stop = index
+                break
+            if announcement is not None:
+                announcements.append((index, announcement))
+        stop = min(stop, self._announce(announcements, records, failed))
+        cause = _sequence(records[stop]) if stop < len(records) else ""
+        for record in records[stop + 1 :]:
+            failed.setdefault(_sequence(record), NotProcessed(f"an earlier record ({cause}) failed; resent after it"))
+        return failed
+
+    def _announce(
+        self,
+        announcements: Iterable[tuple[int, Announcement]],
+        records: Sequence[DynamoDBRecord],
+        failed: dict[str, Exception],
+    ) -> int:
+        """Publish one digest per store, stores in order of their first alert; the first index that failed."""
+        by_store: dict[str, list[tuple[int, Announcement]]] = {}
+        seen: set[tuple[str, str, str]] = set()
+        for index, announcement in announcements:
+            change = announcement.change
+            if (change.item, change.time, change.sequence) in seen:
+                continue  # the same record twice in one batch: one line
+            seen.add((change.item, change.time, change.sequence))
+            by_store.setdefault(change.store, []).append((index, announcement))
+        first_failed = len(records)
+        for store, group in by_store.items():
+            try:
+                self._service.announce(store, [announcement for _, announcement in group])
+            except PublishFailed as error:
+                logger.warning(
+                    "Digest not published; its records and every later one will be retried",
+                    extra={"store": store, "items": len(group), "reason": str(error)},
+                )
+                metrics.add_metric(name="DigestsFailed", unit=MetricUnit.Count, value=1)
+                for index, _ in group:
+                    failed[_sequence(records[index])] = error
+                first_failed = min(first_failed, group[0][0])
+        return first_failed
+
+
+class StreamBatchProcessor(BatchProcessor):
+    """Powertools' processor for DynamoDB stream batches, counting outcomes through its public hooks."""
+
+    def __init__(self) -> None:
+        super().__init__(event_type=EventType.DynamoDBStreams)
+
+    def success_handler(self, record: Any, result: Any) -> Any:
+        metrics.add_metric(name="RecordsProcessed", unit=MetricUnit.Count, value=1)
+        return super().success_handler(record, result)
+
+    def failure_handler(self, record: Any, exception: Any) -> Any:
+        _, error, _ = exception
+        metrics.add_metric(
+            name="RecordsLeftForRetry" if isinstance(error, NotProcessed) else "RecordsFailed",
+            unit=MetricUnit.Count,
+            value=1,
+        )
+        return super().failure_handler(record, exception)
+
+
+def process_stream_batch(
+    event: dict[str, Any], service: AlertService, context: LambdaContext
+) -> PartialItemFailureResponse:
+    """Run a Lambda stream event through the flow and answer with its partial batch response."""
+    records = list(DynamoDBStreamEvent(event).records)
+    failed = StreamBatch(service, lambda: context.get_remaining_time_in_millis() / 1000).run(records)
+
+    def report(record: DynamoDBRecord) -> None:
+        error = failed.get(_sequence(record))
+        if error is not None:
+            raise error
+
+    return process_partial_response(
+        event=event, record_handler=report, processor=StreamBatchProcessor(), context=context
+    )
+
+
+def _sequence(record: DynamoDBRecord) -> str:
+    stream = record.dynamodb
+    return str(stream.sequence_number) if stream is not None else ""

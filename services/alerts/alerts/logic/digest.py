@@ -16,44 +16,47 @@ MAX_BODY = 1600
 MAX_ITEM_SHOWN = 60
 
 _LABEL = {Alert.OUT: "OUT", Alert.LOW: "LOW", Alert.RESTOCKED: "RESTOCKED"}
+_ALONE = {Alert.OUT: "out of stock", Alert.LOW: "low on stock", Alert.RESTOCKED: "restocked"}
+_AMONG = {Alert.OUT: "out of stock", Alert.LOW: "low", Alert.RESTOCKED: "restocked"}
 
 
 def build_digest(store: str, announcements: Sequence[Announcement]) -> Digest:
-    """The digest of one store's alerts, most severe first."""
+    """The digest of one store's alerts, one line per change in the order the changes happened.
+
+    An item that ran out and came back in one batch reads ``OUT`` then ``RESTOCKED``: the lines
+    are the story of the batch, not a ranking. ``severity`` is the most severe alert of them.
+    """
     if not announcements:
         raise ValueError("a digest needs at least one alert")
-    ordered = sorted(
-        announcements, key=lambda a: (-a.alert.rank, a.change.item.casefold(), a.change.item, a.change.sequence)
-    )
-    counts = {alert: sum(1 for a in ordered if a.alert is alert) for alert in Alert}
+    present = sorted({a.alert for a in announcements}, key=lambda alert: -alert.rank)
+    counts = {alert: sum(1 for a in announcements if a.alert is alert) for alert in present}
     summary = _summary(counts)
     subject = f"{_shorten(_printable(store), MAX_SUBJECT - len(summary) - 2)}: {summary}"
     return Digest(
         store=store,
         subject=subject,
-        body=_body(subject, [_line(a) for a in ordered]),
-        severity=ordered[0].alert,
-        items=len(ordered),
+        body=_body(subject, [_line(a) for a in announcements]),
+        severity=present[0],
+        severities=tuple(present),
+        items=len(announcements),
     )
 
 
 def _summary(counts: dict[Alert, int]) -> str:
     """'2 items out of stock' for one kind of alert; '1 out of stock, 2 low' for several."""
-    present = [(alert, n) for alert, n in counts.items() if n]
-    if len(present) == 1:
-        ((alert, n),) = present
+    if len(counts) == 1:
+        ((alert, n),) = counts.items()
         noun = "item" if n == 1 else "items"
-        phrase = {Alert.OUT: "out of stock", Alert.LOW: "low on stock", Alert.RESTOCKED: "restocked"}[alert]
-        return f"{n} {noun} {phrase}"
-    words = {Alert.OUT: "out of stock", Alert.LOW: "low", Alert.RESTOCKED: "restocked"}
-    return ", ".join(f"{n} {words[alert]}" for alert, n in present)
+        return f"{n} {noun} {_ALONE.get(alert, alert.value)}"
+    return ", ".join(f"{n} {_AMONG.get(alert, alert.value)}" for alert, n in counts.items())
 
 
 def _line(announcement: Announcement) -> str:
     change = announcement.change
     old = "new" if change.old is None else str(change.old.count)
     item = _shorten(_printable(change.item), MAX_ITEM_SHOWN)
-    return f"{_LABEL[announcement.alert]} {item}: {old} -> {change.new.count}"
+    label = _LABEL.get(announcement.alert, announcement.alert.value.upper())
+    return f"{label} {item}: {old} -> {change.new.count}"
 
 
 def _body(first_line: str, lines: list[str]) -> str:

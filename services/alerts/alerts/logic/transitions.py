@@ -23,8 +23,9 @@ recovers from low to ok is not announced (nobody has to act), one that comes bac
 from __future__ import annotations
 
 from inventory.models import StockStatus, stock_status
+from inventory.stores import StoreChange
 
-from alerts.models.change import Alert, Level
+from alerts.models.change import Alert, Level, StockChange
 
 
 def status(level: Level, default_threshold: int) -> StockStatus:
@@ -44,3 +45,18 @@ def transition(old: Level | None, new: Level, default_threshold: int) -> Alert |
     if after is StockStatus.LOW:
         return Alert.LOW
     return None  # low -> ok
+
+
+def store_change(change: StockChange, default_threshold: int) -> StoreChange | None:
+    """How a change moves its store's totals; ``None`` when the previous state is unknown.
+
+    An unreadable previous image leaves the totals alone rather than guess: guessing "new
+    item" would count an existing item twice. The recount repairs what that leaves out.
+    """
+    if not change.old_known:
+        return None
+    delta = StoreChange()
+    delta.record(
+        None if change.old is None else status(change.old, default_threshold), status(change.new, default_threshold)
+    )
+    return delta

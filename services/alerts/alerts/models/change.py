@@ -1,7 +1,8 @@
 """A stock change read from one Inventory stream record.
 
-``Alert`` (the severities announced) is re-exported from :mod:`inventory.models`, where the
-services share it.
+Powertools' :class:`DynamoDBRecord` deserializes the images (numbers arrive as ``Decimal``);
+this module only decides what a readable stock level is. ``Alert`` (the severities announced)
+is re-exported from :mod:`inventory.models`, where the services share it.
 """
 
 from __future__ import annotations
@@ -9,13 +10,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import (
+    DynamoDBRecord,
+    DynamoDBRecordEventName,
+    StreamRecord,
+)
 from inventory.models import Alert, iso_utc
 
 from alerts.models.errors import MalformedRecord
 
 __all__ = ["Alert", "Level", "StockChange"]
+
+#: What deserializing a malformed attribute value raises (Decimal('lots'), an unknown type tag, ...).
+UNREADABLE = (ArithmeticError, TypeError, ValueError, KeyError, IndexError, AttributeError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,13 +35,26 @@ class Level:
     count: int
     threshold: int | None
 
+    @classmethod
+    def from_image(cls, image: Mapping[str, Any], where: str = "item") -> Level:
+        """Read ``Count`` and ``Threshold`` of a deserialized item; raises :class:`MalformedRecord`."""
+        if "Count" not in image:
+            raise MalformedRecord(f"{where} has no Count")
+        threshold = image.get("Threshold")
+        return cls(
+            count=_whole(image["Count"], where, "Count"),
+            threshold=None if threshold is None else _whole(threshold, where, "Threshold"),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class StockChange:
     """One write to an Inventory item as the stream reports it.
 
-    ``old`` is ``None`` for a new item. ``time`` is when the change was made (ISO 8601
-    UTC) and ``sequence`` the stream sequence number: together they key the change.
+    ``old`` is ``None`` for a new item, and also when the previous image could not be read
+    (``old_known`` is then ``False``: the previous state is unknown, not empty). ``time`` is
+    when the change was made (ISO 8601 UTC) and ``sequence`` the stream sequence number:
+    together they key the change, identically on every delivery of the record.
     """
 
     store: str
@@ -41,6 +64,8 @@ class StockChange:
     time: str
     sequence: str
     event_id: str = ""
+    old_known: bool = True
+    old_problem: str = ""  # why the previous image could not be read
 
     @property
     def count_changed(self) -> bool:
@@ -51,80 +76,105 @@ class StockChange:
         return None if self.old is None else self.old.count
 
     @classmethod
-    def from_stream_record(cls, record: Mapping[str, Any]) -> StockChange | None:
-        """Read a DynamoDB stream record (Lambda's shape); ``None`` for a removal.
+    def from_record(cls, record: DynamoDBRecord) -> StockChange | None:
+        """Read a stream record; ``None`` for a removal.
 
-        Raises :class:`MalformedRecord` when the record cannot be a stock change.
+        Raises :class:`MalformedRecord` when the record's new state cannot be read. An
+        unreadable old image is not an error: it yields a change with ``old_known=False``.
         """
-        event = record.get("eventName")
-        stream = record.get("dynamodb")
-        if not isinstance(stream, Mapping):
+        stream = record.dynamodb
+        if stream is None:
             raise MalformedRecord("the record has no 'dynamodb' section")
-        sequence = stream.get("SequenceNumber")
+        sequence = stream.sequence_number
         if not isinstance(sequence, str) or not sequence:
             raise MalformedRecord("the record has no SequenceNumber")
-        if event == "REMOVE":
+        try:
+            event = record.event_name
+        except KeyError:
+            raise MalformedRecord(f"unknown eventName {str(record.get('eventName'))[:40]!r}") from None
+        if event is DynamoDBRecordEventName.REMOVE:
             return None  # a deleted item raises none of the alerts and has no new count
-        if event not in ("INSERT", "MODIFY"):
-            raise MalformedRecord(f"unknown eventName {str(event)[:40]!r}")
-        new_image = stream.get("NewImage")
-        if not isinstance(new_image, Mapping):
-            raise MalformedRecord(f"{event} without NewImage (the stream must carry NEW_AND_OLD_IMAGES)")
-        old_image = stream.get("OldImage")
-        if event == "MODIFY" and not isinstance(old_image, Mapping):
-            raise MalformedRecord("MODIFY without OldImage (the stream must carry NEW_AND_OLD_IMAGES)")
-        store, item = _text(new_image, "Store"), _text(new_image, "Item")
+        if event is None:
+            raise MalformedRecord("the record has no eventName")
+        store, item = _key(stream)
+        new_image = _image(stream, "NewImage")
+        if not new_image:
+            raise MalformedRecord(f"{event.name} without NewImage (the stream must carry NEW_AND_OLD_IMAGES)")
+        new = Level.from_image(new_image, "NewImage")
+        old: Level | None = None
+        old_known, old_problem = True, ""
+        if event is DynamoDBRecordEventName.MODIFY:
+            try:
+                old_image = _image(stream, "OldImage")
+                if not old_image:
+                    raise MalformedRecord("MODIFY without OldImage (the stream must carry NEW_AND_OLD_IMAGES)")
+                old = Level.from_image(old_image, "OldImage")
+            except MalformedRecord as error:
+                old_known, old_problem = False, str(error)
         return cls(
             store=store,
             item=item,
-            old=_level(old_image, "OldImage") if event == "MODIFY" else None,
-            new=_level(new_image, "NewImage"),
-            time=_change_time(new_image, old_image if isinstance(old_image, Mapping) else {}, stream),
+            old=old,
+            new=new,
+            time=_change_time(stream),
             sequence=sequence,
-            event_id=str(record.get("eventID") or ""),
+            event_id=record.event_id or "",
+            old_known=old_known,
+            old_problem=old_problem,
         )
 
 
-def _text(image: Mapping[str, Any], name: str) -> str:
-    value = image.get(name)
-    if not isinstance(value, Mapping) or not isinstance(value.get("S"), str) or not value["S"]:
-        raise MalformedRecord(f"NewImage has no text {name}")
-    return str(value["S"])
+def _whole(value: Any, where: str, name: str) -> int:
+    """A whole number of 0 or more, as DynamoDB's ``N`` deserializes it."""
+    if isinstance(value, Decimal) and value.is_finite() and value >= 0 and value == value.to_integral_value():
+        return int(value)
+    raise MalformedRecord(f"{where} {name} is not a whole number of 0 or more: {str(value)[:40]!r}")
 
 
-def _number(image: Mapping[str, Any], name: str, where: str) -> int | None:
-    value = image.get(name)
-    if value is None:
-        return None
-    raw = value.get("N") if isinstance(value, Mapping) else None
-    if not isinstance(raw, str) or not raw.isascii() or not raw.isdigit():
-        shown = raw if isinstance(raw, str) else value
-        raise MalformedRecord(f"{where} {name} is not a whole number of 0 or more: {str(shown)[:40]!r}")
-    return int(raw)
+def _image(stream: StreamRecord, name: str) -> dict[str, Any]:
+    try:
+        return stream.new_image if name == "NewImage" else stream.old_image
+    except UNREADABLE as error:
+        raise MalformedRecord(f"{name} cannot be read: {type(error).__name__}: {str(error)[:80]}") from error
 
 
-def _level(image: Any, where: str) -> Level:
-    count = _number(image, "Count", where)
-    if count is None:
-        raise MalformedRecord(f"{where} has no Count")
-    return Level(count=count, threshold=_number(image, "Threshold", where))
+def _key(stream: StreamRecord) -> tuple[str, str]:
+    """Store and item from the record's Keys: the table's key, present on every record."""
+    try:
+        keys = stream.keys
+    except UNREADABLE as error:
+        raise MalformedRecord(f"Keys cannot be read: {type(error).__name__}") from error
+    store, item = keys.get("Store"), keys.get("Item")
+    if not isinstance(store, str) or not store or not isinstance(item, str) or not item:
+        raise MalformedRecord("the record's Keys have no text Store and Item")
+    return store, item
 
 
-def _change_time(new_image: Mapping[str, Any], old_image: Mapping[str, Any], stream: Mapping[str, Any]) -> str:
-    """When ingest made the change (UpdatedAt), else when the stream saw it.
+def _change_time(stream: StreamRecord) -> str:
+    """When the writer made the change (the new image's UpdatedAt), else when the stream saw it.
 
-    A writer that left UpdatedAt as it was did not time its change: the stream's time is
-    used then. Both come from the record itself, so a retried record keeps its history key.
+    A writer that left UpdatedAt as it was did not time its change: the stream's time is used
+    then. Both come from the record itself, so every delivery of a record keeps its History key.
+    The raw attribute values are compared, so an unreadable old image does not matter here.
     """
-    updated = new_image.get("UpdatedAt", {})
-    if updated == old_image.get("UpdatedAt"):
-        updated = {}
-    if isinstance(updated, Mapping) and isinstance(updated.get("S"), str):
-        try:
-            return iso_utc(datetime.fromisoformat(updated["S"].replace("Z", "+00:00")))
-        except ValueError:
-            pass
-    created = stream.get("ApproximateCreationDateTime")
-    if isinstance(created, int | float) and not isinstance(created, bool):
-        return iso_utc(datetime.fromtimestamp(created, UTC))
-    raise MalformedRecord("the record has neither a valid NewImage UpdatedAt nor ApproximateCreationDateTime")
+    new_raw = (stream.get("NewImage") or {}).get("UpdatedAt")
+    old_raw = (stream.get("OldImage") or {}).get("UpdatedAt")
+    if isinstance(new_raw, Mapping) and new_raw != old_raw and isinstance(new_raw.get("S"), str):
+        written = change_time_of(new_raw["S"])
+        if written is not None:
+            return written
+    try:
+        created = stream.approximate_creation_date_time
+    except (TypeError, ValueError):
+        created = None
+    if created is None:
+        raise MalformedRecord("the record has neither a valid NewImage UpdatedAt nor ApproximateCreationDateTime")
+    return iso_utc(datetime.fromtimestamp(created, UTC))
+
+
+def change_time_of(updated_at: str) -> str | None:
+    """An item's ``UpdatedAt`` as the History key spells the change's time; ``None`` if unreadable."""
+    try:
+        return iso_utc(datetime.fromisoformat(updated_at.replace("Z", "+00:00")))
+    except ValueError:
+        return None

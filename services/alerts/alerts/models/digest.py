@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from inventory.history import HistoryEntry
@@ -26,12 +27,17 @@ class Digest:
     subject: str
     body: str
     severity: Alert  # the most severe alert in the digest
+    severities: tuple[Alert, ...]  # every severity in the digest, most severe first
     items: int  # how many alerts the digest carries
 
     def attributes(self) -> dict[str, dict[str, str]]:
-        """SNS message attributes, for subscription filter policies."""
+        """SNS message attributes, for subscription filter policies (a String.Array matches any element)."""
         return {
             "store": {"DataType": "String", "StringValue": self.store},
             "severity": {"DataType": "String", "StringValue": self.severity.value},
+            "severities": {
+                "DataType": "String.Array",
+                "StringValue": json.dumps([alert.value for alert in self.severities]),
+            },
             "items": {"DataType": "Number", "StringValue": str(self.items)},
         }

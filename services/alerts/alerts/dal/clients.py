@@ -1,0 +1,60 @@
+"""boto3 clients for the alerts service, typed with the mypy-boto3 stubs (annotations only; nothing ships).
+
+One retry layer: botocore's standard mode retries throttling and server errors with backoff, and
+Lambda retries a failed record from there (the stream) or a failed message (the failure queue).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.config import Config
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_dynamodbstreams.client import DynamoDBStreamsClient
+    from mypy_boto3_lambda.client import LambdaClient
+    from mypy_boto3_sns.client import SNSClient
+
+CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=15)
+#: Any key works with the local emulator; nothing reaches AWS with it.
+LOCAL_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+
+def default_session() -> boto3.Session:
+    """boto3's default session, as ``boto3.client()`` uses it (its event hooks reach every client)."""
+    if boto3.DEFAULT_SESSION is None:
+        boto3.setup_default_session()
+    assert boto3.DEFAULT_SESSION is not None
+    return boto3.DEFAULT_SESSION
+
+
+@dataclass(frozen=True)
+class Clients:
+    """Clients of one session; ``endpoint_url`` points every client at the local emulator when set."""
+
+    session: boto3.Session = field(default_factory=default_session)
+    endpoint_url: str | None = None
+
+    @classmethod
+    def local(cls, endpoint_url: str, region: str) -> Clients:
+        return cls(boto3.Session(region_name=region, **LOCAL_CREDENTIALS), endpoint_url)
+
+    @classmethod
+    def for_region(cls, region: str | None) -> Clients:
+        """The caller's own credentials (profile, environment, role), in ``region`` or their default."""
+        return cls(boto3.Session(region_name=region))
+
+    def dynamodb(self) -> DynamoDBClient:
+        return self.session.client("dynamodb", endpoint_url=self.endpoint_url, config=CONFIG)
+
+    def streams(self) -> DynamoDBStreamsClient:
+        return self.session.client("dynamodbstreams", endpoint_url=self.endpoint_url, config=CONFIG)
+
+    def sns(self) -> SNSClient:
+        return self.session.client("sns", endpoint_url=self.endpoint_url, config=CONFIG)
+
+    def lambda_(self) -> LambdaClient:
+        return self.session.client("lambda", endpoint_url=self.endpoint_url, config=CONFIG)

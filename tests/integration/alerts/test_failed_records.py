@@ -1,0 +1,211 @@
+"""Records that fail every retry: saved with their bodies from the stream, replayed through the same flow.
+
+The emulator does not deliver a stream event source's on-failure destination, so each test
+hands the archiver a stand-in: a failure message in the form Lambda documents for DynamoDB
+streams, pointing at records really written to, and fetched back from, moto's stream.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from alerts.dal.failed_records import FailedRecords
+from alerts.handlers.stream import alert_service
+from alerts.logic.replay import Replayer
+from botocore.exceptions import ClientError
+from inventory.models import utc_now
+
+from tests.builders import LambdaContext
+from tests.integration.alerts.conftest import FAILED, AlertsWorld
+
+pytestmark = pytest.mark.integration
+
+
+def failure_message(
+    world: AlertsWorld, records: list[dict[str, Any]], condition: str = "RetryAttemptsExhausted"
+) -> str:
+    """Lambda's on-failure record for a DynamoDB stream batch (a stand-in: the emulator sends none)."""
+    return json.dumps(
+        {
+            "requestContext": {
+                "requestId": "316aa6d0-8154-4a2a-9af7-85d5f4a6bc81",
+                "functionArn": "arn:aws:lambda:us-east-1:123456789012:function:inventory-alerts-test-alertsStream",
+                "condition": condition,
+                "approximateInvokeCount": 6,
+            },
+            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+            "version": "1.0",
+            "timestamp": "2026-11-22T03:25:13.120Z",
+            "DDBStreamBatchInfo": {
+                "shardId": world.shard_id(),
+                "startSequenceNumber": records[0]["dynamodb"]["SequenceNumber"],
+                "endSequenceNumber": records[-1]["dynamodb"]["SequenceNumber"],
+                "approximateArrivalOfFirstRecord": "2026-11-22T03:00:00Z",
+                "approximateArrivalOfLastRecord": "2026-11-22T03:00:00Z",
+                "batchSize": len(records),
+                "streamArn": world.stream_arn,
+            },
+        }
+    )
+
+
+def sqs_event(*bodies: str) -> dict[str, Any]:
+    """The event Lambda's SQS event source delivers from the failure queue."""
+    return {
+        "Records": [
+            {
+                "messageId": f"message-{n}",
+                "receiptHandle": f"handle-{n}",
+                "body": body,
+                "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1795316700000"},
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:inventory-alerts-test-stream-failures",
+                "awsRegion": "us-east-1",
+            }
+            for n, body in enumerate(bodies)
+        ]
+    }
+
+
+def archive(*bodies: str) -> dict[str, Any]:
+    from alerts.handlers.archive import handler
+
+    return handler(sqs_event(*bodies), LambdaContext())
+
+
+def saved(world: AlertsWorld) -> list[dict[str, Any]]:
+    return world.dynamodb.scan(TableName=FAILED, ConsistentRead=True)["Items"]
+
+
+def replayer(world: AlertsWorld) -> Replayer:
+    return Replayer(FailedRecords(world.dynamodb, FAILED), alert_service(), clock=utc_now)
+
+
+def test_the_archiver_saves_the_records_a_failure_points_to_with_their_bodies(world: AlertsWorld):
+    world.put("Berlin", "Echo Dot", 12)  # before the failed range: applied, not saved
+    world.put("Berlin", "Echo Plus", 0)
+    world.put("Paris", "Echo Look", 2)
+    world.put("Berlin", "Echo Show", 18)  # after the failed range
+    _, plus, look, _ = world.new_records()
+
+    assert archive(failure_message(world, [plus, look])) == {"batchItemFailures": []}
+
+    rows = sorted(saved(world), key=lambda row: row["Store"]["S"])
+    assert [(row["Store"]["S"], row["Failure"]["S"]) for row in rows] == [
+        ("Berlin", "RetryAttemptsExhausted"),
+        ("Paris", "RetryAttemptsExhausted"),
+    ]
+    body = json.loads(rows[0]["Record"]["S"])
+    assert body["eventName"] == "INSERT"
+    assert body["dynamodb"]["NewImage"]["Count"] == {"N": "0"}
+    assert body["dynamodb"]["SequenceNumber"] == plus["dynamodb"]["SequenceNumber"]
+    assert isinstance(body["dynamodb"]["ApproximateCreationDateTime"], int)  # as Lambda delivers it
+    assert body["eventSourceARN"] == world.stream_arn
+
+
+def test_a_redelivered_failure_message_saves_nothing_twice(world: AlertsWorld):
+    world.put("Berlin", "Echo Plus", 0)
+    records = world.new_records()
+    message = failure_message(world, records)
+    archive(message)
+    archive(message)
+    assert len(saved(world)) == 1
+
+
+def test_replay_announces_and_counts_saved_records_once_in_stream_order_however_often_it_runs(world: AlertsWorld):
+    world.put("Berlin", "Echo Plus", 3)
+    world.deliver()
+    world.notifications()
+    world.put("Berlin", "Echo Plus", 0, updated_at="2026-11-22T04:00:00.000Z")
+    world.put("Berlin", "Echo Plus", 8, updated_at="2026-11-22T05:00:00.000Z")
+    world.put("Paris", "Tap", 0)
+    failed_batch = world.new_records()  # never delivered: they failed every retry
+    archive(failure_message(world, failed_batch))
+
+    results = replayer(world).replay()
+    again = replayer(world).replay()
+
+    assert [(result.store, result.replayed, result.failed) for result in results] == [
+        ("Berlin", 2, {}),
+        ("Paris", 1, {}),
+    ]
+    assert again == []
+    notes = {note["MessageAttributes"]["store"]["Value"]: note for note in world.notifications()}
+    assert notes["Berlin"]["Message"].splitlines()[1:] == ["OUT Echo Plus: 3 -> 0", "RESTOCKED Echo Plus: 0 -> 8"]
+    assert notes["Paris"]["Message"].splitlines()[1:] == ["OUT Tap: new -> 0"]
+    assert world.totals("Berlin") == (1, 0, 0)
+    assert world.totals("Paris") == (1, 1, 0)
+    assert all("ReplayedAt" in row and "ExpiresAt" in row for row in saved(world))
+
+
+def test_replaying_records_the_stream_already_applied_announces_and_counts_nothing(world: AlertsWorld):
+    world.put("Berlin", "Echo Plus", 0)
+    records = world.new_records()
+    world.deliver(records)
+    world.notifications()
+    archive(failure_message(world, records))  # e.g. a batch that timed out after its writes
+
+    (result,) = replayer(world).replay()
+    assert result.replayed == 1
+    assert world.notifications() == []
+    assert world.totals("Berlin") == (1, 1, 0)
+
+
+def test_a_replay_that_fails_keeps_the_record_and_what_follows_it_for_the_next_replay(world: AlertsWorld):
+    world.put("Berlin", "Echo Plus", 0)
+    world.put("Berlin", "Echo Dot", 2)
+    records = world.new_records()
+    archive(failure_message(world, records))
+    refuse = {"on": True}
+
+    def unavailable(**_: Any) -> None:
+        if refuse["on"]:
+            raise ClientError({"Error": {"Code": "InternalError", "Message": "unavailable"}}, "Publish")
+
+    world.hook("before-call.sns.Publish", unavailable)
+    (first,) = replayer(world).replay()
+    assert (first.replayed, len(first.failed)) == (0, 2)
+    assert len(FailedRecords(world.dynamodb, FAILED).pending()) == 2
+
+    refuse["on"] = False
+    (second,) = replayer(world).replay()
+    assert (second.replayed, second.failed) == (2, {})
+    (note,) = world.notifications()
+    assert note["Message"].splitlines()[1:] == ["OUT Echo Plus: new -> 0", "LOW Echo Dot: new -> 2"]
+    assert world.totals("Berlin") == (2, 1, 1)
+
+
+def test_records_the_stream_no_longer_holds_are_reported_lost_not_retried_forever(world: AlertsWorld):
+    world.put("Berlin", "Echo Plus", 0)
+    message = failure_message(world, world.new_records())
+
+    def trimmed(**_: Any) -> None:
+        raise ClientError(
+            {"Error": {"Code": "TrimmedDataAccessException", "Message": "beyond the trim horizon"}}, "GetShardIterator"
+        )
+
+    world.hook("before-parameter-build.dynamodbstreams.GetShardIterator", trimmed)
+    assert archive(message) == {"batchItemFailures": []}
+    assert saved(world) == []
+
+
+def test_a_stream_that_cannot_be_read_now_leaves_the_message_on_the_queue(world: AlertsWorld):
+    world.put("Berlin", "Echo Plus", 0)
+    message = failure_message(world, world.new_records())
+
+    def throttled(**_: Any) -> None:
+        raise ClientError({"Error": {"Code": "LimitExceededException", "Message": "slow down"}}, "GetRecords")
+
+    world.hook("before-parameter-build.dynamodbstreams.GetRecords", throttled)
+    with pytest.raises(Exception, match="All records failed"):
+        archive(message)
+    assert archive(message, "not a failure record") == {"batchItemFailures": [{"itemIdentifier": "message-0"}]}
+
+
+def test_a_message_that_is_not_a_stream_failure_record_is_dropped_with_an_error(world: AlertsWorld):
+    assert archive("{}", "not json") == {"batchItemFailures": []}
+    assert saved(world) == []
