@@ -92,7 +92,8 @@ def berlin_and_karachi(stack: dict[str, Any], admin_tokens: dict[str, str]) -> N
     for store in missing:
         for item, count in rows[store]:
             dynamodb.put_item(
-                TableName=stack["table"], Item=to_attributes(StoredItem(store, item, count, None, source.time, source), 5)
+                TableName=stack["table"],
+                Item=to_attributes(StoredItem(store, item, count, None, source.time, source), 5),
             )
         dynamodb.put_item(
             TableName=stack["stores_table"],
