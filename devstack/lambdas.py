@@ -72,6 +72,26 @@ def console_line(key: str, record: dict[str, Any]) -> str:
     return line if len(line) <= CONSOLE_WIDTH else line[: CONSOLE_WIDTH - 3] + "..."
 
 
+def is_metric_set(line: str) -> bool:
+    """True for a CloudWatch embedded-metric document (one JSON line with ``_aws.CloudWatchMetrics``).
+
+    Metrics are off locally (``POWERTOOLS_DEV``), but Powertools still prints a metric set when one metric
+    reaches 100 values within an invocation (a stream batch of 100 records and more does): such a set is
+    dropped from the console and the log file like those development mode holds back.
+    """
+    if not line.startswith('{"_aws"'):
+        return False
+    try:
+        document = json.loads(line)
+    except ValueError:
+        return False
+    return (
+        isinstance(document, dict)
+        and isinstance(document.get("_aws"), dict)
+        and "CloudWatchMetrics" in document["_aws"]
+    )
+
+
 def _short(value: Any) -> str:
     text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), default=str)
     return text if len(text) <= 60 else text[:57] + "..."
@@ -97,6 +117,8 @@ class FunctionLog:
         """Read one worker's output until it closes (a thread per worker: records never interleave)."""
         pending: list[str] = []
         for line in stream:
+            if not pending and is_metric_set(line):
+                continue
             self._write(line)
             if pending or line.startswith("{"):
                 pending.append(line)

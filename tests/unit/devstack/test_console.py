@@ -57,3 +57,27 @@ def test_long_values_and_lines_are_cut_and_an_error_shows_its_first_line_only(tm
     assert len(lines[0]) <= CONSOLE_WIDTH
     assert lines[1:] == ["[ingestUpload] [ERROR] ValueError: bad file", "[ingestUpload] printed by the handler"]
     assert "Traceback" in file
+
+
+def test_a_metric_set_powertools_prints_despite_development_mode_reaches_neither_console_nor_file(
+    tmp_path: Path,
+) -> None:
+    # Powertools flushes a metric set once a metric holds 100 values, development mode or not
+    metric_set = {
+        "_aws": {
+            "Timestamp": 1796142529870,
+            "CloudWatchMetrics": [{"Namespace": "Inventory", "Dimensions": [["service"]], "Metrics": []}],
+        },
+        "service": "alerts",
+        "RecordsProcessed": [1.0] * 100,
+    }
+    printed = json.dumps(RECORD) + "\n" + json.dumps(metric_set) + "\n" + json.dumps({"_aws": "mine"}) + "\n"
+
+    lines, file = pumped(printed, tmp_path)
+
+    assert lines == [
+        "[ingestUpload] INFO Upload ingested key=uploads/inventory-berlin.csv status=ok",
+        '[ingestUpload] {"_aws":"mine"}',  # the function's own JSON that only looks alike stays
+    ]
+    assert "CloudWatchMetrics" not in file
+    assert file == json.dumps(RECORD) + "\n" + json.dumps({"_aws": "mine"}) + "\n"
