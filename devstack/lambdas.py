@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from devstack.config import REPO
-from devstack.emulator import FAKE_CREDENTIALS
+from devstack.emulator import FAKE_CREDENTIALS, console
 from devstack.provision import Function
 
 #: Variables of the environment Lambda sets that the local stack sets too.
@@ -97,14 +97,10 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _console(line: str) -> None:
-    print(line, flush=True)
-
-
 class FunctionLog:
     """A function's output: all of it to its log file, a short line per log record to the console."""
 
-    def __init__(self, key: str, path: Path | None, say: Callable[[str], None] = _console) -> None:
+    def __init__(self, key: str, path: Path | None, say: Callable[[str], None] = console) -> None:
         self.key = key
         self.path = path
         self._say = say

@@ -12,7 +12,7 @@ from typing import Any
 from devstack import state
 from devstack.cognito import DemoUser, create_demo_users
 from devstack.config import REPO, ConfigError, ServiceConfig, available_services, load_services, read_yaml
-from devstack.emulator import REGION, Emulator, isolate_from_real_aws, say
+from devstack.emulator import REGION, Emulator, console, isolate_from_real_aws, say
 from devstack.lambdas import Functions
 from devstack.notifications import inbox, print_deliveries
 from devstack.provision import ProvisionedService, Provisioner
@@ -140,7 +140,7 @@ class LocalStack:
         }
         state.write_atomically(self.settings.stack_file, content)
         self._closers.append(lambda: state.remove(self.settings.stack_file))
-        print(banner(content, time.monotonic() - started), flush=True)
+        console(banner(content, time.monotonic() - started))
         return content
 
     def stop(self) -> None:

@@ -24,7 +24,7 @@ from werkzeug.utils import send_from_directory
 from werkzeug.wrappers import Request, Response
 
 from devstack.config import REPO
-from devstack.emulator import HOST, Emulator, ensure_free
+from devstack.emulator import HOST, Emulator, console, ensure_free, say
 from devstack.gateway import is_loopback_host
 from devstack.jwt_auth import JwtAuthorizer, Unauthorized, api_gateway_claims
 from devstack.lambdas import FunctionError, FunctionPool, Functions
@@ -236,7 +236,7 @@ class Site:
             response = Response("Only loopback host names are served", 403)
         elif raw_path == API_PREFIX or raw_path.startswith(API_PREFIX + "/"):
             response = self.api(request, raw_path[len(API_PREFIX) :] or "/")
-            print(f"{request.method} {raw_path} {response.status_code} {(time.monotonic() - started) * 1000:.0f} ms")
+            console(f"{request.method} {raw_path} {response.status_code} {(time.monotonic() - started) * 1000:.0f} ms")
         elif request.path == "/config.json":
             # The API on the page's own origin, whichever loopback name the browser used: no CORS needed.
             api_url = {"apiUrl": f"http://{request.host}{API_PREFIX}"} if self.config.get("apiUrl") else {}
@@ -294,7 +294,7 @@ class Site:
         try:
             result = route.runtime.invoke(event)
         except FunctionError as error:
-            print(f"[devstack] API {route.route_key}: {error}", flush=True)
+            say(f"API {route.route_key}: {error}")
             return _json(500, "Internal Server Error")
         if time.monotonic() - started > 30:  # HTTP API's integration timeout
             return _json(503, "Service Unavailable")

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from devstack.emulator import console
 from devstack.lambdas import CONSOLE_WIDTH, FunctionLog
 
 pytestmark = pytest.mark.unit
@@ -81,3 +85,23 @@ def test_a_metric_set_powertools_prints_despite_development_mode_reaches_neither
     ]
     assert "CloudWatchMetrics" not in file
     assert file == json.dumps(RECORD) + "\n" + json.dumps({"_aws": "mine"}) + "\n"
+
+
+class SlowTerminal(io.StringIO):
+    """A console that takes its time with each write, so another thread may write in between."""
+
+    def write(self, text: str) -> int:
+        time.sleep(0.0002)
+        return super().write(text)
+
+
+def test_lines_written_at_once_from_many_threads_never_run_into_each_other(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Function output, API request lines and stream pollers all write to the console from their own threads
+    terminal = SlowTerminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    lines = [f"[function{n}] INFO line {i} of {n}" for n in range(8) for i in range(40)]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(console, lines))
+
+    assert sorted(terminal.getvalue().splitlines()) == sorted(lines)
