@@ -152,9 +152,11 @@ def test_the_upload_view_works_at_phone_width_and_by_keyboard(
     for phone in open_tab(browser, PHONE):
         sign_in(phone, stack, berlin_manager, path="#/uploads?store=Berlin")
         expect(phone.get_by_role("heading", name="Upload a file")).to_be_visible()
+        upload_button = phone.get_by_role("button", name="Upload", exact=True)
+        expect(upload_button).to_be_enabled()  # once the stores the user may upload to are known
         phone.get_by_label("Choose a file").focus()
         phone.keyboard.press("Tab")
-        expect(phone.get_by_role("button", name="Upload", exact=True)).to_be_focused()
+        expect(upload_button).to_be_focused()
         assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], overflowing(
             phone, PHONE["width"]
         )
