@@ -199,6 +199,33 @@ def test_a_file_with_old_mac_line_ends_is_read_line_by_line() -> None:
     assert peak < 2 * MAX_LINE_BYTES, f"peak {peak:,} bytes"
 
 
+@pytest.mark.parametrize("end", [b"\r", b"\n", b"\r\n"])
+def test_megabytes_of_blank_lines_are_counted_and_skipped(end: bytes) -> None:
+    # 64 MiB of blank lines (issue 10: "a CR-only 64 MB file") between two rows, in chunks as S3
+    # sends them: each is skipped with its line counted, the row after it keeps its line number.
+    blanks = (64 * 1024 * 1024) // len(end)
+    chunk = end * (CHUNK // len(end))
+    chunks = streamed(b"store,item,count" + end + b"B,a,1" + end, (chunk, blanks * len(end) // len(chunk)), b"B,b,2")
+
+    stream = open_inventory(chunks, FileFormat.CSV)
+    results, peak = peak_while(lambda: list(stream))
+
+    assert results == [InventoryRow("B", "a", 1, None, 2), InventoryRow("B", "b", 2, None, 3 + blanks)]
+    assert stream.position.offset == len(b"store,item,count,B,a,1,B,b,2") + (2 + blanks) * len(end) - 2
+    assert peak < 2 * MAX_LINE_BYTES, f"peak {peak:,} bytes"
+
+
+def test_blank_lines_inside_a_quoted_field_are_part_of_its_row() -> None:
+    data = b'store,item,count,note\rB,a,1,"one\r\r\rtwo"\r\r\rB,c,"2"\r\n\r\nB,d,3\n\n'
+
+    for chunk in (1, 3, 7, 4096):
+        assert parse(data, chunk=chunk) == [
+            InventoryRow("B", "a", 1, None, 2),
+            InventoryRow("B", "c", 2, None, 8),
+            InventoryRow("B", "d", 3, None, 10),
+        ]
+
+
 def test_crlf_split_between_chunks_is_one_line_end() -> None:
     data = b"store,item,count\r\nB,a,1\r\nB,b,2\r\n"
 
