@@ -299,7 +299,7 @@ class _LineSource:
                 raise StopIteration
             part = self._parts[self._index]
             self._index += 1
-            if type(part) is bytes:
+            if isinstance(part, bytes):
                 break
             if isinstance(part, _Dropped):
                 self.number += 1
