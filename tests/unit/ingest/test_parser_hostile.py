@@ -124,6 +124,21 @@ def test_a_header_of_tens_of_thousands_of_names_is_rejected_by_the_column_cap(na
         parse(header + b"\nB,a,1\n")
 
 
+@pytest.mark.parametrize("delimiter", [b",", b";", b"\t"])
+@pytest.mark.parametrize("name", [b"store", b"x"])
+def test_a_header_of_40000_names_without_the_columns_gets_the_column_caps_reason(delimiter: bytes, name: bytes) -> None:
+    # Split at the other delimiters, this header is one field over csv's size limit: that is not the reason
+    header = delimiter.join([name] * 40_000)
+
+    with pytest.raises(FileRejected, match=f"the header has 40,000 columns; at most {MAX_COLUMNS}"):
+        parse(header + b"\nB,a,1\n")
+
+
+def test_a_header_that_is_one_huge_field_is_no_recognisable_header() -> None:
+    with pytest.raises(FileRejected, match="no recognisable header: the first row is one field of over"):
+        parse(b"x" * 200_000 + b"\nB,a,1\n")
+
+
 def test_a_header_at_the_column_cap_is_read() -> None:
     header = b",".join([b"store", b"item", b"count"] + [b"x"] * (MAX_COLUMNS - 3))
 

@@ -484,13 +484,23 @@ def _csv_header(lines: _LineSource) -> tuple[str, dict[str, int], int]:
     best: list[str] = []
     best_found = -1
     for delimiter in candidates:
-        cells = next(csv.reader([text], delimiter=delimiter, strict=False), [])
+        try:
+            cells = next(csv.reader([text], delimiter=delimiter, strict=False), [])
+        except csv.Error:
+            # Split at another delimiter, a wide header is one field over csv's size limit: that
+            # delimiter is not the file's. The reason comes from the others (the column cap, say).
+            continue
         found = len(REQUIRED_FIELDS) - len(missing_fields(header_names(cells)))
         if found == len(REQUIRED_FIELDS):
             return delimiter, header_columns(cells, lines.number), len(cells)
-        if found > best_found:
+        if found > best_found or (found == best_found and len(cells) > len(best)):
             best, best_found = cells, found
-    header_columns(best, lines.number)  # raises, saying which names are missing
+    if not best:
+        raise FileRejected(
+            f"no recognisable header: the first row is one field of over {csv.field_size_limit():,} characters",
+            lines.number,
+        )
+    header_columns(best, lines.number)  # raises: too many columns, or which names are missing
     raise AssertionError("unreachable: a header without the required names was accepted")
 
 
