@@ -354,6 +354,24 @@ def test_only_the_ingest_function_may_write_reports(packaged: dict[str, Packaged
     }
 
 
+def test_only_the_dashboards_origin_may_post_files_to_the_upload_bucket_from_a_browser(
+    packaged: dict[str, PackagedService],
+) -> None:
+    # The page posts each file with a presigned POST and follows its progress (which makes the browser
+    # send a preflight): one rule, POST only, from the origin compose wires (the one the API allows too).
+    # The emulator's gateway answers CORS itself, so the rule is proved on the document.
+    bucket = packaged["ingest"].template["Resources"]["UploadBucket"]["Properties"]
+    api = packaged["dashboard-api"].template["Resources"]["HttpApi"]["Properties"]["CorsConfiguration"]
+
+    (rule,) = bucket["CorsConfiguration"]["CorsRules"]
+    assert rule["AllowedOrigins"] == [PLACEHOLDER_OUTPUTS["dashboard-site"]["DashboardOrigin"]]
+    assert rule["AllowedOrigins"] == api["AllowOrigins"]
+    assert rule["AllowedMethods"] == ["POST"]
+    assert "ETag" in rule["ExposedHeaders"]
+    assert "*" not in rule.get("AllowedHeaders", [])
+    assert 0 < rule["MaxAge"] <= 3600
+
+
 def test_the_uploads_index_is_keyed_and_indexed_as_the_shared_contract_says(
     packaged: dict[str, PackagedService],
 ) -> None:
