@@ -7,8 +7,10 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from alerts.logic.alerting import ChangeLog, Notifier
+from alerts.logic.forecasting import ForecastStore
 from alerts.models.digest import Digest
-from alerts.models.history import Recorded
+from alerts.models.forecast import ItemKey, StoredForecast
+from alerts.models.history import Recorded, Written
 from botocore.exceptions import ClientError
 from inventory.history import HistoryEntry, history_key, history_sort_key
 from inventory.stores import StoreChange
@@ -186,7 +188,7 @@ class FakeChangeLog(ChangeLog):
     def _key(entry: HistoryEntry) -> tuple[str, str]:
         return (history_key(entry.store, entry.item), history_sort_key(entry.time, entry.sequence))
 
-    def write(self, entry: HistoryEntry, totals: StoreChange | None) -> Recorded:
+    def write(self, entry: HistoryEntry, totals: StoreChange | None) -> Written:
         from alerts.models.errors import HistoryUnavailable
 
         self.attempts.append(entry.item)
@@ -196,12 +198,13 @@ class FakeChangeLog(ChangeLog):
             raise HistoryUnavailable("History and totals not written (ThrottlingError)")
         existing = self.rows.get(self._key(entry))
         if existing is not None:
-            return Recorded.UNANNOUNCED if existing.announced_at is None else Recorded.ANNOUNCED
+            found = Recorded.UNANNOUNCED if existing.announced_at is None else Recorded.ANNOUNCED
+            return Written(found, existing.alert)
         self.writes += 1
         self.rows[self._key(entry)] = entry
         if totals is not None:
             self.totals.setdefault(entry.store, StoreChange()).add(totals)
-        return Recorded.NEW
+        return Written(Recorded.NEW, entry.alert)
 
     def mark_announced(self, entry: HistoryEntry, announced_at: str) -> None:
         from alerts.models.errors import HistoryUnavailable
@@ -218,6 +221,55 @@ class FakeChangeLog(ChangeLog):
         """(items, out, low) of a store, as the Stores row would hold them."""
         totals = self.totals.get(store, StoreChange())
         return (totals.items, totals.out, totals.low)
+
+
+class FakeForecastTable(ForecastStore):
+    """The Forecast table in memory, with the real write condition: the row must still be as read.
+
+    ``fail_reads`` makes the next reads fail (throttled past the retries), ``fail_writes`` the
+    next writes; ``before_write`` runs before each write (a concurrent writer lands in between).
+    ``reads`` and ``written`` record the keys of every read and write, in order.
+    """
+
+    def __init__(self) -> None:
+        from inventory.forecast import ForecastRow
+
+        self.rows: dict[ItemKey, ForecastRow] = {}
+        self.reads: list[list[ItemKey]] = []
+        self.written: list[ItemKey] = []
+        self.fail_reads = 0
+        self.fail_writes = 0
+        self.before_write: Any = None
+
+    def read(self, keys: Any) -> dict[ItemKey, StoredForecast]:
+        from alerts.models.errors import ForecastUnavailable
+
+        wanted = list(dict.fromkeys(keys))
+        self.reads.append(wanted)
+        if self.fail_reads:
+            self.fail_reads -= 1
+            raise ForecastUnavailable("Forecast rows not readable: ProvisionedThroughputExceededException")
+        return {
+            key: StoredForecast(self.rows[key], exists=True, sequence=self.rows[key].state.sequence)
+            for key in wanted
+            if key in self.rows
+        }
+
+    def write(self, row: Any, read: StoredForecast) -> bool:
+        from alerts.models.errors import ForecastUnavailable
+
+        if self.before_write is not None:
+            self.before_write(self, row)
+        if self.fail_writes:
+            self.fail_writes -= 1
+            raise ForecastUnavailable("Forecast row not written: ProvisionedThroughputExceededException")
+        key = (row.store, row.item)
+        stored = self.rows.get(key)
+        if (stored is None) != (not read.exists) or (stored is not None and stored.state.sequence != read.sequence):
+            return False
+        self.rows[key] = row
+        self.written.append(key)
+        return True
 
 
 class FakeTopic(Notifier):
