@@ -24,11 +24,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
-from inventory.forecast import Forecast, ForecastRow, ModelState
-from inventory.models import StockStatus
+from inventory.forecast import Forecast, ForecastRow, ModelState, parse_time
+from inventory.models import StockStatus, iso_utc
 from inventory.observability import logger, metrics
 
 from alerts.logic.forecast import DEFAULT, Observation, Settings, forecast, newer, soon_step, update
@@ -101,11 +102,7 @@ class BatchForecasts:
         state = row.state if row is not None else self._seed(change)
         if row is not None and state is not None and state.sequence and not newer(change.sequence, state.sequence):
             return ForecastStep(
-                key,
-                row,
-                replay=True,
-                soon=row.soon_since == change.sequence,
-                projected=forecast(row.state, change.time, self._settings),
+                key, row, replay=True, soon=row.soon_since == change.sequence, projected=_as_of(change, row.forecast)
             )
         observation = Observation(change.time, change.new.count, change.sequence)
         if state is None or state.count != change.new.count:
@@ -172,3 +169,19 @@ class BatchForecasts:
         if change.old is None or change.old_at is None:
             return None
         return ModelState(count=change.old.count, at=change.old_at, sequence="")
+
+
+def _as_of(change: StockChange, latest: Forecast | None) -> Forecast | None:
+    """A replayed change's projection: its own count at the row's latest rate, from its own time
+    (the state as of the change itself is gone; the rate is the best estimate of it)."""
+    if latest is None or latest.rate_per_day <= 0:
+        return None
+    days = change.new.count / latest.rate_per_day
+    if days > DEFAULT.max_days:
+        return None  # not being used up at that count
+    return Forecast(
+        count=change.new.count,
+        rate_per_day=latest.rate_per_day,
+        days_left=days,
+        runs_out_at=iso_utc(parse_time(change.time) + timedelta(days=days)),
+    )
