@@ -16,7 +16,15 @@ from inventory.history import HistoryEntry, history_key, history_sort_key
 from inventory.stores import StoreChange
 
 if TYPE_CHECKING:
-    from dashboard_api.models.records import IndexPage, ItemPage, ItemRecord, SignedPost, UploadPosition, UploadStream
+    from dashboard_api.models.records import (
+        ForecastRows,
+        IndexPage,
+        ItemPage,
+        ItemRecord,
+        SignedPost,
+        UploadPosition,
+        UploadStream,
+    )
     from dashboard_api.models.subscriptions import RecordPage, SnsSubscription, SubscriptionRecord
     from dashboard_api.models.users import UserListing, UserRecord
     from inventory.models import StockStatus
@@ -382,6 +390,66 @@ class FakeHistoryReader:
     def changes(self, store: str, item: str, start: str, end: str, limit: int) -> tuple[list[HistoryEntry], bool]:
         self.calls.append((store, item, start, end))
         return [], False
+
+
+class FakeForecastReader:
+    """The Forecast table and its RunningOut index in memory (``ForecastSource``), read as DynamoDB would:
+    a store's rows in item order, the index in order of cover. ``reads`` records each read's kind."""
+
+    def __init__(self) -> None:
+        from inventory.forecast import ForecastRow
+
+        self.table: dict[str, dict[str, ForecastRow]] = {}
+        self.reads: list[tuple[str, str]] = []
+
+    def add(self, store: str, item: str, count: int, rate_per_day: float | None, at: str) -> None:
+        """A row as alerts writes it: ``count`` seen at ``at``, used at ``rate_per_day`` (``None``: not used up)."""
+        from datetime import timedelta
+
+        from inventory.forecast import Forecast, ForecastRow, ModelState, parse_time
+        from inventory.models import iso_utc
+
+        used = rate_per_day or 0.0
+        state = ModelState(count, at, "1", consumed=used, elapsed=1.0 if used else 0.0)
+        forecast = None
+        if used:
+            days = count / used
+            forecast = Forecast(count, used, days, iso_utc(parse_time(at) + timedelta(days=days)))
+        self.table.setdefault(store, {})[item] = ForecastRow(store, item, state, forecast)
+
+    def _sorted(self, store: str) -> list[Any]:
+        return [row for _, row in sorted(self.table.get(store, {}).items())]
+
+    def store_rows(self, store: str, max_rows: int) -> ForecastRows:
+        from dashboard_api.models.records import ForecastRows
+
+        self.reads.append(("store_rows", store))
+        rows = self._sorted(store)
+        examined = rows[:max_rows]
+        return ForecastRows([r for r in examined if r.forecast], len(examined), len(rows) <= max_rows)
+
+    def running_out(self, store: str, max_days: float, limit: int) -> ForecastRows:
+        from dashboard_api.models.records import ForecastRows
+
+        self.reads.append(("running_out", store))
+        indexed = [r for r in self._sorted(store) if r.running_out_in is not None and r.running_out_in <= max_days]
+        indexed.sort(key=lambda r: r.running_out_in)
+        return ForecastRows(indexed[:limit], min(limit, len(indexed)), len(indexed) <= limit)
+
+    def between(self, store: str, first: str, last: str, max_rows: int) -> ForecastRows:
+        from dashboard_api.models.records import ForecastRows
+
+        self.reads.append(("between", store))
+        rows = [r for r in self._sorted(store) if first <= r.item <= last]
+        return ForecastRows(rows[:max_rows], min(max_rows, len(rows)), len(rows) <= max_rows)
+
+    def rows(self, store: str, items: Any) -> ForecastRows:
+        from dashboard_api.models.records import ForecastRows
+
+        self.reads.append(("rows", store))
+        stored = self.table.get(store, {})
+        found = [stored[item] for item in items if item in stored]
+        return ForecastRows(found, len(found), True)
 
 
 class FakeUploadIndex:
