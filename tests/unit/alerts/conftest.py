@@ -23,12 +23,13 @@ class AlertsWorld:
     forecasts: FakeForecastTable = field(default_factory=FakeForecastTable)
     default_threshold: int = 5
     soon_days: float = 3.0
+    writers: int = 1  # one: the fakes' scripted faults then hit the rows in a known order
 
     def service(self) -> AlertService:
         return AlertService(
             changes=self.changes,
             notifier=self.topic,
-            forecasting=Forecasting(self.forecasts, self.soon_days),
+            forecasting=Forecasting(self.forecasts, self.soon_days, writers=self.writers),
             default_threshold=self.default_threshold,
             retention_days=90,
             clock=lambda: "2026-11-22T03:00:05.000Z",

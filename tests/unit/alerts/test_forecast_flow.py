@@ -291,3 +291,20 @@ def test_a_row_changed_since_it_was_read_fails_the_items_records_and_the_retry_d
     assert row(world, dot) == applied_once
     assert applied_once.forecast is not None
     assert applied_once.forecast.rate_per_day == pytest.approx(10)
+
+
+def test_rows_are_written_a_few_at_a_time_and_a_failed_one_fails_from_its_items_first_record(world: AlertsWorld):
+    world.writers = 4  # as deployed
+    shelves = [Shelf("Berlin", f"Item {n:02d}") for n in range(20)]
+    world.deliver(*(shelf.to(100, 0) for shelf in shelves))
+    batch = [shelf.to(90, 1) for shelf in shelves]
+
+    def another_writer_took_item_07(table: Any, written: ForecastRow) -> None:
+        if written.item == "Item 07":
+            table.rows[("Berlin", "Item 07")] = written
+
+    world.forecasts.before_write = another_writer_took_item_07
+    world.forecasts.written.clear()
+
+    assert world.deliver(*batch) == sequences(*batch[7:])
+    assert sorted(world.forecasts.written) == [("Berlin", f"Item {n:02d}") for n in range(20) if n != 7]
