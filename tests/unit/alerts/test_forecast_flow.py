@@ -308,3 +308,20 @@ def test_rows_are_written_a_few_at_a_time_and_a_failed_one_fails_from_its_items_
 
     assert world.deliver(*batch) == sequences(*batch[7:])
     assert sorted(world.forecasts.written) == [("Berlin", f"Item {n:02d}") for n in range(20) if n != 7]
+
+
+# -- settings -------------------------------------------------------------------------------------
+
+STREAM_ENV = {"ALERTS_TOPIC_ARN": "arn", "HISTORY_TABLE": "h", "STORES_TABLE": "s", "FORECAST_TABLE": "f"}
+
+
+def test_soon_days_defaults_to_three_and_must_lie_within_the_index_horizon():
+    from alerts.settings import AlertSettings
+
+    assert AlertSettings.from_env(STREAM_ENV).soon_days == 3
+    assert AlertSettings.from_env({**STREAM_ENV, "SOON_DAYS": "1.5"}).soon_days == 1.5
+    for wrong in ("0", "-2", "31", "soon"):
+        with pytest.raises(ValueError):
+            AlertSettings.from_env({**STREAM_ENV, "SOON_DAYS": wrong})
+    with pytest.raises(KeyError):  # the stream function cannot run without its Forecast table
+        AlertSettings.from_env({name: value for name, value in STREAM_ENV.items() if name != "FORECAST_TABLE"})
