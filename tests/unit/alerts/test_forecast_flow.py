@@ -320,8 +320,10 @@ def test_soon_days_defaults_to_three_and_must_lie_within_the_index_horizon():
 
     assert AlertSettings.from_env(STREAM_ENV).soon_days == 3
     assert AlertSettings.from_env({**STREAM_ENV, "SOON_DAYS": "1.5"}).soon_days == 1.5
-    for wrong in ("0", "-2", "31", "soon"):
-        with pytest.raises(ValueError):
+    for wrong in ("0", "-2", "31"):
+        with pytest.raises(ValueError, match="SOON_DAYS must be more than 0 and at most 30"):
             AlertSettings.from_env({**STREAM_ENV, "SOON_DAYS": wrong})
+    with pytest.raises(ValueError, match="could not convert"):
+        AlertSettings.from_env({**STREAM_ENV, "SOON_DAYS": "soon"})
     with pytest.raises(KeyError):  # the stream function cannot run without its Forecast table
         AlertSettings.from_env({name: value for name, value in STREAM_ENV.items() if name != "FORECAST_TABLE"})
