@@ -91,6 +91,8 @@ def test_wiring_covers_the_cross_service_values() -> None:
         assert wired[("dashboard-api", param)] == ("ingest", output)
     assert wired[("dashboard-api", "historyTableName")] == ("alerts", "HistoryTableName")
     assert wired[("dashboard-api", "historyTableArn")] == ("alerts", "HistoryTableArn")
+    assert wired[("dashboard-api", "forecastTableName")] == ("alerts", "ForecastTableName")
+    assert wired[("dashboard-api", "forecastTableArn")] == ("alerts", "ForecastTableArn")
     assert wired[("dashboard-api", "dashboardOrigin")] == ("dashboard-site", "DashboardOrigin")
     # The upload bucket lets the same origin post files from the page.
     assert wired[("ingest", "dashboardOrigin")] == ("dashboard-site", "DashboardOrigin")
