@@ -37,6 +37,8 @@ MIX = {
     "new item, ok": 0.10,
     "new item at 0": 0.05,
 }
+#: When the "ok -> ok" changes' previous counts were set (the changes themselves are on 2026-11-22).
+A_YEAR_BEFORE = "2025-11-22T03:00:00.000Z"
 TRANSITIONS = {
     "-> out (count drops to 0)",
     "-> low (falls to or below the threshold)",
@@ -74,7 +76,8 @@ def changes(count: int, stores: int = 50, seed: int = 7) -> list[Change]:
         ok_a, ok_b = rand.randint(6, 500), rand.randint(6, 500)
         low = rand.randint(1, DEFAULT_THRESHOLD)
         if kind.startswith("ok -> ok"):
-            record = count_change(store, item, ok_a, ok_b + (ok_b == ok_a))
+            # The old count a year old: sold slowly, so no item is projected to run out soon.
+            record = count_change(store, item, ok_a, ok_b + (ok_b == ok_a), old_at=A_YEAR_BEFORE)
         elif kind.startswith("-> out"):
             record = count_change(store, item, rand.choice([ok_a, low]), 0)
         elif kind.startswith("-> low"):
@@ -187,6 +190,8 @@ def _ours(batches: list[list[Change]], log: Any) -> AlertsRun:
         "ALERTS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:inventory-alerts-bench-no-stock",
         "HISTORY_TABLE": "inventory-alerts-bench-history",
         "STORES_TABLE": "inventory-ingest-bench-stores",
+        "FORECAST_TABLE": "inventory-alerts-bench-forecast",
+        "SOON_DAYS": "3",
         "LOW_STOCK_DEFAULT": str(DEFAULT_THRESHOLD),
         "HISTORY_RETENTION_DAYS": "90",
         "POWERTOOLS_SERVICE_NAME": "alerts",
@@ -219,7 +224,7 @@ HEADER = [
     "Wall time",
     "SNS publishes",
     "Most in one batch",
-    "DynamoDB writes (History + totals transactions, marks)",
+    "DynamoDB writes (History + totals transactions, forecast rows, marks)",
     "AWS calls",
     "Failed records",
 ]
@@ -261,7 +266,8 @@ def alerts_section(r: AlertsResults) -> Section:
 {r.records:,} DynamoDB stream records, one per item, over 50 stores, shuffled and delivered in batches of
 {r.batch_size} (`batchSize` in services/alerts/serverless.yml), each batch as the Lambda event the stream
 event source would send. **ours**: the alerts handler (Powertools batch processor, one digest per store
-per batch, each change's History row and store totals in one transaction); **lab Check-Stock**: the lab's
+per batch, each change's History row and store totals in one transaction, each item's forecast row read
+once per batch with BatchGetItem and written once with PutItem); **lab Check-Stock**: the lab's
 function (`bench/lab_baseline.py`), a new SNS client, a topic lookup and a publish for every record whose
 new count is 0. Both use real boto3 clients whose DynamoDB and SNS calls a stand-in answers at once, once
 botocore has built the request: the CPU time per record (`time.thread_time`, the handler's thread) is the

@@ -235,7 +235,7 @@ class Provisioner:
             client.put_bucket_ownership_controls(Bucket=name, OwnershipControls=props["OwnershipControls"])
         if props.get("CorsConfiguration"):
             rules = [
-                {("MaxAgeSeconds" if key == "MaxAge" else key): value for key, value in rule.items()}
+                {_CORS_RULE_NAMES.get(key, key): value for key, value in rule.items()}
                 for rule in props["CorsConfiguration"]["CorsRules"]
             ]
             client.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": rules})
@@ -408,6 +408,9 @@ class Provisioner:
         arn = client.create_secret(**kwargs)["ARN"]
         result.resolver.provided(logical_id, arn, {"Id": arn})
 
+
+#: A bucket's CORS rule: CloudFormation's property names that the S3 API spells otherwise.
+_CORS_RULE_NAMES = {"Id": "ID", "MaxAge": "MaxAgeSeconds", "ExposedHeaders": "ExposeHeaders"}
 
 #: GenerateSecretString options the emulator's GetRandomPassword takes as they are.
 _PASSWORD_OPTIONS = (

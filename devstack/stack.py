@@ -254,6 +254,7 @@ class LocalStack:
                 "topic_arn": topic,
                 "alerts_queue_url": inboxes.get(topic, ""),
                 "history_table": alerts.outputs.get("HistoryTableName") or next(iter(tables.values()), ""),
+                "forecast_table": alerts.outputs.get("ForecastTableName", ""),
             }
         web = self.web_url
         if "dashboard-api" in self.services:

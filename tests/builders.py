@@ -152,10 +152,16 @@ def count_change(
     old_threshold: int | None = None,
     new_threshold: int | None = None,
     sequence: str = "",
+    old_at: str = "2026-11-15T03:00:00.000Z",
+    at: str = "2026-11-22T03:00:00.000Z",
 ) -> dict[str, Any]:
-    """The stream record of an item's count going from ``old`` (``None``: a new item) to ``new``."""
-    old_image = None if old is None else inventory_image(store, item, old, old_threshold, "2026-11-22T02:00:00.000Z")
-    return stream_record(inventory_image(store, item, new, new_threshold), old_image, sequence=sequence)
+    """The stream record of an item's count going from ``old`` (``None``: a new item) to ``new``.
+
+    The old count was set at ``old_at`` (a week before the change, by default: slow enough that
+    no item is projected to run out within days unless a test says so), the new one at ``at``.
+    """
+    old_image = None if old is None else inventory_image(store, item, old, old_threshold, old_at)
+    return stream_record(inventory_image(store, item, new, new_threshold, at), old_image, sequence=sequence)
 
 
 def stream_event(*records: dict[str, Any]) -> dict[str, Any]:

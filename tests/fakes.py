@@ -7,14 +7,24 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from alerts.logic.alerting import ChangeLog, Notifier
+from alerts.logic.forecasting import ForecastStore
 from alerts.models.digest import Digest
-from alerts.models.history import Recorded
+from alerts.models.forecast import ItemKey, StoredForecast
+from alerts.models.history import Recorded, Written
 from botocore.exceptions import ClientError
 from inventory.history import HistoryEntry, history_key, history_sort_key
 from inventory.stores import StoreChange
 
 if TYPE_CHECKING:
-    from dashboard_api.models.records import IndexPage, ItemPage, ItemRecord, SignedPost, UploadPosition, UploadStream
+    from dashboard_api.models.records import (
+        ForecastRows,
+        IndexPage,
+        ItemPage,
+        ItemRecord,
+        SignedPost,
+        UploadPosition,
+        UploadStream,
+    )
     from dashboard_api.models.subscriptions import RecordPage, SnsSubscription, SubscriptionRecord
     from dashboard_api.models.users import UserListing, UserRecord
     from inventory.models import StockStatus
@@ -186,7 +196,7 @@ class FakeChangeLog(ChangeLog):
     def _key(entry: HistoryEntry) -> tuple[str, str]:
         return (history_key(entry.store, entry.item), history_sort_key(entry.time, entry.sequence))
 
-    def write(self, entry: HistoryEntry, totals: StoreChange | None) -> Recorded:
+    def write(self, entry: HistoryEntry, totals: StoreChange | None) -> Written:
         from alerts.models.errors import HistoryUnavailable
 
         self.attempts.append(entry.item)
@@ -196,12 +206,13 @@ class FakeChangeLog(ChangeLog):
             raise HistoryUnavailable("History and totals not written (ThrottlingError)")
         existing = self.rows.get(self._key(entry))
         if existing is not None:
-            return Recorded.UNANNOUNCED if existing.announced_at is None else Recorded.ANNOUNCED
+            found = Recorded.UNANNOUNCED if existing.announced_at is None else Recorded.ANNOUNCED
+            return Written(found, existing.alert)
         self.writes += 1
         self.rows[self._key(entry)] = entry
         if totals is not None:
             self.totals.setdefault(entry.store, StoreChange()).add(totals)
-        return Recorded.NEW
+        return Written(Recorded.NEW, entry.alert)
 
     def mark_announced(self, entry: HistoryEntry, announced_at: str) -> None:
         from alerts.models.errors import HistoryUnavailable
@@ -218,6 +229,55 @@ class FakeChangeLog(ChangeLog):
         """(items, out, low) of a store, as the Stores row would hold them."""
         totals = self.totals.get(store, StoreChange())
         return (totals.items, totals.out, totals.low)
+
+
+class FakeForecastTable(ForecastStore):
+    """The Forecast table in memory, with the real write condition: the row must still be as read.
+
+    ``fail_reads`` makes the next reads fail (throttled past the retries), ``fail_writes`` the
+    next writes; ``before_write`` runs before each write (a concurrent writer lands in between).
+    ``reads`` and ``written`` record the keys of every read and write, in order.
+    """
+
+    def __init__(self) -> None:
+        from inventory.forecast import ForecastRow
+
+        self.rows: dict[ItemKey, ForecastRow] = {}
+        self.reads: list[list[ItemKey]] = []
+        self.written: list[ItemKey] = []
+        self.fail_reads = 0
+        self.fail_writes = 0
+        self.before_write: Any = None
+
+    def read(self, keys: Any) -> dict[ItemKey, StoredForecast]:
+        from alerts.models.errors import ForecastUnavailable
+
+        wanted = list(dict.fromkeys(keys))
+        self.reads.append(wanted)
+        if self.fail_reads:
+            self.fail_reads -= 1
+            raise ForecastUnavailable("Forecast rows not readable: ProvisionedThroughputExceededException")
+        return {
+            key: StoredForecast(self.rows[key], exists=True, sequence=self.rows[key].state.sequence)
+            for key in wanted
+            if key in self.rows
+        }
+
+    def write(self, row: Any, read: StoredForecast) -> bool:
+        from alerts.models.errors import ForecastUnavailable
+
+        if self.before_write is not None:
+            self.before_write(self, row)
+        if self.fail_writes:
+            self.fail_writes -= 1
+            raise ForecastUnavailable("Forecast row not written: ProvisionedThroughputExceededException")
+        key = (row.store, row.item)
+        stored = self.rows.get(key)
+        if (stored is None) != (not read.exists) or (stored is not None and stored.state.sequence != read.sequence):
+            return False
+        self.rows[key] = row
+        self.written.append(key)
+        return True
 
 
 class FakeTopic(Notifier):
@@ -330,6 +390,66 @@ class FakeHistoryReader:
     def changes(self, store: str, item: str, start: str, end: str, limit: int) -> tuple[list[HistoryEntry], bool]:
         self.calls.append((store, item, start, end))
         return [], False
+
+
+class FakeForecastReader:
+    """The Forecast table and its RunningOut index in memory (``ForecastSource``), read as DynamoDB would:
+    a store's rows in item order, the index in order of cover. ``reads`` records each read's kind."""
+
+    def __init__(self) -> None:
+        from inventory.forecast import ForecastRow
+
+        self.table: dict[str, dict[str, ForecastRow]] = {}
+        self.reads: list[tuple[str, str]] = []
+
+    def add(self, store: str, item: str, count: int, rate_per_day: float | None, at: str) -> None:
+        """A row as alerts writes it: ``count`` seen at ``at``, used at ``rate_per_day`` (``None``: not used up)."""
+        from datetime import timedelta
+
+        from inventory.forecast import Forecast, ForecastRow, ModelState, parse_time
+        from inventory.models import iso_utc
+
+        used = rate_per_day or 0.0
+        state = ModelState(count, at, "1", consumed=used, elapsed=1.0 if used else 0.0)
+        forecast = None
+        if used:
+            days = count / used
+            forecast = Forecast(count, used, days, iso_utc(parse_time(at) + timedelta(days=days)))
+        self.table.setdefault(store, {})[item] = ForecastRow(store, item, state, forecast)
+
+    def _sorted(self, store: str) -> list[Any]:
+        return [row for _, row in sorted(self.table.get(store, {}).items())]
+
+    def store_rows(self, store: str, max_rows: int) -> ForecastRows:
+        from dashboard_api.models.records import ForecastRows
+
+        self.reads.append(("store_rows", store))
+        rows = self._sorted(store)
+        examined = rows[:max_rows]
+        return ForecastRows([r for r in examined if r.forecast], len(examined), len(rows) <= max_rows)
+
+    def running_out(self, store: str, max_days: float, limit: int) -> ForecastRows:
+        from dashboard_api.models.records import ForecastRows
+
+        self.reads.append(("running_out", store))
+        indexed = [r for r in self._sorted(store) if r.running_out_in is not None and r.running_out_in <= max_days]
+        indexed.sort(key=lambda r: r.running_out_in)
+        return ForecastRows(indexed[:limit], min(limit, len(indexed)), len(indexed) <= limit)
+
+    def between(self, store: str, first: str, last: str, max_rows: int) -> ForecastRows:
+        from dashboard_api.models.records import ForecastRows
+
+        self.reads.append(("between", store))
+        rows = [r for r in self._sorted(store) if first <= r.item <= last]
+        return ForecastRows(rows[:max_rows], min(max_rows, len(rows)), len(rows) <= max_rows)
+
+    def rows(self, store: str, items: Any) -> ForecastRows:
+        from dashboard_api.models.records import ForecastRows
+
+        self.reads.append(("rows", store))
+        stored = self.table.get(store, {})
+        found = [stored[item] for item in items if item in stored]
+        return ForecastRows(found, len(found), True)
 
 
 class FakeUploadIndex:

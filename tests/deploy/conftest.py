@@ -53,6 +53,8 @@ PLACEHOLDER_OUTPUTS: dict[str, dict[str, str]] = {
         "AlertsTopicArn": f"arn:aws:sns:{REGION}:{ACCOUNT}:inventory-alerts-{STAGE}-no-stock",
         "HistoryTableName": f"inventory-alerts-{STAGE}-history",
         "HistoryTableArn": f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/inventory-alerts-{STAGE}-history",
+        "ForecastTableName": f"inventory-alerts-{STAGE}-forecast",
+        "ForecastTableArn": f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/inventory-alerts-{STAGE}-forecast",
     },
     "dashboard-site": {
         "DashboardOrigin": "https://d111111abcdef8.cloudfront.net",

@@ -287,6 +287,10 @@ def test_alerts_stack_consumes_the_stream_and_threshold_ingest_output(rehearsal:
     assert "AlertsEmailSubscription" not in rehearsal.stacks["alerts"].resources
     history = rehearsal.client("dynamodb").describe_table(TableName=alerts["HistoryTableName"])["Table"]
     assert history["TableArn"] == alerts["HistoryTableArn"]
+    forecast = rehearsal.client("dynamodb").describe_table(TableName=alerts["ForecastTableName"])["Table"]
+    assert forecast["TableArn"] == alerts["ForecastTableArn"]
+    assert [index["IndexName"] for index in forecast["GlobalSecondaryIndexes"]] == ["RunningOut"]
+    assert variables["FORECAST_TABLE"] == alerts["ForecastTableName"]
 
 
 def test_dashboard_api_function_reads_the_tables_and_bucket_ingest_and_alerts_output(rehearsal: Rehearsal) -> None:
@@ -297,6 +301,7 @@ def test_dashboard_api_function_reads_the_tables_and_bucket_ingest_and_alerts_ou
     assert variables["INVENTORY_TABLE"] == ingest["InventoryTableName"]
     assert variables["STORES_TABLE"] == ingest["StoresTableName"]
     assert variables["HISTORY_TABLE"] == alerts["HistoryTableName"]
+    assert variables["FORECAST_TABLE"] == alerts["ForecastTableName"]  # compose wires alerts' table in
     assert variables["UPLOAD_BUCKET"] == ingest["UploadBucketName"]
     assert variables["UPLOADS_TABLE"] == ingest["UploadsTableName"]
     # The cursor secret (created beside the stack: moto's CloudFormation skips Secrets Manager) is wired by ARN.

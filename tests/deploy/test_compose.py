@@ -91,7 +91,21 @@ def test_wiring_covers_the_cross_service_values() -> None:
         assert wired[("dashboard-api", param)] == ("ingest", output)
     assert wired[("dashboard-api", "historyTableName")] == ("alerts", "HistoryTableName")
     assert wired[("dashboard-api", "historyTableArn")] == ("alerts", "HistoryTableArn")
+    assert wired[("dashboard-api", "forecastTableName")] == ("alerts", "ForecastTableName")
+    assert wired[("dashboard-api", "forecastTableArn")] == ("alerts", "ForecastTableArn")
     assert wired[("dashboard-api", "dashboardOrigin")] == ("dashboard-site", "DashboardOrigin")
+    # The upload bucket lets the same origin post files from the page.
+    assert wired[("ingest", "dashboardOrigin")] == ("dashboard-site", "DashboardOrigin")
+
+
+def test_deployed_alone_the_api_and_the_upload_bucket_default_to_the_same_dashboard_origin() -> None:
+    defaults = {
+        service: ((definition(service).get("params") or {}).get("default") or {}).get("dashboardOrigin")
+        for service in ("ingest", "dashboard-api")
+    }
+
+    assert defaults["ingest"] is not None
+    assert defaults["ingest"] == defaults["dashboard-api"]
 
 
 @pytest.mark.parametrize("service", service_names())
@@ -120,7 +134,8 @@ def test_osls_compose_accepts_the_file_and_deploys_producers_first() -> None:
     for consumer, _param, producer, _output in _wires():
         assert producer in graph["dependencies"][consumer]
         assert order.index(producer) < order.index(consumer)
-    assert graph["dependencies"]["ingest"] == []
+    assert graph["dependencies"]["ingest"] == ["dashboard-site"]
+    assert graph["dependencies"]["dashboard-site"] == []
 
 
 def _deploy_commands(guide: str, path: str) -> list[str]:

@@ -354,6 +354,24 @@ def test_only_the_ingest_function_may_write_reports(packaged: dict[str, Packaged
     }
 
 
+def test_only_the_dashboards_origin_may_post_files_to_the_upload_bucket_from_a_browser(
+    packaged: dict[str, PackagedService],
+) -> None:
+    # The page posts each file with a presigned POST and follows its progress (which makes the browser
+    # send a preflight): one rule, POST only, from the origin compose wires (the one the API allows too).
+    # The emulator's gateway answers CORS itself, so the rule is proved on the document.
+    bucket = packaged["ingest"].template["Resources"]["UploadBucket"]["Properties"]
+    api = packaged["dashboard-api"].template["Resources"]["HttpApi"]["Properties"]["CorsConfiguration"]
+
+    (rule,) = bucket["CorsConfiguration"]["CorsRules"]
+    assert rule["AllowedOrigins"] == [PLACEHOLDER_OUTPUTS["dashboard-site"]["DashboardOrigin"]]
+    assert rule["AllowedOrigins"] == api["AllowOrigins"]
+    assert rule["AllowedMethods"] == ["POST"]
+    assert "ETag" in rule["ExposedHeaders"]
+    assert "*" not in rule.get("AllowedHeaders", [])
+    assert 0 < rule["MaxAge"] <= 3600
+
+
 def test_the_uploads_index_is_keyed_and_indexed_as_the_shared_contract_says(
     packaged: dict[str, PackagedService],
 ) -> None:
@@ -397,6 +415,7 @@ def test_the_uploads_index_is_keyed_and_indexed_as_the_shared_contract_says(
         ("ingest", "UploadBucket"),
         ("alerts", "HistoryTable"),
         ("alerts", "FailedRecordsTable"),
+        ("alerts", "ForecastTable"),
         ("dashboard-api", "UserPool"),
         ("dashboard-api", "PeopleTable"),
     ],
@@ -467,8 +486,13 @@ def test_alerts_stream_function_may_touch_exactly_the_stream_history_stores_row_
         "dynamodb:ListStreams",
     ):
         assert permissions.pop(action) == [stream]
-    # A transaction's parts are authorised as the single-item writes they are.
-    assert permissions.pop("dynamodb:PutItem") == [{"Fn::GetAtt": ["HistoryTable", "Arn"]}]
+    # A transaction's parts are authorised as the single-item writes they are; a Forecast row is
+    # read in a batch and put on its own, and nothing else of that table is allowed.
+    assert permissions.pop("dynamodb:PutItem") == [
+        {"Fn::GetAtt": ["HistoryTable", "Arn"]},
+        {"Fn::GetAtt": ["ForecastTable", "Arn"]},
+    ]
+    assert permissions.pop("dynamodb:BatchGetItem") == [{"Fn::GetAtt": ["ForecastTable", "Arn"]}]
     assert permissions.pop("dynamodb:UpdateItem") == [
         {"Fn::GetAtt": ["HistoryTable", "Arn"]},
         _sub(PLACEHOLDER_OUTPUTS["ingest"]["StoresTableArn"]),
@@ -488,6 +512,39 @@ def test_alerts_stream_function_may_touch_exactly_the_stream_history_stores_row_
             "Fn::Sub": "sns.${AWS::Region}.amazonaws.com"
         }
     assert set(permissions) <= {"kms:GenerateDataKey", "kms:Decrypt"}
+
+
+def test_the_forecast_table_is_keyed_and_sparsely_indexed_as_the_shared_contract_says(
+    packaged: dict[str, PackagedService],
+) -> None:
+    from inventory.forecast import RUNNING_OUT_INDEX, Forecast, ForecastRow, ModelState
+
+    template = packaged["alerts"].template
+    properties = template["Resources"]["ForecastTable"]["Properties"]
+    (index,) = properties["GlobalSecondaryIndexes"]
+    soon = ForecastRow("Berlin", "Echo Dot", ModelState(3, "t", "1", 1.0, 1.0), Forecast(3, 1.0, 3.0, "t"))
+    idle = ForecastRow("Berlin", "Kindle", ModelState(3, "t", "1"))
+
+    assert properties["TableName"] == "inventory-alerts-ci-forecast"
+    assert properties["KeySchema"] == [
+        {"AttributeName": "Store", "KeyType": "HASH"},
+        {"AttributeName": "Item", "KeyType": "RANGE"},
+    ]
+    assert {"AttributeName": "RunningOutIn", "AttributeType": "N"} in properties["AttributeDefinitions"]
+    assert index["IndexName"] == RUNNING_OUT_INDEX
+    assert index["KeySchema"] == [
+        {"AttributeName": "Store", "KeyType": "HASH"},
+        {"AttributeName": "RunningOutIn", "KeyType": "RANGE"},
+    ]
+    assert index["Projection"] == {"ProjectionType": "ALL"}  # the API reads whole rows from it
+    # Sparse: a row is in the index only while it carries the sort key.
+    assert "RunningOutIn" in soon.to_item()
+    assert "RunningOutIn" not in idle.to_item()
+    variables = template["Resources"]["AlertsStreamLambdaFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["FORECAST_TABLE"] == {"Ref": "ForecastTable"}
+    assert variables["SOON_DAYS"] == "3"
+    assert template["Outputs"]["ForecastTableName"]["Value"] == {"Ref": "ForecastTable"}
+    assert template["Outputs"]["ForecastTableArn"]["Value"] == {"Fn::GetAtt": ["ForecastTable", "Arn"]}
 
 
 def test_alerts_archiver_reads_the_failure_queue_and_the_stream_and_writes_only_the_failed_records_table(
@@ -575,10 +632,14 @@ def test_dashboard_api_reads_only_the_wired_tables_index_and_reports(packaged: d
     assert permissions == {
         "dynamodb:GetItem": [_sub(ingest["StoresTableArn"]), people],
         "dynamodb:Scan": [_sub(ingest["StoresTableArn"]), people],
+        # The forecast rows of a sparse items page; everything else of that table is a Query.
+        "dynamodb:BatchGetItem": [_sub(alerts["ForecastTableArn"])],
         "dynamodb:Query": [
             _sub(ingest["InventoryTableArn"]),
             _sub(f"{ingest['InventoryTableArn']}/index/AlertsByStore"),
             _sub(alerts["HistoryTableArn"]),
+            _sub(alerts["ForecastTableArn"]),
+            _sub(f"{alerts['ForecastTableArn']}/index/RunningOut"),
             _sub(ingest["UploadsTableArn"]),
             _sub(f"{ingest['UploadsTableArn']}/index/UploadsByScope"),
             _sub(f"{ingest['UploadsTableArn']}/index/UploadsByTime"),
@@ -596,6 +657,8 @@ def test_dashboard_api_reads_only_the_wired_tables_index_and_reports(packaged: d
     assert variables["INVENTORY_TABLE"] == ingest["InventoryTableName"]
     assert variables["STORES_TABLE"] == ingest["StoresTableName"]
     assert variables["HISTORY_TABLE"] == alerts["HistoryTableName"]
+    assert variables["FORECAST_TABLE"] == alerts["ForecastTableName"]
+    assert variables["RUNNING_OUT_INDEX"] == "RunningOut"
     assert variables["UPLOADS_TABLE"] == ingest["UploadsTableName"]
     assert variables["UPLOAD_BUCKET"] == ingest["UploadBucketName"]
     assert variables["UPLOAD_PREFIX"] == ingest["UploadPrefix"]

@@ -153,7 +153,7 @@ def test_forecast_backtest_is_the_same_every_run() -> None:
 
 def test_xlsx_benchmark_runs_each_reader_and_the_far_cell_workbook() -> None:
     # When each reader reads a 300-row workbook and one with a cell in XFD400
-    results = run_xlsx(XlsxSizes(rows=300, far_row=400, timeout=60), log=lambda _: None)
+    results = run_xlsx(XlsxSizes(rows=300, far_row=400, timeout=60, text_mib=2), log=lambda _: None)
 
     # Then the readers read every row (they count the header row too), the parser every inventory row,
     assert [(run.reader, run.rows, run.outcome) for run in results.runs] == [
@@ -165,5 +165,13 @@ def test_xlsx_benchmark_runs_each_reader_and_the_far_cell_workbook() -> None:
     # and the parser refused the far-cell workbook that calamine alone holds as 400 x 16,384 cells
     assert results.sparse_run("calamine").outcome == "read"
     assert results.sparse_run("ours").outcome.startswith("rejected: the first sheet spans 400 rows by 16,384 columns")
+    # and read the text files beside them: rows with either line end, and blank lines only
+    assert [(run.reader, run.outcome) for run in results.text] == [
+        ("LF rows", "read"),
+        ("CR-only rows", "read"),
+        ("CR-only blank lines", "read"),
+    ]
+    assert results.text[0].rows == results.text[1].rows > 0
+    assert results.text[2].rows == 0
     section = xlsx_section(results)
-    assert [target.passed for target in section.targets] == [True, True, True]
+    assert [target.passed for target in section.targets] == [True, True, True, True]

@@ -11,6 +11,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from inventory.forecast import INDEX_HORIZON_DAYS
+
 
 @dataclass(frozen=True, slots=True)
 class AlertSettings:
@@ -19,18 +21,26 @@ class AlertSettings:
     topic_arn: str
     history_table: str
     stores_table: str
+    forecast_table: str
     low_stock_default: int
     history_retention_days: int
+    #: An item projected to run out within this many days (and neither out nor low) is `soon`.
+    soon_days: float
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> AlertSettings:
         """Parse the environment; a missing or malformed variable fails loudly at cold start."""
+        soon_days = float(env.get("SOON_DAYS", "3"))
+        if not 0 < soon_days <= INDEX_HORIZON_DAYS:
+            raise ValueError(f"SOON_DAYS must be more than 0 and at most {INDEX_HORIZON_DAYS}, got {soon_days}")
         return cls(
             topic_arn=env["ALERTS_TOPIC_ARN"],
             history_table=env["HISTORY_TABLE"],
             stores_table=env["STORES_TABLE"],
+            forecast_table=env["FORECAST_TABLE"],
             low_stock_default=int(env.get("LOW_STOCK_DEFAULT", "5")),
             history_retention_days=max(1, int(env.get("HISTORY_RETENTION_DAYS", "90"))),
+            soon_days=soon_days,
         )
 
 

@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from inventory.forecast import RUNNING_OUT_INDEX
 from inventory.table import ALERTS_INDEX
 from inventory.uploads import REPORTS_PREFIX, UPLOAD_PREFIX
 
@@ -18,11 +19,13 @@ class Settings:
     inventory_table: str
     stores_table: str
     history_table: str
+    forecast_table: str
     uploads_table: str
     upload_bucket: str
     upload_prefix: str
     reports_prefix: str
     alerts_index: str
+    running_out_index: str
     #: The Secrets Manager secret whose value signs pagination cursors; read once per cold start.
     cursor_secret: str
     max_upload_bytes: int
@@ -46,11 +49,13 @@ class Settings:
             inventory_table=required("INVENTORY_TABLE"),
             stores_table=required("STORES_TABLE"),
             history_table=required("HISTORY_TABLE"),
+            forecast_table=required("FORECAST_TABLE"),
             uploads_table=required("UPLOADS_TABLE"),
             upload_bucket=required("UPLOAD_BUCKET"),
             upload_prefix=env.get("UPLOAD_PREFIX") or UPLOAD_PREFIX,
             reports_prefix=env.get("REPORTS_PREFIX") or REPORTS_PREFIX,
             alerts_index=env.get("ALERTS_INDEX") or ALERTS_INDEX,
+            running_out_index=env.get("RUNNING_OUT_INDEX") or RUNNING_OUT_INDEX,
             cursor_secret=required("CURSOR_SECRET_ARN"),
             max_upload_bytes=max_bytes,
             api_server_url=env.get("API_SERVER_URL", "").strip(),

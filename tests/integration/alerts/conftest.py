@@ -1,5 +1,5 @@
-"""The alerts world in moto: Inventory (with its stream), Stores, History and failed-records tables, the
-alerts topic with an SQS subscriber; the real handlers, built from their environment."""
+"""The alerts world in moto: Inventory (with its stream), Stores, History, Forecast and failed-records
+tables, the alerts topic with an SQS subscriber; the real handlers, built from their environment."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ INVENTORY = "inventory-ingest-test-inventory"
 STORES = "inventory-ingest-test-stores"
 HISTORY = "inventory-alerts-test-history"
 FAILED = "inventory-alerts-test-failed-records"
+FORECAST = "inventory-alerts-test-forecast"
 TOPIC = "inventory-alerts-test-no-stock"
 REGION = "us-east-1"
 
@@ -101,6 +102,15 @@ class AlertsWorld:
         )
         return response["Items"]
 
+    def forecast(self, store: str, item: str) -> Any:
+        """The item's Forecast row (``inventory.forecast.ForecastRow``), or ``None``."""
+        from inventory.forecast import ForecastRow
+
+        found = self.dynamodb.get_item(
+            TableName=FORECAST, Key={"Store": {"S": store}, "Item": {"S": item}}, ConsistentRead=True
+        ).get("Item")
+        return None if found is None else ForecastRow.from_item(found)
+
     def totals(self, store: str) -> tuple[int, int, int]:
         """(items, out, low) as the Stores row holds them."""
         from inventory.stores import StoreSummary
@@ -159,6 +169,8 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[AlertsWorld]:
     monkeypatch.setenv("STORES_TABLE", STORES)
     monkeypatch.setenv("INVENTORY_TABLE", INVENTORY)
     monkeypatch.setenv("FAILED_RECORDS_TABLE", FAILED)
+    monkeypatch.setenv("FORECAST_TABLE", FORECAST)
+    monkeypatch.setenv("SOON_DAYS", "3")
     monkeypatch.setenv("LOW_STOCK_DEFAULT", "5")
     monkeypatch.setenv("HISTORY_RETENTION_DAYS", "90")
     monkeypatch.setenv("RECOUNT_SETTLE_MINUTES", "10")
@@ -177,6 +189,7 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[AlertsWorld]:
         create_table(dynamodb, "ingest", "StoresTable", STORES)
         create_table(dynamodb, "alerts", "HistoryTable", HISTORY)
         create_table(dynamodb, "alerts", "FailedRecordsTable", FAILED)
+        create_table(dynamodb, "alerts", "ForecastTable", FORECAST)
         dynamodb.update_time_to_live(
             TableName=HISTORY, TimeToLiveSpecification={"AttributeName": "ExpiresAt", "Enabled": True}
         )

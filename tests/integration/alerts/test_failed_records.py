@@ -135,7 +135,12 @@ def test_replay_announces_and_counts_saved_records_once_in_stream_order_however_
     ]
     assert again == []
     notes = {note["MessageAttributes"]["store"]["Value"]: note for note in world.notifications()}
-    assert notes["Berlin"]["Message"].splitlines()[1:] == ["OUT Echo Plus: 3 -> 0", "RESTOCKED Echo Plus: 0 -> 8"]
+    # 3 sold in an hour, so a restock of 8 lasts hours: restocked, and soon (once, like the rest).
+    assert notes["Berlin"]["Message"].splitlines()[1:] == [
+        "OUT Echo Plus: 3 -> 0",
+        "RESTOCKED Echo Plus: 0 -> 8",
+        "SOON Echo Plus: 8 left, runs out in ~3 hours (Sun 07:40 UTC)",
+    ]
     assert notes["Paris"]["Message"].splitlines()[1:] == ["OUT Tap: new -> 0"]
     assert world.totals("Berlin") == (1, 0, 0)
     assert world.totals("Paris") == (1, 1, 0)

@@ -22,8 +22,10 @@ ENVIRONMENT = {
         "ALERTS_TOPIC_ARN",
         "HISTORY_TABLE",
         "STORES_TABLE",
+        "FORECAST_TABLE",
         "LOW_STOCK_DEFAULT",
         "HISTORY_RETENTION_DAYS",
+        "SOON_DAYS",
     ),
     "alertsFailureArchive": ("FAILED_RECORDS_TABLE",),
     "alertsRecount": (

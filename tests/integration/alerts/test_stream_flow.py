@@ -161,8 +161,9 @@ def test_echo_plus_out_then_back_in_one_batch_is_announced_in_order_after_its_fa
     world.deliver()
     world.notifications()
     world.put("Berlin", "Echo Show", 20)
-    world.put("Berlin", "Echo Plus", 0, updated_at="2026-11-22T04:00:00.000Z")
-    world.put("Berlin", "Echo Plus", 8, updated_at="2026-11-22T05:00:00.000Z")
+    # Days apart: 3 sold in three days, so the 8 delivered last (no `soon` line here).
+    world.put("Berlin", "Echo Plus", 0, updated_at="2026-11-25T03:00:00.000Z")
+    world.put("Berlin", "Echo Plus", 8, updated_at="2026-11-26T03:00:00.000Z")
     _, out, back = records = world.new_records()
     fail = {"next": True}
 

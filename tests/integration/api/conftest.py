@@ -1,5 +1,5 @@
-"""The Inventory, Stores, History and uploads index tables and the upload bucket in moto, seeded
-the way ingest and alerts write them, and the real dashboard API handler wired to them."""
+"""The Inventory, Stores, History, Forecast and uploads index tables and the upload bucket in moto,
+seeded the way ingest and alerts write them, and the real dashboard API handler wired to them."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from tests.integration.api.people_world import PeopleWorld
 INVENTORY = "inventory-ingest-test-inventory"
 STORES = "inventory-ingest-test-stores"
 HISTORY = "inventory-alerts-test-history"
+FORECAST = "inventory-alerts-test-forecast"
 UPLOADS = "inventory-ingest-test-uploads-index"
 BUCKET = "inventory-ingest-test-uploads"
 DEFAULT_THRESHOLD = 5
@@ -108,6 +109,23 @@ class ApiWorld:
         if old is not None:
             row["OldCount"] = {"N": str(old)}
         self.dynamodb.put_item(TableName=HISTORY, Item=row)
+
+    def add_forecast(self, store: str, item: str, count: int, rate_per_day: float | None, at: str) -> None:
+        """An item's Forecast row as alerts writes it (``inventory.forecast.ForecastRow``): ``count`` set
+        at ``at`` and used at ``rate_per_day`` units a day (``None``: not being used up)."""
+        from datetime import timedelta
+
+        from inventory.forecast import Forecast, ForecastRow, ModelState, parse_time
+        from inventory.models import iso_utc
+
+        used = rate_per_day or 0.0
+        state = ModelState(count, at, "49600000000000000000000000001", used * 4, 4.0 if used else 0.0, 1.0, 1.0)
+        forecast = None
+        if used:
+            days = count / used
+            forecast = Forecast(count, used, days, iso_utc(parse_time(at) + timedelta(days=days)))
+        row = ForecastRow(store, item, state, forecast)
+        self.dynamodb.put_item(TableName=FORECAST, Item=row.to_item())
 
     def add_upload(
         self,
@@ -245,6 +263,7 @@ def _api_world() -> Iterator[ApiWorld]:
             "INVENTORY_TABLE": INVENTORY,
             "STORES_TABLE": STORES,
             "HISTORY_TABLE": HISTORY,
+            "FORECAST_TABLE": FORECAST,
             "UPLOADS_TABLE": UPLOADS,
             "UPLOAD_BUCKET": BUCKET,
             "UPLOAD_PREFIX": "uploads/",
@@ -263,6 +282,7 @@ def _api_world() -> Iterator[ApiWorld]:
         create_table(dynamodb, "ingest", "InventoryTable", INVENTORY)
         create_table(dynamodb, "ingest", "StoresTable", STORES)
         create_table(dynamodb, "alerts", "HistoryTable", HISTORY)
+        create_table(dynamodb, "alerts", "ForecastTable", FORECAST)
         create_uploads_table(dynamodb)
         s3.create_bucket(Bucket=BUCKET)
         secret = secrets.create_secret(Name="cursor-key", SecretString=secrets.get_random_password()["RandomPassword"])

@@ -87,6 +87,7 @@ def test_store_items_carry_count_threshold_status_and_source(lab: ApiWorld) -> N
         "status": "low",
         "updated_at": "2026-11-22T03:00:00.000Z",
         "source_key": "uploads/Berlin.csv",
+        "days_left": None,  # never seen used (tests/integration/api/test_forecast_api.py has forecasts)
     }
     assert (by_name["Echo Plus"]["status"], by_name["Echo Plus"]["threshold"]) == ("out", None)
     assert by_name["Echo Dot"]["status"] == "ok"

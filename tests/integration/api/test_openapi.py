@@ -25,6 +25,8 @@ def world() -> Iterator[ApiWorld]:
     with _api_world() as api:
         _seed_lab(api)
         api.add_change("Berlin", "Echo Plus", "2026-11-22T02:00:00.000Z", 3, 0, "1")
+        api.add_forecast("Berlin", "Echo Dot", 12, 4, "2026-11-22T03:00:00.000Z")
+        api.add_forecast("Berlin", "Amazon Tap", 15, None, "2026-11-22T03:00:00.000Z")  # a row without a forecast
         api.add_upload("Berlin", "g/berlin.csv", received_at="2026-11-22T01:00:00.000Z")
         api.add_upload(None, "g/all.csv", received_at="2026-11-22T02:00:00.000Z", uploaded_by=None)
         yield api
@@ -56,6 +58,8 @@ def test_every_route_documents_its_success_response_with_a_schema(document: dict
         ("/stores/{store}/items", "get"),
         ("/stores/{store}/items/{item}/history", "get"),
         ("/alerts", "get"),
+        ("/stores/{store}/forecast", "get"),
+        ("/forecast", "get"),
         ("/uploads", "get"),
         ("/uploads", "post"),
         ("/stores/{store}/uploads", "post"),
@@ -94,6 +98,8 @@ SUCCESSES = [
     ("get", "/stores/Berlin/items", "/stores/{store}/items", {"limit": "2"}, None, 200),
     ("get", "/stores/Berlin/items/Echo%20Plus/history", "/stores/{store}/items/{item}/history", {}, None, 200),
     ("get", "/alerts", "/alerts", {}, None, 200),
+    ("get", "/stores/Berlin/forecast", "/stores/{store}/forecast", {}, None, 200),
+    ("get", "/forecast", "/forecast", {"within_days": "30"}, None, 200),
     ("get", "/uploads", "/uploads", {}, None, 200),
     ("get", "/uploads", "/uploads", {"key": "uploads/stores/Berlin/g/berlin.csv"}, None, 200),
     ("post", "/uploads", "/uploads", {}, {"filename": "all.csv", "size": 10}, 201),
@@ -143,6 +149,10 @@ def test_each_routes_real_success_answer_matches_its_documented_schema(
     errors = sorted(schema_for(document, route, method, status).iter_errors(answer.body), key=str)
     assert not errors, [error.message for error in errors]
     assert answer.body  # an empty object would match a lax schema: the answer must hold data
+    if route in ("/stores/{store}/forecast", "/forecast"):
+        assert answer.body["items"]  # an empty list would match any item schema
+    if route == "/stores/{store}/items":
+        assert any(entry["days_left"] is not None for entry in answer.body["items"])
     if path == "/uploads" and query.get("key"):
         assert answer.body["report"]  # the nullable field is really exercised
 

@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 import pytest
 import requests
+from dashboard_api.dal.uploads import ENTRY_ATTRIBUTES
 from inventory.models import RowError, SourceVersion
 from inventory.report import RowCounts
 from inventory.table import StoredItem, to_attributes
@@ -24,6 +25,7 @@ from tests.integration.api.conftest import (
     INVENTORY,
     MAX_UPLOAD_BYTES,
     STORES,
+    UPLOADS,
     ApiWorld,
 )
 
@@ -237,6 +239,40 @@ def test_one_upload_answers_its_versions_and_the_whole_report(api: ApiWorld) -> 
     assert report["errors"] == [{"line": e.line, "reason": e.reason} for e in errors]  # all of them, from S3
     assert report["source"]["version_id"] == "v2"
     assert older.body["report"]["source"]["version_id"] == "v1"
+
+
+def test_one_uploads_versions_are_read_without_ingests_checkpoint(api: ApiWorld) -> None:
+    # Given an upload still loading: its index row also holds ingest's claim and a checkpoint of ~300 KB
+    loading = api.add_upload("Berlin", "g/big.csv", received_at="2026-11-22T01:00:00.000Z", status="loading",
+                             write_report=False)  # fmt: skip
+    claim = {"Checkpoint": {"B": b"\x00" * 300_000}, "Owner": {"S": "request-1"}, "LeaseUntil": {"N": "1"}}
+    api.dynamodb.update_item(
+        TableName=UPLOADS,
+        Key={"Key": {"S": loading.key}, "Version": {"S": loading.version}},
+        UpdateExpression="SET " + ", ".join(f"#{name} = :{name}" for name in claim),
+        ExpressionAttributeNames={f"#{name}": name for name in claim},
+        ExpressionAttributeValues={f":{name}": value for name, value in claim.items()},
+    )
+    answers: list[dict[str, Any]] = []
+    api.handler_calls("dynamodb")  # the handler's client, built
+    from dashboard_api.handlers.context import services
+
+    client = services().dashboard._items._client  # type: ignore[attr-defined]
+    client.meta.events.register("after-call.dynamodb.Query", lambda parsed, **_: answers.append(parsed))
+
+    one = api.get("/uploads", BERLIN_MANAGER, {"key": loading.key})
+
+    # Then the rows come back with the summary's attributes only, and the upload still shows
+    assert one.status == 200, one.body
+    assert [u["status"] for u in one.body["uploads"]] == ["loading"]
+    items = [item for answer in answers for item in answer.get("Items", [])]
+    assert items
+    for item in items:
+        assert set(item) <= set(ENTRY_ATTRIBUTES), set(item) - set(ENTRY_ATTRIBUTES)
+    # And the list is the shared contract's: every attribute from_item reads
+    full = UploadEntry(key="k", version="v", bucket="b", scope="s", received_at="t", status="ok", report_key="r",
+                       uploaded_by="u", reason="x", errors=[RowError(2, "bad")], stores=["s"])  # fmt: skip
+    assert UploadEntry.from_item({name: full.to_item()[name] for name in ENTRY_ATTRIBUTES}) == full
 
 
 def test_one_upload_is_404_when_unknown_and_403_when_another_stores(api: ApiWorld) -> None:

@@ -310,6 +310,23 @@ def test_the_uploader_is_the_signed_metadata_of_a_dashboard_upload(world: Ingest
     assert world.entry(key).uploaded_by == "berlin-manager"
 
 
+@pytest.mark.parametrize(
+    ("returned", "uploader"),
+    [("=?UTF-8?B?SsO8cmdlbiBNw7xsbGVy?=", "Jürgen Müller"), ("=?UTF-8?Q?Fran=C3=A7oise?=", "Françoise")],
+)
+def test_a_non_ascii_uploader_is_decoded_from_the_form_s3_returns(
+    world: IngestWorld, returned: str, uploader: str
+) -> None:
+    # S3 returns a metadata value with non-ASCII characters as RFC 2047 encoded words. moto hands
+    # back what it was given, so the object is put with the value in the form S3 returns it.
+    key = store_prefix("Berlin") + "grant/stock.csv"
+
+    world.upload(key, csv_file([("Berlin", "Echo Dot", 3)]), metadata={"uploaded-by": returned})
+
+    assert world.report(key)["uploaded_by"] == uploader
+    assert world.entry(key).uploaded_by == uploader
+
+
 def test_the_uploader_of_a_cli_upload_is_the_events_principal(world: IngestWorld) -> None:
     world.upload("uploads/berlin.csv", lab_file("berlin"))
 

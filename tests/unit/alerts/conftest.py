@@ -9,22 +9,27 @@ from typing import Any
 import pytest
 from alerts.logic.alerting import AlertService
 from alerts.logic.batch import process_stream_batch
+from alerts.logic.forecasting import Forecasting
 from inventory.observability import metrics
 
 from tests.builders import LambdaContext, stream_event
-from tests.fakes import FakeChangeLog, FakeTopic
+from tests.fakes import FakeChangeLog, FakeForecastTable, FakeTopic
 
 
 @dataclass
 class AlertsWorld:
     changes: FakeChangeLog = field(default_factory=FakeChangeLog)
     topic: FakeTopic = field(default_factory=FakeTopic)
+    forecasts: FakeForecastTable = field(default_factory=FakeForecastTable)
     default_threshold: int = 5
+    soon_days: float = 3.0
+    writers: int = 1  # one: the fakes' scripted faults then hit the rows in a known order
 
     def service(self) -> AlertService:
         return AlertService(
             changes=self.changes,
             notifier=self.topic,
+            forecasting=Forecasting(self.forecasts, self.soon_days, writers=self.writers),
             default_threshold=self.default_threshold,
             retention_days=90,
             clock=lambda: "2026-11-22T03:00:05.000Z",

@@ -113,3 +113,49 @@ def test_a_body_that_fits_lists_every_item():
     digest = build_digest("Berlin", [alert("Berlin", f"Item {n:02d}", 9, 0, Alert.OUT) for n in range(40)])
     assert len(digest.body.splitlines()) == 41
     assert len(digest.body) <= MAX_BODY
+
+
+def soon(item: str, count: int, days_left: float | None, runs_out_at: str = "") -> Announcement:
+    from inventory.forecast import Forecast
+
+    base = alert("Berlin", item, count + 5, count, Alert.SOON)
+    projected = None if days_left is None else Forecast(count, count / days_left, days_left, runs_out_at)
+    return Announcement(base.change, Alert.SOON, base.entry, projected)
+
+
+@pytest.mark.parametrize(
+    ("days_left", "runs_out_at", "said"),
+    [
+        (2.25, "2026-11-24T09:00:00.000Z", "runs out in ~2 days (Tue 09:00 UTC)"),
+        (1.0, "2026-11-23T03:00:00.000Z", "runs out in ~1 day (Mon 03:00 UTC)"),
+        (0.2, "2026-11-22T07:48:00.000Z", "runs out in ~5 hours (Sun 07:48 UTC)"),
+        (0.01, "2026-11-22T03:14:24.000Z", "runs out within the hour (Sun 03:14 UTC)"),
+        # With a stage's soonDays above a week, a weekday alone would be ambiguous.
+        (9.0, "2026-12-01T03:00:00.000Z", "runs out in ~9 days (Tue 1 Dec 03:00 UTC)"),
+    ],
+)
+def test_a_soon_line_says_how_many_are_left_and_when_they_run_out(days_left: float, runs_out_at: str, said: str):
+    digest = build_digest("Berlin", [soon("Echo Dot", 12, days_left, runs_out_at)])
+
+    assert digest.subject == "Berlin: 1 item running out soon"
+    assert digest.body.splitlines()[1] == f"SOON Echo Dot: 12 left, {said}"
+    assert digest.severity is Alert.SOON
+    assert json.loads(digest.attributes()["severities"]["StringValue"]) == ["soon"]
+
+
+def test_soon_ranks_below_out_and_low_and_above_restocked_in_the_subject_and_attributes():
+    digest = build_digest(
+        "Berlin",
+        [
+            alert("Berlin", "Echo Show", 0, 18, Alert.RESTOCKED),
+            soon("Echo Dot", 12, 2.0, "2026-11-24T03:00:00.000Z"),
+            alert("Berlin", "Echo Look", 10, 2, Alert.LOW),
+        ],
+    )
+    assert digest.subject == "Berlin: 1 low, 1 running out soon, 1 restocked"
+    assert [severity.value for severity in digest.severities] == ["low", "soon", "restocked"]
+    assert digest.severity is Alert.LOW
+
+
+def test_a_soon_line_without_a_projection_still_names_the_count():
+    assert build_digest("Berlin", [soon("Echo Dot", 12, None)]).body.splitlines()[1] == "SOON Echo Dot: 12 left"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from alerts.logic.forecast import SoonStep, soon_step
+from alerts.logic.forecast import SoonStep, leave_days, soon_step
 from inventory.forecast import Forecast
 from inventory.models import StockStatus
 
@@ -60,3 +60,19 @@ def test_a_replay_of_the_change_that_entered_announces_again_and_no_other_does()
     # the History row of that change decides whether it was sent already
     assert soon_step("7", "7", OK, cover(2), SOON_DAYS) == SoonStep("7", True)
     assert soon_step("7", "8", OK, cover(2), SOON_DAYS) == SoonStep("7", False)
+
+
+def test_once_soon_an_item_stays_until_its_cover_rises_clearly_above_the_line() -> None:
+    # soonDays 3: in at <= 3 days, out only above 4 (a day more: a quarter of 3 is less).
+    wobble = [(OK, cover(3)), (OK, cover(3.6)), (OK, cover(2.8)), (OK, cover(4)), (OK, cover(2.9))]
+    assert walk(wobble) == [True, False, False, False, False]
+    assert walk([(OK, cover(3)), (OK, cover(4.1)), (OK, cover(3))]) == [True, False, True]
+
+
+def test_an_item_not_yet_soon_enters_only_at_soon_days() -> None:
+    assert walk([(OK, cover(3.5)), (OK, cover(3.1)), (OK, cover(3.0))]) == [False, False, True]
+
+
+@pytest.mark.parametrize(("soon_days", "leave"), [(3, 4), (1, 2), (4, 5), (8, 10), (20, 25)])
+def test_the_margin_is_a_day_or_a_quarter_of_soon_days_whichever_is_more(soon_days: float, leave: float) -> None:
+    assert leave_days(soon_days) == leave

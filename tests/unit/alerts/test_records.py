@@ -18,7 +18,7 @@ def read(record: dict[str, Any]) -> StockChange | None:
     return StockChange.from_record(DynamoDBRecord(record))
 
 
-def test_a_modify_carries_both_levels_the_change_time_and_the_sequence_number():
+def test_a_modify_carries_both_levels_their_times_and_the_sequence_number():
     record = count_change("Berlin", "Echo Dot", 12, 4, old_threshold=3, new_threshold=6, sequence="42")
     assert read(record) == StockChange(
         store="Berlin",
@@ -28,7 +28,16 @@ def test_a_modify_carries_both_levels_the_change_time_and_the_sequence_number():
         time="2026-11-22T03:00:00.000Z",
         sequence="42",
         event_id="event-42",
+        old_at="2026-11-15T03:00:00.000Z",  # when the old count was set: where a forecast can start
     )
+
+
+def test_an_old_image_without_a_readable_updated_at_has_no_old_time():
+    record = count_change("Berlin", "Echo Dot", 12, 4)
+    record["dynamodb"]["OldImage"]["UpdatedAt"] = {"S": "last tuesday"}
+    change = read(record)
+    assert change is not None
+    assert (change.old, change.old_at) == (Level(12, None), None)
 
 
 def test_an_insert_is_a_new_item_without_an_old_level():

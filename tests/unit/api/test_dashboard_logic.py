@@ -11,7 +11,7 @@ from dashboard_api.models.errors import BadRequest, Forbidden, NotFound
 from inventory.models import StockStatus
 from inventory.stores import StoreSummary
 
-from tests.fakes import FakeHistoryReader, FakeItemReader, FakeStoreDirectory
+from tests.fakes import FakeForecastReader, FakeHistoryReader, FakeItemReader, FakeStoreDirectory
 
 pytestmark = pytest.mark.unit
 
@@ -34,6 +34,7 @@ def world() -> World:
         stores=stores,
         items=items,
         history=FakeHistoryReader(),
+        forecasts=FakeForecastReader(),
         cursors=CursorCodec(b"k"),
         mapper=lambda function, values: [function(value) for value in values],
     )

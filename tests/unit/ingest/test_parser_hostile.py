@@ -124,6 +124,21 @@ def test_a_header_of_tens_of_thousands_of_names_is_rejected_by_the_column_cap(na
         parse(header + b"\nB,a,1\n")
 
 
+@pytest.mark.parametrize("delimiter", [b",", b";", b"\t"])
+@pytest.mark.parametrize("name", [b"store", b"x"])
+def test_a_header_of_40000_names_without_the_columns_gets_the_column_caps_reason(delimiter: bytes, name: bytes) -> None:
+    # Split at the other delimiters, this header is one field over csv's size limit: that is not the reason
+    header = delimiter.join([name] * 40_000)
+
+    with pytest.raises(FileRejected, match=f"the header has 40,000 columns; at most {MAX_COLUMNS}"):
+        parse(header + b"\nB,a,1\n")
+
+
+def test_a_header_that_is_one_huge_field_is_no_recognisable_header() -> None:
+    with pytest.raises(FileRejected, match="no recognisable header: the first row is one field of over"):
+        parse(b"x" * 200_000 + b"\nB,a,1\n")
+
+
 def test_a_header_at_the_column_cap_is_read() -> None:
     header = b",".join([b"store", b"item", b"count"] + [b"x"] * (MAX_COLUMNS - 3))
 
@@ -197,6 +212,33 @@ def test_a_file_with_old_mac_line_ends_is_read_line_by_line() -> None:
     assert len(results) == 2048
     assert results[-1] == InventoryRow("B", "item", 7, None, 2049)
     assert peak < 2 * MAX_LINE_BYTES, f"peak {peak:,} bytes"
+
+
+@pytest.mark.parametrize("end", [b"\r", b"\n", b"\r\n"])
+def test_megabytes_of_blank_lines_are_counted_and_skipped(end: bytes) -> None:
+    # 64 MiB of blank lines (issue 10: "a CR-only 64 MB file") between two rows, in chunks as S3
+    # sends them: each is skipped with its line counted, the row after it keeps its line number.
+    blanks = (64 * 1024 * 1024) // len(end)
+    chunk = end * (CHUNK // len(end))
+    chunks = streamed(b"store,item,count" + end + b"B,a,1" + end, (chunk, blanks * len(end) // len(chunk)), b"B,b,2")
+
+    stream = open_inventory(chunks, FileFormat.CSV)
+    results, peak = peak_while(lambda: list(stream))
+
+    assert results == [InventoryRow("B", "a", 1, None, 2), InventoryRow("B", "b", 2, None, 3 + blanks)]
+    assert stream.position.offset == len(b"store,item,count,B,a,1,B,b,2") + (2 + blanks) * len(end) - 2
+    assert peak < 2 * MAX_LINE_BYTES, f"peak {peak:,} bytes"
+
+
+def test_blank_lines_inside_a_quoted_field_are_part_of_its_row() -> None:
+    data = b'store,item,count,note\rB,a,1,"one\r\r\rtwo"\r\r\rB,c,"2"\r\n\r\nB,d,3\n\n'
+
+    for chunk in (1, 3, 7, 4096):
+        assert parse(data, chunk=chunk) == [
+            InventoryRow("B", "a", 1, None, 2),
+            InventoryRow("B", "c", 2, None, 8),
+            InventoryRow("B", "d", 3, None, 10),
+        ]
 
 
 def test_crlf_split_between_chunks_is_one_line_end() -> None:

@@ -48,6 +48,10 @@ records = st.lists(st.tuples(names, names, counts, st.none() | st.integers(0, 10
 line_ends = st.sampled_from(["\n", "\r\n", "\r"])
 
 
+#: A note column's text: line ends of every kind, several in a row (blank lines inside a quoted field).
+notes = st.text(alphabet="x\r\n", max_size=8)
+
+
 @st.composite
 def csv_files(draw: st.DrawFn) -> bytes:
     rows = draw(records)
@@ -55,11 +59,10 @@ def csv_files(draw: st.DrawFn) -> bytes:
     end = draw(line_ends)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter, lineterminator=end)
-    writer.writerow(["Store", "item", "COUNT", "threshold"])
+    writer.writerow(["Store", "item", "COUNT", "threshold", "note"])
     for store, item, count, threshold in rows:
-        if draw(st.booleans()):
-            out.write(end)  # a blank line
-        writer.writerow([store, item, count, "" if threshold is None else threshold])
+        out.write(end * draw(st.integers(0, 3)))  # blank lines, one or several in a row
+        writer.writerow([store, item, count, "" if threshold is None else threshold, draw(notes)])
     bom = "\ufeff" if draw(st.booleans()) else ""
     return (bom + out.getvalue()).encode()
 

@@ -63,7 +63,8 @@ def test_the_first_sheet_reads_like_a_csv_file_with_sheet_row_numbers() -> None:
         (datetime(2026, 1, 2, 3, 4), "count is a date or time cell"),
         (date(2026, 1, 2), "count is a date or time cell"),
         (True, "count is a TRUE/FALSE cell"),
-        ("#N/A", "count is empty"),  # the reader gives error cells no value
+        ("#N/A", "count is an error cell (such as #N/A or #DIV/0!)"),  # the reader gives it no value
+        ("#DIV/0!", "count is an error cell"),
         (None, "count is empty"),
         (10**12, "count is larger than 999999999"),
     ],
@@ -365,3 +366,49 @@ def test_cells_with_references_and_prefixes_read_as_excel_writes_them() -> None:
     sheet = SHEET_START.replace(b"<worksheet ", prefixed)
 
     assert read(raw_workbook(sheet + row + SHEET_END)) == [InventoryRow("B", "a", 4, None, 2)]
+
+
+# -- error cells ------------------------------------------------------------------------------
+
+
+def test_an_error_cell_in_any_column_read_is_a_row_error_and_elsewhere_is_ignored() -> None:
+    data = workbook(
+        ["store", "item", "count", "threshold", "note"],
+        ["#REF!", "a", 1],
+        ["B", "b", 2, "#VALUE!"],
+        ["B", "c", 3, None, "#N/A"],  # a column the parser does not read
+        [None, None, "#N/A"],  # a row of nothing but an error cell is not an empty row
+    )
+
+    assert read(data) == [
+        RowError(2, "store is an error cell (such as #N/A or #DIV/0!), not a whole number or text"),
+        RowError(3, "threshold is an error cell (such as #N/A or #DIV/0!), not a whole number or text"),
+        InventoryRow("B", "c", 3, None, 4),
+        RowError(5, "count is an error cell (such as #N/A or #DIV/0!), not a whole number or text"),
+    ]
+
+
+def test_error_cells_are_found_whatever_the_order_of_their_attributes_and_a_resume_keeps_them() -> None:
+    rows = b"".join(
+        b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>B</t></is></c><c r="B%d" t="inlineStr"><is><t>i%d</t></is></c>'
+        % (n, n, n, n)
+        + (b'<c t="e" s="2" r="C%d"><v>#N/A</v></c></row>' % n if n % 2 else b'<c r="C%d"><v>%d</v></c></row>' % (n, n))
+        for n in range(2, 8)
+    )
+    data = raw_workbook(SHEET_START + rows + SHEET_END)
+    stream = open_inventory([data], FileFormat.XLSX)
+    results = [next(stream) for _ in range(2)]
+
+    assert results == [InventoryRow("B", "i2", 2, None, 2), RowError(3, results[1].reason)]
+    assert results[1].reason.startswith("count is an error cell")
+    assert [r.line for r in read(data, start=stream.position) if isinstance(r, RowError)] == [5, 7]
+
+
+def test_error_cells_past_the_cap_read_as_empty(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(xlsx, "MAX_ERROR_CELLS", 1)
+    data = workbook(["store", "item", "count"], ["B", "a", "#N/A"], ["B", "b", "#N/A"])
+
+    assert [r.reason[:25] for r in read(data) if isinstance(r, RowError)] == [
+        "count is an error cell (s",
+        "count is empty",
+    ]

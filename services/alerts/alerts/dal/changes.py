@@ -3,7 +3,8 @@
 One DynamoDB transaction puts the History row on condition that it does not exist yet and
 adds the change's delta to the store's row in the Stores table. A retried, repeated or late
 delivery of the record finds the row (``ReturnValuesOnConditionCheckFailure`` hands it back)
-and changes nothing; whether the row carries ``AnnouncedAt`` tells whether its alert went out.
+and changes nothing; whether the row carries ``AnnouncedAt`` tells whether its alert went out,
+and its ``Alert`` what the change raised when it was first recorded.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from inventory.history import HistoryEntry, history_key
 from inventory.stores import ITEMS, LOW, OUT, UPDATED_AT, StoreChange
 
 from alerts.models.errors import HistoryUnavailable
-from alerts.models.history import Recorded
+from alerts.models.history import Recorded, Written
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -48,7 +49,7 @@ class ChangeLedger:
         self._clock = clock
         self._pause = pause
 
-    def write(self, entry: HistoryEntry, totals: StoreChange | None) -> Recorded:
+    def write(self, entry: HistoryEntry, totals: StoreChange | None) -> Written:
         """Write the row and apply ``totals`` (``None``: only mark the store changed) unless the row exists."""
         transaction: list[TransactWriteItemTypeDef] = [
             {
@@ -64,13 +65,15 @@ class ChangeLedger:
         for attempt in range(1, self.ATTEMPTS + 1):
             try:
                 self._client.transact_write_items(TransactItems=transaction)
-                return Recorded.NEW
+                return Written(Recorded.NEW, entry.alert)
             except ClientError as error:
                 reasons: list[dict[str, Any]] = list(error.response.get("CancellationReasons") or [])
                 codes = [str(reason.get("Code", "")) for reason in reasons]
                 if codes and codes[0] == "ConditionalCheckFailed":
                     existing = reasons[0].get("Item") or {}
-                    return Recorded.ANNOUNCED if "AnnouncedAt" in existing else Recorded.UNANNOUNCED
+                    alert = (existing.get("Alert") or {}).get("S")
+                    found = Recorded.ANNOUNCED if "AnnouncedAt" in existing else Recorded.UNANNOUNCED
+                    return Written(found, alert if isinstance(alert, str) else None)
                 if attempt < self.ATTEMPTS and PASSING & set(codes):
                     self._pause(0.05 * 2**attempt)
                     continue

@@ -11,17 +11,21 @@ from inventory.observability import logger, metrics, tracer
 
 from alerts.dal.changes import ChangeLedger
 from alerts.dal.clients import Clients
+from alerts.dal.forecasts import ForecastTable
 from alerts.dal.topic import AlertsTopic
 from alerts.logic.alerting import AlertService
 from alerts.logic.batch import process_stream_batch
+from alerts.logic.forecasting import Forecasting
 from alerts.settings import AlertSettings
 
 
 def build_alert_service(settings: AlertSettings, clients: Clients) -> AlertService:
     """The alerts flow wired to its tables and topic (also used by ``make replay``)."""
+    dynamodb = clients.dynamodb()
     return AlertService(
-        changes=ChangeLedger(clients.dynamodb(), settings.history_table, settings.stores_table, clock=utc_now),
+        changes=ChangeLedger(dynamodb, settings.history_table, settings.stores_table, clock=utc_now),
         notifier=AlertsTopic(clients.sns(), settings.topic_arn),
+        forecasting=Forecasting(ForecastTable(dynamodb, settings.forecast_table), settings.soon_days),
         default_threshold=settings.low_stock_default,
         retention_days=settings.history_retention_days,
         clock=utc_now,
@@ -38,5 +42,6 @@ def alert_service() -> AlertService:
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Record every change and its store's totals once, announce each store's new alerts, report failures."""
+    """Record every change and its store's totals once, keep each item's forecast, announce each store's new
+    alerts, report failures."""
     return dict(process_stream_batch(event, alert_service(), context))

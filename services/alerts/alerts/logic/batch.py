@@ -3,8 +3,13 @@
 Lambda retries a stream batch from its first failed record and never re-sends the records
 before it, so the flow keeps stream order:
 
+- the Forecast rows of the batch's items are read at once; if they cannot be, every record
+  fails (the retry reads them again);
 - records are recorded one by one; after the first that fails, every later record is reported
   failed without being touched (it will come again, after the failed one);
+- each item's Forecast row is written once; a row that fails fails its item's records from the
+  first that changed it, and every record after that one (a retried record the rows already
+  reflect changes nothing), and nothing from there on is announced now;
 - each store's announcements become one digest, its lines in record order; a digest that fails
   to publish fails its records and every record after the first of them (records already
   published are protected from a repeat by their History rows);
@@ -30,7 +35,7 @@ from inventory.observability import logger, metrics
 
 from alerts.logic.alerting import AlertService
 from alerts.models.digest import Announcement
-from alerts.models.errors import NotProcessed, PublishFailed
+from alerts.models.errors import ForecastUnavailable, NotProcessed, PublishFailed
 
 #: Seconds kept back for publishing the digests and answering Lambda before the time limit.
 RESERVE_SECONDS = 10.0
@@ -46,6 +51,11 @@ class StreamBatch:
     def run(self, records: Sequence[DynamoDBRecord]) -> dict[str, Exception]:
         """The failed records' sequence numbers and why; every record not named succeeded."""
         failed: dict[str, Exception] = {}
+        try:
+            forecasts = self._service.open_batch(records)
+        except ForecastUnavailable as error:
+            logger.warning("Forecast rows not readable; the batch will be retried", extra={"reason": str(error)})
+            return {_sequence(record): error for record in records}
         announcements: list[tuple[int, Announcement]] = []
         stop = len(records)
         for index, record in enumerate(records):
@@ -54,15 +64,21 @@ class StreamBatch:
                 stop = index
                 break
             try:
-                announcement = self._service.record_change(record)
+                owed = self._service.record_change(record, forecasts)
             except Exception as error:  # any failure of a record stops the batch there
                 if not isinstance(error, RuntimeError):
                     logger.exception("Record failed unexpectedly", extra={"sequence": _sequence(record)})
                 failed[_sequence(record)] = error
                 stop = index
                 break
-            if announcement is not None:
-                announcements.append((index, announcement))
+            announcements.extend((index, announcement) for announcement in owed)
+        unsaved = forecasts.save()
+        for index, record in enumerate(records[:stop]):
+            if _sequence(record) in unsaved:
+                failed[_sequence(record)] = ForecastUnavailable("the item's forecast row was not written")
+                stop = index
+                break
+        announcements = [(index, announcement) for index, announcement in announcements if index < stop]
         stop = min(stop, self._announce(announcements, records, failed))
         cause = _sequence(records[stop]) if stop < len(records) else ""
         for record in records[stop + 1 :]:
@@ -77,12 +93,13 @@ class StreamBatch:
     ) -> int:
         """Publish one digest per store, stores in order of their first alert; the first index that failed."""
         by_store: dict[str, list[tuple[int, Announcement]]] = {}
-        seen: set[tuple[str, str, str]] = set()
+        seen: set[tuple[str, str, str, str]] = set()
         for index, announcement in announcements:
             change = announcement.change
-            if (change.item, change.time, change.sequence) in seen:
-                continue  # the same record twice in one batch: one line
-            seen.add((change.item, change.time, change.sequence))
+            line = (change.item, change.time, change.sequence, announcement.alert.value)
+            if line in seen:
+                continue  # the same record twice in one batch: one line per alert
+            seen.add(line)
             by_store.setdefault(change.store, []).append((index, announcement))
         first_failed = len(records)
         for store, group in by_store.items():

@@ -5,6 +5,8 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
+from inventory.forecast import Forecast, parse_time
+
 from alerts.models.change import Alert
 from alerts.models.digest import Announcement, Digest
 
@@ -15,9 +17,16 @@ MAX_BODY = 1600
 #: Longest item name shown in a body line; the store's dashboard has the full name.
 MAX_ITEM_SHOWN = 60
 
-_LABEL = {Alert.OUT: "OUT", Alert.LOW: "LOW", Alert.RESTOCKED: "RESTOCKED"}
-_ALONE = {Alert.OUT: "out of stock", Alert.LOW: "low on stock", Alert.RESTOCKED: "restocked"}
-_AMONG = {Alert.OUT: "out of stock", Alert.LOW: "low", Alert.RESTOCKED: "restocked"}
+_LABEL = {Alert.OUT: "OUT", Alert.LOW: "LOW", Alert.SOON: "SOON", Alert.RESTOCKED: "RESTOCKED"}
+_ALONE = {
+    Alert.OUT: "out of stock",
+    Alert.LOW: "low on stock",
+    Alert.SOON: "running out soon",
+    Alert.RESTOCKED: "restocked",
+}
+_AMONG = {Alert.OUT: "out of stock", Alert.LOW: "low", Alert.SOON: "running out soon", Alert.RESTOCKED: "restocked"}
+#: Beyond this many days a run-out time also names its date (a weekday alone would be ambiguous).
+_WEEK = 6.0
 
 
 def build_digest(store: str, announcements: Sequence[Announcement]) -> Digest:
@@ -52,11 +61,30 @@ def _summary(counts: dict[Alert, int]) -> str:
 
 
 def _line(announcement: Announcement) -> str:
+    """``OUT Echo Plus: 3 -> 0``; for a forecast, ``SOON Echo Dot: 12 left, runs out in ~2 days (Tue 14:00 UTC)``."""
     change = announcement.change
-    old = "new" if change.old is None else str(change.old.count)
     item = _shorten(_printable(change.item), MAX_ITEM_SHOWN)
     label = _LABEL.get(announcement.alert, announcement.alert.value.upper())
+    if announcement.alert is Alert.SOON:
+        line = f"{label} {item}: {change.new.count} left"
+        projected = announcement.forecast
+        return line if projected is None else f"{line}, runs out {_when(projected)}"
+    old = "new" if change.old is None else str(change.old.count)
     return f"{label} {item}: {old} -> {change.new.count}"
+
+
+def _when(projected: Forecast) -> str:
+    """'in ~2 days (Tue 14:00 UTC)', 'in ~5 hours (Mon 22:00 UTC)', 'in ~9 days (Wed 2 Dec 08:00 UTC)'."""
+    days = projected.days_left
+    if days < 1:
+        hours = round(days * 24)
+        span = "within the hour" if hours < 1 else f"in ~{hours} hour{'s' if hours != 1 else ''}"
+    else:
+        whole = round(days)
+        span = f"in ~{whole} day{'s' if whole != 1 else ''}"
+    moment = parse_time(projected.runs_out_at)
+    shown = moment.strftime("%a %H:%M") if days <= _WEEK else f"{moment:%a} {moment.day} {moment:%b %H:%M}"
+    return f"{span} ({shown} UTC)"
 
 
 def _body(first_line: str, lines: list[str]) -> str:

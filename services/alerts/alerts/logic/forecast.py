@@ -165,6 +165,21 @@ def forecast(state: ModelState | None, now: str, settings: Settings = DEFAULT) -
     )
 
 
+#: Once ``soon``, an item leaves the state only when its cover rises clearly above ``soon_days``:
+#: by a day, or by a quarter of ``soon_days`` when that is more (see :func:`leave_days`).
+LEAVE_MARGIN_DAYS = 1.0
+LEAVE_MARGIN_SHARE = 0.25
+
+
+def leave_days(soon_days: float) -> float:
+    """The cover above which a ``soon`` item leaves the state: ``soon_days`` plus the margin.
+
+    Without it, cover that wobbles around the line (a sale, then a small delivery, then a sale)
+    would leave and enter the state at every change, and be announced each time.
+    """
+    return soon_days + max(LEAVE_MARGIN_DAYS, LEAVE_MARGIN_SHARE * soon_days)
+
+
 @dataclass(frozen=True, slots=True)
 class SoonStep:
     """The ``soon`` state after a change, and whether that change is the one to announce."""
@@ -180,12 +195,15 @@ def soon_step(
 
     ``since`` is the item's current ``soon`` state (the sequence number of the change that
     entered it, or ``None``), ``sequence`` the change's, ``status`` the item's status after it.
-    An item is soon when it is neither out nor low and its cover is at most ``soon_days``. It is
-    announced when it enters that state, not while it stays, again after it has left; an
-    item out or low is never soon. The change that entered the state announces again when it is
-    replayed (its History row decides whether it was already sent).
+    An item enters the state when it is neither out nor low and its cover is at most
+    ``soon_days``; it stays while it is neither out nor low and its cover is at most
+    :func:`leave_days` (hysteresis). It is announced when it enters the state, not while it
+    stays, again after it has left; an item out or low is never soon, and one with no forecast
+    (not being used up) leaves the state. The change that entered the state announces again
+    when it is replayed (its History row decides whether it was already sent).
     """
-    due = status is StockStatus.OK and projected is not None and projected.days_left <= soon_days
+    limit = soon_days if since is None else leave_days(soon_days)
+    due = status is StockStatus.OK and projected is not None and projected.days_left <= limit
     if not due:
         return SoonStep(None, False)
     if since is None:

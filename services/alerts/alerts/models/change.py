@@ -66,6 +66,7 @@ class StockChange:
     event_id: str = ""
     old_known: bool = True
     old_problem: str = ""  # why the previous image could not be read
+    old_at: str | None = None  # the previous image's UpdatedAt (when the old count was set), if readable
 
     @property
     def count_changed(self) -> bool:
@@ -121,6 +122,7 @@ class StockChange:
             event_id=record.event_id or "",
             old_known=old_known,
             old_problem=old_problem,
+            old_at=_old_time(stream) if old is not None else None,
         )
 
 
@@ -170,6 +172,14 @@ def _change_time(stream: StreamRecord) -> str:
     if created is None:
         raise MalformedRecord("the record has neither a valid NewImage UpdatedAt nor ApproximateCreationDateTime")
     return iso_utc(datetime.fromtimestamp(created, UTC))
+
+
+def _old_time(stream: StreamRecord) -> str | None:
+    """The previous image's ``UpdatedAt`` as change-time text; ``None`` when absent or unreadable."""
+    raw = (stream.get("OldImage") or {}).get("UpdatedAt")
+    if isinstance(raw, Mapping) and isinstance(raw.get("S"), str):
+        return change_time_of(raw["S"])
+    return None
 
 
 def change_time_of(updated_at: str) -> str | None:

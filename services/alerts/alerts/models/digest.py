@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from inventory.forecast import Forecast
 from inventory.history import HistoryEntry
 
 from alerts.models.change import Alert, StockChange
@@ -12,11 +13,16 @@ from alerts.models.change import Alert, StockChange
 
 @dataclass(frozen=True, slots=True)
 class Announcement:
-    """An alert still to be announced, with the History row that records it."""
+    """An alert still to be announced, with the History row that records it.
+
+    One change may raise two (``restocked`` and ``soon``): two announcements, one row.
+    ``forecast`` is the projection a ``soon`` line states.
+    """
 
     change: StockChange
     alert: Alert
     entry: HistoryEntry
+    forecast: Forecast | None = None
 
 
 @dataclass(frozen=True, slots=True)

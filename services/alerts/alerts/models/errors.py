@@ -15,6 +15,10 @@ class HistoryUnavailable(RuntimeError):
     """A change's History row and totals could not be written (throttled, conflicting, unreachable)."""
 
 
+class ForecastUnavailable(RuntimeError):
+    """The Forecast table could not be read or written (throttled past the retries, unreachable)."""
+
+
 class NotProcessed(RuntimeError):
     """A record left untouched because an earlier record of its batch failed (Lambda resends from there)."""
 

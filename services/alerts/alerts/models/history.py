@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 
 from inventory.history import HistoryEntry, expiry
 
@@ -32,3 +33,15 @@ class Recorded(enum.Enum):
     NEW = "new"  # written now, together with the store's totals
     UNANNOUNCED = "unannounced"  # written by an earlier delivery whose digest did not go out
     ANNOUNCED = "announced"  # written and announced by an earlier delivery
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """What writing a change's History row found, and the alert the row holds.
+
+    For a row an earlier delivery wrote, ``alert`` is the one decided then: the once-only rule
+    announces what the row says, not what a replay would decide now.
+    """
+
+    recorded: Recorded
+    alert: str | None

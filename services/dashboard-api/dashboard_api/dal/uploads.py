@@ -26,6 +26,11 @@ if TYPE_CHECKING:
 MAX_REPORT_BYTES = 2 * 1024 * 1024
 #: The partition key attribute of each index.
 _PARTITION_ATTRIBUTE = {UPLOADS_BY_SCOPE: "Scope", UPLOADS_BY_TIME: "Feed"}
+#: What a row's summary is made of: every attribute an index row written by the shared contract has
+#: (``UploadEntry.to_item`` with each optional field set), so the list follows the contract. A row of
+#: an upload still loading also holds ingest's claim and checkpoint (up to about 300 KB): never read.
+_FULL_ENTRY = UploadEntry("", "", "", "", "", "", "", uploaded_by="", reason="")
+ENTRY_ATTRIBUTES: tuple[str, ...] = tuple(_FULL_ENTRY.to_item())
 
 
 def scope_stream(scope: str) -> UploadStream:
@@ -109,10 +114,12 @@ class UploadIndex:
 
     def versions(self, key: str, max_rows: int) -> list[UploadEntry]:
         """The index rows of every version of ``key`` (at most ``max_rows`` read), in no particular order."""
+        names = {f"#a{n}": name for n, name in enumerate(ENTRY_ATTRIBUTES)}
         kwargs: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "#key = :key",
-            "ExpressionAttributeNames": {"#key": "Key"},
+            "ProjectionExpression": ", ".join(names),
+            "ExpressionAttributeNames": {"#key": "Key", **names},
             "ExpressionAttributeValues": {":key": {"S": key}},
         }
         entries: list[UploadEntry] = []

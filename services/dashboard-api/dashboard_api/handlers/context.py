@@ -10,6 +10,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
 from dashboard_api.dal.clients import aws_clients
+from dashboard_api.dal.forecasts import ForecastReader
 from dashboard_api.dal.grants import PresignedPosts
 from dashboard_api.dal.history import HistoryReader
 from dashboard_api.dal.inventory import InventoryReader
@@ -52,6 +53,7 @@ def services() -> Services:
             stores=StoreDirectory(clients.dynamodb, settings.stores_table),
             items=InventoryReader(clients.dynamodb, settings.inventory_table, settings.alerts_index),
             history=HistoryReader(clients.dynamodb, settings.history_table),
+            forecasts=ForecastReader(clients.dynamodb, settings.forecast_table, settings.running_out_index),
             cursors=cursors,
         ),
         uploads=UploadListing(

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
+from inventory.forecast import Forecast, ForecastRow, days_between
 from inventory.history import HistoryEntry
-from inventory.models import StockStatus, iso_utc
+from inventory.models import StockStatus, iso_utc, utc_now
 from inventory.stores import StoreSummary
 
 from dashboard_api.dal.clients import PARALLEL_READS
@@ -16,14 +18,18 @@ from dashboard_api.logic.cursor import CursorCodec, StartKey
 from dashboard_api.logic.permissions import Caller
 from dashboard_api.models.api import (
     AlertView,
+    ForecastResponse,
+    ForecastView,
     HistoryPoint,
     HistoryResponse,
     ItemsPage,
     ItemView,
+    StoreForecast,
+    StoreForecastView,
     StoreView,
 )
 from dashboard_api.models.errors import BadRequest, NotFound
-from dashboard_api.models.records import ItemPage, ItemRecord
+from dashboard_api.models.records import ForecastRows, ItemPage, ItemRecord
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -36,6 +42,12 @@ FILTERED_QUERY_ITEMS = 250
 MAX_EXAMINED_PER_PAGE = 1_000
 #: Most history points returned for one item.
 MAX_HISTORY_POINTS = 5_000
+#: Most Forecast rows one store's forecast examines (about 5 MB, a few Query pages).
+MAX_STORE_FORECASTS = 20_000
+#: A Forecast row's size for read planning: about 200 bytes plus the names (docs/benchmarks.md).
+FORECAST_ROW_BYTES = 256
+#: What one read unit reads: a Query reads rows back to back, a BatchGetItem rounds each row up to it.
+READ_UNIT_BYTES = 4096
 #: Upper bound of a history range with no `to`: changes are never in the future, but a
 #: clock skew between services must not hide the newest one.
 _END_OF_TIME = "9999-12-31T23:59:59.999Z"
@@ -61,6 +73,13 @@ class ItemSource(Protocol):
 
 class HistorySource(Protocol):
     def changes(self, store: str, item: str, start: str, end: str, limit: int) -> tuple[list[HistoryEntry], bool]: ...
+
+
+class ForecastSource(Protocol):
+    def store_rows(self, store: str, max_rows: int) -> ForecastRows: ...
+    def running_out(self, store: str, max_days: float, limit: int) -> ForecastRows: ...
+    def between(self, store: str, first: str, last: str, max_rows: int) -> ForecastRows: ...
+    def rows(self, store: str, items: Iterable[str]) -> ForecastRows: ...
 
 
 def parallel_map(function: Callable[[T], R], values: Iterable[T]) -> list[R]:
@@ -93,14 +112,18 @@ class Dashboard:
         stores: StoreSource,
         items: ItemSource,
         history: HistorySource,
+        forecasts: ForecastSource,
         cursors: CursorCodec,
         mapper: Callable[[Callable[[Any], Any], Iterable[Any]], list[Any]] = parallel_map,
+        clock: Callable[[], str] = utc_now,
     ) -> None:
         self._stores = stores
         self._items = items
         self._history = history
+        self._forecasts = forecasts
         self._cursors = cursors
         self._map = mapper
+        self._clock = clock
 
     # -- stores ---------------------------------------------------------------------
 
@@ -116,6 +139,13 @@ class Dashboard:
     def _store_names(self, caller: Caller) -> list[str]:
         names = [summary.store for summary in self._stores.all()] if caller.admin else caller.stores
         return sorted(set(names))
+
+    def _summaries(self, caller: Caller) -> dict[str, StoreSummary | None]:
+        """The caller's stores by name, each with its summary row (``None``: none yet)."""
+        if caller.admin:
+            return {summary.store: summary for summary in self._stores.all()}
+        names = sorted(caller.stores)
+        return dict(zip(names, self._map(self._stores.get, names), strict=True))
 
     # -- items ----------------------------------------------------------------------
 
@@ -172,11 +202,84 @@ class Dashboard:
                 break
         if not found and cursor is None and next_start is None and self._stores.get(store) is None:
             raise NotFound("no such store")
+        days_left = self._days_left(store, found, examined, from_index=_indexed(status))
         return ItemsPage(
             store=store,
-            items=[_item_view(record) for record in found],
+            items=[_item_view(record, days_left.get(record.stored.item)) for record in found],
             next_cursor=self._cursors.encode(next_start, mode) if next_start else None,
         )
+
+    def _days_left(self, store: str, records: list[ItemRecord], examined: int, *, from_index: bool) -> dict[str, float]:
+        """Each listed item's days of cover from now, where its Forecast row has a forecast.
+
+        Whichever read is cheaper: the page's items came from the table in name order, so their
+        rows lie between the first and the last, among at most ``examined`` rows: one Query of
+        that range reads them back to back (16 rows a read unit). A BatchGetItem reads exactly
+        the page's rows, but a read unit each. A dense page (unfiltered: ``limit + 1`` examined)
+        takes the Query; a sparse one (a filter matched few of many, or the alerts index) the batch.
+        """
+        if not records:
+            return {}
+        names = [record.stored.item for record in records]
+        range_units = math.ceil(examined * FORECAST_ROW_BYTES / READ_UNIT_BYTES)
+        if not from_index and range_units <= len(names):
+            found = self._forecasts.between(store, min(names), max(names), examined + len(names))
+        else:
+            found = self._forecasts.rows(store, names)
+        summary = self._stores.get(store)
+        now = self._clock()
+        held = summary.last_upload_at if summary else None
+        days: dict[str, float] = {}
+        for row in found.rows:
+            outlook = row.outlook(now, held)
+            if outlook is not None:
+                days[row.item] = round(outlook.days_left, 2)
+        return days
+
+    # -- forecasts ------------------------------------------------------------------
+
+    def store_forecast(self, caller: Caller, store: str) -> StoreForecast:
+        """Every item of a store being used up, soonest to run out first (one Query of the store's rows)."""
+        caller.require(store)
+        summary = self._stores.get(store)
+        found = self._forecasts.store_rows(store, MAX_STORE_FORECASTS)
+        if summary is None and not found.rows:
+            raise NotFound("no such store")
+        now = self._clock()
+        held = summary.last_upload_at if summary else None
+        views = [view for row in found.rows if (view := _forecast_view(row, now, held)) is not None]
+        views.sort(key=lambda view: (view.runs_out_at, view.item))
+        return StoreForecast(store=store, items=views, truncated=not found.complete)
+
+    def forecast(self, caller: Caller, within_days: float, limit: int) -> ForecastResponse:
+        """Items of the caller's stores that run out within ``within_days`` from now, soonest first.
+
+        One Query of the RunningOut index per store (in parallel), each reading at most ``limit``
+        rows, least cover first. The index sorts by the cover at an item's last count; the count
+        holds until the store's last upload, so an item's cover from now is at most that, less the
+        time since: each store's Query asks for ``within_days`` plus the time since its last upload
+        (or since now, without one), and the exact answer is filtered from what it returns.
+        """
+        now = self._clock()
+        summaries = self._summaries(caller)
+
+        def one(store: str) -> tuple[list[StoreForecastView], bool]:
+            summary = summaries.get(store)
+            held = summary.last_upload_at if summary else None
+            since = max(0.0, days_between(min(held, now), now)) if held else 0.0
+            found = self._forecasts.running_out(store, within_days + since, limit)
+            views = []
+            for row in found.rows:
+                view = _forecast_view(row, now, held)
+                if view is not None and view.days_left <= within_days:
+                    views.append(StoreForecastView(store=store, **view.model_dump()))
+            return views, not found.complete
+
+        per_store = self._map(one, sorted(summaries))
+        items = [view for views, _ in per_store for view in views]
+        items.sort(key=lambda view: (view.runs_out_at, view.store, view.item))
+        truncated = len(items) > limit or any(more for _, more in per_store)
+        return ForecastResponse(within_days=within_days, items=items[:limit], truncated=truncated)
 
     # -- alerts ---------------------------------------------------------------------
 
@@ -229,7 +332,7 @@ def _store_view(summary: StoreSummary) -> StoreView:
     )
 
 
-def _item_view(record: ItemRecord) -> ItemView:
+def _item_view(record: ItemRecord, days_left: float | None = None) -> ItemView:
     stored = record.stored
     return ItemView(
         store=stored.store,
@@ -239,6 +342,22 @@ def _item_view(record: ItemRecord) -> ItemView:
         status=record.status.value,
         updated_at=stored.updated_at,
         source_key=stored.source.key,
+        days_left=days_left,
+    )
+
+
+def _forecast_view(row: ForecastRow, now: str, held: str | None) -> ForecastView | None:
+    """A row's forecast as a reader at ``now`` sees it (the count holding until ``held``, the store's
+    last upload); ``None`` when it holds none."""
+    outlook: Forecast | None = row.outlook(now, held)
+    if outlook is None:
+        return None
+    return ForecastView(
+        item=row.item,
+        count=outlook.count,
+        rate_per_day=float(f"{outlook.rate_per_day:.4g}"),
+        days_left=round(outlook.days_left, 2),
+        runs_out_at=outlook.runs_out_at,
     )
 
 

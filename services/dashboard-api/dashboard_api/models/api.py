@@ -36,6 +36,10 @@ class ItemView(BaseModel):
     status: Status
     updated_at: str
     source_key: str = Field(description="Key of the upload that set the count")
+    days_left: float | None = Field(
+        description="Days until the item runs out at its observed rate of use, from now (0 once due); null when "
+        "unknown: not being used up, or too little seen of it yet"
+    )
 
 
 class ItemsPage(BaseModel):
@@ -58,6 +62,39 @@ class AlertView(BaseModel):
 
 class AlertsResponse(BaseModel):
     alerts: list[AlertView]
+
+
+class ForecastView(BaseModel):
+    """When one item runs out, at the rate it has been used (`inventory.forecast.ForecastRow.outlook`)."""
+
+    item: str
+    count: int = Field(description="The last count seen")
+    rate_per_day: float = Field(description="Units used per day, as observed (recent days weigh most)")
+    days_left: float = Field(description="Days from now until it runs out (0 once due)")
+    runs_out_at: str = Field(
+        description="When it runs out, ISO 8601 UTC: from when the count was last known to hold (the store's "
+        "last upload), at the rate of use"
+    )
+
+
+class StoreForecast(BaseModel):
+    store: str
+    items: list[ForecastView] = Field(
+        description="Every item being used up, soonest to run out first; items not being used up are left out"
+    )
+    truncated: bool = Field(description="The store has more forecasts than one answer reads (20,000); rarely true")
+
+
+class StoreForecastView(ForecastView):
+    store: str
+
+
+class ForecastResponse(BaseModel):
+    within_days: float = Field(description="The window asked for")
+    items: list[StoreForecastView] = Field(
+        description="Items of your stores that run out within the window, soonest first, at most `limit`"
+    )
+    truncated: bool = Field(description="More items run out within the window than `limit`: ask for fewer days")
 
 
 class HistoryPoint(BaseModel):

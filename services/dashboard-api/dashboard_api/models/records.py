@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from inventory.forecast import ForecastRow
 from inventory.models import StockStatus
 from inventory.table import StoredItem
 from inventory.uploads import UploadEntry
@@ -70,3 +71,12 @@ class SignedPost:
 
     url: str
     fields: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class ForecastRows:
+    """Forecast rows as read: how many the reads examined, and whether the reads went to the end."""
+
+    rows: list[ForecastRow]
+    examined: int
+    complete: bool

@@ -6,8 +6,10 @@ Uploads are never modified or deleted; ingest only reads them.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -67,7 +69,7 @@ class UploadBucket:
             version_id=str(response.get("VersionId") or version_id),
             last_modified=iso_utc(response["LastModified"]),
             size=size,
-            uploaded_by=(response.get("Metadata") or {}).get(UPLOADED_BY),
+            uploaded_by=uploader(response.get("Metadata")),
             chunks=_stream(response["Body"].iter_chunks(READ_CHUNK), f"s3://{bucket}/{key}"),
         )
 
@@ -82,7 +84,7 @@ class UploadBucket:
             version_id=str(head.get("VersionId") or version_id),
             last_modified=iso_utc(head["LastModified"]),
             size=max(start, int(head.get("ContentLength", 0))),
-            uploaded_by=(head.get("Metadata") or {}).get(UPLOADED_BY),
+            uploaded_by=uploader(head.get("Metadata")),
             chunks=iter(()),
         )
 
@@ -97,6 +99,23 @@ class UploadBucket:
             )
         except (ClientError, BotoCoreError) as error:
             raise StorageUnavailable(f"the report s3://{bucket}/{key} could not be written: {error}") from error
+
+
+def uploader(metadata: Mapping[str, str] | None) -> str | None:
+    """The uploader named by an object's metadata, as text.
+
+    S3 returns a metadata value holding non-ASCII characters as RFC 2047 encoded words
+    (``=?UTF-8?B?SsO8cmdlbg==?=`` for ``Jürgen``); an ASCII value comes back as it was put.
+    A value that only looks encoded (malformed) is kept as it came.
+    """
+    value = (metadata or {}).get(UPLOADED_BY)
+    if not value or "=?" not in value:
+        return value or None
+    try:
+        decoded = str(make_header(decode_header(value)))
+    except (HeaderParseError, LookupError, UnicodeDecodeError, ValueError):
+        return value
+    return decoded or value
 
 
 def _stream(chunks: Iterator[bytes], where: str) -> Iterator[bytes]:

@@ -19,7 +19,8 @@ exactly the rows after it, with the same line numbers, as one pass would.
 **Lines.** A line ends at LF, CRLF or a lone CR (old Mac files), in every format. A line
 longer than :data:`MAX_LINE_BYTES` is not buffered: its bytes are dropped as they
 stream past and it becomes a row error (in a JSON array, where it cannot be skipped, a
-record over the cap rejects the file).
+record over the cap rejects the file). Runs of blank lines are counted and skipped a
+chunk at a time, so a file of millions of them reads as fast as its bytes arrive.
 
 CSV: a header row names ``store``, ``item`` and ``count`` (any case, any order,
 surrounding spaces ignored) and optionally ``threshold``; other columns are ignored.
@@ -244,20 +245,37 @@ class _Dropped:
         self.size = size
 
 
+class _Blanks:
+    """Two or more blank lines in a row, kept as one part: a file of millions of them costs one
+    slice per chunk, not a Python step per line."""
+
+    __slots__ = ("lines", "text")
+
+    def __init__(self, text: bytes) -> None:
+        self.text = text
+        self.lines = text.count(b"\n") + text.count(b"\r") - text.count(b"\r\n")
+
+
+#: Line-end bytes that end two lines or more (any run of them but a lone CRLF).
+_BLANK_RUN = re.compile(rb"[\r\n]{3,}|\n\n|\r\r|\n\r")
+
+
 class _LineSource:
     """Physical lines of text, as ``str`` with their line ends, numbering each and tracking byte offsets.
 
     A line ends at LF, CRLF or a lone CR. ``number`` is the last line returned, ``end`` the
-    byte offset just after it. Iteration raises :class:`_LineProblem` for a line that cannot
-    be read and carries on with the next (so it is a class, not a generator), and
-    :class:`FileRejected` for NUL bytes. At most about ``MAX_LINE_BYTES`` plus a chunk is
-    held at once.
+    byte offset just after it, ``record_line`` the first line of the current record. Blank
+    lines where a record would start are skipped (no reader makes a row of them) and counted;
+    inside a record (a quoted CSV field) they are returned as its text, several in one string.
+    Iteration raises :class:`_LineProblem` for a line that cannot be read and carries on with
+    the next (so it is a class, not a generator), and :class:`FileRejected` for NUL bytes. At
+    most about ``MAX_LINE_BYTES`` plus a chunk is held at once.
     """
 
     def __init__(self, chunks: Iterator[bytes], offset: int, line: int, *, utf8_only: bool) -> None:
         self._chunks = chunks
         self._utf8_only = utf8_only
-        self._parts: list[bytes | _Dropped] = []
+        self._parts: list[bytes | _Dropped | _Blanks] = []
         self._index = 0
         self._carry = b""  # the start of a line whose end has not arrived yet
         self._dropping = 0  # bytes of an over-long line dropped so far (0: not inside one)
@@ -265,6 +283,7 @@ class _LineSource:
         self._record_start = offset
         self.end = offset
         self.number = line - 1
+        self.record_line = line
 
     def __iter__(self) -> _LineSource:
         return self
@@ -272,18 +291,34 @@ class _LineSource:
     def begin_record(self) -> None:
         """A new record starts at the next line: the record length cap counts from here."""
         self._record_start = self.end
+        self.record_line = self.number + 1
 
     def __next__(self) -> str:
-        if self._index >= len(self._parts) and not self._refill():
-            raise StopIteration
-        part = self._parts[self._index]
-        self._index += 1
+        while True:
+            if self._index >= len(self._parts) and not self._refill():
+                raise StopIteration
+            part = self._parts[self._index]
+            self._index += 1
+            if isinstance(part, bytes):
+                break
+            if isinstance(part, _Dropped):
+                self.number += 1
+                self.end += part.size
+                raise _LineProblem(
+                    self.number, f"the line is longer than {describe_bytes(MAX_LINE_BYTES)}; it was not read"
+                )
+            starts_record = self.end == self._record_start
+            self.number += part.lines
+            self.end += len(part.text)
+            if starts_record:  # blank lines where a record would start: no record, and not its start
+                self.begin_record()
+                continue
+            if self.end - self._record_start > MAX_LINE_BYTES:
+                raise _LineProblem(
+                    self.number, f"the row is longer than {describe_bytes(MAX_LINE_BYTES)}; it was not read"
+                )
+            return part.text.decode("ascii")
         self.number += 1
-        if isinstance(part, _Dropped):
-            self.end += part.size
-            raise _LineProblem(
-                self.number, f"the line is longer than {describe_bytes(MAX_LINE_BYTES)}; it was not read"
-            )
         self.end += len(part)
         if self.end - self._record_start > MAX_LINE_BYTES:
             raise _LineProblem(self.number, f"the row is longer than {describe_bytes(MAX_LINE_BYTES)}; it was not read")
@@ -308,15 +343,7 @@ class _LineSource:
                 if self._parts:
                     return True
                 continue
-            data = self._carry + chunk if self._carry else chunk
-            lines = data.splitlines(keepends=True)
-            # A last part without its line end is the start of a line; one ending in CR may
-            # be half of a CRLF split between chunks. Either waits for the next chunk.
-            self._carry = b"" if lines[-1].endswith(b"\n") else lines.pop()
-            if len(data) > MAX_LINE_BYTES:
-                self._parts.extend(_Dropped(len(part)) if len(part) > MAX_LINE_BYTES else part for part in lines)
-            else:
-                self._parts.extend(lines)
+            self._split(self._carry + chunk if self._carry else chunk)
             if len(self._carry) > MAX_LINE_BYTES:
                 self._dropping, self._dropped_cr = len(self._carry), self._carry.endswith(b"\r")
                 self._carry = b""
@@ -329,6 +356,40 @@ class _LineSource:
             self._parts.append(self._carry)
             self._carry = b""
         return bool(self._parts)
+
+    def _split(self, data: bytes) -> None:
+        """Add the complete lines of ``data`` (which starts a line) to the parts; keep the rest as the carry.
+
+        A last part without its line end is the start of a line; one ending in CR may be half of
+        a CRLF split between chunks. Either waits for the next chunk.
+        """
+        done = 0
+        # Most chunks have no blank line: a substring search says so faster than the pattern.
+        runs = _BLANK_RUN.finditer(data) if b"\n\n" in data or b"\r\r" in data or b"\n\r" in data else ()
+        for run in runs:
+            start, stop = run.span()
+            if start:  # the run's first line end ends the line before it; the rest are blank lines
+                start += 2 if data.startswith(b"\r\n", start) else 1
+                self._lines(data[done:start].splitlines(keepends=True), start - done)
+            if stop == len(data) and data.endswith(b"\r"):
+                stop -= 1
+            if stop > start:
+                self._parts.append(_Blanks(data[start:stop]))
+            done = stop
+        rest = data[done:] if done else data
+        if not rest:
+            self._carry = b""
+            return
+        lines = rest.splitlines(keepends=True)
+        self._carry = b"" if lines[-1].endswith(b"\n") else lines.pop()
+        self._lines(lines, len(rest))
+
+    def _lines(self, lines: list[bytes], size: int) -> None:
+        """Add complete lines that came from ``size`` bytes, any of them over the cap as dropped."""
+        if size > MAX_LINE_BYTES:
+            self._parts.extend(_Dropped(len(part)) if len(part) > MAX_LINE_BYTES else part for part in lines)
+        else:
+            self._parts.extend(lines)
 
     def _drop(self, chunk: bytes) -> bytes:
         """Drop the rest of an over-long line from ``chunk``; return what follows it."""
@@ -373,7 +434,6 @@ def _csv_rows(chunks: Iterator[bytes], cursor: Cursor) -> Iterator[ParsedRow]:
     reader = csv.reader(lines, delimiter=state["delimiter"], strict=False)
     while True:
         lines.begin_record()
-        line = lines.number + 1
         try:
             record = next(reader)
         except StopIteration:
@@ -387,11 +447,12 @@ def _csv_rows(chunks: Iterator[bytes], cursor: Cursor) -> Iterator[ParsedRow]:
             reason = str(error)
             if "field limit" in reason:
                 reason = f"a field is longer than {csv.field_size_limit():,} characters (a quote that never closes?)"
-            yield RowError(line, f"unreadable CSV row: {reason}")
+            yield RowError(lines.record_line, f"unreadable CSV row: {reason}")
             continue
         cursor.offset, cursor.line = lines.end, lines.number + 1
         if not any(cell.strip() for cell in record):
             continue  # a blank line, or one of empty cells
+        line = lines.record_line
         if len(record) > width:
             yield RowError(line, f"the row has {len(record)} fields; the header has {width}")
             continue
@@ -423,13 +484,23 @@ def _csv_header(lines: _LineSource) -> tuple[str, dict[str, int], int]:
     best: list[str] = []
     best_found = -1
     for delimiter in candidates:
-        cells = next(csv.reader([text], delimiter=delimiter, strict=False), [])
+        try:
+            cells = next(csv.reader([text], delimiter=delimiter, strict=False), [])
+        except csv.Error:
+            # Split at another delimiter, a wide header is one field over csv's size limit: that
+            # delimiter is not the file's. The reason comes from the others (the column cap, say).
+            continue
         found = len(REQUIRED_FIELDS) - len(missing_fields(header_names(cells)))
         if found == len(REQUIRED_FIELDS):
             return delimiter, header_columns(cells, lines.number), len(cells)
-        if found > best_found:
+        if found > best_found or (found == best_found and len(cells) > len(best)):
             best, best_found = cells, found
-    header_columns(best, lines.number)  # raises, saying which names are missing
+    if not best:
+        raise FileRejected(
+            f"no recognisable header: the first row is one field of over {csv.field_size_limit():,} characters",
+            lines.number,
+        )
+    header_columns(best, lines.number)  # raises: too many columns, or which names are missing
     raise AssertionError("unreachable: a header without the required names was accepted")
 
 

@@ -22,9 +22,11 @@ reason, in seconds.
 
 The first row with content is the header, as for CSV; line numbers are the sheet's row
 numbers. A cell is read as its text would be in a CSV file: text as it is, a whole
-number (``12`` or ``12.0``) as ``12``; a date, time or TRUE/FALSE cell in a column the
-parser reads makes that row an error with the reason (an error cell such as ``#N/A``
-reads as empty). Cells right of the header's last column are not read.
+number (``12`` or ``12.0``) as ``12``; a date, time, TRUE/FALSE or error cell (``#N/A``,
+``#DIV/0!``...) in a column the parser reads makes that row an error with the reason. The
+reader gives an error cell no value (it reads as an empty cell), so the check above notes
+where the first sheet's error cells are (at most :data:`MAX_ERROR_CELLS`; any beyond read
+as empty). Cells right of the header's last column are not read.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from itertools import repeat
 from typing import IO, Any
@@ -59,6 +61,8 @@ MAX_RATIO = 200
 #: Most cells of the grid the first sheet spans (rows x columns, from A1): a million rows of five
 #: columns. The reader holds them all; larger files load as CSV.
 MAX_CELLS = 5_000_000
+#: Most error cells (``#N/A``...) whose place is remembered across a workbook's sheets.
+MAX_ERROR_CELLS = 100_000
 #: Workbooks up to this size stay in memory while read; larger ones go to a temporary file.
 SPOOL_IN_MEMORY = 8 * 1024 * 1024
 
@@ -78,9 +82,9 @@ def workbook_rows(chunks: Iterable[bytes], cursor: Cursor) -> Iterator[ParsedRow
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
         _spool(chunks, spool)
         with _open_zip(spool) as archive:
-            name = check_workbook(archive)
+            name, error_cells = check_workbook(archive)
         spool.seek(0)
-        yield from _sheet_rows(spool, name, cursor)
+        yield from _sheet_rows(spool, name, error_cells, cursor)
 
 
 def _spool(chunks: Iterable[bytes], spool: IO[bytes]) -> None:
@@ -105,15 +109,19 @@ def _open_zip(spool: IO[bytes]) -> zipfile.ZipFile:
 # -- checks ---------------------------------------------------------------------------------
 
 
-def check_workbook(archive: zipfile.ZipFile) -> str:
-    """Refuse a workbook that could cost more than its size promises; return its first sheet's name."""
+def check_workbook(archive: zipfile.ZipFile) -> tuple[str, frozenset[tuple[int, int]]]:
+    """Refuse a workbook that could cost more than its size promises.
+
+    Returns the first sheet's name and where its error cells are: (row, column), both from 1.
+    """
     entries = archive.infolist()
     _check_directory(entries)
     extents: dict[str, _Extent] = {}
+    budget = _ErrorBudget(MAX_ERROR_CELLS)
     for entry in entries:
         if entry.filename.endswith((".xml", ".rels")):
             sheet = entry.filename.startswith("xl/worksheets/")
-            extent = extents.setdefault(entry.filename, _Extent()) if sheet else None
+            extent = extents.setdefault(entry.filename, _Extent(budget)) if sheet else None
             _scan_part(archive, entry, extent)
     name, part = _first_sheet(archive)
     if archive.getinfo(part).file_size > MAX_SHEET_BYTES:
@@ -131,7 +139,7 @@ def check_workbook(archive: zipfile.ZipFile) -> str:
             "are read from a workbook: save it as CSV (or split it)",
             0,
         )
-    return name
+    return name, frozenset(extent.errors)
 
 
 def _check_directory(entries: list[zipfile.ZipInfo]) -> None:
@@ -159,13 +167,22 @@ def _check_directory(entries: list[zipfile.ZipInfo]) -> None:
 
 
 @dataclass
+class _ErrorBudget:
+    """How many more error cells may be remembered, all sheets together."""
+
+    left: int
+
+
+@dataclass
 class _Extent:
     """What a worksheet's cells span, counted while its XML streams past."""
 
+    budget: _ErrorBudget
     tags: int = 0  # every <c> start tag
     referenced: int = 0  # those with a reference of their own
     rows: int = 0  # the largest row and column referenced
     columns: int = 0
+    errors: set[tuple[int, int]] = field(default_factory=set)  # (row, column) of error cells (t="e")
 
 
 #: Markup a spreadsheet never needs, that would expand entities or hide what the checks count.
@@ -175,9 +192,15 @@ _SHEET_MARKUP = re.compile(rb"<!DOCTYPE|<!ENTITY|<!--|<!\[CDATA\[", re.IGNORECAS
 _CELL = re.compile(rb"<(?:[^\s<>/:=]+:)?c[\s/>]")
 #: A cell start tag with its reference: attribute values are consumed whole, so an ``r=``
 #: inside another attribute's value never counts.
+_ATTRIBUTES = rb"(?:[^<>\"']|\"[^\"]*\"|'[^']*')*?"
 _REFERENCED_CELL = re.compile(
-    rb"<(?:[^\s<>/:=]+:)?c\s(?:[^<>\"']|\"[^\"]*\"|'[^']*')*?(?<=\s)r\s*=\s*([\"'])([A-Z]{1,3})([0-9]{1,7})\1"
+    rb"<(?:[^\s<>/:=]+:)?c\s" + _ATTRIBUTES + rb"(?<=\s)r\s*=\s*([\"'])([A-Z]{1,3})([0-9]{1,7})\1"
 )
+#: A referenced cell whose type is an error (``t="e"``), the attributes in any order.
+_ERROR_CELL = re.compile(
+    rb"<(?:[^\s<>/:=]+:)?c\s(?=" + _ATTRIBUTES + rb"(?<=\s)t\s*=\s*([\"'])e\1)"
+    + _ATTRIBUTES + rb"(?<=\s)r\s*=\s*([\"'])([A-Z]{1,3})([0-9]{1,7})\2"
+)  # fmt: skip
 _OVERLAP = 512  # bytes kept from the previous block, so a tag split between blocks is still whole once
 
 
@@ -221,6 +244,11 @@ def _count_cells(window: bytes, seen: int, extent: _Extent) -> None:
     extent.rows = max(extent.rows, *map(int, digits))
     # Right-justified, column letters sort as columns do (a space sorts before A).
     extent.columns = max(extent.columns, _column_number(max(map(bytes.rjust, letters, repeat(3))).lstrip()))
+    if extent.budget.left and (b'"e"' in window or b"'e'" in window):  # most sheets have no error cell
+        errors = _ERROR_CELL.findall(window)
+        for _, _, column, row in errors[len(_ERROR_CELL.findall(tail)) if tail else 0 :][: extent.budget.left]:
+            extent.errors.add((int(row), _column_number(column)))
+            extent.budget.left -= 1
 
 
 def _column_number(letters: bytes) -> int:
@@ -263,7 +291,9 @@ def _small_xml(archive: zipfile.ZipFile, name: str) -> ElementTree.Element:
 # -- rows -------------------------------------------------------------------------------------
 
 
-def _sheet_rows(spool: IO[bytes], name: str, cursor: Cursor) -> Iterator[ParsedRow]:
+def _sheet_rows(
+    spool: IO[bytes], name: str, error_cells: frozenset[tuple[int, int]], cursor: Cursor
+) -> Iterator[ParsedRow]:
     """The first worksheet's rows, after ``cursor.offset`` sheet rows, as inventory rows."""
     # Imported here: only workbooks pay for loading the reader.
     import python_calamine
@@ -286,7 +316,7 @@ def _sheet_rows(spool: IO[bytes], name: str, cursor: Cursor) -> Iterator[ParsedR
         header_row, columns, width = _header(numbered, left)
         state = {"format": "xlsx", "columns": columns, "width": width}
         cursor.offset, cursor.line, cursor.state = header_row, header_row + 1, state
-    yield from _data_rows(numbered, left, columns, width, cursor)
+    yield from _data_rows(numbered, left, columns, width, cursor, error_cells=error_cells)
 
 
 def _skip(numbered: Iterator[tuple[int, list[Any]]], count: int) -> None:
@@ -313,7 +343,13 @@ def _header(numbered: Iterator[tuple[int, list[Any]]], left: int) -> tuple[int, 
 
 
 def _data_rows(
-    numbered: Iterator[tuple[int, list[Any]]], left: int, columns: Mapping[str, int], width: int, cursor: Cursor
+    numbered: Iterator[tuple[int, list[Any]]],
+    left: int,
+    columns: Mapping[str, int],
+    width: int,
+    cursor: Cursor,
+    *,
+    error_cells: frozenset[tuple[int, int]],
 ) -> Iterator[ParsedRow]:
     for number, cells in numbered:
         cursor.offset, cursor.line = number, number + 1
@@ -322,6 +358,8 @@ def _data_rows(
         for name, column in columns.items():
             index = column - left
             text, problem = _cell_text(cells[index] if 0 <= index < len(cells) else "", name)
+            if not text and error_cells and (number, column + 1) in error_cells:
+                problem = f"{name} is an error cell (such as #N/A or #DIV/0!), not a whole number or text"
             if problem:
                 break
             fields[name] = text

@@ -1,0 +1,205 @@
+"""Each item's forecast kept current from the stream: one read and one write per item and batch.
+
+A batch's flow (driven by :class:`alerts.logic.batch.StreamBatch`):
+
+1. :meth:`Forecasting.open` reads the Forecast rows of every item in the batch at once
+   (strongly consistent); an item with no row whose change carries the previous image's
+   ``UpdatedAt`` starts from that old count, so the first change seen already spans an interval;
+2. per change, in stream order, :meth:`BatchForecasts.step` applies it to the item's state
+   (:func:`alerts.logic.forecast.update`), projects the forecast at the change's time and the
+   ``soon`` state (:func:`alerts.logic.forecast.soon_step`); :meth:`BatchForecasts.commit`
+   keeps the result once the change's History row is written;
+3. :meth:`BatchForecasts.save` writes each changed row once (a few at a time), on condition
+   that it is still as read. A row that fails fails its item's records from the first that changed it (the batch
+   fails every record after that one too, so order holds); the retry reads the row again.
+
+A change the row already reflects (its sequence number is not newer than the row's) is a
+replay: it changes nothing, and raises ``soon`` only if it is the change that entered the state
+(``SoonSince``). What it announces is decided by its History row (see
+:mod:`alerts.logic.alerting`). Only changed counts feed the model; a change of threshold alone
+moves only the row's sequence number (and maybe the ``soon`` state, through the status).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import Protocol
+
+from aws_lambda_powertools.metrics import MetricUnit
+from inventory.forecast import Forecast, ForecastRow, ModelState, parse_time
+from inventory.models import StockStatus, iso_utc
+from inventory.observability import logger, metrics
+
+from alerts.logic.forecast import DEFAULT, Observation, Settings, forecast, newer, soon_step, update
+from alerts.models.change import StockChange
+from alerts.models.errors import ForecastUnavailable
+from alerts.models.forecast import ABSENT, ItemKey, StoredForecast
+
+
+class ForecastStore(Protocol):
+    def read(self, keys: Iterable[ItemKey]) -> dict[ItemKey, StoredForecast]:
+        """The rows of ``keys`` now (absent keys left out); raises :class:`ForecastUnavailable`."""
+        ...
+
+    def write(self, row: ForecastRow, read: StoredForecast) -> bool:
+        """Put ``row`` if the stored row is still as ``read``; ``False`` if it changed since."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ForecastStep:
+    """One change applied to its item's forecast (not yet kept: see :meth:`BatchForecasts.commit`)."""
+
+    key: ItemKey
+    row: ForecastRow  # the row after the change (as it was, for a replay)
+    replay: bool  # the row already reflected the change
+    soon: bool  # the change raises ``soon`` (it entered the state)
+    projected: Forecast | None  # the forecast as of the change, for the announcement
+
+
+#: Forecast rows written at once at the end of a batch (boto3 clients are thread-safe): a batch of
+#: 500 changed items is 500 PutItems, about a second at this width instead of several one by one.
+WRITERS = 8
+
+
+class Forecasting:
+    """Opens a batch's forecasts; holds the table, the stage's ``soonDays`` and the model's settings."""
+
+    def __init__(
+        self, table: ForecastStore, soon_days: float, settings: Settings = DEFAULT, writers: int = WRITERS
+    ) -> None:
+        if soon_days <= 0:
+            raise ValueError("soon_days must be more than 0")
+        self._table = table
+        self.soon_days = soon_days
+        self._settings = settings
+        self._writers = writers
+
+    def open(self, changes: Iterable[StockChange]) -> BatchForecasts:
+        """Read the rows of every item the changes touch; raises :class:`ForecastUnavailable`."""
+        found = self._table.read((change.store, change.item) for change in changes)
+        for (store, item), stored in found.items():
+            if stored.problem:
+                logger.warning(
+                    "Forecast row unreadable: the item's forecast starts over",
+                    extra={"store": store, "item": item, "reason": stored.problem},
+                )
+                metrics.add_metric(name="ForecastRowsUnreadable", unit=MetricUnit.Count, value=1)
+        return BatchForecasts(self._table, found, self.soon_days, self._settings, self._writers)
+
+
+class BatchForecasts:
+    """The forecast rows of one batch's items, updated in memory change by change, written once."""
+
+    def __init__(
+        self,
+        table: ForecastStore,
+        found: Mapping[ItemKey, StoredForecast],
+        soon_days: float,
+        settings: Settings,
+        writers: int = 1,
+    ) -> None:
+        self._table = table
+        self._writers = writers
+        self._read = dict(found)
+        self._rows: dict[ItemKey, ForecastRow | None] = {key: stored.row for key, stored in found.items()}
+        self._soon_days = soon_days
+        self._settings = settings
+        self._first: dict[ItemKey, str] = {}  # sequence number of the first change kept, per item
+
+    def step(self, change: StockChange, status: StockStatus) -> ForecastStep:
+        """Apply one change (the item's status after it is ``status``); pure until committed."""
+        key = (change.store, change.item)
+        row = self._rows.get(key)
+        state = row.state if row is not None else self._seed(change)
+        if row is not None and state is not None and state.sequence and not newer(change.sequence, state.sequence):
+            return ForecastStep(
+                key, row, replay=True, soon=row.soon_since == change.sequence, projected=_as_of(change, row.forecast)
+            )
+        observation = Observation(change.time, change.new.count, change.sequence)
+        if state is None or state.count != change.new.count:
+            after = update(state, observation, self._settings)
+        else:
+            after = replace(state, sequence=change.sequence)  # the count held: nothing to learn
+        projected = forecast(after, change.time, self._settings)
+        decision = soon_step(
+            row.soon_since if row is not None else None, change.sequence, status, projected, self._soon_days
+        )
+        updated = ForecastRow(
+            store=change.store,
+            item=change.item,
+            state=after,
+            forecast=forecast(after, after.at, self._settings),
+            soon_since=decision.since,
+        )
+        return ForecastStep(key, updated, replay=False, soon=decision.announce, projected=projected)
+
+    def commit(self, step: ForecastStep) -> None:
+        """Keep a step's row (its change is recorded); a replay changes nothing."""
+        if step.replay:
+            return
+        self._rows[step.key] = step.row
+        self._first.setdefault(step.key, step.row.state.sequence)
+
+    def save(self) -> set[str]:
+        """Write every row a kept change moved, once each, a few at a time; the first sequence numbers of
+        the items whose row was not written (it changed since it was read, or the table failed)."""
+        pending = [(key, first, row) for key, first in self._first.items() if (row := self._rows[key]) is not None]
+
+        def write(entry: tuple[ItemKey, str, ForecastRow]) -> bool | ForecastUnavailable:
+            key, _, row = entry
+            try:
+                return self._table.write(row, self._read.get(key, ABSENT))
+            except ForecastUnavailable as error:
+                return error
+
+        if self._writers > 1 and len(pending) > 1:
+            with ThreadPoolExecutor(max_workers=min(self._writers, len(pending))) as pool:
+                outcomes = list(pool.map(write, pending))
+        else:
+            outcomes = [write(entry) for entry in pending]
+        failed: set[str] = set()
+        for (key, first, _), outcome in zip(pending, outcomes, strict=True):
+            if outcome is True:
+                metrics.add_metric(name="ForecastRowsWritten", unit=MetricUnit.Count, value=1)
+                continue
+            failed.add(first)
+            if isinstance(outcome, ForecastUnavailable):
+                logger.warning(
+                    "Forecast row not written; the item's records will be retried",
+                    extra={"store": key[0], "item": key[1], "sequence": first, "reason": str(outcome)},
+                )
+                metrics.add_metric(name="ForecastWritesFailed", unit=MetricUnit.Count, value=1)
+            else:
+                logger.warning(
+                    "Forecast row changed since it was read; the item's records will be retried",
+                    extra={"store": key[0], "item": key[1], "sequence": first},
+                )
+                metrics.add_metric(name="ForecastRowConflicts", unit=MetricUnit.Count, value=1)
+        return failed
+
+    @staticmethod
+    def _seed(change: StockChange) -> ModelState | None:
+        """An item seen for the first time starts from its previous count, when the stream says when it was set."""
+        if change.old is None or change.old_at is None:
+            return None
+        return ModelState(count=change.old.count, at=change.old_at, sequence="")
+
+
+def _as_of(change: StockChange, latest: Forecast | None) -> Forecast | None:
+    """A replayed change's projection: its own count at the row's latest rate, from its own time
+    (the state as of the change itself is gone; the rate is the best estimate of it)."""
+    if latest is None or latest.rate_per_day <= 0:
+        return None
+    days = change.new.count / latest.rate_per_day
+    if days > DEFAULT.max_days:
+        return None  # not being used up at that count
+    return Forecast(
+        count=change.new.count,
+        rate_per_day=latest.rate_per_day,
+        days_left=days,
+        runs_out_at=iso_utc(parse_time(change.time) + timedelta(days=days)),
+    )

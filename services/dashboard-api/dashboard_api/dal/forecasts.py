@@ -1,0 +1,124 @@
+"""The Forecast table (owned by alerts): each item's stockout forecast, and its sparse RunningOut index.
+
+Read eventually consistent, as every dashboard read: a forecast a second old is as good.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from inventory.forecast import ForecastRow
+
+from dashboard_api.dal.errors import unavailable_on_error
+from dashboard_api.models.errors import Unavailable
+from dashboard_api.models.records import ForecastRows
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+#: BatchGetItem takes at most 100 keys a call.
+KEYS_PER_READ = 100
+
+
+class ForecastReader:
+    #: Calls for one chunk of keys before keys DynamoDB keeps leaving unprocessed count as a failure.
+    ATTEMPTS = 4
+
+    def __init__(
+        self,
+        client: DynamoDBClient,
+        table_name: str,
+        running_out_index: str,
+        pause: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._client = client
+        self._table = table_name
+        self._index = running_out_index
+        self._pause = pause
+
+    def store_rows(self, store: str, max_rows: int) -> ForecastRows:
+        """Every row of a store that holds a forecast (Query of its partition, at most ``max_rows`` examined)."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "#store = :store",
+            # Rows without a forecast (not being used up) are read, but not sent over.
+            "FilterExpression": "attribute_exists(RunsOutAt)",
+            "ExpressionAttributeNames": {"#store": "Store"},
+            "ExpressionAttributeValues": {":store": {"S": store}},
+        }
+        return self._query(kwargs, max_rows, f"the forecasts of {store!r}")
+
+    def running_out(self, store: str, max_days: float, limit: int) -> ForecastRows:
+        """A store's rows with at most ``max_days`` of cover at their last count, least first (the
+        RunningOut index; at most ``limit``)."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": self._index,
+            "KeyConditionExpression": "#store = :store AND RunningOutIn <= :days",
+            "ExpressionAttributeNames": {"#store": "Store"},
+            "ExpressionAttributeValues": {":store": {"S": store}, ":days": {"N": repr(float(max_days))}},
+            "ScanIndexForward": True,
+        }
+        return self._query(kwargs, limit, f"the forecasts of {store!r}")
+
+    def between(self, store: str, first: str, last: str, max_rows: int) -> ForecastRows:
+        """A store's rows for items named ``first`` to ``last`` (inclusive), in name order."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "#store = :store AND #item BETWEEN :first AND :last",
+            "ExpressionAttributeNames": {"#store": "Store", "#item": "Item"},
+            "ExpressionAttributeValues": {":store": {"S": store}, ":first": {"S": first}, ":last": {"S": last}},
+        }
+        return self._query(kwargs, max_rows, f"the forecasts of {store!r}")
+
+    def rows(self, store: str, items: Iterable[str]) -> ForecastRows:
+        """The rows of the named items (BatchGetItem, 100 keys a call); items without a row are left out."""
+        wanted = list(dict.fromkeys(items))
+        found: list[ForecastRow] = []
+        for start in range(0, len(wanted), KEYS_PER_READ):
+            request: Any = {
+                "Keys": [{"Store": {"S": store}, "Item": {"S": item}} for item in wanted[start : start + KEYS_PER_READ]]
+            }
+            for attempt in range(1, self.ATTEMPTS + 1):
+                with unavailable_on_error(f"the forecasts of {store!r}"):
+                    response = self._client.batch_get_item(RequestItems={self._table: request})
+                found.extend(_readable(response.get("Responses", {}).get(self._table, [])))
+                left = (response.get("UnprocessedKeys") or {}).get(self._table)
+                if not left or not left.get("Keys"):
+                    break
+                if attempt == self.ATTEMPTS:
+                    raise Unavailable(f"the forecasts of {store!r} could not be read; try again shortly")
+                request = left
+                self._pause(0.05 * 2**attempt)
+        return ForecastRows(found, examined=len(found), complete=True)
+
+    def _query(self, kwargs: dict[str, Any], max_rows: int, what: str) -> ForecastRows:
+        """Follow the Query's pages until done or ``max_rows`` rows were examined (``Limit`` bounds each page)."""
+        rows: list[ForecastRow] = []
+        examined = 0
+        with unavailable_on_error(what):
+            while True:
+                kwargs["Limit"] = max_rows - examined
+                response = self._client.query(**kwargs)
+                examined += int(response.get("ScannedCount", 0))
+                rows.extend(_readable(response.get("Items", [])))
+                last = response.get("LastEvaluatedKey")
+                if last is None:
+                    return ForecastRows(rows, examined, complete=True)
+                if examined >= max_rows:
+                    return ForecastRows(rows, examined, complete=False)
+                kwargs["ExclusiveStartKey"] = last
+
+
+def _readable(items: Iterable[Any]) -> list[ForecastRow]:
+    """The rows that read as ``ForecastRow``; another is left out (its item shows no forecast until
+    the alerts service rewrites the row at the item's next change)."""
+    rows = []
+    for item in items:
+        try:
+            rows.append(ForecastRow.from_item(item))
+        except (KeyError, ValueError, TypeError, ArithmeticError, AttributeError):
+            continue
+    return rows
