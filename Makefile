@@ -12,7 +12,7 @@ CHECKOV_DEPS := $(VENV)/tools/checkov/.installed
 STAGE ?= dev
 ARGS ?=
 
-.PHONY: dev test lint format bench deploy user recount replay invoke logs token clean
+.PHONY: dev test lint format bench deploy user recount replay invoke logs token code clean
 
 $(STACK_DEPS): requirements-stack.txt shared/pyproject.toml
 	@python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -52,6 +52,10 @@ logs: $(STACK_DEPS)
 USER_NAME = $(if $(filter command line,$(origin USER)),$(USER),admin)
 token: $(STACK_DEPS)
 	@$(PY) -m devstack.cli token "$(USER_NAME)"
+
+## make code USER=admin: the current 6-digit code of a local user's authenticator key (the dashboard's second step)
+code: $(STACK_DEPS)
+	@$(PY) -m devstack.cli code "$(USER_NAME)"
 
 ## make test: every test (unit, integration, local stack end to end, browser, packaging)
 test: $(PY_DEPS) $(NODE_DEPS) $(CHECKOV_DEPS)

@@ -6,6 +6,10 @@
 - ``logs FN``: follow the function's output (its whole log, in Powertools' development format) until Ctrl-C.
 - ``token USER``: print an ID token of a user of the local pool (a demo user's password is in stack.json;
   another user's comes from ``PASSWORD``), for ``curl -H "Authorization: Bearer $(make -s token USER=admin)"``.
+  A user with TOTP MFA on is signed in with a code of their authenticator key (a demo admin's is in
+  stack.json; another user's comes from ``TOTP_SECRET``).
+- ``code USER``: print the current 6-digit code of that key, to sign in to the dashboard by hand
+  (``make code USER=admin``).
 
 FN is the function's key in serverless.yml (``ingestUpload``) or its deployed name.
 """
@@ -23,6 +27,7 @@ from typing import Any
 import boto3
 
 from devstack import state
+from devstack.cognito import totp
 from devstack.emulator import FAKE_CREDENTIALS
 
 
@@ -92,9 +97,20 @@ def follow(info: dict[str, Any], wanted: str, lines: int = 40) -> int:
                 time.sleep(0.2)
 
 
+def demo_user(info: dict[str, Any], username: str) -> dict[str, Any]:
+    demo = {user["username"].lower(): user for user in info.get("users", [])}
+    return dict(demo.get(username.lower(), {}))
+
+
+def totp_secret(info: dict[str, Any], username: str) -> str:
+    secret = os.environ.get("TOTP_SECRET") or demo_user(info, username).get("totp_secret")
+    if not secret:
+        raise CliError(f"no authenticator key for {username!r}: give it with TOTP_SECRET=... (shown at enrolment)")
+    return str(secret)
+
+
 def token(info: dict[str, Any], username: str) -> int:
-    demo = {user["username"]: user for user in info.get("users", [])}
-    password = os.environ.get("PASSWORD") or demo.get(username, {}).get("password")
+    password = os.environ.get("PASSWORD") or demo_user(info, username).get("password")
     if not password:
         raise CliError(f"{username!r} is not a demo user: give its password with PASSWORD=...")
     cognito = client(info, "cognito-idp")
@@ -104,6 +120,13 @@ def token(info: dict[str, Any], username: str) -> int:
             AuthFlow="USER_PASSWORD_AUTH",
             AuthParameters={"USERNAME": username, "PASSWORD": password},
         )
+        if answer.get("ChallengeName") == "SOFTWARE_TOKEN_MFA":
+            answer = cognito.respond_to_auth_challenge(
+                ClientId=info["user_pool_client_id"],
+                ChallengeName="SOFTWARE_TOKEN_MFA",
+                Session=answer["Session"],
+                ChallengeResponses={"USERNAME": username, "SOFTWARE_TOKEN_MFA_CODE": totp(totp_secret(info, username))},
+            )
     except cognito.exceptions.ClientError as error:
         raise CliError(f"cannot sign in as {username}: {error}") from error
     if "AuthenticationResult" not in answer:
@@ -111,6 +134,11 @@ def token(info: dict[str, Any], username: str) -> int:
             f"{username} must answer the {answer.get('ChallengeName')} challenge first (sign in on the dashboard)"
         )
     print(answer["AuthenticationResult"]["IdToken"])
+    return 0
+
+
+def code(info: dict[str, Any], username: str) -> int:
+    print(totp(totp_secret(info, username)))
     return 0
 
 
@@ -122,15 +150,18 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("event")
     commands.add_parser("logs", help="follow one function's output").add_argument("function")
     commands.add_parser("token", help="an ID token of a local user").add_argument("username")
+    commands.add_parser("code", help="the current TOTP code of a local user").add_argument("username")
     args = parser.parse_args(argv)
     try:
         if not getattr(args, "function", getattr(args, "username", "")):
-            raise CliError("name a function: FN=<function>" if args.command != "token" else "name a user: USER=<name>")
+            raise CliError("name a user: USER=<name>" if "username" in args else "name a function: FN=<function>")
         info = stack_info()
         if args.command == "invoke":
             return invoke(info, args.function, args.event)
         if args.command == "logs":
             return follow(info, args.function)
+        if args.command == "code":
+            return code(info, args.username)
         return token(info, args.username)
     except CliError as error:
         print(f"error: {error}", file=sys.stderr)

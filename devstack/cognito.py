@@ -1,6 +1,10 @@
-"""The local user pool: demo users, and the codes Cognito checks that moto does not (TOTP, password reset).
+"""The local user pool: demo users, the codes Cognito checks that moto does not (TOTP, password reset), and
+RevokeToken, which moto lacks.
 
-Demo users: an admin who sees every store, and a manager of Berlin only.
+Demo users: an admin who sees every store, and a manager of Berlin only. The dashboard API treats a member of
+``admin`` as an admin only with TOTP MFA on, so the demo admin is enrolled at start as a person would enrol
+(AssociateSoftwareToken, VerifySoftwareToken, SetUserMFAPreference), with a random key kept in stack.json:
+``make code USER=admin`` prints its current code, and ``make token USER=admin`` answers the challenge with it.
 
 Permissions follow the dashboard API's rules (services/dashboard-api, ``dashboard_api.logic.permissions``):
 members of the Cognito group ``admin`` see all stores; other users see the stores listed in the custom
@@ -18,7 +22,7 @@ import struct
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import jwt
@@ -37,6 +41,7 @@ class DemoUser:
     password: str
     admin: bool
     stores: list[str] = field(default_factory=list)
+    totp_secret: str | None = None  # the authenticator key, for users enrolled in TOTP MFA
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -54,11 +59,15 @@ def store_attributes(stores: list[str]) -> list[dict[str, str]]:
     return [{"Name": STORES_ATTRIBUTE, "Value": value}] if stores else []
 
 
-def create_demo_users(client: Any, user_pool_id: str) -> list[DemoUser]:
-    """Create the demo users with permanent passwords, so they can sign in at once."""
+def create_demo_users(client: Any, user_pool_id: str, client_id: str) -> list[DemoUser]:
+    """Create the demo users with permanent passwords, so they can sign in at once; admins with TOTP MFA on.
+
+    ``client`` must reach the pool through the emulator's gateway, which hands out and checks the TOTP keys.
+    """
     groups = {group["GroupName"] for group in client.list_groups(UserPoolId=user_pool_id).get("Groups", [])}
     if ADMIN_GROUP not in groups:
         client.create_group(UserPoolId=user_pool_id, GroupName=ADMIN_GROUP, Description="Sees every store")
+    created = []
     for user in DEMO_USERS:
         client.admin_create_user(
             UserPoolId=user_pool_id,
@@ -70,9 +79,28 @@ def create_demo_users(client: Any, user_pool_id: str) -> list[DemoUser]:
         client.admin_set_user_password(
             UserPoolId=user_pool_id, Username=user.username, Password=user.password, Permanent=True
         )
-        if user.admin:
-            client.admin_add_user_to_group(UserPoolId=user_pool_id, Username=user.username, GroupName=ADMIN_GROUP)
-    return list(DEMO_USERS)
+        if not user.admin:
+            created.append(user)
+            continue
+        client.admin_add_user_to_group(UserPoolId=user_pool_id, Username=user.username, GroupName=ADMIN_GROUP)
+        created.append(replace(user, totp_secret=enrol_totp(client, client_id, user.username, user.password)))
+    return created
+
+
+def enrol_totp(client: Any, client_id: str, username: str, password: str) -> str:
+    """Turn on TOTP MFA for a user who has none yet, as the dashboard's enrolment does; returns the key."""
+    tokens = client.initiate_auth(
+        ClientId=client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": username, "PASSWORD": password},
+    )["AuthenticationResult"]
+    secret = str(client.associate_software_token(AccessToken=tokens["AccessToken"])["SecretCode"])
+    client.verify_software_token(AccessToken=tokens["AccessToken"], UserCode=totp(secret))
+    client.set_user_mfa_preference(
+        AccessToken=tokens["AccessToken"], SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True}
+    )
+    client.revoke_token(ClientId=client_id, Token=tokens["RefreshToken"])  # the enrolment's session ends here
+    return secret
 
 
 # -- codes moto does not check ------------------------------------------------------------------------
@@ -95,13 +123,17 @@ def totp_matches(secret: str, code: str, at: float | None = None) -> bool:
 
 
 class CognitoCodes:
-    """Cognito's TOTP and forgot-password codes, checked for real in front of moto, which accepts any.
+    """Cognito's TOTP and forgot-password codes, checked for real in front of moto, which accepts any; and
+    RevokeToken, which moto does not have (it answers 500).
 
     Each user gets a random TOTP secret at AssociateSoftwareToken (moto hands everyone the same one);
     VerifySoftwareToken and the SOFTWARE_TOKEN_MFA challenge accept only that secret's current code.
     ForgotPassword's code (moto returns it in a header a real client never gets) is printed as the email the
     user would receive, and ConfirmForgotPassword accepts only that code. Users are keyed by pool and
     lower-cased name (the pool's usernames are case-insensitive).
+
+    RevokeToken revokes the refresh token in moto's own pool (as its global sign-out does), so a later
+    refresh with it fails, and drops the access tokens issued with it, as Cognito does.
     """
 
     HEADER = "x-moto-forgot-password-confirmation-code"
@@ -124,6 +156,7 @@ class CognitoCodes:
             "AdminInitiateAuth": self._challenge,
             "ForgotPassword": self._forgot,
             "ConfirmForgotPassword": self._confirm_forgot,
+            "RevokeToken": self._revoke,
         }.get(action)
         if handler is None:
             return None
@@ -211,15 +244,41 @@ class CognitoCodes:
                 self._reset_codes.pop(user, None)
         return status, headers, payload
 
+    # -- revoking a refresh token -------------------------------------------------------------------
+
+    def _revoke(self, request: dict[str, Any], moto: Callable[[], Response]) -> Response:  # noqa: ARG002
+        client_id, token = str(request.get("ClientId", "")), str(request.get("Token", ""))
+        pool = self._pool_object_of_client(client_id)
+        if pool is None:
+            return _error("ResourceNotFoundException", f"User pool client {client_id} does not exist.")
+        if token not in pool.refresh_tokens:
+            return _error("UnauthorizedException", "Invalid token")  # never issued by this pool
+        issued = pool.refresh_tokens[token]
+        if issued is not None:  # None: already revoked (sign-out), which Cognito answers with success too
+            issued_to, _, origin_jti = issued
+            if issued_to != client_id:
+                return _error("UnauthorizedException", "Invalid token")
+            pool.refresh_tokens[token] = None  # what moto's own sign-out does: refreshing with it now fails
+            for access_token in list(pool.access_tokens):
+                claims = jwt.decode(access_token, options={"verify_signature": False})
+                if claims.get("origin_jti") == origin_jti:
+                    pool.access_tokens.pop(access_token, None)
+        return 200, {"Content-Type": "application/x-amz-json-1.1"}, b"{}"
+
     @staticmethod
-    def _pool_of_client(client_id: str) -> str:
+    def _pool_object_of_client(client_id: str) -> Any:
         from moto.cognitoidp.models import cognitoidp_backends  # the emulator runs in this process
 
         for backend in list(cognitoidp_backends[ACCOUNT_ID].values()):
             for pool in list(backend.user_pools.values()):
                 if client_id in pool.clients:
-                    return str(pool.id)
-        return ""
+                    return pool
+        return None
+
+    @classmethod
+    def _pool_of_client(cls, client_id: str) -> str:
+        pool = cls._pool_object_of_client(client_id)
+        return "" if pool is None else str(pool.id)
 
 
 def _error(code: str, message: str) -> Response:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import socket
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -28,9 +29,20 @@ FAKE_CREDENTIALS = {
 }
 
 
+_CONSOLE = threading.Lock()
+
+
+def console(text: str) -> None:
+    """Text on the developer's console, whole: lines from the stack's threads (function output, API requests,
+    stream pollers) never run into each other, as two ``print`` calls' parts could."""
+    with _CONSOLE:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+
+
 def say(message: str) -> None:
-    """A line on the developer's console."""
-    print(f"[devstack] {message}", flush=True)
+    """A line of the local stack's own on the developer's console."""
+    console(f"[devstack] {message}")
 
 
 class PortInUse(Exception):

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from devstack.config import REPO
-from devstack.emulator import FAKE_CREDENTIALS
+from devstack.emulator import FAKE_CREDENTIALS, console
 from devstack.provision import Function
 
 #: Variables of the environment Lambda sets that the local stack sets too.
@@ -72,19 +72,35 @@ def console_line(key: str, record: dict[str, Any]) -> str:
     return line if len(line) <= CONSOLE_WIDTH else line[: CONSOLE_WIDTH - 3] + "..."
 
 
+def is_metric_set(line: str) -> bool:
+    """True for a CloudWatch embedded-metric document (one JSON line with ``_aws.CloudWatchMetrics``).
+
+    Metrics are off locally (``POWERTOOLS_DEV``), but Powertools still prints a metric set when one metric
+    reaches 100 values within an invocation (a stream batch of 100 records and more does): such a set is
+    dropped from the console and the log file like those development mode holds back.
+    """
+    if not line.startswith('{"_aws"'):
+        return False
+    try:
+        document = json.loads(line)
+    except ValueError:
+        return False
+    return (
+        isinstance(document, dict)
+        and isinstance(document.get("_aws"), dict)
+        and "CloudWatchMetrics" in document["_aws"]
+    )
+
+
 def _short(value: Any) -> str:
     text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), default=str)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _console(line: str) -> None:
-    print(line, flush=True)
-
-
 class FunctionLog:
     """A function's output: all of it to its log file, a short line per log record to the console."""
 
-    def __init__(self, key: str, path: Path | None, say: Callable[[str], None] = _console) -> None:
+    def __init__(self, key: str, path: Path | None, say: Callable[[str], None] = console) -> None:
         self.key = key
         self.path = path
         self._say = say
@@ -97,6 +113,8 @@ class FunctionLog:
         """Read one worker's output until it closes (a thread per worker: records never interleave)."""
         pending: list[str] = []
         for line in stream:
+            if not pending and is_metric_set(line):
+                continue
             self._write(line)
             if pending or line.startswith("{"):
                 pending.append(line)
@@ -197,8 +215,12 @@ class FunctionRuntime:
         self.environment = {key: value for key, value in ready["environment"].items() if key in declared}
         return True
 
-    def invoke(self, event: Any) -> Any:
-        """Invoke the handler with ``event``; raises :class:`FunctionError` as Lambda would report it."""
+    def invoke(self, event: Any, request_id: str | None = None) -> Any:
+        """Invoke the handler with ``event``; raises :class:`FunctionError` as Lambda would report it.
+
+        ``request_id`` is the context's ``aws_request_id``: a new one unless given (a retry of an asynchronous
+        invocation keeps its first try's).
+        """
         with self._lock:
             if (self._process is None or self._process.poll() is not None) and not self._start():
                 raise FunctionError(self.function.name, self.init_error or {})
@@ -208,7 +230,7 @@ class FunctionRuntime:
             deadline = time.time() + self.function.timeout
             request = {
                 "id": self._sequence,
-                "request_id": str(uuid.uuid4()),
+                "request_id": request_id or str(uuid.uuid4()),
                 "deadline_ms": deadline * 1000,
                 "event": event,
             }
@@ -307,7 +329,7 @@ class FunctionPool:
     def start(self) -> bool:
         return self.first.start()
 
-    def invoke(self, event: Any) -> Any:
+    def invoke(self, event: Any, request_id: str | None = None) -> Any:
         with self._condition:
             while True:
                 idle = [i for i in range(len(self._environments)) if i not in self._busy]
@@ -322,7 +344,7 @@ class FunctionPool:
             self._busy.add(index)
             environment = self._environments[index]
         try:
-            return environment.invoke(event)
+            return environment.invoke(event, request_id)
         finally:
             with self._condition:
                 self._busy.discard(index)
@@ -398,13 +420,18 @@ class Functions:
 
     def run_async(self, runtime: FunctionPool, event: Any) -> None:
         """Lambda's asynchronous invocation: the first try plus ``maximumRetryAttempts`` retries, then the
-        on-failure destination."""
+        on-failure destination.
+
+        Every try of one event has the same request id, as on Lambda: a function can tell its retries apart
+        from new events by it (ingest counts the attempts of an upload's claim this way).
+        """
         function = runtime.function
         attempts = 1 + function.max_retries
+        request_id = str(uuid.uuid4())
         error: dict[str, Any] = {}
         for attempt in range(1, attempts + 1):
             try:
-                runtime.invoke(event)
+                runtime.invoke(event, request_id)
                 return
             except FunctionError as failure:
                 error = failure.error
@@ -414,18 +441,20 @@ class Functions:
         if function.on_failure.startswith("arn:aws:sqs:") and self._sqs is not None:
             url = self._sqs.get_queue_url(QueueName=function.on_failure.rsplit(":", 1)[-1])["QueueUrl"]
             self._sqs.send_message(
-                QueueUrl=url, MessageBody=json.dumps(failure_record(function, event, error, attempts))
+                QueueUrl=url, MessageBody=json.dumps(failure_record(function, event, error, attempts, request_id))
             )
             self._say(f"{function.key}: event sent to its on-failure destination {url}")
 
 
-def failure_record(function: Function, event: Any, error: dict[str, Any], attempts: int) -> dict[str, Any]:
+def failure_record(
+    function: Function, event: Any, error: dict[str, Any], attempts: int, request_id: str
+) -> dict[str, Any]:
     """What Lambda sends an on-failure destination after an asynchronous invocation's last retry."""
     return {
         "version": "1.0",
         "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "requestContext": {
-            "requestId": str(uuid.uuid4()),
+            "requestId": request_id,
             "functionArn": f"{function.arn}:$LATEST",
             "condition": "RetriesExhausted",
             "approximateInvokeCount": attempts,

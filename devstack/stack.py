@@ -12,7 +12,7 @@ from typing import Any
 from devstack import state
 from devstack.cognito import DemoUser, create_demo_users
 from devstack.config import REPO, ConfigError, ServiceConfig, available_services, load_services, read_yaml
-from devstack.emulator import REGION, Emulator, isolate_from_real_aws, say
+from devstack.emulator import REGION, Emulator, console, isolate_from_real_aws, say
 from devstack.lambdas import Functions
 from devstack.notifications import inbox, print_deliveries
 from devstack.provision import ProvisionedService, Provisioner
@@ -115,7 +115,7 @@ class LocalStack:
 
         pool_id, client_id = self._user_pool()
         if pool_id:
-            self.users = create_demo_users(self.emulator.client("cognito-idp"), pool_id)
+            self.users = create_demo_users(self.emulator.client("cognito-idp"), pool_id, client_id)
 
         content = self._stack_json(inboxes, pool_id, client_id)
         self.web.serve(self._web_config(content), self.functions, self.services.get("dashboard-api"), self.emulator)
@@ -140,7 +140,7 @@ class LocalStack:
         }
         state.write_atomically(self.settings.stack_file, content)
         self._closers.append(lambda: state.remove(self.settings.stack_file))
-        print(banner(content, time.monotonic() - started), flush=True)
+        console(banner(content, time.monotonic() - started))
         return content
 
     def stop(self) -> None:
@@ -239,6 +239,11 @@ class LocalStack:
                 "stores_table": out.get("StoresTableName", ""),
                 "uploads_table": out.get("UploadsTableName", ""),
             }
+            default = out.get("LowStockDefault")
+            if default not in (None, ""):
+                if not str(default).isdigit():
+                    raise StackError(f"ingest's LowStockDefault is not a number: {default!r}")
+                content["low_stock_default"] = int(str(default))
         alerts = self.services.get("alerts")
         if alerts is not None:
             topics = alerts.physical_ids("AWS::SNS::Topic")
@@ -266,14 +271,18 @@ class LocalStack:
 
     @staticmethod
     def _web_config(content: dict[str, Any]) -> dict[str, Any]:
-        """The dashboard's config.json, as the deploy step writes it from the stack outputs."""
-        return {
+        """The dashboard's config.json, as the deploy step (services/dashboard-site/publish.py) writes it from
+        the stack outputs: the dashboard-api's, and ingest's LowStockDefault."""
+        config = {
             "apiUrl": content.get("api_url", ""),
             "region": content["region"],
             "userPoolId": content.get("user_pool_id", ""),
             "userPoolClientId": content.get("user_pool_client_id", ""),
             "cognitoEndpoint": content.get("cognito_endpoint", ""),
         }
+        if "low_stock_default" in content:
+            config["lowStockDefault"] = content["low_stock_default"]
+        return config
 
     def _load_samples(self, content: dict[str, Any]) -> None:
         if "bucket" not in content:
@@ -329,6 +338,11 @@ def banner(content: dict[str, Any], seconds: float) -> str:
     for user in content.get("users", []):
         scope = "all stores" if user["admin"] else ", ".join(user["stores"])
         lines += [f"  Sign in as     {user['username']} / {user['password']}  ({scope})"]
+        if user.get("totp_secret"):
+            lines += [
+                f"                 then the code of authenticator key {user['totp_secret']}",
+                f"                 (add the key to an authenticator app, or: make -s code USER={user['username']})",
+            ]
     if content.get("users"):
         lines += ['  More users     make user ARGS="--local create-user <name> --store Berlin"  (or --admin)']
     if content.get("api_url") and content.get("users"):

@@ -20,6 +20,7 @@ from typing import Any
 
 from moto.events.models import EventPattern
 
+from devstack.emulator import say
 from devstack.lambdas import FunctionError, FunctionPool, Functions
 
 LOCAL_DEFAULT_RETRIES = 3
@@ -131,7 +132,7 @@ class StreamPoller:
         try:
             iterators = self._open_shards()
         except Exception as error:
-            print(f"[devstack] cannot read stream {self._mapping.stream_arn}: {error}", flush=True)
+            say(f"cannot read stream {self._mapping.stream_arn}: {error}")
             return
         pending: list[dict[str, Any]] = []
         while not self._stop.is_set():
@@ -147,7 +148,7 @@ class StreamPoller:
                 pending = self._deliver(pending)
             except Exception as error:
                 if not self._stop.is_set():
-                    print(f"[devstack] stream poller for {self._runtime.function.name}: {error}", flush=True)
+                    say(f"stream poller for {self._runtime.function.name}: {error}")
                     self._stop.wait(1)
 
     def _open_shards(self) -> dict[str, str]:
@@ -188,18 +189,15 @@ class StreamPoller:
                 response = self._runtime.invoke({"Records": batch})
                 retry_from = self._first_failure(batch, response)
             except FunctionError as error:
-                print(
-                    f"[devstack] {self._runtime.function.name} failed on a batch of {len(batch)}: {error}", flush=True
-                )
+                say(f"{self._runtime.function.name} failed on a batch of {len(batch)}: {error}")
                 retry_from = 0
             if retry_from is None:
                 return rest
             failures += 1
             if failures > self._mapping.max_retries:
-                print(
-                    f"[devstack] {self._runtime.function.name}: dropping {len(batch) - retry_from} stream record(s) "
-                    f"after {self._mapping.max_retries} retries",
-                    flush=True,
+                say(
+                    f"{self._runtime.function.name}: dropping {len(batch) - retry_from} stream record(s) "
+                    f"after {self._mapping.max_retries} retries"
                 )
                 return rest
             batch = batch[retry_from:]

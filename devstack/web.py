@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from werkzeug.exceptions import NotFound
 from werkzeug.serving import make_server
@@ -24,7 +24,7 @@ from werkzeug.utils import send_from_directory
 from werkzeug.wrappers import Request, Response
 
 from devstack.config import REPO
-from devstack.emulator import HOST, Emulator, ensure_free
+from devstack.emulator import HOST, Emulator, console, ensure_free, say
 from devstack.gateway import is_loopback_host
 from devstack.jwt_auth import JwtAuthorizer, Unauthorized, api_gateway_claims
 from devstack.lambdas import FunctionError, FunctionPool, Functions
@@ -205,6 +205,15 @@ class WebServer:
         self._server.server_close()
 
 
+def raw_request_path(environ: dict[str, Any]) -> str:
+    """The request's path exactly as the client sent it (Werkzeug's server keeps it as ``RAW_URI``);
+    ``PATH_INFO`` is already decoded, which is what a WSGI server without it leaves us."""
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if raw:
+        return urlsplit(raw).path or "/"
+    return quote((environ.get("PATH_INFO", "") or "/").encode("latin-1"), safe="/")  # WSGI's latin-1 str
+
+
 def _json(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
     return Response(json.dumps({"message": message}), status, {"Content-Type": "application/json", **(headers or {})})
 
@@ -220,15 +229,14 @@ class Site:
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
         started = time.monotonic()
+        # The path as sent, still percent-encoded: API Gateway routes on it, so an encoded slash (a store
+        # named "A/B" is /stores/A%2FB/items) stays inside its path parameter instead of adding a segment.
+        raw_path = raw_request_path(environ)
         if not is_loopback_host(request.host):  # DNS rebinding
             response = Response("Only loopback host names are served", 403)
-        elif request.path == API_PREFIX or request.path.startswith(API_PREFIX + "/"):
-            # Routes see the path as sent (%2F stays inside a parameter), as API Gateway's do.
-            raw_path = urlsplit(environ.get("RAW_URI") or request.full_path).path
+        elif raw_path == API_PREFIX or raw_path.startswith(API_PREFIX + "/"):
             response = self.api(request, raw_path[len(API_PREFIX) :] or "/")
-            print(
-                f"{request.method} {request.path} {response.status_code} {(time.monotonic() - started) * 1000:.0f} ms"
-            )
+            console(f"{request.method} {raw_path} {response.status_code} {(time.monotonic() - started) * 1000:.0f} ms")
         elif request.path == "/config.json":
             # The API on the page's own origin, whichever loopback name the browser used: no CORS needed.
             api_url = {"apiUrl": f"http://{request.host}{API_PREFIX}"} if self.config.get("apiUrl") else {}
@@ -286,7 +294,7 @@ class Site:
         try:
             result = route.runtime.invoke(event)
         except FunctionError as error:
-            print(f"[devstack] API {route.route_key}: {error}", flush=True)
+            say(f"API {route.route_key}: {error}")
             return _json(500, "Internal Server Error")
         if time.monotonic() - started > 30:  # HTTP API's integration timeout
             return _json(503, "Service Unavailable")

@@ -2,6 +2,14 @@
 
 Each stack gets its own state directory (``INVENTORY_STATE_DIR``), so a developer's ``.local/`` and
 running ``make dev`` are never touched, and is stopped with SIGTERM, as a terminal's Ctrl-C would.
+
+Under ``pytest -n`` each worker starts its own session stack, but the tests one worker runs share it, in
+any order. So a test that changes data does it in stores of its own (:func:`unique_store`, with a user of
+its own given access by :func:`create_user`), never in the lab stores the stack loads at start (Berlin,
+Karachi, Calcutta) nor as their demo users; a test that needs the lab data only reads it.
+
+Shared here: :func:`wait_for_report` (the report of one object version) and :func:`sign_in` (answering the
+TOTP challenge of a user with MFA on, such as the demo admin, with a code of their authenticator key).
 """
 
 from __future__ import annotations
@@ -13,17 +21,23 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import boto3
+import pyotp
 import pytest
+from inventory.report import ReportStatus
+from inventory.uploads import report_key, version_tag
 
 from tests.builders import REPO
 
 START_TIMEOUT_S = 240
+#: A guard against a stuck stack, not a timing assertion.
+REPORT_TIMEOUT_S = 90
 
 
 def free_port() -> int:
@@ -122,3 +136,121 @@ def local_stack_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lo
 def local_stack(local_stack_process: LocalStackProcess) -> dict[str, Any]:
     """The session stack's stack.json."""
     return local_stack_process.info
+
+
+# -- what the tests share: clients, reports, users and stores of their own ------------------------------
+
+
+def aws_client(stack: LocalStackProcess | Mapping[str, Any], service: str) -> Any:
+    """A boto3 client for the stack's emulator (any credentials do)."""
+    info = stack.info if isinstance(stack, LocalStackProcess) else stack
+    return boto3.client(  # type: ignore[call-overload]
+        service,
+        endpoint_url=info["endpoint_url"],
+        region_name=info["region"],
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+def wait_for_report(
+    stack: LocalStackProcess | Mapping[str, Any],
+    key: str,
+    version_id: str | None = None,
+    timeout_s: float = REPORT_TIMEOUT_S,
+) -> dict[str, Any]:
+    """The final report (``ok``, ``partial`` or ``failed``) on one version of ``key``.
+
+    Ingest writes one report per object version, at ``inventory.uploads.report_key(key, version_tag(...))``.
+    Give the ``version_id`` that uploading returned; without it, the version the key has now (right only for
+    a key nobody uploads again, such as a lab sample's).
+    """
+    info = stack.info if isinstance(stack, LocalStackProcess) else stack
+    s3 = aws_client(info, "s3")
+    if version_id is None:
+        version_id = str(s3.head_object(Bucket=info["bucket"], Key=key)["VersionId"])
+    where = report_key(key, version_tag(version_id), info.get("reports_prefix", "reports/"))
+    deadline = time.monotonic() + timeout_s
+    report: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        try:
+            report = dict(json.loads(s3.get_object(Bucket=info["bucket"], Key=where)["Body"].read()))
+        except s3.exceptions.NoSuchKey:
+            report = {}
+        if report.get("status") and ReportStatus(report["status"]).final:
+            return report
+        time.sleep(0.25)
+    console = f":\n{stack.console()[-3000:]}" if isinstance(stack, LocalStackProcess) else ""
+    pytest.fail(f"no final report {where} after {timeout_s} s (last status: {report.get('status')}){console}")
+
+
+def upload_file(stack: LocalStackProcess | Mapping[str, Any], key: str, body: bytes, **extra: Any) -> dict[str, Any]:
+    """Put ``body`` at ``key`` in the upload bucket and wait for ingest's report on that version."""
+    info = stack.info if isinstance(stack, LocalStackProcess) else stack
+    put = aws_client(info, "s3").put_object(Bucket=info["bucket"], Key=key, Body=body, **extra)
+    return wait_for_report(stack, key, str(put["VersionId"]))
+
+
+def unique_store(prefix: str) -> str:
+    """A store name no other test uses (tests sharing a stack never change each other's stores)."""
+    return f"{prefix} {uuid.uuid4().hex[:8]}"
+
+
+def demo_user(info: Mapping[str, Any], *, admin: bool, stores: list[str] | None = None) -> dict[str, Any]:
+    """A demo user from stack.json (``username``, ``password``, ``admin``, ``stores``, ``totp_secret``)."""
+    for candidate in info["users"]:
+        if bool(candidate.get("admin")) == admin and (
+            stores is None or sorted(candidate.get("stores") or []) == stores
+        ):
+            return dict(candidate)
+    raise AssertionError(f"the local stack has no demo user with admin={admin} stores={stores}: {info['users']}")
+
+
+def create_user(
+    info: Mapping[str, Any], *, stores: tuple[str, ...] = (), admin: bool = False, prefix: str = "e2e"
+) -> dict[str, Any]:
+    """A new user of the stack's pool with a permanent password and a verified email, given access to ``stores``
+    (or made a member of ``admin``, without MFA: the API treats them as an admin only once they enrol)."""
+    username = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    password = f"Pw-{uuid.uuid4().hex[:10]}!A1"
+    cognito = aws_client(info, "cognito-idp")
+    attributes = [{"Name": "email", "Value": f"{username}@example.com"}, {"Name": "email_verified", "Value": "true"}]
+    if stores:
+        attributes.append({"Name": "custom:stores", "Value": json.dumps(sorted(stores), separators=(",", ":"))})
+    cognito.admin_create_user(
+        UserPoolId=info["user_pool_id"],
+        Username=username,
+        TemporaryPassword=password,
+        MessageAction="SUPPRESS",
+        UserAttributes=attributes,
+    )
+    cognito.admin_set_user_password(
+        UserPoolId=info["user_pool_id"], Username=username, Password=password, Permanent=True
+    )
+    if admin:
+        cognito.admin_add_user_to_group(UserPoolId=info["user_pool_id"], Username=username, GroupName="admin")
+    return {"username": username, "password": password, "admin": admin, "stores": sorted(stores), "totp_secret": None}
+
+
+def sign_in(info: Mapping[str, Any], user: Mapping[str, Any]) -> dict[str, str]:
+    """The user's tokens (``IdToken``, ``AccessToken``, ``RefreshToken``) as the dashboard gets them: the password,
+    then, when Cognito asks (TOTP MFA on), the current code of the user's authenticator key."""
+    cognito = aws_client(info, "cognito-idp")
+    answer = cognito.initiate_auth(
+        ClientId=info["user_pool_client_id"],
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": user["username"], "PASSWORD": user["password"]},
+    )
+    if answer.get("ChallengeName") == "SOFTWARE_TOKEN_MFA":
+        assert user.get("totp_secret"), f"{user['username']} has TOTP MFA on but no authenticator key is known"
+        answer = cognito.respond_to_auth_challenge(
+            ClientId=info["user_pool_client_id"],
+            ChallengeName="SOFTWARE_TOKEN_MFA",
+            Session=answer["Session"],
+            ChallengeResponses={
+                "USERNAME": user["username"],
+                "SOFTWARE_TOKEN_MFA_CODE": pyotp.TOTP(str(user["totp_secret"])).now(),
+            },
+        )
+    assert "AuthenticationResult" in answer, f"{user['username']} was asked {answer.get('ChallengeName')}"
+    return dict(answer["AuthenticationResult"])

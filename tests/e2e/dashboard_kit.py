@@ -7,14 +7,9 @@ module would shadow their own names).
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 import os
 import re
 import shutil
-import struct
 import tempfile
 import time
 import uuid
@@ -23,9 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import pyotp
 import pytest
 from inventory.uploads import store_prefix
 from playwright.sync_api import Browser, Dialog, Page, ViewportSize, expect, sync_playwright
+
+from tests.builders import lab_file
+from tests.e2e.conftest import create_user, unique_store, wait_for_report
+from tests.e2e.conftest import demo_user as conftest_demo_user
 
 REPO = Path(__file__).resolve().parents[2]
 # The README's pictures are refreshed only on request (INVENTORY_SCREENSHOTS=1), so an ordinary
@@ -69,9 +69,8 @@ def launch_browser() -> Iterator[Browser]:
 def ready_stack(local_stack: Any) -> dict[str, Any]:
     """The local stack's settings (.local/stack.json), once the lab samples it loads at start are in."""
     info = dict(local_stack if isinstance(local_stack, dict) else getattr(local_stack, "info", local_stack))
-    s3 = s3_client(info)
     for sample in sorted((REPO / "samples" / "lab").glob("*.csv")):
-        wait_for_report(s3, info, f"{info.get('upload_prefix', 'uploads/').rstrip('/')}/{sample.name}")
+        wait_for_report(info, f"{info.get('upload_prefix', 'uploads/')}{sample.name}")
     return info
 
 
@@ -106,12 +105,8 @@ def open_tab(browser: Browser, viewport: ViewportSize = DESKTOP) -> Iterator[Pag
 
 
 def demo_user(stack: dict[str, Any], *, admin: bool, stores: list[str] | None = None) -> dict[str, Any]:
-    for candidate in stack["users"]:
-        if bool(candidate.get("admin")) == admin and (
-            stores is None or sorted(candidate.get("stores") or []) == stores
-        ):
-            return dict(candidate)
-    raise AssertionError(f"the local stack has no demo user with admin={admin} stores={stores}: {stack['users']}")
+    """A demo user of stack.json; the demo admin comes with its authenticator key (``totp_secret``)."""
+    return conftest_demo_user(stack, admin=admin, stores=stores)
 
 
 def cognito(stack: dict[str, Any]) -> Any:
@@ -120,26 +115,17 @@ def cognito(stack: dict[str, Any]) -> Any:
 
 def new_user(stack: dict[str, Any], *, admin: bool = False, stores: tuple[str, ...] = ("Berlin",)) -> dict[str, Any]:
     """A fresh user with a permanent password (isolated from the demo users' MFA state)."""
-    username = f"{'boss' if admin else 'staff'}-{uuid.uuid4().hex[:8]}"
-    password = f"Pw-{uuid.uuid4().hex[:10]}!A1"
-    client = cognito(stack)
-    # A verified email: where Cognito sends a forgotten-password code.
-    attributes = [{"Name": "email", "Value": f"{username}@example.com"}, {"Name": "email_verified", "Value": "true"}]
-    if not admin:
-        attributes.append({"Name": "custom:stores", "Value": json.dumps(sorted(stores), separators=(",", ":"))})
-    client.admin_create_user(
-        UserPoolId=stack["user_pool_id"],
-        Username=username,
-        TemporaryPassword=password,
-        MessageAction="SUPPRESS",
-        UserAttributes=attributes,
-    )
-    client.admin_set_user_password(
-        UserPoolId=stack["user_pool_id"], Username=username, Password=password, Permanent=True
-    )
-    if admin:
-        client.admin_add_user_to_group(UserPoolId=stack["user_pool_id"], Username=username, GroupName="admin")
-    return {"username": username, "password": password, "admin": admin, "stores": [] if admin else sorted(stores)}
+    return create_user(stack, admin=admin, stores=() if admin else stores, prefix="boss" if admin else "staff")
+
+
+def store_of_its_own(stack: dict[str, Any], prefix: str) -> tuple[str, dict[str, Any]]:
+    """A store no other test uses, holding the lab's Berlin items (a head-office file), and a manager of it:
+    what a test that uploads as a store uses, so the lab stores stay as loaded."""
+    store = unique_store(prefix)
+    rows = lab_file("berlin").decode().replace("Berlin,", f"{store},").encode()
+    report = upload(stack, f"{store}.csv", rows)
+    assert report["status"] == "ok", report
+    return store, new_user(stack, stores=(store,))
 
 
 def mfa_settings(stack: dict[str, Any], username: str) -> list[str]:
@@ -153,13 +139,8 @@ def mfa_settings(stack: dict[str, Any], username: str) -> list[str]:
 
 def totp(secret: str, at: float | None = None) -> str:
     """The RFC 6238 code (SHA-1, 6 digits, 30 s) an authenticator app shows for this secret now."""
-    compact = re.sub(r"\s+", "", secret).upper()
-    key = base64.b32decode(compact + "=" * (-len(compact) % 8))
-    counter = int((time.time() if at is None else at) // TOTP_STEP_S)
-    digest = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
-    offset = digest[-1] & 0x0F
-    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
-    return f"{value % 1_000_000:06d}"
+    code = pyotp.TOTP(re.sub(r"\s+", "", secret).upper())
+    return str(code.now() if at is None else code.at(at))
 
 
 def fresh_totp(secret: str) -> str:
@@ -190,8 +171,12 @@ def enrol_on_page(page: Page, username: str, submit: str) -> str:
     return secret
 
 
-def sign_in(page: Page, stack: dict[str, Any], account: dict[str, Any], path: str = "") -> None:
-    """Sign in as a person would, answering the authenticator step (or the required enrolment)."""
+def sign_in(page: Page, stack: dict[str, Any], account: dict[str, Any], path: str = "") -> str:
+    """Sign in as a person would, answering the authenticator step (or the required enrolment).
+
+    Returns the step after the password: ``"none"``, ``"code"`` or ``"enrolment"``. The code comes from the
+    account's key: the demo admin's ``totp_secret`` from stack.json, or the key a test enrolled on a page.
+    """
     page.goto(stack["dashboard_url"].rstrip("/") + "/" + path)
     page.get_by_label("Username").fill(account["username"])
     page.get_by_label("Password").fill(account["password"])
@@ -200,14 +185,18 @@ def sign_in(page: Page, stack: dict[str, Any], account: dict[str, Any], path: st
     code_step = page.get_by_role("heading", name="Enter your authenticator code")
     enrolment = page.get_by_role("heading", name="Set up two-step sign-in")
     expect(shell.or_(code_step).or_(enrolment)).to_be_visible()
+    step = "none"
     if code_step.is_visible():
-        secret = TOTP_SECRETS.get(account["username"])
-        assert secret, f"{account['username']} has two-step sign-in on, but this test session did not enrol it"
+        step = "code"
+        secret = TOTP_SECRETS.get(account["username"]) or account.get("totp_secret")
+        assert secret, f"{account['username']} has two-step sign-in on, but no authenticator key is known"
         page.get_by_label("Authenticator code", exact=True).fill(fresh_totp(secret))
         page.get_by_role("button", name="Verify and sign in").click()
     elif enrolment.is_visible():
+        step = "enrolment"
         enrol_on_page(page, account["username"], "Turn on and continue")
     expect(shell).to_be_visible()
+    return step
 
 
 def sign_out(page: Page) -> None:
@@ -247,30 +236,11 @@ def upload(
     Without ``store`` it is a head-office (multi-store) file; with it, a file under that store's prefix,
     as the store's own upload from the dashboard would be (visible to the store's users).
     """
-    s3 = s3_client(stack)
     prefix = stack.get("upload_prefix", "uploads/")
     folder = f"{store_prefix(store, prefix)}cli-{uuid.uuid4().hex[:8]}/" if store else prefix
     key = f"{folder}{name}"
-    s3.put_object(Bucket=stack["bucket"], Key=key, Body=body)
-    return wait_for_report(s3, stack, key, timeout_s)
-
-
-def wait_for_report(s3: Any, stack: dict[str, Any], key: str, timeout_s: float = INGEST_TIMEOUT_S) -> dict[str, Any]:
-    """The report on ``key``: ``reports/<key>.json``, or the newest of ``reports/<key>/<version>.json``."""
-    reports = stack.get("reports_prefix", "reports/").rstrip("/")
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            return dict(json.loads(s3.get_object(Bucket=stack["bucket"], Key=f"{reports}/{key}.json")["Body"].read()))
-        except s3.exceptions.NoSuchKey:
-            pass
-        versions = s3.list_objects_v2(Bucket=stack["bucket"], Prefix=f"{reports}/{key}/").get("Contents", [])
-        for entry in sorted(versions, key=lambda v: v["LastModified"], reverse=True):
-            report = dict(json.loads(s3.get_object(Bucket=stack["bucket"], Key=entry["Key"])["Body"].read()))
-            if report.get("status") in ("ok", "partial", "failed"):
-                return report
-        time.sleep(0.5)
-    raise AssertionError(f"no ingest report for {key} after {timeout_s} s")
+    put = s3_client(stack).put_object(Bucket=stack["bucket"], Key=key, Body=body)
+    return wait_for_report(stack, key, str(put["VersionId"]), timeout_s)
 
 
 def until(check: Callable[[], bool], page: Page, what: str, timeout_s: float = 60) -> None:

@@ -19,11 +19,10 @@ import pytest
 from inventory.history import history_key
 
 from tests.builders import REPO, lab_file
-from tests.e2e.conftest import LocalStackProcess, start_stack, stop_stack
+from tests.e2e.conftest import LocalStackProcess, start_stack, stop_stack, upload_file
 
 pytestmark = pytest.mark.e2e
 
-REPORT_TIMEOUT_S = 90
 # The alerts function gathers stream records for up to its batchWindow (10 s) before it runs.
 DIGEST_WAIT_S = 25
 BERLIN_ITEMS = ("Echo Dot", "Echo (2nd Gen)", "Echo Show", "Echo Plus", "Echo Look", "Amazon Tap")
@@ -37,18 +36,9 @@ def fresh_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
 
 
 def upload(stack: LocalStackProcess, name: str, body: bytes) -> None:
-    """Upload a file and wait for its report: by then every change it makes is on the stream."""
-    s3 = stack.client("s3")
-    key = f"{stack.info['upload_prefix']}{name}"
-    s3.put_object(Bucket=stack.info["bucket"], Key=key, Body=body)
-    deadline = time.monotonic() + REPORT_TIMEOUT_S
-    while time.monotonic() < deadline:
-        try:
-            s3.head_object(Bucket=stack.info["bucket"], Key=f"{stack.info['reports_prefix']}{key}.json")
-            return
-        except s3.exceptions.ClientError:
-            time.sleep(0.25)
-    pytest.fail(f"no report for {key}:\n{stack.console()[-3000:]}")
+    """Upload a file and wait for its final report: by then every change it makes is on the stream."""
+    report = upload_file(stack, f"{stack.info['upload_prefix']}{name}", body)
+    assert report["status"] == "ok", report
 
 
 def digests(stack: LocalStackProcess, store: str, seconds: float = DIGEST_WAIT_S) -> list[dict[str, Any]]:

@@ -16,7 +16,8 @@ import pytest
 from inventory.models import iso_utc
 from playwright.sync_api import Browser, Page, expect
 
-from tests.builders import csv_file
+from devstack.config import read_yaml
+from tests.builders import REPO, csv_file
 from tests.e2e.dashboard_kit import (
     PHONE,
     demo_user,
@@ -102,6 +103,31 @@ def test_the_chart_puts_the_most_urgent_items_first_with_their_low_stock_marks(
             assert bar_end > float(mark.get_attribute("x1") or 0), item
     expect(bars.first).to_contain_text("0 · out")
     shoot(page, "overview-urgency")
+
+
+def test_items_without_their_own_level_are_marked_at_the_stages_default(
+    page: Page, stack: dict[str, Any], admin: dict[str, Any]
+) -> None:
+    # Given a store whose file gives no low-stock levels: the stage's default (ingest's LowStockDefault) applies
+    default = int(read_yaml(REPO / "services" / "ingest" / "serverless.yml")["params"]["default"]["lowStockDefault"])
+    store = f"Plain {uuid.uuid4().hex[:6]}"
+    report = upload(stack, f"{store}.csv", csv_file([(store, "Echo Dot", default - 2), (store, "Echo Show", 40)]))
+    assert report["status"] == "ok", report
+
+    # When head office opens its overview
+    sign_in(page, stack, admin)
+    go(page, stack, f"#/overview?store={store.replace(' ', '+')}")
+
+    # Then each bar carries the default level's mark: the low item's bar stops short of it, the other passes it
+    bars = page.locator("svg.chart-bars g.bar")
+    expect(bars).to_have_count(2)
+    for item, low in (("Echo Dot", True), ("Echo Show", False)):
+        bar = page.locator(f"svg.chart-bars g.bar[data-item='{item}']")
+        mark = bar.locator("line.bar-threshold")
+        expect(mark).to_have_attribute("data-threshold", str(default))
+        rect = bar.locator("rect.bar-rect")
+        bar_end = float(rect.get_attribute("x") or 0) + float(rect.get_attribute("width") or 0)
+        assert (bar_end <= float(mark.get_attribute("x1") or 0)) is low, item
 
 
 def set_last_upload(stack: dict[str, Any], store: str, when: datetime) -> None:

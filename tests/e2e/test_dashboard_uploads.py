@@ -12,6 +12,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import Browser, Page, Request, Route, expect
@@ -26,6 +27,7 @@ from tests.e2e.dashboard_kit import (
     ready_stack,
     shoot,
     sign_in,
+    store_of_its_own,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -61,13 +63,13 @@ def choose_file(page: Page, name: str, body: bytes) -> None:
     page.get_by_label("Choose a file").set_input_files({"name": name, "mimeType": "text/csv", "buffer": body})
 
 
-def test_a_store_uploads_a_file_and_sees_the_report_with_its_rejected_lines(
-    page: Page, stack: dict[str, Any], berlin_manager: dict[str, Any]
-) -> None:
+def test_a_store_uploads_a_file_and_sees_the_report_with_its_rejected_lines(page: Page, stack: dict[str, Any]) -> None:
+    # A store of its own and its manager: the upload changes that store only, never the lab's Berlin
+    store, manager = store_of_its_own(stack, "Berlin")
     name = f"Berlin-{uuid.uuid4().hex[:6]}.CSV"  # an upper-case extension, as spreadsheet programs save it
-    body = b"store,item,count\nBerlin,Echo Dot,7\nKarachi,Echo Dot,0\nBerlin,Echo Show,lots\n"
-    sign_in(page, stack, berlin_manager, path="#/uploads?store=Berlin")
-    expect(page.get_by_label("Upload for")).to_have_value("Berlin")
+    body = f"store,item,count\n{store},Echo Dot,7\nKarachi,Echo Dot,0\n{store},Echo Show,lots\n".encode()
+    sign_in(page, stack, manager, path=f"#/uploads?{urlencode({'store': store})}")
+    expect(page.get_by_label("Upload for")).to_have_value(store)
     choose_file(page, name, body)
     expect(page.locator("#upload-chosen")).to_have_text(re.compile(re.escape(name)))
 
@@ -87,8 +89,8 @@ def test_a_store_uploads_a_file_and_sees_the_report_with_its_rejected_lines(
 
     listed = page.locator("ol.uploads li.upload").filter(has_text=name)
     expect(listed).to_have_count(1)
-    expect(listed.locator(".upload-store")).to_have_text("Berlin")
-    expect(listed.locator(".upload-by")).to_have_text(f"by {berlin_manager['username']}")
+    expect(listed.locator(".upload-store")).to_have_text(store)
+    expect(listed.locator(".upload-by")).to_have_text(f"by {manager['username']}")
     expect(listed.locator(".badge")).to_have_text("Partly rejected")
     shoot(page, "upload", full_page=True)
 
@@ -150,9 +152,11 @@ def test_the_upload_view_works_at_phone_width_and_by_keyboard(
     for phone in open_tab(browser, PHONE):
         sign_in(phone, stack, berlin_manager, path="#/uploads?store=Berlin")
         expect(phone.get_by_role("heading", name="Upload a file")).to_be_visible()
+        upload_button = phone.get_by_role("button", name="Upload", exact=True)
+        expect(upload_button).to_be_enabled()  # once the stores the user may upload to are known
         phone.get_by_label("Choose a file").focus()
         phone.keyboard.press("Tab")
-        expect(phone.get_by_role("button", name="Upload", exact=True)).to_be_focused()
+        expect(upload_button).to_be_focused()
         assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], overflowing(
             phone, PHONE["width"]
         )

@@ -18,12 +18,11 @@ from typing import Any
 import pytest
 from inventory.forecast import ForecastRow
 
-from tests.e2e.conftest import LocalStackProcess, start_stack, stop_stack
+from tests.e2e.conftest import LocalStackProcess, create_user, sign_in, start_stack, stop_stack, upload_file
 
 pytestmark = pytest.mark.e2e
 
 STORE = "Forecastville"
-REPORT_TIMEOUT_S = 90
 # The alerts function gathers stream records for up to its batchWindow (10 s) before it runs.
 DIGEST_WAIT_S = 25
 
@@ -38,19 +37,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStackProces
 def upload(stack: LocalStackProcess, rows: str) -> None:
     """Upload a file of ``store,item,count`` rows and wait for its final report: by then every change
     it made is on the stream."""
-    s3 = stack.client("s3")
     key = f"{stack.info['upload_prefix']}forecast-{uuid.uuid4().hex[:8]}.csv"
-    s3.put_object(Bucket=stack.info["bucket"], Key=key, Body=f"store,item,count\n{rows}\n".encode())
-    deadline = time.monotonic() + REPORT_TIMEOUT_S
-    while time.monotonic() < deadline:
-        listed = s3.list_objects_v2(Bucket=stack.info["bucket"], Prefix=f"{stack.info['reports_prefix']}{key}/")
-        for found in listed.get("Contents", []):
-            report = json.loads(s3.get_object(Bucket=stack.info["bucket"], Key=found["Key"])["Body"].read())
-            if report["status"] in ("ok", "partial", "failed"):
-                assert report["status"] == "ok", report
-                return
-        time.sleep(0.25)
-    pytest.fail(f"no final report for {key}:\n{stack.console()[-3000:]}")
+    report = upload_file(stack, key, f"store,item,count\n{rows}\n".encode())
+    assert report["status"] == "ok", report
 
 
 def digests(stack: LocalStackProcess, seconds: float = DIGEST_WAIT_S) -> list[dict[str, Any]]:
@@ -79,23 +68,7 @@ def forecast_row(stack: LocalStackProcess, item: str) -> ForecastRow | None:
 
 def store_manager_token(stack: LocalStackProcess) -> str:
     """A user of Forecastville only, with a permanent password, signed in: their ID token."""
-    cognito = stack.client("cognito-idp")
-    username, password = f"forecast-{uuid.uuid4().hex[:8]}", f"Pw-{uuid.uuid4().hex[:10]}!A1"
-    pool = stack.info["user_pool_id"]
-    cognito.admin_create_user(
-        UserPoolId=pool,
-        Username=username,
-        TemporaryPassword=password,
-        MessageAction="SUPPRESS",
-        UserAttributes=[{"Name": "custom:stores", "Value": json.dumps([STORE])}],
-    )
-    cognito.admin_set_user_password(UserPoolId=pool, Username=username, Password=password, Permanent=True)
-    signed_in = cognito.initiate_auth(
-        ClientId=stack.info["user_pool_client_id"],
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": username, "PASSWORD": password},
-    )
-    return str(signed_in["AuthenticationResult"]["IdToken"])
+    return sign_in(stack.info, create_user(stack.info, stores=(STORE,), prefix="forecast"))["IdToken"]
 
 
 def api(stack: LocalStackProcess, path: str, token: str) -> tuple[int, dict[str, Any]]:

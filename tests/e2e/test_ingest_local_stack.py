@@ -9,15 +9,13 @@ simulated time budget, and ``make bench`` with 5,000,000 rows).
 
 from __future__ import annotations
 
-import json
-import time
 import uuid
 from typing import Any
 
 import pytest
-from inventory.uploads import UPLOADS_BY_SCOPE, UploadEntry, report_key, store_prefix, version_tag
+from inventory.uploads import UPLOADS_BY_SCOPE, UploadEntry, store_prefix
 
-from tests.e2e.conftest import LocalStackProcess
+from tests.e2e.conftest import LocalStackProcess, wait_for_report
 
 pytestmark = pytest.mark.e2e
 
@@ -28,21 +26,6 @@ REPORT_WITHIN_S = 90
 def put(stack: LocalStackProcess, key: str, body: bytes, **extra: Any) -> str:
     """Upload ``body`` at ``key``; returns the new object version."""
     return str(stack.client("s3").put_object(Bucket=stack.info["bucket"], Key=key, Body=body, **extra)["VersionId"])
-
-
-def final_report(stack: LocalStackProcess, key: str, version_id: str) -> dict[str, Any]:
-    s3 = stack.client("s3")
-    where = report_key(key, version_tag(version_id), stack.info["reports_prefix"])
-    deadline = time.monotonic() + REPORT_WITHIN_S
-    while time.monotonic() < deadline:
-        try:
-            report = dict(json.loads(s3.get_object(Bucket=stack.info["bucket"], Key=where)["Body"].read()))
-        except s3.exceptions.NoSuchKey:
-            report = {}
-        if report.get("status") in ("ok", "partial", "failed"):
-            return report
-        time.sleep(0.25)
-    pytest.fail(f"no final report {where} after {REPORT_WITHIN_S} s:\n{stack.console()[-3000:]}")
 
 
 def counts(stack: LocalStackProcess, store: str) -> dict[str, int]:
@@ -65,7 +48,7 @@ def test_a_store_file_as_excel_saves_it_changes_that_store_only(local_stack_proc
     version = put(local_stack_process, key, body, Metadata={"uploaded-by": "berlin-manager"})
 
     # Then Berlin's rows land, the other store's row is rejected with its line, and nothing changes there
-    report = final_report(local_stack_process, key, version)
+    report = wait_for_report(local_stack_process, key, version, REPORT_WITHIN_S)
     assert report["status"] == "partial"
     assert report["store"] == store
     assert report["uploaded_by"] == "berlin-manager"
@@ -101,7 +84,7 @@ def test_a_hostile_file_gets_its_report_in_seconds_and_normal_files_still_load(
 
     version = put(local_stack_process, key, template.format(store=store, digits="9" * 5_001).encode())
 
-    report = final_report(local_stack_process, key, version)
+    report = wait_for_report(local_stack_process, key, version, REPORT_WITHIN_S)
     assert report["status"] in ("partial", "failed")
     assert report["reason"] or report["errors"]
     if name.endswith(".csv"):  # the row is refused, the rest of the file still lands
@@ -110,5 +93,5 @@ def test_a_hostile_file_gets_its_report_in_seconds_and_normal_files_still_load(
 
     normal = f"uploads/{run}/after.csv"
     version = put(local_stack_process, normal, f"store,item,count\n{store},Echo Plus,7\n".encode())
-    assert final_report(local_stack_process, normal, version)["status"] == "ok"
+    assert wait_for_report(local_stack_process, normal, version, REPORT_WITHIN_S)["status"] == "ok"
     assert counts(local_stack_process, store)["Echo Plus"] == 7

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bench.alerts_bench import alerts_section, run_alerts
-from bench.dashboard_bench import DashboardSizes, dashboard_section, run_dashboard
+from bench.dashboard_bench import SEARCH_ITEMS, DashboardSizes, dashboard_section, run_dashboard
 from bench.forecast_bench import BASELINES, MODEL, PATTERNS, Model, forecast_section, items, run_forecast, score
 from bench.ingest_bench import IngestSizes, Setting, ingest_section, run_ingest
 from bench.report import page
@@ -97,8 +97,19 @@ def test_dashboard_benchmark_runs_and_counts_items_examined() -> None:
     assert results.listing.returned == 120
     assert 120 <= results.listing.examined <= 122
     assert results.listing_scan.examined == 3 * 40 + 120
+    # and a search that matches nothing (limit=1) costs a handful of Queries, where the former design
+    # read the whole store two items at a time
+    assert 1 <= results.search.calls["Query"] <= 5
+    assert results.search.examined <= 1_000
+    assert results.former_search.calls["Query"] >= SEARCH_ITEMS // 2
+
+    # And the results page names both targets, /alerts' reads and the search's, each met
     section = dashboard_section(results)
-    assert [target.passed for target in section.targets] == [True]
+    alerts_target, search_target = section.targets
+    assert "/alerts over 3 stores" in alerts_target.name
+    assert alerts_target.passed
+    assert "limit=1&q=<no match>" in search_target.name
+    assert search_target.passed
 
 
 def test_alerts_benchmark_runs_and_counts_publishes() -> None:

@@ -27,3 +27,14 @@ def echo(event: Any, context: Any) -> dict[str, Any]:
     if event.get("fail"):
         raise ValueError(f"asked to fail: {event['fail']}")
     return {"got": event}
+
+
+def flaky(event: Any, context: Any) -> dict[str, Any]:
+    """Writes its request id to ``event["write_to"]``, then fails until it has run ``event["fail"]`` times."""
+    with open(event["write_to"], "a") as file:
+        file.write(context.aws_request_id + "\n")
+    with open(event["write_to"]) as file:
+        runs = len(file.read().splitlines())
+    if runs <= int(event["fail"]):
+        raise RuntimeError(f"failing on purpose, run {runs}")
+    return {"runs": runs}

@@ -5,10 +5,11 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
-from devstack.lambdas import FunctionError, FunctionPool, FunctionRuntime
+from devstack.lambdas import FunctionError, FunctionPool, FunctionRuntime, Functions
 from devstack.provision import Function
 
 pytestmark = pytest.mark.integration
@@ -95,3 +96,23 @@ def test_concurrent_invocations_get_their_own_environments_up_to_the_reserved_co
     assert len({result["pid"] for result in results}) == 2  # two environments, never more
     assert len({result["request_id"] for result in results}) == 4
     assert all(0 < result["remaining_ms"] <= 10_000 for result in results)  # the function's timeout
+
+
+def test_retries_of_an_asynchronous_event_keep_its_request_id_and_another_event_gets_its_own(tmp_path: Path) -> None:
+    # Given a function that fails the first two tries of an event (Lambda's default retries: two)
+    functions = Functions([function("tests/integration/devstack/handlers.flaky")], ENDPOINT)
+    retried, other = tmp_path / "retried.txt", tmp_path / "other.txt"
+
+    # When that event, then another one, are invoked asynchronously
+    try:
+        functions.invoke_async(functions.runtimes[0], {"write_to": str(retried), "fail": 2})
+        functions.invoke_async(functions.runtimes[0], {"write_to": str(other), "fail": 0})
+        assert functions.wait_idle(timeout=60)
+    finally:
+        functions.stop_all()
+
+    # Then every try of the first saw one request id (a function counts its retries by it), the other its own
+    tries = retried.read_text().splitlines()
+    assert len(tries) == 3
+    assert len(set(tries)) == 1
+    assert other.read_text().splitlines()[0] not in tries

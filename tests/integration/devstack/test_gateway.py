@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_plus
 
+import jwt
 import pyotp
 import pytest
 
+from devstack.cognito import create_demo_users
 from devstack.emulator import Emulator
 from devstack.lambdas import Functions
 from devstack.notifications import print_deliveries
@@ -315,6 +317,88 @@ def test_a_forgotten_password_is_reset_only_with_the_code_the_console_shows(
         )
         == "CodeMismatchException"
     ), "a code is used once"
+
+
+def refresh(emulator: Emulator, pool: dict[str, str], refresh_token: str) -> dict[str, Any]:
+    return dict(
+        emulator.client("cognito-idp").initiate_auth(
+            ClientId=pool["client"], AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": refresh_token}
+        )
+    )
+
+
+def test_a_revoked_refresh_token_no_longer_refreshes_and_its_access_tokens_stop_working(
+    emulator: Emulator, pool: dict[str, str]
+) -> None:
+    # Given a user signed in twice (two sessions: two refresh tokens), the first one refreshed once
+    cognito = emulator.client("cognito-idp")
+    name = new_user(emulator, pool)
+    first, second = (sign_in(emulator, pool, name)["AuthenticationResult"] for _ in range(2))
+    renewed = refresh(emulator, pool, first["RefreshToken"])["AuthenticationResult"]
+    assert cognito.get_user(AccessToken=renewed["AccessToken"])["Username"] == name
+
+    # When the first session signs out, as the dashboard does (RevokeToken with its refresh token)
+    answer = cognito.revoke_token(ClientId=pool["client"], Token=first["RefreshToken"])
+
+    # Then Cognito's answer is empty, the token refreshes no more, and the access tokens issued with it fail
+    assert answer["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert (
+        error_code(
+            cognito.initiate_auth,
+            ClientId=pool["client"],
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            AuthParameters={"REFRESH_TOKEN": first["RefreshToken"]},
+        )
+        == "NotAuthorizedException"
+    )
+    for access in (first["AccessToken"], renewed["AccessToken"]):
+        assert error_code(cognito.get_user, AccessToken=access) == "NotAuthorizedException"
+    # while the other session goes on, and revoking the same token again is still a success
+    assert refresh(emulator, pool, second["RefreshToken"])["AuthenticationResult"]["IdToken"]
+    assert cognito.get_user(AccessToken=second["AccessToken"])["Username"] == name
+    cognito.revoke_token(ClientId=pool["client"], Token=first["RefreshToken"])
+
+
+def test_revoke_token_refuses_a_token_it_never_issued_and_another_clients_token(
+    emulator: Emulator, pool: dict[str, str]
+) -> None:
+    cognito = emulator.client("cognito-idp")
+    other_client = cognito.create_user_pool_client(
+        UserPoolId=pool["pool"], ClientName="other", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
+    )["UserPoolClient"]["ClientId"]
+    tokens = sign_in(emulator, pool, new_user(emulator, pool))["AuthenticationResult"]
+
+    assert error_code(cognito.revoke_token, ClientId=pool["client"], Token=str(uuid.uuid4())) == "UnauthorizedException"
+    assert error_code(cognito.revoke_token, ClientId=other_client, Token=tokens["RefreshToken"]) == (
+        "UnauthorizedException"
+    )
+    assert refresh(emulator, pool, tokens["RefreshToken"])["AuthenticationResult"]["IdToken"]
+
+
+def test_the_demo_admin_is_created_with_totp_on_and_signs_in_with_its_keys_code(
+    emulator: Emulator, pool: dict[str, str]
+) -> None:
+    cognito = emulator.client("cognito-idp")
+
+    users = {user.username: user for user in create_demo_users(cognito, pool["pool"], pool["client"])}
+
+    admin, manager = users["admin"], users["berlin-manager"]
+    assert admin.totp_secret
+    assert len(admin.totp_secret) >= 32
+    assert manager.totp_secret is None
+    settings = cognito.admin_get_user(UserPoolId=pool["pool"], Username="admin").get("UserMFASettingList")
+    assert settings == ["SOFTWARE_TOKEN_MFA"]
+    challenge = sign_in(emulator, pool, "admin", admin.password)
+    assert challenge["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
+    signed_in = cognito.respond_to_auth_challenge(
+        ClientId=pool["client"],
+        ChallengeName="SOFTWARE_TOKEN_MFA",
+        Session=challenge["Session"],
+        ChallengeResponses={"USERNAME": "admin", "SOFTWARE_TOKEN_MFA_CODE": pyotp.TOTP(admin.totp_secret).now()},
+    )
+    claims = jwt.decode(signed_in["AuthenticationResult"]["IdToken"], options={"verify_signature": False})
+    assert claims["cognito:groups"] == ["admin"]
+    assert "AuthenticationResult" in sign_in(emulator, pool, "berlin-manager", manager.password)
 
 
 # -- Lambda Invoke --------------------------------------------------------------------------------------

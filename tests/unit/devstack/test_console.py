@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from devstack.emulator import console
 from devstack.lambdas import CONSOLE_WIDTH, FunctionLog
 
 pytestmark = pytest.mark.unit
@@ -57,3 +61,47 @@ def test_long_values_and_lines_are_cut_and_an_error_shows_its_first_line_only(tm
     assert len(lines[0]) <= CONSOLE_WIDTH
     assert lines[1:] == ["[ingestUpload] [ERROR] ValueError: bad file", "[ingestUpload] printed by the handler"]
     assert "Traceback" in file
+
+
+def test_a_metric_set_powertools_prints_despite_development_mode_reaches_neither_console_nor_file(
+    tmp_path: Path,
+) -> None:
+    # Powertools flushes a metric set once a metric holds 100 values, development mode or not
+    metric_set = {
+        "_aws": {
+            "Timestamp": 1796142529870,
+            "CloudWatchMetrics": [{"Namespace": "Inventory", "Dimensions": [["service"]], "Metrics": []}],
+        },
+        "service": "alerts",
+        "RecordsProcessed": [1.0] * 100,
+    }
+    printed = json.dumps(RECORD) + "\n" + json.dumps(metric_set) + "\n" + json.dumps({"_aws": "mine"}) + "\n"
+
+    lines, file = pumped(printed, tmp_path)
+
+    assert lines == [
+        "[ingestUpload] INFO Upload ingested key=uploads/inventory-berlin.csv status=ok",
+        '[ingestUpload] {"_aws":"mine"}',  # the function's own JSON that only looks alike stays
+    ]
+    assert "CloudWatchMetrics" not in file
+    assert file == json.dumps(RECORD) + "\n" + json.dumps({"_aws": "mine"}) + "\n"
+
+
+class SlowTerminal(io.StringIO):
+    """A console that takes its time with each write, so another thread may write in between."""
+
+    def write(self, text: str) -> int:
+        time.sleep(0.0002)
+        return super().write(text)
+
+
+def test_lines_written_at_once_from_many_threads_never_run_into_each_other(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Function output, API request lines and stream pollers all write to the console from their own threads
+    terminal = SlowTerminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    lines = [f"[function{n}] INFO line {i} of {n}" for n in range(8) for i in range(40)]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(console, lines))
+
+    assert sorted(terminal.getvalue().splitlines()) == sorted(lines)

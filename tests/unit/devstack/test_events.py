@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 import pytest
+from werkzeug.test import Client
 
 from devstack.jwt_auth import api_gateway_claims
 from devstack.s3_events import lambda_record, next_sequencer
-from devstack.web import Route, _compile, _http_response, payload_v2
+from devstack.web import Route, Site, _compile, _http_response, payload_v2
 
 pytestmark = pytest.mark.unit
 
@@ -103,3 +105,40 @@ def test_function_results_become_responses_by_payload_v2_rules() -> None:
     )
     assert (status, headers["Content-Type"], body, cookies) == (403, "application/json", b'{"error":1}', ["c=1"])
     assert _http_response({"stores": []})[:3] == (200, {"Content-Type": "application/json"}, b'{"stores": []}')
+
+
+class EchoFunction:
+    """Stands in for a function's execution environments: answers with what its event says of the path."""
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+
+    def invoke(self, event: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
+        self.events.append(event)
+        return {"statusCode": 200, "body": json.dumps({"store": event["pathParameters"]["store"]})}
+
+
+@pytest.mark.parametrize(
+    ("sent", "store"),
+    [
+        ("/api/stores/Aisle%203%2F4/items", "Aisle 3/4"),
+        ("/api/stores/Karachi%2F..%2FBerlin/items", "Karachi/../Berlin"),
+        ("/api/stores/%252F/items", "%2F"),  # a literal "%2F" in the name
+    ],
+)
+def test_the_local_api_routes_on_the_path_as_sent_so_an_encoded_slash_stays_in_its_parameter(
+    sent: str, store: str
+) -> None:
+    # Given the local /api with one route, as API Gateway routes: on the still-encoded path
+    function = EchoFunction()
+    path = "/stores/{store}/items"
+    site = Site({}, [Route("GET", path, function, None, _compile(path))], None)  # type: ignore[arg-type]
+
+    # When a store name holding a slash is asked for, encoded as the dashboard encodes it
+    response = Client(site).get(sent, headers={"Host": "127.0.0.1:8000"})
+
+    # Then the function answers (not the gateway's 404), with the whole name as the parameter
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert json.loads(response.get_data()) == {"store": store}
+    assert function.events[0]["rawPath"] == sent.removeprefix("/api")
+    assert function.events[0]["routeKey"] == "GET /stores/{store}/items"
