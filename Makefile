@@ -11,6 +11,7 @@ NODE_DEPS := node_modules/.installed
 CHECKOV_DEPS := $(VENV)/tools/checkov/.installed
 STAGE ?= dev
 ARGS ?=
+TEST_WORKERS ?= 2
 
 .PHONY: dev test lint format bench deploy user recount replay invoke logs token code clean
 
@@ -57,9 +58,9 @@ token: $(STACK_DEPS)
 code: $(STACK_DEPS)
 	@$(PY) -m devstack.cli code "$(USER_NAME)"
 
-## make test: every test (unit, integration, local stack end to end, browser, packaging)
+## make test: every test (unit, integration, local stack end to end, browser, packaging), on TEST_WORKERS processes
 test: $(PY_DEPS) $(NODE_DEPS) $(CHECKOV_DEPS)
-	$(PY) -m pytest $(ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(ARGS)
 
 ## make lint: ruff, ruff format, mypy, and the import contracts in pyproject.toml (lint-imports)
 lint: $(PY_DEPS)
