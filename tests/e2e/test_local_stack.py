@@ -413,6 +413,8 @@ def test_the_console_shows_short_lines_for_uploads_alerts_and_api_requests(
     assert function_lines
     assert max(len(line) for line in function_lines) <= 160
     assert not [line for line in console if '"_aws"' in line or "CloudWatchMetrics" in line], "no metric blobs"
+    # and no debug dump of each request (the event, the middleware stack) from Powertools' resolver
+    assert not [line for line in console if line.startswith("[api]")], "the request line says it all"
 
 
 def test_the_emulator_answers_the_dashboard_origin_and_refuses_others(local_stack_process: LocalStackProcess) -> None:

@@ -19,8 +19,10 @@ from dashboard_api.handlers.context import caller_of, services
 from dashboard_api.handlers.responses import SECURITY_HEADERS, error_response
 from dashboard_api.models.errors import ApiError
 
-# Locally the API sits under /api on the web port; on AWS it is the whole HTTP API.
-app = APIGatewayHttpResolver(enable_validation=True, strip_prefixes=["/api"])
+# Locally the API sits under /api on the web port; on AWS it is the whole HTTP API. Debug stays off
+# even where POWERTOOLS_DEV is set (the local stack): it would print every event and answer an
+# unhandled error with its stack trace.
+app = APIGatewayHttpResolver(enable_validation=True, strip_prefixes=["/api"], debug=False)
 app.include_router(stores.router)
 app.include_router(alerts.router)
 app.include_router(history.router)
