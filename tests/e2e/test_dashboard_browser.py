@@ -395,7 +395,7 @@ def test_expired_session_returns_to_sign_in_and_back(page: Page, stack: dict[str
     refresh_now(page)
 
     expect(page.get_by_label("Username")).to_be_visible()
-    expect(page.get_by_role("status")).to_have_text("Your session has expired. Please sign in again.")
+    expect(page.get_by_role("status")).to_have_text("You were signed out: your session has expired. Please sign in again.")
     page.get_by_label("Username").fill(berlin_manager["username"])
     page.get_by_label("Password").fill(berlin_manager["password"])
     page.get_by_role("button", name="Sign in").click()
