@@ -9,46 +9,30 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, Request, Response, expect
+from playwright.sync_api import Page, Request, Response, expect
 
 from tests.e2e.conftest import LocalStackProcess
 from tests.e2e.dashboard_kit import (
+    browser_fixture,  # noqa: F401 (a fixture)
     cognito,
     enrol_on_page,
     fresh_totp,
     go,
-    launch_browser,
     mfa_settings,
     new_user,
-    open_tab,
-    ready_stack,
+    page_fixture,  # noqa: F401 (a fixture)
     shoot,
     sign_in,
     sign_out,
     signed_in,
+    stack_fixture,  # noqa: F401 (a fixture)
     stored_strings,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from launch_browser()
-
-
-@pytest.fixture(scope="module")
-def stack(local_stack: Any) -> dict[str, Any]:
-    return ready_stack(local_stack)
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    yield from open_tab(browser)
 
 
 def password_step(page: Page, stack: dict[str, Any], account: dict[str, Any]) -> None:

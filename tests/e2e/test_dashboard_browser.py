@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -20,24 +19,25 @@ import boto3
 import pytest
 from inventory.history import history_key, history_sort_key
 from inventory.models import iso_utc
-from playwright.sync_api import Browser, Page, Request, expect
+from playwright.sync_api import Page, Request, expect
 
 from tests.builders import csv_file
 from tests.e2e.dashboard_kit import (
     DESKTOP,
     PHONE,
+    admin_fixture,  # noqa: F401 (a fixture)
+    berlin_manager_fixture,  # noqa: F401 (a fixture)
+    browser_fixture,  # noqa: F401 (a fixture)
     cognito,
-    demo_user,
     go,
-    launch_browser,
     new_user,
-    open_tab,
     overflowing,
-    ready_stack,
+    page_fixture,  # noqa: F401 (a fixture)
     shoot,
     sign_in,
     sign_out,
     signed_in,
+    stack_fixture,  # noqa: F401 (a fixture)
     store_of_its_own,
     stored_strings,
     until,
@@ -45,31 +45,6 @@ from tests.e2e.dashboard_kit import (
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from launch_browser()
-
-
-@pytest.fixture(scope="module")
-def stack(local_stack: Any) -> dict[str, Any]:
-    return ready_stack(local_stack)
-
-
-@pytest.fixture
-def admin(stack: dict[str, Any]) -> dict[str, Any]:
-    return demo_user(stack, admin=True)
-
-
-@pytest.fixture
-def berlin_manager(stack: dict[str, Any]) -> dict[str, Any]:
-    return demo_user(stack, admin=False, stores=["Berlin"])
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    yield from open_tab(browser)
 
 
 # ---------------------------------------------------------------- helpers
@@ -395,7 +370,9 @@ def test_expired_session_returns_to_sign_in_and_back(page: Page, stack: dict[str
     refresh_now(page)
 
     expect(page.get_by_label("Username")).to_be_visible()
-    expect(page.get_by_role("status")).to_have_text("You were signed out: your session has expired. Please sign in again.")
+    expect(page.get_by_role("status")).to_have_text(
+        "You were signed out: your session has expired. Please sign in again."
+    )
     page.get_by_label("Username").fill(berlin_manager["username"])
     page.get_by_label("Password").fill(berlin_manager["password"])
     page.get_by_role("button", name="Sign in").click()

@@ -7,62 +7,33 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 import pytest
 from inventory.models import iso_utc
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from devstack.config import read_yaml
 from tests.builders import REPO, csv_file
 from tests.e2e.dashboard_kit import (
     PHONE,
-    demo_user,
+    admin_fixture,  # noqa: F401 (a fixture)
+    berlin_manager_fixture,  # noqa: F401 (a fixture)
+    browser_fixture,  # noqa: F401 (a fixture)
     go,
-    launch_browser,
-    open_tab,
     overflowing,
-    ready_stack,
+    page_fixture,  # noqa: F401 (a fixture)
+    phone_fixture,  # noqa: F401 (a fixture)
     shoot,
     sign_in,
     sign_out,
+    stack_fixture,  # noqa: F401 (a fixture)
     upload,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from launch_browser()
-
-
-@pytest.fixture(scope="module")
-def stack(local_stack: Any) -> dict[str, Any]:
-    return ready_stack(local_stack)
-
-
-@pytest.fixture
-def admin(stack: dict[str, Any]) -> dict[str, Any]:
-    return demo_user(stack, admin=True)
-
-
-@pytest.fixture
-def berlin_manager(stack: dict[str, Any]) -> dict[str, Any]:
-    return demo_user(stack, admin=False, stores=["Berlin"])
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    yield from open_tab(browser)
-
-
-@pytest.fixture
-def phone(browser: Browser) -> Iterator[Page]:
-    yield from open_tab(browser, PHONE)
 
 
 # (item, count, threshold) in name order; the urgency order is out (by name), low (closest to empty
