@@ -142,7 +142,7 @@ def test_a_pending_subscription_says_so_and_head_office_sees_everyones(
         route.fulfill(response=response, json=body)
 
     sign_in(page, stack, admin, path="#/notify")
-    page.get_by_label("Show everyone’s subscriptions").check()
+    page.get_by_label(re.compile(r"^Show everyone.s subscriptions$")).check()
     card = page.locator("li.subscription").filter(has_text=address)
     expect(card.locator(".sub-owner")).to_have_text(manager["username"])
     expect(card.locator(".badge")).to_have_text("Confirmed")
