@@ -376,11 +376,16 @@ export function mount(root, ctx) {
   async function load() {
     const wanted = params.store || '';
     try {
-      const [stores] = await Promise.all([ctx.getStores(), loadList()]);
+      const listed = loadList();
+      listed.catch(() => {}); // awaited below; a failure is handled there
+      // The choice of store is offered as soon as the stores are known, even while the list loads.
+      const stores = await ctx.getStores();
       if (wanted !== (params.store || '')) return; // the user chose another store meanwhile
       replace(storeSelect, h('option', { value: '' }, 'All my stores'), stores.map((s) => h('option', { value: s.store }, s.store)));
       storeSelect.value = params.store || '';
       if (!controller) fillTargets(stores);
+      await listed;
+      if (wanted !== (params.store || '')) return;
       replace(messages);
     } catch (error) {
       if (isAbort(error) || wanted !== (params.store || '')) return;
