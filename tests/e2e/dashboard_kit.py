@@ -1,9 +1,8 @@
 """What the dashboard's browser tests share: Chromium, the local stack, users, sign-in (with TOTP), uploads.
 
 Needs Debian's ``chromium``: a missing browser fails the tests that use it, it never skips them.
-The fixtures below are named by ``name=`` (``browser``, ``stack``, ``page``, ``phone``, ``admin``,
-``berlin_manager``): a test module imports the ``*_fixture`` functions it uses (pytest finds fixtures among
-a module's names) and its tests ask for them by their short names.
+The fixtures every browser test module uses (``browser``, ``stack``, ``page``, ``phone``, ``admin``,
+``berlin_manager``) are declared in conftest.py over the functions here.
 """
 
 from __future__ import annotations
@@ -29,7 +28,6 @@ from playwright.sync_api import Browser, Dialog, Page, ViewportSize, expect, syn
 
 from tests.builders import lab_file
 from tests.e2e.conftest import create_user, unique_store, wait_for_report
-from tests.e2e.conftest import demo_user as conftest_demo_user
 from tests.e2e.conftest import sign_in as conftest_sign_in
 
 REPO = Path(__file__).resolve().parents[2]
@@ -107,11 +105,6 @@ def open_tab(browser: Browser, viewport: ViewportSize = DESKTOP) -> Iterator[Pag
 
 
 # ---------------------------------------------------------------- users
-
-
-def demo_user(stack: dict[str, Any], *, admin: bool, stores: list[str] | None = None) -> dict[str, Any]:
-    """A demo user of stack.json; the demo admin comes with its authenticator key (``totp_secret``)."""
-    return conftest_demo_user(stack, admin=admin, stores=stores)
 
 
 def cognito(stack: dict[str, Any]) -> Any:
@@ -285,41 +278,6 @@ def overflowing(page: Page, width: int) -> list[str]:
             width,
         )
     )
-
-
-# ---------------------------------------------------------------- fixtures (import the *_fixture names)
-
-
-@pytest.fixture(scope="module", name="browser")
-def browser_fixture() -> Iterator[Browser]:
-    yield from launch_browser()
-
-
-@pytest.fixture(scope="module", name="stack")
-def stack_fixture(local_stack: Any) -> dict[str, Any]:
-    return ready_stack(local_stack)
-
-
-@pytest.fixture(name="page")
-def page_fixture(browser: Browser) -> Iterator[Page]:
-    yield from open_tab(browser)
-
-
-@pytest.fixture(name="phone")
-def phone_fixture(browser: Browser) -> Iterator[Page]:
-    yield from open_tab(browser, PHONE)
-
-
-@pytest.fixture(name="admin")
-def admin_fixture(stack: dict[str, Any]) -> dict[str, Any]:
-    """The demo admin (two-step sign-in on; its authenticator key is in stack.json)."""
-    return demo_user(stack, admin=True)
-
-
-@pytest.fixture(name="berlin_manager")
-def berlin_manager_fixture(stack: dict[str, Any]) -> dict[str, Any]:
-    """The demo manager of the lab's Berlin store: for tests that only read."""
-    return demo_user(stack, admin=False, stores=["Berlin"])
 
 
 # ---------------------------------------------------------------- the API, as a script would call it

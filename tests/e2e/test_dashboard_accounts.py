@@ -16,19 +16,16 @@ from playwright.sync_api import Page, Request, Response, expect
 
 from tests.e2e.conftest import LocalStackProcess
 from tests.e2e.dashboard_kit import (
-    browser_fixture,  # noqa: F401 (a fixture)
     cognito,
     enrol_on_page,
     fresh_totp,
     go,
     mfa_settings,
     new_user,
-    page_fixture,  # noqa: F401 (a fixture)
     shoot,
     sign_in,
     sign_out,
     signed_in,
-    stack_fixture,  # noqa: F401 (a fixture)
     stored_strings,
 )
 

@@ -25,19 +25,14 @@ from tests.builders import csv_file
 from tests.e2e.dashboard_kit import (
     DESKTOP,
     PHONE,
-    admin_fixture,  # noqa: F401 (a fixture)
-    berlin_manager_fixture,  # noqa: F401 (a fixture)
-    browser_fixture,  # noqa: F401 (a fixture)
     cognito,
     go,
     new_user,
     overflowing,
-    page_fixture,  # noqa: F401 (a fixture)
     shoot,
     sign_in,
     sign_out,
     signed_in,
-    stack_fixture,  # noqa: F401 (a fixture)
     store_of_its_own,
     stored_strings,
     until,
@@ -166,8 +161,7 @@ def big_store(stack: dict[str, Any]) -> str:
 def test_items_page_through_a_large_store(
     page: Page, stack: dict[str, Any], admin: dict[str, Any], big_store: str
 ) -> None:
-    sign_in(page, stack, admin)
-    go(page, stack, f"#/items?store={big_store}&limit=50")
+    sign_in(page, stack, admin, path=f"#/items?store={big_store}&limit=50")
     wait_for_rows(page)
     next_page = page.get_by_role("button", name="Next page")
 

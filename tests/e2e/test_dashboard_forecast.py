@@ -19,23 +19,8 @@ import pytest
 from playwright.sync_api import Error, Page, Route, expect
 
 from tests.builders import csv_file
+from tests.e2e import dashboard_kit as kit
 from tests.e2e.conftest import unique_store
-from tests.e2e.dashboard_kit import (
-    PHONE,
-    admin_fixture,  # noqa: F401 (a fixture)
-    api_call,
-    browser_fixture,  # noqa: F401 (a fixture)
-    go,
-    id_token,
-    new_user,
-    overflowing,
-    page_fixture,  # noqa: F401 (a fixture)
-    shoot,
-    sign_in,
-    sign_out,
-    stack_fixture,  # noqa: F401 (a fixture)
-    upload,
-)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -49,16 +34,16 @@ def used_up(stack: dict[str, Any]) -> dict[str, Any]:
     left) and whose Kindle never changes; its manager, and the API's forecast of the Echo Dot."""
     store = unique_store("Forecast")
     for count in (1000, 999, 998):
-        report = upload(
+        report = kit.upload(
             stack, f"count-{count}.csv", csv_file([(store, "Echo Dot", count), (store, "Kindle", 50)]), store=store
         )
         assert report["status"] == "ok", report
         time.sleep(2)  # the next count comes a little later, as a store's next upload would
-    manager = new_user(stack, stores=(store,))
-    token = id_token(stack, manager)
+    manager = kit.new_user(stack, stores=(store,))
+    token = kit.id_token(stack, manager)
     deadline = time.monotonic() + FORECAST_TIMEOUT_S
     while True:
-        status, body = api_call(stack, token, "GET", f"/stores/{quote(store, safe='')}/forecast")
+        status, body = kit.api_call(stack, token, "GET", f"/stores/{quote(store, safe='')}/forecast")
         items = (body or {}).get("items") or []
         if status == 200 and items:
             break
@@ -74,7 +59,7 @@ def test_an_items_page_draws_its_forecast_down_to_zero(
     page: Page, stack: dict[str, Any], used_up: dict[str, Any]
 ) -> None:
     store, forecast = used_up["store"], used_up["forecast"]
-    sign_in(page, stack, used_up["manager"], path=f"#/item?{urlencode({'store': store, 'item': 'Echo Dot'})}")
+    kit.sign_in(page, stack, used_up["manager"], path=f"#/item?{urlencode({'store': store, 'item': 'Echo Dot'})}")
 
     projection = page.locator("svg.chart-history g.forecast")
     expect(projection.locator("line.forecast-line")).to_be_visible()
@@ -87,24 +72,24 @@ def test_an_items_page_draws_its_forecast_down_to_zero(
     assert float(line.get_attribute("x2") or 0) > float(last_point.get_attribute("cx") or 0)
     assert float(line.get_attribute("y2") or 0) > float(last_point.get_attribute("cy") or 0)
     expect(page.locator("#item-forecast")).to_contain_text("of cover, runs out around")
-    shoot(page, "item-forecast")
+    kit.shoot(page, "item-forecast")
 
     # Kindle is not being used up: no line, and the page says why
-    go(page, stack, f"#/item?{urlencode({'store': store, 'item': 'Kindle'})}")
+    kit.go(page, stack, f"#/item?{urlencode({'store': store, 'item': 'Kindle'})}")
     expect(page.locator("#item-forecast")).to_have_text("No forecast: this item has not been seen being used up.")
     expect(page.locator("svg.chart-history g.forecast")).to_have_count(0)
 
 
 def test_the_overview_and_items_show_days_of_cover(page: Page, stack: dict[str, Any], used_up: dict[str, Any]) -> None:
     store = used_up["store"]
-    sign_in(page, stack, used_up["manager"])
+    kit.sign_in(page, stack, used_up["manager"])
     # Running out soon comes before an item in stock, whatever the alphabet or the counts say
     bars = page.locator("svg.chart-bars g.bar")
     expect(bars).to_have_count(2)
     assert [bar.get_attribute("data-item") for bar in bars.all()] == ["Echo Dot", "Kindle"]
     expect(bars.first.locator("text.bar-value")).to_have_text(re.compile(r"^998 · \d+ h left$"))
 
-    go(page, stack, f"#/items?{urlencode({'store': store})}")
+    kit.go(page, stack, f"#/items?{urlencode({'store': store})}")
     cover = page.locator("#view tbody tr").filter(has_text="Echo Dot").locator("td[data-column='days_left']")
     expect(cover).to_have_text(re.compile(r"^\d+ h left$"))
     expect(cover.locator(".cover-soon")).to_have_count(1)
@@ -116,7 +101,7 @@ def test_the_overview_and_items_show_days_of_cover(page: Page, stack: dict[str, 
 def test_head_office_sees_what_runs_out_soon_across_stores(
     page: Page, stack: dict[str, Any], admin: dict[str, Any], used_up: dict[str, Any]
 ) -> None:
-    sign_in(page, stack, admin)
+    kit.sign_in(page, stack, admin)
     soon = page.get_by_role("region", name="Runs out soon across stores")
     row = soon.locator(f"li[data-store='{used_up['store']}']")
     expect(row).to_contain_text("Echo Dot")
@@ -126,14 +111,16 @@ def test_head_office_sees_what_runs_out_soon_across_stores(
 
 
 def test_an_items_forecast_fits_a_phone(page: Page, stack: dict[str, Any], used_up: dict[str, Any]) -> None:
-    page.set_viewport_size(PHONE)
-    sign_in(
+    page.set_viewport_size(kit.PHONE)
+    kit.sign_in(
         page, stack, used_up["manager"], path=f"#/item?{urlencode({'store': used_up['store'], 'item': 'Echo Dot'})}"
     )
     expect(page.locator("svg.chart-history g.forecast")).to_be_visible()
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], overflowing(page, PHONE["width"])
-    shoot(page, "item-forecast-phone", full_page=True)
-    sign_out(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= kit.PHONE["width"], kit.overflowing(
+        page, kit.PHONE["width"]
+    )
+    kit.shoot(page, "item-forecast-phone", full_page=True)
+    kit.sign_out(page)
 
 
 # ---------------------------------------------------------------- late answers
@@ -161,7 +148,7 @@ def test_a_slow_answer_for_the_store_left_behind_does_not_replace_the_items_show
     page: Page, stack: dict[str, Any], admin: dict[str, Any]
 ) -> None:
     held = hold(page, r"/api/stores/Karachi/items")
-    sign_in(page, stack, admin, path="#/items?store=Karachi")
+    kit.sign_in(page, stack, admin, path="#/items?store=Karachi")
     expect(page.locator("#view table")).to_have_attribute("aria-busy", "true")
 
     page.get_by_label("Store", exact=True).select_option("Berlin")
@@ -198,9 +185,9 @@ def test_a_slow_answer_for_the_uploads_left_behind_does_not_replace_the_list(
     page: Page, stack: dict[str, Any], admin: dict[str, Any]
 ) -> None:
     held = hold(page, r"/api/uploads\?store=Karachi")
-    sign_in(page, stack, admin, path="#/uploads?store=Karachi")
+    kit.sign_in(page, stack, admin, path="#/uploads?store=Karachi")
     # The user moves on (a link, the back button or the store choice) while Karachi's list is on its way
-    go(page, stack, "#/uploads?store=Berlin")
+    kit.go(page, stack, "#/uploads?store=Berlin")
     expect(page.get_by_role("heading", level=1)).to_have_text("Uploads for Berlin")
     listed = page.locator("ol.uploads li")
     expect(listed.first).to_be_visible()

@@ -19,17 +19,11 @@ from devstack.config import read_yaml
 from tests.builders import REPO, csv_file
 from tests.e2e.dashboard_kit import (
     PHONE,
-    admin_fixture,  # noqa: F401 (a fixture)
-    berlin_manager_fixture,  # noqa: F401 (a fixture)
-    browser_fixture,  # noqa: F401 (a fixture)
     go,
     overflowing,
-    page_fixture,  # noqa: F401 (a fixture)
-    phone_fixture,  # noqa: F401 (a fixture)
     shoot,
     sign_in,
     sign_out,
-    stack_fixture,  # noqa: F401 (a fixture)
     upload,
 )
 
@@ -54,8 +48,7 @@ def orchard(stack: dict[str, Any]) -> str:
 def test_the_chart_puts_the_most_urgent_items_first_with_their_low_stock_marks(
     page: Page, stack: dict[str, Any], admin: dict[str, Any], orchard: str
 ) -> None:
-    sign_in(page, stack, admin)
-    go(page, stack, f"#/overview?store={orchard.replace(' ', '+')}")
+    sign_in(page, stack, admin, path=f"#/overview?store={orchard.replace(' ', '+')}")
     bars = page.locator("svg.chart-bars g.bar")
     expect(bars).to_have_count(len(ITEMS))
 

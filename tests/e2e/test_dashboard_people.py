@@ -15,24 +15,7 @@ import boto3
 import pytest
 from playwright.sync_api import Page, Route, expect
 
-from tests.e2e.dashboard_kit import (
-    PHONE,
-    admin_fixture,  # noqa: F401 (a fixture)
-    api_call,
-    berlin_manager_fixture,  # noqa: F401 (a fixture)
-    browser_fixture,  # noqa: F401 (a fixture)
-    cognito,
-    go,
-    id_token,
-    new_user,
-    overflowing,
-    page_fixture,  # noqa: F401 (a fixture)
-    phone_fixture,  # noqa: F401 (a fixture)
-    shoot,
-    sign_in,
-    stack_fixture,  # noqa: F401 (a fixture)
-    store_of_its_own,
-)
+from tests.e2e import dashboard_kit as kit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -51,7 +34,7 @@ def sns_subscription(stack: dict[str, Any], endpoint: str) -> dict[str, str] | N
 
 
 def cognito_user(stack: dict[str, Any], username: str) -> dict[str, Any]:
-    return dict(cognito(stack).admin_get_user(UserPoolId=stack["user_pool_id"], Username=username))
+    return dict(kit.cognito(stack).admin_get_user(UserPoolId=stack["user_pool_id"], Username=username))
 
 
 def stores_attribute(user: dict[str, Any]) -> list[str]:
@@ -63,9 +46,9 @@ def stores_attribute(user: dict[str, Any]) -> list[str]:
 
 
 def test_a_manager_subscribes_to_their_store_by_email_sees_it_and_removes_it(page: Page, stack: dict[str, Any]) -> None:
-    store, manager = store_of_its_own(stack, "Notify")
+    store, manager = kit.store_of_its_own(stack, "Notify")
     address = f"{manager['username']}@example.com"
-    sign_in(page, stack, manager)
+    kit.sign_in(page, stack, manager)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Notify me").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Notify me")
     expect(page.get_by_text("You have no alert subscriptions yet.")).to_be_visible()
@@ -91,7 +74,7 @@ def test_a_manager_subscribes_to_their_store_by_email_sees_it_and_removes_it(pag
     expect(card.locator(".sub-stores")).to_have_text(store)
     expect(card.locator(".sub-severities")).to_have_text("Out of stock, Runs out soon (forecast)")
     # The status is SNS's: the emulator confirms at once (AWS keeps an email pending until its link is followed)
-    status, listed = api_call(stack, id_token(stack, manager), "GET", "/subscriptions")
+    status, listed = kit.api_call(stack, kit.id_token(stack, manager), "GET", "/subscriptions")
     assert status == 200, listed
     assert listed is not None
     (mine,) = listed["subscriptions"]
@@ -104,7 +87,7 @@ def test_a_manager_subscribes_to_their_store_by_email_sees_it_and_removes_it(pag
     assert attributes is not None, "no SNS subscription for the address"
     policy = json.loads(attributes["FilterPolicy"])
     assert {key: sorted(values) for key, values in policy.items()} == {"store": [store], "severities": ["out", "soon"]}
-    shoot(page, "notify", full_page=True)
+    kit.shoot(page, "notify", full_page=True)
 
     # Removing asks first; cancelling keeps it
     card.get_by_role("button", name=re.compile("^Remove")).click()
@@ -123,11 +106,11 @@ def test_a_pending_subscription_says_so_and_head_office_sees_everyones(
     """SNS keeps an email pending until its link is followed; the emulator confirms at once, so the list
     the API answers is rewritten here to show how the page presents a pending one. Head office's "everyone"
     listing is the API's real answer."""
-    store, manager = store_of_its_own(stack, "Everyone")
+    store, manager = kit.store_of_its_own(stack, "Everyone")
     address = f"{manager['username']}@example.com"
-    status, created = api_call(
+    status, created = kit.api_call(
         stack,
-        id_token(stack, manager),
+        kit.id_token(stack, manager),
         "POST",
         "/subscriptions",
         {"protocol": "email", "endpoint": address, "stores": [store], "severities": ["out"]},
@@ -141,7 +124,7 @@ def test_a_pending_subscription_says_so_and_head_office_sees_everyones(
             subscription["status"] = "pending_confirmation"
         route.fulfill(response=response, json=body)
 
-    sign_in(page, stack, admin, path="#/notify")
+    kit.sign_in(page, stack, admin, path="#/notify")
     page.get_by_label(re.compile(r"^Show everyone.s subscriptions$")).check()
     card = page.locator("li.subscription").filter(has_text=address)
     expect(card.locator(".sub-owner")).to_have_text(manager["username"])
@@ -160,7 +143,7 @@ def test_head_office_creates_a_person_changes_their_stores_disables_and_deletes_
     page: Page, stack: dict[str, Any], admin: dict[str, Any]
 ) -> None:
     username = f"ppl-{uuid.uuid4().hex[:8]}"
-    sign_in(page, stack, admin)
+    kit.sign_in(page, stack, admin)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="People").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("People")
     expect(page.locator("#view table")).to_have_attribute("aria-busy", "false")
@@ -174,7 +157,7 @@ def test_head_office_creates_a_person_changes_their_stores_disables_and_deletes_
     assert stores_attribute(created) == ["Lahore", "São Paulo, Centro"]
     assert created["Enabled"]
     assert created["UserStatus"] == "FORCE_CHANGE_PASSWORD"
-    shoot(page, "people", full_page=True)
+    kit.shoot(page, "people", full_page=True)
 
     # Their stores
     page.get_by_role("link", name=username, exact=True).click()
@@ -204,32 +187,32 @@ def test_head_office_creates_a_person_changes_their_stores_disables_and_deletes_
 
 
 def test_a_manager_cannot_reach_the_people_page(page: Page, stack: dict[str, Any]) -> None:
-    manager = new_user(stack, stores=("Berlin",))
-    sign_in(page, stack, manager)
+    manager = kit.new_user(stack, stores=("Berlin",))
+    kit.sign_in(page, stack, manager)
     nav = page.get_by_role("navigation", name="Main")
     expect(nav.get_by_role("link", name="Notify me")).to_be_visible()
     expect(nav.get_by_role("link", name="People")).to_have_count(0)
 
-    go(page, stack, "#/people")
+    kit.go(page, stack, "#/people")
     expect(page.get_by_role("alert")).to_have_text(
         "People is for head office only. Ask head office to change who may see which stores."
     )
     expect(page.locator("#view table")).to_have_count(0)
-    status, body = api_call(stack, id_token(stack, manager), "GET", "/users")
+    status, body = kit.api_call(stack, kit.id_token(stack, manager), "GET", "/users")
     assert status == 403, body
 
 
 def test_notify_and_people_fit_a_phone(phone: Page, stack: dict[str, Any], admin: dict[str, Any]) -> None:
-    sign_in(phone, stack, admin)
+    kit.sign_in(phone, stack, admin)
     for view in ("notify", "people"):
-        go(phone, stack, f"#/{view}")
+        kit.go(phone, stack, f"#/{view}")
         phone.wait_for_load_state("networkidle")
         expect(phone.get_by_role("heading", level=1)).to_have_text({"notify": "Notify me", "people": "People"}[view])
-        assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], (
+        assert phone.evaluate("document.documentElement.scrollWidth") <= kit.PHONE["width"], (
             view,
-            overflowing(phone, PHONE["width"]),
+            kit.overflowing(phone, kit.PHONE["width"]),
         )
-        shoot(phone, f"{view}-phone", full_page=True)
+        kit.shoot(phone, f"{view}-phone", full_page=True)
 
 
 # ---------------------------------------------------------------- session answers
@@ -238,12 +221,12 @@ def test_notify_and_people_fit_a_phone(phone: Page, stack: dict[str, Any], admin
 def test_a_person_whose_access_head_office_changes_is_signed_out_at_their_next_click(
     page: Page, stack: dict[str, Any], admin: dict[str, Any]
 ) -> None:
-    manager = new_user(stack, stores=("Berlin",))
-    sign_in(page, stack, manager)
+    manager = kit.new_user(stack, stores=("Berlin",))
+    kit.sign_in(page, stack, manager)
     expect(page.locator("#updated-status")).to_contain_text("Updated")
 
-    status, changed = api_call(
-        stack, id_token(stack, admin), "PUT", f"/users/{manager['username']}/access", {"stores": ["Karachi"]}
+    status, changed = kit.api_call(
+        stack, kit.id_token(stack, admin), "PUT", f"/users/{manager['username']}/access", {"stores": ["Karachi"]}
     )
     assert status == 200, changed
     # Each API instance keeps a user's revocation time for up to 5 s (services/dashboard-api README).
@@ -258,8 +241,8 @@ def test_a_person_whose_access_head_office_changes_is_signed_out_at_their_next_c
 def test_an_admin_the_api_asks_for_two_step_sign_in_is_taken_to_set_it_up(page: Page, stack: dict[str, Any]) -> None:
     """403 ``mfa_required`` (an admin whose authenticator was removed while signed in; the API re-reads a
     user's MFA once a minute) is answered here by the test's stand-in for the API."""
-    boss = new_user(stack, admin=True)
-    assert sign_in(page, stack, boss) == "enrolment"
+    boss = kit.new_user(stack, admin=True)
+    assert kit.sign_in(page, stack, boss) == "enrolment"
 
     def refuse(route: Route) -> None:
         route.fulfill(

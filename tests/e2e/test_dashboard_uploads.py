@@ -18,15 +18,11 @@ from playwright.sync_api import Browser, Page, Request, Route, expect
 
 from tests.e2e.dashboard_kit import (
     PHONE,
-    berlin_manager_fixture,  # noqa: F401 (a fixture)
-    browser_fixture,  # noqa: F401 (a fixture)
     go,
     open_tab,
     overflowing,
-    page_fixture,  # noqa: F401 (a fixture)
     shoot,
     sign_in,
-    stack_fixture,  # noqa: F401 (a fixture)
     store_of_its_own,
 )
 

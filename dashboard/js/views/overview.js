@@ -23,13 +23,8 @@ const STALE_CHOICES = [
   ['72', '3 days'],
   ['168', '1 week'],
 ];
-const WITHIN_CHOICES = [
-  ['1', '1 day'],
-  ['3', '3 days'],
-  ['7', '1 week'],
-  ['14', '2 weeks'],
-  ['30', '30 days'],
-];
+// "Runs out within" choices, in days (the API looks at most 30 days ahead).
+const WITHIN_CHOICES = [1, 3, 7, 14, 30].map((days) => [String(days), days === 1 ? '1 day' : `${days} days`]);
 // Items listed in "Runs out soon across stores" (soonest first); the API's answer says if there are more.
 const RUNNING_OUT_LIMIT = 50;
 const SHOW_CHOICES = [

@@ -307,16 +307,16 @@ export function mount(root, ctx) {
     render();
   }
 
-  async function load() {
+  function failed(error) {
+    if (!ctx.handleError(error)) replace(messages, messageBox('error', error.message));
+    throw error;
+  }
+
+  function load() {
     table.setBusy(true);
-    try {
-      await loadUsers();
-    } catch (error) {
-      if (!ctx.handleError(error)) replace(messages, messageBox('error', error.message));
-      throw error;
-    } finally {
-      table.setBusy(false);
-    }
+    return loadUsers()
+      .catch(failed)
+      .finally(() => table.setBusy(false));
   }
 
   return {
