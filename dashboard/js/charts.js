@@ -204,8 +204,10 @@ export function historyChart(points, { title, from, to, threshold, forecast }) {
           { class: 'forecast', 'data-runs-out-at': new Date(projected.end).toISOString() },
           s('title', {}, `Forecast: ${formatCount(projected.count)} now, runs out around ${runsOut}`),
           s('line', { x1: x(lineStart), y1: y(lineCount), x2: x(projected.end), y2: y(0), class: 'forecast-line' }),
-          s('circle', { cx: x(projected.end), cy: y(0), r: 4, class: 'forecast-end' }),
-          s('text', { x: x(projected.end) + (labelAnchor === 'end' ? -6 : 6), y: y(0) - 10, 'text-anchor': labelAnchor, class: 'forecast-label' }, `runs out ~${runsOut}`),
+          // A diamond, not a circle: the circles are the recorded counts.
+          s('path', { d: `M${x(projected.end)},${y(0) - 5}l5,5l-5,5l-5,-5z`, class: 'forecast-end' }),
+          // Above the low-stock line's own label, which sits just over the axis.
+          s('text', { x: x(projected.end) + (labelAnchor === 'end' ? -6 : 6), y: y(0) - 26, 'text-anchor': labelAnchor, class: 'forecast-label' }, `runs out ~${runsOut}`),
         )
       : null,
     ...points.map((p, index) =>

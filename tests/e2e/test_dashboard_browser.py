@@ -236,7 +236,7 @@ def test_items_sort_by_count_and_export_the_view(
     with page.expect_download() as download:
         page.get_by_role("button", name="Export CSV").click()
     lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
-    assert lines[0] == "store,item,count,threshold,status,updated_at,source_key"
+    assert lines[0] == "store,item,count,threshold,status,days_left,updated_at,source_key"
     assert len(shown) == 130
     assert [int(line.split(",")[2]) for line in lines[1:]] == shown
 

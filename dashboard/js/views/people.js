@@ -34,7 +34,8 @@ function stateBadge(user) {
 function mfaText(user) {
   if (user.mfa_enabled === true) return 'On';
   if (user.mfa_enabled === false) return user.admin ? 'Off: no head-office rights until set up' : 'Off';
-  return h('span', { class: 'muted' }, 'not looked up');
+  // Looked up for head office only (it decides their rights); unknown for everyone else.
+  return h('span', { class: 'muted', title: 'Not looked up for store staff' }, '—');
 }
 
 function field(id, label, control, hint) {
