@@ -1,5 +1,6 @@
 // The dashboard API client: adds the ID token, retries once after a refresh on 401,
-// and turns error bodies {"error":{status,code,message}} into ApiError.
+// and turns error bodies {"error":{status,code,message}} into ApiError. A 401 that a refresh
+// cannot mend (or `session_revoked`: head office changed the account) ends the session.
 import { SessionExpiredError } from './auth.js';
 
 export class ApiError extends Error {
@@ -9,6 +10,9 @@ export class ApiError extends Error {
     this.code = code;
   }
 }
+
+/** Said on the sign-in page when the API ends a session that head office changed or ended. */
+export const REVOKED_MESSAGE = 'You were signed out because head office changed or ended your access. Please sign in again.';
 
 const STATUS_TEXT = {
   403: 'You do not have access to this store.',
@@ -31,52 +35,70 @@ export class Api {
     return `${this.base}/${path}${text ? `?${text}` : ''}`;
   }
 
-  async send(url, token, { method = 'GET', body } = {}) {
+  async send(url, token, { method = 'GET', body, signal } = {}) {
     const headers = { Authorization: `Bearer ${token}`, Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     try {
-      return await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
-    } catch {
+      return await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store', signal });
+    } catch (error) {
+      if (error?.name === 'AbortError') throw error;
       throw new ApiError(0, 'network_error', 'The inventory service cannot be reached. Retrying on the next refresh.');
     }
   }
 
-  async request(segments, { query, method, body } = {}) {
+  /** The error code of a 401's body (`session_revoked`, `id_token_required`), or '' (API Gateway's own). */
+  static async codeOf(response) {
+    const data = await response.clone().json().catch(() => null);
+    return data?.error?.code || '';
+  }
+
+  /**
+   * Send a request. `signal` (AbortSignal) cancels it: a view that moved on aborts the answer it no
+   * longer wants, and the promise rejects with an AbortError (see isAbort).
+   */
+  async request(segments, { query, method, body, signal } = {}) {
     const url = this.url(segments, query);
-    let response = await this.send(url, await this.auth.idToken(), { method, body });
+    let response = await this.send(url, await this.auth.idToken(), { method, body, signal });
     if (response.status === 401) {
-      // The token may have been revoked or expired early: renew once, then give up.
-      response = await this.send(url, await this.auth.refresh(), { method, body });
-      if (response.status === 401) {
+      if ((await Api.codeOf(response)) === 'session_revoked') {
+        // Head office changed or ended the account: a refreshed token would be refused as well.
         this.auth.clear();
-        throw new SessionExpiredError();
+        throw new SessionExpiredError(REVOKED_MESSAGE);
+      }
+      // The token may have expired early: renew once, then give up.
+      response = await this.send(url, await this.auth.refresh(), { method, body, signal });
+      if (response.status === 401) {
+        const code = await Api.codeOf(response);
+        this.auth.clear();
+        throw new SessionExpiredError(code === 'session_revoked' ? REVOKED_MESSAGE : undefined);
       }
     }
-    const data = await response.json().catch(() => null);
+    const data = response.status === 204 ? null : await response.json().catch(() => null);
     if (!response.ok) {
       const error = data?.error || {};
+      const code = error.code || 'http_error';
+      // A refusal of a store reads the same whatever the service says; other errors (and refusals
+      // that explain themselves, such as a protocol for admins only) keep the service's message.
+      const vague = response.status === 403 && (code === 'forbidden' || !error.message);
       throw new ApiError(
         response.status,
-        error.code || 'http_error',
-        // A refusal reads the same whatever the service says; other errors keep the service's message.
-        response.status === 403
-          ? STATUS_TEXT[403]
-          : error.message || STATUS_TEXT[response.status] || `The request failed (HTTP ${response.status}).`,
+        code,
+        vague ? STATUS_TEXT[403] : error.message || STATUS_TEXT[response.status] || `The request failed (HTTP ${response.status}).`,
       );
     }
     return data;
   }
 
-  get(segments, query) {
-    return this.request(segments, { query });
+  get(segments, query, options = {}) {
+    return this.request(segments, { query, ...options });
   }
 
   stores() {
     return this.get(['stores']);
   }
 
-  items(store, { status, q, limit, cursor } = {}) {
-    return this.get(['stores', store, 'items'], { status, q, limit, cursor });
+  items(store, { status, q, limit, cursor } = {}, options = {}) {
+    return this.get(['stores', store, 'items'], { status, q, limit, cursor }, options);
   }
 
   alerts({ status } = {}) {
@@ -88,8 +110,57 @@ export class Api {
   }
 
   /** Recent uploads (the uploads index), newest first; `key` gives one upload's versions with their reports. */
-  uploads({ store, key, limit, cursor } = {}) {
-    return this.get(['uploads'], { store, key, limit, cursor });
+  uploads({ store, key, limit, cursor } = {}, options = {}) {
+    return this.get(['uploads'], { store, key, limit, cursor }, options);
+  }
+
+  /** When each item of a store runs out: {store, items: [{item, count, rate_per_day, days_left, runs_out_at}]}. */
+  storeForecast(store, options = {}) {
+    return this.get(['stores', store, 'forecast'], {}, options);
+  }
+
+  /** Items of the caller's stores that run out within `withinDays`, soonest first. */
+  forecast({ withinDays, limit } = {}) {
+    return this.get(['forecast'], { within_days: withinDays, limit });
+  }
+
+  // -- alert subscriptions ---------------------------------------------------------------------
+
+  /** The caller's subscriptions; admins: `all` (everyone's, paged) or one `username`'s. */
+  subscriptions({ all, username, limit, cursor } = {}) {
+    return this.get(['subscriptions'], { all: all ? 'true' : undefined, username, limit, cursor });
+  }
+
+  subscribe({ protocol, endpoint, stores, severities }) {
+    return this.request(['subscriptions'], { method: 'POST', body: { protocol, endpoint, stores, severities } });
+  }
+
+  /** null when removed (204); the subscription (status `removing`) when SNS must wait for it (202). */
+  unsubscribe(id) {
+    return this.request(['subscriptions', id], { method: 'DELETE' });
+  }
+
+  // -- people (head office) ----------------------------------------------------------------------
+
+  users({ limit, cursor } = {}) {
+    return this.get(['users'], { limit, cursor });
+  }
+
+  createUser({ username, email, stores, admin }) {
+    return this.request(['users'], { method: 'POST', body: { username, email, stores, admin } });
+  }
+
+  setAccess(username, { stores, admin }) {
+    return this.request(['users', username, 'access'], { method: 'PUT', body: { stores, admin } });
+  }
+
+  /** action: disable, enable or reset-password. */
+  userAction(username, action, body) {
+    return this.request(['users', username, action], { method: 'POST', body });
+  }
+
+  deleteUser(username) {
+    return this.request(['users', username], { method: 'DELETE' });
   }
 
   /** A presigned POST for one file: {url, fields, key, expires_at, max_bytes}. store null: head office. */
@@ -98,8 +169,19 @@ export class Api {
     return this.request(segments, { method: 'POST', body: { filename, size } });
   }
 
-  /** The API's own OpenAPI document. */
+  /** The API's own OpenAPI document (fetched once: it says, for one, which severities exist). */
   openapi() {
-    return this.get(['openapi.json']);
+    if (!this.document) {
+      this.document = this.get(['openapi.json']);
+      this.document.catch(() => {
+        this.document = null;
+      });
+    }
+    return this.document;
   }
+}
+
+/** True for the rejection of a request its view aborted. */
+export function isAbort(error) {
+  return error?.name === 'AbortError';
 }

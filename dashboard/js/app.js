@@ -1,7 +1,7 @@
 // Entry point: loads config, shows sign-in or the dashboard shell, routes between views,
 // and runs the auto-refresh.
-import { Api } from './api.js';
-import { Auth, SessionExpiredError, describeAuthError } from './auth.js';
+import { Api, ApiError } from './api.js';
+import { Auth, SessionExpiredError } from './auth.js';
 import { loadConfig } from './config.js';
 import { h, messageBox, replace } from './dom.js';
 import { enrolmentForm } from './mfa.js';
@@ -12,8 +12,10 @@ import * as alertsView from './views/alerts.js';
 import * as apiView from './views/apidocs.js';
 import * as itemView from './views/item.js';
 import * as itemsView from './views/items.js';
+import * as notifyView from './views/notify.js';
 import * as overviewView from './views/overview.js';
-import { showSignIn } from './views/signin.js';
+import * as peopleView from './views/people.js';
+import { showSignIn, signinFrame } from './views/signin.js';
 import * as uploadsView from './views/uploads.js';
 
 const VIEWS = {
@@ -24,12 +26,17 @@ const VIEWS = {
   uploads: uploadsView,
   account: accountView,
   api: apiView,
+  notify: notifyView,
+  people: peopleView,
 };
+// [view, label, head office only]
 const NAV = [
   ['overview', 'Overview'],
   ['items', 'Items'],
   ['alerts', 'Alerts'],
   ['uploads', 'Uploads'],
+  ['notify', 'Notify me'],
+  ['people', 'People', true],
   ['api', 'API'],
 ];
 // Views that keep the store the user last looked at in their link.
@@ -43,7 +50,10 @@ function startShell(config, auth) {
   const user = auth.user;
   const state = { stores: null, lastStore: sessionStorage.getItem('inventory.store') || '', current: null };
 
-  const navLinks = NAV.map(([view, label]) => h('a', { href: `#/${view}`, 'data-view': view }, label));
+  // Head office's pages are left out of everyone else's menu (and say so if opened by their URL).
+  const navLinks = NAV.filter(([, , adminOnly]) => !adminOnly || user.admin).map(([view, label]) =>
+    h('a', { href: `#/${view}`, 'data-view': view }, label),
+  );
   const updatedEl = h('span', { class: 'updated', id: 'updated-status' });
   const pauseButton = h('button', { type: 'button', class: 'button button-quiet', id: 'pause-refresh' });
   const refreshButton = h('button', { type: 'button', class: 'button button-quiet', id: 'refresh-now' }, 'Refresh now');
@@ -130,10 +140,22 @@ function startShell(config, auth) {
     showSignIn(root, auth, { message, onSignedIn: () => afterSignIn(config, auth) });
   }
 
-  /** Views call this with any error; true when the app took over (session over). */
+  /**
+   * Views call this with any error; true when the app took over: the session is over (any 401 the
+   * API and a refresh cannot mend, `session_revoked` included) or the API wants two-step sign-in
+   * first (403 `mfa_required`: an admin whose authenticator was removed).
+   */
   function handleError(error) {
     if (error instanceof SessionExpiredError) {
       sessionOver(error.message);
+      return true;
+    }
+    if (error instanceof ApiError && error.code === 'mfa_required') {
+      if (!ended) {
+        ended = true;
+        stop();
+        requireMfa(config, auth);
+      }
       return true;
     }
     return false;
@@ -269,20 +291,8 @@ async function afterSignIn(config, auth) {
 }
 
 async function requireMfa(config, auth) {
-  document.title = 'Set up two-step sign-in · Inventory dashboard';
-  const messages = h('div', { class: 'messages' }, messageBox('notice', 'Head office accounts must use two-step sign-in. Set up an authenticator app to continue.'));
-  const panel = h('div', { class: 'signin-panel' });
-  replace(
-    root,
-    h(
-      'main',
-      { class: 'signin', id: 'main' },
-      h('h1', { class: 'signin-title' }, h('span', { class: 'brand-mark', 'aria-hidden': 'true' }, '▦'), 'Inventory dashboard'),
-      messages,
-      panel,
-    ),
-  );
-  const showError = (error) => replace(messages, messageBox('error', typeof error === 'string' ? error : describeAuthError(error)));
+  const { messages, panel, showError } = signinFrame(root, 'Set up two-step sign-in');
+  messages.append(messageBox('notice', 'Head office accounts must use two-step sign-in. Set up an authenticator app to continue.'));
   const signOut = h('button', { type: 'button', class: 'link-button' }, 'Sign out');
   signOut.addEventListener('click', async () => {
     await auth.signOut();

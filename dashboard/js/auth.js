@@ -12,10 +12,10 @@ export class AuthError extends Error {
   }
 }
 
-/** Raised when the session cannot be renewed: the user must sign in again. */
+/** Raised when the session cannot be renewed (or was ended): the user must sign in again. */
 export class SessionExpiredError extends Error {
-  constructor() {
-    super('Your session has expired. Please sign in again.');
+  constructor(message = 'You were signed out: your session has expired. Please sign in again.') {
+    super(message);
   }
 }
 

@@ -114,21 +114,36 @@ function niceMax(value) {
 }
 
 /**
- * Count over time as a step line (a count holds until the next change).
- * points: [{time, count}] oldest first; threshold: optional low-stock level line.
+ * The projected line of a forecast ({count, rate_per_day, runs_out_at}): from the last moment the count
+ * was known (runs_out_at less its cover at that count) down to 0 at runs_out_at. null when unknown.
  */
-export function historyChart(points, { title, from, to, threshold }) {
+export function forecastSegment(forecast) {
+  const end = forecast ? Date.parse(forecast.runs_out_at) : Number.NaN;
+  const rate = forecast?.rate_per_day;
+  if (Number.isNaN(end) || typeof rate !== 'number' || rate <= 0 || typeof forecast.count !== 'number') return null;
+  const start = end - (Math.max(0, forecast.count) / rate) * 86400_000;
+  return { start, end, count: forecast.count };
+}
+
+/**
+ * Count over time as a step line (a count holds until the next change).
+ * points: [{time, count}] oldest first; threshold: optional low-stock level line; forecast: the item's
+ * forecast ({count, rate_per_day, runs_out_at}), drawn dashed down to 0 where it runs out.
+ */
+export function historyChart(points, { title, from, to, threshold, forecast }) {
   const width = 720;
   const height = 300;
   const margin = { left: 52, right: 16, top: 16, bottom: 40 };
   const plotW = width - margin.left - margin.right;
   const plotH = height - margin.top - margin.bottom;
   const times = points.map((p) => new Date(p.time).getTime());
+  const projected = forecastSegment(forecast);
   // The time axis starts at the first recorded change (or the period's start when there is
-  // none), so a short history fills the chart instead of hugging its right edge.
-  const end = Math.max(to ?? 0, ...times);
+  // none), so a short history fills the chart instead of hugging its right edge; a forecast
+  // stretches it to the moment the item runs out.
+  const end = Math.max(to ?? 0, ...times, projected?.end ?? 0);
   const start = Math.min(times.length ? times[0] : from ?? end, end - 60_000);
-  const yMax = niceMax(Math.max(1, threshold ?? 0, ...points.map((p) => p.count)));
+  const yMax = niceMax(Math.max(1, threshold ?? 0, projected?.count ?? 0, ...points.map((p) => p.count)));
   const x = (t) => margin.left + ((t - start) / (end - start)) * plotW;
   const y = (c) => margin.top + plotH - (c / yMax) * plotH;
 
@@ -144,9 +159,16 @@ export function historyChart(points, { title, from, to, threshold }) {
   const xTicks = [0, 0.25, 0.5, 0.75, 1].map((f) => start + f * (end - start));
   const first = points[0];
   const last = points[points.length - 1];
-  const description = points.length
-    ? `${points.length} changes from ${formatTime(first.time)} to ${formatTime(last.time)}; count went from ${formatCount(first.count)} to ${formatCount(last.count)}.`
-    : 'No changes in this period.';
+  const runsOut = projected ? formatTime(new Date(projected.end).toISOString()) : '';
+  const description =
+    (points.length
+      ? `${points.length} changes from ${formatTime(first.time)} to ${formatTime(last.time)}; count went from ${formatCount(first.count)} to ${formatCount(last.count)}.`
+      : 'No changes in this period.') + (projected ? ` At its recent rate it runs out around ${runsOut} (dashed line).` : '');
+  // The projection starts where the count was last known (or at the chart's left edge, on its way down).
+  const lineStart = projected ? Math.max(start, projected.start) : 0;
+  const lineCount = projected ? projected.count * ((projected.end - lineStart) / (projected.end - projected.start || 1)) : 0;
+  // The label sits at the line's end, inside the plot whichever side that is.
+  const labelAnchor = projected && x(projected.end) > margin.left + plotW / 2 ? 'end' : 'start';
 
   return accessibleSvg(
     { viewBox: `0 0 ${width} ${height}`, class: 'chart chart-history' },
@@ -176,6 +198,18 @@ export function historyChart(points, { title, from, to, threshold }) {
         )
       : null,
     s('path', { d: path, class: 'history-line' }),
+    projected
+      ? s(
+          'g',
+          { class: 'forecast', 'data-runs-out-at': new Date(projected.end).toISOString() },
+          s('title', {}, `Forecast: ${formatCount(projected.count)} now, runs out around ${runsOut}`),
+          s('line', { x1: x(lineStart), y1: y(lineCount), x2: x(projected.end), y2: y(0), class: 'forecast-line' }),
+          // A diamond, not a circle: the circles are the recorded counts.
+          s('path', { d: `M${x(projected.end)},${y(0) - 5}l5,5l-5,5l-5,-5z`, class: 'forecast-end' }),
+          // Above the low-stock line's own label, which sits just over the axis.
+          s('text', { x: x(projected.end) + (labelAnchor === 'end' ? -6 : 6), y: y(0) - 26, 'text-anchor': labelAnchor, class: 'forecast-label' }, `runs out ~${runsOut}`),
+        )
+      : null,
     ...points.map((p, index) =>
       s(
         'circle',

@@ -50,3 +50,9 @@ export function statusBadge(status) {
 export function messageBox(kind, text) {
   return h('p', { class: `message message-${kind}`, role: kind === 'error' ? 'alert' : 'status' }, text);
 }
+
+/** Disable a form's controls while it is being sent (aria-busy tells screen readers). */
+export function setBusy(form, on) {
+  for (const control of form.querySelectorAll('input, button, select, textarea')) control.disabled = on;
+  form.setAttribute('aria-busy', String(on));
+}

@@ -30,3 +30,10 @@ export function isoOrNull(iso) {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? null : date.toISOString();
 }
+
+/** A rate of use per day, with as many decimals as a small one needs: "12", "2.5", "0.25". */
+export function formatRate(perDay) {
+  if (typeof perDay !== 'number' || !Number.isFinite(perDay)) return '';
+  const digits = perDay >= 10 ? 0 : perDay >= 1 ? 1 : 2;
+  return new Intl.NumberFormat(undefined, { maximumFractionDigits: digits }).format(perDay);
+}

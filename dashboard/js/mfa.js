@@ -1,7 +1,7 @@
 // Two-step sign-in (TOTP) pieces shared by the sign-in steps and the Account view: the code
 // field, and the enrolment form with the QR code, the key as text and the verification code.
 import { otpauthUri } from './auth.js';
-import { h } from './dom.js';
+import { h, setBusy } from './dom.js';
 import { qrSvg } from './qr.js';
 
 export const MFA_ISSUER = 'Inventory dashboard';
@@ -70,7 +70,15 @@ export function enrolmentForm({ username, secret, headingId, heading, intro, sub
     h('button', { type: 'submit', class: 'button button-primary' }, submitLabel),
     extra || null,
   );
-  const input = form.querySelector('#mfa-setup-code');
+  onCodeSubmit(form, form.querySelector('#mfa-setup-code'), showError, onSubmit);
+  return form;
+}
+
+/**
+ * Send the code typed in `input` when `form` is submitted: send(code) does it and throws to show an
+ * error (the field is then cleared for the next code). The form is busy meanwhile.
+ */
+export function onCodeSubmit(form, input, showError, send) {
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const code = readCode(input);
@@ -79,19 +87,15 @@ export function enrolmentForm({ username, secret, headingId, heading, intro, sub
       input.focus();
       return;
     }
-    const controls = form.querySelectorAll('input, button');
-    for (const control of controls) control.disabled = true;
-    form.setAttribute('aria-busy', 'true');
+    setBusy(form, true);
     try {
-      await onSubmit(code);
+      await send(code);
     } catch (error) {
       showError(error);
       input.value = '';
       input.focus();
     } finally {
-      for (const control of controls) control.disabled = false;
-      form.setAttribute('aria-busy', 'false');
+      setBusy(form, false);
     }
   });
-  return form;
 }

@@ -254,3 +254,52 @@ def sign_in(info: Mapping[str, Any], user: Mapping[str, Any]) -> dict[str, str]:
         )
     assert "AuthenticationResult" in answer, f"{user['username']} was asked {answer.get('ChallengeName')}"
     return dict(answer["AuthenticationResult"])
+
+
+# -- the dashboard's browser tests (tests/e2e/test_dashboard_*.py): see dashboard_kit.py ----------------
+# Imported inside each fixture, so the tests that drive no browser never import Playwright; a module
+# that declares a fixture of the same name (``stack``) uses its own.
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless (a missing browser fails the test, never skips it)."""
+    from tests.e2e.dashboard_kit import launch_browser
+
+    yield from launch_browser()
+
+
+@pytest.fixture(scope="module")
+def stack(local_stack: dict[str, Any]) -> dict[str, Any]:
+    """The session stack's settings, once the lab samples it loads at start are in."""
+    from tests.e2e.dashboard_kit import ready_stack
+
+    return ready_stack(local_stack)
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A desktop-sized tab; a dialog, an uncaught error or a CSP violation in it fails the test."""
+    from tests.e2e.dashboard_kit import open_tab
+
+    yield from open_tab(browser)
+
+
+@pytest.fixture
+def phone(browser: Any) -> Iterator[Any]:
+    """A tab 360 px wide."""
+    from tests.e2e.dashboard_kit import PHONE, open_tab
+
+    yield from open_tab(browser, PHONE)
+
+
+@pytest.fixture
+def admin(stack: dict[str, Any]) -> dict[str, Any]:
+    """The demo admin (two-step sign-in on; its authenticator key is in stack.json)."""
+    return demo_user(stack, admin=True)
+
+
+@pytest.fixture
+def berlin_manager(stack: dict[str, Any]) -> dict[str, Any]:
+    """The demo manager of the lab's Berlin store: for tests that only read."""
+    return demo_user(stack, admin=False, stores=["Berlin"])

@@ -1,17 +1,20 @@
 """What the dashboard's browser tests share: Chromium, the local stack, users, sign-in (with TOTP), uploads.
 
 Needs Debian's ``chromium``: a missing browser fails the tests that use it, it never skips them.
-Each test module declares its own fixtures from the generators here (fixtures imported from another
-module would shadow their own names).
+The fixtures every browser test module uses (``browser``, ``stack``, ``page``, ``phone``, ``admin``,
+``berlin_manager``) are declared in conftest.py over the functions here.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import tempfile
 import time
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,7 +28,7 @@ from playwright.sync_api import Browser, Dialog, Page, ViewportSize, expect, syn
 
 from tests.builders import lab_file
 from tests.e2e.conftest import create_user, unique_store, wait_for_report
-from tests.e2e.conftest import demo_user as conftest_demo_user
+from tests.e2e.conftest import sign_in as conftest_sign_in
 
 REPO = Path(__file__).resolve().parents[2]
 # The README's pictures are refreshed only on request (INVENTORY_SCREENSHOTS=1), so an ordinary
@@ -102,11 +105,6 @@ def open_tab(browser: Browser, viewport: ViewportSize = DESKTOP) -> Iterator[Pag
 
 
 # ---------------------------------------------------------------- users
-
-
-def demo_user(stack: dict[str, Any], *, admin: bool, stores: list[str] | None = None) -> dict[str, Any]:
-    """A demo user of stack.json; the demo admin comes with its authenticator key (``totp_secret``)."""
-    return conftest_demo_user(stack, admin=admin, stores=stores)
 
 
 def cognito(stack: dict[str, Any]) -> Any:
@@ -280,3 +278,32 @@ def overflowing(page: Page, width: int) -> list[str]:
             width,
         )
     )
+
+
+# ---------------------------------------------------------------- the API, as a script would call it
+
+
+def api_call(
+    stack: dict[str, Any], token: str, method: str, path: str, body: Any = None
+) -> tuple[int, dict[str, Any] | None]:
+    """(status, JSON body or None) of one dashboard API request with the given ID token."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        f"{stack['api_url']}{path}",
+        data=data,
+        method=method,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            text = response.read()
+            return response.status, json.loads(text) if text else None
+    except urllib.error.HTTPError as error:
+        text = error.read()
+        return error.code, json.loads(text) if text else None
+
+
+def id_token(stack: dict[str, Any], user: dict[str, Any]) -> str:
+    """The user's ID token from a sign-in outside the page (answering TOTP with the user's key)."""
+    account = {**user, "totp_secret": TOTP_SECRETS.get(user["username"]) or user.get("totp_secret")}
+    return conftest_sign_in(stack, account)["IdToken"]

@@ -9,11 +9,10 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, Request, Response, expect
+from playwright.sync_api import Page, Request, Response, expect
 
 from tests.e2e.conftest import LocalStackProcess
 from tests.e2e.dashboard_kit import (
@@ -21,11 +20,8 @@ from tests.e2e.dashboard_kit import (
     enrol_on_page,
     fresh_totp,
     go,
-    launch_browser,
     mfa_settings,
     new_user,
-    open_tab,
-    ready_stack,
     shoot,
     sign_in,
     sign_out,
@@ -34,21 +30,6 @@ from tests.e2e.dashboard_kit import (
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from launch_browser()
-
-
-@pytest.fixture(scope="module")
-def stack(local_stack: Any) -> dict[str, Any]:
-    return ready_stack(local_stack)
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    yield from open_tab(browser)
 
 
 def password_step(page: Page, stack: dict[str, Any], account: dict[str, Any]) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -20,20 +19,16 @@ import boto3
 import pytest
 from inventory.history import history_key, history_sort_key
 from inventory.models import iso_utc
-from playwright.sync_api import Browser, Page, Request, expect
+from playwright.sync_api import Page, Request, expect
 
 from tests.builders import csv_file
 from tests.e2e.dashboard_kit import (
     DESKTOP,
     PHONE,
     cognito,
-    demo_user,
     go,
-    launch_browser,
     new_user,
-    open_tab,
     overflowing,
-    ready_stack,
     shoot,
     sign_in,
     sign_out,
@@ -45,31 +40,6 @@ from tests.e2e.dashboard_kit import (
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from launch_browser()
-
-
-@pytest.fixture(scope="module")
-def stack(local_stack: Any) -> dict[str, Any]:
-    return ready_stack(local_stack)
-
-
-@pytest.fixture
-def admin(stack: dict[str, Any]) -> dict[str, Any]:
-    return demo_user(stack, admin=True)
-
-
-@pytest.fixture
-def berlin_manager(stack: dict[str, Any]) -> dict[str, Any]:
-    return demo_user(stack, admin=False, stores=["Berlin"])
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    yield from open_tab(browser)
 
 
 # ---------------------------------------------------------------- helpers
@@ -191,8 +161,7 @@ def big_store(stack: dict[str, Any]) -> str:
 def test_items_page_through_a_large_store(
     page: Page, stack: dict[str, Any], admin: dict[str, Any], big_store: str
 ) -> None:
-    sign_in(page, stack, admin)
-    go(page, stack, f"#/items?store={big_store}&limit=50")
+    sign_in(page, stack, admin, path=f"#/items?store={big_store}&limit=50")
     wait_for_rows(page)
     next_page = page.get_by_role("button", name="Next page")
 
@@ -267,7 +236,7 @@ def test_items_sort_by_count_and_export_the_view(
     with page.expect_download() as download:
         page.get_by_role("button", name="Export CSV").click()
     lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
-    assert lines[0] == "store,item,count,threshold,status,updated_at,source_key"
+    assert lines[0] == "store,item,count,threshold,status,days_left,updated_at,source_key"
     assert len(shown) == 130
     assert [int(line.split(",")[2]) for line in lines[1:]] == shown
 
@@ -395,7 +364,9 @@ def test_expired_session_returns_to_sign_in_and_back(page: Page, stack: dict[str
     refresh_now(page)
 
     expect(page.get_by_label("Username")).to_be_visible()
-    expect(page.get_by_role("status")).to_have_text("Your session has expired. Please sign in again.")
+    expect(page.get_by_role("status")).to_have_text(
+        "You were signed out: your session has expired. Please sign in again."
+    )
     page.get_by_label("Username").fill(berlin_manager["username"])
     page.get_by_label("Password").fill(berlin_manager["password"])
     page.get_by_role("button", name="Sign in").click()

@@ -7,25 +7,20 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 import pytest
 from inventory.models import iso_utc
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from devstack.config import read_yaml
 from tests.builders import REPO, csv_file
 from tests.e2e.dashboard_kit import (
     PHONE,
-    demo_user,
     go,
-    launch_browser,
-    open_tab,
     overflowing,
-    ready_stack,
     shoot,
     sign_in,
     sign_out,
@@ -33,36 +28,6 @@ from tests.e2e.dashboard_kit import (
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from launch_browser()
-
-
-@pytest.fixture(scope="module")
-def stack(local_stack: Any) -> dict[str, Any]:
-    return ready_stack(local_stack)
-
-
-@pytest.fixture
-def admin(stack: dict[str, Any]) -> dict[str, Any]:
-    return demo_user(stack, admin=True)
-
-
-@pytest.fixture
-def berlin_manager(stack: dict[str, Any]) -> dict[str, Any]:
-    return demo_user(stack, admin=False, stores=["Berlin"])
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    yield from open_tab(browser)
-
-
-@pytest.fixture
-def phone(browser: Browser) -> Iterator[Page]:
-    yield from open_tab(browser, PHONE)
 
 
 # (item, count, threshold) in name order; the urgency order is out (by name), low (closest to empty
@@ -83,8 +48,7 @@ def orchard(stack: dict[str, Any]) -> str:
 def test_the_chart_puts_the_most_urgent_items_first_with_their_low_stock_marks(
     page: Page, stack: dict[str, Any], admin: dict[str, Any], orchard: str
 ) -> None:
-    sign_in(page, stack, admin)
-    go(page, stack, f"#/overview?store={orchard.replace(' ', '+')}")
+    sign_in(page, stack, admin, path=f"#/overview?store={orchard.replace(' ', '+')}")
     bars = page.locator("svg.chart-bars g.bar")
     expect(bars).to_have_count(len(ITEMS))
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,38 +18,15 @@ from playwright.sync_api import Browser, Page, Request, Route, expect
 
 from tests.e2e.dashboard_kit import (
     PHONE,
-    demo_user,
     go,
-    launch_browser,
     open_tab,
     overflowing,
-    ready_stack,
     shoot,
     sign_in,
     store_of_its_own,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from launch_browser()
-
-
-@pytest.fixture(scope="module")
-def stack(local_stack: Any) -> dict[str, Any]:
-    return ready_stack(local_stack)
-
-
-@pytest.fixture
-def berlin_manager(stack: dict[str, Any]) -> dict[str, Any]:
-    return demo_user(stack, admin=False, stores=["Berlin"])
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    yield from open_tab(browser)
 
 
 def requests_to(page: Page, pattern: str) -> list[Request]:

@@ -1,7 +1,8 @@
-// Item detail: the count over time from the history endpoint, as a chart and a table.
-import { historyChart } from '../charts.js';
+// Item detail: the count over time from the history endpoint, as a chart and a table, with the
+// item's forecast (GET /stores/{store}/forecast) drawn on the chart as a dashed line down to 0.
+import { formatDaysLeft, historyChart } from '../charts.js';
 import { h, messageBox, replace, statusBadge } from '../dom.js';
-import { formatCount, formatTime, isoOrNull } from '../format.js';
+import { formatCount, formatRate, formatTime, isoOrNull } from '../format.js';
 import { buildHash } from '../router.js';
 
 const RANGES = [
@@ -58,9 +59,14 @@ export function mount(root, ctx) {
     const to = new Date();
     const from = new Date(to.getTime() - span);
     try {
-      const [body, item] = await Promise.all([
+      const [body, item, forecast] = await Promise.all([
         ctx.api.history(params.store, params.item, { from: from.toISOString(), to: to.toISOString() }),
         currentItem().catch(() => null),
+        // Items not being used up have no forecast; a store without forecasts answers 404.
+        ctx.api
+          .storeForecast(params.store)
+          .then((answer) => answer.items.find((row) => row.item === params.item) || null)
+          .catch(() => null),
       ]);
       replace(messages);
       replace(
@@ -77,12 +83,27 @@ export function mount(root, ctx) {
               ` · updated ${formatTime(item.updated_at)}`,
             )
           : null,
+        forecast
+          ? h(
+              'p',
+              { class: 'summary forecast-summary', id: 'item-forecast' },
+              'Forecast: ',
+              h('strong', { class: forecast.days_left <= ctx.config.soonDays ? 'cover cover-soon' : 'cover' }, formatDaysLeft(forecast.days_left) || 'runs out now'),
+              ` of cover, runs out around ${formatTime(forecast.runs_out_at)} · uses about ${formatRate(forecast.rate_per_day)} a day`,
+            )
+          : h('p', { class: 'hint', id: 'item-forecast' }, 'No forecast: this item has not been seen being used up.'),
       );
       const points = body.points || [];
       replace(
         chartEl,
         points.length
-          ? historyChart(points, { title: `Count of ${params.item} in ${params.store} over time`, from: from.getTime(), to: to.getTime(), threshold: item?.threshold })
+          ? historyChart(points, {
+              title: `Count of ${params.item} in ${params.store} over time${forecast ? ', with its forecast' : ''}`,
+              from: from.getTime(),
+              to: to.getTime(),
+              threshold: item?.threshold ?? ctx.config.lowStockDefault,
+              forecast,
+            })
           : messageBox('notice', 'No changes were recorded in this period.'),
       );
       replace(

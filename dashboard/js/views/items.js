@@ -5,6 +5,9 @@ import { h, messageBox, replace } from '../dom.js';
 import { formatCount, formatTime, isoOrNull } from '../format.js';
 import { countColumn, itemColumn, statusColumn, thresholdColumn } from '../columns.js';
 import { compareBy, dataTable } from '../table.js';
+import { isAbort } from '../api.js';
+import { formatDaysLeft } from '../charts.js';
+import { daysLeft } from '../urgency.js';
 
 const PAGE_SIZES = ['25', '50', '100', '200', 'all'];
 const DEFAULT_LIMIT = '50';
@@ -13,11 +16,22 @@ const ALL_PAGE = 500;
 const ALL_CAP = 5000;
 const SEARCH_DELAY_MS = 400;
 
-const COLUMNS = [
+// soonDays: days of cover at or under which a forecast is flagged as running out soon.
+const columnsFor = (soonDays) => [
   itemColumn,
   countColumn,
   statusColumn,
   thresholdColumn,
+  {
+    key: 'days_left',
+    header: 'Cover',
+    numeric: true,
+    value: (row) => daysLeft(row),
+    render: (row) =>
+      daysLeft(row) === null
+        ? h('span', { class: 'muted' }, '—')
+        : h('span', { class: daysLeft(row) <= soonDays ? 'cover cover-soon' : 'cover' }, formatDaysLeft(row.days_left)),
+  },
   {
     key: 'updated_at',
     header: 'Updated',
@@ -28,6 +42,7 @@ const COLUMNS = [
 ];
 
 export function mount(root, ctx) {
+  const COLUMNS = columnsFor(ctx.config.soonDays);
   let params = {};
   let rows = [];
   let nextCursor = null;
@@ -111,7 +126,7 @@ export function mount(root, ctx) {
 
   exportButton.addEventListener('click', () => {
     const csv = toCsv(
-      ['store', 'item', 'count', 'threshold', 'status', 'updated_at', 'source_key'].map((key) => ({ header: key, value: (row) => row[key] })),
+      ['store', 'item', 'count', 'threshold', 'status', 'days_left', 'updated_at', 'source_key'].map((key) => ({ header: key, value: (row) => row[key] })),
       sorted(),
     );
     const page = Number(params.page || 1);
@@ -142,10 +157,20 @@ export function mount(root, ctx) {
     exportButton.disabled = !rows.length;
   }
 
+  // The request in flight: a newer load (another store, filter or page) aborts it, so a slow answer
+  // for what the user has left can never replace what they moved to.
+  let inflight = null;
+
   async function load() {
+    inflight?.abort();
+    const controller = new AbortController();
+    inflight = controller;
+    const { signal } = controller;
+    const current = () => inflight === controller;
     table.setBusy(true);
     try {
       const stores = await ctx.getStores();
+      if (!current()) return;
       replace(storeSelect, stores.map((s) => h('option', { value: s.store }, s.store)));
       const remembered = stores.some((s) => s.store === ctx.lastStore) ? ctx.lastStore : '';
       const store = params.store || remembered || stores[0]?.store;
@@ -167,7 +192,8 @@ export function mount(root, ctx) {
         const loaded = [];
         let cursor;
         do {
-          const body = await ctx.api.items(store, { ...query, limit: ALL_PAGE, cursor });
+          const body = await ctx.api.items(store, { ...query, limit: ALL_PAGE, cursor }, { signal });
+          if (!current()) return;
           loaded.push(...body.items);
           cursor = body.next_cursor || null;
         } while (cursor && loaded.length < ALL_CAP);
@@ -175,7 +201,8 @@ export function mount(root, ctx) {
         truncated = Boolean(cursor);
         nextCursor = null;
       } else {
-        const body = await ctx.api.items(store, { ...query, limit: params.limit || DEFAULT_LIMIT, cursor: params.cursor });
+        const body = await ctx.api.items(store, { ...query, limit: params.limit || DEFAULT_LIMIT, cursor: params.cursor }, { signal });
+        if (!current()) return;
         rows = body.items;
         truncated = false;
         nextCursor = body.next_cursor || null;
@@ -184,13 +211,14 @@ export function mount(root, ctx) {
       replace(messages);
       render();
     } catch (error) {
+      if (isAbort(error) || !current()) return;
       rows = [];
       nextCursor = null;
       render();
       if (!ctx.handleError(error)) replace(messages, messageBox('error', error.message));
       throw error;
     } finally {
-      table.setBusy(false);
+      if (current()) table.setBusy(false);
     }
   }
 
@@ -215,6 +243,7 @@ export function mount(root, ctx) {
     refresh: load,
     destroy() {
       clearTimeout(searchTimer);
+      inflight?.abort();
     },
   };
 }

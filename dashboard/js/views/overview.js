@@ -23,6 +23,10 @@ const STALE_CHOICES = [
   ['72', '3 days'],
   ['168', '1 week'],
 ];
+// "Runs out within" choices, in days (the API looks at most 30 days ahead).
+const WITHIN_CHOICES = [1, 3, 7, 14, 30].map((days) => [String(days), days === 1 ? '1 day' : `${days} days`]);
+// Items listed in "Runs out soon across stores" (soonest first); the API's answer says if there are more.
+const RUNNING_OUT_LIMIT = 50;
 const SHOW_CHOICES = [
   ['', 'All stores'],
   ['out', 'With items out of stock'],
@@ -118,6 +122,27 @@ export function mount(root, ctx) {
     },
   });
   const moreButton = h('button', { type: 'button', class: 'button', hidden: true }, 'Show more stores');
+  // Head office: what runs out soon across every store (GET /forecast?within_days=N).
+  const withinSelect = h(
+    'select',
+    { id: 'running-out-within' },
+    WITHIN_CHOICES.map(([value, label]) => h('option', { value }, label)),
+  );
+  const runningOutList = h('div', { class: 'running-out-frame', 'aria-live': 'polite' });
+  const runningOut = h(
+    'section',
+    { class: 'panel', 'aria-labelledby': 'running-out-heading', hidden: true },
+    h('h2', { id: 'running-out-heading' }, 'Runs out soon across stores'),
+    h(
+      'div',
+      { class: 'running-out-tools' },
+      h('div', { class: 'field' }, h('label', { for: 'running-out-within' }, 'Runs out within'), withinSelect),
+    ),
+    runningOutList,
+  );
+  withinSelect.value = WITHIN_CHOICES.some(([value]) => value === String(ctx.config.soonDays)) ? String(ctx.config.soonDays) : '3';
+  withinSelect.addEventListener('change', () => loadRunningOut().catch(() => {}));
+
   const headOffice = h(
     'section',
     { class: 'head-office', 'aria-labelledby': 'stores-heading', hidden: true },
@@ -153,6 +178,7 @@ export function mount(root, ctx) {
     root,
     messages,
     headOffice,
+    runningOut,
     cardsSection,
     h('section', { class: 'panel', 'aria-labelledby': 'chart-heading' }, chartHeading, chartNote, chartEl, listEl),
   );
@@ -266,6 +292,43 @@ export function mount(root, ctx) {
     );
   }
 
+  // The answer of the latest request only (a slower, older one is dropped).
+  let runningOutNumber = 0;
+
+  async function loadRunningOut() {
+    const number = ++runningOutNumber;
+    try {
+      const body = await ctx.api.forecast({ withinDays: withinSelect.value, limit: RUNNING_OUT_LIMIT });
+      if (number !== runningOutNumber) return;
+      const items = body.items || [];
+      const within = WITHIN_CHOICES.find(([value]) => value === withinSelect.value)?.[1] || `${withinSelect.value} days`;
+      replace(
+        runningOutList,
+        items.length
+          ? h(
+              'ol',
+              { class: 'running-out', 'aria-label': 'Items running out soonest first' },
+              items.slice(0, RUNNING_OUT_LIMIT).map((item) =>
+                h(
+                  'li',
+                  { 'data-store': item.store, 'data-item': item.item },
+                  h('a', { href: buildHash('item', { store: item.store, item: item.item }) }, item.item),
+                  h('span', { class: 'ro-store' }, item.store),
+                  h('span', {}, `${formatCount(item.count)} left`),
+                  h('time', { class: 'ro-when', datetime: isoOrNull(item.runs_out_at), title: formatTime(item.runs_out_at) }, formatDaysLeft(item.days_left)),
+                ),
+              ),
+            )
+          : h('p', { class: 'hint' }, `Nothing is forecast to run out within ${within}.`),
+        body.truncated ? h('p', { class: 'hint' }, `Showing the ${formatCount(items.length)} soonest.`) : null,
+      );
+    } catch (error) {
+      if (number !== runningOutNumber) return;
+      if (!ctx.handleError(error)) replace(runningOutList, messageBox('error', error.message));
+      throw error;
+    }
+  }
+
   function applyParams() {
     now = Date.now();
     hours = Number(params.stale || defaultStale);
@@ -306,7 +369,10 @@ export function mount(root, ctx) {
       replace(messages);
     }
     ctx.rememberStore(selected.store);
-    renderStores(ctx.user.admin || stores.length > CARD_LIMIT);
+    const many = ctx.user.admin || stores.length > CARD_LIMIT;
+    renderStores(many);
+    runningOut.hidden = !many;
+    if (many) loadRunningOut().catch(() => {});
     chartHeading.textContent = `What needs attention in ${selected.store}`;
     try {
       const body = await ctx.api.items(selected.store, { limit: CHART_LIMIT });

@@ -2,8 +2,8 @@
 // sign-in, the authenticator code (SOFTWARE_TOKEN_MFA), or setting up the authenticator
 // (MFA_SETUP). "Forgot your password?" requests a code and sets a new password.
 import { describeAuthError } from '../auth.js';
-import { h, messageBox, replace } from '../dom.js';
-import { codeField, enrolmentForm, readCode } from '../mfa.js';
+import { h, messageBox, replace, setBusy } from '../dom.js';
+import { codeField, enrolmentForm, onCodeSubmit } from '../mfa.js';
 
 function field(id, label, attrs, hint) {
   const hintId = hint ? `${id}-hint` : null;
@@ -27,10 +27,13 @@ function isLocal(auth) {
   }
 }
 
-export function showSignIn(root, auth, { message, onSignedIn }) {
-  document.title = 'Sign in · Inventory dashboard';
+/**
+ * The page around every step before the dashboard opens (sign-in, its challenges, the MFA that head
+ * office must set up): {messages, panel, showError}.
+ */
+export function signinFrame(root, title) {
+  document.title = `${title} · Inventory dashboard`;
   const messages = h('div', { class: 'messages' });
-  if (message) messages.append(messageBox('notice', message));
   const panel = h('div', { class: 'signin-panel' });
   replace(
     root,
@@ -42,19 +45,18 @@ export function showSignIn(root, auth, { message, onSignedIn }) {
       panel,
     ),
   );
+  const showError = (error) => replace(messages, messageBox('error', typeof error === 'string' ? error : describeAuthError(error)));
+  return { messages, panel, showError };
+}
 
-  function showError(error) {
-    replace(messages, messageBox('error', typeof error === 'string' ? error : describeAuthError(error)));
-  }
+export function showSignIn(root, auth, { message, onSignedIn }) {
+  const { messages, panel, showError } = signinFrame(root, 'Sign in');
+  if (message) messages.append(messageBox('notice', message));
 
   function notice(text) {
     replace(messages, messageBox('notice', text));
   }
 
-  function busy(form, on) {
-    for (const control of form.querySelectorAll('input, button')) control.disabled = on;
-    form.setAttribute('aria-busy', String(on));
-  }
 
   /** Show the form for the next step, or finish. */
   function next(result) {
@@ -101,11 +103,11 @@ export function showSignIn(root, auth, { message, onSignedIn }) {
         (name ? form.elements.password : form.elements.username).focus();
         return;
       }
-      busy(form, true);
+      setBusy(form, true);
       try {
         next(await auth.signIn(name, password));
       } catch (error) {
-        busy(form, false);
+        setBusy(form, false);
         if (error?.code === 'PasswordResetRequiredException') {
           // Head office reset the password: Cognito has sent a code for the new one.
           resetForm(name, null);
@@ -139,11 +141,11 @@ export function showSignIn(root, auth, { message, onSignedIn }) {
         form.elements['confirm-password'].focus();
         return;
       }
-      busy(form, true);
+      setBusy(form, true);
       try {
         next(await auth.completeNewPassword(challenge, password));
       } catch (error) {
-        busy(form, false);
+        setBusy(form, false);
         if (lapsed(error)) return;
         showError(error);
         form.elements['new-password'].focus();
@@ -165,19 +167,10 @@ export function showSignIn(root, auth, { message, onSignedIn }) {
       h('p', { class: 'form-links' }, linkButton('Back to sign-in', () => passwordForm(challenge.username))),
     );
     const input = form.elements['mfa-code'];
-    form.addEventListener('submit', async (event) => {
-      event.preventDefault();
-      const code = readCode(input);
-      if (!code) {
-        showError('Enter the 6-digit code from your authenticator app.');
-        input.focus();
-        return;
-      }
-      busy(form, true);
+    onCodeSubmit(form, input, showError, async (code) => {
       try {
         next(await auth.answerMfa(challenge, code));
       } catch (error) {
-        busy(form, false);
         // A wrong code ends Cognito's session for this sign-in: the user starts again.
         if (error?.code === 'NotAuthorizedException' || error?.code === 'CodeMismatchException') {
           passwordForm(challenge.username);
@@ -188,9 +181,7 @@ export function showSignIn(root, auth, { message, onSignedIn }) {
           );
           return;
         }
-        showError(error);
-        input.value = '';
-        input.focus();
+        throw error;
       }
     });
     replace(panel, form);
@@ -258,11 +249,11 @@ export function showSignIn(root, auth, { message, onSignedIn }) {
         form.elements['forgot-username'].focus();
         return;
       }
-      busy(form, true);
+      setBusy(form, true);
       try {
         resetForm(name, await auth.forgotPassword(name));
       } catch (error) {
-        busy(form, false);
+        setBusy(form, false);
         // Cognito refuses when the account has no verified email to send a code to.
         showError(
           error?.code === 'NotAuthorizedException' || error?.code === 'InvalidParameterException'
@@ -318,13 +309,13 @@ export function showSignIn(root, auth, { message, onSignedIn }) {
         form.elements['reset-confirm'].focus();
         return;
       }
-      busy(form, true);
+      setBusy(form, true);
       try {
         await auth.confirmForgotPassword(name, code, password);
         passwordForm(name);
         notice('Your password has been changed. Sign in with the new password.');
       } catch (error) {
-        busy(form, false);
+        setBusy(form, false);
         showError(error);
         form.elements[error?.code === 'InvalidPasswordException' ? 'reset-password' : 'reset-code'].focus();
       }

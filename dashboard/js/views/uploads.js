@@ -1,7 +1,7 @@
 // Uploads: send a file for a store (or, for head office, a multi-store file), watch it upload,
 // and see ingest's report as soon as it is written: rows read, accepted, rejected, and the
 // rejected lines with their reasons. Below, recent uploads with who sent them and their status.
-import { ApiError } from '../api.js';
+import { ApiError, isAbort } from '../api.js';
 import { SessionExpiredError } from '../auth.js';
 import { h, messageBox, replace } from '../dom.js';
 import { formatAgo, formatCount, formatTime, isoOrNull } from '../format.js';
@@ -332,8 +332,21 @@ export function mount(root, ctx) {
     sendButton.disabled = options.length === 0;
   }
 
+  // The listing in flight: a new one (another store chosen) aborts it, so a slow answer for the store
+  // the user has left never replaces the list they moved to; "Show older" continues the current one.
+  let listing = null;
+
   async function loadList({ append = false } = {}) {
-    const body = await ctx.api.uploads({ store: params.store, limit: PAGE_SIZE, cursor: append ? nextCursor : undefined });
+    if (!append || !listing) {
+      listing?.abort();
+      listing = new AbortController();
+    }
+    const controller = listing;
+    const body = await ctx.api.uploads(
+      { store: params.store, limit: PAGE_SIZE, cursor: append ? nextCursor : undefined },
+      { signal: controller.signal },
+    );
+    if (controller !== listing) return;
     const uploads = body.uploads || [];
     nextCursor = body.next_cursor || null;
     more.hidden = !nextCursor;
@@ -354,20 +367,28 @@ export function mount(root, ctx) {
     try {
       await loadList({ append: true });
     } catch (error) {
-      if (!ctx.handleError(error)) replace(messages, messageBox('error', error.message));
+      if (!isAbort(error) && !ctx.handleError(error)) replace(messages, messageBox('error', error.message));
     } finally {
       more.disabled = false;
     }
   });
 
   async function load() {
+    const wanted = params.store || '';
     try {
-      const [stores] = await Promise.all([ctx.getStores(), loadList()]);
+      const listed = loadList();
+      listed.catch(() => {}); // awaited below; a failure is handled there
+      // The choice of store is offered as soon as the stores are known, even while the list loads.
+      const stores = await ctx.getStores();
+      if (wanted !== (params.store || '')) return; // the user chose another store meanwhile
       replace(storeSelect, h('option', { value: '' }, 'All my stores'), stores.map((s) => h('option', { value: s.store }, s.store)));
       storeSelect.value = params.store || '';
       if (!controller) fillTargets(stores);
+      await listed;
+      if (wanted !== (params.store || '')) return;
       replace(messages);
     } catch (error) {
+      if (isAbort(error) || wanted !== (params.store || '')) return;
       if (!ctx.handleError(error)) replace(messages, messageBox('error', error.message));
       throw error;
     }
@@ -387,6 +408,7 @@ export function mount(root, ctx) {
     destroy() {
       destroyed = true;
       controller?.abort();
+      listing?.abort();
     },
   };
 }

@@ -1,0 +1,320 @@
+// Notify me: one's own alert subscriptions (email or text message), for stores one may see and the
+// severities the API offers, each with its status as SNS reports it (pending confirmation until the
+// link sent to the address is followed). Head office may list everyone's. Removing asks first.
+import { ApiError } from '../api.js';
+import { h, messageBox, replace, setBusy } from '../dom.js';
+import { formatTime, isoOrNull } from '../format.js';
+import { PERSONAL_PROTOCOLS, STATUS_TEXT, checkSubscription, severitiesOf, severityWords } from '../subscriptions.js';
+
+const PROTOCOL_TEXT = { email: 'Email', sms: 'Text message (SMS)', https: 'HTTPS', sqs: 'SQS queue', lambda: 'Lambda function' };
+const ENDPOINT = {
+  email: { label: 'Email address', type: 'email', autocomplete: 'email', inputmode: 'email', hint: 'Alerts go to this address once you follow the confirmation link sent to it.' },
+  sms: {
+    label: 'Phone number',
+    type: 'tel',
+    autocomplete: 'tel',
+    inputmode: 'tel',
+    hint: 'In international form: + then country code and number, e.g. +4915112345678.',
+  },
+};
+// More stores than this and the list gets a filter.
+const FILTER_FROM = 12;
+
+function statusBadge(status) {
+  return h('span', { class: `badge badge-sub-${status}` }, STATUS_TEXT[status] || status);
+}
+
+/** A group of checkboxes with a legend; returns {element, checked(), set(values)}. */
+function checkboxGroup({ id, legend, choices, hint }) {
+  const boxes = choices.map(([value, label], index) => {
+    const input = h('input', { type: 'checkbox', id: `${id}-${index}`, name: id, value });
+    return { input, row: h('li', {}, input, h('label', { for: `${id}-${index}` }, label)) };
+  });
+  const list = h('ul', { class: 'choice-list' }, boxes.map((box) => box.row));
+  const element = h(
+    'fieldset',
+    { class: 'choices', id, 'aria-describedby': hint ? `${id}-hint` : null },
+    h('legend', {}, legend),
+    hint ? h('p', { class: 'hint', id: `${id}-hint` }, hint) : null,
+    list,
+  );
+  return {
+    element,
+    list,
+    boxes,
+    checked: () => boxes.filter((box) => box.input.checked).map((box) => box.input.value),
+    set: (values) => {
+      for (const box of boxes) box.input.checked = values.includes(box.input.value);
+    },
+  };
+}
+
+export function mount(root, ctx) {
+  const { user } = ctx;
+  let params = {};
+  let subscriptions = [];
+  let severities = [];
+  let storeNames = null;
+
+  // -- the list ---------------------------------------------------------------------------------
+  const messages = h('div', { class: 'messages', 'aria-live': 'polite' });
+  const everyone = h('input', { type: 'checkbox', id: 'notify-all' });
+  const listSummary = h('p', { class: 'summary', role: 'status' });
+  const list = h('ul', { class: 'subscriptions', 'aria-label': 'Subscriptions' });
+  const listPanel = h(
+    'section',
+    { class: 'panel', 'aria-labelledby': 'subs-heading' },
+    h('h2', { id: 'subs-heading' }, 'Your alert subscriptions'),
+    user.admin ? h('p', { class: 'check-row' }, everyone, h('label', { for: 'notify-all' }, 'Show everyone’s subscriptions')) : null,
+    messages,
+    listSummary,
+    list,
+  );
+  everyone.addEventListener('change', () => ctx.go('notify', { all: everyone.checked ? '1' : '' }));
+
+  // -- the form -----------------------------------------------------------------------------------
+  const formMessages = h('div', { class: 'messages', 'aria-live': 'polite' });
+  const protocolRadios = PERSONAL_PROTOCOLS.map((protocol, index) =>
+    h('input', { type: 'radio', name: 'notify-protocol', id: `notify-protocol-${protocol}`, value: protocol, checked: index === 0 }),
+  );
+  const protocolGroup = h(
+    'fieldset',
+    { class: 'choices choices-inline' },
+    h('legend', {}, 'Send alerts by'),
+    h(
+      'ul',
+      { class: 'choice-list' },
+      protocolRadios.map((radio) => h('li', {}, radio, h('label', { for: radio.id }, PROTOCOL_TEXT[radio.value]))),
+    ),
+  );
+  const endpointLabel = h('label', { for: 'notify-endpoint' });
+  const endpointHint = h('p', { class: 'hint', id: 'notify-endpoint-hint' });
+  const endpoint = h('input', { id: 'notify-endpoint', name: 'endpoint', required: true, spellcheck: 'false', autocapitalize: 'none', 'aria-describedby': 'notify-endpoint-hint' });
+  const endpointField = h('div', { class: 'field' }, endpointLabel, endpoint, endpointHint);
+  const storesSlot = h('div', { class: 'stores-slot' });
+  const severitySlot = h('div', { class: 'severity-slot' });
+  const submit = h('button', { type: 'submit', class: 'button button-primary' }, 'Subscribe');
+  const form = h(
+    'form',
+    { class: 'notify-form', novalidate: true, 'aria-labelledby': 'add-heading' },
+    protocolGroup,
+    endpointField,
+    storesSlot,
+    severitySlot,
+    formMessages,
+    h('div', { class: 'button-row' }, submit),
+  );
+  let storeGroup = null;
+  let severityGroup = null;
+
+  replace(
+    root,
+    listPanel,
+    h('section', { class: 'panel', 'aria-labelledby': 'add-heading' }, h('h2', { id: 'add-heading' }, 'Add a subscription'), form),
+  );
+
+  function protocol() {
+    return protocolRadios.find((radio) => radio.checked)?.value || '';
+  }
+
+  function showProtocol() {
+    const spec = ENDPOINT[protocol()] || ENDPOINT.email;
+    endpointLabel.textContent = spec.label;
+    endpointHint.textContent = spec.hint;
+    for (const name of ['type', 'autocomplete', 'inputmode']) endpoint.setAttribute(name, spec[name]);
+  }
+  for (const radio of protocolRadios) radio.addEventListener('change', showProtocol);
+  showProtocol();
+
+  function buildStores(names) {
+    storeGroup = checkboxGroup({
+      id: 'notify-stores',
+      legend: 'Stores',
+      choices: names.map((name) => [name, name]),
+      hint: user.admin ? 'Head office may choose any store.' : null,
+    });
+    const tools = [];
+    if (names.length > FILTER_FROM) {
+      const filter = h('input', { type: 'search', id: 'notify-store-filter', autocomplete: 'off', placeholder: 'Store name contains…' });
+      filter.addEventListener('input', () => {
+        const q = filter.value.trim().toLocaleLowerCase();
+        for (const box of storeGroup.boxes) box.row.hidden = Boolean(q) && !box.input.value.toLocaleLowerCase().includes(q);
+      });
+      tools.push(h('div', { class: 'field' }, h('label', { for: 'notify-store-filter' }, 'Find a store'), filter));
+    }
+    if (names.length === 1) storeGroup.set(names);
+    storeGroup.list.classList.toggle('choice-scroll', names.length > FILTER_FROM);
+    storeGroup.element.insertBefore(h('div', { class: 'choice-tools' }, tools), storeGroup.list);
+    replace(storesSlot, names.length ? storeGroup.element : messageBox('notice', 'No stores are assigned to your account yet, so there is nothing to subscribe to.'));
+    submit.disabled = !names.length;
+  }
+
+  function buildSeverities(values) {
+    severityGroup = checkboxGroup({
+      id: 'notify-severities',
+      legend: 'Alerts about',
+      choices: values.map((value) => [value, severityWords([value])]),
+    });
+    severityGroup.set(values.filter((value) => value !== 'restocked'));
+    replace(severitySlot, severityGroup.element);
+  }
+
+  function showFormError(text) {
+    replace(formMessages, messageBox('error', text));
+  }
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const request = {
+      protocol: protocol(),
+      endpoint: endpoint.value.trim(),
+      stores: storeGroup?.checked() || [],
+      severities: severityGroup?.checked() || [],
+    };
+    const problem = checkSubscription(request);
+    if (problem) {
+      showFormError(problem);
+      (request.endpoint ? form.querySelector('input[type=checkbox]') || endpoint : endpoint).focus();
+      return;
+    }
+    setBusy(form, true);
+    try {
+      const created = await ctx.api.subscribe(request);
+      endpoint.value = '';
+      const pending = created.status === 'pending_confirmation';
+      replace(
+        formMessages,
+        messageBox(
+          'notice',
+          `Subscribed ${created.endpoint} to alerts of ${created.stores.join(', ')}.` +
+            (pending ? ' Follow the link sent to it to confirm: alerts start once you do.' : ''),
+        ),
+      );
+      ctx.announce(`Subscribed ${created.endpoint}.`);
+      await loadList();
+    } catch (error) {
+      if (ctx.handleError(error)) return;
+      // The API's own words: which address is wrong and why, a store that is not yours, the cap.
+      showFormError(error instanceof ApiError ? error.message : String(error.message || error));
+      endpoint.focus();
+    } finally {
+      setBusy(form, false);
+      submit.disabled = !storeNames?.length;
+    }
+  });
+
+  // -- removing, with a confirmation in place of the button ---------------------------------------
+  function removeControls(subscription) {
+    const cell = h('div', { class: 'button-row remove-row' });
+    const ask = h('button', { type: 'button', class: 'button' }, 'Remove', h('span', { class: 'visually-hidden' }, ` ${subscription.endpoint}`));
+    const askAgain = () => {
+      replace(cell, ask);
+      ask.focus();
+    };
+    ask.addEventListener('click', () => {
+      const yes = h('button', { type: 'button', class: 'button button-danger' }, 'Yes, remove it');
+      const no = h('button', { type: 'button', class: 'button' }, 'Cancel');
+      no.addEventListener('click', askAgain);
+      yes.addEventListener('click', async () => {
+        yes.disabled = true;
+        no.disabled = true;
+        try {
+          const left = await ctx.api.unsubscribe(subscription.id);
+          const text = left
+            ? `${subscription.endpoint} is still waiting for confirmation, which the alert service cannot cancel: it now gets no alerts and goes within 3 days.`
+            : `Removed the subscription of ${subscription.endpoint}.`;
+          replace(messages, messageBox('notice', text));
+          await loadList();
+        } catch (error) {
+          if (ctx.handleError(error)) return;
+          replace(messages, messageBox('error', error.message));
+          askAgain();
+        }
+      });
+      replace(cell, h('p', { class: 'confirm-text', role: 'group', 'aria-label': 'Confirm removal' }, `Stop alerts to ${subscription.endpoint}?`), yes, no);
+      no.focus();
+    });
+    cell.append(ask);
+    return cell;
+  }
+
+  function card(subscription) {
+    return h(
+      'li',
+      { class: `subscription sub-${subscription.status}`, 'data-id': subscription.id },
+      h(
+        'div',
+        { class: 'subscription-head' },
+        h('h3', { class: 'endpoint' }, subscription.endpoint),
+        statusBadge(subscription.status),
+      ),
+      h(
+        'dl',
+        { class: 'subscription-facts' },
+        h('div', {}, h('dt', {}, 'By'), h('dd', {}, PROTOCOL_TEXT[subscription.protocol] || subscription.protocol)),
+        h('div', {}, h('dt', {}, 'Stores'), h('dd', { class: 'sub-stores' }, subscription.stores.join(', '))),
+        h('div', {}, h('dt', {}, 'Alerts about'), h('dd', { class: 'sub-severities' }, severityWords(subscription.severities))),
+        params.all ? h('div', {}, h('dt', {}, 'Owner'), h('dd', { class: 'sub-owner' }, subscription.owner)) : null,
+        h('div', {}, h('dt', {}, 'Since'), h('dd', {}, h('time', { datetime: isoOrNull(subscription.created_at) }, formatTime(subscription.created_at)))),
+      ),
+      subscription.status === 'pending_confirmation'
+        ? h('p', { class: 'hint' }, 'Follow the link sent to this address to start receiving alerts (it expires after 3 days).')
+        : null,
+      subscription.status === 'removing' ? null : removeControls(subscription),
+    );
+  }
+
+  async function loadList() {
+    const all = Boolean(params.all) && user.admin;
+    const loaded = [];
+    let cursor;
+    do {
+      const body = await ctx.api.subscriptions({ all, limit: all ? 100 : undefined, cursor });
+      loaded.push(...body.subscriptions);
+      cursor = all ? body.next_cursor : null;
+    } while (cursor);
+    subscriptions = loaded;
+    listSummary.textContent = subscriptions.length
+      ? `${subscriptions.length} ${subscriptions.length === 1 ? 'subscription' : 'subscriptions'}.`
+      : '';
+    replace(
+      list,
+      subscriptions.length
+        ? subscriptions.map(card)
+        : h('li', { class: 'empty' }, all ? 'Nobody has subscribed to alerts yet.' : 'You have no alert subscriptions yet. Add one below.'),
+    );
+  }
+
+  async function load() {
+    try {
+      const [stores, document] = await Promise.all([ctx.getStores(), ctx.api.openapi()]);
+      const names = stores.map((store) => store.store);
+      if (!storeNames || names.join('\u0000') !== storeNames.join('\u0000')) {
+        storeNames = names;
+        const kept = storeGroup?.checked() || [];
+        buildStores(names);
+        if (kept.length) storeGroup.set(kept);
+      }
+      const offered = severitiesOf(document);
+      if (offered.join() !== severities.join()) {
+        severities = offered;
+        buildSeverities(severities);
+      }
+      await loadList();
+    } catch (error) {
+      if (!ctx.handleError(error)) replace(messages, messageBox('error', error.message));
+      throw error;
+    }
+  }
+
+  return {
+    title: () => 'Notify me',
+    update(next) {
+      params = next;
+      everyone.checked = Boolean(params.all);
+      return load();
+    },
+    // An open "remove?" question is not swept away by the auto-refresh.
+    refresh: () => (list.querySelector('.confirm-text') ? Promise.resolve() : load()),
+  };
+}
