@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from bench import REPO
 from bench.memory_probe import peak_rss_mb
+from tests.builders import workbook_parts
 
 if TYPE_CHECKING:
     from bench.report import Section
@@ -75,39 +76,6 @@ class XlsxResults:
 
 # -- workbooks --------------------------------------------------------------------------------
 
-_CONTENT_TYPES = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-    '<Default Extension="xml" ContentType="application/xml"/>'
-    '<Override PartName="/xl/workbook.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-    '<Override PartName="/xl/worksheets/sheet1.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-    '<Override PartName="/xl/sharedStrings.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
-    "</Types>"
-)
-_PACKAGE_RELS = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-    'officeDocument" Target="xl/workbook.xml"/></Relationships>'
-)
-_WORKBOOK = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-    '<sheets><sheet name="Inventory" sheetId="1" r:id="rId1"/></sheets></workbook>'
-)
-_WORKBOOK_RELS = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-    'worksheet" Target="worksheets/sheet1.xml"/>'
-    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-    'sharedStrings" Target="sharedStrings.xml"/></Relationships>'
-)
 _SHEET_START = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
@@ -122,10 +90,8 @@ def write_workbook(path: Path, rows: int) -> int:
     """
     header = ["store", "item", "count", "threshold"]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
-        archive.writestr("_rels/.rels", _PACKAGE_RELS)
-        archive.writestr("xl/workbook.xml", _WORKBOOK)
-        archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
+        for name, part in workbook_parts(shared_strings=True):
+            archive.writestr(name, part)
         # Shared strings: the header's four names, the stores, then one item name per row.
         unique = len(header) + STORES + rows
         with archive.open("xl/sharedStrings.xml", "w") as strings:
@@ -166,10 +132,8 @@ def write_sparse_workbook(path: Path, far_row: int) -> None:
         for c, name in zip("ABC", ["store", "item", "count"], strict=True)
     )
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
-        archive.writestr("_rels/.rels", _PACKAGE_RELS)
-        archive.writestr("xl/workbook.xml", _WORKBOOK)
-        archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
+        for name, part in workbook_parts(shared_strings=True):
+            archive.writestr(name, part)
         archive.writestr(
             "xl/sharedStrings.xml",
             '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="0" uniqueCount="0"/>',
