@@ -24,7 +24,7 @@ from bench import REPO, lab_baseline, workload
 from bench.big_file_bench import BigFileRun, run_big_file
 from bench.emulator import Emulator, default_session, metered_client
 from bench.report import Section, Target, seconds_text, table
-from bench.standins import WRITE_OPERATIONS, FileBucket, Meter, QueuedInvoker
+from bench.standins import Calls, FileBucket, Meter, QueuedInvoker
 from bench.write_strategies import PER_ITEM_CONCURRENCY, PerItemTable
 from devstack.definitions import create_table, service_definition
 from tests.builders import LambdaContext, s3_event
@@ -47,7 +47,7 @@ def write_concurrency() -> int:
 
 
 @dataclass
-class Run:
+class Run(Calls):
     """One contender's load of one file."""
 
     name: str
@@ -59,14 +59,6 @@ class Run:
     lanes: int = 0  # writer threads, for ours
     cpu_seconds: float = 0.0  # the whole process's CPU time, for the stand-in runs (no emulator in them)
     write_units: int = 0  # what the Inventory writes consume if every item lands
-
-    @property
-    def requests(self) -> int:
-        return sum(self.calls.values())
-
-    @property
-    def writes(self) -> int:
-        return sum(n for name, n in self.calls.items() if name in WRITE_OPERATIONS)
 
     @property
     def calls_text(self) -> str:
@@ -387,14 +379,32 @@ def _minutes(seconds: float) -> str:
     return f"{seconds:,.0f} s ({seconds / 60:,.1f} min)" if seconds < 7200 else f"{seconds / 3600:,.1f} h"
 
 
-def _per_1000(run: Run, latency: float) -> list[str]:
-    """Requests per 1,000 rows and the projections of a simulated-latency run."""
-    return [
-        f"{run.requests * 1000 / run.rows:,.1f}",
-        _minutes(projected(run)),
-        _minutes(round_trip_bound(run, latency)),
-        _minutes(run.cpu_seconds * PROJECTED_ROWS / run.rows),
+def _latency_table(first: str, runs: list[Run], latency: float) -> str:
+    """Simulated-latency runs: requests and write units per 1,000 rows and the projections."""
+    header = [
+        first,
+        "Rows run",
+        "Seconds",
+        "DynamoDB requests",
+        "Requests per 1,000 rows",
+        "Write units per 1,000 rows",
     ]
+    header += [f"Projected, {PROJECTED_ROWS:,} rows", "Of which waiting, at least", "CPU time, projected"]
+    rows = [
+        [
+            run.name,
+            f"{run.rows:,}",
+            seconds_text(run.seconds),
+            f"{run.requests:,} ({run.calls_text})",
+            f"{run.requests * 1000 / run.rows:,.1f}",
+            f"{run.write_units * 1000 / run.rows:,.0f}",
+            _minutes(projected(run)),
+            _minutes(round_trip_bound(run, latency)),
+            _minutes(run.cpu_seconds * PROJECTED_ROWS / run.rows),
+        ]
+        for run in runs
+    ]
+    return table(header, rows)
 
 
 def ingest_section(r: IngestResults) -> Section:
@@ -498,51 +508,8 @@ def ingest_section(r: IngestResults) -> Section:
                 for p in r.memory
             ],
         ),
-        "latency_table": table(
-            [
-                "Contender",
-                "Rows run",
-                "Seconds",
-                "DynamoDB requests",
-                "Requests per 1,000 rows",
-                f"Projected, {PROJECTED_ROWS:,} rows",
-                "Of which waiting, at least",
-                "CPU time, projected",
-            ],
-            [
-                [
-                    run.name,
-                    f"{run.rows:,}",
-                    s(run.seconds),
-                    f"{run.requests:,} ({run.calls_text})",
-                    *_per_1000(run, r.sizes.latency),
-                ]
-                for run in (r.latency_ours, r.latency_lab)
-            ],
-        ),
-        "strategy_table": table(
-            [
-                "Strategy",
-                "Rows run",
-                "Seconds",
-                "Requests per 1,000 rows",
-                "Write units per 1,000 rows",
-                f"Projected, {PROJECTED_ROWS:,} rows",
-                "Of which waiting, at least",
-                "CPU time, projected",
-            ],
-            [
-                [
-                    run.name,
-                    f"{run.rows:,}",
-                    s(run.seconds),
-                    *_per_1000(run, r.sizes.latency)[:1],
-                    f"{run.write_units * 1000 / run.rows:,.0f}",
-                    *_per_1000(run, r.sizes.latency)[1:],
-                ]
-                for run in r.strategies
-            ],
-        ),
+        "latency_table": _latency_table("Contender", [r.latency_ours, r.latency_lab], r.sizes.latency),
+        "strategy_table": _latency_table("Strategy", r.strategies, r.sizes.latency),
         "strategy_ratios": "; ".join(
             f"{other.name.split(' (')[0]}: {other.requests / ours_strategy.requests:,.0f}x the requests, "
             f"{other.write_units / max(1, ours_strategy.write_units):.2f}x the write units, "

@@ -76,7 +76,21 @@ def _tables(params: dict[str, Any]) -> set[str]:
     return {next(iter(action.values()))["TableName"] for action in params.get("TransactItems", [])}
 
 
-class Meter:
+class Calls:
+    """Requests by operation, and the totals read from them."""
+
+    calls: Counter[str]
+
+    @property
+    def requests(self) -> int:
+        return sum(self.calls.values())
+
+    @property
+    def writes(self) -> int:
+        return sum(n for name, n in self.calls.items() if name in WRITE_OPERATIONS)
+
+
+class Meter(Calls):
     """Counts (and optionally delays or answers) a boto3 client's calls; see the module docstring."""
 
     def __init__(
@@ -134,14 +148,6 @@ class Meter:
         with self._lock:
             self.examined[table] += examined
             self.bytes[table] += len(getattr(http_response, "content", None) or b"")
-
-    @property
-    def requests(self) -> int:
-        return sum(self.calls.values())
-
-    @property
-    def writes(self) -> int:
-        return sum(n for name, n in self.calls.items() if name in WRITE_OPERATIONS)
 
 
 class FileBucket:

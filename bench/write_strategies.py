@@ -57,43 +57,33 @@ class PerItemTable:
 
         expression, names, values = newer_wins(write.source)
         item = dict(write.attributes) | {SOURCE_LINE: {"N": str(write.line)}}
+        names = dict(names)  # the update adds its own
+        condition = {"ConditionExpression": expression, "ExpressionAttributeNames": names}
         try:
             if self.operation == "PutItem":
-                self._client.put_item(
-                    TableName=self.name,
-                    Item=item,
-                    ConditionExpression=expression,
-                    ExpressionAttributeNames=names,
-                    ExpressionAttributeValues=values,
-                )
+                self._client.put_item(TableName=self.name, Item=item, ExpressionAttributeValues=values, **condition)
             else:
-                self._update(item, expression, names, values)
+                self._client.update_item(TableName=self.name, **_update(item, names, values), **condition)
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                 return False
             raise
         return True
 
-    def _update(self, item: dict[str, Any], expression: str, names: dict[str, str], values: dict[str, Any]) -> None:
-        key = {"Store": item.pop("Store"), "Item": item.pop("Item")}
-        names, values = dict(names), dict(values)
-        sets = []
-        for index, (name, value) in enumerate(item.items()):
-            names[f"#u{index}"], values[f":u{index}"] = name, value
-            sets.append(f"#u{index} = :u{index}")
-        removes = [name for name in OPTIONAL_ATTRIBUTES if name not in item]
-        for index, name in enumerate(removes):
-            names[f"#r{index}"] = name
-        update = (
-            "SET "
-            + ", ".join(sets)
-            + (" REMOVE " + ", ".join(f"#r{i}" for i in range(len(removes))) if removes else "")
-        )
-        self._client.update_item(
-            TableName=self.name,
-            Key=key,
-            UpdateExpression=update,
-            ConditionExpression=expression,
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-        )
+
+def _update(item: dict[str, Any], names: dict[str, str], values: dict[str, Any]) -> dict[str, Any]:
+    """An UpdateItem's key, expression and values that leave the item as ``item``: SET every attribute,
+    REMOVE the optional ones it lacks (adds to ``names``)."""
+    key = {"Store": item.pop("Store"), "Item": item.pop("Item")}
+    values = dict(values)
+    sets = []
+    for index, (name, value) in enumerate(item.items()):
+        names[f"#u{index}"], values[f":u{index}"] = name, value
+        sets.append(f"#u{index} = :u{index}")
+    removes = [name for name in OPTIONAL_ATTRIBUTES if name not in item]
+    for index, name in enumerate(removes):
+        names[f"#r{index}"] = name
+    update = (
+        "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(f"#r{i}" for i in range(len(removes))) if removes else "")
+    )
+    return {"Key": key, "UpdateExpression": update, "ExpressionAttributeValues": values}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
@@ -47,18 +47,13 @@ def _config() -> Config:
 
 
 def aws_clients() -> Clients:
-    config = _config()
-    return Clients(
-        dynamodb=boto3.client("dynamodb", config=config),
-        s3=boto3.client("s3", config=config),
-        secrets=boto3.client("secretsmanager", config=config),
-    )
+    return Clients(*_clients("dynamodb", "s3", "secretsmanager"))
 
 
 def people_clients() -> PeopleClients:
+    return PeopleClients(*_clients("dynamodb", "sns", "cognito-idp"))
+
+
+def _clients(*services: str) -> list[Any]:
     config = _config()
-    return PeopleClients(
-        dynamodb=boto3.client("dynamodb", config=config),
-        sns=boto3.client("sns", config=config),
-        cognito=boto3.client("cognito-idp", config=config),
-    )
+    return [boto3.client(service, config=config) for service in services]  # type: ignore[call-overload]
