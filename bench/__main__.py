@@ -78,7 +78,7 @@ RUNNERS: dict[str, Callable[[argparse.Namespace], Section]] = {
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--only", default=",".join(SUITES), help=f"comma-separated suites out of {', '.join(SUITES)}")
-    parser.add_argument("--rows", type=int, default=10_000, help="rows in the side-by-side ingest file")
+    parser.add_argument("--rows", type=int, default=20_000, help="rows in the side-by-side ingest file")
     parser.add_argument("--latency-rows", type=int, default=20_000, help="rows in each simulated-latency run")
     parser.add_argument("--stream-records", type=int, default=10_000, help="stream records in the alerts run")
     parser.add_argument(

@@ -280,7 +280,7 @@ def measure_memory(rows: int) -> MemoryProbe:
 class IngestSizes:
     """How big each run is; ``make bench`` uses the defaults, the smoke test tiny ones."""
 
-    rows: int = 10_000
+    rows: int = 20_000
     memory_rows: tuple[int, int] = (10_000, 500_000)
     #: Rows each write strategy (ours first) loads at simulated latency (bench/write_strategies.py).
     latency_rows: int = 20_000
