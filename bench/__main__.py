@@ -59,6 +59,13 @@ def _xlsx(args: argparse.Namespace) -> Section:
     return xlsx_section(run_xlsx(XlsxSizes(rows=args.xlsx_rows)))
 
 
+TITLES = {
+    "ingest": "Ingest",
+    "alerts": "Alerts",
+    "dashboard": "Dashboard API",
+    "forecast": "Forecast",
+    "xlsx": "Excel workbooks",
+}
 RUNNERS: dict[str, Callable[[argparse.Namespace], Section]] = {
     "ingest": _ingest,
     "alerts": _alerts,
@@ -72,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--only", default=",".join(SUITES), help=f"comma-separated suites out of {', '.join(SUITES)}")
     parser.add_argument("--rows", type=int, default=20_000, help="rows in the side-by-side ingest file")
-    parser.add_argument("--latency-rows", type=int, default=50_000, help="rows in the simulated-latency run")
+    parser.add_argument("--latency-rows", type=int, default=20_000, help="rows in each simulated-latency run")
     parser.add_argument("--stream-records", type=int, default=10_000, help="stream records in the alerts run")
     parser.add_argument(
         "--items-per-store", type=int, default=100, help="items in each of the 100 stores of the alerts query"
@@ -91,16 +98,21 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     sections: list[Section] = []
     for name in wanted:
+        title = TITLES[name]
         if not PACKAGES[name].is_dir():
-            sections.append(Section(name.title(), f"Not run: {PACKAGES[name].relative_to(REPO)} is not there yet."))
+            sections.append(Section(name, title, text=f"Not run: {PACKAGES[name].relative_to(REPO)} is not there yet."))
             continue
+        suite_started = time.perf_counter()
         try:
-            sections.append(RUNNERS[name](args))
+            section = RUNNERS[name](args)
         except Exception as error:  # one suite failing must not lose the others' results
             message = f"{type(error).__name__}: {error}"
             print(f"{name}: failed: {message}", file=sys.stderr)
-            target = Target(f"{name.title()}: the suite runs to the end", "completes", message[:200], passed=False)
-            sections.append(Section(name.title(), f"The run failed: `{message[:500]}`", [target]))
+            target = Target(f"{title}: the suite runs to the end", "completes", message[:200], passed=False)
+            section = Section(name, title, targets=[target], text=f"The run failed: `{message[:500]}`")
+        section.seconds = time.perf_counter() - suite_started
+        print(f"{name}: {section.seconds:,.0f} s", file=sys.stderr)
+        sections.append(section)
 
     command = "make bench" if len(sys.argv) <= 1 else "python -m bench " + shlex.join(sys.argv[1:])
     load = f"{load_at_start} / {load_average()}"

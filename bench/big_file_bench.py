@@ -38,6 +38,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from bench import workload
+from bench.standins import FileBucket, Meter, QueuedInvoker
 
 LATENCY = 0.020
 PARTITION_UNITS_PER_SECOND = 1_000.0
@@ -201,51 +202,6 @@ class PartitionedTable:
         return sum(len(items) for items in self.items.values())
 
 
-class FileBucket:
-    """The upload bucket: one file on disk, read from any byte; reports kept in memory."""
-
-    def __init__(self, path: Path, clock: VirtualTime) -> None:
-        self.path = path
-        self.clock = clock
-        self.reports: dict[str, dict[str, Any]] = {}
-        self.opened_at: list[int] = []
-
-    def open(self, bucket: str, key: str, version_id: str = "", start: int = 0) -> Any:
-        from ingest.dal.objects import OpenedUpload
-
-        del bucket, key
-        self.clock.wait(LATENCY)
-        self.opened_at.append(start)
-        return OpenedUpload(
-            etag="big",
-            version_id=version_id,
-            last_modified="2026-11-22T03:00:00.000Z",
-            size=self.path.stat().st_size,
-            uploaded_by=None,
-            chunks=self._chunks(start),
-        )
-
-    def _chunks(self, start: int) -> Iterator[bytes]:
-        with self.path.open("rb") as body:
-            body.seek(start)
-            while chunk := body.read(256 * 1024):
-                yield chunk
-
-    def put_report(self, bucket: str, key: str, report: dict[str, Any]) -> None:
-        del bucket
-        self.clock.wait(LATENCY)
-        self.reports[key] = report
-
-
-class QueuedInvoker:
-    def __init__(self) -> None:
-        self.events: list[dict[str, Any]] = []
-
-    def invoke_async(self, function_arn: str, event: dict[str, Any]) -> None:
-        del function_arn
-        self.events.append(event)
-
-
 def rows(count: int, bad_every: int = BAD_ROW_EVERY) -> Iterator[tuple[int, str, str, str]]:
     """(line, store, item, count text) of the generated file: workload.rows, with a bad count every
     ``bad_every`` lines."""
@@ -309,9 +265,9 @@ def run_big_file(
     count: int = 5_000_000, budget: float = BUDGET_SECONDS, log: Any = print, bad_every: int = BAD_ROW_EVERY
 ) -> BigFileRun:
     """Load a generated ``count``-row file through continuations; see the module docstring."""
-    import boto3
     from moto import mock_aws
 
+    from bench.emulator import metered_client
     from devstack.definitions import create_table
 
     with tempfile.TemporaryDirectory() as scratch, mock_aws():
@@ -319,12 +275,11 @@ def run_big_file(
         log(f"ingest: writing the {count:,}-row file")
         write_file(count, path, bad_every)
         clock = VirtualTime()
-        dynamodb = boto3.Session(region_name="us-east-1").client("dynamodb")
-        dynamodb.meta.events.register("before-call.dynamodb", lambda **_: clock.wait(LATENCY))
+        dynamodb = metered_client(Meter(latency=LATENCY, sleep=clock.wait))
         create_table(dynamodb, "ingest", "UploadsTable", "uploads")
         create_table(dynamodb, "ingest", "StoresTable", "stores")
         table = PartitionedTable(clock, attempts=_table_attempts())
-        bucket = FileBucket(path, clock)
+        bucket = FileBucket(path, clock.wait, LATENCY)
         invoker = QueuedInvoker()
         ingestor = _ingestor(clock, table, bucket, invoker, dynamodb)
         log(f"ingest: {count:,} rows through continuations (simulated time)")
@@ -347,30 +302,17 @@ def _ingestor(
     clock: VirtualTime, table: PartitionedTable, bucket: FileBucket, invoker: QueuedInvoker, dynamodb: Any
 ) -> Any:
     from ingest.dal.inventory import InventoryTable, Pacing
-    from ingest.dal.stores import StoreActivity
-    from ingest.dal.uploads import UploadsIndex
-    from ingest.logic.ingest import Ingestor, Timing
-    from ingest.logic.loader import Loader
-    from inventory.models import utc_now
+    from ingest.logic.ingest import Timing
 
-    from bench.ingest_bench import write_concurrency
+    from bench.ingest_bench import ingestor, write_concurrency
 
     pacing = Pacing(sleep=clock.wait, monotonic=clock.now)
-    return Ingestor(
-        bucket=bucket,
-        loader=Loader(
-            InventoryTable(table, TABLE, pacing),  # type: ignore[arg-type]
-            default_threshold=5,
-            concurrency=write_concurrency(),
-            clock=utc_now,
-            monotonic=clock.now,
-        ),
-        index=UploadsIndex(dynamodb, "uploads", now=clock.epoch),
-        stores=StoreActivity(dynamodb, "stores"),
-        invoker=invoker,
-        upload_prefix="uploads/",
-        reports_prefix="reports/",
-        clock=utc_now,
+    return ingestor(
+        InventoryTable(table, TABLE, pacing),  # type: ignore[arg-type]
+        bucket,
+        invoker,
+        dynamodb,
+        write_concurrency(),
         timing=Timing(),  # the deployed values
         now=clock.epoch,
         monotonic=clock.now,

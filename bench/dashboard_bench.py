@@ -17,74 +17,18 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-import boto3
-
 from bench import workload
-from bench.emulator import REGION, Emulator, environment
+from bench.emulator import REGION, Emulator, default_session
 from bench.report import Section, Target, table
+from bench.standins import Meter
 from tests.builders import LambdaContext, api_claims, api_event
 
 BIG_STORE = "Store Big"
-SCALE_NOTE = (
-    ", not 1,000: the emulator answers each alerts-index Query by going through the whole table (about"
-    " 1.3 s a Query at 100,000 items on this machine), so with 1,000 items a store the API's parallel"
-    ' reads outlast its 10 s read timeout and it answered 503 ("could not be read") on the emulator'
-    " (`python -m bench --only dashboard --items-per-store 1000` repeats it). Real DynamoDB reads only"
-    " the index partition, and the items examined per item returned do not depend on the store size"
-)
 PAGE_LIMIT = 500  # the API's largest page
 SEARCH_STORE = "Store Search"
 SEARCH_ITEMS = 3_000
 #: The former design's filtered page: Queries of `limit + 1` items until 5,000 were examined.
 FORMER_EXAMINED_BUDGET = 5_000
-
-
-class ReadCounter:
-    """Per DynamoDB call: items examined (ScannedCount, or 1 for an item read) and response bytes, by table."""
-
-    def __init__(self) -> None:
-        self.examined: Counter[str] = Counter()
-        self.returned: Counter[str] = Counter()
-        self.bytes: Counter[str] = Counter()
-        self.calls: Counter[str] = Counter()
-
-    def reset(self) -> None:
-        for counts in (self.examined, self.returned, self.bytes, self.calls):
-            counts.clear()
-
-    def before(self, model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
-        try:
-            context["bench_table"] = json.loads(params.get("body") or b"{}").get("TableName", "?")
-        except ValueError:
-            context["bench_table"] = "?"
-        self.calls[model.name] += 1
-
-    def after(self, http_response: Any, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
-        name = context.get("bench_table", "?")
-        if "ScannedCount" in parsed:
-            self.examined[name] += int(parsed["ScannedCount"])
-            self.returned[name] += int(parsed.get("Count", 0))
-        elif "Item" in parsed:
-            self.examined[name] += 1
-            self.returned[name] += 1
-        self.bytes[name] += len(http_response.content or b"")
-
-    def attach(self, events: Any) -> ReadCounter:
-        events.register("before-call.dynamodb", self.before)
-        events.register("after-call.dynamodb", self.after)
-        return self
-
-    @property
-    def total_examined(self) -> int:
-        return sum(self.examined.values())
-
-    @property
-    def total_bytes(self) -> int:
-        return sum(self.bytes.values())
-
-    @property
-    def requests(self) -> int:
-        return sum(self.calls.values())
 
 
 @dataclass
@@ -176,7 +120,7 @@ class Api:
             "POWERTOOLS_LOG_LEVEL": "WARNING",
         }
         self.claims = api_claims("bench-admin", admin=True)
-        self.counter = ReadCounter()
+        self.meter = Meter()
         # The stack generates the cursor key as a secret; the function reads it at cold start.
         secrets = emu.client("secretsmanager")
         name = "inventory-bench-cursor-key"
@@ -185,10 +129,10 @@ class Api:
         except secrets.exceptions.ResourceNotFoundException:
             arn = secrets.create_secret(Name=name, SecretString="b" * 64)["ARN"]
         self.env["CURSOR_SECRET_ARN"] = arn
-        self._environment = environment(self.env)
+        self._session = default_session(self.meter, self.env)
 
     def __enter__(self) -> Api:
-        self._environment.__enter__()
+        self._session.__enter__()
         from dashboard_api.handlers import context
 
         context.clear_wiring()
@@ -197,8 +141,6 @@ class Api:
         # dashboard_api.logic.sessions) is the same for every read pattern: it lets the caller through.
         self._gate = context.access_gate
         context.access_gate = _OpenGate  # type: ignore[assignment]
-        boto3.setup_default_session(region_name=REGION)
-        self.counter.attach(boto3.DEFAULT_SESSION.events)  # type: ignore[attr-defined]
         self.get("/stores", "/stores")  # warm up: imports, clients, connections
         return self
 
@@ -207,8 +149,7 @@ class Api:
 
         context.access_gate = self._gate  # type: ignore[method-assign]
         context.clear_wiring()
-        boto3.DEFAULT_SESSION = None
-        self._environment.__exit__(None, None, None)
+        self._session.__exit__(None, None, None)
 
     def get(self, path: str, route: str, query: dict[str, str] | None = None) -> dict[str, Any]:
         from dashboard_api.handlers.api import handler
@@ -219,10 +160,10 @@ class Api:
         return json.loads(response["body"])  # type: ignore[no-any-return]
 
     def _measured(self, name: str, read: Any) -> Measure:
-        self.counter.reset()
+        self.meter.reset()
         started = time.perf_counter()
         returned = read()
-        return _measure(name, time.perf_counter() - started, returned, self.counter)
+        return _measure(name, time.perf_counter() - started, returned, self.meter)
 
     def first_page(self, store: str) -> Measure:
         def read() -> int:
@@ -267,7 +208,7 @@ def former_search(emu: Emulator, table: str, store: str) -> Measure:
     """The former design's read for the same request: Queries of ``limit + 1`` (2) items, filtered in
     the function, until 5,000 items were examined or the store ended."""
     client = emu.client("dynamodb")
-    counter = ReadCounter().attach(client.meta.events)
+    meter = Meter().attach(client.meta.events)
     kwargs: dict[str, Any] = {
         "TableName": table,
         "KeyConditionExpression": "Store = :store",
@@ -282,30 +223,22 @@ def former_search(emu: Emulator, table: str, store: str) -> Measure:
         if "LastEvaluatedKey" not in page:
             break
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    return _measure("Former design: same request, Queries of limit + 1", time.perf_counter() - started, 0, counter)
+    return _measure("Former design: same request, Queries of limit + 1", time.perf_counter() - started, 0, meter)
 
 
-def _measure(name: str, seconds: float, returned: int, counter: ReadCounter) -> Measure:
+def _measure(name: str, seconds: float, returned: int, meter: Meter) -> Measure:
     note = "; ".join(
-        f"{table_name}: {counter.examined[table_name]:,} examined, {counter.bytes[table_name] / 1024:,.0f} KiB"
-        for table_name in sorted(counter.bytes)
+        f"{table_name}: {meter.examined[table_name]:,} examined, {meter.bytes[table_name] / 1024:,.0f} KiB"
+        for table_name in sorted(meter.bytes)
     )
-    return Measure(
-        name,
-        seconds,
-        returned,
-        counter.total_examined,
-        counter.total_bytes,
-        counter.requests,
-        Counter(counter.calls),
-        note,
-    )
+    examined, read = sum(meter.examined.values()), sum(meter.bytes.values())
+    return Measure(name, seconds, returned, examined, read, meter.requests, Counter(meter.calls), note)
 
 
 def scan(emu: Emulator, table: str, name: str, **filters: Any) -> Measure:
     """A paginated Scan with a filter: what a design without keys or an index would have to do."""
     client = emu.client("dynamodb")
-    counter = ReadCounter().attach(client.meta.events)
+    meter = Meter().attach(client.meta.events)
     returned = 0
     kwargs: dict[str, Any] = {"TableName": table, **filters}
     started = time.perf_counter()
@@ -315,12 +248,12 @@ def scan(emu: Emulator, table: str, name: str, **filters: Any) -> Measure:
         if "LastEvaluatedKey" not in page:
             break
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    return _measure(name, time.perf_counter() - started, returned, counter)
+    return _measure(name, time.perf_counter() - started, returned, meter)
 
 
 @dataclass(frozen=True)
 class DashboardSizes:
-    """Sizes of the dashboard runs; see SCALE_NOTE for why the alerts stores hold 100 items by default."""
+    """Sizes of the dashboard runs; the page says why the alerts stores hold 100 items by default."""
 
     stores: int = 100
     items_per_store: int = 100
@@ -419,35 +352,20 @@ def dashboard_section(r: DashboardResults) -> Section:
         ),
     ]
     total = r.sizes.stores * r.sizes.items_per_store
-    body = f"""
-The dashboard API's real handler (Powertools resolver, validation, permissions, cursors) on HTTP API
-payload-2.0 events carrying an admin's verified claims, against the emulator (moto in server mode, in
-process). The Inventory table is created from `services/ingest/serverless.yml` and filled directly in the
-emulator's storage (setup, not timed). Items examined are the `ScannedCount` of every Query and Scan (and 1
-per GetItem); bytes read are the response bodies DynamoDB sent; both counted with botocore hooks on the
-client. The emulator evaluates every Query in Python over the whole partition, so its latencies are far above
-DynamoDB's; the items examined (what DynamoDB reads, and bills, to answer) and the bytes sent back are not.
-
-### Cross-store alerts
-
-{r.sizes.stores} stores x {r.sizes.items_per_store:,} items = {total:,} items, of which {r.alerting:,} out or low.
-Stores of {r.sizes.items_per_store:,} items{SCALE_NOTE if r.sizes.items_per_store < 1_000 else ""}.
-
-{table(header, [_row(r.alerts), _row(r.alerts_scan)])}
-
-By table: {r.alerts.note} (the Stores table is scanned once to list an admin's stores).
-
-### Listing a {r.sizes.big_store_items:,}-item store (table now {total + r.sizes.big_store_items:,} items)
-
-{table(header, [_row(r.first_page), _row(r.listing), _row(r.listing_scan)])}
-
-### A search that matches nothing, `limit=1` ({SEARCH_ITEMS:,}-item store)
-
-What one request can make the function read. A filtered page now reads Queries of 250 items and stops
-after 1,000 examined, answering with a cursor; the former design read `limit + 1` items per Query until it
-had `limit` matches or had examined 5,000 items. Requests: {r.search.requests:,} now,
-{r.former_search.requests:,} before ({r.former_search.requests / max(1, r.search.requests):,.0f}x fewer).
-
-{table(header, [_row(r.search), _row(r.former_search)])}
-"""
-    return Section("Dashboard API", body, targets)
+    values = {
+        "stores": r.sizes.stores,
+        "items_per_store": f"{r.sizes.items_per_store:,}",
+        "total": f"{total:,}",
+        "alerting": f"{r.alerting:,}",
+        "alerts_table": table(header, [_row(r.alerts), _row(r.alerts_scan)]),
+        "alerts_note": r.alerts.note,
+        "big_store_items": f"{r.sizes.big_store_items:,}",
+        "total_after": f"{total + r.sizes.big_store_items:,}",
+        "listing_table": table(header, [_row(r.first_page), _row(r.listing), _row(r.listing_scan)]),
+        "search_items": f"{SEARCH_ITEMS:,}",
+        "search_requests": f"{r.search.requests:,}",
+        "former_requests": f"{r.former_search.requests:,}",
+        "fewer": f"{r.former_search.requests / max(1, r.search.requests):,.0f}",
+        "search_table": table(header, [_row(r.search), _row(r.former_search)]),
+    }
+    return Section("dashboard", "Dashboard API", values, targets)

@@ -1,7 +1,5 @@
-"""The AWS emulator the benchmarks run against, and a count of the DynamoDB requests each contender makes.
-
-moto's ConsumedCapacity is a constant, so requests are counted on the client side with a
-botocore ``before-call`` hook: one count per API call that leaves the client.
+"""The AWS emulator the benchmarks run against, and boto3 clients metered by the stand-in
+(``bench.standins.Meter``: moto's ConsumedCapacity is a constant, so requests are counted on the client).
 """
 
 from __future__ import annotations
@@ -13,7 +11,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,41 +20,11 @@ import boto3
 from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
+from bench.standins import Meter
 from devstack.definitions import create_table
 from devstack.moto_transactions import fix_transactions
 
 REGION = "us-east-1"
-#: Calls that write to a table; everything else DynamoDB is a read (or a table operation).
-WRITE_OPERATIONS = frozenset({"PutItem", "BatchWriteItem", "UpdateItem", "DeleteItem", "TransactWriteItems"})
-
-
-class RequestCounter:
-    """Counts DynamoDB API calls by operation; attach it to a client or a boto3 session."""
-
-    def __init__(self) -> None:
-        self.calls: Counter[str] = Counter()
-
-    def __call__(self, model: Any, **_: Any) -> None:
-        self.calls[model.name] += 1
-
-    def attach(self, events: Any) -> RequestCounter:
-        """Register on a client's ``meta.events`` (or a session's ``events``: clients made later inherit it)."""
-        events.register("before-call.dynamodb", self)
-        return self
-
-    def reset(self) -> None:
-        self.calls.clear()
-
-    @property
-    def total(self) -> int:
-        return sum(self.calls.values())
-
-    @property
-    def writes(self) -> int:
-        return sum(n for name, n in self.calls.items() if name in WRITE_OPERATIONS)
-
-    def summary(self) -> str:
-        return ", ".join(f"{n:,} {name}" for name, n in sorted(self.calls.items())) or "none"
 
 
 @contextmanager
@@ -73,6 +40,26 @@ def environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+@contextmanager
+def default_session(meter: Meter, env: dict[str, str]) -> Iterator[Meter]:
+    """boto3's default session metered, in ``env``: the clients a handler builds for itself inherit
+    the meter, as on Lambda they would build theirs from the environment."""
+    with environment(env):
+        boto3.setup_default_session(region_name=REGION)
+        meter.attach(boto3.DEFAULT_SESSION.events)  # type: ignore[attr-defined]
+        try:
+            yield meter
+        finally:
+            boto3.DEFAULT_SESSION = None  # the next default session starts without the meter
+
+
+def metered_client(meter: Meter, service: str = "dynamodb", **config: Any) -> Any:
+    """A real boto3 client of its own session, metered (and answered, if the meter answers)."""
+    client = boto3.Session(region_name=REGION).client(service, config=Config(**config))
+    meter.attach(client.meta.events)
+    return client
 
 
 def free_port() -> int:
@@ -104,6 +91,10 @@ class Emulator:
 
     def create_stores_table(self, name: str) -> str:
         return create_table(self.client("dynamodb"), "ingest", "StoresTable", name)
+
+    def item_count(self, table: str) -> int:
+        paginator = self.client("dynamodb").get_paginator("scan")
+        return sum(page["Count"] for page in paginator.paginate(TableName=table, Select="COUNT"))
 
     def create_bucket(self, name: str) -> str:
         s3 = self.client("s3")

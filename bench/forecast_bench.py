@@ -28,6 +28,7 @@ from alerts.logic.forecast import DEFAULT, Observation, Settings, forecast, upda
 from inventory.forecast import ForecastRow, ModelState
 
 from bench.report import Section, Target, table
+from bench.standins import item_size
 
 #: Day 0 of every simulation: a Monday, so weekday effects line up with the calendar.
 EPOCH = datetime(2026, 1, 5, tzinfo=UTC)
@@ -541,16 +542,6 @@ class ForecastResults:
     cost: Cost
 
 
-def _item_bytes(item: dict[str, dict[str, str]]) -> int:
-    """DynamoDB's size of an item: names plus values (text in UTF-8; a number about 1 byte per 2 digits)."""
-    size = 0
-    for name, value in item.items():
-        size += len(name.encode())
-        (kind, text), *_ = value.items()
-        size += len(text.encode()) if kind == "S" else 1 + (sum(c.isdigit() for c in text) + 1) // 2
-    return size
-
-
 def _indexed(state: ModelState) -> bool:
     return ForecastRow("", "", state, forecast(state, state.at)).running_out_in is not None
 
@@ -579,7 +570,7 @@ def measure_cost(runs: list[ItemRun]) -> Cost:
         states[n] = after
         row = ForecastRow("Store 0042", f"Item {n:05d}", after, forecast(after, observation.at))
         was_indexed = before is not None and _indexed(before)
-        sizes.append(_item_bytes(row.to_item()))
+        sizes.append(item_size(row.to_item()))
         indexed.append((was_indexed, row.running_out_in is not None))
     return Cost(len(observations), cpu, sizes, indexed)
 
@@ -610,69 +601,6 @@ def run_forecast(
         alternatives,
         measure_cost(steady_runs),
     )
-
-
-PAGE = """
-Does the alerts service's stockout forecast (`services/alerts/alerts/logic/forecast.py`) predict
-when an item runs out better than the obvious alternatives? {items} synthetic items per pattern
-live 90 days in a store that uploads its counts (once a day at its own hour, or at irregular
-times), sells from a known demand process and reorders up to 14-28 days of stock when it is down
-to 3-6 days, as live stores do; each pattern adds one difficulty:
-
-{patterns}
-
-Only changed counts reach the stream (ingest writes changes only), so every forecaster sees
-exactly what the alerts service will: the changes. At every upload from day 21 on, each
-forecaster's predicted run-out is compared with the true one: when the item's known consumption
-would empty the shelf counted at that upload, had nobody restocked it. Errors are in days, both
-sides capped at 30 days (the index's horizon); no forecast counts as "beyond 30 days". Baselines:
-**last two changes** (the slope between the last two counts) and **line over all history** (a
-least-squares line through every change of the 90 days). Every forecaster projects its rate the
-same way, from the last count, taken to hold until the upload being scored (no change means no
-change): only the rate differs. Fixed seeds; the whole suite takes seconds of CPU.
-
-### Mean absolute error of the run-out time (days)
-
-{main}
-
-Target: the model's error at most half the better baseline's on each of the issue's seven
-patterns. Beside them, not targets: **demand shift** (a pattern the issue does not list, kept
-because stationary patterns alone would favour an endless memory), and **steady, never
-restocked**, the straight line's best case: one straight run down, nothing else in the history.
-
-### Against the demand as it happened
-
-The same forecasts scored against the run-out the simulated sales actually produced (random day
-to day, which no forecast can know), beside a forecaster that knows the true consumption: the
-floor for this score.
-
-{realized}
-
-### Items not being used up
-
-{unused}
-
-### Why these settings
-
-The model with other settings, and a robust line, on {alternative_items} other items per pattern
-(error relative to the better baseline on the same items; lower is better):
-
-{alternatives}
-
-### Cost per change
-
-- The model: {micros:.0f} µs of CPU per change (update and forecast, {changes:,} changes of the steady
-  pattern), from 7 numbers of state; no history is read.
-- A Forecast row: {row_median} bytes (median; largest {row_max}), so 1 write unit per PutItem and 1 read
-  unit per strongly consistent read.
-- The sparse index: {indexed:.0%} of the rows after a change are in it (the stores order 14-28 days
-  of stock, within the 30-day horizon); {index_writes:.2f} index write units per change (an entry whose
-  sort key changes costs a delete and a put).
-- Per stream batch, the integration reads each distinct item's row once (BatchGetItem, up to 100
-  keys a call, strongly consistent), applies the batch's changes to it in order, and writes it once
-  (PutItem conditional on the `Sequence` it read). Per change at most 1 read unit and 1 write unit,
-  plus the index writes above; no History read.
-"""
 
 
 def _pattern_list(patterns: Iterable[Pattern]) -> str:
@@ -716,25 +644,27 @@ def forecast_section(r: ForecastResults) -> Section:
         )
     cost = r.cost
     sizes = sorted(cost.row_bytes)
-    text = PAGE.format(
-        items=r.items_per_pattern,
-        alternative_items=r.alternative_items,
-        patterns=_pattern_list([*PATTERNS, *BESIDE, NO_CONSUMPTION]),
-        main=table(
+    values = {
+        "items": r.items_per_pattern,
+        "alternative_items": r.alternative_items,
+        "patterns": _pattern_list([*PATTERNS, *BESIDE, NO_CONSUMPTION]),
+        "main": table(
             ["Pattern", "Moments scored", "Model", *BASELINES, "Model / better baseline", "Target <= 0.5x"],
             main_rows,
         ),
-        realized=table(["Pattern", "Model", *BASELINES, ORACLE], realized_rows),
-        unused=f"{unused.moments:,} moments of {r.items_per_pattern} items that sell nothing; forecasts given:\n\n"
-        + table(["Forecaster", "Forecasts (should be 0)"], unused_rows),
-        alternatives=table(["Method", "Worst of the seven", *(p.name for p in PATTERNS), shift_name], alternative_rows),
-        micros=cost.micros_per_change,
-        changes=cost.changes,
-        row_median=sizes[len(sizes) // 2],
-        row_max=sizes[-1],
-        indexed=sum(after for _, after in cost.indexed_before_after) / cost.changes,
-        index_writes=cost.index_writes_per_change,
-    )
+        "realized": table(["Pattern", "Model", *BASELINES, ORACLE], realized_rows),
+        "unused_moments": f"{unused.moments:,}",
+        "unused": table(["Forecaster", "Forecasts (should be 0)"], unused_rows),
+        "alternatives": table(
+            ["Method", "Worst of the seven", *(p.name for p in PATTERNS), shift_name], alternative_rows
+        ),
+        "micros": f"{cost.micros_per_change:.0f}",
+        "changes": f"{cost.changes:,}",
+        "row_median": sizes[len(sizes) // 2],
+        "row_max": sizes[-1],
+        "indexed": f"{sum(after for _, after in cost.indexed_before_after) / cost.changes:.0%}",
+        "index_writes": f"{cost.index_writes_per_change:.2f}",
+    }
     no_forecast = unused.scores[MODEL].forecasts == 0
     targets = [
         Target(
@@ -750,4 +680,4 @@ def forecast_section(r: ForecastResults) -> Section:
             no_forecast,
         ),
     ]
-    return Section("Forecast", text, targets)
+    return Section("forecast", "Forecast", values, targets)

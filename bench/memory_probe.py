@@ -1,7 +1,7 @@
 """Run in a fresh process by the memory benchmark: ingest N generated rows, print peak memory as JSON.
 
-``python -m bench.memory_probe ROWS [--traced]``. The file is generated chunk by chunk as
-the parser reads it and the DynamoDB stand-in keeps nothing, so what grows with the row
+``python -m bench.memory_probe ROWS``. The file is generated chunk by chunk as
+the parser reads it and the DynamoDB stand-in (answering at once) keeps nothing, so what grows with the row
 count, if anything, is the parser's and the loader's.
 """
 
@@ -10,11 +10,8 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import tracemalloc
 
 import bench  # noqa: F401 - puts the services on the import path
-from bench.ingest_bench import ours_on_stand_in
-from bench.standins import NullDynamoDB
 
 
 def peak_rss_mb() -> float:
@@ -30,19 +27,13 @@ def peak_rss_mb() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("rows", type=int)
-    parser.add_argument("--traced", action="store_true", help="also report tracemalloc's peak (slower)")
     args = parser.parse_args()
-    if args.traced:
-        tracemalloc.start()
-    run = ours_on_stand_in(args.rows, NullDynamoDB())
-    result = {
-        "rows": args.rows,
-        "seconds": run.seconds,
-        "peak_rss_mb": peak_rss_mb(),
-    }
-    if args.traced:
-        result["traced_peak_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
-    print(json.dumps(result))
+    from bench.emulator import metered_client
+    from bench.ingest_bench import ours_on_stand_in
+    from bench.standins import Meter
+
+    run = ours_on_stand_in(args.rows, metered_client(Meter(answer=True), parameter_validation=False))
+    print(json.dumps({"rows": args.rows, "seconds": run.seconds, "peak_rss_mb": peak_rss_mb()}))
 
 
 if __name__ == "__main__":

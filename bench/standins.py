@@ -1,146 +1,202 @@
-"""DynamoDB stand-ins for the runs the emulator would make too slow: memory and simulated latency.
+"""The benchmarks' one stand-in for AWS latency and metering, and the file and Lambda stand-ins.
 
-Neither keeps what is written, so the memory measured is the parser's and the loader's
-alone, and a run of any size costs no more memory on the stand-in's side. Reads find
-nothing, as on a first load into an empty table.
+:class:`Meter` hooks a real boto3 client (or a session: clients made from it later inherit it).
+Every call is counted by operation (calls on ``table`` apart from the rest), with the write units
+its writes would consume and, once answered, the items its reads examined and the bytes sent back.
+With ``latency``, each call first waits that long (``sleep`` may be a simulated clock's); with
+``answer``, the call never leaves the process: once botocore has built and serialized it (that
+client-side cost is real on Lambda too), it is answered from :data:`ANSWERS` (reads find nothing,
+as on a first load into an empty table; writes all succeed). Every suite uses it: against the
+emulator to count, alone to answer at simulated latency.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from botocore.awsrequest import AWSResponse
 
-#: Answers for the calls ingest and the lab loader make; reads find nothing, writes all succeed
-#: (GetItem too: an upload's index row does not exist yet, so ingest claims it with a PutItem).
-_ANSWERS: dict[str, dict[str, Any]] = {
+NO_STOCK_TOPIC = "arn:aws:sns:us-east-1:123456789012:NoStock"
+#: What the stand-in answers, by operation (DynamoDB, and SNS for the alerts handlers).
+ANSWERS: dict[str, dict[str, Any]] = {
     "BatchGetItem": {"Responses": {}, "UnprocessedKeys": {}},
     "BatchWriteItem": {"UnprocessedItems": {}},
     "TransactWriteItems": {},
     "GetItem": {},
     "PutItem": {},
     "UpdateItem": {},
-}
-
-
-class NullDynamoDB:
-    """A duck-typed DynamoDB client answering from memory at once, counting calls (thread-safe)."""
-
-    def __init__(self) -> None:
-        self.calls: Counter[str] = Counter()
-        self._lock = threading.Lock()
-
-    def _answer(self, operation: str) -> dict[str, Any]:
-        with self._lock:
-            self.calls[operation] += 1
-        return dict(_ANSWERS[operation])
-
-    def batch_get_item(self, **_: Any) -> dict[str, Any]:
-        return self._answer("BatchGetItem")
-
-    def batch_write_item(self, **_: Any) -> dict[str, Any]:
-        return self._answer("BatchWriteItem")
-
-    def transact_write_items(self, **_: Any) -> dict[str, Any]:
-        return self._answer("TransactWriteItems")
-
-    def get_item(self, **_: Any) -> dict[str, Any]:
-        return self._answer("GetItem")
-
-    def put_item(self, **_: Any) -> dict[str, Any]:
-        return self._answer("PutItem")
-
-    def update_item(self, **_: Any) -> dict[str, Any]:
-        return self._answer("UpdateItem")
-
-
-class SlowDynamoDB:
-    """Makes a real boto3 DynamoDB client answer every call itself after ``latency`` seconds.
-
-    The request is built and serialized by botocore as usual (that client-side cost is
-    real on Lambda too); the network round trip is replaced by ``time.sleep(latency)``,
-    which lets other threads run, as waiting on a socket does.
-    """
-
-    def __init__(self, latency: float) -> None:
-        self.latency = latency
-
-    def attach(self, client: Any) -> Any:
-        client.meta.events.register("before-call.dynamodb", self)
-        return client
-
-    def __call__(self, model: Any, **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
-        if self.latency:
-            time.sleep(self.latency)
-        return _answer(dict(_ANSWERS[model.name]))
-
-
-#: Answers for the calls the alerts handler and the lab's Check-Stock make.
-NO_STOCK_TOPIC = "arn:aws:sns:us-east-1:123456789012:NoStock"
-_SNS_ANSWERS: dict[str, dict[str, Any]] = {
     "Publish": {"MessageId": "00000000-0000-0000-0000-000000000000"},
     "ListTopics": {"Topics": [{"TopicArn": NO_STOCK_TOPIC}]},
 }
+#: Calls that write to a table; everything else DynamoDB is a read (or a table operation).
+WRITE_OPERATIONS = frozenset({"PutItem", "BatchWriteItem", "UpdateItem", "DeleteItem", "TransactWriteItems"})
 
 
-class InstantAWS:
-    """Answers every DynamoDB and SNS call of clients made from a boto3 session at once, after botocore
-    has built and serialized it, so only the caller's own CPU is measured. Any other call is refused:
-    nothing leaves the process."""
+def item_size(item: dict[str, Any]) -> int:
+    """An item's size as DynamoDB counts it: names plus values (text in UTF-8, a number about a byte per
+    two digits)."""
+    size = 0
+    for name, value in item.items():
+        ((kind, body),) = value.items()
+        size += len(name.encode())
+        size += 1 + (sum(c.isdigit() for c in str(body)) + 1) // 2 if kind == "N" else len(str(body).encode())
+    return size
 
-    def attach(self, events: Any) -> InstantAWS:
-        events.register("before-call", self)
+
+def write_units(operation: str, params: dict[str, Any]) -> int:
+    """Write units a write request consumes if every item in it lands (1 KB a unit; 2 in a transaction)."""
+
+    def units(item: dict[str, Any]) -> int:
+        return math.ceil(item_size(item) / 1024)
+
+    if operation == "TransactWriteItems":
+        # An Update or a ConditionCheck is counted as one unit's item (the alerts' totals, its guards).
+        return sum(2 * (units(action["Put"]["Item"]) if "Put" in action else 1) for action in params["TransactItems"])
+    if operation == "PutItem":
+        return units(params["Item"])
+    if operation == "UpdateItem":
+        values = {k: v for k, v in params["ExpressionAttributeValues"].items() if k.startswith(":u")}
+        return units(params["Key"] | {f"a{i}": v for i, v in enumerate(values.values())})
+    if operation == "BatchWriteItem":
+        return sum(units(r["PutRequest"]["Item"]) for items in params["RequestItems"].values() for r in items)
+    return 0
+
+
+def _tables(params: dict[str, Any]) -> set[str]:
+    if "TableName" in params:
+        return {params["TableName"]}
+    if "RequestItems" in params:
+        return set(params["RequestItems"])
+    return {next(iter(action.values()))["TableName"] for action in params.get("TransactItems", [])}
+
+
+class Calls:
+    """Requests by operation, and the totals read from them."""
+
+    calls: Counter[str]
+
+    @property
+    def requests(self) -> int:
+        return sum(self.calls.values())
+
+    @property
+    def writes(self) -> int:
+        return sum(n for name, n in self.calls.items() if name in WRITE_OPERATIONS)
+
+
+class Meter(Calls):
+    """Counts (and optionally delays or answers) a boto3 client's calls; see the module docstring."""
+
+    def __init__(
+        self,
+        table: str | None = None,
+        *,
+        latency: float = 0.0,
+        answer: bool = False,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.table = table
+        self.latency = latency
+        self.answer = answer
+        self.sleep = sleep
+        self._lock = threading.Lock()  # the loader's lanes call from several threads
+        self.reset()
+
+    def reset(self) -> None:
+        self.calls: Counter[str] = Counter()  # on ``table`` (every call when no table is named)
+        self.other: Counter[str] = Counter()  # on any other table
+        self.write_units = 0
+        self.examined: Counter[str] = Counter()  # items read (ScannedCount, or 1 per GetItem), by table
+        self.bytes: Counter[str] = Counter()  # response bytes, by table
+
+    def attach(self, events: Any) -> Meter:
+        """Register on a client's ``meta.events`` or a session's ``events``."""
+        events.register("before-parameter-build", self._count)
+        events.register("before-call", self._call)
+        events.register("after-call.dynamodb", self._read)  # reading a body elsewhere would consume S3 streams
         return self
 
-    def __call__(self, model: Any, **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
-        service = model.service_model.service_id.hyphenize()
-        answers = {"dynamodb": _ANSWERS, "sns": _SNS_ANSWERS}.get(service, {})
-        if model.name not in answers:
-            raise RuntimeError(f"the stand-in has no answer for {service} {model.name}")
-        return _answer(dict(answers[model.name]))
+    def _count(self, params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
+        tables = _tables(params)
+        context["bench_table"] = next(iter(tables), "")
+        with self._lock:
+            if self.table is None or self.table in tables:
+                self.calls[model.name] += 1
+                self.write_units += write_units(model.name, params)
+            else:
+                self.other[model.name] += 1
+
+    def _call(self, model: Any, **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+        if self.latency:
+            self.sleep(self.latency)
+        if not self.answer:
+            return None
+        if model.name not in ANSWERS:
+            raise RuntimeError(f"the stand-in has no answer for {model.name}")
+        body = dict(ANSWERS[model.name], ResponseMetadata={"HTTPStatusCode": 200, "RetryAttempts": 0})
+        return AWSResponse("http://stand-in", 200, {}, None), body
+
+    def _read(self, http_response: Any, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        table = context.get("bench_table", "")
+        examined = int(parsed.get("ScannedCount", 1 if "Item" in parsed else 0))
+        with self._lock:
+            self.examined[table] += examined
+            self.bytes[table] += len(getattr(http_response, "content", None) or b"")
 
 
-def _answer(body: dict[str, Any]) -> tuple[AWSResponse, dict[str, Any]]:
-    body["ResponseMetadata"] = {"HTTPStatusCode": 200, "RetryAttempts": 0}
-    return AWSResponse("http://stand-in", 200, {}, None), body
+class FileBucket:
+    """An upload bucket of one file, read from any byte: from disk, or generated as it is read (then from
+    its start only), so no run holds a whole file. Reports are kept in memory."""
 
-
-class GeneratedBucket:
-    """An upload bucket whose one file is generated as it is read, so no run holds a whole file."""
-
-    def __init__(self, rows: int) -> None:
-        self.rows = rows
+    def __init__(
+        self,
+        file: Path | Callable[[], Iterator[bytes]],
+        wait: Callable[[float], None] = lambda _: None,
+        latency: float = 0.0,
+    ) -> None:
+        self.file = file
+        self.wait = lambda: wait(latency)
         self.reports: dict[str, dict[str, Any]] = {}
+        self.opened_at: list[int] = []
 
     def open(self, bucket: str, key: str, version_id: str = "", start: int = 0) -> Any:
         from ingest.dal.objects import OpenedUpload
-        from inventory.models import utc_now
-
-        from bench.workload import csv_chunks
 
         del bucket, key
-        if start:
-            raise ValueError("a generated file is read from its start only")
-        return OpenedUpload(
-            etag="generated",
-            version_id=version_id,
-            last_modified=utc_now(),
-            size=0,
-            uploaded_by=None,
-            chunks=csv_chunks(self.rows),
-        )
+        self.wait()
+        self.opened_at.append(start)
+        size = self.file.stat().st_size if isinstance(self.file, Path) else 0
+        return OpenedUpload("bench", version_id, "2026-11-22T03:00:00.000Z", size, None, self._chunks(start))
+
+    def _chunks(self, start: int) -> Iterator[bytes]:
+        if not isinstance(self.file, Path):
+            if start:
+                raise ValueError("a generated file is read from its start only")
+            yield from self.file()
+            return
+        with self.file.open("rb") as body:
+            body.seek(start)
+            while chunk := body.read(256 * 1024):
+                yield chunk
 
     def put_report(self, bucket: str, key: str, report: dict[str, Any]) -> None:
         del bucket
+        self.wait()
         self.reports[key] = report
 
 
-class NoInvoker:
-    """The function's self-invocation, for runs that must finish in one invocation."""
+class QueuedInvoker:
+    """The function's self-invocation: the continuations asked for, for the harness to play as Lambda."""
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
 
     def invoke_async(self, function_arn: str, event: dict[str, Any]) -> None:
         del function_arn
-        raise RuntimeError(f"the run was to finish in one invocation, but it asked for a continuation: {event}")
+        self.events.append(event)

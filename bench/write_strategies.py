@@ -13,8 +13,6 @@ contenders send a lane's writes :data:`PER_ITEM_CONCURRENCY` at a time.
 
 from __future__ import annotations
 
-import math
-from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -30,7 +28,7 @@ OPTIONAL_ATTRIBUTES = ("Threshold", "AlertStatus", "SourceSeq")
 class PerItemTable:
     """A lane's conditional writes one item per call (PutItem or UpdateItem), reads as ingest's."""
 
-    def __init__(self, client: Any, table_name: str, operation: str) -> None:
+    def __init__(self, client: Any, operation: str, table_name: str = "inventory") -> None:
         from ingest.dal.inventory import InventoryTable
 
         self._reader = InventoryTable(client, table_name)
@@ -59,100 +57,33 @@ class PerItemTable:
 
         expression, names, values = newer_wins(write.source)
         item = dict(write.attributes) | {SOURCE_LINE: {"N": str(write.line)}}
+        names = dict(names)  # the update adds its own
+        condition = {"ConditionExpression": expression, "ExpressionAttributeNames": names}
         try:
             if self.operation == "PutItem":
-                self._client.put_item(
-                    TableName=self.name,
-                    Item=item,
-                    ConditionExpression=expression,
-                    ExpressionAttributeNames=names,
-                    ExpressionAttributeValues=values,
-                )
+                self._client.put_item(TableName=self.name, Item=item, ExpressionAttributeValues=values, **condition)
             else:
-                self._update(item, expression, names, values)
+                self._client.update_item(TableName=self.name, **_update(item, names, values), **condition)
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                 return False
             raise
         return True
 
-    def _update(self, item: dict[str, Any], expression: str, names: dict[str, str], values: dict[str, Any]) -> None:
-        key = {"Store": item.pop("Store"), "Item": item.pop("Item")}
-        names, values = dict(names), dict(values)
-        sets = []
-        for index, (name, value) in enumerate(item.items()):
-            names[f"#u{index}"], values[f":u{index}"] = name, value
-            sets.append(f"#u{index} = :u{index}")
-        removes = [name for name in OPTIONAL_ATTRIBUTES if name not in item]
-        for index, name in enumerate(removes):
-            names[f"#r{index}"] = name
-        update = (
-            "SET "
-            + ", ".join(sets)
-            + (" REMOVE " + ", ".join(f"#r{i}" for i in range(len(removes))) if removes else "")
-        )
-        self._client.update_item(
-            TableName=self.name,
-            Key=key,
-            UpdateExpression=update,
-            ConditionExpression=expression,
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-        )
 
-
-def item_size(attributes: dict[str, Any]) -> int:
-    """An item's size as DynamoDB counts it: attribute names plus values (numbers about 1 byte per 2 digits)."""
-    size = 0
-    for name, value in attributes.items():
-        size += len(name.encode())
-        ((kind, body),) = value.items()
-        size += math.ceil(len(str(body)) / 2) + 1 if kind == "N" else len(str(body).encode())
-    return size
-
-
-def write_units(operation: str, params: dict[str, Any]) -> int:
-    """Write units a write request consumes if every item in it lands (1 KB per unit; 2 in a transaction)."""
-    if operation == "TransactWriteItems":
-        return sum(2 * math.ceil(item_size(action["Put"]["Item"]) / 1024) for action in params["TransactItems"])
-    if operation == "PutItem":
-        return math.ceil(item_size(params["Item"]) / 1024)
-    if operation == "UpdateItem":
-        values = {k: v for k, v in params["ExpressionAttributeValues"].items() if k.startswith(":u")}
-        return math.ceil(item_size(params["Key"] | {f"a{i}": v for i, v in enumerate(values.values())}) / 1024)
-    if operation == "BatchWriteItem":
-        requests = [r["PutRequest"]["Item"] for items in params["RequestItems"].values() for r in items]
-        return sum(math.ceil(item_size(item) / 1024) for item in requests)
-    return 0
-
-
-class TableCounter:
-    """Counts DynamoDB calls on one table by operation, and the write units its writes consume.
-
-    Calls on other tables (the uploads index, the Stores table) are counted apart in ``other``.
-    """
-
-    def __init__(self, table: str) -> None:
-        self.table = table
-        self.calls: Counter[str] = Counter()
-        self.other: Counter[str] = Counter()
-        self.write_units = 0
-
-    def __call__(self, params: dict[str, Any], model: Any, **_: Any) -> None:
-        if self.table in _tables(params):
-            self.calls[model.name] += 1
-            self.write_units += write_units(model.name, params)
-        else:
-            self.other[model.name] += 1
-
-    def attach(self, events: Any) -> TableCounter:
-        events.register("before-parameter-build.dynamodb", self)
-        return self
-
-
-def _tables(params: dict[str, Any]) -> set[str]:
-    if "TableName" in params:
-        return {params["TableName"]}
-    if "RequestItems" in params:
-        return set(params["RequestItems"])
-    return {next(iter(action.values()))["TableName"] for action in params.get("TransactItems", [])}
+def _update(item: dict[str, Any], names: dict[str, str], values: dict[str, Any]) -> dict[str, Any]:
+    """An UpdateItem's key, expression and values that leave the item as ``item``: SET every attribute,
+    REMOVE the optional ones it lacks (adds to ``names``)."""
+    key = {"Store": item.pop("Store"), "Item": item.pop("Item")}
+    values = dict(values)
+    sets = []
+    for index, (name, value) in enumerate(item.items()):
+        names[f"#u{index}"], values[f":u{index}"] = name, value
+        sets.append(f"#u{index} = :u{index}")
+    removes = [name for name in OPTIONAL_ATTRIBUTES if name not in item]
+    for index, name in enumerate(removes):
+        names[f"#r{index}"] = name
+    update = (
+        "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(f"#r{i}" for i in range(len(removes))) if removes else "")
+    )
+    return {"Key": key, "UpdateExpression": update, "ExpressionAttributeValues": values}

@@ -1,21 +1,9 @@
-"""Excel workbooks: the two candidate readers side by side on one workbook, and the parser as shipped.
+"""Excel workbooks: the two candidate readers side by side on one workbook, the parser as shipped, a
+far-cell workbook and CSV files with lone-CR line ends (the page, bench/page.md, tells what each is).
 
-Run by ``make bench`` (suite ``xlsx``); ``python -m bench.xlsx_bench --probe READER PATH`` is
-the child process that measures one reader. Each reader runs in a fresh process, because
-peak memory (VmHWM) is per process and a reader may abort its process.
-
-- The workbook is written the way Excel writes one (text in the shared-strings table,
-  numbers in cells, a reference on every cell), 200,000 rows of store, item, count,
-  threshold by default.
-- openpyxl in read-only mode and python-calamine each read every row of the first sheet,
-  values only: the cost of the reader alone.
-- "ours" is the parser as the ingest function runs it: the workbook's zip checks, the
-  reader, and each row validated into an inventory row.
-- A second workbook of under 2 KB holds a header and one cell in XFD of the last row Excel
-  allows: the case that tells a streaming reader from one that holds a dense grid.
-- Beside the workbooks, three CSV files of 64 MiB read by the same parser: rows ending in LF,
-  the same rows ending in a lone CR (old Mac files), and a header followed by nothing but
-  lone CRs (blank lines, the hostile case).
+Run by ``make bench`` (suite ``xlsx``); ``python -m bench.xlsx_bench --probe READER PATH`` is the child
+process that measures one reader, each in a fresh process (peak memory is per process, and a reader may
+abort its process).
 """
 
 from __future__ import annotations
@@ -34,6 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bench import REPO
+from bench.memory_probe import peak_rss_mb
+from tests.builders import workbook_parts
 
 if TYPE_CHECKING:
     from bench.report import Section
@@ -50,7 +40,7 @@ class XlsxSizes:
     rows: int = 200_000
     far_row: int = 1_048_576  # the row of the far cell in the small workbook
     timeout: float = 60.0  # per probe of the far-cell workbook
-    text_mib: int = 64  # the size of each text file
+    text_mib: int = 32  # the size of each text file
 
 
 @dataclass(frozen=True)
@@ -86,39 +76,6 @@ class XlsxResults:
 
 # -- workbooks --------------------------------------------------------------------------------
 
-_CONTENT_TYPES = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-    '<Default Extension="xml" ContentType="application/xml"/>'
-    '<Override PartName="/xl/workbook.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-    '<Override PartName="/xl/worksheets/sheet1.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-    '<Override PartName="/xl/sharedStrings.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
-    "</Types>"
-)
-_PACKAGE_RELS = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-    'officeDocument" Target="xl/workbook.xml"/></Relationships>'
-)
-_WORKBOOK = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-    '<sheets><sheet name="Inventory" sheetId="1" r:id="rId1"/></sheets></workbook>'
-)
-_WORKBOOK_RELS = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-    'worksheet" Target="worksheets/sheet1.xml"/>'
-    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-    'sharedStrings" Target="sharedStrings.xml"/></Relationships>'
-)
 _SHEET_START = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
@@ -133,10 +90,8 @@ def write_workbook(path: Path, rows: int) -> int:
     """
     header = ["store", "item", "count", "threshold"]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
-        archive.writestr("_rels/.rels", _PACKAGE_RELS)
-        archive.writestr("xl/workbook.xml", _WORKBOOK)
-        archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
+        for name, part in workbook_parts(shared_strings=True):
+            archive.writestr(name, part)
         # Shared strings: the header's four names, the stores, then one item name per row.
         unique = len(header) + STORES + rows
         with archive.open("xl/sharedStrings.xml", "w") as strings:
@@ -177,10 +132,8 @@ def write_sparse_workbook(path: Path, far_row: int) -> None:
         for c, name in zip("ABC", ["store", "item", "count"], strict=True)
     )
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
-        archive.writestr("_rels/.rels", _PACKAGE_RELS)
-        archive.writestr("xl/workbook.xml", _WORKBOOK)
-        archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
+        for name, part in workbook_parts(shared_strings=True):
+            archive.writestr(name, part)
         archive.writestr(
             "xl/sharedStrings.xml",
             '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="0" uniqueCount="0"/>',
@@ -204,15 +157,6 @@ def write_text(path: Path, end: bytes, rows: bool, mib: int) -> None:
 
 
 # -- probes (in a child process) ------------------------------------------------------------
-
-
-def _peak_rss_mb() -> float:
-    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across fork and exec.
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _read_openpyxl(path: Path) -> tuple[int, str]:
@@ -268,7 +212,7 @@ def _probe_main(argv: list[str]) -> None:
     started = time.perf_counter()
     rows, outcome = PROBES[args.probe](args.path)
     seconds = time.perf_counter() - started
-    print(json.dumps({"rows": rows, "seconds": seconds, "peak_rss_mb": _peak_rss_mb(), "outcome": outcome}))
+    print(json.dumps({"rows": rows, "seconds": seconds, "peak_rss_mb": peak_rss_mb(), "outcome": outcome}))
 
 
 def probe(reader: str, path: Path, *, timeout: float | None = None, memory_limit: int = 0) -> ReaderRun:
@@ -388,37 +332,25 @@ def xlsx_section(results: XlsxResults) -> Section:
         [run.reader, run.outcome[:90], f"{run.seconds:.2f}", f"{run.peak_rss_mb:.0f}" if run.peak_rss_mb else "-"]
         for run in r.sparse
     ]
-    body = f"""
-{(__doc__ or "").split(chr(10), 2)[2].strip()}
-
-The workbook: {n:,} rows, {r.workbook_bytes / 2**20:.1f} MiB on disk, its sheet {r.sheet_bytes / 2**20:.1f} MiB of
-XML once inflated. Peak RSS is the whole process's; the bare interpreter takes {r.baseline_rss_mb:.0f} MB.
-
-{table(["Reader", "Rows", "Seconds", "Rows/s", "Peak RSS (MB)", "Over the interpreter", "Outcome"], rows)}
-
-calamine reads {ratio:.1f}x as many rows per second as openpyxl's read-only mode; "ours" adds the zip checks (the
-sheet's XML inflated and scanned once more) and validation of every row.
-
-The far-cell workbook ({r.sparse_bytes:,} bytes; each reader under a {SPARSE_MEMORY_LIMIT // 1024**3} GiB address
-space cap and a {r.sizes.timeout:.0f} s timeout):
-
-{table(["Reader", "Outcome", "Seconds", "Peak RSS (MB)"], sparse_rows)}
-
-calamine holds a sheet as a dense grid from its first to its last cell, here {r.sizes.far_row:,} rows by
-16,384 columns, and a failed allocation aborts the process: there is no exception to catch, and the function
-would end with no report. openpyxl streams the sheet in flat memory, but it is the slower reader above. The
-parser uses calamine for its speed and, before calamine sees a byte, checks the zip and scans the sheet's XML
-for what its cells span (see services/ingest/ingest/logic/xlsx.py): this workbook is refused there.
-
-The parser on CSV files of {r.sizes.text_mib} MiB (each in a fresh process; the file read in 256 KiB chunks, as
-from S3):
-
-{table(["File", "Rows", "Seconds", "Rows/s", "MiB/s", "Peak RSS (MB)", "Outcome"], text_rows)}
-
-A lone CR ends a line as LF does; runs of blank lines are skipped a chunk at a time (they used to cost a Python
-step each: about 1 s per MiB of them).
-"""
-    return Section("Excel workbooks", body, targets)
+    values = {
+        "rows": f"{n:,}",
+        "workbook_mib": f"{r.workbook_bytes / 2**20:.1f}",
+        "sheet_mib": f"{r.sheet_bytes / 2**20:.1f}",
+        "sparse_bytes": f"{r.sparse_bytes:,}",
+        "far_row": r.sizes.far_row,
+        "far_rows": f"{r.sizes.far_row:,}",
+        "text_mib": r.sizes.text_mib,
+        "baseline_mb": f"{r.baseline_rss_mb:.0f}",
+        "readers": table(
+            ["Reader", "Rows", "Seconds", "Rows/s", "Peak RSS (MB)", "Over the interpreter", "Outcome"], rows
+        ),
+        "ratio": f"{ratio:.1f}",
+        "limit_gib": SPARSE_MEMORY_LIMIT // 1024**3,
+        "timeout": f"{r.sizes.timeout:.0f}",
+        "sparse": table(["Reader", "Outcome", "Seconds", "Peak RSS (MB)"], sparse_rows),
+        "text": table(["File", "Rows", "Seconds", "Rows/s", "MiB/s", "Peak RSS (MB)", "Outcome"], text_rows),
+    }
+    return Section("xlsx", "Excel workbooks", values, targets)
 
 
 if __name__ == "__main__":

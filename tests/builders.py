@@ -265,3 +265,45 @@ def api_event(
     if path_parameters:
         event["pathParameters"] = path_parameters
     return event
+
+
+# -- Excel workbooks written part by part ---------------------------------------------------------
+
+_OOXML = "http://schemas.openxmlformats.org"
+_RELATIONSHIP = f"{_OOXML}/officeDocument/2006/relationships"
+_CONTENT = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+
+
+def workbook_parts(shared_strings: bool = False) -> list[tuple[str, str]]:
+    """The package parts of a one-sheet workbook, all but the sheet (``xl/worksheets/sheet1.xml``) and the
+    shared strings (``xl/sharedStrings.xml``, declared when ``shared_strings``): for tests and benchmarks
+    that write a sheet's XML themselves."""
+    strings_type = f'<Override PartName="/xl/sharedStrings.xml" ContentType="{_CONTENT}.sharedStrings+xml"/>'
+    strings_rel = f'<Relationship Id="rId2" Type="{_RELATIONSHIP}/sharedStrings" Target="sharedStrings.xml"/>'
+    return [
+        (
+            "[Content_Types].xml",
+            f'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="{_OOXML}/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{_CONTENT}.sheet.main+xml"/>'
+            f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{_CONTENT}.worksheet+xml"/>'
+            f"{strings_type if shared_strings else ''}</Types>",
+        ),
+        (
+            "_rels/.rels",
+            f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{_OOXML}/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{_RELATIONSHIP}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        ),
+        (
+            "xl/workbook.xml",
+            f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{_OOXML}/spreadsheetml/2006/main" '
+            f'xmlns:r="{_RELATIONSHIP}"><sheets><sheet name="Inventory" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{_OOXML}/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{_RELATIONSHIP}/worksheet" Target="worksheets/sheet1.xml"/>'
+            f"{strings_rel if shared_strings else ''}</Relationships>",
+        ),
+    ]

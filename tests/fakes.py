@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         ItemPage,
         ItemRecord,
         SignedPost,
+        StreamRead,
         UploadPosition,
         UploadStream,
     )
@@ -474,18 +475,11 @@ class FakeUploadIndex:
         rows.sort(key=lambda row: (row["ReceivedAt"]["S"], row["Key"]["S"], row["Version"]["S"]), reverse=True)
         return rows
 
-    def page(
-        self,
-        stream: UploadStream,
-        *,
-        limit: int,
-        after: UploadPosition | None = None,
-        older_than: str | None = None,
-        inclusive: bool = False,
-    ) -> IndexPage:
+    def page(self, read: StreamRead, limit: int) -> IndexPage:
         from dashboard_api.dal.uploads import summary
         from dashboard_api.models.records import IndexedUpload, IndexPage, UploadPosition
 
+        stream, after, older_than, inclusive = read.stream, read.after, read.older_than, read.inclusive
         assert limit >= 1, "DynamoDB refuses a Limit below 1"
         self.queries.append((stream.partition, limit))
         rows = self._stream(stream)

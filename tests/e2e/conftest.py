@@ -191,6 +191,27 @@ def upload_file(stack: LocalStackProcess | Mapping[str, Any], key: str, body: by
     return wait_for_report(stack, key, str(put["VersionId"]))
 
 
+#: How long a test waits for the digests a change may raise (the stream poll, the function, SNS to SQS).
+DIGEST_WAIT_S = 25
+
+
+def digests(stack: LocalStackProcess, store: str, seconds: float = DIGEST_WAIT_S) -> list[dict[str, Any]]:
+    """Every digest for ``store`` that reaches the stack's alerts inbox within ``seconds``, as SNS envelopes."""
+    sqs = stack.client("sqs")
+    received: list[dict[str, Any]] = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        wait = int(min(5, max(1, deadline - time.monotonic())))
+        for message in sqs.receive_message(
+            QueueUrl=stack.info["alerts_queue_url"], MaxNumberOfMessages=10, WaitTimeSeconds=wait
+        ).get("Messages", []):
+            envelope = json.loads(message["Body"])
+            if envelope["MessageAttributes"]["store"]["Value"] == store:
+                received.append(envelope)
+            sqs.delete_message(QueueUrl=stack.info["alerts_queue_url"], ReceiptHandle=message["ReceiptHandle"])
+    return received
+
+
 def unique_store(prefix: str) -> str:
     """A store name no other test uses (tests sharing a stack never change each other's stores)."""
     return f"{prefix} {uuid.uuid4().hex[:8]}"

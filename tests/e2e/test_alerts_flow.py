@@ -6,7 +6,6 @@ topic's inbox queue (``alerts_queue_url`` in stack.json), as an email subscriber
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -19,12 +18,11 @@ import pytest
 from inventory.history import history_key
 
 from tests.builders import REPO, lab_file
-from tests.e2e.conftest import LocalStackProcess, start_stack, stop_stack, upload_file
+from tests.e2e.conftest import DIGEST_WAIT_S, LocalStackProcess, digests, start_stack, stop_stack, upload_file
 
 pytestmark = pytest.mark.e2e
 
 # The alerts function gathers stream records for up to its batchWindow (10 s) before it runs.
-DIGEST_WAIT_S = 25
 BERLIN_ITEMS = ("Echo Dot", "Echo (2nd Gen)", "Echo Show", "Echo Plus", "Echo Look", "Amazon Tap")
 
 
@@ -39,23 +37,6 @@ def upload(stack: LocalStackProcess, name: str, body: bytes) -> None:
     """Upload a file and wait for its final report: by then every change it makes is on the stream."""
     report = upload_file(stack, f"{stack.info['upload_prefix']}{name}", body)
     assert report["status"] == "ok", report
-
-
-def digests(stack: LocalStackProcess, store: str, seconds: float = DIGEST_WAIT_S) -> list[dict[str, Any]]:
-    """Every digest for ``store`` that reaches the inbox within ``seconds``, as SNS envelopes."""
-    sqs = stack.client("sqs")
-    received: list[dict[str, Any]] = []
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        wait = int(min(5, max(1, deadline - time.monotonic())))
-        for message in sqs.receive_message(
-            QueueUrl=stack.info["alerts_queue_url"], MaxNumberOfMessages=10, WaitTimeSeconds=wait
-        ).get("Messages", []):
-            envelope = json.loads(message["Body"])
-            if envelope["MessageAttributes"]["store"]["Value"] == store:
-                received.append(envelope)
-            sqs.delete_message(QueueUrl=stack.info["alerts_queue_url"], ReceiptHandle=message["ReceiptHandle"])
-    return received
 
 
 def named_items(envelope: dict[str, Any]) -> set[str]:

@@ -9,7 +9,6 @@ counts time as it passes, so an item losing 10 units every few seconds has secon
 from __future__ import annotations
 
 import json
-import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -18,13 +17,20 @@ from typing import Any
 import pytest
 from inventory.forecast import ForecastRow
 
-from tests.e2e.conftest import LocalStackProcess, create_user, sign_in, start_stack, stop_stack, upload_file
+from tests.e2e.conftest import (
+    LocalStackProcess,
+    create_user,
+    digests,
+    sign_in,
+    start_stack,
+    stop_stack,
+    upload_file,
+)
 
 pytestmark = pytest.mark.e2e
 
 STORE = "Forecastville"
 # The alerts function gathers stream records for up to its batchWindow (10 s) before it runs.
-DIGEST_WAIT_S = 25
 
 
 @pytest.fixture(scope="module")
@@ -40,23 +46,6 @@ def upload(stack: LocalStackProcess, rows: str) -> None:
     key = f"{stack.info['upload_prefix']}forecast-{uuid.uuid4().hex[:8]}.csv"
     report = upload_file(stack, key, f"store,item,count\n{rows}\n".encode())
     assert report["status"] == "ok", report
-
-
-def digests(stack: LocalStackProcess, seconds: float = DIGEST_WAIT_S) -> list[dict[str, Any]]:
-    """Every digest for the store that reaches the inbox within ``seconds``, as SNS envelopes."""
-    sqs = stack.client("sqs")
-    received: list[dict[str, Any]] = []
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        wait = int(min(5, max(1, deadline - time.monotonic())))
-        for message in sqs.receive_message(
-            QueueUrl=stack.info["alerts_queue_url"], MaxNumberOfMessages=10, WaitTimeSeconds=wait
-        ).get("Messages", []):
-            envelope = json.loads(message["Body"])
-            if envelope["MessageAttributes"]["store"]["Value"] == STORE:
-                received.append(envelope)
-            sqs.delete_message(QueueUrl=stack.info["alerts_queue_url"], ReceiptHandle=message["ReceiptHandle"])
-    return received
 
 
 def forecast_row(stack: LocalStackProcess, item: str) -> ForecastRow | None:
@@ -85,7 +74,7 @@ def test_an_item_used_up_over_uploads_gets_a_forecast_a_soon_digest_once_and_sho
 ) -> None:
     # Given a new store's first file: nothing is known to be used yet
     upload(stack, f"{STORE},Echo Dot,100\n{STORE},Kindle,50")
-    assert digests(stack, seconds=12) == []  # new items that are ok raise nothing
+    assert digests(stack, STORE, seconds=12) == []  # new items that are ok raise nothing
     row = forecast_row(stack, "Echo Dot")
     assert row is not None
     assert (row.state.count, row.forecast) == (100, None)
@@ -94,7 +83,7 @@ def test_an_item_used_up_over_uploads_gets_a_forecast_a_soon_digest_once_and_sho
     upload(stack, f"{STORE},Echo Dot,90\n{STORE},Kindle,50")
 
     # Then one digest says so, on the inbox and on the console, filterable as `soon`
-    (digest,) = digests(stack)
+    (digest,) = digests(stack, STORE)
     assert digest["Subject"] == f"{STORE}: 1 item running out soon"
     (line,) = digest["Message"].splitlines()[1:]
     assert line.startswith("SOON Echo Dot: 90 left, runs out within the hour (")
@@ -111,7 +100,7 @@ def test_an_item_used_up_over_uploads_gets_a_forecast_a_soon_digest_once_and_sho
 
     # When a third file takes it lower still, then nothing new is announced (it stays soon)
     upload(stack, f"{STORE},Echo Dot,80\n{STORE},Kindle,50")
-    assert digests(stack, seconds=15) == []
+    assert digests(stack, STORE, seconds=15) == []
     row = forecast_row(stack, "Echo Dot")
     assert row is not None
     assert row.state.count == 80

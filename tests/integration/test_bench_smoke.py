@@ -13,8 +13,8 @@ import pytest
 from bench.alerts_bench import alerts_section, run_alerts
 from bench.dashboard_bench import SEARCH_ITEMS, DashboardSizes, dashboard_section, run_dashboard
 from bench.forecast_bench import BASELINES, MODEL, PATTERNS, Model, forecast_section, items, run_forecast, score
-from bench.ingest_bench import IngestSizes, Setting, ingest_section, run_ingest
-from bench.report import page
+from bench.ingest_bench import IngestSizes, ingest_section, run_ingest
+from bench.report import Section, page, render, templates
 from bench.xlsx_bench import XlsxSizes, run_xlsx, xlsx_section
 
 pytestmark = pytest.mark.integration
@@ -31,9 +31,6 @@ def test_ingest_benchmark_runs_and_counts_requests_per_contender() -> None:
         lab_latency_rows=20,
         latency=0.001,
         rounds=1,
-        what_ifs=(Setting(lanes=2, validate=True),),
-        what_if_rows=300,
-        strategy_rows=300,
         # The reader may run up to 1,600 rows ahead of the writers (4 lanes, 2 batches queued each),
         # so the file is far longer than that: the first part must stop (1 s of simulated time) while
         # rows are still unread, however the threads are scheduled on a busy machine.
@@ -57,13 +54,13 @@ def test_ingest_benchmark_runs_and_counts_requests_per_contender() -> None:
     assert set(results.reupload.calls) == {"BatchGetItem"}
     # every contender's table holds every row
     assert results.stored == {"ours": ROWS, "lab": ROWS, "floor": ROWS}
-    # the stand-in runs went through the same loaders
+    # the stand-in runs went through the same loaders, each write strategy writing every row its way,
     assert dict(results.latency_lab.calls) == {"PutItem": 20}
-    assert results.latency_ours.calls["TransactWriteItems"] >= math.ceil(300 / 100)
-    assert [run.calls["TransactWriteItems"] >= 3 for run in results.latency_what_if] == [True]
-    # each write strategy wrote every row its way
     transactions, puts, updates = results.strategies
+    assert results.latency_ours is transactions
+    assert transactions.calls["TransactWriteItems"] >= math.ceil(300 / 100)
     assert (puts.calls["PutItem"], updates.calls["UpdateItem"]) == (300, 300)
+    # and the stand-in counted the write units they consume: two per item in a transaction, else one
     assert (transactions.write_units, puts.write_units, updates.write_units) == (600, 300, 300)
     assert [probe.rows for probe in results.memory] == [200, 2_000]
     assert all(probe.peak_rss_mb > 10 for probe in results.memory)
@@ -124,7 +121,7 @@ def test_alerts_benchmark_runs_and_counts_publishes() -> None:
     assert results.ours.failures == 0
     assert results.ours.count("TransactWriteItems") >= results.transitions
     # while the lab looked the topic up and published once for every record at 0
-    assert results.lab.calls == {"sns:ListTopics": results.zero_records, "sns:Publish": results.zero_records}
+    assert results.lab.calls == {"ListTopics": results.zero_records, "Publish": results.zero_records}
     assert [target.passed for target in alerts_section(results).targets] == [True]
 
 
@@ -178,3 +175,20 @@ def test_xlsx_benchmark_runs_each_reader_and_the_far_cell_workbook() -> None:
     assert results.text[2].rows == 0
     section = xlsx_section(results)
     assert [target.passed for target in section.targets] == [True, True, True, True]
+
+
+def test_the_page_template_has_a_part_for_every_suite_and_fills_each_from_its_values() -> None:
+    from bench.__main__ import SUITES
+
+    # Given the template's parts
+    parts = templates()
+
+    # Then there is a head and one part per suite, each starting with its own heading
+    assert set(parts) == {"", *SUITES}
+    assert all(parts[name].startswith("## ") for name in SUITES)
+    # and a suite that did not run stands as its text, in the page's order
+    skipped = Section("alerts", "Alerts", text="Not run: no alerts service.")
+    assert render(skipped) == "## Alerts\n\nNot run: no alerts service.\n"
+    # and a value missing from a suite's part is an error, not a blank on the page
+    with pytest.raises(KeyError):
+        render(Section("alerts", "Alerts", {"records": "10"}))

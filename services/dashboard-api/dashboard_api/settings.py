@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from inventory.forecast import RUNNING_OUT_INDEX
+from inventory.settings import from_env, setting
 from inventory.table import ALERTS_INDEX
 from inventory.uploads import REPORTS_PREFIX, UPLOAD_PREFIX
 
@@ -16,70 +17,38 @@ DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    inventory_table: str
-    stores_table: str
-    history_table: str
-    forecast_table: str
-    uploads_table: str
-    upload_bucket: str
-    upload_prefix: str
-    reports_prefix: str
-    alerts_index: str
-    running_out_index: str
+    inventory_table: str = setting("INVENTORY_TABLE")
+    stores_table: str = setting("STORES_TABLE")
+    history_table: str = setting("HISTORY_TABLE")
+    forecast_table: str = setting("FORECAST_TABLE")
+    uploads_table: str = setting("UPLOADS_TABLE")
+    upload_bucket: str = setting("UPLOAD_BUCKET")
+    upload_prefix: str = setting("UPLOAD_PREFIX", UPLOAD_PREFIX)
+    reports_prefix: str = setting("REPORTS_PREFIX", REPORTS_PREFIX)
+    alerts_index: str = setting("ALERTS_INDEX", ALERTS_INDEX)
+    running_out_index: str = setting("RUNNING_OUT_INDEX", RUNNING_OUT_INDEX)
     #: The Secrets Manager secret whose value signs pagination cursors; read once per cold start.
-    cursor_secret: str
-    max_upload_bytes: int
+    cursor_secret: str = setting("CURSOR_SECRET_ARN")
+    max_upload_bytes: int = setting("MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES, minimum=1)
     #: The `servers` URL of the OpenAPI document; empty: the URL the request came in on.
-    api_server_url: str
+    api_server_url: str = setting("API_SERVER_URL", "")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
         """Parse the environment; a missing or empty required variable fails loudly at cold start."""
-
-        def required(name: str) -> str:
-            value = env.get(name, "").strip()
-            if not value:
-                raise ValueError(f"{name} is not set")
-            return value
-
-        max_bytes = int(env.get("MAX_UPLOAD_BYTES") or DEFAULT_MAX_UPLOAD_BYTES)
-        if max_bytes < 1:
-            raise ValueError("MAX_UPLOAD_BYTES must be a positive number of bytes")
-        return cls(
-            inventory_table=required("INVENTORY_TABLE"),
-            stores_table=required("STORES_TABLE"),
-            history_table=required("HISTORY_TABLE"),
-            forecast_table=required("FORECAST_TABLE"),
-            uploads_table=required("UPLOADS_TABLE"),
-            upload_bucket=required("UPLOAD_BUCKET"),
-            upload_prefix=env.get("UPLOAD_PREFIX") or UPLOAD_PREFIX,
-            reports_prefix=env.get("REPORTS_PREFIX") or REPORTS_PREFIX,
-            alerts_index=env.get("ALERTS_INDEX") or ALERTS_INDEX,
-            running_out_index=env.get("RUNNING_OUT_INDEX") or RUNNING_OUT_INDEX,
-            cursor_secret=required("CURSOR_SECRET_ARN"),
-            max_upload_bytes=max_bytes,
-            api_server_url=env.get("API_SERVER_URL", "").strip(),
-        )
+        return from_env(cls, env)
 
 
 @dataclass(frozen=True, slots=True)
 class PeopleSettings:
     """Subscriptions, sessions and user management (see serverless.yml)."""
 
-    people_table: str
-    user_pool_id: str
-    alerts_topic_arn: str
-    max_subscriptions_per_user: int
+    people_table: str = setting("PEOPLE_TABLE")
+    user_pool_id: str = setting("USER_POOL_ID")
+    alerts_topic_arn: str = setting("ALERTS_TOPIC_ARN")
+    max_subscriptions_per_user: int = setting("MAX_SUBSCRIPTIONS_PER_USER", 10, minimum=1)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> PeopleSettings:
         """Parse the environment; a missing variable fails loudly at first use."""
-        cap = int(env.get("MAX_SUBSCRIPTIONS_PER_USER", "10"))
-        if cap < 1:
-            raise ValueError("MAX_SUBSCRIPTIONS_PER_USER must be at least 1")
-        return cls(
-            people_table=env["PEOPLE_TABLE"],
-            user_pool_id=env["USER_POOL_ID"],
-            alerts_topic_arn=env["ALERTS_TOPIC_ARN"],
-            max_subscriptions_per_user=cap,
-        )
+        return from_env(cls, env)

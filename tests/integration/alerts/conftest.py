@@ -83,6 +83,18 @@ class AlertsWorld:
         event = lambda_stream_event(self.new_records() if records is None else records, self.stream_arn)
         return handler(event, LambdaContext())
 
+    def subscribe_queue(self, name: str, filter_policy: dict[str, list[str]]) -> str:
+        """A queue of its own subscribed to the topic with ``filter_policy``; its URL."""
+        queue_url: str = self.sqs.create_queue(QueueName=name)["QueueUrl"]
+        attributes = self.sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]
+        self.sns.subscribe(
+            TopicArn=self.topic_arn,
+            Protocol="sqs",
+            Endpoint=attributes["QueueArn"],
+            Attributes={"FilterPolicy": json.dumps(filter_policy)},
+        )
+        return queue_url
+
     def notifications(self) -> list[dict[str, Any]]:
         """SNS envelopes the subscribed queue received since the last call."""
         return drain(self.sqs, self.queue_url)

@@ -92,16 +92,7 @@ def test_a_redelivered_late_or_replayed_record_does_not_move_the_forecast_twice(
 
 
 def test_soon_is_announced_once_on_entering_and_filterable_by_severity(world: AlertsWorld):
-    queue_url = world.sqs.create_queue(QueueName="soon-only")["QueueUrl"]
-    queue_arn = world.sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    world.sns.subscribe(
-        TopicArn=world.topic_arn,
-        Protocol="sqs",
-        Endpoint=queue_arn,
-        Attributes={"FilterPolicy": json.dumps({"store": ["Berlin"], "severities": ["soon"]})},
-    )
+    queue_url = world.subscribe_queue("soon-only", {"store": ["Berlin"], "severities": ["soon"]})
     for when, count in enumerate((100, 90, 80, 70, 60, 50, 40)):
         upload(world, ("Echo Dot", count, when))
     assert world.notifications() == []

@@ -64,16 +64,7 @@ def test_a_new_store_file_yields_one_digest_with_filterable_attributes(world: Al
 def test_a_subscription_filtering_on_severities_hears_every_digest_that_carries_that_severity(world: AlertsWorld):
     # A subscriber for low stock: the digest also carries an outage, so its `severity` is
     # "out"; the `severities` array still lets this filter match it.
-    queue_url = world.sqs.create_queue(QueueName="low-stock-only")["QueueUrl"]
-    queue_arn = world.sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    world.sns.subscribe(
-        TopicArn=world.topic_arn,
-        Protocol="sqs",
-        Endpoint=queue_arn,
-        Attributes={"FilterPolicy": json.dumps({"store": ["Berlin"], "severities": ["low"]})},
-    )
+    queue_url = world.subscribe_queue("low-stock-only", {"store": ["Berlin"], "severities": ["low"]})
     world.put("Berlin", "Echo Plus", 0)
     world.put("Paris", "Echo Dot", 3)
     world.deliver()

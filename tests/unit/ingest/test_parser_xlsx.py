@@ -16,6 +16,8 @@ from ingest.logic import xlsx
 from ingest.logic.parser import FileFormat, FileRejected, ParsedRow, ParsePosition, open_inventory
 from inventory.models import InventoryRow, RowError
 
+from tests.builders import workbook_parts
+
 pytestmark = pytest.mark.unit
 
 
@@ -135,35 +137,6 @@ def test_a_workbook_over_the_size_cap_is_refused_before_it_is_read() -> None:
 
 # -- zip bombs and hostile XML ------------------------------------------------------------
 
-CONTENT_TYPES = (
-    '<?xml version="1.0" encoding="UTF-8"?>'
-    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-    '<Default Extension="xml" ContentType="application/xml"/>'
-    '<Override PartName="/xl/workbook.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-    '<Override PartName="/xl/worksheets/sheet1.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-    "</Types>"
-)
-PACKAGE_RELS = (
-    '<?xml version="1.0" encoding="UTF-8"?>'
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-    'officeDocument" Target="xl/workbook.xml"/></Relationships>'
-)
-WORKBOOK = (
-    '<?xml version="1.0" encoding="UTF-8"?>'
-    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-    '<sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>'
-)
-WORKBOOK_RELS = (
-    '<?xml version="1.0" encoding="UTF-8"?>'
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-    'worksheet" Target="worksheets/sheet1.xml"/></Relationships>'
-)
 SHEET_START = (
     b'<?xml version="1.0" encoding="UTF-8"?>'
     b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
@@ -171,16 +144,15 @@ SHEET_START = (
     b'<c r="C1" t="inlineStr"><is><t>count</t></is></c></row>'
 )
 SHEET_END = b"</sheetData></worksheet>"
+SMALL_PARTS = workbook_parts()
 
 
 def raw_workbook(sheet: bytes | None = None, *, extra: dict[str, bytes] | None = None) -> bytes:
     """A minimal workbook written part by part, so a test can put anything in its XML."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", CONTENT_TYPES)
-        archive.writestr("_rels/.rels", PACKAGE_RELS)
-        archive.writestr("xl/workbook.xml", WORKBOOK)
-        archive.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS)
+        for name, part in SMALL_PARTS:
+            archive.writestr(name, part)
         archive.writestr("xl/worksheets/sheet1.xml", sheet if sheet is not None else SHEET_START + SHEET_END)
         for name, body in (extra or {}).items():
             archive.writestr(name, body)
@@ -210,14 +182,6 @@ def bomb_workbook(sheet: tuple[bytes, int], *, lie_about_size: bool = False) -> 
     entries = [(name, _deflate(part.encode()), zlib.crc32(part.encode()), len(part)) for name, part in SMALL_PARTS]
     entries.append(("xl/worksheets/sheet1.xml", body, crc, 1024 if lie_about_size else 1024**3))
     return _zip(entries)
-
-
-SMALL_PARTS = [
-    ("[Content_Types].xml", CONTENT_TYPES),
-    ("_rels/.rels", PACKAGE_RELS),
-    ("xl/workbook.xml", WORKBOOK),
-    ("xl/_rels/workbook.xml.rels", WORKBOOK_RELS),
-]
 
 
 def _deflate(body: bytes) -> bytes:

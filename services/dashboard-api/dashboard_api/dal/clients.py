@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
 
 if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_secretsmanager import SecretsManagerClient
+    from mypy_boto3_sns import SNSClient
 
-#: Reads one request may run at once (per-store queries).
+#: Reads one request may run at once (per-store queries, subscription statuses).
 PARALLEL_READS = 16
 
 
@@ -24,17 +26,34 @@ class Clients:
     secrets: SecretsManagerClient
 
 
-def aws_clients() -> Clients:
-    # Enough pooled connections for the parallel per-store reads; short timeouts, since API
-    # Gateway gives the function 30 s at most.
-    config = Config(
+@dataclass(frozen=True, slots=True)
+class PeopleClients:
+    """The clients of subscriptions, sessions and user management."""
+
+    dynamodb: DynamoDBClient
+    sns: SNSClient
+    cognito: CognitoIdentityProviderClient
+
+
+def _config() -> Config:
+    # Enough pooled connections for the parallel reads; short timeouts, since API Gateway gives
+    # the function 30 s at most.
+    return Config(
         max_pool_connections=PARALLEL_READS + 4,
         connect_timeout=3,
         read_timeout=10,
         retries={"mode": "standard", "max_attempts": 3},
     )
-    return Clients(
-        dynamodb=boto3.client("dynamodb", config=config),
-        s3=boto3.client("s3", config=config),
-        secrets=boto3.client("secretsmanager", config=config),
-    )
+
+
+def aws_clients() -> Clients:
+    return Clients(*_clients("dynamodb", "s3", "secretsmanager"))
+
+
+def people_clients() -> PeopleClients:
+    return PeopleClients(*_clients("dynamodb", "sns", "cognito-idp"))
+
+
+def _clients(*services: str) -> list[Any]:
+    config = _config()
+    return [boto3.client(service, config=config) for service in services]  # type: ignore[call-overload]

@@ -84,9 +84,6 @@ class InventoryReader:
         }
         records: list[ItemRecord] = []
         with unavailable_on_error(f"the alerts of {store!r}"):
-            while True:
-                response = self._client.query(**kwargs)
-                records.extend(_record(item) for item in response.get("Items", []))
-                if "LastEvaluatedKey" not in response:
-                    return records
-                kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+            for page in self._client.get_paginator("query").paginate(**kwargs):
+                records.extend(_record(item) for item in page.get("Items", []))
+        return records

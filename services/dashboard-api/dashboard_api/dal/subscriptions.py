@@ -277,12 +277,9 @@ class SubscriptionTable:
         }
         records: list[SubscriptionRecord] = []
         with _table("reading the subscriptions"):
-            while True:
-                response = self._client.query(**kwargs)
-                records.extend(_record(item) for item in response.get("Items", []))
-                if "LastEvaluatedKey" not in response:
-                    return records
-                kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+            for page in self._client.get_paginator("query").paginate(**kwargs):
+                records.extend(_record(item) for item in page.get("Items", []))
+        return records
 
     def page_all(self, limit: int, after: tuple[str, str] | None) -> RecordPage:
         """Up to ``limit`` subscriptions of everyone, in the table's scan order, after ``after``.

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -19,6 +19,7 @@ else:
 
 Removal = Literal["removed", "gone", "pending"]
 FilterUpdate = Literal["updated", "gone", "pending"]
+Done = TypeVar("Done", Literal["removed"], Literal["updated"])
 
 
 def _code(error: ClientError) -> str:
@@ -37,6 +38,21 @@ def _pending(error: ClientError) -> bool:
     # SNS refuses to unsubscribe (or change) a subscription still pending confirmation; it
     # deletes unconfirmed subscriptions itself after three days.
     return _code(error) in {"InvalidParameter", "InvalidParameterException"} and "pending" in _message(error).lower()
+
+
+def _changed(what: str, change: Callable[[], object], done: Done) -> Done | Literal["gone", "pending"]:
+    """``done`` once SNS made ``change``; ``gone`` when the subscription no longer exists, ``pending``
+    when SNS refuses to change one still awaiting confirmation."""
+    with _sns(what):
+        try:
+            change()
+        except ClientError as error:
+            if _gone(error):
+                return "gone"
+            if _pending(error):
+                return "pending"
+            raise
+    return done
 
 
 def _failure(what: str, error: Exception) -> ApiError:
@@ -122,30 +138,20 @@ class AlertsTopic:
         return SnsSubscription(pending_confirmation=pending, filter_policy=policy if isinstance(policy, dict) else {})
 
     def set_filter(self, subscription_arn: str, filter_policy: dict[str, list[str]]) -> FilterUpdate:
-        with _sns("changing a subscription"):
-            try:
-                self._client.set_subscription_attributes(
-                    SubscriptionArn=self._checked(subscription_arn),
-                    AttributeName="FilterPolicy",
-                    AttributeValue=json.dumps(filter_policy),
-                )
-            except ClientError as error:
-                if _gone(error):
-                    return "gone"
-                if _pending(error):
-                    return "pending"
-                raise
-        return "updated"
+        return _changed(
+            "changing a subscription",
+            lambda: self._client.set_subscription_attributes(
+                SubscriptionArn=self._checked(subscription_arn),
+                AttributeName="FilterPolicy",
+                AttributeValue=json.dumps(filter_policy),
+            ),
+            "updated",
+        )
 
     def unsubscribe(self, subscription_arn: str) -> Removal:
         """Remove a subscription: ``removed``, ``gone`` (already) or ``pending`` (SNS refused)."""
-        with _sns("unsubscribing"):
-            try:
-                self._client.unsubscribe(SubscriptionArn=self._checked(subscription_arn))
-            except ClientError as error:
-                if _gone(error):
-                    return "gone"
-                if _pending(error):
-                    return "pending"
-                raise
-        return "removed"
+        return _changed(
+            "unsubscribing",
+            lambda: self._client.unsubscribe(SubscriptionArn=self._checked(subscription_arn)),
+            "removed",
+        )

@@ -16,7 +16,7 @@ from inventory.report import MalformedReport, ReportStatus, UploadReport
 from inventory.uploads import ALL_UPLOADS, UPLOADS_BY_SCOPE, UPLOADS_BY_TIME, UploadEntry
 
 from dashboard_api.dal.errors import unavailable_on_error
-from dashboard_api.models.records import IndexedUpload, IndexPage, UploadPosition, UploadStream
+from dashboard_api.models.records import IndexedUpload, IndexPage, StreamRead, UploadPosition, UploadStream
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -68,23 +68,15 @@ class UploadIndex:
         self._client = client
         self._table = table_name
 
-    def page(
-        self,
-        stream: UploadStream,
-        *,
-        limit: int,
-        after: UploadPosition | None = None,
-        older_than: str | None = None,
-        inclusive: bool = False,
-    ) -> IndexPage:
-        """One Query page of ``stream``, newest first: right after ``after`` (a position this stream
-        returned), or from ``older_than`` (``ReceivedAt`` below it, or up to it if ``inclusive``)."""
+    def page(self, read: StreamRead, limit: int) -> IndexPage:
+        """One Query page of ``read.stream``, newest first, from where ``read`` says."""
+        stream, after, older_than = read.stream, read.after, read.older_than
         partition_attribute = _PARTITION_ATTRIBUTE[stream.index]
         condition = "#partition = :partition"
         values: dict[str, Any] = {":partition": {"S": stream.partition}}
         names = {"#partition": partition_attribute}
         if older_than is not None and after is None:
-            condition += f" AND ReceivedAt {'<=' if inclusive else '<'} :time"
+            condition += f" AND ReceivedAt {'<=' if read.inclusive else '<'} :time"
             values[":time"] = {"S": older_than}
         kwargs: dict[str, Any] = {
             "TableName": self._table,

@@ -9,12 +9,11 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
-from dashboard_api.dal.clients import aws_clients
+from dashboard_api.dal.clients import PeopleClients, aws_clients, people_clients
 from dashboard_api.dal.forecasts import ForecastReader
 from dashboard_api.dal.grants import PresignedPosts
 from dashboard_api.dal.history import HistoryReader
 from dashboard_api.dal.inventory import InventoryReader
-from dashboard_api.dal.people_clients import PeopleClients, people_clients
 from dashboard_api.dal.revocations import RevocationTable
 from dashboard_api.dal.secrets import signing_key
 from dashboard_api.dal.stores import StoreDirectory

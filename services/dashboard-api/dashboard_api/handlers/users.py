@@ -13,6 +13,7 @@ from dashboard_api.logic.names import decoded_segment
 from dashboard_api.logic.people import refuse_own_account, user_view
 from dashboard_api.logic.permissions import Caller
 from dashboard_api.models.api import ErrorResponse
+from dashboard_api.models.subscriptions import Cleanup
 from dashboard_api.models.users import (
     AccessChangeResponse,
     AccessRequest,
@@ -22,6 +23,7 @@ from dashboard_api.models.users import (
     PasswordResetResponse,
     SubscriptionCleanup,
     UserDeletedResponse,
+    UserRecord,
     UserResponse,
     UsersPage,
 )
@@ -51,6 +53,19 @@ def _admin() -> Caller:
     caller = caller_of(router.current_event)
     caller.require_admin()
     return caller
+
+
+def _other_user(username: str, doing: str) -> str:
+    """The decoded name of the user an admin acts on, refused when it is the admin's own account."""
+    caller = _admin()
+    name = decoded_segment(username)
+    refuse_own_account(caller.username, name, doing)
+    return name
+
+
+def _access_changed(changed: tuple[UserRecord, Cleanup]) -> AccessChangeResponse:
+    user, cleanup = changed
+    return AccessChangeResponse(user=user_view(user), signed_out=True, subscriptions=SubscriptionCleanup.of(cleanup))
 
 
 @router.get(
@@ -98,11 +113,8 @@ def get_user(username: str) -> UserResponse:
     responses=_answers(200, "Changed; sessions ended; subscriptions fitted"),
 )
 def set_access(username: str, request: Annotated[AccessRequest, Body()]) -> AccessChangeResponse:
-    caller = _admin()
-    name = decoded_segment(username)
-    refuse_own_account(caller.username, name, "change the access of")
-    user, cleanup = people().set_access(name, stores=request.stores, admin=request.admin)
-    return AccessChangeResponse(user=user_view(user), signed_out=True, subscriptions=SubscriptionCleanup.of(cleanup))
+    name = _other_user(username, "change the access of")
+    return _access_changed(people().set_access(name, stores=request.stores, admin=request.admin))
 
 
 @router.post(
@@ -112,11 +124,7 @@ def set_access(username: str, request: Annotated[AccessRequest, Body()]) -> Acce
     responses=_answers(200, "Disabled"),
 )
 def disable_user(username: str) -> AccessChangeResponse:
-    caller = _admin()
-    name = decoded_segment(username)
-    refuse_own_account(caller.username, name, "disable")
-    user, cleanup = people().disable(name)
-    return AccessChangeResponse(user=user_view(user), signed_out=True, subscriptions=SubscriptionCleanup.of(cleanup))
+    return _access_changed(people().disable(_other_user(username, "disable")))
 
 
 @router.post(
@@ -154,8 +162,6 @@ def reset_password(
     responses=_answers(200, "Deleted"),
 )
 def delete_user(username: str) -> UserDeletedResponse:
-    caller = _admin()
-    name = decoded_segment(username)
-    refuse_own_account(caller.username, name, "delete")
+    name = _other_user(username, "delete")
     cleanup = people().delete(name)
     return UserDeletedResponse(username=name, signed_out=True, subscriptions=SubscriptionCleanup.of(cleanup))

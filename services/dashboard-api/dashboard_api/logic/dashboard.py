@@ -322,14 +322,7 @@ def _start_after(record: ItemRecord, status: StockStatus | None) -> StartKey:
 
 
 def _store_view(summary: StoreSummary) -> StoreView:
-    return StoreView(
-        store=summary.store,
-        items=summary.items,
-        out=summary.out,
-        low=summary.low,
-        updated_at=summary.updated_at,
-        last_upload_at=summary.last_upload_at,
-    )
+    return StoreView.model_validate(summary, from_attributes=True)
 
 
 def _item_view(record: ItemRecord, days_left: float | None = None) -> ItemView:

@@ -115,16 +115,12 @@ def stores_attribute(stores: list[str]) -> str:
 
 
 def user_view(record: UserRecord) -> UserView:
-    return UserView(
-        username=record.username,
-        email=record.email,
-        email_verified=record.email_verified,
-        enabled=record.enabled,
-        status=record.status,
-        admin=record.admin,
-        stores=parse_stores(record.stores_attribute),
-        mfa_enabled=record.mfa_enabled,
-        created_at=record.created_at,
+    # Every field as the record has it, but the stores, which the view holds parsed.
+    return UserView.model_validate(
+        {
+            **{name: getattr(record, name) for name in UserView.model_fields if name != "stores"},
+            "stores": parse_stores(record.stores_attribute),
+        }
     )
 
 

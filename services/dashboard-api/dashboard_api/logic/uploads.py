@@ -39,7 +39,7 @@ from dashboard_api.models.api import (
     UploadView,
 )
 from dashboard_api.models.errors import Forbidden, NotFound
-from dashboard_api.models.records import IndexedUpload, IndexPage, UploadPosition, UploadStream
+from dashboard_api.models.records import IndexedUpload, IndexPage, StreamRead, UploadPosition, UploadStream
 
 #: Index rows a listing request examines at most (summed over every stream it reads), and the
 #: Queries it may send beyond the first one per stream.
@@ -50,15 +50,7 @@ MAX_VERSIONS_READ = 1_000
 
 
 class UploadIndexSource(Protocol):
-    def page(
-        self,
-        stream: UploadStream,
-        *,
-        limit: int,
-        after: UploadPosition | None = None,
-        older_than: str | None = None,
-        inclusive: bool = False,
-    ) -> IndexPage: ...
+    def page(self, read: StreamRead, limit: int) -> IndexPage: ...
     def versions(self, key: str, max_rows: int) -> list[UploadEntry]: ...
 
 
@@ -137,13 +129,7 @@ class UploadListing:
         further_queries = 0
 
         def fill(stream: _Stream, size: int) -> int:
-            page = self._index.page(
-                stream.stream,
-                limit=size,
-                after=stream.after,
-                older_than=stream.older_than,
-                inclusive=stream.inclusive,
-            )
+            page = self._index.page(StreamRead(stream.stream, stream.after, stream.older_than, stream.inclusive), size)
             stream.buffer.extend(page.rows)
             stream.after, stream.done = page.last, page.last is None
             return len(page.rows)

@@ -5,10 +5,18 @@ from __future__ import annotations
 
 
 class ApiError(Exception):
-    """An answer other than success, rendered as ``{"error": {"status", "code", "message"}}``."""
+    """An answer other than success, rendered as ``{"error": {"status", "code", "message"}}``.
+
+    A subclass names its answer in its bases: ``class NotFound(ApiError, status=404, code="not_found")``.
+    """
 
     status = 400
     code = "bad_request"
+
+    def __init_subclass__(cls, status: int | None = None, code: str | None = None) -> None:
+        super().__init_subclass__()
+        cls.status = status or cls.status
+        cls.code = code or cls.code
 
     def __init__(self, message: str, code: str | None = None) -> None:
         super().__init__(message)
@@ -17,40 +25,32 @@ class ApiError(Exception):
             self.code = code
 
 
-class BadRequest(ApiError):
-    status = 400
-    code = "bad_request"
+class BadRequest(ApiError, status=400, code="bad_request"):
+    pass
 
 
-class Unauthorized(ApiError):
-    status = 401
-    code = "unauthorized"
+class Unauthorized(ApiError, status=401, code="unauthorized"):
+    pass
 
 
-class Forbidden(ApiError):
-    status = 403
-    code = "forbidden"
+class Forbidden(ApiError, status=403, code="forbidden"):
+    pass
 
 
-class NotFound(ApiError):
-    status = 404
-    code = "not_found"
+class NotFound(ApiError, status=404, code="not_found"):
+    pass
 
 
-class Unavailable(ApiError):
+class Unavailable(ApiError, status=503, code="unavailable"):
     """A backing store failed or was throttled; the client may retry."""
 
-    status = 503
-    code = "unavailable"
+
+class PayloadTooLarge(ApiError, status=413, code="file_too_large"):
+    pass
 
 
-class PayloadTooLarge(ApiError):
-    status = 413
-    code = "file_too_large"
-
-
-class InvalidCursor(BadRequest):
-    code = "invalid_cursor"
+class InvalidCursor(BadRequest, code="invalid_cursor"):
+    pass
 
 
 class SecretUnavailable(RuntimeError):
@@ -62,17 +62,12 @@ class UserError(Exception):
     """Cognito refused a change to a user; the message says why."""
 
 
-class Conflict(ApiError):
+class Conflict(ApiError, status=409, code="conflict"):
     """The request clashes with what exists (a subscribed address, a taken username, a full quota)."""
 
-    status = 409
-    code = "conflict"
 
-
-class EndpointTaken(Conflict):
+class EndpointTaken(Conflict, code="already_subscribed"):
     """The address is subscribed already (by ``owner``, as subscription ``subscription_id``)."""
-
-    code = "already_subscribed"
 
     def __init__(self, message: str, owner: str, subscription_id: str) -> None:
         super().__init__(message)
@@ -80,5 +75,5 @@ class EndpointTaken(Conflict):
         self.subscription_id = subscription_id
 
 
-class TooManySubscriptions(Conflict):
-    code = "too_many_subscriptions"
+class TooManySubscriptions(Conflict, code="too_many_subscriptions"):
+    pass

@@ -58,6 +58,17 @@ class IndexedUpload:
 
 
 @dataclass(frozen=True, slots=True)
+class StreamRead:
+    """Where one Query of a stream starts: right after ``after`` (a position the stream returned), or
+    from ``older_than`` (``ReceivedAt`` below it, or up to it if ``inclusive``), or from the newest."""
+
+    stream: UploadStream
+    after: UploadPosition | None = None
+    older_than: str | None = None
+    inclusive: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class IndexPage:
     """One Query page of an uploads index, newest first."""
 

@@ -37,17 +37,7 @@ class Source:
     report_key: str
 
     def to_json(self) -> dict[str, str]:
-        return {
-            "bucket": self.bucket,
-            "key": self.key,
-            "version": self.version,
-            "version_id": self.version_id,
-            "sequencer": self.sequencer,
-            "event_time": self.event_time,
-            "principal": self.principal,
-            "scope": self.scope,
-            "report_key": self.report_key,
-        }
+        return {name: getattr(self, name) for name in self.__slots__}
 
     @classmethod
     def from_json(cls, value: dict[str, Any]) -> Source:
