@@ -1,15 +1,16 @@
 """A function's settings, read once from its environment: one way for every service.
 
-Each service declares its settings as a frozen dataclass whose fields name their environment
-variable (:func:`setting`) and reads them with :func:`from_env`, so a missing, empty or
-malformed variable fails the same loud way at cold start everywhere.
+Each service declares its settings as a frozen dataclass deriving from :class:`EnvSettings`, whose
+fields name their environment variable (:func:`setting`), and reads them with ``from_env()``, so a
+missing, empty or malformed variable fails the same loud way at cold start everywhere.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 T = TypeVar("T")
 
@@ -47,3 +48,14 @@ def from_env(cls: type[T], env: Mapping[str, str]) -> T:
             raise ValueError(f"{variable} must be at least {minimum}, got {text}")
         values[field.name] = value
     return cls(**values)
+
+
+class EnvSettings:
+    """The base of a settings dataclass: ``Settings.from_env()`` reads every field from the environment."""
+
+    __slots__ = ()
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> Self:
+        """Every field read from ``env``; raises :class:`MissingSetting` or ``ValueError``."""
+        return from_env(cls, env)

@@ -7,16 +7,14 @@ tables and topic the functions use.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from inventory.forecast import INDEX_HORIZON_DAYS
-from inventory.settings import from_env, setting
+from inventory.settings import EnvSettings, setting
 
 
 @dataclass(frozen=True, slots=True)
-class AlertSettings:
+class AlertSettings(EnvSettings):
     """The stream consumer: where changes are recorded and announced."""
 
     topic_arn: str = setting("ALERTS_TOPIC_ARN")
@@ -32,25 +30,16 @@ class AlertSettings:
         if not 0 < self.soon_days <= INDEX_HORIZON_DAYS:
             raise ValueError(f"SOON_DAYS must be more than 0 and at most {INDEX_HORIZON_DAYS}, got {self.soon_days}")
 
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> AlertSettings:
-        """Parse the environment; a missing or malformed variable fails loudly at cold start."""
-        return from_env(cls, env)
-
 
 @dataclass(frozen=True, slots=True)
-class ArchiveSettings:
+class ArchiveSettings(EnvSettings):
     """The failure archiver: where failed records are saved."""
 
     failed_records_table: str = setting("FAILED_RECORDS_TABLE")
 
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> ArchiveSettings:
-        return from_env(cls, env)
-
 
 @dataclass(frozen=True, slots=True)
-class RecountSettings:
+class RecountSettings(EnvSettings):
     """The reconciliation: which tables to compare, and how long a store must be quiet first."""
 
     inventory_table: str = setting("INVENTORY_TABLE")
@@ -59,7 +48,3 @@ class RecountSettings:
     failed_records_table: str = setting("FAILED_RECORDS_TABLE")
     low_stock_default: int = setting("LOW_STOCK_DEFAULT", 5, minimum=0)
     settle_minutes: int = setting("RECOUNT_SETTLE_MINUTES", 10, minimum=1)
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> RecountSettings:
-        return from_env(cls, env)

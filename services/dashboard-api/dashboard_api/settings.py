@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from inventory.forecast import RUNNING_OUT_INDEX
-from inventory.settings import from_env, setting
+from inventory.settings import EnvSettings, setting
 from inventory.table import ALERTS_INDEX
 from inventory.uploads import REPORTS_PREFIX, UPLOAD_PREFIX
 
@@ -16,7 +14,7 @@ DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
-class Settings:
+class Settings(EnvSettings):
     inventory_table: str = setting("INVENTORY_TABLE")
     stores_table: str = setting("STORES_TABLE")
     history_table: str = setting("HISTORY_TABLE")
@@ -33,22 +31,12 @@ class Settings:
     #: The `servers` URL of the OpenAPI document; empty: the URL the request came in on.
     api_server_url: str = setting("API_SERVER_URL", "")
 
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
-        """Parse the environment; a missing or empty required variable fails loudly at cold start."""
-        return from_env(cls, env)
-
 
 @dataclass(frozen=True, slots=True)
-class PeopleSettings:
+class PeopleSettings(EnvSettings):
     """Subscriptions, sessions and user management (see serverless.yml)."""
 
     people_table: str = setting("PEOPLE_TABLE")
     user_pool_id: str = setting("USER_POOL_ID")
     alerts_topic_arn: str = setting("ALERTS_TOPIC_ARN")
     max_subscriptions_per_user: int = setting("MAX_SUBSCRIPTIONS_PER_USER", 10, minimum=1)
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> PeopleSettings:
-        """Parse the environment; a missing variable fails loudly at first use."""
-        return from_env(cls, env)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 
-from inventory.settings import from_env, setting
+from inventory.settings import EnvSettings, setting
 
 
 @dataclass(frozen=True, slots=True)
-class Settings:
+class Settings(EnvSettings):
     inventory_table: str = setting("INVENTORY_TABLE")
     stores_table: str = setting("STORES_TABLE")
     uploads_table: str = setting("UPLOADS_TABLE")
@@ -23,8 +21,3 @@ class Settings:
     lease_seconds: float = setting("LEASE_SECONDS", 180.0)
     checkpoint_seconds: float = setting("CHECKPOINT_SECONDS", 30.0)
     stop_margin_seconds: float = setting("STOP_MARGIN_SECONDS", 100.0)
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
-        """Parse the environment; a missing or malformed variable fails loudly at cold start."""
-        return from_env(cls, env)
