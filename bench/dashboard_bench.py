@@ -258,6 +258,7 @@ class DashboardSizes:
     stores: int = 100
     items_per_store: int = 100
     big_store_items: int = 10_000
+    search_items: int = SEARCH_ITEMS
 
 
 @dataclass
@@ -303,18 +304,18 @@ def run_dashboard(sizes: DashboardSizes, log: Any = print) -> DashboardResults:
             ExpressionAttributeNames={"#store": "Store"},
             ExpressionAttributeValues={":store": {"S": BIG_STORE}},
         )
-        search, former = run_search(emu, log)
+        search, former = run_search(emu, sizes.search_items, log)
     return DashboardResults(sizes, alerting, alerts, alerts_scan, first_page, listing, listing_scan, search, former)
 
 
-def run_search(emu: Emulator, log: Any = print) -> tuple[Measure, Measure]:
+def run_search(emu: Emulator, items: int, log: Any = print) -> tuple[Measure, Measure]:
     """One request for ``limit=1&q=<no match>`` on a store of its own table, then the former read pattern
     for the same request on the same table (the emulator's Query time grows with the table)."""
     table, stores_table = "inventory-dash-search", "inventory-dash-search-stores"
     emu.create_inventory_table(table)
     emu.create_stores_table(stores_table)
-    log(f"dashboard: a search with no match on a {SEARCH_ITEMS:,}-item store, then the former read pattern")
-    seed(emu, table, stores_table, [(SEARCH_STORE, SEARCH_ITEMS)])
+    log(f"dashboard: a search with no match on a {items:,}-item store, then the former read pattern")
+    seed(emu, table, stores_table, [(SEARCH_STORE, items)])
     with Api(emu, table, stores_table) as api:
         search = api.search(SEARCH_STORE)
     return search, former_search(emu, table, SEARCH_STORE)
@@ -344,7 +345,7 @@ def dashboard_section(r: DashboardResults) -> Section:
             ratio <= 2,
         ),
         Target(
-            f"Dashboard API: `limit=1&q=<no match>` on a {SEARCH_ITEMS:,}-item store",
+            f"Dashboard API: `limit=1&q=<no match>` on a {r.sizes.search_items:,}-item store",
             "a handful of Queries (<= 5) per request",
             f"{r.search.requests} Queries, {r.search.examined:,} items examined (former design: "
             f"{r.former_search.requests:,} Queries)",
@@ -362,7 +363,7 @@ def dashboard_section(r: DashboardResults) -> Section:
         "big_store_items": f"{r.sizes.big_store_items:,}",
         "total_after": f"{total + r.sizes.big_store_items:,}",
         "listing_table": table(header, [_row(r.first_page), _row(r.listing), _row(r.listing_scan)]),
-        "search_items": f"{SEARCH_ITEMS:,}",
+        "search_items": f"{r.sizes.search_items:,}",
         "search_requests": f"{r.search.requests:,}",
         "former_requests": f"{r.former_search.requests:,}",
         "fewer": f"{r.former_search.requests / max(1, r.search.requests):,.0f}",
