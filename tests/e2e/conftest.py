@@ -193,13 +193,21 @@ def upload_file(stack: LocalStackProcess | Mapping[str, Any], key: str, body: by
 
 #: How long a test waits for the digests a change may raise (the stream poll, the function, SNS to SQS).
 DIGEST_WAIT_S = 25
+#: How long the inbox must stay quiet after the digests a test expects, to catch one too many. Digests
+#: follow the upload's report within a second or two (the stream is polled continuously).
+QUIET_S = 5
 
 
-def digests(stack: LocalStackProcess, store: str, seconds: float = DIGEST_WAIT_S) -> list[dict[str, Any]]:
-    """Every digest for ``store`` that reaches the stack's alerts inbox within ``seconds``, as SNS envelopes."""
+def digests(
+    stack: LocalStackProcess, store: str, *, expect: int = 0, seconds: float | None = None
+) -> list[dict[str, Any]]:
+    """Every digest for ``store`` that reaches the stack's alerts inbox, as SNS envelopes: waiting up to
+    ``seconds`` (``DIGEST_WAIT_S``) for ``expect`` of them, then ``QUIET_S`` more for any extra. With
+    ``expect=0`` and no ``seconds``, only the quiet time: for an upload that wrote nothing, nothing can
+    reach the stream."""
     sqs = stack.client("sqs")
     received: list[dict[str, Any]] = []
-    deadline = time.monotonic() + seconds
+    deadline = time.monotonic() + (seconds if seconds is not None else DIGEST_WAIT_S if expect else QUIET_S)
     while time.monotonic() < deadline:
         wait = int(min(5, max(1, deadline - time.monotonic())))
         for message in sqs.receive_message(
@@ -208,6 +216,8 @@ def digests(stack: LocalStackProcess, store: str, seconds: float = DIGEST_WAIT_S
             envelope = json.loads(message["Body"])
             if envelope["MessageAttributes"]["store"]["Value"] == store:
                 received.append(envelope)
+                if len(received) == expect:
+                    deadline = min(deadline, time.monotonic() + QUIET_S)
             sqs.delete_message(QueueUrl=stack.info["alerts_queue_url"], ReceiptHandle=message["ReceiptHandle"])
     return received
 

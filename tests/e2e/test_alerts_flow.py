@@ -59,7 +59,7 @@ def test_berlin_digests_first_upload_unchanged_reupload_and_a_new_outage(
     # Given an empty Berlin, when the lab's Berlin file is uploaded (Echo Plus at 0)
     upload(fresh_stack, "inventory-berlin.csv", lab_file("berlin"))
     # Then exactly one digest arrives, and it names Echo Plus only, filterable by every severity in it
-    first = digests(fresh_stack, "Berlin")
+    first = digests(fresh_stack, "Berlin", expect=1)
     assert len(first) == 1, [d["Message"] for d in first]
     assert named_items(first[0]) == {"Echo Plus"}
     assert first[0]["MessageAttributes"]["severities"] == {"Type": "String.Array", "Value": '["out"]'}
@@ -72,7 +72,7 @@ def test_berlin_digests_first_upload_unchanged_reupload_and_a_new_outage(
 
     # When Berlin reports Echo Dot at 0 (Echo Plus still 0), then one digest names Echo Dot only
     upload(fresh_stack, "inventory-berlin-dot-out.csv", lab_file("berlin").replace(b"Echo Dot,12", b"Echo Dot,0"))
-    third = digests(fresh_stack, "Berlin")
+    third = digests(fresh_stack, "Berlin", expect=1)
     assert len(third) == 1, [d["Message"] for d in third]
     assert named_items(third[0]) == {"Echo Dot"}
 
@@ -116,7 +116,7 @@ def test_recount_proves_the_stores_totals_against_the_table_and_replay_finds_not
 ) -> None:
     # Given a store's file, loaded and its changes through the stream (a digest arrived)
     upload(fresh_stack, "recount-lyon.csv", b"store,item,count\nLyon,Echo Dot,0\nLyon,Echo Show,3\nLyon,Tap,40\n")
-    assert len(digests(fresh_stack, "Lyon")) == 1
+    assert len(digests(fresh_stack, "Lyon", expect=1)) == 1
 
     # When the totals are recounted (no settle time: the stream has caught up)
     first = operations(fresh_stack, "recount", "--store", "Lyon", "--settle-minutes", "0")

@@ -83,7 +83,7 @@ def test_an_item_used_up_over_uploads_gets_a_forecast_a_soon_digest_once_and_sho
     upload(stack, f"{STORE},Echo Dot,90\n{STORE},Kindle,50")
 
     # Then one digest says so, on the inbox and on the console, filterable as `soon`
-    (digest,) = digests(stack, STORE)
+    (digest,) = digests(stack, STORE, expect=1)
     assert digest["Subject"] == f"{STORE}: 1 item running out soon"
     (line,) = digest["Message"].splitlines()[1:]
     assert line.startswith("SOON Echo Dot: 90 left, runs out within the hour (")
