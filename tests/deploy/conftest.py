@@ -5,6 +5,7 @@ Nothing here may skip: without node/npx the packaging fixture fails, and so does
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -194,12 +195,24 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 @pytest.fixture(scope="session")
 def packaged(tmp_path_factory: pytest.TempPathFactory) -> dict[str, PackagedService]:
-    """Every compose service packaged once, in parallel (pip downloads are cached between runs)."""
-    root = tmp_path_factory.mktemp("packages")
-    names = service_names()
-    with ThreadPoolExecutor(max_workers=len(names)) as pool:
-        futures = {name: pool.submit(_package, name, root / name) for name in names}
-        services = {name: future.result() for name, future in futures.items()}
+    """Every compose service packaged once per test run, the four in parallel (pip downloads are cached
+    between runs). Under ``pytest -n`` the workers share one packaging: the first to come packages while
+    holding a lock in the run's common temporary directory, the others wait and read what it made."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if "PYTEST_XDIST_WORKER" in os.environ else base
+    root, record = shared / "packages", shared / "packages.json"
+    with (shared / "packages.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if record.exists():
+            made = json.loads(record.read_text())
+            services = {name: PackagedService(name, root / name, **fields) for name, fields in made.items()}
+        else:
+            names = service_names()
+            with ThreadPoolExecutor(max_workers=len(names)) as pool:
+                futures = {name: pool.submit(_package, name, root / name) for name in names}
+                services = {name: future.result() for name, future in futures.items()}
+            made = {name: {"params": s.params, "seconds": s.seconds} for name, s in services.items()}
+            record.write_text(json.dumps(made))
     for service in services.values():
         TIMINGS[f"serverless package {service.name} (in parallel)"] = service.seconds
         for artifact in service.zips:
