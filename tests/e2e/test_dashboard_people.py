@@ -150,9 +150,15 @@ def test_head_office_creates_a_person_changes_their_stores_disables_and_deletes_
 
     page.get_by_label("Username").fill(username)
     page.get_by_label("Email address").fill(f"{username}@example.com")
+    page.locator("#new-stores").fill("Lahore\nSão Paulo, Centro\nBerlin\n")
+    # Stores no file has named yet are pointed out as they are typed (a typo, most likely); Berlin is known
+    expect(page.locator("#new-stores-unknown")).to_have_text(
+        "No file has named “Lahore”, “São Paulo, Centro” yet: check the spelling."
+    )
     page.locator("#new-stores").fill("Lahore\nSão Paulo, Centro\n")
     page.get_by_role("button", name="Create user").click()
     expect(page.locator("#temporary-password")).not_to_be_empty()
+    expect(page.locator("#new-stores-unknown")).to_be_empty()  # the form is empty again
     created = cognito_user(stack, username)
     assert stores_attribute(created) == ["Lahore", "São Paulo, Centro"]
     assert created["Enabled"]

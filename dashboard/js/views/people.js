@@ -43,21 +43,38 @@ function field(id, label, control, hint) {
   return h('div', { class: 'field' }, h('label', { for: id }, label), control, hint ? h('p', { class: 'hint', id: `${id}-hint` }, hint) : null);
 }
 
-function accessFields(prefix, { stores = [], admin = false } = {}) {
+/**
+ * The stores and head-office fields of a person. ``knownStores`` (a promise of the store names the
+ * API knows) lets the page name, as they are typed, stores no file has named yet: most likely a typo,
+ * though access to a store before its first upload is allowed.
+ */
+function accessFields(prefix, { stores = [], admin = false } = {}, knownStores = Promise.resolve(null)) {
   const storesInput = h('textarea', { id: `${prefix}-stores`, name: 'stores', rows: '3', spellcheck: 'false' });
   storesInput.value = stores.join('\n');
   const adminBox = h('input', { type: 'checkbox', id: `${prefix}-admin`, name: 'admin', checked: admin });
+  const unknown = h('p', { class: 'hint hint-warn', id: `${prefix}-stores-unknown`, 'aria-live': 'polite' });
+  const check = async () => {
+    const known = await knownStores;
+    const names = adminBox.checked || !known ? [] : storeLines(storesInput.value).filter((name) => !known.has(name));
+    unknown.textContent = names.length
+      ? `No file has named ${names.map((name) => `“${name}”`).join(', ')} yet: check the spelling.`
+      : '';
+  };
   const toggle = () => {
     storesInput.disabled = adminBox.checked;
+    check();
   };
   adminBox.addEventListener('change', toggle);
+  storesInput.addEventListener('input', check);
   toggle();
   return {
     elements: [
       field(`${prefix}-stores`, 'Stores', storesInput, 'One store per line, exactly as the store’s files name it.'),
+      unknown,
       h('p', { class: 'check-row' }, adminBox, h('label', { for: `${prefix}-admin` }, 'Head office (every store; needs two-step sign-in)')),
     ],
     read: () => ({ stores: adminBox.checked ? [] : storeLines(storesInput.value), admin: adminBox.checked }),
+    check: toggle,
   };
 }
 
@@ -106,6 +123,11 @@ export function mount(root, ctx) {
     return { title: () => 'People', update: () => Promise.resolve(), refresh: () => Promise.resolve() };
   }
 
+  // Every store head office sees: to point out store names typed that no file has named yet.
+  const knownStores = ctx.api
+    .stores()
+    .then((answer) => new Set(answer.stores.map((row) => row.store)))
+    .catch(() => null);
   const messages = h('div', { class: 'messages', 'aria-live': 'polite' });
   const detail = h('section', { class: 'panel person', 'aria-labelledby': 'person-heading', hidden: true });
   const columns = [
@@ -141,7 +163,7 @@ export function mount(root, ctx) {
   // -- create -------------------------------------------------------------------------------------
   const newName = h('input', { id: 'new-username', name: 'username', required: true, autocapitalize: 'none', spellcheck: 'false', autocomplete: 'off' });
   const newEmail = h('input', { id: 'new-email', name: 'email', type: 'email', required: true, autocomplete: 'off', spellcheck: 'false' });
-  const newAccess = accessFields('new');
+  const newAccess = accessFields('new', {}, knownStores);
   const createMessages = h('div', { class: 'messages', 'aria-live': 'polite' });
   const createForm = h(
     'form',
@@ -174,6 +196,7 @@ export function mount(root, ctx) {
     try {
       const created = await ctx.api.createUser({ username, email, ...newAccess.read() });
       createForm.reset();
+      newAccess.check();
       replace(
         createMessages,
         h(
@@ -214,7 +237,7 @@ export function mount(root, ctx) {
       return;
     }
     const own = user.username === ctx.user.username;
-    const access = accessFields('edit', user);
+    const access = accessFields('edit', user, knownStores);
     const accessForm = h(
       'form',
       { class: 'person-form', novalidate: true, 'aria-labelledby': 'access-heading' },
