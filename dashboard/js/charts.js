@@ -130,9 +130,10 @@ export function forecastSegment(forecast) {
  * points: [{time, count}] oldest first; threshold: optional low-stock level line; forecast: the item's
  * forecast ({count, rate_per_day, runs_out_at}), drawn dashed down to 0 where it runs out.
  */
-export function historyChart(points, { title, from, to, threshold, forecast }) {
-  const width = 720;
-  const height = 300;
+export function historyChart(points, { title, from, to, threshold, forecast, width = 720 }) {
+  // Drawn at the width it is shown (the caller passes its frame's), so its text keeps its real size
+  // on a phone instead of shrinking with a scaled-down drawing.
+  const height = width < 480 ? 240 : 300;
   const margin = { left: 52, right: 16, top: 16, bottom: 40 };
   const plotW = width - margin.left - margin.right;
   const plotH = height - margin.top - margin.bottom;
@@ -156,7 +157,9 @@ export function historyChart(points, { title, from, to, threshold, forecast }) {
   if (points.length) path += `H${x(end)}`;
 
   const yTicks = [0, 0.2, 0.4, 0.6, 0.8, 1].map((f) => Math.round(f * yMax));
-  const xTicks = [0, 0.25, 0.5, 0.75, 1].map((f) => start + f * (end - start));
+  // As many time labels as fit side by side.
+  const fractions = width < 400 ? [0, 1] : width < 560 ? [0, 0.5, 1] : [0, 0.25, 0.5, 0.75, 1];
+  const xTicks = fractions.map((f) => start + f * (end - start));
   const first = points[0];
   const last = points[points.length - 1];
   const runsOut = projected ? formatTime(new Date(projected.end).toISOString()) : '';
@@ -185,7 +188,7 @@ export function historyChart(points, { title, from, to, threshold, forecast }) {
     ...xTicks.map((tick, index) =>
       s(
         'text',
-        { x: x(tick), y: height - 14, 'text-anchor': index === 0 ? 'start' : index === 4 ? 'end' : 'middle', class: 'tick' },
+        { x: x(tick), y: height - 14, 'text-anchor': index === 0 ? 'start' : index === xTicks.length - 1 ? 'end' : 'middle', class: 'tick' },
         tickLabel(tick, end - start),
       ),
     ),

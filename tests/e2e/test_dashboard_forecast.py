@@ -116,6 +116,11 @@ def test_an_items_forecast_fits_a_phone(page: Page, stack: dict[str, Any], used_
         page, stack, used_up["manager"], path=f"#/item?{urlencode({'store': used_up['store'], 'item': 'Echo Dot'})}"
     )
     expect(page.locator("svg.chart-history g.forecast")).to_be_visible()
+    # The chart is drawn at the phone's width: its labels keep a readable size, not a scaled-down 5 px
+    heights = page.eval_on_selector_all(
+        "svg.chart-history text", "texts => texts.map(t => t.getBoundingClientRect().height)"
+    )
+    assert heights and min(heights) >= 11, heights
     assert page.evaluate("document.documentElement.scrollWidth") <= kit.PHONE["width"], kit.overflowing(
         page, kit.PHONE["width"]
     )

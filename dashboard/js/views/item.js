@@ -103,6 +103,7 @@ export function mount(root, ctx) {
               to: to.getTime(),
               threshold: item?.threshold ?? ctx.config.lowStockDefault,
               forecast,
+              width: Math.round(Math.min(720, Math.max(280, chartEl.clientWidth || 720))),
             })
           : messageBox('notice', 'No changes were recorded in this period.'),
       );
