@@ -120,7 +120,8 @@ def test_an_items_forecast_fits_a_phone(page: Page, stack: dict[str, Any], used_
     heights = page.eval_on_selector_all(
         "svg.chart-history text", "texts => texts.map(t => t.getBoundingClientRect().height)"
     )
-    assert heights and min(heights) >= 11, heights
+    assert heights
+    assert min(heights) >= 11, heights
     assert page.evaluate("document.documentElement.scrollWidth") <= kit.PHONE["width"], kit.overflowing(
         page, kit.PHONE["width"]
     )

@@ -215,5 +215,7 @@ def test_a_phone_gets_a_compact_header_a_list_and_card_rows(
             overflowing(phone, PHONE["width"]),
         )
     expect(phone.get_by_label("Upload for")).not_to_have_value("")
-    expect(phone.locator("ol.uploads li").first).to_be_visible()
+    # Head office's list reads the uploads index by time; on an emulator shared by every test of the
+    # worker (thousands of rows by now, each index query a walk of the table) it can take seconds.
+    expect(phone.locator("ol.uploads li").first).to_be_visible(timeout=20_000)
     shoot(phone, "uploads-phone", full_page=True)
