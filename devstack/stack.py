@@ -322,7 +322,9 @@ def banner(content: dict[str, Any], seconds: float) -> str:
             f"    aws s3 ls s3://{content['bucket']}/{content['reports_prefix']}{prefix} --recursive "
             f"--endpoint-url {endpoint}",
             "  Read the table:",
-            f"    aws dynamodb query --table-name {content['table']} --key-condition-expression 'Store = :s' "
+            # Store is a DynamoDB reserved word: AWS refuses it bare in any expression.
+            f"    aws dynamodb query --table-name {content['table']} --key-condition-expression '#store = :s' "
+            f'--expression-attribute-names \'{{"#store":"Store"}}\' '
             f'--expression-attribute-values \'{{":s":{{"S":"Berlin"}}}}\' --endpoint-url {endpoint}',
             f"    aws dynamodb scan --table-name {content['table']} --endpoint-url {endpoint}",
         ]
