@@ -128,8 +128,7 @@ def content_security_policy(config: Mapping[str, Any], upload_bucket: str) -> st
         "'self'",
         _origin(config["apiUrl"]),
         _origin(config["cognitoEndpoint"]),
-        # Presigned POSTs name the bucket's virtual-hosted address, global or regional.
-        f"https://{upload_bucket}.s3.amazonaws.com",
+        # Presigned POSTs name the bucket's regional virtual-hosted address (dashboard_api.dal.clients).
         f"https://{upload_bucket}.s3.{region}.amazonaws.com",
     ]
     return PAGE_POLICY.format(connect=" ".join(dict.fromkeys(hosts)))

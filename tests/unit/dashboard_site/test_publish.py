@@ -103,7 +103,6 @@ def test_the_deployed_page_may_connect_to_its_own_api_cognito_and_upload_bucket_
         "'self'",
         "https://abc123.execute-api.eu-central-1.amazonaws.com",
         "https://cognito-idp.eu-central-1.amazonaws.com",
-        "https://inventory-ingest-prod-eu-central-1-uploads.s3.amazonaws.com",
         "https://inventory-ingest-prod-eu-central-1-uploads.s3.eu-central-1.amazonaws.com",
     ]
     assert "*" not in policy
