@@ -307,7 +307,8 @@ def answer_get_object(api: ApiWorld, status: int, code: str, *, only_missing: bo
     from dashboard_api.handlers.context import services
 
     api.get("/stores", ADMIN)  # builds the handler's clients, once per execution environment
-    client: Any = services().grants._signer._client
+    wired: Any = services()
+    client = wired.grants._signer._client  # the handler's S3 client: it signs grants and reads reports
 
     def answer(request: Any, **_: Any) -> AWSResponse | None:
         if request.method != "GET" or BUCKET not in request.url or "/reports/" not in request.url:
