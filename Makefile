@@ -13,7 +13,7 @@ STAGE ?= dev
 ARGS ?=
 TEST_WORKERS ?= 2
 
-.PHONY: dev test lint format bench deploy user recount replay invoke logs token code clean
+.PHONY: dev test lint format bench deploy site user recount replay invoke logs token code clean
 
 $(STACK_DEPS): requirements-stack.txt shared/pyproject.toml
 	@python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -89,11 +89,21 @@ recount: $(STACK_DEPS)
 replay: $(STACK_DEPS)
 	PYTHONPATH=services/alerts $(PY) -m alerts.operations replay $(ARGS)
 
-## make deploy STAGE=prod [REGION=eu-central-1]: deploy every service in dependency order, then publish the dashboard
+## make deploy STAGE=prod [REGION=eu-central-1]: deploy ingest, alerts and the API in dependency order; with the site deployed (make site), allow its origin and publish the dashboard
 REGION ?= us-east-1
+# Compose takes no --region: the services read AWS_REGION. The dashboard's origin is the site stack's
+# output, read on every deploy so that a later deploy never drops it; none without a site.
 deploy: $(PY_DEPS) $(NODE_DEPS)
-	npx serverless deploy --stage $(STAGE) --region $(REGION)
-	$(PY) services/dashboard-site/publish.py --stage $(STAGE) --region $(REGION)
+	@origin="$$($(PY) services/dashboard-site/publish.py --origin --stage $(STAGE) --region $(REGION))" || exit 1; \
+	if [ -n "$$origin" ]; then export DASHBOARD_ORIGIN="$$origin"; else unset DASHBOARD_ORIGIN; fi; \
+	echo "dashboardOrigin: $${origin:-none (no dashboard site on stage $(STAGE))}"; \
+	AWS_REGION=$(REGION) npx serverless deploy --stage $(STAGE) || exit 1; \
+	if [ -n "$$origin" ]; then $(PY) services/dashboard-site/publish.py --stage $(STAGE) --region $(REGION); fi
+
+## make site STAGE=prod [REGION=eu-central-1]: the optional dashboard site (S3 + CloudFront, which a new account may create only once AWS verifies it), then make deploy
+site: $(PY_DEPS) $(NODE_DEPS)
+	cd services/dashboard-site && AWS_REGION=$(REGION) npx serverless deploy --stage $(STAGE)
+	$(MAKE) deploy STAGE=$(STAGE) REGION=$(REGION)
 
 clean:
 	rm -rf .local .serverless services/*/.serverless .pytest_cache .mypy_cache .ruff_cache

@@ -49,6 +49,14 @@ class ParamSource:
     output: str
 
 
+#: Stage parameters compose does not wire on AWS but the local stack does: the dashboard's origin is the
+#: optional site's (deployed later, README.md "Deploy to AWS"); locally the web server is the site.
+LOCAL_WIRING = {
+    "ingest": {"dashboardOrigin": ParamSource("dashboard-site", "DashboardOrigin")},
+    "dashboard-api": {"dashboardOrigin": ParamSource("dashboard-site", "DashboardOrigin")},
+}
+
+
 @dataclass
 class ServiceConfig:
     """One service's printed configuration, with cross-service parameters still as placeholders."""
@@ -121,7 +129,7 @@ def load_services(names: Iterable[str], cache_dir: Path, repo: Path = REPO) -> d
     """Print every service in parallel (about 2-4 s each), reusing a cached print when no file changed."""
     names = list(names)
     compose = _compose_params(repo)
-    sources = {name: compose.get(name, {}) for name in names}
+    sources = {name: compose.get(name, {}) | LOCAL_WIRING.get(name, {}) for name in names}
     cache_dir.mkdir(parents=True, exist_ok=True)
     with ThreadPoolExecutor(max_workers=max(1, len(names))) as pool:
         printed = {

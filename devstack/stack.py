@@ -83,7 +83,7 @@ class LocalStack:
         present, missing = available_services()
         for name in missing:
             say(f"services/{name}/serverless.yml not found: {name} is not part of this run")
-        for name in SERVED_LOCALLY & set(present):
+        for name in sorted(SERVED_LOCALLY):  # deployed apart from compose on AWS
             self.local_outputs[name] = self._site_outputs(name)
             say(f"{name}: served by the local web server at {self.web_url}/ (not provisioned)")
         try:
@@ -259,6 +259,7 @@ class LocalStack:
         web = self.web_url
         if "dashboard-api" in self.services:
             content["api_url"] = f"{web}/api"
+            content["sms_enabled"] = self.services["dashboard-api"].outputs.get("SmsEnabled", "").lower() == "true"
         if pool_id:
             content |= {
                 "user_pool_id": pool_id,
@@ -279,6 +280,7 @@ class LocalStack:
             "userPoolId": content.get("user_pool_id", ""),
             "userPoolClientId": content.get("user_pool_client_id", ""),
             "cognitoEndpoint": content.get("cognito_endpoint", ""),
+            "smsEnabled": content.get("sms_enabled", False),
         }
         if "low_stock_default" in content:
             config["lowStockDefault"] = content["low_stock_default"]
@@ -322,7 +324,9 @@ def banner(content: dict[str, Any], seconds: float) -> str:
             f"    aws s3 ls s3://{content['bucket']}/{content['reports_prefix']}{prefix} --recursive "
             f"--endpoint-url {endpoint}",
             "  Read the table:",
-            f"    aws dynamodb query --table-name {content['table']} --key-condition-expression 'Store = :s' "
+            # Store is a DynamoDB reserved word: AWS refuses it bare in any expression.
+            f"    aws dynamodb query --table-name {content['table']} --key-condition-expression '#store = :s' "
+            f'--expression-attribute-names \'{{"#store":"Store"}}\' '
             f'--expression-attribute-values \'{{":s":{{"S":"Berlin"}}}}\' --endpoint-url {endpoint}',
             f"    aws dynamodb scan --table-name {content['table']} --endpoint-url {endpoint}",
         ]

@@ -17,6 +17,8 @@ export async function loadConfig() {
     soonDays: positive(config.soonDays, 3),
     // The stage's default low-stock level, for items without their own (null: not marked).
     lowStockDefault: typeof config.lowStockDefault === 'number' ? config.lowStockDefault : null,
+    // Whether the stage can send text messages (its smsEnabled parameter): Notify me offers SMS only then.
+    smsEnabled: config.smsEnabled === true,
     apiUrl: config.apiUrl.replace(/\/+$/, ''),
     cognitoEndpoint: config.cognitoEndpoint.endsWith('/') ? config.cognitoEndpoint : `${config.cognitoEndpoint}/`,
   });

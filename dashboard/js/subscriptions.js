@@ -21,6 +21,11 @@ export const STATUS_TEXT = {
 /** Protocols a person subscribes with; the API allows systems (https, sqs, lambda) for admins only. */
 export const PERSONAL_PROTOCOLS = ['email', 'sms'];
 
+/** The personal protocols this stage offers: text messages only where config.json says it can send them. */
+export function offeredProtocols(config) {
+  return PERSONAL_PROTOCOLS.filter((protocol) => protocol !== 'sms' || config.smsEnabled === true);
+}
+
 function resolve(document, schema) {
   let current = schema;
   for (let depth = 0; current?.$ref && depth < 10; depth += 1) {

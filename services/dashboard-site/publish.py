@@ -11,7 +11,10 @@ every user gets the same set of modules.
 ``index.html`` goes up with a Content-Security-Policy whose ``connect-src`` names exactly the hosts
 this stage's page talks to: the API, Cognito, and the upload bucket (for presigned POSTs). The
 CloudFront response headers policy carries the rest of the policy and leaves ``connect-src`` to this
-one, because the site stack is deployed before the API exists (the API needs the site's origin).
+one, because the site stack does not know the other stacks' hosts.
+
+``--origin`` prints the site stack's ``DashboardOrigin`` (nothing when the stage has no site yet):
+``make deploy`` passes it to ingest and dashboard-api as their ``dashboardOrigin``.
 """
 
 from __future__ import annotations
@@ -102,6 +105,8 @@ def dashboard_config(api_outputs: Mapping[str, str], ingest_outputs: Mapping[str
         "userPoolId": api_outputs["UserPoolId"],
         "userPoolClientId": api_outputs["UserPoolClientId"],
         "cognitoEndpoint": f"https://cognito-idp.{region}.amazonaws.com/",
+        # Notify me offers text messages only where the stage can send them (smsEnabled).
+        "smsEnabled": api_outputs.get("SmsEnabled", "").lower() == "true",
     }
     default = (ingest_outputs or {}).get("LowStockDefault")
     if default not in (None, ""):
@@ -128,8 +133,7 @@ def content_security_policy(config: Mapping[str, Any], upload_bucket: str) -> st
         "'self'",
         _origin(config["apiUrl"]),
         _origin(config["cognitoEndpoint"]),
-        # Presigned POSTs name the bucket's virtual-hosted address, global or regional.
-        f"https://{upload_bucket}.s3.amazonaws.com",
+        # Presigned POSTs name the bucket's regional virtual-hosted address (dashboard_api.dal.clients).
         f"https://{upload_bucket}.s3.{region}.amazonaws.com",
     ]
     return PAGE_POLICY.format(connect=" ".join(dict.fromkeys(hosts)))
@@ -150,6 +154,24 @@ def stack_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
     except cloudformation.exceptions.ClientError as error:
         raise PublishError(f"stack {stack_name} cannot be read: {error}") from error
     return {output["OutputKey"]: output["OutputValue"] for output in stacks[0].get("Outputs", [])}
+
+
+def site_origin(cloudformation: Any, stage: str) -> str:
+    """The site stack's DashboardOrigin; empty when the stage has no site, or none that was created
+    (a new account's first try fails until AWS verifies it for CloudFront). Other failures raise, so
+    a deploy never drops the origin of a site it could not read."""
+    stack = SITE_STACK.format(stage=stage)
+    try:
+        outputs = stack_outputs(cloudformation, stack)
+    except PublishError as error:
+        if "does not exist" in str(error):
+            return ""
+        raise
+    origin = outputs.get("DashboardOrigin")
+    if not origin:
+        print(f"{stack} has no DashboardOrigin output (not created?): no site origin", file=sys.stderr)
+        return ""
+    return _origin(origin)
 
 
 def publish(
@@ -202,8 +224,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stage", required=True)
     parser.add_argument("--region", default=None, help="default: the AWS configuration's region")
     parser.add_argument("--dry-run", action="store_true", help="print what would be uploaded, change nothing")
+    parser.add_argument(
+        "--origin", action="store_true", help="only print the site's origin (nothing if the stage has no site)"
+    )
     args = parser.parse_args(argv)
     try:
+        if args.origin:
+            print(site_origin(boto3.session.Session(region_name=args.region).client("cloudformation"), args.stage))
+            return 0
         files = site_files()
         if args.dry_run:
             for file in files:

@@ -15,8 +15,17 @@ from typing import Any, Self, TypeVar
 T = TypeVar("T")
 
 _REQUIRED = object()
+
+
+def _boolean(text: str) -> bool:
+    """``true`` or ``false`` (any case), as a stage parameter writes them; anything else is refused."""
+    if text.lower() not in {"true", "false"}:
+        raise ValueError(f"not true or false: {text!r}")
+    return text.lower() == "true"
+
+
 #: The field types a setting may have (annotations are text under ``from __future__ import annotations``).
-_PARSERS: dict[str, Any] = {"str": str, "int": int, "float": float}
+_PARSERS: dict[str, Any] = {"str": str, "int": int, "float": float, "bool": _boolean}
 
 
 class MissingSetting(KeyError):

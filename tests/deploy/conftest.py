@@ -72,24 +72,29 @@ PLACEHOLDER_OUTPUTS: dict[str, dict[str, str]] = {
 }
 
 
+#: Services deployed apart from compose (`make site`: CloudFront waits for AWS to verify a new account),
+#: packaged and checked like the others.
+DEPLOYED_APART = {"dashboard-site": {"path": "services/dashboard-site"}}
+
+
 def compose_services() -> dict[str, dict[str, Any]]:
     """The services of serverless-compose.yml, by name."""
     return yaml.safe_load(COMPOSE_FILE.read_text())["services"]
 
 
 def service_names() -> list[str]:
-    """Every service compose deploys, in the order the file lists them."""
-    return list(compose_services())
+    """Every service compose deploys, in the order the file lists them, then those deployed apart."""
+    return list(compose_services()) + list(DEPLOYED_APART)
 
 
 def service_dir(service: str) -> Path:
-    return REPO / compose_services()[service]["path"]
+    return REPO / (compose_services() | DEPLOYED_APART)[service]["path"]
 
 
 def compose_params(service: str, outputs: dict[str, dict[str, str]]) -> dict[str, str]:
     """The --param values compose passes to a service, given the upstream stacks' outputs."""
     params = {}
-    for name, value in (compose_services()[service].get("params") or {}).items():
+    for name, value in (compose_services().get(service, {}).get("params") or {}).items():
         text = str(value)
         if text.startswith("${") and text.endswith("}"):
             producer, output = text[2:-1].split(".", 1)
@@ -162,6 +167,8 @@ def _package(service: str, destination: Path) -> PackagedService:
         command += ["--param", f"{name}={value}"]
     environment = {k: v for k, v in os.environ.items() if k not in {"AWS_ENDPOINT_URL", "AWS_PROFILE"}}
     environment |= {"SLS_TELEMETRY_DISABLED": "1", "SLS_NOTIFICATIONS_MODE": "off", "CI": "true"}
+    # What `make deploy` sets once the stage has a site: its origin (the dashboard-site stack's output).
+    environment["DASHBOARD_ORIGIN"] = PLACEHOLDER_OUTPUTS["dashboard-site"]["DashboardOrigin"]
     started = time.monotonic()
     failures: list[str] = []
     # Packaging drives an outside toolchain (pip, wheel downloads); a busy machine has seen its pip probe

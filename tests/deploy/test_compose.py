@@ -8,9 +8,11 @@ import shutil
 import subprocess
 
 import pytest
+import yaml
 
 from tests.builders import REPO
 from tests.deploy.conftest import (
+    DEPLOYED_APART,
     PLACEHOLDER_OUTPUTS,
     compose_services,
     definition,
@@ -22,6 +24,8 @@ pytestmark = pytest.mark.deploy
 
 # ${param:name} or ${param:name, 'fallback'}
 PARAM_USE = re.compile(r"\$\{param:([A-Za-z0-9_]+)\s*(?:,[^}]*)?\}")
+# ${param:name} alone: no fallback of its own, so a default or compose must give it.
+PARAM_WITHOUT_FALLBACK = re.compile(r"\$\{param:([A-Za-z0-9_]+)\}")
 OUTPUT_REFERENCE = re.compile(r"^\$\{([A-Za-z0-9_-]+)\.([A-Za-z0-9_]+)\}$")
 
 
@@ -93,25 +97,34 @@ def test_wiring_covers_the_cross_service_values() -> None:
     assert wired[("dashboard-api", "historyTableArn")] == ("alerts", "HistoryTableArn")
     assert wired[("dashboard-api", "forecastTableName")] == ("alerts", "ForecastTableName")
     assert wired[("dashboard-api", "forecastTableArn")] == ("alerts", "ForecastTableArn")
-    assert wired[("dashboard-api", "dashboardOrigin")] == ("dashboard-site", "DashboardOrigin")
-    # The upload bucket lets the same origin post files from the page.
-    assert wired[("ingest", "dashboardOrigin")] == ("dashboard-site", "DashboardOrigin")
 
 
-def test_deployed_alone_the_api_and_the_upload_bucket_default_to_the_same_dashboard_origin() -> None:
+def test_nothing_compose_deploys_waits_on_the_dashboard_site() -> None:
+    """A new account cannot create CloudFront distributions until AWS verifies it: the site is deployed
+    apart (`make site`), and no service needs one of its outputs."""
+    assert "dashboard-site" not in compose_services()
+    assert not [wire for wire in _wires() if wire[2] == "dashboard-site"]
+    assert "dashboard-site" in DEPLOYED_APART
+
+
+def test_the_api_and_the_upload_bucket_take_the_dashboard_origin_from_one_place() -> None:
+    """Both read the stage's dashboardOrigin from serverless.common.yml: DASHBOARD_ORIGIN, which
+    `make deploy` sets from the site stack's output, or the local dashboard's origin without a site."""
     defaults = {
         service: ((definition(service).get("params") or {}).get("default") or {}).get("dashboardOrigin")
         for service in ("ingest", "dashboard-api")
     }
+    common = yaml.safe_load((REPO / "services" / "serverless.common.yml").read_text())
 
-    assert defaults["ingest"] is not None
-    assert defaults["ingest"] == defaults["dashboard-api"]
+    assert defaults["ingest"] == defaults["dashboard-api"] == "${file(../serverless.common.yml):dashboardOrigin}"
+    assert common["dashboardOrigin"] == "${env:DASHBOARD_ORIGIN, 'http://localhost:8000'}"
 
 
 @pytest.mark.parametrize("service", service_names())
 def test_a_compose_deploy_resolves_every_param_a_service_reads(service: str) -> None:
-    provided = set(compose_services()[service].get("params") or {})
-    unresolved = _params_used(service) - _params_with_defaults(service) - provided
+    provided = set(compose_services().get(service, {}).get("params") or {})
+    used = set(PARAM_WITHOUT_FALLBACK.findall((service_dir(service) / "serverless.yml").read_text()))
+    unresolved = used - _params_with_defaults(service) - provided
 
     assert not unresolved, f"{service} reads params nobody passes: {sorted(unresolved)}"
 
@@ -134,8 +147,7 @@ def test_osls_compose_accepts_the_file_and_deploys_producers_first() -> None:
     for consumer, _param, producer, _output in _wires():
         assert producer in graph["dependencies"][consumer]
         assert order.index(producer) < order.index(consumer)
-    assert graph["dependencies"]["ingest"] == ["dashboard-site"]
-    assert graph["dependencies"]["dashboard-site"] == []
+    assert graph["dependencies"]["ingest"] == []
 
 
 def _deploy_commands(guide: str, path: str) -> list[str]:
@@ -153,11 +165,31 @@ def _deploy_commands(guide: str, path: str) -> list[str]:
 @pytest.mark.parametrize("service", service_names())
 def test_the_deploy_guide_shows_how_to_deploy_each_service_alone_with_its_params(service: str) -> None:
     guide = (REPO / "README.md").read_text()
-    params = compose_services()[service].get("params") or {}
+    params = compose_services().get(service, {}).get("params") or {}
 
-    commands = _deploy_commands(guide, compose_services()[service]["path"])
+    commands = _deploy_commands(guide, service_dir(service).relative_to(REPO).as_posix())
 
     assert commands, f"README.md shows no command that deploys {service} alone"
     # One command passes every param compose would wire (another service's command does not count).
     missing = min(([p for p in params if f"--param {p}=" not in command] for command in commands), key=len)
     assert not missing, f"README.md: {service} alone needs --param {', '.join(missing)}"
+
+
+def test_make_deploy_gives_compose_the_region_in_the_environment_not_as_an_option() -> None:
+    """osls compose refuses `--region` ("an osls-specific option that is not supported in osls compose");
+    the services read AWS_REGION instead."""
+    result = subprocess.run(
+        ["make", "-n", "deploy", "STAGE=prod", "REGION=eu-central-1"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    (line,) = [line for line in result.stdout.splitlines() if "serverless deploy" in line]
+    assert "AWS_REGION=eu-central-1 npx serverless deploy --stage prod" in line
+    assert "--region" not in line.split("serverless deploy", 1)[1]
+    common = (REPO / "services" / "serverless.common.yml").read_text()
+    assert "region: ${opt:region, env:AWS_REGION, 'us-east-1'}" in common

@@ -53,6 +53,11 @@ def test_a_manager_subscribes_to_their_store_by_email_sees_it_and_removes_it(pag
     expect(page.get_by_role("heading", level=1)).to_have_text("Notify me")
     expect(page.get_by_text("You have no alert subscriptions yet.")).to_be_visible()
 
+    # Text messages are offered: the local stack's config.json says the stage can send them (smsEnabled)
+    protocols = page.get_by_role("group", name="Send alerts by").get_by_role("radio")
+    expect(protocols).to_have_count(2)
+    expect(page.get_by_role("radio", name="Text message (SMS)")).to_be_visible()
+
     # The severities offered are the API's own (its OpenAPI enum), the manager's one store is chosen
     severities = page.get_by_role("group", name="Alerts about").get_by_role("checkbox")
     expect(severities).to_have_count(4)

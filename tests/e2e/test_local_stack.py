@@ -29,7 +29,8 @@ INGEST_PARAMS = read_yaml(REPO / "services" / "ingest" / "serverless.yml")["para
 def items(stack: LocalStackProcess, store: str) -> dict[str, dict[str, Any]]:
     response = stack.client("dynamodb").query(
         TableName=stack.info["table"],
-        KeyConditionExpression="Store = :s",
+        KeyConditionExpression="#store = :s",
+        ExpressionAttributeNames={"#store": "Store"},
         ExpressionAttributeValues={":s": {"S": store}},
     )
     return {item["Item"]["S"]: item for item in response["Items"]}
@@ -144,6 +145,8 @@ def test_the_dashboard_and_its_config_are_served(local_stack_process: LocalStack
         # ingest's LowStockDefault output, as publish.py writes it for a deployed stage: the overview marks
         # the low-stock level of items without their own with it
         "lowStockDefault": int(INGEST_PARAMS["lowStockDefault"]),
+        # dashboard-api's SmsEnabled output: the stage `local` turns SMS on (the console prints each text)
+        "smsEnabled": True,
     }
 
 

@@ -4,7 +4,7 @@
 import { ApiError } from '../api.js';
 import { h, messageBox, replace, setBusy } from '../dom.js';
 import { formatTime, isoOrNull } from '../format.js';
-import { PERSONAL_PROTOCOLS, STATUS_TEXT, checkSubscription, severitiesOf, severityWords } from '../subscriptions.js';
+import { STATUS_TEXT, checkSubscription, offeredProtocols, severitiesOf, severityWords } from '../subscriptions.js';
 
 const PROTOCOL_TEXT = { email: 'Email', sms: 'Text message (SMS)', https: 'HTTPS', sqs: 'SQS queue', lambda: 'Lambda function' };
 const ENDPOINT = {
@@ -50,7 +50,7 @@ function checkboxGroup({ id, legend, choices, hint }) {
 }
 
 export function mount(root, ctx) {
-  const { user } = ctx;
+  const { user, config } = ctx;
   let params = {};
   let subscriptions = [];
   let severities = [];
@@ -74,7 +74,8 @@ export function mount(root, ctx) {
 
   // -- the form -----------------------------------------------------------------------------------
   const formMessages = h('div', { class: 'messages', 'aria-live': 'polite' });
-  const protocolRadios = PERSONAL_PROTOCOLS.map((protocol, index) =>
+  // Text messages only where the stage can send them; elsewhere SNS would take the number and drop every text.
+  const protocolRadios = offeredProtocols(config).map((protocol, index) =>
     h('input', { type: 'radio', name: 'notify-protocol', id: `notify-protocol-${protocol}`, value: protocol, checked: index === 0 }),
   );
   const protocolGroup = h(

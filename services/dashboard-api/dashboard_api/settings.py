@@ -40,3 +40,5 @@ class PeopleSettings(EnvSettings):
     user_pool_id: str = setting("USER_POOL_ID")
     alerts_topic_arn: str = setting("ALERTS_TOPIC_ARN")
     max_subscriptions_per_user: int = setting("MAX_SUBSCRIPTIONS_PER_USER", 10, minimum=1)
+    #: Whether the stage can send SMS (the `smsEnabled` parameter): off, SMS subscriptions are refused.
+    sms_enabled: bool = setting("SMS_ENABLED", False)

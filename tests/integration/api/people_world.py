@@ -61,6 +61,7 @@ class PeopleWorld:
             "USER_POOL_ID": pool_id,
             "ALERTS_TOPIC_ARN": topic_arn,
             "MAX_SUBSCRIPTIONS_PER_USER": str(cap),
+            "SMS_ENABLED": "true",
         }.items():
             monkeypatch.setenv(name, value)
         return cls(cognito, dynamodb, sns, pool_id, client_id, topic_arn)

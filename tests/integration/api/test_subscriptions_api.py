@@ -133,6 +133,23 @@ def test_the_cap_per_user_answers_409(api: ApiWorld, people: PeopleWorld, monkey
     assert len(people.sns_subscriptions()) == 2
 
 
+@pytest.mark.parametrize("enabled", ["false", ""])
+def test_a_stage_without_sms_refuses_sms_subscriptions_with_400(
+    api: ApiWorld, people: PeopleWorld, monkeypatch: pytest.MonkeyPatch, enabled: str
+) -> None:
+    """The `smsEnabled` stage parameter (SMS_ENABLED) is off unless the stage says SMS is set up."""
+    from dashboard_api.handlers.context import clear_wiring
+
+    monkeypatch.setenv("SMS_ENABLED", enabled)
+    clear_wiring()
+
+    reply = subscribe(people, manager(people), protocol="sms", endpoint="+4915112345678")
+
+    assert (reply.status, reply.body["error"]["code"]) == (400, "sms_not_enabled")
+    assert people.sns_subscriptions() == {}
+    assert subscribe(people, manager(people)).status == 201
+
+
 def test_a_repeated_request_answers_the_same_subscription_and_another_user_cannot_take_the_address(
     people: PeopleWorld,
 ) -> None:

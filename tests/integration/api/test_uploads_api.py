@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 import pytest
 import requests
+from botocore.awsrequest import AWSResponse
 from dashboard_api.dal.uploads import ENTRY_ATTRIBUTES
 from inventory.models import RowError, SourceVersion
 from inventory.report import RowCounts
@@ -298,6 +299,57 @@ def test_an_upload_whose_report_is_not_written_yet_still_lists_without_a_report(
     assert [u["status"] for u in listed.body["uploads"]] == ["loading"]
     assert one.status == 200
     assert one.body["report"] is None
+
+
+def answer_get_object(api: ApiWorld, status: int, code: str, *, only_missing: bool) -> None:
+    """Make S3 answer the handler's GetObject with ``status`` and ``code`` (for a missing key only, if
+    ``only_missing``). The answer goes through botocore's real parsing, as an answer of S3 would."""
+    from dashboard_api.handlers.context import services
+
+    api.get("/stores", ADMIN)  # builds the handler's clients, once per execution environment
+    wired: Any = services()
+    client = wired.grants._signer._client  # the handler's S3 client: it signs grants and reads reports
+
+    def answer(request: Any, **_: Any) -> AWSResponse | None:
+        if request.method != "GET" or BUCKET not in request.url or "/reports/" not in request.url:
+            return None
+        if only_missing and api.s3.list_objects_v2(Bucket=BUCKET, Prefix="reports/").get("KeyCount", 0):
+            return None
+        body = f"<Error><Code>{code}</Code><Message>{code}</Message></Error>".encode()
+        return AWSResponse(request.url, status, {"Content-Type": "application/xml"}, _Raw(body))
+
+    client.meta.events.register_first("before-send.s3.GetObject", answer)
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_: Any) -> Any:
+        yield self._body
+
+
+def test_a_report_not_written_yet_is_not_yet_when_s3_answers_403(api: ApiWorld) -> None:
+    """S3 answers 403 AccessDenied, not moto's 404, for a missing key when the role may not
+    s3:ListBucket (the API's role may not): the upload page polls while the file loads."""
+    loading = api.add_upload("Berlin", "g/big.csv", received_at="2026-11-22T01:00:00.000Z", status="loading",
+                             write_report=False)  # fmt: skip
+    answer_get_object(api, 403, "AccessDenied", only_missing=True)
+
+    one = api.get("/uploads", BERLIN_MANAGER, {"key": loading.key})
+
+    assert one.status == 200, one.body
+    assert one.body["report"] is None
+    assert [u["status"] for u in one.body["uploads"]] == ["loading"]
+
+
+def test_a_report_s3_cannot_serve_is_a_503_not_a_missing_report(api: ApiWorld) -> None:
+    entry = api.add_upload("Berlin", "g/b.csv", received_at="2026-11-22T01:00:00.000Z")
+    answer_get_object(api, 503, "SlowDown", only_missing=False)
+
+    one = api.get("/uploads", BERLIN_MANAGER, {"key": entry.key})
+
+    assert one.status == 503, one.body
 
 
 # -- reads under abuse ---------------------------------------------------------------------------

@@ -36,3 +36,35 @@ def test_publish_uploads_files_and_config_and_removes_stale_ones() -> None:
     config = s3.get_object(Bucket="site", Key="config.json")
     assert config["CacheControl"] == "no-store"
     assert json.loads(config["Body"].read())["apiUrl"] == "https://abc123.execute-api.eu-central-1.amazonaws.com"
+
+
+SITE_TEMPLATE = {
+    "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
+    "Outputs": {"DashboardOrigin": {"Value": "https://d111111abcdef8.cloudfront.net"}},
+}
+
+
+@mock_aws
+def test_the_origin_make_deploy_passes_is_the_site_stacks_or_none_when_the_stage_has_no_site() -> None:
+    cloudformation = boto3.client("cloudformation", region_name="us-east-1")
+
+    assert publish.site_origin(cloudformation, "prod") == ""
+
+    cloudformation.create_stack(StackName="inventory-dashboard-site-prod", TemplateBody=json.dumps(SITE_TEMPLATE))
+    assert publish.site_origin(cloudformation, "prod") == "https://d111111abcdef8.cloudfront.net"
+    assert publish.site_origin(cloudformation, "dev") == ""
+
+
+def test_a_site_stack_that_cannot_be_read_stops_the_deploy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Deploying on without the origin would take the site's CORS grant away."""
+    with mock_aws():
+        cloudformation = boto3.client("cloudformation", region_name="us-east-1")
+
+        def denied(**_: object) -> None:
+            raise cloudformation.exceptions.ClientError(
+                {"Error": {"Code": "AccessDenied", "Message": "not authorized"}}, "DescribeStacks"
+            )
+
+        monkeypatch.setattr(cloudformation, "describe_stacks", denied)
+        with pytest.raises(publish.PublishError, match="cannot be read"):
+            publish.site_origin(cloudformation, "prod")

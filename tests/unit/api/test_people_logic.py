@@ -25,7 +25,11 @@ class World:
         self.topic = FakeAlertsTopic()
         self.rows = FakeSubscriptionRows()
         self.subscriptions = Subscriptions(
-            topic=self.topic, rows=self.rows, max_per_user=10, mapper=lambda f, values: [f(v) for v in values]
+            topic=self.topic,
+            rows=self.rows,
+            max_per_user=10,
+            sms_enabled=True,
+            mapper=lambda f, values: [f(v) for v in values],
         )
         users: Directory = self.directory  # the stand-ins satisfy the ports People uses (checked by mypy)
         revoker: Revoker = self.revocations

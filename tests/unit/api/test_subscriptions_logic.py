@@ -34,7 +34,7 @@ ADMIN_WITHOUT_MFA = Caller("s-anna", "anna", admin=False, stores=frozenset(), ad
 
 
 class World:
-    def __init__(self, cap: int = 10) -> None:
+    def __init__(self, cap: int = 10, *, sms_enabled: bool = True) -> None:
         self.topic = FakeAlertsTopic()
         self.rows = FakeSubscriptionRows()
         topic: Topic = self.topic  # the stand-ins satisfy the ports logic uses (checked by mypy)
@@ -44,6 +44,7 @@ class World:
             topic=topic,
             rows=rows,
             max_per_user=cap,
+            sms_enabled=sms_enabled,
             clock=lambda: "2026-11-22T03:00:00.000Z",
             new_id=lambda: next(ids),
             mapper=lambda function, values: [function(value) for value in values],
@@ -80,6 +81,19 @@ def test_a_manager_subscribes_to_their_store_with_a_filter_policy_of_exactly_tha
     assert view.severities == ["low", "out"]
     assert view.status == "pending_confirmation"  # email: until the link in SNS's message is followed
     assert world.topic.policies() == [{"store": ["Berlin"], "severities": ["low", "out"]}]
+
+
+def test_sms_is_refused_with_a_reason_on_a_stage_not_set_up_for_it_and_nothing_is_subscribed() -> None:
+    """SNS would take the subscription and then drop every text: a new account is in the SMS sandbox
+    with a $1 monthly spend limit (the `smsEnabled` stage parameter says it was set up)."""
+    world = World(sms_enabled=False)
+
+    error = refusal(lambda: world.subscribe(BERLIN, "+4915112345678", protocol="sms"))
+
+    assert (error.status, error.code) == (400, "sms_not_enabled")
+    assert "email" in str(error)
+    assert world.topic.subscriptions == {}
+    assert world.subscribe(BERLIN, "lea@example.com").protocol == "email"
 
 
 def test_a_store_the_caller_may_not_see_is_403_and_nothing_is_subscribed(world: World) -> None:

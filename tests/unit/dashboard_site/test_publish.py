@@ -71,7 +71,13 @@ def test_config_comes_from_the_api_stack_outputs() -> None:
         "userPoolId": "eu-central-1_AbCdEf",
         "userPoolClientId": "client123",
         "cognitoEndpoint": "https://cognito-idp.eu-central-1.amazonaws.com/",
+        "smsEnabled": False,
     }
+
+
+def test_the_dashboard_offers_sms_only_where_the_api_stack_says_the_stage_can_send_it() -> None:
+    assert publish.dashboard_config(API_OUTPUTS | {"SmsEnabled": "true"})["smsEnabled"] is True
+    assert publish.dashboard_config(API_OUTPUTS | {"SmsEnabled": "false"})["smsEnabled"] is False
 
 
 def test_missing_api_outputs_are_named() -> None:
@@ -103,7 +109,6 @@ def test_the_deployed_page_may_connect_to_its_own_api_cognito_and_upload_bucket_
         "'self'",
         "https://abc123.execute-api.eu-central-1.amazonaws.com",
         "https://cognito-idp.eu-central-1.amazonaws.com",
-        "https://inventory-ingest-prod-eu-central-1-uploads.s3.amazonaws.com",
         "https://inventory-ingest-prod-eu-central-1-uploads.s3.eu-central-1.amazonaws.com",
     ]
     assert "*" not in policy

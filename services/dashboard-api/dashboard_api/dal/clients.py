@@ -46,6 +46,22 @@ def _config() -> Config:
     )
 
 
+def s3_config() -> Config:
+    """What S3 needs on top of :func:`_config`: upload grants (presigned POSTs) that S3 and browsers accept.
+
+    SigV4: botocore presigns with SigV2 in us-east-1 unless asked, and buckets created after
+    24 June 2020 refuse SigV2. The regional virtual-hosted address
+    (``https://<bucket>.s3.<region>.amazonaws.com/``): the global one is redirected (307) for up
+    to a day after a bucket outside us-east-1 is created, and a browser's CORS preflight does not
+    follow redirects. With a custom endpoint (the local emulator, ``AWS_ENDPOINT_URL``) the
+    grant's URL stays on it.
+    """
+    return Config(
+        signature_version="s3v4",
+        s3={"addressing_style": "virtual", "us_east_1_regional_endpoint": "regional"},
+    )
+
+
 def aws_clients() -> Clients:
     return Clients(*_clients("dynamodb", "s3", "secretsmanager"))
 
@@ -56,4 +72,7 @@ def people_clients() -> PeopleClients:
 
 def _clients(*services: str) -> list[Any]:
     config = _config()
-    return [boto3.client(service, config=config) for service in services]  # type: ignore[call-overload]
+    return [
+        boto3.client(service, config=config.merge(s3_config()) if service == "s3" else config)  # type: ignore[call-overload]
+        for service in services
+    ]

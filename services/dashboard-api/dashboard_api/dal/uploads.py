@@ -24,6 +24,12 @@ if TYPE_CHECKING:
 
 #: Largest report read; ingest keeps the first 1,000 errors, well under this.
 MAX_REPORT_BYTES = 2 * 1024 * 1024
+#: S3's answers to a GET of a report not written yet. Without s3:ListBucket on the bucket (this role
+#: has none) S3 answers 403 AccessDenied, not 404, for a missing key: the role may read every report
+#: (s3:GetObject on the reports prefix, checked on the packaged template), so a 403 means "not yet".
+#: Granting s3:ListBucket instead would let the function list every report's key, and whether S3's
+#: 404 check honours an ``s3:prefix`` condition is not documented.
+_NOT_WRITTEN_YET = {"NoSuchKey", "404", "AccessDenied", "403"}
 #: The partition key attribute of each index.
 _PARTITION_ATTRIBUTE = {UPLOADS_BY_SCOPE: "Scope", UPLOADS_BY_TIME: "Feed"}
 #: What a row's summary is made of: every attribute an index row written by the shared contract has
@@ -148,7 +154,7 @@ class ReportReader:
             try:
                 response = self._client.get_object(Bucket=self._bucket, Key=report_key)
             except ClientError as error:
-                if error.response.get("Error", {}).get("Code") in {"NoSuchKey", "404"}:
+                if error.response.get("Error", {}).get("Code") in _NOT_WRITTEN_YET:
                     return None
                 raise
             if int(response.get("ContentLength", 0)) > MAX_REPORT_BYTES:

@@ -109,6 +109,7 @@ def subscriptions() -> Subscriptions:
         topic=AlertsTopic(clients.sns, settings.alerts_topic_arn),
         rows=SubscriptionTable(clients.dynamodb, settings.people_table),
         max_per_user=settings.max_subscriptions_per_user,
+        sms_enabled=settings.sms_enabled,
     )
 
 

@@ -185,6 +185,7 @@ class Subscriptions:
         topic: Topic,
         rows: Rows,
         max_per_user: int,
+        sms_enabled: bool = False,
         clock: Callable[[], str] = utc_now,
         new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
         mapper: Callable[[Callable[[Any], Any], Iterable[Any]], list[Any]] = parallel_map,
@@ -192,6 +193,7 @@ class Subscriptions:
         self._topic = topic
         self._rows = rows
         self._max = max_per_user
+        self._sms = sms_enabled
         self._clock = clock
         self._new_id = new_id
         self._map = mapper
@@ -207,6 +209,10 @@ class Subscriptions:
                 if refusal.code == "mfa_required":
                     raise
                 raise Forbidden(f"only head office may subscribe with {request.protocol}; use email or sms") from None
+        if request.protocol == "sms" and not self._sms:
+            # SNS would accept the subscription and then drop every message: a new account is in the
+            # SMS sandbox with a $1 monthly spend limit, and many countries need an origination identity.
+            raise BadRequest("text messages (SMS) are not set up on this stage; subscribe by email", "sms_not_enabled")
         endpoint, endpoint_key = checked_endpoint(request.protocol, request.endpoint)
         stores = self._stores(caller, request.stores)
         wanted = tuple(sorted({severity.value for severity in request.severities}))

@@ -4,7 +4,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { forecastSegment } from '../../../../dashboard/js/charts.js';
-import { checkSubscription, propertyEnum, protocolsOf, severitiesOf, severityWords } from '../../../../dashboard/js/subscriptions.js';
+import {
+  checkSubscription,
+  offeredProtocols,
+  propertyEnum,
+  protocolsOf,
+  severitiesOf,
+  severityWords,
+} from '../../../../dashboard/js/subscriptions.js';
 
 // The shape Powertools' OpenAPI document gives the request: the severities as an array of a $ref'd enum.
 const DOCUMENT = {
@@ -61,4 +68,10 @@ test('no line without a rate of use or a time to run out', () => {
   assert.equal(forecastSegment(null), null);
   assert.equal(forecastSegment({ count: 10, rate_per_day: 0, runs_out_at: '2026-01-03T00:00:00Z' }), null);
   assert.equal(forecastSegment({ count: 10, rate_per_day: 5, runs_out_at: 'soon' }), null);
+});
+
+test('text messages are offered only where config.json says the stage can send them', () => {
+  assert.deepEqual(offeredProtocols({ smsEnabled: true }), ['email', 'sms']);
+  assert.deepEqual(offeredProtocols({ smsEnabled: false }), ['email']);
+  assert.deepEqual(offeredProtocols({}), ['email']);
 });
