@@ -211,7 +211,8 @@ def former_search(emu: Emulator, table: str, store: str) -> Measure:
     meter = Meter().attach(client.meta.events)
     kwargs: dict[str, Any] = {
         "TableName": table,
-        "KeyConditionExpression": "Store = :store",
+        "KeyConditionExpression": "#store = :store",
+        "ExpressionAttributeNames": {"#store": "Store"},
         "ExpressionAttributeValues": {":store": {"S": store}},
         "Limit": 2,
     }

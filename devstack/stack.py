@@ -322,7 +322,8 @@ def banner(content: dict[str, Any], seconds: float) -> str:
             f"    aws s3 ls s3://{content['bucket']}/{content['reports_prefix']}{prefix} --recursive "
             f"--endpoint-url {endpoint}",
             "  Read the table:",
-            f"    aws dynamodb query --table-name {content['table']} --key-condition-expression 'Store = :s' "
+            f"    aws dynamodb query --table-name {content['table']} --key-condition-expression '#s = :s' "
+            '--expression-attribute-names \'{"#s":"Store"}\' '
             f'--expression-attribute-values \'{{":s":{{"S":"Berlin"}}}}\' --endpoint-url {endpoint}',
             f"    aws dynamodb scan --table-name {content['table']} --endpoint-url {endpoint}",
         ]

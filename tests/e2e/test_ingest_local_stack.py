@@ -31,7 +31,8 @@ def put(stack: LocalStackProcess, key: str, body: bytes, **extra: Any) -> str:
 def counts(stack: LocalStackProcess, store: str) -> dict[str, int]:
     response = stack.client("dynamodb").query(
         TableName=stack.info["table"],
-        KeyConditionExpression="Store = :s",
+        KeyConditionExpression="#store = :s",
+        ExpressionAttributeNames={"#store": "Store"},
         ExpressionAttributeValues={":s": {"S": store}},
     )
     return {item["Item"]["S"]: int(item["Count"]["N"]) for item in response["Items"]}

@@ -29,7 +29,8 @@ INGEST_PARAMS = read_yaml(REPO / "services" / "ingest" / "serverless.yml")["para
 def items(stack: LocalStackProcess, store: str) -> dict[str, dict[str, Any]]:
     response = stack.client("dynamodb").query(
         TableName=stack.info["table"],
-        KeyConditionExpression="Store = :s",
+        KeyConditionExpression="#store = :s",
+        ExpressionAttributeNames={"#store": "Store"},
         ExpressionAttributeValues={":s": {"S": store}},
     )
     return {item["Item"]["S"]: item for item in response["Items"]}

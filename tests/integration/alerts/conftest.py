@@ -105,7 +105,8 @@ class AlertsWorld:
 
         response = self.dynamodb.query(
             TableName=HISTORY,
-            KeyConditionExpression="StoreItem = :key AND At BETWEEN :from AND :to",
+            KeyConditionExpression="StoreItem = :key AND #at BETWEEN :from AND :to",
+            ExpressionAttributeNames={"#at": "At"},
             ExpressionAttributeValues={
                 ":key": {"S": history_key(store, item)},
                 ":from": {"S": start},

@@ -42,7 +42,8 @@ def running_out(world: AlertsWorld, store: str, within: float) -> list[tuple[str
     found = world.dynamodb.query(
         TableName=FORECAST,
         IndexName=RUNNING_OUT_INDEX,
-        KeyConditionExpression="Store = :store AND RunningOutIn <= :days",
+        KeyConditionExpression="#store = :store AND RunningOutIn <= :days",
+        ExpressionAttributeNames={"#store": "Store"},
         ExpressionAttributeValues={":store": {"S": store}, ":days": {"N": str(within)}},
     )["Items"]
     return [(row["Item"]["S"], float(row["RunningOutIn"]["N"])) for row in found]

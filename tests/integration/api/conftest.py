@@ -90,7 +90,8 @@ class ApiWorld:
         paginator = self.dynamodb.get_paginator("query")
         pages = paginator.paginate(
             TableName=INVENTORY,
-            KeyConditionExpression="Store = :s",
+            KeyConditionExpression="#store = :s",
+            ExpressionAttributeNames={"#store": "Store"},
             ExpressionAttributeValues={":s": {"S": store}},
         )
         return [item for page in pages for item in page["Items"]]

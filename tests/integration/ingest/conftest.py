@@ -144,7 +144,10 @@ class IngestWorld:
     def items(self, store: str) -> dict[str, dict[str, Any]]:
         found: dict[str, dict[str, Any]] = {}
         pages = self.dynamodb.get_paginator("query").paginate(
-            TableName=TABLE, KeyConditionExpression="Store = :s", ExpressionAttributeValues={":s": {"S": store}}
+            TableName=TABLE,
+            KeyConditionExpression="#store = :s",
+            ExpressionAttributeNames={"#store": "Store"},
+            ExpressionAttributeValues={":s": {"S": store}},
         )
         for page in pages:
             found.update({item["Item"]["S"]: item for item in page["Items"]})

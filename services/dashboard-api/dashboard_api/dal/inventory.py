@@ -44,7 +44,7 @@ class InventoryReader:
         kwargs: dict[str, Any] = {"TableName": self._table, "Limit": limit}
         if status in (StockStatus.OUT, StockStatus.LOW):
             kwargs["IndexName"] = self._index
-            kwargs["KeyConditionExpression"] = "Store = :store AND AlertStatus = :status"
+            kwargs["KeyConditionExpression"] = "#store = :store AND AlertStatus = :status"
             values[":status"] = {"S": status.value}
             if after_item is not None:
                 kwargs["ExclusiveStartKey"] = {
@@ -53,11 +53,12 @@ class InventoryReader:
                     "AlertStatus": {"S": after_status or status.value},
                 }
         else:
-            kwargs["KeyConditionExpression"] = "Store = :store"
+            kwargs["KeyConditionExpression"] = "#store = :store"
             if status is StockStatus.OK:
                 kwargs["FilterExpression"] = "attribute_not_exists(AlertStatus)"
             if after_item is not None:
                 kwargs["ExclusiveStartKey"] = {"Store": {"S": store}, "Item": {"S": after_item}}
+        kwargs["ExpressionAttributeNames"] = {"#store": "Store"}
         kwargs["ExpressionAttributeValues"] = values
         with unavailable_on_error(f"the items of {store!r}"):
             response = self._client.query(**kwargs)
@@ -72,7 +73,7 @@ class InventoryReader:
     def alerts(self, store: str, status: StockStatus | None) -> list[ItemRecord]:
         """Every out-of-stock or low item of a store (or only one status) from the alerts index."""
         values: dict[str, Any] = {":store": {"S": store}}
-        condition = "Store = :store"
+        condition = "#store = :store"
         if status is not None:
             condition += " AND AlertStatus = :status"
             values[":status"] = {"S": status.value}
@@ -80,6 +81,7 @@ class InventoryReader:
             "TableName": self._table,
             "IndexName": self._index,
             "KeyConditionExpression": condition,
+            "ExpressionAttributeNames": {"#store": "Store"},
             "ExpressionAttributeValues": values,
         }
         records: list[ItemRecord] = []
