@@ -122,5 +122,10 @@ class Emulator:
             aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
             aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
             aws_session_token=FAKE_CREDENTIALS["AWS_SESSION_TOKEN"],
-            config=Config(retries={"mode": "standard", "max_attempts": 5}, max_pool_connections=32),
+            config=Config(
+                retries={"mode": "standard", "max_attempts": 5},
+                max_pool_connections=32,
+                # S3 presigns with SigV2 in us-east-1 otherwise, which the gateway refuses, as new buckets do
+                **({"signature_version": "s3v4"} if service == "s3" else {}),
+            ),
         )

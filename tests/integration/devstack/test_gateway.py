@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_plus
 
+import boto3
 import jwt
 import pyotp
 import pytest
+from botocore.config import Config
 
 from devstack.cognito import create_demo_users
 from devstack.emulator import Emulator
@@ -171,6 +173,62 @@ def test_a_presigned_post_from_the_dashboard_uploads_with_cors(emulator: Emulato
     stored = s3.get_object(Bucket=bucket, Key=key)
     assert stored["Body"].read() == b"store,item,count\nBerlin,Echo Dot,3\n"
     assert stored["Metadata"] == {"uploaded-by": "anna"}
+
+
+def sigv2_client(emulator: Emulator) -> Any:
+    """An S3 client that signs as boto3 does in us-east-1 unless told ``s3v4``: Signature Version 2."""
+    return boto3.client(
+        "s3",
+        endpoint_url=emulator.endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(signature_version="s3"),
+    )
+
+
+def assert_sigv2_refused(status: int, body: bytes) -> None:
+    """S3's answer where only SigV4 is accepted (every bucket created since 24 June 2020)."""
+    assert status == 400, body
+    assert b"<Code>InvalidRequest</Code>" in body
+    assert (
+        b"<Message>The authorization mechanism you have provided is not supported. "
+        b"Please use AWS4-HMAC-SHA256.</Message>" in body
+    )
+
+
+def test_a_presigned_post_signed_with_sigv2_is_refused_as_a_new_bucket_refuses_it(emulator: Emulator) -> None:
+    s3 = emulator.client("s3")
+    bucket = f"uploads-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    key = "uploads/stores/Berlin/grant/sigv2.csv"
+    grant = sigv2_client(emulator).generate_presigned_post(bucket, key, ExpiresIn=600)
+    assert {"AWSAccessKeyId", "signature"} <= set(grant["fields"])  # what a SigV2 grant carries
+    path = "/" + grant["url"].split("/", 3)[3]
+    content_type, body = multipart(grant["fields"], "sigv2.csv", b"store,item,count\nBerlin,Echo Dot,3\n")
+
+    status, headers, answer = request(emulator, "POST", path, {"Origin": DASHBOARD, "Content-Type": content_type}, body)
+
+    assert_sigv2_refused(status, answer)
+    assert headers["access-control-allow-origin"] == DASHBOARD  # the page can read why
+    assert "Contents" not in s3.list_objects_v2(Bucket=bucket)
+
+
+def test_a_presigned_url_signed_with_sigv2_is_refused_and_one_signed_with_sigv4_is_served(
+    emulator: Emulator,
+) -> None:
+    s3 = emulator.client("s3")
+    bucket = f"reports-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="report.json", Body=b"{}")
+    old = sigv2_client(emulator).generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "report.json"})
+    new = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "report.json"})
+    assert "AWSAccessKeyId=" in old
+    assert "X-Amz-Algorithm=AWS4-HMAC-SHA256" in new
+
+    assert_sigv2_refused(*request(emulator, "GET", "/" + old.split("/", 3)[3], {})[::2])
+    status, _, body = request(emulator, "GET", "/" + new.split("/", 3)[3], {})
+    assert (status, body) == (200, b"{}")
 
 
 # -- Cognito codes ------------------------------------------------------------------------------------

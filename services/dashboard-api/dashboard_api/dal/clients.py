@@ -56,4 +56,10 @@ def people_clients() -> PeopleClients:
 
 def _clients(*services: str) -> list[Any]:
     config = _config()
-    return [boto3.client(service, config=config) for service in services]  # type: ignore[call-overload]
+    # S3 presigns with Signature Version 2 in us-east-1 unless asked for SigV4; buckets created since
+    # June 2020 refuse SigV2.
+    s3_config = config.merge(Config(signature_version="s3v4"))
+    return [
+        boto3.client(service, config=s3_config if service == "s3" else config)  # type: ignore[call-overload]
+        for service in services
+    ]
