@@ -120,7 +120,8 @@ class Gateway:
         return self._serialised(environ, start)
 
     def _serialised(self, environ: Environ, start_response: StartResponse) -> list[bytes]:
-        """moto's answer, run and read whole while no other request runs in moto."""
+        """moto's answer, run and read whole while no other request of its kind (DynamoDB's, or any other
+        service's) runs in moto."""
         dynamodb = environ.get("HTTP_X_AMZ_TARGET", "").startswith(DYNAMODB_TARGETS)
         with self.dynamodb_lock if dynamodb else self.moto_lock:
             chunks = self.app(environ, start_response)
