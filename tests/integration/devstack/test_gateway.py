@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import json
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -229,6 +230,38 @@ def test_a_presigned_url_signed_with_sigv2_is_refused_and_one_signed_with_sigv4_
     assert_sigv2_refused(*request(emulator, "GET", "/" + old.split("/", 3)[3], {})[::2])
     status, _, body = request(emulator, "GET", "/" + new.split("/", 3)[3], {})
     assert (status, body) == (200, b"{}")
+
+
+# -- moto, one request at a time ------------------------------------------------------------------------
+
+
+def test_a_long_poll_holds_nothing_while_it_waits_and_returns_a_message_sent_meanwhile(emulator: Emulator) -> None:
+    """moto waits inside the request for a long poll; the gateway polls for it instead, so the requests
+    it serialises (a send to the same queue here) are not held behind the wait."""
+    sqs = emulator.client("sqs")
+    url = sqs.create_queue(QueueName=f"poll-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    polled: dict[str, Any] = {}
+
+    def poll() -> None:
+        started = time.monotonic()
+        polled["messages"] = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=10).get("Messages", [])
+        polled["seconds"] = time.monotonic() - started
+
+    waiting = threading.Thread(target=poll)
+    waiting.start()
+    time.sleep(0.5)
+    started = time.monotonic()
+    sqs.send_message(QueueUrl=url, MessageBody="hello")
+    send_seconds = time.monotonic() - started
+    waiting.join(timeout=15)
+
+    assert send_seconds < 5
+    assert [message["Body"] for message in polled["messages"]] == ["hello"]
+    assert polled["seconds"] < 10
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=polled["messages"][0]["ReceiptHandle"])
+    started = time.monotonic()
+    assert sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", []) == []
+    assert time.monotonic() - started >= 1  # an empty long poll still waits its time
 
 
 # -- Cognito codes ------------------------------------------------------------------------------------
