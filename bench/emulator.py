@@ -22,6 +22,7 @@ from moto.server import ThreadedMotoServer
 
 from bench.standins import Meter
 from devstack.definitions import create_table
+from devstack.moto_reserved_words import refuse_reserved_words
 from devstack.moto_transactions import fix_transactions
 
 REGION = "us-east-1"
@@ -135,6 +136,7 @@ def emulator(own_process: bool = False) -> Iterator[Emulator]:
         return
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one log line per request otherwise
     fix_transactions()
+    refuse_reserved_words()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:

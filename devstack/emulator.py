@@ -15,6 +15,7 @@ from botocore.config import Config
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from devstack.moto_reserved_words import refuse_reserved_words
 from devstack.moto_transactions import fix_transactions
 
 HOST = "127.0.0.1"
@@ -100,6 +101,7 @@ class Emulator:
     def start(self) -> None:
         ensure_free(self.port, "AWS emulator", "INVENTORY_AWS_PORT")  # Werkzeug would print and exit instead
         fix_transactions()  # ingest writes through conditional transactions
+        refuse_reserved_words()  # as DynamoDB does, in key conditions too
         self._server = make_server(HOST, self.port, self.gateway, True, request_handler=MotoRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="emulator", daemon=True)
         self._thread.start()
@@ -120,5 +122,10 @@ class Emulator:
             aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
             aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
             aws_session_token=FAKE_CREDENTIALS["AWS_SESSION_TOKEN"],
-            config=Config(retries={"mode": "standard", "max_attempts": 5}, max_pool_connections=32),
+            config=Config(
+                retries={"mode": "standard", "max_attempts": 5},
+                max_pool_connections=32,
+                # S3 presigns with SigV2 in us-east-1 otherwise, which the gateway refuses, as new buckets do
+                **({"signature_version": "s3v4"} if service == "s3" else {}),
+            ),
         )

@@ -8,6 +8,15 @@
   so the browser can call Cognito and post presigned uploads to the bucket.
 - Stands in where moto cannot: Lambda Invoke runs the stack's own functions in their workers (moto would need
   Docker), and Cognito's TOTP and forgot-password codes are verified for real (see :mod:`devstack.cognito`).
+- Refuses S3 requests signed with Signature Version 2 (a presigned POST's ``AWSAccessKeyId`` and ``signature``
+  fields, a presigned URL's ``AWSAccessKeyId`` and ``Signature``, an ``Authorization: AWS`` header) as a bucket
+  created since June 2020 does: 400 ``InvalidRequest``. moto accepts any signature.
+- Serialises moto: moto is not thread-safe (a Scan walking a table while a batch write adds to it raised
+  "dictionary changed size during iteration", a 500 to the client), so one request at a time runs in it, its
+  body read before and its answer built whole inside. DynamoDB (with its streams) has a lock of its own: its
+  reads walk whole tables and take seconds on a big one, and nothing else in moto touches its tables, so
+  uploads, queues and sign-ins do not wait behind them. SQS's long polls are run here as short polls, so no
+  request holds moto while it waits.
 """
 
 from __future__ import annotations
@@ -15,10 +24,13 @@ from __future__ import annotations
 import io
 import json
 import re
+import threading
+import time
+import uuid
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote
 
 from devstack.cognito import CognitoCodes
 from devstack.lambdas import FunctionError, Functions
@@ -32,6 +44,15 @@ LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 _INVOKE = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations/?$")
 #: Response headers a page may read: what the AWS SDKs and an upload's progress handling look at.
 EXPOSED_HEADERS = "ETag,x-amz-request-id,x-amz-version-id,x-amz-id-2,x-amzn-RequestId,x-amzn-ErrorType,Location"
+#: S3's answer to a request signed with Signature Version 2 where only SigV4 is accepted.
+SIGV2_REFUSED = "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256."
+#: A multipart form field's name; S3 reads the fields before the file (those after it are ignored).
+_FORM_FIELD = re.compile(rb'content-disposition:[ \t]*form-data;[ \t]*name="([^"]*)"', re.IGNORECASE)
+#: How often a long poll asks moto again; how long a poll may wait at most (SQS's limit).
+LONG_POLL_STEP_S = 0.05
+LONG_POLL_LIMIT_S = 20
+#: X-Amz-Target prefixes of DynamoDB's and its streams' requests.
+DYNAMODB_TARGETS = ("DynamoDB_", "DynamoDBStreams_")
 
 
 def is_loopback_host(host: str) -> bool:
@@ -60,6 +81,10 @@ class Gateway:
         self.origins = set(origins)
         self.functions: Functions | None = None
         self.cognito = CognitoCodes(say)
+        #: Held while moto runs a request: DynamoDB's, or any other's (re-entrant: a Cognito stand-in reads
+        #: moto and calls it).
+        self.dynamodb_lock = threading.RLock()
+        self.moto_lock = threading.RLock()
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
@@ -83,7 +108,8 @@ class Gateway:
                     **({"Access-Control-Allow-Headers": requested} if requested else {}),
                 }
                 return _send(start_response, (204, {}, b""), {**cors, **preflight})
-        intercepted = self._intercept(environ)
+        _read_body(environ)
+        intercepted = _refuse_sigv2(environ) or self._intercept(environ)
         if intercepted is not None:
             return _send(start_response, intercepted, cors)
 
@@ -91,22 +117,53 @@ class Gateway:
             kept = [(name, value) for name, value in headers if not name.lower().startswith("access-control-")]
             return start_response(status, kept + list(cors.items()), exc_info)
 
-        return self.app(environ, start)
+        return self._serialised(environ, start)
+
+    def _serialised(self, environ: Environ, start_response: StartResponse) -> list[bytes]:
+        """moto's answer, run and read whole while no other request of its kind (DynamoDB's, or any other
+        service's) runs in moto."""
+        dynamodb = environ.get("HTTP_X_AMZ_TARGET", "").startswith(DYNAMODB_TARGETS)
+        with self.dynamodb_lock if dynamodb else self.moto_lock:
+            chunks = self.app(environ, start_response)
+            try:
+                return [b"".join(chunks)]
+            finally:
+                close = getattr(chunks, "close", None)
+                if close is not None:
+                    close()
 
     def _intercept(self, environ: Environ) -> Response | None:
-        """A response of our own, or None to let moto answer (with a re-readable body)."""
+        """A response of our own, or None to let moto answer (the body is already read: see :func:`_read_body`)."""
         match = _INVOKE.match(environ.get("PATH_INFO", ""))
         target = environ.get("HTTP_X_AMZ_TARGET", "")
-        if not match and not target.startswith("AWSCognitoIdentityProviderService."):
+        if not match and not target.startswith(("AWSCognitoIdentityProviderService.", "AmazonSQS.ReceiveMessage")):
             return None
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length) if length else b""
-        environ["wsgi.input"] = io.BytesIO(body)
+        body = environ["wsgi.input"].getvalue()
         if match and environ["REQUEST_METHOD"] == "POST":
             return self._invoke(unquote(match.group("name")), environ, body)
+        if target == "AmazonSQS.ReceiveMessage":
+            return self._long_poll(environ, body)
         if target:
-            return self.cognito.handle(target.split(".", 1)[1], body, lambda: self._moto(environ, body))
+            with self.moto_lock:  # the stand-in reads moto's user pools itself
+                return self.cognito.handle(target.split(".", 1)[1], body, lambda: self._moto(environ, body))
         return None
+
+    def _long_poll(self, environ: Environ, body: bytes) -> Response | None:
+        """SQS ReceiveMessage with ``WaitTimeSeconds``, as short polls: moto would wait inside the request."""
+        try:
+            request = json.loads(body or b"{}")
+            wait = min(float(request.get("WaitTimeSeconds") or 0), LONG_POLL_LIMIT_S)
+        except (ValueError, TypeError, AttributeError):
+            return None  # moto answers what is wrong with it
+        if wait <= 0:
+            return None
+        short = json.dumps({**request, "WaitTimeSeconds": 0}).encode()
+        deadline = time.monotonic() + wait
+        while True:
+            status, headers, payload = self._moto(environ, short)
+            if status != 200 or json.loads(payload or b"{}").get("Messages") or time.monotonic() >= deadline:
+                return status, headers, payload
+            time.sleep(LONG_POLL_STEP_S)
 
     def _moto(self, environ: Environ, body: bytes) -> Response:
         environ = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
@@ -116,13 +173,7 @@ class Gateway:
             captured["status"], captured["headers"] = int(status.split(maxsplit=1)[0]), headers
             return lambda data: None  # noqa: ARG005 - WSGI's write(), which moto does not use
 
-        chunks = self.app(environ, start)
-        try:
-            payload = b"".join(chunks)
-        finally:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
+        payload = b"".join(self._serialised(environ, start))
         headers = {
             k: v for k, v in captured["headers"] if not k.lower().startswith(("access-control-", "content-length"))
         }
@@ -154,6 +205,45 @@ class Gateway:
         except FunctionError as error:
             return 200, {**version, "X-Amz-Function-Error": "Unhandled"}, json.dumps(error.error).encode()
         return 200, {**version, "Content-Type": "application/json"}, json.dumps(result).encode()
+
+
+def _read_body(environ: Environ) -> None:
+    """Read the request's body now (before moto is held) and leave it re-readable."""
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    if length:
+        body = environ["wsgi.input"].read(length)
+    elif environ.get("wsgi.input_terminated"):  # chunked: the server ends the stream
+        body = environ["wsgi.input"].read()
+    else:
+        body = b""
+    environ["wsgi.input"] = io.BytesIO(body)
+
+
+def _refuse_sigv2(environ: Environ) -> Response | None:
+    """S3's refusal of a request signed with Signature Version 2, or None for any other request."""
+    query = parse_qs(environ.get("QUERY_STRING", ""))
+    signed_v2 = (
+        environ.get("HTTP_AUTHORIZATION", "").startswith("AWS ")
+        or ("AWSAccessKeyId" in query and "Signature" in query)
+        or _is_sigv2_form(environ)
+    )
+    if not signed_v2:
+        return None
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>InvalidRequest</Code>'
+        f"<Message>{SIGV2_REFUSED}</Message><RequestId>{uuid.uuid4().hex[:16].upper()}</RequestId></Error>"
+    )
+    return 400, {"Content-Type": "application/xml"}, body.encode()
+
+
+def _is_sigv2_form(environ: Environ) -> bool:
+    """A browser's POST upload whose policy is signed with SigV2: ``AWSAccessKeyId`` and no ``x-amz-algorithm``."""
+    if environ["REQUEST_METHOD"] != "POST" or not environ.get("CONTENT_TYPE", "").startswith("multipart/form-data"):
+        return False
+    body = environ["wsgi.input"].getvalue()
+    head = body[: body.find(b"filename=")] if b"filename=" in body else body
+    fields = {name.decode("utf-8", "replace").lower() for name in _FORM_FIELD.findall(head)}
+    return "awsaccesskeyid" in fields and "x-amz-algorithm" not in fields
 
 
 def _send(start_response: StartResponse, response: Response, extra: dict[str, str] | None = None) -> list[bytes]:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 
+from devstack.moto_reserved_words import refuse_reserved_words
+
 os.environ.update(
     {
         "AWS_ACCESS_KEY_ID": "testing",
@@ -21,3 +23,7 @@ os.environ.update(
 )
 for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
     os.environ.pop(name, None)
+
+# Every DynamoDB request a test makes (mock_aws or an in-process moto server) has its expressions
+# checked for reserved words, as DynamoDB does; the local stack applies the same check.
+refuse_reserved_words()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import json
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -16,9 +17,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_plus
 
+import boto3
 import jwt
 import pyotp
 import pytest
+from botocore.config import Config
 
 from devstack.cognito import create_demo_users
 from devstack.emulator import Emulator
@@ -171,6 +174,94 @@ def test_a_presigned_post_from_the_dashboard_uploads_with_cors(emulator: Emulato
     stored = s3.get_object(Bucket=bucket, Key=key)
     assert stored["Body"].read() == b"store,item,count\nBerlin,Echo Dot,3\n"
     assert stored["Metadata"] == {"uploaded-by": "anna"}
+
+
+def sigv2_client(emulator: Emulator) -> Any:
+    """An S3 client that signs as boto3 does in us-east-1 unless told ``s3v4``: Signature Version 2."""
+    return boto3.client(
+        "s3",
+        endpoint_url=emulator.endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(signature_version="s3"),
+    )
+
+
+def assert_sigv2_refused(status: int, body: bytes) -> None:
+    """S3's answer where only SigV4 is accepted (every bucket created since 24 June 2020)."""
+    assert status == 400, body
+    assert b"<Code>InvalidRequest</Code>" in body
+    assert (
+        b"<Message>The authorization mechanism you have provided is not supported. "
+        b"Please use AWS4-HMAC-SHA256.</Message>" in body
+    )
+
+
+def test_a_presigned_post_signed_with_sigv2_is_refused_as_a_new_bucket_refuses_it(emulator: Emulator) -> None:
+    s3 = emulator.client("s3")
+    bucket = f"uploads-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    key = "uploads/stores/Berlin/grant/sigv2.csv"
+    grant = sigv2_client(emulator).generate_presigned_post(bucket, key, ExpiresIn=600)
+    assert {"AWSAccessKeyId", "signature"} <= set(grant["fields"])  # what a SigV2 grant carries
+    path = "/" + grant["url"].split("/", 3)[3]
+    content_type, body = multipart(grant["fields"], "sigv2.csv", b"store,item,count\nBerlin,Echo Dot,3\n")
+
+    status, headers, answer = request(emulator, "POST", path, {"Origin": DASHBOARD, "Content-Type": content_type}, body)
+
+    assert_sigv2_refused(status, answer)
+    assert headers["access-control-allow-origin"] == DASHBOARD  # the page can read why
+    assert "Contents" not in s3.list_objects_v2(Bucket=bucket)
+
+
+def test_a_presigned_url_signed_with_sigv2_is_refused_and_one_signed_with_sigv4_is_served(
+    emulator: Emulator,
+) -> None:
+    s3 = emulator.client("s3")
+    bucket = f"reports-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="report.json", Body=b"{}")
+    old = sigv2_client(emulator).generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "report.json"})
+    new = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "report.json"})
+    assert "AWSAccessKeyId=" in old
+    assert "X-Amz-Algorithm=AWS4-HMAC-SHA256" in new
+
+    assert_sigv2_refused(*request(emulator, "GET", "/" + old.split("/", 3)[3], {})[::2])
+    status, _, body = request(emulator, "GET", "/" + new.split("/", 3)[3], {})
+    assert (status, body) == (200, b"{}")
+
+
+# -- moto, one request at a time ------------------------------------------------------------------------
+
+
+def test_a_long_poll_holds_nothing_while_it_waits_and_returns_a_message_sent_meanwhile(emulator: Emulator) -> None:
+    """moto waits inside the request for a long poll; the gateway polls for it instead, so the requests
+    it serialises (a send to the same queue here) are not held behind the wait."""
+    sqs = emulator.client("sqs")
+    url = sqs.create_queue(QueueName=f"poll-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    polled: dict[str, Any] = {}
+
+    def poll() -> None:
+        started = time.monotonic()
+        polled["messages"] = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=10).get("Messages", [])
+        polled["seconds"] = time.monotonic() - started
+
+    waiting = threading.Thread(target=poll)
+    waiting.start()
+    time.sleep(0.5)
+    started = time.monotonic()
+    sqs.send_message(QueueUrl=url, MessageBody="hello")
+    send_seconds = time.monotonic() - started
+    waiting.join(timeout=15)
+
+    assert send_seconds < 5
+    assert [message["Body"] for message in polled["messages"]] == ["hello"]
+    assert polled["seconds"] < 10
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=polled["messages"][0]["ReceiptHandle"])
+    started = time.monotonic()
+    assert sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", []) == []
+    assert time.monotonic() - started >= 1  # an empty long poll still waits its time
 
 
 # -- Cognito codes ------------------------------------------------------------------------------------
