@@ -8,6 +8,9 @@
   so the browser can call Cognito and post presigned uploads to the bucket.
 - Stands in where moto cannot: Lambda Invoke runs the stack's own functions in their workers (moto would need
   Docker), and Cognito's TOTP and forgot-password codes are verified for real (see :mod:`devstack.cognito`).
+- Answers a function's read of a missing object as S3 answers its role: 403 AccessDenied, not 404, when the
+  role may not list the bucket (``s3:ListBucket``). Each function's requests name it (``x-devstack-function``,
+  see :mod:`devstack.worker`); its role's statements are the ones its serverless.yml gives it.
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ import re
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote
 
+from devstack import iam
 from devstack.cognito import CognitoCodes
 from devstack.lambdas import FunctionError, Functions
 
@@ -30,6 +34,12 @@ Response = tuple[int, dict[str, str], bytes]
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 _INVOKE = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations/?$")
+_S3_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/s3/aws4_request")
+#: Query parameters of an object read (anything else names a subresource: ?acl, ?tagging...).
+_OBJECT_READ_QUERY = {"versionId", "partNumber", "x-id"}
+_ACCESS_DENIED = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>'
+)
 #: Response headers a page may read: what the AWS SDKs and an upload's progress handling look at.
 EXPOSED_HEADERS = "ETag,x-amz-request-id,x-amz-version-id,x-amz-id-2,x-amzn-RequestId,x-amzn-ErrorType,Location"
 
@@ -83,6 +93,8 @@ class Gateway:
                     **({"Access-Control-Allow-Headers": requested} if requested else {}),
                 }
                 return _send(start_response, (204, {}, b""), {**cors, **preflight})
+        if self._hides_missing_objects(environ):
+            return self._object_read(environ, start_response, cors)
         intercepted = self._intercept(environ)
         if intercepted is not None:
             return _send(start_response, intercepted, cors)
@@ -107,6 +119,47 @@ class Gateway:
         if target:
             return self.cognito.handle(target.split(".", 1)[1], body, lambda: self._moto(environ, body))
         return None
+
+    def _hides_missing_objects(self, environ: Environ) -> bool:
+        """True for a function's GetObject or HeadObject in a bucket its role may not list."""
+        bucket = _read_bucket(environ)
+        function = environ.get("HTTP_X_DEVSTACK_FUNCTION", "")
+        pool = self.functions.by_name(function) if self.functions is not None and bucket and function else None
+        statements = pool.function.role_statements if pool is not None else None
+        return statements is not None and not iam.allows(
+            statements, iam.Request("s3:ListBucket", f"arn:aws:s3:::{bucket}")
+        )
+
+    def _object_read(self, environ: Environ, start_response: StartResponse, cors: dict[str, str]) -> Iterable[bytes]:
+        """Moto's answer, streamed as it comes, but a missing object is 403 AccessDenied (as S3 tells a role
+        that may not list the bucket) instead of 404."""
+        captured: dict[str, Any] = {}
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:  # noqa: ARG001
+            captured["status"], captured["headers"] = status, headers
+            return lambda data: None  # noqa: ARG005 - WSGI's write(), which moto does not use
+
+        chunks = self.app(environ, start)
+        headers = [(k, v) for k, v in captured["headers"] if not k.lower().startswith("access-control-")]
+        if not captured["status"].startswith("404"):
+            start_response(captured["status"], headers + list(cors.items()))
+            return chunks
+        try:
+            body = b"".join(chunks)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+        head = environ["REQUEST_METHOD"] == "HEAD"
+        if head or b"<Code>NoSuchKey</Code>" in body:
+            kept = {k: v for k, v in headers if k.lower() in ("x-amz-request-id", "x-amz-id-2")}
+            return _send(
+                start_response,
+                (403, {**kept, "Content-Type": "application/xml"}, b"" if head else _ACCESS_DENIED),
+                cors,
+            )
+        start_response(captured["status"], headers + list(cors.items()))
+        return [body]
 
     def _moto(self, environ: Environ, body: bytes) -> Response:
         environ = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
@@ -154,6 +207,22 @@ class Gateway:
         except FunctionError as error:
             return 200, {**version, "X-Amz-Function-Error": "Unhandled"}, json.dumps(error.error).encode()
         return 200, {**version, "Content-Type": "application/json"}, json.dumps(result).encode()
+
+
+def _read_bucket(environ: Environ) -> str:
+    """The bucket of an S3 GetObject or HeadObject (path-style or virtual-host), or "" for any other request."""
+    if environ["REQUEST_METHOD"] not in ("GET", "HEAD") or not _S3_SCOPE.search(environ.get("HTTP_AUTHORIZATION", "")):
+        return ""
+    query = {name for name, _ in parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)}
+    if any(name not in _OBJECT_READ_QUERY and not name.startswith("response-") for name in query):
+        return ""
+    host = (environ.get("HTTP_HOST") or "").rpartition(":")[0] or environ.get("HTTP_HOST", "")
+    path = environ.get("PATH_INFO", "").lstrip("/")
+    if host.endswith(".localhost"):
+        bucket, key = host[: -len(".localhost")], path
+    else:
+        bucket, _, key = path.partition("/")
+    return bucket if key else ""
 
 
 def _send(start_response: StartResponse, response: Response, extra: dict[str, str] | None = None) -> list[bytes]:

@@ -148,7 +148,8 @@ class ReportReader:
             try:
                 response = self._client.get_object(Bucket=self._bucket, Key=report_key)
             except ClientError as error:
-                if error.response.get("Error", {}).get("Code") in {"NoSuchKey", "404"}:
+                # This role may not list the bucket, so S3 answers a report not written yet with AccessDenied.
+                if error.response.get("Error", {}).get("Code") in {"NoSuchKey", "404", "AccessDenied", "403"}:
                     return None
                 raise
             if int(response.get("ContentLength", 0)) > MAX_REPORT_BYTES:
