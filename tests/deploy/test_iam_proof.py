@@ -158,7 +158,9 @@ def drive(stack: LocalStackProcess) -> None:
         assert report["status"] == "ok", report
     assert digests(stack, store, expect=1), "no digest for the store's alerts"
 
-    manager = sign_in(info, create_user(info, stores=(store,), prefix="iam"))["IdToken"]
+    other = unique_store("IAM other")
+    manager_account = create_user(info, stores=(store, other), prefix="iam")
+    manager = sign_in(info, manager_account)["IdToken"]
     admin = sign_in(info, demo_user(info, admin=True))["IdToken"]
     granted_upload(info, manager, store, csv_file([(store, "IAM Widget", 0), (store, "IAM Gadget", 1)]))
 
@@ -176,21 +178,15 @@ def drive(stack: LocalStackProcess) -> None:
         call(info, token, "GET", "/openapi.json")
     call(info, admin, "POST", "/uploads", {"filename": "all.csv", "size": 10})
 
-    subscription = call(
-        info,
-        manager,
-        "POST",
-        "/subscriptions",
-        {
-            "protocol": "email",
-            "endpoint": f"iam-{uuid.uuid4().hex[:6]}@example.com",
-            "stores": [store],
-            "severities": ["out"],
-        },
-    )
+    def subscribe(stores: list[str]) -> Any:
+        address = f"iam-{uuid.uuid4().hex[:6]}@example.com"
+        body = {"protocol": "email", "endpoint": address, "stores": stores, "severities": ["out"]}
+        return call(info, manager, "POST", "/subscriptions", body)
+
+    call(info, manager, "DELETE", f"/subscriptions/{subscribe([store])['id']}")
+    subscribe([store, other])
     call(info, manager, "GET", "/subscriptions")
     call(info, admin, "GET", "/subscriptions?all=true")
-    call(info, manager, "DELETE", f"/subscriptions/{subscription['id']}")
 
     person = f"iam-{uuid.uuid4().hex[:8]}"
     call(info, admin, "POST", "/users", {"username": person, "email": f"{person}@example.com", "stores": [store]})
@@ -200,7 +196,13 @@ def drive(stack: LocalStackProcess) -> None:
     call(info, admin, "POST", f"/users/{person}/disable")
     call(info, admin, "POST", f"/users/{person}/enable")
     call(info, admin, "POST", f"/users/{person}/reset-password", {"temporary_password": True})
+    call(info, admin, "POST", f"/users/{person}/reset-password")
     call(info, admin, "DELETE", f"/users/{person}")
+    head_office = f"iam-{uuid.uuid4().hex[:8]}"
+    call(info, admin, "POST", "/users", {"username": head_office, "email": f"{head_office}@example.com", "admin": True})
+    # The manager loses a store their subscription names: it is narrowed to the other (their sessions end).
+    change = call(info, admin, "PUT", f"/users/{manager_account['username']}/access", {"stores": [store]})
+    assert change["subscriptions"]["narrowed"] == 1, change
 
     invoke(info, "alertsRecount", {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}})
     assert invoke(info, "alertsFailureArchive", failure_message(info)) == {"batchItemFailures": []}
