@@ -203,6 +203,7 @@ def drive(stack: LocalStackProcess) -> None:
     # The manager loses a store their subscription names: it is narrowed to the other (their sessions end).
     change = call(info, admin, "PUT", f"/users/{manager_account['username']}/access", {"stores": [store]})
     assert change["subscriptions"]["narrowed"] == 1, change
+    call(info, admin, "POST", f"/users/{manager_account['username']}/reset-password")  # by email: signed in before
 
     invoke(info, "alertsRecount", {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}})
     assert invoke(info, "alertsFailureArchive", failure_message(info)) == {"batchItemFailures": []}
