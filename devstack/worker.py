@@ -5,10 +5,10 @@ environment variables) and then serves invocations one at a time. Requests arriv
 replies leave on the process's original stdout, while everything the function prints (Powertools' JSON logs)
 goes to stderr, which is the developer's console.
 
-Before the handler is imported, every botocore session the function will create gets two event handlers
-(:class:`CallRecorder`): each AWS call is written, as the IAM requests it needs (:mod:`devstack.iam`), to
-the file ``DEVSTACK_CALLS_FILE`` names (once per distinct request), and each request carries the function's
-name in ``x-devstack-function``, so the emulator can answer as AWS answers that function's role.
+Before the handler is imported, every botocore session the function will create gets event handlers
+(:class:`CallRecorder`): each request carries the function's name in ``x-devstack-function``, so the
+emulator can answer as AWS answers that function's role, and each AWS call is written, as the IAM requests
+it needs (:mod:`devstack.iam`), to the file ``DEVSTACK_CALLS_FILE`` names (once per distinct request).
 """
 
 from __future__ import annotations
@@ -50,10 +50,11 @@ class LambdaContext:
 
 
 class CallRecorder:
-    """Appends each distinct IAM request the function's calls make to a JSON-lines file."""
+    """Names the function on each request; with a ``path``, appends each distinct IAM request its calls make
+    to that JSON-lines file."""
 
     def __init__(self, path: str, function: str, region: str) -> None:
-        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644) if path else None
         self._function = function
         self._region = region
         self._seen: set[tuple[str, str, str]] = set()
@@ -61,13 +62,11 @@ class CallRecorder:
 
     def install(self) -> None:
         """On every botocore session created from now on (and so on every client of the function)."""
-        handlers.BUILTIN_HANDLERS.extend(
-            [
-                ("before-parameter-build", self.on_call),
-                ("before-sign.s3.PutObject", self.on_presigned_post),
-                ("before-send", self.on_send),
-            ]
-        )
+        handlers.BUILTIN_HANDLERS.append(("before-send", self.on_send))
+        if self._fd is not None:
+            handlers.BUILTIN_HANDLERS.extend(
+                [("before-parameter-build", self.on_call), ("before-sign.s3.PutObject", self.on_presigned_post)]
+            )
 
     def on_call(self, params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
         if context.get("is_presign_request") and model.name == "CreateBucket":
@@ -92,7 +91,7 @@ class CallRecorder:
                     self._seen.add(key)
                     record = {"service": service, "operation": operation, **vars(request)}
                     lines.append(json.dumps(record) + "\n")
-        if lines:
+        if lines and self._fd is not None:
             os.write(self._fd, "".join(lines).encode())
 
 
@@ -115,9 +114,8 @@ def main(handler_path: str) -> int:
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     module_path, _, function_name = handler_path.rpartition(".")
     calls_file = os.environ.pop("DEVSTACK_CALLS_FILE", "")
-    if calls_file:
-        region = os.environ.get("AWS_REGION", "us-east-1")
-        CallRecorder(calls_file, os.environ.get("AWS_LAMBDA_FUNCTION_NAME", ""), region).install()
+    region = os.environ.get("AWS_REGION", "us-east-1")
+    CallRecorder(calls_file, os.environ.get("AWS_LAMBDA_FUNCTION_NAME", ""), region).install()
     try:
         module = importlib.import_module(module_path.replace("/", "."))
         handler = getattr(module, function_name)
