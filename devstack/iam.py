@@ -64,15 +64,23 @@ _TRANSACT_ACTIONS = {
 }
 #: SNS actions that take no resource type: a policy grants them on ``*`` only.
 _SNS_UNSCOPED = {"Unsubscribe", "GetSubscriptionAttributes", "SetSubscriptionAttributes", "ListTopics"}
-#: Calls IAM does not authorise.
-_UNAUTHORISED = {("sts", "GetCallerIdentity")}
+#: Calls IAM does not authorise (Cognito's user-facing calls are authorised by the user's own tokens).
+_UNAUTHORISED = {
+    ("sts", "GetCallerIdentity"),
+    *(
+        ("cognito-idp", operation)
+        for operation in ("InitiateAuth", "RespondToAuthChallenge", "GetUser", "GlobalSignOut", "RevokeToken")
+    ),
+}
 
 
 def requests(
     service: str, operation: str, params: Mapping[str, Any], region: str, account: str = ACCOUNT_ID
 ) -> list[Request]:
     """The IAM requests an API call makes: ``service`` is the client's signing name (``dynamodb`` for
-    DynamoDB Streams too), ``operation`` and ``params`` as the SDK takes them."""
+    DynamoDB Streams too), ``operation`` and ``params`` as the SDK takes them. A call not mapped here needs
+    ``<service>:<operation>`` on ``*``; a secret named without its ARN is judged as the ARN without the six
+    characters AWS appends."""
     if (service, operation) in _UNAUTHORISED:
         return []
     where = f"{region}:{account}"
