@@ -10,14 +10,15 @@ IAM requests it needs (:mod:`devstack.worker`, :func:`devstack.iam.requests`). E
 name or ARN of each resource is translated to the one the packaged template gives it, by logical id
 (``calls/resources.json``), with the values compose passes between services as the packaging used them.
 
-Grants no recorded call used are written to ``iam-report.txt`` in the test's temporary directory and
-printed after the run: most are what Lambda uses on the function's behalf (logs, X-Ray, reading the
-stream or queue that triggers it, on-failure destinations), which no function call shows.
+Grants no recorded call used are written to ``iam-report.txt`` in the run's temporary directory and
+printed after the run (without ``pytest -n``): most are what Lambda uses on the function's behalf (logs,
+X-Ray, reading the stream or queue that triggers it, on-failure destinations), which no function call shows.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 import uuid
@@ -325,7 +326,9 @@ def test_every_call_of_every_function_is_granted_by_its_packaged_role(
             ]
             report += [f"  {name}/{key}: {grant}" for grant in unused(statements, [request for _, request in used])]
     IAM_REPORT[:] = report
-    (tmp_path_factory.getbasetemp() / "iam-report.txt").write_text("\n".join(report) + "\n")
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if "PYTEST_XDIST_WORKER" in os.environ else base  # the run's, not one worker's
+    (shared / "iam-report.txt").write_text("\n".join(report) + "\n")
 
     assert not missing, "calls the packaged roles do not allow:\n" + "\n".join(missing)
     assert not silent, "functions the journey made no AWS call from: " + ", ".join(silent)
