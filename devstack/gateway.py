@@ -17,6 +17,9 @@
   reads walk whole tables and take seconds on a big one, and nothing else in moto touches its tables, so
   uploads, queues and sign-ins do not wait behind them. SQS's long polls are run here as short polls, so no
   request holds moto while it waits.
+- Answers a function's read of a missing object as S3 answers its role: 403 AccessDenied, not 404, when the
+  role may not list the bucket (``s3:ListBucket``). Each function's requests name it (``x-devstack-function``,
+  see :mod:`devstack.worker`); its role's statements are the ones its serverless.yml gives it.
 """
 
 from __future__ import annotations
@@ -30,8 +33,9 @@ import uuid
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs, parse_qsl, unquote
 
+from devstack import iam
 from devstack.cognito import CognitoCodes
 from devstack.lambdas import FunctionError, Functions
 
@@ -42,6 +46,12 @@ Response = tuple[int, dict[str, str], bytes]
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 _INVOKE = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations/?$")
+_S3_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/s3/aws4_request")
+#: Query parameters of an object read (anything else names a subresource: ?acl, ?tagging...).
+_OBJECT_READ_QUERY = {"versionId", "partNumber", "x-id"}
+_ACCESS_DENIED = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>'
+)
 #: Response headers a page may read: what the AWS SDKs and an upload's progress handling look at.
 EXPOSED_HEADERS = "ETag,x-amz-request-id,x-amz-version-id,x-amz-id-2,x-amzn-RequestId,x-amzn-ErrorType,Location"
 #: S3's answer to a request signed with Signature Version 2 where only SigV4 is accepted.
@@ -109,6 +119,8 @@ class Gateway:
                 }
                 return _send(start_response, (204, {}, b""), {**cors, **preflight})
         _read_body(environ)
+        if self._hides_missing_objects(environ):
+            return self._object_read(environ, start_response, cors)
         intercepted = _refuse_sigv2(environ) or self._intercept(environ)
         if intercepted is not None:
             return _send(start_response, intercepted, cors)
@@ -164,6 +176,38 @@ class Gateway:
             if status != 200 or json.loads(payload or b"{}").get("Messages") or time.monotonic() >= deadline:
                 return status, headers, payload
             time.sleep(LONG_POLL_STEP_S)
+
+    def _hides_missing_objects(self, environ: Environ) -> bool:
+        """True for a function's GetObject or HeadObject in a bucket its role may not list."""
+        bucket = _read_bucket(environ)
+        function = environ.get("HTTP_X_DEVSTACK_FUNCTION", "")
+        pool = self.functions.by_name(function) if self.functions is not None and bucket and function else None
+        statements = pool.function.role_statements if pool is not None else None
+        return statements is not None and not iam.allows(
+            statements, iam.Request("s3:ListBucket", f"arn:aws:s3:::{bucket}")
+        )
+
+    def _object_read(self, environ: Environ, start_response: StartResponse, cors: dict[str, str]) -> Iterable[bytes]:
+        """Moto's answer, but a missing object is 403 AccessDenied (as S3 tells a role that may not list the
+        bucket) instead of 404."""
+        captured: dict[str, Any] = {}
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:  # noqa: ARG001
+            captured["status"], captured["headers"] = status, headers
+            return lambda data: None  # noqa: ARG005 - WSGI's write(), which moto does not use
+
+        body = b"".join(self._serialised(environ, start))
+        headers = [(k, v) for k, v in captured["headers"] if not k.lower().startswith("access-control-")]
+        head = environ["REQUEST_METHOD"] == "HEAD"
+        if captured["status"].startswith("404") and (head or b"<Code>NoSuchKey</Code>" in body):
+            kept = {k: v for k, v in headers if k.lower() in ("x-amz-request-id", "x-amz-id-2")}
+            return _send(
+                start_response,
+                (403, {**kept, "Content-Type": "application/xml"}, b"" if head else _ACCESS_DENIED),
+                cors,
+            )
+        start_response(captured["status"], headers + list(cors.items()))
+        return [body]
 
     def _moto(self, environ: Environ, body: bytes) -> Response:
         environ = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
@@ -244,6 +288,22 @@ def _is_sigv2_form(environ: Environ) -> bool:
     head = body[: body.find(b"filename=")] if b"filename=" in body else body
     fields = {name.decode("utf-8", "replace").lower() for name in _FORM_FIELD.findall(head)}
     return "awsaccesskeyid" in fields and "x-amz-algorithm" not in fields
+
+
+def _read_bucket(environ: Environ) -> str:
+    """The bucket of an S3 GetObject or HeadObject (path-style or virtual-host), or "" for any other request."""
+    if environ["REQUEST_METHOD"] not in ("GET", "HEAD") or not _S3_SCOPE.search(environ.get("HTTP_AUTHORIZATION", "")):
+        return ""
+    query = {name for name, _ in parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)}
+    if any(name not in _OBJECT_READ_QUERY and not name.startswith("response-") for name in query):
+        return ""
+    host = (environ.get("HTTP_HOST") or "").rpartition(":")[0] or environ.get("HTTP_HOST", "")
+    path = environ.get("PATH_INFO", "").lstrip("/")
+    if host.endswith(".localhost"):
+        bucket, key = host[: -len(".localhost")], path
+    else:
+        bucket, _, key = path.partition("/")
+    return bucket if key else ""
 
 
 def _send(start_response: StartResponse, response: Response, extra: dict[str, str] | None = None) -> list[bytes]:

@@ -7,7 +7,8 @@ the emulator, and invokes it with a Lambda-like context object (see :mod:`devsta
 
 Everything a function prints goes, whole, to its log file (``<state dir>/logs/<function key>.log``,
 Powertools' development format: ``POWERTOOLS_DEV`` is set, so no metric blobs either), and one short line
-per log record goes to the console (:class:`FunctionLog`).
+per log record goes to the console (:class:`FunctionLog`). Every AWS call a function makes is recorded, as
+the IAM requests it needs, in ``<state dir>/calls/<function key>.jsonl`` (see :mod:`devstack.worker`).
 """
 
 from __future__ import annotations
@@ -144,10 +145,13 @@ class FunctionLog:
 class FunctionRuntime:
     """One warm execution environment of one function; invocations are served one at a time."""
 
-    def __init__(self, function: Function, endpoint_url: str, log: FunctionLog | None = None) -> None:
+    def __init__(
+        self, function: Function, endpoint_url: str, log: FunctionLog | None = None, calls_file: Path | None = None
+    ) -> None:
         self.function = function
         self._endpoint_url = endpoint_url
         self._log = log or FunctionLog(function.key, None)
+        self._calls_file = calls_file
         self._lock = threading.Lock()
         self._process: subprocess.Popen[str] | None = None
         self._sequence = 0
@@ -183,6 +187,7 @@ class FunctionRuntime:
             # the function's own folder is the cwd.
             "PYTHONPATH": os.pathsep.join((str(REPO), str(REPO / "shared"))),
             "PYTHONUNBUFFERED": "1",
+            **({"DEVSTACK_CALLS_FILE": str(self._calls_file)} if self._calls_file else {}),
             **self.function.environment,
         }
 
@@ -300,13 +305,16 @@ class FunctionPool:
     #: Environments per function at most (each is a Python process).
     LOCAL_CONCURRENCY = 4
 
-    def __init__(self, function: Function, endpoint_url: str, log: FunctionLog | None = None) -> None:
+    def __init__(
+        self, function: Function, endpoint_url: str, log: FunctionLog | None = None, calls_file: Path | None = None
+    ) -> None:
         self.function = function
         self._endpoint_url = endpoint_url
         self.log = log or FunctionLog(function.key, None)
+        self._calls_file = calls_file
         limit = function.reserved_concurrency
         self.limit = max(1, min(self.LOCAL_CONCURRENCY, self.LOCAL_CONCURRENCY if limit is None else limit))
-        self._environments = [FunctionRuntime(function, endpoint_url, self.log)]
+        self._environments = [FunctionRuntime(function, endpoint_url, self.log, calls_file)]
         self._busy: set[int] = set()
         self._condition = threading.Condition()
 
@@ -337,7 +345,9 @@ class FunctionPool:
                     index = idle[0]
                     break
                 if len(self._environments) < self.limit:
-                    self._environments.append(FunctionRuntime(self.function, self._endpoint_url, self.log))
+                    self._environments.append(
+                        FunctionRuntime(self.function, self._endpoint_url, self.log, self._calls_file)
+                    )
                     index = len(self._environments) - 1
                     break
                 self._condition.wait()
@@ -365,9 +375,21 @@ class Functions:
         log_dir: Path | None = None,
         sqs: Any = None,
         say: Callable[[str], None] = print,
+        *,
+        calls_dir: Path | None = None,
     ) -> None:
+        functions = list(functions)
+        if calls_dir is not None:
+            calls_dir.mkdir(parents=True, exist_ok=True)
+            for function in functions:
+                (calls_dir / f"{function.key}.jsonl").write_text("")  # a new run records anew
         self.runtimes = [
-            FunctionPool(f, endpoint_url, FunctionLog(f.key, log_dir / f"{f.key}.log" if log_dir else None))
+            FunctionPool(
+                f,
+                endpoint_url,
+                FunctionLog(f.key, log_dir / f"{f.key}.log" if log_dir else None),
+                calls_dir / f"{f.key}.jsonl" if calls_dir else None,
+            )
             for f in functions
         ]
         self._sqs = sqs

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from devstack import iam
 from devstack.emulator import Emulator
 from devstack.intrinsics import Resolver, Unresolved, function_logical_id, references
 
@@ -37,6 +38,8 @@ class Function:
     max_retries: int = 2  # asynchronous invocations: Lambda's default
     on_failure: str = ""  # ARN of the on-failure destination, if any
     reserved_concurrency: int | None = None
+    #: The statements of the function's role, resolved to local names; None if they cannot be known here.
+    role_statements: list[dict[str, Any]] | None = None
 
 
 @dataclass
@@ -126,6 +129,8 @@ class Provisioner:
                 result.warnings.append(f"output {output} has no local value ({error})")
         for key, spec in functions.items():
             result.functions[key] = self._function(name, key, spec, definition, resolver)
+            if result.functions[key].role_statements is None:
+                result.warnings.append(f"{key}: its role's statements are not known locally (S3 answers as moto does)")
         http_api = (definition.get("provider") or {}).get("httpApi") or {}
         try:
             result.http_api_authorizers = dict(resolver.resolve(http_api.get("authorizers") or {}))
@@ -177,6 +182,7 @@ class Provisioner:
             max_retries=2 if retries is None else int(retries),
             reserved_concurrency=None if spec.get("reservedConcurrency") is None else int(spec["reservedConcurrency"]),
             on_failure=str(resolver.resolve(destination)),
+            role_statements=_role_statements(spec, definition, resolver),
         )
 
     # -- DynamoDB -------------------------------------------------------------------------------------
@@ -423,6 +429,23 @@ _PASSWORD_OPTIONS = (
     "IncludeSpace",
     "RequireEachIncludedType",
 )
+
+
+def _role_statements(
+    spec: dict[str, Any], definition: dict[str, Any], resolver: Resolver
+) -> list[dict[str, Any]] | None:
+    """The statements of a function's role: its own ``role``, else the service's (``provider.iam.role``)."""
+    role = spec.get("role") or ((definition.get("provider") or {}).get("iam") or {}).get("role") or {}
+    try:
+        if isinstance(role, dict) and "Fn::GetAtt" not in role:  # the framework's role for the service
+            statements = role.get("statements") or []
+        else:
+            statements = iam.role_statements(
+                (definition.get("resources") or {}).get("Resources") or {}, iam.function_role(role)
+            )
+        return list(resolver.resolve(statements))
+    except (ValueError, Unresolved):
+        return None
 
 
 def _conditional_deny(statement: dict[str, Any]) -> bool:

@@ -49,6 +49,12 @@ class Settings:
     def stack_file(self) -> Path:
         return self.state_dir / "stack.json"
 
+    @property
+    def calls_dir(self) -> Path:
+        """Each function's AWS calls (``<function key>.jsonl``) and ``resources.json``: every resource's local
+        name and attributes by service and logical id, to read the calls against the packaged templates."""
+        return self.state_dir / "calls"
+
 
 def _port(variable: str, default: int) -> int:
     value = os.environ.get(variable) or str(default)
@@ -91,10 +97,28 @@ class LocalStack:
         except ConfigError as error:
             raise StackError(str(error)) from error
         self._provision(configs)
+        resources = {
+            name: {
+                "refs": service.resolver.refs,
+                "attributes": {
+                    f"{logical}.{attribute}": value
+                    for (logical, attribute), value in service.resolver.attributes.items()
+                },
+            }
+            for name, service in self.services.items()
+        }
+        state.write_atomically(self.settings.calls_dir / "resources.json", resources)
 
         functions = [f for service in self.services.values() for f in service.functions.values()]
         logs = self.settings.state_dir / "logs"
-        self.functions = Functions(functions, self.emulator.endpoint_url, logs, self.emulator.client("sqs"), say)
+        self.functions = Functions(
+            functions,
+            self.emulator.endpoint_url,
+            logs,
+            self.emulator.client("sqs"),
+            say,
+            calls_dir=self.settings.calls_dir,
+        )
         self.emulator.gateway.functions = self.functions  # Lambda Invoke reaches them from now on
         self._closers.append(self.functions.stop_all)
         for runtime in self.functions.start_all():

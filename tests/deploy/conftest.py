@@ -193,10 +193,12 @@ def _package(service: str, destination: Path) -> PackagedService:
 
 _ZIP_SIZES: dict[str, int] = {}
 TIMINGS: dict[str, float] = {}
+#: Grants of the packaged roles no recorded call used (tests/deploy/test_iam_proof.py).
+IAM_REPORT: list[str] = []
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """Every zip's size and how long the deploy tooling took, printed after the run."""
+    """Every zip's size, how long the deploy tooling took and the IAM grants no call used, printed after the run."""
     if _ZIP_SIZES:
         terminalreporter.section("Lambda zip sizes")
         for name, size in sorted(_ZIP_SIZES.items()):
@@ -205,6 +207,10 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.section("Deploy tooling time")
         for name, seconds in TIMINGS.items():
             terminalreporter.write_line(f"{name}: {seconds:.1f} s")
+    if IAM_REPORT:
+        terminalreporter.section("IAM grants no call used")
+        for line in IAM_REPORT:
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")

@@ -19,10 +19,10 @@ from urllib.parse import quote
 
 import pytest
 import requests
-from inventory.uploads import store_prefix
+from inventory.uploads import UploadEntry, report_key, store_prefix
 
 from tests.builders import csv_file
-from tests.e2e.conftest import create_user, demo_user, sign_in, unique_store, upload_file
+from tests.e2e.conftest import aws_client, create_user, demo_user, sign_in, unique_store, upload_file
 from tests.e2e.test_api_security import get
 
 pytestmark = pytest.mark.e2e
@@ -147,3 +147,27 @@ def test_grants_only_for_your_own_stores(
     status, refused = get(stack, f"/stores/{segment(store)}/uploads", manager, body={"filename": "x.exe", "size": 10})
     assert status == 400
     assert refused["error"]["code"] == "unsupported_file_type"
+
+
+def test_an_upload_whose_report_is_not_written_yet_answers_without_one(
+    stack: dict[str, Any], manager: str, store: str
+) -> None:
+    """The API's role may not list the bucket, so S3 (and the local stack, as strict) answers its read of a
+    report not written yet with 403 AccessDenied, not 404: still "no report yet", never an error."""
+    key = f"{store_prefix(store, stack['upload_prefix'])}loading-{uuid.uuid4().hex[:8]}.csv"
+    entry = UploadEntry(
+        key=key,
+        version="v1",
+        bucket=stack["bucket"],
+        scope=store,
+        received_at="2026-11-22T01:00:00.000Z",
+        status="loading",
+        report_key=report_key(key, "v1", stack["reports_prefix"]),
+    )
+    aws_client(stack, "dynamodb").put_item(TableName=stack["uploads_table"], Item=entry.to_item())
+
+    status, found = get(stack, f"/uploads?key={quote(key, safe='')}", manager)
+
+    assert status == 200, found
+    assert found["report"] is None
+    assert found["uploads"][0]["status"] == "loading"

@@ -38,3 +38,19 @@ def flaky(event: Any, context: Any) -> dict[str, Any]:
     if runs <= int(event["fail"]):
         raise RuntimeError(f"failing on purpose, run {runs}")
     return {"runs": runs}
+
+
+def read_object(event: Any, context: Any) -> dict[str, Any]:
+    """Reads ``event["key"]`` of ``event["bucket"]`` (HeadObject if ``event["head"]``, else GetObject): what S3 said."""
+    import boto3
+    from botocore.exceptions import ClientError
+
+    s3 = boto3.client("s3")
+    try:
+        if event.get("head"):
+            s3.head_object(Bucket=event["bucket"], Key=event["key"])
+        else:
+            s3.get_object(Bucket=event["bucket"], Key=event["key"])["Body"].read()
+    except ClientError as error:
+        return {"status": error.response["ResponseMetadata"]["HTTPStatusCode"], "code": error.response["Error"]["Code"]}
+    return {"status": 200, "code": ""}

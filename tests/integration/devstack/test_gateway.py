@@ -6,6 +6,7 @@ boto3 and plain HTTP as the dashboard, the AWS CLI or a hostile web page would.
 
 from __future__ import annotations
 
+import dataclasses
 import http.client
 import json
 import socket
@@ -631,3 +632,80 @@ def test_each_email_and_sms_subscription_shows_what_its_filter_policy_lets_throu
     assert published[0].endswith(
         "(store=Berlin severities=out,low): Berlin: 1 out of stock, 1 low | OUT Echo Plus: 3 -> 0"
     )
+
+
+# -- a missing object, as S3 tells a role that may or may not list the bucket -------------------------
+
+READ_BUCKET = f"reads-{uuid.uuid4().hex[:8]}"
+
+
+def reader(name: str, statements: list[dict[str, Any]]) -> Function:
+    return dataclasses.replace(
+        function("tests/integration/devstack/handlers.read_object"),
+        key=name,
+        name=f"inventory-ingest-local-{name}",
+        role_statements=statements,
+    )
+
+
+@pytest.fixture(scope="module")
+def readers(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Functions, Path]]:
+    """Two functions reading one bucket: one may get its objects only, the other may list it too."""
+    get = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{READ_BUCKET}/reports/*"}
+    listing = {"Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": f"arn:aws:s3:::{READ_BUCKET}"}
+    s3 = emulator.client("s3")
+    s3.create_bucket(Bucket=READ_BUCKET)
+    s3.put_object(Bucket=READ_BUCKET, Key="reports/there.json", Body=b"{}")
+    calls = tmp_path_factory.mktemp("calls")
+    functions = Functions(
+        [reader("getOnly", [get]), reader("getAndList", [get, listing])], emulator.endpoint_url, calls_dir=calls
+    )
+    previous, emulator.gateway.functions = emulator.gateway.functions, functions
+    yield functions, calls
+    emulator.gateway.functions = previous
+    functions.stop_all()
+
+
+@pytest.mark.parametrize("head", [False, True], ids=["GetObject", "HeadObject"])
+def test_a_missing_object_is_access_denied_to_a_role_that_may_not_list_the_bucket(
+    readers: tuple[Functions, Path], head: bool
+) -> None:
+    """S3's GetObject and HeadObject: "If you don't have the s3:ListBucket permission, Amazon S3 returns an HTTP
+    status code 403 Access Denied error" for an object that does not exist; 404 with the permission."""
+    functions, _ = readers
+    missing = {"bucket": READ_BUCKET, "key": "reports/not-yet.json", "head": head}
+
+    without_list = functions.by_name("getOnly").invoke(missing)  # type: ignore[union-attr]
+    with_list = functions.by_name("getAndList").invoke(missing)  # type: ignore[union-attr]
+    existing = functions.by_name("getOnly").invoke({**missing, "key": "reports/there.json"})  # type: ignore[union-attr]
+
+    assert without_list == {"status": 403, "code": "AccessDenied" if not head else "403"}
+    assert with_list == {"status": 404, "code": "NoSuchKey" if not head else "404"}
+    assert existing == {"status": 200, "code": ""}
+
+
+def test_a_missing_object_read_by_anyone_but_a_function_is_answered_as_moto_answers(
+    emulator: Emulator, readers: tuple[Functions, Path]
+) -> None:
+    s3 = emulator.client("s3")
+
+    with pytest.raises(s3.exceptions.NoSuchKey):
+        s3.get_object(Bucket=READ_BUCKET, Key="reports/not-yet.json")
+
+
+def test_each_call_a_function_makes_is_recorded_once_as_the_iam_request_it_needs(
+    readers: tuple[Functions, Path],
+) -> None:
+    functions, calls = readers
+    reading = functions.by_name("getAndList")
+    assert reading is not None
+    for _ in range(3):
+        reading.invoke({"bucket": READ_BUCKET, "key": "reports/there.json"})
+    reading.invoke({"bucket": READ_BUCKET, "key": "reports/there.json", "head": True})
+
+    recorded = [json.loads(line) for line in (calls / "getAndList.jsonl").read_text().splitlines()]
+
+    resource = f"arn:aws:s3:::{READ_BUCKET}/reports/there.json"
+    assert {"service": "s3", "operation": "GetObject", "action": "s3:GetObject", "resource": resource} in recorded
+    assert {"service": "s3", "operation": "HeadObject", "action": "s3:GetObject", "resource": resource} in recorded
+    assert len(recorded) == len({json.dumps(line, sort_keys=True) for line in recorded})
