@@ -128,12 +128,13 @@ def unpack(zip_path: Path, folder: Path, bytecode: bool = True, sdk_dependencies
         for info in archive.infolist():
             if bytecode or "__pycache__/" not in info.filename:
                 archive.extract(info, folder)
-    for name in SDK_DEPENDENCIES if sdk_dependencies else ():
-        source = sdk_dependencies / name
-        if source.is_dir():
-            shutil.copytree(source, folder / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, folder / name)
+    if sdk_dependencies is not None:
+        for name in SDK_DEPENDENCIES:
+            source = sdk_dependencies / name
+            if source.is_dir():
+                shutil.copytree(source, folder / name, ignore=shutil.ignore_patterns("__pycache__"))
+            else:
+                shutil.copy2(source, folder / name)
     for path in [folder, *folder.rglob("*")]:
         mode = path.stat().st_mode
         path.chmod(mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
