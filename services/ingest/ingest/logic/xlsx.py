@@ -13,9 +13,14 @@ So nothing reaches it before the workbook is checked, streaming, in bounded memo
 - every XML part, inflated as a stream and counted (zipfile stops at the size the
   directory states and checks the CRC, so a directory that lies is caught too): no
   ``<!DOCTYPE`` or ``<!ENTITY`` (entity expansion); in worksheets no comment or CDATA;
-- the first worksheet's cells: every ``<c>`` element must carry its own reference
+- every worksheet part's cells (each part under ``xl/worksheets/``, in any case: the reader
+  finds parts by name in any case): every ``<c>`` element must carry its own reference
   (``r="B7"``, as Excel, LibreOffice and the usual libraries write them), and the grid
-  those references span, rows times columns, must stay within :data:`MAX_CELLS`.
+  those references and the sheet's ``<dimension>`` span, rows times columns, must stay
+  within :data:`MAX_CELLS`; no two parts may share a name in any case;
+- the first sheet is the one the reader will read: every element named ``sheet`` (the reader
+  takes them in any namespace) is in workbook.xml's sheet list, no two share a name, and the
+  first one's relationship id is unambiguous.
 
 Only then does calamine read the sheet. Anything wrong is a :class:`FileRejected` with a
 reason, in seconds.
@@ -55,7 +60,7 @@ MAX_INFLATED_BYTES = 512 * 1024 * 1024
 #: Most bytes of the first sheet's XML (about a million rows of a few columns), and of the
 #: other parts the reader holds whole.
 MAX_SHEET_BYTES = 256 * 1024 * 1024
-MAX_PART_BYTES = {"xl/sharedStrings.xml": 64 * 1024 * 1024, "xl/styles.xml": 32 * 1024 * 1024}
+MAX_PART_BYTES = {"xl/sharedstrings.xml": 64 * 1024 * 1024, "xl/styles.xml": 32 * 1024 * 1024}
 #: Highest inflated/compressed ratio of a part over a mebibyte: real sheets stay far below.
 MAX_RATIO = 200
 #: Most cells of the grid the first sheet spans (rows x columns, from A1): a million rows of five
@@ -113,38 +118,55 @@ def check_workbook(archive: zipfile.ZipFile) -> tuple[str, frozenset[tuple[int, 
     """Refuse a workbook that could cost more than its size promises.
 
     Returns the first sheet's name and where its error cells are: (row, column), both from 1.
+    Every worksheet part is held to the caps, not only the first sheet's: the reader finds parts
+    by name in any case, so what it reads must never depend on which sheet the checks picked.
     """
     entries = archive.infolist()
     _check_directory(entries)
     extents: dict[str, _Extent] = {}
     budget = _ErrorBudget(MAX_ERROR_CELLS)
     for entry in entries:
-        if entry.filename.endswith((".xml", ".rels")):
-            sheet = entry.filename.startswith("xl/worksheets/")
+        sheet = _is_sheet_part(entry.filename)
+        if sheet or entry.filename.endswith((".xml", ".rels")):
             extent = extents.setdefault(entry.filename, _Extent(budget)) if sheet else None
             _scan_part(archive, entry, extent)
-    name, part = _first_sheet(archive)
-    if archive.getinfo(part).file_size > MAX_SHEET_BYTES:
-        raise FileRejected(f"the first sheet is over {MAX_SHEET_BYTES // 1024**2} MiB of XML: save it as CSV", 0)
-    extent = extents[part]
+    name, first = _first_sheet(archive)
+    for part, extent in extents.items():
+        where = "the first sheet" if part == first else f"the workbook part {part[:80]}"
+        _check_sheet(where, archive.getinfo(part).file_size, extent)
+    return name, frozenset(extents[first].errors)
+
+
+def _is_sheet_part(name: str) -> bool:
+    """A part the reader could read as a worksheet: it matches names in any case."""
+    return name.lower().startswith("xl/worksheets/") and not name.endswith("/")
+
+
+def _check_sheet(where: str, size: int, extent: _Extent) -> None:
+    """The caps every worksheet part is held to: its size, cells the checks can place, and the grid they span."""
+    if size > MAX_SHEET_BYTES:
+        raise FileRejected(f"{where} is over {MAX_SHEET_BYTES // 1024**2} MiB of XML: save it as CSV", 0)
     if extent.tags != extent.referenced:
         raise FileRejected(
-            "the first sheet has cells without their own reference (r attribute), which this reader does not "
+            f"{where} has cells without their own reference (r attribute), which this reader does not "
             "place: save the workbook from Excel or LibreOffice, or as CSV",
             0,
         )
-    if extent.rows * extent.columns > MAX_CELLS or extent.tags > MAX_CELLS:
+    rows, columns = max(extent.rows, extent.dimension_rows), max(extent.columns, extent.dimension_columns)
+    if rows * columns > MAX_CELLS or extent.tags > MAX_CELLS:
         raise FileRejected(
-            f"the first sheet spans {extent.rows:,} rows by {extent.columns:,} columns; at most {MAX_CELLS:,} cells "
+            f"{where} spans {rows:,} rows by {columns:,} columns; at most {MAX_CELLS:,} cells "
             "are read from a workbook: save it as CSV (or split it)",
             0,
         )
-    return name, frozenset(extent.errors)
 
 
 def _check_directory(entries: list[zipfile.ZipInfo]) -> None:
     if len(entries) > MAX_ENTRIES:
         raise FileRejected(f"the workbook has {len(entries):,} parts; at most {MAX_ENTRIES:,} are accepted", 0)
+    names = {entry.filename.lower() for entry in entries}
+    if len(names) != len(entries):  # the reader finds parts by name in any case: each name must be one part
+        raise FileRejected("the workbook has two parts of the same name: a damaged or crafted file", 0)
     if "xl/workbook.xml" not in {entry.filename for entry in entries}:
         raise FileRejected("not an Excel workbook: the archive has no xl/workbook.xml", 0)
     total = 0
@@ -161,7 +183,7 @@ def _check_directory(entries: list[zipfile.ZipInfo]) -> None:
             raise FileRejected(
                 f"the workbook part {entry.filename[:80]} inflates {ratio:,} times: a zip bomb, not a spreadsheet", 0
             )
-        cap = MAX_PART_BYTES.get(entry.filename)
+        cap = MAX_PART_BYTES.get(entry.filename.lower())
         if cap is not None and entry.file_size > cap:
             raise FileRejected(f"the workbook part {entry.filename} is over {cap // 1024**2} MiB: save it as CSV", 0)
 
@@ -183,6 +205,8 @@ class _Extent:
     rows: int = 0  # the largest row and column referenced
     columns: int = 0
     errors: set[tuple[int, int]] = field(default_factory=set)  # (row, column) of error cells (t="e")
+    dimension_rows: int = 0  # the end of the range the sheet's <dimension ref="A1:D9"> declares
+    dimension_columns: int = 0
 
 
 #: Markup a spreadsheet never needs, that would expand entities or hide what the checks count.
@@ -201,6 +225,10 @@ _ERROR_CELL = re.compile(
     rb"<(?:[^\s<>/:=]+:)?c\s(?=" + _ATTRIBUTES + rb"(?<=\s)t\s*=\s*([\"'])e\1)"
     + _ATTRIBUTES + rb"(?<=\s)r\s*=\s*([\"'])([A-Z]{1,3})([0-9]{1,7})\2"
 )  # fmt: skip
+#: The sheet's declared range (the reader sizes a buffer from it): its end, or its only cell.
+_DIMENSION = re.compile(
+    rb"<(?:[^\s<>/:=]+:)?dimension\s" + _ATTRIBUTES + rb"(?<=\s)ref\s*=\s*([\"'])(?:[^\"':]*:)?([A-Za-z]{1,3})([0-9]{1,7})\1"
+)
 _OVERLAP = 512  # bytes kept from the previous block, so a tag split between blocks is still whole once
 
 
@@ -220,6 +248,8 @@ def _scan_part(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, extent: _Extent
                     )
                 if extent is not None:
                     _count_cells(window, len(tail), extent)
+                    if b"dimension" in window:
+                        _note_dimension(window, extent)
                 tail = window[-_OVERLAP:]
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError) as error:
         # BadZipFile covers a CRC that does not match (a directory that understates a size);
@@ -251,6 +281,12 @@ def _count_cells(window: bytes, seen: int, extent: _Extent) -> None:
             extent.budget.left -= 1
 
 
+def _note_dimension(window: bytes, extent: _Extent) -> None:
+    for _, letters, digits in _DIMENSION.findall(window):
+        extent.dimension_rows = max(extent.dimension_rows, int(digits))
+        extent.dimension_columns = max(extent.dimension_columns, _column_number(letters.upper()))
+
+
 def _column_number(letters: bytes) -> int:
     number = 0
     for letter in letters:
@@ -259,20 +295,52 @@ def _column_number(letters: bytes) -> int:
 
 
 def _first_sheet(archive: zipfile.ZipFile) -> tuple[str, str]:
-    """The first sheet's name and its part, as workbook.xml and its relationships name them."""
+    """The first sheet's name and its part, as workbook.xml and its relationships name them for the reader.
+
+    The reader takes every element named ``sheet`` in workbook.xml, in any namespace and at any
+    depth, and finds the sheet by its name; its ``r:id`` leads to the part. So a workbook whose
+    sheets could be seen otherwise (a ``sheet`` outside the sheet list, two sheets of one name,
+    an id that is not one relationship's) is refused rather than read.
+    """
     book = _small_xml(archive, "xl/workbook.xml")
-    first = book.find(f"{_MAIN}sheets/{_MAIN}sheet")
-    if first is None or not first.get("name"):
+    sheets = book.findall(f"{_MAIN}sheets/{_MAIN}sheet")
+    if len(sheets) != sum(1 for element in book.iter() if _local_name(element.tag) == "sheet"):
+        raise FileRejected(
+            "the workbook lists a sheet outside its sheet list, or in another XML namespace: refused, as a reader"
+            " could take another sheet for the first",
+            0,
+        )
+    if not sheets or not sheets[0].get("name"):
         raise FileRejected("the workbook has no worksheet", 0)
-    relationships = _small_xml(archive, "xl/_rels/workbook.xml.rels")
+    names = [sheet.get("name") for sheet in sheets]
+    if len(set(names)) != len(names):
+        raise FileRejected("the workbook has two sheets of the same name: rename one", 0)
+    first = sheets[0]
+    if [key for key in first.attrib if _local_name(key) == "id"] != [_RELATIONSHIP_ID]:
+        raise FileRejected("the workbook's first sheet has no single relationship id", 0)
     wanted = first.get(_RELATIONSHIP_ID)
-    for relationship in relationships.iter(f"{_RELATIONSHIPS}Relationship"):
-        if relationship.get("Id") == wanted:
-            target = relationship.get("Target", "")
-            part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-            if part in archive.namelist() and part.startswith("xl/worksheets/"):
-                return str(first.get("name")), part
+    relationships = _small_xml(archive, "xl/_rels/workbook.xml.rels")
+    targets = [
+        str(relationship.get("Target", ""))
+        for relationship in relationships.iter(f"{_RELATIONSHIPS}Relationship")
+        if relationship.get("Id") == wanted
+    ]
+    part = _sheet_path(targets[0]) if len(targets) == 1 else ""
+    found = [name for name in archive.namelist() if name.lower() == part.lower()]
+    if part.split("/")[1:2] == ["worksheets"] and len(found) == 1:
+        return str(first.get("name")), found[0]
     raise FileRejected("the workbook's first sheet is not a worksheet (a chart sheet?), or is missing", 0)
+
+
+def _sheet_path(target: str) -> str:
+    """A sheet relationship's target as the reader resolves it, from the package root."""
+    if target.startswith("/xl/"):
+        return target[1:]
+    return target if target.startswith("xl/") else f"xl/{target}"
+
+
+def _local_name(name: str) -> str:
+    return name.rpartition("}")[2]
 
 
 def _small_xml(archive: zipfile.ZipFile, name: str) -> ElementTree.Element:
