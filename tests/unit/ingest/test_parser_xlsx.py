@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
 import struct
+import tempfile
+import time
 import tracemalloc
 import zipfile
 import zlib
@@ -14,6 +17,7 @@ import openpyxl
 import pytest
 from ingest.logic import xlsx
 from ingest.logic.parser import FileFormat, FileRejected, ParsedRow, ParsePosition, open_inventory
+from ingest.logic.sheet_process import ReaderFailed, SheetProcess
 from inventory.models import InventoryRow, RowError
 
 from tests.builders import workbook_parts
@@ -376,7 +380,8 @@ def test_the_decoy_sheet_of_another_namespace_is_refused_before_the_reader_sees_
     ("sheets", "reason"),
     [
         (
-            '<o:sheet xmlns:o="urn:decoy" name="Inventory" r:id="rId1"/><sheet name="Inventory" sheetId="1" r:id="rId1"/>',
+            '<o:sheet xmlns:o="urn:decoy" name="Inventory" r:id="rId1"/>'
+            '<sheet name="Inventory" sheetId="1" r:id="rId1"/>',
             "a sheet outside its sheet list, or in another XML namespace",
         ),
         (
@@ -414,7 +419,7 @@ def test_a_sheet_part_of_any_name_or_case_is_held_to_the_caps() -> None:
     # The reader finds parts by name in any case, with any ending.
     data = two_sheet_workbook(sheets, FAR_CELL, second_target="worksheets/FAR.bin")
 
-    with pytest.raises(FileRejected, match="FAR.bin spans 1,048,576 rows"):
+    with pytest.raises(FileRejected, match=r"FAR\.bin spans 1,048,576 rows"):
         read(data)
 
 
@@ -430,6 +435,49 @@ def test_a_declared_range_over_the_cap_is_refused() -> None:
 
     with pytest.raises(FileRejected, match="spans 1,048,576 rows by 16,384 columns"):
         read(raw_workbook(sheet))
+
+
+# -- the reader's own process ---------------------------------------------------------------------
+
+
+def test_a_reader_that_aborts_is_a_rejected_file_with_the_reason_in_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a workbook the checks do not catch (here: checks that pass anything), whose reader
+    # asks for 512 GiB and aborts its process
+    monkeypatch.setattr(xlsx, "check_workbook", lambda _: ("Inventory", frozenset()))
+    started = time.monotonic()
+
+    with pytest.raises(FileRejected) as caught:
+        read(raw_workbook(SHEET_START + FAR_CELL + SHEET_END))
+
+    # Then the reader's process ended, not this one, and the reason says how
+    assert time.monotonic() - started < 10
+    assert "the reader stopped on signal SIGABRT" in caught.value.reason
+    assert "memory allocation of 549755813888 bytes failed" in caught.value.reason
+    assert read(workbook(["store", "item", "count"], ["B", "a", 1])) == [InventoryRow("B", "a", 1, None, 2)]
+
+
+def test_a_reader_that_gives_no_answer_is_stopped_after_its_wait() -> None:
+    read_end, write_end = os.pipe()  # a workbook whose bytes never come: the reader waits for ever
+    with os.fdopen(read_end, "rb") as never, SheetProcess(never, "Inventory", columns=4, wait_seconds=1) as reader:
+        with pytest.raises(ReaderFailed, match="the reader gave no answer in 1 s and was stopped"):
+            reader.start()
+        assert reader.ended()
+    os.close(write_end)
+
+
+def test_a_reader_without_memory_for_the_sheet_is_a_reason_not_a_dead_function() -> None:
+    text = b"x" * 1000
+    rows = b"".join(
+        b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>%s</t></is></c></row>' % (n, n, text) for n in range(2, 40_002)
+    )
+    with tempfile.TemporaryFile() as file:
+        file.write(raw_workbook(SHEET_START + rows + SHEET_END))  # 40 MB of text, in a reader of 32 MiB
+        file.seek(0)
+        with (
+            SheetProcess(file, "Inventory", columns=4, memory_bytes=32 * 1024**2) as reader,
+            pytest.raises(ReaderFailed, match="needs more than the 32 MiB a workbook may take"),
+        ):
+            reader.start()
 
 
 # -- error cells ------------------------------------------------------------------------------

@@ -22,8 +22,10 @@ So nothing reaches it before the workbook is checked, streaming, in bounded memo
   takes them in any namespace) is in workbook.xml's sheet list, no two share a name, and the
   first one's relationship id is unambiguous.
 
-Only then does calamine read the sheet. Anything wrong is a :class:`FileRejected` with a
-reason, in seconds.
+Only then does calamine read the sheet, and in a process of its own with a memory cap and a
+time limit (:mod:`ingest.logic.sheet_process`): a workbook the checks did not foresee ends
+that process, not the function. Anything wrong is a :class:`FileRejected` with a reason, in
+seconds.
 
 The first row with content is the header, as for CSV; line numbers are the sheet's row
 numbers. A cell is read as its text would be in a CSV file: text as it is, a whole
@@ -42,7 +44,6 @@ import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
 from itertools import repeat
 from typing import IO, Any
 from xml.etree import ElementTree
@@ -50,6 +51,7 @@ from xml.etree import ElementTree
 from inventory.models import RowError
 
 from ingest.logic.records import MAX_COLUMNS, Cursor, FileRejected, ParsedRow, header_columns, row_from_fields
+from ingest.logic.sheet_process import ReaderFailed, SheetProcess
 
 #: Largest workbook read (the upload grant's own cap).
 MAX_WORKBOOK_BYTES = 50 * 1024 * 1024
@@ -68,8 +70,6 @@ MAX_RATIO = 200
 MAX_CELLS = 5_000_000
 #: Most error cells (``#N/A``...) whose place is remembered across a workbook's sheets.
 MAX_ERROR_CELLS = 100_000
-#: Workbooks up to this size stay in memory while read; larger ones go to a temporary file.
-SPOOL_IN_MEMORY = 8 * 1024 * 1024
 
 _READ = 256 * 1024
 _BIG_PART = 1024 * 1024
@@ -84,7 +84,7 @@ def workbook_rows(chunks: Iterable[bytes], cursor: Cursor) -> Iterator[ParsedRow
 
     Resumes after ``cursor.offset`` sheet rows when the cursor has a state.
     """
-    with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
+    with tempfile.TemporaryFile() as spool:  # a real file: the reader's process reads it (Lambda: /tmp)
         _spool(chunks, spool)
         with _open_zip(spool) as archive:
             name, error_cells = check_workbook(archive)
@@ -227,7 +227,9 @@ _ERROR_CELL = re.compile(
 )  # fmt: skip
 #: The sheet's declared range (the reader sizes a buffer from it): its end, or its only cell.
 _DIMENSION = re.compile(
-    rb"<(?:[^\s<>/:=]+:)?dimension\s" + _ATTRIBUTES + rb"(?<=\s)ref\s*=\s*([\"'])(?:[^\"':]*:)?([A-Za-z]{1,3})([0-9]{1,7})\1"
+    rb"<(?:[^\s<>/:=]+:)?dimension\s"
+    + _ATTRIBUTES
+    + rb"(?<=\s)ref\s*=\s*([\"'])(?:[^\"':]*:)?([A-Za-z]{1,3})([0-9]{1,7})\1"
 )
 _OVERLAP = 512  # bytes kept from the previous block, so a tag split between blocks is still whole once
 
@@ -360,37 +362,31 @@ def _small_xml(archive: zipfile.ZipFile, name: str) -> ElementTree.Element:
 
 
 def _sheet_rows(
-    spool: IO[bytes], name: str, error_cells: frozenset[tuple[int, int]], cursor: Cursor
+    spool: IO[bytes],
+    name: str,
+    error_cells: frozenset[tuple[int, int]],
+    cursor: Cursor,
 ) -> Iterator[ParsedRow]:
-    """The first worksheet's rows, after ``cursor.offset`` sheet rows, as inventory rows."""
-    # Imported here: only workbooks pay for loading the reader.
-    import python_calamine
+    """The first worksheet's rows, after ``cursor.offset`` sheet rows, as inventory rows.
 
-    try:
-        book = python_calamine.CalamineWorkbook.from_filelike(spool)
-        sheet = book.get_sheet_by_name(name)
-        rows = sheet.iter_rows()
-        start = sheet.start
-    except Exception as error:  # a third-party reader on hostile input may raise anything
-        raise FileRejected(f"unreadable workbook: {_describe(error)}", 0) from error
-    # iter_rows gives every row from the first, and the columns from the leftmost one used.
-    left = start[1] if start else 0
-    numbered = enumerate(rows, start=1)
+    The reader runs in a process of its own (:mod:`ingest.logic.sheet_process`): if it dies or
+    hangs, the file is rejected with the reason, and the function goes on.
+    """
     state = cursor.state
-    if state:
-        columns, width = state["columns"], state["width"]
-        _skip(numbered, cursor.offset)
-    else:
-        header_row, columns, width = _header(numbered, left)
-        state = {"format": "xlsx", "columns": columns, "width": width}
-        cursor.offset, cursor.line, cursor.state = header_row, header_row + 1, state
-    yield from _data_rows(numbered, left, columns, width, cursor, error_cells=error_cells)
-
-
-def _skip(numbered: Iterator[tuple[int, list[Any]]], count: int) -> None:
-    for number, _ in numbered:
-        if number >= count:
-            return
+    skip = cursor.offset if state else 0
+    try:
+        with SheetProcess(spool, name, columns=MAX_COLUMNS + 1, skip=skip) as reader:
+            start = reader.start()
+            # The rows come from the first, and the columns from the leftmost one used.
+            left = start[1] if start else 0
+            numbered = enumerate(reader.rows(), start=skip + 1)
+            if not state:
+                header_row, columns, width = _header(numbered, left)
+                state = {"format": "xlsx", "columns": columns, "width": width}
+                cursor.offset, cursor.line, cursor.state = header_row, header_row + 1, state
+            yield from _data_rows(numbered, left, state["columns"], state["width"], cursor, error_cells=error_cells)
+    except ReaderFailed as failed:
+        raise FileRejected(failed.reason, cursor.line if cursor.state else 0) from failed
 
 
 def _header(numbered: Iterator[tuple[int, list[Any]]], left: int) -> tuple[int, dict[str, int], int]:
@@ -449,11 +445,12 @@ def _cell_text(value: Any, field: str) -> tuple[str, str | None]:
         return str(value), None
     if isinstance(value, float):
         return (str(int(value)) if value.is_integer() else repr(value)), None
-    if isinstance(value, datetime | date | time | timedelta):
-        return "", f"{field} is a date or time cell ({str(value)[:30]}), not a whole number or text"
     if value is None:
         return "", None
-    return "", f"{field} is a cell of an unknown kind ({type(value).__name__})"
+    if isinstance(value, dict) and "time" in value:  # as the reader's process sends a date or time
+        return "", f"{field} is a date or time cell ({str(value['time'])[:30]}), not a whole number or text"
+    kind = value.get("kind") if isinstance(value, dict) else type(value).__name__
+    return "", f"{field} is a cell of an unknown kind ({str(kind)[:30]})"
 
 
 def _describe(error: BaseException) -> str:
