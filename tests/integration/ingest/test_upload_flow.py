@@ -288,6 +288,31 @@ def test_a_store_named_with_slashes_and_spaces_is_one_folder_and_its_own_scope(w
     assert world.counts(store) == {"Echo Dot": 3}
 
 
+def test_a_store_folder_named_like_head_office_changes_no_store(world: IngestWorld) -> None:
+    # Given a file under the folder of a store called "*" (head office's scope in the uploads
+    # index): were "*" a store, its file would be a head-office file and change any store
+    key = "uploads/stores/%2A/grant/stock.csv"
+
+    world.upload(key, csv_file([("Berlin", "Echo Dot", 3), ("*", "Echo Dot", 1)]))
+
+    report = world.report(key)
+    assert report["status"] == "failed"
+    assert "reserved: head office is a role" in report["reason"]
+    assert world.counts("Berlin") == {}
+    world.assert_consistent(key)
+
+
+def test_rows_naming_head_office_as_a_store_are_rejected_with_their_line(world: IngestWorld) -> None:
+    world.upload("uploads/all.csv", csv_file([("Berlin", "Echo Dot", 3), ("*", "Echo Dot", 1)]))
+
+    report = world.report("uploads/all.csv")
+    assert report["status"] == "partial"
+    assert [error["line"] for error in report["errors"]] == [3]
+    assert "reserved" in report["errors"][0]["reason"]
+    assert world.counts("Berlin") == {"Echo Dot": 3}
+    assert world.counts("*") == {}
+
+
 def test_a_malformed_store_folder_gets_a_failed_report_saying_why(world: IngestWorld) -> None:
     key = "uploads/stores/%42erlin/grant/stock.csv"
 
