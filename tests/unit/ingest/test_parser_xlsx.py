@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import struct
+import sys
 import tempfile
 import time
 import tracemalloc
@@ -17,7 +18,7 @@ import openpyxl
 import pytest
 from ingest.logic import xlsx
 from ingest.logic.parser import FileFormat, FileRejected, ParsedRow, ParsePosition, open_inventory
-from ingest.logic.sheet_process import ReaderFailed, SheetProcess
+from ingest.logic.sheet_process import ReaderFailed, SheetProcess, child_environment
 from inventory.models import InventoryRow, RowError
 
 from tests.builders import workbook_parts
@@ -463,6 +464,20 @@ def test_a_reader_that_gives_no_answer_is_stopped_after_its_wait() -> None:
             reader.start()
         assert reader.ended()
     os.close(write_end)
+
+
+def test_the_readers_process_gets_the_module_path_and_none_of_the_functions_credentials(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "token")
+    monkeypatch.setenv("LD_LIBRARY_PATH", "/var/lang/lib")  # Lambda's interpreter finds libpython with it
+
+    environment = child_environment()
+
+    assert not any(name.startswith("AWS_") for name in environment)
+    assert environment["LD_LIBRARY_PATH"] == "/var/lang/lib"
+    assert environment["PYTHONPATH"].split(os.pathsep) == [path for path in sys.path if path]
 
 
 def test_a_reader_without_memory_for_the_sheet_is_a_reason_not_a_dead_function() -> None:

@@ -18,7 +18,7 @@ from it; this module makes sure that whatever they miss costs a failed report, n
 
 A subprocess rather than ``multiprocessing``: Lambda has no ``/dev/shm`` (its queues and pools
 fail there), a fork of a process with threads may deadlock, and the child gets no environment
-but the module path, so none of the function's credentials.
+but the module path and what the interpreter needs to start, so none of the function's credentials.
 
 Protocol, one JSON value a line: ``{"start": [row, column] | null}`` first, then lists of rows
 (a row is a list of cells: text, number, true/false, null, or ``{"time": text}`` for a date or
@@ -92,7 +92,7 @@ class SheetProcess:
             stdin=workbook.fileno(),
             stdout=subprocess.PIPE,
             stderr=self._errors,
-            env={"PYTHONPATH": os.pathsep.join(path for path in sys.path if path), "RUST_BACKTRACE": "0"},
+            env=child_environment(),
             bufsize=0,
         )
         assert self._child.stdout is not None
@@ -198,6 +198,16 @@ class SheetProcess:
         text = self._errors.read().decode(errors="replace")
         lines = [line for line in text.splitlines() if line.strip() and not line.startswith("note:")]
         return f' ("{lines[-1].strip()[:160]}")' if lines else ""
+
+
+def child_environment() -> dict[str, str]:
+    """The module path, and what the interpreter needs to start (on Lambda, ``LD_LIBRARY_PATH`` finds
+    libpython): nothing else, so none of the function's credentials."""
+    passed = {name: os.environ[name] for name in _PASSED_VARIABLES if name in os.environ}
+    return {**passed, "PYTHONPATH": os.pathsep.join(path for path in sys.path if path), "RUST_BACKTRACE": "0"}
+
+
+_PASSED_VARIABLES = ("PATH", "LD_LIBRARY_PATH", "LANG", "TZ")
 
 
 # -- the child ----------------------------------------------------------------------------------
