@@ -241,6 +241,9 @@ def main(argv: list[str]) -> None:
     """Read one sheet of the workbook on standard input and write its rows to standard output (the protocol)."""
     request = json.loads(argv[0])
     limit = int(request["memory_bytes"])
+    _, ceiling = resource.getrlimit(resource.RLIMIT_AS)
+    if ceiling != resource.RLIM_INFINITY:  # a process may lower its limit, never raise it past the hard one
+        limit = min(limit, ceiling)
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     out = sys.stdout.buffer
     try:
