@@ -59,13 +59,13 @@ MAX_WORKBOOK_BYTES = 50 * 1024 * 1024
 MAX_ENTRIES = 1_000
 #: Most bytes all parts may inflate to.
 MAX_INFLATED_BYTES = 512 * 1024 * 1024
-#: Most bytes of the first sheet's XML (about a million rows of a few columns), and of the
+#: Most bytes of each sheet's XML (about a million rows of a few columns), and of the
 #: other parts the reader holds whole.
 MAX_SHEET_BYTES = 256 * 1024 * 1024
 MAX_PART_BYTES = {"xl/sharedstrings.xml": 64 * 1024 * 1024, "xl/styles.xml": 32 * 1024 * 1024}
 #: Highest inflated/compressed ratio of a part over a mebibyte: real sheets stay far below.
 MAX_RATIO = 200
-#: Most cells of the grid the first sheet spans (rows x columns, from A1): a million rows of five
+#: Most cells of the grid each sheet spans (rows x columns, from A1): a million rows of five
 #: columns. The reader holds them all; larger files load as CSV.
 MAX_CELLS = 5_000_000
 #: Most error cells (``#N/A``...) whose place is remembered across a workbook's sheets.
