@@ -156,6 +156,21 @@ class FakeItemTable:
         return {item: int(attributes["Count"]["N"]) for (_, item), attributes in self.items.items()}
 
 
+class FakeIam:
+    """IAM's GetRole for one role; ``down`` makes it refuse, as IAM does to a function without the permission."""
+
+    def __init__(self, role_name: str, role_id: str) -> None:
+        self.role_name, self.role_id = role_name, role_id
+        self.down = False
+        self.calls = 0
+
+    def get_role(self, *, RoleName: str) -> dict[str, Any]:
+        self.calls += 1
+        if self.down or RoleName != self.role_name:
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "not allowed"}}, "GetRole")
+        return {"Role": {"RoleName": RoleName, "RoleId": self.role_id}}
+
+
 class FakeInvoker:
     """The function's asynchronous self-invocation, kept instead of sent; ``fail`` refuses the next ones."""
 

@@ -12,7 +12,15 @@ from typing import Any
 import pytest
 
 from tests.builders import REPO
-from tests.deploy.conftest import PLACEHOLDER_OUTPUTS, STAGE, TIMINGS, PackagedService, compose_services, service_names
+from tests.deploy.conftest import (
+    PLACEHOLDER_OUTPUTS,
+    REGION,
+    STAGE,
+    TIMINGS,
+    PackagedService,
+    compose_services,
+    service_names,
+)
 
 pytestmark = pytest.mark.deploy
 
@@ -296,7 +304,23 @@ def test_ingest_function_may_touch_exactly_its_prefixes_tables_queue_and_itself(
         "sqs:SendMessage": [{"Fn::GetAtt": ["IngestFailureQueue", "Arn"]}],
         "xray:PutTraceSegments": ["*"],
         "xray:PutTelemetryRecords": ["*"],
+        # The API role's unique id, which S3 events name: only that role's uploaded-by metadata is believed.
+        "iam:GetRole": [_sub(f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{API_ROLE}")],
     }
+
+
+#: The dashboard API function's role, by the name both services derive from the stage and region.
+API_ROLE = f"inventory-dashboard-api-{STAGE}-{REGION}"
+
+
+def test_ingest_believes_uploaded_by_only_from_the_role_the_api_runs_as(packaged: dict[str, PackagedService]) -> None:
+    ingest = packaged["ingest"].template["Resources"]["IngestUploadLambdaFunction"]["Properties"]
+    api = packaged["dashboard-api"].template["Resources"]
+
+    assert ingest["Environment"]["Variables"]["API_ROLE_NAME"] == API_ROLE
+    assert ingest["Environment"]["Variables"].get("API_PRINCIPAL_ID", "") == ""  # only the local stack sets one
+    assert api["DashboardApiRole"]["Properties"]["RoleName"] == API_ROLE
+    assert api["ApiLambdaFunction"]["Properties"]["Role"] == {"Fn::GetAtt": ["DashboardApiRole", "Arn"]}
 
 
 def test_ingest_hears_of_everything_under_the_upload_prefix_whatever_its_case(

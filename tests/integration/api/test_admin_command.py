@@ -162,6 +162,17 @@ def test_set_access_can_take_admin_away(world: PeopleWorld) -> None:
     assert _groups(world, "lea") == []
 
 
+def test_head_office_is_given_as_admin_never_as_a_store_named_star(
+    world: PeopleWorld, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world.add_user("ravi", stores=("Berlin",))
+
+    assert run(world, "set-access", "ravi", "--store", "*") == 2  # a usage error, as for any bad argument
+
+    assert "reserved: head office is a role" in capsys.readouterr().err
+    assert json.loads(_attributes(world, "ravi")["custom:stores"]) == ["Berlin"]
+
+
 def test_access_changes_need_the_table_and_the_topic(world: PeopleWorld, capsys: pytest.CaptureFixture[str]) -> None:
     from dashboard_api.admin import main
 

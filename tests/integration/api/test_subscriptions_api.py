@@ -77,6 +77,7 @@ def test_a_foreign_store_is_403_and_subscribes_nothing(people: PeopleWorld) -> N
         ({"severities": []}, 422, "severities"),
         ({"stores": []}, 422, "stores"),
         ({"stores": [" "]}, 400, "store is empty"),
+        ({"stores": ["*"]}, 400, "is reserved"),  # head office is a role, not a store
     ],
 )
 def test_bad_requests_are_refused_with_the_reason(

@@ -35,7 +35,7 @@ from dataclasses import replace
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from inventory.models import InvalidValue, clean_name, utc_now
+from inventory.models import InvalidValue, clean_store, utc_now
 
 from dashboard_api.logic.dashboard import parallel_map
 from dashboard_api.logic.permissions import Caller
@@ -244,7 +244,7 @@ class Subscriptions:
         stores: set[str] = set()
         for name in names:
             try:
-                store = clean_name(name, "store")
+                store = clean_store(name)
             except InvalidValue as error:
                 raise BadRequest(str(error), "invalid_name") from None
             caller.require(store)
