@@ -17,7 +17,7 @@ from inventory.observability import logger, tracer
 from dashboard_api.handlers import alerts, forecast, history, stores, subscriptions, uploads, users
 from dashboard_api.handlers.context import caller_of, services
 from dashboard_api.handlers.responses import SECURITY_HEADERS, error_response
-from dashboard_api.models.errors import ApiError
+from dashboard_api.models.errors import ApiError, TooManyRequests
 
 # Locally the API sits under /api on the web port; on AWS it is the whole HTTP API. Debug stays off
 # even where POWERTOOLS_DEV is set (the local stack): it would print every event and answer an
@@ -72,7 +72,10 @@ def server_url(configured: str, event: dict[str, Any]) -> str:
 
 @app.exception_handler(ApiError)
 def _api_error(error: ApiError) -> Response[str]:
-    return error_response(error.status, error.code, error.message)
+    response = error_response(error.status, error.code, error.message)
+    if isinstance(error, TooManyRequests):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 @app.exception_handler(RequestValidationError)
