@@ -188,26 +188,25 @@ class SubscriptionTable:
         """A verified phone number: claim it and move the row from ``verifying`` to ``creating``
         (forgetting the code), both or neither. :class:`EndpointTaken` when it is claimed already;
         :class:`Conflict` when the row is no longer awaiting its code."""
-        try:
-            self._client.transact_write_items(
-                TransactItems=[
-                    self._claim_put(record, endpoint_key),
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": _subscription_key(record.owner, record.id),
-                            "UpdateExpression": "SET #state = :creating "
-                            "REMOVE CodeHash, CodeSalt, CodeSentAt, CodeExpires, CodeAttempts",
-                            "ConditionExpression": "#state = :verifying",
-                            "ExpressionAttributeNames": {"#state": "State"},
-                            "ExpressionAttributeValues": {
-                                ":creating": {"S": State.CREATING.value},
-                                ":verifying": {"S": State.VERIFYING.value},
-                            },
-                        }
+        writes: list[Any] = [
+            self._claim_put(record, endpoint_key),
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": _subscription_key(record.owner, record.id),
+                    "UpdateExpression": "SET #state = :creating "
+                    "REMOVE CodeHash, CodeSalt, CodeSentAt, CodeExpires, CodeAttempts",
+                    "ConditionExpression": "#state = :verifying",
+                    "ExpressionAttributeNames": {"#state": "State"},
+                    "ExpressionAttributeValues": {
+                        ":creating": {"S": State.CREATING.value},
+                        ":verifying": {"S": State.VERIFYING.value},
                     },
-                ]
-            )
+                }
+            },
+        ]
+        try:
+            self._client.transact_write_items(TransactItems=writes)
         except ClientError as error:
             reasons = _reasons(error)
             if reasons and reasons[0] == "ConditionalCheckFailed":

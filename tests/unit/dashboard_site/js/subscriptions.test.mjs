@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { forecastSegment } from '../../../../dashboard/js/charts.js';
-import { checkSubscription, propertyEnum, protocolsOf, severitiesOf, severityWords } from '../../../../dashboard/js/subscriptions.js';
+import { checkSubscription, cleanCode, propertyEnum, protocolsOf, severitiesOf, severityWords } from '../../../../dashboard/js/subscriptions.js';
 
 // The shape Powertools' OpenAPI document gives the request: the severities as an array of a $ref'd enum.
 const DOCUMENT = {
@@ -61,4 +61,13 @@ test('no line without a rate of use or a time to run out', () => {
   assert.equal(forecastSegment(null), null);
   assert.equal(forecastSegment({ count: 10, rate_per_day: 0, runs_out_at: '2026-01-03T00:00:00Z' }), null);
   assert.equal(forecastSegment({ count: 10, rate_per_day: 5, runs_out_at: 'soon' }), null);
+});
+
+test('a texted code is taken as typed with spaces or a dash, and nothing but 6 digits passes', () => {
+  assert.equal(cleanCode(' 123 456 '), '123456');
+  assert.equal(cleanCode('123-456'), '123456');
+  assert.equal(cleanCode('12345'), null);
+  assert.equal(cleanCode('1234567'), null);
+  assert.equal(cleanCode('١٢٣٤٥٦'), null); // other scripts' digits: the API takes 0-9 only
+  assert.equal(cleanCode(''), null);
 });
