@@ -142,7 +142,7 @@ def _people(target: Target) -> People:
         rows=SubscriptionTable(dynamodb, target.people_table or ""),
         max_per_user=DEFAULT_CAP,
         texts=PhoneTexts(sns),
-        code_limit=lambda username: None,  # the command narrows and removes subscriptions; it never texts codes
+        code_limit=lambda _: None,  # the command narrows and removes subscriptions; it never texts codes
         mapper=lambda function, values: [function(value) for value in values],
     )
     return People(

@@ -78,9 +78,8 @@ def _subscribe(world: PeopleWorld, username: str, stores: tuple[str, ...], endpo
     if reply.status != 201:
         return reply.status
     path = f"/subscriptions/{reply.body['id']}/verify"
-    verified = world.call(
-        "POST", path, claims, body={"code": world.texted_code(endpoint)}, route="/subscriptions/{subscription_id}/verify"
-    )
+    code = {"code": world.texted_code(endpoint)}
+    verified = world.call("POST", path, claims, body=code, route="/subscriptions/{subscription_id}/verify")
     return 201 if verified.status == 200 else verified.status
 
 
