@@ -279,3 +279,23 @@ def test_another_users_claim_does_not_block_the_owner_and_a_second_code_waits_a_
     assert (late.status, late.body["error"]["code"]) == (409, "already_subscribed")
     assert "berlin-manager" not in late.body["error"]["message"]
     assert list(people.sns_subscriptions()) == [NUMBER]
+
+
+def test_an_address_someone_else_asked_for_is_the_owners_once_sns_no_longer_has_that_subscription(
+    people: PeopleWorld,
+) -> None:
+    squatted = subscribe(people, ravi(people), endpoint="lea@example.com", stores=["Karachi"])
+    blocked = subscribe(people, manager(people))
+    (arn,) = [
+        s["SubscriptionArn"] for s in people.sns.list_subscriptions_by_topic(TopicArn=people.topic_arn)["Subscriptions"]
+    ]
+    people.sns.unsubscribe(SubscriptionArn=arn)  # as the unsubscribe link in SNS's email does (or 3 days unconfirmed)
+
+    owned = subscribe(people, manager(people))
+
+    assert squatted.status == 201
+    assert (blocked.status, blocked.body["error"]["code"]) == (409, "already_subscribed")
+    assert "ravi" not in blocked.body["error"]["message"]
+    assert (owned.status, owned.body["owner"]) == (201, "berlin-manager")
+    assert people.sns_subscriptions()["lea@example.com"]["FilterPolicy"] == {"store": ["Berlin"], "severities": ["out"]}
+    assert people.call("GET", "/subscriptions", ravi(people)).body["subscriptions"] == []

@@ -233,6 +233,18 @@ def test_an_address_someone_else_subscribed_is_409_without_saying_who(world: Wor
     assert len(world.topic.subscriptions) == 1
 
 
+def test_someone_elses_claim_on_an_address_sns_dropped_no_longer_keeps_its_owner_from_it(world: World) -> None:
+    world.subscribe(TWO_STORES, "lea@example.com", stores=["Karachi"])  # Ravi asks for Lea's address
+    world.topic.subscriptions.clear()  # Lea never confirmed: SNS deleted it after 3 days
+
+    view = world.subscribe(BERLIN, "lea@example.com")
+
+    assert (view.owner, view.stores) == ("berlin-manager", ["Berlin"])
+    assert world.subscriptions.page(TWO_STORES).subscriptions == []  # Ravi's stale row went with it
+    assert world.rows.counts["ravi"] == 0
+    assert [entry["policy"]["store"] for entry in world.topic.subscriptions.values()] == [["Berlin"]]
+
+
 # -- partial failures and repeats ----------------------------------------------------------------
 
 

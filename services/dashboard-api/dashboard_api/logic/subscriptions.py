@@ -283,10 +283,25 @@ class Subscriptions:
         try:
             self._rows.reserve(record, endpoint_key, self._max)
         except EndpointTaken as taken:
+            if taken.owner != caller.username and self._released(taken):
+                self._rows.reserve(record, endpoint_key, self._max)  # once: the address was free after all
+                return self._subscribe(record)
             record = self._repeat_or_refuse(caller, record, taken)
             if record.state is State.ACTIVE:
                 return self._view(record)
         return self._subscribe(record)
+
+    def _released(self, taken: EndpointTaken) -> bool:
+        """Let go of another user's claim on an address that SNS no longer delivers to: SNS dropped its
+        subscription (never confirmed within 3 days, or unsubscribed by the link in an email). So asking
+        first for someone else's address holds it for 3 days at most, never for good."""
+        holder = self._rows.get(taken.owner, taken.subscription_id)
+        if holder is None or holder.state is not State.ACTIVE or holder.arn is None:
+            return False
+        if self._topic.describe(holder.arn) is not None:
+            return False
+        self._rows.delete(holder)
+        return True
 
     def _stores(self, caller: Caller, names: list[str]) -> tuple[str, ...]:
         stores: set[str] = set()
@@ -303,8 +318,13 @@ class Subscriptions:
         """The existing row when this request repeats one already made; 409 otherwise."""
         existing = self._rows.get(taken.owner, taken.subscription_id) if taken.owner == caller.username else None
         if existing is None:
-            # Nothing about who holds it, or since when.
-            raise EndpointTaken("this address is subscribed to alerts already; ask head office", "", "") from None
+            # Nothing about who holds it, or since when, or whether it is confirmed.
+            raise EndpointTaken(
+                "this address is subscribed to alerts already, or awaits confirmation of an earlier request "
+                "(which ends after 3 days); ask head office",
+                "",
+                "",
+            ) from None
         same = (existing.protocol, existing.endpoint, existing.stores, existing.severities) == (
             record.protocol,
             record.endpoint,
