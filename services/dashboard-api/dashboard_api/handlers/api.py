@@ -39,7 +39,8 @@ app.configure_openapi(
     "TOTP MFA enrolled) see every store; other users see the stores in their `custom:stores` attribute. A "
     "token issued before the user's access changed is refused (401 `session_revoked`). Errors the function answers "
     'are `{"error": {"status", "code", "message"}}`; API Gateway answers 401, 429 and timeouts itself as '
-    '`{"message": "..."}`.',
+    '`{"message": "..."}`. Each user also has their own share of requests (tighter for upload grants, '
+    "subscriptions and texted codes): beyond it the function answers 429 `too_many_requests` with `Retry-After`.",
     security_schemes={"cognito": HTTPBearer(bearerFormat="JWT")},
     security=[{"cognito": []}],
 )
