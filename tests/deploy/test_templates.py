@@ -57,6 +57,16 @@ def _statements(role: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _denies_every_topic(role: dict[str, Any]) -> bool:
+    """Whether the role is denied publishing to any SNS topic (what is left of a publish on '*': phone numbers)."""
+    return any(
+        statement["Effect"] == "Deny"
+        and _as_list(statement["Action"]) == ["sns:Publish"]
+        and statement["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:sns:*:*:*"}
+        for statement in _statements(role)
+    )
+
+
 def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
@@ -69,6 +79,8 @@ def _permissions(service: PackagedService, role: str) -> dict[str, list[Any]]:
     """Action -> resources it is allowed on, for one role."""
     allowed: dict[str, list[Any]] = {}
     for statement in _statements(service.template["Resources"][role]):
+        if statement["Effect"] == "Deny":
+            continue  # a deny only narrows what is allowed (see the tests that check each one)
         assert statement["Effect"] == "Allow"
         for action in _as_list(statement["Action"]):
             allowed.setdefault(action, []).extend(_as_list(statement["Resource"]))
@@ -154,7 +166,10 @@ def test_no_policy_grants_a_wildcard_action_or_a_wildcard_resource(service: Pack
             actions = set(_as_list(statement["Action"]))
             assert not [action for action in actions if "*" in action], f"{logical_id}: {actions}"
             if "*" in _as_list(statement["Resource"]):
-                assert actions <= XRAY_ACTIONS or actions <= SNS_SUBSCRIPTION_ACTIONS, f"{logical_id}: {actions} on '*'"
+                texts = actions == {"sns:Publish"} and _denies_every_topic(role)  # phone numbers only
+                assert actions <= XRAY_ACTIONS or actions <= SNS_SUBSCRIPTION_ACTIONS or texts, (
+                    f"{logical_id}: {actions} on '*'"
+                )
 
 
 def test_every_function_has_its_own_role_tracing_and_retained_logs(service: PackagedService) -> None:
@@ -790,6 +805,7 @@ COGNITO_ADMIN_ACTIONS = {
 PEOPLE_TABLE_WRITES = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"}
 SUBSCRIPTION_AND_USER_ACTIONS = {
     "sns:Subscribe",
+    "sns:Publish",
     *SNS_SUBSCRIPTION_ACTIONS,
     *COGNITO_ADMIN_ACTIONS,
     *PEOPLE_TABLE_WRITES,
@@ -810,6 +826,9 @@ def test_dashboard_api_manages_only_subscriptions_of_the_wired_topic_and_users_o
     assert subscribe["Condition"] == {"StringEquals": {"sns:Protocol": ["email", "sms", "https", "sqs", "lambda"]}}
     for action in SNS_SUBSCRIPTION_ACTIONS:
         assert permissions[action] == ["*"]  # SNS takes no resource for these (see SNS_SUBSCRIPTION_ACTIONS)
+    # Codes texted to phone numbers: a number has no ARN; every topic is denied, so only numbers are left.
+    assert permissions["sns:Publish"] == ["*"]
+    assert _denies_every_topic(api.template["Resources"]["DashboardApiRole"])
     for action in COGNITO_ADMIN_ACTIONS:
         assert permissions[action] == [{"Fn::GetAtt": ["UserPool", "Arn"]}], action
     for action in PEOPLE_TABLE_WRITES:
