@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     )
     from dashboard_api.models.subscriptions import RecordPage, SnsSubscription, SubscriptionRecord
     from dashboard_api.models.users import UserListing, UserRecord
-    from inventory.models import StockStatus
+    from inventory.models import Ordering, StockStatus
     from inventory.report import UploadReport
     from inventory.stores import StoreSummary
     from inventory.table import StoredItem
@@ -329,13 +329,27 @@ class FakeItemReader:
         self.pages: list[dict[str, Any]] = []
         self.alert_queries: list[str] = []
 
-    def add(self, store: str, item: str, count: int, threshold: int | None = None, updated_at: str = "") -> None:
-        from inventory.models import SourceVersion
+    def add(
+        self,
+        store: str,
+        item: str,
+        count: int,
+        threshold: int | None = None,
+        updated_at: str = "",
+        ordering: Ordering | None = None,
+    ) -> None:
+        from inventory.models import NO_ORDERING, SourceVersion
         from inventory.table import StoredItem
 
         stored = StoredItem(store, item, count, threshold, updated_at or "2026-11-22T03:00:00.000Z",
-                            SourceVersion("2026-11-22T03:00:00.000Z", f"uploads/{store}.csv"))  # fmt: skip
+                            SourceVersion("2026-11-22T03:00:00.000Z", f"uploads/{store}.csv"),
+                            ordering or NO_ORDERING)  # fmt: skip
         self.items.setdefault(store, {})[item] = stored
+
+    def orderings(self, store: str, max_rows: int) -> dict[str, Ordering]:
+        from inventory.models import NO_ORDERING
+
+        return {name: s.ordering for name, s in self.items.get(store, {}).items() if s.ordering != NO_ORDERING}
 
     def _records(self, store: str) -> list[ItemRecord]:
         from dashboard_api.models.records import ItemRecord
@@ -403,7 +417,9 @@ class FakeForecastReader:
         self.table: dict[str, dict[str, ForecastRow]] = {}
         self.reads: list[tuple[str, str]] = []
 
-    def add(self, store: str, item: str, count: int, rate_per_day: float | None, at: str) -> None:
+    def add(
+        self, store: str, item: str, count: int, rate_per_day: float | None, at: str, daily_sd: float = 0.0
+    ) -> None:
         """A row as alerts writes it: ``count`` seen at ``at``, used at ``rate_per_day`` (``None``: not used up)."""
         from datetime import timedelta
 
@@ -415,19 +431,19 @@ class FakeForecastReader:
         forecast = None
         if used:
             days = count / used
-            forecast = Forecast(count, used, days, iso_utc(parse_time(at) + timedelta(days=days)))
+            forecast = Forecast(count, used, days, iso_utc(parse_time(at) + timedelta(days=days)), daily_sd)
         self.table.setdefault(store, {})[item] = ForecastRow(store, item, state, forecast)
 
     def _sorted(self, store: str) -> list[Any]:
         return [row for _, row in sorted(self.table.get(store, {}).items())]
 
-    def store_rows(self, store: str, max_rows: int) -> ForecastRows:
+    def store_rows(self, store: str, max_rows: int, *, every: bool = False) -> ForecastRows:
         from dashboard_api.models.records import ForecastRows
 
         self.reads.append(("store_rows", store))
         rows = self._sorted(store)
         examined = rows[:max_rows]
-        return ForecastRows([r for r in examined if r.forecast], len(examined), len(rows) <= max_rows)
+        return ForecastRows([r for r in examined if every or r.forecast], len(examined), len(rows) <= max_rows)
 
     def running_out(self, store: str, max_days: float, limit: int) -> ForecastRows:
         from dashboard_api.models.records import ForecastRows
