@@ -124,6 +124,16 @@ export class Api {
     return this.get(['forecast'], { within_days: withinDays, limit });
   }
 
+  /** What the caller's stores should order within the order cycle, soonest order-by first. */
+  reorder() {
+    return this.get(['reorder']);
+  }
+
+  /** Head office: stock to move between stores, most urgent first. */
+  transfers() {
+    return this.get(['transfers']);
+  }
+
   // -- alert subscriptions ---------------------------------------------------------------------
 
   /** The caller's subscriptions; admins: `all` (everyone's, paged) or one `username`'s. */
