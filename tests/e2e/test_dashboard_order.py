@@ -20,7 +20,7 @@ from playwright.sync_api import Page, expect
 
 from tests.builders import csv_file
 from tests.e2e import dashboard_kit as kit
-from tests.e2e.conftest import unique_store
+from tests.e2e.conftest import unique_store, wait_for_report
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -72,7 +72,6 @@ def test_the_order_view_groups_orders_by_supplier_in_whole_packs_and_exports_a_p
     expect(row.locator("[data-column='order_by']")).to_have_text("Now")  # about an hour of cover left
     expect(row.locator("[data-column='why']")).to_contain_text(f"packs of {PACK}")
     expect(section.locator("tbody tr").filter(has_text="Kindle")).to_have_count(0)  # not being used up
-    kit.shoot(page, "order")
 
     with page.expect_download() as download:
         page.get_by_role("button", name="Export purchase list (CSV)").click()
@@ -88,7 +87,6 @@ def test_the_order_view_fits_a_phone(phone: Page, stack: dict[str, Any], orderin
     expect(phone.locator("section.order-supplier[data-supplier='Acme'] tbody tr")).to_have_count(1)
 
     assert kit.overflowing(phone, kit.PHONE["width"]) == []
-    kit.shoot(phone, "order-phone", full_page=True)
 
 
 def test_head_office_sees_a_transfer_from_the_store_with_idle_stock(
@@ -107,3 +105,23 @@ def test_a_store_manager_sees_no_transfers_panel(page: Page, stack: dict[str, An
     expect(page.locator("#view .chart-frame")).to_be_visible()
 
     expect(page.get_by_role("region", name="Transfers between stores")).to_have_count(0)
+
+
+def test_the_demo_stores_show_orders_and_a_transfer_from_the_first_start(
+    page: Page, stack: dict[str, Any], admin: dict[str, Any]
+) -> None:
+    """What `make dev` loads besides the lab's files (devstack/demo.py): no upload by hand."""
+    wait_for_report(stack, f"{stack.get('upload_prefix', 'uploads/')}demo-stores-today.csv")
+    kit.sign_in(page, stack, admin)
+    panel = page.get_by_role("region", name="Transfers between stores")
+    move = panel.locator("li[data-source='Valencia'][data-target='Seville'][data-item='Echo Dot']")
+    expect(move).to_contain_text("Valencia → Seville")
+
+    kit.go(page, stack, "#/order?store=Seville")
+    supplier = page.locator(
+        "section.order-store[data-store='Seville'] section.order-supplier[data-supplier='Amazon EU']"
+    )
+    expect(supplier.locator("tbody tr").filter(has_text="Echo Dot").locator("[data-column='order_by']")).to_have_text(
+        "Now"
+    )
+    kit.shoot(page, "order-demo", full_page=True)

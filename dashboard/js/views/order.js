@@ -106,7 +106,7 @@ export function mount(root, ctx) {
     return h(
       'section',
       { class: 'order-supplier', 'data-supplier': supplier },
-      h('h3', {}, name, h('span', { class: 'muted' }, ` · ${formatCount(items.length)} items, ${formatCount(units)} units`)),
+      h('h3', {}, name, h('span', { class: 'muted' }, ` · ${formatCount(items.length)} ${items.length === 1 ? 'item' : 'items'}, ${formatCount(units)} units`)),
       table.element,
     );
   }
@@ -116,7 +116,7 @@ export function mount(root, ctx) {
     const groups = groupOrders(rows);
     const cycle = answer ? answer.cycle_days : 7;
     summary.textContent = rows.length
-      ? `${formatCount(rows.length)} items to order within ${cycle} days, soonest first, grouped by supplier.`
+      ? `${formatCount(rows.length)} ${rows.length === 1 ? 'item' : 'items'} to order within ${cycle} days, soonest first, grouped by supplier.`
       : `Nothing to order within ${cycle} days.`;
     replace(
       groupsEl,
