@@ -39,6 +39,8 @@ CYCLE_DAYS = 7.0
 SUGGESTED, MIN_MAX, WHEN_OUT = "suggested", "min/max", "order when out"
 POLICIES = (SUGGESTED, MIN_MAX, WHEN_OUT)
 TRANSFER_DAYS = 1.0
+#: Bisection steps that raise min/max to the suggested policy's stock (to within 1/2**8 of 44 days).
+MATCH_STEPS = 8
 
 
 @dataclass
@@ -174,6 +176,15 @@ class PatternOutcome:
     pattern: Pattern
     lead: float
     outcomes: dict[str, Outcome]
+    #: min/max with its min raised by ``raised_days`` of average demand: as much stock as the suggested policy
+    matched: Outcome = field(default_factory=Outcome)
+    raised_days: float = 0.0
+
+    @property
+    def fewer_than_matched(self) -> float:
+        """How many fewer stockout days the suggested policy has than min/max given the same stock."""
+        base = self.matched.days
+        return 1 - self.outcomes[SUGGESTED].days / base if base else 0.0
 
     @property
     def fewer(self) -> float:
@@ -188,7 +199,8 @@ class PatternOutcome:
 
 def run_pattern(pattern: Pattern, lead: float, count: int, seed: int, policy: Policy) -> PatternOutcome:
     outcomes = {name: Outcome() for name in POLICIES}
-    for n, run in enumerate(items(pattern, count, seed)):
+    runs = items(pattern, count, seed)
+    for n, run in enumerate(runs):
         average = mean(run.daily_rate[: int(HISTORY_DAYS)])
         low = average * lead
         high = low + average * CYCLE_DAYS
@@ -196,7 +208,38 @@ def run_pattern(pattern: Pattern, lead: float, count: int, seed: int, policy: Po
         deciders = {SUGGESTED: suggested(policy), MIN_MAX: min_max(low, high), WHEN_OUT: when_out(high)}
         for name, decide in deciders.items():
             outcomes[name].add(replay(run, decide, lead, start, f"{seed}:{pattern.name}:{n}:counts"))
-    return PatternOutcome(pattern, lead, outcomes)
+    raised, matched = _matched_min_max(runs, pattern, lead, seed, outcomes[SUGGESTED].stock)
+    return PatternOutcome(pattern, lead, outcomes, matched, raised)
+
+
+def _raised_min_max(runs: list[ItemRun], pattern: Pattern, lead: float, seed: int, days: float) -> Outcome:
+    """min/max with min = average demand over the lead time plus ``days`` more, max = min + the cycle's."""
+    outcome = Outcome()
+    for n, run in enumerate(runs):
+        average = mean(run.daily_rate[: int(HISTORY_DAYS)])
+        low = average * (lead + days)
+        high = low + average * CYCLE_DAYS
+        outcome.add(replay(run, min_max(low, high), lead, math.ceil(high), f"{seed}:{pattern.name}:{n}:counts"))
+    return outcome
+
+
+def _matched_min_max(
+    runs: list[ItemRun], pattern: Pattern, lead: float, seed: int, stock: float
+) -> tuple[float, Outcome]:
+    """The min/max rule raised as far as it can be without holding more average stock than ``stock``
+    (bisection on the days of demand added to min): the static rule's best at the same stock."""
+    low, high = 0.0, 4 * (lead + CYCLE_DAYS)
+    best = _raised_min_max(runs, pattern, lead, seed, low)
+    if best.stock > stock:
+        return low, best
+    for _ in range(MATCH_STEPS):
+        middle = (low + high) / 2
+        outcome = _raised_min_max(runs, pattern, lead, seed, middle)
+        if outcome.stock <= stock:
+            low, best = middle, outcome
+        else:
+            high = middle
+    return low, best
 
 
 # -- transfers between stores ---------------------------------------------------------------
@@ -312,6 +355,19 @@ def reorder_section(r: ReorderResults) -> Section:
                 "pass" if result.met else "**miss**",
             ]
         )
+    matched_rows = [
+        [
+            result.pattern.name,
+            f"{result.lead:g}",
+            f"{result.outcomes[SUGGESTED].days:.2f}",
+            f"{result.outcomes[SUGGESTED].stock:.1f}",
+            f"{result.raised_days:.1f}",
+            f"{result.matched.days:.2f}",
+            f"{result.matched.stock:.1f}",
+            f"{result.fewer_than_matched:.0%}",
+        ]
+        for result in r.patterns
+    ]
     moved = r.transfers
     transfer_rows = [[name, f"{o.days:.2f}", f"{o.stock:.1f}"] for name, o in moved.items()]
     worst = min(r.patterns, key=lambda result: result.fewer)
@@ -333,6 +389,19 @@ def reorder_section(r: ReorderResults) -> Section:
                 "Target",
             ],
             rows,
+        ),
+        "matched": table(
+            [
+                "Pattern",
+                "Lead time (days)",
+                "Stockout days: suggested",
+                "Average stock: suggested",
+                "min raised by (days of demand)",
+                "Stockout days: raised min/max",
+                "Average stock: raised min/max",
+                "Fewer stockout days than it",
+            ],
+            matched_rows,
         ),
         "transfers": table(["Suggested policy", "Stockout days per store", "Average stock"], transfer_rows),
     }
