@@ -437,13 +437,13 @@ class FakeForecastReader:
     def _sorted(self, store: str) -> list[Any]:
         return [row for _, row in sorted(self.table.get(store, {}).items())]
 
-    def store_rows(self, store: str, max_rows: int, *, every: bool = False) -> ForecastRows:
+    def store_rows(self, store: str, max_rows: int) -> ForecastRows:
         from dashboard_api.models.records import ForecastRows
 
         self.reads.append(("store_rows", store))
         rows = self._sorted(store)
         examined = rows[:max_rows]
-        return ForecastRows([r for r in examined if every or r.forecast], len(examined), len(rows) <= max_rows)
+        return ForecastRows([r for r in examined if r.forecast], len(examined), len(rows) <= max_rows)
 
     def running_out(self, store: str, max_days: float, limit: int) -> ForecastRows:
         from dashboard_api.models.records import ForecastRows

@@ -61,6 +61,8 @@ export function mount(root, ctx) {
   let params = {};
   let orders = [];
   let answer = null;
+  let loadedFor = null; // the store the orders were read for ('': all the caller's stores)
+  let store = ''; // the store shown ('': all the caller's stores)
   const storeSelect = h('select', { id: 'order-store', name: 'store' });
   const exportButton = h('button', { type: 'button', class: 'button', id: 'order-export' }, 'Export purchase list (CSV)');
   const form = h(
@@ -74,15 +76,15 @@ export function mount(root, ctx) {
   replace(root, form, messages, summary, groupsEl, h('div', { class: 'table-footer' }, exportButton));
 
   form.addEventListener('submit', (event) => event.preventDefault());
-  storeSelect.addEventListener('change', () => ctx.go('order', { ...params, store: storeSelect.value }));
+  storeSelect.addEventListener('change', () => ctx.go('order', { ...params, store: storeSelect.value || 'all' }));
   exportButton.addEventListener('click', () => {
-    const name = params.store ? `purchase-list-${fileSafe(params.store)}.csv` : 'purchase-list.csv';
+    const name = store ? `purchase-list-${fileSafe(store)}.csv` : 'purchase-list.csv';
     downloadCsv(name, toCsv(CSV_COLUMNS, shown()));
     ctx.announce('Exported the purchase list as CSV.');
   });
 
   function shown() {
-    let rows = params.store ? orders.filter((row) => row.store === params.store) : orders;
+    let rows = store ? orders.filter((row) => row.store === store) : orders;
     const column = COLUMNS.find((c) => c.key === params.sort);
     if (column) rows = [...rows].sort(compareBy(column, params.dir));
     // The export follows the page: store, then supplier, then the order shown (soonest order-by first).
@@ -134,11 +136,13 @@ export function mount(root, ctx) {
 
   async function load() {
     try {
-      const [stores, body] = await Promise.all([ctx.getStores(), ctx.api.reorder()]);
-      replace(storeSelect, h('option', { value: '' }, 'All my stores'), stores.map((s) => h('option', { value: s.store }, s.store)));
-      storeSelect.value = params.store || '';
+      const wanted = store;
+      const [stores, body] = await Promise.all([ctx.getStores(), ctx.api.reorder(wanted)]);
+      replace(storeSelect, h('option', { value: 'all' }, 'All my stores'), stores.map((s) => h('option', { value: s.store }, s.store)));
+      storeSelect.value = store || 'all';
       answer = body;
-      orders = body.items;
+      orders = wanted ? body.items.map((row) => ({ ...row, store: body.store })) : body.items;
+      loadedFor = wanted;
       replace(
         messages,
         h(
@@ -159,9 +163,12 @@ export function mount(root, ctx) {
     title: () => 'Order',
     update(next) {
       params = next;
-      if (params.store) ctx.rememberStore(params.store);
-      if (answer) {
-        storeSelect.value = params.store || '';
+      // Head office opens on the store it last looked at: every store at once is a long read.
+      const fallback = ctx.user.admin ? ctx.lastStore || '' : '';
+      store = params.store === 'all' ? '' : params.store || fallback;
+      if (store) ctx.rememberStore(store);
+      if (answer && loadedFor === store) {
+        storeSelect.value = store || 'all';
         render();
         return Promise.resolve();
       }

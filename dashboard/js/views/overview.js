@@ -142,11 +142,19 @@ export function mount(root, ctx) {
   );
   // Head office: stock one store can spare for another that runs out first (GET /transfers).
   const transfersList = h('div', { class: 'transfers-frame', 'aria-live': 'polite' });
+  // Read on request: it looks through every store, too much for every refresh.
+  const transfersButton = h('button', { type: 'button', class: 'button', id: 'suggest-transfers' }, 'Suggest transfers');
+  transfersButton.addEventListener('click', () => {
+    transfersShown = true;
+    loadTransfers().catch(() => {});
+  });
+  let transfersShown = false;
   const transfersPanel = h(
     'section',
     { class: 'panel', 'aria-labelledby': 'transfers-heading', hidden: true },
     h('h2', { id: 'transfers-heading' }, 'Transfers between stores'),
     h('p', { class: 'hint' }, 'A store that runs out before an order could arrive, and one that holds more than it needs until its next order arrives.'),
+    transfersButton,
     transfersList,
   );
   withinSelect.value = WITHIN_CHOICES.some(([value]) => value === String(ctx.config.soonDays)) ? String(ctx.config.soonDays) : '3';
@@ -363,6 +371,7 @@ export function mount(root, ctx) {
               ),
             )
           : h('p', { class: 'hint' }, 'No store needs stock another one can spare.'),
+        body.truncated ? h('p', { class: 'hint' }, 'Only the 100 most urgent items were looked at.') : null,
       );
     } catch (error) {
       if (number !== transfersNumber) return;
@@ -416,7 +425,7 @@ export function mount(root, ctx) {
     runningOut.hidden = !many;
     if (many) loadRunningOut().catch(() => {});
     transfersPanel.hidden = !ctx.user.admin;
-    if (ctx.user.admin) loadTransfers().catch(() => {});
+    if (ctx.user.admin && transfersShown) loadTransfers().catch(() => {});
     chartHeading.textContent = `What needs attention in ${selected.store}`;
     try {
       const body = await ctx.api.items(selected.store, { limit: CHART_LIMIT });

@@ -38,19 +38,16 @@ class ForecastReader:
         self._index = running_out_index
         self._pause = pause
 
-    def store_rows(self, store: str, max_rows: int, *, every: bool = False) -> ForecastRows:
-        """Every row of a store that holds a forecast (Query of its partition, at most ``max_rows`` examined);
-        with ``every``, rows without one too (items not being used up)."""
+    def store_rows(self, store: str, max_rows: int) -> ForecastRows:
+        """Every row of a store that holds a forecast (Query of its partition, at most ``max_rows`` examined)."""
         kwargs: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "#store = :store",
+            # Rows without a forecast (not being used up) are read, but not sent over.
+            "FilterExpression": "attribute_exists(RunsOutAt)",
             "ExpressionAttributeNames": {"#store": "Store"},
             "ExpressionAttributeValues": {":store": {"S": store}},
         }
-        if not every:
-            # Rows without a forecast (not being used up) are read, but not sent over.
-            kwargs["FilterExpression"] = "attribute_exists(#runsOutAt)"
-            kwargs["ExpressionAttributeNames"]["#runsOutAt"] = "RunsOutAt"
         return self._query(kwargs, max_rows, f"the forecasts of {store!r}")
 
     def running_out(self, store: str, max_days: float, limit: int) -> ForecastRows:

@@ -2,9 +2,9 @@
 
 Each item's order comes from its Forecast row (rate and spread of demand, the count and when it
 held) and its Inventory item's ordering values (lead time, pack size, supplier), through
-:func:`inventory.reorder.suggest`; transfers through :func:`inventory.reorder.transfers`. One
+:func:`inventory.reorder.suggest`; transfers through :func:`inventory.reorder.transfers`. Orders: one
 Query of each store's Forecast partition and one of its Inventory partition (ordering values
-only), the stores in parallel.
+only), the stores in parallel; transfers: see :meth:`Reorders.transfers`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any, Protocol
 
-from inventory.forecast import ForecastRow, parse_time
+from inventory.forecast import ForecastRow, days_between, parse_time
 from inventory.models import NO_ORDERING, Ordering, iso_utc, utc_now
 from inventory.reorder import Demand, Holding, Policy, suggest, transfers
 from inventory.stores import StoreSummary
@@ -29,6 +29,11 @@ from dashboard_api.models.api import (
     TransferView,
 )
 from dashboard_api.models.errors import NotFound
+
+#: Rows of one store's RunningOut index a transfer search reads: its most urgent items.
+MAX_NEEDY_PER_STORE = 100
+#: Items a transfer search looks for in every store: the most urgent across stores.
+MAX_TRANSFER_ITEMS = 100
 
 
 class OrderingSource(Protocol):
@@ -87,12 +92,29 @@ class Reorders:
         )
 
     def transfers(self, caller: Caller) -> TransfersResponse:
-        """Stock to move between stores, most urgent first: head office only (every store's stock)."""
+        """Stock to move between stores, most urgent first: head office only (every store's stock).
+
+        Two reads per store, in parallel, never a whole partition: the RunningOut index for the items
+        that run out within the stage's lead time (one Query, at most :data:`MAX_NEEDY_PER_STORE`
+        rows), then the Forecast rows of the most urgent of those items (at most
+        :data:`MAX_TRANSFER_ITEMS`) in every store (one BatchGetItem per store), where the stock that
+        could be moved is. The stage's lead time applies to every item here.
+        """
         caller.require_admin()
         now = self._clock()
         summaries = {summary.store: summary for summary in self._stores.all()}
-        per_store = self._map(lambda store: self._holdings(store, summaries[store], now), sorted(summaries))
-        holdings = [holding for found, _ in per_store for holding in found]
+        stores = sorted(summaries)
+        per_store = self._map(lambda store: self._running_out(store, summaries[store], now), stores)
+        urgent = sorted((cover, row.item) for rows, _ in per_store for cover, row in rows)
+        wanted = list(dict.fromkeys(item for _, item in urgent))
+        truncated = len(wanted) > MAX_TRANSFER_ITEMS or any(more for _, more in per_store)
+        wanted = wanted[:MAX_TRANSFER_ITEMS]
+        holdings: list[Holding] = []
+        if wanted:
+            found = self._map(lambda store: (store, self._forecasts.rows(store, wanted)), stores)
+            for store, rows in found:
+                held = summaries[store].last_upload_at if summaries[store] else None
+                holdings.extend(_holding(row, now, held) for row in rows.rows)
         moves = transfers(holdings, self._policy)
         return TransfersResponse(
             items=[
@@ -105,7 +127,7 @@ class Reorders:
                 )
                 for move in moves
             ],
-            truncated=any(not complete for _, complete in per_store),
+            truncated=truncated,
         )
 
     def _summaries(self, caller: Caller) -> dict[str, StoreSummary | None]:
@@ -157,22 +179,30 @@ class Reorders:
             why=order.why,
         )
 
-    def _holdings(self, store: str, summary: StoreSummary | None, now: str) -> tuple[list[Holding], bool]:
-        found = self._forecasts.store_rows(store, MAX_STORE_FORECASTS, every=True)
-        if not found.rows:
-            return [], found.complete
-        orderings = self._items.orderings(store, MAX_STORE_FORECASTS)
+    def _running_out(
+        self, store: str, summary: StoreSummary | None, now: str
+    ) -> tuple[list[tuple[float, ForecastRow]], bool]:
+        """A store's items that run out within the stage's lead time from now (cover, row), and whether
+        the index held more than one read takes."""
         held = summary.last_upload_at if summary else None
-        holdings = []
+        since = max(0.0, days_between(min(held, now), now)) if held else 0.0
+        lead = self._policy.lead_time_days
+        found = self._forecasts.running_out(store, lead + since, MAX_NEEDY_PER_STORE)
+        rows = []
         for row in found.rows:
-            lead = orderings.get(row.item, NO_ORDERING).lead_time_days
             outlook = row.outlook(now, held)
-            if outlook is None:
-                holdings.append(Holding(store, row.item, row.state.count, None, lead))
-                continue
-            demand = Demand(outlook.rate_per_day, outlook.daily_sd)
-            holdings.append(Holding(store, row.item, outlook.days_left * outlook.rate_per_day, demand, lead))
-        return holdings, found.complete
+            if outlook is not None and outlook.days_left < lead:
+                rows.append((outlook.days_left, row))
+        return rows, not found.complete
+
+
+def _holding(row: ForecastRow, now: str, held: str | None) -> Holding:
+    """What a store holds of an item now, and its demand (none: the item is not being used up there)."""
+    outlook = row.outlook(now, held)
+    if outlook is None:
+        return Holding(row.store, row.item, row.state.count, None)
+    demand = Demand(outlook.rate_per_day, outlook.daily_sd)
+    return Holding(row.store, row.item, outlook.days_left * outlook.rate_per_day, demand)
 
 
 def _after(now: str, days: float) -> str:

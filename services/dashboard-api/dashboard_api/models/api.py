@@ -149,7 +149,9 @@ class TransferView(BaseModel):
 
 class TransfersResponse(BaseModel):
     items: list[TransferView] = Field(description="Suggested transfers, most urgent first")
-    truncated: bool = Field(description="A store has more forecasts than one answer reads (20,000); rarely true")
+    truncated: bool = Field(
+        description="More items run out within the lead time than one answer looks at (the 100 most urgent)"
+    )
 
 
 class HistoryPoint(BaseModel):
