@@ -460,6 +460,13 @@ class FakeForecastReader:
         rows = [r for r in self._sorted(store) if first <= r.item <= last]
         return ForecastRows(rows[:max_rows], min(max_rows, len(rows)), len(rows) <= max_rows)
 
+    def keyed(self, keys: Any, what: str = "") -> ForecastRows:
+        from dashboard_api.models.records import ForecastRows
+
+        self.reads.append(("keyed", ""))
+        found = [self.table[store][item] for store, item in keys if item in self.table.get(store, {})]
+        return ForecastRows(found, len(found), True)
+
     def rows(self, store: str, items: Any) -> ForecastRows:
         from dashboard_api.models.records import ForecastRows
 

@@ -27,6 +27,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 #: A guard against a stuck stack (the alerts function batches stream records for up to 10 s), not a timing.
 FORECAST_TIMEOUT_S = 90
 PACK = 12
+#: Transfers look through every store of the session's stack (hundreds, on a shared machine): a guard.
+TRANSFERS_TIMEOUT_MS = 60_000
 #: An item no other test's store holds, so the only store that can spare it is this module's.
 ITEM = f"Echo Dot {uuid.uuid4().hex[:6]}"
 
@@ -96,7 +98,7 @@ def test_head_office_sees_a_transfer_from_the_store_with_idle_stock(
     panel = page.get_by_role("region", name="Transfers between stores")
     panel.get_by_role("button", name="Suggest transfers").click()  # read on request: it looks through every store
     move = panel.locator(f"li[data-target='{ordering['store']}'][data-item='{ITEM}']")
-    expect(move).to_have_attribute("data-source", ordering["spare"])
+    expect(move).to_have_attribute("data-source", ordering["spare"], timeout=TRANSFERS_TIMEOUT_MS)
     expect(move).to_contain_text(f"{ordering['spare']} → {ordering['store']}")
     expect(move.locator(".tr-when")).to_contain_text("runs out in")
 
@@ -117,7 +119,7 @@ def test_the_demo_stores_show_orders_and_a_transfer_from_the_first_start(
     panel = page.get_by_role("region", name="Transfers between stores")
     panel.get_by_role("button", name="Suggest transfers").click()  # read on request: it looks through every store
     move = panel.locator("li[data-source='Valencia'][data-target='Seville'][data-item='Echo Dot']")
-    expect(move).to_contain_text("Valencia → Seville")
+    expect(move).to_contain_text("Valencia → Seville", timeout=TRANSFERS_TIMEOUT_MS)
 
     kit.go(page, stack, "#/order?store=Seville")
     supplier = page.locator(

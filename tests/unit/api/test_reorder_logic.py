@@ -82,4 +82,4 @@ def test_transfers_are_for_head_office_and_read_no_whole_partition(world: World)
     (move,) = answer.items
     assert (move.item, move.source, move.target) == ("Echo Dot", "Karachi", "Berlin")
     assert move.runs_out_in_days == pytest.approx(1 - 1 / 24, abs=0.01)  # counted an hour ago
-    assert sorted({kind for kind, _ in forecasts.reads}) == ["rows", "running_out"]
+    assert sorted({kind for kind, _ in forecasts.reads}) == ["keyed", "running_out"]

@@ -34,6 +34,8 @@ from dashboard_api.models.errors import NotFound
 MAX_NEEDY_PER_STORE = 100
 #: Items a transfer search looks for in every store: the most urgent across stores.
 MAX_TRANSFER_ITEMS = 100
+#: BatchGetItem takes at most 100 keys a call.
+KEYS_PER_CALL = 100
 
 
 class OrderingSource(Protocol):
@@ -97,8 +99,9 @@ class Reorders:
         Two reads per store, in parallel, never a whole partition: the RunningOut index for the items
         that run out within the stage's lead time (one Query, at most :data:`MAX_NEEDY_PER_STORE`
         rows), then the Forecast rows of the most urgent of those items (at most
-        :data:`MAX_TRANSFER_ITEMS`) in every store (one BatchGetItem per store), where the stock that
-        could be moved is. The stage's lead time applies to every item here.
+        :data:`MAX_TRANSFER_ITEMS`) in every store, where the stock that could be moved is
+        (BatchGetItem, 100 keys of any stores a call, the calls in parallel). The stage's lead time
+        applies to every item here.
         """
         caller.require_admin()
         now = self._clock()
@@ -109,12 +112,13 @@ class Reorders:
         wanted = list(dict.fromkeys(item for _, item in urgent))
         truncated = len(wanted) > MAX_TRANSFER_ITEMS or any(more for _, more in per_store)
         wanted = wanted[:MAX_TRANSFER_ITEMS]
+        keys = [(store, item) for store in stores for item in wanted]
+        chunks = [keys[start : start + KEYS_PER_CALL] for start in range(0, len(keys), KEYS_PER_CALL)]
         holdings: list[Holding] = []
-        if wanted:
-            found = self._map(lambda store: (store, self._forecasts.rows(store, wanted)), stores)
-            for store, rows in found:
-                held = summaries[store].last_upload_at if summaries[store] else None
-                holdings.extend(_holding(row, now, held) for row in rows.rows)
+        for found in self._map(self._forecasts.keyed, chunks):
+            for row in found.rows:
+                summary = summaries[row.store]
+                holdings.append(_holding(row, now, summary.last_upload_at if summary else None))
         moves = transfers(holdings, self._policy)
         return TransfersResponse(
             items=[
