@@ -1,6 +1,6 @@
 """``make bench``: run the benchmarks side by side and write docs/benchmarks.md.
 
-    python -m bench [--only ingest,alerts,dashboard,forecast,xlsx,coldstart] [--rows N] [--output PATH]
+    python -m bench [--only ingest,alerts,dashboard,forecast,reorder,xlsx,coldstart] [--rows N] [--output PATH]
 
 A service whose code is not in the repository yet is left out (the page says so).
 """
@@ -18,13 +18,14 @@ from pathlib import Path
 from bench import REPO
 from bench.report import Section, Target, load_average, page
 
-SUITES = ("ingest", "alerts", "dashboard", "forecast", "xlsx", "coldstart")
+SUITES = ("ingest", "alerts", "dashboard", "forecast", "reorder", "xlsx", "coldstart")
 #: The package each suite drives; a suite whose package is missing is skipped.
 PACKAGES = {
     "ingest": REPO / "services" / "ingest" / "ingest",
     "alerts": REPO / "services" / "alerts" / "alerts",
     "dashboard": REPO / "services" / "dashboard-api" / "dashboard_api",
     "forecast": REPO / "services" / "alerts" / "alerts",
+    "reorder": REPO / "shared" / "inventory",
     "xlsx": REPO / "services" / "ingest" / "ingest",
     "coldstart": REPO / "services",
 }
@@ -54,6 +55,12 @@ def _forecast(args: argparse.Namespace) -> Section:
     return forecast_section(run_forecast(args.forecast_items))
 
 
+def _reorder(args: argparse.Namespace) -> Section:
+    from bench.reorder_bench import reorder_section, run_reorder
+
+    return reorder_section(run_reorder(args.reorder_items))
+
+
 def _xlsx(args: argparse.Namespace) -> Section:
     from bench.xlsx_bench import XlsxSizes, run_xlsx, xlsx_section
 
@@ -71,6 +78,7 @@ TITLES = {
     "alerts": "Alerts",
     "dashboard": "Dashboard API",
     "forecast": "Forecast",
+    "reorder": "Reorder",
     "xlsx": "Excel workbooks",
     "coldstart": "Cold start",
 }
@@ -79,6 +87,7 @@ RUNNERS: dict[str, Callable[[argparse.Namespace], Section]] = {
     "alerts": _alerts,
     "dashboard": _dashboard,
     "forecast": _forecast,
+    "reorder": _reorder,
     "xlsx": _xlsx,
     "coldstart": _coldstart,
 }
@@ -94,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         "--items-per-store", type=int, default=100, help="items in each of the 100 stores of the alerts query"
     )
     parser.add_argument("--forecast-items", type=int, default=150, help="synthetic items per forecast backtest pattern")
+    parser.add_argument("--reorder-items", type=int, default=60, help="synthetic items per reorder backtest run")
     parser.add_argument("--xlsx-rows", type=int, default=200_000, help="rows in the Excel workbook")
     parser.add_argument("--import-runs", type=int, default=7, help="fresh processes per handler import timed")
     parser.add_argument("--output", type=Path, default=REPO / "docs" / "benchmarks.md")

@@ -57,6 +57,11 @@ class ItemRun:
     daily_rate: list[float]  # the known consumption: expected units on each day
     demand_times: list[float]
     demand_totals: list[int]  # units demanded up to and including each event
+    #: What else moved the shelf, for a replay under another ordering policy (bench/reorder_bench.py):
+    #: top-ups (time, units), stock corrections (time, factor), the chance a count is off.
+    deliveries: list[tuple[float, int]] = field(default_factory=list)
+    adjustments: list[tuple[float, float]] = field(default_factory=list)
+    miscount: float = 0.0
     expected_totals: list[float] = field(init=False)  # expected units before each day
 
     def __post_init__(self) -> None:
@@ -173,7 +178,7 @@ def _live(
         running += units
         totals.append(running)
     rates = [daily_rate(day) for day in range(int(SIMULATED_DAYS))]
-    return ItemRun(made, rates, [t for t, _ in demand], totals)
+    return ItemRun(made, rates, [t for t, _ in demand], totals, list(deliveries), list(adjustments), miscount)
 
 
 def _rate(rand: random.Random) -> float:

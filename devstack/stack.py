@@ -320,6 +320,11 @@ class LocalStack:
                 Bucket=content["bucket"], Key=f"{content['upload_prefix']}{path.name}", Body=path.read_bytes()
             )
         say(f"loaded {len(files)} lab sample file(s) from {SAMPLES.relative_to(REPO)}/ (--no-samples skips this)")
+        if content.get("forecast_table") and content.get("history_table"):
+            from devstack import demo  # drives the alerts service's forecast model
+
+            items = demo.load(self.emulator.client("dynamodb"), s3, content)
+            say(f"loaded four weeks of demo history: {items} items in {len(demo.STORES)} stores ({demo.__name__})")
 
 
 def _alive(pid: int) -> bool:

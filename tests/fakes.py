@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     )
     from dashboard_api.models.subscriptions import PendingCode, RecordPage, SnsSubscription, SubscriptionRecord
     from dashboard_api.models.users import UserListing, UserRecord
-    from inventory.models import StockStatus
+    from inventory.models import Ordering, StockStatus
     from inventory.report import UploadReport
     from inventory.stores import StoreSummary
     from inventory.table import StoredItem
@@ -344,13 +344,27 @@ class FakeItemReader:
         self.pages: list[dict[str, Any]] = []
         self.alert_queries: list[str] = []
 
-    def add(self, store: str, item: str, count: int, threshold: int | None = None, updated_at: str = "") -> None:
-        from inventory.models import SourceVersion
+    def add(
+        self,
+        store: str,
+        item: str,
+        count: int,
+        threshold: int | None = None,
+        updated_at: str = "",
+        ordering: Ordering | None = None,
+    ) -> None:
+        from inventory.models import NO_ORDERING, SourceVersion
         from inventory.table import StoredItem
 
         stored = StoredItem(store, item, count, threshold, updated_at or "2026-11-22T03:00:00.000Z",
-                            SourceVersion("2026-11-22T03:00:00.000Z", f"uploads/{store}.csv"))  # fmt: skip
+                            SourceVersion("2026-11-22T03:00:00.000Z", f"uploads/{store}.csv"),
+                            ordering or NO_ORDERING)  # fmt: skip
         self.items.setdefault(store, {})[item] = stored
+
+    def orderings(self, store: str, max_rows: int) -> dict[str, Ordering]:
+        from inventory.models import NO_ORDERING
+
+        return {name: s.ordering for name, s in self.items.get(store, {}).items() if s.ordering != NO_ORDERING}
 
     def _records(self, store: str) -> list[ItemRecord]:
         from dashboard_api.models.records import ItemRecord
@@ -418,7 +432,9 @@ class FakeForecastReader:
         self.table: dict[str, dict[str, ForecastRow]] = {}
         self.reads: list[tuple[str, str]] = []
 
-    def add(self, store: str, item: str, count: int, rate_per_day: float | None, at: str) -> None:
+    def add(
+        self, store: str, item: str, count: int, rate_per_day: float | None, at: str, daily_sd: float = 0.0
+    ) -> None:
         """A row as alerts writes it: ``count`` seen at ``at``, used at ``rate_per_day`` (``None``: not used up)."""
         from datetime import timedelta
 
@@ -430,7 +446,7 @@ class FakeForecastReader:
         forecast = None
         if used:
             days = count / used
-            forecast = Forecast(count, used, days, iso_utc(parse_time(at) + timedelta(days=days)))
+            forecast = Forecast(count, used, days, iso_utc(parse_time(at) + timedelta(days=days)), daily_sd)
         self.table.setdefault(store, {})[item] = ForecastRow(store, item, state, forecast)
 
     def _sorted(self, store: str) -> list[Any]:
@@ -458,6 +474,13 @@ class FakeForecastReader:
         self.reads.append(("between", store))
         rows = [r for r in self._sorted(store) if first <= r.item <= last]
         return ForecastRows(rows[:max_rows], min(max_rows, len(rows)), len(rows) <= max_rows)
+
+    def keyed(self, keys: Any, what: str = "") -> ForecastRows:
+        from dashboard_api.models.records import ForecastRows
+
+        self.reads.append(("keyed", ""))
+        found = [self.table[store][item] for store, item in keys if item in self.table.get(store, {})]
+        return ForecastRows(found, len(found), True)
 
     def rows(self, store: str, items: Any) -> ForecastRows:
         from dashboard_api.models.records import ForecastRows

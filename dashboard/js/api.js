@@ -127,6 +127,16 @@ export class Api {
     return this.get(['forecast'], { within_days: withinDays, limit });
   }
 
+  /** What the caller's stores (or one `store`) should order within the order cycle, soonest order-by first. */
+  reorder(store) {
+    return store ? this.get(['stores', store, 'reorder']) : this.get(['reorder']);
+  }
+
+  /** Head office: stock to move between stores, most urgent first. */
+  transfers() {
+    return this.get(['transfers']);
+  }
+
   // -- alert subscriptions ---------------------------------------------------------------------
 
   /** The caller's subscriptions; admins: `all` (everyone's, paged) or one `username`'s. */

@@ -13,6 +13,7 @@ import * as apiView from './views/apidocs.js';
 import * as itemView from './views/item.js';
 import * as itemsView from './views/items.js';
 import * as notifyView from './views/notify.js';
+import * as orderView from './views/order.js';
 import * as overviewView from './views/overview.js';
 import * as peopleView from './views/people.js';
 import { showSignIn, signinFrame } from './views/signin.js';
@@ -23,6 +24,7 @@ const VIEWS = {
   items: itemsView,
   alerts: alertsView,
   item: itemView,
+  order: orderView,
   uploads: uploadsView,
   account: accountView,
   api: apiView,
@@ -34,13 +36,14 @@ const NAV = [
   ['overview', 'Overview'],
   ['items', 'Items'],
   ['alerts', 'Alerts'],
+  ['order', 'Order'],
   ['uploads', 'Uploads'],
   ['notify', 'Notify me'],
   ['people', 'People', true],
   ['api', 'API'],
 ];
 // Views that keep the store the user last looked at in their link.
-const STORE_VIEWS = new Set(['overview', 'items', 'uploads']);
+const STORE_VIEWS = new Set(['overview', 'items', 'order', 'uploads']);
 
 const root = document.getElementById('app');
 const PHONE = window.matchMedia('(max-width: 40rem)');

@@ -1,7 +1,7 @@
 // Hash routing: "#/items?store=Berlin&status=low". The URL holds the view and its filters,
 // so a view survives reload and can be shared.
 
-export const VIEWS = ['overview', 'items', 'alerts', 'item', 'uploads', 'account', 'api', 'notify', 'people'];
+export const VIEWS = ['overview', 'items', 'alerts', 'item', 'order', 'uploads', 'account', 'api', 'notify', 'people'];
 
 export function parseHash(hash = window.location.hash) {
   const raw = hash.replace(/^#\/?/, '');

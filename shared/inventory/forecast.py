@@ -11,10 +11,11 @@ Query. Attributes:
   ``UpdatedAt`` (S, ISO 8601 UTC: when that count was set), ``Sequence`` (S, the stream sequence
   number of that change, so a replayed record is not applied twice), ``Consumed`` and
   ``Elapsed`` (N: time-weighted units consumed and days observed), ``Step`` and ``Steps``
-  (N: time-weighted sum and number of drops, the scale for clipping outliers);
+  (N: time-weighted sum and number of drops, the scale for clipping outliers), ``Spread`` (N:
+  time-weighted squared deviations of demand from the rate, the variance's numerator);
 - the forecast, absent when there is none (the item is not being used up): ``RatePerDay``
-  (N, units per day), ``DaysLeft`` (N, days of cover at ``Count``), ``RunsOutAt`` (S, ISO 8601
-  UTC: ``UpdatedAt`` plus ``DaysLeft``);
+  (N, units per day), ``DailySd`` (N, the standard deviation of one day's demand), ``DaysLeft``
+  (N, days of cover at ``Count``), ``RunsOutAt`` (S, ISO 8601 UTC: ``UpdatedAt`` plus ``DaysLeft``);
 - ``RunningOutIn`` (N): a copy of ``DaysLeft`` present only while it is at most
   :data:`INDEX_HORIZON_DAYS`: the sort key of the sparse index :data:`RUNNING_OUT_INDEX`
   (partition key ``Store``), so "what runs out first in this store" is a Query on that index and
@@ -67,7 +68,8 @@ class ModelState:
     """What the forecast model keeps of an item's history: a few numbers, updated per change.
 
     ``consumed`` / ``elapsed`` is the consumption rate (units per day), both sums weighted by
-    how recent each interval is; ``step`` / ``steps`` is the typical size of one drop.
+    how recent each interval is; ``step`` / ``steps`` is the typical size of one drop;
+    ``spread`` / ``elapsed`` the variance of one day's demand, weighted the same way.
     """
 
     count: int
@@ -77,6 +79,7 @@ class ModelState:
     elapsed: float = 0.0
     step: float = 0.0
     steps: float = 0.0
+    spread: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +90,7 @@ class Forecast:
     rate_per_day: float  # units consumed per day, > 0
     days_left: float  # days of cover at ``count``, >= 0
     runs_out_at: str  # ISO 8601 UTC: when ``count`` runs out, counted from when it was known to hold
+    daily_sd: float = 0.0  # standard deviation of one day's demand (units): the rate's uncertainty
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +133,7 @@ class ForecastRow:
             rate_per_day=self.forecast.rate_per_day,
             days_left=max(0.0, (runs_out - moment).total_seconds() / SECONDS_PER_DAY),
             runs_out_at=iso_utc(runs_out),
+            daily_sd=self.forecast.daily_sd,
         )
 
     def key(self) -> dict[str, dict[str, str]]:
@@ -147,9 +152,11 @@ class ForecastRow:
             "Elapsed": {"N": _number(state.elapsed)},
             "Step": {"N": _number(state.step)},
             "Steps": {"N": _number(state.steps)},
+            "Spread": {"N": _number(state.spread)},
         }
         if self.forecast is not None:
             item["RatePerDay"] = {"N": _number(self.forecast.rate_per_day)}
+            item["DailySd"] = {"N": _number(self.forecast.daily_sd)}
             item["DaysLeft"] = {"N": _number(self.forecast.days_left)}
             item["RunsOutAt"] = {"S": self.forecast.runs_out_at}
         if self.running_out_in is not None:
@@ -171,6 +178,7 @@ class ForecastRow:
             elapsed=_float(item, "Elapsed"),
             step=_float(item, "Step"),
             steps=_float(item, "Steps"),
+            spread=_float(item, "Spread"),
         )
         forecast = None
         if "RunsOutAt" in item:
@@ -179,6 +187,7 @@ class ForecastRow:
                 rate_per_day=_float(item, "RatePerDay"),
                 days_left=_float(item, "DaysLeft"),
                 runs_out_at=item["RunsOutAt"]["S"],
+                daily_sd=_float(item, "DailySd"),
             )
         return cls(
             store=item["Store"]["S"],

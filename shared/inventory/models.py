@@ -21,6 +21,8 @@ HEAD_OFFICE_SCOPE = "*"
 #: :func:`clean_name`; nothing else in a key or a table's key is a word a store could take (store
 #: folders percent-encode the name, the History key joins with a control character).
 RESERVED_STORE_NAMES = frozenset({HEAD_OFFICE_SCOPE})
+#: Longest lead time accepted, in days: a supplier that takes longer than a year is not reordered from.
+MAX_LEAD_TIME_DAYS = 365
 
 
 class StockStatus(enum.StrEnum):
@@ -124,6 +126,46 @@ def clean_count(value: object, field: str) -> int:
 
 
 @dataclass(frozen=True, slots=True)
+class Ordering:
+    """How an item is reordered: its supplier's lead time in days, the pack size orders come in, the
+    supplier's name. ``None`` where not given: the stage's lead time, packs of one, no supplier."""
+
+    lead_time_days: int | None = None
+    pack_size: int | None = None
+    supplier: str | None = None
+
+    def over(self, prior: Ordering) -> Ordering:
+        """These values, each one not given taken from ``prior`` (an upload without the column keeps it)."""
+        return Ordering(
+            prior.lead_time_days if self.lead_time_days is None else self.lead_time_days,
+            prior.pack_size if self.pack_size is None else self.pack_size,
+            prior.supplier if self.supplier is None else self.supplier,
+        )
+
+
+NO_ORDERING = Ordering()
+
+
+def clean_ordering(lead_time_days: object, pack_size: object, supplier: object) -> Ordering:
+    """Validate the optional ordering columns; an empty value (or ``None``) is not given.
+
+    A lead time is whole days from 0 to :data:`MAX_LEAD_TIME_DAYS`, a pack size a whole number of at
+    least 1, a supplier a name as for stores and items.
+    """
+    lead = None if _blank(lead_time_days) else clean_count(lead_time_days, "lead_time_days")
+    if lead is not None and lead > MAX_LEAD_TIME_DAYS:
+        raise InvalidValue(f"lead_time_days must be at most {MAX_LEAD_TIME_DAYS}, got {lead}")
+    pack = None if _blank(pack_size) else clean_count(pack_size, "pack_size")
+    if pack == 0:
+        raise InvalidValue("pack_size must be 1 or more, got 0")
+    return Ordering(lead, pack, None if _blank(supplier) else clean_name(supplier, "supplier"))
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+@dataclass(frozen=True, slots=True)
 class InventoryRow:
     """One accepted row of an inventory file. ``line`` is where it starts (1-based)."""
 
@@ -132,6 +174,7 @@ class InventoryRow:
     count: int
     threshold: int | None
     line: int
+    ordering: Ordering = NO_ORDERING
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,8 @@ Schema (the lab's, so its queries keep working): partition key ``Store``, sort k
 - ``AlertStatus``: ``out`` or ``low``, absent when the item is ok, which keeps the
   ``AlertsByStore`` index sparse (only alerting items are in it);
 - ``UpdatedAt``: when ingest last changed the item (ISO 8601 UTC);
+- ``LeadTimeDays`` (N), ``PackSize`` (N), ``Supplier`` (S): how the item is reordered, each
+  absent until an upload gives it (see :class:`inventory.models.Ordering`);
 - ``SourceKey``, ``SourceTime``, ``SourceSeq``: the upload that set the level.
 
 Ingest's batched reads and writes live in ``ingest.dal.inventory``; this module only maps an
@@ -19,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from inventory.models import SourceVersion, StockStatus, stock_status
+from inventory.models import NO_ORDERING, Ordering, SourceVersion, StockStatus, stock_status
 
 #: Name of the sparse index holding only out-of-stock and low-stock items.
 ALERTS_INDEX = "AlertsByStore"
@@ -37,6 +39,7 @@ class StoredItem:
     threshold: int | None
     updated_at: str
     source: SourceVersion
+    ordering: Ordering = NO_ORDERING
 
     def status(self, default_threshold: int) -> StockStatus:
         """The item's stock status under the stage's default threshold."""
@@ -62,10 +65,31 @@ def to_attributes(stored: StoredItem, default_threshold: int) -> AttributeMap:
         attributes["SourceSeq"] = {"S": stored.source.sequencer}
     if stored.threshold is not None:
         attributes["Threshold"] = {"N": str(stored.threshold)}
+    attributes.update(ordering_attributes(stored.ordering))
     status = stored.status(default_threshold)
     if status is not StockStatus.OK:
         attributes["AlertStatus"] = {"S": status.value}
     return attributes
+
+
+def ordering_attributes(ordering: Ordering) -> AttributeMap:
+    """The item's ordering values that are given, as attributes."""
+    attributes: AttributeMap = {}
+    if ordering.lead_time_days is not None:
+        attributes["LeadTimeDays"] = {"N": str(ordering.lead_time_days)}
+    if ordering.pack_size is not None:
+        attributes["PackSize"] = {"N": str(ordering.pack_size)}
+    if ordering.supplier is not None:
+        attributes["Supplier"] = {"S": ordering.supplier}
+    return attributes
+
+
+def ordering_of(attributes: Mapping[str, Mapping[str, Any]]) -> Ordering:
+    """The ordering values an item's attributes hold; raises ``ValueError`` for a malformed number."""
+    lead, pack, supplier = (attributes.get(name) for name in ("LeadTimeDays", "PackSize", "Supplier"))
+    return Ordering(
+        int(lead["N"]) if lead else None, int(pack["N"]) if pack else None, supplier["S"] if supplier else None
+    )
 
 
 def from_attributes(attributes: Mapping[str, Mapping[str, Any]]) -> StoredItem:
@@ -85,4 +109,5 @@ def from_attributes(attributes: Mapping[str, Mapping[str, Any]]) -> StoredItem:
             key=attributes.get("SourceKey", {}).get("S", ""),
             sequencer=attributes.get("SourceSeq", {}).get("S", ""),
         ),
+        ordering=ordering_of(attributes),
     )

@@ -14,6 +14,7 @@ from bench.alerts_bench import alerts_section, run_alerts
 from bench.dashboard_bench import DashboardSizes, dashboard_section, run_dashboard
 from bench.forecast_bench import BASELINES, MODEL, PATTERNS, Model, forecast_section, items, run_forecast, score
 from bench.ingest_bench import IngestSizes, ingest_section, run_ingest
+from bench.reorder_bench import MIN_MAX, POLICIES, SUGGESTED, WHEN_OUT, reorder_section, run_reorder
 from bench.report import Section, page, render, templates
 from bench.xlsx_bench import XlsxSizes, run_xlsx, xlsx_section
 
@@ -149,6 +150,23 @@ def test_forecast_backtest_is_the_same_every_run() -> None:
     again = score(items(PATTERNS[2], 3, seed=11), {MODEL: Model, **BASELINES})
 
     assert {name: s.errors for name, s in first.items()} == {name: s.errors for name, s in again.items()}
+
+
+def test_reorder_backtest_runs_every_pattern_and_policy_and_the_transfers() -> None:
+    # When the backtest runs on a few items per pattern and lead time, and a few groups of stores
+    results = run_reorder(items_per_pattern=3, groups=3, log=lambda _: None)
+
+    # Then every pattern ran at both lead times under the three policies
+    assert [(result.pattern.name, result.lead) for result in results.patterns][:2] == [("steady", 2.0), ("steady", 7.0)]
+    assert len(results.patterns) == 2 * (len(PATTERNS) + 1)
+    assert all(set(result.outcomes) == set(POLICIES) for result in results.patterns)
+    # ordering only once the shelf is empty runs out more often than either rule
+    steady = results.patterns[1].outcomes
+    assert steady[WHEN_OUT].days > max(steady[SUGGESTED].days, steady[MIN_MAX].days)
+    # and the page names both targets
+    text = page("make bench", [reorder_section(results)], datetime.now(UTC), 1.0)
+    assert "Reorder: transfers between stores cut stockout days" in text
+    assert "| without transfers |" in text
 
 
 def test_xlsx_benchmark_runs_each_reader_and_the_far_cell_workbook() -> None:

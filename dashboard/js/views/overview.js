@@ -140,6 +140,23 @@ export function mount(root, ctx) {
     ),
     runningOutList,
   );
+  // Head office: stock one store can spare for another that runs out first (GET /transfers).
+  const transfersList = h('div', { class: 'transfers-frame', 'aria-live': 'polite' });
+  // Read on request: it looks through every store, too much for every refresh.
+  const transfersButton = h('button', { type: 'button', class: 'button', id: 'suggest-transfers' }, 'Suggest transfers');
+  transfersButton.addEventListener('click', () => {
+    transfersShown = true;
+    loadTransfers().catch(() => {});
+  });
+  let transfersShown = false;
+  const transfersPanel = h(
+    'section',
+    { class: 'panel', 'aria-labelledby': 'transfers-heading', hidden: true },
+    h('h2', { id: 'transfers-heading' }, 'Transfers between stores'),
+    h('p', { class: 'hint' }, 'A store that runs out before an order could arrive, and one that holds more than it needs until its next order arrives.'),
+    transfersButton,
+    transfersList,
+  );
   withinSelect.value = WITHIN_CHOICES.some(([value]) => value === String(ctx.config.soonDays)) ? String(ctx.config.soonDays) : '3';
   withinSelect.addEventListener('change', () => loadRunningOut().catch(() => {}));
 
@@ -179,6 +196,7 @@ export function mount(root, ctx) {
     messages,
     headOffice,
     runningOut,
+    transfersPanel,
     cardsSection,
     h('section', { class: 'panel', 'aria-labelledby': 'chart-heading' }, chartHeading, chartNote, chartEl, listEl),
   );
@@ -329,6 +347,39 @@ export function mount(root, ctx) {
     }
   }
 
+  let transfersNumber = 0;
+
+  async function loadTransfers() {
+    const number = ++transfersNumber;
+    try {
+      const body = await ctx.api.transfers();
+      if (number !== transfersNumber) return;
+      replace(
+        transfersList,
+        body.items.length
+          ? h(
+              'ol',
+              { class: 'transfers', 'aria-label': 'Transfers, most urgent first' },
+              body.items.map((move) =>
+                h(
+                  'li',
+                  { 'data-item': move.item, 'data-source': move.source, 'data-target': move.target },
+                  h('span', { class: 'tr-what' }, `Move ${formatCount(move.quantity)} × `, h('a', { href: buildHash('item', { store: move.target, item: move.item }) }, move.item)),
+                  h('span', { class: 'tr-route' }, `${move.source} → ${move.target}`),
+                  h('span', { class: 'tr-when' }, `${move.target} runs out in ${formatDaysLeft(move.runs_out_in_days).replace(' left', '')}`),
+                ),
+              ),
+            )
+          : h('p', { class: 'hint' }, 'No store needs stock another one can spare.'),
+        body.truncated ? h('p', { class: 'hint' }, 'Only the 100 most urgent items were looked at.') : null,
+      );
+    } catch (error) {
+      if (number !== transfersNumber) return;
+      if (!ctx.handleError(error)) replace(transfersList, messageBox('error', error.message));
+      throw error;
+    }
+  }
+
   function applyParams() {
     now = Date.now();
     hours = Number(params.stale || defaultStale);
@@ -373,6 +424,8 @@ export function mount(root, ctx) {
     renderStores(many);
     runningOut.hidden = !many;
     if (many) loadRunningOut().catch(() => {});
+    transfersPanel.hidden = !ctx.user.admin;
+    if (ctx.user.admin && transfersShown) loadTransfers().catch(() => {});
     chartHeading.textContent = `What needs attention in ${selected.store}`;
     try {
       const body = await ctx.api.items(selected.store, { limit: CHART_LIMIT });

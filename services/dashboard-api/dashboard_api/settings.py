@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from inventory.forecast import RUNNING_OUT_INDEX
+from inventory.reorder import Policy
 from inventory.settings import EnvSettings, setting
 from inventory.table import ALERTS_INDEX
 from inventory.uploads import REPORTS_PREFIX, UPLOAD_PREFIX
@@ -30,6 +31,14 @@ class Settings(EnvSettings):
     max_upload_bytes: int = setting("MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES, minimum=1)
     #: The `servers` URL of the OpenAPI document; empty: the URL the request came in on.
     api_server_url: str = setting("API_SERVER_URL", "")
+    #: Reorder suggestions: the lead time of items without their own, the order cycle, the service level.
+    lead_time_days: float = setting("LEAD_TIME_DAYS", 3.0, minimum=0)
+    order_cycle_days: float = setting("ORDER_CYCLE_DAYS", 7.0, minimum=0.1)
+    service_level: float = setting("SERVICE_LEVEL", 0.95, minimum=0.5)
+
+    def policy(self) -> Policy:
+        """The stage's reorder policy; raises ``ValueError`` for a service level of 1 or more."""
+        return Policy(self.lead_time_days, self.order_cycle_days, self.service_level)
 
 
 @dataclass(frozen=True, slots=True)

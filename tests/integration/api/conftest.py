@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 import pytest
 from inventory.history import history_key, history_sort_key
-from inventory.models import RowError, SourceVersion, StockStatus
+from inventory.models import Ordering, RowError, SourceVersion, StockStatus
 from inventory.report import ReportStatus, RowCounts, UploadReport
 from inventory.table import StoredItem, from_attributes, to_attributes
 from inventory.uploads import UPLOADS_BY_SCOPE, UPLOADS_BY_TIME, UploadEntry, report_key, store_prefix
@@ -110,6 +110,14 @@ class ApiWorld:
         if old is not None:
             row["OldCount"] = {"N": str(old)}
         self.dynamodb.put_item(TableName=HISTORY, Item=row)
+
+    def set_ordering(self, store: str, item: str, ordering: Ordering) -> None:
+        """An item's ordering values, as ingest writes them from an upload's columns."""
+        key = {"Store": {"S": store}, "Item": {"S": item}}
+        stored = from_attributes(self.dynamodb.get_item(TableName=INVENTORY, Key=key)["Item"])
+        updated = StoredItem(stored.store, stored.item, stored.count, stored.threshold, stored.updated_at,
+                             stored.source, ordering)  # fmt: skip
+        self.dynamodb.put_item(TableName=INVENTORY, Item=to_attributes(updated, DEFAULT_THRESHOLD))
 
     def add_forecast(self, store: str, item: str, count: int, rate_per_day: float | None, at: str) -> None:
         """An item's Forecast row as alerts writes it (``inventory.forecast.ForecastRow``): ``count`` set

@@ -304,3 +304,52 @@ def test_the_rate_is_the_right_order_of_magnitude_whatever_the_spacing(rate: flo
 @given(st.integers(0, 1_000), drops)
 def test_the_same_changes_give_the_same_state(start: int, steps: list[tuple[float, int]]) -> None:
     assert _run(start, steps) == _run(start, steps)
+
+
+# -- the demand's spread, for reorder suggestions ------------------------------------------
+
+
+def test_steady_daily_demand_has_no_spread_beyond_the_first_day() -> None:
+    state = feed(daily(400, [5] * 30))
+
+    # the first interval takes Poisson's variance (5 a day); steady days after it wash it out
+    assert projected(state).daily_sd < 0.5
+
+
+def test_poisson_demand_has_a_daily_spread_near_the_square_root_of_its_rate() -> None:
+    rand = random.Random(3)
+
+    def poisson(mean: float) -> int:
+        n, total = 0, rand.expovariate(1.0)
+        while total < mean:
+            n, total = n + 1, total + rand.expovariate(1.0)
+        return n
+
+    state = feed(daily(50_000, [poisson(16) for _ in range(200)]))
+
+    assert projected(state).daily_sd == pytest.approx(4.0, rel=0.35)
+
+
+def test_lumpy_demand_has_a_larger_spread_than_steady_demand_of_the_same_rate() -> None:
+    steady = projected(feed(daily(1_000, [4] * 56)))
+    lumpy = projected(feed(daily(1_000, [0, 0, 0, 12, 0, 0, 16] * 8)))
+
+    assert lumpy.rate_per_day == pytest.approx(steady.rate_per_day, rel=0.35)
+    assert lumpy.daily_sd > 3 * max(steady.daily_sd, 1.0)
+
+
+def test_counts_hours_apart_give_the_same_daily_spread_as_daily_counts() -> None:
+    """The spread is per day however the counts are spaced: 4 units each 6 hours is 16 a day, no spread;
+    alternating 0 and 32 a day spreads about 16 either way."""
+    hourly = feed([(n / 4, 10_000 - 4 * n) for n in range(4 * 60)])
+    alternating = feed(daily(10_000, [0, 32] * 30))
+
+    assert projected(hourly).daily_sd < 1.0
+    assert projected(alternating).daily_sd == pytest.approx(16.0, rel=0.35)
+
+
+def test_a_restock_keeps_the_spread_it_had() -> None:
+    before = feed(daily(1_000, [0, 12] * 20))
+    after = feed([(41, 2_000)], state=before)
+
+    assert projected(after).daily_sd == pytest.approx(projected(before).daily_sd, rel=0.01)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from ingest.logic.loader import Loader, Pause
 from ingest.models.errors import TableUnavailable
-from inventory.models import InventoryRow, RowError, SourceVersion
+from inventory.models import InventoryRow, Ordering, RowError, SourceVersion
 from inventory.report import UploadReport
 
 from tests.fakes import FakeItemTable
@@ -261,3 +261,26 @@ def test_once_dynamodb_pushes_back_a_stores_writes_go_one_transaction_at_a_time(
     # Then after the push-back no two transactions for that store were in flight at once, and all landed
     assert table.most_gated_in_flight == 1
     assert report.rows.written == len(table.counts()) == 3_000
+
+
+def test_ordering_values_are_stored_and_kept_by_an_upload_without_them() -> None:
+    table = FakeItemTable()
+    given = InventoryRow("Berlin", "a", 5, None, 2, Ordering(7, 12, "Acme"))
+    load(table, [given])
+
+    unchanged = load(table, [row("a", 5)], TUESDAY)
+
+    assert (unchanged.rows.unchanged, unchanged.rows.written) == (1, 0)
+    stored = table.items[("Berlin", "a")]
+    assert (stored["LeadTimeDays"], stored["PackSize"], stored["Supplier"]) == ({"N": "7"}, {"N": "12"}, {"S": "Acme"})
+
+
+def test_a_new_pack_size_alone_is_a_change_and_keeps_the_other_values() -> None:
+    table = FakeItemTable()
+    load(table, [InventoryRow("Berlin", "a", 5, None, 2, Ordering(7, 12, "Acme"))])
+
+    report = load(table, [InventoryRow("Berlin", "a", 5, None, 2, Ordering(pack_size=24))], TUESDAY)
+
+    assert report.rows.written == 1
+    stored = table.items[("Berlin", "a")]
+    assert (stored["LeadTimeDays"], stored["PackSize"], stored["Supplier"]) == ({"N": "7"}, {"N": "24"}, {"S": "Acme"})

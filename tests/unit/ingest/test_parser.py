@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from ingest.logic.parser import FileFormat, FileRejected, format_for_key, parse_inventory
-from inventory.models import MAX_NAME_LENGTH, InventoryRow, RowError
+from inventory.models import MAX_NAME_LENGTH, InventoryRow, Ordering, RowError
 
 pytestmark = pytest.mark.unit
 
@@ -186,3 +186,41 @@ def test_a_row_naming_head_office_as_its_store_is_rejected_with_its_line(fmt: Fi
     ((line, reason),) = errors(results)
     assert line == (3 if fmt is FileFormat.CSV else 2)
     assert reason.startswith("store '*' is reserved: head office is a role")
+
+
+def test_ordering_columns_in_any_case_are_read_and_empty_cells_mean_not_given() -> None:
+    data = b"store,item,count,Lead_Time_Days,PACK_SIZE,Supplier\nB,a,1,7,12, Acme \nB,b,2,,,\n"
+
+    results = parse(data)
+
+    assert [r.ordering for r in results if isinstance(r, InventoryRow)] == [Ordering(7, 12, "Acme"), Ordering()]
+
+
+def test_ordering_fields_of_json_records_take_numbers_or_their_text() -> None:
+    data = b'[{"store": "B", "item": "a", "count": 1, "LEAD_TIME_DAYS": "2", "pack_size": 6, "supplier": null}]'
+
+    (result,) = parse(data, FileFormat.JSON)
+
+    assert isinstance(result, InventoryRow)
+    assert result.ordering == Ordering(2, 6, None)
+
+
+@pytest.mark.parametrize(
+    ("cells", "reason"),
+    [
+        (b"-1,6,Acme", "lead_time_days must be a whole number of 0 or more"),
+        (b"400,6,Acme", "lead_time_days must be at most 365, got 400"),
+        (b"3,0,Acme", "pack_size must be 1 or more, got 0"),
+        (b"3,1.5,Acme", "pack_size must be a whole number of 0 or more"),
+        (b'3,6,"Ac\x01me"', "supplier contains a control character"),
+    ],
+)
+def test_a_bad_ordering_value_rejects_its_row_with_line_and_reason(cells: bytes, reason: str) -> None:
+    data = b"store,item,count,lead_time_days,pack_size,supplier\nB,ok,1,3,6,Acme\nB,bad,1," + cells + b"\n"
+
+    results = parse(data)
+
+    assert rows(results) == [("B", "ok", 1, None)]
+    ((line, message),) = errors(results)
+    assert line == 3
+    assert message.startswith(reason)

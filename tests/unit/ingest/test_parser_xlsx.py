@@ -19,7 +19,7 @@ import pytest
 from ingest.logic import xlsx
 from ingest.logic.parser import FileFormat, FileRejected, ParsedRow, ParsePosition, open_inventory
 from ingest.logic.sheet_process import ReaderFailed, SheetProcess, child_environment
-from inventory.models import InventoryRow, RowError
+from inventory.models import InventoryRow, Ordering, RowError
 
 from tests.builders import workbook_parts
 
@@ -539,3 +539,15 @@ def test_error_cells_past_the_cap_read_as_empty(monkeypatch: pytest.MonkeyPatch)
         "count is an error cell (s",
         "count is empty",
     ]
+
+
+def test_ordering_columns_of_a_workbook_read_like_a_csv_files() -> None:
+    data = workbook(
+        ["store", "item", "count", "Lead Time Days", "lead_time_days", "Pack_Size", "SUPPLIER"],
+        ["Berlin", "Echo Dot", 3, None, 7.0, 12, "Acme"],
+        ["Berlin", "Echo Plus", 4, None, "", None, None],
+    )
+
+    results = read(data)
+
+    assert [r.ordering for r in results if isinstance(r, InventoryRow)] == [Ordering(7, 12, "Acme"), Ordering()]

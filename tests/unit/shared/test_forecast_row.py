@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -142,3 +143,13 @@ def test_a_row_without_a_forecast_shows_none() -> None:
 def test_soon_ranks_below_low_and_above_restocked() -> None:
     assert Alert.OUT.rank > Alert.LOW.rank > Alert.SOON.rank > Alert.RESTOCKED.rank
     assert Alert("soon") is Alert.SOON
+
+
+def test_the_spread_of_demand_reads_back_as_written() -> None:
+    row = ForecastRow("Berlin", "Echo Dot", replace(STATE, spread=41.5), replace(FORECAST, daily_sd=2.53))
+
+    item = row.to_item()
+
+    assert item["Spread"] == {"N": "41.5"}
+    assert item["DailySd"] == {"N": "2.53"}
+    assert ForecastRow.from_item(item) == row

@@ -107,6 +107,7 @@ def update(state: ModelState | None, observation: Observation, settings: Setting
         return state
     days = max(0.0, days_between(state.at, observation.at))
     rate = state.consumed / state.elapsed if state.elapsed > 0 else 0.0
+    variance = state.spread / state.elapsed if state.elapsed > 0 else 0.0
     typical = state.step / state.steps if state.steps > 0 else 0.0
     half_life = settings.half_life_days
     if state.steps > 0:
@@ -117,19 +118,26 @@ def update(state: ModelState | None, observation: Observation, settings: Setting
     weight = -math.expm1(-days * LN2 / half_life) * half_life / LN2
     consumed, elapsed = state.consumed * decay, state.elapsed * decay
     step, steps = state.step * decay, state.steps * decay
+    spread = state.spread * decay
     drop = state.count - observation.count
 
     if state.count == 0 or drop < 0:
         # A delivery, or a shelf that was empty: what sold meanwhile is unknown. The interval
         # counts at the current rate: the rate is unchanged and the memory keeps its weight.
         consumed += rate * weight
+        spread += variance * weight
     else:
         used = float(drop)
         if drop > 0 and typical > 0:
             used = min(used, settings.clip * max(typical, rate * days))
         if observation.count == 0:
             used = max(used, rate * days)  # emptied somewhere in the interval: at least this much
-        consumed += used * (weight / days if days > 0 else 1.0)
+        share = weight / days if days > 0 else 1.0
+        consumed += used * share
+        # Demand's variance per day: an interval of d days that used u against an expected r * d
+        # adds (u - r * d)**2 / d, weighted like its consumption. The first interval (no rate yet)
+        # takes the variance of Poisson demand, u / d, rather than judging u against nothing.
+        spread += (used if state.elapsed <= 0 else (used - rate * days) ** 2) * share
         if drop > 0:
             step += used
             steps += 1.0
@@ -141,6 +149,7 @@ def update(state: ModelState | None, observation: Observation, settings: Setting
         elapsed=elapsed + weight,
         step=step,
         steps=steps,
+        spread=spread,
     )
 
 
@@ -162,6 +171,7 @@ def forecast(state: ModelState | None, now: str, settings: Settings = DEFAULT) -
         rate_per_day=rate,
         days_left=cover,
         runs_out_at=iso_utc(parse_time(start) + timedelta(days=cover)),
+        daily_sd=math.sqrt(max(0.0, state.spread) / state.elapsed),
     )
 
 

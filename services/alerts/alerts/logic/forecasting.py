@@ -202,4 +202,5 @@ def _as_of(change: StockChange, latest: Forecast | None) -> Forecast | None:
         rate_per_day=latest.rate_per_day,
         days_left=days,
         runs_out_at=iso_utc(parse_time(change.time) + timedelta(days=days)),
+        daily_sd=latest.daily_sd,
     )

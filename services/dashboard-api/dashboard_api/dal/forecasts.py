@@ -75,21 +75,28 @@ class ForecastReader:
 
     def rows(self, store: str, items: Iterable[str]) -> ForecastRows:
         """The rows of the named items (BatchGetItem, 100 keys a call); items without a row are left out."""
-        wanted = list(dict.fromkeys(items))
+        return self.keyed(((store, item) for item in items), f"the forecasts of {store!r}")
+
+    def keyed(self, keys: Iterable[tuple[str, str]], what: str = "the forecasts") -> ForecastRows:
+        """The rows of (store, item) keys of any stores (BatchGetItem, 100 keys a call); absent ones left out."""
+        wanted = list(dict.fromkeys(keys))
         found: list[ForecastRow] = []
         for start in range(0, len(wanted), KEYS_PER_READ):
             request: Any = {
-                "Keys": [{"Store": {"S": store}, "Item": {"S": item}} for item in wanted[start : start + KEYS_PER_READ]]
+                "Keys": [
+                    {"Store": {"S": store}, "Item": {"S": item}}
+                    for store, item in wanted[start : start + KEYS_PER_READ]
+                ]
             }
             for attempt in range(1, self.ATTEMPTS + 1):
-                with unavailable_on_error(f"the forecasts of {store!r}"):
+                with unavailable_on_error(what):
                     response = self._client.batch_get_item(RequestItems={self._table: request})
                 found.extend(_readable(response.get("Responses", {}).get(self._table, [])))
                 left = (response.get("UnprocessedKeys") or {}).get(self._table)
                 if not left or not left.get("Keys"):
                     break
                 if attempt == self.ATTEMPTS:
-                    raise Unavailable(f"the forecasts of {store!r} could not be read; try again shortly")
+                    raise Unavailable(f"{what} could not be read; try again shortly")
                 request = left
                 self._pause(0.05 * 2**attempt)
         return ForecastRows(found, examined=len(found), complete=True)

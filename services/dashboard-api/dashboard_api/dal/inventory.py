@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from inventory.models import StockStatus
-from inventory.table import from_attributes
+from inventory.models import Ordering, StockStatus
+from inventory.table import from_attributes, ordering_of
 
 from dashboard_api.dal.errors import unavailable_on_error
 from dashboard_api.models.records import ItemPage, ItemRecord
@@ -69,6 +69,37 @@ class InventoryReader:
             last_item=last["Item"]["S"] if last else None,
             last_status=last.get("AlertStatus", {}).get("S") if last else None,
         )
+
+    def orderings(self, store: str, max_rows: int) -> dict[str, Ordering]:
+        """How each item of a store that has any ordering value is reordered (one Query of the store's
+        items, at most ``max_rows`` examined; items without any are read but not sent over)."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "#store = :store",
+            "FilterExpression": "attribute_exists(#lead) OR attribute_exists(#pack) OR attribute_exists(#supplier)",
+            "ProjectionExpression": "#item, #lead, #pack, #supplier",
+            "ExpressionAttributeNames": {
+                "#store": "Store",
+                "#item": "Item",
+                "#lead": "LeadTimeDays",
+                "#pack": "PackSize",
+                "#supplier": "Supplier",
+            },
+            "ExpressionAttributeValues": {":store": {"S": store}},
+        }
+        found: dict[str, Ordering] = {}
+        examined = 0
+        with unavailable_on_error(f"the items of {store!r}"):
+            for page in self._client.get_paginator("query").paginate(**kwargs):
+                for item in page.get("Items", []):
+                    try:
+                        found[item["Item"]["S"]] = ordering_of(item)
+                    except (KeyError, TypeError, ValueError):
+                        continue  # unreadable: the stage's defaults apply
+                examined += int(page.get("ScannedCount", 0))
+                if examined >= max_rows:
+                    break
+        return found
 
     def alerts(self, store: str, status: StockStatus | None) -> list[ItemRecord]:
         """Every out-of-stock or low item of a store (or only one status) from the alerts index."""

@@ -14,7 +14,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from inventory.observability import logger, tracer
 
-from dashboard_api.handlers import alerts, forecast, history, stores, subscriptions, uploads, users
+from dashboard_api.handlers import alerts, forecast, history, reorder, stores, subscriptions, uploads, users
 from dashboard_api.handlers.context import caller_of, services
 from dashboard_api.handlers.responses import SECURITY_HEADERS, error_response
 from dashboard_api.models.errors import ApiError, TooManyRequests
@@ -27,13 +27,15 @@ app.include_router(stores.router)
 app.include_router(alerts.router)
 app.include_router(history.router)
 app.include_router(forecast.router)
+app.include_router(reorder.router)
 app.include_router(uploads.router)
 app.include_router(subscriptions.router)
 app.include_router(users.router)
 app.configure_openapi(
     title="Inventory dashboard API",
     version="1.0.0",
-    description="Inventory by store, alerts, history, stockout forecasts and uploads, grants to upload files, "
+    description="Inventory by store, alerts, history, stockout forecasts, reorder and transfer suggestions and "
+    "uploads, grants to upload files, "
     "your alert subscriptions, and (head office) the people who use the dashboard. Send the "
     "Cognito **ID token** (`IdToken`, not the access token) as `Authorization: Bearer <token>`. Admins (with "
     "TOTP MFA enrolled) see every store; other users see the stores in their `custom:stores` attribute. A "

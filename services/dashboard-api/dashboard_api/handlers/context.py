@@ -28,6 +28,7 @@ from dashboard_api.logic.dashboard import Dashboard, parallel_map
 from dashboard_api.logic.grants import UploadGrants
 from dashboard_api.logic.people import People
 from dashboard_api.logic.permissions import Caller, caller_from_claims
+from dashboard_api.logic.reorder import Reorders
 from dashboard_api.logic.sessions import AccessGate
 from dashboard_api.logic.subscriptions import Subscriptions
 from dashboard_api.logic.throttle import Throttle
@@ -39,6 +40,7 @@ from dashboard_api.settings import PeopleSettings, Settings
 @dataclass(frozen=True, slots=True)
 class Services:
     dashboard: Dashboard
+    reorders: Reorders
     uploads: UploadListing
     grants: UploadGrants
     settings: Settings
@@ -51,14 +53,18 @@ def services() -> Services:
     settings = Settings.from_env()
     clients = aws_clients()
     cursors = CursorCodec(signing_key(clients.secrets, settings.cursor_secret))
+    stores = StoreDirectory(clients.dynamodb, settings.stores_table)
+    items = InventoryReader(clients.dynamodb, settings.inventory_table, settings.alerts_index)
+    forecasts = ForecastReader(clients.dynamodb, settings.forecast_table, settings.running_out_index)
     return Services(
         dashboard=Dashboard(
-            stores=StoreDirectory(clients.dynamodb, settings.stores_table),
-            items=InventoryReader(clients.dynamodb, settings.inventory_table, settings.alerts_index),
+            stores=stores,
+            items=items,
             history=HistoryReader(clients.dynamodb, settings.history_table),
-            forecasts=ForecastReader(clients.dynamodb, settings.forecast_table, settings.running_out_index),
+            forecasts=forecasts,
             cursors=cursors,
         ),
+        reorders=Reorders(stores=stores, items=items, forecasts=forecasts, policy=settings.policy()),
         uploads=UploadListing(
             index=UploadIndex(clients.dynamodb, settings.uploads_table),
             reports=ReportReader(clients.s3, settings.upload_bucket, settings.reports_prefix),
@@ -80,6 +86,10 @@ def services() -> Services:
 
 def dashboard() -> Dashboard:
     return services().dashboard
+
+
+def reorders() -> Reorders:
+    return services().reorders
 
 
 def caller_of(event: APIGatewayProxyEventV2, bucket: Bucket | None = None) -> Caller:

@@ -97,6 +97,63 @@ class ForecastResponse(BaseModel):
     truncated: bool = Field(description="More items run out within the window than `limit`: ask for fewer days")
 
 
+class ReorderView(BaseModel):
+    """An order to place for one item (`inventory.reorder.suggest`)."""
+
+    item: str
+    count: int = Field(description="The last count seen")
+    on_hand: float = Field(description="Stock expected now: the last count, less what sold since the last upload")
+    rate_per_day: float = Field(description="Units used per day, as observed")
+    daily_sd: float = Field(description="Standard deviation of one day's demand (units), as observed")
+    lead_time_days: float = Field(description="The item's lead time (its upload's `lead_time_days`, else the stage's)")
+    pack_size: int = Field(description="Orders come in multiples of this (its upload's `pack_size`, else 1)")
+    supplier: str | None = Field(description="The item's supplier, from its upload; null if none was given")
+    quantity: int = Field(description="Units to order: enough until the next order arrives, plus safety stock")
+    order_by: str = Field(description="When to order, ISO 8601 UTC: when stock reaches the reorder point")
+    reorder_point: float = Field(description="Demand over the lead time plus safety stock")
+    order_up_to: float = Field(description="Demand over lead time and order cycle plus safety stock")
+    why: str = Field(description="How the quantity and date follow from the forecast, in words")
+
+
+class StoreReorder(BaseModel):
+    store: str
+    cycle_days: float = Field(description="The stage's order cycle: orders due within it are listed")
+    service_level: float = Field(description="The stage's service level: the share of cycles without a stockout")
+    items: list[ReorderView] = Field(
+        description="Items to order within the order cycle, soonest order-by first; items without a forecast are "
+        "left out"
+    )
+    truncated: bool = Field(description="The store has more forecasts than one answer reads (20,000); rarely true")
+
+
+class StoreReorderView(ReorderView):
+    store: str
+
+
+class ReorderResponse(BaseModel):
+    cycle_days: float = Field(description="The stage's order cycle: orders due within it are listed")
+    service_level: float = Field(description="The stage's service level: the share of cycles without a stockout")
+    items: list[StoreReorderView] = Field(description="Items to order across your stores, soonest order-by first")
+    truncated: bool = Field(description="A store has more forecasts than one answer reads (20,000); rarely true")
+
+
+class TransferView(BaseModel):
+    """Stock to move between stores (`inventory.reorder.transfers`)."""
+
+    item: str
+    source: str = Field(description="The store to send from: it holds more than it needs until its next order")
+    target: str = Field(description="The store to send to: it runs out before an order could arrive")
+    quantity: int
+    runs_out_in_days: float = Field(description="When the target store runs out without it, in days from now")
+
+
+class TransfersResponse(BaseModel):
+    items: list[TransferView] = Field(description="Suggested transfers, most urgent first")
+    truncated: bool = Field(
+        description="More items run out within the lead time than one answer looks at (the 100 most urgent)"
+    )
+
+
 class HistoryPoint(BaseModel):
     time: str = Field(description="When the count changed, ISO 8601 UTC")
     count: int

@@ -38,9 +38,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from inventory.models import InventoryRow, RowError, SourceVersion
+from inventory.models import NO_ORDERING, InventoryRow, Ordering, RowError, SourceVersion
 from inventory.report import UploadReport
-from inventory.table import AttributeMap, StoredItem, item_key, to_attributes
+from inventory.table import AttributeMap, StoredItem, item_key, ordering_of, to_attributes
 
 from ingest.dal.inventory import READ_BATCH_SIZE, SOURCE_LINE, ItemKey, ItemWrite, WriteOutcome
 
@@ -81,8 +81,9 @@ class Prior:
 
     source: SourceVersion | None  # None: no readable source, i.e. no prior state
     line: int
-    count: int | None  # None: unreadable count or threshold
+    count: int | None  # None: unreadable count, threshold or ordering values
     threshold: int | None
+    ordering: Ordering = NO_ORDERING
 
 
 @dataclass(slots=True)
@@ -233,13 +234,23 @@ class Loader:
             readable = prior is not None and prior.source is not None and prior.count is not None
             if prior is not None and not readable:
                 tally.unreadable += 1  # no prior state, as far as the comparison goes
-            threshold = row.threshold
-            if threshold is None and readable and prior is not None:
-                threshold = prior.threshold
-            if readable and prior is not None and (prior.count, prior.threshold) == (row.count, threshold):
+            threshold, ordering = row.threshold, row.ordering
+            if readable and prior is not None:
+                threshold = prior.threshold if threshold is None else threshold
+                ordering = ordering.over(prior.ordering)
+            if (
+                readable
+                and prior is not None
+                and (prior.count, prior.threshold, prior.ordering)
+                == (
+                    row.count,
+                    threshold,
+                    ordering,
+                )
+            ):
                 tally.unchanged += 1
                 continue
-            after = StoredItem(row.store, row.item, row.count, threshold, now, source)
+            after = StoredItem(row.store, row.item, row.count, threshold, now, source, ordering)
             writes.append(ItemWrite(key, to_attributes(after, self._default_threshold), source, row.line))
         if not writes:
             return
@@ -269,7 +280,12 @@ def read_prior(attributes: Mapping[str, Any] | None) -> Prior | None:
     threshold = _number(threshold_value) if threshold_value is not None else None
     if threshold_value is not None and threshold is None:
         count = None  # an unreadable threshold makes the stored state unreadable as a whole
-    return Prior(source=source, line=_number(attributes.get(SOURCE_LINE)) or 0, count=count, threshold=threshold)
+    try:
+        ordering = ordering_of(attributes)
+    except (KeyError, TypeError, ValueError):
+        ordering, count = NO_ORDERING, None  # so does an unreadable ordering value
+    line = _number(attributes.get(SOURCE_LINE)) or 0
+    return Prior(source=source, line=line, count=count, threshold=threshold, ordering=ordering)
 
 
 def _text(attributes: Mapping[str, Any], name: str) -> str:

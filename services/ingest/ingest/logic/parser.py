@@ -23,7 +23,8 @@ record over the cap rejects the file). Runs of blank lines are counted and skipp
 chunk at a time, so a file of millions of them reads as fast as its bytes arrive.
 
 CSV: a header row names ``store``, ``item`` and ``count`` (any case, any order,
-surrounding spaces ignored) and optionally ``threshold``; other columns are ignored.
+surrounding spaces ignored) and optionally ``threshold`` and the ordering columns ``lead_time_days``,
+``pack_size`` and ``supplier`` (see :func:`inventory.models.clean_ordering`); other columns are ignored.
 The delimiter (comma, semicolon or tab) is the one that makes the header name those
 columns; an Excel ``sep=;`` first line is honoured. A UTF-8 byte order mark, CRLF line
 ends, quoted fields and blank lines are accepted. Text is UTF-8; a line that is not
@@ -36,7 +37,9 @@ see :mod:`ingest.logic.xlsx` for how a workbook is checked before it is read.
 
 JSON: objects with the same keys (any case), UTF-8. ``count`` and ``threshold`` may be
 numbers or the text of whole numbers; a ``threshold`` of ``null`` or an empty cell
-means "use the default".
+means "use the default", and so does an empty ``lead_time_days``, ``pack_size`` or ``supplier``
+(an item keeps what an earlier upload gave it). A value that is given but invalid rejects the
+row with its line and reason, as a bad ``threshold`` does.
 """
 
 from __future__ import annotations

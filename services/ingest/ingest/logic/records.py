@@ -7,10 +7,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from inventory.models import InvalidValue, InventoryRow, RowError, clean_count, clean_name, clean_store
+from inventory.models import (
+    InvalidValue,
+    InventoryRow,
+    RowError,
+    clean_count,
+    clean_name,
+    clean_ordering,
+    clean_store,
+)
 
 REQUIRED_FIELDS = ("store", "item", "count")
-OPTIONAL_FIELDS = ("threshold",)
+OPTIONAL_FIELDS = ("threshold", "lead_time_days", "pack_size", "supplier")
 #: Most columns a header may have: an inventory file needs four, exports add a few more.
 MAX_COLUMNS = 100
 
@@ -81,6 +89,7 @@ def row_from_fields(fields: Mapping[str, Any], line: int) -> ParsedRow:
             count=clean_count(fields["count"], "count"),
             threshold=None if threshold is None else clean_count(threshold, "threshold"),
             line=line,
+            ordering=clean_ordering(fields.get("lead_time_days"), fields.get("pack_size"), fields.get("supplier")),
         )
     except InvalidValue as error:
         return RowError(line=line, reason=str(error))
