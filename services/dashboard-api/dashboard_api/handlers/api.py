@@ -119,7 +119,7 @@ def routed(event: dict[str, Any]) -> dict[str, Any]:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # No custom metrics: the HTTP API already reports requests, latency and 4xx/5xx.
     response = app.resolve(routed(event), context)

@@ -57,7 +57,7 @@ def ingestor() -> Ingestor:
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Ingest every file in the event (S3 may batch several); raise so Lambda retries passing failures."""
     invocation = Invocation(
