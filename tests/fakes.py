@@ -13,6 +13,7 @@ from alerts.models.forecast import ItemKey, StoredForecast
 from alerts.models.history import Recorded, Written
 from botocore.exceptions import ClientError
 from inventory.history import HistoryEntry, history_key, history_sort_key
+from inventory.people import PersonAccess
 from inventory.stores import StoreChange
 
 if TYPE_CHECKING:
@@ -653,7 +654,10 @@ class FakeSubscriptionRows:
 
         return Unavailable(f"{what} failed; try again shortly")
 
-    def reserve(self, record: SubscriptionRecord, endpoint_key: str, cap: int) -> None:
+    def reserve(
+        self, record: SubscriptionRecord, endpoint_key: str, cap: int, *, issued_at: int | None, admin: bool
+    ) -> None:
+        del issued_at, admin  # the owner's standing is the DynamoDB condition's (tests/integration/api)
         from dashboard_api.models.errors import EndpointTaken, TooManySubscriptions
 
         if endpoint_key in self.claims:
@@ -676,13 +680,16 @@ class FakeSubscriptionRows:
         if key in self.rows:
             self.rows[key] = replace(self.rows[key], **changes)
 
-    def activate(self, record: SubscriptionRecord, arn: str) -> None:
+    def activate(self, record: SubscriptionRecord, arn: str) -> bool:
         from dashboard_api.models.subscriptions import State
 
         if self.fail_activate:
             self.fail_activate -= 1
             raise self._failed("saving the subscription")
+        if (record.owner, record.id) not in self.rows:
+            return False
         self._replace(record, state=State.ACTIVE, arn=arn)
+        return True
 
     def mark_removing(self, record: SubscriptionRecord) -> None:
         from dashboard_api.models.subscriptions import State
@@ -816,6 +823,10 @@ class FakeRevocations:
 
     def __init__(self) -> None:
         self.before: dict[str, int] = {}
+        self.access: dict[str, PersonAccess] = {}
+
+    def record_access(self, username: str, access: PersonAccess) -> None:
+        self.access[username] = access
 
     def revoke(self, username: str, before: int) -> None:
         self.before[username] = max(before, self.before.get(username, 0))

@@ -290,13 +290,27 @@ def test_ingest_function_may_touch_exactly_its_prefixes_tables_queue_and_itself(
         "dynamodb:BatchGetItem": [{"Fn::GetAtt": ["InventoryTable", "Arn"]}],
         "dynamodb:PutItem": [{"Fn::GetAtt": ["InventoryTable", "Arn"]}, {"Fn::GetAtt": ["UploadsTable", "Arn"]}],
         "dynamodb:UpdateItem": [{"Fn::GetAtt": ["StoresTable", "Arn"]}, {"Fn::GetAtt": ["UploadsTable", "Arn"]}],
-        "dynamodb:GetItem": [{"Fn::GetAtt": ["UploadsTable", "Arn"]}],
+        "dynamodb:GetItem": [
+            {"Fn::GetAtt": ["UploadsTable", "Arn"]},
+            # The People table of the stage's dashboard API: what each uploader may change now.
+            _sub(f"{account.replace('SERVICE', 'dynamodb')}:table/inventory-dashboard-api-{STAGE}-people"),
+        ],
         # A big file carries on in a new invocation of this function, and of no other.
         "lambda:InvokeFunction": [_sub(itself)],
         "sqs:SendMessage": [{"Fn::GetAtt": ["IngestFailureQueue", "Arn"]}],
         "xray:PutTraceSegments": ["*"],
         "xray:PutTelemetryRecords": ["*"],
     }
+
+
+def test_ingest_reads_the_people_table_the_dashboard_api_of_its_stage_creates(
+    packaged: dict[str, PackagedService],
+) -> None:
+    """Compose cannot pass the name (dashboard-api depends on ingest): both follow from the stage."""
+    ingest = packaged["ingest"].template["Resources"]["IngestUploadLambdaFunction"]["Properties"]
+    people = packaged["dashboard-api"].template["Resources"]["PeopleTable"]["Properties"]
+
+    assert ingest["Environment"]["Variables"]["PEOPLE_TABLE"] == people["TableName"]
 
 
 def test_ingest_hears_of_everything_under_the_upload_prefix_whatever_its_case(

@@ -29,7 +29,9 @@ BUCKET = "inventory-ingest-test-uploads"
 TABLE = "inventory-ingest-test-inventory"
 STORES = "inventory-ingest-test-stores"
 UPLOADS = "inventory-ingest-test-uploads-index"
+PEOPLE = "inventory-dashboard-api-test-people"
 ENVIRONMENT = {
+    "PEOPLE_TABLE": PEOPLE,
     "INVENTORY_TABLE": TABLE,
     "STORES_TABLE": STORES,
     "UPLOADS_TABLE": UPLOADS,
@@ -197,6 +199,7 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[IngestWorld]:
         create_table(dynamodb, "ingest", "InventoryTable", TABLE)
         create_table(dynamodb, "ingest", "StoresTable", STORES)
         create_table(dynamodb, "ingest", "UploadsTable", UPLOADS)
+        create_table(dynamodb, "dashboard-api", "PeopleTable", PEOPLE)
         invoker = FakeInvoker()
         ingestor().invoker = invoker
         yield IngestWorld(s3, dynamodb, invoker)

@@ -430,9 +430,42 @@ def test_a_pending_subscription_sns_will_not_change_is_removed_instead_of_narrow
 
     cleanup = world.subscriptions.narrow("ravi", Access(False, frozenset({"Berlin"})))
 
-    assert cleanup.removed == 1
+    assert (cleanup.removed, cleanup.pending) == (0, 1)  # counted as what SNS really did
     (row,) = world.rows.of_owner("ravi")
     assert row.state is State.REMOVING  # SNS drops it within 3 days; retried whenever touched
+
+
+def test_removing_all_counts_a_subscription_sns_holds_pending_as_pending_not_removed(world: World) -> None:
+    world.subscribe(TWO_STORES, "+4915112345678", protocol="sms")  # SMS: active at once
+    world.subscribe(TWO_STORES, "lea@example.com")  # email: pending until the link is followed
+
+    cleanup = world.subscriptions.remove_all("ravi")
+
+    assert (cleanup.removed, cleanup.pending) == (1, 1)
+    (left,) = world.topic.subscriptions.values()
+    assert left["policy"] == MATCH_NOTHING  # confirming it now brings nothing
+
+
+def test_a_subscription_removed_while_sns_was_asked_is_undone_and_refused(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the owner is disabled (every row removed) between the reservation and SNS's answer
+    subscribe = world.topic.subscribe
+
+    def disabled_meanwhile(protocol: str, endpoint: str, policy: dict[str, list[str]]) -> str:
+        arn = subscribe(protocol, endpoint, policy)
+        for record in world.rows.of_owner("ravi"):
+            world.rows.delete(record)
+        return arn
+
+    monkeypatch.setattr(world.topic, "subscribe", disabled_meanwhile)
+
+    with pytest.raises(ApiError) as refused:
+        world.subscribe(TWO_STORES, "+4915112345678", protocol="sms")
+
+    assert (refused.value.status, refused.value.code) == (409, "access_changed")
+    assert world.topic.subscriptions == {}  # SNS let go of it (an active SMS subscription)
+    assert world.rows.of_owner("ravi") == []
 
 
 def test_removing_all_of_a_disabled_users_subscriptions(world: World) -> None:

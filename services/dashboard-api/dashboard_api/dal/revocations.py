@@ -5,6 +5,10 @@ API's JWT authorizer until it expires (an hour). The API therefore keeps ``Revok
 (epoch seconds) on the user's item of its People table (``PK = USER#<username>``,
 ``SK = USER``, see :mod:`dashboard_api.dal.subscriptions`) and refuses any token whose
 ``iat`` is earlier.
+
+The same item holds the user's current access (``inventory.people.PersonAccess``), written by
+:mod:`dashboard_api.logic.people` whenever head office changes it: ingest reads it before loading a
+store's file, and reserving a subscription is conditional on it.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+from inventory.people import PersonAccess
 
 from dashboard_api.dal.subscriptions import USER_SK, user_key
 from dashboard_api.models.errors import Unavailable
@@ -57,3 +62,21 @@ class RevocationTable:
             raise Unavailable("ending the user's sessions failed; try again") from error
         except BotoCoreError as error:
             raise Unavailable("ending the user's sessions failed; try again") from error
+
+    def record_access(self, username: str, access: PersonAccess) -> None:
+        """Record what the user may change now (enabled, admin, stores), replacing what was recorded."""
+        values = access.to_item()
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=self._key(username),
+                UpdateExpression="SET #enabled = :enabled, #admin = :admin, #stores = :stores",
+                ExpressionAttributeNames={"#enabled": "Enabled", "#admin": "Admin", "#stores": "Stores"},
+                ExpressionAttributeValues={
+                    ":enabled": values["Enabled"],
+                    ":admin": values["Admin"],
+                    ":stores": values["Stores"],
+                },
+            )
+        except (ClientError, BotoCoreError) as error:
+            raise Unavailable("recording the user's access failed; try again") from error

@@ -27,8 +27,9 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+from inventory.people import PersonAccess
 
-from dashboard_api.models.errors import EndpointTaken, TooManySubscriptions, Unavailable
+from dashboard_api.models.errors import EndpointTaken, Forbidden, TooManySubscriptions, Unauthorized, Unavailable
 from dashboard_api.models.subscriptions import RecordPage, State, SubscriptionRecord
 
 if TYPE_CHECKING:
@@ -78,6 +79,34 @@ def _strings(values: tuple[str, ...]) -> dict[str, Any]:
     return {"L": [{"S": value} for value in values]}
 
 
+def _standing_condition(stores: tuple[str, ...], cap: int, *, issued_at: int | None, admin: bool) -> dict[str, Any]:
+    """The condition on the owner's item for one more subscription (see ``SubscriptionTable.reserve``)."""
+    names = {"#count": "Subscriptions", "#revoked": "RevokedBefore", "#enabled": "Enabled", "#admin": "Admin"}
+    values: dict[str, Any] = {":zero": {"N": "0"}, ":one": {"N": "1"}, ":cap": {"N": str(cap)}, ":yes": {"BOOL": True}}
+    revoked = "attribute_not_exists(#revoked)"
+    if issued_at is not None:
+        revoked = f"({revoked} OR #revoked <= :issued)"
+        values[":issued"] = {"N": str(issued_at)}
+    allowed = "#admin = :yes"
+    if not admin and stores:
+        names["#stores"] = "Stores"
+        values.update({f":s{n}": {"S": store} for n, store in enumerate(stores)})
+        every = " AND ".join(f"contains(#stores, :s{n})" for n in range(len(stores)))
+        allowed = f"{allowed} OR ({every})"
+    condition = (
+        "(attribute_not_exists(#count) OR #count < :cap)"
+        f" AND {revoked}"
+        " AND (attribute_not_exists(#enabled) OR #enabled = :yes)"
+        f" AND (attribute_not_exists(#enabled) OR {allowed})"
+    )
+    return {
+        "UpdateExpression": "SET #count = if_not_exists(#count, :zero) + :one",
+        "ConditionExpression": condition,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+    }
+
+
 def _reasons(error: ClientError) -> list[str]:
     return [str(reason.get("Code", "None")) for reason in error.response.get("CancellationReasons", [])]  # type: ignore[attr-defined]
 
@@ -99,11 +128,18 @@ class SubscriptionTable:
         self._client = client
         self._table = table_name
 
-    def reserve(self, record: SubscriptionRecord, endpoint_key: str, cap: int) -> None:
+    def reserve(
+        self, record: SubscriptionRecord, endpoint_key: str, cap: int, *, issued_at: int | None, admin: bool
+    ) -> None:
         """Write a new row (state ``creating``), claim its address and count it, all or nothing.
 
+        The count is conditional on the owner's item as it is now, not as a cache saw it: no
+        revocation since their token was issued (``issued_at``), not disabled, and (when head office
+        has recorded their access) still an admin or still given every store of the subscription.
+
         Raises :class:`EndpointTaken` (naming the claim's holder) when the address is claimed,
-        :class:`TooManySubscriptions` when the owner already has ``cap``.
+        :class:`Unauthorized` (``session_revoked``) or :class:`Forbidden` when the owner's access
+        changed, :class:`TooManySubscriptions` when the owner already has ``cap``.
         """
         item = {
             **_subscription_key(record.owner, record.id),
@@ -119,6 +155,11 @@ class SubscriptionTable:
             "CreatedAt": {"S": record.created_at},
         }
         claim = {**_claim_key(endpoint_key), "Owner": {"S": record.owner}, "Id": {"S": record.id}}
+        count: Any = {
+            "TableName": self._table,
+            "Key": _user_item_key(record.owner),
+            **_standing_condition(record.stores, cap, issued_at=issued_at, admin=admin),
+        }
         try:
             self._client.transact_write_items(
                 TransactItems=[
@@ -136,19 +177,7 @@ class SubscriptionTable:
                             "ConditionExpression": "attribute_not_exists(PK)",
                         }
                     },
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": _user_item_key(record.owner),
-                            "UpdateExpression": "SET Subscriptions = if_not_exists(Subscriptions, :zero) + :one",
-                            "ConditionExpression": "attribute_not_exists(Subscriptions) OR Subscriptions < :cap",
-                            "ExpressionAttributeValues": {
-                                ":zero": {"N": "0"},
-                                ":one": {"N": "1"},
-                                ":cap": {"N": str(cap)},
-                            },
-                        }
-                    },
+                    {"Update": count},
                 ]
             )
         except ClientError as error:
@@ -158,12 +187,26 @@ class SubscriptionTable:
                 owner, subscription_id = holder or ("", "")
                 raise EndpointTaken("this address is subscribed already", owner, subscription_id) from error
             if len(reasons) > 2 and reasons[2] == "ConditionalCheckFailed":
+                self._refuse_owner(record, issued_at=issued_at, admin=admin)
                 raise TooManySubscriptions(
                     f"you have {cap} subscriptions, the most allowed; delete one first"
                 ) from error
             raise Unavailable("saving the subscription failed; try again shortly") from error
         except BotoCoreError as error:
             raise Unavailable("saving the subscription failed; try again shortly") from error
+
+    def _refuse_owner(self, record: SubscriptionRecord, *, issued_at: int | None, admin: bool) -> None:
+        """Raise why the owner's item refused a new subscription, unless it was only the cap."""
+        with _table("reading the subscriptions"):
+            item = self._client.get_item(
+                TableName=self._table, Key=_user_item_key(record.owner), ConsistentRead=True
+            ).get("Item")
+        access = PersonAccess.from_item(item)
+        revoked = access.revoked_before is not None and (issued_at is None or issued_at < access.revoked_before)
+        if revoked or not access.enabled:
+            raise Unauthorized("your access changed or your sessions were ended: sign in again", "session_revoked")
+        if access.known and not access.admin and (admin or not set(record.stores) <= access.stores):
+            raise Forbidden("you do not have access to this store")
 
     def claim_of(self, endpoint_key: str) -> tuple[str, str] | None:
         """(owner, id) of the subscription holding an address, or None."""
@@ -180,7 +223,8 @@ class SubscriptionTable:
             ).get("Item")
         return _record(item) if item else None
 
-    def _update(self, record: SubscriptionRecord, expression: str, values: dict[str, Any]) -> None:
+    def _update(self, record: SubscriptionRecord, expression: str, values: dict[str, Any]) -> bool:
+        """Update an existing row; False when the row is gone."""
         kwargs: dict[str, Any] = {
             "TableName": self._table,
             "Key": _subscription_key(record.owner, record.id),
@@ -194,11 +238,14 @@ class SubscriptionTable:
             try:
                 self._client.update_item(**kwargs)
             except ClientError as error:
-                if not _conditional(error):  # the row is gone: nothing left to update
+                if not _conditional(error):
                     raise
+                return False  # the row is gone: nothing left to update
+        return True
 
-    def activate(self, record: SubscriptionRecord, arn: str) -> None:
-        self._update(
+    def activate(self, record: SubscriptionRecord, arn: str) -> bool:
+        """Mark the row active with its ARN; False when it was removed meanwhile (its owner's access changed)."""
+        return self._update(
             record,
             "SET #state = :state, SubscriptionArn = :arn",
             {":state": {"S": State.ACTIVE.value}, ":arn": {"S": arn}},

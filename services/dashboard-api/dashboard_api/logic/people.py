@@ -27,6 +27,7 @@ from dataclasses import replace
 from typing import Any, Protocol
 
 from inventory.models import InvalidValue, clean_name
+from inventory.people import PersonAccess
 
 from dashboard_api.logic.dashboard import parallel_map
 from dashboard_api.logic.permissions import format_stores, parse_stores
@@ -66,6 +67,7 @@ class Directory(Protocol):
 
 class Revoker(Protocol):
     def revoke(self, username: str, before: int) -> None: ...
+    def record_access(self, username: str, access: PersonAccess) -> None: ...
 
 
 def temporary_password(length: int = PASSWORD_LENGTH) -> str:
@@ -175,6 +177,7 @@ class People:
             raise BadRequest("give the user at least one store, or make them an admin", "no_access")
         secret = password or self._password()
         self._users.create(name, secret, stores_attribute(names) if names else "", admin, address)
+        self._revocations.record_access(name, PersonAccess.recorded(enabled=True, admin=admin, stores=names))
         return self._users.get(name), secret
 
     def set_access(self, username: str, *, stores: list[str], admin: bool) -> tuple[UserRecord, Cleanup]:
@@ -184,6 +187,8 @@ class People:
             raise BadRequest("give the user at least one store, or make them an admin", "no_access")
         record = self._users.get(username)
         self._users.set_access(record.username, stores_attribute(names), admin)
+        access = PersonAccess.recorded(enabled=record.enabled, admin=admin, stores=names)
+        self._revocations.record_access(record.username, access)
         self._end_sessions(record)
         cleanup = self._subscriptions.narrow(record.username, Access(admin=admin, stores=frozenset(names)))
         return self._users.get(record.username), cleanup
@@ -191,6 +196,8 @@ class People:
     def disable(self, username: str) -> tuple[UserRecord, Cleanup]:
         """Lock a user out: sessions end and every subscription of theirs is removed."""
         record = self._users.get(username)
+        # Recorded first: ingest and new subscriptions refuse the user from this moment on.
+        self._revocations.record_access(record.username, _access(record, enabled=False))
         if record.enabled:
             self._users.sign_out_everywhere(record.username)
         self._users.disable(record.username)
@@ -202,6 +209,7 @@ class People:
         """Let a disabled user sign in again (their subscriptions are not restored)."""
         record = self._users.get(username)
         self._users.enable(record.username)
+        self._revocations.record_access(record.username, _access(record, enabled=True))
         return self._users.get(record.username)
 
     def delete(self, username: str) -> Cleanup:
@@ -212,12 +220,13 @@ class People:
             record = None
         name = record.username if record else username
         if record is not None:
+            self._revocations.record_access(name, PersonAccess.recorded(enabled=False))
             if record.enabled:
                 self._users.sign_out_everywhere(name)
             self._users.delete(name)
         self._revoke(name)
         cleanup = self._subscriptions.remove_all(name)
-        if record is None and cleanup.removed == 0:
+        if record is None and cleanup.removed == cleanup.pending == 0:
             raise NotFound(f"no such user: {username}")
         return cleanup
 
@@ -253,6 +262,10 @@ class People:
 
     def _revoke(self, username: str) -> None:
         self._revocations.revoke(username, math.floor(self._clock()) + 1)
+
+
+def _access(record: UserRecord, *, enabled: bool) -> PersonAccess:
+    return PersonAccess.recorded(enabled=enabled, admin=record.admin, stores=parse_stores(record.stores_attribute))
 
 
 def refuse_own_account(acting: str, username: str, what: str) -> None:

@@ -39,7 +39,7 @@ from inventory.models import InvalidValue, clean_name, utc_now
 
 from dashboard_api.logic.dashboard import parallel_map
 from dashboard_api.logic.permissions import Caller
-from dashboard_api.models.errors import ApiError, BadRequest, EndpointTaken, Forbidden, NotFound
+from dashboard_api.models.errors import ApiError, BadRequest, Conflict, EndpointTaken, Forbidden, NotFound
 from dashboard_api.models.subscriptions import (
     ADMIN_PROTOCOLS,
     MAX_FILTER_COMBINATIONS,
@@ -80,9 +80,11 @@ class Topic(Protocol):
 
 
 class Rows(Protocol):
-    def reserve(self, record: SubscriptionRecord, endpoint_key: str, cap: int) -> None: ...
+    def reserve(
+        self, record: SubscriptionRecord, endpoint_key: str, cap: int, *, issued_at: int | None, admin: bool
+    ) -> None: ...
     def get(self, owner: str, subscription_id: str) -> SubscriptionRecord | None: ...
-    def activate(self, record: SubscriptionRecord, arn: str) -> None: ...
+    def activate(self, record: SubscriptionRecord, arn: str) -> bool: ...
     def mark_removing(self, record: SubscriptionRecord) -> None: ...
     def set_stores(self, record: SubscriptionRecord, stores: tuple[str, ...]) -> None: ...
     def delete(self, record: SubscriptionRecord) -> None: ...
@@ -227,7 +229,8 @@ class Subscriptions:
             created_at=self._clock(),
         )
         try:
-            self._rows.reserve(record, endpoint_key, self._max)
+            # Conditional on the caller's access now, not on the few seconds' cache that admitted them.
+            self._rows.reserve(record, endpoint_key, self._max, issued_at=caller.issued_at, admin=caller.admin)
         except EndpointTaken as taken:
             record = self._repeat_or_refuse(caller, record, taken)
             if record.state is State.ACTIVE:
@@ -289,7 +292,11 @@ class Subscriptions:
                     self._rows.delete(record)
             # A 5xx leaves the row `creating`: the same request repeated resumes it.
             raise
-        self._rows.activate(record, arn)
+        if not self._rows.activate(record, arn):
+            # Removed while SNS was asked (the owner was disabled or lost the store): undo it. One SNS
+            # holds pending now matches nothing, and the sweep removes it once SNS lets go.
+            self._remove(replace(record, state=State.ACTIVE, arn=arn))
+            raise Conflict("your access changed while the subscription was made; it was removed", "access_changed")
         return self._view(replace(record, state=State.ACTIVE, arn=arn))
 
     # -- listing --------------------------------------------------------------------------------
@@ -390,32 +397,36 @@ class Subscriptions:
     def narrow(self, owner: str, access: Access) -> Cleanup:
         """Fit a user's subscriptions to what they may now see: drop stores they lost, remove
         subscriptions left with no store or with a protocol only admins may use."""
-        narrowed = removed = 0
+        narrowed = removed = pending = 0
         for record in self._rows.of_owner(owner):
             if record.state is State.REMOVING:
-                self._remove(record)  # already on its way out: SNS may let go of it now
+                # Already on its way out: SNS may let go of it now.
+                gone = self._remove(record)
+                removed, pending = removed + gone, pending + (not gone)
                 continue
             keep = tuple(store for store in record.stores if access.may_see(store))
             allowed = access.admin or record.protocol not in ADMIN_PROTOCOLS
             if keep == record.stores and allowed:
                 continue
-            if not keep or not allowed or record.state is not State.ACTIVE or record.arn is None:
-                self._remove(record)
-                removed += 1
-                continue
-            outcome = self._topic.set_filter(record.arn, filter_policy(keep, record.severities))
+            outcome = "remove"
+            if keep and allowed and record.state is State.ACTIVE and record.arn is not None:
+                outcome = self._topic.set_filter(record.arn, filter_policy(keep, record.severities))
             if outcome == "updated":
                 self._rows.set_stores(record, keep)
                 narrowed += 1
-            else:  # gone from SNS, or pending and unchangeable: remove it altogether
-                self._remove(record)
-                removed += 1
-        return Cleanup(narrowed=narrowed, removed=removed)
+                continue
+            # Nothing left to keep, or gone from SNS, or pending and unchangeable: remove it altogether.
+            gone = self._remove(record)
+            removed, pending = removed + gone, pending + (not gone)
+        return Cleanup(narrowed=narrowed, removed=removed, pending=pending)
 
     def remove_all(self, owner: str) -> Cleanup:
-        """Unsubscribe every subscription of a user (disabled or deleted)."""
-        removed = 0
+        """Unsubscribe every subscription of a user (disabled or deleted); counts what SNS really removed
+        and what it holds pending (those match no alert now, and the sweep retries them)."""
+        removed = pending = 0
         for record in self._rows.of_owner(owner):
-            self._remove(record)
-            removed += record.state is not State.REMOVING
-        return Cleanup(removed=removed)
+            if self._remove(record):
+                removed += 1
+            else:
+                pending += 1
+        return Cleanup(removed=removed, pending=pending)

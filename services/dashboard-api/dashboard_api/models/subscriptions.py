@@ -75,6 +75,7 @@ class Cleanup:
 
     narrowed: int = 0
     removed: int = 0
+    pending: int = 0  # to be removed, but SNS holds them pending confirmation (status ``removing``)
 
 
 # -- the API's shapes (also the OpenAPI document) ---------------------------------------------

@@ -17,6 +17,7 @@ from ingest.dal.clients import dynamodb_client, lambda_client, s3_client
 from ingest.dal.inventory import InventoryTable
 from ingest.dal.invoker import FunctionInvoker
 from ingest.dal.objects import UploadBucket
+from ingest.dal.people import PeopleTable
 from ingest.dal.stores import StoreActivity
 from ingest.dal.uploads import UploadsIndex
 from ingest.logic.ingest import Ingestor, Invocation, Outcome, Timing
@@ -52,6 +53,7 @@ def ingestor() -> Ingestor:
             checkpoint_seconds=settings.checkpoint_seconds,
             stop_margin_seconds=settings.stop_margin_seconds,
         ),
+        uploaders=PeopleTable(dynamodb, settings.people_table),
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
+from inventory.people import PersonAccess
 from inventory.uploads import UploadEntry
 
 from ingest.dal.objects import OpenedUpload
@@ -34,3 +35,7 @@ class StoreMarks(Protocol):
 
 class Invoker(Protocol):
     def invoke_async(self, function_arn: str, event: dict[str, Any]) -> None: ...
+
+
+class Uploaders(Protocol):
+    def access(self, username: str) -> PersonAccess: ...
