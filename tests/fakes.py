@@ -27,7 +27,7 @@ if TYPE_CHECKING:
         UploadPosition,
         UploadStream,
     )
-    from dashboard_api.models.subscriptions import RecordPage, SnsSubscription, SubscriptionRecord
+    from dashboard_api.models.subscriptions import Listed, RecordPage, SnsSubscription, SubscriptionRecord
     from dashboard_api.models.users import UserListing, UserRecord
     from inventory.models import StockStatus
     from inventory.report import UploadReport
@@ -601,6 +601,16 @@ class FakeAlertsTopic:
     def confirm(self, arn: str) -> None:
         self.subscriptions[arn]["pending"] = False
 
+    def listed(self) -> list[Listed]:
+        from dashboard_api.models.subscriptions import Listed
+
+        self._call("ListSubscriptionsByTopic")
+        return [
+            Listed(arn, entry["protocol"], entry["endpoint"])
+            for arn, entry in self.subscriptions.items()
+            if not entry["pending"]  # SNS lists a pending one as "PendingConfirmation", no ARN
+        ]
+
     def describe(self, subscription_arn: str) -> SnsSubscription | None:
         from dashboard_api.models.subscriptions import SnsSubscription
 
@@ -824,9 +834,13 @@ class FakeRevocations:
     def __init__(self) -> None:
         self.before: dict[str, int] = {}
         self.access: dict[str, PersonAccess] = {}
+        self.mfa_enrolled_at: dict[str, int] = {}
 
     def record_access(self, username: str, access: PersonAccess) -> None:
         self.access[username] = access
+
+    def record_mfa_enrolment(self, username: str, at: int) -> None:
+        self.mfa_enrolled_at[username] = at
 
     def revoke(self, username: str, before: int) -> None:
         self.before[username] = max(before, self.before.get(username, 0))

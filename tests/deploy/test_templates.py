@@ -776,6 +776,36 @@ def test_dashboard_api_manages_only_subscriptions_of_the_wired_topic_and_users_o
     assert outputs["AlertsTopicArn"]["Value"] == _sub(topic)
 
 
+def test_the_subscription_sweep_runs_hourly_on_the_people_table_and_the_wired_topic_only(
+    packaged: dict[str, PackagedService],
+) -> None:
+    api = packaged["dashboard-api"]
+    topic = PLACEHOLDER_OUTPUTS["alerts"]["AlertsTopicArn"]
+    function = f"inventory-dashboard-api-{STAGE}-sweepSubscriptions"
+    log_group = f"arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:/aws/lambda/{function}:*"
+    (rule,) = api.resources("AWS::Events::Rule").values()
+    variables = api.template["Resources"]["SweepSubscriptionsLambdaFunction"]["Properties"]["Environment"]["Variables"]
+
+    assert rule["Properties"]["ScheduleExpression"] == "rate(1 hour)"
+    assert rule["Properties"]["Targets"][0]["Arn"] == {"Fn::GetAtt": ["SweepSubscriptionsLambdaFunction", "Arn"]}
+    assert variables["PEOPLE_TABLE"] == {"Ref": "PeopleTable"}
+    assert variables["ALERTS_TOPIC_ARN"] == _sub(topic)
+    people = [{"Fn::GetAtt": ["PeopleTable", "Arn"]}]
+    assert _permissions(api, "SubscriptionSweepRole") == {
+        "logs:CreateLogStream": [_sub(log_group)],
+        "logs:PutLogEvents": [_sub(log_group)],
+        "dynamodb:Scan": people,
+        "dynamodb:GetItem": people,
+        "dynamodb:UpdateItem": people,
+        "dynamodb:DeleteItem": people,
+        "sns:ListSubscriptionsByTopic": [_sub(topic)],
+        "sns:Subscribe": [_sub(topic)],
+        **{action: ["*"] for action in SNS_SUBSCRIPTION_ACTIONS},
+        "xray:PutTraceSegments": ["*"],
+        "xray:PutTelemetryRecords": ["*"],
+    }
+
+
 def test_accounts_recover_by_verified_email_keep_short_revocable_sessions_and_optional_totp(
     packaged: dict[str, PackagedService],
 ) -> None:

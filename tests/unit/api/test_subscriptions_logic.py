@@ -22,6 +22,7 @@ from dashboard_api.models.errors import ApiError
 from dashboard_api.models.subscriptions import State, SubscriptionRequest
 from dashboard_api.models.users import Access
 from inventory.models import Alert
+from inventory.people import PersonAccess
 
 from tests.fakes import FakeAlertsTopic, FakeSubscriptionRows
 
@@ -477,3 +478,50 @@ def test_removing_all_of_a_disabled_users_subscriptions(world: World) -> None:
     assert cleanup.removed == 2
     assert world.topic.subscriptions == {}
     assert world.rows.of_owner("ravi") == []
+
+
+# -- the sweep -----------------------------------------------------------------------------------
+
+
+def enabled(_: str) -> PersonAccess:
+    return PersonAccess()
+
+
+def test_the_sweep_removes_a_subscription_sns_held_pending_once_it_lets_go(world: World) -> None:
+    # Given a disable whose email subscription SNS refused to remove (pending confirmation)
+    world.subscribe(TWO_STORES, "lea@example.com")
+    assert world.subscriptions.remove_all("ravi").pending == 1
+    (arn,) = world.topic.subscriptions
+    assert world.subscriptions.sweep(enabled).pending == 1  # still pending: kept, matching nothing
+
+    # When the ex-user confirms it after all, the next sweep removes it
+    world.topic.confirm(arn)
+    swept = world.subscriptions.sweep(enabled)
+
+    assert (swept.removed, swept.pending) == (1, 0)
+    assert world.topic.subscriptions == {}
+    assert world.rows.of_owner("ravi") == []
+
+
+def test_the_sweep_removes_every_subscription_of_a_disabled_user(world: World) -> None:
+    world.subscribe(TWO_STORES, "+4915112345678", protocol="sms")
+    world.subscribe(Caller("s-lea", "lea", admin=False, stores=frozenset({"Berlin"})), "+4915112345679", protocol="sms")
+
+    swept = world.subscriptions.sweep(lambda user: PersonAccess.recorded(enabled=user != "ravi"))
+
+    assert swept.removed == 1
+    assert [entry["endpoint"] for entry in world.topic.subscriptions.values()] == ["+4915112345679"]
+
+
+def test_the_sweep_removes_an_orphan_the_api_made_and_nothing_else_on_the_topic(world: World) -> None:
+    # A subscription this API made whose row is gone, and an operator's own queue on the topic
+    orphan = world.topic.subscribe("sms", "+4915112345678", {"store": ["Berlin"], "severities": ["out"]})
+    operators = world.topic.subscribe("sqs", "arn:aws:sqs:us-east-1:123456789012:ops", {})
+    world.subscribe(TWO_STORES, "+4915112345679", protocol="sms")  # and one that is rightly there
+
+    swept = world.subscriptions.sweep(enabled)
+
+    assert swept.orphans == 1
+    assert orphan not in world.topic.subscriptions
+    assert operators in world.topic.subscriptions
+    assert len(world.topic.subscriptions) == 2

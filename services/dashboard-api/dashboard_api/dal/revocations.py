@@ -19,6 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from inventory.people import PersonAccess
 
 from dashboard_api.dal.subscriptions import USER_SK, user_key
+from dashboard_api.models.access import SessionLimits
 from dashboard_api.models.errors import Unavailable
 
 if TYPE_CHECKING:
@@ -37,14 +38,38 @@ class RevocationTable:
 
     def revoked_before(self, username: str) -> int | None:
         """Epoch seconds before which the user's tokens are void; None if never revoked."""
+        return self.limits(username).revoked_before
+
+    def limits(self, username: str) -> SessionLimits:
+        """When the user's tokens were last revoked and when their MFA was set up."""
         try:
             item = self._client.get_item(
-                TableName=self._table, Key=self._key(username), ProjectionExpression="RevokedBefore"
+                TableName=self._table,
+                Key=self._key(username),
+                ProjectionExpression="#revoked, #mfa",
+                ExpressionAttributeNames={"#revoked": "RevokedBefore", "#mfa": "MfaEnrolledAt"},
             ).get("Item")
         except (ClientError, BotoCoreError) as error:
             raise Unavailable("your session could not be checked; try again shortly") from error
-        value = (item or {}).get("RevokedBefore", {}).get("N")
-        return int(value) if value is not None else None
+        revoked = (item or {}).get("RevokedBefore", {}).get("N")
+        enrolled = (item or {}).get("MfaEnrolledAt", {}).get("N")
+        return SessionLimits(
+            revoked_before=int(revoked) if revoked is not None else None,
+            mfa_enrolled_at=int(enrolled) if enrolled is not None else None,
+        )
+
+    def record_mfa_enrolment(self, username: str, at: int) -> None:
+        """Admin rights need a sign-in at or after ``at`` (the user's MFA was set up then)."""
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=self._key(username),
+                UpdateExpression="SET #mfa = :at",
+                ExpressionAttributeNames={"#mfa": "MfaEnrolledAt"},
+                ExpressionAttributeValues={":at": {"N": str(at)}},
+            )
+        except (ClientError, BotoCoreError) as error:
+            raise Unavailable("recording the MFA enrolment failed; try again") from error
 
     def revoke(self, username: str, before: int) -> None:
         """Void the user's tokens issued before ``before``; the time only moves forward."""
@@ -62,6 +87,16 @@ class RevocationTable:
             raise Unavailable("ending the user's sessions failed; try again") from error
         except BotoCoreError as error:
             raise Unavailable("ending the user's sessions failed; try again") from error
+
+    def access(self, username: str) -> PersonAccess:
+        """The user's access as head office last recorded it (``known`` False: never recorded)."""
+        try:
+            item = self._client.get_item(TableName=self._table, Key=self._key(username), ConsistentRead=True).get(
+                "Item"
+            )
+        except (ClientError, BotoCoreError) as error:
+            raise Unavailable("the user's access could not be read; try again shortly") from error
+        return PersonAccess.from_item(item)
 
     def record_access(self, username: str, access: PersonAccess) -> None:
         """Record what the user may change now (enabled, admin, stores), replacing what was recorded."""

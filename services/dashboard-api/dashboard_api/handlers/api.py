@@ -14,7 +14,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from inventory.observability import logger, tracer
 
-from dashboard_api.handlers import alerts, forecast, history, stores, subscriptions, uploads, users
+from dashboard_api.handlers import alerts, forecast, history, session, stores, subscriptions, uploads, users
 from dashboard_api.handlers.context import caller_of, services
 from dashboard_api.handlers.responses import SECURITY_HEADERS, error_response
 from dashboard_api.models.errors import ApiError
@@ -30,6 +30,7 @@ app.include_router(forecast.router)
 app.include_router(uploads.router)
 app.include_router(subscriptions.router)
 app.include_router(users.router)
+app.include_router(session.router)
 app.configure_openapi(
     title="Inventory dashboard API",
     version="1.0.0",

@@ -68,6 +68,7 @@ class Directory(Protocol):
 class Revoker(Protocol):
     def revoke(self, username: str, before: int) -> None: ...
     def record_access(self, username: str, access: PersonAccess) -> None: ...
+    def record_mfa_enrolment(self, username: str, at: int) -> None: ...
 
 
 def temporary_password(length: int = PASSWORD_LENGTH) -> str:
@@ -254,6 +255,24 @@ class People:
             result = PasswordReset(delivery="temporary_password", temporary_password=secret)
         self._revoke(record.username)
         return result
+
+    # -- the caller's own sessions ----------------------------------------------------------------
+
+    def sign_out(self, username: str) -> None:
+        """The user's own sign-out: Cognito revokes every refresh token of theirs, and the API refuses
+        every token issued so far (the JWT authorizer would accept them until they expire)."""
+        self._users.sign_out_everywhere(username)
+        self._revoke(username)
+
+    def mfa_enrolled(self, username: str) -> None:
+        """The user has just set up TOTP MFA: every earlier session ends (a password-only sign-in, a
+        phished or temporary password, must not outlive it) and admin rights need a sign-in from now."""
+        if not self._users.mfa_enabled(username):
+            raise BadRequest("two-step sign-in (TOTP) is not turned on for your account yet", "mfa_not_enabled")
+        self._users.sign_out_everywhere(username)
+        now = math.floor(self._clock()) + 1
+        self._revocations.record_mfa_enrolment(username, now)
+        self._revocations.revoke(username, now)
 
     def _end_sessions(self, record: UserRecord) -> None:
         if record.enabled:  # a disabled user has no usable refresh token, and Cognito may refuse

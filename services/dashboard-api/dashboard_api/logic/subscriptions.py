@@ -36,6 +36,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from inventory.models import InvalidValue, clean_name, utc_now
+from inventory.people import PersonAccess
 
 from dashboard_api.logic.dashboard import parallel_map
 from dashboard_api.logic.permissions import Caller
@@ -46,6 +47,7 @@ from dashboard_api.models.subscriptions import (
     SEVERITIES_ATTRIBUTE,
     STORE_ATTRIBUTE,
     Cleanup,
+    Listed,
     RecordPage,
     SnsSubscription,
     State,
@@ -54,6 +56,7 @@ from dashboard_api.models.subscriptions import (
     SubscriptionsPage,
     SubscriptionStatus,
     SubscriptionView,
+    Sweep,
 )
 from dashboard_api.models.users import Access
 
@@ -73,6 +76,7 @@ _LAMBDA_ARN = re.compile(
 
 
 class Topic(Protocol):
+    def listed(self) -> list[Listed]: ...
     def subscribe(self, protocol: str, endpoint: str, filter_policy: dict[str, list[str]]) -> str: ...
     def describe(self, subscription_arn: str) -> SnsSubscription | None: ...
     def set_filter(self, subscription_arn: str, filter_policy: dict[str, list[str]]) -> str: ...
@@ -430,3 +434,58 @@ class Subscriptions:
             else:
                 pending += 1
         return Cleanup(removed=removed, pending=pending)
+
+    # -- the sweep ------------------------------------------------------------------------------
+
+    def sweep(self, access_of: Callable[[str], PersonAccess]) -> Sweep:
+        """Finish what a request could not, so nothing outlives a revocation:
+
+        - a row ``removing`` (SNS held it pending) is unsubscribed again;
+        - every subscription of a user head office disabled or deleted is removed (a disable that
+          failed half way, or a subscription made in the moment of the disable);
+        - a subscription of the topic that this API made (its filter policy says so) but no row
+          knows of is removed: made while its row was being removed, or left by a failure.
+
+        SNS is listed before the table is read: any subscription listed was reserved in the table
+        before, so one being made right now is never taken for an orphan.
+        """
+        listed = self._topic.listed()
+        records = self._all_records()
+        removed = pending = 0
+        disabled: dict[str, bool] = {}
+        for record in records:
+            if record.owner not in disabled:
+                disabled[record.owner] = not access_of(record.owner).enabled
+            if record.state is State.REMOVING or disabled[record.owner]:
+                if self._remove(record):
+                    removed += 1
+                else:
+                    pending += 1
+        known_arns = {record.arn for record in records if record.arn}
+        known_endpoints = {(record.protocol, record.endpoint) for record in records}
+        orphans = 0
+        for entry in listed:
+            if entry.arn in known_arns or (entry.protocol, entry.endpoint) in known_endpoints:
+                continue
+            if self._made_here(entry) and self._topic.unsubscribe(entry.arn) != "pending":
+                orphans += 1
+        return Sweep(removed=removed, pending=pending, orphans=orphans)
+
+    def _all_records(self) -> list[SubscriptionRecord]:
+        records: list[SubscriptionRecord] = []
+        after: tuple[str, str] | None = None
+        while True:
+            page = self._rows.page_all(MAX_PAGE, after)
+            records.extend(page.records)
+            if page.last_key is None:
+                return records
+            after = page.last_key
+
+    def _made_here(self, entry: Listed) -> bool:
+        """Whether this API made a subscription: its filter policy is one the API writes (others, such
+        as an operator's own queue on the topic, are never touched)."""
+        reported = self._topic.describe(entry.arn)
+        if reported is None:
+            return False
+        policy = reported.filter_policy
+        return policy == MATCH_NOTHING or set(policy) == {STORE_ATTRIBUTE, SEVERITIES_ATTRIBUTE}
