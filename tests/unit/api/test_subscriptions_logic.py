@@ -525,3 +525,19 @@ def test_the_sweep_removes_an_orphan_the_api_made_and_nothing_else_on_the_topic(
     assert orphan not in world.topic.subscriptions
     assert operators in world.topic.subscriptions
     assert len(world.topic.subscriptions) == 2
+
+
+@pytest.mark.parametrize("count", [1, 100, 150])
+def test_the_owners_condition_stays_within_dynamodbs_expression_limits(count: int) -> None:
+    """DynamoDB refuses an expression over 4 KB or with more than 300 operators and functions (moto does not
+    check either): the condition for a subscription of the most stores SNS allows must fit."""
+    from dashboard_api.dal.subscriptions import _standing_condition
+
+    stores = tuple(f"Store number {n:03d} of a chain with long names" for n in range(count))
+    condition = _standing_condition(stores, 10, issued_at=1_795_316_400, admin=False)["ConditionExpression"]
+
+    assert len(condition.encode()) <= 4096
+    operators = sum(
+        condition.count(word) for word in (" AND ", " OR ", "contains(", "attribute_", " = ", " < ", " <= ")
+    )
+    assert operators <= 300
