@@ -28,9 +28,9 @@ def _done(username: str) -> Response[str]:
     responses={**documented("Signed out", status=204), 204: {"description": "Signed out", "content": {}}},
 )
 def sign_out() -> Response[str]:
-    username = caller_of(router.current_event).username
-    people().sign_out(username)
-    return _done(username)
+    caller = caller_of(router.current_event)
+    people().sign_out(caller.username, caller.issued_at)
+    return _done(caller.username)
 
 
 @router.post(
@@ -47,6 +47,6 @@ def sign_out() -> Response[str]:
     },
 )
 def mfa_enrolled() -> Response[str]:
-    username = caller_of(router.current_event).username
-    people().mfa_enrolled(username)
-    return _done(username)
+    caller = caller_of(router.current_event)
+    people().mfa_enrolled(caller.username, caller.issued_at)
+    return _done(caller.username)

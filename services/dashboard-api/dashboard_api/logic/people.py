@@ -258,21 +258,29 @@ class People:
 
     # -- the caller's own sessions ----------------------------------------------------------------
 
-    def sign_out(self, username: str) -> None:
+    def sign_out(self, username: str, issued_at: int | None) -> None:
         """The user's own sign-out: Cognito revokes every refresh token of theirs, and the API refuses
-        every token issued so far (the JWT authorizer would accept them until they expire)."""
+        every token issued before now (the JWT authorizer would accept them until they expire), the
+        signing-out token (issued at ``issued_at``) included."""
         self._users.sign_out_everywhere(username)
-        self._revoke(username)
+        self._revocations.revoke(username, self._own_cut(issued_at))
 
-    def mfa_enrolled(self, username: str) -> None:
+    def mfa_enrolled(self, username: str, issued_at: int | None) -> None:
         """The user has just set up TOTP MFA: every earlier session ends (a password-only sign-in, a
         phished or temporary password, must not outlive it) and admin rights need a sign-in from now."""
         if not self._users.mfa_enabled(username):
             raise BadRequest("two-step sign-in (TOTP) is not turned on for your account yet", "mfa_not_enabled")
         self._users.sign_out_everywhere(username)
-        now = math.floor(self._clock()) + 1
-        self._revocations.record_mfa_enrolment(username, now)
-        self._revocations.revoke(username, now)
+        cut = self._own_cut(issued_at)
+        self._revocations.record_mfa_enrolment(username, cut)
+        self._revocations.revoke(username, cut)
+
+    def _own_cut(self, issued_at: int | None) -> int:
+        """Where the user's own request cuts their tokens off: this second (a sign-in a moment later, in
+        the same second, stays good: the user is asked to sign in again at once), and never before the
+        caller's own token. A change by head office cuts one second later (``_revoke``)."""
+        now = math.floor(self._clock())
+        return now + 1 if issued_at is None else max(now, issued_at + 1)
 
     def _end_sessions(self, record: UserRecord) -> None:
         if record.enabled:  # a disabled user has no usable refresh token, and Cognito may refuse
