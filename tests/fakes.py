@@ -835,12 +835,17 @@ class FakeRevocations:
         self.before: dict[str, int] = {}
         self.access: dict[str, PersonAccess] = {}
         self.mfa_enrolled_at: dict[str, int] = {}
+        self.ended: dict[str, dict[str, int]] = {}
 
     def record_access(self, username: str, access: PersonAccess) -> None:
         self.access[username] = access
 
     def record_mfa_enrolment(self, username: str, at: int) -> None:
         self.mfa_enrolled_at[username] = at
+
+    def end_session(self, username: str, session: str, *, until: int, now: int) -> None:
+        del now
+        self.ended.setdefault(username, {})[session] = until
 
     def revoke(self, username: str, before: int) -> None:
         self.before[username] = max(before, self.before.get(username, 0))

@@ -286,9 +286,9 @@ export class Auth {
   }
 
   /**
-   * Ask the API to end every session of the user (`sign-out`, or `mfa-enrolled` once TOTP is on):
-   * Cognito revokes their refresh tokens and the API refuses every ID token issued so far, which the
-   * API's token check alone would accept until it expires. Best effort.
+   * Ask the API to end this session (`sign-out`) or every session of the user (`mfa-enrolled`, once
+   * TOTP is on): it then refuses their ID tokens, which the API's token check alone would accept until
+   * they expire. Best effort.
    */
   async #endSessions(route) {
     const token = this.#tokens?.idToken && (await this.idToken().catch(() => null));

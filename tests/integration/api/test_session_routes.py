@@ -1,5 +1,5 @@
-"""The caller's own session through the API, with real Cognito tokens from moto: signing out ends the
-session at the API too (the JWT authorizer alone would accept the ID token for an hour), and setting up
+"""The caller's own session through the API, with real Cognito tokens from moto: signing out ends that
+session at the API too (the JWT authorizer alone would accept its tokens for an hour), and setting up
 MFA ends every earlier session, so a refresh token of a password-only sign-in mints no admin.
 
 The claims passed are the real ID token's, as the authorizer hands them over. moto writes ``auth_time`` =
@@ -47,17 +47,26 @@ def people(api: ApiWorld, fresh_sessions: None) -> PeopleWorld:
     return api.people
 
 
-def test_signing_out_refuses_the_id_token_and_the_refresh_token(people: PeopleWorld) -> None:
-    tokens = people.sign_in("ravi")
-    token = claims_of(tokens)
-    assert people.call("GET", "/stores", token).status == 200
+def test_signing_out_refuses_that_sessions_tokens_and_keeps_the_others(people: PeopleWorld) -> None:
+    desk, phone = people.sign_in("ravi"), people.sign_in("ravi")
+    assert people.call("GET", "/stores", claims_of(desk)).status == 200
 
-    assert people.call("POST", "/session/sign-out", token).status == 204
+    assert people.call("POST", "/session/sign-out", claims_of(desk)).status == 204
 
-    reply = people.call("GET", "/stores", token)
+    reply = people.call("GET", "/stores", claims_of(desk))
     assert (reply.status, reply.body["error"]["code"]) == (401, "session_revoked")
-    with pytest.raises(ClientError):  # Cognito revoked the refresh token too
-        refresh(people, tokens)
+    # A token minted later from the same refresh token belongs to the same session (its origin_jti)
+    assert people.call("GET", "/stores", claims_of(refresh(people, desk))).status == 401
+    assert people.call("GET", "/stores", claims_of(phone)).status == 200  # the other session goes on
+
+
+def test_signing_out_twice_and_from_two_sessions_keeps_both_ended(people: PeopleWorld) -> None:
+    desk, phone = people.sign_in("ravi"), people.sign_in("ravi")
+    for tokens in (desk, phone):
+        assert people.call("POST", "/session/sign-out", claims_of(tokens)).status == 204
+
+    assert people.call("GET", "/stores", claims_of(desk)).status == 401
+    assert people.call("GET", "/stores", claims_of(phone)).status == 401
 
 
 def test_mfa_set_up_ends_the_password_only_session_before_it(people: PeopleWorld) -> None:

@@ -22,11 +22,14 @@ class Revocations:
     def __init__(self) -> None:
         self.before: dict[str, int] = {}
         self.enrolled_at: dict[str, int] = {}
+        self.ended: dict[str, set[str]] = {}
         self.reads = 0
 
     def limits(self, username: str) -> SessionLimits:
         self.reads += 1
-        return SessionLimits(self.before.get(username), self.enrolled_at.get(username))
+        return SessionLimits(
+            self.before.get(username), self.enrolled_at.get(username), frozenset(self.ended.get(username, ()))
+        )
 
 
 class Enrolment:
@@ -184,3 +187,20 @@ def test_forgetting_a_user_reads_their_revocation_at_once(parts: Parts) -> None:
 
     with pytest.raises(ApiError):
         gate.admit(manager())
+
+
+def test_a_signed_out_session_is_refused_and_the_users_other_sessions_go_on(parts: Parts) -> None:
+    revocations, _, _, gate = parts
+    revocations.ended["ravi"] = {"session-at-the-desk"}
+    desk = Caller(
+        "s1", "ravi", admin=False, stores=frozenset({"Karachi"}), issued_at=ISSUED + 999, session="session-at-the-desk"
+    )
+    phone = Caller(
+        "s1", "ravi", admin=False, stores=frozenset({"Karachi"}), issued_at=ISSUED, session="session-on-the-phone"
+    )
+
+    with pytest.raises(ApiError) as refused:
+        gate.admit(desk)  # however new the token: a refresh of that session keeps its origin_jti
+
+    assert (refused.value.status, refused.value.code) == (401, "session_revoked")
+    assert gate.admit(phone).username == "ravi"

@@ -28,6 +28,10 @@ else:
     DynamoDBClient = Any
 
 
+#: The user item's map of signed-out sessions: ``origin_jti`` -> epoch seconds until which it is kept.
+ENDED = "EndedSessions"
+
+
 class RevocationTable:
     def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._client = client
@@ -46,17 +50,62 @@ class RevocationTable:
             item = self._client.get_item(
                 TableName=self._table,
                 Key=self._key(username),
-                ProjectionExpression="#revoked, #mfa",
-                ExpressionAttributeNames={"#revoked": "RevokedBefore", "#mfa": "MfaEnrolledAt"},
+                ProjectionExpression="#revoked, #mfa, #ended",
+                ExpressionAttributeNames={"#revoked": "RevokedBefore", "#mfa": "MfaEnrolledAt", "#ended": ENDED},
             ).get("Item")
         except (ClientError, BotoCoreError) as error:
             raise Unavailable("your session could not be checked; try again shortly") from error
         revoked = (item or {}).get("RevokedBefore", {}).get("N")
         enrolled = (item or {}).get("MfaEnrolledAt", {}).get("N")
+        ended = (item or {}).get(ENDED, {}).get("M") or {}
         return SessionLimits(
             revoked_before=int(revoked) if revoked is not None else None,
             mfa_enrolled_at=int(enrolled) if enrolled is not None else None,
+            ended_sessions=frozenset(ended),
         )
+
+    def end_session(self, username: str, session: str, *, until: int, now: int) -> None:
+        """Refuse the tokens of one session (``origin_jti``) until ``until``; entries past their time go."""
+        try:
+            item = self._client.get_item(
+                TableName=self._table,
+                Key=self._key(username),
+                ProjectionExpression="#ended",
+                ExpressionAttributeNames={"#ended": ENDED},
+                ConsistentRead=True,
+            ).get("Item")
+            ended = (item or {}).get(ENDED, {}).get("M")
+            if ended is None and self._first_ended_session(username, session, until):
+                return
+            expired = [key for key, value in (ended or {}).items() if key != session and int(value["N"]) <= now]
+            names = {"#ended": ENDED, "#session": session, **{f"#x{n}": key for n, key in enumerate(expired[:50])}}
+            removed = ", ".join(f"#ended.#x{n}" for n in range(len(expired[:50])))
+            self._client.update_item(
+                TableName=self._table,
+                Key=self._key(username),
+                UpdateExpression="SET #ended.#session = :until" + (f" REMOVE {removed}" if removed else ""),
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues={":until": {"N": str(until)}},
+            )
+        except (ClientError, BotoCoreError) as error:
+            raise Unavailable("signing out failed; try again") from error
+
+    def _first_ended_session(self, username: str, session: str, until: int) -> bool:
+        """Create the map with this session; False when another request created it meanwhile."""
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=self._key(username),
+                UpdateExpression="SET #ended = :ended",
+                ConditionExpression="attribute_not_exists(#ended)",
+                ExpressionAttributeNames={"#ended": ENDED},
+                ExpressionAttributeValues={":ended": {"M": {session: {"N": str(until)}}}},
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def record_mfa_enrolment(self, username: str, at: int) -> None:
         """Admin rights need a sign-in at or after ``at`` (the user's MFA was set up then)."""

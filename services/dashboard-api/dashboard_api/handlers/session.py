@@ -20,16 +20,20 @@ def _done(username: str) -> Response[str]:
 @router.post(
     "/session/sign-out",
     tags=["session"],
-    summary="Sign out everywhere",
-    description="Ends every session of the caller: Cognito revokes their refresh tokens, and this API refuses "
-    "(401 `session_revoked`) every ID token issued so far, although the JWT authorizer would accept it until "
-    "it expires.",
+    summary="Sign out of this session",
+    description="Ends the caller's session: this API refuses (401 `session_revoked`) every token of it (the "
+    "`origin_jti` its refresh token gives every token it mints), although the JWT authorizer would accept them "
+    "until they expire. Other sessions of the user go on. Revoke the refresh token at Cognito too (`RevokeToken`). "
+    "A token without `origin_jti` ends every session of the user instead.",
     status_code=204,
     responses={**documented("Signed out", status=204), 204: {"description": "Signed out", "content": {}}},
 )
 def sign_out() -> Response[str]:
     caller = caller_of(router.current_event)
-    people().sign_out(caller.username, caller.issued_at)
+    if caller.session:
+        people().end_session(caller.username, caller.session)
+    else:
+        people().sign_out(caller.username, caller.issued_at)
     return _done(caller.username)
 
 

@@ -44,6 +44,9 @@ from dashboard_api.models.users import (
 )
 
 PASSWORD_LENGTH = 20
+#: How long a signed-out session is remembered: longer than its refresh token can mint ID tokens
+#: (RefreshTokenValidity) should the dashboard's RevokeToken not have reached Cognito.
+ENDED_SESSION_SECONDS = 24 * 3600
 #: Account states in which Cognito's AdminResetUserPassword works (it refuses FORCE_CHANGE_PASSWORD).
 RESETTABLE_BY_EMAIL = frozenset({"CONFIRMED", "RESET_REQUIRED"})
 _USERNAME = re.compile(r"^[\w.@+=,\-]+$")
@@ -69,6 +72,7 @@ class Revoker(Protocol):
     def revoke(self, username: str, before: int) -> None: ...
     def record_access(self, username: str, access: PersonAccess) -> None: ...
     def record_mfa_enrolment(self, username: str, at: int) -> None: ...
+    def end_session(self, username: str, session: str, *, until: int, now: int) -> None: ...
 
 
 def temporary_password(length: int = PASSWORD_LENGTH) -> str:
@@ -257,6 +261,13 @@ class People:
         return result
 
     # -- the caller's own sessions ----------------------------------------------------------------
+
+    def end_session(self, username: str, session: str) -> None:
+        """The user signs out of one session (a sign-in and the tokens its refresh token mints: their
+        ``origin_jti``): the API refuses its tokens from now on; other sessions of the user go on. The
+        record is kept as long as such a token could live (the dashboard revokes the refresh token too)."""
+        now = math.floor(self._clock())
+        self._revocations.end_session(username, session, until=now + ENDED_SESSION_SECONDS, now=now)
 
     def sign_out(self, username: str, issued_at: int | None) -> None:
         """The user's own sign-out: Cognito revokes every refresh token of theirs, and the API refuses

@@ -9,6 +9,9 @@ admin really acting as one.
   of the admin group as an admin only while their account has TOTP MFA enabled. Without it the
   caller keeps their own stores (if any) and admin-only routes answer 403 ``mfa_required``.
   Looked up (AdminGetUser) for admin-group callers only; non-admins cost nothing here.
+- **Signed-out sessions.** The user's own sign-out records the session (the token's ``origin_jti``,
+  which every token minted from the same refresh token shares); its tokens are refused, other
+  sessions of the user go on.
 - **MFA per session.** Enrolment (``People.mfa_enrolled``) records ``MfaEnrolledAt``; from then on
   an admin needs a token whose sign-in (``auth_time``, which a refresh keeps) is at or after it. A
   refresh token from a password-only sign-in before enrolment mints tokens that are no admin's.
@@ -89,6 +92,8 @@ class AccessGate:
         revoked = limits.revoked_before
         if revoked is not None and (caller.issued_at is None or caller.issued_at < revoked):
             raise Unauthorized("your access changed or your sessions were ended: sign in again", "session_revoked")
+        if caller.session is not None and caller.session in limits.ended_sessions:
+            raise Unauthorized("you signed out of this session: sign in again", "session_revoked")
         if caller.admin and not self._mfa_enabled(caller.username):
             return replace(caller, admin=False, admin_without_mfa=True)
         enrolled = limits.mfa_enrolled_at

@@ -22,3 +22,5 @@ class SessionLimits:
     revoked_before: int | None = None
     #: TOTP MFA was set up at this time: admin rights need a sign-in (``auth_time``) from then on.
     mfa_enrolled_at: int | None = None
+    #: Sessions (the tokens' ``origin_jti``, shared by every token a refresh token mints) signed out.
+    ended_sessions: frozenset[str] = frozenset()
