@@ -88,6 +88,7 @@ class OursOnEmulator:
             "INVENTORY_TABLE": table,
             "STORES_TABLE": f"{table}-stores",
             "UPLOADS_TABLE": f"{table}-uploads",
+            "PEOPLE_TABLE": f"{table}-people",
             "WRITE_CONCURRENCY": str(write_concurrency()),
             "POWERTOOLS_SERVICE_NAME": "ingest",
             "POWERTOOLS_METRICS_NAMESPACE": "Inventory",
@@ -98,6 +99,7 @@ class OursOnEmulator:
         emu.create_inventory_table(table)
         create_table(emu.client("dynamodb"), "ingest", "StoresTable", f"{table}-stores")
         create_table(emu.client("dynamodb"), "ingest", "UploadsTable", f"{table}-uploads")
+        create_table(emu.client("dynamodb"), "dashboard-api", "PeopleTable", f"{table}-people")
 
     def load(self, name: str, body: bytes, rows: int) -> Run:
         """Upload ``body`` (not timed), then time the handler on its event."""

@@ -13,6 +13,7 @@ from alerts.models.forecast import ItemKey, StoredForecast
 from alerts.models.history import Recorded, Written
 from botocore.exceptions import ClientError
 from inventory.history import HistoryEntry, history_key, history_sort_key
+from inventory.people import PersonAccess
 from inventory.stores import StoreChange
 
 if TYPE_CHECKING:
@@ -26,7 +27,13 @@ if TYPE_CHECKING:
         UploadPosition,
         UploadStream,
     )
-    from dashboard_api.models.subscriptions import PendingCode, RecordPage, SnsSubscription, SubscriptionRecord
+    from dashboard_api.models.subscriptions import (
+        Listed,
+        PendingCode,
+        RecordPage,
+        SnsSubscription,
+        SubscriptionRecord,
+    )
     from dashboard_api.models.users import UserListing, UserRecord
     from inventory.models import Ordering, StockStatus
     from inventory.report import UploadReport
@@ -638,6 +645,16 @@ class FakeAlertsTopic:
     def confirm(self, arn: str) -> None:
         self.subscriptions[arn]["pending"] = False
 
+    def listed(self) -> list[Listed]:
+        from dashboard_api.models.subscriptions import Listed
+
+        self._call("ListSubscriptionsByTopic")
+        return [
+            Listed(arn, entry["protocol"], entry["endpoint"])
+            for arn, entry in self.subscriptions.items()
+            if not entry["pending"]  # SNS lists a pending one as "PendingConfirmation", no ARN
+        ]
+
     def describe(self, subscription_arn: str) -> SnsSubscription | None:
         from dashboard_api.models.subscriptions import SnsSubscription
 
@@ -709,7 +726,10 @@ class FakeSubscriptionRows:
 
         return Unavailable(f"{what} failed; try again shortly")
 
-    def reserve(self, record: SubscriptionRecord, endpoint_key: str, cap: int) -> None:
+    def reserve(
+        self, record: SubscriptionRecord, endpoint_key: str, cap: int, *, issued_at: int | None, admin: bool
+    ) -> None:
+        del issued_at, admin  # the owner's standing is the DynamoDB condition's (tests/integration/api)
         from dashboard_api.models.errors import EndpointTaken, TooManySubscriptions
         from dashboard_api.models.subscriptions import State
 
@@ -767,13 +787,16 @@ class FakeSubscriptionRows:
         if key in self.rows:
             self.rows[key] = replace(self.rows[key], **changes)
 
-    def activate(self, record: SubscriptionRecord, arn: str) -> None:
+    def activate(self, record: SubscriptionRecord, arn: str) -> bool:
         from dashboard_api.models.subscriptions import State
 
         if self.fail_activate:
             self.fail_activate -= 1
             raise self._failed("saving the subscription")
+        if (record.owner, record.id) not in self.rows:
+            return False
         self._replace(record, state=State.ACTIVE, arn=arn)
+        return True
 
     def mark_removing(self, record: SubscriptionRecord) -> None:
         from dashboard_api.models.subscriptions import State
@@ -907,6 +930,19 @@ class FakeRevocations:
 
     def __init__(self) -> None:
         self.before: dict[str, int] = {}
+        self.access: dict[str, PersonAccess] = {}
+        self.mfa_enrolled_at: dict[str, int] = {}
+        self.ended: dict[str, dict[str, int]] = {}
+
+    def record_access(self, username: str, access: PersonAccess) -> None:
+        self.access[username] = access
+
+    def record_mfa_enrolment(self, username: str, at: int) -> None:
+        self.mfa_enrolled_at[username] = at
+
+    def end_session(self, username: str, session: str, *, until: int, now: int) -> None:
+        del now
+        self.ended.setdefault(username, {})[session] = until
 
     def revoke(self, username: str, before: int) -> None:
         self.before[username] = max(before, self.before.get(username, 0))

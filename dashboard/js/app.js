@@ -16,7 +16,7 @@ import * as notifyView from './views/notify.js';
 import * as orderView from './views/order.js';
 import * as overviewView from './views/overview.js';
 import * as peopleView from './views/people.js';
-import { showSignIn, signinFrame } from './views/signin.js';
+import { MFA_ON, showSignIn, signinFrame } from './views/signin.js';
 import * as uploadsView from './views/uploads.js';
 
 const VIEWS = {
@@ -318,8 +318,10 @@ async function requireMfa(config, auth) {
     showError,
     extra: h('p', { class: 'form-links' }, signOut),
     onSubmit: async (code) => {
+      const { username } = auth.user;
       await auth.confirmMfaEnrolment(code);
-      startShell(config, auth);
+      await auth.mfaEnrolled();
+      showSignIn(root, auth, { message: MFA_ON, username, onSignedIn: () => afterSignIn(config, auth) });
     },
   });
   replace(panel, form);

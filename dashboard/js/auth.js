@@ -286,14 +286,40 @@ export class Auth {
   }
 
   /**
-   * Sign out: revoke the refresh token (Cognito then also refuses the access and ID tokens
-   * issued from it) and forget every token. Best effort: the tokens are forgotten either way.
+   * Ask the API to end this session (`sign-out`) or every session of the user (`mfa-enrolled`, once
+   * TOTP is on): it then refuses their ID tokens, which the API's token check alone would accept until
+   * they expire. Best effort.
+   */
+  async #endSessions(route) {
+    const token = this.#tokens?.idToken && (await this.idToken().catch(() => null));
+    if (!token || !this.config.apiUrl) return;
+    await fetch(`${this.config.apiUrl}/session/${route}`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' },
+      cache: 'no-store',
+    }).catch(() => {});
+  }
+
+  /**
+   * Sign out: end the session at the API, revoke the refresh token (Cognito then also refuses the
+   * access and ID tokens issued from it) and forget every token. Best effort: the tokens are
+   * forgotten either way.
    */
   async signOut() {
+    await this.#endSessions('sign-out');
     const refreshToken = this.#tokens?.refreshToken;
     this.clear();
     if (refreshToken) {
       await this.call('RevokeToken', { ClientId: this.config.userPoolClientId, Token: refreshToken }).catch(() => {});
     }
+  }
+
+  /**
+   * TOTP was just turned on: every session that began with the password alone ends, this one too
+   * (the API then grants admin rights only to a sign-in made with the code). Sign in again after.
+   */
+  async mfaEnrolled() {
+    await this.#endSessions('mfa-enrolled');
+    this.clear();
   }
 }

@@ -19,8 +19,14 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 class Untraced:
     """The part of Powertools' Tracer the handlers use, for where tracing is off."""
 
-    def capture_lambda_handler(self, handler: Callable[..., Any]) -> Callable[..., Any]:
-        return handler
+    def capture_lambda_handler(
+        self,
+        handler: Callable[..., Any] | None = None,
+        capture_response: bool | None = None,  # noqa: ARG002 - Tracer's signature: nothing is captured here
+        capture_error: bool | None = None,  # noqa: ARG002
+    ) -> Callable[..., Any]:
+        """The handler as it is (used bare or called with Tracer's options first)."""
+        return handler if handler is not None else (lambda decorated: decorated)
 
 
 def tracing_on() -> bool:

@@ -313,7 +313,11 @@ def test_ingest_function_may_touch_exactly_its_prefixes_tables_queue_and_itself(
         "dynamodb:BatchGetItem": [{"Fn::GetAtt": ["InventoryTable", "Arn"]}],
         "dynamodb:PutItem": [{"Fn::GetAtt": ["InventoryTable", "Arn"]}, {"Fn::GetAtt": ["UploadsTable", "Arn"]}],
         "dynamodb:UpdateItem": [{"Fn::GetAtt": ["StoresTable", "Arn"]}, {"Fn::GetAtt": ["UploadsTable", "Arn"]}],
-        "dynamodb:GetItem": [{"Fn::GetAtt": ["UploadsTable", "Arn"]}],
+        "dynamodb:GetItem": [
+            {"Fn::GetAtt": ["UploadsTable", "Arn"]},
+            # The People table of the stage's dashboard API: what each uploader may change now.
+            _sub(f"{account.replace('SERVICE', 'dynamodb')}:table/inventory-dashboard-api-{STAGE}-people"),
+        ],
         # A big file carries on in a new invocation of this function, and of no other.
         "lambda:InvokeFunction": [_sub(itself)],
         "sqs:SendMessage": [{"Fn::GetAtt": ["IngestFailureQueue", "Arn"]}],
@@ -336,6 +340,16 @@ def test_ingest_believes_uploaded_by_only_from_the_role_the_api_runs_as(packaged
     assert ingest["Environment"]["Variables"].get("API_PRINCIPAL_ID", "") == ""  # only the local stack sets one
     assert api["DashboardApiRole"]["Properties"]["RoleName"] == API_ROLE
     assert api["ApiLambdaFunction"]["Properties"]["Role"] == {"Fn::GetAtt": ["DashboardApiRole", "Arn"]}
+
+
+def test_ingest_reads_the_people_table_the_dashboard_api_of_its_stage_creates(
+    packaged: dict[str, PackagedService],
+) -> None:
+    """Compose cannot pass the name (dashboard-api depends on ingest): both follow from the stage."""
+    ingest = packaged["ingest"].template["Resources"]["IngestUploadLambdaFunction"]["Properties"]
+    people = packaged["dashboard-api"].template["Resources"]["PeopleTable"]["Properties"]
+
+    assert ingest["Environment"]["Variables"]["PEOPLE_TABLE"] == people["TableName"]
 
 
 def test_ingest_hears_of_everything_under_the_upload_prefix_whatever_its_case(
@@ -854,6 +868,36 @@ def test_the_default_stage_offers_no_sms_until_it_is_set_up(packaged: dict[str, 
 
     assert variables["SMS_ENABLED"] == "false"
     assert api.template["Outputs"]["SmsEnabled"]["Value"] == variables["SMS_ENABLED"]
+
+
+def test_the_subscription_sweep_runs_hourly_on_the_people_table_and_the_wired_topic_only(
+    packaged: dict[str, PackagedService],
+) -> None:
+    api = packaged["dashboard-api"]
+    topic = PLACEHOLDER_OUTPUTS["alerts"]["AlertsTopicArn"]
+    function = f"inventory-dashboard-api-{STAGE}-sweepSubscriptions"
+    log_group = f"arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:/aws/lambda/{function}:*"
+    (rule,) = api.resources("AWS::Events::Rule").values()
+    variables = api.template["Resources"]["SweepSubscriptionsLambdaFunction"]["Properties"]["Environment"]["Variables"]
+
+    assert rule["Properties"]["ScheduleExpression"] == "rate(1 hour)"
+    assert rule["Properties"]["Targets"][0]["Arn"] == {"Fn::GetAtt": ["SweepSubscriptionsLambdaFunction", "Arn"]}
+    assert variables["PEOPLE_TABLE"] == {"Ref": "PeopleTable"}
+    assert variables["ALERTS_TOPIC_ARN"] == _sub(topic)
+    people = [{"Fn::GetAtt": ["PeopleTable", "Arn"]}]
+    assert _permissions(api, "SubscriptionSweepRole") == {
+        "logs:CreateLogStream": [_sub(log_group)],
+        "logs:PutLogEvents": [_sub(log_group)],
+        "dynamodb:Scan": people,
+        "dynamodb:GetItem": people,
+        "dynamodb:UpdateItem": people,
+        "dynamodb:DeleteItem": people,
+        "sns:ListSubscriptionsByTopic": [_sub(topic)],
+        "sns:Subscribe": [_sub(topic)],
+        **{action: ["*"] for action in SNS_SUBSCRIPTION_ACTIONS},
+        "xray:PutTraceSegments": ["*"],
+        "xray:PutTelemetryRecords": ["*"],
+    }
 
 
 def test_accounts_recover_by_verified_email_keep_short_revocable_sessions_and_optional_totp(

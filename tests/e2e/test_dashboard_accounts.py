@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
 from typing import Any
 
 import pytest
+from dashboard_api.logic.sessions import REVOCATION_TTL_SECONDS
 from playwright.sync_api import Page, Request, Response, expect
 
 from tests.e2e.conftest import LocalStackProcess
@@ -24,10 +26,12 @@ from tests.e2e.dashboard_kit import (
     new_user,
     shoot,
     sign_in,
+    sign_in_after_enrolment,
     sign_out,
     signed_in,
     stored_strings,
 )
+from tests.e2e.test_api_security import get as api_get
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -51,11 +55,12 @@ def test_a_user_turns_on_two_step_sign_in_and_then_signs_in_with_a_code(page: Pa
     page.get_by_role("button", name="Set up two-step sign-in").click()
     secret = enrol_on_page(page, account["username"], "Turn on two-step sign-in")
 
-    expect(page.locator("#mfa-status")).to_have_text("Status: On")
+    # Turning it on ends every session begun with the password alone, this one too.
+    expect(page.get_by_text("Two-step sign-in is on. Sign in again")).to_be_visible()
+    expect(signed_in(page)).to_have_count(0)
     assert "SOFTWARE_TOKEN_MFA" in mfa_settings(stack, account["username"]), "Cognito does not have TOTP on"
-    sign_out(page)
 
-    # Next time the password alone is not enough.
+    # The password alone is not enough now.
     password_step(page, stack, account)
     expect(page.get_by_role("heading", name="Enter your authenticator code")).to_be_visible()
     expect(signed_in(page)).to_have_count(0)
@@ -76,7 +81,8 @@ def test_head_office_must_set_up_two_step_sign_in_before_the_dashboard_opens(pag
     expect(page.get_by_role("navigation", name="Main")).to_have_count(0)
     assert mfa_settings(stack, account["username"]) == []
     shoot(page, "mfa-setup")
-    enrol_on_page(page, account["username"], "Turn on and continue")
+    secret = enrol_on_page(page, account["username"], "Turn on and continue")
+    sign_in_after_enrolment(page, account, secret)
 
     expect(signed_in(page)).to_have_text("Overview")
     assert "SOFTWARE_TOKEN_MFA" in mfa_settings(stack, account["username"])
@@ -109,7 +115,8 @@ def test_a_pool_that_requires_mfa_sets_it_up_during_the_first_sign_in(page: Page
         page.get_by_role("button", name="Set password and sign in").click()
 
         expect(page.get_by_text("Your account must use two-step sign-in.")).to_be_visible()
-        enrol_on_page(page, username, "Verify and sign in")
+        secret = enrol_on_page(page, username, "Verify and sign in")
+        sign_in_after_enrolment(page, {"username": username, "password": "Fresh-Passw0rd!2024"}, secret)
         expect(signed_in(page)).to_have_text("Overview")
     finally:
         client.set_user_pool_mfa_config(
@@ -219,3 +226,28 @@ def test_sign_out_revokes_the_refresh_token(page: Page, stack: dict[str, Any]) -
             AuthFlow="REFRESH_TOKEN_AUTH",
             AuthParameters={"REFRESH_TOKEN": issued[-1]},
         )
+
+
+def test_sign_out_ends_the_session_at_the_api_too(page: Page, stack: dict[str, Any]) -> None:
+    """The ID token the page used is refused by the API once the user signs out (the HTTP API's token
+    check alone would accept it until it expires, an hour later)."""
+    account = new_user(stack)
+    used: list[str] = []
+
+    def on_request(request: Request) -> None:
+        authorization = request.headers.get("authorization", "")
+        if request.url.startswith(stack["api_url"]) and authorization.startswith("Bearer "):
+            used.append(authorization.removeprefix("Bearer "))
+
+    page.on("request", on_request)
+    sign_in(page, stack, account)
+    expect(signed_in(page)).to_have_text("Overview")
+    assert used, "the page called the API with no token"
+    assert api_get(stack, "/stores", used[-1])[0] == 200
+
+    sign_out(page)
+    time.sleep(REVOCATION_TTL_SECONDS)  # another execution environment may trust its cache this long
+
+    status, body = api_get(stack, "/stores", used[-1])
+    assert status == 401, body
+    assert body["error"]["code"] == "session_revoked"

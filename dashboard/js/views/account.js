@@ -1,7 +1,8 @@
 // Account: who is signed in, which stores they see, and two-step sign-in (TOTP) on or off.
-import { describeAuthError } from '../auth.js';
+import { SessionExpiredError, describeAuthError } from '../auth.js';
 import { h, messageBox, replace } from '../dom.js';
 import { enrolmentForm } from '../mfa.js';
+import { MFA_ON } from './signin.js';
 
 function storesOf(user) {
   if (user.admin) return 'Every store (head office)';
@@ -68,9 +69,9 @@ export function mount(root, ctx) {
       extra: button('Cancel', () => load()),
       onSubmit: async (code) => {
         await auth.confirmMfaEnrolment(code);
-        await load();
-        replace(messages, messageBox('notice', 'Two-step sign-in is on. You will be asked for a code each time you sign in.'));
-        ctx.announce('Two-step sign-in is on.');
+        // Every session begun with the password alone ends, this one too: sign in again with the code.
+        await auth.mfaEnrolled();
+        ctx.handleError(new SessionExpiredError(MFA_ON));
       },
     });
     replace(mfaPanel, form);

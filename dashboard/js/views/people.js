@@ -84,6 +84,7 @@ function cleanupText(result) {
   if (result.signed_out) parts.push('signed out everywhere');
   if (subs.narrowed) parts.push(`${subs.narrowed} alert ${subs.narrowed === 1 ? 'subscription' : 'subscriptions'} narrowed`);
   if (subs.removed) parts.push(`${subs.removed} alert ${subs.removed === 1 ? 'subscription' : 'subscriptions'} removed`);
+  if (subs.pending) parts.push(`${subs.pending} awaiting confirmation, silenced and removed once SNS allows`);
   return parts.length ? ` (${parts.join('; ')})` : '';
 }
 

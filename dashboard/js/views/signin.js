@@ -49,7 +49,10 @@ export function signinFrame(root, title) {
   return { messages, panel, showError };
 }
 
-export function showSignIn(root, auth, { message, onSignedIn }) {
+/** After TOTP is turned on every earlier session ends: the user signs in again, with the code. */
+export const MFA_ON = 'Two-step sign-in is on. Sign in again with your password and the code from your authenticator app.';
+
+export function showSignIn(root, auth, { message, username = '', onSignedIn }) {
   const { messages, panel, showError } = signinFrame(root, 'Sign in');
   if (message) messages.append(messageBox('notice', message));
 
@@ -209,12 +212,21 @@ export function showSignIn(root, auth, { message, onSignedIn }) {
       submitLabel: 'Verify and sign in',
       showError,
       onSubmit: async (code) => {
+        let result;
         try {
-          next(await auth.finishMfaSetup(current, code));
+          result = await auth.finishMfaSetup(current, code);
         } catch (error) {
           if (lapsed(error)) return;
           throw error;
         }
+        if (result.challenge) {
+          next(result);
+          return;
+        }
+        // TOTP is on: sessions begun with the password alone end, and this one with them.
+        await auth.mfaEnrolled();
+        passwordForm(challenge.username);
+        notice(MFA_ON);
       },
     });
     replace(panel, form);
@@ -324,5 +336,5 @@ export function showSignIn(root, auth, { message, onSignedIn }) {
     form.elements[username ? 'reset-code' : 'reset-username'].focus();
   }
 
-  passwordForm();
+  passwordForm(username);
 }

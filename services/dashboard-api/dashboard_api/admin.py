@@ -169,8 +169,10 @@ def _describe(user: UserRecord) -> list[str]:
 
 
 def _cleanup(cleanup: Cleanup) -> str:
+    pending = f", {cleanup.pending} pending confirmation (matching no alert; removed once SNS allows)"
     return (
         f"sessions: ended everywhere\nalerts:   {cleanup.narrowed} subscription(s) narrowed, {cleanup.removed} removed"
+        + (pending if cleanup.pending else "")
     )
 
 

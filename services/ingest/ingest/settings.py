@@ -12,6 +12,8 @@ class Settings(EnvSettings):
     inventory_table: str = setting("INVENTORY_TABLE")
     stores_table: str = setting("STORES_TABLE")
     uploads_table: str = setting("UPLOADS_TABLE")
+    #: The dashboard API's People table: whether an uploader may still change the file's store.
+    people_table: str = setting("PEOPLE_TABLE")
     upload_prefix: str = setting("UPLOAD_PREFIX", "uploads/")
     reports_prefix: str = setting("REPORTS_PREFIX", "reports/")
     low_stock_default: int = setting("LOW_STOCK_DEFAULT", 5, minimum=0)

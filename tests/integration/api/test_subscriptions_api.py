@@ -222,7 +222,7 @@ def test_an_access_change_narrows_subscriptions_and_revokes_the_old_token(people
     )
 
     assert change.status == 200
-    assert change.body["subscriptions"] == {"narrowed": 1, "removed": 1}
+    assert change.body["subscriptions"] == {"narrowed": 1, "removed": 1, "pending": 0}
     assert change.body["user"]["stores"] == ["Berlin"]
     subscriptions = people.sns_subscriptions()
     assert list(subscriptions) == ["both@example.com"]
@@ -243,7 +243,7 @@ def test_disabling_a_user_removes_every_subscription_and_refuses_their_token(peo
     reply = people.call("POST", "/users/ravi/disable", ADMIN, route="/users/{username}/disable")
 
     assert reply.status == 200
-    assert reply.body["subscriptions"] == {"narrowed": 0, "removed": 2}
+    assert reply.body["subscriptions"] == {"narrowed": 0, "removed": 2, "pending": 0}
     assert reply.body["user"]["enabled"] is False
     assert people.sns_subscriptions() == {}
     assert people.call("GET", "/stores", token).status == 401

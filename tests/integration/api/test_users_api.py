@@ -176,7 +176,11 @@ def test_deleting_a_user_ends_their_sessions_and_a_second_delete_is_404(people: 
     reply = people.call("DELETE", "/users/ravi", ADMIN, route="/users/{username}")
 
     assert reply.status == 200
-    assert reply.body == {"username": "ravi", "signed_out": True, "subscriptions": {"narrowed": 0, "removed": 0}}
+    assert reply.body == {
+        "username": "ravi",
+        "signed_out": True,
+        "subscriptions": {"narrowed": 0, "removed": 0, "pending": 0},
+    }
     assert people.call("GET", "/stores", token).status == 401
     assert people.call("GET", "/users/ravi", ADMIN, route="/users/{username}").status == 404
     assert people.call("DELETE", "/users/ravi", ADMIN, route="/users/{username}").status == 404

@@ -29,7 +29,9 @@ BUCKET = "inventory-ingest-test-uploads"
 TABLE = "inventory-ingest-test-inventory"
 STORES = "inventory-ingest-test-stores"
 UPLOADS = "inventory-ingest-test-uploads-index"
+PEOPLE = "inventory-dashboard-api-test-people"
 ENVIRONMENT = {
+    "PEOPLE_TABLE": PEOPLE,
     "INVENTORY_TABLE": TABLE,
     "STORES_TABLE": STORES,
     "UPLOADS_TABLE": UPLOADS,
@@ -220,6 +222,7 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[IngestWorld]:
         role = boto3.client("iam", region_name="us-east-1").create_role(
             RoleName=ENVIRONMENT["API_ROLE_NAME"], AssumeRolePolicyDocument="{}"
         )["Role"]
+        create_table(dynamodb, "dashboard-api", "PeopleTable", PEOPLE)
         invoker = FakeInvoker()
         ingestor().invoker = invoker
         # An assumed role's S3 events name it AWS:<role id>:<session>; a Lambda function's session is its name.

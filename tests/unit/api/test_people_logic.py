@@ -153,3 +153,30 @@ def test_an_admin_may_not_lock_themselves_out() -> None:
 
     assert (refused.value.status, refused.value.code) == (400, "own_account")
     refuse_own_account("anna", "ravi", "disable")
+
+
+def test_a_users_own_sign_out_cuts_off_tokens_before_this_second_and_the_signing_out_token(world: World) -> None:
+    world.people.sign_out("ravi", issued_at=int(NOW) - 600)
+
+    assert world.revocations.before["ravi"] == int(NOW)  # a sign-in a moment later stays good
+    assert ("sign_out", "ravi") in world.directory.events
+
+    world.people.sign_out("ravi", issued_at=int(NOW))  # a token of this very second
+    assert world.revocations.before["ravi"] == int(NOW) + 1
+
+
+def test_mfa_enrolment_ends_earlier_sessions_and_records_when(world: World) -> None:
+    world.directory.add("anna", admin=True, mfa=True)
+
+    world.people.mfa_enrolled("anna", issued_at=int(NOW) - 60)
+
+    assert world.revocations.mfa_enrolled_at["anna"] == world.revocations.before["anna"] == int(NOW)
+    assert ("sign_out", "anna") in world.directory.events
+
+
+def test_reporting_an_enrolment_without_mfa_is_refused_and_changes_nothing(world: World) -> None:
+    with pytest.raises(ApiError) as refused:
+        world.people.mfa_enrolled("ravi", issued_at=int(NOW))
+
+    assert refused.value.code == "mfa_not_enabled"
+    assert world.revocations.before == {}

@@ -10,6 +10,7 @@ from dashboard_api.logic.sessions import (
     REVOCATION_TTL_SECONDS,
     AccessGate,
 )
+from dashboard_api.models.access import SessionLimits
 from dashboard_api.models.errors import ApiError, NotFound
 
 pytestmark = pytest.mark.unit
@@ -20,11 +21,15 @@ ISSUED = 1_795_316_400
 class Revocations:
     def __init__(self) -> None:
         self.before: dict[str, int] = {}
+        self.enrolled_at: dict[str, int] = {}
+        self.ended: dict[str, set[str]] = {}
         self.reads = 0
 
-    def revoked_before(self, username: str) -> int | None:
+    def limits(self, username: str) -> SessionLimits:
         self.reads += 1
-        return self.before.get(username)
+        return SessionLimits(
+            self.before.get(username), self.enrolled_at.get(username), frozenset(self.ended.get(username, ()))
+        )
 
 
 class Enrolment:
@@ -61,8 +66,8 @@ def manager(issued_at: int | None = ISSUED) -> Caller:
     return Caller("s1", "ravi", admin=False, stores=frozenset({"Karachi"}), issued_at=issued_at)
 
 
-def admin(issued_at: int = ISSUED) -> Caller:
-    return Caller("s2", "anna", admin=True, stores=frozenset(), issued_at=issued_at)
+def admin(issued_at: int = ISSUED, signed_in_at: int | None = None) -> Caller:
+    return Caller("s2", "anna", admin=True, stores=frozenset(), issued_at=issued_at, signed_in_at=signed_in_at)
 
 
 def test_a_token_issued_before_the_users_access_changed_is_refused(parts: Parts) -> None:
@@ -147,3 +152,55 @@ def test_an_admin_deleted_since_the_token_was_issued_is_refused(parts: Parts) ->
         gate.admit(admin())
 
     assert refused.value.status == 401
+
+
+def test_a_token_of_a_sign_in_before_mfa_was_set_up_is_no_admins_though_refreshed_since(parts: Parts) -> None:
+    revocations, enrolment, _, gate = parts
+    enrolment.enrolled.add("anna")
+    revocations.enrolled_at["anna"] = ISSUED + 100
+    # A refresh token of a password-only sign-in before enrolment: iat new, auth_time the old sign-in
+    refreshed = admin(issued_at=ISSUED + 500, signed_in_at=ISSUED)
+
+    caller = gate.admit(refreshed)
+
+    assert not caller.admin
+    with pytest.raises(ApiError) as refused:
+        caller.require_admin()
+    assert (refused.value.status, refused.value.code) == (403, "mfa_required")
+    assert gate.admit(admin(issued_at=ISSUED + 500, signed_in_at=ISSUED + 100)).admin  # signed in with MFA
+    assert not gate.admit(admin(issued_at=ISSUED + 500, signed_in_at=None)).admin  # no auth_time: no proof
+
+
+def test_an_admin_whose_enrolment_was_never_recorded_keeps_admin_rights_with_mfa_on(parts: Parts) -> None:
+    _, enrolment, _, gate = parts
+    enrolment.enrolled.add("anna")
+
+    assert gate.admit(admin(signed_in_at=None)).admin
+
+
+def test_forgetting_a_user_reads_their_revocation_at_once(parts: Parts) -> None:
+    revocations, _, _, gate = parts
+    gate.admit(manager())
+    revocations.before["ravi"] = ISSUED + 1  # the user signed out through this environment
+
+    gate.forget("ravi")
+
+    with pytest.raises(ApiError):
+        gate.admit(manager())
+
+
+def test_a_signed_out_session_is_refused_and_the_users_other_sessions_go_on(parts: Parts) -> None:
+    revocations, _, _, gate = parts
+    revocations.ended["ravi"] = {"session-at-the-desk"}
+    desk = Caller(
+        "s1", "ravi", admin=False, stores=frozenset({"Karachi"}), issued_at=ISSUED + 999, session="session-at-the-desk"
+    )
+    phone = Caller(
+        "s1", "ravi", admin=False, stores=frozenset({"Karachi"}), issued_at=ISSUED, session="session-on-the-phone"
+    )
+
+    with pytest.raises(ApiError) as refused:
+        gate.admit(desk)  # however new the token: a refresh of that session keeps its origin_jti
+
+    assert (refused.value.status, refused.value.code) == (401, "session_revoked")
+    assert gate.admit(phone).username == "ravi"

@@ -22,6 +22,7 @@ from dashboard_api.models.errors import ApiError, TooManyRequests
 from dashboard_api.models.subscriptions import State, SubscriptionRequest
 from dashboard_api.models.users import Access
 from inventory.models import Alert
+from inventory.people import PersonAccess
 
 from tests.fakes import FakeAlertsTopic, FakeSubscriptionRows, FakeTexts
 
@@ -473,9 +474,42 @@ def test_a_pending_subscription_sns_will_not_change_is_removed_instead_of_narrow
 
     cleanup = world.subscriptions.narrow("ravi", Access(False, frozenset({"Berlin"})))
 
-    assert cleanup.removed == 1
+    assert (cleanup.removed, cleanup.pending) == (0, 1)  # counted as what SNS really did
     (row,) = world.rows.of_owner("ravi")
     assert row.state is State.REMOVING  # SNS drops it within 3 days; retried whenever touched
+
+
+def test_removing_all_counts_a_subscription_sns_holds_pending_as_pending_not_removed(world: World) -> None:
+    world.subscribe(TWO_STORES, "+4915112345678", protocol="sms")  # SMS: active at once
+    world.subscribe(TWO_STORES, "lea@example.com")  # email: pending until the link is followed
+
+    cleanup = world.subscriptions.remove_all("ravi")
+
+    assert (cleanup.removed, cleanup.pending) == (1, 1)
+    (left,) = world.topic.subscriptions.values()
+    assert left["policy"] == MATCH_NOTHING  # confirming it now brings nothing
+
+
+def test_a_subscription_removed_while_sns_was_asked_is_undone_and_refused(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the owner is disabled (every row removed) between the reservation and SNS's answer
+    subscribe = world.topic.subscribe
+
+    def disabled_meanwhile(protocol: str, endpoint: str, policy: dict[str, list[str]]) -> str:
+        arn = subscribe(protocol, endpoint, policy)
+        for record in world.rows.of_owner("ravi"):
+            world.rows.delete(record)
+        return arn
+
+    monkeypatch.setattr(world.topic, "subscribe", disabled_meanwhile)
+
+    with pytest.raises(ApiError) as refused:
+        world.subscribe(TWO_STORES, "+4915112345678", protocol="sms")
+
+    assert (refused.value.status, refused.value.code) == (409, "access_changed")
+    assert world.topic.subscriptions == {}  # SNS let go of it (an active SMS subscription)
+    assert world.rows.of_owner("ravi") == []
 
 
 def test_removing_all_of_a_disabled_users_subscriptions(world: World) -> None:
@@ -589,3 +623,66 @@ def test_a_number_awaiting_its_code_is_deleted_without_asking_sns(world: World) 
 
     assert world.rows.rows == {}
     assert world.rows.counts["berlin-manager"] == 0
+
+
+# -- the sweep -----------------------------------------------------------------------------------
+
+
+def enabled(_: str) -> PersonAccess:
+    return PersonAccess()
+
+
+def test_the_sweep_removes_a_subscription_sns_held_pending_once_it_lets_go(world: World) -> None:
+    # Given a disable whose email subscription SNS refused to remove (pending confirmation)
+    world.subscribe(TWO_STORES, "lea@example.com")
+    assert world.subscriptions.remove_all("ravi").pending == 1
+    (arn,) = world.topic.subscriptions
+    assert world.subscriptions.sweep(enabled).pending == 1  # still pending: kept, matching nothing
+
+    # When the ex-user confirms it after all, the next sweep removes it
+    world.topic.confirm(arn)
+    swept = world.subscriptions.sweep(enabled)
+
+    assert (swept.removed, swept.pending) == (1, 0)
+    assert world.topic.subscriptions == {}
+    assert world.rows.of_owner("ravi") == []
+
+
+def test_the_sweep_removes_every_subscription_of_a_disabled_user(world: World) -> None:
+    world.subscribe(TWO_STORES, "+4915112345678", protocol="sms")
+    world.subscribe(Caller("s-lea", "lea", admin=False, stores=frozenset({"Berlin"})), "+4915112345679", protocol="sms")
+
+    swept = world.subscriptions.sweep(lambda user: PersonAccess.recorded(enabled=user != "ravi"))
+
+    assert swept.removed == 1
+    assert [entry["endpoint"] for entry in world.topic.subscriptions.values()] == ["+4915112345679"]
+
+
+def test_the_sweep_removes_an_orphan_the_api_made_and_nothing_else_on_the_topic(world: World) -> None:
+    # A subscription this API made whose row is gone, and an operator's own queue on the topic
+    orphan = world.topic.subscribe("sms", "+4915112345678", {"store": ["Berlin"], "severities": ["out"]})
+    operators = world.topic.subscribe("sqs", "arn:aws:sqs:us-east-1:123456789012:ops", {})
+    world.subscribe(TWO_STORES, "+4915112345679", protocol="sms")  # and one that is rightly there
+
+    swept = world.subscriptions.sweep(enabled)
+
+    assert swept.orphans == 1
+    assert orphan not in world.topic.subscriptions
+    assert operators in world.topic.subscriptions
+    assert len(world.topic.subscriptions) == 2
+
+
+@pytest.mark.parametrize("count", [1, 100, 150])
+def test_the_owners_condition_stays_within_dynamodbs_expression_limits(count: int) -> None:
+    """DynamoDB refuses an expression over 4 KB or with more than 300 operators and functions (moto does not
+    check either): the condition for a subscription of the most stores SNS allows must fit."""
+    from dashboard_api.dal.subscriptions import _standing_condition
+
+    stores = tuple(f"Store number {n:03d} of a chain with long names" for n in range(count))
+    condition = _standing_condition(stores, 10, issued_at=1_795_316_400, admin=False)["ConditionExpression"]
+
+    assert len(condition.encode()) <= 4096
+    operators = sum(
+        condition.count(word) for word in (" AND ", " OR ", "contains(", "attribute_", " = ", " < ", " <= ")
+    )
+    assert operators <= 300

@@ -37,7 +37,7 @@ def archive_message(record: SQSRecord) -> None:
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Save the records each failure message points to; a message that cannot be handled yet stays queued."""
     return dict(

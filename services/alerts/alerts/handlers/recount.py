@@ -71,7 +71,7 @@ def vars_of(totals: Totals | None) -> dict[str, int] | None:
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:  # noqa: ARG001 - a schedule's event
     """Recount every store; stores not reached before the time limit wait for the next run."""
     recounter = build_recounter(RecountSettings.from_env(), Clients())

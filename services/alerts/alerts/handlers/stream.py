@@ -41,7 +41,7 @@ def alert_service() -> AlertService:
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Record every change and its store's totals once, keep each item's forecast, announce each store's new
     alerts, report failures."""

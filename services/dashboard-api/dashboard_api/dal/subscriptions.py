@@ -32,8 +32,16 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+from inventory.people import PersonAccess
 
-from dashboard_api.models.errors import Conflict, EndpointTaken, TooManySubscriptions, Unavailable
+from dashboard_api.models.errors import (
+    Conflict,
+    EndpointTaken,
+    Forbidden,
+    TooManySubscriptions,
+    Unauthorized,
+    Unavailable,
+)
 from dashboard_api.models.subscriptions import PendingCode, RecordPage, State, SubscriptionRecord
 
 if TYPE_CHECKING:
@@ -106,6 +114,40 @@ def _strings(values: tuple[str, ...]) -> dict[str, Any]:
     return {"L": [{"S": value} for value in values]}
 
 
+#: Stores of a subscription checked one by one against the owner's recorded stores. DynamoDB allows an
+#: expression 4 KB and 300 operators and functions; a subscription naming more stores (SNS allows 150)
+#: is held by the revocation time alone, which every access change moves.
+MAX_STORES_CHECKED = 100
+
+
+def _standing_condition(stores: tuple[str, ...], cap: int, *, issued_at: int | None, admin: bool) -> dict[str, Any]:
+    """The condition on the owner's item for one more subscription (see ``SubscriptionTable.reserve``)."""
+    names = {"#count": "Subscriptions", "#revoked": "RevokedBefore", "#enabled": "Enabled", "#admin": "Admin"}
+    values: dict[str, Any] = {":zero": {"N": "0"}, ":one": {"N": "1"}, ":cap": {"N": str(cap)}, ":yes": {"BOOL": True}}
+    revoked = "attribute_not_exists(#revoked)"
+    if issued_at is not None:
+        revoked = f"({revoked} OR #revoked <= :issued)"
+        values[":issued"] = {"N": str(issued_at)}
+    allowed = "#admin = :yes"
+    if not admin and 0 < len(stores) <= MAX_STORES_CHECKED:
+        names["#s"] = "Stores"
+        values.update({f":s{n}": {"S": store} for n, store in enumerate(stores)})
+        every = " AND ".join(f"contains(#s,:s{n})" for n in range(len(stores)))
+        allowed = f"{allowed} OR ({every})"
+    condition = (
+        "(attribute_not_exists(#count) OR #count < :cap)"
+        f" AND {revoked}"
+        " AND (attribute_not_exists(#enabled) OR #enabled = :yes)"
+        f" AND (attribute_not_exists(#enabled) OR {allowed})"
+    )
+    return {
+        "UpdateExpression": "SET #count = if_not_exists(#count, :zero) + :one",
+        "ConditionExpression": condition,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+    }
+
+
 def _reasons(error: ClientError) -> list[str]:
     return [str(reason.get("Code", "None")) for reason in error.response.get("CancellationReasons", [])]  # type: ignore[attr-defined]
 
@@ -127,12 +169,19 @@ class SubscriptionTable:
         self._client = client
         self._table = table_name
 
-    def reserve(self, record: SubscriptionRecord, endpoint_key: str, cap: int) -> None:
+    def reserve(
+        self, record: SubscriptionRecord, endpoint_key: str, cap: int, *, issued_at: int | None, admin: bool
+    ) -> None:
         """Write a new row, claim its address (unless it is a phone number still to be verified)
         and count it, all or nothing.
 
+        The count is conditional on the owner's item as it is now, not as a cache saw it: no
+        revocation since their token was issued (``issued_at``), not disabled, and (when head office
+        has recorded their access) still an admin or still given every store of the subscription.
+
         Raises :class:`EndpointTaken` (naming the claim's holder) when the address is claimed,
-        :class:`TooManySubscriptions` when the owner already has ``cap``.
+        :class:`Unauthorized` (``session_revoked``) or :class:`Forbidden` when the owner's access
+        changed, :class:`TooManySubscriptions` when the owner already has ``cap``.
         """
         item = {
             **_subscription_key(record.owner, record.id),
@@ -148,19 +197,16 @@ class SubscriptionTable:
             "CreatedAt": {"S": record.created_at},
             **(_code_attributes(record.code) if record.code else {}),
         }
+        count: Any = {
+            "TableName": self._table,
+            "Key": _user_item_key(record.owner),
+            **_standing_condition(record.stores, cap, issued_at=issued_at, admin=admin),
+        }
         claims = record.state is not State.VERIFYING
         writes: list[Any] = [self._claim_put(record, endpoint_key)] if claims else []
         writes += [
             {"Put": {"TableName": self._table, "Item": item, "ConditionExpression": "attribute_not_exists(PK)"}},
-            {
-                "Update": {
-                    "TableName": self._table,
-                    "Key": _user_item_key(record.owner),
-                    "UpdateExpression": "SET Subscriptions = if_not_exists(Subscriptions, :zero) + :one",
-                    "ConditionExpression": "attribute_not_exists(Subscriptions) OR Subscriptions < :cap",
-                    "ExpressionAttributeValues": {":zero": {"N": "0"}, ":one": {"N": "1"}, ":cap": {"N": str(cap)}},
-                }
-            },
+            {"Update": count},
         ]
         try:
             self._client.transact_write_items(TransactItems=writes)
@@ -169,6 +215,7 @@ class SubscriptionTable:
             if claims and reasons and reasons[0] == "ConditionalCheckFailed":
                 raise self._taken(endpoint_key) from error
             if len(reasons) == len(writes) and reasons[-1] == "ConditionalCheckFailed":
+                self._refuse_owner(record, issued_at=issued_at, admin=admin)
                 raise TooManySubscriptions(
                     f"you have {cap} subscriptions, the most allowed; delete one first"
                 ) from error
@@ -263,6 +310,19 @@ class SubscriptionTable:
             ExpressionAttributeValues={":verifying": {"S": State.VERIFYING.value}, **values},
         )
 
+    def _refuse_owner(self, record: SubscriptionRecord, *, issued_at: int | None, admin: bool) -> None:
+        """Raise why the owner's item refused a new subscription, unless it was only the cap."""
+        with _table("reading the subscriptions"):
+            item = self._client.get_item(
+                TableName=self._table, Key=_user_item_key(record.owner), ConsistentRead=True
+            ).get("Item")
+        access = PersonAccess.from_item(item)
+        revoked = access.revoked_before is not None and (issued_at is None or issued_at < access.revoked_before)
+        if revoked or not access.enabled:
+            raise Unauthorized("your access changed or your sessions were ended: sign in again", "session_revoked")
+        if access.known and not access.admin and (admin or not set(record.stores) <= access.stores):
+            raise Forbidden("you do not have access to this store")
+
     def claim_of(self, endpoint_key: str) -> tuple[str, str] | None:
         """(owner, id) of the subscription holding an address, or None."""
         with _table("reading the subscriptions"):
@@ -278,7 +338,8 @@ class SubscriptionTable:
             ).get("Item")
         return _record(item) if item else None
 
-    def _update(self, record: SubscriptionRecord, expression: str, values: dict[str, Any]) -> None:
+    def _update(self, record: SubscriptionRecord, expression: str, values: dict[str, Any]) -> bool:
+        """Update an existing row; False when the row is gone."""
         kwargs: dict[str, Any] = {
             "TableName": self._table,
             "Key": _subscription_key(record.owner, record.id),
@@ -292,11 +353,14 @@ class SubscriptionTable:
             try:
                 self._client.update_item(**kwargs)
             except ClientError as error:
-                if not _conditional(error):  # the row is gone: nothing left to update
+                if not _conditional(error):
                     raise
+                return False  # the row is gone: nothing left to update
+        return True
 
-    def activate(self, record: SubscriptionRecord, arn: str) -> None:
-        self._update(
+    def activate(self, record: SubscriptionRecord, arn: str) -> bool:
+        """Mark the row active with its ARN; False when it was removed meanwhile (its owner's access changed)."""
+        return self._update(
             record,
             "SET #state = :state, SubscriptionArn = :arn",
             {":state": {"S": State.ACTIVE.value}, ":arn": {"S": arn}},

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from botocore.exceptions import BotoCoreError, ClientError
 
 from dashboard_api.models.errors import ApiError, BadRequest, Conflict, Unavailable
-from dashboard_api.models.subscriptions import SnsSubscription
+from dashboard_api.models.subscriptions import Listed, SnsSubscription
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
@@ -118,6 +118,17 @@ class AlertsTopic:
         except BotoCoreError as error:
             raise _failure("subscribing", error) from error
         return self._checked(str(response["SubscriptionArn"]))
+
+    def listed(self) -> list[Listed]:
+        """Every confirmed subscription of the topic (SNS lists a pending one with no ARN: skipped)."""
+        found: list[Listed] = []
+        with _sns("listing the topic's subscriptions"):
+            for page in self._client.get_paginator("list_subscriptions_by_topic").paginate(TopicArn=self.topic_arn):
+                for entry in page.get("Subscriptions", []):
+                    arn = str(entry.get("SubscriptionArn", ""))
+                    if self.owns(arn):
+                        found.append(Listed(arn, str(entry.get("Protocol", "")), str(entry.get("Endpoint", ""))))
+        return found
 
     def describe(self, subscription_arn: str) -> SnsSubscription | None:
         """Confirmation status and filter policy; None when SNS no longer has the subscription."""

@@ -14,7 +14,17 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from inventory.observability import logger, tracer
 
-from dashboard_api.handlers import alerts, forecast, history, reorder, stores, subscriptions, uploads, users
+from dashboard_api.handlers import (
+    alerts,
+    forecast,
+    history,
+    reorder,
+    session,
+    stores,
+    subscriptions,
+    uploads,
+    users,
+)
 from dashboard_api.handlers.context import caller_of, services
 from dashboard_api.handlers.responses import SECURITY_HEADERS, error_response
 from dashboard_api.models.errors import ApiError, TooManyRequests
@@ -31,6 +41,7 @@ app.include_router(reorder.router)
 app.include_router(uploads.router)
 app.include_router(subscriptions.router)
 app.include_router(users.router)
+app.include_router(session.router)
 app.configure_openapi(
     title="Inventory dashboard API",
     version="1.0.0",
@@ -125,7 +136,7 @@ def routed(event: dict[str, Any]) -> dict[str, Any]:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # No custom metrics: the HTTP API already reports requests, latency and 4xx/5xx.
     response = app.resolve(routed(event), context)

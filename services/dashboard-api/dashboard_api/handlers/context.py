@@ -143,6 +143,12 @@ def subscriptions() -> Subscriptions:
 
 
 @cache
+def revocations() -> RevocationTable:
+    settings, clients = _people_wiring()
+    return RevocationTable(clients.dynamodb, settings.people_table)
+
+
+@cache
 def people() -> People:
     settings, clients = _people_wiring()
     return People(
@@ -154,5 +160,5 @@ def people() -> People:
 
 def clear_wiring() -> None:
     """Forget every wired-up object (tests switch environments between worlds)."""
-    for built in (services, _people_wiring, access_gate, throttle, subscriptions, people):
+    for built in (services, _people_wiring, access_gate, throttle, subscriptions, revocations, people):
         built.cache_clear()

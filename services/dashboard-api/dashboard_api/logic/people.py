@@ -27,6 +27,7 @@ from dataclasses import replace
 from typing import Any, Protocol
 
 from inventory.models import InvalidValue, clean_store
+from inventory.people import PersonAccess
 
 from dashboard_api.logic.dashboard import parallel_map
 from dashboard_api.logic.permissions import format_stores, parse_stores
@@ -43,6 +44,9 @@ from dashboard_api.models.users import (
 )
 
 PASSWORD_LENGTH = 20
+#: How long a signed-out session is remembered: longer than its refresh token can mint ID tokens
+#: (RefreshTokenValidity) should the dashboard's RevokeToken not have reached Cognito.
+ENDED_SESSION_SECONDS = 24 * 3600
 #: Account states in which Cognito's AdminResetUserPassword works (it refuses FORCE_CHANGE_PASSWORD).
 RESETTABLE_BY_EMAIL = frozenset({"CONFIRMED", "RESET_REQUIRED"})
 _USERNAME = re.compile(r"^[\w.@+=,\-]+$")
@@ -66,6 +70,9 @@ class Directory(Protocol):
 
 class Revoker(Protocol):
     def revoke(self, username: str, before: int) -> None: ...
+    def record_access(self, username: str, access: PersonAccess) -> None: ...
+    def record_mfa_enrolment(self, username: str, at: int) -> None: ...
+    def end_session(self, username: str, session: str, *, until: int, now: int) -> None: ...
 
 
 def temporary_password(length: int = PASSWORD_LENGTH) -> str:
@@ -175,6 +182,7 @@ class People:
             raise BadRequest("give the user at least one store, or make them an admin", "no_access")
         secret = password or self._password()
         self._users.create(name, secret, stores_attribute(names) if names else "", admin, address)
+        self._revocations.record_access(name, PersonAccess.recorded(enabled=True, admin=admin, stores=names))
         return self._users.get(name), secret
 
     def set_access(self, username: str, *, stores: list[str], admin: bool) -> tuple[UserRecord, Cleanup]:
@@ -184,6 +192,8 @@ class People:
             raise BadRequest("give the user at least one store, or make them an admin", "no_access")
         record = self._users.get(username)
         self._users.set_access(record.username, stores_attribute(names), admin)
+        access = PersonAccess.recorded(enabled=record.enabled, admin=admin, stores=names)
+        self._revocations.record_access(record.username, access)
         self._end_sessions(record)
         cleanup = self._subscriptions.narrow(record.username, Access(admin=admin, stores=frozenset(names)))
         return self._users.get(record.username), cleanup
@@ -191,6 +201,8 @@ class People:
     def disable(self, username: str) -> tuple[UserRecord, Cleanup]:
         """Lock a user out: sessions end and every subscription of theirs is removed."""
         record = self._users.get(username)
+        # Recorded first: ingest and new subscriptions refuse the user from this moment on.
+        self._revocations.record_access(record.username, _access(record, enabled=False))
         if record.enabled:
             self._users.sign_out_everywhere(record.username)
         self._users.disable(record.username)
@@ -202,6 +214,7 @@ class People:
         """Let a disabled user sign in again (their subscriptions are not restored)."""
         record = self._users.get(username)
         self._users.enable(record.username)
+        self._revocations.record_access(record.username, _access(record, enabled=True))
         return self._users.get(record.username)
 
     def delete(self, username: str) -> Cleanup:
@@ -212,12 +225,13 @@ class People:
             record = None
         name = record.username if record else username
         if record is not None:
+            self._revocations.record_access(name, PersonAccess.recorded(enabled=False))
             if record.enabled:
                 self._users.sign_out_everywhere(name)
             self._users.delete(name)
         self._revoke(name)
         cleanup = self._subscriptions.remove_all(name)
-        if record is None and cleanup.removed == 0:
+        if record is None and cleanup.removed == cleanup.pending == 0:
             raise NotFound(f"no such user: {username}")
         return cleanup
 
@@ -246,6 +260,39 @@ class People:
         self._revoke(record.username)
         return result
 
+    # -- the caller's own sessions ----------------------------------------------------------------
+
+    def end_session(self, username: str, session: str) -> None:
+        """The user signs out of one session (a sign-in and the tokens its refresh token mints: their
+        ``origin_jti``): the API refuses its tokens from now on; other sessions of the user go on. The
+        record is kept as long as such a token could live (the dashboard revokes the refresh token too)."""
+        now = math.floor(self._clock())
+        self._revocations.end_session(username, session, until=now + ENDED_SESSION_SECONDS, now=now)
+
+    def sign_out(self, username: str, issued_at: int | None) -> None:
+        """The user's own sign-out: Cognito revokes every refresh token of theirs, and the API refuses
+        every token issued before now (the JWT authorizer would accept them until they expire), the
+        signing-out token (issued at ``issued_at``) included."""
+        self._users.sign_out_everywhere(username)
+        self._revocations.revoke(username, self._own_cut(issued_at))
+
+    def mfa_enrolled(self, username: str, issued_at: int | None) -> None:
+        """The user has just set up TOTP MFA: every earlier session ends (a password-only sign-in, a
+        phished or temporary password, must not outlive it) and admin rights need a sign-in from now."""
+        if not self._users.mfa_enabled(username):
+            raise BadRequest("two-step sign-in (TOTP) is not turned on for your account yet", "mfa_not_enabled")
+        self._users.sign_out_everywhere(username)
+        cut = self._own_cut(issued_at)
+        self._revocations.record_mfa_enrolment(username, cut)
+        self._revocations.revoke(username, cut)
+
+    def _own_cut(self, issued_at: int | None) -> int:
+        """Where the user's own request cuts their tokens off: this second (a sign-in a moment later, in
+        the same second, stays good: the user is asked to sign in again at once), and never before the
+        caller's own token. A change by head office cuts one second later (``_revoke``)."""
+        now = math.floor(self._clock())
+        return now + 1 if issued_at is None else max(now, issued_at + 1)
+
     def _end_sessions(self, record: UserRecord) -> None:
         if record.enabled:  # a disabled user has no usable refresh token, and Cognito may refuse
             self._users.sign_out_everywhere(record.username)
@@ -253,6 +300,10 @@ class People:
 
     def _revoke(self, username: str) -> None:
         self._revocations.revoke(username, math.floor(self._clock()) + 1)
+
+
+def _access(record: UserRecord, *, enabled: bool) -> PersonAccess:
+    return PersonAccess.recorded(enabled=enabled, admin=record.admin, stores=parse_stores(record.stores_attribute))
 
 
 def refuse_own_account(acting: str, username: str, what: str) -> None:

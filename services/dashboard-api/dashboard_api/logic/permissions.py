@@ -47,6 +47,10 @@ class Caller:
     admin: bool
     stores: frozenset[str]
     issued_at: int | None = None  # the token's `iat` (epoch seconds)
+    #: The token's ``auth_time``: when the user signed in (a refreshed token keeps it; ``iat`` moves).
+    signed_in_at: int | None = None
+    #: The token's ``origin_jti``: one sign-in's session, kept by every token its refresh token mints.
+    session: str | None = None
     #: In the admin group but without TOTP MFA: treated as a non-admin until enrolled.
     admin_without_mfa: bool = False
 
@@ -89,6 +93,8 @@ def caller_from_claims(claims: Mapping[str, Any] | None) -> Caller:
         admin=ADMIN_GROUP in groups,
         stores=frozenset(parse_stores(claims.get(STORES_CLAIM))),
         issued_at=_epoch(claims.get("iat")),
+        signed_in_at=_epoch(claims.get("auth_time")),
+        session=str(claims.get("origin_jti") or "") or None,
     )
 
 

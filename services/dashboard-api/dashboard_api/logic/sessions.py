@@ -9,6 +9,12 @@ admin really acting as one.
   of the admin group as an admin only while their account has TOTP MFA enabled. Without it the
   caller keeps their own stores (if any) and admin-only routes answer 403 ``mfa_required``.
   Looked up (AdminGetUser) for admin-group callers only; non-admins cost nothing here.
+- **Signed-out sessions.** The user's own sign-out records the session (the token's ``origin_jti``,
+  which every token minted from the same refresh token shares); its tokens are refused, other
+  sessions of the user go on.
+- **MFA per session.** Enrolment (``People.mfa_enrolled``) records ``MfaEnrolledAt``; from then on
+  an admin needs a token whose sign-in (``auth_time``, which a refresh keeps) is at or after it. A
+  refresh token from a password-only sign-in before enrolment mints tokens that are no admin's.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from dataclasses import replace
 from typing import Generic, Protocol, TypeVar
 
 from dashboard_api.logic.permissions import Caller
+from dashboard_api.models.access import SessionLimits
 from dashboard_api.models.errors import NotFound, Unauthorized
 
 V = TypeVar("V")
@@ -34,7 +41,7 @@ MAX_CACHED_USERS = 10_000
 
 
 class RevocationSource(Protocol):
-    def revoked_before(self, username: str) -> int | None: ...
+    def limits(self, username: str) -> SessionLimits: ...
 
 
 class MfaSource(Protocol):
@@ -60,6 +67,9 @@ class TtlCache(Generic[V]):
         self._entries[key] = (now + ttl(value), value)
         return value
 
+    def forget(self, key: str) -> None:
+        self._entries.pop(key, None)
+
 
 class AccessGate:
     def __init__(
@@ -71,19 +81,31 @@ class AccessGate:
     ) -> None:
         self._revocations = revocations
         self._users = users
-        self._revoked: TtlCache[int | None] = TtlCache(clock)
+        self._limits: TtlCache[SessionLimits] = TtlCache(clock)
         self._mfa: TtlCache[bool] = TtlCache(clock)
 
     def admit(self, caller: Caller) -> Caller:
         """The caller as the API treats them; 401 for a token issued before their access changed."""
-        revoked = self._revoked.get(
-            caller.username, lambda: self._revocations.revoked_before(caller.username), lambda _: REVOCATION_TTL_SECONDS
+        limits = self._limits.get(
+            caller.username, lambda: self._revocations.limits(caller.username), lambda _: REVOCATION_TTL_SECONDS
         )
+        revoked = limits.revoked_before
         if revoked is not None and (caller.issued_at is None or caller.issued_at < revoked):
             raise Unauthorized("your access changed or your sessions were ended: sign in again", "session_revoked")
+        if caller.session is not None and caller.session in limits.ended_sessions:
+            raise Unauthorized("you signed out of this session: sign in again", "session_revoked")
         if caller.admin and not self._mfa_enabled(caller.username):
             return replace(caller, admin=False, admin_without_mfa=True)
+        enrolled = limits.mfa_enrolled_at
+        if caller.admin and enrolled is not None and (caller.signed_in_at is None or caller.signed_in_at < enrolled):
+            # Signed in before MFA was set up (a refresh keeps auth_time): no admin rights.
+            return replace(caller, admin=False, admin_without_mfa=True)
         return caller
+
+    def forget(self, username: str) -> None:
+        """Read the user's limits and MFA afresh next time (this environment ended their sessions)."""
+        self._limits.forget(username)
+        self._mfa.forget(username)
 
     def _mfa_enabled(self, username: str) -> bool:
         def load() -> bool:

@@ -46,6 +46,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from inventory.models import InvalidValue, clean_store, utc_now
+from inventory.people import PersonAccess
 
 from dashboard_api.logic.dashboard import parallel_map
 from dashboard_api.logic.permissions import Caller
@@ -68,6 +69,7 @@ from dashboard_api.models.subscriptions import (
     SEVERITIES_ATTRIBUTE,
     STORE_ATTRIBUTE,
     Cleanup,
+    Listed,
     PendingCode,
     RecordPage,
     SnsSubscription,
@@ -77,6 +79,7 @@ from dashboard_api.models.subscriptions import (
     SubscriptionsPage,
     SubscriptionStatus,
     SubscriptionView,
+    Sweep,
 )
 from dashboard_api.models.users import Access
 
@@ -96,6 +99,7 @@ _LAMBDA_ARN = re.compile(
 
 
 class Topic(Protocol):
+    def listed(self) -> list[Listed]: ...
     def subscribe(self, protocol: str, endpoint: str, filter_policy: dict[str, list[str]]) -> str: ...
     def describe(self, subscription_arn: str) -> SnsSubscription | None: ...
     def set_filter(self, subscription_arn: str, filter_policy: dict[str, list[str]]) -> str: ...
@@ -107,12 +111,14 @@ class Texts(Protocol):
 
 
 class Rows(Protocol):
-    def reserve(self, record: SubscriptionRecord, endpoint_key: str, cap: int) -> None: ...
+    def reserve(
+        self, record: SubscriptionRecord, endpoint_key: str, cap: int, *, issued_at: int | None, admin: bool
+    ) -> None: ...
     def claim(self, record: SubscriptionRecord, endpoint_key: str) -> None: ...
     def spend_attempt(self, record: SubscriptionRecord, most: int) -> bool: ...
     def set_code(self, record: SubscriptionRecord, code: PendingCode) -> None: ...
     def get(self, owner: str, subscription_id: str) -> SubscriptionRecord | None: ...
-    def activate(self, record: SubscriptionRecord, arn: str) -> None: ...
+    def activate(self, record: SubscriptionRecord, arn: str) -> bool: ...
     def mark_removing(self, record: SubscriptionRecord) -> None: ...
     def set_stores(self, record: SubscriptionRecord, stores: tuple[str, ...]) -> None: ...
     def delete(self, record: SubscriptionRecord) -> None: ...
@@ -287,10 +293,13 @@ class Subscriptions:
         if record.state is State.VERIFYING:
             return self._text_a_code(caller, record, endpoint_key)
         try:
-            self._rows.reserve(record, endpoint_key, self._max)
+            # Conditional on the caller's access now, not on the few seconds' cache that admitted them.
+            self._rows.reserve(record, endpoint_key, self._max, issued_at=caller.issued_at, admin=caller.admin)
         except EndpointTaken as taken:
             if taken.owner != caller.username and self._released(taken):
-                self._rows.reserve(record, endpoint_key, self._max)  # once: the address was free after all
+                self._rows.reserve(  # once: the address was free after all
+                    record, endpoint_key, self._max, issued_at=caller.issued_at, admin=caller.admin
+                )
                 return self._subscribe(record)
             record = self._repeat_or_refuse(caller, record, taken)
             if record.state is State.ACTIVE:
@@ -371,7 +380,7 @@ class Subscriptions:
         self._code_limit(caller.username)
         code, pending = self._fresh_code()
         record = replace(record, code=pending)
-        self._rows.reserve(record, endpoint_key, self._max)
+        self._rows.reserve(record, endpoint_key, self._max, issued_at=caller.issued_at, admin=caller.admin)
         try:
             self._texts.send(record.endpoint, code_text(code))
         except ApiError:
@@ -458,7 +467,11 @@ class Subscriptions:
                     self._rows.delete(record)
             # A 5xx leaves the row `creating`: the same request repeated resumes it.
             raise
-        self._rows.activate(record, arn)
+        if not self._rows.activate(record, arn):
+            # Removed while SNS was asked (the owner was disabled or lost the store): undo it. One SNS
+            # holds pending now matches nothing, and the sweep removes it once SNS lets go.
+            self._remove(replace(record, state=State.ACTIVE, arn=arn))
+            raise Conflict("your access changed while the subscription was made; it was removed", "access_changed")
         return self._view(replace(record, state=State.ACTIVE, arn=arn))
 
     # -- listing --------------------------------------------------------------------------------
@@ -564,32 +577,91 @@ class Subscriptions:
     def narrow(self, owner: str, access: Access) -> Cleanup:
         """Fit a user's subscriptions to what they may now see: drop stores they lost, remove
         subscriptions left with no store or with a protocol only admins may use."""
-        narrowed = removed = 0
+        narrowed = removed = pending = 0
         for record in self._rows.of_owner(owner):
             if record.state is State.REMOVING:
-                self._remove(record)  # already on its way out: SNS may let go of it now
+                # Already on its way out: SNS may let go of it now.
+                gone = self._remove(record)
+                removed, pending = removed + gone, pending + (not gone)
                 continue
             keep = tuple(store for store in record.stores if access.may_see(store))
             allowed = access.admin or record.protocol not in ADMIN_PROTOCOLS
             if keep == record.stores and allowed:
                 continue
-            if not keep or not allowed or record.state is not State.ACTIVE or record.arn is None:
-                self._remove(record)
-                removed += 1
-                continue
-            outcome = self._topic.set_filter(record.arn, filter_policy(keep, record.severities))
+            outcome = "remove"
+            if keep and allowed and record.state is State.ACTIVE and record.arn is not None:
+                outcome = self._topic.set_filter(record.arn, filter_policy(keep, record.severities))
             if outcome == "updated":
                 self._rows.set_stores(record, keep)
                 narrowed += 1
-            else:  # gone from SNS, or pending and unchangeable: remove it altogether
-                self._remove(record)
-                removed += 1
-        return Cleanup(narrowed=narrowed, removed=removed)
+                continue
+            # Nothing left to keep, or gone from SNS, or pending and unchangeable: remove it altogether.
+            gone = self._remove(record)
+            removed, pending = removed + gone, pending + (not gone)
+        return Cleanup(narrowed=narrowed, removed=removed, pending=pending)
 
     def remove_all(self, owner: str) -> Cleanup:
-        """Unsubscribe every subscription of a user (disabled or deleted)."""
-        removed = 0
+        """Unsubscribe every subscription of a user (disabled or deleted); counts what SNS really removed
+        and what it holds pending (those match no alert now, and the sweep retries them)."""
+        removed = pending = 0
         for record in self._rows.of_owner(owner):
-            self._remove(record)
-            removed += record.state is not State.REMOVING
-        return Cleanup(removed=removed)
+            if self._remove(record):
+                removed += 1
+            else:
+                pending += 1
+        return Cleanup(removed=removed, pending=pending)
+
+    # -- the sweep ------------------------------------------------------------------------------
+
+    def sweep(self, access_of: Callable[[str], PersonAccess]) -> Sweep:
+        """Finish what a request could not, so nothing outlives a revocation:
+
+        - a row ``removing`` (SNS held it pending) is unsubscribed again;
+        - every subscription of a user head office disabled or deleted is removed (a disable that
+          failed half way, or a subscription made in the moment of the disable);
+        - a subscription of the topic that this API made (its filter policy says so) but no row
+          knows of is removed: made while its row was being removed, or left by a failure.
+
+        SNS is listed before the table is read: any subscription listed was reserved in the table
+        before, so one being made right now is never taken for an orphan.
+        """
+        listed = self._topic.listed()
+        records = self._all_records()
+        removed = pending = 0
+        disabled: dict[str, bool] = {}
+        for record in records:
+            if record.owner not in disabled:
+                disabled[record.owner] = not access_of(record.owner).enabled
+            if record.state is State.REMOVING or disabled[record.owner]:
+                if self._remove(record):
+                    removed += 1
+                else:
+                    pending += 1
+        known_arns = {record.arn for record in records if record.arn}
+        known_endpoints = {(record.protocol, record.endpoint) for record in records}
+        orphans = 0
+        for entry in listed:
+            if entry.arn in known_arns or (entry.protocol, entry.endpoint) in known_endpoints:
+                continue
+            if self._made_here(entry) and self._topic.unsubscribe(entry.arn) != "pending":
+                orphans += 1
+        return Sweep(removed=removed, pending=pending, orphans=orphans)
+
+    def _all_records(self) -> list[SubscriptionRecord]:
+        records: list[SubscriptionRecord] = []
+        after: tuple[str, str] | None = None
+        while True:
+            page = self._rows.page_all(MAX_PAGE, after)
+            records.extend(page.records)
+            if page.last_key is None:
+                return records
+            after = page.last_key
+
+    def _made_here(self, entry: Listed) -> bool:
+        """Whether this API made a subscription: its filter policy is one the API writes (others, such
+        as an operator's own queue on the topic, are never touched)."""
+        reported = self._topic.describe(entry.arn)
+        if reported is None:
+            return False
+        policy = reported.filter_policy
+        return policy == MATCH_NOTHING or set(policy) == {STORE_ATTRIBUTE, SEVERITIES_ATTRIBUTE}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 #: Members of this group (head office) see every store.
 ADMIN_GROUP = "admin"
 #: The ID token claim listing the caller's groups.
@@ -10,3 +12,15 @@ GROUPS_CLAIM = "cognito:groups"
 STORES_CLAIM = "custom:stores"
 #: Which kind of Cognito token: ``id`` or ``access``.
 TOKEN_USE_CLAIM = "token_use"  # noqa: S105 - a claim name, not a secret
+
+
+@dataclass(frozen=True, slots=True)
+class SessionLimits:
+    """What the People table says about a user's tokens (epoch seconds; None: no limit)."""
+
+    #: Tokens issued (``iat``) before this are void: access changed, sessions ended, signed out.
+    revoked_before: int | None = None
+    #: TOTP MFA was set up at this time: admin rights need a sign-in (``auth_time``) from then on.
+    mfa_enrolled_at: int | None = None
+    #: Sessions (the tokens' ``origin_jti``, shared by every token a refresh token mints) signed out.
+    ended_sessions: frozenset[str] = frozenset()

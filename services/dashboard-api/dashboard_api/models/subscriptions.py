@@ -83,6 +83,24 @@ class SnsSubscription:
 
 
 @dataclass(frozen=True, slots=True)
+class Listed:
+    """A confirmed subscription as SNS lists it on the alerts topic."""
+
+    arn: str
+    protocol: str
+    endpoint: str
+
+
+@dataclass(frozen=True, slots=True)
+class Sweep:
+    """What one sweep did: rows whose removal was finished or is still refused, and orphans removed."""
+
+    removed: int = 0
+    pending: int = 0
+    orphans: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class RecordPage:
     records: list[SubscriptionRecord]
     last_key: tuple[str, str] | None  # (owner, id) to resume after; None at the end
@@ -94,6 +112,7 @@ class Cleanup:
 
     narrowed: int = 0
     removed: int = 0
+    pending: int = 0  # to be removed, but SNS holds them pending confirmation (status ``removing``)
 
 
 # -- the API's shapes (also the OpenAPI document) ---------------------------------------------

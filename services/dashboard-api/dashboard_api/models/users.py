@@ -103,10 +103,14 @@ class AccessRequest(BaseModel):
 class SubscriptionCleanup(BaseModel):
     narrowed: int = Field(description="Subscriptions whose filter policy lost stores the user may no longer see")
     removed: int = Field(description="Subscriptions removed: nothing left the user may see, or the user is gone")
+    pending: int = Field(
+        description="Subscriptions to remove that SNS holds pending confirmation and refuses to remove yet: they "
+        "match no alert now, and are removed once SNS allows (status `removing`)"
+    )
 
     @classmethod
     def of(cls, cleanup: Cleanup) -> SubscriptionCleanup:
-        return cls(narrowed=cleanup.narrowed, removed=cleanup.removed)
+        return cls(narrowed=cleanup.narrowed, removed=cleanup.removed, pending=cleanup.pending)
 
 
 class AccessChangeResponse(BaseModel):

@@ -17,6 +17,7 @@ from ingest.dal.clients import dynamodb_client, iam_client, lambda_client, s3_cl
 from ingest.dal.inventory import InventoryTable
 from ingest.dal.invoker import FunctionInvoker
 from ingest.dal.objects import UploadBucket
+from ingest.dal.people import PeopleTable
 from ingest.dal.roles import ApiRole
 from ingest.dal.stores import StoreActivity
 from ingest.dal.uploads import UploadsIndex
@@ -54,12 +55,13 @@ def ingestor() -> Ingestor:
             checkpoint_seconds=settings.checkpoint_seconds,
             stop_margin_seconds=settings.stop_margin_seconds,
         ),
+        uploaders=PeopleTable(dynamodb, settings.people_table),
     )
 
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Ingest every file in the event (S3 may batch several); raise so Lambda retries passing failures."""
     invocation = Invocation(

@@ -21,6 +21,11 @@ little; rows it finds already landed by this upload count as written, so the tal
 A file under a store's folder (``uploads/stores/<store>/...``) may change that store only; any
 row naming another store is rejected with its line. Other files under the upload prefix are
 head-office files and may name any store.
+
+The uploader a grant named (the signed ``uploaded_by`` metadata) must still be allowed to change the
+file's store (or, for a head-office file, every store) when ingest starts on it: a user disabled,
+deleted or moved off the store after the grant was signed gets a ``failed`` report and nothing is
+loaded (``inventory.people``; the grant's time is the key's time folder).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from inventory.models import InventoryRow, RowError, SourceVersion
+from inventory.people import granted_at
 from inventory.report import ReportStatus, UploadReport
 from inventory.uploads import HEAD_OFFICE, InvalidUploadKey, UploadEntry, report_key, store_of_key
 
@@ -47,7 +53,7 @@ from ingest.logic.parser import (
     format_for_key,
     open_inventory,
 )
-from ingest.logic.ports import Bucket, Index, Invoker, Signer, StoreMarks
+from ingest.logic.ports import Bucket, Index, Invoker, Signer, StoreMarks, Uploaders
 from ingest.models.claim import Checkpoint, Claim, ClaimState, Source
 from ingest.models.errors import LeaseLost, Unavailable, UploadGone, UploadRefused
 from ingest.models.upload import Continuation, Upload
@@ -119,6 +125,7 @@ class Ingestor:
     monotonic: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
     new_owner: Callable[[], str] = lambda: uuid.uuid4().hex
+    uploaders: Uploaders | None = None  # None: nobody's access is checked (tests of the loading alone)
 
     def is_upload(self, key: str) -> bool:
         """An object under the upload prefix (never a report, never a folder marker)."""
@@ -229,6 +236,8 @@ class Ingestor:
         report.etag, report.version_id = opened.etag, opened.version_id
         if checkpoint.position is None:
             report.uploaded_by = self._uploader(source.principal, opened.uploaded_by)
+            if opened.uploaded_by and report.uploaded_by == opened.uploaded_by:
+                self._check_uploader(opened.uploaded_by, store, source.key)
         chunks = _read_guard(opened.chunks, invocation, self.timing.stop_margin_seconds / 2, opened.size)
         stream = open_inventory(chunks, file_format, start=position, size=opened.size)
         stopped: list[FileRejected] = []
@@ -256,6 +265,14 @@ class Ingestor:
         elif report.rows.accepted == 0:
             report.reason = "every row was rejected"
         return True
+
+    def _check_uploader(self, uploader: str, store: str | None, key: str) -> None:
+        """Refuse the file if its uploader may no longer change what it is for."""
+        if self.uploaders is None:
+            return
+        refusal = self.uploaders.access(uploader).refusal(uploader, store, granted_at(key))
+        if refusal:
+            raise UploadRefused(refusal)
 
     def save(self, claim: Claim, state: _State, position: ParsePosition | None, lease_until: float, part: int) -> None:
         """Save a consistent checkpoint (everything before ``position`` has landed) and the summary so far."""

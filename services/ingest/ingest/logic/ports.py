@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
+from inventory.people import PersonAccess
 from inventory.uploads import UploadEntry
 
 from ingest.dal.objects import OpenedUpload
@@ -40,3 +41,7 @@ class Signer(Protocol):
     def signed(self, principal: str) -> bool:
         """Whether ``principal`` (an S3 event's ``userIdentity.principalId``) is the API, which signs uploads."""
         ...
+
+
+class Uploaders(Protocol):
+    def access(self, username: str) -> PersonAccess: ...
