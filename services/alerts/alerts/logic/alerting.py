@@ -1,14 +1,16 @@
-"""What one stream record does: record the change and its store's totals once, and say what to announce.
+"""What a stream record does: record the change and its store's totals once, and say what to announce.
 
 Once-only rests on the History row of each change, keyed by the change time and the stream
 sequence number (the same on every delivery of a record):
 
-1. :meth:`AlertService.record_change` applies the change to its item's forecast in memory
-   (:mod:`alerts.logic.forecasting`: whether it enters ``soon``), then writes the row together
-   with the change's delta to its store's totals, in one transaction, on condition that the row
-   does not exist. A retried, repeated or late record finds its row and counts nothing twice;
+1. :meth:`AlertService.plan` decides, in memory and in stream order, what a change raises and
+   applies it to its item's forecast (:mod:`alerts.logic.forecasting`: whether it enters
+   ``soon``); :meth:`AlertService.record` then writes the batch's rows together with their
+   deltas to their stores' totals, many rows to a transaction, each on condition that it does
+   not exist (:mod:`alerts.dal.changes`). A retried, repeated or late record finds its row and
+   counts nothing twice;
 2. the row tells whether the change was announced (``AnnouncedAt``) and what it raised
-   (``Alert``); if it raised alerts that were not announced, they are returned to be announced;
+   (``Alert``); :meth:`AlertService.owed` returns the alerts raised and not yet announced;
 3. :meth:`AlertService.announce` publishes one store's digest and marks its rows announced.
 
 A change may raise two alerts: a restock that lands within ``soonDays`` of cover is both
@@ -20,12 +22,13 @@ If the publish fails, the records are retried and step 2 announces them then. If
 after a publish, the records still count as done (failing them would announce them twice for
 sure); only a retry caused by another record could then repeat them.
 
-``record_change`` is the one place a change is turned into writes.
+``plan`` is the one place a change is turned into writes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -35,7 +38,7 @@ from inventory.observability import logger, metrics
 from inventory.stores import StoreChange
 
 from alerts.logic.digest import build_digest
-from alerts.logic.forecasting import BatchForecasts, Forecasting
+from alerts.logic.forecasting import BatchForecasts, Forecasting, ForecastStep
 from alerts.logic.transitions import status, store_change, transition
 from alerts.models.change import Alert, StockChange
 from alerts.models.digest import Announcement, Digest
@@ -44,17 +47,28 @@ from alerts.models.history import Recorded, Written, history_entry
 
 
 class ChangeLog(Protocol):
-    def write(self, entry: HistoryEntry, totals: StoreChange | None) -> Written:
-        """Write the row and apply the totals unless the row exists; say what was found and its alert."""
+    def write_all(self, changes: Sequence[tuple[HistoryEntry, StoreChange | None]]) -> list[Written | HistoryUnavailable]:
+        """Write each row and apply its totals unless the row exists; what each found (or why it failed)."""
         ...
 
-    def mark_announced(self, entry: HistoryEntry, announced_at: str) -> None: ...
+    def mark_all(self, entries: Sequence[HistoryEntry], announced_at: str) -> None: ...
 
 
 class Notifier(Protocol):
     def publish(self, digest: Digest) -> None:
         """Send one digest; raise :class:`PublishFailed` when it was not accepted."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """One record's change as decided in memory: its status alert, forecast step, History row and totals."""
+
+    change: StockChange
+    alert: Alert | None
+    step: ForecastStep
+    entry: HistoryEntry
+    totals: StoreChange | None
 
 
 class AlertService:
@@ -77,7 +91,7 @@ class AlertService:
 
     def open_batch(self, records: Sequence[DynamoDBRecord]) -> BatchForecasts:
         """The forecast rows of every item the records change, read at once (malformed records are
-        left to :meth:`record_change`); raises :class:`ForecastUnavailable`."""
+        left to :meth:`plan`); raises :class:`ForecastUnavailable`."""
         changes = []
         for record in records:
             try:
@@ -88,22 +102,21 @@ class AlertService:
                 changes.append(change)
         return self._forecasting.open(changes)
 
-    def record_change(self, record: DynamoDBRecord, forecasts: BatchForecasts) -> list[Announcement]:
-        """Steps 1 and 2 for one record: its forecast, its History row and totals, and the announcements
-        it still owes (in the order they read: ``restocked`` before ``soon``).
+    def plan(self, record: DynamoDBRecord, forecasts: BatchForecasts, index: int) -> Planned | None:
+        """Step 1 in memory for the record at ``index`` of its batch: its alert, its forecast step (kept
+        under ``index``, see :meth:`BatchForecasts.save`), its History row and totals; ``None`` when
+        there is nothing to record.
 
         A record whose new image cannot be read is counted and skipped (retrying cannot fix it).
-        Raises :class:`HistoryUnavailable` when the write failed, which a retry may fix; the
-        change's forecast is then not kept either.
         """
         try:
             change = StockChange.from_record(record)
         except MalformedRecord as error:
             logger.warning("Malformed stream record skipped", extra=_where(record) | {"reason": str(error)})
             metrics.add_metric(name="RecordsMalformed", unit=MetricUnit.Count, value=1)
-            return []
+            return None
         if change is None:
-            return []
+            return None
         if not change.old_known:
             logger.warning(
                 "Previous image unreadable: the change counts as from an unknown state; the recount fixes the totals",
@@ -118,21 +131,35 @@ class AlertService:
         before = None if change.old is None else status(change.old, self._default_threshold)
         after = status(change.new, self._default_threshold)
         if change.old is not None and not change.count_changed and before == after:
-            return []  # neither count nor status changed (moto repeats unchanged writes as MODIFY)
+            return None  # neither count nor status changed (moto repeats unchanged writes as MODIFY)
         alert = transition(change.old, change.new, self._default_threshold)
         step = forecasts.step(change, after)
+        forecasts.commit(step, index)
         raised = [found for found in (alert, Alert.SOON if step.soon else None) if found is not None]
         highest = max(raised, key=lambda found: found.rank) if raised else None
         entry = history_entry(change, self._retention_days, highest)
-        try:
-            written = self._changes.write(entry, store_change(change, self._default_threshold))
-        except HistoryUnavailable as error:
-            logger.warning(
-                "Change not recorded; the record will be retried",
-                extra={"store": change.store, "item": change.item, "sequence": change.sequence, "reason": str(error)},
-            )
-            raise
-        forecasts.commit(step)
+        return Planned(change, alert, step, entry, store_change(change, self._default_threshold))
+
+    def record(self, planned: Sequence[Planned]) -> list[Written | HistoryUnavailable]:
+        """Step 1's writes for a batch: every History row with its store's totals, many at a time."""
+        outcomes = self._changes.write_all([(each.entry, each.totals) for each in planned])
+        for each, outcome in zip(planned, outcomes, strict=True):
+            if isinstance(outcome, HistoryUnavailable):
+                change = each.change
+                logger.warning(
+                    "Change not recorded; the record will be retried",
+                    extra={"store": change.store, "item": change.item, "sequence": change.sequence,
+                           "reason": str(outcome)},
+                )  # fmt: skip
+                break
+        return outcomes
+
+    def owed(self, planned: Planned, written: Written) -> list[Announcement]:
+        """Step 2: what a recorded change still owes (in the order the lines read: ``restocked`` before
+        ``soon``)."""
+        change, step, alert = planned.change, planned.step, planned.alert
+        entry = planned.entry
+        raised = [found for found in (alert, Alert.SOON if step.soon else None) if found is not None]
         if written.recorded is Recorded.NEW:
             metrics.add_metric(name="HistoryRowsWritten", unit=MetricUnit.Count, value=1)
             if step.soon:
@@ -147,8 +174,9 @@ class AlertService:
         else:
             metrics.add_metric(name="ChangesAlreadyRecorded", unit=MetricUnit.Count, value=1)
             # An earlier delivery decided what this change raised: the row says whether it was
-            # soon; a status alert follows from the record itself.
+            # soon; a status alert follows from the record itself. A mark keeps the row's alert.
             raised = [found for found in (alert, Alert.SOON if written.alert == Alert.SOON else None) if found]
+            entry = replace(entry, alert=written.alert)
         if not raised:
             return []
         if written.recorded is Recorded.ANNOUNCED:
@@ -167,20 +195,13 @@ class AlertService:
         logger.info("Digest published", extra={"store": store, "items": digest.items, "subject": digest.subject})
         metrics.add_metric(name="DigestsPublished", unit=MetricUnit.Count, value=1)
         metrics.add_metric(name="AlertsAnnounced", unit=MetricUnit.Count, value=digest.items)
-        announced_at = self._clock()
-        marked: set[tuple[str, str, str, str]] = set()
-        for announcement in announcements:
-            row = announcement.entry
-            if (row.store, row.item, row.time, row.sequence) in marked:
-                continue  # two alerts of one change: one row, one mark
-            marked.add((row.store, row.item, row.time, row.sequence))
-            try:
-                self._changes.mark_announced(announcement.entry, announced_at)
-            except HistoryUnavailable as error:
-                logger.warning(
-                    "Announced change not marked; a later retry could repeat it",
-                    extra={"store": store, "item": announcement.change.item, "reason": str(error)},
-                )
+        try:
+            self._changes.mark_all([announcement.entry for announcement in announcements], self._clock())
+        except HistoryUnavailable as error:
+            logger.warning(
+                "Announced changes not marked; a later retry could repeat them",
+                extra={"store": store, "items": digest.items, "reason": str(error)},
+            )
         return digest
 
 

@@ -1,16 +1,23 @@
-"""One stream batch: records in order, then one digest per store; Powertools reports the outcome.
+"""One stream batch: records decided in order, written many at a time, then one digest per store;
+Powertools reports the outcome.
 
 Lambda retries a stream batch from its first failed record and never re-sends the records
 before it, so the flow keeps stream order:
 
 - the Forecast rows of the batch's items are read at once; if they cannot be, every record
   fails (the retry reads them again);
-- records are recorded one by one; after the first that fails, every later record is reported
-  failed without being touched (it will come again, after the failed one);
+- each record's alert, forecast step and History row are decided in memory, in stream order
+  (so each item's changes apply in the order they happened); an unexpected error stops the
+  batch at that record;
+- the History rows and their stores' totals are then written together, many rows to a
+  transaction and stores at once (:mod:`alerts.dal.changes`); the first record whose row was
+  not written is where the batch stops: it and every later record are reported failed and will
+  come again (rows of later records that were written are found then, and count nothing twice);
 - each item's Forecast row is written once; a row that fails fails its item's records from the
   first that changed it, and every record after that one (a retried record the rows already
   reflect changes nothing), and nothing from there on is announced now;
-- each store's announcements become one digest, its lines in record order; a digest that fails
+- each store's announcements (from the records before the stop) become one digest, its lines
+  in record order; a digest that fails
   to publish fails its records and every record after the first of them (records already
   published are protected from a repeat by their History rows);
 - close to the function's time limit, the rest of the batch is left for the retry.
@@ -33,7 +40,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from inventory.observability import logger, metrics
 
-from alerts.logic.alerting import AlertService
+from alerts.logic.alerting import AlertService, Planned
 from alerts.models.digest import Announcement
 from alerts.models.errors import ForecastUnavailable, NotProcessed, PublishFailed
 
@@ -56,7 +63,7 @@ class StreamBatch:
         except ForecastUnavailable as error:
             logger.warning("Forecast rows not readable; the batch will be retried", extra={"reason": str(error)})
             return {_sequence(record): error for record in records}
-        announcements: list[tuple[int, Announcement]] = []
+        planned: list[tuple[int, Planned]] = []
         stop = len(records)
         for index, record in enumerate(records):
             if self._seconds_left is not None and self._seconds_left() < RESERVE_SECONDS:
@@ -64,15 +71,25 @@ class StreamBatch:
                 stop = index
                 break
             try:
-                owed = self._service.record_change(record, forecasts)
+                found = self._service.plan(record, forecasts, index)
             except Exception as error:  # any failure of a record stops the batch there
-                if not isinstance(error, RuntimeError):
-                    logger.exception("Record failed unexpectedly", extra={"sequence": _sequence(record)})
+                logger.exception("Record failed unexpectedly", extra={"sequence": _sequence(record)})
                 failed[_sequence(record)] = error
                 stop = index
                 break
-            announcements.extend((index, announcement) for announcement in owed)
-        unsaved = forecasts.save()
+            if found is not None:
+                planned.append((index, found))
+        outcomes = self._service.record([each for _, each in planned]) if planned else []
+        announcements: list[tuple[int, Announcement]] = []
+        for (index, each), outcome in zip(planned, outcomes, strict=True):
+            if index >= stop:
+                break
+            if isinstance(outcome, Exception):
+                failed[_sequence(records[index])] = outcome
+                stop = index
+                break
+            announcements.extend((index, announcement) for announcement in self._service.owed(each, outcome))
+        unsaved = forecasts.save(before=stop)
         for index, record in enumerate(records[:stop]):
             if _sequence(record) in unsaved:
                 failed[_sequence(record)] = ForecastUnavailable("the item's forecast row was not written")
