@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
-import pytest
 
 from tests.integration.alerts.conftest import HISTORY, AlertsWorld
 
@@ -100,14 +100,17 @@ def test_marks_left_unprocessed_by_a_throttled_batch_write_are_sent_again(world:
         body = {"UnprocessedItems": calls[0], "ResponseMetadata": {"HTTPStatusCode": 200}}
         return AWSResponse("http://throttled", 200, {}, None), body
 
-    world.hook("before-parameter-build.dynamodb.BatchWriteItem", lambda params, **_: calls.append(params["RequestItems"]))
+    world.hook(
+        "before-parameter-build.dynamodb.BatchWriteItem", lambda params, **_: calls.append(params["RequestItems"])
+    )
     world.hook("before-call.dynamodb.BatchWriteItem", unprocess_the_first)
 
     assert world.deliver(records) == {"batchItemFailures": []}
     # 15 marks in one call, left unprocessed, sent again.
     assert [len(requests) for call in calls for requests in call.values()] == [ITEMS // 10, ITEMS // 10]
     announced = [row for row in rows(world) if "Alert" in row]
-    assert len(announced) == ITEMS // 10 and all("AnnouncedAt" in row for row in announced)
+    assert len(announced) == ITEMS // 10
+    assert all("AnnouncedAt" in row for row in announced)
     assert len(world.notifications()) == 1
     assert world.deliver(records) == {"batchItemFailures": []}
     assert world.notifications() == []  # marked: a resend announces nothing again

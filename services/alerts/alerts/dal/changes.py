@@ -63,8 +63,10 @@ class ChangeLedger:
         history_table: str,
         stores_table: str,
         clock: Callable[[], str],
+        *,
         pause: Callable[[float], None] = time.sleep,
         rows_per_transaction: int = ROWS_PER_TRANSACTION,
+        marks_per_call: int = ROWS_PER_BATCH_WRITE,
         workers: int = WORKERS,
     ) -> None:
         self._client = client
@@ -73,6 +75,7 @@ class ChangeLedger:
         self._clock = clock
         self._pause = pause
         self._rows_per_transaction = rows_per_transaction
+        self._marks_per_call = marks_per_call
         self._workers = workers
 
     def write_all(self, changes: Sequence[tuple[HistoryEntry, StoreChange | None]]) -> list[Outcome]:
@@ -96,7 +99,9 @@ class ChangeLedger:
                 failed = outcomes[chunk[0]]
                 if isinstance(failed, HistoryUnavailable):
                     for index in indices[start + size :]:
-                        outcomes[index] = HistoryUnavailable(f"an earlier change of the store was not written: {failed}")
+                        outcomes[index] = HistoryUnavailable(
+                            f"an earlier change of the store was not written: {failed}"
+                        )
                     return
 
         _each(store, list(by_store.values()), self._workers)
@@ -199,7 +204,8 @@ class ChangeLedger:
         mark could not be written (the others are written)."""
         rows = {_key(entry): replace(entry, announced_at=announced_at).to_item() for entry in entries}
         items = list(rows.values())
-        chunks = [items[start : start + ROWS_PER_BATCH_WRITE] for start in range(0, len(items), ROWS_PER_BATCH_WRITE)]
+        size = self._marks_per_call
+        chunks = [items[start : start + size] for start in range(0, len(items), size)]
         failures: list[str] = []
 
         def write(chunk: list[dict[str, Any]]) -> None:

@@ -47,7 +47,9 @@ from alerts.models.history import Recorded, Written, history_entry
 
 
 class ChangeLog(Protocol):
-    def write_all(self, changes: Sequence[tuple[HistoryEntry, StoreChange | None]]) -> list[Written | HistoryUnavailable]:
+    def write_all(
+        self, changes: Sequence[tuple[HistoryEntry, StoreChange | None]]
+    ) -> list[Written | HistoryUnavailable]:
         """Write each row and apply its totals unless the row exists; what each found (or why it failed)."""
         ...
 
