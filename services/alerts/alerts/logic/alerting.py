@@ -27,7 +27,7 @@ sure); only a retry caused by another record could then repeat them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -40,7 +40,7 @@ from inventory.stores import StoreChange
 from alerts.logic.digest import build_digest
 from alerts.logic.forecasting import BatchForecasts, Forecasting, ForecastStep
 from alerts.logic.transitions import status, store_change, transition
-from alerts.models.change import Alert, StockChange
+from alerts.models.change import Alert, Level, StockChange
 from alerts.models.digest import Announcement, Digest
 from alerts.models.errors import HistoryUnavailable, MalformedRecord
 from alerts.models.history import Recorded, Written, history_entry
@@ -189,6 +189,28 @@ class AlertService:
             metrics.add_metric(name="AlertsAlreadyAnnounced", unit=MetricUnit.Count, value=len(raised))
             return []
         return [Announcement(change, found, entry, step.projected) for found in raised]
+
+    def still_true(
+        self, announcements: Sequence[Announcement], levels: Mapping[tuple[str, str], Level | None]
+    ) -> list[bool]:
+        """Whether each announcement still holds: its item is in the status the change left it in
+        (``levels``: the items now). One that does not is logged and counted, and not announced."""
+        held = []
+        for announcement in announcements:
+            change = announcement.change
+            now = levels.get((change.store, change.item))
+            true = now is not None and status(now, self._default_threshold) == status(
+                change.new, self._default_threshold
+            )
+            if not true:
+                logger.info(
+                    "Change no longer true; recorded, not announced",
+                    extra={"store": change.store, "item": change.item, "sequence": change.sequence,
+                           "alert": announcement.alert.value, "count_now": None if now is None else now.count},
+                )  # fmt: skip
+                metrics.add_metric(name="StaleAlertsNotAnnounced", unit=MetricUnit.Count, value=1)
+            held.append(true)
+        return held
 
     def announce(self, store: str, announcements: Sequence[Announcement]) -> Digest:
         """Step 3: one digest for a store's alerts, lines in the order given; raises :class:`PublishFailed`."""

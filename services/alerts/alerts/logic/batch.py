@@ -30,8 +30,8 @@ record failed, so Lambda bisects the batch); its public ``success_handler`` /
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -41,6 +41,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from inventory.observability import logger, metrics
 
 from alerts.logic.alerting import AlertService, Planned
+from alerts.models.change import Level
 from alerts.models.digest import Announcement
 from alerts.models.errors import ForecastUnavailable, NotProcessed, PublishFailed
 
@@ -48,12 +49,28 @@ from alerts.models.errors import ForecastUnavailable, NotProcessed, PublishFaile
 RESERVE_SECONDS = 10.0
 
 
-class StreamBatch:
-    """Runs one batch through an :class:`AlertService`; returns what failed, by sequence number."""
+class CurrentLevels(Protocol):
+    def levels(self, keys: Iterable[tuple[str, str]]) -> Mapping[tuple[str, str], Level | None]:
+        """Each item's level now; ``None`` for an item that is gone or unreadable."""
+        ...
 
-    def __init__(self, service: AlertService, seconds_left: Callable[[], float] | None = None) -> None:
+
+class StreamBatch:
+    """Runs one batch through an :class:`AlertService`; returns what failed, by sequence number.
+
+    With ``current`` (a replay, long after the changes), a change is announced only if its item
+    is still in the state the change left it in; otherwise it is recorded and not announced.
+    """
+
+    def __init__(
+        self,
+        service: AlertService,
+        seconds_left: Callable[[], float] | None = None,
+        current: CurrentLevels | None = None,
+    ) -> None:
         self._service = service
         self._seconds_left = seconds_left
+        self._current = current
 
     def run(self, records: Sequence[DynamoDBRecord]) -> dict[str, Exception]:
         """The failed records' sequence numbers and why; every record not named succeeded."""
@@ -96,6 +113,10 @@ class StreamBatch:
                 stop = index
                 break
         announcements = [(index, announcement) for index, announcement in announcements if index < stop]
+        if self._current is not None and announcements:
+            levels = self._current.levels((a.change.store, a.change.item) for _, a in announcements)
+            held = self._service.still_true([a for _, a in announcements], levels)
+            announcements = [(index, a) for (index, a), keep in zip(announcements, held, strict=True) if keep]
         stop = min(stop, self._announce(announcements, records, failed))
         cause = _sequence(records[stop]) if stop < len(records) else ""
         for record in records[stop + 1 :]:
