@@ -281,3 +281,46 @@ def test_a_replay_lock_left_by_a_replay_that_died_lapses(world: AlertsWorld):
     assert records.lock("other", long_ago + timedelta(minutes=5), timedelta(minutes=15)) is not None
     assert records.lock("other", long_ago + timedelta(minutes=16), timedelta(minutes=15)) is None
     assert records.pending() == []  # the lock is no record to replay
+
+
+def test_a_recount_before_the_failed_record_was_saved_and_the_replay_after_count_the_change_once(
+    world: AlertsWorld,
+):
+    from alerts.dal.clients import Clients
+    from alerts.handlers.recount import build_recounter
+    from alerts.settings import RecountSettings
+
+    world.put("Berlin", "Echo Dot", 12, updated_at="2026-11-22T03:00:00.000Z")
+    world.deliver()
+    world.put("Berlin", "Echo Plus", 0, updated_at="2026-11-22T04:00:00.000Z")
+    failed_batch = world.new_records()  # failed every retry; not saved yet
+
+    (recounted,) = build_recounter(RecountSettings.from_env(), Clients()).recount_all(["Berlin"])
+    assert recounted.verdict.value == "repaired"
+    assert world.totals("Berlin") == (2, 1, 0)  # the outage counted, from the items
+
+    archive(failure_message(world, failed_batch))
+    (result,) = replayer(world).replay()
+
+    assert (result.replayed, result.failed) == (1, {})
+    assert world.totals("Berlin") == (2, 1, 0)  # not Out 2 for 1
+    (note,) = world.notifications()
+    assert note["Message"].splitlines()[1:] == ["OUT Echo Plus: new -> 0"]  # still out: announced
+    # A change made after the recount still moves the totals.
+    world.put("Berlin", "Echo Show", 2, updated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"))
+    assert world.deliver() == {"batchItemFailures": []}
+    assert world.totals("Berlin") == (3, 1, 1)
+
+
+def test_a_replay_before_the_recount_leaves_the_recount_nothing_to_repair(world: AlertsWorld):
+    from alerts.dal.clients import Clients
+    from alerts.handlers.recount import build_recounter
+    from alerts.settings import RecountSettings
+
+    world.put("Berlin", "Echo Plus", 0, updated_at="2026-11-22T04:00:00.000Z")
+    archive(failure_message(world, world.new_records()))
+    replayer(world).replay()
+
+    (recounted,) = build_recounter(RecountSettings.from_env(), Clients()).recount_all(["Berlin"])
+    assert recounted.verdict.value == "matched"
+    assert world.totals("Berlin") == (1, 1, 0)

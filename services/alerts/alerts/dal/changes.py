@@ -13,6 +13,13 @@ A store's transactions go one after the other in stream order (two at once would
 its Stores row); different stores' go at once. After a store's transaction fails, its later
 changes are not tried: they fail with it and come again after it.
 
+A recount that repairs a store's totals sets the store's ``CountedThrough``: the totals it wrote
+hold every change made until then. A change made until then that is recorded later (a failed
+record replayed after the recount) adds nothing to the totals: the totals' update is conditional
+on ``CountedThrough`` being older than the changes it adds, and when it is not, the changes it
+covers are left out and the rest sent again. Recount and replay thus count such a change once,
+whichever runs first.
+
 Announcement marks are whole rows put with ``BatchWriteItem`` (25 a call; items DynamoDB leaves
 unprocessed are sent again with backoff): the row of an announced change exists, and the mark
 puts it back as it was plus ``AnnouncedAt``, so no condition is needed.
@@ -28,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from inventory.history import HistoryEntry, history_key, history_sort_key
-from inventory.stores import ITEMS, LOW, OUT, UPDATED_AT, StoreChange
+from inventory.stores import COUNTED_THROUGH, ITEMS, LOW, OUT, UPDATED_AT, StoreChange
 
 from alerts.models.errors import HistoryUnavailable
 from alerts.models.history import Recorded, Written
@@ -120,17 +127,27 @@ class ChangeLedger:
         chunk: list[int],
         outcomes: list[Outcome | None],
     ) -> None:
-        """One store's rows in one transaction; rows found existing are handed back and left out."""
+        """One store's rows in one transaction; rows found existing are handed back and left out, and
+        changes a recount already counted (see :data:`COUNTED_THROUGH`) add nothing to the totals."""
         pending = list(chunk)
         attempt = 1
+        through: str | None = None  # the store's CountedThrough, once the totals' condition failed on it
+        rounds = 0
         while pending:
+            rounds += 1
+            if rounds > len(chunk) + self.ATTEMPTS + 2:  # each round settles a row, a recount or an attempt
+                failure = HistoryUnavailable("History and totals not written: the store's row kept changing")
+                for index in pending:
+                    outcomes[index] = failure
+                return
+            store = changes[pending[0]][0].store
             totals = StoreChange()
-            counted = False
+            counted: list[str] = []  # the times of the changes whose deltas are added
             for index in pending:
-                delta = changes[index][1]
-                if delta is not None:
+                entry, delta = changes[index]
+                if delta is not None and (through is None or entry.time > through):
                     totals.add(delta)
-                    counted = True
+                    counted.append(entry.time)
             transaction: list[TransactWriteItemTypeDef] = [
                 {
                     "Put": {
@@ -142,8 +159,7 @@ class ChangeLedger:
                 }
                 for index in pending
             ]
-            store = changes[pending[0]][0].store
-            transaction.append({"Update": self._totals_update(store, totals if counted else None)})
+            transaction.append({"Update": self._totals_update(store, totals if counted else None, counted, through)})
             try:
                 self._client.transact_write_items(TransactItems=transaction)
             except ClientError as error:
@@ -154,10 +170,14 @@ class ChangeLedger:
                     for index, reason in zip(pending, reasons, strict=False)
                     if reason.get("Code") == "ConditionalCheckFailed"
                 ]
-                if found:
+                recounted = len(reasons) > len(pending) and reasons[-1].get("Code") == "ConditionalCheckFailed"
+                if found or recounted:
                     for index, reason in found:
                         outcomes[index] = _existing(reason.get("Item") or {})
                     pending = [index for index in pending if outcomes[index] is None]
+                    if recounted:
+                        row = reasons[-1].get("Item") or {}
+                        through = (row.get(COUNTED_THROUGH) or {}).get("S")
                     continue
                 if attempt < self.ATTEMPTS and PASSING & set(codes):
                     self._pause(0.05 * 2**attempt)
@@ -178,8 +198,15 @@ class ChangeLedger:
                 outcomes[index] = Written(Recorded.NEW, changes[index][0].alert)
             return
 
-    def _totals_update(self, store: str, totals: StoreChange | None) -> UpdateTypeDef:
-        """ADD the non-zero deltas; SET UpdatedAt to when the totals changed (a recount conditions on it)."""
+    def _totals_update(
+        self, store: str, totals: StoreChange | None, times: Sequence[str] = (), through: str | None = None
+    ) -> UpdateTypeDef:
+        """ADD the non-zero deltas; SET UpdatedAt to when the totals changed (a recount conditions on it).
+
+        Deltas of changes made at ``times`` are added on condition that no recount has counted them
+        already: the store's ``CountedThrough`` is absent or older than all of them, or, once read
+        (``through``), still what it was.
+        """
         names = {"#updated": UPDATED_AT}
         values: dict[str, Any] = {":at": {"S": self._clock()}}
         adds = []
@@ -189,13 +216,23 @@ class ChangeLedger:
                 values[f":{name}"] = {"N": str(step)}
                 adds.append(f"#{name} :{name}")
         expression = "SET #updated = :at" + (f" ADD {', '.join(adds)}" if adds else "")
-        return {
+        update: UpdateTypeDef = {
             "TableName": self.stores_table,
             "Key": {"Store": {"S": store}},
             "UpdateExpression": expression,
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": values,
         }
+        if adds:
+            names["#through"] = COUNTED_THROUGH
+            if through is None:
+                update["ConditionExpression"] = "attribute_not_exists(#through) OR #through < :oldest"
+                values[":oldest"] = {"S": min(times)}
+            else:
+                update["ConditionExpression"] = "#through = :through"
+                values[":through"] = {"S": through}
+            update["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        return update
 
     def mark_all(self, entries: Sequence[HistoryEntry], announced_at: str) -> None:
         """Record that the changes' alerts were announced, so no later delivery announces them again.

@@ -15,7 +15,10 @@ manual edit or deletion, an item whose previous image could not be read). The re
 3. when the counts differ, writes the recounted totals on condition that the row is exactly
    as read (counts and ``UpdatedAt``, which the stream consumer sets with every change it
    applies), so a change applied while the store was counted makes the repair a no-op, to be
-   retried by the next run.
+   retried by the next run. The repair also sets ``CountedThrough``: the changes made before the
+   settle window that opened when the items were read are in the totals, so a failed record of
+   one of them, replayed later, adds nothing again (:mod:`alerts.dal.changes`): recount and
+   replay count it once, whichever runs first.
 
 An item whose count or threshold cannot be read is not counted (the stream consumer skips
 such a change too) and is reported.
@@ -41,8 +44,9 @@ class StoreRows(Protocol):
 
     def row(self, store: str) -> StoreRow: ...
 
-    def repair(self, row: StoreRow, totals: Totals, at: str) -> bool:
-        """Write ``totals`` if the row is still exactly ``row``; ``False`` if it changed."""
+    def repair(self, row: StoreRow, totals: Totals, at: str, counted_through: str) -> bool:
+        """Write ``totals`` (holding every change made until ``counted_through``) if the row is still
+        exactly ``row``; ``False`` if it changed."""
         ...
 
 
@@ -93,6 +97,7 @@ class Recounter:
         row = self._stores.row(store)
         if self._waiting.has_pending(store):
             return StoreRecount(store, Verdict.BUSY, row.totals, reason="failed stream records wait for `make replay`")
+        started = self._clock()
         counted, newest, unreadable = self._count(store)
         now = self._clock()
         busy = self._busy(store, newest, now)
@@ -102,7 +107,9 @@ class Recounter:
             return StoreRecount(store, Verdict.MATCHED, row.totals, counted, unreadable=unreadable)
         if not self._repair:
             return StoreRecount(store, Verdict.DRIFT, row.totals, counted, unreadable=unreadable)
-        if not self._stores.repair(row, counted, iso_utc(now)):
+        # Every change made before the settle window that opened as the items were read is in them
+        # (a newer one would have made the store busy): the stream consumer adds none of those again.
+        if not self._stores.repair(row, counted, iso_utc(now), counted_through=iso_utc(started - self._settle)):
             return StoreRecount(
                 store, Verdict.CHANGED, row.totals, counted, "the row changed while it was counted", unreadable
             )
