@@ -618,7 +618,6 @@ def test_alerts_recount_runs_daily_reading_the_tables_and_repairing_only_the_sto
         assert permissions.pop(action) == [_sub(ingest["StoresTableArn"])]
     assert permissions.pop("dynamodb:Query") == [
         _sub(ingest["InventoryTableArn"]),
-        {"Fn::GetAtt": ["HistoryTable", "Arn"]},
         {"Fn::GetAtt": ["FailedRecordsTable", "Arn"]},
     ]
     assert set(permissions) == {"logs:CreateLogStream", "logs:PutLogEvents"} | XRAY_ACTIONS

@@ -285,26 +285,3 @@ def _existing(item: dict[str, Any]) -> Written:
     alert = (item.get("Alert") or {}).get("S")
     found = Recorded.ANNOUNCED if "AnnouncedAt" in item else Recorded.UNANNOUNCED
     return Written(found, alert if isinstance(alert, str) else None)
-
-
-class RecordedChanges:
-    """Reads the History table to tell whether a change is recorded (and so counted in the totals)."""
-
-    def __init__(self, client: DynamoDBClient, history_table: str) -> None:
-        self._client = client
-        self.history_table = history_table
-
-    def has_change_at(self, store: str, item: str, time: str) -> bool:
-        """Whether a change of the item made at ``time`` has its History row (so its totals are applied)."""
-        try:
-            response = self._client.query(
-                TableName=self.history_table,
-                KeyConditionExpression="StoreItem = :key AND begins_with(#at, :time)",
-                ExpressionAttributeNames={"#at": "At"},
-                ExpressionAttributeValues={":key": {"S": history_key(store, item)}, ":time": {"S": f"{time}#"}},
-                ProjectionExpression="StoreItem",
-                Limit=1,
-            )
-        except (ClientError, BotoCoreError) as error:
-            raise HistoryUnavailable(f"History not readable: {error}") from error
-        return bool(response.get("Items"))
