@@ -193,6 +193,8 @@ class FakeChangeLog(ChangeLog):
         self.fail_writes = 0
         self.fail_changes: set[tuple[str, int]] = set()
         self.fail_marks = 0
+        self.fail_digest_records = 0
+        self.digests: list[tuple[str, str, set[tuple[str, str]]]] = []  # (store, published at, row keys)
         self.writes = 0
         self.attempts: list[str] = []
 
@@ -237,6 +239,17 @@ class FakeChangeLog(ChangeLog):
         if totals is not None:
             self.totals.setdefault(entry.store, StoreChange()).add(totals)
         return Written(Recorded.NEW, entry.alert)
+
+    def record_digest(self, store: str, entries: Any, published_at: str) -> None:
+        from alerts.models.errors import HistoryUnavailable
+
+        if self.fail_digest_records:
+            self.fail_digest_records -= 1
+            raise HistoryUnavailable("published digest not recorded: throttled")
+        self.digests.append((store, published_at, {self._key(entry) for entry in entries}))
+
+    def announced_rows(self, store: str, since: str) -> set[tuple[str, str]]:
+        return {key for name, at, keys in self.digests if name == store and at >= since for key in keys}
 
     def mark_all(self, entries: Any, announced_at: str) -> None:
         from alerts.models.errors import HistoryUnavailable

@@ -33,7 +33,8 @@ def load(world: AlertsWorld) -> list[dict[str, Any]]:
 
 
 def rows(world: AlertsWorld) -> list[dict[str, Any]]:
-    return world.dynamodb.scan(TableName=HISTORY)["Items"]
+    """The items' History rows (not the records of published digests, which name no item)."""
+    return [row for row in world.dynamodb.scan(TableName=HISTORY)["Items"] if "Item" in row]
 
 
 def test_a_store_batch_larger_than_one_transaction_is_recorded_counted_and_announced_once_even_when_resent(
@@ -126,4 +127,30 @@ def test_marks_that_fail_leave_the_batch_done_and_unmarked(world: AlertsWorld):
     assert world.deliver(records) == {"batchItemFailures": []}  # failing them would announce them twice
     assert len(world.notifications()) == 1
     assert not any("AnnouncedAt" in row for row in rows(world))
+    assert world.totals("Berlin") == (ITEMS, ITEMS // 10, 0)
+
+
+def test_an_invocation_that_dies_after_its_digest_went_out_is_not_announced_again_by_its_retry(
+    world: AlertsWorld,
+):
+    records = load(world)
+    dying = {"on": True}
+
+    def killed(**_: Any) -> None:
+        if dying["on"]:
+            raise RuntimeError("the function was stopped after the publish, before its marks")
+
+    world.hook("before-call.dynamodb.BatchWriteItem", killed)
+    with pytest.raises(RuntimeError):
+        world.deliver(records)
+    assert len(world.notifications()) == 1
+    assert not any("AnnouncedAt" in row for row in rows(world))
+
+    dying["on"] = False
+    assert world.deliver(records) == {"batchItemFailures": []}  # Lambda retries the whole batch
+
+    assert world.notifications() == []
+    announced = [row for row in rows(world) if "Alert" in row]
+    assert len(announced) == ITEMS // 10
+    assert all("AnnouncedAt" in row for row in announced)
     assert world.totals("Berlin") == (ITEMS, ITEMS // 10, 0)

@@ -313,3 +313,33 @@ def test_a_fixed_item_is_not_poisoned_by_its_unreadable_old_image(world: AlertsW
     assert world.lines("Berlin") == [["OUT Echo Plus: new -> 0"]]
     # ... and its totals left for the recount rather than guessed (no double count of the item).
     assert world.changes.store_totals("Berlin") == (1, 0, 0)
+
+
+def test_a_batch_resent_after_its_digest_went_out_but_before_its_rows_were_marked_is_not_announced_again(
+    world: AlertsWorld,
+):
+    batch = [count_change("Berlin", "Echo Plus", 3, 0), count_change("Berlin", "Echo Dot", 9, 4)]
+    world.changes.fail_marks = 1  # as if the invocation had died right after the publish
+    assert world.deliver(*batch) == []
+    assert all(entry.announced_at is None for entry in world.changes.entries())
+
+    assert world.deliver(*batch) == []  # Lambda sends the batch again
+
+    assert world.lines("Berlin") == [["OUT Echo Plus: 3 -> 0", "LOW Echo Dot: 9 -> 4"]]
+    assert all(entry.announced_at for entry in world.changes.entries())  # marked by the resend
+    assert counted("AlertsAlreadyAnnounced") == 2
+
+
+def test_a_resent_batch_announces_only_the_changes_no_published_digest_carried(world: AlertsWorld):
+    out = count_change("Berlin", "Echo Plus", 3, 0)
+    low = count_change("Berlin", "Echo Dot", 9, 4)
+    world.changes.fail_marks = 1
+    world.deliver(out)  # published, not marked
+    world.topic.fail_stores = {"Berlin"}
+    other = count_change("Paris", "Tap", None, 9)
+    assert world.deliver(other, out, low) == sequences(out, low)  # recorded, the digest refused
+    world.topic.fail_stores = set()
+
+    assert world.deliver(out, low) == []
+
+    assert world.lines("Berlin") == [["OUT Echo Plus: 3 -> 0"], ["LOW Echo Dot: 9 -> 4"]]

@@ -20,6 +20,11 @@ on ``CountedThrough`` being older than the changes it adds, and when it is not, 
 covers are left out and the rest sent again. Recount and replay thus count such a change once,
 whichever runs first.
 
+After a digest is published, one row in the History table records it (partition: the store's
+digests, a key no item has; the keys of the rows it announced; expiring after two days), before
+the rows are marked. A delivery that finds its changes recorded but not marked looks there first:
+an invocation that died after the publish, before its marks, is not announced twice.
+
 Announcement marks are whole rows put with ``BatchWriteItem`` (25 a call; items DynamoDB leaves
 unprocessed are sent again with backoff): the row of an announced change exists, and the mark
 puts it back as it was plus ``AnnouncedAt``, so no condition is needed.
@@ -28,13 +33,14 @@ puts it back as it was plus ``AnnouncedAt``, so no condition is needed.
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from inventory.history import HistoryEntry, history_key, history_sort_key
+from inventory.history import HistoryEntry, expiry, history_key, history_sort_key
 from inventory.stores import COUNTED_THROUGH, ITEMS, LOW, OUT, UPDATED_AT, StoreChange
 
 from alerts.models.errors import HistoryUnavailable
@@ -53,6 +59,10 @@ ROWS_PER_TRANSACTION = 99
 ROWS_PER_BATCH_WRITE = 25
 #: Stores (and mark batches) written at once; boto3 clients are thread-safe.
 WORKERS = 8
+#: Days a published digest's record is kept (a retry looks back one day).
+DIGEST_DAYS = 2
+#: Joins a row's two keys in a digest record: a control character, in neither key.
+ROW_KEY_SEPARATOR = "\x1e"
 
 Outcome = Written | HistoryUnavailable
 
@@ -265,6 +275,53 @@ class ChangeLedger:
         _each(write, chunks, self._workers)
         if failures:
             raise HistoryUnavailable(f"History rows not marked announced: {'; '.join(failures)}")
+
+    def record_digest(self, store: str, entries: Sequence[HistoryEntry], published_at: str) -> None:
+        """Record that a digest announcing these rows was published: one row of the store's digests
+        (a History partition no item has), listing the rows' keys, kept :data:`DIGEST_DAYS` days."""
+        keys = sorted({f"{partition}{ROW_KEY_SEPARATOR}{at}" for partition, at in map(_key, entries)})
+        try:
+            self._client.put_item(
+                TableName=self.history_table,
+                Item={
+                    "StoreItem": {"S": digests_key(store)},
+                    "At": {"S": f"{published_at}#{uuid.uuid4().hex}"},
+                    "Store": {"S": store},
+                    "Rows": {"SS": keys},
+                    "ExpiresAt": {"N": str(expiry(published_at, DIGEST_DAYS))},
+                },
+            )
+        except (ClientError, BotoCoreError) as error:
+            raise HistoryUnavailable(f"published digest not recorded: {error}") from error
+
+    def announced_rows(self, store: str, since: str) -> set[tuple[str, str]]:
+        """The keys of the rows the store's digests published since ``since`` announced."""
+        request: dict[str, Any] = {
+            "TableName": self.history_table,
+            "KeyConditionExpression": "StoreItem = :key AND #at >= :since",
+            "ExpressionAttributeNames": {"#at": "At", "#rows": "Rows"},
+            "ExpressionAttributeValues": {":key": {"S": digests_key(store)}, ":since": {"S": since}},
+            "ProjectionExpression": "#rows",
+            "ConsistentRead": True,
+        }
+        found: set[tuple[str, str]] = set()
+        while True:
+            try:
+                page = self._client.query(**request)
+            except (ClientError, BotoCoreError) as error:
+                raise HistoryUnavailable(f"published digests not readable: {error}") from error
+            for item in page.get("Items", []):
+                for key in item.get("Rows", {}).get("SS", []):
+                    partition, _, at = key.partition(ROW_KEY_SEPARATOR)
+                    found.add((partition, at))
+            if "LastEvaluatedKey" not in page:
+                return found
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def digests_key(store: str) -> str:
+    """The History partition of a store's published digests: an item name is never empty."""
+    return history_key(store, "")
 
 
 def _each(task: Callable[[Any], None], work: list[Any], workers: int) -> None:

@@ -29,11 +29,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
-from inventory.history import HistoryEntry
+from inventory.forecast import parse_time
+from inventory.history import HistoryEntry, history_key, history_sort_key
+from inventory.models import iso_utc
 from inventory.observability import logger, metrics
 from inventory.stores import StoreChange
 
@@ -45,6 +48,10 @@ from alerts.models.digest import Announcement, Digest
 from alerts.models.errors import HistoryUnavailable, MalformedRecord
 from alerts.models.history import Recorded, Written, history_entry
 
+#: How far back a retry looks for the digest that may have announced its changes already (Lambda
+#: retries a record within its 6-hour age limit); the records themselves are kept 2 days.
+DIGESTS_KEPT = timedelta(days=1)
+
 
 class ChangeLog(Protocol):
     def write_all(
@@ -54,6 +61,14 @@ class ChangeLog(Protocol):
         ...
 
     def mark_all(self, entries: Sequence[HistoryEntry], announced_at: str) -> None: ...
+
+    def record_digest(self, store: str, entries: Sequence[HistoryEntry], published_at: str) -> None:
+        """Record that a digest announcing these rows was published (one write)."""
+        ...
+
+    def announced_rows(self, store: str, since: str) -> set[tuple[str, str]]:
+        """The keys of the rows the store's digests published since ``since`` announced."""
+        ...
 
 
 class Notifier(Protocol):
@@ -188,7 +203,29 @@ class AlertService:
             )
             metrics.add_metric(name="AlertsAlreadyAnnounced", unit=MetricUnit.Count, value=len(raised))
             return []
-        return [Announcement(change, found, entry, step.projected) for found in raised]
+        before = written.recorded is not Recorded.NEW
+        return [Announcement(change, found, entry, step.projected, before) for found in raised]
+
+    def not_yet_announced(self, store: str, announcements: Sequence[Announcement]) -> list[Announcement]:
+        """The announcements no published digest carried. Changes recorded by an earlier delivery may
+        have been announced by it without their rows being marked (the invocation died after the
+        publish): the store's recent digest records say; those found are marked now, not sent again."""
+        if not any(announcement.recorded_before for announcement in announcements):
+            return list(announcements)
+        since = iso_utc(parse_time(self._clock()) - DIGESTS_KEPT)
+        published = self._changes.announced_rows(store, since)
+        sent = [a for a in announcements if a.recorded_before and _row_key(a.entry) in published]
+        if sent:
+            logger.info(
+                "Changes announced by a digest already published; marked, not sent again",
+                extra={"store": store, "items": len(sent)},
+            )
+            metrics.add_metric(name="AlertsAlreadyAnnounced", unit=MetricUnit.Count, value=len(sent))
+            try:
+                self._changes.mark_all([a.entry for a in sent], self._clock())
+            except HistoryUnavailable as error:
+                logger.warning("Announced changes not marked", extra={"store": store, "reason": str(error)})
+        return [a for a in announcements if not (a.recorded_before and _row_key(a.entry) in published)]
 
     def still_true(
         self, announcements: Sequence[Announcement], levels: Mapping[tuple[str, str], Level | None]
@@ -219,14 +256,26 @@ class AlertService:
         logger.info("Digest published", extra={"store": store, "items": digest.items, "subject": digest.subject})
         metrics.add_metric(name="DigestsPublished", unit=MetricUnit.Count, value=1)
         metrics.add_metric(name="AlertsAnnounced", unit=MetricUnit.Count, value=digest.items)
+        published_at = self._clock()
+        entries = [announcement.entry for announcement in announcements]
         try:
-            self._changes.mark_all([announcement.entry for announcement in announcements], self._clock())
+            # First the one write that says the digest went out, then the marks: an invocation that
+            # dies after the publish leaves the record, and its retry sends nothing again.
+            self._changes.record_digest(store, entries, published_at)
+        except HistoryUnavailable as error:
+            logger.warning("Published digest not recorded", extra={"store": store, "reason": str(error)})
+        try:
+            self._changes.mark_all(entries, published_at)
         except HistoryUnavailable as error:
             logger.warning(
                 "Announced changes not marked; a later retry could repeat them",
                 extra={"store": store, "items": digest.items, "reason": str(error)},
             )
         return digest
+
+
+def _row_key(entry: HistoryEntry) -> tuple[str, str]:
+    return history_key(entry.store, entry.item), history_sort_key(entry.time, entry.sequence)
 
 
 def _where(record: DynamoDBRecord) -> dict[str, str | None]:

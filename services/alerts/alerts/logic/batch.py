@@ -19,7 +19,9 @@ before it, so the flow keeps stream order:
 - each store's announcements (from the records before the stop) become one digest, its lines
   in record order; a digest that fails
   to publish fails its records and every record after the first of them (records already
-  published are protected from a repeat by their History rows);
+  published are protected from a repeat by their History rows); a change an earlier delivery
+  recorded is first looked up in the store's published digests (that delivery may have died
+  after its publish, before marking the rows), and not sent again if one carried it;
 - close to the function's time limit, the rest of the batch is left for the retry.
 
 The verdicts are then handed to Powertools' :class:`BatchProcessor` through
@@ -43,7 +45,7 @@ from inventory.observability import logger, metrics
 from alerts.logic.alerting import AlertService, Planned
 from alerts.models.change import Level
 from alerts.models.digest import Announcement
-from alerts.models.errors import ForecastUnavailable, NotProcessed, PublishFailed
+from alerts.models.errors import ForecastUnavailable, HistoryUnavailable, NotProcessed, PublishFailed
 
 #: Seconds kept back for publishing the digests and answering Lambda before the time limit.
 RESERVE_SECONDS = 10.0
@@ -142,7 +144,19 @@ class StreamBatch:
         first_failed = len(records)
         for store, group in by_store.items():
             try:
-                self._service.announce(store, [announcement for _, announcement in group])
+                owed = self._service.not_yet_announced(store, [announcement for _, announcement in group])
+            except HistoryUnavailable as error:
+                logger.warning(
+                    "Published digests not readable; the records will be retried",
+                    extra={"store": store, "items": len(group), "reason": str(error)},
+                )
+                for index, _ in group:
+                    failed[_sequence(records[index])] = error
+                first_failed = min(first_failed, group[0][0])
+                continue
+            try:
+                if owed:
+                    self._service.announce(store, owed)
             except PublishFailed as error:
                 logger.warning(
                     "Digest not published; its records and every later one will be retried",
