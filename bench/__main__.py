@@ -1,6 +1,6 @@
 """``make bench``: run the benchmarks side by side and write docs/benchmarks.md.
 
-    python -m bench [--only ingest,alerts,dashboard,forecast,xlsx] [--rows N] [--output PATH]
+    python -m bench [--only ingest,alerts,dashboard,forecast,xlsx,coldstart] [--rows N] [--output PATH]
 
 A service whose code is not in the repository yet is left out (the page says so).
 """
@@ -18,7 +18,7 @@ from pathlib import Path
 from bench import REPO
 from bench.report import Section, Target, load_average, page
 
-SUITES = ("ingest", "alerts", "dashboard", "forecast", "xlsx")
+SUITES = ("ingest", "alerts", "dashboard", "forecast", "xlsx", "coldstart")
 #: The package each suite drives; a suite whose package is missing is skipped.
 PACKAGES = {
     "ingest": REPO / "services" / "ingest" / "ingest",
@@ -26,6 +26,7 @@ PACKAGES = {
     "dashboard": REPO / "services" / "dashboard-api" / "dashboard_api",
     "forecast": REPO / "services" / "alerts" / "alerts",
     "xlsx": REPO / "services" / "ingest" / "ingest",
+    "coldstart": REPO / "services",
 }
 
 
@@ -59,12 +60,19 @@ def _xlsx(args: argparse.Namespace) -> Section:
     return xlsx_section(run_xlsx(XlsxSizes(rows=args.xlsx_rows)))
 
 
+def _coldstart(args: argparse.Namespace) -> Section:
+    from bench.coldstart_bench import coldstart_section, run_coldstart
+
+    return coldstart_section(run_coldstart(args.import_runs))
+
+
 TITLES = {
     "ingest": "Ingest",
     "alerts": "Alerts",
     "dashboard": "Dashboard API",
     "forecast": "Forecast",
     "xlsx": "Excel workbooks",
+    "coldstart": "Cold start",
 }
 RUNNERS: dict[str, Callable[[argparse.Namespace], Section]] = {
     "ingest": _ingest,
@@ -72,6 +80,7 @@ RUNNERS: dict[str, Callable[[argparse.Namespace], Section]] = {
     "dashboard": _dashboard,
     "forecast": _forecast,
     "xlsx": _xlsx,
+    "coldstart": _coldstart,
 }
 
 
@@ -86,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--forecast-items", type=int, default=150, help="synthetic items per forecast backtest pattern")
     parser.add_argument("--xlsx-rows", type=int, default=200_000, help="rows in the Excel workbook")
+    parser.add_argument("--import-runs", type=int, default=7, help="fresh processes per handler import timed")
     parser.add_argument("--output", type=Path, default=REPO / "docs" / "benchmarks.md")
     args = parser.parse_args(argv)
     wanted = [name.strip() for name in args.only.split(",") if name.strip()]

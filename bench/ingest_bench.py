@@ -172,6 +172,7 @@ def floor_on_emulator(emu: Emulator, table: str, rows: int) -> Run:
 
 def ingestor(table: Any, bucket: Any, invoker: Any, client: Any, lanes: int, **timing: Any) -> Any:
     """The real Ingestor and Loader on the stand-ins given; ``timing``: a simulated clock's hooks."""
+    from ingest.dal.roles import ApiRole
     from ingest.dal.stores import StoreActivity
     from ingest.dal.uploads import UploadsIndex
     from ingest.logic.ingest import Ingestor
@@ -185,6 +186,7 @@ def ingestor(table: Any, bucket: Any, invoker: Any, client: Any, lanes: int, **t
         index=UploadsIndex(client, "uploads", **({"now": timing["now"]} if "now" in timing else {})),
         stores=StoreActivity(client, "stores"),
         invoker=invoker,
+        signer=ApiRole(None, ""),  # no role: no uploaded-by metadata is believed
         upload_prefix="uploads/",
         reports_prefix="reports/",
         clock=utc_now,

@@ -46,6 +46,17 @@ def one_line(text: str) -> str:
     return " | ".join(line.strip() for line in str(text).splitlines() if line.strip())
 
 
+def for_protocol(message: str, protocol: str, structure: str | None) -> str:
+    """The text a protocol receives: with ``MessageStructure="json"`` its own key, else ``default``."""
+    if structure != "json":
+        return message
+    try:
+        texts = json.loads(message)
+        return str(texts.get(protocol) or texts["default"])
+    except (ValueError, KeyError, AttributeError):
+        return message
+
+
 def delivery_line(
     protocol: str, endpoint: str, policy: dict[str, Any] | None, subject: str | None, message: str
 ) -> str:
@@ -77,9 +88,8 @@ def print_deliveries(say: Callable[[str], None]) -> None:
 
     def publish_to_topic(topic: Any, message: str, subject: str | None = None, *args: Any, **kwargs: Any) -> str:
         attributes = kwargs.get("message_attributes") if "message_attributes" in kwargs else (args or [None])[0]
-        body = (
-            one_line(message) if not subject or str(message).startswith(subject) else f"{subject} | {one_line(message)}"
-        )
+        text = for_protocol(message, "default", kwargs.get("message_structure"))
+        body = one_line(text) if not subject or text.startswith(subject) else f"{subject} | {one_line(text)}"
         emit(shorten(f"topic {topic.name} ({describe_attributes(attributes) or 'no attributes'}): {body}"))
         return str(publish(topic, message, subject, *args, **kwargs))
 
@@ -91,7 +101,8 @@ def print_deliveries(say: Callable[[str], None]) -> None:
             policy = json.loads(raw) if raw else None
             scope = subscription.attributes.get("FilterPolicyScope")
             if not policy or FilterPolicyMatcher(policy, scope).matches(attributes, message):
-                emit(delivery_line(subscription.protocol, subscription.endpoint, policy, subject, message))
+                text = for_protocol(message, subscription.protocol, kwargs.get("message_structure"))
+                emit(delivery_line(subscription.protocol, subscription.endpoint, policy, subject, text))
         deliver(subscription, message, message_id, *args, **kwargs)
 
     deliver_to_subscriber.devstack = True  # type: ignore[attr-defined]

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
         UploadPosition,
         UploadStream,
     )
-    from dashboard_api.models.subscriptions import RecordPage, SnsSubscription, SubscriptionRecord
+    from dashboard_api.models.subscriptions import PendingCode, RecordPage, SnsSubscription, SubscriptionRecord
     from dashboard_api.models.users import UserListing, UserRecord
     from inventory.models import StockStatus
     from inventory.report import UploadReport
@@ -154,6 +154,21 @@ class FakeItemTable:
 
     def counts(self) -> dict[str, int]:
         return {item: int(attributes["Count"]["N"]) for (_, item), attributes in self.items.items()}
+
+
+class FakeIam:
+    """IAM's GetRole for one role; ``down`` makes it refuse, as IAM does to a function without the permission."""
+
+    def __init__(self, role_name: str, role_id: str) -> None:
+        self.role_name, self.role_id = role_name, role_id
+        self.down = False
+        self.calls = 0
+
+    def get_role(self, *, RoleName: str) -> dict[str, Any]:
+        self.calls += 1
+        if self.down or RoleName != self.role_name:
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "not allowed"}}, "GetRole")
+        return {"Role": {"RoleName": RoleName, "RoleId": self.role_id}}
 
 
 class FakeInvoker:
@@ -668,6 +683,24 @@ class FakeAlertsTopic:
         return [entry["policy"] for entry in self.subscriptions.values()]
 
 
+class FakeTexts:
+    """Texts to phone numbers, kept in order: (number, text)."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    def send(self, number: str, text: str) -> None:
+        self.sent.append((number, text))
+
+    def last_code(self, number: str) -> str:
+        import re
+
+        text = next(text for to, text in reversed(self.sent) if to == number)
+        match = re.search(r"\b(\d{6})\b", text)
+        assert match, text
+        return match.group(1)
+
+
 class FakeSubscriptionRows:
     """The People table's subscription rows, address claims and counters in memory, with the
     same all-or-nothing reserve and delete as the DynamoDB transactions.
@@ -692,19 +725,54 @@ class FakeSubscriptionRows:
 
     def reserve(self, record: SubscriptionRecord, endpoint_key: str, cap: int) -> None:
         from dashboard_api.models.errors import EndpointTaken, TooManySubscriptions
+        from dashboard_api.models.subscriptions import State
 
-        if endpoint_key in self.claims:
+        claims = record.state is not State.VERIFYING  # a number awaiting its code claims nothing
+        if claims and endpoint_key in self.claims:
             owner, subscription_id = self.claims[endpoint_key]
             raise EndpointTaken("this address is subscribed already", owner, subscription_id)
         if self.counts.get(record.owner, 0) >= cap:
             raise TooManySubscriptions(f"you have {cap} subscriptions, the most allowed; delete one first")
-        self.claims[endpoint_key] = (record.owner, record.id)
+        if claims:
+            self.claims[endpoint_key] = (record.owner, record.id)
         self.rows[(record.owner, record.id)] = record
         self.endpoint_keys[(record.owner, record.id)] = endpoint_key
         self.counts[record.owner] = self.counts.get(record.owner, 0) + 1
 
     def get(self, owner: str, subscription_id: str) -> SubscriptionRecord | None:
         return self.rows.get((owner, subscription_id))
+
+    def claim(self, record: SubscriptionRecord, endpoint_key: str) -> None:
+        from dashboard_api.models.errors import Conflict, EndpointTaken
+        from dashboard_api.models.subscriptions import State
+
+        if endpoint_key in self.claims:
+            owner, subscription_id = self.claims[endpoint_key]
+            raise EndpointTaken("this address is subscribed already", owner, subscription_id)
+        current = self.rows.get((record.owner, record.id))
+        if current is None or current.state is not State.VERIFYING:
+            raise Conflict("this subscription is not awaiting a code", "not_awaiting_code")
+        self.claims[endpoint_key] = (record.owner, record.id)
+        self._replace(record, state=State.CREATING, code=None)
+
+    def spend_attempt(self, record: SubscriptionRecord, most: int) -> bool:
+        from dataclasses import replace
+
+        current = self.rows.get((record.owner, record.id))
+        code = current.code if current else None
+        if code is None or record.code is None or code.digest != record.code.digest or code.attempts >= most:
+            return False
+        self._replace(record, code=replace(code, attempts=code.attempts + 1))
+        return True
+
+    def set_code(self, record: SubscriptionRecord, code: PendingCode) -> None:
+        from dashboard_api.models.errors import Conflict
+        from dashboard_api.models.subscriptions import State
+
+        current = self.rows.get((record.owner, record.id))
+        if current is None or current.state is not State.VERIFYING:
+            raise Conflict("this subscription is not awaiting a code", "not_awaiting_code")
+        self._replace(record, code=code)
 
     def _replace(self, record: SubscriptionRecord, **changes: Any) -> None:
         from dataclasses import replace

@@ -80,11 +80,14 @@ export class Api {
       // A refusal of a store reads the same whatever the service says; other errors (and refusals
       // that explain themselves, such as a protocol for admins only) keep the service's message.
       const vague = response.status === 403 && (code === 'forbidden' || !error.message);
-      throw new ApiError(
+      const failure = new ApiError(
         response.status,
         code,
         vague ? STATUS_TEXT[403] : error.message || STATUS_TEXT[response.status] || `The request failed (HTTP ${response.status}).`,
       );
+      // Seconds until a throttled request may be repeated (429); the API exposes the header to the page.
+      failure.retryAfter = Number(response.headers.get('Retry-After')) || 0;
+      throw failure;
     }
     return data;
   }
@@ -138,6 +141,16 @@ export class Api {
   /** null when removed (204); the subscription (status `removing`) when SNS must wait for it (202). */
   unsubscribe(id) {
     return this.request(['subscriptions', id], { method: 'DELETE' });
+  }
+
+  /** Enter the code texted to a phone number: the number is then subscribed. */
+  verifySubscription(id, code) {
+    return this.request(['subscriptions', id, 'verify'], { method: 'POST', body: { code } });
+  }
+
+  /** Text a new code to a phone number awaiting one (the old code stops working). */
+  resendCode(id) {
+    return this.request(['subscriptions', id, 'code'], { method: 'POST' });
   }
 
   // -- people (head office) ----------------------------------------------------------------------

@@ -11,6 +11,7 @@ export const SEVERITY_TEXT = {
 };
 
 export const STATUS_TEXT = {
+  awaiting_code: 'Waiting for the code',
   pending_confirmation: 'Pending confirmation',
   confirmed: 'Confirmed',
   incomplete: 'Incomplete',
@@ -64,6 +65,12 @@ export function checkSubscription({ protocol, endpoint, stores, severities }) {
   if (!stores?.length) return 'Choose at least one store.';
   if (!severities?.length) return 'Choose at least one kind of alert.';
   return null;
+}
+
+/** The 6 digits of a texted code as typed ("123 456", "123-456"), or null when it is not 6 digits. */
+export function cleanCode(text) {
+  const digits = String(text || '').replace(/[\s-]/g, '');
+  return /^[0-9]{6}$/.test(digits) ? digits : null;
 }
 
 /** "Out of stock, Low stock" for a subscription's severities. */

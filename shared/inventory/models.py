@@ -12,6 +12,15 @@ from datetime import UTC, datetime
 MAX_NAME_LENGTH = 200
 #: Largest count or threshold accepted: DynamoDB numbers go further, shelves do not.
 MAX_COUNT = 999_999_999
+#: Head office's scope in the uploads index (``inventory.uploads.HEAD_OFFICE``): where head-office
+#: uploads are listed, and what makes a file free to change every store.
+HEAD_OFFICE_SCOPE = "*"
+#: Names no store may have, anywhere (a file's rows, a store folder, a user's stores, a grant, a
+#: subscription, a path): a store named ``*`` would be head office. Head office is a role (the
+#: admins group, and files outside the stores folder), never a store. The empty name is refused by
+#: :func:`clean_name`; nothing else in a key or a table's key is a word a store could take (store
+#: folders percent-encode the name, the History key joins with a control character).
+RESERVED_STORE_NAMES = frozenset({HEAD_OFFICE_SCOPE})
 
 
 class StockStatus(enum.StrEnum):
@@ -73,6 +82,16 @@ def clean_name(value: object, field: str) -> str:
     # isprintable() is False for every control character (and some other kinds): check those char by char.
     if not name.isprintable() and any(unicodedata.category(char) == "Cc" for char in name):
         raise InvalidValue(f"{field} contains a control character")
+    return name
+
+
+def clean_store(value: object, field: str = "store") -> str:
+    """Validate a store name: :func:`clean_name`, and none of :data:`RESERVED_STORE_NAMES`."""
+    name = clean_name(value, field)
+    if name in RESERVED_STORE_NAMES:
+        raise InvalidValue(
+            f"{field} {name!r} is reserved: head office is a role, not a store, so no store has this name"
+        )
     return name
 
 

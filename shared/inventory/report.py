@@ -90,9 +90,11 @@ class UploadReport:
     #: The store the file was uploaded for (its key is under that store's prefix); ``None``
     #: for head-office files at the plain upload prefix, which may name any store.
     store: str | None = None
-    #: Who uploaded it: the signed ``uploaded-by`` metadata of a dashboard upload, else the
-    #: S3 event's principal (an AWS CLI upload).
+    #: Who uploaded it: the signed ``uploaded-by`` metadata of a dashboard upload (trusted only
+    #: when the object was put by the API's role), else the S3 event's principal.
     uploaded_by: str | None = None
+    #: Who put the object, as the S3 event names it (``userIdentity.principalId``), always.
+    principal: str | None = None
     status: ReportStatus = ReportStatus.LOADING
     reason: str | None = None
     rows: RowCounts = field(default_factory=RowCounts)
@@ -132,6 +134,7 @@ class UploadReport:
             "source": {"bucket": self.bucket, "key": self.key, "etag": self.etag, "version_id": self.version_id},
             "store": self.store,
             "uploaded_by": self.uploaded_by,
+            "principal": self.principal,
             "status": self.status.value,
             "reason": self.reason,
             "rows": self.rows.to_json(),
@@ -166,6 +169,7 @@ class UploadReport:
             version_id=_text(source, "version_id"),
             store=_optional_text(value, "store"),
             uploaded_by=_optional_text(value, "uploaded_by"),
+            principal=_optional_text(value, "principal"),
             status=status,
             reason=_optional_text(value, "reason"),
             rows=RowCounts.from_json(value.get("rows", {})),

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, unquote
 
-from inventory.models import InvalidValue, RowError, clean_name
+from inventory.models import HEAD_OFFICE_SCOPE, InvalidValue, RowError, clean_store
 from inventory.report import RowCounts, UploadReport
 
 #: Where uploads go unless the stage says otherwise.
@@ -36,9 +36,9 @@ REPORTS_PREFIX = "reports/"
 STORES_FOLDER = "stores/"
 #: S3's limit on a key's length, in UTF-8 bytes.
 MAX_KEY_BYTES = 1024
-#: The Scope of a head-office upload in the uploads index (no store name can be this: it is too short to
-#: be confused, and store names in the index are never percent-encoded).
-HEAD_OFFICE = "*"
+#: The Scope of a head-office upload in the uploads index (no store may have this name:
+#: ``inventory.models.RESERVED_STORE_NAMES``).
+HEAD_OFFICE = HEAD_OFFICE_SCOPE
 #: The constant partition key of the index's all-uploads-by-time view.
 ALL_UPLOADS = "uploads"
 #: Index names of the uploads table.
@@ -78,7 +78,7 @@ def store_of_key(key: str, upload_prefix: str = UPLOAD_PREFIX) -> str | None:
         raise InvalidUploadKey("a store upload's key must be <prefix>stores/<store>/<file>")
     try:
         store = unquote(segment, errors="strict")
-        clean = clean_name(store, "store")
+        clean = clean_store(store)
     except (UnicodeDecodeError, InvalidValue) as error:
         raise InvalidUploadKey(f"the key's store folder is not a valid store name ({error})") from None
     if clean != store or encode_store(store) != segment:

@@ -12,7 +12,15 @@ from typing import Any
 import pytest
 
 from tests.builders import REPO
-from tests.deploy.conftest import PLACEHOLDER_OUTPUTS, STAGE, TIMINGS, PackagedService, compose_services, service_names
+from tests.deploy.conftest import (
+    PLACEHOLDER_OUTPUTS,
+    REGION,
+    STAGE,
+    TIMINGS,
+    PackagedService,
+    compose_services,
+    service_names,
+)
 
 pytestmark = pytest.mark.deploy
 
@@ -49,6 +57,16 @@ def _statements(role: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _denies_every_topic(role: dict[str, Any]) -> bool:
+    """Whether the role is denied publishing to any SNS topic (what is left of a publish on '*': phone numbers)."""
+    return any(
+        statement["Effect"] == "Deny"
+        and _as_list(statement["Action"]) == ["sns:Publish"]
+        and statement["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:sns:*:*:*"}
+        for statement in _statements(role)
+    )
+
+
 def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
@@ -61,6 +79,8 @@ def _permissions(service: PackagedService, role: str) -> dict[str, list[Any]]:
     """Action -> resources it is allowed on, for one role."""
     allowed: dict[str, list[Any]] = {}
     for statement in _statements(service.template["Resources"][role]):
+        if statement["Effect"] == "Deny":
+            continue  # a deny only narrows what is allowed (see the tests that check each one)
         assert statement["Effect"] == "Allow"
         for action in _as_list(statement["Action"]):
             allowed.setdefault(action, []).extend(_as_list(statement["Resource"]))
@@ -146,7 +166,10 @@ def test_no_policy_grants_a_wildcard_action_or_a_wildcard_resource(service: Pack
             actions = set(_as_list(statement["Action"]))
             assert not [action for action in actions if "*" in action], f"{logical_id}: {actions}"
             if "*" in _as_list(statement["Resource"]):
-                assert actions <= XRAY_ACTIONS or actions <= SNS_SUBSCRIPTION_ACTIONS, f"{logical_id}: {actions} on '*'"
+                texts = actions == {"sns:Publish"} and _denies_every_topic(role)  # phone numbers only
+                assert actions <= XRAY_ACTIONS or actions <= SNS_SUBSCRIPTION_ACTIONS or texts, (
+                    f"{logical_id}: {actions} on '*'"
+                )
 
 
 def test_every_function_has_its_own_role_tracing_and_retained_logs(service: PackagedService) -> None:
@@ -296,7 +319,23 @@ def test_ingest_function_may_touch_exactly_its_prefixes_tables_queue_and_itself(
         "sqs:SendMessage": [{"Fn::GetAtt": ["IngestFailureQueue", "Arn"]}],
         "xray:PutTraceSegments": ["*"],
         "xray:PutTelemetryRecords": ["*"],
+        # The API role's unique id, which S3 events name: only that role's uploaded-by metadata is believed.
+        "iam:GetRole": [_sub(f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{API_ROLE}")],
     }
+
+
+#: The dashboard API function's role, by the name both services derive from the stage and region.
+API_ROLE = f"inventory-dashboard-api-{STAGE}-{REGION}"
+
+
+def test_ingest_believes_uploaded_by_only_from_the_role_the_api_runs_as(packaged: dict[str, PackagedService]) -> None:
+    ingest = packaged["ingest"].template["Resources"]["IngestUploadLambdaFunction"]["Properties"]
+    api = packaged["dashboard-api"].template["Resources"]
+
+    assert ingest["Environment"]["Variables"]["API_ROLE_NAME"] == API_ROLE
+    assert ingest["Environment"]["Variables"].get("API_PRINCIPAL_ID", "") == ""  # only the local stack sets one
+    assert api["DashboardApiRole"]["Properties"]["RoleName"] == API_ROLE
+    assert api["ApiLambdaFunction"]["Properties"]["Role"] == {"Fn::GetAtt": ["DashboardApiRole", "Arn"]}
 
 
 def test_ingest_hears_of_everything_under_the_upload_prefix_whatever_its_case(
@@ -765,6 +804,7 @@ COGNITO_ADMIN_ACTIONS = {
 PEOPLE_TABLE_WRITES = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"}
 SUBSCRIPTION_AND_USER_ACTIONS = {
     "sns:Subscribe",
+    "sns:Publish",
     *SNS_SUBSCRIPTION_ACTIONS,
     *COGNITO_ADMIN_ACTIONS,
     *PEOPLE_TABLE_WRITES,
@@ -785,6 +825,9 @@ def test_dashboard_api_manages_only_subscriptions_of_the_wired_topic_and_users_o
     assert subscribe["Condition"] == {"StringEquals": {"sns:Protocol": ["email", "sms", "https", "sqs", "lambda"]}}
     for action in SNS_SUBSCRIPTION_ACTIONS:
         assert permissions[action] == ["*"]  # SNS takes no resource for these (see SNS_SUBSCRIPTION_ACTIONS)
+    # Codes texted to phone numbers: a number has no ARN; every topic is denied, so only numbers are left.
+    assert permissions["sns:Publish"] == ["*"]
+    assert _denies_every_topic(api.template["Resources"]["DashboardApiRole"])
     for action in COGNITO_ADMIN_ACTIONS:
         assert permissions[action] == [{"Fn::GetAtt": ["UserPool", "Arn"]}], action
     for action in PEOPLE_TABLE_WRITES:

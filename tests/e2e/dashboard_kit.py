@@ -307,3 +307,20 @@ def id_token(stack: dict[str, Any], user: dict[str, Any]) -> str:
     """The user's ID token from a sign-in outside the page (answering TOTP with the user's key)."""
     account = {**user, "totp_secret": TOTP_SECRETS.get(user["username"]) or user.get("totp_secret")}
     return conftest_sign_in(stack, account)["IdToken"]
+
+
+def texts_to(stack: dict[str, Any], number: str) -> list[str]:
+    """What the API texted straight to a phone number, oldest first: the emulator keeps every SNS Publish to
+    a number (moto's SMS records, served at /moto-api/data.json)."""
+    with urllib.request.urlopen(f"{stack['endpoint_url']}/moto-api/data.json", timeout=60) as response:
+        models = json.loads(response.read())
+    return [sms["message"] for sms in models.get("sns", {}).get("SMS", []) if sms.get("phone_number") == number]
+
+
+def texted_code(stack: dict[str, Any], number: str) -> str:
+    """The 6-digit code last texted to a number."""
+    texts = texts_to(stack, number)
+    assert texts, f"nothing was texted to {number}"
+    match = re.search(r"\b(\d{6})\b", texts[-1])
+    assert match, texts[-1]
+    return match.group(1)

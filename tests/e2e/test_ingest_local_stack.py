@@ -96,3 +96,34 @@ def test_a_hostile_file_gets_its_report_in_seconds_and_normal_files_still_load(
     version = put(local_stack_process, normal, f"store,item,count\n{store},Echo Plus,7\n".encode())
     assert wait_for_report(local_stack_process, normal, version, REPORT_WITHIN_S)["status"] == "ok"
     assert counts(local_stack_process, store)["Echo Plus"] == 7
+
+
+def test_the_decoy_sheet_workbook_gets_a_failed_report_and_workbooks_still_load(
+    local_stack_process: LocalStackProcess,
+) -> None:
+    # Given issue 17's workbook of 1.9 KB, whose reader would take a decoy sheet with a cell in
+    # XFD1048576 for the first and abort the function asking for 512 GiB
+    from tests.unit.ingest.test_parser_xlsx import FAR_CELL, SHEET_END, SHEET_START, raw_workbook, two_sheet_workbook
+
+    run = uuid.uuid4().hex[:8]
+    store = f"Workbook {run}"
+    decoy = two_sheet_workbook(
+        '<o:sheet xmlns:o="urn:decoy" name="Inventory" r:id="rId2"/><sheet name="Inventory" sheetId="1" r:id="rId1"/>',
+        FAR_CELL,
+    )
+    key = f"uploads/{run}/decoy.xlsx"
+
+    report = wait_for_report(local_stack_process, key, put(local_stack_process, key, decoy), REPORT_WITHIN_S)
+
+    # Then it fails with the reason, and the next workbook is read (in the reader's own process)
+    assert report["status"] == "failed"
+    assert "another XML namespace" in report["reason"]
+    row = f'<row r="2"><c r="A2" t="inlineStr"><is><t>{store}</t></is></c><c r="B2" t="inlineStr"><is><t>Echo Dot</t>'
+    row += '</is></c><c r="C2"><v>6</v></c></row>'
+    normal = f"uploads/{run}/after.xlsx"
+    body = raw_workbook(SHEET_START + row.encode() + SHEET_END)
+    assert (
+        wait_for_report(local_stack_process, normal, put(local_stack_process, normal, body), REPORT_WITHIN_S)["status"]
+        == "ok"
+    )
+    assert counts(local_stack_process, store) == {"Echo Dot": 6}

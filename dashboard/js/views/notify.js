@@ -1,10 +1,12 @@
 // Notify me: one's own alert subscriptions (email or text message), for stores one may see and the
 // severities the API offers, each with its status as SNS reports it (pending confirmation until the
-// link sent to the address is followed). Head office may list everyone's. Removing asks first.
+// link sent to the address is followed). A phone number first gets a code by text: its card asks for
+// the code (and can have a new one sent) until it is entered. Head office may list everyone's.
+// Removing asks first.
 import { ApiError } from '../api.js';
 import { h, messageBox, replace, setBusy } from '../dom.js';
 import { formatTime, isoOrNull } from '../format.js';
-import { STATUS_TEXT, checkSubscription, offeredProtocols, severitiesOf, severityWords } from '../subscriptions.js';
+import { STATUS_TEXT, checkSubscription, cleanCode, offeredProtocols, severitiesOf, severityWords } from '../subscriptions.js';
 
 const PROTOCOL_TEXT = { email: 'Email', sms: 'Text message (SMS)', https: 'HTTPS', sqs: 'SQS queue', lambda: 'Lambda function' };
 const ENDPOINT = {
@@ -14,9 +16,11 @@ const ENDPOINT = {
     type: 'tel',
     autocomplete: 'tel',
     inputmode: 'tel',
-    hint: 'In international form: + then country code and number, e.g. +4915112345678.',
+    hint: 'In international form: + then country code and number, e.g. +4915112345678. A code is texted to it first: alerts start once you enter it.',
   },
 };
+// Seconds before the page offers to text another code (the API allows one a minute).
+const RESEND_AFTER = 60;
 // More stores than this and the list gets a filter.
 const FILTER_FROM = 12;
 
@@ -183,16 +187,21 @@ export function mount(root, ctx) {
       const created = await ctx.api.subscribe(request);
       endpoint.value = '';
       const pending = created.status === 'pending_confirmation';
+      const awaiting = created.status === 'awaiting_code';
       replace(
         formMessages,
         messageBox(
           'notice',
-          `Subscribed ${created.endpoint} to alerts of ${created.stores.join(', ')}.` +
-            (pending ? ' Follow the link sent to it to confirm: alerts start once you do.' : ''),
+          awaiting
+            ? `We texted a code to ${created.endpoint}. Enter it in the subscription above: alerts start once you do.`
+            : `Subscribed ${created.endpoint} to alerts of ${created.stores.join(', ')}.` +
+                (pending ? ' Follow the link sent to it to confirm: alerts start once you do.' : ''),
         ),
       );
-      ctx.announce(`Subscribed ${created.endpoint}.`);
+      ctx.announce(awaiting ? `Code texted to ${created.endpoint}.` : `Subscribed ${created.endpoint}.`);
+      if (awaiting) sentAt.set(created.id, sentAt.get(created.id) || Date.now());
       await loadList();
+      if (awaiting) list.querySelector(`[data-id="${CSS.escape(created.id)}"] .code-input`)?.focus();
     } catch (error) {
       if (ctx.handleError(error)) return;
       // The API's own words: which address is wrong and why, a store that is not yours, the cap.
@@ -239,6 +248,91 @@ export function mount(root, ctx) {
     return cell;
   }
 
+  // -- a phone number's code --------------------------------------------------------------------
+  const sentAt = new Map(); // subscription id -> when this page last had a code texted for it
+
+  function codeControls(subscription) {
+    const id = `code-${subscription.id.replace(/[^A-Za-z0-9_-]/g, '-')}`;
+    const input = h('input', {
+      id,
+      name: 'code',
+      class: 'code-input',
+      inputmode: 'numeric',
+      autocomplete: 'one-time-code',
+      maxlength: '7',
+      spellcheck: 'false',
+      'aria-describedby': `${id}-hint`,
+    });
+    const note = h('div', { class: 'messages', 'aria-live': 'polite' });
+    const confirm = h('button', { type: 'submit', class: 'button button-primary' }, 'Confirm');
+    const resend = h('button', { type: 'button', class: 'button resend' }, 'Text me a new code');
+    const form = h(
+      'form',
+      { class: 'code-form', novalidate: true, 'aria-label': `Confirm ${subscription.endpoint}` },
+      h(
+        'div',
+        { class: 'field' },
+        h('label', { for: id }, 'Code from the text message'),
+        input,
+        h('p', { class: 'hint', id: `${id}-hint` }, `6 digits, texted to ${subscription.endpoint}; each code works for 10 minutes. Alerts start once you enter it.`),
+      ),
+      note,
+      h('div', { class: 'button-row' }, confirm, resend),
+    );
+    let timer = null;
+    function holdResend(seconds) {
+      clearTimeout(timer);
+      resend.disabled = true;
+      timer = setTimeout(() => {
+        if (form.isConnected && form.getAttribute('aria-busy') !== 'true') resend.disabled = false;
+      }, seconds * 1000);
+    }
+    const since = sentAt.get(subscription.id);
+    if (since && Date.now() - since < RESEND_AFTER * 1000) holdResend(RESEND_AFTER - (Date.now() - since) / 1000);
+
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const code = cleanCode(input.value);
+      if (!code) {
+        replace(note, messageBox('error', 'Enter the 6 digits of the code from the text message.'));
+        input.focus();
+        return;
+      }
+      setBusy(form, true);
+      try {
+        const done = await ctx.api.verifySubscription(subscription.id, code);
+        sentAt.delete(subscription.id);
+        replace(messages, messageBox('notice', `Confirmed ${done.endpoint}: alerts of ${done.stores.join(', ')} will be texted to it.`));
+        ctx.announce(`Confirmed ${done.endpoint}.`);
+        await loadList();
+      } catch (error) {
+        if (ctx.handleError(error)) return;
+        setBusy(form, false);
+        replace(note, messageBox('error', error.message));
+        input.select();
+        input.focus();
+      }
+    });
+    resend.addEventListener('click', async () => {
+      setBusy(form, true);
+      try {
+        await ctx.api.resendCode(subscription.id);
+        sentAt.set(subscription.id, Date.now());
+        input.value = '';
+        setBusy(form, false);
+        holdResend(RESEND_AFTER);
+        replace(note, messageBox('notice', `A new code is on its way to ${subscription.endpoint}. The previous code no longer works.`));
+        input.focus();
+      } catch (error) {
+        if (ctx.handleError(error)) return;
+        setBusy(form, false);
+        if (error.retryAfter) holdResend(error.retryAfter);
+        replace(note, messageBox('error', error.message));
+      }
+    });
+    return form;
+  }
+
   function card(subscription) {
     return h(
       'li',
@@ -261,6 +355,7 @@ export function mount(root, ctx) {
       subscription.status === 'pending_confirmation'
         ? h('p', { class: 'hint' }, 'Follow the link sent to this address to start receiving alerts (it expires after 3 days).')
         : null,
+      subscription.status === 'awaiting_code' && subscription.owner === user.username ? codeControls(subscription) : null,
       subscription.status === 'removing' ? null : removeControls(subscription),
     );
   }
@@ -315,7 +410,10 @@ export function mount(root, ctx) {
       everyone.checked = Boolean(params.all);
       return load();
     },
-    // An open "remove?" question is not swept away by the auto-refresh.
-    refresh: () => (list.querySelector('.confirm-text') ? Promise.resolve() : load()),
+    // An open "remove?" question, or a code being typed, is not swept away by the auto-refresh.
+    refresh: () =>
+      list.querySelector('.confirm-text') || [...list.querySelectorAll('.code-input')].some((input) => input.value || input === document.activeElement)
+        ? Promise.resolve()
+        : load(),
   };
 }

@@ -25,6 +25,8 @@ class AlertSettings(EnvSettings):
     history_retention_days: int = setting("HISTORY_RETENTION_DAYS", 90, minimum=1)
     #: An item projected to run out within this many days (and neither out nor low) is `soon`.
     soon_days: float = setting("SOON_DAYS", 3.0)
+    #: The dashboard's address, linked from SMS digests (which name no item); empty: no link.
+    dashboard_url: str = setting("DASHBOARD_URL", "")
 
     def __post_init__(self) -> None:
         if not 0 < self.soon_days <= INDEX_HORIZON_DAYS:

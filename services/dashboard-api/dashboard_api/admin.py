@@ -36,6 +36,7 @@ import boto3
 
 from dashboard_api.dal.revocations import RevocationTable
 from dashboard_api.dal.subscriptions import SubscriptionTable
+from dashboard_api.dal.texts import PhoneTexts
 from dashboard_api.dal.topic import AlertsTopic
 from dashboard_api.dal.users import UserDirectory, stack_outputs
 from dashboard_api.logic.people import People, temporary_password, user_view
@@ -135,10 +136,13 @@ def _people(target: Target) -> People:
     cognito = _client("cognito-idp", target)
     users = UserDirectory(cognito, target.user_pool_id)
     dynamodb = _client("dynamodb", target)
+    sns = _client("sns", target)
     subscriptions = Subscriptions(
-        topic=AlertsTopic(_client("sns", target), target.topic_arn or ""),
+        topic=AlertsTopic(sns, target.topic_arn or ""),
         rows=SubscriptionTable(dynamodb, target.people_table or ""),
         max_per_user=DEFAULT_CAP,
+        texts=PhoneTexts(sns),
+        code_limit=lambda _: None,  # the command narrows and removes subscriptions; it never texts codes
         mapper=lambda function, values: [function(value) for value in values],
     )
     return People(

@@ -42,3 +42,10 @@ class PeopleSettings(EnvSettings):
     max_subscriptions_per_user: int = setting("MAX_SUBSCRIPTIONS_PER_USER", 10, minimum=1)
     #: Whether the stage can send SMS (the `smsEnabled` parameter): off, SMS subscriptions are refused.
     sms_enabled: bool = setting("SMS_ENABLED", False)
+    #: Each user's requests per second (steady rate, and the burst above it), then 429.
+    user_rate: float = setting("API_USER_RATE", 10.0)
+    user_burst: int = setting("API_USER_BURST", 100, minimum=1)
+
+    def __post_init__(self) -> None:
+        if self.user_rate <= 0:
+            raise ValueError(f"API_USER_RATE must be more than 0, got {self.user_rate}")

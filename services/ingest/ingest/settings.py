@@ -21,3 +21,7 @@ class Settings(EnvSettings):
     lease_seconds: float = setting("LEASE_SECONDS", 180.0)
     checkpoint_seconds: float = setting("CHECKPOINT_SECONDS", 30.0)
     stop_margin_seconds: float = setting("STOP_MARGIN_SECONDS", 100.0)
+    #: The dashboard API function's role: objects it puts carry ``uploaded-by`` metadata that is believed.
+    api_role_name: str = setting("API_ROLE_NAME", "")
+    #: A principal believed as it is, for the local emulator, whose events name every caller alike.
+    api_principal_id: str = setting("API_PRINCIPAL_ID", "")

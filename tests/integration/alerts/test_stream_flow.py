@@ -287,3 +287,26 @@ def test_the_real_handler_answers_a_batch_of_only_malformed_records_without_fail
     assert handler(lambda_stream_event([record], world.stream_arn), LambdaContext()) == {"batchItemFailures": []}
     assert world.notifications() == []
     assert world.dynamodb.scan(TableName=HISTORY)["Items"] == []
+
+
+def test_an_item_named_like_a_scam_reaches_email_as_a_line_and_sms_not_at_all(
+    world: AlertsWorld, monkeypatch: pytest.MonkeyPatch
+):
+    """The digest is published with MessageStructure=json: SNS sends `sms` subscribers the `sms` text and
+    every other protocol (email, this SQS subscriber) `default`. The published message is read from the
+    emulator's record of the topic, since moto keeps what it would text to a subscribed phone to itself."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.sns.models import sns_backends
+
+    monkeypatch.setenv("DASHBOARD_URL", "https://dashboard.example.com")
+    hostile = "Parcel held. Pay fee: https://evil.example/pay"
+    world.put("Berlin", hostile, 0)
+    assert world.deliver() == {"batchItemFailures": []}
+
+    (note,) = world.notifications()
+    assert note["Message"].splitlines()[1:] == [f"OUT {hostile}: new -> 0"]
+    (published,) = sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].topics[world.topic_arn].sent_notifications
+    texts = json.loads(published[1])
+    assert texts["email"] == texts["default"] == note["Message"]
+    assert texts["sms"] == "Stock alert: 1 item out of stock. Details: https://dashboard.example.com/#/alerts"
+    assert [word for word in ("Parcel", "evil.example", "Berlin") if word in texts["sms"]] == []

@@ -132,6 +132,29 @@ class PeopleWorld:
             found[entry["Endpoint"]] = attributes
         return found
 
+    def texted_code(self, number: str) -> str:
+        """The code last texted to a phone number (moto keeps each SNS Publish to a number)."""
+        import re
+
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.sns.models import sns_backends
+
+        texts = [
+            text for to, text in sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sms_messages.values() if to == number
+        ]
+        assert texts, f"nothing was texted to {number}"
+        match = re.search(r"\b(\d{6})\b", texts[-1])
+        assert match, texts[-1]
+        return match.group(1)
+
+    def texts_to(self, number: str) -> list[str]:
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.sns.models import sns_backends
+
+        return [
+            text for to, text in sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sms_messages.values() if to == number
+        ]
+
     # -- calling the API ----------------------------------------------------------------------------
 
     def call(

@@ -67,14 +67,20 @@ def _refresh(world: PeopleWorld, token: str) -> dict[str, Any]:
 
 
 def _subscribe(world: PeopleWorld, username: str, stores: tuple[str, ...], endpoint: str, subscribed: list[str]) -> int:
-    """Subscribe through the API as the user would (SMS: confirmed at once, as in SNS)."""
+    """Subscribe through the API as the user would: the number, then the code texted to it."""
+    claims = world.claims(username, stores=stores, issued_at=0)
     reply = world.call(
         "POST",
         "/subscriptions",
-        world.claims(username, stores=stores, issued_at=0),
+        claims,
         body={"protocol": "sms", "endpoint": endpoint, "stores": subscribed, "severities": ["out"]},
     )
-    return reply.status
+    if reply.status != 201:
+        return reply.status
+    path = f"/subscriptions/{reply.body['id']}/verify"
+    code = {"code": world.texted_code(endpoint)}
+    verified = world.call("POST", path, claims, body=code, route="/subscriptions/{subscription_id}/verify")
+    return 201 if verified.status == 200 else verified.status
 
 
 # -- create-user ----------------------------------------------------------------------------------
@@ -160,6 +166,17 @@ def test_set_access_can_take_admin_away(world: PeopleWorld) -> None:
 
     assert json.loads(_attributes(world, "lea")["custom:stores"]) == ["Berlin"]
     assert _groups(world, "lea") == []
+
+
+def test_head_office_is_given_as_admin_never_as_a_store_named_star(
+    world: PeopleWorld, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world.add_user("ravi", stores=("Berlin",))
+
+    assert run(world, "set-access", "ravi", "--store", "*") == 2  # a usage error, as for any bad argument
+
+    assert "reserved: head office is a role" in capsys.readouterr().err
+    assert json.loads(_attributes(world, "ravi")["custom:stores"]) == ["Berlin"]
 
 
 def test_access_changes_need_the_table_and_the_topic(world: PeopleWorld, capsys: pytest.CaptureFixture[str]) -> None:

@@ -66,6 +66,8 @@ def test_every_route_documents_its_success_response_with_a_schema(document: dict
         ("/subscriptions", "get"),
         ("/subscriptions", "post"),
         ("/subscriptions/{subscription_id}", "delete"),
+        ("/subscriptions/{subscription_id}/verify", "post"),
+        ("/subscriptions/{subscription_id}/code", "post"),
         ("/users", "get"),
         ("/users", "post"),
         ("/users/{username}", "get"),
@@ -87,7 +89,7 @@ def test_every_route_documents_its_success_response_with_a_schema(document: dict
             assert responses["204"]["content"] == {}  # unsubscribed: no body
             assert responses["202"]["content"]["application/json"]["schema"]["$ref"]  # SNS holds it pending
             continue
-        success = "201" if (path, method) in created else "200"
+        success = "201" if (path, method) in created else "202" if path.endswith("/code") else "200"
         assert responses[success]["content"]["application/json"]["schema"]["$ref"], (path, method)
         for status in ("401", "429", "500", "503"):
             assert status in responses, (path, method, status)
@@ -172,6 +174,29 @@ def test_the_documented_error_shapes_are_the_ones_really_sent(world: ApiWorld, d
     assert unauthorized.is_valid(GATEWAY_UNAUTHORIZED)  # the JWT authorizer's own answer
     assert schema_for(document, "/stores", "get", 429).is_valid(GATEWAY_THROTTLED)
     assert not unauthorized.is_valid({"detail": "Unauthorized"})  # the schema is not a catch-all
+
+
+def test_a_phone_numbers_code_route_answers_as_documented(world: ApiWorld, document: dict[str, Any]) -> None:
+    """Texted, verified (each answer valid against its schema), and a second code too soon: 429 with Retry-After."""
+    number = "+4915112349999"
+    body = {"protocol": "sms", "endpoint": number, "stores": ["Berlin"], "severities": ["out"]}
+    created = world.call("POST", "/subscriptions", ADMIN, route="/subscriptions", body=json.dumps(body))
+    subscription = created.body["id"]
+    again = world.call(
+        "POST", f"/subscriptions/{subscription}/code", ADMIN, route="/subscriptions/{subscription_id}/code"
+    )
+    code = json.dumps({"code": world.people.texted_code(number)})
+    verify = "/subscriptions/{subscription_id}/verify"
+    verified = world.call("POST", f"/subscriptions/{subscription}/verify", ADMIN, route=verify, body=code)
+
+    assert (created.status, again.status, verified.status) == (201, 429, 200)
+    assert schema_for(document, "/subscriptions", "post", 201).is_valid(created.body)
+    assert schema_for(document, "/subscriptions/{subscription_id}/code", "post", 429).is_valid(again.body)
+    headers = document["paths"]["/subscriptions/{subscription_id}/code"]["post"]["responses"]["429"]["headers"]
+    assert "Retry-After" in headers
+    assert int(again.headers["Retry-After"]) >= 1
+    assert schema_for(document, verify, "post", 200).is_valid(verified.body)
+    assert verified.body["status"] == "confirmed"
 
 
 def test_the_document_names_the_server_it_was_fetched_from(world: ApiWorld, monkeypatch: pytest.MonkeyPatch) -> None:

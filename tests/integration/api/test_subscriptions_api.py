@@ -41,6 +41,11 @@ def subscribe(people: PeopleWorld, claims: dict[str, Any], **fields: Any) -> Any
     return people.call("POST", "/subscriptions", claims, body=body)
 
 
+def verify(people: PeopleWorld, claims: dict[str, Any], subscription_id: str, code: str) -> Any:
+    path = f"/subscriptions/{subscription_id}/verify"
+    return people.call("POST", path, claims, body={"code": code}, route="/subscriptions/{subscription_id}/verify")
+
+
 def test_a_manager_subscribes_to_their_store_and_sns_filters_on_exactly_it(people: PeopleWorld) -> None:
     reply = subscribe(people, manager(people), severities=["out", "low"])
 
@@ -77,6 +82,7 @@ def test_a_foreign_store_is_403_and_subscribes_nothing(people: PeopleWorld) -> N
         ({"severities": []}, 422, "severities"),
         ({"stores": []}, 422, "stores"),
         ({"stores": [" "]}, 400, "store is empty"),
+        ({"stores": ["*"]}, 400, "is reserved"),  # head office is a role, not a store
     ],
 )
 def test_bad_requests_are_refused_with_the_reason(
@@ -93,6 +99,7 @@ def test_every_severity_of_the_shared_enum_is_accepted(people: PeopleWorld) -> N
     every = [alert.value for alert in Alert]
 
     reply = subscribe(people, manager(people), protocol="sms", endpoint="+4915112345678", severities=every)
+    verify(people, manager(people), reply.body["id"], people.texted_code("+4915112345678"))
 
     assert reply.status == 201
     assert people.sns_subscriptions()["+4915112345678"]["FilterPolicy"]["severities"] == sorted(every)
@@ -230,7 +237,8 @@ def test_an_access_change_narrows_subscriptions_and_revokes_the_old_token(people
 def test_disabling_a_user_removes_every_subscription_and_refuses_their_token(people: PeopleWorld) -> None:
     token = ravi(people, issued_at=1)
     subscribe(people, token, endpoint="ravi@example.com", stores=["Karachi"])
-    subscribe(people, token, protocol="sms", endpoint="+4915112345678")
+    texted = subscribe(people, token, protocol="sms", endpoint="+4915112345678")
+    verify(people, token, texted.body["id"], people.texted_code("+4915112345678"))
 
     reply = people.call("POST", "/users/ravi/disable", ADMIN, route="/users/{username}/disable")
 
@@ -239,6 +247,73 @@ def test_disabling_a_user_removes_every_subscription_and_refuses_their_token(peo
     assert reply.body["user"]["enabled"] is False
     assert people.sns_subscriptions() == {}
     assert people.call("GET", "/stores", token).status == 401
-    rows = people.dynamodb.scan(TableName=PEOPLE)["Items"]
+    rows = [row for row in people.dynamodb.scan(TableName=PEOPLE)["Items"] if "Tat" not in row]  # not the buckets
     assert [row["SK"]["S"] for row in rows] == ["USER"]  # only the revocation and the count (0) remain
     assert rows[0]["Subscriptions"]["N"] == "0"
+
+
+NUMBER = "+4915112345678"
+
+
+def test_a_phone_number_is_texted_a_code_and_subscribed_only_once_it_is_entered(people: PeopleWorld) -> None:
+    created = subscribe(people, manager(people), protocol="sms", endpoint="+49 151 1234 5678")
+
+    assert (created.status, created.body["status"]) == (201, "awaiting_code")
+    assert people.sns_subscriptions() == {}  # no alert can reach the number yet
+    (text,) = people.texts_to(NUMBER)
+    assert text == (
+        f"Your inventory alerts code is {people.texted_code(NUMBER)}. It expires in 10 minutes. "
+        "If you did not ask for stock alerts, ignore this text."
+    )
+    wrong = verify(
+        people, manager(people), created.body["id"], "000000" if people.texted_code(NUMBER) != "000000" else "111111"
+    )
+    assert (wrong.status, wrong.body["error"]["code"]) == (400, "wrong_code")
+    malformed = verify(people, manager(people), created.body["id"], "12345")
+    assert (malformed.status, malformed.body["error"]["code"]) == (422, "invalid_parameter")
+
+    confirmed = verify(people, manager(people), created.body["id"], people.texted_code(NUMBER))
+
+    assert (confirmed.status, confirmed.body["status"]) == (200, "confirmed")
+    assert people.sns_subscriptions()[NUMBER]["FilterPolicy"] == {"store": ["Berlin"], "severities": ["out"]}
+
+
+def test_another_users_claim_does_not_block_the_owner_and_a_second_code_waits_a_minute(people: PeopleWorld) -> None:
+    squatter = subscribe(people, ravi(people), protocol="sms", endpoint=NUMBER)  # asks first
+    squatters_code = people.texted_code(NUMBER)
+    owner = subscribe(people, manager(people), protocol="sms", endpoint=NUMBER)
+    again = people.call(
+        "POST",
+        f"/subscriptions/{owner.body['id']}/code",
+        manager(people),
+        route="/subscriptions/{subscription_id}/code",
+    )
+
+    assert owner.status == 201
+    assert (again.status, again.body["error"]["code"]) == (429, "too_many_requests")
+    assert 1 <= int(again.headers["Retry-After"]) <= 60
+    assert verify(people, manager(people), owner.body["id"], people.texted_code(NUMBER)).status == 200
+    late = verify(people, ravi(people), squatter.body["id"], squatters_code)  # suppose the owner passed it on
+    assert (late.status, late.body["error"]["code"]) == (409, "already_subscribed")
+    assert "berlin-manager" not in late.body["error"]["message"]
+    assert list(people.sns_subscriptions()) == [NUMBER]
+
+
+def test_an_address_someone_else_asked_for_is_the_owners_once_sns_no_longer_has_that_subscription(
+    people: PeopleWorld,
+) -> None:
+    squatted = subscribe(people, ravi(people), endpoint="lea@example.com", stores=["Karachi"])
+    blocked = subscribe(people, manager(people))
+    (arn,) = [
+        s["SubscriptionArn"] for s in people.sns.list_subscriptions_by_topic(TopicArn=people.topic_arn)["Subscriptions"]
+    ]
+    people.sns.unsubscribe(SubscriptionArn=arn)  # as the unsubscribe link in SNS's email does (or 3 days unconfirmed)
+
+    owned = subscribe(people, manager(people))
+
+    assert squatted.status == 201
+    assert (blocked.status, blocked.body["error"]["code"]) == (409, "already_subscribed")
+    assert "ravi" not in blocked.body["error"]["message"]
+    assert (owned.status, owned.body["owner"]) == (201, "berlin-manager")
+    assert people.sns_subscriptions()["lea@example.com"]["FilterPolicy"] == {"store": ["Berlin"], "severities": ["out"]}
+    assert people.call("GET", "/subscriptions", ravi(people)).body["subscriptions"] == []

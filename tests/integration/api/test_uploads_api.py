@@ -48,6 +48,14 @@ def policy_of(grant: dict[str, Any]) -> dict[str, Any]:
 # -- grants -------------------------------------------------------------------------------------
 
 
+def test_no_grant_is_signed_for_a_store_named_like_head_office(api: ApiWorld) -> None:
+    answer = api.post(grant_path("*"), ADMIN, {"filename": "all.csv", "size": 10}, route=GRANT_ROUTE)
+
+    assert answer.status == 400
+    assert answer.body["error"]["code"] == "invalid_name"
+    assert "reserved" in answer.body["error"]["message"]
+
+
 def test_a_store_grant_signs_a_policy_for_exactly_one_key_of_that_store(api: ApiWorld) -> None:
     """moto accepts presigned POSTs without enforcing their conditions, so the policy is decoded
     and each condition asserted here; real S3 refuses any post that breaks one."""

@@ -113,12 +113,24 @@ def test_creating_a_user_answers_a_temporary_password_that_signs_in(people: Peop
         ({"username": "kim", "email": "kim@", "stores": ["Berlin"]}, "invalid_email"),
         ({"username": "k m", "email": "kim@example.com", "stores": ["Berlin"]}, "invalid_username"),
         ({"username": "kim", "email": "kim@example.com", "stores": []}, "no_access"),
+        ({"username": "kim", "email": "kim@example.com", "stores": ["*"]}, "invalid_name"),
+        ({"username": "kim", "email": "kim@example.com", "stores": ["Berlin", " * "]}, "invalid_name"),
     ],
 )
 def test_a_bad_new_user_is_refused_with_the_reason(people: PeopleWorld, body: dict[str, Any], code: str) -> None:
     reply = people.call("POST", "/users", ADMIN, body=body)
 
     assert (reply.status, reply.body["error"]["code"]) == (400, code)
+
+
+def test_head_office_is_a_role_never_a_store_name(people: PeopleWorld) -> None:
+    reply = people.call(
+        "PUT", "/users/ravi/access", ADMIN, body={"stores": ["Karachi", "*"]}, route="/users/{username}/access"
+    )
+
+    assert (reply.status, reply.body["error"]["code"]) == (400, "invalid_name")
+    assert "head office is a role" in reply.body["error"]["message"]
+    assert people.call("GET", "/users/ravi", ADMIN, route="/users/{username}").body["user"]["stores"] == ["Karachi"]
 
 
 def test_an_admin_cannot_lock_themselves_out(people: PeopleWorld) -> None:

@@ -709,3 +709,33 @@ def test_each_call_a_function_makes_is_recorded_once_as_the_iam_request_it_needs
     assert {"service": "s3", "operation": "GetObject", "action": "s3:GetObject", "resource": resource} in recorded
     assert {"service": "s3", "operation": "HeadObject", "action": "s3:GetObject", "resource": resource} in recorded
     assert len(recorded) == len({json.dumps(line, sort_keys=True) for line in recorded})
+
+
+def test_a_digest_with_a_text_per_protocol_shows_each_subscriber_its_own(emulator: Emulator) -> None:
+    """The alerts service publishes with MessageStructure=json: the console shows what SNS would send each."""
+    lines: list[str] = []
+    print_deliveries(lines.append)
+    sns = emulator.client("sns")
+    topic = sns.create_topic(Name=f"alerts-{uuid.uuid4().hex[:8]}")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="anna@example.com")
+    sns.subscribe(TopicArn=topic, Protocol="sms", Endpoint="+4915112345678")
+    body = "Berlin: 1 item out of stock\nOUT Parcel held. Pay fee: 3 -> 0"
+    texts = {
+        "default": body,
+        "email": body,
+        "sms": "Stock alert: 1 item out of stock. Details on the inventory dashboard.",
+    }
+
+    sns.publish(
+        TopicArn=topic, Subject="Berlin: 1 item out of stock", Message=json.dumps(texts), MessageStructure="json"
+    )
+
+    (email,) = [line for line in lines if line.startswith("to anna@example.com")]
+    (sms,) = [line for line in lines if line.startswith("to +4915112345678")]
+    (published,) = [line for line in lines if line.startswith("topic ")]
+    assert email.endswith("Berlin: 1 item out of stock | OUT Parcel held. Pay fee: 3 -> 0")
+    assert (
+        sms
+        == "to +4915112345678 (sms, no filter): Stock alert: 1 item out of stock. Details on the inventory dashboard."
+    )
+    assert published.endswith("Berlin: 1 item out of stock | OUT Parcel held. Pay fee: 3 -> 0")

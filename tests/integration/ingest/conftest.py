@@ -37,7 +37,10 @@ ENVIRONMENT = {
     "WRITE_CONCURRENCY": "4",  # the lanes run in parallel, as on Lambda
     "MAX_RETRY_ATTEMPTS": "2",
     "POWERTOOLS_SERVICE_NAME": "ingest",
+    "API_ROLE_NAME": "inventory-dashboard-api-test",
 }
+#: The S3 event's principal unless a test names another: an operator's, say.
+OTHER_PRINCIPAL = "EXAMPLE"
 
 
 @dataclass
@@ -48,6 +51,7 @@ class Delivered:
     version_id: str
     sequencer: str
     event_time: str
+    principal: str = OTHER_PRINCIPAL  # the event's userIdentity.principalId
 
     @property
     def version(self) -> str:
@@ -59,17 +63,26 @@ class IngestWorld:
     s3: Any
     dynamodb: Any
     invoker: FakeInvoker
+    #: The principal S3 names for objects the API's role puts (a grant's upload).
+    api_principal: str = ""
     uploads: dict[str, list[Delivered]] = field(default_factory=dict)
     _sequencer: Iterator[int] = field(default_factory=lambda: itertools.count(0x1000))
 
     # -- putting files and delivering events -----------------------------------------------------
 
-    def put(self, key: str, body: bytes, event_time: str = "", metadata: dict[str, str] | None = None) -> Delivered:
-        """Put a file in the bucket (no event yet); ``event_time`` defaults to now."""
+    def put(
+        self,
+        key: str,
+        body: bytes,
+        event_time: str = "",
+        metadata: dict[str, str] | None = None,
+        principal: str = OTHER_PRINCIPAL,
+    ) -> Delivered:
+        """Put a file in the bucket (no event yet); ``event_time`` defaults to now, ``principal`` is who put it."""
         response = self.s3.put_object(Bucket=BUCKET, Key=key, Body=body, Metadata=metadata or {})
         event = s3_event(BUCKET, key)["Records"][0]
         sequencer = f"{next(self._sequencer):016X}"
-        delivered = Delivered(key, response["VersionId"], sequencer, event_time or event["eventTime"])
+        delivered = Delivered(key, response["VersionId"], sequencer, event_time or event["eventTime"], principal)
         self.uploads.setdefault(key, []).append(delivered)
         return delivered
 
@@ -82,10 +95,14 @@ class IngestWorld:
         from ingest.handlers.upload import handler
 
         records = [
-            s3_event(BUCKET, one.key, version_id=one.version_id, sequencer=one.sequencer, event_time=one.event_time)
+            s3_event(BUCKET, one.key, version_id=one.version_id, sequencer=one.sequencer, event_time=one.event_time)[
+                "Records"
+            ][0]
             for one in uploads
         ]
-        return handler({"Records": [event["Records"][0] for event in records]}, context or LambdaContext())
+        for record, one in zip(records, uploads, strict=True):
+            record["userIdentity"]["principalId"] = one.principal
+        return handler({"Records": records}, context or LambdaContext())
 
     def hook(self, event: str, handler: Callable[..., Any]) -> None:
         """Register a botocore event hook on every client the handler uses (they are built again).
@@ -200,8 +217,12 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[IngestWorld]:
         create_table(dynamodb, "ingest", "InventoryTable", TABLE)
         create_table(dynamodb, "ingest", "StoresTable", STORES)
         create_table(dynamodb, "ingest", "UploadsTable", UPLOADS)
+        role = boto3.client("iam", region_name="us-east-1").create_role(
+            RoleName=ENVIRONMENT["API_ROLE_NAME"], AssumeRolePolicyDocument="{}"
+        )["Role"]
         invoker = FakeInvoker()
         ingestor().invoker = invoker
-        yield IngestWorld(s3, dynamodb, invoker)
+        # An assumed role's S3 events name it AWS:<role id>:<session>; a Lambda function's session is its name.
+        yield IngestWorld(s3, dynamodb, invoker, api_principal=f"AWS:{role['RoleId']}:inventory-dashboard-api-test-api")
         ingestor.cache_clear()
         boto3.DEFAULT_SESSION = None  # hooks registered by a test stay with it

@@ -13,7 +13,15 @@ import pytest
 
 from tests.builders import LambdaContext, csv_file
 from tests.integration.ingest.conftest import IngestWorld
-from tests.unit.ingest.test_parser_xlsx import bomb_workbook, gibibyte_of_spaces  # noqa: F401 - the fixture
+from tests.unit.ingest.test_parser_xlsx import (  # noqa: F401 - gibibyte_of_spaces is a fixture
+    FAR_CELL,
+    SHEET_END,
+    SHEET_START,
+    bomb_workbook,
+    gibibyte_of_spaces,
+    raw_workbook,
+    two_sheet_workbook,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -130,4 +138,35 @@ def test_a_file_of_blank_lines_that_outlasts_the_invocation_ends_with_a_reason_n
     assert report["status"] == "failed"
     assert "could not be read in the time one invocation has" in str(report["reason"])
     world.assert_consistent("uploads/blank.csv")
+    normal_file_still_loads(world)
+
+
+def test_a_workbook_with_a_decoy_first_sheet_gets_a_failed_report_in_seconds(world: IngestWorld) -> None:
+    # Given issue 17's workbook of 1.9 KB: a sheet element in another namespace, first, naming a sheet
+    # with cells in A1 and XFD1048576 that its reader would take for the first sheet (and abort on)
+    decoy = two_sheet_workbook(
+        '<o:sheet xmlns:o="urn:decoy" name="Inventory" r:id="rId2"/><sheet name="Inventory" sheetId="1" r:id="rId1"/>',
+        FAR_CELL,
+    )
+
+    report = upload_timed(world, "uploads/decoy.xlsx", decoy, guard=10)
+
+    assert report["status"] == "failed"
+    assert "in another XML namespace" in str(report["reason"])
+    world.assert_consistent("uploads/decoy.xlsx")
+    normal_file_still_loads(world)
+
+
+def test_a_workbook_whose_reader_aborts_gets_a_failed_report_and_the_next_file_loads(
+    world: IngestWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a workbook the checks do not catch (here: checks that pass anything) whose reader aborts
+    # its process asking for 512 GiB: in the function's own process that was the end of it
+    monkeypatch.setattr("ingest.logic.xlsx.check_workbook", lambda _: ("Inventory", frozenset()))
+
+    report = upload_timed(world, "uploads/far.xlsx", raw_workbook(SHEET_START + FAR_CELL + SHEET_END), guard=10)
+
+    assert report["status"] == "failed"
+    assert "the reader stopped on signal SIGABRT" in str(report["reason"])
+    world.assert_consistent("uploads/far.xlsx")
     normal_file_still_loads(world)

@@ -288,6 +288,31 @@ def test_a_store_named_with_slashes_and_spaces_is_one_folder_and_its_own_scope(w
     assert world.counts(store) == {"Echo Dot": 3}
 
 
+def test_a_store_folder_named_like_head_office_changes_no_store(world: IngestWorld) -> None:
+    # Given a file under the folder of a store called "*" (head office's scope in the uploads
+    # index): were "*" a store, its file would be a head-office file and change any store
+    key = "uploads/stores/%2A/grant/stock.csv"
+
+    world.upload(key, csv_file([("Berlin", "Echo Dot", 3), ("*", "Echo Dot", 1)]))
+
+    report = world.report(key)
+    assert report["status"] == "failed"
+    assert "reserved: head office is a role" in report["reason"]
+    assert world.counts("Berlin") == {}
+    world.assert_consistent(key)
+
+
+def test_rows_naming_head_office_as_a_store_are_rejected_with_their_line(world: IngestWorld) -> None:
+    world.upload("uploads/all.csv", csv_file([("Berlin", "Echo Dot", 3), ("*", "Echo Dot", 1)]))
+
+    report = world.report("uploads/all.csv")
+    assert report["status"] == "partial"
+    assert [error["line"] for error in report["errors"]] == [3]
+    assert "reserved" in report["errors"][0]["reason"]
+    assert world.counts("Berlin") == {"Echo Dot": 3}
+    assert world.counts("*") == {}
+
+
 def test_a_malformed_store_folder_gets_a_failed_report_saying_why(world: IngestWorld) -> None:
     key = "uploads/stores/%42erlin/grant/stock.csv"
 
@@ -304,10 +329,39 @@ def test_a_malformed_store_folder_gets_a_failed_report_saying_why(world: IngestW
 def test_the_uploader_is_the_signed_metadata_of_a_dashboard_upload(world: IngestWorld) -> None:
     key = store_prefix("Berlin") + "grant/stock.csv"
 
-    world.upload(key, csv_file([("Berlin", "Echo Dot", 3)]), metadata={"uploaded-by": "berlin-manager"})
+    world.upload(
+        key,
+        csv_file([("Berlin", "Echo Dot", 3)]),
+        metadata={"uploaded-by": "berlin-manager"},
+        principal=world.api_principal,
+    )
 
     assert world.report(key)["uploaded_by"] == "berlin-manager"
+    assert world.report(key)["principal"] == world.api_principal
     assert world.entry(key).uploaded_by == "berlin-manager"
+
+
+@pytest.mark.parametrize(
+    "principal",
+    [
+        "AWS:AROAOPERATORROLE0001:ops-script",  # an operator's script with a role of its own
+        "AWS:AROAOPERATORROLE0001:inventory-dashboard-api-test-api",  # ... naming its session as the API's
+        "AWS:AIDAHEADOFFICEUSER01",  # an IAM user
+    ],
+)
+def test_uploaded_by_metadata_put_by_anyone_but_the_api_is_not_believed(world: IngestWorld, principal: str) -> None:
+    # Given a file put with uploaded-by metadata naming a store manager, by someone who is not the API
+    key = store_prefix("Berlin") + "forged/stock.csv"
+
+    world.upload(
+        key, csv_file([("Berlin", "Echo Dot", 3)]), metadata={"uploaded-by": "berlin-manager"}, principal=principal
+    )
+
+    # Then the report names who really put it, and records the principal
+    report = world.report(key)
+    assert report["uploaded_by"] == principal
+    assert report["principal"] == principal
+    assert world.entry(key).uploaded_by == principal
 
 
 @pytest.mark.parametrize(
@@ -321,7 +375,9 @@ def test_a_non_ascii_uploader_is_decoded_from_the_form_s3_returns(
     # back what it was given, so the object is put with the value in the form S3 returns it.
     key = store_prefix("Berlin") + "grant/stock.csv"
 
-    world.upload(key, csv_file([("Berlin", "Echo Dot", 3)]), metadata={"uploaded-by": returned})
+    world.upload(
+        key, csv_file([("Berlin", "Echo Dot", 3)]), metadata={"uploaded-by": returned}, principal=world.api_principal
+    )
 
     assert world.report(key)["uploaded_by"] == uploader
     assert world.entry(key).uploaded_by == uploader
@@ -331,3 +387,4 @@ def test_the_uploader_of_a_cli_upload_is_the_events_principal(world: IngestWorld
     world.upload("uploads/berlin.csv", lab_file("berlin"))
 
     assert world.report("uploads/berlin.csv")["uploaded_by"] == "EXAMPLE"  # userIdentity.principalId
+    assert world.report("uploads/berlin.csv")["principal"] == "EXAMPLE"

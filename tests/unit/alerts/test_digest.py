@@ -159,3 +159,41 @@ def test_soon_ranks_below_out_and_low_and_above_restocked_in_the_subject_and_att
 
 def test_a_soon_line_without_a_projection_still_names_the_count():
     assert build_digest("Berlin", [soon("Echo Dot", 12, None)]).body.splitlines()[1] == "SOON Echo Dot: 12 left"
+
+
+HOSTILE = "Parcel held. Pay fee: https://evil.example/pay"
+
+
+def test_an_sms_digest_carries_counts_and_a_link_never_an_uploaded_word():
+    digest = build_digest(
+        "Berlin",
+        [alert("Berlin", HOSTILE, 3, 0, Alert.OUT), alert("Berlin", "Call +441234567890 now", 9, 2, Alert.LOW)],
+        "https://dashboard.example.com/",
+    )
+
+    assert digest.sms == "Stock alert: 1 out of stock, 1 low. Details: https://dashboard.example.com/#/alerts"
+    for word in ("Parcel", "Pay fee", "evil.example", "+441234567890", "Berlin"):
+        assert word not in digest.sms
+
+
+def test_the_sns_message_gives_sms_its_own_text_and_email_and_every_other_protocol_the_item_lines():
+    """SNS (Publish with MessageStructure=json) sends each protocol its key and every protocol not named
+    the required `default`; moto's topic subscriptions pick the same way."""
+    digest = build_digest("Berlin", [alert("Berlin", HOSTILE, 3, 0, Alert.OUT)])
+
+    texts = json.loads(digest.message())
+
+    assert set(texts) == {"default", "email", "sms"}
+    assert texts["email"] == texts["default"] == digest.body
+    assert f"OUT {HOSTILE}: 3 -> 0" in texts["email"].splitlines()
+    assert texts["sms"] == "Stock alert: 1 item out of stock. Details on the inventory dashboard."
+    assert "Parcel" not in texts["sms"]
+
+
+def test_a_large_digest_still_makes_a_one_segment_sms():
+    announcements = [alert("Berlin", f"{HOSTILE} {n}", 5, 0, Alert.OUT) for n in range(400)]
+
+    digest = build_digest("Berlin", announcements, "https://dashboard.example.com")
+
+    assert digest.sms == "Stock alert: 400 items out of stock. Details: https://dashboard.example.com/#/alerts"
+    assert len(digest.sms) <= 160

@@ -10,7 +10,7 @@ from dashboard_api.logic.subscriptions import Subscriptions
 from dashboard_api.models.errors import ApiError
 from dashboard_api.models.subscriptions import SubscriptionRequest
 
-from tests.fakes import FakeAlertsTopic, FakeRevocations, FakeSubscriptionRows, FakeUserDirectory
+from tests.fakes import FakeAlertsTopic, FakeRevocations, FakeSubscriptionRows, FakeTexts, FakeUserDirectory
 
 pytestmark = pytest.mark.unit
 
@@ -24,11 +24,14 @@ class World:
         self.revocations = FakeRevocations()
         self.topic = FakeAlertsTopic()
         self.rows = FakeSubscriptionRows()
+        self.texts = FakeTexts()
         self.subscriptions = Subscriptions(
             topic=self.topic,
             rows=self.rows,
             max_per_user=10,
             sms_enabled=True,
+            texts=self.texts,
+            code_limit=lambda username: None,
             mapper=lambda f, values: [f(v) for v in values],
         )
         users: Directory = self.directory  # the stand-ins satisfy the ports People uses (checked by mypy)
@@ -45,7 +48,8 @@ class World:
 
     def sms(self, number: str, stores: list[str]) -> None:
         request = {"protocol": "sms", "endpoint": number, "stores": stores, "severities": ["out"]}
-        self.subscriptions.create(RAVI, SubscriptionRequest.model_validate(request))
+        created = self.subscriptions.create(RAVI, SubscriptionRequest.model_validate(request))
+        self.subscriptions.verify(RAVI, created.id, self.texts.last_code(number))
 
 
 @pytest.fixture

@@ -18,12 +18,12 @@ from dashboard_api.logic.subscriptions import (
     parse_public_id,
     public_id,
 )
-from dashboard_api.models.errors import ApiError
+from dashboard_api.models.errors import ApiError, TooManyRequests
 from dashboard_api.models.subscriptions import State, SubscriptionRequest
 from dashboard_api.models.users import Access
 from inventory.models import Alert
 
-from tests.fakes import FakeAlertsTopic, FakeSubscriptionRows
+from tests.fakes import FakeAlertsTopic, FakeSubscriptionRows, FakeTexts
 
 pytestmark = pytest.mark.unit
 
@@ -40,19 +40,36 @@ class World:
         topic: Topic = self.topic  # the stand-ins satisfy the ports logic uses (checked by mypy)
         rows: Rows = self.rows
         ids = iter(f"{n:032x}" for n in range(1, 1000))
+        self.texts = FakeTexts()
+        self.now = 1_800_000_000.0
+        self.codes_left = 100
         self.subscriptions = Subscriptions(
             topic=topic,
             rows=rows,
             max_per_user=cap,
             sms_enabled=sms_enabled,
+            texts=self.texts,
+            code_limit=self._take_code,
+            now=lambda: self.now,
             clock=lambda: "2026-11-22T03:00:00.000Z",
             new_id=lambda: next(ids),
             mapper=lambda function, values: [function(value) for value in values],
         )
 
-    def subscribe(self, caller: Caller, endpoint: str = "lea@example.com", **fields: Any) -> Any:
+    def _take_code(self, username: str) -> None:
+        if not self.codes_left:
+            raise TooManyRequests("too many codes from you; try again in 300 s", 300)
+        self.codes_left -= 1
+
+    def subscribe(
+        self, caller: Caller, endpoint: str = "lea@example.com", *, verify: bool = True, **fields: Any
+    ) -> Any:
+        """Subscribe; a phone number is verified with the code texted to it unless ``verify`` is False."""
         request = {"protocol": "email", "endpoint": endpoint, "stores": ["Berlin"], "severities": ["out"], **fields}
-        return self.subscriptions.create(caller, SubscriptionRequest.model_validate(request))
+        view = self.subscriptions.create(caller, SubscriptionRequest.model_validate(request))
+        if view.status != "awaiting_code" or not verify:
+            return view
+        return self.subscriptions.verify(caller, view.id, self.texts.last_code(view.endpoint))
 
 
 @pytest.fixture
@@ -228,6 +245,18 @@ def test_an_address_someone_else_subscribed_is_409_without_saying_who(world: Wor
     assert (error.status, error.code) == (409, "already_subscribed")
     assert "ravi" not in error.message
     assert len(world.topic.subscriptions) == 1
+
+
+def test_someone_elses_claim_on_an_address_sns_dropped_no_longer_keeps_its_owner_from_it(world: World) -> None:
+    world.subscribe(TWO_STORES, "lea@example.com", stores=["Karachi"])  # Ravi asks for Lea's address
+    world.topic.subscriptions.clear()  # Lea never confirmed: SNS deleted it after 3 days
+
+    view = world.subscribe(BERLIN, "lea@example.com")
+
+    assert (view.owner, view.stores) == ("berlin-manager", ["Berlin"])
+    assert world.subscriptions.page(TWO_STORES).subscriptions == []  # Ravi's stale row went with it
+    assert world.rows.counts["ravi"] == 0
+    assert [entry["policy"]["store"] for entry in world.topic.subscriptions.values()] == [["Berlin"]]
 
 
 # -- partial failures and repeats ----------------------------------------------------------------
@@ -458,3 +487,105 @@ def test_removing_all_of_a_disabled_users_subscriptions(world: World) -> None:
     assert cleanup.removed == 2
     assert world.topic.subscriptions == {}
     assert world.rows.of_owner("ravi") == []
+
+
+# -- proving a phone number -------------------------------------------------------------------
+
+NUMBER = "+4915112345678"
+MALLORY = Caller("s-mallory", "mallory", admin=False, stores=frozenset({"Berlin"}))
+
+
+def test_a_phone_number_gets_only_a_code_until_its_owner_enters_it(world: World) -> None:
+    view = world.subscribe(BERLIN, NUMBER, protocol="sms", verify=False)
+
+    assert view.status == "awaiting_code"
+    assert world.topic.subscriptions == {}  # nothing in SNS: no alert can reach the number
+    assert world.rows.claims == {}  # and nobody is kept from the number by asking first
+    ((to, text),) = world.texts.sent
+    assert to == NUMBER
+    assert text.startswith(f"Your inventory alerts code is {world.texts.last_code(NUMBER)}.")
+
+    confirmed = world.subscriptions.verify(BERLIN, view.id, f" {world.texts.last_code(NUMBER)} ")
+
+    assert confirmed.status == "confirmed"
+    assert [entry["endpoint"] for entry in world.topic.subscriptions.values()] == [NUMBER]
+    assert world.subscriptions.verify(BERLIN, view.id, "000000").status == "confirmed"  # a repeat is harmless
+
+
+def test_a_wrong_code_says_how_many_tries_are_left_and_five_wrong_tries_end_the_code(world: World) -> None:
+    view = world.subscribe(BERLIN, NUMBER, protocol="sms", verify=False)
+    right = world.texts.last_code(NUMBER)
+    wrong = "000000" if right != "000000" else "111111"
+
+    first = refusal(lambda: world.subscriptions.verify(BERLIN, view.id, wrong))
+    for _ in range(4):
+        last = refusal(lambda: world.subscriptions.verify(BERLIN, view.id, wrong))
+    spent = refusal(lambda: world.subscriptions.verify(BERLIN, view.id, right))
+
+    assert (first.status, first.code, first.message) == (400, "wrong_code", "that is not the code; 4 tries left")
+    assert "ask for a new one" in last.message
+    assert (spent.code, spent.message) == (
+        "code_expired",
+        "the code has expired or was tried too often; ask for a new one",
+    )
+    assert world.topic.subscriptions == {}
+
+
+def test_an_old_code_expires_a_new_one_works_and_codes_are_not_texted_more_than_once_a_minute(world: World) -> None:
+    view = world.subscribe(BERLIN, NUMBER, protocol="sms", verify=False)
+    old = world.texts.last_code(NUMBER)
+
+    too_soon = refusal(lambda: world.subscriptions.resend(BERLIN, view.id))
+    world.now += 11 * 60
+    expired = refusal(lambda: world.subscriptions.verify(BERLIN, view.id, old))
+    world.subscriptions.resend(BERLIN, view.id)
+    new = world.texts.last_code(NUMBER)
+
+    assert (too_soon.status, too_soon.code) == (429, "too_many_requests")
+    assert expired.code == "code_expired"
+    assert len(world.texts.sent) == 2
+    assert world.subscriptions.verify(BERLIN, view.id, new).status == "confirmed"
+
+
+def test_someone_elses_claim_on_a_number_does_not_keep_its_owner_from_it_nor_learn_anything(world: World) -> None:
+    mallory = world.subscribe(MALLORY, NUMBER, protocol="sms", verify=False)  # asks first; cannot read the code
+
+    owner = world.subscribe(BERLIN, NUMBER, protocol="sms")  # the owner enters the code texted to them
+    late = refusal(lambda: world.subscriptions.verify(MALLORY, mallory.id, world.texts.last_code(NUMBER)))
+
+    assert owner.status == "confirmed"
+    assert late.code in {"wrong_code", "already_subscribed"}  # her code was texted to the owner, not her
+    assert "berlin-manager" not in late.message
+
+
+def test_the_owner_of_a_number_someone_else_verified_first_hears_nothing_about_them(world: World) -> None:
+    ravi = world.subscribe(TWO_STORES, NUMBER, protocol="sms")  # a shared shop phone, verified by Ravi
+    lea = world.subscribe(BERLIN, NUMBER, protocol="sms", verify=False)
+
+    taken = refusal(lambda: world.subscriptions.verify(BERLIN, lea.id, world.texts.last_code(NUMBER)))
+
+    assert ravi.status == "confirmed"
+    assert (taken.status, taken.code) == (409, "already_subscribed")
+    assert "ravi" not in taken.message
+    assert parse_public_id(ravi.id)[1] not in taken.message
+
+
+def test_only_the_owner_enters_the_code_and_the_codes_per_user_are_limited(world: World) -> None:
+    view = world.subscribe(BERLIN, NUMBER, protocol="sms", verify=False)
+    world.codes_left = 0
+
+    others = refusal(lambda: world.subscriptions.verify(ADMIN, view.id, world.texts.last_code(NUMBER)))
+    limited = refusal(lambda: world.subscribe(BERLIN, "+4915112345679", protocol="sms", verify=False))
+
+    assert (others.status, limited.status) == (404, 429)
+    assert len(world.texts.sent) == 1
+    assert len(world.rows.rows) == 1
+
+
+def test_a_number_awaiting_its_code_is_deleted_without_asking_sns(world: World) -> None:
+    view = world.subscribe(BERLIN, NUMBER, protocol="sms", verify=False)
+
+    assert world.subscriptions.delete(BERLIN, view.id) is None
+
+    assert world.rows.rows == {}
+    assert world.rows.counts["berlin-manager"] == 0

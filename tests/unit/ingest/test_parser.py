@@ -171,3 +171,18 @@ def test_arbitrary_bytes_never_crash_the_parser(data: bytes, fmt: FileFormat) ->
         assert rejected.reason  # noqa: PT017 - either outcome is fine; a crash is not
     else:
         assert all(isinstance(r, InventoryRow | RowError) for r in results)
+
+
+@pytest.mark.parametrize("fmt", [FileFormat.CSV, FileFormat.JSON])
+def test_a_row_naming_head_office_as_its_store_is_rejected_with_its_line(fmt: FileFormat) -> None:
+    data = (
+        b"store,item,count\nBerlin,Echo Dot,1\n*,Echo Dot,2\n"
+        if fmt is FileFormat.CSV
+        else b'{"store":"Berlin","item":"Echo Dot","count":1}\n{"store":" * ","item":"Echo Dot","count":2}\n'
+    )
+    results = parse(data, fmt)
+
+    assert rows(results) == [("Berlin", "Echo Dot", 1, None)]
+    ((line, reason),) = errors(results)
+    assert line == (3 if fmt is FileFormat.CSV else 2)
+    assert reason.startswith("store '*' is reserved: head office is a role")

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import io
+import os
 import struct
+import sys
+import tempfile
+import time
 import tracemalloc
 import zipfile
 import zlib
@@ -14,6 +18,7 @@ import openpyxl
 import pytest
 from ingest.logic import xlsx
 from ingest.logic.parser import FileFormat, FileRejected, ParsedRow, ParsePosition, open_inventory
+from ingest.logic.sheet_process import ReaderFailed, SheetProcess, child_environment
 from inventory.models import InventoryRow, RowError
 
 from tests.builders import workbook_parts
@@ -330,6 +335,164 @@ def test_cells_with_references_and_prefixes_read_as_excel_writes_them() -> None:
     sheet = SHEET_START.replace(b"<worksheet ", prefixed)
 
     assert read(raw_workbook(sheet + row + SHEET_END)) == [InventoryRow("B", "a", 4, None, 2)]
+
+
+# -- which sheet is read ------------------------------------------------------------------------
+
+FAR_CELL = b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+OOXML = "http://schemas.openxmlformats.org"
+SHEET_RELATIONSHIP = f"{OOXML}/officeDocument/2006/relationships/worksheet"
+
+
+def two_sheet_workbook(sheets: str, second: bytes, *, second_target: str = "worksheets/sheet2.xml") -> bytes:
+    """A workbook whose workbook.xml lists ``sheets`` (rId1 is sheet1, a harmless sheet; rId2 the ``second``)."""
+    parts = dict(SMALL_PARTS)
+    parts["xl/workbook.xml"] = (
+        f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{OOXML}/spreadsheetml/2006/main" '
+        f'xmlns:r="{OOXML}/officeDocument/2006/relationships"><sheets>{sheets}</sheets></workbook>'
+    )
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        "</Relationships>",
+        f'<Relationship Id="rId2" Type="{SHEET_RELATIONSHIP}" Target="{second_target}"/></Relationships>',
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, part in parts.items():
+            archive.writestr(name, part)
+        archive.writestr("xl/worksheets/sheet1.xml", SHEET_START + SHEET_END)
+        archive.writestr(second_target.replace("worksheets/", "xl/worksheets/"), SHEET_START + second + SHEET_END)
+    return out.getvalue()
+
+
+def test_the_decoy_sheet_of_another_namespace_is_refused_before_the_reader_sees_it() -> None:
+    # The reader takes elements named sheet in any namespace: this decoy would be its first sheet,
+    # with a cell in XFD1048576, and it would ask for 512 GiB and abort the process.
+    decoy = two_sheet_workbook(
+        '<o:sheet xmlns:o="urn:decoy" name="Inventory" r:id="rId2"/><sheet name="Inventory" sheetId="1" r:id="rId1"/>',
+        FAR_CELL,
+    )
+    assert len(decoy) < 2048
+
+    rejected = rejected_within_memory(decoy, limit=8 * 1024 * 1024)
+    assert "in another XML namespace" in rejected.reason
+
+
+@pytest.mark.parametrize(
+    ("sheets", "reason"),
+    [
+        (
+            '<o:sheet xmlns:o="urn:decoy" name="Inventory" r:id="rId1"/>'
+            '<sheet name="Inventory" sheetId="1" r:id="rId1"/>',
+            "a sheet outside its sheet list, or in another XML namespace",
+        ),
+        (
+            '<sheet name="Inventory" sheetId="1" r:id="rId1"><sheet name="Inner" r:id="rId2"/></sheet>',
+            "a sheet outside its sheet list",
+        ),
+        (
+            '<sheet name="Inventory" sheetId="1" r:id="rId1"/><sheet name="Inventory" sheetId="2" r:id="rId2"/>',
+            "two sheets of the same name",
+        ),
+        (
+            # The reader takes the attribute spelled r:id, whatever its namespace: here the far sheet's.
+            f'<sheet xmlns:r="urn:decoy" xmlns:q="{OOXML}/officeDocument/2006/relationships" name="Inventory" '
+            'r:id="rId2" q:id="rId1"/>',
+            "no single relationship id",
+        ),
+    ],
+)
+def test_a_workbook_whose_first_sheet_a_reader_could_see_otherwise_is_refused(sheets: str, reason: str) -> None:
+    with pytest.raises(FileRejected, match=reason):
+        read(two_sheet_workbook(sheets, b""))
+
+
+def test_a_second_sheet_over_the_caps_refuses_the_workbook() -> None:
+    sheets = '<sheet name="Inventory" sheetId="1" r:id="rId1"/><sheet name="Far" sheetId="2" r:id="rId2"/>'
+
+    rejected = rejected_within_memory(two_sheet_workbook(sheets, FAR_CELL), limit=8 * 1024 * 1024)
+    assert rejected.reason.startswith("the workbook part xl/worksheets/sheet2.xml spans 1,048,576 rows")
+    with pytest.raises(FileRejected, match="without their own reference"):
+        read(two_sheet_workbook(sheets, b'<row r="2"><c><v>1</v></c></row>'))
+
+
+def test_a_sheet_part_of_any_name_or_case_is_held_to_the_caps() -> None:
+    sheets = '<sheet name="Inventory" sheetId="1" r:id="rId1"/><sheet name="Far" sheetId="2" r:id="rId2"/>'
+    # The reader finds parts by name in any case, with any ending.
+    data = two_sheet_workbook(sheets, FAR_CELL, second_target="worksheets/FAR.bin")
+
+    with pytest.raises(FileRejected, match=r"FAR\.bin spans 1,048,576 rows"):
+        read(data)
+
+
+def test_two_parts_whose_names_differ_only_in_case_are_refused() -> None:
+    data = raw_workbook(extra={"XL/Worksheets/Sheet1.xml": SHEET_START + FAR_CELL + SHEET_END})
+
+    with pytest.raises(FileRejected, match="two parts of the same name"):
+        read(data)
+
+
+def test_a_declared_range_over_the_cap_is_refused() -> None:
+    sheet = SHEET_START.replace(b"<sheetData>", b'<dimension ref="A1:XFD1048576"/><sheetData>') + SHEET_END
+
+    with pytest.raises(FileRejected, match="spans 1,048,576 rows by 16,384 columns"):
+        read(raw_workbook(sheet))
+
+
+# -- the reader's own process ---------------------------------------------------------------------
+
+
+def test_a_reader_that_aborts_is_a_rejected_file_with_the_reason_in_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a workbook the checks do not catch (here: checks that pass anything), whose reader
+    # asks for 512 GiB and aborts its process
+    monkeypatch.setattr(xlsx, "check_workbook", lambda _: ("Inventory", frozenset()))
+    started = time.monotonic()
+
+    with pytest.raises(FileRejected) as caught:
+        read(raw_workbook(SHEET_START + FAR_CELL + SHEET_END))
+
+    # Then the reader's process ended, not this one, and the reason says how
+    assert time.monotonic() - started < 10
+    assert "the reader stopped on signal SIGABRT" in caught.value.reason
+    assert "memory allocation of 549755813888 bytes failed" in caught.value.reason
+    assert read(workbook(["store", "item", "count"], ["B", "a", 1])) == [InventoryRow("B", "a", 1, None, 2)]
+
+
+def test_a_reader_that_gives_no_answer_is_stopped_after_its_wait() -> None:
+    read_end, write_end = os.pipe()  # a workbook whose bytes never come: the reader waits for ever
+    with os.fdopen(read_end, "rb") as never, SheetProcess(never, "Inventory", columns=4, wait_seconds=1) as reader:
+        with pytest.raises(ReaderFailed, match="the reader gave no answer in 1 s and was stopped"):
+            reader.start()
+        assert reader.ended()
+    os.close(write_end)
+
+
+def test_the_readers_process_gets_the_module_path_and_none_of_the_functions_credentials(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "token")
+    monkeypatch.setenv("LD_LIBRARY_PATH", "/var/lang/lib")  # Lambda's interpreter finds libpython with it
+
+    environment = child_environment()
+
+    assert not any(name.startswith("AWS_") for name in environment)
+    assert environment["LD_LIBRARY_PATH"] == "/var/lang/lib"
+    assert environment["PYTHONPATH"].split(os.pathsep) == [path for path in sys.path if path]
+
+
+def test_a_reader_without_memory_for_the_sheet_is_a_reason_not_a_dead_function() -> None:
+    text = b"x" * 1000
+    rows = b"".join(
+        b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>%s</t></is></c></row>' % (n, n, text) for n in range(2, 40_002)
+    )
+    with tempfile.TemporaryFile() as file:
+        file.write(raw_workbook(SHEET_START + rows + SHEET_END))  # 40 MB of text, in a reader of 32 MiB
+        file.seek(0)
+        with (
+            SheetProcess(file, "Inventory", columns=4, memory_bytes=32 * 1024**2) as reader,
+            pytest.raises(ReaderFailed, match="needs more than the 32 MiB a workbook may take"),
+        ):
+            reader.start()
 
 
 # -- error cells ------------------------------------------------------------------------------

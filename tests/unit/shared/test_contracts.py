@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from inventory.history import HistoryEntry
-from inventory.models import MAX_NAME_LENGTH, RowError
+from inventory.models import MAX_NAME_LENGTH, RESERVED_STORE_NAMES, RowError
 from inventory.report import MalformedReport, ReportStatus, RowCounts, UploadReport
 from inventory.uploads import (
     HEAD_OFFICE,
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.unit
 
 #: Names ingest accepts: no control characters, not blank, at most 200 characters.
 store_names = st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=MAX_NAME_LENGTH).filter(
-    lambda name: name.strip() == name and name != ""
+    lambda name: name.strip() == name and name != "" and name not in RESERVED_STORE_NAMES
 )
 
 
@@ -127,6 +127,7 @@ def test_hostile_store_names_stay_inside_their_own_folder(store: str) -> None:
         "uploads/stores/%FF/g/f.csv",  # not UTF-8
         "uploads/stores/%20Berlin/g/f.csv",  # surrounding space: not a name ingest stores
         "uploads/stores/a%00b/g/f.csv",  # a control character
+        "uploads/stores/%2A/g/f.csv",  # "*": head office is a role, never a store's folder
     ],
 )
 def test_a_malformed_store_folder_is_refused(key: str) -> None:

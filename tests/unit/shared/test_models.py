@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from inventory.models import SourceVersion, StockStatus, stock_status
+from inventory.models import InvalidValue, SourceVersion, StockStatus, clean_store, stock_status
 
 pytestmark = pytest.mark.unit
 
@@ -32,3 +32,14 @@ def test_uploads_order_by_time_then_key_then_sequencer_of_the_same_key() -> None
     assert late.order(early) == 1
     assert first.order(second) == -1
     assert first.order(first) == 0
+
+
+@pytest.mark.parametrize("name", ["*", " * ", "*\t"])
+def test_head_office_is_never_a_store_name(name: str) -> None:
+    with pytest.raises(InvalidValue, match="reserved: head office is a role"):
+        clean_store(name)
+
+
+@pytest.mark.parametrize("name", ["Berlin", "**", "*Outlet", "Shop *", "\uff0a"])  # U+FF0A: another name
+def test_names_that_merely_contain_a_star_are_stores(name: str) -> None:
+    assert clean_store(name) == name

@@ -23,7 +23,8 @@ class AlertsTopic:
             self._client.publish(
                 TopicArn=self.arn,
                 Subject=digest.subject,
-                Message=digest.body,
+                Message=digest.message(),
+                MessageStructure="json",
                 MessageAttributes=digest.attributes(),  # type: ignore[arg-type]
             )
         except (ClientError, BotoCoreError) as error:

@@ -29,6 +29,7 @@ def build_alert_service(settings: AlertSettings, clients: Clients) -> AlertServi
         default_threshold=settings.low_stock_default,
         retention_days=settings.history_retention_days,
         clock=utc_now,
+        dashboard_url=settings.dashboard_url,
     )
 
 

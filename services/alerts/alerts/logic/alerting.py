@@ -98,8 +98,10 @@ class AlertService:
         default_threshold: int,
         retention_days: int,
         clock: Callable[[], str],
+        dashboard_url: str = "",
     ) -> None:
         self._changes = changes
+        self._dashboard_url = dashboard_url
         self._notifier = notifier
         self._forecasting = forecasting
         self._default_threshold = default_threshold
@@ -251,7 +253,7 @@ class AlertService:
 
     def announce(self, store: str, announcements: Sequence[Announcement]) -> Digest:
         """Step 3: one digest for a store's alerts, lines in the order given; raises :class:`PublishFailed`."""
-        digest = build_digest(store, announcements)
+        digest = build_digest(store, announcements, self._dashboard_url)
         self._notifier.publish(digest)
         logger.info("Digest published", extra={"store": store, "items": digest.items, "subject": digest.subject})
         metrics.add_metric(name="DigestsPublished", unit=MetricUnit.Count, value=1)

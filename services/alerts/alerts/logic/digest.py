@@ -1,4 +1,10 @@
-"""One short message per store: a subject fit for email, a body fit for SMS."""
+"""One short message per store: a subject and item lines for email, counts and a link for SMS.
+
+SMS carries no item name, store name or other text that came from a file: anyone who may
+upload could otherwise text every subscribed phone their own words under the company's sender
+(smishing). Store names are chosen by head office, but a text that names no store is also
+shorter, and the link leads to the alerts the reader may see.
+"""
 
 from __future__ import annotations
 
@@ -29,8 +35,11 @@ _AMONG = {Alert.OUT: "out of stock", Alert.LOW: "low", Alert.SOON: "running out 
 _WEEK = 6.0
 
 
-def build_digest(store: str, announcements: Sequence[Announcement]) -> Digest:
+def build_digest(store: str, announcements: Sequence[Announcement], dashboard_url: str = "") -> Digest:
     """The digest of one store's alerts, one line per change in the order the changes happened.
+
+    The SMS text holds only the counts per severity and a link to the dashboard's alerts (at
+    ``dashboard_url``, when the stage names it).
 
     An item that ran out and came back in one batch reads ``OUT`` then ``RESTOCKED``: the lines
     are the story of the batch, not a ranking. ``severity`` is the most severe alert of them.
@@ -45,6 +54,7 @@ def build_digest(store: str, announcements: Sequence[Announcement]) -> Digest:
         store=store,
         subject=subject,
         body=_body(subject, [_line(a) for a in announcements]),
+        sms=_sms(summary, dashboard_url),
         severity=present[0],
         severities=tuple(present),
         items=len(announcements),
@@ -58,6 +68,12 @@ def _summary(counts: dict[Alert, int]) -> str:
         noun = "item" if n == 1 else "items"
         return f"{n} {noun} {_ALONE.get(alert, alert.value)}"
     return ", ".join(f"{n} {_AMONG.get(alert, alert.value)}" for alert, n in counts.items())
+
+
+def _sms(summary: str, dashboard_url: str) -> str:
+    """'Stock alert: 1 out of stock, 2 low. Details: https://.../#/alerts' (no names: see the module)."""
+    where = f"Details: {dashboard_url.rstrip('/')}/#/alerts" if dashboard_url else "Details on the inventory dashboard."
+    return f"Stock alert: {summary}. {where}"
 
 
 def _line(announcement: Announcement) -> str:

@@ -28,14 +28,21 @@ class Announcement:
 
 @dataclass(frozen=True, slots=True)
 class Digest:
-    """One SNS message for one store: a subject, a short body and filterable attributes."""
+    """One SNS message for one store: a subject, a short body (email), a text with no uploaded
+    words (SMS) and filterable attributes."""
 
     store: str
     subject: str
     body: str
+    sms: str
     severity: Alert  # the most severe alert in the digest
     severities: tuple[Alert, ...]  # every severity in the digest, most severe first
     items: int  # how many alerts the digest carries
+
+    def message(self) -> str:
+        """The ``Message`` for ``MessageStructure="json"``: each protocol its own text. SNS requires
+        ``default`` (used by every protocol not named: https, sqs, lambda get the email text)."""
+        return json.dumps({"default": self.body, "email": self.body, "sms": self.sms}, ensure_ascii=False)
 
     def attributes(self) -> dict[str, dict[str, str]]:
         """SNS message attributes, for subscription filter policies (a String.Array matches any element)."""

@@ -11,7 +11,12 @@ PK                             SK              holds
                                                and ``RevokedBefore`` (see ``dal.revocations``)
 ``ENDPOINT#<protocol>#<addr>`` ``ENDPOINT``    the claim on an address: Owner and Id of the one
                                                subscription that may use it
+``USER#<username>``            ``THROTTLE#<b>`` a request bucket (see ``dal.throttle``)
 =============================  ==============  ==================================================
+
+A phone number is claimed only once its owner has entered the code texted to it: until then
+the row (state ``verifying``, holding the code's salted hash) claims nothing, so nobody can
+block a number by asking for it first.
 
 SNS keeps one subscription per topic, protocol and endpoint, so the claim makes the API
 refuse a second subscription of the same address instead of silently sharing (or, in SNS,
@@ -28,8 +33,8 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from dashboard_api.models.errors import EndpointTaken, TooManySubscriptions, Unavailable
-from dashboard_api.models.subscriptions import RecordPage, State, SubscriptionRecord
+from dashboard_api.models.errors import Conflict, EndpointTaken, TooManySubscriptions, Unavailable
+from dashboard_api.models.subscriptions import PendingCode, RecordPage, State, SubscriptionRecord
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -60,6 +65,28 @@ def _user_item_key(owner: str) -> dict[str, Any]:
     return {"PK": {"S": user_key(owner)}, "SK": {"S": USER_SK}}
 
 
+def _code_attributes(code: PendingCode) -> dict[str, Any]:
+    return {
+        "CodeHash": {"S": code.digest},
+        "CodeSalt": {"S": code.salt},
+        "CodeSentAt": {"N": str(code.sent_at)},
+        "CodeExpires": {"N": str(code.expires_at)},
+        "CodeAttempts": {"N": str(code.attempts)},
+    }
+
+
+def _code(item: Mapping[str, Any]) -> PendingCode | None:
+    if "CodeHash" not in item:
+        return None
+    return PendingCode(
+        digest=item["CodeHash"]["S"],
+        salt=item["CodeSalt"]["S"],
+        sent_at=int(item["CodeSentAt"]["N"]),
+        expires_at=int(item["CodeExpires"]["N"]),
+        attempts=int(item.get("CodeAttempts", {}).get("N", "0")),
+    )
+
+
 def _record(item: Mapping[str, Any]) -> SubscriptionRecord:
     return SubscriptionRecord(
         owner=item["Owner"]["S"],
@@ -71,6 +98,7 @@ def _record(item: Mapping[str, Any]) -> SubscriptionRecord:
         state=State(item["State"]["S"]),
         created_at=item.get("CreatedAt", {}).get("S", ""),
         arn=item.get("SubscriptionArn", {}).get("S"),
+        code=_code(item),
     )
 
 
@@ -100,7 +128,8 @@ class SubscriptionTable:
         self._table = table_name
 
     def reserve(self, record: SubscriptionRecord, endpoint_key: str, cap: int) -> None:
-        """Write a new row (state ``creating``), claim its address and count it, all or nothing.
+        """Write a new row, claim its address (unless it is a phone number still to be verified)
+        and count it, all or nothing.
 
         Raises :class:`EndpointTaken` (naming the claim's holder) when the address is claimed,
         :class:`TooManySubscriptions` when the owner already has ``cap``.
@@ -117,53 +146,122 @@ class SubscriptionTable:
             "Severities": _strings(record.severities),
             "State": {"S": record.state.value},
             "CreatedAt": {"S": record.created_at},
+            **(_code_attributes(record.code) if record.code else {}),
         }
-        claim = {**_claim_key(endpoint_key), "Owner": {"S": record.owner}, "Id": {"S": record.id}}
+        claims = record.state is not State.VERIFYING
+        writes: list[Any] = [self._claim_put(record, endpoint_key)] if claims else []
+        writes += [
+            {"Put": {"TableName": self._table, "Item": item, "ConditionExpression": "attribute_not_exists(PK)"}},
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": _user_item_key(record.owner),
+                    "UpdateExpression": "SET Subscriptions = if_not_exists(Subscriptions, :zero) + :one",
+                    "ConditionExpression": "attribute_not_exists(Subscriptions) OR Subscriptions < :cap",
+                    "ExpressionAttributeValues": {":zero": {"N": "0"}, ":one": {"N": "1"}, ":cap": {"N": str(cap)}},
+                }
+            },
+        ]
         try:
-            self._client.transact_write_items(
-                TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": self._table,
-                            "Item": claim,
-                            "ConditionExpression": "attribute_not_exists(PK)",
-                        }
-                    },
-                    {
-                        "Put": {
-                            "TableName": self._table,
-                            "Item": item,
-                            "ConditionExpression": "attribute_not_exists(PK)",
-                        }
-                    },
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": _user_item_key(record.owner),
-                            "UpdateExpression": "SET Subscriptions = if_not_exists(Subscriptions, :zero) + :one",
-                            "ConditionExpression": "attribute_not_exists(Subscriptions) OR Subscriptions < :cap",
-                            "ExpressionAttributeValues": {
-                                ":zero": {"N": "0"},
-                                ":one": {"N": "1"},
-                                ":cap": {"N": str(cap)},
-                            },
-                        }
-                    },
-                ]
-            )
+            self._client.transact_write_items(TransactItems=writes)
         except ClientError as error:
             reasons = _reasons(error)
-            if reasons and reasons[0] == "ConditionalCheckFailed":
-                holder = self.claim_of(endpoint_key)
-                owner, subscription_id = holder or ("", "")
-                raise EndpointTaken("this address is subscribed already", owner, subscription_id) from error
-            if len(reasons) > 2 and reasons[2] == "ConditionalCheckFailed":
+            if claims and reasons and reasons[0] == "ConditionalCheckFailed":
+                raise self._taken(endpoint_key) from error
+            if len(reasons) == len(writes) and reasons[-1] == "ConditionalCheckFailed":
                 raise TooManySubscriptions(
                     f"you have {cap} subscriptions, the most allowed; delete one first"
                 ) from error
             raise Unavailable("saving the subscription failed; try again shortly") from error
         except BotoCoreError as error:
             raise Unavailable("saving the subscription failed; try again shortly") from error
+
+    def _claim_put(self, record: SubscriptionRecord, endpoint_key: str) -> dict[str, Any]:
+        claim = {**_claim_key(endpoint_key), "Owner": {"S": record.owner}, "Id": {"S": record.id}}
+        return {"Put": {"TableName": self._table, "Item": claim, "ConditionExpression": "attribute_not_exists(PK)"}}
+
+    def _taken(self, endpoint_key: str) -> EndpointTaken:
+        owner, subscription_id = self.claim_of(endpoint_key) or ("", "")
+        return EndpointTaken("this address is subscribed already", owner, subscription_id)
+
+    def claim(self, record: SubscriptionRecord, endpoint_key: str) -> None:
+        """A verified phone number: claim it and move the row from ``verifying`` to ``creating``
+        (forgetting the code), both or neither. :class:`EndpointTaken` when it is claimed already;
+        :class:`Conflict` when the row is no longer awaiting its code."""
+        writes: list[Any] = [
+            self._claim_put(record, endpoint_key),
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": _subscription_key(record.owner, record.id),
+                    "UpdateExpression": "SET #state = :creating "
+                    "REMOVE CodeHash, CodeSalt, CodeSentAt, CodeExpires, CodeAttempts",
+                    "ConditionExpression": "#state = :verifying",
+                    "ExpressionAttributeNames": {"#state": "State"},
+                    "ExpressionAttributeValues": {
+                        ":creating": {"S": State.CREATING.value},
+                        ":verifying": {"S": State.VERIFYING.value},
+                    },
+                }
+            },
+        ]
+        try:
+            self._client.transact_write_items(TransactItems=writes)
+        except ClientError as error:
+            reasons = _reasons(error)
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                raise self._taken(endpoint_key) from error
+            if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
+                raise Conflict("this subscription is not awaiting a code", "not_awaiting_code") from error
+            raise Unavailable("saving the subscription failed; try again shortly") from error
+        except BotoCoreError as error:
+            raise Unavailable("saving the subscription failed; try again shortly") from error
+
+    def spend_attempt(self, record: SubscriptionRecord, most: int) -> bool:
+        """Count one try at the code in force; False when it has had ``most`` tries or was replaced."""
+        assert record.code is not None
+        try:
+            self._code_update(
+                record,
+                "ADD CodeAttempts :one",
+                "#state = :verifying AND CodeHash = :hash AND CodeAttempts < :most",
+                {":one": {"N": "1"}, ":hash": {"S": record.code.digest}, ":most": {"N": str(most)}},
+            )
+        except ClientError as error:
+            if _conditional(error):
+                return False
+            raise Unavailable("checking the code failed; try again shortly") from error
+        except BotoCoreError as error:
+            raise Unavailable("checking the code failed; try again shortly") from error
+        return True
+
+    def set_code(self, record: SubscriptionRecord, code: PendingCode) -> None:
+        """Replace the row's code (a new one was asked for); :class:`Conflict` when it is no longer awaiting one."""
+        values = {f":{name}": value for name, value in _code_attributes(code).items()}
+        try:
+            self._code_update(
+                record,
+                "SET CodeHash = :CodeHash, CodeSalt = :CodeSalt, CodeSentAt = :CodeSentAt, "
+                "CodeExpires = :CodeExpires, CodeAttempts = :CodeAttempts",
+                "#state = :verifying",
+                values,
+            )
+        except ClientError as error:
+            if _conditional(error):
+                raise Conflict("this subscription is not awaiting a code", "not_awaiting_code") from error
+            raise Unavailable("saving the code failed; try again shortly") from error
+        except BotoCoreError as error:
+            raise Unavailable("saving the code failed; try again shortly") from error
+
+    def _code_update(self, record: SubscriptionRecord, expression: str, condition: str, values: dict[str, Any]) -> None:
+        self._client.update_item(
+            TableName=self._table,
+            Key=_subscription_key(record.owner, record.id),
+            UpdateExpression=expression,
+            ConditionExpression=condition,
+            ExpressionAttributeNames={"#state": "State"},
+            ExpressionAttributeValues={":verifying": {"S": State.VERIFYING.value}, **values},
+        )
 
     def claim_of(self, endpoint_key: str) -> tuple[str, str] | None:
         """(owner, id) of the subscription holding an address, or None."""

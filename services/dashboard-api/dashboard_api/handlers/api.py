@@ -17,7 +17,7 @@ from inventory.observability import logger, tracer
 from dashboard_api.handlers import alerts, forecast, history, stores, subscriptions, uploads, users
 from dashboard_api.handlers.context import caller_of, services
 from dashboard_api.handlers.responses import SECURITY_HEADERS, error_response
-from dashboard_api.models.errors import ApiError
+from dashboard_api.models.errors import ApiError, TooManyRequests
 
 # Locally the API sits under /api on the web port; on AWS it is the whole HTTP API. Debug stays off
 # even where POWERTOOLS_DEV is set (the local stack): it would print every event and answer an
@@ -39,7 +39,8 @@ app.configure_openapi(
     "TOTP MFA enrolled) see every store; other users see the stores in their `custom:stores` attribute. A "
     "token issued before the user's access changed is refused (401 `session_revoked`). Errors the function answers "
     'are `{"error": {"status", "code", "message"}}`; API Gateway answers 401, 429 and timeouts itself as '
-    '`{"message": "..."}`.',
+    '`{"message": "..."}`. Each user also has their own share of requests (tighter for upload grants, '
+    "subscriptions and texted codes): beyond it the function answers 429 `too_many_requests` with `Retry-After`.",
     security_schemes={"cognito": HTTPBearer(bearerFormat="JWT")},
     security=[{"cognito": []}],
 )
@@ -72,7 +73,10 @@ def server_url(configured: str, event: dict[str, Any]) -> str:
 
 @app.exception_handler(ApiError)
 def _api_error(error: ApiError) -> Response[str]:
-    return error_response(error.status, error.code, error.message)
+    response = error_response(error.status, error.code, error.message)
+    if isinstance(error, TooManyRequests):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 @app.exception_handler(RequestValidationError)

@@ -18,6 +18,8 @@ from dashboard_api.dal.revocations import RevocationTable
 from dashboard_api.dal.secrets import signing_key
 from dashboard_api.dal.stores import StoreDirectory
 from dashboard_api.dal.subscriptions import SubscriptionTable
+from dashboard_api.dal.texts import PhoneTexts
+from dashboard_api.dal.throttle import ThrottleTable
 from dashboard_api.dal.topic import AlertsTopic
 from dashboard_api.dal.uploads import ReportReader, UploadIndex, scope_stream, time_stream
 from dashboard_api.dal.users import UserDirectory
@@ -28,7 +30,9 @@ from dashboard_api.logic.people import People
 from dashboard_api.logic.permissions import Caller, caller_from_claims
 from dashboard_api.logic.sessions import AccessGate
 from dashboard_api.logic.subscriptions import Subscriptions
+from dashboard_api.logic.throttle import Throttle
 from dashboard_api.logic.uploads import UploadListing
+from dashboard_api.models.throttle import CODES, Bucket
 from dashboard_api.settings import PeopleSettings, Settings
 
 
@@ -78,14 +82,17 @@ def dashboard() -> Dashboard:
     return services().dashboard
 
 
-def caller_of(event: APIGatewayProxyEventV2) -> Caller:
+def caller_of(event: APIGatewayProxyEventV2, bucket: Bucket | None = None) -> Caller:
     """The caller from the claims the HTTP API's JWT authorizer verified, and from nothing else;
+    429 when they have used up their share (``bucket``, else their bucket for any request);
     refused if their sessions were ended since, and an admin only with MFA (see logic.sessions)."""
     context: Any = event.raw_event.get("requestContext") or {}
     authorizer = context.get("authorizer") if isinstance(context, dict) else None
     jwt = authorizer.get("jwt") if isinstance(authorizer, dict) else None
     claims = jwt.get("claims") if isinstance(jwt, dict) else None
-    return access_gate().admit(caller_from_claims(claims))
+    caller = caller_from_claims(claims)
+    throttle().admit(caller.username, bucket)
+    return access_gate().admit(caller)
 
 
 @cache
@@ -103,6 +110,16 @@ def access_gate() -> AccessGate:
 
 
 @cache
+def throttle() -> Throttle:
+    """Each user's buckets; any request takes from the stage's `apiUserRate` and `apiUserBurst`."""
+    settings, clients = _people_wiring()
+    return Throttle(
+        ThrottleTable(clients.dynamodb, settings.people_table),
+        Bucket.per_second("requests", settings.user_rate, settings.user_burst),
+    )
+
+
+@cache
 def subscriptions() -> Subscriptions:
     settings, clients = _people_wiring()
     return Subscriptions(
@@ -110,6 +127,8 @@ def subscriptions() -> Subscriptions:
         rows=SubscriptionTable(clients.dynamodb, settings.people_table),
         max_per_user=settings.max_subscriptions_per_user,
         sms_enabled=settings.sms_enabled,
+        texts=PhoneTexts(clients.sns),
+        code_limit=lambda username: throttle().admit(username, CODES, "codes"),
     )
 
 
@@ -125,5 +144,5 @@ def people() -> People:
 
 def clear_wiring() -> None:
     """Forget every wired-up object (tests switch environments between worlds)."""
-    for built in (services, _people_wiring, access_gate, subscriptions, people):
+    for built in (services, _people_wiring, access_gate, throttle, subscriptions, people):
         built.cache_clear()

@@ -34,7 +34,20 @@ ALWAYS: dict[int, dict[str, Any]] = {
         "the user's access changed or their sessions were ended: `session_revoked` (sign in again)",
         ErrorResponse | GatewayError,
     ),
-    429: _error('Too many requests: the stage\'s throttling (`{"message": "Too Many Requests"}`)', GatewayError),
+    429: {
+        **_error(
+            'Too many requests: the stage\'s throttling for everyone together (`{"message": "Too Many Requests"}`), '
+            "or yours alone (`too_many_requests`, with `Retry-After`): each user has a bucket for any request and "
+            "tighter ones for upload grants, subscriptions and texted codes",
+            ErrorResponse | GatewayError,
+        ),
+        "headers": {
+            "Retry-After": {
+                "description": "With `too_many_requests`: seconds until your next request is allowed",
+                "schema": {"type": "integer", "minimum": 1},
+            }
+        },
+    },
     500: _error("A bug (`internal_error`; logged, no details returned)"),
     503: _error(
         "A table or the bucket is unavailable (`unavailable`; retry), or the function timed out "

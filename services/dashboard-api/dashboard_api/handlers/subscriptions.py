@@ -12,7 +12,14 @@ from dashboard_api.handlers.context import caller_of, subscriptions
 from dashboard_api.handlers.responses import SECURITY_HEADERS, documented
 from dashboard_api.logic.names import decoded_segment
 from dashboard_api.models.api import ErrorResponse
-from dashboard_api.models.subscriptions import SubscriptionRequest, SubscriptionsPage, SubscriptionView
+from dashboard_api.models.subscriptions import (
+    CODE_MINUTES,
+    CodeRequest,
+    SubscriptionRequest,
+    SubscriptionsPage,
+    SubscriptionView,
+)
+from dashboard_api.models.throttle import SUBSCRIPTIONS
 from dashboard_api.models.users import MAX_USERNAME_LENGTH
 
 router = APIGatewayHttpRouter()
@@ -24,10 +31,16 @@ def _error(description: str) -> dict[str, Any]:
 
 #: The errors the subscription routes answer, besides those of every route.
 ERRORS: dict[int, Any] = {
-    400: _error("A malformed endpoint, store name or cursor, or more store x severity combinations than SNS allows"),
+    400: _error(
+        "A malformed endpoint, store name or cursor, more store x severity combinations than SNS allows, or a "
+        "code that is wrong (`wrong_code`) or expired or tried too often (`code_expired`)"
+    ),
     403: _error("A store that is not yours, a protocol for admins only, or an admin without MFA (`mfa_required`)"),
     404: _error("No such subscription of yours"),
-    409: _error("The address is subscribed already (`already_subscribed`) or you have as many as allowed"),
+    409: _error(
+        "The address is subscribed already (`already_subscribed`; never saying by whom), you have as many as "
+        "allowed (`too_many_subscriptions`), or the subscription is not awaiting a code (`not_awaiting_code`)"
+    ),
 }
 
 
@@ -41,12 +54,38 @@ def _answers(description: str, status: int = 200) -> dict[int, Any]:
     summary="Subscribe an email address or phone to alerts of your stores",
     description="Creates an SNS subscription on the alerts topic whose filter policy holds exactly the stores "
     "and severities given. An email subscription stays `pending_confirmation` until the link SNS sends is "
-    "followed. Repeating the same request answers the same subscription.",
+    "followed. A phone number first gets a code by text (status `awaiting_code`): nothing else is sent to it, "
+    "and it is subscribed only once the code is entered (`/subscriptions/{subscription_id}/verify`). Repeating "
+    "the same request answers the same subscription.",
     status_code=201,
     responses=_answers("Subscribed (or the same request answered again)", 201),
 )
 def create_subscription(request: Annotated[SubscriptionRequest, Body()]) -> SubscriptionView:
-    return subscriptions().create(caller_of(router.current_event), request)
+    return subscriptions().create(caller_of(router.current_event, SUBSCRIPTIONS), request)
+
+
+@router.post(
+    "/subscriptions/<subscription_id>/verify",
+    tags=["subscriptions"],
+    summary="Enter the code texted to your phone number: it is then subscribed",
+    description=f"Five tries per code, {CODE_MINUTES} minutes each. Only the subscription's owner may enter it.",
+    responses=_answers("Subscribed (status as SNS reports it)"),
+)
+def verify_subscription(subscription_id: str, request: Annotated[CodeRequest, Body()]) -> SubscriptionView:
+    caller = caller_of(router.current_event, SUBSCRIPTIONS)
+    return subscriptions().verify(caller, decoded_segment(subscription_id), request.code)
+
+
+@router.post(
+    "/subscriptions/<subscription_id>/code",
+    tags=["subscriptions"],
+    summary="Text a new code to the phone number (the previous one stops working)",
+    description="At most one a minute per subscription, and a few an hour per user (429 with `Retry-After`).",
+    status_code=202,
+    responses=_answers("A new code is on its way", 202),
+)
+def resend_code(subscription_id: str) -> SubscriptionView:
+    return subscriptions().resend(caller_of(router.current_event), decoded_segment(subscription_id))
 
 
 @router.get(
@@ -87,7 +126,7 @@ def list_subscriptions(
     },
 )
 def delete_subscription(subscription_id: str) -> Response[str]:
-    caller = caller_of(router.current_event)
+    caller = caller_of(router.current_event, SUBSCRIPTIONS)
     left = subscriptions().delete(caller, decoded_segment(subscription_id))
     if left is None:
         return Response(status_code=204, body="", headers=dict(SECURITY_HEADERS))

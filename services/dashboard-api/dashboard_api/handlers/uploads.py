@@ -16,6 +16,7 @@ from dashboard_api.logic.cursor import MAX_CURSOR_LENGTH
 from dashboard_api.logic.names import checked_name, name_from_path
 from dashboard_api.models.api import UploadGrant, UploadRequest, UploadsPage
 from dashboard_api.models.errors import BadRequest
+from dashboard_api.models.throttle import GRANTS
 
 router = APIGatewayHttpRouter()
 
@@ -75,7 +76,7 @@ def _created(grant: UploadGrant) -> Response[UploadGrant]:
     responses=documented("The grant", 400, 403, 413, 422, status=201),
 )
 def grant_store_upload(store: str, request: Annotated[UploadRequest, Body()]) -> Response[UploadGrant]:
-    caller = caller_of(router.current_event)
+    caller = caller_of(router.current_event, GRANTS)
     grant = services().grants.for_store(caller, name_from_path(store, "store"), request.filename, request.size)
     return _created(grant)
 
@@ -88,5 +89,5 @@ def grant_store_upload(store: str, request: Annotated[UploadRequest, Body()]) ->
     responses=documented("The grant", 400, 403, 413, 422, status=201),
 )
 def grant_head_office_upload(request: Annotated[UploadRequest, Body()]) -> Response[UploadGrant]:
-    caller = caller_of(router.current_event)
+    caller = caller_of(router.current_event, GRANTS)
     return _created(services().grants.for_head_office(caller, request.filename, request.size))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import unquote
 
-from inventory.models import InvalidValue, clean_name
+from inventory.models import InvalidValue, clean_name, clean_store
 
 from dashboard_api.models.errors import BadRequest
 
@@ -24,9 +24,9 @@ def name_from_path(raw: str, field: str) -> str:
 
 
 def checked_name(value: str, field: str) -> str:
-    """A store or item name as ingest accepts it, or 400 with the reason."""
+    """A store or item name as ingest accepts it, or 400 with the reason (a reserved store name too)."""
     try:
-        return clean_name(value, field)
+        return clean_store(value, field) if field == "store" else clean_name(value, field)
     except InvalidValue as error:
         raise BadRequest(str(error), "invalid_name") from None
 

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any, Protocol
 
-from inventory.models import InvalidValue, clean_name
+from inventory.models import InvalidValue, clean_store
 
 from dashboard_api.logic.dashboard import parallel_map
 from dashboard_api.logic.permissions import format_stores, parse_stores
@@ -101,7 +101,7 @@ def checked_stores(names: Iterable[str]) -> list[str]:
     stores = []
     for name in names:
         try:
-            stores.append(clean_name(name, "store"))
+            stores.append(clean_store(name))
         except InvalidValue as error:
             raise BadRequest(str(error), "invalid_name") from None
     return sorted(set(stores))

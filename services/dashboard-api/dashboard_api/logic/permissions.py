@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from inventory.models import InvalidValue, clean_name
+from inventory.models import InvalidValue, clean_store
 
 from dashboard_api.models.access import ADMIN_GROUP, GROUPS_CLAIM, STORES_CLAIM, TOKEN_USE_CLAIM
 from dashboard_api.models.errors import Forbidden, Unauthorized
@@ -139,7 +139,7 @@ def parse_stores(value: Any) -> list[str]:
 def _valid_name(name: str) -> bool:
     """A name ingest could have stored; anything else can match no store and is dropped."""
     try:
-        clean_name(name, "store")
+        clean_store(name)
     except InvalidValue:
         return False
     return True

@@ -5,6 +5,12 @@ A subscription lives in two places: the SNS subscription on the alerts topic (wi
 policy ``{"store": [...], "severities": [...]}``) and the row in the API's table saying whose
 it is. The row moves through these states:
 
+- ``verifying`` (phone numbers only): a code was texted to the number and its salted hash kept on
+  the row, which counts against the cap but claims nothing and is not in SNS. Nothing else is
+  ever sent to a number before its owner enters the code: then the number is claimed (unless
+  another subscription holds it already) and the row goes on to ``creating``. Codes per user
+  are throttled, each code holds ``CODE_MINUTES`` and ``CODE_ATTEMPTS`` tries, each try is
+  counted before it is checked (so parallel guesses cannot share one count).
 - ``creating``: reserved (address claimed, counted against the cap) before SNS is asked.
   If SNS then refuses the address the row is deleted again. If the outcome is unknown (a
   timeout, or the row could not be marked active afterwards) the row stays ``creating``: the
@@ -26,8 +32,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import json
 import re
+import secrets
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from contextlib import suppress
@@ -35,17 +45,30 @@ from dataclasses import replace
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from inventory.models import InvalidValue, clean_name, utc_now
+from inventory.models import InvalidValue, clean_store, utc_now
 
 from dashboard_api.logic.dashboard import parallel_map
 from dashboard_api.logic.permissions import Caller
-from dashboard_api.models.errors import ApiError, BadRequest, EndpointTaken, Forbidden, NotFound
+from dashboard_api.models.errors import (
+    ApiError,
+    BadRequest,
+    Conflict,
+    EndpointTaken,
+    Forbidden,
+    NotFound,
+    TooManyRequests,
+)
 from dashboard_api.models.subscriptions import (
     ADMIN_PROTOCOLS,
+    CODE_ATTEMPTS,
+    CODE_DIGITS,
+    CODE_MINUTES,
+    CODE_RESEND_SECONDS,
     MAX_FILTER_COMBINATIONS,
     SEVERITIES_ATTRIBUTE,
     STORE_ATTRIBUTE,
     Cleanup,
+    PendingCode,
     RecordPage,
     SnsSubscription,
     State,
@@ -79,8 +102,15 @@ class Topic(Protocol):
     def unsubscribe(self, subscription_arn: str) -> str: ...
 
 
+class Texts(Protocol):
+    def send(self, number: str, text: str) -> None: ...
+
+
 class Rows(Protocol):
     def reserve(self, record: SubscriptionRecord, endpoint_key: str, cap: int) -> None: ...
+    def claim(self, record: SubscriptionRecord, endpoint_key: str) -> None: ...
+    def spend_attempt(self, record: SubscriptionRecord, most: int) -> bool: ...
+    def set_code(self, record: SubscriptionRecord, code: PendingCode) -> None: ...
     def get(self, owner: str, subscription_id: str) -> SubscriptionRecord | None: ...
     def activate(self, record: SubscriptionRecord, arn: str) -> None: ...
     def mark_removing(self, record: SubscriptionRecord) -> None: ...
@@ -141,6 +171,18 @@ def checked_endpoint(protocol: str, endpoint: str) -> tuple[str, str]:
     return text, f"{protocol}#{text}"
 
 
+def code_text(code: str) -> str:
+    """The text that carries a code: fixed words only (never anything a user typed)."""
+    return (
+        f"Your inventory alerts code is {code}. It expires in {CODE_MINUTES} minutes. "
+        "If you did not ask for stock alerts, ignore this text."
+    )
+
+
+def _digest(salt: str, code: str) -> str:
+    return hashlib.sha256(f"{salt}:{code}".encode()).hexdigest()
+
+
 def public_id(owner: str, subscription_id: str) -> str:
     """The id the API shows: the owner and the row's id, so an admin's delete needs nothing else."""
     return f"{base64.urlsafe_b64encode(owner.encode()).rstrip(b'=').decode()}.{subscription_id}"
@@ -188,10 +230,20 @@ class Subscriptions:
         sms_enabled: bool = False,
         clock: Callable[[], str] = utc_now,
         new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
+        texts: Texts,
+        code_limit: Callable[[str], None],
         mapper: Callable[[Callable[[Any], Any], Iterable[Any]], list[Any]] = parallel_map,
+        now: Callable[[], float] = time.time,
+        new_code: Callable[[], str] = lambda: f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}",
     ) -> None:
+        """``code_limit(username)`` raises :class:`TooManyRequests` when the user may have no more
+        codes texted for now (a per-user bucket)."""
         self._topic = topic
         self._rows = rows
+        self._texts = texts
+        self._code_limit = code_limit
+        self._now = now
+        self._new_code = new_code
         self._max = max_per_user
         self._sms = sms_enabled
         self._clock = clock
@@ -229,22 +281,39 @@ class Subscriptions:
             endpoint=endpoint,
             stores=stores,
             severities=wanted,
-            state=State.CREATING,
+            state=State.VERIFYING if request.protocol == "sms" else State.CREATING,
             created_at=self._clock(),
         )
+        if record.state is State.VERIFYING:
+            return self._text_a_code(caller, record, endpoint_key)
         try:
             self._rows.reserve(record, endpoint_key, self._max)
         except EndpointTaken as taken:
+            if taken.owner != caller.username and self._released(taken):
+                self._rows.reserve(record, endpoint_key, self._max)  # once: the address was free after all
+                return self._subscribe(record)
             record = self._repeat_or_refuse(caller, record, taken)
             if record.state is State.ACTIVE:
                 return self._view(record)
         return self._subscribe(record)
 
+    def _released(self, taken: EndpointTaken) -> bool:
+        """Let go of another user's claim on an address that SNS no longer delivers to: SNS dropped its
+        subscription (never confirmed within 3 days, or unsubscribed by the link in an email). So asking
+        first for someone else's address holds it for 3 days at most, never for good."""
+        holder = self._rows.get(taken.owner, taken.subscription_id)
+        if holder is None or holder.state is not State.ACTIVE or holder.arn is None:
+            return False
+        if self._topic.describe(holder.arn) is not None:
+            return False
+        self._rows.delete(holder)
+        return True
+
     def _stores(self, caller: Caller, names: list[str]) -> tuple[str, ...]:
         stores: set[str] = set()
         for name in names:
             try:
-                store = clean_name(name, "store")
+                store = clean_store(name)
             except InvalidValue as error:
                 raise BadRequest(str(error), "invalid_name") from None
             caller.require(store)
@@ -255,10 +324,12 @@ class Subscriptions:
         """The existing row when this request repeats one already made; 409 otherwise."""
         existing = self._rows.get(taken.owner, taken.subscription_id) if taken.owner == caller.username else None
         if existing is None:
+            # Nothing about who holds it, or since when, or whether it is confirmed.
             raise EndpointTaken(
-                "this address is already subscribed to alerts (by someone else); ask head office",
-                taken.owner,
-                taken.subscription_id,
+                "this address is subscribed to alerts already, or awaits confirmation of an earlier request "
+                "(which ends after 3 days); ask head office",
+                "",
+                "",
             ) from None
         same = (existing.protocol, existing.endpoint, existing.stores, existing.severities) == (
             record.protocol,
@@ -281,6 +352,98 @@ class Subscriptions:
                 shown,
             )
         return existing
+
+    # -- proving a phone number -----------------------------------------------------------------
+
+    def _text_a_code(self, caller: Caller, record: SubscriptionRecord, endpoint_key: str) -> SubscriptionView:
+        """A new phone subscription: the row (``verifying``) and a code texted to the number."""
+        for existing in self._rows.of_owner(caller.username):
+            if (existing.protocol, existing.endpoint) != (record.protocol, record.endpoint):
+                continue
+            if (existing.stores, existing.severities) == (record.stores, record.severities):
+                return self._view(existing)  # a repeat: the code sent stands (a new one: POST .../code)
+            raise EndpointTaken(
+                "you have subscribed this number already "
+                f"(subscription {public_id(existing.owner, existing.id)}); delete it first to change it",
+                existing.owner,
+                existing.id,
+            )
+        self._code_limit(caller.username)
+        code, pending = self._fresh_code()
+        record = replace(record, code=pending)
+        self._rows.reserve(record, endpoint_key, self._max)
+        try:
+            self._texts.send(record.endpoint, code_text(code))
+        except ApiError:
+            with suppress(ApiError):
+                self._rows.delete(record)
+            raise
+        return self._view(record)
+
+    def _fresh_code(self) -> tuple[str, PendingCode]:
+        code, salt, now = self._new_code(), secrets.token_hex(16), int(self._now())
+        return code, PendingCode(_digest(salt, code), salt, now, now + CODE_MINUTES * 60)
+
+    def _awaiting_code(self, caller: Caller, subscription: str) -> SubscriptionRecord:
+        """The caller's own subscription (admins too: only the number's owner can enter its code)."""
+        owner, subscription_id = parse_public_id(subscription)
+        record = self._rows.get(owner, subscription_id) if owner == caller.username else None
+        if record is None:
+            raise NotFound("no such subscription")
+        return record
+
+    def verify(self, caller: Caller, subscription: str, code: str) -> SubscriptionView:
+        """Enter the code texted to the number: the number is subscribed (SMS needs no other confirmation)."""
+        record = self._awaiting_code(caller, subscription)
+        if record.state is not State.VERIFYING:
+            if record.state is State.ACTIVE:
+                return self._view(record)  # entered already (a repeat)
+            raise Conflict("this subscription is not awaiting a code", "not_awaiting_code")
+        pending = record.code
+        spent = "the code has expired or was tried too often; ask for a new one"
+        if pending is None or self._now() > pending.expires_at or pending.attempts >= CODE_ATTEMPTS:
+            raise BadRequest(spent, "code_expired")
+        if not self._rows.spend_attempt(record, CODE_ATTEMPTS):
+            raise BadRequest(spent, "code_expired")
+        if not hmac.compare_digest(_digest(pending.salt, code.strip()), pending.digest):
+            left = CODE_ATTEMPTS - pending.attempts - 1
+            raise BadRequest(
+                f"that is not the code; {left} {'try' if left == 1 else 'tries'} left"
+                if left
+                else "that is not the code, and it has been tried too often; ask for a new one",
+                "wrong_code",
+            )
+        _, endpoint_key = checked_endpoint(record.protocol, record.endpoint)
+        try:
+            self._rows.claim(record, endpoint_key)
+        except EndpointTaken as taken:
+            if taken.owner == caller.username:
+                shown = public_id(taken.owner, taken.subscription_id)
+                raise EndpointTaken(
+                    f"you have subscribed this number already (subscription {shown})",
+                    taken.owner,
+                    taken.subscription_id,
+                ) from None
+            # The caller holds the number, but says nothing about whose subscription has it.
+            raise EndpointTaken(
+                "this number receives alerts through another subscription already; ask head office", "", ""
+            ) from None
+        return self._subscribe(replace(record, state=State.CREATING, code=None))
+
+    def resend(self, caller: Caller, subscription: str) -> SubscriptionView:
+        """Text a new code (the old one stops working); at most one a minute, and the user's codes bucket."""
+        record = self._awaiting_code(caller, subscription)
+        if record.state is not State.VERIFYING:
+            raise Conflict("this subscription is not awaiting a code", "not_awaiting_code")
+        if record.code is not None:
+            wait = record.code.sent_at + CODE_RESEND_SECONDS - int(self._now())
+            if wait > 0:
+                raise TooManyRequests(f"a code was texted less than a minute ago; try again in {wait} s", wait)
+        self._code_limit(caller.username)
+        code, pending = self._fresh_code()
+        self._rows.set_code(record, pending)
+        self._texts.send(record.endpoint, code_text(code))
+        return self._view(replace(record, code=pending))
 
     def _subscribe(self, record: SubscriptionRecord) -> SubscriptionView:
         try:
@@ -324,7 +487,9 @@ class Subscriptions:
     def _view(self, record: SubscriptionRecord) -> SubscriptionView:
         status: SubscriptionStatus
         stores, wanted = list(record.stores), list(record.severities)
-        if record.state is State.CREATING:
+        if record.state is State.VERIFYING:
+            status = "awaiting_code"
+        elif record.state is State.CREATING:
             status = "incomplete"
         elif record.state is State.REMOVING:
             status = "removing"
@@ -368,6 +533,9 @@ class Subscriptions:
 
     def _remove(self, record: SubscriptionRecord) -> bool:
         """Unsubscribe in SNS, then forget the row; False when SNS holds it pending (row kept ``removing``)."""
+        if record.state is State.VERIFYING:  # not in SNS, claims nothing
+            self._rows.delete(record)
+            return True
         arn = record.arn or self._arn_of_unfinished(record)
         outcome = self._topic.unsubscribe(arn) if arn else "gone"
         if outcome == "pending":

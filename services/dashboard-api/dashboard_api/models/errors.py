@@ -45,6 +45,18 @@ class Unavailable(ApiError, status=503, code="unavailable"):
     """A backing store failed or was throttled; the client may retry."""
 
 
+class TooManyRequests(ApiError, status=429, code="too_many_requests"):
+    """One user asked for more than their share; ``retry_after`` seconds until the next is allowed."""
+
+    def __init__(self, message: str, retry_after: int, code: str | None = None) -> None:
+        super().__init__(message, code)
+        self.retry_after = max(1, retry_after)
+
+
+class ThrottleUnavailable(Exception):
+    """The per-user limits could not be read or written (the request is let through)."""
+
+
 class PayloadTooLarge(ApiError, status=413, code="file_too_large"):
     pass
 

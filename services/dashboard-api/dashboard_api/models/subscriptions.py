@@ -32,12 +32,30 @@ SEVERITIES_ATTRIBUTE = "severities"
 class State(enum.StrEnum):
     """Where a subscription row stands in its life (see ``logic.subscriptions`` for the transitions)."""
 
+    VERIFYING = "verifying"  # a phone number awaiting the code texted to it: no claim on it, nothing in SNS
     CREATING = "creating"  # reserved in the table; SNS has not (knowingly) subscribed it yet
     ACTIVE = "active"  # subscribed; SubscriptionArn known
     REMOVING = "removing"  # deleted by its owner or an access change; SNS still holds it (pending confirmation)
 
 
-SubscriptionStatus = Literal["pending_confirmation", "confirmed", "incomplete", "removing", "expired"]
+SubscriptionStatus = Literal["awaiting_code", "pending_confirmation", "confirmed", "incomplete", "removing", "expired"]
+#: Digits of the code texted to a phone number, minutes it holds, and wrong tries it allows.
+CODE_DIGITS = 6
+CODE_MINUTES = 10
+CODE_ATTEMPTS = 5
+#: Seconds before the same subscription may have another code texted.
+CODE_RESEND_SECONDS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class PendingCode:
+    """The code texted to a phone number, kept only as a salted hash."""
+
+    digest: str
+    salt: str
+    sent_at: int  # epoch seconds
+    expires_at: int  # epoch seconds
+    attempts: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +71,7 @@ class SubscriptionRecord:
     state: State
     created_at: str
     arn: str | None = None
+    code: PendingCode | None = None  # while VERIFYING
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,12 +122,22 @@ class SubscriptionView(BaseModel):
     stores: list[str] = Field(description="Stores in the filter policy in force")
     severities: list[str] = Field(description="Severities in the filter policy in force")
     status: SubscriptionStatus = Field(
-        description="As SNS reports it: `pending_confirmation` until the link sent to the address is followed "
+        description="`awaiting_code` for a phone number until the code texted to it is entered (POST "
+        "`/subscriptions/{id}/verify`; nothing is sent to it before); then as SNS reports it: "
+        "`pending_confirmation` until the link sent to the address is followed "
         "(SNS drops it after 3 days), `confirmed`; `expired` when SNS no longer has it; `incomplete` when "
         "creating it failed half way (repeat the request, or delete it); `removing` when it was deleted "
         "while pending confirmation (SNS refuses to remove those; it matches no alert and goes within 3 days)"
     )
     created_at: str
+
+
+class CodeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(
+        pattern=rf"^\s*[0-9]{{{CODE_DIGITS}}}\s*$", description=f"The {CODE_DIGITS}-digit code texted to the number"
+    )
 
 
 class SubscriptionsPage(BaseModel):

@@ -12,7 +12,7 @@ client, so one store's hot partition would slow the writes of every store.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
@@ -56,3 +56,12 @@ def s3_client() -> S3Client:
 def lambda_client() -> LambdaClient:
     config = Config(retries={"mode": "standard", "total_max_attempts": INVOKE_ATTEMPTS}, connect_timeout=3)
     return boto3.client("lambda", config=config)
+
+
+def iam_client() -> Any:
+    """For reading the API's role (:mod:`ingest.dal.roles`): one call per execution environment.
+
+    Untyped: the project has no stubs for IAM, and this is its only call.
+    """
+    config = Config(retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=3, read_timeout=5)
+    return boto3.client("iam", config=config)

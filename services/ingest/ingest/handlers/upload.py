@@ -13,10 +13,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from inventory.models import iso_utc, utc_now
 from inventory.observability import logger, metrics, tracer
 
-from ingest.dal.clients import dynamodb_client, lambda_client, s3_client
+from ingest.dal.clients import dynamodb_client, iam_client, lambda_client, s3_client
 from ingest.dal.inventory import InventoryTable
 from ingest.dal.invoker import FunctionInvoker
 from ingest.dal.objects import UploadBucket
+from ingest.dal.roles import ApiRole
 from ingest.dal.stores import StoreActivity
 from ingest.dal.uploads import UploadsIndex
 from ingest.logic.ingest import Ingestor, Invocation, Outcome, Timing
@@ -43,6 +44,7 @@ def ingestor() -> Ingestor:
         index=UploadsIndex(dynamodb, settings.uploads_table),
         stores=StoreActivity(dynamodb, settings.stores_table),
         invoker=FunctionInvoker(lambda_client()),
+        signer=ApiRole(iam_client(), settings.api_role_name, principal_id=settings.api_principal_id),
         upload_prefix=settings.upload_prefix,
         reports_prefix=settings.reports_prefix,
         clock=utc_now,

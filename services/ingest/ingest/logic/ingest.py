@@ -47,7 +47,7 @@ from ingest.logic.parser import (
     format_for_key,
     open_inventory,
 )
-from ingest.logic.ports import Bucket, Index, Invoker, StoreMarks
+from ingest.logic.ports import Bucket, Index, Invoker, Signer, StoreMarks
 from ingest.models.claim import Checkpoint, Claim, ClaimState, Source
 from ingest.models.errors import LeaseLost, Unavailable, UploadGone, UploadRefused
 from ingest.models.upload import Continuation, Upload
@@ -110,6 +110,7 @@ class Ingestor:
     index: Index
     stores: StoreMarks
     invoker: Invoker
+    signer: Signer
     upload_prefix: str
     reports_prefix: str
     clock: Callable[[], str]
@@ -227,7 +228,7 @@ class Ingestor:
         )
         report.etag, report.version_id = opened.etag, opened.version_id
         if checkpoint.position is None:
-            report.uploaded_by = opened.uploaded_by or source.principal or None
+            report.uploaded_by = self._uploader(source.principal, opened.uploaded_by)
         chunks = _read_guard(opened.chunks, invocation, self.timing.stop_margin_seconds / 2, opened.size)
         stream = open_inventory(chunks, file_format, start=position, size=opened.size)
         stopped: list[FileRejected] = []
@@ -352,6 +353,13 @@ class Ingestor:
 
     # -- helpers ------------------------------------------------------------------------------------
 
+    def _uploader(self, principal: str, signed: str | None) -> str | None:
+        """Who uploaded the file: the ``uploaded-by`` metadata when the API put it (the API signs it into
+        each upload grant), else whoever put it. Anyone who may put objects can write that metadata."""
+        if signed and principal and self.signer.signed(principal):
+            return signed
+        return principal or None
+
     def _scope(self, key: str) -> tuple[str, str | None]:
         """The index scope of a key (its store, or head office) and why its folder is refused, if it is."""
         try:
@@ -375,6 +383,7 @@ class Ingestor:
             version_id=source.version_id,
             store=None if source.scope == HEAD_OFFICE else source.scope,
             uploaded_by=source.principal or None,
+            principal=source.principal or None,
             status=ReportStatus.LOADING,
             started_at=started_at,
         )
@@ -390,6 +399,8 @@ class Ingestor:
         report.version_id = checkpoint.version_id or report.version_id
         if checkpoint.uploaded_by is not None:
             report.uploaded_by = checkpoint.uploaded_by
+        if checkpoint.principal is not None:
+            report.principal = checkpoint.principal
         return report
 
     def _entry(self, source: Source, report: UploadReport) -> UploadEntry:
@@ -451,6 +462,7 @@ def _snapshot(report: UploadReport, position: ParsePosition | None, part: int, d
         etag=report.etag,
         version_id=report.version_id,
         uploaded_by=report.uploaded_by,
+        principal=report.principal,
     )
 
 

@@ -34,3 +34,9 @@ class StoreMarks(Protocol):
 
 class Invoker(Protocol):
     def invoke_async(self, function_arn: str, event: dict[str, Any]) -> None: ...
+
+
+class Signer(Protocol):
+    def signed(self, principal: str) -> bool:
+        """Whether ``principal`` (an S3 event's ``userIdentity.principalId``) is the API, which signs uploads."""
+        ...

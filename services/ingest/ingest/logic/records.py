@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from inventory.models import InvalidValue, InventoryRow, RowError, clean_count, clean_name
+from inventory.models import InvalidValue, InventoryRow, RowError, clean_count, clean_name, clean_store
 
 REQUIRED_FIELDS = ("store", "item", "count")
 OPTIONAL_FIELDS = ("threshold",)
@@ -76,7 +76,7 @@ def row_from_fields(fields: Mapping[str, Any], line: int) -> ParsedRow:
         if isinstance(threshold, str) and not threshold.strip():
             threshold = None
         return InventoryRow(
-            store=clean_name(fields["store"], "store"),
+            store=clean_store(fields["store"]),
             item=clean_name(fields["item"], "item"),
             count=clean_count(fields["count"], "count"),
             threshold=None if threshold is None else clean_count(threshold, "threshold"),

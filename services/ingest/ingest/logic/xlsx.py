@@ -13,12 +13,19 @@ So nothing reaches it before the workbook is checked, streaming, in bounded memo
 - every XML part, inflated as a stream and counted (zipfile stops at the size the
   directory states and checks the CRC, so a directory that lies is caught too): no
   ``<!DOCTYPE`` or ``<!ENTITY`` (entity expansion); in worksheets no comment or CDATA;
-- the first worksheet's cells: every ``<c>`` element must carry its own reference
+- every worksheet part's cells (each part under ``xl/worksheets/``, in any case: the reader
+  finds parts by name in any case): every ``<c>`` element must carry its own reference
   (``r="B7"``, as Excel, LibreOffice and the usual libraries write them), and the grid
-  those references span, rows times columns, must stay within :data:`MAX_CELLS`.
+  those references and the sheet's ``<dimension>`` span, rows times columns, must stay
+  within :data:`MAX_CELLS`; no two parts may share a name in any case;
+- the first sheet is the one the reader will read: every element named ``sheet`` (the reader
+  takes them in any namespace) is in workbook.xml's sheet list, no two share a name, and the
+  first one's relationship id is unambiguous.
 
-Only then does calamine read the sheet. Anything wrong is a :class:`FileRejected` with a
-reason, in seconds.
+Only then does calamine read the sheet, and in a process of its own with a memory cap and a
+time limit (:mod:`ingest.logic.sheet_process`): a workbook the checks did not foresee ends
+that process, not the function. Anything wrong is a :class:`FileRejected` with a reason, in
+seconds.
 
 The first row with content is the header, as for CSV; line numbers are the sheet's row
 numbers. A cell is read as its text would be in a CSV file: text as it is, a whole
@@ -37,7 +44,6 @@ import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
 from itertools import repeat
 from typing import IO, Any
 from xml.etree import ElementTree
@@ -45,6 +51,7 @@ from xml.etree import ElementTree
 from inventory.models import RowError
 
 from ingest.logic.records import MAX_COLUMNS, Cursor, FileRejected, ParsedRow, header_columns, row_from_fields
+from ingest.logic.sheet_process import ReaderFailed, SheetProcess
 
 #: Largest workbook read (the upload grant's own cap).
 MAX_WORKBOOK_BYTES = 50 * 1024 * 1024
@@ -52,19 +59,17 @@ MAX_WORKBOOK_BYTES = 50 * 1024 * 1024
 MAX_ENTRIES = 1_000
 #: Most bytes all parts may inflate to.
 MAX_INFLATED_BYTES = 512 * 1024 * 1024
-#: Most bytes of the first sheet's XML (about a million rows of a few columns), and of the
+#: Most bytes of each sheet's XML (about a million rows of a few columns), and of the
 #: other parts the reader holds whole.
 MAX_SHEET_BYTES = 256 * 1024 * 1024
-MAX_PART_BYTES = {"xl/sharedStrings.xml": 64 * 1024 * 1024, "xl/styles.xml": 32 * 1024 * 1024}
+MAX_PART_BYTES = {"xl/sharedstrings.xml": 64 * 1024 * 1024, "xl/styles.xml": 32 * 1024 * 1024}
 #: Highest inflated/compressed ratio of a part over a mebibyte: real sheets stay far below.
 MAX_RATIO = 200
-#: Most cells of the grid the first sheet spans (rows x columns, from A1): a million rows of five
+#: Most cells of the grid each sheet spans (rows x columns, from A1): a million rows of five
 #: columns. The reader holds them all; larger files load as CSV.
 MAX_CELLS = 5_000_000
 #: Most error cells (``#N/A``...) whose place is remembered across a workbook's sheets.
 MAX_ERROR_CELLS = 100_000
-#: Workbooks up to this size stay in memory while read; larger ones go to a temporary file.
-SPOOL_IN_MEMORY = 8 * 1024 * 1024
 
 _READ = 256 * 1024
 _BIG_PART = 1024 * 1024
@@ -79,7 +84,7 @@ def workbook_rows(chunks: Iterable[bytes], cursor: Cursor) -> Iterator[ParsedRow
 
     Resumes after ``cursor.offset`` sheet rows when the cursor has a state.
     """
-    with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
+    with tempfile.TemporaryFile() as spool:  # a real file: the reader's process reads it (Lambda: /tmp)
         _spool(chunks, spool)
         with _open_zip(spool) as archive:
             name, error_cells = check_workbook(archive)
@@ -113,38 +118,55 @@ def check_workbook(archive: zipfile.ZipFile) -> tuple[str, frozenset[tuple[int, 
     """Refuse a workbook that could cost more than its size promises.
 
     Returns the first sheet's name and where its error cells are: (row, column), both from 1.
+    Every worksheet part is held to the caps, not only the first sheet's: the reader finds parts
+    by name in any case, so what it reads must never depend on which sheet the checks picked.
     """
     entries = archive.infolist()
     _check_directory(entries)
     extents: dict[str, _Extent] = {}
     budget = _ErrorBudget(MAX_ERROR_CELLS)
     for entry in entries:
-        if entry.filename.endswith((".xml", ".rels")):
-            sheet = entry.filename.startswith("xl/worksheets/")
+        sheet = _is_sheet_part(entry.filename)
+        if sheet or entry.filename.endswith((".xml", ".rels")):
             extent = extents.setdefault(entry.filename, _Extent(budget)) if sheet else None
             _scan_part(archive, entry, extent)
-    name, part = _first_sheet(archive)
-    if archive.getinfo(part).file_size > MAX_SHEET_BYTES:
-        raise FileRejected(f"the first sheet is over {MAX_SHEET_BYTES // 1024**2} MiB of XML: save it as CSV", 0)
-    extent = extents[part]
+    name, first = _first_sheet(archive)
+    for part, extent in extents.items():
+        where = "the first sheet" if part == first else f"the workbook part {part[:80]}"
+        _check_sheet(where, archive.getinfo(part).file_size, extent)
+    return name, frozenset(extents[first].errors)
+
+
+def _is_sheet_part(name: str) -> bool:
+    """A part the reader could read as a worksheet: it matches names in any case."""
+    return name.lower().startswith("xl/worksheets/") and not name.endswith("/")
+
+
+def _check_sheet(where: str, size: int, extent: _Extent) -> None:
+    """The caps every worksheet part is held to: its size, cells the checks can place, and the grid they span."""
+    if size > MAX_SHEET_BYTES:
+        raise FileRejected(f"{where} is over {MAX_SHEET_BYTES // 1024**2} MiB of XML: save it as CSV", 0)
     if extent.tags != extent.referenced:
         raise FileRejected(
-            "the first sheet has cells without their own reference (r attribute), which this reader does not "
+            f"{where} has cells without their own reference (r attribute), which this reader does not "
             "place: save the workbook from Excel or LibreOffice, or as CSV",
             0,
         )
-    if extent.rows * extent.columns > MAX_CELLS or extent.tags > MAX_CELLS:
+    rows, columns = max(extent.rows, extent.dimension_rows), max(extent.columns, extent.dimension_columns)
+    if rows * columns > MAX_CELLS or extent.tags > MAX_CELLS:
         raise FileRejected(
-            f"the first sheet spans {extent.rows:,} rows by {extent.columns:,} columns; at most {MAX_CELLS:,} cells "
+            f"{where} spans {rows:,} rows by {columns:,} columns; at most {MAX_CELLS:,} cells "
             "are read from a workbook: save it as CSV (or split it)",
             0,
         )
-    return name, frozenset(extent.errors)
 
 
 def _check_directory(entries: list[zipfile.ZipInfo]) -> None:
     if len(entries) > MAX_ENTRIES:
         raise FileRejected(f"the workbook has {len(entries):,} parts; at most {MAX_ENTRIES:,} are accepted", 0)
+    names = {entry.filename.lower() for entry in entries}
+    if len(names) != len(entries):  # the reader finds parts by name in any case: each name must be one part
+        raise FileRejected("the workbook has two parts of the same name: a damaged or crafted file", 0)
     if "xl/workbook.xml" not in {entry.filename for entry in entries}:
         raise FileRejected("not an Excel workbook: the archive has no xl/workbook.xml", 0)
     total = 0
@@ -161,7 +183,7 @@ def _check_directory(entries: list[zipfile.ZipInfo]) -> None:
             raise FileRejected(
                 f"the workbook part {entry.filename[:80]} inflates {ratio:,} times: a zip bomb, not a spreadsheet", 0
             )
-        cap = MAX_PART_BYTES.get(entry.filename)
+        cap = MAX_PART_BYTES.get(entry.filename.lower())
         if cap is not None and entry.file_size > cap:
             raise FileRejected(f"the workbook part {entry.filename} is over {cap // 1024**2} MiB: save it as CSV", 0)
 
@@ -183,6 +205,8 @@ class _Extent:
     rows: int = 0  # the largest row and column referenced
     columns: int = 0
     errors: set[tuple[int, int]] = field(default_factory=set)  # (row, column) of error cells (t="e")
+    dimension_rows: int = 0  # the end of the range the sheet's <dimension ref="A1:D9"> declares
+    dimension_columns: int = 0
 
 
 #: Markup a spreadsheet never needs, that would expand entities or hide what the checks count.
@@ -201,6 +225,12 @@ _ERROR_CELL = re.compile(
     rb"<(?:[^\s<>/:=]+:)?c\s(?=" + _ATTRIBUTES + rb"(?<=\s)t\s*=\s*([\"'])e\1)"
     + _ATTRIBUTES + rb"(?<=\s)r\s*=\s*([\"'])([A-Z]{1,3})([0-9]{1,7})\2"
 )  # fmt: skip
+#: The sheet's declared range (the reader sizes a buffer from it): its end, or its only cell.
+_DIMENSION = re.compile(
+    rb"<(?:[^\s<>/:=]+:)?dimension\s"
+    + _ATTRIBUTES
+    + rb"(?<=\s)ref\s*=\s*([\"'])(?:[^\"':]*:)?([A-Za-z]{1,3})([0-9]{1,7})\1"
+)
 _OVERLAP = 512  # bytes kept from the previous block, so a tag split between blocks is still whole once
 
 
@@ -220,6 +250,8 @@ def _scan_part(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, extent: _Extent
                     )
                 if extent is not None:
                     _count_cells(window, len(tail), extent)
+                    if b"dimension" in window:
+                        _note_dimension(window, extent)
                 tail = window[-_OVERLAP:]
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError) as error:
         # BadZipFile covers a CRC that does not match (a directory that understates a size);
@@ -251,6 +283,12 @@ def _count_cells(window: bytes, seen: int, extent: _Extent) -> None:
             extent.budget.left -= 1
 
 
+def _note_dimension(window: bytes, extent: _Extent) -> None:
+    for _, letters, digits in _DIMENSION.findall(window):
+        extent.dimension_rows = max(extent.dimension_rows, int(digits))
+        extent.dimension_columns = max(extent.dimension_columns, _column_number(letters.upper()))
+
+
 def _column_number(letters: bytes) -> int:
     number = 0
     for letter in letters:
@@ -259,20 +297,52 @@ def _column_number(letters: bytes) -> int:
 
 
 def _first_sheet(archive: zipfile.ZipFile) -> tuple[str, str]:
-    """The first sheet's name and its part, as workbook.xml and its relationships name them."""
+    """The first sheet's name and its part, as workbook.xml and its relationships name them for the reader.
+
+    The reader takes every element named ``sheet`` in workbook.xml, in any namespace and at any
+    depth, and finds the sheet by its name; its ``r:id`` leads to the part. So a workbook whose
+    sheets could be seen otherwise (a ``sheet`` outside the sheet list, two sheets of one name,
+    an id that is not one relationship's) is refused rather than read.
+    """
     book = _small_xml(archive, "xl/workbook.xml")
-    first = book.find(f"{_MAIN}sheets/{_MAIN}sheet")
-    if first is None or not first.get("name"):
+    sheets = book.findall(f"{_MAIN}sheets/{_MAIN}sheet")
+    if len(sheets) != sum(1 for element in book.iter() if _local_name(element.tag) == "sheet"):
+        raise FileRejected(
+            "the workbook lists a sheet outside its sheet list, or in another XML namespace: refused, as a reader"
+            " could take another sheet for the first",
+            0,
+        )
+    if not sheets or not sheets[0].get("name"):
         raise FileRejected("the workbook has no worksheet", 0)
-    relationships = _small_xml(archive, "xl/_rels/workbook.xml.rels")
+    names = [sheet.get("name") for sheet in sheets]
+    if len(set(names)) != len(names):
+        raise FileRejected("the workbook has two sheets of the same name: rename one", 0)
+    first = sheets[0]
+    if [key for key in first.attrib if _local_name(key) == "id"] != [_RELATIONSHIP_ID]:
+        raise FileRejected("the workbook's first sheet has no single relationship id", 0)
     wanted = first.get(_RELATIONSHIP_ID)
-    for relationship in relationships.iter(f"{_RELATIONSHIPS}Relationship"):
-        if relationship.get("Id") == wanted:
-            target = relationship.get("Target", "")
-            part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-            if part in archive.namelist() and part.startswith("xl/worksheets/"):
-                return str(first.get("name")), part
+    relationships = _small_xml(archive, "xl/_rels/workbook.xml.rels")
+    targets = [
+        str(relationship.get("Target", ""))
+        for relationship in relationships.iter(f"{_RELATIONSHIPS}Relationship")
+        if relationship.get("Id") == wanted
+    ]
+    part = _sheet_path(targets[0]) if len(targets) == 1 else ""
+    found = [name for name in archive.namelist() if name.lower() == part.lower()]
+    if part.split("/")[1:2] == ["worksheets"] and len(found) == 1:
+        return str(first.get("name")), found[0]
     raise FileRejected("the workbook's first sheet is not a worksheet (a chart sheet?), or is missing", 0)
+
+
+def _sheet_path(target: str) -> str:
+    """A sheet relationship's target as the reader resolves it, from the package root."""
+    if target.startswith("/xl/"):
+        return target[1:]
+    return target if target.startswith("xl/") else f"xl/{target}"
+
+
+def _local_name(name: str) -> str:
+    return name.rpartition("}")[2]
 
 
 def _small_xml(archive: zipfile.ZipFile, name: str) -> ElementTree.Element:
@@ -292,37 +362,31 @@ def _small_xml(archive: zipfile.ZipFile, name: str) -> ElementTree.Element:
 
 
 def _sheet_rows(
-    spool: IO[bytes], name: str, error_cells: frozenset[tuple[int, int]], cursor: Cursor
+    spool: IO[bytes],
+    name: str,
+    error_cells: frozenset[tuple[int, int]],
+    cursor: Cursor,
 ) -> Iterator[ParsedRow]:
-    """The first worksheet's rows, after ``cursor.offset`` sheet rows, as inventory rows."""
-    # Imported here: only workbooks pay for loading the reader.
-    import python_calamine
+    """The first worksheet's rows, after ``cursor.offset`` sheet rows, as inventory rows.
 
-    try:
-        book = python_calamine.CalamineWorkbook.from_filelike(spool)
-        sheet = book.get_sheet_by_name(name)
-        rows = sheet.iter_rows()
-        start = sheet.start
-    except Exception as error:  # a third-party reader on hostile input may raise anything
-        raise FileRejected(f"unreadable workbook: {_describe(error)}", 0) from error
-    # iter_rows gives every row from the first, and the columns from the leftmost one used.
-    left = start[1] if start else 0
-    numbered = enumerate(rows, start=1)
+    The reader runs in a process of its own (:mod:`ingest.logic.sheet_process`): if it dies or
+    hangs, the file is rejected with the reason, and the function goes on.
+    """
     state = cursor.state
-    if state:
-        columns, width = state["columns"], state["width"]
-        _skip(numbered, cursor.offset)
-    else:
-        header_row, columns, width = _header(numbered, left)
-        state = {"format": "xlsx", "columns": columns, "width": width}
-        cursor.offset, cursor.line, cursor.state = header_row, header_row + 1, state
-    yield from _data_rows(numbered, left, columns, width, cursor, error_cells=error_cells)
-
-
-def _skip(numbered: Iterator[tuple[int, list[Any]]], count: int) -> None:
-    for number, _ in numbered:
-        if number >= count:
-            return
+    skip = cursor.offset if state else 0
+    try:
+        with SheetProcess(spool, name, columns=MAX_COLUMNS + 1, skip=skip) as reader:
+            start = reader.start()
+            # The rows come from the first, and the columns from the leftmost one used.
+            left = start[1] if start else 0
+            numbered = enumerate(reader.rows(), start=skip + 1)
+            if not state:
+                header_row, columns, width = _header(numbered, left)
+                state = {"format": "xlsx", "columns": columns, "width": width}
+                cursor.offset, cursor.line, cursor.state = header_row, header_row + 1, state
+            yield from _data_rows(numbered, left, state["columns"], state["width"], cursor, error_cells=error_cells)
+    except ReaderFailed as failed:
+        raise FileRejected(failed.reason, cursor.line if cursor.state else 0) from failed
 
 
 def _header(numbered: Iterator[tuple[int, list[Any]]], left: int) -> tuple[int, dict[str, int], int]:
@@ -381,11 +445,12 @@ def _cell_text(value: Any, field: str) -> tuple[str, str | None]:
         return str(value), None
     if isinstance(value, float):
         return (str(int(value)) if value.is_integer() else repr(value)), None
-    if isinstance(value, datetime | date | time | timedelta):
-        return "", f"{field} is a date or time cell ({str(value)[:30]}), not a whole number or text"
     if value is None:
         return "", None
-    return "", f"{field} is a cell of an unknown kind ({type(value).__name__})"
+    if isinstance(value, dict) and "time" in value:  # as the reader's process sends a date or time
+        return "", f"{field} is a date or time cell ({str(value['time'])[:30]}), not a whole number or text"
+    kind = value.get("kind") if isinstance(value, dict) else type(value).__name__
+    return "", f"{field} is a cell of an unknown kind ({str(kind)[:30]})"
 
 
 def _describe(error: BaseException) -> str:

@@ -64,6 +64,7 @@ class Checkpoint:
     etag: str = ""
     version_id: str = ""
     uploaded_by: str | None = None
+    principal: str | None = None
 
     def to_bytes(self) -> bytes:
         """Compressed JSON; errors and then stores are cut (never the tallies) if it would be too big."""
@@ -90,6 +91,7 @@ class Checkpoint:
             "etag": self.etag,
             "version_id": self.version_id,
             "uploaded_by": self.uploaded_by,
+            "principal": self.principal,
         }
 
     @classmethod
@@ -107,6 +109,7 @@ class Checkpoint:
             etag=str(value.get("etag", "")),
             version_id=str(value.get("version_id", "")),
             uploaded_by=value.get("uploaded_by"),
+            principal=value.get("principal"),
         )
 
 

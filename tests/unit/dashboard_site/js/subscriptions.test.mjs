@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { forecastSegment } from '../../../../dashboard/js/charts.js';
 import {
   checkSubscription,
+  cleanCode,
   offeredProtocols,
   propertyEnum,
   protocolsOf,
@@ -74,4 +75,13 @@ test('text messages are offered only where config.json says the stage can send t
   assert.deepEqual(offeredProtocols({ smsEnabled: true }), ['email', 'sms']);
   assert.deepEqual(offeredProtocols({ smsEnabled: false }), ['email']);
   assert.deepEqual(offeredProtocols({}), ['email']);
+});
+
+test('a texted code is taken as typed with spaces or a dash, and nothing but 6 digits passes', () => {
+  assert.equal(cleanCode(' 123 456 '), '123456');
+  assert.equal(cleanCode('123-456'), '123456');
+  assert.equal(cleanCode('12345'), null);
+  assert.equal(cleanCode('1234567'), null);
+  assert.equal(cleanCode('١٢٣٤٥٦'), null); // other scripts' digits: the API takes 0-9 only
+  assert.equal(cleanCode(''), null);
 });
