@@ -184,7 +184,9 @@ PACE_RECORDS = 2_000
 FORMER_PACE_RECORDS = 500
 
 
-def run_alerts(records: int = 10_000, log: Any = print) -> AlertsResults:
+def run_alerts(
+    records: int = 10_000, log: Any = print, pace: tuple[int, int] = (PACE_RECORDS, FORMER_PACE_RECORDS)
+) -> AlertsResults:
     size = batch_size()
     made = changes(records)
     batches = [made[i : i + size] for i in range(0, len(made), size)]
@@ -192,8 +194,8 @@ def run_alerts(records: int = 10_000, log: Any = print) -> AlertsResults:
     zero = sum(c.record["dynamodb"]["NewImage"]["Count"]["N"] == "0" for c in made)
     ours = _ours(batches, log)
     lab = _lab(batches[:LAB_BATCHES], log)
-    pace = [_pace(PACE_RECORDS, size, former=False, log=log), _pace(FORMER_PACE_RECORDS, size, former=True, log=log)]
-    return AlertsResults(records, size, per_batch, sum(c.kind in TRANSITIONS for c in made), zero, ours, lab, pace)
+    runs = [_pace(pace[0], size, former=False, log=log), _pace(pace[1], size, former=True, log=log)]
+    return AlertsResults(records, size, per_batch, sum(c.kind in TRANSITIONS for c in made), zero, ours, lab, runs)
 
 
 def _pace(records: int, size: int, *, former: bool, log: Any) -> PaceRun:
