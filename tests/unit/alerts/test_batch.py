@@ -343,3 +343,19 @@ def test_a_resent_batch_announces_only_the_changes_no_published_digest_carried(w
     assert world.deliver(out, low) == []
 
     assert world.lines("Berlin") == [["OUT Echo Plus: 3 -> 0"], ["LOW Echo Dot: 9 -> 4"]]
+
+
+def test_an_items_forecast_row_keeps_only_the_changes_recorded_before_the_first_failed_one(world: AlertsWorld):
+    world.changes.rows_per_transaction = 1  # a transaction boundary between every two records
+    first = count_change("Berlin", "Echo Plus", 40, 30, at="2026-11-22T03:00:00.000Z")
+    second = count_change("Berlin", "Echo Plus", 30, 20, old_at="2026-11-22T03:00:00.000Z",
+                          at="2026-11-23T03:00:00.000Z")  # fmt: skip
+    world.changes.fail_changes = {("Echo Plus", 20)}
+
+    assert world.deliver(first, second) == sequences(second)
+    row = world.forecasts.rows[("Berlin", "Echo Plus")]
+    assert (row.state.count, row.state.sequence) == (30, sequences(first)[0])
+
+    assert world.deliver(second) == []
+    row = world.forecasts.rows[("Berlin", "Echo Plus")]
+    assert (row.state.count, row.state.sequence) == (20, sequences(second)[0])
