@@ -1,5 +1,6 @@
 """Alerts benchmark: 10,000 Inventory stream records of mixed changes through the alerts handler,
-in Lambda-sized batches, next to the lab's Check-Stock on the same batches.
+in Lambda-sized batches, next to the lab's Check-Stock on the same batches; and one store's stream
+at a simulated 20 ms a call, today's consumer next to the former one-write-at-a-time consumer.
 
 Both run with real boto3 clients whose DynamoDB and SNS calls a stand-in answers at once (after
 botocore has built each request): what is measured is the handlers' own CPU time and the calls
@@ -21,6 +22,12 @@ from bench.report import Section, Target, table
 from bench.standins import Meter
 from devstack.definitions import service_definition
 from tests.builders import LambdaContext, count_change, inventory_image, stream_event, stream_record
+
+#: What a DynamoDB or SNS call costs in the simulated-latency run (a typical in-region round trip).
+SIMULATED_LATENCY = 0.020
+#: How fast ingest can write one store's items: a store's items share a partition, which takes
+#: 1,000 write units a second, and ingest's conditional puts go in transactions (2 units an item).
+INGEST_ITEMS_PER_SECOND = 500
 
 DEFAULT_THRESHOLD = 5
 #: The share of each kind of change among the records (fixed seed).
@@ -140,6 +147,21 @@ COMMON_ENV = {"AWS_ENDPOINT_URL": "http://127.0.0.1:9"}
 
 
 @dataclass
+class PaceRun:
+    """One store's stream through the alerts flow at simulated latency."""
+
+    name: str
+    records: int
+    seconds: float
+    calls: Counter[str]
+    failures: int
+
+    @property
+    def per_second(self) -> float:
+        return self.records / self.seconds if self.seconds else 0.0
+
+
+@dataclass
 class AlertsResults:
     records: int
     batch_size: int
@@ -148,6 +170,7 @@ class AlertsResults:
     zero_records: int
     ours: AlertsRun
     lab: AlertsRun
+    pace: list[PaceRun] = field(default_factory=list)
 
 
 #: The lab's cost per record is flat (a client, a lookup and a publish per record at 0), so it runs on the
@@ -155,7 +178,15 @@ class AlertsResults:
 LAB_BATCHES = 4
 
 
-def run_alerts(records: int = 10_000, log: Any = print) -> AlertsResults:
+#: Records of one store in the simulated-latency runs: today's consumer, and the former one on fewer
+#: (its cost per record is flat: one transaction per change, one call per mark).
+PACE_RECORDS = 2_000
+FORMER_PACE_RECORDS = 500
+
+
+def run_alerts(
+    records: int = 10_000, log: Any = print, pace: tuple[int, int] = (PACE_RECORDS, FORMER_PACE_RECORDS)
+) -> AlertsResults:
     size = batch_size()
     made = changes(records)
     batches = [made[i : i + size] for i in range(0, len(made), size)]
@@ -163,7 +194,56 @@ def run_alerts(records: int = 10_000, log: Any = print) -> AlertsResults:
     zero = sum(c.record["dynamodb"]["NewImage"]["Count"]["N"] == "0" for c in made)
     ours = _ours(batches, log)
     lab = _lab(batches[:LAB_BATCHES], log)
-    return AlertsResults(records, size, per_batch, sum(c.kind in TRANSITIONS for c in made), zero, ours, lab)
+    runs = [_pace(pace[0], size, former=False, log=log), _pace(pace[1], size, former=True, log=log)]
+    return AlertsResults(records, size, per_batch, sum(c.kind in TRANSITIONS for c in made), zero, ours, lab, runs)
+
+
+def _pace(records: int, size: int, *, former: bool, log: Any) -> PaceRun:
+    """One store's records through the alerts flow on clients the stand-in answers after 20 ms a call.
+
+    ``former`` wires the same code as the consumer was before rows were written many at a time: one
+    transaction per change (its row and the store's totals), one call per announcement mark, stores
+    one at a time, forecast rows 8 at a time; the call pattern the issue measured at 28 records/s.
+    """
+    import boto3
+    from alerts.dal.changes import ChangeLedger
+    from alerts.dal.clients import Clients
+    from alerts.dal.forecasts import ForecastTable
+    from alerts.dal.topic import AlertsTopic
+    from alerts.logic.alerting import AlertService
+    from alerts.logic.batch import process_stream_batch
+    from alerts.logic.forecasting import WRITERS, Forecasting
+    from inventory.models import utc_now
+
+    name = "former: a transaction per change, a call per mark" if former else "ours: many rows a call"
+    log(f"alerts: {name}, {records:,} records of one store at {SIMULATED_LATENCY * 1000:.0f} ms a call")
+    made = changes(records, stores=1)
+    meter = Meter(latency=SIMULATED_LATENCY, answer=True)
+    session = boto3.Session(region_name="us-east-1", aws_access_key_id="bench", aws_secret_access_key="bench")
+    meter.attach(session.events)
+    clients = Clients(session, endpoint_url=COMMON_ENV["AWS_ENDPOINT_URL"])
+    dynamodb = clients.dynamodb()
+    ledger = (
+        ChangeLedger(dynamodb, "history", "stores", utc_now, rows_per_transaction=1, marks_per_call=1, workers=1)
+        if former
+        else ChangeLedger(dynamodb, "history", "stores", utc_now)
+    )
+    service = AlertService(
+        changes=ledger,
+        notifier=AlertsTopic(clients.sns(), "arn:aws:sns:us-east-1:123456789012:bench"),
+        forecasting=Forecasting(ForecastTable(dynamodb, "forecast"), 3.0, writers=8 if former else WRITERS),
+        default_threshold=DEFAULT_THRESHOLD,
+        retention_days=90,
+        clock=utc_now,
+    )
+    failures = 0
+    context: Any = LambdaContext()  # the parts of Lambda's context the flow reads
+    started = time.perf_counter()
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+        for start in range(0, len(made), size):
+            event = stream_event(*(change.record for change in made[start : start + size]))
+            failures += len(process_stream_batch(event, service, context)["batchItemFailures"])
+    return PaceRun(name, records, time.perf_counter() - started, Counter(meter.calls), failures)
 
 
 def _ours(batches: list[list[Change]], log: Any) -> AlertsRun:
@@ -244,10 +324,47 @@ def alerts_section(r: AlertsResults) -> Section:
                 f"{run.failures:,}",
             ]
         )
+    ours, former = r.pace
+    targets.append(
+        Target(
+            f"Alerts: one store's stream at {SIMULATED_LATENCY * 1000:.0f} ms a call",
+            f">= {INGEST_ITEMS_PER_SECOND} records/s (ingest's most for one store)",
+            f"{ours.per_second:,.0f} records/s (former consumer: {former.per_second:,.0f}/s)",
+            ours.per_second >= INGEST_ITEMS_PER_SECOND and ours.failures == 0,
+        )
+    )
+    pace_rows = [
+        [
+            run.name,
+            f"{run.records:,}",
+            f"{run.seconds:,.1f} s",
+            f"{run.per_second:,.0f}",
+            f"{sum(run.calls.values()) / run.records * 1000:,.0f}",
+            ", ".join(f"{n:,} {op}" for op, n in sorted(run.calls.items())),
+            _hours(1_000_000 / run.per_second if run.per_second else 0.0),
+            f"{run.failures:,}",
+        ]
+        for run in r.pace
+    ]
     return Section(
         "alerts",
         "Alerts",
         {
+            "latency_ms": f"{SIMULATED_LATENCY * 1000:.0f}",
+            "ingest_rate": f"{INGEST_ITEMS_PER_SECOND:,}",
+            "pace_table": table(
+                [
+                    "Consumer",
+                    "Records",
+                    "Seconds",
+                    "Records/s",
+                    "Calls per 1,000 records",
+                    "Calls",
+                    "1,000,000 records of one store",
+                    "Failed records",
+                ],
+                pace_rows,
+            ),
             "records": f"{r.records:,}",
             "batch_size": r.batch_size,
             "lab_batches": r.lab.batches,
@@ -261,3 +378,7 @@ def alerts_section(r: AlertsResults) -> Section:
         },
         targets,
     )
+
+
+def _hours(seconds: float) -> str:
+    return f"{seconds / 3600:,.1f} h" if seconds >= 3600 else f"{seconds / 60:,.0f} min"

@@ -199,19 +199,24 @@ class FakeInvoker:
 
 class FakeChangeLog(ChangeLog):
     """History rows and Stores totals in memory, with the real once-only rule: a change whose
-    row exists counts nothing and reports whether it was announced.
+    row exists counts nothing and reports whether it was announced; and the real batching: each
+    store's rows go ``rows_per_transaction`` at a time, in order, a chunk landing whole or not at
+    all, and a store's later chunks not tried after one fails.
 
-    ``fail_writes`` makes the next writes fail (throttled past the retries), ``fail_changes``
-    the first write of each given (item, new count); ``fail_marks`` the next announcement marks.
-    ``attempts`` lists the items of every write attempted, in order.
+    ``fail_writes`` makes the next chunks fail (throttled past the retries), ``fail_changes``
+    the chunk holding the first write of each given (item, new count); ``fail_marks`` the next
+    calls to mark announcements. ``attempts`` lists the items of every row attempted, in order.
     """
 
     def __init__(self) -> None:
         self.rows: dict[tuple[str, str], HistoryEntry] = {}
         self.totals: dict[str, StoreChange] = {}
+        self.rows_per_transaction = 99
         self.fail_writes = 0
         self.fail_changes: set[tuple[str, int]] = set()
         self.fail_marks = 0
+        self.fail_digest_records = 0
+        self.digests: list[tuple[str, str, set[tuple[str, str]]]] = []  # (store, published at, row keys)
         self.writes = 0
         self.attempts: list[str] = []
 
@@ -219,14 +224,34 @@ class FakeChangeLog(ChangeLog):
     def _key(entry: HistoryEntry) -> tuple[str, str]:
         return (history_key(entry.store, entry.item), history_sort_key(entry.time, entry.sequence))
 
-    def write(self, entry: HistoryEntry, totals: StoreChange | None) -> Written:
+    def write_all(self, changes: Any) -> list[Any]:
         from alerts.models.errors import HistoryUnavailable
 
-        self.attempts.append(entry.item)
-        if self.fail_writes or (entry.item, entry.new_count) in self.fail_changes:
-            self.fail_writes = max(0, self.fail_writes - 1)
-            self.fail_changes.discard((entry.item, entry.new_count))
-            raise HistoryUnavailable("History and totals not written (ThrottlingError)")
+        outcomes: list[Any] = [None] * len(changes)
+        by_store: dict[str, list[int]] = {}
+        for index, (entry, _) in enumerate(changes):
+            by_store.setdefault(entry.store, []).append(index)
+        for indices in by_store.values():
+            size = self.rows_per_transaction
+            failed: HistoryUnavailable | None = None
+            for start in range(0, len(indices), size):
+                chunk = indices[start : start + size]
+                if failed is None:
+                    self.attempts.extend(changes[index][0].item for index in chunk)
+                    hit = {(changes[i][0].item, changes[i][0].new_count) for i in chunk} & self.fail_changes
+                    if self.fail_writes or hit:
+                        self.fail_writes = max(0, self.fail_writes - 1)
+                        self.fail_changes -= hit
+                        failed = HistoryUnavailable("History and totals not written (ThrottlingError)")
+                if failed is not None:
+                    for index in chunk:
+                        outcomes[index] = failed
+                    continue
+                for index in chunk:
+                    outcomes[index] = self._write(*changes[index])
+        return outcomes
+
+    def _write(self, entry: HistoryEntry, totals: StoreChange | None) -> Written:
         existing = self.rows.get(self._key(entry))
         if existing is not None:
             found = Recorded.UNANNOUNCED if existing.announced_at is None else Recorded.ANNOUNCED
@@ -237,13 +262,25 @@ class FakeChangeLog(ChangeLog):
             self.totals.setdefault(entry.store, StoreChange()).add(totals)
         return Written(Recorded.NEW, entry.alert)
 
-    def mark_announced(self, entry: HistoryEntry, announced_at: str) -> None:
+    def record_digest(self, store: str, entries: Any, published_at: str) -> None:
+        from alerts.models.errors import HistoryUnavailable
+
+        if self.fail_digest_records:
+            self.fail_digest_records -= 1
+            raise HistoryUnavailable("published digest not recorded: throttled")
+        self.digests.append((store, published_at, {self._key(entry) for entry in entries}))
+
+    def announced_rows(self, store: str, since: str) -> set[tuple[str, str]]:
+        return {key for name, at, keys in self.digests if name == store and at >= since for key in keys}
+
+    def mark_all(self, entries: Any, announced_at: str) -> None:
         from alerts.models.errors import HistoryUnavailable
 
         if self.fail_marks:
             self.fail_marks -= 1
-            raise HistoryUnavailable("History row not marked announced: throttled")
-        self.rows[self._key(entry)] = replace(self.rows[self._key(entry)], announced_at=announced_at)
+            raise HistoryUnavailable("History rows not marked announced: throttled")
+        for entry in entries:
+            self.rows[self._key(entry)] = replace(entry, announced_at=announced_at)
 
     def entries(self) -> list[HistoryEntry]:
         return list(self.rows.values())

@@ -6,7 +6,9 @@ Owned by ingest (its stack creates it), read by the dashboard API; both go throu
 - ``Store``: the partition key;
 - ``Items``, ``Out``, ``Low``: how many items the store has, and how many are out of stock or low;
 - ``UpdatedAt``: when a count of the store last changed (ISO 8601 UTC);
-- ``LastUploadAt``: when the store last sent a file, changed or not (ISO 8601 UTC).
+- ``LastUploadAt``: when the store last sent a file, changed or not (ISO 8601 UTC);
+- ``CountedThrough``: set by a recount that repaired the totals: every change made until then
+  (ISO 8601 UTC, a change's time) is in them, so the stream consumer adds none of those again.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from inventory.models import StockStatus
 ITEMS, OUT, LOW = "Items", "Out", "Low"
 UPDATED_AT = "UpdatedAt"
 LAST_UPLOAD_AT = "LastUploadAt"
+COUNTED_THROUGH = "CountedThrough"
 
 
 @dataclass(slots=True)

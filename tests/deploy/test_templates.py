@@ -578,10 +578,10 @@ def test_alerts_stream_function_may_touch_exactly_the_stream_history_stores_row_
         {"Fn::GetAtt": ["ForecastTable", "Arn"]},
     ]
     assert permissions.pop("dynamodb:BatchGetItem") == [{"Fn::GetAtt": ["ForecastTable", "Arn"]}]
-    assert permissions.pop("dynamodb:UpdateItem") == [
-        {"Fn::GetAtt": ["HistoryTable", "Arn"]},
-        _sub(PLACEHOLDER_OUTPUTS["ingest"]["StoresTableArn"]),
-    ]
+    assert permissions.pop("dynamodb:UpdateItem") == [_sub(PLACEHOLDER_OUTPUTS["ingest"]["StoresTableArn"])]
+    # Announcement marks: whole History rows, 25 to a call; published digests, looked up by a retry.
+    assert permissions.pop("dynamodb:BatchWriteItem") == [{"Fn::GetAtt": ["HistoryTable", "Arn"]}]
+    assert permissions.pop("dynamodb:Query") == [{"Fn::GetAtt": ["HistoryTable", "Arn"]}]
     assert permissions.pop("sns:Publish") == [{"Ref": "AlertsTopic"}]
     assert permissions.pop("sqs:SendMessage") == [{"Fn::GetAtt": ["AlertsFailureQueue", "Arn"]}]
     assert permissions.pop("xray:PutTraceSegments") == permissions.pop("xray:PutTelemetryRecords") == ["*"]
@@ -672,7 +672,6 @@ def test_alerts_recount_runs_daily_reading_the_tables_and_repairing_only_the_sto
         assert permissions.pop(action) == [_sub(ingest["StoresTableArn"])]
     assert permissions.pop("dynamodb:Query") == [
         _sub(ingest["InventoryTableArn"]),
-        {"Fn::GetAtt": ["HistoryTable", "Arn"]},
         {"Fn::GetAtt": ["FailedRecordsTable", "Arn"]},
     ]
     assert set(permissions) == {"logs:CreateLogStream", "logs:PutLogEvents"} | XRAY_ACTIONS

@@ -13,8 +13,9 @@ Both read their tables and settings from the deployed function's own environment
 from stack.json), so they act on exactly what the functions use. ``recount`` compares each
 store's totals with its items and repairs drift, skipping stores whose changes may still be in
 the stream (see :mod:`alerts.logic.recount`). ``replay`` announces the records the archiver
-saved from the failure queue, through the same flow as the stream; replaying twice announces
-once.
+saved from the failure queue, through the same flow as the stream, each change only if its item
+is still in that state, one replay at a time (a lock); replaying twice announces once (see
+:mod:`alerts.logic.replay`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import json
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -31,10 +33,11 @@ from inventory.models import utc_now
 
 from alerts.dal.clients import Clients
 from alerts.dal.failed_records import FailedRecords
+from alerts.dal.inventory import InventoryItems
 from alerts.handlers.recount import build_recounter, record_outcome
 from alerts.handlers.stream import build_alert_service
 from alerts.logic.replay import Replayer
-from alerts.models.errors import ConfigurationMissing
+from alerts.models.errors import ConfigurationMissing, ReplayBusy
 from alerts.models.recount import StoreRecount, Verdict
 from alerts.settings import AlertSettings, ArchiveSettings, RecountSettings
 
@@ -101,7 +104,10 @@ def replay(stack: Stack, args: argparse.Namespace) -> int:
         stack.clients.dynamodb(), ArchiveSettings.from_env(stack.environment("archive")).failed_records_table
     )
     service = build_alert_service(AlertSettings.from_env(stack.environment("stream")), stack.clients)
-    replayer = Replayer(archive, service, clock=utc_now)
+    inventory = InventoryItems(
+        stack.clients.dynamodb(), RecountSettings.from_env(stack.environment("recount")).inventory_table
+    )
+    replayer = Replayer(archive, service, clock=utc_now, current=inventory, now=lambda: datetime.now(UTC))
     if args.list:
         pending = replayer.pending(args.store)
         for record in pending:
@@ -110,7 +116,11 @@ def replay(stack: Stack, args: argparse.Namespace) -> int:
         print(f"{len(pending)} record(s) wait for replay")
         return 0
     failures = 0
-    results = replayer.replay(args.store)
+    try:
+        results = replayer.replay(args.store)
+    except ReplayBusy as error:
+        print(f"error: {error}; nothing was replayed", file=sys.stderr)
+        return 1
     for result in results:
         print(f"{result.store}: {result.replayed} replayed, {len(result.failed)} left")
         for sequence, reason in result.failed.items():

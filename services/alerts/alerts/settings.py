@@ -46,7 +46,6 @@ class RecountSettings(EnvSettings):
 
     inventory_table: str = setting("INVENTORY_TABLE")
     stores_table: str = setting("STORES_TABLE")
-    history_table: str = setting("HISTORY_TABLE")
     failed_records_table: str = setting("FAILED_RECORDS_TABLE")
     low_stock_default: int = setting("LOW_STOCK_DEFAULT", 5, minimum=0)
     settle_minutes: int = setting("RECOUNT_SETTLE_MINUTES", 10, minimum=1)

@@ -8,17 +8,20 @@ streams, pointing at records really written to, and fetched back from, moto's st
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from alerts.dal.failed_records import FailedRecords
+from alerts.dal.inventory import InventoryItems
 from alerts.handlers.stream import alert_service
 from alerts.logic.replay import Replayer
+from alerts.models.errors import ReplayBusy
 from botocore.exceptions import ClientError
 from inventory.models import utc_now
 
 from tests.builders import LambdaContext
-from tests.integration.alerts.conftest import FAILED, AlertsWorld
+from tests.integration.alerts.conftest import FAILED, INVENTORY, AlertsWorld
 
 pytestmark = pytest.mark.integration
 
@@ -82,7 +85,13 @@ def saved(world: AlertsWorld) -> list[dict[str, Any]]:
 
 
 def replayer(world: AlertsWorld) -> Replayer:
-    return Replayer(FailedRecords(world.dynamodb, FAILED), alert_service(), clock=utc_now)
+    return Replayer(
+        FailedRecords(world.dynamodb, FAILED),
+        alert_service(),
+        clock=utc_now,
+        current=InventoryItems(world.dynamodb, INVENTORY),
+        now=lambda: datetime.now(UTC),
+    )
 
 
 def test_the_archiver_saves_the_records_a_failure_points_to_with_their_bodies(world: AlertsWorld):
@@ -136,14 +145,15 @@ def test_replay_announces_and_counts_saved_records_once_in_stream_order_however_
     assert again == []
     notes = {note["MessageAttributes"]["store"]["Value"]: note for note in world.notifications()}
     # 3 sold in an hour, so a restock of 8 lasts hours: restocked, and soon (once, like the rest).
+    # The outage is over (Echo Plus is at 8): recorded, not announced.
     assert notes["Berlin"]["Message"].splitlines()[1:] == [
-        "OUT Echo Plus: 3 -> 0",
         "RESTOCKED Echo Plus: 0 -> 8",
         "SOON Echo Plus: 8 left, runs out in ~3 hours (Sun 07:40 UTC)",
     ]
     assert notes["Paris"]["Message"].splitlines()[1:] == ["OUT Tap: new -> 0"]
     assert world.totals("Berlin") == (1, 0, 0)
     assert world.totals("Paris") == (1, 1, 0)
+    assert [row["NewCount"]["N"] for row in world.history("Berlin", "Echo Plus")] == ["3", "0", "8"]
     assert all("ReplayedAt" in row and "ExpiresAt" in row for row in saved(world))
 
 
@@ -214,3 +224,103 @@ def test_a_stream_that_cannot_be_read_now_leaves_the_message_on_the_queue(world:
 def test_a_message_that_is_not_a_stream_failure_record_is_dropped_with_an_error(world: AlertsWorld):
     assert archive("{}", "not json") == {"batchItemFailures": []}
     assert saved(world) == []
+
+
+def test_a_stale_replayed_outage_is_recorded_and_not_announced_when_the_item_was_restocked_since(
+    world: AlertsWorld,
+):
+    world.put("Berlin", "Echo Plus", 3)
+    world.deliver()
+    world.notifications()
+    world.put("Berlin", "Echo Plus", 0, updated_at="2026-11-22T04:00:00.000Z")
+    out = world.new_records()
+    world.put("Berlin", "Echo Plus", 8, updated_at="2026-11-22T05:00:00.000Z")
+    world.deliver()  # the restock went through the stream, announced
+    (restock,) = world.notifications()
+    assert restock["Message"].splitlines()[1:2] == ["RESTOCKED Echo Plus: 0 -> 8"]
+    archive(failure_message(world, out))  # the outage had failed every retry
+
+    (result,) = replayer(world).replay()
+
+    assert (result.replayed, result.failed) == (1, {})
+    assert world.notifications() == []  # not "OUT 3 -> 0" about an item at 8
+    assert [row["NewCount"]["N"] for row in world.history("Berlin", "Echo Plus")] == ["3", "0", "8"]
+    assert world.totals("Berlin") == (1, 0, 0)
+
+
+def test_two_replays_at_once_publish_one_digest(world: AlertsWorld):
+    world.put("Berlin", "Echo Plus", 0)
+    world.put("Berlin", "Echo Dot", 2)
+    archive(failure_message(world, world.new_records()))
+    second: dict[str, Any] = {}
+
+    def start_another_replay(**_: Any) -> None:
+        if not second:  # while the first replay publishes its digest, a second one starts
+            second["outcome"] = None
+            try:
+                second["outcome"] = replayer(world).replay()
+            except ReplayBusy as error:
+                second["outcome"] = error
+
+    world.hook("before-call.sns.Publish", start_another_replay)
+    (first,) = replayer(world).replay()
+
+    assert isinstance(second["outcome"], ReplayBusy)
+    assert "another replay is running" in str(second["outcome"])
+    assert first.replayed == 2
+    (note,) = world.notifications()
+    assert note["Message"].splitlines()[1:] == ["OUT Echo Plus: new -> 0", "LOW Echo Dot: new -> 2"]
+    assert replayer(world).replay() == []  # the lock is given back; nothing is left to replay
+    assert world.notifications() == []
+
+
+def test_a_replay_lock_left_by_a_replay_that_died_lapses(world: AlertsWorld):
+    records = FailedRecords(world.dynamodb, FAILED)
+    long_ago = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
+    assert records.lock("died", long_ago, timedelta(minutes=15)) is None
+    assert records.lock("other", long_ago + timedelta(minutes=5), timedelta(minutes=15)) is not None
+    assert records.lock("other", long_ago + timedelta(minutes=16), timedelta(minutes=15)) is None
+    assert records.pending() == []  # the lock is no record to replay
+
+
+def test_a_recount_before_the_failed_record_was_saved_and_the_replay_after_count_the_change_once(
+    world: AlertsWorld,
+):
+    from alerts.dal.clients import Clients
+    from alerts.handlers.recount import build_recounter
+    from alerts.settings import RecountSettings
+
+    world.put("Berlin", "Echo Dot", 12, updated_at="2026-11-22T03:00:00.000Z")
+    world.deliver()
+    world.put("Berlin", "Echo Plus", 0, updated_at="2026-11-22T04:00:00.000Z")
+    failed_batch = world.new_records()  # failed every retry; not saved yet
+
+    (recounted,) = build_recounter(RecountSettings.from_env(), Clients()).recount_all(["Berlin"])
+    assert recounted.verdict.value == "repaired"
+    assert world.totals("Berlin") == (2, 1, 0)  # the outage counted, from the items
+
+    archive(failure_message(world, failed_batch))
+    (result,) = replayer(world).replay()
+
+    assert (result.replayed, result.failed) == (1, {})
+    assert world.totals("Berlin") == (2, 1, 0)  # not Out 2 for 1
+    (note,) = world.notifications()
+    assert note["Message"].splitlines()[1:] == ["OUT Echo Plus: new -> 0"]  # still out: announced
+    # A change made after the recount still moves the totals.
+    world.put("Berlin", "Echo Show", 2, updated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"))
+    assert world.deliver() == {"batchItemFailures": []}
+    assert world.totals("Berlin") == (3, 1, 1)
+
+
+def test_a_replay_before_the_recount_leaves_the_recount_nothing_to_repair(world: AlertsWorld):
+    from alerts.dal.clients import Clients
+    from alerts.handlers.recount import build_recounter
+    from alerts.settings import RecountSettings
+
+    world.put("Berlin", "Echo Plus", 0, updated_at="2026-11-22T04:00:00.000Z")
+    archive(failure_message(world, world.new_records()))
+    replayer(world).replay()
+
+    (recounted,) = build_recounter(RecountSettings.from_env(), Clients()).recount_all(["Berlin"])
+    assert recounted.verdict.value == "matched"
+    assert world.totals("Berlin") == (1, 1, 0)

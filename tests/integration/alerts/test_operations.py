@@ -31,7 +31,6 @@ ENVIRONMENT = {
     "alertsRecount": (
         "INVENTORY_TABLE",
         "STORES_TABLE",
-        "HISTORY_TABLE",
         "FAILED_RECORDS_TABLE",
         "LOW_STOCK_DEFAULT",
         "RECOUNT_SETTLE_MINUTES",

@@ -88,23 +88,40 @@ def test_a_store_changed_in_the_last_minutes_is_left_alone(world: AlertsWorld):
     assert world.totals("Berlin") == (0, 0, 0)
 
 
-def test_a_change_the_stream_has_not_applied_yet_is_not_counted_twice(world: AlertsWorld):
+def test_a_change_the_stream_has_not_applied_yet_is_counted_once_by_the_recount_and_not_again_by_the_stream(
+    world: AlertsWorld,
+):
     world.put("Berlin", "Echo Dot", 12, updated_at=minutes_ago(90))
     world.deliver()
     # Echo Plus ran out 30 minutes ago (past the settle window), but the stream consumer is
-    # behind: its record is not applied. Counting it now would count it again when it is.
+    # behind: its record is not applied yet.
     world.put("Berlin", "Echo Plus", 0, updated_at=minutes_ago(30))
     pending = world.new_records()
 
     (result,) = recounter().recount_all(["Berlin"])
-    assert result.verdict is Verdict.BUSY
-    assert "not recorded yet" in result.reason
-    assert world.totals("Berlin") == (1, 0, 0)
+    assert result.verdict is Verdict.REPAIRED
+    assert world.totals("Berlin") == (2, 1, 0)
 
-    world.deliver(pending)  # the stream catches up
+    assert world.deliver(pending) == {"batchItemFailures": []}  # the stream catches up: counted already
+    assert world.totals("Berlin") == (2, 1, 0)
+    assert len(world.history("Berlin", "Echo Plus")) == 1  # recorded all the same
     (result,) = recounter().recount_all(["Berlin"])
     assert result.verdict is Verdict.MATCHED
-    assert world.totals("Berlin") == (2, 1, 0)
+
+
+def test_a_threshold_only_change_does_not_keep_the_store_from_its_recount(world: AlertsWorld):
+    world.put("Berlin", "Echo Dot", 12, updated_at=minutes_ago(90))
+    world.deliver()
+    # The threshold moves, the status does not: nothing to record in History.
+    world.put("Berlin", "Echo Dot", 12, threshold=6, updated_at=minutes_ago(30))
+    assert world.deliver() == {"batchItemFailures": []}
+    assert len(world.history("Berlin", "Echo Dot")) == 1
+    world.set_totals("Berlin", 5, 0, 0, minutes_ago(60))  # drift to repair
+
+    (result,) = recounter().recount_all(["Berlin"])
+
+    assert result.verdict is Verdict.REPAIRED
+    assert world.totals("Berlin") == (1, 0, 0)
 
 
 def test_a_change_applied_while_the_store_is_counted_is_not_overwritten_nor_counted_twice(world: AlertsWorld):

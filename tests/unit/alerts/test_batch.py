@@ -100,6 +100,7 @@ def test_an_item_that_runs_out_and_comes_back_is_announced_out_then_restocked_ev
     other = count_change("Berlin", "Echo Show", None, 20)
     out = count_change("Berlin", "Echo Plus", 3, 0)
     back = count_change("Berlin", "Echo Plus", 0, 8)
+    world.changes.rows_per_transaction = 1  # a transaction boundary between every two records
     world.changes.fail_changes = {("Echo Plus", 0)}
 
     # The first change of Echo Plus fails; the second must not overtake it.
@@ -123,22 +124,47 @@ def test_a_batch_whose_first_record_fails_fails_whole_so_lambda_bisects_it_in_or
     assert world.changes.rows == {}
 
 
-def test_records_after_a_failed_one_are_left_untouched_whatever_their_store(world: AlertsWorld):
+def test_records_after_a_failed_one_are_reported_failed_whatever_their_store_and_count_once_when_resent(
+    world: AlertsWorld,
+):
     first = count_change("Berlin", "Echo Plus", 3, 0)
     failing = count_change("Berlin", "Echo Dot", 9, 4)
     later = [count_change("Paris", "Tap", None, 0), count_change("Berlin", "Echo Show", 20, 18)]
+    world.changes.rows_per_transaction = 1  # a transaction boundary between every two records
     world.changes.fail_changes = {("Echo Dot", 4)}
 
     failed = world.deliver(first, failing, *later)
 
     assert failed == sequences(failing, *later)
-    assert world.changes.attempts == ["Echo Plus", "Echo Dot"]  # nothing after the failure was even tried
-    assert world.changes.writes == 1
-    assert world.changes.totals.get("Paris") is None
+    # The store's later rows were not tried; another store's rows went at the same time.
+    assert world.changes.attempts == ["Echo Plus", "Echo Dot", "Tap"]
     # What came before the failure is done and announced; Lambda will not resend it.
     assert world.lines("Berlin") == [["OUT Echo Plus: 3 -> 0"]]
+    assert world.topic.stores() == ["Berlin"]  # Tap is announced when its record comes again
     assert counted("RecordsLeftForRetry") == 2
     assert counted("RecordsFailed") == 1
+
+    # Lambda resends from the failed record: Tap's row is found, counted once, announced once.
+    assert world.deliver(failing, *later) == []
+    assert world.changes.store_totals("Paris") == (1, 1, 0)
+    assert world.lines("Paris") == [["OUT Tap: new -> 0"]]
+    assert world.lines("Berlin")[1:] == [["LOW Echo Dot: 9 -> 4"]]
+
+
+def test_a_throttled_transaction_fails_its_chunk_and_the_stores_later_chunks_not_what_came_before(
+    world: AlertsWorld,
+):
+    world.changes.rows_per_transaction = 2
+    records = [count_change("Berlin", f"Item {n}", None, 0) for n in range(5)]
+    world.changes.fail_changes = {("Item 2", 0)}  # the second chunk: items 2 and 3
+
+    assert world.deliver(*records) == sequences(*records[2:])
+    assert world.lines("Berlin") == [["OUT Item 0: new -> 0", "OUT Item 1: new -> 0"]]
+    assert world.changes.store_totals("Berlin") == (2, 2, 0)
+
+    assert world.deliver(*records[2:]) == []
+    assert world.lines("Berlin")[1:] == [["OUT Item 2: new -> 0", "OUT Item 3: new -> 0", "OUT Item 4: new -> 0"]]
+    assert world.changes.store_totals("Berlin") == (5, 5, 0)
 
 
 def test_a_failed_publish_fails_that_digests_records_and_every_record_after_the_first_of_them(world: AlertsWorld):
@@ -287,3 +313,49 @@ def test_a_fixed_item_is_not_poisoned_by_its_unreadable_old_image(world: AlertsW
     assert world.lines("Berlin") == [["OUT Echo Plus: new -> 0"]]
     # ... and its totals left for the recount rather than guessed (no double count of the item).
     assert world.changes.store_totals("Berlin") == (1, 0, 0)
+
+
+def test_a_batch_resent_after_its_digest_went_out_but_before_its_rows_were_marked_is_not_announced_again(
+    world: AlertsWorld,
+):
+    batch = [count_change("Berlin", "Echo Plus", 3, 0), count_change("Berlin", "Echo Dot", 9, 4)]
+    world.changes.fail_marks = 1  # as if the invocation had died right after the publish
+    assert world.deliver(*batch) == []
+    assert all(entry.announced_at is None for entry in world.changes.entries())
+
+    assert world.deliver(*batch) == []  # Lambda sends the batch again
+
+    assert world.lines("Berlin") == [["OUT Echo Plus: 3 -> 0", "LOW Echo Dot: 9 -> 4"]]
+    assert all(entry.announced_at for entry in world.changes.entries())  # marked by the resend
+    assert counted("AlertsAlreadyAnnounced") == 2
+
+
+def test_a_resent_batch_announces_only_the_changes_no_published_digest_carried(world: AlertsWorld):
+    out = count_change("Berlin", "Echo Plus", 3, 0)
+    low = count_change("Berlin", "Echo Dot", 9, 4)
+    world.changes.fail_marks = 1
+    world.deliver(out)  # published, not marked
+    world.topic.fail_stores = {"Berlin"}
+    other = count_change("Paris", "Tap", None, 9)
+    assert world.deliver(other, out, low) == sequences(out, low)  # recorded, the digest refused
+    world.topic.fail_stores = set()
+
+    assert world.deliver(out, low) == []
+
+    assert world.lines("Berlin") == [["OUT Echo Plus: 3 -> 0"], ["LOW Echo Dot: 9 -> 4"]]
+
+
+def test_an_items_forecast_row_keeps_only_the_changes_recorded_before_the_first_failed_one(world: AlertsWorld):
+    world.changes.rows_per_transaction = 1  # a transaction boundary between every two records
+    first = count_change("Berlin", "Echo Plus", 40, 30, at="2026-11-22T03:00:00.000Z")
+    second = count_change("Berlin", "Echo Plus", 30, 20, old_at="2026-11-22T03:00:00.000Z",
+                          at="2026-11-23T03:00:00.000Z")  # fmt: skip
+    world.changes.fail_changes = {("Echo Plus", 20)}
+
+    assert world.deliver(first, second) == sequences(second)
+    row = world.forecasts.rows[("Berlin", "Echo Plus")]
+    assert (row.state.count, row.state.sequence) == (30, sequences(first)[0])
+
+    assert world.deliver(second) == []
+    row = world.forecasts.rows[("Berlin", "Echo Plus")]
+    assert (row.state.count, row.state.sequence) == (20, sequences(second)[0])

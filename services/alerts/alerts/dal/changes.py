@@ -1,21 +1,47 @@
-"""A change's History row and its store's totals, written together, exactly once.
+"""Changes' History rows and their stores' totals, written together, exactly once, many at a time.
 
-One DynamoDB transaction puts the History row on condition that it does not exist yet and
-adds the change's delta to the store's row in the Stores table. A retried, repeated or late
-delivery of the record finds the row (``ReturnValuesOnConditionCheckFailure`` hands it back)
-and changes nothing; whether the row carries ``AnnouncedAt`` tells whether its alert went out,
-and its ``Alert`` what the change raised when it was first recorded.
+A batch's changes go to DynamoDB as transactions of up to 99 History rows of one store plus one
+update of that store's totals by the sum of their deltas (TransactWriteItems takes 100 actions).
+Each row is put on condition that it does not exist yet, so the rows and the totals they add
+land together or not at all. A retried, repeated or late delivery finds its row: the
+transaction is cancelled, ``ReturnValuesOnConditionCheckFailure`` hands back the rows that
+exist, and the transaction is sent again without them (and without their deltas). Whether a
+found row carries ``AnnouncedAt`` tells whether its alert went out, and its ``Alert`` what the
+change raised when it was first recorded.
+
+A store's transactions go one after the other in stream order (two at once would conflict on
+its Stores row); different stores' go at once. After a store's transaction fails, its later
+changes are not tried: they fail with it and come again after it.
+
+A recount that repairs a store's totals sets the store's ``CountedThrough``: the totals it wrote
+hold every change made until then. A change made until then that is recorded later (a failed
+record replayed after the recount) adds nothing to the totals: the totals' update is conditional
+on ``CountedThrough`` being older than the changes it adds, and when it is not, the changes it
+covers are left out and the rest sent again. Recount and replay thus count such a change once,
+whichever runs first.
+
+After a digest is published, one row in the History table records it (partition: the store's
+digests, a key no item has; the keys of the rows it announced; expiring after two days), before
+the rows are marked. A delivery that finds its changes recorded but not marked looks there first:
+an invocation that died after the publish, before its marks, is not announced twice.
+
+Announcement marks are whole rows put with ``BatchWriteItem`` (25 a call; items DynamoDB leaves
+unprocessed are sent again with backoff): the row of an announced change exists, and the mark
+puts it back as it was plus ``AnnouncedAt``, so no condition is needed.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from inventory.history import HistoryEntry, history_key
-from inventory.stores import ITEMS, LOW, OUT, UPDATED_AT, StoreChange
+from inventory.history import HistoryEntry, expiry, history_key, history_sort_key
+from inventory.stores import COUNTED_THROUGH, ITEMS, LOW, OUT, UPDATED_AT, StoreChange
 
 from alerts.models.errors import HistoryUnavailable
 from alerts.models.history import Recorded, Written
@@ -27,12 +53,25 @@ if TYPE_CHECKING:
 #: Cancellation reasons that another attempt can clear: a concurrent write to the same Stores
 #: row (ingest's LastUploadAt, a recount's repair) or throttling inside the transaction.
 PASSING = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
+#: History rows in one transaction: TransactWriteItems takes 100 actions, one is the store's totals.
+ROWS_PER_TRANSACTION = 99
+#: BatchWriteItem takes at most 25 put requests.
+ROWS_PER_BATCH_WRITE = 25
+#: Stores (and mark batches) written at once; boto3 clients are thread-safe.
+WORKERS = 8
+#: Days a published digest's record is kept (a retry looks back one day).
+DIGEST_DAYS = 2
+#: Joins a row's two keys in a digest record: a control character, in neither key.
+ROW_KEY_SEPARATOR = "\x1e"
+
+Outcome = Written | HistoryUnavailable
 
 
 class ChangeLedger:
     """Writes changes to the History table and their deltas to the Stores table."""
 
-    #: Attempts for a transaction cancelled for a passing reason (botocore does not retry those).
+    #: Attempts for a transaction cancelled for a passing reason (botocore does not retry those),
+    #: and calls for a batch of marks that DynamoDB leaves partly unprocessed.
     ATTEMPTS = 3
 
     def __init__(
@@ -41,49 +80,143 @@ class ChangeLedger:
         history_table: str,
         stores_table: str,
         clock: Callable[[], str],
+        *,
         pause: Callable[[float], None] = time.sleep,
+        rows_per_transaction: int = ROWS_PER_TRANSACTION,
+        marks_per_call: int = ROWS_PER_BATCH_WRITE,
+        workers: int = WORKERS,
     ) -> None:
         self._client = client
         self.history_table = history_table
         self.stores_table = stores_table
         self._clock = clock
         self._pause = pause
+        self._rows_per_transaction = rows_per_transaction
+        self._marks_per_call = marks_per_call
+        self._workers = workers
 
-    def write(self, entry: HistoryEntry, totals: StoreChange | None) -> Written:
-        """Write the row and apply ``totals`` (``None``: only mark the store changed) unless the row exists."""
-        transaction: list[TransactWriteItemTypeDef] = [
-            {
-                "Put": {
-                    "TableName": self.history_table,
-                    "Item": entry.to_item(),
-                    "ConditionExpression": "attribute_not_exists(StoreItem)",
-                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+    def write_all(self, changes: Sequence[tuple[HistoryEntry, StoreChange | None]]) -> list[Outcome]:
+        """Write each change's row and apply its totals (``None``: only mark the store changed) unless
+        the row exists; what each change found, in the order given (a failure as its exception)."""
+        outcomes: list[Outcome | None] = [None] * len(changes)
+        first: dict[tuple[str, str], int] = {}
+        by_store: dict[str, list[int]] = {}
+        for index, (entry, _) in enumerate(changes):
+            key = _key(entry)
+            if key in first:
+                continue  # the same record twice in one batch: written once
+            first[key] = index
+            by_store.setdefault(entry.store, []).append(index)
+
+        def store(indices: list[int]) -> None:
+            size = self._rows_per_transaction
+            for start in range(0, len(indices), size):
+                chunk = indices[start : start + size]
+                self._write_chunk(changes, chunk, outcomes)
+                failed = outcomes[chunk[0]]
+                if isinstance(failed, HistoryUnavailable):
+                    for index in indices[start + size :]:
+                        outcomes[index] = HistoryUnavailable(
+                            f"an earlier change of the store was not written: {failed}"
+                        )
+                    return
+
+        _each(store, list(by_store.values()), self._workers)
+        results: list[Outcome] = []
+        for index, (entry, _) in enumerate(changes):
+            outcome = outcomes[first[_key(entry)]]
+            assert outcome is not None
+            if index != first[_key(entry)] and isinstance(outcome, Written) and outcome.recorded is Recorded.NEW:
+                outcome = Written(Recorded.UNANNOUNCED, outcome.alert)
+            results.append(outcome)
+        return results
+
+    def _write_chunk(
+        self,
+        changes: Sequence[tuple[HistoryEntry, StoreChange | None]],
+        chunk: list[int],
+        outcomes: list[Outcome | None],
+    ) -> None:
+        """One store's rows in one transaction; rows found existing are handed back and left out, and
+        changes a recount already counted (see :data:`COUNTED_THROUGH`) add nothing to the totals."""
+        pending = list(chunk)
+        attempt = 1
+        through: str | None = None  # the store's CountedThrough, once the totals' condition failed on it
+        rounds = 0
+        while pending:
+            rounds += 1
+            if rounds > len(chunk) + self.ATTEMPTS + 2:  # each round settles a row, a recount or an attempt
+                failure = HistoryUnavailable("History and totals not written: the store's row kept changing")
+                for index in pending:
+                    outcomes[index] = failure
+                return
+            store = changes[pending[0]][0].store
+            totals = StoreChange()
+            counted: list[str] = []  # the times of the changes whose deltas are added
+            for index in pending:
+                entry, delta = changes[index]
+                if delta is not None and (through is None or entry.time > through):
+                    totals.add(delta)
+                    counted.append(entry.time)
+            transaction: list[TransactWriteItemTypeDef] = [
+                {
+                    "Put": {
+                        "TableName": self.history_table,
+                        "Item": changes[index][0].to_item(),
+                        "ConditionExpression": "attribute_not_exists(StoreItem)",
+                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                    }
                 }
-            },
-            {"Update": self._totals_update(entry.store, totals)},
-        ]
-        for attempt in range(1, self.ATTEMPTS + 1):
+                for index in pending
+            ]
+            transaction.append({"Update": self._totals_update(store, totals if counted else None, counted, through)})
             try:
                 self._client.transact_write_items(TransactItems=transaction)
-                return Written(Recorded.NEW, entry.alert)
             except ClientError as error:
                 reasons: list[dict[str, Any]] = list(error.response.get("CancellationReasons") or [])
                 codes = [str(reason.get("Code", "")) for reason in reasons]
-                if codes and codes[0] == "ConditionalCheckFailed":
-                    existing = reasons[0].get("Item") or {}
-                    alert = (existing.get("Alert") or {}).get("S")
-                    found = Recorded.ANNOUNCED if "AnnouncedAt" in existing else Recorded.UNANNOUNCED
-                    return Written(found, alert if isinstance(alert, str) else None)
+                found = [
+                    (index, reason)
+                    for index, reason in zip(pending, reasons, strict=False)
+                    if reason.get("Code") == "ConditionalCheckFailed"
+                ]
+                recounted = len(reasons) > len(pending) and reasons[-1].get("Code") == "ConditionalCheckFailed"
+                if found or recounted:
+                    for index, reason in found:
+                        outcomes[index] = _existing(reason.get("Item") or {})
+                    pending = [index for index in pending if outcomes[index] is None]
+                    if recounted:
+                        row = reasons[-1].get("Item") or {}
+                        through = (row.get(COUNTED_THROUGH) or {}).get("S")
+                    continue
                 if attempt < self.ATTEMPTS and PASSING & set(codes):
                     self._pause(0.05 * 2**attempt)
+                    attempt += 1
                     continue
-                raise HistoryUnavailable(f"History and totals not written ({', '.join(codes) or error})") from error
+                failure = HistoryUnavailable(f"History and totals not written ({', '.join(codes) or error})")
+                failure.__cause__ = error
+                for index in pending:
+                    outcomes[index] = failure
+                return
             except BotoCoreError as error:
-                raise HistoryUnavailable(f"History and totals not written: {error}") from error
-        raise AssertionError("unreachable")  # pragma: no cover
+                failure = HistoryUnavailable(f"History and totals not written: {error}")
+                failure.__cause__ = error
+                for index in pending:
+                    outcomes[index] = failure
+                return
+            for index in pending:
+                outcomes[index] = Written(Recorded.NEW, changes[index][0].alert)
+            return
 
-    def _totals_update(self, store: str, totals: StoreChange | None) -> UpdateTypeDef:
-        """ADD the non-zero deltas; SET UpdatedAt to when the totals changed (a recount conditions on it)."""
+    def _totals_update(
+        self, store: str, totals: StoreChange | None, times: Sequence[str] = (), through: str | None = None
+    ) -> UpdateTypeDef:
+        """ADD the non-zero deltas; SET UpdatedAt to when the totals changed (a recount conditions on it).
+
+        Deltas of changes made at ``times`` are added on condition that no recount has counted them
+        already: the store's ``CountedThrough`` is absent or older than all of them, or, once read
+        (``through``), still what it was.
+        """
         names = {"#updated": UPDATED_AT}
         values: dict[str, Any] = {":at": {"S": self._clock()}}
         adds = []
@@ -93,46 +226,119 @@ class ChangeLedger:
                 values[f":{name}"] = {"N": str(step)}
                 adds.append(f"#{name} :{name}")
         expression = "SET #updated = :at" + (f" ADD {', '.join(adds)}" if adds else "")
-        return {
+        update: UpdateTypeDef = {
             "TableName": self.stores_table,
             "Key": {"Store": {"S": store}},
             "UpdateExpression": expression,
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": values,
         }
+        if adds:
+            names["#through"] = COUNTED_THROUGH
+            if through is None:
+                update["ConditionExpression"] = "attribute_not_exists(#through) OR #through < :oldest"
+                values[":oldest"] = {"S": min(times)}
+            else:
+                update["ConditionExpression"] = "#through = :through"
+                values[":through"] = {"S": through}
+            update["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        return update
 
-    def mark_announced(self, entry: HistoryEntry, announced_at: str) -> None:
-        """Record that the change's alert was announced, so no later delivery announces it again."""
+    def mark_all(self, entries: Sequence[HistoryEntry], announced_at: str) -> None:
+        """Record that the changes' alerts were announced, so no later delivery announces them again.
+
+        Each entry must hold the alert its row holds. Raises :class:`HistoryUnavailable` when a
+        mark could not be written (the others are written)."""
+        rows = {_key(entry): replace(entry, announced_at=announced_at).to_item() for entry in entries}
+        items = list(rows.values())
+        size = self._marks_per_call
+        chunks = [items[start : start + size] for start in range(0, len(items), size)]
+        failures: list[str] = []
+
+        def write(chunk: list[dict[str, Any]]) -> None:
+            request: Any = {self.history_table: [{"PutRequest": {"Item": item}} for item in chunk]}
+            for attempt in range(1, self.ATTEMPTS + 1):
+                try:
+                    response = self._client.batch_write_item(RequestItems=request)
+                except (ClientError, BotoCoreError) as error:
+                    failures.append(f"{len(chunk)} mark(s): {error}")
+                    return
+                left = (response.get("UnprocessedItems") or {}).get(self.history_table)
+                if not left:
+                    return
+                if attempt == self.ATTEMPTS:
+                    failures.append(f"{len(left)} mark(s) still unprocessed after {self.ATTEMPTS} calls")
+                    return
+                request = {self.history_table: left}
+                self._pause(min(0.05 * 2**attempt, 1.0))
+
+        _each(write, chunks, self._workers)
+        if failures:
+            raise HistoryUnavailable(f"History rows not marked announced: {'; '.join(failures)}")
+
+    def record_digest(self, store: str, entries: Sequence[HistoryEntry], published_at: str) -> None:
+        """Record that a digest announcing these rows was published: one row of the store's digests
+        (a History partition no item has), listing the rows' keys, kept :data:`DIGEST_DAYS` days."""
+        keys = sorted({f"{partition}{ROW_KEY_SEPARATOR}{at}" for partition, at in map(_key, entries)})
         try:
-            self._client.update_item(
+            self._client.put_item(
                 TableName=self.history_table,
-                Key=entry.key(),
-                UpdateExpression="SET AnnouncedAt = :at",
-                ConditionExpression="attribute_exists(StoreItem)",
-                ExpressionAttributeValues={":at": {"S": announced_at}},
+                Item={
+                    "StoreItem": {"S": digests_key(store)},
+                    "At": {"S": f"{published_at}#{uuid.uuid4().hex}"},
+                    "Store": {"S": store},
+                    "Rows": {"SS": keys},
+                    "ExpiresAt": {"N": str(expiry(published_at, DIGEST_DAYS))},
+                },
             )
         except (ClientError, BotoCoreError) as error:
-            raise HistoryUnavailable(f"History row not marked announced: {error}") from error
+            raise HistoryUnavailable(f"published digest not recorded: {error}") from error
+
+    def announced_rows(self, store: str, since: str) -> set[tuple[str, str]]:
+        """The keys of the rows the store's digests published since ``since`` announced."""
+        request: dict[str, Any] = {
+            "TableName": self.history_table,
+            "KeyConditionExpression": "StoreItem = :key AND #at >= :since",
+            "ExpressionAttributeNames": {"#at": "At", "#rows": "Rows"},
+            "ExpressionAttributeValues": {":key": {"S": digests_key(store)}, ":since": {"S": since}},
+            "ProjectionExpression": "#rows",
+            "ConsistentRead": True,
+        }
+        found: set[tuple[str, str]] = set()
+        while True:
+            try:
+                page = self._client.query(**request)
+            except (ClientError, BotoCoreError) as error:
+                raise HistoryUnavailable(f"published digests not readable: {error}") from error
+            for item in page.get("Items", []):
+                for key in item.get("Rows", {}).get("SS", []):
+                    partition, _, at = key.partition(ROW_KEY_SEPARATOR)
+                    found.add((partition, at))
+            if "LastEvaluatedKey" not in page:
+                return found
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-class RecordedChanges:
-    """Reads the History table to tell whether a change is recorded (and so counted in the totals)."""
+def digests_key(store: str) -> str:
+    """The History partition of a store's published digests: an item name is never empty."""
+    return history_key(store, "")
 
-    def __init__(self, client: DynamoDBClient, history_table: str) -> None:
-        self._client = client
-        self.history_table = history_table
 
-    def has_change_at(self, store: str, item: str, time: str) -> bool:
-        """Whether a change of the item made at ``time`` has its History row (so its totals are applied)."""
-        try:
-            response = self._client.query(
-                TableName=self.history_table,
-                KeyConditionExpression="StoreItem = :key AND begins_with(#at, :time)",
-                ExpressionAttributeNames={"#at": "At"},
-                ExpressionAttributeValues={":key": {"S": history_key(store, item)}, ":time": {"S": f"{time}#"}},
-                ProjectionExpression="StoreItem",
-                Limit=1,
-            )
-        except (ClientError, BotoCoreError) as error:
-            raise HistoryUnavailable(f"History not readable: {error}") from error
-        return bool(response.get("Items"))
+def _each(task: Callable[[Any], None], work: list[Any], workers: int) -> None:
+    """``task`` on every piece of ``work``, up to ``workers`` at once."""
+    if workers > 1 and len(work) > 1:
+        with ThreadPoolExecutor(max_workers=min(workers, len(work))) as pool:
+            list(pool.map(task, work))
+    else:
+        for piece in work:
+            task(piece)
+
+
+def _key(entry: HistoryEntry) -> tuple[str, str]:
+    return history_key(entry.store, entry.item), history_sort_key(entry.time, entry.sequence)
+
+
+def _existing(item: dict[str, Any]) -> Written:
+    alert = (item.get("Alert") or {}).get("S")
+    found = Recorded.ANNOUNCED if "AnnouncedAt" in item else Recorded.UNANNOUNCED
+    return Written(found, alert if isinstance(alert, str) else None)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 #: How long a replayed record is kept, for the operator to look back.
 KEEP_REPLAYED = timedelta(days=30)
+#: The replay lock's key: a control character is no store's name (names never hold one).
+LOCK_KEY = {"Store": {"S": "\x1f"}, "Sequence": {"S": "replay-lock"}}
 
 
 class FailedRecords:
@@ -56,15 +58,15 @@ class FailedRecords:
         """Records not replayed yet, by store and in stream order."""
         request: dict[str, Any] = {
             "TableName": self.name,
-            "FilterExpression": "attribute_not_exists(ReplayedAt)",
+            # The replay lock is no record.
+            "FilterExpression": "attribute_not_exists(ReplayedAt) AND attribute_exists(#record)",
+            "ExpressionAttributeNames": {"#record": "Record"},
             "ConsistentRead": True,
         }
         if store is not None:
-            request |= {
-                "KeyConditionExpression": "#store = :store",
-                "ExpressionAttributeNames": {"#store": "Store"},
-                "ExpressionAttributeValues": {":store": {"S": store}},
-            }
+            request["KeyConditionExpression"] = "#store = :store"
+            request["ExpressionAttributeNames"]["#store"] = "Store"
+            request["ExpressionAttributeValues"] = {":store": {"S": store}}
         found = [_archived(item) for item in self._pages(request, query=store is not None)]
         return sorted(found, key=lambda record: (record.store, sequence_key(record.sequence)))
 
@@ -82,6 +84,44 @@ class FailedRecords:
             )
         except (ClientError, BotoCoreError) as error:
             raise ArchiveUnavailable(f"failed record not marked replayed: {error}") from error
+
+    def lock(self, owner: str, now: datetime, hold: timedelta) -> str | None:
+        """Take (or, for its owner, extend) the replay lock until ``now + hold``: ``None`` when taken,
+        else when another holder's lock ends (ISO 8601). An expired lock is anyone's."""
+        until = int((now + hold).timestamp())
+        try:
+            self._client.put_item(
+                TableName=self.name,
+                Item={**LOCK_KEY, "Owner": {"S": owner}, "ExpiresAt": {"N": str(until)}},
+                ConditionExpression="attribute_not_exists(#store) OR #expires < :now OR #owner = :owner",
+                ExpressionAttributeNames={"#store": "Store", "#expires": "ExpiresAt", "#owner": "Owner"},
+                ExpressionAttributeValues={":now": {"N": str(int(now.timestamp()))}, ":owner": {"S": owner}},
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                held = error.response.get("Item", {}).get("ExpiresAt", {}).get("N", "0")
+                return datetime.fromtimestamp(int(held), UTC).isoformat()
+            raise ArchiveUnavailable(f"replay lock not taken: {error}") from error
+        except BotoCoreError as error:
+            raise ArchiveUnavailable(f"replay lock not taken: {error}") from error
+        return None
+
+    def unlock(self, owner: str) -> None:
+        """Give the replay lock back, if ``owner`` still holds it (an expired lock may be someone else's)."""
+        try:
+            self._client.delete_item(
+                TableName=self.name,
+                Key=LOCK_KEY,
+                ConditionExpression="#owner = :owner",
+                ExpressionAttributeNames={"#owner": "Owner"},
+                ExpressionAttributeValues={":owner": {"S": owner}},
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise ArchiveUnavailable(f"replay lock not given back: {error}") from error
+        except BotoCoreError as error:
+            raise ArchiveUnavailable(f"replay lock not given back: {error}") from error
 
     def _pages(self, request: dict[str, Any], *, query: bool) -> Iterator[dict[str, Any]]:
         while True:

@@ -1,7 +1,7 @@
 """The Forecast table (owned by alerts): one row per item, read once per batch, written once per batch.
 
-Rows are read strongly consistent with BatchGetItem (100 keys a call; keys DynamoDB leaves
-unprocessed are asked again with backoff) and written with PutItem on condition that the row
+Rows are read strongly consistent with BatchGetItem (100 keys a call, the calls at once; keys
+DynamoDB leaves unprocessed are asked again with backoff) and written with PutItem on condition that the row
 is still as read: absent, or holding the ``Sequence`` read. Nothing else writes the table, so
 a failed condition means another invocation got there first (a concurrent replay): the batch's
 records of that item are retried, and the retry reads the row again.
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
 
 #: BatchGetItem takes at most 100 keys a call.
 KEYS_PER_READ = 100
+#: BatchGetItem calls made at once (boto3 clients are thread-safe).
+READERS = 8
 
 
 class ForecastTable:
@@ -42,31 +45,38 @@ class ForecastTable:
         :attr:`ATTEMPTS` calls.
         """
         wanted = list(dict.fromkeys(keys))
+        chunks = [wanted[start : start + KEYS_PER_READ] for start in range(0, len(wanted), KEYS_PER_READ)]
+        if len(chunks) > 1:  # a batch of 500 items is 5 calls: at once, not one after the other
+            with ThreadPoolExecutor(max_workers=min(READERS, len(chunks))) as pool:
+                parts = list(pool.map(self._read_chunk, chunks))
+        else:
+            parts = [self._read_chunk(chunk) for chunk in chunks]
+        return {key: stored for part in parts for key, stored in part.items()}
+
+    def _read_chunk(self, chunk: list[ItemKey]) -> dict[ItemKey, StoredForecast]:
         found: dict[ItemKey, StoredForecast] = {}
-        for start in range(0, len(wanted), KEYS_PER_READ):
-            chunk = wanted[start : start + KEYS_PER_READ]
-            request: Any = {
-                "Keys": [{"Store": {"S": store}, "Item": {"S": item}} for store, item in chunk],
-                "ConsistentRead": True,
-            }
-            for attempt in range(1, self.ATTEMPTS + 1):
-                try:
-                    response = self._client.batch_get_item(RequestItems={self.name: request})
-                except (ClientError, BotoCoreError) as error:
-                    raise ForecastUnavailable(f"Forecast rows not readable: {error}") from error
-                for item in response.get("Responses", {}).get(self.name, []):
-                    key, stored = _stored(item)
-                    found[key] = stored
-                left = (response.get("UnprocessedKeys") or {}).get(self.name)
-                if not left or not left.get("Keys"):
-                    break
-                if attempt == self.ATTEMPTS:
-                    raise ForecastUnavailable(
-                        f"Forecast rows not readable: {len(left['Keys'])} key(s) still unprocessed after "
-                        f"{self.ATTEMPTS} calls"
-                    )
-                request = dict(left)
-                self._pause(min(0.05 * 2**attempt, 1.0))
+        request: Any = {
+            "Keys": [{"Store": {"S": store}, "Item": {"S": item}} for store, item in chunk],
+            "ConsistentRead": True,
+        }
+        for attempt in range(1, self.ATTEMPTS + 1):
+            try:
+                response = self._client.batch_get_item(RequestItems={self.name: request})
+            except (ClientError, BotoCoreError) as error:
+                raise ForecastUnavailable(f"Forecast rows not readable: {error}") from error
+            for item in response.get("Responses", {}).get(self.name, []):
+                key, stored = _stored(item)
+                found[key] = stored
+            left = (response.get("UnprocessedKeys") or {}).get(self.name)
+            if not left or not left.get("Keys"):
+                return found
+            if attempt == self.ATTEMPTS:
+                raise ForecastUnavailable(
+                    f"Forecast rows not readable: {len(left['Keys'])} key(s) still unprocessed after "
+                    f"{self.ATTEMPTS} calls"
+                )
+            request = dict(left)
+            self._pause(min(0.05 * 2**attempt, 1.0))
         return found
 
     def write(self, row: ForecastRow, read: StoredForecast) -> bool:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer
@@ -18,10 +19,46 @@ if TYPE_CHECKING:
 _deserializer = TypeDeserializer()
 
 
+#: BatchGetItem takes at most 100 keys a call.
+KEYS_PER_READ = 100
+
+
 class InventoryItems:
-    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+    #: Calls for one chunk of keys before keys left unprocessed count as a failure.
+    ATTEMPTS = 6
+
+    def __init__(self, client: DynamoDBClient, table_name: str, pause: Callable[[float], None] = time.sleep) -> None:
         self._client = client
         self.name = table_name
+        self._pause = pause
+
+    def levels(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Level | None]:
+        """Each item's level now (read consistently); ``None`` for an item that is gone or unreadable."""
+        wanted = list(dict.fromkeys(keys))
+        found: dict[tuple[str, str], Level | None] = dict.fromkeys(wanted)
+        for start in range(0, len(wanted), KEYS_PER_READ):
+            request: Any = {
+                "Keys": [{"Store": {"S": store}, "Item": {"S": item}} for store, item in wanted[start : start + 100]],
+                "ConsistentRead": True,
+                "ProjectionExpression": "#store, #item, #count, Threshold",
+                "ExpressionAttributeNames": {"#store": "Store", "#item": "Item", "#count": "Count"},
+            }
+            for attempt in range(1, self.ATTEMPTS + 1):
+                try:
+                    response = self._client.batch_get_item(RequestItems={self.name: request})
+                except (ClientError, BotoCoreError) as error:
+                    raise StoresUnavailable(f"Inventory items not readable: {error}") from error
+                for attributes in response.get("Responses", {}).get(self.name, []):
+                    counted = _counted(attributes)
+                    found[(str(attributes["Store"]["S"]), counted.item)] = counted.level
+                left = (response.get("UnprocessedKeys") or {}).get(self.name)
+                if not left or not left.get("Keys"):
+                    break
+                if attempt == self.ATTEMPTS:
+                    raise StoresUnavailable(f"Inventory items not readable: {len(left['Keys'])} key(s) unprocessed")
+                request = dict(left)
+                self._pause(min(0.05 * 2**attempt, 1.0))
+        return found
 
     def items(self, store: str) -> Iterator[CountedItem]:
         """Every item of ``store``; one whose count or threshold cannot be read has ``level=None``."""

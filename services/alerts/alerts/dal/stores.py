@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from inventory.stores import ITEMS, LOW, OUT, UPDATED_AT, StoreSummary
+from inventory.stores import COUNTED_THROUGH, ITEMS, LOW, OUT, UPDATED_AT, StoreSummary
 
 from alerts.models.errors import StoresUnavailable
 from alerts.models.recount import StoreRow, Totals
@@ -58,19 +58,22 @@ class StoresTable:
             present=frozenset(name for name in COUNTS if name in item),
         )
 
-    def repair(self, row: StoreRow, totals: Totals, at: str) -> bool:
-        """Set the row's totals, on condition that it is exactly as read; ``False`` if it changed since.
+    def repair(self, row: StoreRow, totals: Totals, at: str, counted_through: str) -> bool:
+        """Set the row's totals (and ``CountedThrough``: every change made until then is in them), on
+        condition that it is exactly as read; ``False`` if it changed since.
 
         The stream consumer sets ``UpdatedAt`` with every change it applies, so a change that
         landed between the read and this write fails the condition even when it left the
         counts where they were.
         """
-        names = {"#store": "Store", "#updated": UPDATED_AT} | {f"#{name}": name for name in COUNTS}
+        names = {"#store": "Store", "#updated": UPDATED_AT, "#through": COUNTED_THROUGH}
+        names |= {f"#{name}": name for name in COUNTS}
         values: dict[str, Any] = {
             ":items": {"N": str(totals.items)},
             ":out": {"N": str(totals.out)},
             ":low": {"N": str(totals.low)},
             ":now": {"S": at},
+            ":through": {"S": counted_through},
         }
         if not row.exists:
             condition = "attribute_not_exists(#store)"
@@ -93,7 +96,7 @@ class StoresTable:
             self._client.update_item(
                 TableName=self.name,
                 Key={"Store": {"S": row.store}},
-                UpdateExpression="SET #Items = :items, #Out = :out, #Low = :low, #updated = :now",
+                UpdateExpression="SET #Items = :items, #Out = :out, #Low = :low, #updated = :now, #through = :through",
                 ConditionExpression=condition,
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,

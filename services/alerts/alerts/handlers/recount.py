@@ -11,7 +11,6 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from inventory.observability import logger, metrics, tracer
 
-from alerts.dal.changes import RecordedChanges
 from alerts.dal.clients import Clients
 from alerts.dal.failed_records import FailedRecords
 from alerts.dal.inventory import InventoryItems
@@ -32,7 +31,6 @@ def build_recounter(
     return Recounter(
         stores=StoresTable(dynamodb, settings.stores_table),
         inventory=InventoryItems(dynamodb, settings.inventory_table),
-        history=RecordedChanges(dynamodb, settings.history_table),
         waiting=FailedRecords(dynamodb, settings.failed_records_table),
         default_threshold=settings.low_stock_default,
         settle=timedelta(minutes=settings.settle_minutes),

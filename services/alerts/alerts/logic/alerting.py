@@ -1,14 +1,16 @@
-"""What one stream record does: record the change and its store's totals once, and say what to announce.
+"""What a stream record does: record the change and its store's totals once, and say what to announce.
 
 Once-only rests on the History row of each change, keyed by the change time and the stream
 sequence number (the same on every delivery of a record):
 
-1. :meth:`AlertService.record_change` applies the change to its item's forecast in memory
-   (:mod:`alerts.logic.forecasting`: whether it enters ``soon``), then writes the row together
-   with the change's delta to its store's totals, in one transaction, on condition that the row
-   does not exist. A retried, repeated or late record finds its row and counts nothing twice;
+1. :meth:`AlertService.plan` decides, in memory and in stream order, what a change raises and
+   applies it to its item's forecast (:mod:`alerts.logic.forecasting`: whether it enters
+   ``soon``); :meth:`AlertService.record` then writes the batch's rows together with their
+   deltas to their stores' totals, many rows to a transaction, each on condition that it does
+   not exist (:mod:`alerts.dal.changes`). A retried, repeated or late record finds its row and
+   counts nothing twice;
 2. the row tells whether the change was announced (``AnnouncedAt``) and what it raised
-   (``Alert``); if it raised alerts that were not announced, they are returned to be announced;
+   (``Alert``); :meth:`AlertService.owed` returns the alerts raised and not yet announced;
 3. :meth:`AlertService.announce` publishes one store's digest and marks its rows announced.
 
 A change may raise two alerts: a restock that lands within ``soonDays`` of cover is both
@@ -20,41 +22,70 @@ If the publish fails, the records are retried and step 2 announces them then. If
 after a publish, the records still count as done (failing them would announce them twice for
 sure); only a retry caused by another record could then repeat them.
 
-``record_change`` is the one place a change is turned into writes.
+``plan`` is the one place a change is turned into writes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
-from inventory.history import HistoryEntry
+from inventory.forecast import parse_time
+from inventory.history import HistoryEntry, history_key, history_sort_key
+from inventory.models import iso_utc
 from inventory.observability import logger, metrics
 from inventory.stores import StoreChange
 
 from alerts.logic.digest import build_digest
-from alerts.logic.forecasting import BatchForecasts, Forecasting
+from alerts.logic.forecasting import BatchForecasts, Forecasting, ForecastStep
 from alerts.logic.transitions import status, store_change, transition
-from alerts.models.change import Alert, StockChange
+from alerts.models.change import Alert, Level, StockChange
 from alerts.models.digest import Announcement, Digest
 from alerts.models.errors import HistoryUnavailable, MalformedRecord
 from alerts.models.history import Recorded, Written, history_entry
 
+#: How far back a retry looks for the digest that may have announced its changes already (Lambda
+#: retries a record within its 6-hour age limit); the records themselves are kept 2 days.
+DIGESTS_KEPT = timedelta(days=1)
+
 
 class ChangeLog(Protocol):
-    def write(self, entry: HistoryEntry, totals: StoreChange | None) -> Written:
-        """Write the row and apply the totals unless the row exists; say what was found and its alert."""
+    def write_all(
+        self, changes: Sequence[tuple[HistoryEntry, StoreChange | None]]
+    ) -> list[Written | HistoryUnavailable]:
+        """Write each row and apply its totals unless the row exists; what each found (or why it failed)."""
         ...
 
-    def mark_announced(self, entry: HistoryEntry, announced_at: str) -> None: ...
+    def mark_all(self, entries: Sequence[HistoryEntry], announced_at: str) -> None: ...
+
+    def record_digest(self, store: str, entries: Sequence[HistoryEntry], published_at: str) -> None:
+        """Record that a digest announcing these rows was published (one write)."""
+        ...
+
+    def announced_rows(self, store: str, since: str) -> set[tuple[str, str]]:
+        """The keys of the rows the store's digests published since ``since`` announced."""
+        ...
 
 
 class Notifier(Protocol):
     def publish(self, digest: Digest) -> None:
         """Send one digest; raise :class:`PublishFailed` when it was not accepted."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """One record's change as decided in memory: its status alert, forecast step, History row and totals."""
+
+    change: StockChange
+    alert: Alert | None
+    step: ForecastStep
+    entry: HistoryEntry
+    totals: StoreChange | None
 
 
 class AlertService:
@@ -79,7 +110,7 @@ class AlertService:
 
     def open_batch(self, records: Sequence[DynamoDBRecord]) -> BatchForecasts:
         """The forecast rows of every item the records change, read at once (malformed records are
-        left to :meth:`record_change`); raises :class:`ForecastUnavailable`."""
+        left to :meth:`plan`); raises :class:`ForecastUnavailable`."""
         changes = []
         for record in records:
             try:
@@ -90,22 +121,21 @@ class AlertService:
                 changes.append(change)
         return self._forecasting.open(changes)
 
-    def record_change(self, record: DynamoDBRecord, forecasts: BatchForecasts) -> list[Announcement]:
-        """Steps 1 and 2 for one record: its forecast, its History row and totals, and the announcements
-        it still owes (in the order they read: ``restocked`` before ``soon``).
+    def plan(self, record: DynamoDBRecord, forecasts: BatchForecasts, index: int) -> Planned | None:
+        """Step 1 in memory for the record at ``index`` of its batch: its alert, its forecast step (kept
+        under ``index``, see :meth:`BatchForecasts.save`), its History row and totals; ``None`` when
+        there is nothing to record.
 
         A record whose new image cannot be read is counted and skipped (retrying cannot fix it).
-        Raises :class:`HistoryUnavailable` when the write failed, which a retry may fix; the
-        change's forecast is then not kept either.
         """
         try:
             change = StockChange.from_record(record)
         except MalformedRecord as error:
             logger.warning("Malformed stream record skipped", extra=_where(record) | {"reason": str(error)})
             metrics.add_metric(name="RecordsMalformed", unit=MetricUnit.Count, value=1)
-            return []
+            return None
         if change is None:
-            return []
+            return None
         if not change.old_known:
             logger.warning(
                 "Previous image unreadable: the change counts as from an unknown state; the recount fixes the totals",
@@ -120,21 +150,35 @@ class AlertService:
         before = None if change.old is None else status(change.old, self._default_threshold)
         after = status(change.new, self._default_threshold)
         if change.old is not None and not change.count_changed and before == after:
-            return []  # neither count nor status changed (moto repeats unchanged writes as MODIFY)
+            return None  # neither count nor status changed (moto repeats unchanged writes as MODIFY)
         alert = transition(change.old, change.new, self._default_threshold)
         step = forecasts.step(change, after)
+        forecasts.commit(step, index)
         raised = [found for found in (alert, Alert.SOON if step.soon else None) if found is not None]
         highest = max(raised, key=lambda found: found.rank) if raised else None
         entry = history_entry(change, self._retention_days, highest)
-        try:
-            written = self._changes.write(entry, store_change(change, self._default_threshold))
-        except HistoryUnavailable as error:
-            logger.warning(
-                "Change not recorded; the record will be retried",
-                extra={"store": change.store, "item": change.item, "sequence": change.sequence, "reason": str(error)},
-            )
-            raise
-        forecasts.commit(step)
+        return Planned(change, alert, step, entry, store_change(change, self._default_threshold))
+
+    def record(self, planned: Sequence[Planned]) -> list[Written | HistoryUnavailable]:
+        """Step 1's writes for a batch: every History row with its store's totals, many at a time."""
+        outcomes = self._changes.write_all([(each.entry, each.totals) for each in planned])
+        for each, outcome in zip(planned, outcomes, strict=True):
+            if isinstance(outcome, HistoryUnavailable):
+                change = each.change
+                logger.warning(
+                    "Change not recorded; the record will be retried",
+                    extra={"store": change.store, "item": change.item, "sequence": change.sequence,
+                           "reason": str(outcome)},
+                )  # fmt: skip
+                break
+        return outcomes
+
+    def owed(self, planned: Planned, written: Written) -> list[Announcement]:
+        """Step 2: what a recorded change still owes (in the order the lines read: ``restocked`` before
+        ``soon``)."""
+        change, step, alert = planned.change, planned.step, planned.alert
+        entry = planned.entry
+        raised = [found for found in (alert, Alert.SOON if step.soon else None) if found is not None]
         if written.recorded is Recorded.NEW:
             metrics.add_metric(name="HistoryRowsWritten", unit=MetricUnit.Count, value=1)
             if step.soon:
@@ -149,8 +193,9 @@ class AlertService:
         else:
             metrics.add_metric(name="ChangesAlreadyRecorded", unit=MetricUnit.Count, value=1)
             # An earlier delivery decided what this change raised: the row says whether it was
-            # soon; a status alert follows from the record itself.
+            # soon; a status alert follows from the record itself. A mark keeps the row's alert.
             raised = [found for found in (alert, Alert.SOON if written.alert == Alert.SOON else None) if found]
+            entry = replace(entry, alert=written.alert)
         if not raised:
             return []
         if written.recorded is Recorded.ANNOUNCED:
@@ -160,7 +205,51 @@ class AlertService:
             )
             metrics.add_metric(name="AlertsAlreadyAnnounced", unit=MetricUnit.Count, value=len(raised))
             return []
-        return [Announcement(change, found, entry, step.projected) for found in raised]
+        before = written.recorded is not Recorded.NEW
+        return [Announcement(change, found, entry, step.projected, before) for found in raised]
+
+    def not_yet_announced(self, store: str, announcements: Sequence[Announcement]) -> list[Announcement]:
+        """The announcements no published digest carried. Changes recorded by an earlier delivery may
+        have been announced by it without their rows being marked (the invocation died after the
+        publish): the store's recent digest records say; those found are marked now, not sent again."""
+        if not any(announcement.recorded_before for announcement in announcements):
+            return list(announcements)
+        since = iso_utc(parse_time(self._clock()) - DIGESTS_KEPT)
+        published = self._changes.announced_rows(store, since)
+        sent = [a for a in announcements if a.recorded_before and _row_key(a.entry) in published]
+        if sent:
+            logger.info(
+                "Changes announced by a digest already published; marked, not sent again",
+                extra={"store": store, "items": len(sent)},
+            )
+            metrics.add_metric(name="AlertsAlreadyAnnounced", unit=MetricUnit.Count, value=len(sent))
+            try:
+                self._changes.mark_all([a.entry for a in sent], self._clock())
+            except HistoryUnavailable as error:
+                logger.warning("Announced changes not marked", extra={"store": store, "reason": str(error)})
+        return [a for a in announcements if not (a.recorded_before and _row_key(a.entry) in published)]
+
+    def still_true(
+        self, announcements: Sequence[Announcement], levels: Mapping[tuple[str, str], Level | None]
+    ) -> list[bool]:
+        """Whether each announcement still holds: its item is in the status the change left it in
+        (``levels``: the items now). One that does not is logged and counted, and not announced."""
+        held = []
+        for announcement in announcements:
+            change = announcement.change
+            now = levels.get((change.store, change.item))
+            true = now is not None and status(now, self._default_threshold) == status(
+                change.new, self._default_threshold
+            )
+            if not true:
+                logger.info(
+                    "Change no longer true; recorded, not announced",
+                    extra={"store": change.store, "item": change.item, "sequence": change.sequence,
+                           "alert": announcement.alert.value, "count_now": None if now is None else now.count},
+                )  # fmt: skip
+                metrics.add_metric(name="StaleAlertsNotAnnounced", unit=MetricUnit.Count, value=1)
+            held.append(true)
+        return held
 
     def announce(self, store: str, announcements: Sequence[Announcement]) -> Digest:
         """Step 3: one digest for a store's alerts, lines in the order given; raises :class:`PublishFailed`."""
@@ -169,21 +258,26 @@ class AlertService:
         logger.info("Digest published", extra={"store": store, "items": digest.items, "subject": digest.subject})
         metrics.add_metric(name="DigestsPublished", unit=MetricUnit.Count, value=1)
         metrics.add_metric(name="AlertsAnnounced", unit=MetricUnit.Count, value=digest.items)
-        announced_at = self._clock()
-        marked: set[tuple[str, str, str, str]] = set()
-        for announcement in announcements:
-            row = announcement.entry
-            if (row.store, row.item, row.time, row.sequence) in marked:
-                continue  # two alerts of one change: one row, one mark
-            marked.add((row.store, row.item, row.time, row.sequence))
-            try:
-                self._changes.mark_announced(announcement.entry, announced_at)
-            except HistoryUnavailable as error:
-                logger.warning(
-                    "Announced change not marked; a later retry could repeat it",
-                    extra={"store": store, "item": announcement.change.item, "reason": str(error)},
-                )
+        published_at = self._clock()
+        entries = [announcement.entry for announcement in announcements]
+        try:
+            # First the one write that says the digest went out, then the marks: an invocation that
+            # dies after the publish leaves the record, and its retry sends nothing again.
+            self._changes.record_digest(store, entries, published_at)
+        except HistoryUnavailable as error:
+            logger.warning("Published digest not recorded", extra={"store": store, "reason": str(error)})
+        try:
+            self._changes.mark_all(entries, published_at)
+        except HistoryUnavailable as error:
+            logger.warning(
+                "Announced changes not marked; a later retry could repeat them",
+                extra={"store": store, "items": digest.items, "reason": str(error)},
+            )
         return digest
+
+
+def _row_key(entry: HistoryEntry) -> tuple[str, str]:
+    return history_key(entry.store, entry.item), history_sort_key(entry.time, entry.sequence)
 
 
 def _where(record: DynamoDBRecord) -> dict[str, str | None]:

@@ -8,8 +8,9 @@ A batch's flow (driven by :class:`alerts.logic.batch.StreamBatch`):
 2. per change, in stream order, :meth:`BatchForecasts.step` applies it to the item's state
    (:func:`alerts.logic.forecast.update`), projects the forecast at the change's time and the
    ``soon`` state (:func:`alerts.logic.forecast.soon_step`); :meth:`BatchForecasts.commit`
-   keeps the result once the change's History row is written;
-3. :meth:`BatchForecasts.save` writes each changed row once (a few at a time), on condition
+   keeps the result under the change's place in the batch;
+3. :meth:`BatchForecasts.save` writes each changed row once, as of the last change before the
+   first one whose History row was not written (a few rows at a time), on condition
    that it is still as read. A row that fails fails its item's records from the first that changed it (the batch
    fails every record after that one too, so order holds); the retry reads the row again.
 
@@ -61,8 +62,9 @@ class ForecastStep:
 
 
 #: Forecast rows written at once at the end of a batch (boto3 clients are thread-safe): a batch of
-#: 500 changed items is 500 PutItems, about a second at this width instead of several one by one.
-WRITERS = 8
+#: 500 changed items of one store is 500 PutItems, about 0.3 s at 20 ms a call at this width (1.25 s
+#: at 8, 10 s one by one); the stream consumer must keep pace with ingest's 500 writes a second.
+WRITERS = 32
 
 
 class Forecasting:
@@ -108,7 +110,8 @@ class BatchForecasts:
         self._rows: dict[ItemKey, ForecastRow | None] = {key: stored.row for key, stored in found.items()}
         self._soon_days = soon_days
         self._settings = settings
-        self._first: dict[ItemKey, str] = {}  # sequence number of the first change kept, per item
+        # Per item, the row after each change kept: (the change's index in its batch, its sequence, the row).
+        self._kept: dict[ItemKey, list[tuple[int, str, ForecastRow]]] = {}
 
     def step(self, change: StockChange, status: StockStatus) -> ForecastStep:
         """Apply one change (the item's status after it is ``status``); pure until committed."""
@@ -137,17 +140,22 @@ class BatchForecasts:
         )
         return ForecastStep(key, updated, replay=False, soon=decision.announce, projected=projected)
 
-    def commit(self, step: ForecastStep) -> None:
-        """Keep a step's row (its change is recorded); a replay changes nothing."""
+    def commit(self, step: ForecastStep, index: int) -> None:
+        """Keep a step's row as of the change at ``index`` of the batch; a replay changes nothing."""
         if step.replay:
             return
         self._rows[step.key] = step.row
-        self._first.setdefault(step.key, step.row.state.sequence)
+        self._kept.setdefault(step.key, []).append((index, step.row.state.sequence, step.row))
 
-    def save(self) -> set[str]:
-        """Write every row a kept change moved, once each, a few at a time; the first sequence numbers of
-        the items whose row was not written (it changed since it was read, or the table failed)."""
-        pending = [(key, first, row) for key, first in self._first.items() if (row := self._rows[key]) is not None]
+    def save(self, before: int | None = None) -> set[str]:
+        """Write every row a kept change moved, once each (as of the last change kept before index
+        ``before``: the changes from there on are not recorded), a few at a time; the first sequence
+        numbers of the items whose row was not written (it changed since it was read, or the table failed)."""
+        pending = []
+        for key, kept in self._kept.items():
+            upto = [entry for entry in kept if before is None or entry[0] < before]
+            if upto:
+                pending.append((key, upto[0][1], upto[-1][2]))
 
         def write(entry: tuple[ItemKey, str, ForecastRow]) -> bool | ForecastUnavailable:
             key, _, row = entry

@@ -5,17 +5,17 @@ it (totals written before the stream kept them, records lost past the stream's 2
 manual edit or deletion, an item whose previous image could not be read). The recount:
 
 1. reads the store's Stores row (consistently), then every item of the store (consistently);
-2. skips the store when changes may still be on their way through the stream, because
-   counting such a change now and again when the stream applies it would count it twice:
-   - failed records of the store wait in the failed-records table for ``make replay``;
-   - an item changed within the settle window (default 10 minutes);
-   - the newest item change of the last 24 hours (what the stream still holds) has no History
-     row yet: the stream consumer is behind on this store. A threshold-only change has no
-     History row either, so such a store waits up to a day; that errs on the safe side;
+2. skips the store when changes may still be on their way: failed records of the store wait
+   in the failed-records table for ``make replay``, or an item changed within the settle window
+   (default 10 minutes) before the items were read (a write timed before it may still land).
+   A stream consumer that is behind on the store does not make it wait: see step 3;
 3. when the counts differ, writes the recounted totals on condition that the row is exactly
    as read (counts and ``UpdatedAt``, which the stream consumer sets with every change it
    applies), so a change applied while the store was counted makes the repair a no-op, to be
-   retried by the next run.
+   retried by the next run. The repair also sets ``CountedThrough``: the changes made before the
+   settle window that opened when the items were read are in the totals, so a failed record of
+   one of them, replayed later, adds nothing again (:mod:`alerts.dal.changes`): recount and
+   replay count it once, whichever runs first.
 
 An item whose count or threshold cannot be read is not counted (the stream consumer skips
 such a change too) and is reported.
@@ -32,26 +32,20 @@ from inventory.models import StockStatus, iso_utc, stock_status
 from alerts.models.change import change_time_of
 from alerts.models.recount import CountedItem, StoreRecount, StoreRow, Totals, Verdict
 
-#: How long the stream keeps records: a change older than this is applied, saved or lost.
-STREAM_RETENTION = timedelta(hours=24)
-
 
 class StoreRows(Protocol):
     def stores(self) -> Iterable[str]: ...
 
     def row(self, store: str) -> StoreRow: ...
 
-    def repair(self, row: StoreRow, totals: Totals, at: str) -> bool:
-        """Write ``totals`` if the row is still exactly ``row``; ``False`` if it changed."""
+    def repair(self, row: StoreRow, totals: Totals, at: str, counted_through: str) -> bool:
+        """Write ``totals`` (holding every change made until ``counted_through``) if the row is still
+        exactly ``row``; ``False`` if it changed."""
         ...
 
 
 class StoreItems(Protocol):
     def items(self, store: str) -> Iterable[CountedItem]: ...
-
-
-class RecordedChanges(Protocol):
-    def has_change_at(self, store: str, item: str, time: str) -> bool: ...
 
 
 class WaitingRecords(Protocol):
@@ -64,7 +58,6 @@ class Recounter:
         *,
         stores: StoreRows,
         inventory: StoreItems,
-        history: RecordedChanges,
         waiting: WaitingRecords,
         default_threshold: int,
         settle: timedelta,
@@ -73,7 +66,6 @@ class Recounter:
     ) -> None:
         self._stores = stores
         self._inventory = inventory
-        self._history = history
         self._waiting = waiting
         self._default_threshold = default_threshold
         self._settle = settle
@@ -93,16 +85,19 @@ class Recounter:
         row = self._stores.row(store)
         if self._waiting.has_pending(store):
             return StoreRecount(store, Verdict.BUSY, row.totals, reason="failed stream records wait for `make replay`")
+        started = self._clock()
         counted, newest, unreadable = self._count(store)
         now = self._clock()
-        busy = self._busy(store, newest, now)
+        busy = self._busy(newest, started)
         if busy:
             return StoreRecount(store, Verdict.BUSY, row.totals, counted, busy, unreadable)
         if counted == row.totals:
             return StoreRecount(store, Verdict.MATCHED, row.totals, counted, unreadable=unreadable)
         if not self._repair:
             return StoreRecount(store, Verdict.DRIFT, row.totals, counted, unreadable=unreadable)
-        if not self._stores.repair(row, counted, iso_utc(now)):
+        # Every change made before the settle window that opened as the items were read is in them
+        # (a newer one would have made the store busy): the stream consumer adds none of those again.
+        if not self._stores.repair(row, counted, iso_utc(now), counted_through=iso_utc(started - self._settle)):
             return StoreRecount(
                 store, Verdict.CHANGED, row.totals, counted, "the row changed while it was counted", unreadable
             )
@@ -123,16 +118,17 @@ class Recounter:
                 newest = item
         return Totals(items, out, low), newest, unreadable
 
-    def _busy(self, store: str, newest: CountedItem | None, now: datetime) -> str:
-        """Why changes of the store may still be in the stream; empty when it is settled."""
+    def _busy(self, newest: CountedItem | None, started: datetime) -> str:
+        """Why changes of the store may still be on their way; empty when it is settled.
+
+        Only the settle window counts: a change made before it is in the totals this recount
+        writes (``CountedThrough``), whether the stream consumer has recorded it yet or not. (The
+        History row of the newest change is not asked for: a change of threshold alone has none.)
+        """
         changed = change_time_of(newest.updated_at) if newest is not None else None
         moment = _moment(changed)
-        if newest is None or changed is None or moment is None or moment <= now - STREAM_RETENTION:
-            return ""
-        if moment > now - self._settle:
+        if moment is not None and moment > started - self._settle:
             return f"an item changed in the last {int(self._settle.total_seconds() // 60)} minutes"
-        if not self._history.has_change_at(store, newest.item, changed):
-            return f"the latest change ({newest.item!r} at {changed}) is not recorded yet: the stream may be behind"
         return ""
 
 

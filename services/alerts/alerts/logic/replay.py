@@ -1,21 +1,34 @@
 """Replaying saved failed records through the same alerts flow, store by store, in stream order.
 
-Idempotent: a record whose change is recorded and announced already counts and announces
-nothing again, and a record replayed successfully is marked and not replayed again.
+- Still true: a replay comes hours after the changes, so a change is announced only if its item
+  is still in the state the change left it in (read now, consistently); otherwise it is recorded
+  (History row and totals) without being announced: "OUT 3 -> 0" is not sent about an item
+  restocked to 8 since.
+- One at a time: a replay holds a lock (an item of the failed-records table, taken with a
+  conditional put, expiring after :data:`LOCK_HOLD` unless renewed by its holder for each store);
+  a second replay started meanwhile publishes nothing and says who holds it until when.
+- Idempotent: a record whose change is recorded and announced already counts and announces
+  nothing again, and a record replayed successfully is marked and not replayed again.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from itertools import groupby
 from typing import Protocol
 
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from alerts.logic.alerting import AlertService
-from alerts.logic.batch import StreamBatch
+from alerts.logic.batch import CurrentLevels, StreamBatch
+from alerts.models.errors import ReplayBusy
 from alerts.models.failure import ArchivedRecord
+
+#: How long a replay's lock lasts unless renewed (it is, before each store).
+LOCK_HOLD = timedelta(minutes=15)
 
 
 class ReplayArchive(Protocol):
@@ -24,6 +37,12 @@ class ReplayArchive(Protocol):
         ...
 
     def mark_replayed(self, record: ArchivedRecord, at: str) -> None: ...
+
+    def lock(self, owner: str, now: datetime, hold: timedelta) -> str | None:
+        """Take or extend the replay lock: ``None`` when taken, else when another holder's ends."""
+        ...
+
+    def unlock(self, owner: str) -> None: ...
 
 
 @dataclass
@@ -34,10 +53,19 @@ class Replayed:
 
 
 class Replayer:
-    def __init__(self, archive: ReplayArchive, service: AlertService, clock: Callable[[], str]) -> None:
+    def __init__(
+        self,
+        archive: ReplayArchive,
+        service: AlertService,
+        clock: Callable[[], str],
+        current: CurrentLevels,
+        now: Callable[[], datetime],
+    ) -> None:
         self._archive = archive
         self._service = service
         self._clock = clock
+        self._current = current
+        self._now = now
 
     def pending(self, store: str | None = None) -> list[ArchivedRecord]:
         return self._archive.pending(store)
@@ -46,19 +74,32 @@ class Replayer:
         """Replay every pending record (of ``store``, or of all stores); one batch per store.
 
         As on the stream, a store's records after one that fails are left for the next replay.
+        Raises :class:`ReplayBusy` when another replay holds the lock.
         """
-        results = []
-        for name, group in groupby(self._archive.pending(store), key=lambda record: record.store):
-            saved = list(group)
-            failed = StreamBatch(self._service).run([DynamoDBRecord(record.record) for record in saved])
-            result = Replayed(name)
-            at = self._clock()
-            for record in saved:
-                error = failed.get(record.sequence)
-                if error is None:
-                    self._archive.mark_replayed(record, at)
-                    result.replayed += 1
-                else:
-                    result.failed[record.sequence] = str(error)
-            results.append(result)
-        return results
+        owner = uuid.uuid4().hex
+        self._take(owner)
+        try:
+            results = []
+            for name, group in groupby(self._archive.pending(store), key=lambda record: record.store):
+                self._take(owner)
+                saved = list(group)
+                batch = StreamBatch(self._service, current=self._current)
+                failed = batch.run([DynamoDBRecord(record.record) for record in saved])
+                result = Replayed(name)
+                at = self._clock()
+                for record in saved:
+                    error = failed.get(record.sequence)
+                    if error is None:
+                        self._archive.mark_replayed(record, at)
+                        result.replayed += 1
+                    else:
+                        result.failed[record.sequence] = str(error)
+                results.append(result)
+            return results
+        finally:
+            self._archive.unlock(owner)
+
+    def _take(self, owner: str) -> None:
+        held_until = self._archive.lock(owner, self._now(), LOCK_HOLD)
+        if held_until is not None:
+            raise ReplayBusy(f"another replay is running (its lock lasts until {held_until} unless renewed)")

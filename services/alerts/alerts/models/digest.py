@@ -23,6 +23,7 @@ class Announcement:
     alert: Alert
     entry: HistoryEntry
     forecast: Forecast | None = None
+    recorded_before: bool = False  # an earlier delivery recorded the change (and may have announced it)
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,5 +39,9 @@ class ArchiveUnavailable(RuntimeError):
     """The failed-records table could not be read or written."""
 
 
+class ReplayBusy(RuntimeError):
+    """Another replay holds the replay lock; nothing was replayed."""
+
+
 class ConfigurationMissing(LookupError):
     """An operator command could not find the stack it was pointed at; the message says what to do."""
