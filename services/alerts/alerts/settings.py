@@ -48,5 +48,7 @@ class RecountSettings(EnvSettings):
     stores_table: str = setting("STORES_TABLE")
     history_table: str = setting("HISTORY_TABLE")
     failed_records_table: str = setting("FAILED_RECORDS_TABLE")
+    #: Where the daily pass over the stores stands, shared by the scheduled runs.
+    progress_table: str = setting("RECOUNT_PROGRESS_TABLE")
     low_stock_default: int = setting("LOW_STOCK_DEFAULT", 5, minimum=0)
     settle_minutes: int = setting("RECOUNT_SETTLE_MINUTES", 10, minimum=1)

@@ -33,6 +33,7 @@ ENVIRONMENT = {
         "STORES_TABLE",
         "HISTORY_TABLE",
         "FAILED_RECORDS_TABLE",
+        "RECOUNT_PROGRESS_TABLE",
         "LOW_STOCK_DEFAULT",
         "RECOUNT_SETTLE_MINUTES",
     ),
