@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from alerts.logic.alerting import ChangeLog, Notifier
 from alerts.logic.forecasting import ForecastStore
+from alerts.logic.recount_pass import PassProgress, StoreRecounter
 from alerts.models.digest import Digest
 from alerts.models.forecast import ItemKey, StoredForecast
 from alerts.models.history import Recorded, Written
+from alerts.models.recount import StoreRecount, Totals, Verdict
+from alerts.models.recount_pass import RecountPass
 from botocore.exceptions import ClientError
 from inventory.history import HistoryEntry, history_key, history_sort_key
 from inventory.people import PersonAccess
@@ -356,6 +360,58 @@ class FakeTopic(Notifier):
 
     def stores(self) -> list[str]:
         return [digest.store for digest in self.published]
+
+
+# -- alerts: the recount's daily pass -------------------------------------------------------
+
+
+class FakeRecountProgress(PassProgress):
+    """The recount's progress item in memory, taken and saved on the same conditions as the table's."""
+
+    def __init__(self) -> None:
+        self.progress = RecountPass()
+        self.owner: str | None = None
+        self.held_until: str | None = None
+
+    def take(self, owner: str, until: str, now: str) -> RecountPass | None:
+        if self.held_until is not None and self.held_until >= now:
+            return None
+        self.owner, self.held_until = owner, until
+        return self.progress
+
+    def save(self, owner: str, progress: RecountPass) -> bool:
+        if self.owner != owner:
+            return False
+        self.progress = progress
+        return True
+
+    def release(self, owner: str) -> None:
+        if self.owner == owner:
+            self.owner = self.held_until = None
+
+
+class TimedRecounter(StoreRecounter):
+    """Recounts a store by moving ``clock`` on by ``seconds`` (what one store costs) and noting when."""
+
+    def __init__(self, clock: SteppingClock, seconds: float) -> None:
+        self._clock = clock
+        self._step = timedelta(seconds=seconds)
+        self.recounted: list[tuple[str, datetime]] = []
+
+    def recount(self, store: str) -> StoreRecount:
+        self._clock.now += self._step
+        self.recounted.append((store, self._clock.now))
+        return StoreRecount(store, Verdict.MATCHED, Totals(), Totals())
+
+
+class SteppingClock:
+    """A clock that moves only when told to."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
 
 
 # -- dashboard API: the readers behind the API's logic ----------------------------------

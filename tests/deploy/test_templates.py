@@ -655,21 +655,28 @@ def test_alerts_archiver_reads_the_failure_queue_and_the_stream_and_writes_only_
     assert set(permissions) == {"logs:CreateLogStream", "logs:PutLogEvents"} | XRAY_ACTIONS
 
 
-def test_alerts_recount_runs_daily_reading_the_tables_and_repairing_only_the_stores_rows(
+def test_alerts_recount_runs_hourly_reading_the_tables_and_writing_only_the_stores_rows_and_its_progress(
     packaged: dict[str, PackagedService],
 ) -> None:
+    """Hourly runs share one pass a day (see tests/unit/alerts/test_recount_pass.py); the pass's
+    progress lives in a table of the recount's own."""
     alerts = packaged["alerts"]
     ingest = PLACEHOLDER_OUTPUTS["ingest"]
     (rule,) = alerts.resources("AWS::Events::Rule").values()
     permissions = _permissions(alerts, "AlertsRecountRole")
     variables = alerts.template["Resources"]["AlertsRecountLambdaFunction"]["Properties"]["Environment"]["Variables"]
 
-    assert rule["Properties"]["ScheduleExpression"] == "rate(1 day)"
+    assert rule["Properties"]["ScheduleExpression"] == "rate(1 hour)"
     assert rule["Properties"]["Targets"][0]["Arn"] == {"Fn::GetAtt": ["AlertsRecountLambdaFunction", "Arn"]}
     assert variables["INVENTORY_TABLE"] == ingest["InventoryTableName"]
     assert variables["STORES_TABLE"] == ingest["StoresTableName"]
-    for action in ("dynamodb:Scan", "dynamodb:GetItem", "dynamodb:UpdateItem"):
+    assert variables["RECOUNT_PROGRESS_TABLE"] == {"Ref": "RecountProgressTable"}
+    for action in ("dynamodb:Scan", "dynamodb:GetItem"):
         assert permissions.pop(action) == [_sub(ingest["StoresTableArn"])]
+    assert permissions.pop("dynamodb:UpdateItem") == [
+        _sub(ingest["StoresTableArn"]),
+        {"Fn::GetAtt": ["RecountProgressTable", "Arn"]},
+    ]
     assert permissions.pop("dynamodb:Query") == [
         _sub(ingest["InventoryTableArn"]),
         {"Fn::GetAtt": ["FailedRecordsTable", "Arn"]},

@@ -47,5 +47,7 @@ class RecountSettings(EnvSettings):
     inventory_table: str = setting("INVENTORY_TABLE")
     stores_table: str = setting("STORES_TABLE")
     failed_records_table: str = setting("FAILED_RECORDS_TABLE")
+    #: Where the daily pass over the stores stands, shared by the scheduled runs.
+    progress_table: str = setting("RECOUNT_PROGRESS_TABLE")
     low_stock_default: int = setting("LOW_STOCK_DEFAULT", 5, minimum=0)
     settle_minutes: int = setting("RECOUNT_SETTLE_MINUTES", 10, minimum=1)

@@ -22,6 +22,7 @@ STORES = "inventory-ingest-test-stores"
 HISTORY = "inventory-alerts-test-history"
 FAILED = "inventory-alerts-test-failed-records"
 FORECAST = "inventory-alerts-test-forecast"
+PROGRESS = "inventory-alerts-test-recount-progress"
 TOPIC = "inventory-alerts-test-no-stock"
 REGION = "us-east-1"
 
@@ -183,6 +184,7 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[AlertsWorld]:
     monkeypatch.setenv("INVENTORY_TABLE", INVENTORY)
     monkeypatch.setenv("FAILED_RECORDS_TABLE", FAILED)
     monkeypatch.setenv("FORECAST_TABLE", FORECAST)
+    monkeypatch.setenv("RECOUNT_PROGRESS_TABLE", PROGRESS)
     monkeypatch.setenv("SOON_DAYS", "3")
     monkeypatch.setenv("LOW_STOCK_DEFAULT", "5")
     monkeypatch.setenv("HISTORY_RETENTION_DAYS", "90")
@@ -203,6 +205,7 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[AlertsWorld]:
         create_table(dynamodb, "alerts", "HistoryTable", HISTORY)
         create_table(dynamodb, "alerts", "FailedRecordsTable", FAILED)
         create_table(dynamodb, "alerts", "ForecastTable", FORECAST)
+        create_table(dynamodb, "alerts", "RecountProgressTable", PROGRESS)
         dynamodb.update_time_to_live(
             TableName=HISTORY, TimeToLiveSpecification={"AttributeName": "ExpiresAt", "Enabled": True}
         )

@@ -7,13 +7,16 @@ from typing import Any
 
 import pytest
 from alerts.dal.clients import Clients
-from alerts.handlers.recount import build_recounter
+from alerts.dal.recount_progress import RecountProgress
+from alerts.handlers.recount import build_daily_pass, build_recounter
 from alerts.logic.recount import Recounter
 from alerts.models.recount import Totals, Verdict
+from alerts.models.recount_pass import RecountPass
 from alerts.settings import RecountSettings
+from inventory.models import iso_utc
 
 from tests.builders import LambdaContext
-from tests.integration.alerts.conftest import STORES, AlertsWorld, minutes_ago
+from tests.integration.alerts.conftest import PROGRESS, STORES, AlertsWorld, minutes_ago
 
 pytestmark = pytest.mark.integration
 
@@ -40,7 +43,10 @@ def test_drift_is_found_repaired_and_reported_as_a_metric(world: AlertsWorld):
 
     assert world.totals("Berlin") == (3, 1, 1)
     assert world.totals("Paris") == (1, 0, 0)
-    assert summary == {"stores": {"repaired": 1, "matched": 1}, "drift": {"items": 497, "out": 1, "low": 6}}
+    assert summary["stores"] == {"repaired": 1, "matched": 1}
+    assert summary["drift"] == {"items": 497, "out": 1, "low": 6}
+    assert summary["pass"]["after"] == "Paris"  # the day's pass is done
+    assert summary["pass"]["finished"] is not None
 
 
 def test_a_dry_run_reports_drift_and_writes_nothing(world: AlertsWorld):
@@ -163,3 +169,55 @@ def test_a_store_with_failed_records_waiting_for_replay_is_left_alone(world: Ale
     assert result.verdict is Verdict.BUSY
     assert "make replay" in result.reason
     assert world.totals("Berlin") == (0, 0, 0)
+
+
+# --- the daily pass: scheduled runs that continue where the last one stopped -----------------
+
+FIRST_RUN = datetime(2026, 12, 7, 0, 5, tzinfo=UTC)  # the items below changed days before
+TIMEOUT = timedelta(minutes=15)
+
+
+def run_at(later: timedelta, stores: int = 100, owner: str = "") -> list[str]:
+    """A scheduled run started ``later`` than the first, with time for ``stores`` stores; what it recounted."""
+    left = iter(range(stores))
+    run = build_daily_pass(RecountSettings.from_env(), Clients(), clock=lambda: FIRST_RUN + later).run(
+        owner or f"run at {later}", FIRST_RUN + later + TIMEOUT, keep_going=lambda: next(left, None) is not None
+    )
+    return [result.store for result in run.results]
+
+
+def test_each_run_continues_after_the_last_runs_store_and_the_next_day_starts_again_from_the_first(
+    world: AlertsWorld,
+):
+    for store in ["Rome", "Berlin", "Paris", "Lyon", "Madrid"]:
+        world.put(store, "Echo Dot", 12)
+    world.deliver()
+    world.set_totals("Rome", 9, 0, 0, "2026-11-22T03:00:00.000Z")  # drift in the last store
+
+    assert run_at(timedelta(0), stores=2) == ["Berlin", "Lyon"]
+    assert run_at(timedelta(hours=1), stores=2) == ["Madrid", "Paris"]
+    assert world.totals("Rome") == (9, 0, 0)
+    assert run_at(timedelta(hours=2), stores=2) == ["Rome"]
+    assert world.totals("Rome") == (1, 0, 0)
+    assert run_at(timedelta(hours=3), stores=2) == []  # the day's pass is done
+    assert run_at(timedelta(days=1), stores=2) == ["Berlin", "Lyon"]
+
+
+def test_a_run_while_another_holds_the_pass_does_nothing_and_a_run_past_its_hold_cannot_move_it(
+    world: AlertsWorld,
+):
+    for store in ["Berlin", "Lyon", "Madrid"]:
+        world.put(store, "Echo Dot", 12)
+    world.deliver()
+    progress = RecountProgress(world.dynamodb, PROGRESS)
+    # A run takes the pass until its deadline and records Berlin ...
+    assert progress.take("first", iso_utc(FIRST_RUN + TIMEOUT), iso_utc(FIRST_RUN)) == RecountPass()
+    assert progress.save("first", RecountPass(iso_utc(FIRST_RUN), "Berlin"))
+
+    # ... so a run overlapping it recounts nothing, ...
+    assert run_at(timedelta(minutes=5)) == []
+    # ... and once its deadline has passed (it died holding the pass), the next run goes on after Berlin.
+    assert run_at(timedelta(hours=1)) == ["Lyon", "Madrid"]
+    assert not progress.save("first", RecountPass(iso_utc(FIRST_RUN), "Berlin"))  # too late to move it back
+    item = world.dynamodb.get_item(TableName=PROGRESS, Key={"Pass": {"S": "stores"}})["Item"]
+    assert (item["After"]["S"], "Owner" in item, "PassFinished" in item) == ("Madrid", False, True)

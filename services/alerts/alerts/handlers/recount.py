@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -14,8 +16,10 @@ from inventory.observability import logger, metrics, tracer
 from alerts.dal.clients import Clients
 from alerts.dal.failed_records import FailedRecords
 from alerts.dal.inventory import InventoryItems
+from alerts.dal.recount_progress import RecountProgress
 from alerts.dal.stores import StoresTable
 from alerts.logic.recount import Recounter
+from alerts.logic.recount_pass import DailyPass
 from alerts.models.recount import StoreRecount, Totals, Verdict
 from alerts.settings import RecountSettings
 
@@ -36,6 +40,20 @@ def build_recounter(
         settle=timedelta(minutes=settings.settle_minutes),
         clock=clock or (lambda: datetime.now(UTC)),
         repair=repair,
+    )
+
+
+def build_daily_pass(
+    settings: RecountSettings, clients: Clients, clock: Callable[[], datetime] | None = None
+) -> DailyPass:
+    """The scheduled runs' shared pass over every store, wired to its tables."""
+    clock = clock or (lambda: datetime.now(UTC))
+    dynamodb = clients.dynamodb()
+    return DailyPass(
+        recounter=build_recounter(settings, clients, clock=clock),
+        stores=StoresTable(dynamodb, settings.stores_table),
+        progress=RecountProgress(dynamodb, settings.progress_table),
+        clock=clock,
     )
 
 
@@ -71,11 +89,11 @@ def vars_of(totals: Totals | None) -> dict[str, int] | None:
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:  # noqa: ARG001 - a schedule's event
-    """Recount every store; stores not reached before the time limit wait for the next run."""
-    recounter = build_recounter(RecountSettings.from_env(), Clients())
-    results = list(
-        recounter.recount_all(keep_going=lambda: context.get_remaining_time_in_millis() > RESERVE_SECONDS * 1000)
+    """Continue the daily pass over every store until the time limit; the next run goes on from there."""
+    until = datetime.now(UTC) + timedelta(milliseconds=context.get_remaining_time_in_millis())
+    run = build_daily_pass(RecountSettings.from_env(), Clients()).run(
+        str(uuid4()), until, keep_going=lambda: context.get_remaining_time_in_millis() > RESERVE_SECONDS * 1000
     )
-    summary = record_outcome(results)
+    summary = record_outcome(run.results) | {"pass": None if run.progress is None else asdict(run.progress)}
     logger.info("Recount finished", extra=summary)
     return summary

@@ -45,3 +45,7 @@ class ReplayBusy(RuntimeError):
 
 class ConfigurationMissing(LookupError):
     """An operator command could not find the stack it was pointed at; the message says what to do."""
+
+
+class ProgressUnavailable(RuntimeError):
+    """The recount's progress item could not be read or written."""
