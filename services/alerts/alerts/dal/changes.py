@@ -9,12 +9,12 @@ and its ``Alert`` what the change raised when it was first recorded.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from inventory.history import HistoryEntry, history_key
+from inventory.leftovers import BACKOFF, Backoff
 from inventory.stores import ITEMS, LOW, OUT, UPDATED_AT, StoreChange
 
 from alerts.models.errors import HistoryUnavailable
@@ -41,13 +41,13 @@ class ChangeLedger:
         history_table: str,
         stores_table: str,
         clock: Callable[[], str],
-        pause: Callable[[float], None] = time.sleep,
+        backoff: Backoff = BACKOFF,
     ) -> None:
         self._client = client
         self.history_table = history_table
         self.stores_table = stores_table
         self._clock = clock
-        self._pause = pause
+        self._backoff = backoff
 
     def write(self, entry: HistoryEntry, totals: StoreChange | None) -> Written:
         """Write the row and apply ``totals`` (``None``: only mark the store changed) unless the row exists."""
@@ -75,7 +75,7 @@ class ChangeLedger:
                     found = Recorded.ANNOUNCED if "AnnouncedAt" in existing else Recorded.UNANNOUNCED
                     return Written(found, alert if isinstance(alert, str) else None)
                 if attempt < self.ATTEMPTS and PASSING & set(codes):
-                    self._pause(0.05 * 2**attempt)
+                    self._backoff.wait(attempt - 1)
                     continue
                 raise HistoryUnavailable(f"History and totals not written ({', '.join(codes) or error})") from error
             except BotoCoreError as error:

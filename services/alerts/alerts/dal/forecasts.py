@@ -9,12 +9,12 @@ records of that item are retried, and the retry reads the row again.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from inventory.forecast import ForecastRow
+from inventory.leftovers import BACKOFF, Backoff, until_done
 
 from alerts.models.errors import ForecastUnavailable
 from alerts.models.forecast import ItemKey, StoredForecast
@@ -30,10 +30,10 @@ class ForecastTable:
     #: Calls for one chunk of keys, the first included, before unprocessed keys count as a failure.
     ATTEMPTS = 6
 
-    def __init__(self, client: DynamoDBClient, table_name: str, pause: Callable[[float], None] = time.sleep) -> None:
+    def __init__(self, client: DynamoDBClient, table_name: str, backoff: Backoff = BACKOFF) -> None:
         self._client = client
         self.name = table_name
-        self._pause = pause
+        self._backoff = backoff
 
     def read(self, keys: Iterable[ItemKey]) -> dict[ItemKey, StoredForecast]:
         """The rows of ``keys`` as they are now (strongly consistent); a key with no row is left out.
@@ -43,30 +43,30 @@ class ForecastTable:
         """
         wanted = list(dict.fromkeys(keys))
         found: dict[ItemKey, StoredForecast] = {}
+
+        def read_once(request: Any) -> Any:
+            try:
+                response = self._client.batch_get_item(RequestItems={self.name: request})
+            except (ClientError, BotoCoreError) as error:
+                raise ForecastUnavailable(f"Forecast rows not readable: {error}") from error
+            for item in response.get("Responses", {}).get(self.name, []):
+                key, stored = _stored(item)
+                found[key] = stored
+            left = (response.get("UnprocessedKeys") or {}).get(self.name)
+            return dict(left) if left and left.get("Keys") else None
+
         for start in range(0, len(wanted), KEYS_PER_READ):
             chunk = wanted[start : start + KEYS_PER_READ]
             request: Any = {
                 "Keys": [{"Store": {"S": store}, "Item": {"S": item}} for store, item in chunk],
                 "ConsistentRead": True,
             }
-            for attempt in range(1, self.ATTEMPTS + 1):
-                try:
-                    response = self._client.batch_get_item(RequestItems={self.name: request})
-                except (ClientError, BotoCoreError) as error:
-                    raise ForecastUnavailable(f"Forecast rows not readable: {error}") from error
-                for item in response.get("Responses", {}).get(self.name, []):
-                    key, stored = _stored(item)
-                    found[key] = stored
-                left = (response.get("UnprocessedKeys") or {}).get(self.name)
-                if not left or not left.get("Keys"):
-                    break
-                if attempt == self.ATTEMPTS:
-                    raise ForecastUnavailable(
-                        f"Forecast rows not readable: {len(left['Keys'])} key(s) still unprocessed after "
-                        f"{self.ATTEMPTS} calls"
-                    )
-                request = dict(left)
-                self._pause(min(0.05 * 2**attempt, 1.0))
+            left = until_done(read_once, request, attempts=self.ATTEMPTS, backoff=self._backoff)
+            if left is not None:
+                raise ForecastUnavailable(
+                    f"Forecast rows not readable: {len(left['Keys'])} key(s) still unprocessed after "
+                    f"{self.ATTEMPTS} calls"
+                )
         return found
 
     def write(self, row: ForecastRow, read: StoredForecast) -> bool:
