@@ -301,12 +301,13 @@ def _table_attempts() -> int:
 def _ingestor(
     clock: VirtualTime, table: PartitionedTable, bucket: FileBucket, invoker: QueuedInvoker, dynamodb: Any
 ) -> Any:
-    from ingest.dal.inventory import InventoryTable, Pacing
+    from ingest.dal.inventory import InventoryTable
     from ingest.logic.ingest import Timing
+    from inventory.leftovers import Backoff
 
     from bench.ingest_bench import ingestor, write_concurrency
 
-    pacing = Pacing(sleep=clock.wait, monotonic=clock.now)
+    pacing = Backoff(sleep=clock.wait, monotonic=clock.now)
     return ingestor(
         InventoryTable(table, TABLE, pacing),  # type: ignore[arg-type]
         bucket,

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from inventory.dashboard_config import DashboardConfigError, dashboard_config
+
 from devstack import state
 from devstack.cognito import DemoUser, create_demo_users
 from devstack.config import REPO, ConfigError, ServiceConfig, available_services, load_services, read_yaml
@@ -263,11 +265,6 @@ class LocalStack:
                 "stores_table": out.get("StoresTableName", ""),
                 "uploads_table": out.get("UploadsTableName", ""),
             }
-            default = out.get("LowStockDefault")
-            if default not in (None, ""):
-                if not str(default).isdigit():
-                    raise StackError(f"ingest's LowStockDefault is not a number: {default!r}")
-                content["low_stock_default"] = int(str(default))
         alerts = self.services.get("alerts")
         if alerts is not None:
             topics = alerts.physical_ids("AWS::SNS::Topic")
@@ -283,7 +280,6 @@ class LocalStack:
         web = self.web_url
         if "dashboard-api" in self.services:
             content["api_url"] = f"{web}/api"
-            content["sms_enabled"] = self.services["dashboard-api"].outputs.get("SmsEnabled", "").lower() == "true"
         if pool_id:
             content |= {
                 "user_pool_id": pool_id,
@@ -294,21 +290,29 @@ class LocalStack:
         content["dashboard_url"] = f"{web}/"
         return content
 
-    @staticmethod
-    def _web_config(content: dict[str, Any]) -> dict[str, Any]:
-        """The dashboard's config.json, as the deploy step (services/dashboard-site/publish.py) writes it from
-        the stack outputs: the dashboard-api's, and ingest's LowStockDefault."""
-        config = {
-            "apiUrl": content.get("api_url", ""),
-            "region": content["region"],
-            "userPoolId": content.get("user_pool_id", ""),
-            "userPoolClientId": content.get("user_pool_client_id", ""),
-            "cognitoEndpoint": content.get("cognito_endpoint", ""),
-            "smsEnabled": content.get("sms_enabled", False),
+    def _web_config(self, content: dict[str, Any]) -> dict[str, Any]:
+        """The dashboard's config.json, built as the deploy step (services/dashboard-site/publish.py)
+        builds it from the stack outputs, with this server's API and the emulator's Cognito.
+        Empty when the run has no dashboard API (the page then says what config.json lacks)."""
+        api = self.services.get("dashboard-api")
+        if api is None or "user_pool_id" not in content:
+            return {}
+        api_outputs = api.outputs | {
+            "ApiUrl": content["api_url"],
+            "Region": content["region"],
+            "UserPoolId": content["user_pool_id"],
+            "UserPoolClientId": content["user_pool_client_id"],
         }
-        if "low_stock_default" in content:
-            config["lowStockDefault"] = content["low_stock_default"]
-        return config
+        outputs = {name: service.outputs for name, service in self.services.items()}
+        try:
+            return dashboard_config(
+                api_outputs,
+                outputs.get("ingest", {}),
+                outputs.get("alerts", {}),
+                cognito_endpoint=content["cognito_endpoint"],
+            )
+        except DashboardConfigError as error:
+            raise StackError(f"the dashboard's config.json: {error}") from error
 
     def _load_samples(self, content: dict[str, Any]) -> None:
         if "bucket" not in content:

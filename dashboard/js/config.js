@@ -1,6 +1,6 @@
 // Settings written at deploy time (or by the local stack) next to index.html.
 
-const REQUIRED = ['apiUrl', 'region', 'userPoolId', 'userPoolClientId', 'cognitoEndpoint'];
+const REQUIRED = ['apiUrl', 'region', 'userPoolId', 'userPoolClientId', 'cognitoEndpoint', 'soonDays'];
 
 export async function loadConfig() {
   const response = await fetch(new URL('config.json', document.baseURI), { cache: 'no-store' });
@@ -13,8 +13,6 @@ export async function loadConfig() {
     ...config,
     // Head office flags a store as stale after this long without an upload.
     staleAfterHours: positive(config.staleAfterHours, 48),
-    // Items forecast to run out within this many days count as "runs out soon".
-    soonDays: positive(config.soonDays, 3),
     // The stage's default low-stock level, for items without their own (null: not marked).
     lowStockDefault: typeof config.lowStockDefault === 'number' ? config.lowStockDefault : null,
     // Whether the stage can send text messages (its smsEnabled parameter): Notify me offers SMS only then.

@@ -1,7 +1,6 @@
 // What to do next: items and stores in the order they need attention. Pure functions (no DOM),
 // so they are tested on their own (tests/unit/dashboard_site/js).
 
-export const DEFAULT_SOON_DAYS = 3;
 export const DEFAULT_STALE_HOURS = 48;
 
 /** Days of cover when a forecast knows them, else null. */
@@ -11,13 +10,23 @@ export function daysLeft(item) {
 }
 
 /**
+ * Whether an item runs out soon: its forecast gives at most `soonDays` of cover. `soonDays` is
+ * config.json's, the alerts stack's soonDays: an item neither out nor low is "soon" here exactly
+ * when the digests announce it as soon.
+ */
+export function runsOutSoon(item, { soonDays }) {
+  if (!(soonDays > 0)) throw new TypeError(`soonDays must be a number of days above 0, got ${soonDays}`);
+  const days = daysLeft(item);
+  return days !== null && days <= soonDays;
+}
+
+/**
  * The urgency group of an item: 0 out of stock, 1 runs out within `soonDays` (when a forecast
  * gives days_left), 2 low, 3 the rest.
  */
-export function urgencyGroup(item, { soonDays = DEFAULT_SOON_DAYS } = {}) {
+export function urgencyGroup(item, { soonDays }) {
   if (item.status === 'out' || item.count <= 0) return 0;
-  const days = daysLeft(item);
-  if (days !== null && days <= soonDays) return 1;
+  if (runsOutSoon(item, { soonDays })) return 1;
   if (item.status === 'low') return 2;
   return 3;
 }
@@ -35,7 +44,7 @@ const byName = (a, b) => String(a).localeCompare(String(b), undefined, { numeric
  * then low (closest to empty relative to the low-stock level), then the rest (items with a
  * forecast soonest first, then by cover). Returns a new array.
  */
-export function byUrgency(items, { soonDays = DEFAULT_SOON_DAYS, lowStockDefault = null } = {}) {
+export function byUrgency(items, { soonDays, lowStockDefault = null }) {
   const keyed = items.map((item) => ({ item, group: urgencyGroup(item, { soonDays }), days: daysLeft(item), cover: coverRatio(item, lowStockDefault) }));
   keyed.sort((a, b) => {
     if (a.group !== b.group) return a.group - b.group;

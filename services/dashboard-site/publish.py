@@ -3,7 +3,8 @@
     python services/dashboard-site/publish.py --stage prod [--region us-east-1] [--dry-run]
 
 Reads the outputs of ``inventory-dashboard-api-<stage>`` (API URL, user pool, app client, region),
-``inventory-ingest-<stage>`` (upload bucket, default low-stock level) and
+``inventory-ingest-<stage>`` (upload bucket, default low-stock level), ``inventory-alerts-<stage>``
+(``SoonDays``: config.json is built by ``inventory.dashboard_config``) and
 ``inventory-dashboard-site-<stage>`` (bucket, distribution), uploads every file under ``dashboard/``
 with its content type, removes files no longer in the tree, and invalidates the CloudFront cache so
 every user gets the same set of modules.
@@ -30,11 +31,14 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from inventory.dashboard_config import DashboardConfigError
+from inventory.dashboard_config import dashboard_config as build_config
 
 REPO = Path(__file__).resolve().parents[2]
 SITE_ROOT = REPO / "dashboard"
 API_STACK = "inventory-dashboard-api-{stage}"
 INGEST_STACK = "inventory-ingest-{stage}"
+ALERTS_STACK = "inventory-alerts-{stage}"
 SITE_STACK = "inventory-dashboard-site-{stage}"
 CONFIG_KEY = "config.json"
 INDEX_KEY = "index.html"
@@ -93,28 +97,14 @@ def site_files(root: Path = SITE_ROOT) -> list[SiteFile]:
     return files
 
 
-def dashboard_config(api_outputs: Mapping[str, str], ingest_outputs: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The dashboard's config.json from the dashboard-api (and ingest) stack outputs."""
-    missing = [name for name in ("ApiUrl", "UserPoolId", "UserPoolClientId", "Region") if not api_outputs.get(name)]
-    if missing:
-        raise PublishError(f"the dashboard-api stack lacks output(s) {', '.join(missing)}")
-    region = api_outputs["Region"]
-    config: dict[str, Any] = {
-        "apiUrl": api_outputs["ApiUrl"].rstrip("/"),
-        "region": region,
-        "userPoolId": api_outputs["UserPoolId"],
-        "userPoolClientId": api_outputs["UserPoolClientId"],
-        "cognitoEndpoint": f"https://cognito-idp.{region}.amazonaws.com/",
-        # Notify me offers text messages only where the stage can send them (smsEnabled).
-        "smsEnabled": api_outputs.get("SmsEnabled", "").lower() == "true",
-    }
-    default = (ingest_outputs or {}).get("LowStockDefault")
-    if default not in (None, ""):
-        try:
-            config["lowStockDefault"] = int(str(default))
-        except ValueError as error:
-            raise PublishError(f"the ingest stack's LowStockDefault is not a number: {default!r}") from error
-    return config
+def dashboard_config(
+    api_outputs: Mapping[str, str], ingest_outputs: Mapping[str, str], alerts_outputs: Mapping[str, str]
+) -> dict[str, Any]:
+    """The dashboard's config.json from the dashboard-api, ingest and alerts stack outputs."""
+    try:
+        return build_config(api_outputs, ingest_outputs, alerts_outputs)
+    except DashboardConfigError as error:
+        raise PublishError(str(error)) from error
 
 
 def _origin(url: str) -> str:
@@ -245,8 +235,9 @@ def main(argv: list[str] | None = None) -> int:
         cloudformation = session.client("cloudformation")
         api = stack_outputs(cloudformation, API_STACK.format(stage=args.stage))
         ingest = stack_outputs(cloudformation, INGEST_STACK.format(stage=args.stage))
+        alerts = stack_outputs(cloudformation, ALERTS_STACK.format(stage=args.stage))
         site = stack_outputs(cloudformation, SITE_STACK.format(stage=args.stage))
-        config = dashboard_config(api, ingest)
+        config = dashboard_config(api, ingest, alerts)
         if not ingest.get("UploadBucketName"):
             raise PublishError(f"the stack {INGEST_STACK.format(stage=args.stage)} lacks the output UploadBucketName")
         policy = content_security_policy(config, ingest["UploadBucketName"])

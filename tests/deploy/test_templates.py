@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.builders import REPO
 from tests.deploy.conftest import (
@@ -26,6 +27,8 @@ pytestmark = pytest.mark.deploy
 
 VENV_BIN = Path(sys.executable).parent
 CHECKOV = REPO / ".venv" / "tools" / "checkov" / "bin" / "checkov"
+# Checks skipped for every resource, each with its reason once (one home for every justification).
+CHECKOV_CONFIG = REPO / ".checkov.yaml"
 # X-Ray accepts no resource narrower than '*' for these two actions.
 XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 # Nor does SNS for these: they take no resource type (AWS's service authorization reference), so
@@ -114,7 +117,8 @@ def _ensure_checkov() -> None:
 def checkov_report(packaged: dict[str, PackagedService]) -> dict[str, dict[str, list[dict[str, Any]]]]:
     """One checkov run over every template (it starts slowly, so once): failed and skipped checks by service."""
     _ensure_checkov()
-    command = [str(CHECKOV), "--skip-download", "--framework", "cloudformation", "--output", "json", "--compact"]
+    command = [str(CHECKOV), "--config-file", str(CHECKOV_CONFIG), "--skip-download", "--framework", "cloudformation"]
+    command += ["--output", "json", "--compact"]
     for service in packaged.values():
         command += ["--file", str(service.template_path)]
     started = time.monotonic()
@@ -146,6 +150,37 @@ def test_checkov_passes_every_check_that_is_not_skipped_with_a_reason_in_place(
     for check in report["skipped"]:
         # Skips live on the resource (Metadata.checkov.skip in serverless.yml) with the reason beside them.
         assert len(check.get("check_result", {}).get("suppress_comment", "")) > 20, check["check_id"]
+
+
+def _config_skips() -> dict[str, str]:
+    """The checks .checkov.yaml skips everywhere, each with the comment above it (its reason)."""
+    skips, reason = {}, []
+    for line in CHECKOV_CONFIG.read_text().splitlines()[1:]:
+        text = line.strip()
+        if text.startswith("#") and line.startswith("  "):
+            reason.append(text.lstrip("# "))
+        elif text.startswith("- "):
+            skips[text[2:]] = " ".join(reason)
+            reason = []
+    return skips
+
+
+def test_each_check_skipped_everywhere_has_one_reason_and_no_resource_repeats_it(service: PackagedService) -> None:
+    skips = _config_skips()
+    config = yaml.safe_load(CHECKOV_CONFIG.read_text())
+
+    assert sorted(skips) == sorted(config["skip-check"])
+    assert all(len(reason) > 40 for reason in skips.values()), skips
+    for logical_id, resource in service.template["Resources"].items():
+        on_resource = {skip["id"] for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", [])}
+        assert not on_resource & set(skips), f"{logical_id} repeats a skip of .checkov.yaml"
+
+
+def test_every_queue_is_encrypted_at_rest(service: PackagedService) -> None:
+    """What checkov's CKV_AWS_27 cannot see (it knows only KMS): SQS-managed encryption on every queue."""
+    for logical_id, queue in service.resources("AWS::SQS::Queue").items():
+        properties = queue["Properties"]
+        assert properties.get("SqsManagedSseEnabled") is True or "KmsMasterKeyId" in properties, logical_id
 
 
 def test_every_output_compose_wires_is_in_the_producers_packaged_template(

@@ -24,6 +24,7 @@ from tests.e2e.conftest import LocalStackProcess, free_port, stack_environment, 
 pytestmark = pytest.mark.e2e
 
 INGEST_PARAMS = read_yaml(REPO / "services" / "ingest" / "serverless.yml")["params"]["default"]
+ALERTS_PARAMS = read_yaml(REPO / "services" / "alerts" / "serverless.yml")["params"]["default"]
 
 
 def items(stack: LocalStackProcess, store: str) -> dict[str, dict[str, Any]]:
@@ -147,6 +148,8 @@ def test_the_dashboard_and_its_config_are_served(local_stack_process: LocalStack
         "lowStockDefault": int(INGEST_PARAMS["lowStockDefault"]),
         # dashboard-api's SmsEnabled output: the stage `local` turns SMS on (the console prints each text)
         "smsEnabled": True,
+        # alerts' SoonDays output (its soonDays param): the page's "runs out soon" is the digests'
+        "soonDays": float(ALERTS_PARAMS["soonDays"]),
     }
 
 

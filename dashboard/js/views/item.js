@@ -4,6 +4,7 @@ import { formatDaysLeft, historyChart } from '../charts.js';
 import { h, messageBox, replace, statusBadge } from '../dom.js';
 import { formatCount, formatRate, formatTime, isoOrNull } from '../format.js';
 import { buildHash } from '../router.js';
+import { runsOutSoon } from '../urgency.js';
 
 const RANGES = [
   ['1d', 'Last 24 hours', 86400_000],
@@ -88,7 +89,7 @@ export function mount(root, ctx) {
               'p',
               { class: 'summary forecast-summary', id: 'item-forecast' },
               'Forecast: ',
-              h('strong', { class: forecast.days_left <= ctx.config.soonDays ? 'cover cover-soon' : 'cover' }, formatDaysLeft(forecast.days_left) || 'runs out now'),
+              h('strong', { class: runsOutSoon(forecast, ctx.config) ? 'cover cover-soon' : 'cover' }, formatDaysLeft(forecast.days_left) || 'runs out now'),
               ` of cover, runs out around ${formatTime(forecast.runs_out_at)} · uses about ${formatRate(forecast.rate_per_day)} a day`,
             )
           : h('p', { class: 'hint', id: 'item-forecast' }, 'No forecast: this item has not been seen being used up.'),

@@ -7,7 +7,7 @@ import { countColumn, itemColumn, statusColumn, thresholdColumn } from '../colum
 import { compareBy, dataTable } from '../table.js';
 import { isAbort } from '../api.js';
 import { formatDaysLeft } from '../charts.js';
-import { daysLeft } from '../urgency.js';
+import { daysLeft, runsOutSoon } from '../urgency.js';
 
 const PAGE_SIZES = ['25', '50', '100', '200', 'all'];
 const DEFAULT_LIMIT = '50';
@@ -30,7 +30,7 @@ const columnsFor = (soonDays) => [
     render: (row) =>
       daysLeft(row) === null
         ? h('span', { class: 'muted' }, '—')
-        : h('span', { class: daysLeft(row) <= soonDays ? 'cover cover-soon' : 'cover' }, formatDaysLeft(row.days_left)),
+        : h('span', { class: runsOutSoon(row, { soonDays }) ? 'cover cover-soon' : 'cover' }, formatDaysLeft(row.days_left)),
   },
   {
     key: 'updated_at',

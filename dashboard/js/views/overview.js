@@ -23,8 +23,11 @@ const STALE_CHOICES = [
   ['72', '3 days'],
   ['168', '1 week'],
 ];
-// "Runs out within" choices, in days (the API looks at most 30 days ahead).
-const WITHIN_CHOICES = [1, 3, 7, 14, 30].map((days) => [String(days), days === 1 ? '1 day' : `${days} days`]);
+// "Runs out within" choices, in days (the API looks at most 30 days ahead), with the stage's
+// soonDays among them: the list opens on it.
+const withinChoices = (soonDays) => [...new Set([1, 3, 7, 14, 30, soonDays])]
+  .sort((a, b) => a - b)
+  .map((days) => [String(days), days === 1 ? '1 day' : `${days} days`]);
 // Items listed in "Runs out soon across stores" (soonest first); the API's answer says if there are more.
 const RUNNING_OUT_LIMIT = 50;
 const SHOW_CHOICES = [
@@ -123,10 +126,11 @@ export function mount(root, ctx) {
   });
   const moreButton = h('button', { type: 'button', class: 'button', hidden: true }, 'Show more stores');
   // Head office: what runs out soon across every store (GET /forecast?within_days=N).
+  const withinOptions = withinChoices(ctx.config.soonDays);
   const withinSelect = h(
     'select',
     { id: 'running-out-within' },
-    WITHIN_CHOICES.map(([value, label]) => h('option', { value }, label)),
+    withinOptions.map(([value, label]) => h('option', { value }, label)),
   );
   const runningOutList = h('div', { class: 'running-out-frame', 'aria-live': 'polite' });
   const runningOut = h(
@@ -157,7 +161,7 @@ export function mount(root, ctx) {
     transfersButton,
     transfersList,
   );
-  withinSelect.value = WITHIN_CHOICES.some(([value]) => value === String(ctx.config.soonDays)) ? String(ctx.config.soonDays) : '3';
+  withinSelect.value = String(ctx.config.soonDays);
   withinSelect.addEventListener('change', () => loadRunningOut().catch(() => {}));
 
   const headOffice = h(
@@ -319,7 +323,7 @@ export function mount(root, ctx) {
       const body = await ctx.api.forecast({ withinDays: withinSelect.value, limit: RUNNING_OUT_LIMIT });
       if (number !== runningOutNumber) return;
       const items = body.items || [];
-      const within = WITHIN_CHOICES.find(([value]) => value === withinSelect.value)?.[1] || `${withinSelect.value} days`;
+      const within = withinOptions.find(([value]) => value === withinSelect.value)?.[1] || `${withinSelect.value} days`;
       replace(
         runningOutList,
         items.length

@@ -28,13 +28,13 @@ def people(api: ApiWorld) -> PeopleWorld:
     return api.people
 
 
-def subscribe(people: PeopleWorld, number: str) -> None:
-    body = {"protocol": "sms", "endpoint": number, "stores": ["Berlin"], "severities": ["out"]}
+def subscribe(people: PeopleWorld, address: str) -> None:
+    body = {"protocol": "email", "endpoint": address, "stores": ["Berlin"], "severities": ["out"]}
     assert people.call("POST", "/subscriptions", people.claims("ravi", stores=("Berlin",)), body=body).status == 201
 
 
 def test_the_sweep_removes_the_subscriptions_of_a_user_recorded_as_disabled(people: PeopleWorld) -> None:
-    subscribe(people, "+4915100000001")
+    subscribe(people, "ravi@example.com")
     # The disable was recorded, but it failed before the subscriptions were removed
     RevocationTable(people.dynamodb, PEOPLE).record_access("ravi", PersonAccess.recorded(enabled=False))
 
@@ -44,7 +44,7 @@ def test_the_sweep_removes_the_subscriptions_of_a_user_recorded_as_disabled(peop
 
 
 def test_the_sweep_removes_orphans_the_api_made_and_keeps_everything_else(people: PeopleWorld) -> None:
-    subscribe(people, "+4915100000001")  # rightly there
+    subscribe(people, "ravi@example.com")  # rightly there
     policy = json.dumps({"store": ["Berlin"], "severities": ["out"]})
     people.sns.subscribe(
         TopicArn=people.topic_arn, Protocol="sms", Endpoint="+4915100000002", Attributes={"FilterPolicy": policy}
@@ -53,4 +53,4 @@ def test_the_sweep_removes_orphans_the_api_made_and_keeps_everything_else(people
     people.sns.subscribe(TopicArn=people.topic_arn, Protocol="sqs", Endpoint=queue)
 
     assert sweep() == {"removed": 0, "pending": 0, "orphans": 1}
-    assert set(people.sns_subscriptions()) == {"+4915100000001", queue}
+    assert set(people.sns_subscriptions()) == {"ravi@example.com", queue}

@@ -1,16 +1,20 @@
 """What the X-Ray tracer would record of an API call: never the answer (a new user's temporary password,
-their email address). X-Ray is off in tests and locally, so the tracer is handed a recording provider
-(Powertools' ``Tracer(provider=...)``) that keeps everything the handler's segment is given."""
+their email address). Outside Lambda the handlers get a pass-through tracer (inventory.observability), so
+the handler module is loaded again under Powertools' real Tracer, as in Lambda, its provider swapped for
+one that keeps everything the handler's segment is given."""
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import inventory.observability
 import pytest
-from inventory.observability import tracer
+from aws_lambda_powertools import Tracer
+from dashboard_api.handlers import api as api_handler
 
 from tests.integration.api.conftest import ADMIN, ApiWorld
 
@@ -45,11 +49,17 @@ class RecordingProvider:
 
 @contextmanager
 def recorded_traces() -> Iterator[RecordingProvider]:
-    """The services' tracer (``inventory.observability.tracer``) with its public ``provider`` swapped."""
+    """The API handler decorated, as its source says, by the real Tracer with its public ``provider`` swapped."""
     recorder = RecordingProvider()
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        monkeypatch.setattr(tracer, "provider", recorder)
-        yield recorder
+    tracer = Tracer()
+    try:
+        with pytest.MonkeyPatch.context() as monkeypatch:
+            monkeypatch.setattr(tracer, "provider", recorder)
+            monkeypatch.setattr(inventory.observability, "tracer", tracer)
+            importlib.reload(api_handler)
+            yield recorder
+    finally:
+        importlib.reload(api_handler)  # back to the tracer the other tests use
 
 
 def test_a_new_users_temporary_password_and_email_are_answered_but_never_traced(api: ApiWorld) -> None:

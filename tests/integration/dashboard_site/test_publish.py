@@ -9,7 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from tests.unit.dashboard_site.test_publish import API_OUTPUTS, publish
+from tests.unit.dashboard_site.test_publish import ALERTS_OUTPUTS, API_OUTPUTS, publish
 
 pytestmark = pytest.mark.integration
 
@@ -21,7 +21,7 @@ def test_publish_uploads_files_and_config_and_removes_stale_ones() -> None:
     s3.put_object(Bucket="site", Key="js/removed-module.js", Body=b"old")
     files = publish.site_files()
 
-    config = publish.dashboard_config(API_OUTPUTS)
+    config = publish.dashboard_config(API_OUTPUTS, {}, ALERTS_OUTPUTS)
     policy = publish.content_security_policy(config, "uploads-bucket")
 
     uploaded = publish.publish(s3, "site", files, config, policy)

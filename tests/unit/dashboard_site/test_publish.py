@@ -33,6 +33,7 @@ API_OUTPUTS = {
     "UserPoolClientId": "client123",
     "Region": "eu-central-1",
 }
+ALERTS_OUTPUTS = {"SoonDays": "3"}
 
 
 def test_every_dashboard_file_is_published_with_a_browser_content_type() -> None:
@@ -65,34 +66,42 @@ def test_a_file_of_unknown_type_stops_the_publish(tmp_path: Path) -> None:
 
 
 def test_config_comes_from_the_api_stack_outputs() -> None:
-    assert publish.dashboard_config(API_OUTPUTS) == {
+    assert publish.dashboard_config(API_OUTPUTS, {}, ALERTS_OUTPUTS) == {
         "apiUrl": "https://abc123.execute-api.eu-central-1.amazonaws.com",
         "region": "eu-central-1",
         "userPoolId": "eu-central-1_AbCdEf",
         "userPoolClientId": "client123",
         "cognitoEndpoint": "https://cognito-idp.eu-central-1.amazonaws.com/",
         "smsEnabled": False,
+        "soonDays": 3.0,
     }
 
 
+def test_the_page_flags_runs_out_soon_with_the_alerts_stacks_soon_days() -> None:
+    assert publish.dashboard_config(API_OUTPUTS, {}, {"SoonDays": "4.5"})["soonDays"] == 4.5
+    for wrong in ({}, {"SoonDays": ""}, {"SoonDays": "three"}, {"SoonDays": "0"}, {"SoonDays": "nan"}):
+        with pytest.raises(publish.PublishError, match="SoonDays"):
+            publish.dashboard_config(API_OUTPUTS, {}, wrong)
+
+
 def test_the_dashboard_offers_sms_only_where_the_api_stack_says_the_stage_can_send_it() -> None:
-    assert publish.dashboard_config(API_OUTPUTS | {"SmsEnabled": "true"})["smsEnabled"] is True
-    assert publish.dashboard_config(API_OUTPUTS | {"SmsEnabled": "false"})["smsEnabled"] is False
+    assert publish.dashboard_config(API_OUTPUTS | {"SmsEnabled": "true"}, {}, ALERTS_OUTPUTS)["smsEnabled"] is True
+    assert publish.dashboard_config(API_OUTPUTS | {"SmsEnabled": "false"}, {}, ALERTS_OUTPUTS)["smsEnabled"] is False
 
 
 def test_missing_api_outputs_are_named() -> None:
     with pytest.raises(publish.PublishError, match="UserPoolClientId"):
-        publish.dashboard_config({**API_OUTPUTS, "UserPoolClientId": ""})
+        publish.dashboard_config({**API_OUTPUTS, "UserPoolClientId": ""}, {}, ALERTS_OUTPUTS)
 
 
 INGEST_OUTPUTS = {"UploadBucketName": "inventory-ingest-prod-eu-central-1-uploads", "LowStockDefault": "5"}
 
 
 def test_config_carries_the_stage_default_low_stock_level_for_the_chart_marks() -> None:
-    assert publish.dashboard_config(API_OUTPUTS, INGEST_OUTPUTS)["lowStockDefault"] == 5
-    assert "lowStockDefault" not in publish.dashboard_config(API_OUTPUTS, {})
+    assert publish.dashboard_config(API_OUTPUTS, INGEST_OUTPUTS, ALERTS_OUTPUTS)["lowStockDefault"] == 5
+    assert "lowStockDefault" not in publish.dashboard_config(API_OUTPUTS, {}, ALERTS_OUTPUTS)
     with pytest.raises(publish.PublishError, match="LowStockDefault"):
-        publish.dashboard_config(API_OUTPUTS, {"LowStockDefault": "five"})
+        publish.dashboard_config(API_OUTPUTS, {"LowStockDefault": "five"}, ALERTS_OUTPUTS)
 
 
 def connect_sources(policy: str) -> list[str]:
@@ -101,7 +110,7 @@ def connect_sources(policy: str) -> list[str]:
 
 
 def test_the_deployed_page_may_connect_to_its_own_api_cognito_and_upload_bucket_only() -> None:
-    config = publish.dashboard_config(API_OUTPUTS, INGEST_OUTPUTS)
+    config = publish.dashboard_config(API_OUTPUTS, INGEST_OUTPUTS, ALERTS_OUTPUTS)
 
     policy = publish.content_security_policy(config, INGEST_OUTPUTS["UploadBucketName"])
 
@@ -118,7 +127,7 @@ def test_the_deployed_page_may_connect_to_its_own_api_cognito_and_upload_bucket_
 
 
 def test_a_policy_is_not_written_for_hosts_that_are_not_what_they_claim() -> None:
-    config = publish.dashboard_config(API_OUTPUTS)
+    config = publish.dashboard_config(API_OUTPUTS, {}, ALERTS_OUTPUTS)
     with pytest.raises(publish.PublishError, match="bucket"):
         publish.content_security_policy(config, "x; script-src *")
     with pytest.raises(publish.PublishError, match="https"):
@@ -127,7 +136,8 @@ def test_a_policy_is_not_written_for_hosts_that_are_not_what_they_claim() -> Non
 
 def test_index_html_gets_the_policy_in_place_of_the_local_one() -> None:
     page = (publish.SITE_ROOT / "index.html").read_bytes()
-    policy = publish.content_security_policy(publish.dashboard_config(API_OUTPUTS), "uploads-bucket")
+    config = publish.dashboard_config(API_OUTPUTS, {}, ALERTS_OUTPUTS)
+    policy = publish.content_security_policy(config, "uploads-bucket")
 
     published = publish.with_policy(page, policy).decode()
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from ingest.dal.inventory import InventoryTable, ItemWrite, Pacing
+from ingest.dal.inventory import InventoryTable, ItemWrite
 from ingest.models.errors import TableUnavailable
+from inventory.leftovers import Backoff
 from inventory.models import SourceVersion
 from inventory.table import StoredItem, item_key, to_attributes
 
@@ -29,7 +30,7 @@ class Clock:
 
 def table(db: FakeDynamoDB, clock: Clock | None = None) -> InventoryTable:
     clock = clock or Clock()
-    return InventoryTable(db, "inventory", Pacing(sleep=clock.sleep, monotonic=lambda: clock.now, rand=lambda: 1.0))
+    return InventoryTable(db, "inventory", Backoff(sleep=clock.sleep, monotonic=lambda: clock.now, rand=lambda: 1.0))
 
 
 def write(n: int) -> ItemWrite:

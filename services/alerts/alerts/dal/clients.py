@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import boto3
-from botocore.config import Config
+from inventory.clients import client_config
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -18,12 +18,12 @@ if TYPE_CHECKING:
     from mypy_boto3_lambda.client import LambdaClient
     from mypy_boto3_sns.client import SNSClient
 
+#: Calls per request, the first included.
+ATTEMPTS = 6
 #: Connections kept per client: the stream consumer writes up to 32 Forecast rows and 8 stores'
 #: transactions at once (urllib3 would otherwise open and drop connections past its default 10).
 POOL = 48
-CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=15, max_pool_connections=POOL
-)
+CONFIG = client_config(ATTEMPTS, connect_timeout=5, read_timeout=15, max_pool_connections=POOL)
 #: Any key works with the local emulator; nothing reaches AWS with it.
 LOCAL_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 

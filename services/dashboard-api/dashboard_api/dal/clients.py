@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
+from inventory.clients import client_config
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
 
 #: Reads one request may run at once (per-store queries, subscription statuses).
 PARALLEL_READS = 16
+#: Calls per request, the first included (botocore's standard mode retries the rest).
+ATTEMPTS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,12 +41,7 @@ class PeopleClients:
 def _config() -> Config:
     # Enough pooled connections for the parallel reads; short timeouts, since API Gateway gives
     # the function 30 s at most.
-    return Config(
-        max_pool_connections=PARALLEL_READS + 4,
-        connect_timeout=3,
-        read_timeout=10,
-        retries={"mode": "standard", "max_attempts": 3},
-    )
+    return client_config(ATTEMPTS, max_pool_connections=PARALLEL_READS + 4, connect_timeout=3, read_timeout=10)
 
 
 def s3_config() -> Config:

@@ -5,11 +5,11 @@ Read eventually consistent, as every dashboard read: a forecast a second old is 
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from inventory.forecast import ForecastRow
+from inventory.leftovers import BACKOFF, Backoff, until_done
 
 from dashboard_api.dal.errors import unavailable_on_error
 from dashboard_api.models.errors import Unavailable
@@ -31,12 +31,12 @@ class ForecastReader:
         client: DynamoDBClient,
         table_name: str,
         running_out_index: str,
-        pause: Callable[[float], None] = time.sleep,
+        backoff: Backoff = BACKOFF,
     ) -> None:
         self._client = client
         self._table = table_name
         self._index = running_out_index
-        self._pause = pause
+        self._backoff = backoff
 
     def store_rows(self, store: str, max_rows: int) -> ForecastRows:
         """Every row of a store that holds a forecast (Query of its partition, at most ``max_rows`` examined)."""
@@ -81,6 +81,14 @@ class ForecastReader:
         """The rows of (store, item) keys of any stores (BatchGetItem, 100 keys a call); absent ones left out."""
         wanted = list(dict.fromkeys(keys))
         found: list[ForecastRow] = []
+
+        def read_once(request: Any) -> Any:
+            with unavailable_on_error(what):
+                response = self._client.batch_get_item(RequestItems={self._table: request})
+            found.extend(_readable(response.get("Responses", {}).get(self._table, [])))
+            left = (response.get("UnprocessedKeys") or {}).get(self._table)
+            return left if left and left.get("Keys") else None
+
         for start in range(0, len(wanted), KEYS_PER_READ):
             request: Any = {
                 "Keys": [
@@ -88,17 +96,8 @@ class ForecastReader:
                     for store, item in wanted[start : start + KEYS_PER_READ]
                 ]
             }
-            for attempt in range(1, self.ATTEMPTS + 1):
-                with unavailable_on_error(what):
-                    response = self._client.batch_get_item(RequestItems={self._table: request})
-                found.extend(_readable(response.get("Responses", {}).get(self._table, [])))
-                left = (response.get("UnprocessedKeys") or {}).get(self._table)
-                if not left or not left.get("Keys"):
-                    break
-                if attempt == self.ATTEMPTS:
-                    raise Unavailable(f"{what} could not be read; try again shortly")
-                request = left
-                self._pause(0.05 * 2**attempt)
+            if until_done(read_once, request, attempts=self.ATTEMPTS, backoff=self._backoff) is not None:
+                raise Unavailable(f"{what} could not be read; try again shortly")
         return ForecastRows(found, examined=len(found), complete=True)
 
     def _query(self, kwargs: dict[str, Any], max_rows: int, what: str) -> ForecastRows:

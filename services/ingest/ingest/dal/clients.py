@@ -1,13 +1,14 @@
 """The boto3 clients ingest uses, with the one retry layer every call goes through.
 
-Retries are botocore's *standard* mode and nothing else: throttling, 5xx answers and
-connection errors are retried with truncated exponential backoff and full jitter (a wait of
-``random() * min(2**n, 20)`` seconds after throttling). Bounding the attempts bounds the time:
-with :data:`TABLE_ATTEMPTS` a DynamoDB call waits at most 1 + 2 + 4 + 8 + 16 = 31 s between
-tries. What a successful call leaves undone (BatchGetItem's UnprocessedKeys, the items of a
-cancelled transaction) is retried by the table code within the batch's deadline, never by a
-loop around these clients. Adaptive mode was not chosen: its client-side rate limit is per
-client, so one store's hot partition would slow the writes of every store.
+Retries are botocore's *standard* mode and nothing else (:func:`inventory.clients.client_config`,
+as in every service): throttling, 5xx answers and connection errors are retried with truncated
+exponential backoff and full jitter (a wait of ``random() * min(2**n, 20)`` seconds after
+throttling). Bounding the attempts bounds the time: with :data:`TABLE_ATTEMPTS` a DynamoDB call
+waits at most 1 + 2 + 4 + 8 + 16 = 31 s between tries. What a successful call leaves undone
+(BatchGetItem's UnprocessedKeys, the items of a cancelled transaction) is sent again by the table
+code within the batch's deadline (:mod:`inventory.leftovers`), never by a loop around these
+clients. Adaptive mode was not chosen: its client-side rate limit is per client, so one store's
+hot partition would slow the writes of every store.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import boto3
-from botocore.config import Config
+from inventory.clients import client_config
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -36,8 +37,8 @@ def dynamodb_client(pool: int) -> DynamoDBClient:
     The requests are built by ingest's own code and DynamoDB validates them again, so
     botocore's client-side validation would only spend CPU the writer threads share.
     """
-    config = Config(
-        retries={"mode": "standard", "total_max_attempts": TABLE_ATTEMPTS},
+    config = client_config(
+        TABLE_ATTEMPTS,
         connect_timeout=3,
         read_timeout=10,
         max_pool_connections=pool,
@@ -47,14 +48,12 @@ def dynamodb_client(pool: int) -> DynamoDBClient:
 
 
 def s3_client() -> S3Client:
-    config = Config(
-        retries={"mode": "standard", "total_max_attempts": STORAGE_ATTEMPTS}, connect_timeout=3, read_timeout=30
-    )
+    config = client_config(STORAGE_ATTEMPTS, connect_timeout=3, read_timeout=30)
     return boto3.client("s3", config=config)
 
 
 def lambda_client() -> LambdaClient:
-    config = Config(retries={"mode": "standard", "total_max_attempts": INVOKE_ATTEMPTS}, connect_timeout=3)
+    config = client_config(INVOKE_ATTEMPTS, connect_timeout=3)
     return boto3.client("lambda", config=config)
 
 
@@ -63,5 +62,5 @@ def iam_client() -> Any:
 
     Untyped: the project has no stubs for IAM, and this is its only call.
     """
-    config = Config(retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=3, read_timeout=5)
+    config = client_config(3, connect_timeout=3, read_timeout=5)
     return boto3.client("iam", config=config)

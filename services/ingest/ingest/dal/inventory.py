@@ -15,13 +15,12 @@ either landed or left nothing behind, which keeps the tallies exact after any fa
 from __future__ import annotations
 
 import functools
-import random
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+from inventory.leftovers import BACKOFF, Backoff, until_done
 from inventory.models import SourceVersion
 from inventory.table import AttributeMap
 
@@ -65,22 +64,6 @@ _PASSING = frozenset(
 )
 
 ItemKey = tuple[str, str]
-
-
-@dataclass
-class Pacing:
-    """How leftovers are retried within a deadline: jittered exponential waits, bounded clock."""
-
-    base: float = 0.05
-    cap: float = 2.0
-    sleep: Callable[[float], None] = time.sleep
-    monotonic: Callable[[], float] = time.monotonic
-    rand: Callable[[], float] = random.random
-
-    def wait(self, attempt: int, deadline: float) -> None:
-        """Sleep before leftover retry ``attempt`` (0-based), never past ``deadline``."""
-        pause = self.rand() * min(self.cap, self.base * 2**attempt)
-        self.sleep(max(0.0, min(pause, deadline - self.monotonic())))
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,10 +114,10 @@ def newer_wins(source: SourceVersion) -> tuple[str, dict[str, str], dict[str, An
 class InventoryTable:
     """The Inventory table for one upload's loader; thread-safe (boto3 clients are)."""
 
-    def __init__(self, client: DynamoDBClient, table_name: str, pacing: Pacing | None = None) -> None:
+    def __init__(self, client: DynamoDBClient, table_name: str, backoff: Backoff = BACKOFF) -> None:
         self._client = client
         self.name = table_name
-        self._pacing = pacing or Pacing()
+        self._backoff = backoff
 
     def get_many(self, keys: Sequence[AttributeMap], deadline: float) -> list[AttributeMap]:
         """Read up to 100 items by key (strongly consistent); missing items are left out.
@@ -148,17 +131,17 @@ class InventoryTable:
             "ProjectionExpression": ", ".join(_READ_NAMES),
             "ExpressionAttributeNames": _READ_NAMES,
         }
-        attempt = 0
-        while True:
+
+        def read(request: dict[str, Any]) -> dict[str, Any] | None:
             response = self._call("BatchGetItem", self._client.batch_get_item, RequestItems={self.name: request})
             found.extend(response.get("Responses", {}).get(self.name, []))
             left = (response.get("UnprocessedKeys") or {}).get(self.name)
-            if not left:
-                return found
-            request = dict(left)
-            self._give_up_after(deadline, f"BatchGetItem left {len(left['Keys'])} keys unread")
-            self._pacing.wait(attempt, deadline)
-            attempt += 1
+            return dict(left) if left else None
+
+        left = until_done(read, request, deadline=deadline, backoff=self._backoff)
+        if left is not None:
+            raise self._out_of_time(f"BatchGetItem left {len(left['Keys'])} keys unread")
+        return found
 
     def write_many(self, writes: Sequence[ItemWrite], deadline: float) -> WriteOutcome:
         """Put up to 100 items in one transaction, each under :func:`newer_wins`, with its ``SourceLine``.
@@ -167,8 +150,15 @@ class InventoryTable:
         condition failed) until ``deadline``; then :class:`TableUnavailable`.
         """
         outcome = WriteOutcome()
-        pending = list(writes)
-        attempt = 0
+        left = until_done(
+            lambda pending: self._write(pending, outcome), list(writes), deadline=deadline, backoff=self._backoff
+        )
+        if left is not None:
+            raise self._out_of_time(f"TransactWriteItems left {len(left)} items unwritten")
+        return outcome
+
+    def _write(self, pending: list[ItemWrite], outcome: WriteOutcome) -> list[ItemWrite] | None:
+        """Send ``pending`` in one transaction; what contention left to send again after a pause (``None``: none)."""
         while pending:
             actions = [self._put(write) for write in pending]
             try:
@@ -177,14 +167,12 @@ class InventoryTable:
                 pending, contended = self._sort_out(pending, cancelled.reasons, outcome)
                 outcome.pushed_back |= contended
                 if pending and contended:
-                    self._give_up_after(deadline, f"TransactWriteItems left {len(pending)} items unwritten")
-                    self._pacing.wait(attempt, deadline)
-                    attempt += 1
+                    return pending
                 continue
             outcome.written.extend(write.key for write in pending)
             outcome.pushed_back |= response.get("ResponseMetadata", {}).get("RetryAttempts", 0) > 0
-            pending = []
-        return outcome
+            return None
+        return None
 
     def _put(self, write: ItemWrite) -> dict[str, Any]:
         expression, names, values = newer_wins(write.source)
@@ -223,9 +211,8 @@ class InventoryTable:
         # Sent again at once only when some items were lost and the rest merely went down with them.
         return again, contended or not lost
 
-    def _give_up_after(self, deadline: float, what: str) -> None:
-        if self._pacing.monotonic() >= deadline:
-            raise TableUnavailable(f"{what} on {self.name} when the batch's time ran out (the table is busy)")
+    def _out_of_time(self, what: str) -> TableUnavailable:
+        return TableUnavailable(f"{what} on {self.name} when the batch's time ran out (the table is busy)")
 
     def _call(self, operation: str, call: Callable[..., Any], **request: Any) -> dict[str, Any]:
         """Make one call (botocore retries it); map what is left of a failure to the service's errors."""

@@ -2,25 +2,25 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { byUrgency, isStale, totals, urgencyGroup, worstFirst } from '../../../../dashboard/js/urgency.js';
+import { byUrgency, isStale, runsOutSoon, totals, urgencyGroup, worstFirst } from '../../../../dashboard/js/urgency.js';
 
 const item = (name, count, status, extra = {}) => ({ item: name, count, status, threshold: null, ...extra });
 const names = (items) => items.map((entry) => entry.item);
 
 test('out of stock first, then low, then the rest: not the alphabet', () => {
   const items = [item('Apple', 40, 'ok'), item('Banana', 3, 'low'), item('Cherry', 0, 'out'), item('Date', 1, 'low')];
-  assert.deepEqual(names(byUrgency(items)), ['Cherry', 'Date', 'Banana', 'Apple']);
+  assert.deepEqual(names(byUrgency(items, { soonDays: 3 })), ['Cherry', 'Date', 'Banana', 'Apple']);
 });
 
 test('low items closest to empty relative to their own level come first', () => {
   const items = [item('Big', 8, 'low', { threshold: 10 }), item('Small', 3, 'low', { threshold: 4 }), item('Half', 5, 'low', { threshold: 10 })];
-  assert.deepEqual(names(byUrgency(items)), ['Half', 'Small', 'Big']);
+  assert.deepEqual(names(byUrgency(items, { soonDays: 3 })), ['Half', 'Small', 'Big']);
 });
 
 test('the stage default level orders items without their own', () => {
   const items = [item('Own', 4, 'low', { threshold: 5 }), item('Default', 2, 'low')];
-  assert.deepEqual(names(byUrgency(items, { lowStockDefault: 10 })), ['Default', 'Own']);
-  assert.deepEqual(names(byUrgency(items)), ['Own', 'Default'], 'without the default, the count alone (0.8 vs 2)');
+  assert.deepEqual(names(byUrgency(items, { soonDays: 3, lowStockDefault: 10 })), ['Default', 'Own']);
+  assert.deepEqual(names(byUrgency(items, { soonDays: 3 })), ['Own', 'Default'], 'without the default, the count alone (0.8 vs 2)');
 });
 
 test('with a forecast, items running out soonest come between out and low', () => {
@@ -38,12 +38,17 @@ test('with a forecast, items running out soonest come between out and low', () =
 
 test('a low item that also runs out soon counts as soon', () => {
   const items = [item('Low', 1, 'low'), item('LowSoon', 4, 'low', { days_left: 0.2 })];
-  assert.deepEqual(names(byUrgency(items)), ['LowSoon', 'Low']);
+  assert.deepEqual(names(byUrgency(items, { soonDays: 3 })), ['LowSoon', 'Low']);
+});
+
+test('soonDays comes from config.json: there is no default to disagree with the digests', () => {
+  assert.throws(() => byUrgency([item('A', 5, 'ok', { days_left: 1 })], {}), /soonDays/);
+  assert.throws(() => runsOutSoon(item('A', 5, 'ok', { days_left: 1 }), { soonDays: 0 }), /soonDays/);
 });
 
 test('ordering does not change the input', () => {
   const items = [item('B', 1, 'ok'), item('A', 0, 'out')];
-  byUrgency(items);
+  byUrgency(items, { soonDays: 3 });
   assert.deepEqual(names(items), ['B', 'A']);
 });
 
