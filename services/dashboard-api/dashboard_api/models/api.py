@@ -97,6 +97,12 @@ class ForecastResponse(BaseModel):
     truncated: bool = Field(description="More items run out within the window than `limit`: ask for fewer days")
 
 
+class ItemDetail(ItemView):
+    """One item as its page shows it: the item and, when it is being used up, its forecast."""
+
+    forecast: ForecastView | None = Field(description="When it runs out; null when not being used up")
+
+
 class HistoryPoint(BaseModel):
     time: str = Field(description="When the count changed, ISO 8601 UTC")
     count: int
