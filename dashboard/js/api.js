@@ -3,6 +3,8 @@
 // cannot mend (or `session_revoked`: head office changed the account) ends the session.
 import { SessionExpiredError } from './auth.js';
 
+export { isAbort } from './latest.js';
+
 export class ApiError extends Error {
   constructor(status, code, message) {
     super(message);
@@ -108,8 +110,13 @@ export class Api {
     return this.get(['alerts'], { status });
   }
 
-  history(store, item, { from, to } = {}) {
-    return this.get(['stores', store, 'items', item, 'history'], { from, to });
+  /** One item of a store with its `forecast` (null when not being used up); 404 when the store has no such item. */
+  item(store, item, options = {}) {
+    return this.get(['stores', store, 'items', item], {}, options);
+  }
+
+  history(store, item, { from, to } = {}, options = {}) {
+    return this.get(['stores', store, 'items', item, 'history'], { from, to }, options);
   }
 
   /** Recent uploads (the uploads index), newest first; `key` gives one upload's versions with their reports. */
@@ -192,9 +199,4 @@ export class Api {
     }
     return this.document;
   }
-}
-
-/** True for the rejection of a request its view aborted. */
-export function isAbort(error) {
-  return error?.name === 'AbortError';
 }
