@@ -2,6 +2,7 @@
 import { downloadCsv, toCsv } from '../csv.js';
 import { h, messageBox, replace } from '../dom.js';
 import { formatAgo, formatCount, formatTime, isoOrNull } from '../format.js';
+import { latest } from '../latest.js';
 import { countColumn, itemColumn, statusColumn, thresholdColumn } from '../columns.js';
 import { compareBy, dataTable } from '../table.js';
 
@@ -75,21 +76,28 @@ export function mount(root, ctx) {
     exportButton.disabled = !rows.length;
   }
 
+  // A newer load (another status) aborts this one: only the newest answer is shown.
+  const loads = latest();
+
+  function showAlerts([stores, body]) {
+    replace(storeSelect, h('option', { value: '' }, 'All my stores'), stores.map((s) => h('option', { value: s.store }, s.store)));
+    storeSelect.value = params.store || '';
+    // Newest first, whatever order the service returned.
+    alerts = [...body.alerts].sort((a, b) => String(b.updated_at).localeCompare(String(a.updated_at)));
+    replace(messages);
+    table.setBusy(false);
+    render();
+  }
+
   async function load() {
+    const { status: wanted } = params;
     table.setBusy(true);
     try {
-      const [stores, body] = await Promise.all([ctx.getStores(), ctx.api.alerts({ status: params.status })]);
-      replace(storeSelect, h('option', { value: '' }, 'All my stores'), stores.map((s) => h('option', { value: s.store }, s.store)));
-      storeSelect.value = params.store || '';
-      // Newest first, whatever order the service returned.
-      alerts = [...body.alerts].sort((a, b) => String(b.updated_at).localeCompare(String(a.updated_at)));
-      replace(messages);
-      render();
+      await loads.run((signal) => Promise.all([ctx.getStores(), ctx.api.alerts({ status: wanted }, { signal })]), showAlerts);
     } catch (error) {
+      table.setBusy(false);
       if (!ctx.handleError(error)) replace(messages, messageBox('error', error.message));
       throw error;
-    } finally {
-      table.setBusy(false);
     }
   }
 
@@ -107,5 +115,6 @@ export function mount(root, ctx) {
       return load();
     },
     refresh: load,
+    destroy: () => loads.cancel(),
   };
 }

@@ -5,8 +5,8 @@ import { h, messageBox, replace } from '../dom.js';
 import { formatCount, formatTime, isoOrNull } from '../format.js';
 import { countColumn, itemColumn, statusColumn, thresholdColumn } from '../columns.js';
 import { compareBy, dataTable } from '../table.js';
-import { isAbort } from '../api.js';
 import { formatDaysLeft } from '../charts.js';
+import { latest } from '../latest.js';
 import { daysLeft } from '../urgency.js';
 
 const PAGE_SIZES = ['25', '50', '100', '200', 'all'];
@@ -157,68 +157,69 @@ export function mount(root, ctx) {
     exportButton.disabled = !rows.length;
   }
 
-  // The request in flight: a newer load (another store, filter or page) aborts it, so a slow answer
-  // for what the user has left can never replace what they moved to.
-  let inflight = null;
+  // A newer load (another store, filter or page) aborts this one, so a slow answer for what the
+  // user has left can never replace what they moved to.
+  const loads = latest();
+
+  function showStores(stores, store) {
+    replace(storeSelect, stores.map((s) => h('option', { value: s.store }, s.store)));
+    if (!store) return;
+    storeSelect.value = store;
+    if (!stores.some((s) => s.store === store)) storeSelect.prepend(h('option', { value: store, selected: true }, store));
+  }
+
+  async function fetchItems(wanted, signal) {
+    const stores = await ctx.getStores();
+    if (!signal.aborted) showStores(stores, wanted.store);
+    const remembered = stores.some((s) => s.store === ctx.lastStore) ? ctx.lastStore : '';
+    const store = wanted.store || remembered || stores[0]?.store;
+    if (!store || !wanted.store) return { store };
+    const query = { status: wanted.status, q: wanted.q };
+    if (wanted.limit !== 'all') {
+      const body = await ctx.api.items(store, { ...query, limit: wanted.limit || DEFAULT_LIMIT, cursor: wanted.cursor }, { signal });
+      return { store, rows: body.items, truncated: false, nextCursor: body.next_cursor || null };
+    }
+    const loaded = [];
+    let cursor;
+    do {
+      const body = await ctx.api.items(store, { ...query, limit: ALL_PAGE, cursor }, { signal });
+      loaded.push(...body.items);
+      cursor = body.next_cursor || null;
+    } while (cursor && loaded.length < ALL_CAP);
+    return { store, rows: loaded, truncated: Boolean(cursor), nextCursor: null };
+  }
+
+  function showItems(answer) {
+    if (answer.store && !params.store) {
+      go({ store: answer.store }, { replace: true }); // its load clears the busy mark
+      return;
+    }
+    table.setBusy(false);
+    if (!answer.store) {
+      replace(messages, messageBox('notice', 'No stores are assigned to your account yet.'));
+      rows = [];
+      nextCursor = null;
+      render();
+      return;
+    }
+    ({ rows, truncated, nextCursor } = answer);
+    ctx.rememberStore(answer.store);
+    replace(messages);
+    render();
+  }
 
   async function load() {
-    inflight?.abort();
-    const controller = new AbortController();
-    inflight = controller;
-    const { signal } = controller;
-    const current = () => inflight === controller;
+    const wanted = params;
     table.setBusy(true);
     try {
-      const stores = await ctx.getStores();
-      if (!current()) return;
-      replace(storeSelect, stores.map((s) => h('option', { value: s.store }, s.store)));
-      const remembered = stores.some((s) => s.store === ctx.lastStore) ? ctx.lastStore : '';
-      const store = params.store || remembered || stores[0]?.store;
-      if (!store) {
-        replace(messages, messageBox('notice', 'No stores are assigned to your account yet.'));
-        rows = [];
-        nextCursor = null;
-        render();
-        return;
-      }
-      if (!params.store) {
-        go({ store }, { replace: true });
-        return;
-      }
-      storeSelect.value = store;
-      if (!stores.some((s) => s.store === store)) storeSelect.prepend(h('option', { value: store, selected: true }, store));
-      const query = { status: params.status, q: params.q };
-      if (params.limit === 'all') {
-        const loaded = [];
-        let cursor;
-        do {
-          const body = await ctx.api.items(store, { ...query, limit: ALL_PAGE, cursor }, { signal });
-          if (!current()) return;
-          loaded.push(...body.items);
-          cursor = body.next_cursor || null;
-        } while (cursor && loaded.length < ALL_CAP);
-        rows = loaded;
-        truncated = Boolean(cursor);
-        nextCursor = null;
-      } else {
-        const body = await ctx.api.items(store, { ...query, limit: params.limit || DEFAULT_LIMIT, cursor: params.cursor }, { signal });
-        if (!current()) return;
-        rows = body.items;
-        truncated = false;
-        nextCursor = body.next_cursor || null;
-      }
-      ctx.rememberStore(store);
-      replace(messages);
-      render();
+      await loads.run((signal) => fetchItems(wanted, signal), showItems);
     } catch (error) {
-      if (isAbort(error) || !current()) return;
+      table.setBusy(false);
       rows = [];
       nextCursor = null;
       render();
       if (!ctx.handleError(error)) replace(messages, messageBox('error', error.message));
       throw error;
-    } finally {
-      if (current()) table.setBusy(false);
     }
   }
 
@@ -243,7 +244,7 @@ export function mount(root, ctx) {
     refresh: load,
     destroy() {
       clearTimeout(searchTimer);
-      inflight?.abort();
+      loads.cancel();
     },
   };
 }
