@@ -106,8 +106,8 @@ export class Api {
     return this.get(['stores', store, 'items'], { status, q, limit, cursor }, options);
   }
 
-  alerts({ status } = {}) {
-    return this.get(['alerts'], { status });
+  alerts({ status } = {}, options = {}) {
+    return this.get(['alerts'], { status }, options);
   }
 
   /** One item of a store with its `forecast` (null when not being used up); 404 when the store has no such item. */
@@ -137,8 +137,8 @@ export class Api {
   // -- alert subscriptions ---------------------------------------------------------------------
 
   /** The caller's subscriptions; admins: `all` (everyone's, paged) or one `username`'s. */
-  subscriptions({ all, username, limit, cursor } = {}) {
-    return this.get(['subscriptions'], { all: all ? 'true' : undefined, username, limit, cursor });
+  subscriptions({ all, username, limit, cursor } = {}, options = {}) {
+    return this.get(['subscriptions'], { all: all ? 'true' : undefined, username, limit, cursor }, options);
   }
 
   subscribe({ protocol, endpoint, stores, severities }) {
@@ -162,8 +162,8 @@ export class Api {
 
   // -- people (head office) ----------------------------------------------------------------------
 
-  users({ limit, cursor } = {}) {
-    return this.get(['users'], { limit, cursor });
+  users({ limit, cursor } = {}, options = {}) {
+    return this.get(['users'], { limit, cursor }, options);
   }
 
   createUser({ username, email, stores, admin }) {

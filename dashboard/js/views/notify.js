@@ -6,6 +6,7 @@
 import { ApiError } from '../api.js';
 import { h, messageBox, replace, setBusy } from '../dom.js';
 import { formatTime, isoOrNull } from '../format.js';
+import { latest } from '../latest.js';
 import { STATUS_TEXT, checkSubscription, cleanCode, offeredProtocols, severitiesOf, severityWords } from '../subscriptions.js';
 
 const PROTOCOL_TEXT = { email: 'Email', sms: 'Text message (SMS)', https: 'HTTPS', sqs: 'SQS queue', lambda: 'Lambda function' };
@@ -360,15 +361,21 @@ export function mount(root, ctx) {
     );
   }
 
-  async function loadList() {
-    const all = Boolean(params.all) && user.admin;
+  // The newest listing only: one that a later one (the other list chosen, a change just made) overtook is dropped.
+  const lists = latest();
+
+  async function fetchList(all, signal) {
     const loaded = [];
     let cursor;
     do {
-      const body = await ctx.api.subscriptions({ all, limit: all ? 100 : undefined, cursor });
+      const body = await ctx.api.subscriptions({ all, limit: all ? 100 : undefined, cursor }, { signal });
       loaded.push(...body.subscriptions);
       cursor = all ? body.next_cursor : null;
     } while (cursor);
+    return loaded;
+  }
+
+  function showList(all, loaded) {
     subscriptions = loaded;
     listSummary.textContent = subscriptions.length
       ? `${subscriptions.length} ${subscriptions.length === 1 ? 'subscription' : 'subscriptions'}.`
@@ -378,6 +385,14 @@ export function mount(root, ctx) {
       subscriptions.length
         ? subscriptions.map(card)
         : h('li', { class: 'empty' }, all ? 'Nobody has subscribed to alerts yet.' : 'You have no alert subscriptions yet. Add one below.'),
+    );
+  }
+
+  function loadList() {
+    const all = Boolean(params.all) && user.admin;
+    return lists.run(
+      (signal) => fetchList(all, signal),
+      (loaded) => showList(all, loaded),
     );
   }
 
@@ -415,5 +430,6 @@ export function mount(root, ctx) {
       list.querySelector('.confirm-text') || [...list.querySelectorAll('.code-input')].some((input) => input.value || input === document.activeElement)
         ? Promise.resolve()
         : load(),
+    destroy: () => lists.cancel(),
   };
 }

@@ -5,6 +5,7 @@
 // Store staff never see it in their menu; opened by its URL it says it is for head office only.
 import { h, messageBox, replace, setBusy } from '../dom.js';
 import { formatTime, isoOrNull } from '../format.js';
+import { latest } from '../latest.js';
 import { compareBy, dataTable } from '../table.js';
 
 const PAGE = 60;
@@ -317,18 +318,27 @@ export function mount(root, ctx) {
     if (chosen && wasHidden) detail.querySelector('#person-heading').focus();
   }
 
-  async function loadUsers() {
+  // The newest listing only: one that a later one (a refresh, a change just made) overtook is dropped.
+  const loads = latest();
+
+  async function fetchUsers(signal) {
     const loaded = [];
     let cursor;
     let pages = 0;
     do {
-      const body = await ctx.api.users({ limit: PAGE, cursor });
+      const body = await ctx.api.users({ limit: PAGE, cursor }, { signal });
       loaded.push(...body.users);
       cursor = body.next_cursor;
       pages += 1;
     } while (cursor && pages < MAX_PAGES);
-    users = loaded.sort((a, b) => a.username.localeCompare(b.username));
-    render();
+    return loaded.sort((a, b) => a.username.localeCompare(b.username));
+  }
+
+  function loadUsers() {
+    return loads.run(fetchUsers, (loaded) => {
+      users = loaded;
+      render();
+    });
   }
 
   function failed(error) {
@@ -358,5 +368,6 @@ export function mount(root, ctx) {
     },
     // An open form or question is not swept away by the auto-refresh.
     refresh: () => (detail.hidden ? load() : Promise.resolve()),
+    destroy: () => loads.cancel(),
   };
 }

@@ -1,10 +1,11 @@
 // Uploads: send a file for a store (or, for head office, a multi-store file), watch it upload,
 // and see ingest's report as soon as it is written: rows read, accepted, rejected, and the
 // rejected lines with their reasons. Below, recent uploads with who sent them and their status.
-import { ApiError, isAbort } from '../api.js';
+import { ApiError } from '../api.js';
 import { SessionExpiredError } from '../auth.js';
 import { h, messageBox, replace } from '../dom.js';
 import { formatAgo, formatCount, formatTime, isoOrNull } from '../format.js';
+import { latest } from '../latest.js';
 import {
   FINAL_STATUSES,
   UPLOAD_EXTENSIONS,
@@ -332,34 +333,41 @@ export function mount(root, ctx) {
     sendButton.disabled = options.length === 0;
   }
 
-  // The listing in flight: a new one (another store chosen) aborts it, so a slow answer for the store
-  // the user has left never replaces the list they moved to; "Show older" continues the current one.
-  let listing = null;
+  // The listing: a newer one (another store chosen, a refresh, "Show older") aborts the one before,
+  // so a slow answer for the store the user has left never replaces the list they moved to.
+  const lists = latest();
 
-  async function loadList({ append = false } = {}) {
-    if (!append || !listing) {
-      listing?.abort();
-      listing = new AbortController();
-    }
-    const controller = listing;
-    const body = await ctx.api.uploads(
-      { store: params.store, limit: PAGE_SIZE, cursor: append ? nextCursor : undefined },
-      { signal: controller.signal },
-    );
-    if (controller !== listing) return;
+  function showList(body, { append }) {
     const uploads = body.uploads || [];
     nextCursor = body.next_cursor || null;
     more.hidden = !nextCursor;
-    if (!append) {
-      const open = uploads.filter((u) => !FINAL_STATUSES.includes(u.status)).length;
-      const rejected = uploads.filter((u) => u.status === 'partial' || u.status === 'failed').length;
-      summary.textContent = uploads.length
-        ? `${formatCount(uploads.length)} recent ${uploads.length === 1 ? 'file' : 'files'}; ${formatCount(rejected)} with rejected rows or refused${open ? `; ${formatCount(open)} still loading` : ''}.`
-        : '';
-      replace(list, uploads.length ? uploads.map((u) => uploadCard(u)) : h('li', { class: 'empty' }, 'No files have been uploaded yet.'));
-    } else {
+    if (append) {
       list.append(...uploads.map((u) => uploadCard(u)));
+      return;
     }
+    const open = uploads.filter((u) => !FINAL_STATUSES.includes(u.status)).length;
+    const rejected = uploads.filter((u) => u.status === 'partial' || u.status === 'failed').length;
+    summary.textContent = uploads.length
+      ? `${formatCount(uploads.length)} recent ${uploads.length === 1 ? 'file' : 'files'}; ${formatCount(rejected)} with rejected rows or refused${open ? `; ${formatCount(open)} still loading` : ''}.`
+      : '';
+    replace(list, uploads.length ? uploads.map((u) => uploadCard(u)) : h('li', { class: 'empty' }, 'No files have been uploaded yet.'));
+  }
+
+  function showStores(stores) {
+    replace(storeSelect, h('option', { value: '' }, 'All my stores'), stores.map((s) => h('option', { value: s.store }, s.store)));
+    storeSelect.value = params.store || '';
+    if (!controller) fillTargets(stores);
+  }
+
+  function fetchList(signal, { append = false } = {}) {
+    return ctx.api.uploads({ store: params.store, limit: PAGE_SIZE, cursor: append ? nextCursor : undefined }, { signal });
+  }
+
+  function loadList({ append = false } = {}) {
+    return lists.run(
+      (signal) => fetchList(signal, { append }),
+      (body) => showList(body, { append }),
+    );
   }
 
   more.addEventListener('click', async () => {
@@ -367,28 +375,26 @@ export function mount(root, ctx) {
     try {
       await loadList({ append: true });
     } catch (error) {
-      if (!isAbort(error) && !ctx.handleError(error)) replace(messages, messageBox('error', error.message));
+      if (!ctx.handleError(error)) replace(messages, messageBox('error', error.message));
     } finally {
       more.disabled = false;
     }
   });
 
   async function load() {
-    const wanted = params.store || '';
     try {
-      const listed = loadList();
-      listed.catch(() => {}); // awaited below; a failure is handled there
-      // The choice of store is offered as soon as the stores are known, even while the list loads.
-      const stores = await ctx.getStores();
-      if (wanted !== (params.store || '')) return; // the user chose another store meanwhile
-      replace(storeSelect, h('option', { value: '' }, 'All my stores'), stores.map((s) => h('option', { value: s.store }, s.store)));
-      storeSelect.value = params.store || '';
-      if (!controller) fillTargets(stores);
-      await listed;
-      if (wanted !== (params.store || '')) return;
-      replace(messages);
+      await lists.run(
+        (signal) => {
+          // The choice of store is offered as soon as the stores are known, even while the list loads.
+          const stores = ctx.getStores().then((found) => signal.aborted || showStores(found));
+          return Promise.all([fetchList(signal), stores]).then(([body]) => body);
+        },
+        (body) => {
+          showList(body, { append: false });
+          replace(messages);
+        },
+      );
     } catch (error) {
-      if (isAbort(error) || wanted !== (params.store || '')) return;
       if (!ctx.handleError(error)) replace(messages, messageBox('error', error.message));
       throw error;
     }
@@ -408,7 +414,7 @@ export function mount(root, ctx) {
     destroy() {
       destroyed = true;
       controller?.abort();
-      listing?.abort();
+      lists.cancel();
     },
   };
 }
