@@ -503,6 +503,9 @@ class FakeItemReader:
             last_status=last.status.value if last and indexed else None,
         )
 
+    def one(self, store: str, item: str) -> ItemRecord | None:
+        return next((r for r in self._records(store) if r.stored.item == item), None)
+
     def alerts(self, store: str, status: StockStatus | None) -> list[ItemRecord]:
         from inventory.models import StockStatus
 

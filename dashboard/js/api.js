@@ -3,6 +3,8 @@
 // cannot mend (or `session_revoked`: head office changed the account) ends the session.
 import { SessionExpiredError } from './auth.js';
 
+export { isAbort } from './latest.js';
+
 export class ApiError extends Error {
   constructor(status, code, message) {
     super(message);
@@ -104,12 +106,17 @@ export class Api {
     return this.get(['stores', store, 'items'], { status, q, limit, cursor }, options);
   }
 
-  alerts({ status } = {}) {
-    return this.get(['alerts'], { status });
+  alerts({ status } = {}, options = {}) {
+    return this.get(['alerts'], { status }, options);
   }
 
-  history(store, item, { from, to } = {}) {
-    return this.get(['stores', store, 'items', item, 'history'], { from, to });
+  /** One item of a store with its `forecast` (null when not being used up); 404 when the store has no such item. */
+  item(store, item, options = {}) {
+    return this.get(['stores', store, 'items', item], {}, options);
+  }
+
+  history(store, item, { from, to } = {}, options = {}) {
+    return this.get(['stores', store, 'items', item, 'history'], { from, to }, options);
   }
 
   /** Recent uploads (the uploads index), newest first; `key` gives one upload's versions with their reports. */
@@ -140,8 +147,8 @@ export class Api {
   // -- alert subscriptions ---------------------------------------------------------------------
 
   /** The caller's subscriptions; admins: `all` (everyone's, paged) or one `username`'s. */
-  subscriptions({ all, username, limit, cursor } = {}) {
-    return this.get(['subscriptions'], { all: all ? 'true' : undefined, username, limit, cursor });
+  subscriptions({ all, username, limit, cursor } = {}, options = {}) {
+    return this.get(['subscriptions'], { all: all ? 'true' : undefined, username, limit, cursor }, options);
   }
 
   subscribe({ protocol, endpoint, stores, severities }) {
@@ -165,8 +172,8 @@ export class Api {
 
   // -- people (head office) ----------------------------------------------------------------------
 
-  users({ limit, cursor } = {}) {
-    return this.get(['users'], { limit, cursor });
+  users({ limit, cursor } = {}, options = {}) {
+    return this.get(['users'], { limit, cursor }, options);
   }
 
   createUser({ username, email, stores, admin }) {
@@ -202,9 +209,4 @@ export class Api {
     }
     return this.document;
   }
-}
-
-/** True for the rejection of a request its view aborted. */
-export function isAbort(error) {
-  return error?.name === 'AbortError';
 }

@@ -19,31 +19,23 @@ import * as peopleView from './views/people.js';
 import { MFA_ON, showSignIn, signinFrame } from './views/signin.js';
 import * as uploadsView from './views/uploads.js';
 
-const VIEWS = {
-  overview: overviewView,
-  items: itemsView,
-  alerts: alertsView,
-  item: itemView,
-  order: orderView,
-  uploads: uploadsView,
-  account: accountView,
-  api: apiView,
-  notify: notifyView,
-  people: peopleView,
-};
-// [view, label, head office only]
-const NAV = [
-  ['overview', 'Overview'],
-  ['items', 'Items'],
-  ['alerts', 'Alerts'],
-  ['order', 'Order'],
-  ['uploads', 'Uploads'],
-  ['notify', 'Notify me'],
-  ['people', 'People', true],
-  ['api', 'API'],
+// Every view, in menu order: its name in the URL, its module, its menu label (none: reached by
+// links only), whether only head office sees it in the menu, and whether its link keeps the store
+// the user last looked at.
+const VIEWS = [
+  { name: 'overview', module: overviewView, label: 'Overview', keepsStore: true },
+  { name: 'items', module: itemsView, label: 'Items', keepsStore: true },
+  { name: 'alerts', module: alertsView, label: 'Alerts' },
+  { name: 'order', module: orderView, label: 'Order', keepsStore: true },
+  { name: 'item', module: itemView },
+  { name: 'uploads', module: uploadsView, label: 'Uploads', keepsStore: true },
+  { name: 'notify', module: notifyView, label: 'Notify me' },
+  { name: 'people', module: peopleView, label: 'People', adminOnly: true },
+  { name: 'api', module: apiView, label: 'API' },
+  { name: 'account', module: accountView },
 ];
-// Views that keep the store the user last looked at in their link.
-const STORE_VIEWS = new Set(['overview', 'items', 'order', 'uploads']);
+const VIEW_NAMES = VIEWS.map((view) => view.name);
+const STORE_VIEWS = new Set(VIEWS.filter((view) => view.keepsStore).map((view) => view.name));
 
 const root = document.getElementById('app');
 const PHONE = window.matchMedia('(max-width: 40rem)');
@@ -54,8 +46,8 @@ function startShell(config, auth) {
   const state = { stores: null, lastStore: sessionStorage.getItem('inventory.store') || '', current: null };
 
   // Head office's pages are left out of everyone else's menu (and say so if opened by their URL).
-  const navLinks = NAV.filter(([, , adminOnly]) => !adminOnly || user.admin).map(([view, label]) =>
-    h('a', { href: `#/${view}`, 'data-view': view }, label),
+  const navLinks = VIEWS.filter((view) => view.label && (!view.adminOnly || user.admin)).map(({ name, label }) =>
+    h('a', { href: `#/${name}`, 'data-view': name }, label),
   );
   const updatedEl = h('span', { class: 'updated', id: 'updated-status' });
   const pauseButton = h('button', { type: 'button', class: 'button button-quiet', id: 'pause-refresh' });
@@ -197,7 +189,7 @@ function startShell(config, auth) {
   };
 
   function updateNav() {
-    const { view } = parseHash();
+    const { view } = parseHash(VIEW_NAMES);
     const active = view === 'item' ? 'items' : view;
     for (const link of [...navLinks, accountLink]) {
       const target = link.dataset.view;
@@ -217,8 +209,8 @@ function startShell(config, auth) {
   }
 
   function route() {
-    const { view, params } = parseHash();
-    const module = VIEWS[view];
+    const { view, params } = parseHash(VIEW_NAMES);
+    const { module } = VIEWS.find((entry) => entry.name === view);
     setMenu(false);
     if (state.current && state.current.name === view) {
       run(state.current.instance.update(params));

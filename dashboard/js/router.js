@@ -1,14 +1,13 @@
 // Hash routing: "#/items?store=Berlin&status=low". The URL holds the view and its filters,
 // so a view survives reload and can be shared.
 
-export const VIEWS = ['overview', 'items', 'alerts', 'item', 'order', 'uploads', 'account', 'api', 'notify', 'people'];
-
-export function parseHash(hash = window.location.hash) {
+/** The view and its params; a name not among `views` (app.js lists them) is the first view. */
+export function parseHash(views, hash = window.location.hash) {
   const raw = hash.replace(/^#\/?/, '');
   const cut = raw.indexOf('?');
-  const name = (cut === -1 ? raw : raw.slice(0, cut)) || 'overview';
+  const name = cut === -1 ? raw : raw.slice(0, cut);
   const params = Object.fromEntries(new URLSearchParams(cut === -1 ? '' : raw.slice(cut + 1)));
-  return { view: VIEWS.includes(name) ? name : 'overview', params };
+  return { view: views.includes(name) ? name : views[0], params };
 }
 
 export function buildHash(view, params = {}) {

@@ -1,6 +1,7 @@
 // Account: who is signed in, which stores they see, and two-step sign-in (TOTP) on or off.
 import { SessionExpiredError, describeAuthError } from '../auth.js';
 import { h, messageBox, replace } from '../dom.js';
+import { latest } from '../latest.js';
 import { enrolmentForm } from '../mfa.js';
 import { MFA_ON } from './signin.js';
 
@@ -89,14 +90,19 @@ export function mount(root, ctx) {
     }
   }
 
+  // The newest answer only: a status read before a change just made cannot undo it on the page.
+  const loads = latest();
+
   async function load() {
-    let enabled;
     try {
-      enabled = await auth.mfaEnabled();
+      await loads.run(() => auth.mfaEnabled(), showStatus);
     } catch (error) {
       if (!ctx.handleError(error)) showError(error);
       throw error;
     }
+  }
+
+  function showStatus(enabled) {
     replace(
       mfaPanel,
       h('p', { class: 'mfa-status', id: 'mfa-status' }, 'Status: ', h('strong', {}, enabled ? 'On' : 'Off')),
@@ -117,5 +123,6 @@ export function mount(root, ctx) {
     title: () => 'Account',
     update: load,
     refresh: () => Promise.resolve(),
+    destroy: () => loads.cancel(),
   };
 }

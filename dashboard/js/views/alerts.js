@@ -1,7 +1,9 @@
 // Alerts: every out-of-stock or low-stock item across the user's stores, newest first.
+// The view keeps what it shows in one state object; the functions that draw it are pure.
 import { downloadCsv, toCsv } from '../csv.js';
 import { h, messageBox, replace } from '../dom.js';
 import { formatAgo, formatCount, formatTime, isoOrNull } from '../format.js';
+import { latest } from '../latest.js';
 import { countColumn, itemColumn, statusColumn, thresholdColumn } from '../columns.js';
 import { compareBy, dataTable } from '../table.js';
 
@@ -19,9 +21,39 @@ const COLUMNS = [
   },
 ];
 
+/** What the view shows before its first answer: nothing yet (alerts null). */
+export function initialState() {
+  return { params: {}, stores: [], alerts: null, error: null };
+}
+
+/** The state after an answer: the stores, and the alerts newest first whatever order the service returned. */
+export function answered(state, { stores, alerts }) {
+  const newest = [...alerts].sort((a, b) => String(b.updated_at).localeCompare(String(a.updated_at)));
+  return { ...state, stores, alerts: newest, error: null };
+}
+
+/** The alerts shown: the chosen store's (or all), in the chosen column's order. */
+export function visibleAlerts({ params, alerts }) {
+  const rows = params.store ? alerts.filter((a) => a.store === params.store) : alerts;
+  const column = COLUMNS.find((c) => c.key === params.sort);
+  return column ? [...rows].sort(compareBy(column, params.dir)) : rows;
+}
+
+/** How many of the rows are out of stock and how many low. */
+export function summaryText(rows) {
+  const out = rows.filter((a) => a.status === 'out').length;
+  const low = rows.filter((a) => a.status === 'low').length;
+  return `${formatCount(out)} out of stock, ${formatCount(low)} low.`;
+}
+
+/** The store filter's choices: all of them, then each store. */
+export function storeOptions(stores) {
+  return [h('option', { value: '' }, 'All my stores'), ...stores.map((s) => h('option', { value: s.store }, s.store))];
+}
+
 export function mount(root, ctx) {
-  let params = {};
-  let alerts = [];
+  let state = initialState();
+  let storesShown = null;
   const status = h(
     'select',
     { id: 'alerts-status', name: 'status' },
@@ -44,6 +76,7 @@ export function mount(root, ctx) {
     label: 'Alerts table',
     columns: COLUMNS,
     onSort: (key) => {
+      const { params } = state;
       const dir = params.sort === key && params.dir !== 'desc' ? 'desc' : 'asc';
       ctx.go('alerts', { ...params, sort: key, dir }, { replace: true });
     },
@@ -52,60 +85,71 @@ export function mount(root, ctx) {
 
   form.addEventListener('submit', (event) => event.preventDefault());
   for (const select of [status, storeSelect]) {
-    select.addEventListener('change', () => ctx.go('alerts', { ...params, status: status.value, store: storeSelect.value }));
+    select.addEventListener('change', () => ctx.go('alerts', { ...state.params, status: status.value, store: storeSelect.value }));
   }
   exportButton.addEventListener('click', () => {
-    downloadCsv('alerts.csv', toCsv(COLUMNS.map((c) => ({ header: c.key, value: c.value })), shown()));
+    downloadCsv('alerts.csv', toCsv(COLUMNS.map((c) => ({ header: c.key, value: c.value })), visibleAlerts(state)));
     ctx.announce('Exported the alerts as CSV.');
   });
 
-  function shown() {
-    const rows = params.store ? alerts.filter((a) => a.store === params.store) : alerts;
-    const column = COLUMNS.find((c) => c.key === params.sort);
-    return column ? [...rows].sort(compareBy(column, params.dir)) : rows;
+  function renderFilters() {
+    status.value = state.params.status || '';
+    // The store choices are rebuilt only when the stores change, so a focused select keeps its focus.
+    if (state.stores !== storesShown) replace(storeSelect, storeOptions(state.stores));
+    storesShown = state.stores;
+    storeSelect.value = state.params.store || '';
   }
 
   function render() {
-    const rows = shown();
+    const { params } = state;
+    renderFilters();
+    replace(messages, state.error ? messageBox('error', state.error) : null);
+    if (state.alerts === null) return;
+    const rows = visibleAlerts(state);
     table.setSort(params.sort, params.dir);
     table.setRows(rows, 'No alerts: every item is in stock.');
-    const out = rows.filter((a) => a.status === 'out').length;
-    const low = rows.filter((a) => a.status === 'low').length;
-    summary.textContent = `${formatCount(out)} out of stock, ${formatCount(low)} low.`;
+    summary.textContent = summaryText(rows);
     exportButton.disabled = !rows.length;
   }
 
+  // A newer load (another status) aborts this one: only the newest answer is shown.
+  const loads = latest();
+
   async function load() {
+    const { status: wanted } = state.params;
     table.setBusy(true);
     try {
-      const [stores, body] = await Promise.all([ctx.getStores(), ctx.api.alerts({ status: params.status })]);
-      replace(storeSelect, h('option', { value: '' }, 'All my stores'), stores.map((s) => h('option', { value: s.store }, s.store)));
-      storeSelect.value = params.store || '';
-      // Newest first, whatever order the service returned.
-      alerts = [...body.alerts].sort((a, b) => String(b.updated_at).localeCompare(String(a.updated_at)));
-      replace(messages);
-      render();
+      await loads.run(
+        (signal) => Promise.all([ctx.getStores(), ctx.api.alerts({ status: wanted }, { signal })]),
+        ([stores, body]) => {
+          state = answered(state, { stores, alerts: body.alerts });
+          table.setBusy(false);
+          render();
+        },
+      );
     } catch (error) {
-      if (!ctx.handleError(error)) replace(messages, messageBox('error', error.message));
-      throw error;
-    } finally {
       table.setBusy(false);
+      if (!ctx.handleError(error)) {
+        state = { ...state, error: error.message };
+        render();
+      }
+      throw error;
     }
   }
 
   return {
     title: () => 'Alerts',
     update(next) {
-      const reload = (next.status || '') !== (params.status || '') || !alerts.length;
-      params = next;
-      status.value = params.status || '';
-      storeSelect.value = params.store || '';
-      if (!reload) {
-        render();
-        return Promise.resolve();
+      const reload = (next.status || '') !== (state.params.status || '') || !state.alerts?.length;
+      state = { ...state, params: next };
+      if (reload) {
+        renderFilters(); // the rows wait for the answer
+        return load();
       }
-      return load();
+      render();
+      return Promise.resolve();
     },
     refresh: load,
+    destroy: () => loads.cancel(),
   };
 }

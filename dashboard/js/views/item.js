@@ -1,8 +1,11 @@
 // Item detail: the count over time from the history endpoint, as a chart and a table, with the
-// item's forecast (GET /stores/{store}/forecast) drawn on the chart as a dashed line down to 0.
+// item and its forecast (GET /stores/{store}/items/{item}) drawn on the chart as a dashed line down to 0.
+// The view keeps what it shows in one state object; the functions that draw it are pure.
+import { ApiError } from '../api.js';
 import { formatDaysLeft, historyChart } from '../charts.js';
 import { h, messageBox, replace, statusBadge } from '../dom.js';
 import { formatCount, formatRate, formatTime, isoOrNull } from '../format.js';
+import { latest } from '../latest.js';
 import { buildHash } from '../router.js';
 import { runsOutSoon } from '../urgency.js';
 
@@ -14,8 +17,84 @@ const RANGES = [
 ];
 const DEFAULT_RANGE = '7d';
 
+/** The period a range names, ending at `now` (ms): {from, to} in ms. An unknown range is the default. */
+export function period(range, now) {
+  const span = (RANGES.find(([value]) => value === (range || DEFAULT_RANGE)) || RANGES[1])[2];
+  return { from: now - span, to: now };
+}
+
+/** What the view shows before its first answer: nothing yet. */
+export function initialState() {
+  return { params: {}, item: null, points: null, from: null, to: null, error: null };
+}
+
+/** The state after an answer: the item (null: not found) with its forecast, and the period's history. */
+export function answered(state, { item, points, from, to }) {
+  return { ...state, item, points, from, to, error: null };
+}
+
+/** The item's count, status and low-stock level; null while unknown. */
+export function renderCurrent(item) {
+  if (!item) return null;
+  return h(
+    'p',
+    { class: 'summary' },
+    'Now ',
+    h('strong', { class: 'big-count' }, formatCount(item.count)),
+    ' ',
+    statusBadge(item.status),
+    item.threshold !== null && item.threshold !== undefined ? ` · low at ${formatCount(item.threshold)}` : ' · default low-stock level',
+    ` · updated ${formatTime(item.updated_at)}`,
+  );
+}
+
+/** When the item runs out, or why there is no forecast. */
+export function renderForecast(forecast, { soonDays }) {
+  if (!forecast) return h('p', { class: 'hint', id: 'item-forecast' }, 'No forecast: this item has not been seen being used up.');
+  return h(
+    'p',
+    { class: 'summary forecast-summary', id: 'item-forecast' },
+    'Forecast: ',
+    h('strong', { class: runsOutSoon(forecast, { soonDays }) ? 'cover cover-soon' : 'cover' }, formatDaysLeft(forecast.days_left) || 'runs out now'),
+    ` of cover, runs out around ${formatTime(forecast.runs_out_at)} · uses about ${formatRate(forecast.rate_per_day)} a day`,
+  );
+}
+
+/** The count over the period as a chart (with the forecast and the low-stock line), drawn `width` wide. */
+export function renderChart(state, { lowStockDefault }, width) {
+  const { params, item, points, from, to } = state;
+  const forecast = item?.forecast || null;
+  if (!points.length) return messageBox('notice', 'No changes were recorded in this period.');
+  return historyChart(points, {
+    title: `Count of ${params.item} in ${params.store} over time${forecast ? ', with its forecast' : ''}`,
+    from,
+    to,
+    threshold: item?.threshold ?? lowStockDefault,
+    forecast,
+    width,
+  });
+}
+
+/** The changes of the period as table rows, newest first. */
+export function renderChanges(points) {
+  if (!points.length) return h('tr', {}, h('td', { colspan: '4', class: 'empty' }, 'No changes in this period.'));
+  return [...points].reverse().map((p) => {
+    const isNew = p.previous === null || p.previous === undefined;
+    const change = isNew ? null : p.count - p.previous;
+    return h(
+      'tr',
+      {},
+      h('th', { scope: 'row' }, h('time', { datetime: isoOrNull(p.time) }, formatTime(p.time))),
+      h('td', { class: 'num', 'data-label': 'Before' }, isNew ? h('span', { class: 'muted' }, 'new') : formatCount(p.previous)),
+      h('td', { class: 'num', 'data-label': 'After' }, formatCount(p.count)),
+      h('td', { class: 'num', 'data-label': 'Change' }, change === null ? '' : `${change > 0 ? '+' : ''}${formatCount(change)}`),
+    );
+  });
+}
+
 export function mount(root, ctx) {
-  let params = {};
+  let state = initialState();
+  const loads = latest();
   const back = h('a', { class: 'back-link' }, '← Back to items');
   const current = h('div', { class: 'item-current' });
   const range = h('select', { id: 'history-range' }, RANGES.map(([value, label]) => h('option', { value }, label)));
@@ -47,85 +126,41 @@ export function mount(root, ctx) {
       h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': 'Changes table' }, table),
     ),
   );
-  range.addEventListener('change', () => ctx.go('item', { ...params, range: range.value }));
+  range.addEventListener('change', () => ctx.go('item', { ...state.params, range: range.value }));
 
-  async function currentItem() {
-    // The item's present count and threshold (for the low-stock line), found by name.
-    const body = await ctx.api.items(params.store, { q: params.item, limit: 500 });
-    return body.items.find((row) => row.item === params.item) || null;
+  function render() {
+    back.href = buildHash('items', { store: state.params.store });
+    range.value = state.params.range || DEFAULT_RANGE;
+    replace(messages, state.error ? messageBox('error', state.error) : null);
+    if (state.points === null) return;
+    replace(current, renderCurrent(state.item), renderForecast(state.item?.forecast, ctx.config));
+    replace(chartEl, renderChart(state, ctx.config, Math.round(Math.min(720, Math.max(280, chartEl.clientWidth || 720)))));
+    replace(tbody, renderChanges(state.points));
+  }
+
+  async function fetchItem({ store, item: name }, { from, to }, signal) {
+    const history = ctx.api.history(store, name, { from: new Date(from).toISOString(), to: new Date(to).toISOString() }, { signal });
+    // Its present count, threshold and forecast; a failure here (404: not in the store) leaves the history shown alone.
+    const item = ctx.api.item(store, name, { signal }).catch((error) => (error instanceof ApiError ? null : Promise.reject(error)));
+    const [body, found] = await Promise.all([history, item]);
+    return { item: found, points: body.points || [], from, to };
   }
 
   async function load() {
-    const span = (RANGES.find(([value]) => value === (params.range || DEFAULT_RANGE)) || RANGES[1])[2];
-    const to = new Date();
-    const from = new Date(to.getTime() - span);
+    const { params } = state;
     try {
-      const [body, item, forecast] = await Promise.all([
-        ctx.api.history(params.store, params.item, { from: from.toISOString(), to: to.toISOString() }),
-        currentItem().catch(() => null),
-        // Items not being used up have no forecast; a store without forecasts answers 404.
-        ctx.api
-          .storeForecast(params.store)
-          .then((answer) => answer.items.find((row) => row.item === params.item) || null)
-          .catch(() => null),
-      ]);
-      replace(messages);
-      replace(
-        current,
-        item
-          ? h(
-              'p',
-              { class: 'summary' },
-              'Now ',
-              h('strong', { class: 'big-count' }, formatCount(item.count)),
-              ' ',
-              statusBadge(item.status),
-              item.threshold !== null && item.threshold !== undefined ? ` · low at ${formatCount(item.threshold)}` : ' · default low-stock level',
-              ` · updated ${formatTime(item.updated_at)}`,
-            )
-          : null,
-        forecast
-          ? h(
-              'p',
-              { class: 'summary forecast-summary', id: 'item-forecast' },
-              'Forecast: ',
-              h('strong', { class: runsOutSoon(forecast, ctx.config) ? 'cover cover-soon' : 'cover' }, formatDaysLeft(forecast.days_left) || 'runs out now'),
-              ` of cover, runs out around ${formatTime(forecast.runs_out_at)} · uses about ${formatRate(forecast.rate_per_day)} a day`,
-            )
-          : h('p', { class: 'hint', id: 'item-forecast' }, 'No forecast: this item has not been seen being used up.'),
-      );
-      const points = body.points || [];
-      replace(
-        chartEl,
-        points.length
-          ? historyChart(points, {
-              title: `Count of ${params.item} in ${params.store} over time${forecast ? ', with its forecast' : ''}`,
-              from: from.getTime(),
-              to: to.getTime(),
-              threshold: item?.threshold ?? ctx.config.lowStockDefault,
-              forecast,
-              width: Math.round(Math.min(720, Math.max(280, chartEl.clientWidth || 720))),
-            })
-          : messageBox('notice', 'No changes were recorded in this period.'),
-      );
-      replace(
-        tbody,
-        points.length
-          ? [...points].reverse().map((p) => {
-              const change = p.previous === null || p.previous === undefined ? null : p.count - p.previous;
-              return h(
-                'tr',
-                {},
-                h('th', { scope: 'row' }, h('time', { datetime: isoOrNull(p.time) }, formatTime(p.time))),
-                h('td', { class: 'num', 'data-label': 'Before' }, p.previous === null || p.previous === undefined ? h('span', { class: 'muted' }, 'new') : formatCount(p.previous)),
-                h('td', { class: 'num', 'data-label': 'After' }, formatCount(p.count)),
-                h('td', { class: 'num', 'data-label': 'Change' }, change === null ? '' : `${change > 0 ? '+' : ''}${formatCount(change)}`),
-              );
-            })
-          : h('tr', {}, h('td', { colspan: '4', class: 'empty' }, 'No changes in this period.')),
+      await loads.run(
+        (signal) => fetchItem(params, period(params.range, Date.now()), signal),
+        (answer) => {
+          state = answered(state, answer);
+          render();
+        },
       );
     } catch (error) {
-      if (!ctx.handleError(error)) replace(messages, messageBox('error', error.message));
+      if (!ctx.handleError(error)) {
+        state = { ...state, error: error.message };
+        render();
+      }
       throw error;
     }
   }
@@ -133,16 +168,18 @@ export function mount(root, ctx) {
   return {
     title: (p) => (p.item ? `${p.item} · ${p.store}` : 'Item'),
     update(next) {
-      params = next;
-      ctx.rememberStore(params.store);
-      back.href = buildHash('items', { store: params.store });
-      range.value = params.range || DEFAULT_RANGE;
-      if (!params.store || !params.item) {
-        replace(messages, messageBox('error', 'No item was chosen. Pick one from the Items view.'));
+      state = { ...state, params: next, error: null };
+      ctx.rememberStore(next.store);
+      if (!next.store || !next.item) {
+        loads.cancel();
+        state.error = 'No item was chosen. Pick one from the Items view.';
+        render();
         return Promise.resolve();
       }
+      render();
       return load();
     },
     refresh: load,
+    destroy: () => loads.cancel(),
   };
 }

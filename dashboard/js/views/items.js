@@ -1,12 +1,13 @@
 // Items: one store's items with search, status filter, sort by any column, paging and CSV export.
 // Store, search, status, sort, page size and cursor all live in the URL.
+// The view keeps what it shows in one state object; the functions that draw it are pure.
 import { downloadCsv, fileSafe, toCsv } from '../csv.js';
 import { h, messageBox, replace } from '../dom.js';
 import { formatCount, formatTime, isoOrNull } from '../format.js';
 import { countColumn, itemColumn, statusColumn, thresholdColumn } from '../columns.js';
 import { compareBy, dataTable } from '../table.js';
-import { isAbort } from '../api.js';
 import { formatDaysLeft } from '../charts.js';
+import { latest } from '../latest.js';
 import { daysLeft, runsOutSoon } from '../urgency.js';
 
 const PAGE_SIZES = ['25', '50', '100', '200', 'all'];
@@ -41,12 +42,44 @@ const columnsFor = (soonDays) => [
   { key: 'source_key', header: 'Source file', value: (row) => row.source_key, render: (row) => h('span', { class: 'filename' }, row.source_key || '') },
 ];
 
+/** What the view shows before its first answer: no rows. */
+export function initialState() {
+  return { params: {}, rows: [], nextCursor: null, truncated: false };
+}
+
+/** The rows in the chosen column's order (the page's, or the whole store's with "All"). */
+export function sortedRows({ params, rows }, columns) {
+  const column = columns.find((c) => c.key === params.sort);
+  return column ? [...rows].sort(compareBy(column, params.dir)) : rows;
+}
+
+/** What an empty table says: nothing matches the filters, or the store is empty. */
+export function emptyText({ params }) {
+  return params.q || params.status ? 'No items match these filters.' : 'This store has no items yet.';
+}
+
+/** Which items are shown ("Items 51–100, more on the next page."), or '' when none. */
+export function summaryText({ params, rows, nextCursor, truncated }) {
+  if (!rows.length) return '';
+  const page = Number(params.page || 1);
+  const all = params.limit === 'all';
+  const first = all ? 1 : (page - 1) * Number(params.limit || DEFAULT_LIMIT) + 1;
+  let text = `Items ${formatCount(first)}–${formatCount(first + rows.length - 1)}`;
+  if (all) text = truncated ? `The first ${formatCount(rows.length)} items` : `All ${formatCount(rows.length)} items`;
+  else if (nextCursor) text += ', more on the next page';
+  if (params.sort && !all && (nextCursor || page > 1)) text += ' · sorted within this page (choose “All” rows to sort the whole store)';
+  return `${text}.`;
+}
+
+/** The pager: this page's label and whether there is a page before and after it. */
+export function pager({ params, nextCursor }) {
+  const page = Number(params.page || 1);
+  return { label: `Page ${page}`, hasPrevious: page > 1 || Boolean(params.cursor), hasNext: Boolean(nextCursor) };
+}
+
 export function mount(root, ctx) {
   const COLUMNS = columnsFor(ctx.config.soonDays);
-  let params = {};
-  let rows = [];
-  let nextCursor = null;
-  let truncated = false;
+  let state = initialState();
   // Cursors of the pages visited, so "Previous" can go back (the API pages forward only).
   let trail = { key: '', cursors: [] };
 
@@ -87,6 +120,7 @@ export function mount(root, ctx) {
   );
 
   function filters() {
+    const { params } = state;
     return { store: params.store, q: params.q, status: params.status, limit: params.limit, sort: params.sort, dir: params.dir };
   }
 
@@ -103,21 +137,23 @@ export function mount(root, ctx) {
   search.addEventListener('input', () => {
     clearTimeout(searchTimer);
     searchTimer = setTimeout(() => {
-      if (search.value.trim() !== (params.q || '')) go({ q: search.value.trim(), cursor: '', page: '' }, { replace: true });
+      if (search.value.trim() !== (state.params.q || '')) go({ q: search.value.trim(), cursor: '', page: '' }, { replace: true });
     }, SEARCH_DELAY_MS);
   });
 
   function sortBy(key) {
+    const { params } = state;
     const dir = params.sort === key && params.dir !== 'desc' ? 'desc' : 'asc';
     go({ sort: key, dir, cursor: params.cursor, page: params.page }, { replace: true });
   }
 
   prev.addEventListener('click', () => {
-    const page = Number(params.page || 1);
+    const page = Number(state.params.page || 1);
     const cursor = page > 2 ? trail.cursors[page - 2] : '';
     go({ cursor: cursor || '', page: cursor ? page - 1 : '' });
   });
   next.addEventListener('click', () => {
+    const { params, nextCursor } = state;
     if (!nextCursor) return;
     const page = Number(params.page || 1) + 1;
     trail.cursors[page - 1] = nextCursor;
@@ -127,98 +163,85 @@ export function mount(root, ctx) {
   exportButton.addEventListener('click', () => {
     const csv = toCsv(
       ['store', 'item', 'count', 'threshold', 'status', 'days_left', 'updated_at', 'source_key'].map((key) => ({ header: key, value: (row) => row[key] })),
-      sorted(),
+      sortedRows(state, COLUMNS),
     );
-    const page = Number(params.page || 1);
-    downloadCsv(`items-${fileSafe(params.store || 'store')}${page > 1 ? `-page${page}` : ''}.csv`, csv);
-    ctx.announce(`Exported ${rows.length} items as CSV.`);
+    const page = Number(state.params.page || 1);
+    downloadCsv(`items-${fileSafe(state.params.store || 'store')}${page > 1 ? `-page${page}` : ''}.csv`, csv);
+    ctx.announce(`Exported ${state.rows.length} items as CSV.`);
   });
 
-  function sorted() {
-    const column = COLUMNS.find((c) => c.key === params.sort);
-    return column ? [...rows].sort(compareBy(column, params.dir)) : rows;
-  }
-
   function render() {
-    const page = Number(params.page || 1);
-    table.setSort(params.sort, params.dir);
-    const filtered = params.q || params.status;
-    table.setRows(sorted(), filtered ? 'No items match these filters.' : 'This store has no items yet.');
-    const all = params.limit === 'all';
-    const first = all ? 1 : (page - 1) * Number(params.limit || DEFAULT_LIMIT) + 1;
-    let text = `Items ${formatCount(first)}–${formatCount(first + rows.length - 1)}`;
-    if (all) text = truncated ? `The first ${formatCount(rows.length)} items` : `All ${formatCount(rows.length)} items`;
-    else if (nextCursor) text += ', more on the next page';
-    if (params.sort && !all && (nextCursor || page > 1)) text += ' · sorted within this page (choose “All” rows to sort the whole store)';
-    summary.textContent = rows.length ? `${text}.` : '';
-    pageLabel.textContent = `Page ${page}`;
-    prev.disabled = page <= 1 && !params.cursor;
-    next.disabled = !nextCursor;
-    exportButton.disabled = !rows.length;
+    table.setSort(state.params.sort, state.params.dir);
+    table.setRows(sortedRows(state, COLUMNS), emptyText(state));
+    summary.textContent = summaryText(state);
+    const pages = pager(state);
+    pageLabel.textContent = pages.label;
+    prev.disabled = !pages.hasPrevious;
+    next.disabled = !pages.hasNext;
+    exportButton.disabled = !state.rows.length;
   }
 
-  // The request in flight: a newer load (another store, filter or page) aborts it, so a slow answer
-  // for what the user has left can never replace what they moved to.
-  let inflight = null;
+  // A newer load (another store, filter or page) aborts this one, so a slow answer for what the
+  // user has left can never replace what they moved to.
+  const loads = latest();
+
+  function showStores(stores, store) {
+    replace(storeSelect, stores.map((s) => h('option', { value: s.store }, s.store)));
+    if (!store) return;
+    storeSelect.value = store;
+    if (!stores.some((s) => s.store === store)) storeSelect.prepend(h('option', { value: store, selected: true }, store));
+  }
+
+  async function fetchItems(wanted, signal) {
+    const stores = await ctx.getStores();
+    if (!signal.aborted) showStores(stores, wanted.store);
+    const remembered = stores.some((s) => s.store === ctx.lastStore) ? ctx.lastStore : '';
+    const store = wanted.store || remembered || stores[0]?.store;
+    if (!store || !wanted.store) return { store };
+    const query = { status: wanted.status, q: wanted.q };
+    if (wanted.limit !== 'all') {
+      const body = await ctx.api.items(store, { ...query, limit: wanted.limit || DEFAULT_LIMIT, cursor: wanted.cursor }, { signal });
+      return { store, rows: body.items, truncated: false, nextCursor: body.next_cursor || null };
+    }
+    const loaded = [];
+    let cursor;
+    do {
+      const body = await ctx.api.items(store, { ...query, limit: ALL_PAGE, cursor }, { signal });
+      loaded.push(...body.items);
+      cursor = body.next_cursor || null;
+    } while (cursor && loaded.length < ALL_CAP);
+    return { store, rows: loaded, truncated: Boolean(cursor), nextCursor: null };
+  }
+
+  function showItems(answer) {
+    if (answer.store && !state.params.store) {
+      go({ store: answer.store }, { replace: true }); // its load clears the busy mark
+      return;
+    }
+    table.setBusy(false);
+    if (!answer.store) {
+      replace(messages, messageBox('notice', 'No stores are assigned to your account yet.'));
+      state = { ...state, rows: [], nextCursor: null };
+      render();
+      return;
+    }
+    state = { ...state, rows: answer.rows, truncated: answer.truncated, nextCursor: answer.nextCursor };
+    ctx.rememberStore(answer.store);
+    replace(messages);
+    render();
+  }
 
   async function load() {
-    inflight?.abort();
-    const controller = new AbortController();
-    inflight = controller;
-    const { signal } = controller;
-    const current = () => inflight === controller;
+    const wanted = state.params;
     table.setBusy(true);
     try {
-      const stores = await ctx.getStores();
-      if (!current()) return;
-      replace(storeSelect, stores.map((s) => h('option', { value: s.store }, s.store)));
-      const remembered = stores.some((s) => s.store === ctx.lastStore) ? ctx.lastStore : '';
-      const store = params.store || remembered || stores[0]?.store;
-      if (!store) {
-        replace(messages, messageBox('notice', 'No stores are assigned to your account yet.'));
-        rows = [];
-        nextCursor = null;
-        render();
-        return;
-      }
-      if (!params.store) {
-        go({ store }, { replace: true });
-        return;
-      }
-      storeSelect.value = store;
-      if (!stores.some((s) => s.store === store)) storeSelect.prepend(h('option', { value: store, selected: true }, store));
-      const query = { status: params.status, q: params.q };
-      if (params.limit === 'all') {
-        const loaded = [];
-        let cursor;
-        do {
-          const body = await ctx.api.items(store, { ...query, limit: ALL_PAGE, cursor }, { signal });
-          if (!current()) return;
-          loaded.push(...body.items);
-          cursor = body.next_cursor || null;
-        } while (cursor && loaded.length < ALL_CAP);
-        rows = loaded;
-        truncated = Boolean(cursor);
-        nextCursor = null;
-      } else {
-        const body = await ctx.api.items(store, { ...query, limit: params.limit || DEFAULT_LIMIT, cursor: params.cursor }, { signal });
-        if (!current()) return;
-        rows = body.items;
-        truncated = false;
-        nextCursor = body.next_cursor || null;
-      }
-      ctx.rememberStore(store);
-      replace(messages);
-      render();
+      await loads.run((signal) => fetchItems(wanted, signal), showItems);
     } catch (error) {
-      if (isAbort(error) || !current()) return;
-      rows = [];
-      nextCursor = null;
+      table.setBusy(false);
+      state = { ...state, rows: [], nextCursor: null };
       render();
       if (!ctx.handleError(error)) replace(messages, messageBox('error', error.message));
       throw error;
-    } finally {
-      if (current()) table.setBusy(false);
     }
   }
 
@@ -228,9 +251,10 @@ export function mount(root, ctx) {
       const key = [nextParams.store, nextParams.q, nextParams.status, nextParams.limit].join('\u0000');
       if (key !== trail.key) trail = { key, cursors: [] };
       if (nextParams.cursor && nextParams.page) trail.cursors[Number(nextParams.page) - 1] = nextParams.cursor;
-      const sameData = ['store', 'q', 'status', 'limit', 'cursor'].every((name) => (params[name] || '') === (nextParams[name] || ''));
-      const onlySort = rows.length > 0 && sameData;
-      params = nextParams;
+      const sameData = ['store', 'q', 'status', 'limit', 'cursor'].every((name) => (state.params[name] || '') === (nextParams[name] || ''));
+      const onlySort = state.rows.length > 0 && sameData;
+      state = { ...state, params: nextParams };
+      const { params } = state;
       if (document.activeElement !== search) search.value = params.q || '';
       status.value = params.status || '';
       limit.value = PAGE_SIZES.includes(params.limit) ? params.limit : DEFAULT_LIMIT;
@@ -243,7 +267,7 @@ export function mount(root, ctx) {
     refresh: load,
     destroy() {
       clearTimeout(searchTimer);
-      inflight?.abort();
+      loads.cancel();
     },
   };
 }

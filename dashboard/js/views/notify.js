@@ -2,10 +2,12 @@
 // severities the API offers, each with its status as SNS reports it (pending confirmation until the
 // link sent to the address is followed). A phone number first gets a code by text: its card asks for
 // the code (and can have a new one sent) until it is entered. Head office may list everyone's.
-// Removing asks first.
+// Removing asks first. The list's state is one object, drawn by pure functions (the cards' controls
+// keep their own).
 import { ApiError } from '../api.js';
 import { h, messageBox, replace, setBusy } from '../dom.js';
 import { formatTime, isoOrNull } from '../format.js';
+import { latest } from '../latest.js';
 import { STATUS_TEXT, checkSubscription, cleanCode, offeredProtocols, severitiesOf, severityWords } from '../subscriptions.js';
 
 const PROTOCOL_TEXT = { email: 'Email', sms: 'Text message (SMS)', https: 'HTTPS', sqs: 'SQS queue', lambda: 'Lambda function' };
@@ -53,10 +55,38 @@ function checkboxGroup({ id, legend, choices, hint }) {
   };
 }
 
+/** The list before its first answer: nothing yet (subscriptions null). */
+export function initialState() {
+  return { params: {}, all: false, subscriptions: null };
+}
+
+/** How many subscriptions are listed ('' for none: the list says so itself). */
+export function listSummaryText(subscriptions) {
+  if (!subscriptions.length) return '';
+  return `${subscriptions.length} ${subscriptions.length === 1 ? 'subscription' : 'subscriptions'}.`;
+}
+
+/** What an empty list says: nobody has subscribed (everyone's), or you have not (your own). */
+export function emptyListText(all) {
+  return all ? 'Nobody has subscribed to alerts yet.' : 'You have no alert subscriptions yet. Add one below.';
+}
+
+/** A subscription's facts: how, which stores, which alerts, whose (in everyone's list), since when. */
+export function subscriptionFacts(subscription, { all }) {
+  return h(
+    'dl',
+    { class: 'subscription-facts' },
+    h('div', {}, h('dt', {}, 'By'), h('dd', {}, PROTOCOL_TEXT[subscription.protocol] || subscription.protocol)),
+    h('div', {}, h('dt', {}, 'Stores'), h('dd', { class: 'sub-stores' }, subscription.stores.join(', '))),
+    h('div', {}, h('dt', {}, 'Alerts about'), h('dd', { class: 'sub-severities' }, severityWords(subscription.severities))),
+    all ? h('div', {}, h('dt', {}, 'Owner'), h('dd', { class: 'sub-owner' }, subscription.owner)) : null,
+    h('div', {}, h('dt', {}, 'Since'), h('dd', {}, h('time', { datetime: isoOrNull(subscription.created_at) }, formatTime(subscription.created_at)))),
+  );
+}
+
 export function mount(root, ctx) {
   const { user, config } = ctx;
-  let params = {};
-  let subscriptions = [];
+  let state = initialState();
   let severities = [];
   let storeNames = null;
 
@@ -343,15 +373,7 @@ export function mount(root, ctx) {
         h('h3', { class: 'endpoint' }, subscription.endpoint),
         statusBadge(subscription.status),
       ),
-      h(
-        'dl',
-        { class: 'subscription-facts' },
-        h('div', {}, h('dt', {}, 'By'), h('dd', {}, PROTOCOL_TEXT[subscription.protocol] || subscription.protocol)),
-        h('div', {}, h('dt', {}, 'Stores'), h('dd', { class: 'sub-stores' }, subscription.stores.join(', '))),
-        h('div', {}, h('dt', {}, 'Alerts about'), h('dd', { class: 'sub-severities' }, severityWords(subscription.severities))),
-        params.all ? h('div', {}, h('dt', {}, 'Owner'), h('dd', { class: 'sub-owner' }, subscription.owner)) : null,
-        h('div', {}, h('dt', {}, 'Since'), h('dd', {}, h('time', { datetime: isoOrNull(subscription.created_at) }, formatTime(subscription.created_at)))),
-      ),
+      subscriptionFacts(subscription, { all: Boolean(state.params.all) }),
       subscription.status === 'pending_confirmation'
         ? h('p', { class: 'hint' }, 'Follow the link sent to this address to start receiving alerts (it expires after 3 days).')
         : null,
@@ -360,24 +382,34 @@ export function mount(root, ctx) {
     );
   }
 
-  async function loadList() {
-    const all = Boolean(params.all) && user.admin;
+  // The newest listing only: one that a later one (the other list chosen, a change just made) overtook is dropped.
+  const lists = latest();
+
+  async function fetchList(all, signal) {
     const loaded = [];
     let cursor;
     do {
-      const body = await ctx.api.subscriptions({ all, limit: all ? 100 : undefined, cursor });
+      const body = await ctx.api.subscriptions({ all, limit: all ? 100 : undefined, cursor }, { signal });
       loaded.push(...body.subscriptions);
       cursor = all ? body.next_cursor : null;
     } while (cursor);
-    subscriptions = loaded;
-    listSummary.textContent = subscriptions.length
-      ? `${subscriptions.length} ${subscriptions.length === 1 ? 'subscription' : 'subscriptions'}.`
-      : '';
-    replace(
-      list,
-      subscriptions.length
-        ? subscriptions.map(card)
-        : h('li', { class: 'empty' }, all ? 'Nobody has subscribed to alerts yet.' : 'You have no alert subscriptions yet. Add one below.'),
+    return loaded;
+  }
+
+  function renderList() {
+    const { all, subscriptions } = state;
+    listSummary.textContent = listSummaryText(subscriptions);
+    replace(list, subscriptions.length ? subscriptions.map(card) : h('li', { class: 'empty' }, emptyListText(all)));
+  }
+
+  function loadList() {
+    const all = Boolean(state.params.all) && user.admin;
+    return lists.run(
+      (signal) => fetchList(all, signal),
+      (subscriptions) => {
+        state = { ...state, all, subscriptions };
+        renderList();
+      },
     );
   }
 
@@ -406,8 +438,8 @@ export function mount(root, ctx) {
   return {
     title: () => 'Notify me',
     update(next) {
-      params = next;
-      everyone.checked = Boolean(params.all);
+      state = { ...state, params: next };
+      everyone.checked = Boolean(next.all);
       return load();
     },
     // An open "remove?" question, or a code being typed, is not swept away by the auto-refresh.
@@ -415,5 +447,6 @@ export function mount(root, ctx) {
       list.querySelector('.confirm-text') || [...list.querySelectorAll('.code-input')].some((input) => input.value || input === document.activeElement)
         ? Promise.resolve()
         : load(),
+    destroy: () => lists.cancel(),
   };
 }

@@ -5,6 +5,7 @@
 // Store staff never see it in their menu; opened by its URL it says it is for head office only.
 import { h, messageBox, replace, setBusy } from '../dom.js';
 import { formatTime, isoOrNull } from '../format.js';
+import { latest } from '../latest.js';
 import { compareBy, dataTable } from '../table.js';
 
 const PAGE = 60;
@@ -112,9 +113,49 @@ function confirmButton(label, question, yesLabel, action) {
   return cell;
 }
 
+const COLUMNS = [
+  {
+    key: 'username',
+    header: 'Username',
+    value: (row) => row.username,
+    render: (row) => h('a', { href: `#/people?user=${encodeURIComponent(row.username)}` }, row.username),
+  },
+  { key: 'email', header: 'Email', value: (row) => row.email || '' },
+  { key: 'access', header: 'Stores', value: accessText },
+  { key: 'state', header: 'Status', value: (row) => (row.enabled ? STATUS_TEXT[row.status] || row.status : 'Disabled'), render: stateBadge },
+  { key: 'mfa', header: 'Two-step sign-in', value: (row) => (row.mfa_enabled === null ? '' : String(row.mfa_enabled)), render: mfaText },
+  {
+    key: 'created_at',
+    header: 'Created',
+    value: (row) => row.created_at,
+    render: (row) => h('time', { datetime: isoOrNull(row.created_at) }, formatTime(row.created_at)),
+  },
+];
+
+/** What the view shows before its first answer: nobody yet. */
+export function initialState() {
+  return { params: {}, users: [] };
+}
+
+/** Everyone, in the chosen column's order (by username otherwise). */
+export function sortedUsers({ params, users }) {
+  const column = COLUMNS.find((c) => c.key === params.sort);
+  return column ? [...users].sort(compareBy(column, params.dir)) : users;
+}
+
+/** How many people, and how many of them are disabled. */
+export function summaryText(users) {
+  const disabled = users.filter((user) => !user.enabled).length;
+  return `${users.length} ${users.length === 1 ? 'person' : 'people'}${disabled ? `, ${disabled} disabled` : ''}.`;
+}
+
+/** The person the URL names, or null (none named, or no such person). */
+export function chosenUser({ params, users }) {
+  return params.user ? users.find((user) => user.username === params.user) || null : null;
+}
+
 export function mount(root, ctx) {
-  let params = {};
-  let users = [];
+  let state = initialState();
 
   if (!ctx.user.admin) {
     replace(
@@ -131,30 +172,13 @@ export function mount(root, ctx) {
     .catch(() => null);
   const messages = h('div', { class: 'messages', 'aria-live': 'polite' });
   const detail = h('section', { class: 'panel person', 'aria-labelledby': 'person-heading', hidden: true });
-  const columns = [
-    {
-      key: 'username',
-      header: 'Username',
-      value: (row) => row.username,
-      render: (row) => h('a', { href: `#/people?user=${encodeURIComponent(row.username)}` }, row.username),
-    },
-    { key: 'email', header: 'Email', value: (row) => row.email || '' },
-    { key: 'access', header: 'Stores', value: accessText },
-    { key: 'state', header: 'Status', value: (row) => (row.enabled ? STATUS_TEXT[row.status] || row.status : 'Disabled'), render: stateBadge },
-    { key: 'mfa', header: 'Two-step sign-in', value: (row) => (row.mfa_enabled === null ? '' : String(row.mfa_enabled)), render: mfaText },
-    {
-      key: 'created_at',
-      header: 'Created',
-      value: (row) => row.created_at,
-      render: (row) => h('time', { datetime: isoOrNull(row.created_at) }, formatTime(row.created_at)),
-    },
-  ];
   const table = dataTable({
     caption: 'People who use the dashboard',
     label: 'People table',
-    columns,
+    columns: COLUMNS,
     rowClass: (row) => (row.enabled ? null : 'row-disabled'),
     onSort: (key) => {
+      const { params } = state;
       const dir = params.sort === key && params.dir !== 'desc' ? 'desc' : 'asc';
       ctx.go('people', { ...params, sort: key, dir }, { replace: true });
     },
@@ -267,7 +291,7 @@ export function mount(root, ctx) {
             : h('div', { class: 'button-row' }, enableButton),
           confirmButton('Delete', `Delete ${user.username} for good? This cannot be undone.`, 'Yes, delete', async () => {
             const done = await act(ctx.api.deleteUser(user.username), (r) => `Deleted ${r.username}${cleanupText(r)}.`);
-            if (done) ctx.go('people', { ...params, user: '' });
+            if (done) ctx.go('people', { ...state.params, user: '' });
             return done;
           }),
         ];
@@ -301,35 +325,39 @@ export function mount(root, ctx) {
     );
   }
 
-  function sorted() {
-    const column = columns.find((c) => c.key === params.sort);
-    return column ? [...users].sort(compareBy(column, params.dir)) : users;
-  }
-
   function render() {
+    const { params } = state;
     table.setSort(params.sort, params.dir);
-    table.setRows(sorted(), 'Nobody uses the dashboard yet.');
-    const disabled = users.filter((user) => !user.enabled).length;
-    summary.textContent = `${users.length} ${users.length === 1 ? 'person' : 'people'}${disabled ? `, ${disabled} disabled` : ''}.`;
-    const chosen = params.user ? users.find((user) => user.username === params.user) : null;
+    table.setRows(sortedUsers(state), 'Nobody uses the dashboard yet.');
+    summary.textContent = summaryText(state.users);
+    const chosen = chosenUser(state);
     const wasHidden = detail.hidden;
-    showPerson(chosen || null);
+    showPerson(chosen);
     if (params.user && !chosen) replace(messages, messageBox('error', `There is no user “${params.user}”.`));
     if (chosen && wasHidden) detail.querySelector('#person-heading').focus();
   }
 
-  async function loadUsers() {
+  // The newest listing only: one that a later one (a refresh, a change just made) overtook is dropped.
+  const loads = latest();
+
+  async function fetchUsers(signal) {
     const loaded = [];
     let cursor;
     let pages = 0;
     do {
-      const body = await ctx.api.users({ limit: PAGE, cursor });
+      const body = await ctx.api.users({ limit: PAGE, cursor }, { signal });
       loaded.push(...body.users);
       cursor = body.next_cursor;
       pages += 1;
     } while (cursor && pages < MAX_PAGES);
-    users = loaded.sort((a, b) => a.username.localeCompare(b.username));
-    render();
+    return loaded.sort((a, b) => a.username.localeCompare(b.username));
+  }
+
+  function loadUsers() {
+    return loads.run(fetchUsers, (users) => {
+      state = { ...state, users };
+      render();
+    });
   }
 
   function failed(error) {
@@ -347,9 +375,9 @@ export function mount(root, ctx) {
   return {
     title: () => 'People',
     update(next) {
-      const sameData = users.length > 0;
-      const changedUser = (next.user || '') !== (params.user || '');
-      params = next;
+      const sameData = state.users.length > 0;
+      const changedUser = (next.user || '') !== (state.params.user || '');
+      state = { ...state, params: next };
       if (changedUser && next.user) replace(messages);
       if (sameData) {
         render();
@@ -359,5 +387,6 @@ export function mount(root, ctx) {
     },
     // An open form or question is not swept away by the auto-refresh.
     refresh: () => (detail.hidden ? load() : Promise.resolve()),
+    destroy: () => loads.cancel(),
   };
 }

@@ -1,10 +1,12 @@
 // Uploads: send a file for a store (or, for head office, a multi-store file), watch it upload,
 // and see ingest's report as soon as it is written: rows read, accepted, rejected, and the
 // rejected lines with their reasons. Below, recent uploads with who sent them and their status.
-import { ApiError, isAbort } from '../api.js';
+// The list's state is one object, drawn by pure functions; the upload form keeps its own controls.
+import { ApiError } from '../api.js';
 import { SessionExpiredError } from '../auth.js';
 import { h, messageBox, replace } from '../dom.js';
 import { formatAgo, formatCount, formatTime, isoOrNull } from '../format.js';
+import { latest } from '../latest.js';
 import {
   FINAL_STATUSES,
   UPLOAD_EXTENSIONS,
@@ -87,12 +89,37 @@ export function uploadCard(upload, { element = 'li', headingLevel = 'h3' } = {})
   );
 }
 
+/** The list before its first answer: nothing yet (uploads null). */
+export function initialState() {
+  return { params: {}, uploads: null, newest: [], nextCursor: null };
+}
+
+/** The state after a page of the list: the newest page replaces the list, an older one extends it. */
+export function listed(state, body, { append }) {
+  const page = body.uploads || [];
+  const nextCursor = body.next_cursor || null;
+  if (append) return { ...state, uploads: [...(state.uploads || []), ...page], nextCursor };
+  return { ...state, uploads: page, newest: page, nextCursor };
+}
+
+/** What the newest page holds: how many files, how many rejected rows or were refused, how many still loading. */
+export function listSummary(newest) {
+  if (!newest.length) return '';
+  const open = newest.filter((u) => !FINAL_STATUSES.includes(u.status)).length;
+  const rejected = newest.filter((u) => u.status === 'partial' || u.status === 'failed').length;
+  return `${formatCount(newest.length)} recent ${newest.length === 1 ? 'file' : 'files'}; ${formatCount(rejected)} with rejected rows or refused${open ? `; ${formatCount(open)} still loading` : ''}.`;
+}
+
+/** The list's items: a card per upload, or a line saying there are none. */
+export function listItems(uploads) {
+  return uploads.length ? uploads.map((u) => uploadCard(u)) : h('li', { class: 'empty' }, 'No files have been uploaded yet.');
+}
+
 export function mount(root, ctx) {
-  let params = {};
+  let state = initialState();
   let destroyed = false;
   let controller = null;
   let chosen = null;
-  let nextCursor = null;
 
   // -- the upload form ------------------------------------------------------------------------------
   const target = h('select', { id: 'upload-target', name: 'target' });
@@ -321,7 +348,7 @@ export function mount(root, ctx) {
 
   // -- loading ----------------------------------------------------------------------------------------
   function fillTargets(stores) {
-    const current = target.value || params.store || ctx.lastStore;
+    const current = target.value || state.params.store || ctx.lastStore;
     const options = stores.map((s) => h('option', { value: s.store }, s.store));
     if (ctx.user.admin) options.push(h('option', { value: HEAD_OFFICE }, 'Head office: a file for several stores'));
     replace(target, options);
@@ -332,34 +359,36 @@ export function mount(root, ctx) {
     sendButton.disabled = options.length === 0;
   }
 
-  // The listing in flight: a new one (another store chosen) aborts it, so a slow answer for the store
-  // the user has left never replaces the list they moved to; "Show older" continues the current one.
-  let listing = null;
+  // The listing: a newer one (another store chosen, a refresh, "Show older") aborts the one before,
+  // so a slow answer for the store the user has left never replaces the list they moved to.
+  const lists = latest();
 
-  async function loadList({ append = false } = {}) {
-    if (!append || !listing) {
-      listing?.abort();
-      listing = new AbortController();
-    }
-    const controller = listing;
-    const body = await ctx.api.uploads(
-      { store: params.store, limit: PAGE_SIZE, cursor: append ? nextCursor : undefined },
-      { signal: controller.signal },
+  function renderList() {
+    more.hidden = !state.nextCursor;
+    summary.textContent = listSummary(state.newest);
+    replace(list, listItems(state.uploads));
+  }
+
+  function showList(body, { append }) {
+    state = listed(state, body, { append });
+    renderList();
+  }
+
+  function showStores(stores) {
+    replace(storeSelect, h('option', { value: '' }, 'All my stores'), stores.map((s) => h('option', { value: s.store }, s.store)));
+    storeSelect.value = state.params.store || '';
+    if (!controller) fillTargets(stores);
+  }
+
+  function fetchList(signal, { append = false } = {}) {
+    return ctx.api.uploads({ store: state.params.store, limit: PAGE_SIZE, cursor: append ? state.nextCursor : undefined }, { signal });
+  }
+
+  function loadList({ append = false } = {}) {
+    return lists.run(
+      (signal) => fetchList(signal, { append }),
+      (body) => showList(body, { append }),
     );
-    if (controller !== listing) return;
-    const uploads = body.uploads || [];
-    nextCursor = body.next_cursor || null;
-    more.hidden = !nextCursor;
-    if (!append) {
-      const open = uploads.filter((u) => !FINAL_STATUSES.includes(u.status)).length;
-      const rejected = uploads.filter((u) => u.status === 'partial' || u.status === 'failed').length;
-      summary.textContent = uploads.length
-        ? `${formatCount(uploads.length)} recent ${uploads.length === 1 ? 'file' : 'files'}; ${formatCount(rejected)} with rejected rows or refused${open ? `; ${formatCount(open)} still loading` : ''}.`
-        : '';
-      replace(list, uploads.length ? uploads.map((u) => uploadCard(u)) : h('li', { class: 'empty' }, 'No files have been uploaded yet.'));
-    } else {
-      list.append(...uploads.map((u) => uploadCard(u)));
-    }
   }
 
   more.addEventListener('click', async () => {
@@ -367,28 +396,26 @@ export function mount(root, ctx) {
     try {
       await loadList({ append: true });
     } catch (error) {
-      if (!isAbort(error) && !ctx.handleError(error)) replace(messages, messageBox('error', error.message));
+      if (!ctx.handleError(error)) replace(messages, messageBox('error', error.message));
     } finally {
       more.disabled = false;
     }
   });
 
   async function load() {
-    const wanted = params.store || '';
     try {
-      const listed = loadList();
-      listed.catch(() => {}); // awaited below; a failure is handled there
-      // The choice of store is offered as soon as the stores are known, even while the list loads.
-      const stores = await ctx.getStores();
-      if (wanted !== (params.store || '')) return; // the user chose another store meanwhile
-      replace(storeSelect, h('option', { value: '' }, 'All my stores'), stores.map((s) => h('option', { value: s.store }, s.store)));
-      storeSelect.value = params.store || '';
-      if (!controller) fillTargets(stores);
-      await listed;
-      if (wanted !== (params.store || '')) return;
-      replace(messages);
+      await lists.run(
+        (signal) => {
+          // The choice of store is offered as soon as the stores are known, even while the list loads.
+          const stores = ctx.getStores().then((found) => signal.aborted || showStores(found));
+          return Promise.all([fetchList(signal), stores]).then(([body]) => body);
+        },
+        (body) => {
+          showList(body, { append: false });
+          replace(messages);
+        },
+      );
     } catch (error) {
-      if (isAbort(error) || wanted !== (params.store || '')) return;
       if (!ctx.handleError(error)) replace(messages, messageBox('error', error.message));
       throw error;
     }
@@ -397,10 +424,10 @@ export function mount(root, ctx) {
   return {
     title: (p) => (p.store ? `Uploads for ${p.store}` : 'Uploads'),
     update(next) {
-      params = next;
-      if (params.store) {
-        ctx.rememberStore(params.store);
-        if (!controller && [...target.options].some((o) => o.value === params.store)) target.value = params.store;
+      state = { ...state, params: next };
+      if (next.store) {
+        ctx.rememberStore(next.store);
+        if (!controller && [...target.options].some((o) => o.value === next.store)) target.value = next.store;
       }
       return load();
     },
@@ -408,7 +435,7 @@ export function mount(root, ctx) {
     destroy() {
       destroyed = true;
       controller?.abort();
-      listing?.abort();
+      lists.cancel();
     },
   };
 }

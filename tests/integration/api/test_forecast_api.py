@@ -9,12 +9,13 @@ import pytest
 from inventory.models import iso_utc
 
 from tests.builders import api_claims
-from tests.integration.api.conftest import ADMIN, BERLIN_MANAGER, FORECAST, ApiWorld
+from tests.integration.api.conftest import ADMIN, BERLIN_MANAGER, FORECAST, INVENTORY, ApiWorld
 
 pytestmark = pytest.mark.integration
 
 STORE_ROUTE = "/stores/{store}/forecast"
 ITEMS_ROUTE = "/stores/{store}/items"
+ITEM_ROUTE = "/stores/{store}/items/{item}"
 
 
 def ago(days: float) -> str:
@@ -158,6 +159,44 @@ def test_the_items_page_joins_forecasts_with_the_cheaper_read(stocked: ApiWorld)
     }
 
 
+def item_path(store: str, item: str) -> str:
+    return f"/stores/{quote(store, safe='')}/items/{quote(item, safe='')}"
+
+
+def test_one_item_answers_the_item_with_its_forecast_from_one_query_of_each_table(stocked: ApiWorld) -> None:
+    calls = stocked.handler_calls("dynamodb")
+
+    answer = stocked.get(item_path("Berlin", "Echo Dot"), BERLIN_MANAGER, route=ITEM_ROUTE)
+
+    assert answer.status == 200, answer.body
+    body = answer.body
+    assert (body["store"], body["item"], body["count"], body["status"]) == ("Berlin", "Echo Dot", 20, "ok")
+    assert set(body["forecast"]) == {"item", "count", "rate_per_day", "days_left", "runs_out_at"}
+    assert (body["forecast"]["count"], body["forecast"]["rate_per_day"]) == (20, 10)
+    assert body["days_left"] == body["forecast"]["days_left"] == pytest.approx(2 - 1 / 24, abs=0.01)
+    reads = [(op, params["TableName"], params.get("Limit")) for op, params in calls if op != "GetItem"]
+    assert sorted(reads, key=str) == sorted([("Query", FORECAST, 1), ("Query", INVENTORY, None)], key=str)
+    keys = [params["ExpressionAttributeValues"] for _, params in calls if params["TableName"] == INVENTORY]
+    assert keys == [{":store": {"S": "Berlin"}, ":item": {"S": "Echo Dot"}}]  # its key, not the store's items
+
+
+def test_one_item_not_being_used_up_has_a_null_forecast(stocked: ApiWorld) -> None:
+    kindle = stocked.get(item_path("Berlin", "Kindle"), BERLIN_MANAGER, route=ITEM_ROUTE)
+    tap = stocked.get(item_path("Berlin", "Amazon Tap"), BERLIN_MANAGER, route=ITEM_ROUTE)  # no Forecast row
+
+    assert (kindle.status, kindle.body["forecast"], kindle.body["days_left"]) == (200, None, None)
+    assert (tap.status, tap.body["forecast"]) == (200, None)
+
+
+def test_one_item_follows_the_store_rules_and_a_missing_item_is_404(stocked: ApiWorld) -> None:
+    refused = stocked.get(item_path("Karachi", "Echo Dot"), BERLIN_MANAGER, route=ITEM_ROUTE)
+    missing = stocked.get(item_path("Berlin", "Echo Dott"), BERLIN_MANAGER, route=ITEM_ROUTE)
+
+    assert (refused.status, refused.body["error"]["code"]) == (403, "forbidden")
+    assert "count" not in refused.body
+    assert (missing.status, missing.body["error"]["code"]) == (404, "not_found")
+
+
 def test_a_store_name_that_needs_encoding_round_trips_through_the_forecast_route(api: ApiWorld) -> None:
     store = "Store A/B #1"
     api.add_items(store, [("Café 100% / Arábica", 5)], last_upload_at=ago(0))
@@ -171,3 +210,7 @@ def test_a_store_name_that_needs_encoding_round_trips_through_the_forecast_route
             store,
             ["Café 100% / Arábica"],
         )
+    for route in (ITEM_ROUTE, None):
+        one = api.get(item_path(store, "Café 100% / Arábica"), manager, route=route)
+        assert one.status == 200, one.body
+        assert (one.body["store"], one.body["item"], one.body["forecast"]["count"]) == (store, "Café 100% / Arábica", 5)

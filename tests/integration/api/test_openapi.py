@@ -57,6 +57,7 @@ def test_every_route_documents_its_success_response_with_a_schema(document: dict
     assert operations == {
         ("/stores", "get"),
         ("/stores/{store}/items", "get"),
+        ("/stores/{store}/items/{item}", "get"),
         ("/stores/{store}/items/{item}/history", "get"),
         ("/alerts", "get"),
         ("/stores/{store}/forecast", "get"),
@@ -107,6 +108,7 @@ def test_every_route_documents_its_success_response_with_a_schema(document: dict
 SUCCESSES = [
     ("get", "/stores", "/stores", {}, None, 200),
     ("get", "/stores/Berlin/items", "/stores/{store}/items", {"limit": "2"}, None, 200),
+    ("get", "/stores/Berlin/items/Echo%20Dot", "/stores/{store}/items/{item}", {}, None, 200),
     ("get", "/stores/Berlin/items/Echo%20Plus/history", "/stores/{store}/items/{item}/history", {}, None, 200),
     ("get", "/alerts", "/alerts", {}, None, 200),
     ("get", "/stores/Berlin/forecast", "/stores/{store}/forecast", {}, None, 200),
@@ -167,6 +169,8 @@ def test_each_routes_real_success_answer_matches_its_documented_schema(
         assert answer.body["items"]  # an empty list would match any item schema
     if route == "/stores/{store}/items":
         assert any(entry["days_left"] is not None for entry in answer.body["items"])
+    if route == "/stores/{store}/items/{item}":
+        assert answer.body["forecast"]  # the nullable field is really exercised
     if path == "/uploads" and query.get("key"):
         assert answer.body["report"]  # the nullable field is really exercised
 

@@ -170,3 +170,34 @@ def test_a_sparse_page_reads_just_its_items_rows(world: World, status: StockStat
 
     assert [(view.item, view.days_left) for view in page.items] == [("Echo Dot", 0.0)]  # out: no cover left
     assert world.forecasts.reads == [("rows", "Berlin")]
+
+
+def test_one_item_carries_its_forecast_from_the_stores_last_upload(world: World) -> None:
+    seed(world)
+    world.items.add("Karachi", "Echo Dot", 10)
+
+    answer = world.dashboard.item(ADMIN, "Karachi", "Echo Dot")
+
+    assert (answer.item, answer.count, answer.days_left) == ("Echo Dot", 10, 3.0)
+    assert answer.forecast is not None
+    assert (answer.forecast.days_left, answer.forecast.runs_out_at) == (3.0, "2026-11-25T12:00:00.000Z")
+    assert world.forecasts.reads == [("between", "Karachi")]  # its own row, not the store's
+
+
+def test_one_item_not_being_used_up_or_never_seen_used_has_no_forecast(world: World) -> None:
+    seed(world)
+    world.items.add("Berlin", "Kindle", 40)
+    world.items.add("Berlin", "Echo Look", 7)
+
+    assert world.dashboard.item(BERLIN, "Berlin", "Kindle").forecast is None
+    assert world.dashboard.item(BERLIN, "Berlin", "Echo Look").forecast is None
+
+
+def test_one_item_of_another_store_is_403_and_a_missing_one_404(world: World) -> None:
+    world.items.add("Berlin", "Echo Dot", 20)
+
+    with pytest.raises(Forbidden):
+        world.dashboard.item(BERLIN, "Karachi", "Echo Dot")
+    with pytest.raises(NotFound):
+        world.dashboard.item(BERLIN, "Berlin", "Echo Dott")
+    assert world.forecasts.reads == []  # nothing read for the refused or missing one

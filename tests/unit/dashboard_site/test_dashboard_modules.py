@@ -1,4 +1,6 @@
-"""The dashboard's pure ES modules (urgency order, upload checks, TOTP URI) under node's test runner.
+"""The dashboard's pure ES modules (urgency order, upload checks, late answers, views' render functions) under node.
+
+The render functions build elements with ``js/fake_dom.mjs``, the little of the DOM that ``dom.js`` uses.
 
 The tests themselves are in ``js/*.test.mjs`` beside this file. A missing ``node`` fails, never skips.
 """

@@ -101,6 +101,19 @@ class InventoryReader:
                     break
         return found
 
+    def one(self, store: str, item: str) -> ItemRecord | None:
+        """One item of a store, or ``None``: a Query of its key (the table is read by Query only)."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "#store = :store AND #item = :item",
+            "ExpressionAttributeNames": {"#store": "Store", "#item": "Item"},
+            "ExpressionAttributeValues": {":store": {"S": store}, ":item": {"S": item}},
+        }
+        with unavailable_on_error(f"the item {item!r} of {store!r}"):
+            response = self._client.query(**kwargs)
+        found = response.get("Items", [])
+        return _record(found[0]) if found else None
+
     def alerts(self, store: str, status: StockStatus | None) -> list[ItemRecord]:
         """Every out-of-stock or low item of a store (or only one status) from the alerts index."""
         values: dict[str, Any] = {":store": {"S": store}}

@@ -22,7 +22,7 @@ def _error(description: str, model: Any = ErrorResponse) -> dict[str, Any]:
 ERRORS: dict[int, dict[str, Any]] = {
     400: _error("A malformed name, cursor, time or file name (`error.code` says which)"),
     403: _error("The store (or upload) is not one of yours, or the route is for admins only"),
-    404: _error("No such store, upload or route"),
+    404: _error("No such store, item, upload or route"),
     413: _error("The file is larger than uploads may be (`file_too_large`)"),
     422: _error("A parameter or body field missing, out of range or of the wrong type (`invalid_parameter`)"),
 }

@@ -1,4 +1,4 @@
-"""Routes: the caller's stores, and the items of one store."""
+"""Routes: the caller's stores, the items of one store, and one item."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from dashboard_api.handlers.context import caller_of, dashboard
 from dashboard_api.handlers.responses import documented
 from dashboard_api.logic.cursor import MAX_CURSOR_LENGTH
 from dashboard_api.logic.names import name_from_path
-from dashboard_api.models.api import ItemsPage, StoresResponse
+from dashboard_api.models.api import ItemDetail, ItemsPage, StoresResponse
 
 router = APIGatewayHttpRouter()
 
@@ -49,3 +49,14 @@ def list_items(
         limit=limit,
         cursor=cursor or None,
     )
+
+
+@router.get(
+    "/stores/<store>/items/<item>",
+    tags=["stores"],
+    summary="One item of a store, with its forecast",
+    responses=documented("The item", 400, 403, 404),
+)
+def one_item(store: str, item: str) -> ItemDetail:
+    caller = caller_of(router.current_event)
+    return dashboard().item(caller, name_from_path(store, "store"), name_from_path(item, "item"))

@@ -22,6 +22,7 @@ from dashboard_api.models.api import (
     ForecastView,
     HistoryPoint,
     HistoryResponse,
+    ItemDetail,
     ItemsPage,
     ItemView,
     StoreForecast,
@@ -68,6 +69,7 @@ class ItemSource(Protocol):
         after_item: str | None = None,
         after_status: str | None = None,
     ) -> ItemPage: ...
+    def one(self, store: str, item: str) -> ItemRecord | None: ...
     def alerts(self, store: str, status: StockStatus | None) -> list[ItemRecord]: ...
 
 
@@ -236,6 +238,20 @@ class Dashboard:
             if outlook is not None:
                 days[row.item] = round(outlook.days_left, 2)
         return days
+
+    def item(self, caller: Caller, store: str, item: str) -> ItemDetail:
+        """One item of a store with its forecast: a Query of its key in Inventory and in Forecast."""
+        caller.require(store)
+        record = self._items.one(store, item)
+        if record is None:
+            raise NotFound("no such item")
+        summary = self._stores.get(store)
+        held = summary.last_upload_at if summary else None
+        now = self._clock()
+        rows = self._forecasts.between(store, item, item, 1).rows
+        forecast = next((view for row in rows if (view := _forecast_view(row, now, held)) is not None), None)
+        days_left = forecast.days_left if forecast else None
+        return ItemDetail(**_item_view(record, days_left).model_dump(), forecast=forecast)
 
     # -- forecasts ------------------------------------------------------------------
 

@@ -154,6 +154,12 @@ class TransfersResponse(BaseModel):
     )
 
 
+class ItemDetail(ItemView):
+    """One item as its page shows it: the item and, when it is being used up, its forecast."""
+
+    forecast: ForecastView | None = Field(description="When it runs out; null when not being used up")
+
+
 class HistoryPoint(BaseModel):
     time: str = Field(description="When the count changed, ISO 8601 UTC")
     count: int

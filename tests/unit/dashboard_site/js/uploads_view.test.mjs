@@ -1,0 +1,56 @@
+// The uploads list's state and its pure render functions (dashboard/js/views/uploads.js), under node.
+import './fake_dom.mjs';
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { initialState, listItems, listSummary, listed, uploadCard } from '../../../../dashboard/js/views/uploads.js';
+
+const ROWS = { read: 3, accepted: 2, rejected: 1, written: 2, unchanged: 0 };
+const upload = (key, status, extra = {}) => ({
+  key,
+  status,
+  store: 'Berlin',
+  uploaded_by: 'anna',
+  rows: ROWS,
+  errors: [],
+  received_at: '2026-11-22T10:00:00Z',
+  ...extra,
+});
+
+test('the newest page replaces the list; an older page extends it and keeps the summary of the newest', () => {
+  const first = listed(initialState(), { uploads: [upload('b.csv', 'ok'), upload('a.csv', 'loading')], next_cursor: 'c2' }, { append: false });
+  const more = listed(first, { uploads: [upload('old.csv', 'failed')], next_cursor: null }, { append: true });
+  const again = listed(more, { uploads: [upload('new.csv', 'ok')], next_cursor: null }, { append: false });
+
+  assert.deepEqual(first.uploads.map((u) => u.key), ['b.csv', 'a.csv']);
+  assert.equal(first.nextCursor, 'c2');
+  assert.deepEqual(more.uploads.map((u) => u.key), ['b.csv', 'a.csv', 'old.csv']);
+  assert.equal(more.nextCursor, null);
+  assert.equal(listSummary(more.newest), '2 recent files; 0 with rejected rows or refused; 1 still loading.');
+  assert.deepEqual(again.uploads.map((u) => u.key), ['new.csv']);
+});
+
+test('the summary counts rejected and refused files, and says nothing of an empty list', () => {
+  assert.equal(listSummary([upload('a.csv', 'partial'), upload('b.csv', 'failed'), upload('c.csv', 'ok')]), '3 recent files; 2 with rejected rows or refused.');
+  assert.equal(listSummary([upload('a.csv', 'ok')]), '1 recent file; 0 with rejected rows or refused.');
+  assert.equal(listSummary([]), '');
+});
+
+test('an empty list says so; otherwise a card per upload with its file name, store and rows', () => {
+  const [card] = listItems([upload('uploads/Berlin/counts.csv', 'partial', { errors: [{ line: 3, reason: 'count is not a number' }] })]);
+
+  assert.equal(listItems([]).textContent, 'No files have been uploaded yet.');
+  assert.equal(card.getAttribute('data-key'), 'uploads/Berlin/counts.csv');
+  assert.equal(card.findAll('h3')[0].textContent, 'counts.csv');
+  assert.match(card.textContent, /Berlin · by anna · processed /);
+  assert.match(card.findAll('ol')[0].textContent, /^Line 3: count is not a number$/);
+});
+
+test('a head-office file names its stores, and a file still loading says ingest is reading it', () => {
+  const headOffice = uploadCard(upload('all.csv', 'ok', { store: null, stores: ['Berlin', 'Karachi'], stores_truncated: true }));
+  const loading = uploadCard(upload('big.csv', 'loading', { rows: {} }));
+
+  assert.match(headOffice.textContent, /^all\.csvLoadedHead office · by anna · processed .* · stores: Berlin, Karachi, …/);
+  assert.match(loading.textContent, /received .*Ingest is reading the file…$/);
+});
