@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 import pytest
+from ingest.dal.inventory import READ_BATCH_SIZE
 from ingest.handlers.upload import ingestor
 from ingest.models.errors import RetryLater
 from inventory.uploads import store_prefix
@@ -58,7 +59,7 @@ def test_racing_uploads_of_one_store_end_at_the_newer_count_whatever_order_they_
     writer = threading.local()
 
     def before_write(params: dict[str, Any], **_: Any) -> None:
-        writer.key = params["TransactItems"][0]["Put"]["Item"]["SourceKey"]["S"]
+        writer.key = params["TransactItems"][0]["Update"]["ExpressionAttributeValues"][":key"]["S"]
         both_read.wait(timeout=30)
         if writer.key != first_key:
             first_landed.wait(timeout=30)
@@ -129,7 +130,7 @@ def test_throttling_past_the_retries_keeps_the_tallies_and_lambdas_retry_finishe
     assert report.status == "retrying"
     assert "ProvisionedThroughputExceededException" in (report.reason or "")
     assert "Attempt 1 of 3 failed; Lambda will try again" in (report.reason or "")
-    assert report.rows.written == len(world.counts("Berlin")) == 400
+    assert report.rows.written == len(world.counts("Berlin")) == 4 * READ_BATCH_SIZE
 
     # When the throttling has passed by Lambda's retry (same invocation, second attempt)
     state["on"] = 0
@@ -157,7 +158,7 @@ def test_after_the_last_retry_the_report_says_failed_and_never_that_it_will_be_r
     report = world.assert_consistent(key)
     assert "Gave up after 3 attempts" in (report.reason or "")
     assert "will try again" not in (report.reason or "")
-    assert report.rows.written == len(world.counts("Berlin")) == 400
+    assert report.rows.written == len(world.counts("Berlin")) == 4 * READ_BATCH_SIZE
     assert report.finished_at
 
 
@@ -168,6 +169,8 @@ def test_a_different_request_for_the_same_upload_counts_its_attempts_afresh(worl
     for _ in range(2):
         with pytest.raises(RetryLater):
             world.deliver(delivered)
+
+    hold(world, key, delivered.version, seconds=-1)  # the failed attempt's lease has run out
 
     with pytest.raises(RetryLater):
         world.deliver(delivered, context=LambdaContext(request_id="a duplicate S3 event"))
@@ -183,7 +186,7 @@ def test_a_report_that_cannot_be_written_is_written_by_the_retry_without_reading
 ) -> None:
     key = "uploads/berlin.csv"
     delivered = world.put(key, numbered_rows(250))
-    refused = {"left": 2}  # the report, then the "retrying" report
+    refused = {"left": 1}
 
     def refuse_reports(params: dict[str, Any], **_: Any) -> Any:
         if "/reports/" in params["url_path"] and refused["left"]:  # the serialized request
@@ -198,11 +201,12 @@ def test_a_report_that_cannot_be_written_is_written_by_the_retry_without_reading
     with pytest.raises(RetryLater):
         world.deliver(delivered)
 
-    # Then the index row says what happened, and Lambda's retry writes the report from it
+    # Then the index row, the commit point, says what became of the file, and Lambda's retry
+    # writes the report from it
     row = world.entry(key)
-    assert row.status == "retrying"
-    assert "could not be written" in (row.reason or "")
+    assert row.status == "ok"
     assert row.rows.written == 250
+    assert world.reports() == []
     world.deliver(delivered)
     report = world.assert_consistent(key)
     assert report.status == "ok"
@@ -259,48 +263,57 @@ def hold(world: IngestWorld, key: str, version: str, seconds: float) -> None:
     )
 
 
-def test_an_event_for_an_upload_another_invocation_is_loading_waits_once_and_stands_down(world: IngestWorld) -> None:
+def test_an_event_for_an_upload_another_request_is_loading_stands_down_at_once(world: IngestWorld) -> None:
     # Given a load that hands over after 400 rows, and another invocation holding the rest
     key = "uploads/head-office.csv"
     delivered = world.put(key, numbered_rows(1_050))
     world.deliver(delivered, context=context_with_short_time())
     hold(world, key, delivered.version, seconds=60)
-    waits: list[float] = []
+    reads = count_calls(world, "s3.GetObject", lambda params: params["Key"] == key)
 
-    def alive_holder_renews(seconds: float) -> None:
-        waits.append(seconds)
-        hold(world, key, delivered.version, seconds=60)
-
-    ingestor().sleep = alive_holder_renews
-
-    # When a duplicate event arrives, it waits for the lease once, sees it renewed, and stands down
+    # When a duplicate event arrives, it stands down without waiting (no billed sleep) and without failing
+    started = time.monotonic()
     result = world.deliver(delivered, context=LambdaContext(request_id="duplicate"))
 
     assert result == {"files": [{"key": key, "skipped": "another invocation is loading it"}]}
-    assert len(waits) == 1
-    assert 55 < waits[0] <= 61
+    assert time.monotonic() - started < 5
+    assert reads == []
     assert world.report(key)["status"] == "loading"
 
 
-def test_an_upload_whose_holder_died_is_taken_over_from_its_checkpoint(world: IngestWorld) -> None:
+def test_an_upload_whose_holder_died_is_taken_over_from_its_checkpoint_once_its_lease_ran_out(
+    world: IngestWorld,
+) -> None:
     # Given a load that hands over after 400 rows to a continuation that then died holding it
     key = "uploads/head-office.csv"
     delivered = world.put(key, numbered_rows(1_050))
     world.deliver(delivered, context=context_with_short_time())
-    hold(world, key, delivered.version, seconds=60)
+    hold(world, key, delivered.version, seconds=-1)  # its lease has run out
     world.invoker.events.clear()
     reads = count_calls(world, "s3.GetObject", lambda params: params["Key"] == key)
 
-    def holder_dead(seconds: float) -> None:
-        hold(world, key, delivered.version, seconds=-1)  # its lease simply runs out
-
-    ingestor().sleep = holder_dead
-
-    # When Lambda's retry of that continuation (or a duplicate event) comes
-    world.deliver(delivered, context=LambdaContext(request_id="retry"))
+    # When a duplicate event comes
+    world.deliver(delivered, context=LambdaContext(request_id="duplicate"))
 
     # Then it takes over where the checkpoint says and finishes the file, exactly
     assert reads[0].get("Range", "").startswith("bytes=")
+    report = world.assert_consistent(key)
+    assert report.status == "ok"
+    assert report.rows.written == len(world.counts("Berlin")) == 1_050
+
+
+def test_lambdas_retry_of_a_killed_attempt_takes_its_lease_over_at_once(world: IngestWorld) -> None:
+    # Given an attempt killed mid-file (a timeout): its lease still runs for minutes
+    key = "uploads/head-office.csv"
+    delivered = world.put(key, numbered_rows(1_050))
+    world.deliver(delivered, context=context_with_short_time())
+    world.invoker.events.clear()
+    hold(world, key, delivered.version, seconds=170)
+
+    # When Lambda retries that same request (it does so only once the attempt has ended)
+    world.deliver(delivered)
+
+    # Then the retry carries on at once rather than waiting the lease out
     report = world.assert_consistent(key)
     assert report.status == "ok"
     assert report.rows.written == len(world.counts("Berlin")) == 1_050

@@ -81,6 +81,7 @@ def row_from_fields(fields: Mapping[str, Any], line: int) -> ParsedRow:
             count=clean_count(fields["count"], "count"),
             threshold=None if threshold is None else clean_count(threshold, "threshold"),
             line=line,
+            clears_threshold=threshold is None and "threshold" in fields,
         )
     except InvalidValue as error:
         return RowError(line=line, reason=str(error))
