@@ -76,8 +76,9 @@ class UploadsIndex:
             held_until = float(item.get("LeaseUntil", {}).get("N", "0"))
             same_request = item.get("RequestId", {}).get("S") == request_id
             # Lambda retries an invocation only once its attempt has ended: a lease held by an
-            # earlier attempt of this same request is a dead one's.
-            if held_until > self._now() and not same_request:
+            # earlier attempt of this same request is a dead one's. A committed upload's report
+            # is the same whoever writes it: any delivery may write it.
+            if held_until > self._now() and not same_request and not final:
                 return Claim(ClaimState.HELD, stored, lease_until=held_until, status=status)
             claims = int(item.get("Claims", {}).get("N", "0"))
             attempt = int(item.get("Attempt", {}).get("N", "0")) + 1 if same_request else 1
