@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 from ingest.dal.inventory import READ_BATCH_SIZE
-from ingest.handlers.upload import ingestor
 from ingest.models.errors import RetryLater
 from inventory.uploads import store_prefix
 

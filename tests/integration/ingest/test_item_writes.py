@@ -22,15 +22,21 @@ def threshold_of(world: IngestWorld, item: str) -> int | None:
 
 def test_an_empty_threshold_cell_or_json_null_puts_the_item_back_on_the_default(world: IngestWorld) -> None:
     # Given two items with thresholds of their own
-    world.upload(KEY, csv_file([("Berlin", "Echo Dot", 4, 9), ("Berlin", "Echo Show", 4, 9)], "store,item,count,threshold"))
+    world.upload(
+        KEY, csv_file([("Berlin", "Echo Dot", 4, 9), ("Berlin", "Echo Show", 4, 9)], "store,item,count,threshold")
+    )
 
     # When a CSV leaves one cell empty and a JSON file says null for the other
     world.upload(KEY, csv_file([("Berlin", "Echo Dot", 4, "")], "store,item,count,threshold"))
-    world.upload("uploads/berlin.json", json.dumps([{"store": "Berlin", "item": "Echo Show", "count": 4, "threshold": None}]).encode())
+    world.upload(
+        "uploads/berlin.json",
+        json.dumps([{"store": "Berlin", "item": "Echo Show", "count": 4, "threshold": None}]).encode(),
+    )
 
     # Then both are back on the stage default (5): 4 is low, and the alert index says so
     items = world.items("Berlin")
-    assert threshold_of(world, "Echo Dot") is None and threshold_of(world, "Echo Show") is None
+    assert threshold_of(world, "Echo Dot") is None
+    assert threshold_of(world, "Echo Show") is None
     assert items["Echo Dot"]["AlertStatus"] == items["Echo Show"]["AlertStatus"] == {"S": "low"}
 
 

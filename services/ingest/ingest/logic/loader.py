@@ -130,6 +130,7 @@ class Loader:
         report: UploadReport,
         pacer: Pacer,
         on_store: Callable[[str], None] = lambda _: None,
+        *,
         fence: Fence | None = None,
     ) -> LoadResult:
         """Apply ``rows`` to the table, tallying into ``report``; ``on_store`` hears each store named.
@@ -261,10 +262,10 @@ class Loader:
         if outcome.pushed_back:
             gates.engage()
         tally.written += len(outcome.written)
-        for stored in outcome.lost.values():
+        for holder in outcome.lost.values():
             # Lost to a newer upload that landed between the read and the write, or (the same
             # upload) to a later row of this file that another attempt landed meanwhile.
-            prior = read_prior(stored)
+            prior = read_prior(holder)
             if prior is not None and prior.source is not None and source.order(prior.source) == 0:
                 tally.written += 1
             else:
