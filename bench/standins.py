@@ -196,10 +196,16 @@ class FileBucket:
             while chunk := body.read(256 * 1024):
                 yield chunk
 
-    def put_report(self, bucket: str, key: str, report: dict[str, Any]) -> None:
+    def deleted(self, bucket: str, key: str) -> bool:
+        del bucket, key
+        self.wait()
+        return False
+
+    def put_report(self, bucket: str, key: str, report: dict[str, Any], *, only_new: bool = False) -> None:
         del bucket
         self.wait()
-        self.reports[key] = report
+        if not (only_new and key in self.reports):
+            self.reports[key] = report
 
 
 class QueuedInvoker:
