@@ -50,12 +50,20 @@ class UploadsIndex:
         self._now = now
 
     def claim(
-        self, source: Source, entry: UploadEntry | None, *, owner: str, request_id: str, lease_seconds: float
+        self,
+        source: Source,
+        entry: UploadEntry | None,
+        *,
+        owner: str,
+        request_id: str,
+        lease_seconds: float,
+        handed_by: str = "",
     ) -> Claim:
         """Take the upload for this invocation, or say why not (final, held by another, unknown).
 
         ``entry`` is the row's summary if it has to be created (status ``loading``); a
-        continuation passes ``None``, as its row must already exist.
+        continuation passes ``None``, as its row must already exist, and ``handed_by``, the
+        owner token of the invocation that handed the upload to it with its lease.
         """
         for _ in range(_CLAIM_TRIES):
             item = self._get(source)
@@ -78,7 +86,8 @@ class UploadsIndex:
             # Lambda retries an invocation only once its attempt has ended: a lease held by an
             # earlier attempt of this same request is a dead one's. A committed upload's report
             # is the same whoever writes it: any delivery may write it.
-            if held_until > self._now() and not same_request and not final:
+            handed_over = bool(handed_by) and item.get("Owner", {}).get("S") == handed_by
+            if held_until > self._now() and not (same_request or final or handed_over):
                 return Claim(ClaimState.HELD, stored, lease_until=held_until, status=status)
             claims = int(item.get("Claims", {}).get("N", "0"))
             attempt = int(item.get("Attempt", {}).get("N", "0")) + 1 if same_request else 1

@@ -21,7 +21,8 @@ uploads index row beside it (written by ``ingest.dal.uploads``). The row is also
 A big file is loaded in parts: before Lambda's time runs out the loader stops at a batch
 boundary, every row read so far lands, the parser's position and the tallies are saved on the
 row (status ``loading``, and a ``loading`` report), and the function invokes itself with a
-continuation event that opens the object at the saved byte and carries on. On the way, a
+continuation event that opens the object at the saved byte and carries on; the lease is handed
+to it (the event names the holder's owner token), so nothing else comes in between. On the way, a
 checkpoint is saved every ``checkpoint_seconds``, so a killed invocation's successor redoes
 little; rows it finds already landed by this upload count as written, so the tallies stay exact.
 
@@ -160,7 +161,7 @@ class Ingestor:
         """Load the next part of a big file, from the checkpoint its index row holds."""
         source = Source(continuation.bucket, continuation.key, continuation.version, "", "", "", "", HEAD_OFFICE, "")
         try:
-            claim = self._claim(source, None, invocation)
+            claim = self._claim(source, None, invocation, handed_by=continuation.holder)
         except Unavailable as error:  # its "loading" report and checkpoint stand; Lambda retries this event
             return Outcome(continuation.key, skipped=f"not claimed: {error}", failure=error)
         if claim.state is not ClaimState.CLAIMED:
@@ -169,7 +170,9 @@ class Ingestor:
 
     # -- claiming -----------------------------------------------------------------------------------
 
-    def _claim(self, source: Source, entry: UploadEntry | None, invocation: Invocation) -> Claim:
+    def _claim(
+        self, source: Source, entry: UploadEntry | None, invocation: Invocation, handed_by: str = ""
+    ) -> Claim:
         # Held by another request: stand down at once rather than wait (billed) for its lease; see
         # the module docstring for who carries on if that holder dies.
         return self.index.claim(
@@ -178,6 +181,7 @@ class Ingestor:
             owner=self.new_owner(),
             request_id=invocation.request_id,
             lease_seconds=self.timing.lease_seconds,
+            handed_by=handed_by,
         )
 
     # -- one invocation's work on a claimed file ---------------------------------------------------
@@ -271,10 +275,12 @@ class Ingestor:
 
     def _hand_off(self, claim: Claim, state: _State, position: ParsePosition, invocation: Invocation) -> None:
         part = state.checkpoint.part + 1
-        self.save(claim, state, position, lease_until=0.0, part=part)
+        # The lease is kept for the continuation (named as its holder), so the report below is
+        # written while this invocation still holds the upload.
+        self.save(claim, state, position, lease_until=self.now() + self.timing.lease_seconds, part=part)
         state.report.status = ReportStatus.LOADING
         self.bucket.put_report(claim.source.bucket, claim.source.report_key, state.report.to_json())
-        continuation = Continuation(claim.source.bucket, claim.source.key, claim.source.version, part)
+        continuation = Continuation(claim.source.bucket, claim.source.key, claim.source.version, part, claim.owner)
         self.invoker.invoke_async(invocation.function_arn, continuation.to_event())
 
     def _finish(self, claim: Claim, state: _State) -> Outcome:

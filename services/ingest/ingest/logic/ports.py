@@ -22,7 +22,14 @@ class Bucket(Protocol):
 
 class Index(Protocol):
     def claim(
-        self, source: Source, entry: UploadEntry | None, *, owner: str, request_id: str, lease_seconds: float
+        self,
+        source: Source,
+        entry: UploadEntry | None,
+        *,
+        owner: str,
+        request_id: str,
+        lease_seconds: float,
+        handed_by: str = "",
     ) -> Claim: ...
 
     def save(self, claim: Claim, entry: UploadEntry, checkpoint: Checkpoint, lease_until: float) -> None: ...
