@@ -47,7 +47,7 @@ class FakeDynamoDB:
     Conditions are not evaluated (moto does that in the integration tests); instead
     ``unprocessed`` makes the next reads leave half their keys undone, ``throttle`` makes the
     next calls fail as the retry layer gives up on throttling, and ``cancel`` scripts the next
-    transactions' cancellation reasons, one code per item (nothing of a cancelled one applies).
+    transactions' cancellation reasons, one code per action (nothing of a cancelled one applies).
     """
 
     def __init__(self) -> None:
@@ -56,6 +56,7 @@ class FakeDynamoDB:
         self.unprocessed = 0
         self.throttle = 0
         self.cancel: list[list[str]] = []
+        self.fences: list[dict[str, Any]] = []  # the ConditionChecks of the last transaction
 
     def _called(self, operation: str) -> None:
         self.calls.append(operation)
@@ -77,14 +78,15 @@ class FakeDynamoDB:
     def transact_write_items(self, TransactItems: list[dict[str, Any]]) -> dict[str, Any]:
         self._called("TransactWriteItems")
         assert len(TransactItems) <= 100, "TransactWriteItems takes at most 100 actions"
-        updates = [action["Update"] for action in TransactItems]
+        updates = [action["Update"] for action in TransactItems if "Update" in action]
         keys = [(update["Key"]["Store"]["S"], update["Key"]["Item"]["S"]) for update in updates]
         assert len(set(keys)) == len(keys), "TransactWriteItems refuses two actions on one item"
+        self.fences = [action["ConditionCheck"] for action in TransactItems if "ConditionCheck" in action]
         if self.cancel:
-            codes = self.cancel.pop(0)
+            codes = self.cancel.pop(0)  # one per action, the fence's last
             reasons = [
                 {"Code": code, **({"Item": self.items.get(key)} if code == "ConditionalCheckFailed" else {})}
-                for code, key in zip(codes, keys, strict=True)
+                for code, key in zip(codes, [*keys, None][: len(codes)], strict=True)
             ]
             raise _code_error("TransactionCanceledException", "TransactWriteItems", CancellationReasons=reasons)
         for key, update in zip(keys, updates, strict=True):

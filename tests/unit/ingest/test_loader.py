@@ -262,3 +262,17 @@ def test_once_dynamodb_pushes_back_a_stores_writes_go_one_transaction_at_a_time(
     # Then after the push-back no two transactions for that store were in flight at once, and all landed
     assert table.most_gated_in_flight == 1
     assert report.rows.written == len(table.counts()) == 3_000
+
+
+def test_an_empty_threshold_cell_clears_the_items_threshold_and_a_missing_column_keeps_it() -> None:
+    table = FakeItemTable()
+    load(table, [row("a", 3, threshold=9), row("b", 3, threshold=9, line=3)])
+
+    cleared = InventoryRow("Berlin", "a", 3, None, 2, clears_threshold=True)  # the column, an empty cell
+    kept = InventoryRow("Berlin", "b", 4, None, 3)  # no threshold column
+    report = load(table, [cleared, kept], TUESDAY)
+
+    assert report.rows.written == 2
+    assert "Threshold" not in table.items[("Berlin", "a")]
+    assert table.items[("Berlin", "a")]["AlertStatus"] == {"S": "low"}  # 3 under the default of 5
+    assert table.items[("Berlin", "b")]["Threshold"] == {"N": "9"}
