@@ -170,9 +170,7 @@ class Ingestor:
 
     # -- claiming -----------------------------------------------------------------------------------
 
-    def _claim(
-        self, source: Source, entry: UploadEntry | None, invocation: Invocation, handed_by: str = ""
-    ) -> Claim:
+    def _claim(self, source: Source, entry: UploadEntry | None, invocation: Invocation, handed_by: str = "") -> Claim:
         # Held by another request: stand down at once rather than wait (billed) for its lease; see
         # the module docstring for who carries on if that holder dies.
         return self.index.claim(
@@ -376,6 +374,8 @@ class Ingestor:
 
     def _unexpected(self, claim: Claim, state: _State, error: Exception) -> Outcome:
         report = state.report
+        if state.checkpoint.status:  # committed: the row stands, and the next delivery writes its report
+            return Outcome(claim.source.key, report, failure=error, unexpected=True, unreadable=state.unreadable)
         report.status = ReportStatus.FAILED
         report.reason = (
             f"ingest stopped on an unexpected error ({type(error).__name__}: {str(error)[:200]});"
