@@ -85,7 +85,7 @@ class FakeDynamoDB:
         if self.cancel:
             codes = self.cancel.pop(0)  # one per action, the fence's last
             reasons = [
-                {"Code": code, **({"Item": self.items.get(key)} if code == "ConditionalCheckFailed" else {})}
+                {"Code": code, **({"Item": self.items.get(key)} if key and code == "ConditionalCheckFailed" else {})}
                 for code, key in zip(codes, [*keys, None][: len(codes)], strict=True)
             ]
             raise _code_error("TransactionCanceledException", "TransactWriteItems", CancellationReasons=reasons)
