@@ -127,7 +127,8 @@ class PartitionedTable:
         return {"Responses": {table: found}, "UnprocessedKeys": {}}
 
     def transact_write_items(self, TransactItems: list[dict[str, Any]]) -> dict[str, Any]:
-        puts = [action["Put"] for action in TransactItems]
+        # Ingest's item updates as the items they leave; the fence (a ConditionCheck) always holds here.
+        puts = [{"Item": _item_of(action["Update"])} for action in TransactItems if "Update" in action]
         needed = Counter(put["Item"]["Store"]["S"] for put in puts)
         for attempt in range(self.attempts):
             self.clock.wait(LATENCY)
@@ -298,6 +299,17 @@ def _table_attempts() -> int:
     return TABLE_ATTEMPTS
 
 
+def _item_of(update: dict[str, Any]) -> dict[str, Any]:
+    """The attributes an ingest update (``SET #a = :a, ... [REMOVE ...]``) leaves on a new item."""
+    names, values = update["ExpressionAttributeNames"], update["ExpressionAttributeValues"]
+    assignments = update["UpdateExpression"].removeprefix("SET ").partition(" REMOVE ")[0]
+    item = dict(update["Key"])
+    for assignment in assignments.split(", "):
+        name, value = assignment.split(" = ")
+        item[names[name]] = values[value]
+    return item
+
+
 def _ingestor(
     clock: VirtualTime, table: PartitionedTable, bucket: FileBucket, invoker: QueuedInvoker, dynamodb: Any
 ) -> Any:
@@ -317,7 +329,6 @@ def _ingestor(
         timing=Timing(),  # the deployed values
         now=clock.epoch,
         monotonic=clock.now,
-        sleep=clock.wait,
     )
 
 

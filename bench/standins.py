@@ -49,6 +49,16 @@ def item_size(item: dict[str, Any]) -> int:
     return size
 
 
+def _action_units(action: dict[str, Any], units: Any) -> int:
+    if "Put" in action:
+        return int(units(action["Put"]["Item"]))
+    if "Update" in action:
+        update = action["Update"]
+        values = update.get("ExpressionAttributeValues", {})
+        return int(units(update["Key"] | {f"a{i}": v for i, v in enumerate(values.values())}))
+    return 1
+
+
 def write_units(operation: str, params: dict[str, Any]) -> int:
     """Write units a write request consumes if every item in it lands (1 KB a unit; 2 in a transaction)."""
 
@@ -56,8 +66,9 @@ def write_units(operation: str, params: dict[str, Any]) -> int:
         return math.ceil(item_size(item) / 1024)
 
     if operation == "TransactWriteItems":
-        # An Update or a ConditionCheck is counted as one unit's item (the alerts' totals, its guards).
-        return sum(2 * (units(action["Put"]["Item"]) if "Put" in action else 1) for action in params["TransactItems"])
+        # A Put counts its item; an Update its key and values (ingest's items, the alerts' totals); a
+        # ConditionCheck one unit (ingest's fence, the alerts' guards).
+        return sum(2 * _action_units(action, units) for action in params["TransactItems"])
     if operation == "PutItem":
         return units(params["Item"])
     if operation == "UpdateItem":
@@ -185,10 +196,16 @@ class FileBucket:
             while chunk := body.read(256 * 1024):
                 yield chunk
 
-    def put_report(self, bucket: str, key: str, report: dict[str, Any]) -> None:
+    def deleted(self, bucket: str, key: str) -> bool:
+        del bucket, key
+        self.wait()
+        return False
+
+    def put_report(self, bucket: str, key: str, report: dict[str, Any], *, only_new: bool = False) -> None:
         del bucket
         self.wait()
-        self.reports[key] = report
+        if not (only_new and key in self.reports):
+            self.reports[key] = report
 
 
 class QueuedInvoker:

@@ -39,10 +39,10 @@ class PerItemTable:
     def get_many(self, keys: Sequence[Any], deadline: float) -> list[Any]:
         return self._reader.get_many(keys, deadline)
 
-    def write_many(self, writes: Sequence[Any], deadline: float) -> Any:
+    def write_many(self, writes: Sequence[Any], deadline: float, fence: Any = None) -> Any:
         from ingest.dal.inventory import WriteOutcome
 
-        del deadline
+        del deadline, fence  # one item a request: no transaction to fence (a contender, not a product)
         outcome = WriteOutcome()
         with ThreadPoolExecutor(min(PER_ITEM_CONCURRENCY, len(writes))) as pool:
             for write, landed in zip(writes, pool.map(self._write, writes), strict=True):
@@ -56,6 +56,7 @@ class PerItemTable:
         from ingest.dal.inventory import SOURCE_LINE, newer_wins
 
         expression, names, values = newer_wins(write.source)
+        values = {**values, ":line": {"N": str(write.line)}}
         item = dict(write.attributes) | {SOURCE_LINE: {"N": str(write.line)}}
         names = dict(names)  # the update adds its own
         condition = {"ConditionExpression": expression, "ExpressionAttributeNames": names}

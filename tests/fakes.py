@@ -58,7 +58,7 @@ class FakeDynamoDB:
     Conditions are not evaluated (moto does that in the integration tests); instead
     ``unprocessed`` makes the next reads leave half their keys undone, ``throttle`` makes the
     next calls fail as the retry layer gives up on throttling, and ``cancel`` scripts the next
-    transactions' cancellation reasons, one code per item (nothing of a cancelled one applies).
+    transactions' cancellation reasons, one code per action (nothing of a cancelled one applies).
     """
 
     def __init__(self) -> None:
@@ -67,6 +67,7 @@ class FakeDynamoDB:
         self.unprocessed = 0
         self.throttle = 0
         self.cancel: list[list[str]] = []
+        self.fences: list[dict[str, Any]] = []  # the ConditionChecks of the last transaction
 
     def _called(self, operation: str) -> None:
         self.calls.append(operation)
@@ -88,19 +89,33 @@ class FakeDynamoDB:
     def transact_write_items(self, TransactItems: list[dict[str, Any]]) -> dict[str, Any]:
         self._called("TransactWriteItems")
         assert len(TransactItems) <= 100, "TransactWriteItems takes at most 100 actions"
-        items = [action["Put"]["Item"] for action in TransactItems]
-        keys = [(item["Store"]["S"], item["Item"]["S"]) for item in items]
+        updates = [action["Update"] for action in TransactItems if "Update" in action]
+        keys = [(update["Key"]["Store"]["S"], update["Key"]["Item"]["S"]) for update in updates]
         assert len(set(keys)) == len(keys), "TransactWriteItems refuses two actions on one item"
+        self.fences = [action["ConditionCheck"] for action in TransactItems if "ConditionCheck" in action]
         if self.cancel:
-            codes = self.cancel.pop(0)
+            codes = self.cancel.pop(0)  # one per action, the fence's last
             reasons = [
-                {"Code": code, **({"Item": self.items.get(key)} if code == "ConditionalCheckFailed" else {})}
-                for code, key in zip(codes, keys, strict=True)
+                {"Code": code, **({"Item": self.items.get(key)} if key and code == "ConditionalCheckFailed" else {})}
+                for code, key in zip(codes, [*keys, None][: len(codes)], strict=True)
             ]
             raise _code_error("TransactionCanceledException", "TransactWriteItems", CancellationReasons=reasons)
-        for key, item in zip(keys, items, strict=True):
-            self.items[key] = item
+        for key, update in zip(keys, updates, strict=True):
+            self.items[key] = _updated(self.items.get(key, dict(update["Key"])), update)
         return {}
+
+
+def _updated(item: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+    """``item`` after an update of the form ingest writes: ``SET #a = :a, ... [REMOVE #b, ...]``."""
+    names, values = update["ExpressionAttributeNames"], update["ExpressionAttributeValues"]
+    assignments, _, removals = update["UpdateExpression"].removeprefix("SET ").partition(" REMOVE ")
+    item = dict(item)
+    for assignment in assignments.split(", "):
+        name, value = assignment.split(" = ")
+        item[names[name]] = values[value]
+    for name in filter(None, removals.split(", ")):
+        item.pop(names[name], None)
+    return item
 
 
 class FakeItemTable:
@@ -126,7 +141,7 @@ class FakeItemTable:
             found = (self.items.get((key["Store"]["S"], key["Item"]["S"])) for key in keys)
             return [dict(item) for item in found if item is not None]
 
-    def write_many(self, writes: Any, deadline: float) -> Any:
+    def write_many(self, writes: Any, deadline: float, fence: Any = None) -> Any:
         from ingest.dal.inventory import WriteOutcome
         from ingest.models.errors import TableUnavailable
 

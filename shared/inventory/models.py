@@ -167,7 +167,12 @@ def _blank(value: object) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class InventoryRow:
-    """One accepted row of an inventory file. ``line`` is where it starts (1-based)."""
+    """One accepted row of an inventory file. ``line`` is where it starts (1-based).
+
+    ``threshold`` is ``None`` when the row names none: with ``clears_threshold`` (the file has
+    the column and the cell is empty or ``null``) the item goes back to the default threshold;
+    without it (no such column) the item keeps the threshold it has.
+    """
 
     store: str
     item: str
@@ -175,6 +180,7 @@ class InventoryRow:
     threshold: int | None
     line: int
     ordering: Ordering = NO_ORDERING
+    clears_threshold: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,9 +205,24 @@ class SourceVersion:
 
     def order(self, other: SourceVersion) -> int:
         """-1, 0 or 1 as this upload is older than, the same as, or newer than ``other``."""
-        mine = (self.time, self.key, self.sequencer if self.key == other.key else "")
-        theirs = (other.time, other.key, other.sequencer if self.key == other.key else "")
+        same_key = self.key == other.key
+        mine = (self.time, self.key, comparable_sequencer(self.sequencer) if same_key else "")
+        theirs = (other.time, other.key, comparable_sequencer(other.sequencer) if same_key else "")
         return (mine > theirs) - (mine < theirs)
+
+
+#: Width S3 sequencers are padded to, so that they compare as text (they are 16 to 18 digits).
+SEQUENCER_WIDTH = 32
+
+
+def comparable_sequencer(sequencer: str) -> str:
+    """An S3 sequencer in a form that orders correctly as text, or ``""`` for none.
+
+    S3's sequencers (hexadecimal, of different lengths) are compared by right-padding the
+    shorter with zeros, then comparing lexicographically (the S3 user guide, "Event message
+    structure"): upper case, padded to :data:`SEQUENCER_WIDTH`, the text compares that way.
+    """
+    return sequencer.upper().ljust(SEQUENCER_WIDTH, "0") if sequencer else ""
 
 
 def iso_utc(moment: datetime) -> str:

@@ -344,15 +344,21 @@ def test_ingest_function_may_touch_exactly_its_prefixes_tables_queue_and_itself(
         "s3:GetObject": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/uploads/*")],
         "s3:GetObjectVersion": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/uploads/*")],
         "s3:PutObject": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/reports/*")],
-        # Items go out as TransactWriteItems of conditional puts, which IAM checks as PutItem.
+        # Items go out as TransactWriteItems of conditional updates, which IAM checks as UpdateItem,
+        # each fenced by a ConditionCheck on the upload's index row.
         "dynamodb:BatchGetItem": [{"Fn::GetAtt": ["InventoryTable", "Arn"]}],
-        "dynamodb:PutItem": [{"Fn::GetAtt": ["InventoryTable", "Arn"]}, {"Fn::GetAtt": ["UploadsTable", "Arn"]}],
-        "dynamodb:UpdateItem": [{"Fn::GetAtt": ["StoresTable", "Arn"]}, {"Fn::GetAtt": ["UploadsTable", "Arn"]}],
+        "dynamodb:UpdateItem": [
+            {"Fn::GetAtt": ["InventoryTable", "Arn"]},
+            {"Fn::GetAtt": ["StoresTable", "Arn"]},
+            {"Fn::GetAtt": ["UploadsTable", "Arn"]},
+        ],
+        "dynamodb:PutItem": [{"Fn::GetAtt": ["UploadsTable", "Arn"]}],
         "dynamodb:GetItem": [
             {"Fn::GetAtt": ["UploadsTable", "Arn"]},
             # The People table of the stage's dashboard API: what each uploader may change now.
             _sub(f"{account.replace('SERVICE', 'dynamodb')}:table/inventory-dashboard-api-{STAGE}-people"),
         ],
+        "dynamodb:ConditionCheckItem": [{"Fn::GetAtt": ["UploadsTable", "Arn"]}],
         # A big file carries on in a new invocation of this function, and of no other.
         "lambda:InvokeFunction": [_sub(itself)],
         "sqs:SendMessage": [{"Fn::GetAtt": ["IngestFailureQueue", "Arn"]}],

@@ -49,7 +49,7 @@ def test_ingest_benchmark_runs_and_counts_requests_per_contender() -> None:
     # ours read before writing and wrote every row of the first load in conditional transactions,
     assert results.ours.calls["BatchGetItem"] >= math.ceil(ROWS / 100)
     assert 1 <= results.ours.calls["TransactWriteItems"] < ROWS
-    assert results.ours.write_units == 2 * ROWS
+    assert results.ours.write_units == 2 * ROWS + 2 * results.ours.calls["TransactWriteItems"]  # and each fence
     # and wrote nothing at all when the same file came again
     assert results.reupload.writes == 0
     assert set(results.reupload.calls) == {"BatchGetItem"}
@@ -61,8 +61,9 @@ def test_ingest_benchmark_runs_and_counts_requests_per_contender() -> None:
     assert results.latency_ours is transactions
     assert transactions.calls["TransactWriteItems"] >= math.ceil(300 / 100)
     assert (puts.calls["PutItem"], updates.calls["UpdateItem"]) == (300, 300)
-    # and the stand-in counted the write units they consume: two per item in a transaction, else one
-    assert (transactions.write_units, puts.write_units, updates.write_units) == (600, 300, 300)
+    # and the stand-in counted the write units they consume: two per item in a transaction (and per fence), else one
+    fences = 2 * transactions.calls["TransactWriteItems"]
+    assert (transactions.write_units, puts.write_units, updates.write_units) == (600 + fences, 300, 300)
     assert [probe.rows for probe in results.memory] == [200, 2_000]
     assert all(probe.peak_rss_mb > 10 for probe in results.memory)
     # and the big file went through continuations to a table that matches it and an exact report

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from ingest.dal.inventory import READ_BATCH_SIZE
 from ingest.logic.loader import Loader, Pause
 from ingest.models.errors import TableUnavailable
 from inventory.models import InventoryRow, Ordering, RowError, SourceVersion
@@ -222,7 +223,7 @@ def test_a_table_that_stays_unavailable_fails_the_load_keeping_the_tallies_of_wh
 
     # Then the two batches that landed are counted as written, exactly
     assert landed == 300
-    assert report.rows.written == len(table.counts()) == 200
+    assert report.rows.written == len(table.counts()) == 2 * READ_BATCH_SIZE
 
 
 def test_once_dynamodb_pushes_back_a_stores_writes_go_one_transaction_at_a_time() -> None:
@@ -240,13 +241,13 @@ def test_once_dynamodb_pushes_back_a_stores_writes_go_one_transaction_at_a_time(
             self.pushed_back = False
             self.count_lock = threading.Lock()
 
-        def write_many(self, writes, deadline):  # type: ignore[no-untyped-def]
+        def write_many(self, writes, deadline, fence=None):  # type: ignore[no-untyped-def]
             with self.count_lock:
                 gated = self.pushed_back
                 self.gated_in_flight += gated
                 self.most_gated_in_flight = max(self.most_gated_in_flight, self.gated_in_flight)
             time.sleep(0.005)
-            outcome = super().write_many(writes, deadline)
+            outcome = super().write_many(writes, deadline, fence)
             with self.count_lock:
                 self.gated_in_flight -= gated
                 outcome.pushed_back = not self.pushed_back
@@ -284,3 +285,17 @@ def test_a_new_pack_size_alone_is_a_change_and_keeps_the_other_values() -> None:
     assert report.rows.written == 1
     stored = table.items[("Berlin", "a")]
     assert (stored["LeadTimeDays"], stored["PackSize"], stored["Supplier"]) == ({"N": "7"}, {"N": "24"}, {"S": "Acme"})
+
+
+def test_an_empty_threshold_cell_clears_the_items_threshold_and_a_missing_column_keeps_it() -> None:
+    table = FakeItemTable()
+    load(table, [row("a", 3, threshold=9), row("b", 3, threshold=9, line=3)])
+
+    cleared = InventoryRow("Berlin", "a", 3, None, 2, clears_threshold=True)  # the column, an empty cell
+    kept = InventoryRow("Berlin", "b", 4, None, 3)  # no threshold column
+    report = load(table, [cleared, kept], TUESDAY)
+
+    assert report.rows.written == 2
+    assert "Threshold" not in table.items[("Berlin", "a")]
+    assert table.items[("Berlin", "a")]["AlertStatus"] == {"S": "low"}  # 3 under the default of 5
+    assert table.items[("Berlin", "b")]["Threshold"] == {"N": "9"}

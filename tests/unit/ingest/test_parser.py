@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from ingest.logic.parser import FileFormat, FileRejected, format_for_key, parse_inventory
-from inventory.models import MAX_NAME_LENGTH, InventoryRow, Ordering, RowError
+from inventory.models import MAX_NAME_LENGTH, RESERVED_STORE_NAMES, InventoryRow, Ordering, RowError
 
 pytestmark = pytest.mark.unit
 
@@ -137,7 +137,8 @@ def test_format_follows_the_file_name() -> None:
 names = st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=40).filter(
     lambda s: s.strip() == s and s != "" and "\ufeff" not in s
 )
-records = st.lists(st.tuples(names, names, st.integers(0, 10**6), st.none() | st.integers(0, 1000)), max_size=30)
+stores = names.filter(lambda s: s not in RESERVED_STORE_NAMES)
+records = st.lists(st.tuples(stores, names, st.integers(0, 10**6), st.none() | st.integers(0, 1000)), max_size=30)
 
 
 @settings(max_examples=150, deadline=None)

@@ -56,9 +56,9 @@ def test_the_first_sheet_reads_like_a_csv_file_with_sheet_row_numbers() -> None:
     )
 
     assert read(data) == [
-        InventoryRow("Berlin", "Echo Dot", 3, None, 2),
+        InventoryRow("Berlin", "Echo Dot", 3, None, 2, clears_threshold=True),  # an empty cell: the default
         InventoryRow("Berlin", "Echo Plus", 12, 4, 4),
-        InventoryRow("1001", "42", 7, None, 5),  # numbers in name columns read as their text
+        InventoryRow("1001", "42", 7, None, 5, clears_threshold=True),  # numbers in name columns read as their text
     ]
 
 
@@ -510,7 +510,7 @@ def test_an_error_cell_in_any_column_read_is_a_row_error_and_elsewhere_is_ignore
     assert read(data) == [
         RowError(2, "store is an error cell (such as #N/A or #DIV/0!), not a whole number or text"),
         RowError(3, "threshold is an error cell (such as #N/A or #DIV/0!), not a whole number or text"),
-        InventoryRow("B", "c", 3, None, 4),
+        InventoryRow("B", "c", 3, None, 4, clears_threshold=True),
         RowError(5, "count is an error cell (such as #N/A or #DIV/0!), not a whole number or text"),
     ]
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 from ingest.dal.inventory import InventoryTable, ItemWrite
-from ingest.models.errors import TableUnavailable
+from ingest.models.claim import Fence
+from ingest.models.errors import LeaseLost, TableUnavailable
 from inventory.leftovers import Backoff
 from inventory.models import SourceVersion
 from inventory.table import StoredItem, item_key, to_attributes
@@ -125,3 +126,51 @@ def test_a_refusal_that_no_retry_can_fix_is_raised_not_retried() -> None:
         table(db).write_many([write(0)], deadline=60)
 
     assert db.calls == ["TransactWriteItems"]
+
+
+FENCE = Fence("uploads", {"Key": {"S": "uploads/monday.csv"}, "Version": {"S": "v1"}}, owner="first")
+
+
+def test_a_fenced_batch_checks_the_upload_row_names_its_owner_in_the_same_transaction() -> None:
+    db = FakeDynamoDB()
+
+    table(db).write_many([write(n) for n in range(99)], deadline=60, fence=FENCE)
+
+    assert db.calls == ["TransactWriteItems"]
+    assert db.fences == [
+        {
+            "TableName": "uploads",
+            "Key": FENCE.key,
+            "ConditionExpression": "#owner = :owner",
+            "ExpressionAttributeNames": {"#owner": "Owner"},
+            "ExpressionAttributeValues": {":owner": {"S": "first"}},
+        }
+    ]
+
+
+def test_a_batch_whose_fence_fails_has_lost_the_upload_and_is_not_sent_again() -> None:
+    db = FakeDynamoDB()
+    db.cancel = [["None", "None", "ConditionalCheckFailed"]]  # another invocation took the upload over
+
+    with pytest.raises(LeaseLost):
+        table(db).write_many([write(0), write(1)], deadline=60, fence=FENCE)
+
+    assert db.items == {}
+    assert db.calls == ["TransactWriteItems"]
+
+
+def test_a_rewrite_sets_what_ingest_owns_and_keeps_every_other_attribute() -> None:
+    db = FakeDynamoDB()
+    db.items[("Berlin", "item 1")] = {
+        "Store": {"S": "Berlin"},
+        "Item": {"S": "item 1"},
+        "Threshold": {"N": "9"},
+        "ShelfNote": {"S": "aisle 4"},
+    }
+
+    table(db).write_many([write(1)], deadline=60)
+
+    stored = db.items[("Berlin", "item 1")]
+    assert stored["ShelfNote"] == {"S": "aisle 4"}
+    assert "Threshold" not in stored  # the write names none (the loader decides what it names)
+    assert stored["Count"] == {"N": "1"}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from inventory.models import InvalidValue, SourceVersion, StockStatus, clean_store, stock_status
+from inventory.models import InvalidValue, SourceVersion, StockStatus, clean_store, comparable_sequencer, stock_status
 
 pytestmark = pytest.mark.unit
 
@@ -43,3 +43,20 @@ def test_head_office_is_never_a_store_name(name: str) -> None:
 @pytest.mark.parametrize("name", ["Berlin", "**", "*Outlet", "Shop *", "\uff0a"])  # U+FF0A: another name
 def test_names_that_merely_contain_a_star_are_stores(name: str) -> None:
     assert clean_store(name) == name
+
+
+@pytest.mark.parametrize(
+    ("earlier", "later"),
+    [
+        ("00A1F", "00A2"),  # different lengths: right-padded with zeros, 00A20 > 00A1F
+        ("00b0F", "00C0"),  # hexadecimal digits in any case: B < C, though "b" > "C" as text
+    ],
+)
+def test_sequencers_compare_as_s3_says_right_padded_with_zeros(earlier: str, later: str) -> None:
+    assert SourceVersion("t", "k", earlier).order(SourceVersion("t", "k", later)) == -1
+    assert comparable_sequencer(earlier) < comparable_sequencer(later)  # the stored form compares as text
+
+
+def test_sequencers_equal_once_padded_are_one_event() -> None:
+    assert SourceVersion("t", "k", "00A1").order(SourceVersion("t", "k", "00a100")) == 0
+    assert comparable_sequencer("") == ""

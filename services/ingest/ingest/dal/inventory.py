@@ -1,15 +1,20 @@
 """Reads and conditional writes on the Inventory table.
 
 Every write is conditional: it lands only if the stored item was set by an older upload (the
-order of ``SourceVersion.order``) or by this same upload, so two uploads of one store racing
-each other always end at the newer one's count, whatever order their writes arrive in. A
-write whose condition fails is *lost* to a newer upload (the loader counts it stale), and
-DynamoDB hands back the stored item.
+order of ``SourceVersion.order``) or by an earlier or the same line of this same upload, so two
+uploads of one store racing each other always end at the newer one's count, whatever order
+their writes arrive in, and a stale invocation of one upload never sets an item back to an
+earlier row. A write whose condition fails is *lost* (the loader counts it stale, or written
+when a later row of the same upload holds the item), and DynamoDB hands back the stored item.
 
-Writes go out as TransactWriteItems of up to 100 conditional puts, the strategy `make bench`
-measured against one conditional PutItem or UpdateItem per row (see docs/benchmarks.md): 50
-times fewer requests for twice the write units. A transaction is all or nothing, so a batch
-either landed or left nothing behind, which keeps the tallies exact after any failure.
+Writes go out as TransactWriteItems of up to 99 conditional updates and one ``ConditionCheck``
+on the upload's index row (the *fence*, ``ingest.models.claim.Fence``): a batch lands only
+while the invocation still holds the upload, so one that was presumed dead and taken over
+changes nothing (:class:`LeaseLost`). Updates rather than puts keep the attributes other
+writers keep on an item. The strategy `make bench` measured against one conditional PutItem or
+UpdateItem per row (see docs/benchmarks.md): 50 times fewer requests for twice the write units
+(the fence adds the index row's size once per batch). A transaction is all or nothing, so a
+batch either landed or left nothing behind, which keeps the tallies exact after any failure.
 """
 
 from __future__ import annotations
@@ -24,14 +29,16 @@ from inventory.leftovers import BACKOFF, Backoff, until_done
 from inventory.models import SourceVersion
 from inventory.table import AttributeMap
 
-from ingest.models.errors import TableUnavailable
+from ingest.models.claim import Fence
+from ingest.models.errors import LeaseLost, TableUnavailable
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-#: BatchGetItem takes at most 100 keys per call; TransactWriteItems at most 100 actions.
-READ_BATCH_SIZE = 100
+#: BatchGetItem takes at most 100 keys per call; TransactWriteItems at most 100 actions, one of
+#: them the fence: a batch holds 99 items, so it is one read and one transaction.
 WRITE_BATCH_SIZE = 100
+READ_BATCH_SIZE = WRITE_BATCH_SIZE - 1
 #: The line of the file that set an item: with the source, it tells an earlier attempt's write
 #: of the same row from an earlier row of the same upload. Ingest's own attribute.
 SOURCE_LINE = "SourceLine"
@@ -48,6 +55,18 @@ _READ_NAMES = {
     "#key": "SourceKey",
     "#seq": "SourceSeq",
     "#line": SOURCE_LINE,
+}
+#: Every attribute ingest sets on an item, by the placeholder its writes use (the values use the
+#: same name with a colon); one absent from a write is removed, any other attribute is kept.
+_WRITE_NAMES = {
+    "#count": "Count",
+    "#updated": "UpdatedAt",
+    "#key": "SourceKey",
+    "#time": "SourceTime",
+    "#seq": "SourceSeq",
+    "#line": SOURCE_LINE,
+    "#threshold": "Threshold",
+    "#status": "AlertStatus",
 }
 #: Cancellation reasons of a transaction whose items may simply be sent again.
 _RESEND = frozenset({"None", "TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
@@ -91,19 +110,19 @@ def newer_wins(source: SourceVersion) -> tuple[str, dict[str, str], dict[str, An
     """The condition under which a write from ``source`` may replace the stored item.
 
     The stored item must come from an older upload (``SourceVersion.order``: time, then key,
-    then the sequencer of the same key) or from this same upload; an item without a readable
+    then the sequencer of the same key), or from this same upload at the write's line
+    (``:line``, one value per item) or an earlier one; an item without a readable
     ``SourceTime`` counts as no prior state. Returns the expression with its attribute names
-    and values, the same for every row of one upload (so DynamoDB, and the emulator, parse it
-    once per upload). Which of two rows of the same upload landed last is the reader's call:
-    the loader never writes a row over a later row of its own upload (``SourceLine``).
+    and the values shared by every row of one upload.
     """
-    names = {"#time": "SourceTime", "#key": "SourceKey", "#seq": "SourceSeq"}
+    names = {"#time": "SourceTime", "#key": "SourceKey", "#seq": "SourceSeq", "#line": SOURCE_LINE}
     values: dict[str, Any] = {":time": {"S": source.time}, ":key": {"S": source.key}, ":text": {"S": "S"}}
+    this_line_or_later = "(attribute_not_exists(#line) OR #line <= :line)"
     if source.sequencer:
         values[":seq"] = {"S": source.sequencer}
-        same_key = "attribute_not_exists(#seq) OR #seq <= :seq"
+        same_key = f"attribute_not_exists(#seq) OR #seq < :seq OR (#seq = :seq AND {this_line_or_later})"
     else:
-        same_key = "attribute_not_exists(#seq)"
+        same_key = f"attribute_not_exists(#seq) AND {this_line_or_later}"
     expression = (
         "NOT attribute_type(#time, :text) OR #time < :time"
         f" OR (#time = :time AND (#key < :key OR (#key = :key AND ({same_key}))))"
@@ -143,28 +162,36 @@ class InventoryTable:
             raise self._out_of_time(f"BatchGetItem left {len(left['Keys'])} keys unread")
         return found
 
-    def write_many(self, writes: Sequence[ItemWrite], deadline: float) -> WriteOutcome:
-        """Put up to 100 items in one transaction, each under :func:`newer_wins`, with its ``SourceLine``.
+    def write_many(self, writes: Sequence[ItemWrite], deadline: float, fence: Fence | None = None) -> WriteOutcome:
+        """Write up to 99 items in one transaction, each under :func:`newer_wins`, with its ``SourceLine``,
+        and only while ``fence`` holds (else :class:`LeaseLost`).
 
         Items a cancelled transaction did not apply are sent again (without those whose
         condition failed) until ``deadline``; then :class:`TableUnavailable`.
         """
         outcome = WriteOutcome()
         left = until_done(
-            lambda pending: self._write(pending, outcome), list(writes), deadline=deadline, backoff=self._backoff
+            lambda pending: self._write(pending, outcome, fence), list(writes), deadline=deadline, backoff=self._backoff
         )
         if left is not None:
             raise self._out_of_time(f"TransactWriteItems left {len(left)} items unwritten")
         return outcome
 
-    def _write(self, pending: list[ItemWrite], outcome: WriteOutcome) -> list[ItemWrite] | None:
+    def _write(self, pending: list[ItemWrite], outcome: WriteOutcome, fence: Fence | None) -> list[ItemWrite] | None:
         """Send ``pending`` in one transaction; what contention left to send again after a pause (``None``: none)."""
         while pending:
-            actions = [self._put(write) for write in pending]
+            actions = [self._update(write) for write in pending]
+            if fence is not None:
+                actions.append(_fence_check(fence))
             try:
                 response = self._call("TransactWriteItems", self._client.transact_write_items, TransactItems=actions)
             except _Cancelled as cancelled:
-                pending, contended = self._sort_out(pending, cancelled.reasons, outcome)
+                reasons = cancelled.reasons
+                if fence is not None and reasons:
+                    if str(reasons[-1].get("Code")) == "ConditionalCheckFailed":
+                        raise LeaseLost(f"another invocation holds the upload ({fence.key})") from None
+                    reasons = reasons[:-1]
+                pending, contended = self._sort_out(pending, reasons, outcome)
                 outcome.pushed_back |= contended
                 if pending and contended:
                     return pending
@@ -174,16 +201,25 @@ class InventoryTable:
             return None
         return None
 
-    def _put(self, write: ItemWrite) -> dict[str, Any]:
-        expression, names, values = newer_wins(write.source)
-        item = dict(write.attributes)
-        item[SOURCE_LINE] = {"N": str(write.line)}
+    def _update(self, write: ItemWrite) -> dict[str, Any]:
+        expression, names, shared = newer_wins(write.source)
+        values = dict(shared)
+        attributes = {**write.attributes, SOURCE_LINE: {"N": str(write.line)}}
+        assignments, removals = [], []
+        for placeholder, name in _WRITE_NAMES.items():
+            if name in attributes:
+                values[":" + placeholder[1:]] = attributes[name]
+                assignments.append(f"{placeholder} = :{placeholder[1:]}")
+            else:
+                removals.append(placeholder)
+        update = "SET " + ", ".join(assignments) + (" REMOVE " + ", ".join(removals) if removals else "")
         return {
-            "Put": {
+            "Update": {
                 "TableName": self.name,
-                "Item": item,
+                "Key": {"Store": attributes["Store"], "Item": attributes["Item"]},
+                "UpdateExpression": update,
                 "ConditionExpression": expression,
-                "ExpressionAttributeNames": names,
+                "ExpressionAttributeNames": {**names, **_WRITE_NAMES},
                 "ExpressionAttributeValues": values,
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
@@ -227,6 +263,18 @@ class InventoryTable:
             raise
         except BotoCoreError as error:
             raise TableUnavailable(f"{operation} on {self.name} could not reach DynamoDB: {error}") from error
+
+
+def _fence_check(fence: Fence) -> dict[str, Any]:
+    return {
+        "ConditionCheck": {
+            "TableName": fence.table,
+            "Key": fence.key,
+            "ConditionExpression": "#owner = :owner",
+            "ExpressionAttributeNames": {"#owner": "Owner"},
+            "ExpressionAttributeValues": {":owner": {"S": fence.owner}},
+        }
+    }
 
 
 class _Cancelled(Exception):

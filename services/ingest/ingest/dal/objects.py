@@ -26,6 +26,8 @@ READ_CHUNK = 256 * 1024
 UPLOADED_BY = "uploaded-by"
 #: Missing objects: ingest may not list the bucket, so S3 says AccessDenied rather than NoSuchKey.
 _GONE = frozenset({"NoSuchKey", "NoSuchVersion", "404", "AccessDenied", "403"})
+#: A conditional write (``If-None-Match: *``) that found an object there, or one being written.
+_THERE_ALREADY = frozenset({"PreconditionFailed", "412", "ConditionalRequestConflict", "409"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,16 +90,39 @@ class UploadBucket:
             chunks=iter(()),
         )
 
-    def put_report(self, bucket: str, key: str, report: dict[str, Any]) -> None:
-        """Write a report; :class:`StorageUnavailable` if S3 refuses after its retries."""
+    def deleted(self, bucket: str, key: str) -> bool:
+        """Whether the key's current version is a delete marker (someone deleted the upload).
+
+        S3 answers a HEAD of such a key 404 with ``x-amz-delete-marker: true``; any other
+        answer (the object, or a refusal that says nothing of a delete marker) is not a deletion,
+        and a read of the version itself decides.
+        """
+        try:
+            self._client.head_object(Bucket=bucket, Key=key)
+        except ClientError as error:
+            headers = error.response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+            return str(headers.get("x-amz-delete-marker", "")).lower() == "true"
+        except BotoCoreError as error:
+            raise StorageUnavailable(f"S3 did not describe s3://{bucket}/{key}: {error}") from error
+        return False
+
+    def put_report(self, bucket: str, key: str, report: dict[str, Any], *, only_new: bool = False) -> None:
+        """Write a report (``only_new``: unless one is there already, ``If-None-Match: *``);
+        :class:`StorageUnavailable` if S3 refuses after its retries."""
+        condition: dict[str, Any] = {"IfNoneMatch": "*"} if only_new else {}
         try:
             self._client.put_object(
                 Bucket=bucket,
                 Key=key,
                 Body=json.dumps(report, ensure_ascii=False, indent=1).encode(),
                 ContentType="application/json",
+                **condition,
             )
-        except (ClientError, BotoCoreError) as error:
+        except ClientError as error:
+            if only_new and error.response.get("Error", {}).get("Code") in _THERE_ALREADY:
+                return
+            raise StorageUnavailable(f"the report s3://{bucket}/{key} could not be written: {error}") from error
+        except BotoCoreError as error:
             raise StorageUnavailable(f"the report s3://{bucket}/{key} could not be written: {error}") from error
 
 

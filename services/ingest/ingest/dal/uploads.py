@@ -11,7 +11,14 @@ ingest adds its own beside them:
 - ``Checkpoint`` (B): where the load stands (compressed JSON, see ``ingest.models.claim``).
 
 Every write after the claim is conditional on ``Owner``: an invocation that lost its lease (it
-was presumed dead and another took over) can no longer change the row.
+was presumed dead and another took over) can no longer change the row, nor any item (its item
+writes check the row too, see :meth:`UploadsIndex.fence`), nor the report (written only after
+a write to the row has landed).
+
+The row is the commit point of an upload: it turns final first, keeping its checkpoint; the
+report is written from that, and only then the checkpoint dropped (:meth:`UploadsIndex.settle`).
+A final row that still has its checkpoint is an upload whose report is missing or stale: the
+next delivery claims it again and writes the report from the row, without reading the file.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from inventory.report import ReportStatus
 from inventory.uploads import UploadEntry
 
-from ingest.models.claim import Checkpoint, Claim, ClaimState, Source
+from ingest.models.claim import Checkpoint, Claim, ClaimState, Fence, Source
 from ingest.models.errors import LeaseLost, TableUnavailable
 
 if TYPE_CHECKING:
@@ -43,12 +50,20 @@ class UploadsIndex:
         self._now = now
 
     def claim(
-        self, source: Source, entry: UploadEntry | None, *, owner: str, request_id: str, lease_seconds: float
+        self,
+        source: Source,
+        entry: UploadEntry | None,
+        *,
+        owner: str,
+        request_id: str,
+        lease_seconds: float,
+        handed_by: str = "",
     ) -> Claim:
         """Take the upload for this invocation, or say why not (final, held by another, unknown).
 
         ``entry`` is the row's summary if it has to be created (status ``loading``); a
-        continuation passes ``None``, as its row must already exist.
+        continuation passes ``None``, as its row must already exist, and ``handed_by``, the
+        owner token of the invocation that handed the upload to it with its lease.
         """
         for _ in range(_CLAIM_TRIES):
             item = self._get(source)
@@ -63,15 +78,23 @@ class UploadsIndex:
                 continue
             status = item.get("Status", {}).get("S", "")
             stored = _source_of(item, source)
-            if status in {s.value for s in ReportStatus if s.final}:
+            final = status in {s.value for s in ReportStatus if s.final}
+            if final and "Checkpoint" not in item:
                 return Claim(ClaimState.FINAL, stored, status=status)
             held_until = float(item.get("LeaseUntil", {}).get("N", "0"))
-            if held_until > self._now():
+            same_request = item.get("RequestId", {}).get("S") == request_id
+            # Lambda retries an invocation only once its attempt has ended: a lease held by an
+            # earlier attempt of this same request is a dead one's. A committed upload's report
+            # is the same whoever writes it: any delivery may write it.
+            handed_over = bool(handed_by) and item.get("Owner", {}).get("S") == handed_by
+            if held_until > self._now() and not (same_request or final or handed_over):
                 return Claim(ClaimState.HELD, stored, lease_until=held_until, status=status)
             claims = int(item.get("Claims", {}).get("N", "0"))
-            same_request = item.get("RequestId", {}).get("S") == request_id
             attempt = int(item.get("Attempt", {}).get("N", "0")) + 1 if same_request else 1
-            if self._take_over(source, claims, _claim_attributes(owner, request_id, attempt, claims + 1, lease_until)):
+            attributes = _claim_attributes(owner, request_id, attempt, claims + 1, lease_until)
+            if final:  # claimed only to write the report the row already stands for
+                del attributes["Status"]
+            if self._take_over(source, claims, attributes):
                 checkpoint = item.get("Checkpoint", {}).get("B")
                 return Claim(
                     ClaimState.CLAIMED,
@@ -96,11 +119,22 @@ class UploadsIndex:
         }
         self._update_owned(claim, attributes, remove=[name for name in _OPTIONAL if name not in attributes])
 
-    def finish(self, claim: Claim, entry: UploadEntry) -> None:
-        """Write the final summary, drop the checkpoint and release the lease."""
-        attributes = _summary(entry) | {"LeaseUntil": {"N": "0"}}
-        remove = ["Checkpoint", *(name for name in _OPTIONAL if name not in attributes)]
-        self._update_owned(claim, attributes, remove=remove)
+    def finish(self, claim: Claim, entry: UploadEntry, checkpoint: Checkpoint, lease_until: float) -> None:
+        """Commit the upload: write its final summary, keeping ``checkpoint`` (the whole report's
+        content) until :meth:`settle`, and the lease until ``lease_until``."""
+        attributes = _summary(entry) | {
+            "Checkpoint": {"B": checkpoint.to_bytes()},
+            "LeaseUntil": {"N": repr(lease_until)},
+        }
+        self._update_owned(claim, attributes, remove=[name for name in _OPTIONAL if name not in attributes])
+
+    def settle(self, claim: Claim) -> None:
+        """The report of a final upload is written: drop the checkpoint and release the lease."""
+        self._update_owned(claim, {"LeaseUntil": {"N": "0"}}, remove=["Checkpoint"])
+
+    def fence(self, claim: Claim) -> Fence:
+        """What an item write checks so that it lands only while ``claim`` holds the upload."""
+        return Fence(self.name, self._key(claim.source), claim.owner)
 
     # -- calls --------------------------------------------------------------------------------------
 

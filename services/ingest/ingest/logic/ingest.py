@@ -3,18 +3,26 @@
 Every object version gets exactly one report, at ``inventory.uploads.report_key``, and one
 uploads index row beside it (written by ``ingest.dal.uploads``). The row is also the claim:
 
-- an event for a version whose row is final is a duplicate: skipped, the file is not read again;
-- an event for a version another invocation holds (an unexpired lease) waits for that lease
-  once: renewed, the holder is alive and the event is skipped; expired, the holder died and this
-  invocation takes over from its last checkpoint;
+- an event for a version whose row is final is a duplicate: skipped, the file is not read again
+  (unless the row says its report is still to be written: then that is written from the row);
+- an event for a version another request holds (an unexpired lease) stands down at once, at no
+  cost: if that holder dies, Lambda's retry of its request (which takes over a lease its own
+  earlier attempt held) or a later delivery (once the lease has run out) carries on from its
+  last checkpoint;
+- every write for the upload is fenced by the claim: items in transactions that check the row
+  still names this invocation's owner token, the row by the same condition, and the report only
+  right after a write to the row has landed; so an invocation presumed dead and taken over
+  changes nothing once it wakes (``LeaseLost``);
 - every failure ends in a report: ``failed`` with a reason when the file itself is the problem;
   ``retrying`` when AWS failed and Lambda will try again (the report says which attempt it was);
-  ``failed`` after the last attempt, keeping the tallies of everything that landed.
+  ``failed`` after the last attempt, keeping the tallies of everything that landed. The row is
+  the commit point: it turns final first, the report is written from it (see ``ingest.dal.uploads``).
 
 A big file is loaded in parts: before Lambda's time runs out the loader stops at a batch
 boundary, every row read so far lands, the parser's position and the tallies are saved on the
 row (status ``loading``, and a ``loading`` report), and the function invokes itself with a
-continuation event that opens the object at the saved byte and carries on. On the way, a
+continuation event that opens the object at the saved byte and carries on; the lease is handed
+to it (the event names the holder's owner token), so nothing else comes in between. On the way, a
 checkpoint is saved every ``checkpoint_seconds``, so a killed invocation's successor redoes
 little; rows it finds already landed by this upload count as written, so the tallies stay exact.
 
@@ -37,7 +45,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from inventory.models import InventoryRow, RowError, SourceVersion
+from inventory.models import InventoryRow, RowError, SourceVersion, comparable_sequencer
 from inventory.people import granted_at
 from inventory.report import ReportStatus, UploadReport
 from inventory.uploads import HEAD_OFFICE, InvalidUploadKey, UploadEntry, report_key, store_of_key
@@ -123,7 +131,6 @@ class Ingestor:
     timing: Timing = field(default_factory=Timing)
     now: Callable[[], float] = time.time
     monotonic: Callable[[], float] = time.monotonic
-    sleep: Callable[[float], None] = time.sleep
     new_owner: Callable[[], str] = lambda: uuid.uuid4().hex
     uploaders: Uploaders | None = None  # None: nobody's access is checked (tests of the loading alone)
 
@@ -162,7 +169,7 @@ class Ingestor:
         """Load the next part of a big file, from the checkpoint its index row holds."""
         source = Source(continuation.bucket, continuation.key, continuation.version, "", "", "", "", HEAD_OFFICE, "")
         try:
-            claim = self._claim(source, None, invocation)
+            claim = self._claim(source, None, invocation, handed_by=continuation.holder)
         except Unavailable as error:  # its "loading" report and checkpoint stand; Lambda retries this event
             return Outcome(continuation.key, skipped=f"not claimed: {error}", failure=error)
         if claim.state is not ClaimState.CLAIMED:
@@ -171,27 +178,17 @@ class Ingestor:
 
     # -- claiming -----------------------------------------------------------------------------------
 
-    def _claim(self, source: Source, entry: UploadEntry | None, invocation: Invocation) -> Claim:
-        def attempt() -> Claim:
-            return self.index.claim(
-                source,
-                entry,
-                owner=owner,
-                request_id=invocation.request_id,
-                lease_seconds=self.timing.lease_seconds,
-            )
-
-        owner = self.new_owner()
-        claim = attempt()
-        if claim.state is not ClaimState.HELD:
-            return claim
-        # Held: wait for the lease once. Renewed meanwhile, its holder is alive (a duplicate
-        # event): skip. Expired, the holder died (a timeout, a crash): take over.
-        wait = claim.lease_until - self.now() + 1.0
-        if wait > invocation.remaining_seconds() - self.timing.stop_margin_seconds:
-            return claim
-        self.sleep(max(0.0, wait))
-        return attempt()
+    def _claim(self, source: Source, entry: UploadEntry | None, invocation: Invocation, handed_by: str = "") -> Claim:
+        # Held by another request: stand down at once rather than wait (billed) for its lease; see
+        # the module docstring for who carries on if that holder dies.
+        return self.index.claim(
+            source,
+            entry,
+            owner=self.new_owner(),
+            request_id=invocation.request_id,
+            lease_seconds=self.timing.lease_seconds,
+            handed_by=handed_by,
+        )
 
     # -- one invocation's work on a claimed file ---------------------------------------------------
 
@@ -206,8 +203,7 @@ class Ingestor:
                 except (FileRejected, UploadGone, UploadRefused) as problem:
                     self._refused(state.report, problem)
             state.done = True
-            self._finish(claim, state)
-            return Outcome(claim.source.key, state.report, unreadable=state.unreadable)
+            return self._finish(claim, state)
         except LeaseLost:
             return Outcome(claim.source.key, skipped="another invocation took the upload over")
         except Unavailable as error:
@@ -219,11 +215,14 @@ class Ingestor:
         """Load from the checkpoint on; ``False`` if the rest was handed to a continuation."""
         source, report, checkpoint = claim.source, state.report, state.checkpoint
         store = None if source.scope == HEAD_OFFICE else source.scope
-        if store is not None and checkpoint.part == 1 and checkpoint.position is None:
+        first = checkpoint.part == 1 and checkpoint.position is None
+        if store is not None and first:
             self.stores.mark_upload([store], self._upload_time(source, report))
         refusal = self._refusal(source.key)
         if refusal:
             raise UploadRefused(refusal)
+        if first and self.bucket.deleted(source.bucket, source.key):
+            raise UploadRefused("the file was deleted before it could be loaded; nothing was loaded")
         file_format = format_for_key(source.key)
         assert file_format is not None  # _refusal said so
         position = ParsePosition.from_json(checkpoint.position) if checkpoint.position else None
@@ -244,7 +243,9 @@ class Ingestor:
         rows: Iterator[ParsedRow] = _until_rejected(stream, stopped)
         if store is not None:
             rows = _for_store(rows, store)
-        version = SourceVersion(source.event_time or opened.last_modified, source.key, source.sequencer)
+        version = SourceVersion(
+            source.event_time or opened.last_modified, source.key, comparable_sequencer(source.sequencer)
+        )
         pacer = _Pacer(self, claim, state, stream, invocation)
 
         def heard(store_name: str) -> None:
@@ -252,7 +253,14 @@ class Ingestor:
             if len(state.pending_stores) >= STORE_MARK_BATCH:
                 self._mark_stores(claim, state)
 
-        result = self.loader.load(rows, version, report, pacer, on_store=heard if store is None else lambda _: None)
+        result = self.loader.load(
+            rows,
+            version,
+            report,
+            pacer,
+            on_store=heard if store is None else lambda _: None,
+            fence=self.index.fence(claim),
+        )
         state.unreadable += result.unreadable
         if not result.finished:
             self._hand_off(claim, state, stream.position, invocation)
@@ -283,18 +291,40 @@ class Ingestor:
 
     def _hand_off(self, claim: Claim, state: _State, position: ParsePosition, invocation: Invocation) -> None:
         part = state.checkpoint.part + 1
-        self.save(claim, state, position, lease_until=0.0, part=part)
+        # The lease is kept for the continuation (named as its holder), so the report below is
+        # written while this invocation still holds the upload.
+        self.save(claim, state, position, lease_until=self.now() + self.timing.lease_seconds, part=part)
         state.report.status = ReportStatus.LOADING
         self.bucket.put_report(claim.source.bucket, claim.source.report_key, state.report.to_json())
-        continuation = Continuation(claim.source.bucket, claim.source.key, claim.source.version, part)
+        continuation = Continuation(claim.source.bucket, claim.source.key, claim.source.version, part, claim.owner)
         self.invoker.invoke_async(invocation.function_arn, continuation.to_event())
 
-    def _finish(self, claim: Claim, state: _State) -> None:
+    def _finish(self, claim: Claim, state: _State) -> Outcome:
+        report, checkpoint = state.report, state.checkpoint
+        if checkpoint.status:  # committed already: only its report is still to be written
+            report.status, report.finished_at = ReportStatus(checkpoint.status), checkpoint.finished_at
+        else:
+            report.status, report.finished_at = report.outcome(), self.clock()
+            self._commit(claim, state)
+        try:
+            self._publish(claim, state)
+        except Unavailable as error:  # committed: the next delivery writes the report from the row
+            return Outcome(claim.source.key, report, failure=error, unreadable=state.unreadable)
+        return Outcome(claim.source.key, report, unreadable=state.unreadable)
+
+    def _commit(self, claim: Claim, state: _State) -> None:
+        """Make the report's final status the row's (the commit point), keeping what the report needs."""
         report = state.report
-        report.status = report.outcome()
-        report.finished_at = self.clock()
-        self.bucket.put_report(claim.source.bucket, claim.source.report_key, report.to_json())
-        self.index.finish(claim, self._entry(claim.source, report))
+        checkpoint = _snapshot(report, None, state.checkpoint.part, done=True)
+        checkpoint.status, checkpoint.finished_at = report.status.value, report.finished_at
+        lease_until = self.now() + self.timing.lease_seconds  # held until the report is written
+        self.index.finish(claim, self._entry(claim.source, report), checkpoint, lease_until)
+        state.checkpoint = checkpoint
+
+    def _publish(self, claim: Claim, state: _State) -> None:
+        """Write the committed report, then drop the row's copy of it."""
+        self.bucket.put_report(claim.source.bucket, claim.source.report_key, state.report.to_json())
+        self.index.settle(claim)
 
     # -- failures -----------------------------------------------------------------------------------
 
@@ -327,21 +357,26 @@ class Ingestor:
                 f"{error}. Attempt {claim.attempt} of {self.timing.attempts} failed;"
                 f" Lambda will try again and carry on{where}."
             )
-        for step in (self._write_report, self._write_row):
-            # If one fails, the other still says what happened; the next attempt rewrites both.
-            with contextlib.suppress(Unavailable, LeaseLost):
-                step(claim, state, last)
+        # The row first, then the report: a report is written only while this invocation
+        # still holds the upload, and never says more than the row. If the row cannot be
+        # written, the report keeps what it said; the next attempt writes both.
+        with contextlib.suppress(Unavailable, LeaseLost):
+            self._write_row(claim, state, last)
+            if last:
+                self._publish(claim, state)
+            else:
+                self._write_report(claim, state)
         return Outcome(claim.source.key, report, failure=error, unreadable=state.unreadable)
 
-    def _write_report(self, claim: Claim, state: _State, last: bool) -> None:
-        del last
+    def _write_report(self, claim: Claim, state: _State) -> None:
         self.bucket.put_report(claim.source.bucket, claim.source.report_key, state.report.to_json())
 
     def _write_row(self, claim: Claim, state: _State, last: bool) -> None:
         if last:
-            self.index.finish(claim, self._entry(claim.source, state.report))
-        else:
-            self.index.save(claim, self._entry(claim.source, state.report), state.checkpoint, lease_until=0.0)
+            self._commit(claim, state)
+        else:  # the lease stays held: Lambda's retry of this request takes it over, others wait it out
+            lease_until = self.now() + self.timing.lease_seconds
+            self.index.save(claim, self._entry(claim.source, state.report), state.checkpoint, lease_until)
 
     def _unclaimed(self, source: Source, report: UploadReport, error: Unavailable) -> Outcome:
         """The uploads index failed before the upload could be claimed: the report says so, as far as
@@ -351,21 +386,23 @@ class Ingestor:
             f"{error}. The upload could not be claimed; Lambda retries the event twice. If this report"
             " still says retrying a few minutes later, every retry failed: upload the file again."
         )
-        with contextlib.suppress(Unavailable):
-            self.bucket.put_report(source.bucket, source.report_key, report.to_json())
+        with contextlib.suppress(Unavailable):  # never over a report that says more
+            self.bucket.put_report(source.bucket, source.report_key, report.to_json(), only_new=True)
         return Outcome(source.key, report, failure=error)
 
     def _unexpected(self, claim: Claim, state: _State, error: Exception) -> Outcome:
         report = state.report
+        if state.checkpoint.status:  # committed: the row stands, and the next delivery writes its report
+            return Outcome(claim.source.key, report, failure=error, unexpected=True, unreadable=state.unreadable)
         report.status = ReportStatus.FAILED
         report.reason = (
             f"ingest stopped on an unexpected error ({type(error).__name__}: {str(error)[:200]});"
             " the rows counted as written stay loaded"
         )
         report.finished_at = self.clock()
-        for step in (self._write_report, self._write_row):
-            with contextlib.suppress(Exception):  # nothing more can be said; the outcome carries the error
-                step(claim, state, True)
+        with contextlib.suppress(Exception):  # nothing more can be said; the outcome carries the error
+            self._commit(claim, state)
+            self._publish(claim, state)
         return Outcome(claim.source.key, report, failure=error, unexpected=True, unreadable=state.unreadable)
 
     # -- helpers ------------------------------------------------------------------------------------

@@ -4,14 +4,17 @@ Rows are spread over a few writer lanes by item (a stable hash), so every row of
 through the same lane in file order: when a file lists an item twice, the later row wins, as if
 the file were applied top to bottom. Each lane collects up to 100 distinct items, reads their
 stored state in one BatchGetItem, and writes only the items whose count or threshold changed,
-in one transaction of conditional puts (see ``ingest.dal.inventory``). So:
+in one transaction of conditional updates (see ``ingest.dal.inventory``), fenced by the
+upload's lease when the caller gives a fence. So:
 
 - an unchanged re-upload writes nothing;
 - an item set by a newer upload is left alone (stale), whether the read showed it or the write's
   condition caught a newer upload that landed in between (every write is conditional);
 - an item this same upload already set from this row or a later one (an earlier attempt, cut
   short) counts as written without being written again, so a resumed load tallies exactly;
-- a stored item that cannot be read (a ``Count`` that is text, say) counts as no prior state.
+- a stored item that cannot be read (a ``Count`` that is text, say) counts as no prior state;
+- a threshold cell left empty (or ``null``) puts the item back on the stage default; a file
+  without a threshold column leaves every item's threshold as it is.
 
 Once DynamoDB pushes back on a write (a throttled attempt that botocore retried), writes to one
 store go out one transaction at a time for the rest of the load, whichever lane sends them: a
@@ -43,6 +46,7 @@ from inventory.report import UploadReport
 from inventory.table import AttributeMap, StoredItem, item_key, ordering_of, to_attributes
 
 from ingest.dal.inventory import READ_BATCH_SIZE, SOURCE_LINE, ItemKey, ItemWrite, WriteOutcome
+from ingest.models.claim import Fence
 
 #: Batches a lane may hold waiting: parsing pauses when writers fall behind, so memory stays flat.
 LANE_QUEUE_DEPTH = 2
@@ -72,7 +76,7 @@ class Pacer(Protocol):
 class ItemTable(Protocol):
     def get_many(self, keys: Sequence[AttributeMap], deadline: float) -> list[AttributeMap]: ...
 
-    def write_many(self, writes: Sequence[ItemWrite], deadline: float) -> WriteOutcome: ...
+    def write_many(self, writes: Sequence[ItemWrite], deadline: float, fence: Fence | None = None) -> WriteOutcome: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,14 +131,19 @@ class Loader:
         report: UploadReport,
         pacer: Pacer,
         on_store: Callable[[str], None] = lambda _: None,
+        *,
+        fence: Fence | None = None,
     ) -> LoadResult:
         """Apply ``rows`` to the table, tallying into ``report``; ``on_store`` hears each store named.
+
+        Every write is made under ``fence`` (the upload's lease): once it fails, the load stops
+        with ``LeaseLost`` and nothing more is written.
 
         Raises the first error a lane met (after the table's retries) once every lane has
         stopped; the tallies of every batch that landed are in ``report`` by then.
         """
         gates = _StoreGates()  # this load's: another load of the same store is another writer, as on Lambda
-        lanes = [_Lane(self, source, gates) for _ in range(self._concurrency)]
+        lanes = [_Lane(self, source, gates, fence) for _ in range(self._concurrency)]
         buffers: list[dict[ItemKey, InventoryRow]] = [{} for _ in lanes]
         result = LoadResult(finished=False)
         stores_seen: set[str] = set()
@@ -211,7 +220,12 @@ class Loader:
             raise failed
 
     def apply(
-        self, batch: Mapping[ItemKey, InventoryRow], source: SourceVersion, tally: _Tally, gates: _StoreGates
+        self,
+        batch: Mapping[ItemKey, InventoryRow],
+        source: SourceVersion,
+        tally: _Tally,
+        gates: _StoreGates,
+        fence: Fence | None = None,
     ) -> None:
         """Compare one batch with the stored items and write the ones that changed."""
         deadline = self._monotonic() + self._batch_seconds
@@ -236,17 +250,13 @@ class Loader:
                 tally.unreadable += 1  # no prior state, as far as the comparison goes
             threshold, ordering = row.threshold, row.ordering
             if readable and prior is not None:
-                threshold = prior.threshold if threshold is None else threshold
+                if threshold is None and not row.clears_threshold:
+                    threshold = prior.threshold
                 ordering = ordering.over(prior.ordering)
             if (
                 readable
                 and prior is not None
-                and (prior.count, prior.threshold, prior.ordering)
-                == (
-                    row.count,
-                    threshold,
-                    ordering,
-                )
+                and (prior.count, prior.threshold, prior.ordering) == (row.count, threshold, ordering)
             ):
                 tally.unchanged += 1
                 continue
@@ -255,12 +265,18 @@ class Loader:
         if not writes:
             return
         with gates.holding({write.key[0] for write in writes}):
-            outcome = self._table.write_many(writes, deadline)
+            outcome = self._table.write_many(writes, deadline, fence)
         if outcome.pushed_back:
             gates.engage()
         tally.written += len(outcome.written)
-        # A write is lost only to a newer upload that landed between the read and the write.
-        tally.stale += len(outcome.lost)
+        for holder in outcome.lost.values():
+            # Lost to a newer upload that landed between the read and the write, or (the same
+            # upload) to a later row of this file that another attempt landed meanwhile.
+            prior = read_prior(holder)
+            if prior is not None and prior.source is not None and source.order(prior.source) == 0:
+                tally.written += 1
+            else:
+                tally.stale += 1
 
 
 def read_prior(attributes: Mapping[str, Any] | None) -> Prior | None:
@@ -335,9 +351,10 @@ class _StoreGates:
 class _Lane:
     """One writer thread with a short queue of batches; its tally is read only at barriers."""
 
-    def __init__(self, loader: Loader, source: SourceVersion, gates: _StoreGates) -> None:
+    def __init__(self, loader: Loader, source: SourceVersion, gates: _StoreGates, fence: Fence | None) -> None:
         self._loader = loader
         self._source = source
+        self._fence = fence
         self.gates = gates
         self._queue: queue.Queue[dict[ItemKey, InventoryRow] | None] = queue.Queue(maxsize=LANE_QUEUE_DEPTH)
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -364,7 +381,7 @@ class _Lane:
                 if batch is None:
                     return
                 if self.error is None:  # after a failure, keep draining so the parser never blocks
-                    self._loader.apply(batch, self._source, self.tally, self.gates)
+                    self._loader.apply(batch, self._source, self.tally, self.gates, self._fence)
             except Exception as error:  # handed to the caller at the next barrier
                 self.error = error
             finally:

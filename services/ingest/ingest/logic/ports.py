@@ -10,23 +10,36 @@ from inventory.people import PersonAccess
 from inventory.uploads import UploadEntry
 
 from ingest.dal.objects import OpenedUpload
-from ingest.models.claim import Checkpoint, Claim, Source
+from ingest.models.claim import Checkpoint, Claim, Fence, Source
 
 
 class Bucket(Protocol):
     def open(self, bucket: str, key: str, version_id: str = "", start: int = 0) -> OpenedUpload: ...
 
-    def put_report(self, bucket: str, key: str, report: dict[str, Any]) -> None: ...
+    def deleted(self, bucket: str, key: str) -> bool: ...
+
+    def put_report(self, bucket: str, key: str, report: dict[str, Any], *, only_new: bool = False) -> None: ...
 
 
 class Index(Protocol):
     def claim(
-        self, source: Source, entry: UploadEntry | None, *, owner: str, request_id: str, lease_seconds: float
+        self,
+        source: Source,
+        entry: UploadEntry | None,
+        *,
+        owner: str,
+        request_id: str,
+        lease_seconds: float,
+        handed_by: str = "",
     ) -> Claim: ...
 
     def save(self, claim: Claim, entry: UploadEntry, checkpoint: Checkpoint, lease_until: float) -> None: ...
 
-    def finish(self, claim: Claim, entry: UploadEntry) -> None: ...
+    def finish(self, claim: Claim, entry: UploadEntry, checkpoint: Checkpoint, lease_until: float) -> None: ...
+
+    def settle(self, claim: Claim) -> None: ...
+
+    def fence(self, claim: Claim) -> Fence: ...
 
 
 class StoreMarks(Protocol):

@@ -90,6 +90,7 @@ def row_from_fields(fields: Mapping[str, Any], line: int) -> ParsedRow:
             threshold=None if threshold is None else clean_count(threshold, "threshold"),
             line=line,
             ordering=clean_ordering(fields.get("lead_time_days"), fields.get("pack_size"), fields.get("supplier")),
+            clears_threshold=threshold is None and "threshold" in fields,
         )
     except InvalidValue as error:
         return RowError(line=line, reason=str(error))

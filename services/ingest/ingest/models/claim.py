@@ -65,6 +65,9 @@ class Checkpoint:
     version_id: str = ""
     uploaded_by: str | None = None
     principal: str | None = None
+    #: Set once the upload is final: its status and end, so the report can be written again from here.
+    status: str = ""
+    finished_at: str = ""
 
     def to_bytes(self) -> bytes:
         """Compressed JSON; errors and then stores are cut (never the tallies) if it would be too big."""
@@ -92,6 +95,8 @@ class Checkpoint:
             "version_id": self.version_id,
             "uploaded_by": self.uploaded_by,
             "principal": self.principal,
+            "status": self.status,
+            "finished_at": self.finished_at,
         }
 
     @classmethod
@@ -110,11 +115,13 @@ class Checkpoint:
             version_id=str(value.get("version_id", "")),
             uploaded_by=value.get("uploaded_by"),
             principal=value.get("principal"),
+            status=str(value.get("status") or ""),
+            finished_at=str(value.get("finished_at") or ""),
         )
 
 
 class ClaimState(enum.Enum):
-    CLAIMED = "claimed"  # this invocation holds the upload now
+    CLAIMED = "claimed"  # this invocation holds the upload now (to load it, or to write its final report)
     FINAL = "final"  # the upload has its final report: nothing to do
     HELD = "held"  # another invocation holds an unexpired lease
     UNKNOWN = "unknown"  # a continuation for an upload the index has no row of
@@ -137,3 +144,13 @@ class Claim:
     started_at: str = ""
     status: str = ""  # the row's status (for FINAL and HELD)
     checkpoint: Checkpoint | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Fence:
+    """What a write for an upload checks so that it lands only while its invocation holds the upload:
+    the index row (``table``, ``key``) still names ``owner``, the token its claim wrote."""
+
+    table: str
+    key: dict[str, Any]
+    owner: str

@@ -33,18 +33,24 @@ class Upload:
 class Continuation:
     """The function's own event to carry on loading a big file where the previous invocation stopped.
 
-    Everything else (the source's times, the checkpoint) is on the upload's index row.
+    Everything else (the source's times, the checkpoint) is on the upload's index row. ``holder``
+    is the owner token of the invocation that handed over: it keeps its lease until the
+    continuation takes it, so no other delivery can come in between.
     """
 
     bucket: str
     key: str
     version: str
     part: int  # 2 for the first continuation, then 3, ...
+    holder: str = ""
 
     def to_event(self) -> dict[str, Any]:
-        return {CONTINUATION: {"bucket": self.bucket, "key": self.key, "version": self.version, "part": self.part}}
+        body = {"bucket": self.bucket, "key": self.key, "version": self.version, "part": self.part}
+        return {CONTINUATION: body | {"holder": self.holder}}
 
     @classmethod
     def from_event(cls, event: dict[str, Any]) -> Continuation:
         body = event[CONTINUATION]
-        return cls(str(body["bucket"]), str(body["key"]), str(body["version"]), int(body["part"]))
+        return cls(
+            str(body["bucket"]), str(body["key"]), str(body["version"]), int(body["part"]), str(body.get("holder", ""))
+        )
