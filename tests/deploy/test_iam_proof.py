@@ -207,6 +207,7 @@ def drive(stack: LocalStackProcess) -> None:
     call(info, admin, "POST", f"/users/{manager_account['username']}/reset-password")  # by email: signed in before
 
     invoke(info, "alertsRecount", {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}})
+    invoke(info, "sweepSubscriptions", {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}})
     assert invoke(info, "alertsFailureArchive", failure_message(info)) == {"batchItemFailures": []}
 
 

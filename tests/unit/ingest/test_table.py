@@ -7,7 +7,7 @@ from ingest.dal.inventory import InventoryTable, ItemWrite
 from ingest.models.claim import Fence
 from ingest.models.errors import LeaseLost, TableUnavailable
 from inventory.leftovers import Backoff
-from inventory.models import SourceVersion
+from inventory.models import Ordering, SourceVersion
 from inventory.table import StoredItem, item_key, to_attributes
 
 from tests.fakes import FakeDynamoDB
@@ -174,3 +174,13 @@ def test_a_rewrite_sets_what_ingest_owns_and_keeps_every_other_attribute() -> No
     assert stored["ShelfNote"] == {"S": "aisle 4"}
     assert "Threshold" not in stored  # the write names none (the loader decides what it names)
     assert stored["Count"] == {"N": "1"}
+
+
+def test_a_write_stores_how_the_item_is_reordered() -> None:
+    db = FakeDynamoDB()
+    stored = StoredItem("Berlin", "item 1", 4, None, "t", SOURCE, Ordering(7, 12, "Acme"))
+
+    table(db).write_many([ItemWrite(("Berlin", "item 1"), to_attributes(stored, 5), SOURCE, line=2)], deadline=60)
+
+    item = db.items[("Berlin", "item 1")]
+    assert (item["LeadTimeDays"], item["PackSize"], item["Supplier"]) == ({"N": "7"}, {"N": "12"}, {"S": "Acme"})

@@ -67,6 +67,9 @@ _WRITE_NAMES = {
     "#line": SOURCE_LINE,
     "#threshold": "Threshold",
     "#status": "AlertStatus",
+    "#lead": "LeadTimeDays",
+    "#pack": "PackSize",
+    "#supplier": "Supplier",
 }
 #: Cancellation reasons of a transaction whose items may simply be sent again.
 _RESEND = frozenset({"None", "TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
