@@ -14,12 +14,13 @@ from dashboard_api.logic.permissions import (
 from dashboard_api.models.errors import Forbidden, Unauthorized
 from hypothesis import given
 from hypothesis import strategies as st
+from inventory.models import RESERVED_STORE_NAMES
 
 pytestmark = pytest.mark.unit
 
 NAMES = st.text(
     alphabet=st.characters(blacklist_categories=("Cc", "Cs"), blacklist_characters="\x1f"), min_size=1, max_size=30
-).filter(lambda name: name.strip() == name and name)
+).filter(lambda name: name.strip() == name and name and name not in RESERVED_STORE_NAMES)
 
 
 @pytest.mark.parametrize(
