@@ -433,11 +433,13 @@ def seed_week_of_history(stack: dict[str, Any], store: str, item: str, counts: l
     dynamodb = boto3.client("dynamodb", endpoint_url=stack["endpoint_url"], region_name=stack["region"])
     table, key = stack["history_table"], history_key(store, item)
     deadline = time.monotonic() + 60
-    while True:  # the alerts service records the upload's change asynchronously: let it land first
+    # The alerts service records the upload's change asynchronously, then marks it announced (a put of the
+    # whole row): let both land first, or the mark would bring the deleted row back.
+    while True:
         written = dynamodb.query(
             TableName=table, KeyConditionExpression="StoreItem = :k", ExpressionAttributeValues={":k": {"S": key}}
         )["Items"]
-        if written or time.monotonic() > deadline:
+        if (written and all("AnnouncedAt" in entry for entry in written)) or time.monotonic() > deadline:
             break
         time.sleep(0.5)
     for entry in written:
