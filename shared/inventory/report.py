@@ -48,7 +48,10 @@ class MalformedReport(ValueError):
 
 @dataclass(slots=True)
 class RowCounts:
-    """Row tallies of one file. Every accepted row ends as written, unchanged, stale or duplicate."""
+    """Row tallies of one file. Every accepted row ends as written, unchanged, stale or duplicate.
+
+    ``retired`` counts no row: the items of the file's stores that a full list omitted and retired.
+    """
 
     read: int = 0
     accepted: int = 0
@@ -57,6 +60,7 @@ class RowCounts:
     unchanged: int = 0
     stale: int = 0
     duplicates: int = 0
+    retired: int = 0
 
     def add(self, other: RowCounts) -> None:
         """Add another tally's outcomes (written, unchanged, stale, duplicates) to this one."""
