@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, StrictInt, StrictStr
+from pydantic import BaseModel, Field, StrictBool, StrictInt, StrictStr
 
 Status = Literal["out", "low", "ok"]
 AlertStatus = Literal["out", "low"]
@@ -180,6 +180,9 @@ class UploadRows(BaseModel):
     unchanged: int = Field(description="Accepted rows equal to what was stored")
     stale: int = Field(description="Accepted rows older than what was stored (a newer upload won)")
     duplicates: int = Field(description="Rows replaced by a later row of the same store and item in the file")
+    retired: int = Field(
+        default=0, description="Items of the file's stores a full list omitted and retired (counts no row)"
+    )
 
 
 class UploadError(BaseModel):
@@ -250,6 +253,11 @@ class UploadRequest(BaseModel):
         min_length=1, max_length=MAX_FILE_NAME_LENGTH, description="The file's name on the user's machine"
     )
     size: StrictInt = Field(ge=1, description="The file's size in bytes")
+    full_list: StrictBool = Field(
+        default=False,
+        description="The file is the full list of the stores it names: their items it omits are retired (out of "
+        "the totals, alerts and forecasts, kept in history) until a file names them again",
+    )
 
 
 class UploadGrant(BaseModel):
