@@ -20,6 +20,8 @@ Query. Attributes:
   :data:`INDEX_HORIZON_DAYS`: the sort key of the sparse index :data:`RUNNING_OUT_INDEX`
   (partition key ``Store``), so "what runs out first in this store" is a Query on that index and
   "across my stores" one Query per store, never a scan;
+- ``Retired`` (BOOL): present while the item is retired (a full list of its store omitted it):
+  the row keeps the model's state but has no forecast, and the item holds nothing a reader counts;
 - ``SoonSince`` (S): present while the item is in the ``soon`` state (cover within the stage's
   ``soonDays`` while neither out nor low): the stream sequence number of the change that brought
   it there, so it is announced once on entering, and a replay of that very change is recognised.
@@ -129,6 +131,7 @@ class ForecastRow:
     state: ModelState
     forecast: Forecast | None = None
     soon_since: str | None = None  # sequence number of the change that entered the soon state
+    retired: bool = False  # a full list of the store omitted the item: no forecast, nothing held
 
     @property
     def soon(self) -> bool:
@@ -196,6 +199,8 @@ class ForecastRow:
             item["RunningOutIn"] = {"N": _number(self.running_out_in)}
         if self.soon_since is not None:
             item["SoonSince"] = {"S": self.soon_since}
+        if self.retired:
+            item["Retired"] = {"BOOL": True}
         return item
 
     @classmethod
@@ -228,6 +233,7 @@ class ForecastRow:
             state=state,
             forecast=forecast,
             soon_since=item.get("SoonSince", {}).get("S"),
+            retired=item.get("Retired", {}).get("BOOL") is True,
         )
 
 

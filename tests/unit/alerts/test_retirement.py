@@ -81,12 +81,12 @@ def test_a_retired_items_forecast_is_cleared_and_starts_over_when_a_file_names_i
     world.deliver(retirement(dot, 3))
 
     cleared = row(world, dot)
-    assert (cleared.forecast, cleared.soon_since, cleared.running_out_in) == (None, None, None)
+    assert (cleared.forecast, cleared.soon_since, cleared.running_out_in, cleared.retired) == (None, None, None, True)
 
     assert world.deliver(listed_again(dot, 50, 20)) == []
 
     back = row(world, dot)
-    assert back.forecast is None  # what it sold before it was retired says nothing of now
+    assert (back.forecast, back.retired) == (None, False)  # what it sold before says nothing of now
     assert (back.state.count, back.state.at, back.state.elapsed) == (50, at(20), 0.0)
     assert totals(world, "Berlin") == (1, 0, 0)
 

@@ -143,7 +143,8 @@ def test_rows_this_upload_already_landed_count_as_written_not_unchanged() -> Non
 
     # Then the tallies are those of one clean pass, and nothing is written twice
     assert report.rows.to_json() | {"read": 0} == {
-        "read": 0, "accepted": 300, "rejected": 0, "written": 300, "unchanged": 0, "stale": 0, "duplicates": 0, "retired": 0,
+        "read": 0, "accepted": 300, "rejected": 0, "written": 300, "unchanged": 0, "stale": 0, "duplicates": 0,
+        "retired": 0,
     }  # fmt: skip
     assert len(table.counts()) == 300
 

@@ -32,8 +32,11 @@ def test_no_uploader_metadata_is_none() -> None:
     assert uploader({"uploaded-by": ""}) is None
 
 
-@pytest.mark.parametrize(("metadata", "expected"), [({"full-list": "true"}, True), ({"full-list": " TRUE "}, True),
-                                                    ({"full-list": "yes"}, False), ({}, False), (None, False)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("metadata", "expected"),
+    [({"full-list": "true"}, True), ({"full-list": " TRUE "}, True), ({"full-list": "yes"}, False), ({}, False),
+     (None, False)],
+)  # fmt: skip
 def test_a_file_is_a_full_list_only_when_its_metadata_says_true(
     metadata: dict[str, str] | None, expected: bool
 ) -> None:

@@ -44,6 +44,16 @@ def test_a_row_with_a_forecast_and_a_soon_state_reads_back_as_written() -> None:
     assert ForecastRow.from_item(item).soon
 
 
+def test_a_retired_row_reads_back_retired() -> None:
+    row = ForecastRow("Berlin", "Echo Dot", STATE, retired=True)
+
+    item = row.to_item()
+
+    assert item["Retired"] == {"BOOL": True}
+    assert ForecastRow.from_item(item) == row
+    assert "Retired" not in ForecastRow("Berlin", "Echo Dot", STATE).to_item()
+
+
 def test_a_row_without_a_forecast_has_no_forecast_attributes() -> None:
     row = ForecastRow("Berlin", "Echo Dot", STATE)
 

@@ -118,8 +118,8 @@ class BatchForecasts:
         """Apply one change (the item's status after it is ``status``; ``None``: it is retired); pure
         until committed.
 
-        A retirement clears the row's forecast and ``soon`` state (the model's state stays, so the row
-        still orders replays); an item named again after it was retired starts over.
+        A retirement clears the row's forecast and ``soon`` state and marks it retired (the model's state
+        stays, so the row still orders replays); an item named again after it was retired starts over.
         """
         key = (change.store, change.item)
         row = self._rows.get(key)
@@ -132,7 +132,7 @@ class BatchForecasts:
             if row is None:  # no forecast to clear: nothing is written
                 placeholder = ModelState(change.new.count, change.time, change.sequence)
                 return ForecastStep(key, ForecastRow(change.store, change.item, placeholder), True, False, None)
-            cleared = ForecastRow(change.store, change.item, replace(row.state, sequence=change.sequence))
+            cleared = ForecastRow(change.store, change.item, replace(row.state, sequence=change.sequence), retired=True)
             return ForecastStep(key, cleared, replay=False, soon=False, projected=None)
         if change.old is not None and change.old.retired:
             state = None  # back after its retirement: what it sold before says little of now

@@ -119,6 +119,8 @@ class Reorders:
         holdings: list[Holding] = []
         for found in self._map(self._forecasts.keyed, chunks):
             for row in found.rows:
+                if row.retired:
+                    continue  # a full list of its store omitted it: nothing there to move
                 summary = summaries[row.store]
                 holdings.append(_holding(row, now, self._listing(summary)))
         moves = transfers(holdings, self._policy)
