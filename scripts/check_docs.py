@@ -41,7 +41,7 @@ CONSTANTS = frozenset(
         "1 KB", "4 KB",
         "1 GiB", "1 MiB", "50 MB", "512 MiB", "256 MiB", "64 MiB", "32 MiB", "768 MiB", "300 KB",
         "60 s", "31 s", "900 s",
-        # dashboard-api: token lifetimes and caches (dashboard_api/logic, serverless.yml)
+        # dashboard-api: caches, revocation and the per-user request buckets (dashboard_api/models/throttle.py)
         "1 s", "5 s", "3 s", "20 s",
         # alerts: a recount run stops this long before its time is up
         "30 s",
