@@ -36,9 +36,9 @@ MEASURE = re.compile(NUMBER + UNIT + r"(?![\w/-])")
 # stated assumptions. A number measured by `make bench` belongs in docs/benchmarks.md instead.
 CONSTANTS = frozenset(
     {
-        # ingest: caps, pacing and retries (ingest/logic, ingest/settings.py, shared/inventory/clients.py)
         # DynamoDB's read and write unit sizes
         "1 KB", "4 KB",
+        # ingest: caps, pacing and retries (ingest/logic, ingest/settings.py, shared/inventory/clients.py)
         "1 GiB", "1 MiB", "50 MB", "512 MiB", "256 MiB", "64 MiB", "32 MiB", "768 MiB", "300 KB",
         "60 s", "31 s", "900 s",
         # dashboard-api: caches, revocation and the per-user request buckets (dashboard_api/models/throttle.py)
