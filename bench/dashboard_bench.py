@@ -78,24 +78,13 @@ class _OpenGate:
         return caller
 
 
-def _forecast_table(emu: Emulator, name: str) -> str:
-    """The Forecast table as services/alerts/serverless.yml defines it (once per name)."""
-    from devstack.definitions import create_table
-
-    client = emu.client("dynamodb")
-    try:
-        client.describe_table(TableName=name)
-    except client.exceptions.ResourceNotFoundException:
-        create_table(client, "alerts", "ForecastTable", name)
-    return name
-
-
-def _people_table(emu: Emulator, name: str) -> str:
+def _table(emu: Emulator, service: str, logical_id: str, name: str) -> str:
+    """A table as services/<service>/serverless.yml defines it (once per name)."""
     from devstack.definitions import create_table
 
     client = emu.client("dynamodb")
     if name not in client.list_tables()["TableNames"]:
-        create_table(client, "dashboard-api", "PeopleTable", name)
+        create_table(client, service, logical_id, name)
     return name
 
 
@@ -114,12 +103,12 @@ class Api:
             "HISTORY_TABLE": "inventory-bench-history",
             # Empty here: no item has been seen used, so every listed item's days_left is null; what
             # the join reads is measured in the dashboard API's README (one Query of the page's range).
-            "FORECAST_TABLE": _forecast_table(emu, f"{table}-forecast"),
+            "FORECAST_TABLE": _table(emu, "alerts", "ForecastTable", f"{table}-forecast"),
             "UPLOAD_BUCKET": "inventory-bench-uploads",
             "UPLOADS_TABLE": "inventory-bench-uploads-index",
             # Every request spends from the caller's bucket in the People table (one UpdateItem, counted);
             # the bench's one admin asks far faster than a person, so its share is set out of reach.
-            "PEOPLE_TABLE": _people_table(emu, f"{table}-people"),
+            "PEOPLE_TABLE": _table(emu, "dashboard-api", "PeopleTable", f"{table}-people"),
             "USER_POOL_ID": "unused-by-the-measured-routes",
             "ALERTS_TOPIC_ARN": f"arn:aws:sns:{REGION}:123456789012:unused",
             "API_USER_RATE": "1000000",
