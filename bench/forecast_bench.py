@@ -53,10 +53,9 @@ class ItemRun:
 
     uploads: list[Upload]
     daily_rate: list[float]  # the known consumption: expected units on each day
-    demand_times: list[float]
-    demand_totals: list[int]  # units demanded up to and including each event
-    #: What else moved the shelf, for a replay under another ordering policy (bench/reorder_bench.py):
-    #: top-ups (time, units), stock corrections (time, factor), the chance a count is off.
+    #: What moved the shelf, for a replay under another ordering policy (bench/reorder_bench.py): the demand
+    #: (time, units), top-ups (time, units), stock corrections (time, factor), the chance a count is off.
+    demand: list[tuple[float, int]]
     deliveries: list[tuple[float, int]] = field(default_factory=list)
     adjustments: list[tuple[float, float]] = field(default_factory=list)
     miscount: float = 0.0
@@ -163,13 +162,8 @@ def _live(
         made.append(Upload(upload_at, count, stock))
         if restock and stock <= reorder and pending is None:
             pending = (upload_at + rand.uniform(1, 3), level - stock)
-    totals: list[int] = []
-    running = 0
-    for _, units in demand:
-        running += units
-        totals.append(running)
     rates = [daily_rate(day) for day in range(int(SIMULATED_DAYS))]
-    return ItemRun(made, rates, [t for t, _ in demand], totals, list(deliveries), list(adjustments), miscount)
+    return ItemRun(made, rates, demand, list(deliveries), list(adjustments), miscount)
 
 
 def _rate(rand: random.Random) -> float:

@@ -116,9 +116,8 @@ def replay(run: ItemRun, decide: Decide, lead: float, start: int, seed: str) -> 
     """Run one item's world under one policy: demand, top-ups and corrections as the pattern had them."""
     rand = random.Random(seed)  # the same miscounts for every policy
     shelf = Shelf(stock=start)
-    units = [total - before for total, before in zip(run.demand_totals, [0, *run.demand_totals], strict=False)]
     events = sorted(
-        [(t, 1, n) for t, n in zip(run.demand_times, units, strict=True) if t <= HISTORY_DAYS]
+        [(t, 1, n) for t, n in run.demand if t <= HISTORY_DAYS]
         + [(t, 2, n) for t, n in run.deliveries]
         + [(t, 3, f) for t, f in run.adjustments]
         + [(upload.at, 0, 0) for upload in run.uploads]
