@@ -425,3 +425,43 @@ def test_a_replayed_change_of_an_item_deleted_since_is_recorded_and_not_announce
     assert (result.replayed, result.failed) == (1, {})
     assert world.notifications() == []
     assert [row["NewCount"]["N"] for row in world.history("Berlin", "Echo Plus")] == ["0"]
+
+
+def test_a_replayed_outage_is_not_announced_when_a_later_outage_of_the_item_was(world: AlertsWorld):
+    world.put("Berlin", "Echo Plus", 3)
+    world.deliver()
+    world.put("Berlin", "Echo Plus", 0, updated_at="2026-11-22T04:00:00.000Z")
+    out = world.new_records()  # fails every retry
+    world.put("Berlin", "Echo Plus", 8, updated_at="2026-11-22T05:00:00.000Z")
+    world.put("Berlin", "Echo Plus", 0, updated_at="2026-11-22T06:00:00.000Z")
+    world.deliver()  # restocked, then out again: both announced
+    world.notifications()
+    archive(failure_message(world, out))
+
+    (result,) = replayer(world).replay()
+
+    assert (result.replayed, result.failed) == (1, {})
+    assert world.notifications() == []  # the item is out, but "OUT 8 -> 0" said so already
+    assert [row["NewCount"]["N"] for row in world.history("Berlin", "Echo Plus")] == ["3", "0", "8", "0"]
+
+
+def test_a_replay_that_cannot_read_the_items_later_changes_announces_nothing_and_is_retried(world: AlertsWorld):
+    world.put("Berlin", "Echo Plus", 0)
+    archive(failure_message(world, world.new_records()))
+    refuse = {"on": True}
+
+    def unreadable(params: dict[str, Any], **_: Any) -> None:
+        if refuse["on"] and params["KeyConditionExpression"].endswith("#at > :after"):
+            raise ClientError({"Error": {"Code": "InternalServerError", "Message": "down"}}, "Query")
+
+    world.hook("before-parameter-build.dynamodb.Query", unreadable)
+    (first,) = replayer(world).replay()
+    assert (first.replayed, len(first.failed)) == (0, 1)
+    assert world.notifications() == []
+
+    refuse["on"] = False
+    (second,) = replayer(world).replay()
+    assert (second.replayed, second.failed) == (1, {})
+    (note,) = world.notifications()
+    assert note["Message"].splitlines()[1:] == ["OUT Echo Plus: new -> 0"]
+    assert world.totals("Berlin") == (1, 1, 0)

@@ -350,6 +350,29 @@ class ChangeLedger:
         except (ClientError, BotoCoreError) as error:
             raise HistoryUnavailable(f"published digest not recorded: {error}") from error
 
+    def alerted_after(self, entry: HistoryEntry) -> bool:
+        """Whether a later change of the entry's item is recorded with an alert (a replay asks, for each
+        change it would announce: one Query of the item's rows after it, usually none or a few)."""
+        partition, after = _key(entry)
+        request: dict[str, Any] = {
+            "TableName": self.history_table,
+            "KeyConditionExpression": "#key = :key AND #at > :after",
+            "ExpressionAttributeNames": {"#key": "StoreItem", "#at": "At", "#alert": "Alert"},
+            "ExpressionAttributeValues": {":key": {"S": partition}, ":after": {"S": after}},
+            "ProjectionExpression": "#alert",
+            "ConsistentRead": True,
+        }
+        while True:
+            try:
+                page = self._client.query(**request)
+            except (ClientError, BotoCoreError) as error:
+                raise HistoryUnavailable(f"later changes not readable: {error}") from error
+            if _alerted(page):
+                return True
+            if "LastEvaluatedKey" not in page:
+                return False
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
     def announced_rows(self, store: str, since: str) -> set[tuple[str, str]]:
         """The keys of the rows the store's digests published since ``since`` announced."""
         request: dict[str, Any] = {
@@ -389,6 +412,10 @@ class _Sending:
 def _fail(outcomes: list[Outcome | None], indices: list[int], failure: HistoryUnavailable) -> None:
     for index in indices:
         outcomes[index] = failure
+
+
+def _alerted(page: dict[str, Any]) -> bool:
+    return any("Alert" in item for item in page.get("Items", []))
 
 
 def digests_key(store: str) -> str:
