@@ -39,7 +39,7 @@ through :func:`inventory.leftovers.until_done`, with its one backoff.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -414,7 +414,7 @@ def _fail(outcomes: list[Outcome | None], indices: list[int], failure: HistoryUn
         outcomes[index] = failure
 
 
-def _alerted(page: dict[str, Any]) -> bool:
+def _alerted(page: Mapping[str, Any]) -> bool:
     return any("Alert" in item for item in page.get("Items", []))
 
 
