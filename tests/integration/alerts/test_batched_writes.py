@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from inventory.history import history_key
 from botocore.exceptions import ClientError
+from inventory.history import history_key
 
 from tests.integration.alerts.conftest import HISTORY, AlertsWorld
 
