@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 
 from inventory.models import InventoryRow, RowError, SourceVersion, comparable_sequencer
 from inventory.people import granted_at
-from inventory.report import ReportStatus, UploadReport
+from inventory.report import ReportStatus, UploadReport, UploadSource
 from inventory.uploads import HEAD_OFFICE, InvalidUploadKey, UploadEntry, report_key, store_of_key
 
 from ingest.logic.loader import Loader, Pause
@@ -232,7 +232,7 @@ class Ingestor:
             checkpoint.version_id or source.version_id,
             start=_resume_byte(position, file_format),
         )
-        report.etag, report.version_id = opened.etag, opened.version_id
+        report.source.etag, report.source.version_id = opened.etag, opened.version_id
         if checkpoint.position is None:
             report.uploaded_by = self._uploader(source.principal, opened.uploaded_by)
             if opened.uploaded_by and report.uploaded_by == opened.uploaded_by:
@@ -432,9 +432,7 @@ class Ingestor:
 
     def _fresh_report(self, source: Source, started_at: str) -> UploadReport:
         return UploadReport(
-            bucket=source.bucket,
-            key=source.key,
-            version_id=source.version_id,
+            source=UploadSource(bucket=source.bucket, key=source.key, version_id=source.version_id),
             store=None if source.scope == HEAD_OFFICE else source.scope,
             uploaded_by=source.principal or None,
             principal=source.principal or None,
@@ -446,11 +444,12 @@ class Ingestor:
         report = self._fresh_report(claim.source, claim.started_at or self.clock())
         report.rows = dataclasses.replace(checkpoint.rows)
         report.errors = list(checkpoint.errors)
-        report.stores = set(checkpoint.stores)
+        report.errors_truncated = checkpoint.rows.rejected > len(checkpoint.errors)
+        report.stores = sorted(checkpoint.stores)
         report.stores_truncated = checkpoint.stores_truncated
         report.reason = checkpoint.reason
-        report.etag = checkpoint.etag or report.etag
-        report.version_id = checkpoint.version_id or report.version_id
+        report.source.etag = checkpoint.etag or report.source.etag
+        report.source.version_id = checkpoint.version_id or report.source.version_id
         if checkpoint.uploaded_by is not None:
             report.uploaded_by = checkpoint.uploaded_by
         if checkpoint.principal is not None:
@@ -510,11 +509,11 @@ def _snapshot(report: UploadReport, position: ParsePosition | None, part: int, d
         part=part,
         rows=dataclasses.replace(report.rows),
         errors=list(report.errors),
-        stores=sorted(report.stores),
+        stores=list(report.stores),
         stores_truncated=report.stores_truncated,
         reason=report.reason,
-        etag=report.etag,
-        version_id=report.version_id,
+        etag=report.source.etag,
+        version_id=report.source.version_id,
         uploaded_by=report.uploaded_by,
         principal=report.principal,
     )
