@@ -108,8 +108,9 @@ class UploadReport:
     uploaded_by: str | None = None
     """Who uploaded it: the dashboard user (signed metadata, believed only on objects the API's role put), else
     the AWS principal"""
-    principal: str | None = None
-    """Who put the object, as the S3 event names it (its principal id), always"""
+    principal: str | None = field(default=None, metadata={"exclude": True})
+    """Who put the object, as the S3 event names it (its principal id), always; kept for operators, not served
+    (for a dashboard upload it names the API's role)"""
     status: ReportStatus = ReportStatus.LOADING
     reason: str | None = None
     rows: RowCounts = field(default_factory=RowCounts)
