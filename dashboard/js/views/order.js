@@ -138,11 +138,7 @@ export function mount(root, ctx) {
       caption: `${store}: order from ${supplier || NO_SUPPLIER}`,
       label: `${store}, ${supplier || NO_SUPPLIER}`,
       columns: COLUMNS,
-      onSort: (key) => {
-        const { params } = state;
-        const dir = params.sort === key && params.dir !== 'desc' ? 'desc' : 'asc';
-        ctx.go('order', { ...params, sort: key, dir }, { replace: true });
-      },
+      onSort: (sort, dir) => ctx.go('order', { ...state.params, sort, dir }, { replace: true }),
     });
     table.setSort(state.params.sort, state.params.dir);
     table.setRows(items, '');

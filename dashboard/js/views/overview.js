@@ -302,11 +302,7 @@ export function mount(root, ctx) {
     label: 'Stores table',
     columns: COLUMNS,
     rowClass: (row) => [row.out ? 'row-out' : row.low ? 'row-low' : '', row.stale ? 'row-stale' : ''].join(' ').trim() || null,
-    onSort: (key) => {
-      const { params } = state;
-      const dir = params.sort === key && params.dir !== 'desc' ? 'desc' : 'asc';
-      go({ sort: key, dir });
-    },
+    onSort: (sort, dir) => go({ sort, dir }),
   });
   const moreButton = h('button', { type: 'button', class: 'button', hidden: true }, 'Show more stores');
   // Head office: what runs out soon across every store (GET /forecast?within_days=N).

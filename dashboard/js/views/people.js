@@ -167,11 +167,7 @@ export function mount(root, ctx) {
     label: 'People table',
     columns: COLUMNS,
     rowClass: (row) => (row.enabled ? null : 'row-disabled'),
-    onSort: (key) => {
-      const { params } = state;
-      const dir = params.sort === key && params.dir !== 'desc' ? 'desc' : 'asc';
-      ctx.go('people', { ...params, sort: key, dir }, { replace: true });
-    },
+    onSort: (sort, dir) => ctx.go('people', { ...state.params, sort, dir }, { replace: true }),
   });
   const summary = h('p', { class: 'summary', role: 'status' });
 
