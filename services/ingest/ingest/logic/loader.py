@@ -14,7 +14,7 @@ upload's lease when the caller gives a fence. So:
   short) counts as written without being written again, so a resumed load tallies exactly;
 - a stored item that cannot be read (a ``Count`` that is text, say) counts as no prior state;
 - a threshold cell left empty (or ``null``) puts the item back on the stage default; a file
-  without a threshold column leaves every item's threshold as it is.
+  without a threshold column leaves every item's threshold as it is;
 - a retired item (one a full list omitted, see :mod:`ingest.logic.retirement`) that a row names
   is written even when its count is unchanged: naming it brings it back;
 - a full list (``full_list``) also writes the items it lists unchanged, with only its source (and
