@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
+from functools import cache
 from typing import Any
 
 import boto3
@@ -50,20 +51,31 @@ class _Body:
         yield self.body
 
 
-def _client(answer: dict[str, Any], *, fast: bool) -> Any:
-    """A DynamoDB client whose every call is answered with ``answer``'s bytes (after botocore signed it)."""
-    client = boto3.client(
-        "dynamodb", region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
-    )
-    body = json.dumps(answer).encode()
+class _Answering:
+    """DynamoDB clients whose every call is answered with ``answer``'s bytes (after botocore signed it)."""
 
-    def send(request: Any, **_: Any) -> AWSResponse:
-        return AWSResponse(request.url, 200, {"x-amzn-requestid": "test"}, _Body(body))
+    def __init__(self) -> None:
+        self.answer: dict[str, Any] = {}
 
-    client.meta.events.register("before-send.dynamodb", send)
-    if fast:
-        assert parse_reads_fast(client)
-    return client
+    def client(self) -> Any:
+        client = boto3.client(
+            "dynamodb", region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
+        )
+        client.meta.events.register("before-send.dynamodb", self._send)
+        return client
+
+    def _send(self, request: Any, **_: Any) -> AWSResponse:
+        body = _Body(json.dumps(self.answer).encode())
+        return AWSResponse(request.url, 200, {"x-amzn-requestid": "test"}, body)
+
+
+@cache
+def answering() -> tuple[_Answering, Any, Any]:
+    """The answers, a client that decodes items with ``inventory.fast_reads`` and one that leaves them to botocore."""
+    answers = _Answering()
+    fast, plain = answers.client(), answers.client()
+    assert parse_reads_fast(fast)
+    return answers, fast, plain
 
 
 def _query(client: Any) -> dict[str, Any]:
@@ -75,44 +87,43 @@ def _query(client: Any) -> dict[str, Any]:
     )
 
 
-@settings(max_examples=150)
+@settings(max_examples=150, deadline=None)
 @given(st.lists(items, max_size=4), st.one_of(st.none(), items))
 def test_a_query_answer_reads_as_botocore_parses_it(found: list[dict[str, Any]], last: dict[str, Any] | None) -> None:
     # Given a Query answer of any items, binary, sets, maps and lists included
-    answer: dict[str, Any] = {"Items": found, "Count": len(found), "ScannedCount": len(found) + 2}
+    answers, fast, plain = answering()
+    answers.answer = {"Items": found, "Count": len(found), "ScannedCount": len(found) + 2}
     if last is not None:
-        answer["LastEvaluatedKey"] = last
+        answers.answer["LastEvaluatedKey"] = last
 
     # When the client decodes its items itself
-    fast = _query(_client(answer, fast=True))
+    parsed = _query(fast)
 
     # Then the caller gets exactly what botocore's parse gives (bytes for binary, not base64 text)
-    assert fast == _query(_client(answer, fast=False))
+    assert parsed == _query(plain)
 
 
-@settings(max_examples=50)
+@settings(max_examples=50, deadline=None)
 @given(items, st.lists(items, max_size=3))
 def test_get_item_and_batch_get_item_answers_read_as_botocore_parses_them(
     item: dict[str, Any], rows: list[dict[str, Any]]
 ) -> None:
-    one = {"Item": item}
-    batch = {"Responses": {"Forecast": rows}, "UnprocessedKeys": {"Forecast": {"Keys": [{"Store": {"S": "Berlin"}}]}}}
+    answers, fast, plain = answering()
     key = {"Store": {"S": "Berlin"}}
+    answers.answer = {"Item": item}
+    assert fast.get_item(TableName="T", Key=key) == plain.get_item(TableName="T", Key=key)
 
-    assert _client(one, fast=True).get_item(TableName="T", Key=key) == _client(one, fast=False).get_item(
-        TableName="T", Key=key
-    )
+    answers.answer = {"Responses": {"Forecast": rows}, "UnprocessedKeys": {"Forecast": {"Keys": [key]}}}
     request = {"Forecast": {"Keys": [key]}}
-    assert _client(batch, fast=True).batch_get_item(RequestItems=request) == _client(batch, fast=False).batch_get_item(
-        RequestItems=request
-    )
+    assert fast.batch_get_item(RequestItems=request) == plain.batch_get_item(RequestItems=request)
 
 
 def test_a_botocore_that_parses_otherwise_keeps_its_own_parse(monkeypatch: pytest.MonkeyPatch) -> None:
     # Given a botocore whose parse differs from the fast one (binary left as base64 text)
     monkeypatch.setattr(fast_reads, "create_parser", lambda protocol: JSONParser(blob_parser=lambda text: text))
-    answer = {"Items": [{"Store": {"S": "Berlin"}, "Photo": {"B": base64.b64encode(b"\x00\x01").decode()}}]}
-    client = _client(answer, fast=False)
+    answers = _Answering()
+    answers.answer = {"Items": [{"Store": {"S": "Berlin"}, "Photo": {"B": base64.b64encode(b"\x00\x01").decode()}}]}
+    client = answers.client()
 
     # When the fast parse is asked for, the self-check refuses it
     assert not parse_reads_fast(client)
