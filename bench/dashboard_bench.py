@@ -399,6 +399,8 @@ def run_request_cpu(emu: Emulator, items: int, requests: int = 200, repeats: int
                     for _ in range(requests):
                         ask()
                     measured[name].append((time.process_time() - started) / requests)
+    if replay.unanswered:  # went to the emulator, whose work would have been counted
+        raise RuntimeError(f"calls the replay could not answer: {dict(replay.unanswered)}")
     calls = sorted(f"{operation} {name}" for operation, name in replay.answers)
     return CpuMeasure(items, len(recorded["items"]), requests, measured["ours"], measured["botocore"], calls)
 
