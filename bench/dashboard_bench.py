@@ -1,5 +1,5 @@
-"""Dashboard API benchmarks: the cross-store alerts query over 100 stores, and a search that matches
-nothing (``limit=1&q=...``) on a 3,000-item store.
+"""Dashboard API benchmarks: the cross-store alerts query over 100 stores, a search that matches
+nothing (``limit=1&q=...``) on a 3,000-item store, and the CPU one ``GET /stores/{store}/items`` costs.
 
 The API runs as its real handler on HTTP API payload-2.0 events carrying the claims the JWT
 authorizer would have verified (an admin), against the emulator. Items examined and bytes
@@ -9,20 +9,26 @@ read are counted on the client: moto's ConsumedCapacity is a constant.
 from __future__ import annotations
 
 import json
+import statistics
 import time
 import zlib
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from botocore.awsrequest import AWSResponse
+
 from bench import workload
-from bench.emulator import REGION, Emulator, default_session
+from bench.emulator import REGION, Emulator, default_session, environment
 from bench.report import Section, Target, table
 from bench.standins import Meter
 from tests.builders import LambdaContext, api_claims, api_event
 
 SEARCH_STORE = "Store Search"
+CPU_STORE = "Store Cpu"
 
 
 @dataclass
@@ -193,6 +199,9 @@ class DashboardSizes:
     stores: int = 100
     items_per_store: int = 100
     search_items: int = 3_000
+    cpu_items: int = 1_000  # the store one page (the default 100 items) is asked of
+    cpu_requests: int = 200  # per repeat
+    cpu_repeats: int = 5
 
 
 @dataclass
@@ -201,6 +210,7 @@ class DashboardResults:
     alerting: int
     alerts: Measure
     search: Measure
+    cpu: CpuMeasure
 
 
 def run_dashboard(sizes: DashboardSizes, log: Any = print) -> DashboardResults:
@@ -218,7 +228,8 @@ def run_dashboard(sizes: DashboardSizes, log: Any = print) -> DashboardResults:
         with Api(emu, table, stores_table) as api:
             alerts = api.alerts()
         search = run_search(emu, sizes.search_items, log)
-    return DashboardResults(sizes, alerting, alerts, search)
+        cpu = run_request_cpu(emu, sizes.cpu_items, sizes.cpu_requests, sizes.cpu_repeats, log)
+    return DashboardResults(sizes, alerting, alerts, search, cpu)
 
 
 def run_search(emu: Emulator, items: int, log: Any = print) -> Measure:
@@ -230,6 +241,168 @@ def run_search(emu: Emulator, items: int, log: Any = print) -> Measure:
     seed(emu, table, stores_table, [(SEARCH_STORE, items)])
     with Api(emu, table, stores_table) as api:
         return api.search(SEARCH_STORE)
+
+
+class _Recorded:
+    """An answer's bytes, as botocore reads a response body (``raw.stream()``)."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self.body
+
+
+class Replay:
+    """The emulator's own answers, played back without it.
+
+    While ``recording``, calls go to the emulator and each answer (status, headers, bytes) is kept by
+    operation and table. Afterwards every call is answered at ``before-send`` (once botocore has built,
+    serialized and signed it) with the bytes kept for its operation and table, which botocore then
+    parses as usual: the client's whole cost is counted, the emulator's none.
+    """
+
+    def __init__(self, tables: list[str]) -> None:
+        self.tables = [(name, f'"TableName": "{name}"'.encode()) for name in tables]
+        self.recording = True
+        self.answers: dict[tuple[str, str], tuple[int, dict[str, str], bytes]] = {}
+        self.unanswered: Counter[str] = Counter()
+
+    def attach(self, events: Any) -> Replay:
+        events.register("before-send.dynamodb", self._send)
+        events.register("after-call.dynamodb", self._keep)
+        return self
+
+    def _key(self, request: Any) -> tuple[str, str]:
+        operation = dict(request.headers).get("X-Amz-Target", b"")
+        operation = (operation.decode() if isinstance(operation, bytes) else operation).rpartition(".")[2]
+        body = request.body if isinstance(request.body, bytes) else str(request.body or "").encode()
+        return operation, next((name for name, mark in self.tables if mark in body), "")
+
+    def _send(self, request: Any, **_: Any) -> AWSResponse | None:
+        key = self._key(request)
+        if self.recording:
+            self._pending = key
+            return None
+        if key not in self.answers:
+            self.unanswered[f"{key[0]} {key[1]}"] += 1
+            return None
+        status, headers, body = self.answers[key]
+        return AWSResponse(request.url, status, headers, _Recorded(body))
+
+    def _keep(self, http_response: Any, **_: Any) -> None:
+        if self.recording:
+            self.answers[self._pending] = (
+                http_response.status_code,
+                dict(http_response.headers),
+                http_response.content,
+            )
+
+
+@dataclass
+class CpuMeasure:
+    items: int  # in the store
+    page: int  # items in the answer
+    requests: int  # per repeat
+    ours: list[float]  # CPU seconds per request, one per repeat
+    botocore: list[float]  # the same with botocore parsing the answers' items (the former code path)
+    calls: list[str]  # the calls one request makes (operation and table), the session check's included
+
+    def row(self, name: str, runs: list[float]) -> list[str]:
+        each = ", ".join(f"{seconds * 1000:.2f}" for seconds in runs)
+        return [name, f"{statistics.median(runs) * 1000:.2f} ms", f"{min(runs) * 1000:.2f} ms", each]
+
+
+def seed_forecasts(table: str, store: str, items: int) -> None:
+    """A Forecast row for each item of ``store`` (every item being used up), straight into the emulator."""
+    from datetime import timedelta
+
+    from inventory.forecast import Forecast, ForecastRow, ModelState, parse_time
+    from inventory.models import iso_utc, utc_now
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    backend = dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION]
+    at = utc_now()
+    for index, count in enumerate(workload.levels(items, seed=zlib.crc32(store.encode()))):
+        used = 1.0 + index % 7
+        state = ModelState(count, at, "49600000000000000000000000001", used * 4, 4.0, 1.0, 1.0, 0.5)
+        days = count / used
+        forecast = Forecast(count, used, days, iso_utc(parse_time(at) + timedelta(days=days)), 0.7)
+        backend.put_item(table, ForecastRow(store, f"Item {index:05d}", state, forecast).to_item())
+
+
+@contextmanager
+def replayed(env: dict[str, str], replay: Replay) -> Iterator[None]:
+    """boto3's default session in ``env`` with ``replay`` on it, the handler's wiring built afresh."""
+    import boto3
+    from dashboard_api.handlers import context
+
+    with environment(env):
+        boto3.setup_default_session(region_name=REGION)
+        replay.attach(boto3.DEFAULT_SESSION.events)  # type: ignore[attr-defined]
+        context.clear_wiring()
+        try:
+            yield
+        finally:
+            context.clear_wiring()
+            boto3.DEFAULT_SESSION = None
+
+
+@contextmanager
+def botocore_parse() -> Iterator[None]:
+    """The handler's DynamoDB clients as before ``inventory.fast_reads``: botocore parses every answer."""
+    from unittest import mock
+
+    with mock.patch("dashboard_api.dal.clients.parse_reads_fast", return_value=True):
+        yield
+
+
+def run_request_cpu(emu: Emulator, items: int, requests: int = 200, repeats: int = 5, log: Any = print) -> CpuMeasure:
+    """CPU per ``GET /stores/{store}/items`` (the default page) as a store manager (not an admin) asks
+    it of a warm function: the real handler, with the per-user throttle, the session check and the
+    forecast join, every call built, signed and parsed by botocore and answered by :class:`Replay`.
+    Ours and the former parse take turns, each on clients of its own made before its turn."""
+    from contextlib import nullcontext
+
+    from dashboard_api.handlers import context
+    from dashboard_api.handlers.api import handler
+
+    table, stores_table = "inventory-dash-cpu", "inventory-dash-cpu-stores"
+    emu.create_inventory_table(table)
+    emu.create_stores_table(stores_table)
+    log(f"dashboard: CPU per GET /stores/{{store}}/items on a {items:,}-item store")
+    seed(emu, table, stores_table, [(CPU_STORE, items)])
+    env = Api(emu, table, stores_table).env
+    seed_forecasts(env["FORECAST_TABLE"], CPU_STORE, items)
+    replay = Replay([table, stores_table, env["FORECAST_TABLE"], env["PEOPLE_TABLE"]])
+    claims = api_claims("bench-manager", stores=[CPU_STORE])
+    event = api_event(f"/stores/{quote(CPU_STORE)}/items", claims=claims, route="/stores/{store}/items")
+
+    def ask() -> dict[str, Any]:
+        response = handler(event, LambdaContext())
+        if response["statusCode"] != 200:
+            raise RuntimeError(f"the items request answered {response['statusCode']}: {response['body'][:300]}")
+        return json.loads(response["body"])  # type: ignore[no-any-return]
+
+    measured: dict[str, list[float]] = {"ours": [], "botocore": []}
+    with replayed(env, replay):
+        recorded = ask()  # from the emulator: imports, the cursor key, the session check
+        replay.recording = False
+        for _ in range(repeats):
+            for name, variant in (("ours", nullcontext), ("botocore", botocore_parse)):
+                with variant():
+                    context.clear_wiring()
+                    if ask() != recorded or replay.unanswered:  # warm: clients, connections
+                        raise RuntimeError(f"the replayed answer differs from the emulator's ({replay.unanswered})")
+                    started = time.process_time()
+                    for _ in range(requests):
+                        ask()
+                    measured[name].append((time.process_time() - started) / requests)
+    if replay.unanswered:  # went to the emulator, whose work would have been counted
+        raise RuntimeError(f"calls the replay could not answer: {dict(replay.unanswered)}")
+    calls = sorted(f"{operation} {name}" for operation, name in replay.answers)
+    return CpuMeasure(items, len(recorded["items"]), requests, measured["ours"], measured["botocore"], calls)
 
 
 def _row(m: Measure) -> list[str]:
@@ -248,6 +421,7 @@ def _row(m: Measure) -> list[str]:
 def dashboard_section(r: DashboardResults) -> Section:
     header = ["Read", "Latency", "Items returned", "Items examined", "Examined per returned", "Bytes read", "Requests"]
     ratio = r.alerts.examined / max(1, r.alerts.returned)
+    cpu_ms = statistics.median(r.cpu.ours) * 1000
     targets = [
         Target(
             f"Dashboard API: /alerts over {r.sizes.stores} stores x {r.sizes.items_per_store:,} items",
@@ -261,6 +435,12 @@ def dashboard_section(r: DashboardResults) -> Section:
             f"{r.search.calls.get('Query', 0)} Queries, {r.search.examined:,} items examined",
             r.search.calls.get("Query", 0) <= 5,
         ),
+        Target(
+            f"Dashboard API: CPU per `GET /stores/{{store}}/items` ({r.cpu.page} of {r.cpu.items:,} items)",
+            "<= 7 ms",
+            f"{cpu_ms:.1f} ms (botocore's parse: {statistics.median(r.cpu.botocore) * 1000:.1f} ms)",
+            cpu_ms <= 7,
+        ),
     ]
     total = r.sizes.stores * r.sizes.items_per_store
     values = {
@@ -272,5 +452,17 @@ def dashboard_section(r: DashboardResults) -> Section:
         "alerts_note": r.alerts.note,
         "search_items": f"{r.sizes.search_items:,}",
         "search_table": table(header, [_row(r.search)]),
+        "cpu_items": f"{r.cpu.items:,}",
+        "cpu_page": r.cpu.page,
+        "cpu_requests": f"{r.cpu.requests:,}",
+        "cpu_repeats": len(r.cpu.ours),
+        "cpu_calls": ", ".join(r.cpu.calls),
+        "cpu_table": table(
+            ["Parse of the answers' items", "CPU per request (median)", "Least", "Each repeat (ms)"],
+            [
+                r.cpu.row("ours: `inventory.fast_reads`", r.cpu.ours),
+                r.cpu.row("botocore's (before)", r.cpu.botocore),
+            ],
+        ),
     }
     return Section("dashboard", "Dashboard API", values, targets)

@@ -83,8 +83,8 @@ def test_ingest_benchmark_runs_and_counts_requests_per_contender() -> None:
 
 
 def test_dashboard_benchmark_runs_and_counts_items_examined() -> None:
-    # Given 3 stores of 40 items, then a store of 400 to search
-    sizes = DashboardSizes(stores=3, items_per_store=40, search_items=400)
+    # Given 3 stores of 40 items, then a store of 400 to search, and one of 150 to ask a page of
+    sizes = DashboardSizes(stores=3, items_per_store=40, search_items=400, cpu_items=150, cpu_requests=3, cpu_repeats=1)
 
     # When the dashboard suite runs
     results = run_dashboard(sizes, log=lambda _: None)
@@ -96,14 +96,21 @@ def test_dashboard_benchmark_runs_and_counts_items_examined() -> None:
     # and a search that matches nothing (limit=1) costs a handful of Queries
     assert 1 <= results.search.calls["Query"] <= 5
     assert results.search.examined <= 1_000
+    # and a page of the 150-item store had its CPU measured, ours and botocore's parse, on the calls a request makes
+    assert results.cpu.page == 100
+    assert len(results.cpu.ours) == len(results.cpu.botocore) == 1
+    assert "Query inventory-dash-cpu" in results.cpu.calls
+    assert "UpdateItem inventory-dash-cpu-people" in results.cpu.calls
 
-    # And the results page names both targets, /alerts' reads and the search's, each met
+    # And the results page names the three targets: /alerts' reads and the search's, each met, and the CPU
     section = dashboard_section(results)
-    alerts_target, search_target = section.targets
+    alerts_target, search_target, cpu_target = section.targets
     assert "/alerts over 3 stores" in alerts_target.name
     assert alerts_target.passed
     assert "limit=1&q=<no match>" in search_target.name
     assert search_target.passed
+    assert "CPU per `GET /stores/{store}/items` (100 of 150 items)" in cpu_target.name
+    assert "botocore's parse" in cpu_target.measured
 
 
 def test_alerts_benchmark_runs_and_counts_publishes() -> None:

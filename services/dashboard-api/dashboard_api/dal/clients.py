@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.config import Config
 from inventory.clients import client_config
+from inventory.fast_reads import parse_reads_fast
+from inventory.observability import logger
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -70,7 +72,12 @@ def people_clients() -> PeopleClients:
 
 def _clients(*services: str) -> list[Any]:
     config = _config()
-    return [
+    clients = [
         boto3.client(service, config=config.merge(s3_config()) if service == "s3" else config)  # type: ignore[call-overload]
         for service in services
     ]
+    for service, client in zip(services, clients, strict=True):
+        # Parsing a page of items is most of a request's CPU; botocore's parser stays if it differs.
+        if service == "dynamodb" and not parse_reads_fast(client):
+            logger.warning("DynamoDB answers parsed by botocore: the fast parse did not match it")
+    return clients
