@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from inventory.forecast import INDEX_HORIZON_DAYS, Forecast, ForecastRow, ModelState
+from inventory.forecast import INDEX_HORIZON_DAYS, Forecast, ForecastRow, ModelState, running_out_week
 from inventory.models import MAX_NAME_LENGTH, Alert
 
 pytestmark = pytest.mark.unit
@@ -61,8 +61,23 @@ def test_only_items_running_out_within_the_horizon_are_in_the_index(days_left: f
     item = ForecastRow("Berlin", "Echo Dot", STATE, forecast).to_item()
 
     assert ("RunningOutIn" in item) is indexed
-    if indexed:
-        assert float(item["RunningOutIn"]["N"]) == days_left
+
+
+def test_the_index_keeps_the_week_an_item_runs_out_so_an_item_selling_as_forecast_keeps_its_entry() -> None:
+    """A daily upload that finds the item sold its forecast moves the row, not the index entry's key:
+    DynamoDB then writes the index entry once (its projected attributes), not twice (a delete and a put)."""
+    monday = ForecastRow(
+        "Berlin", "Echo Dot", replace(STATE, count=40, at="2026-11-23T09:00:00.000Z"),
+        Forecast(40, 4.0, 10.0, "2026-12-03T09:00:00.000Z"),
+    )  # fmt: skip
+    tuesday = ForecastRow(
+        "Berlin", "Echo Dot", replace(STATE, count=36, at="2026-11-24T09:00:00.000Z"),
+        Forecast(36, 4.0, 9.0, "2026-12-03T09:00:00.000Z"),
+    )  # fmt: skip
+
+    assert monday.to_item()["RunningOutIn"] == tuesday.to_item()["RunningOutIn"] == {"N": "2970"}
+    assert running_out_week("2026-12-03T09:00:00.000Z") == 2970  # 1970-01-01 plus 2,970 weeks: 2026-12-03 on
+    assert running_out_week("2026-12-02T23:59:59.999Z") == 2969  # weeks start on Thursdays (1970-01-01 was one)
 
 
 @given(names, names, weights, weights, weights, weights, st.integers(0, 999_999_999))
