@@ -1,6 +1,6 @@
 """``make bench``: run the benchmarks side by side and write docs/benchmarks.md.
 
-    python -m bench [--only ingest,alerts,dashboard,forecast,reorder,xlsx,coldstart] [--rows N] [--output PATH]
+    python -m bench [--only ingest,alerts,dashboard,forecast,reorder,xlsx,coldstart,cost] [--rows N] [--output PATH]
 
 A service whose code is not in the repository yet is left out (the page says so).
 """
@@ -61,6 +61,12 @@ def _coldstart(args: argparse.Namespace) -> Section:
     return coldstart_section(run_coldstart(args.import_runs))
 
 
+def _cost(args: argparse.Namespace) -> Section:
+    from bench.cost_bench import cost_section, run_cost
+
+    return cost_section(run_cost(index_items=args.cost_index_items))
+
+
 Runner = Callable[[argparse.Namespace], Section]
 ALERTS = REPO / "services" / "alerts" / "alerts"
 INGEST = REPO / "services" / "ingest" / "ingest"
@@ -74,6 +80,7 @@ RUNNERS: dict[str, tuple[str, Path, Runner]] = {
     "reorder": ("Reorder", REPO / "shared" / "inventory", _reorder),
     "xlsx": ("Excel workbooks", INGEST, _xlsx),
     "coldstart": ("Cold start", REPO / "services", _coldstart),
+    "cost": ("Cost model", ALERTS, _cost),
 }
 SUITES = tuple(RUNNERS)
 
@@ -90,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--forecast-items", type=int, default=150, help="synthetic items per forecast backtest pattern")
     parser.add_argument("--reorder-items", type=int, default=60, help="synthetic items per reorder backtest run")
     parser.add_argument("--xlsx-rows", type=int, default=200_000, help="rows in the Excel workbook")
+    parser.add_argument("--cost-index-items", type=int, default=20, help="items per pattern in the index model")
     parser.add_argument("--import-runs", type=int, default=7, help="fresh processes per handler import timed")
     parser.add_argument("--output", type=Path, default=REPO / "docs" / "benchmarks.md")
     args = parser.parse_args(argv)

@@ -251,7 +251,7 @@ HEADER = [
     "Wall time",
     "SNS publishes",
     "Most in one batch",
-    "DynamoDB writes (History + totals transactions, forecast rows, marks)",
+    "DynamoDB writes (History rows alone or with their totals in transactions, forecast rows, marks)",
     "AWS calls",
     "Failed records",
 ]

@@ -586,13 +586,15 @@ class FakeForecastReader:
         examined = rows[:max_rows]
         return ForecastRows([r for r in examined if r.forecast], len(examined), len(rows) <= max_rows)
 
-    def running_out(self, store: str, max_days: float, limit: int) -> ForecastRows:
+    def running_out(self, store: str, by: str, max_rows: int) -> ForecastRows:
         from dashboard_api.models.records import ForecastRows
+        from inventory.forecast import running_out_week
 
         self.reads.append(("running_out", store))
-        indexed = [r for r in self._sorted(store) if r.running_out_in is not None and r.running_out_in <= max_days]
+        week = running_out_week(by)
+        indexed = [r for r in self._sorted(store) if r.running_out_in is not None and r.running_out_in <= week]
         indexed.sort(key=lambda r: r.running_out_in)
-        return ForecastRows(indexed[:limit], min(limit, len(indexed)), len(indexed) <= limit)
+        return ForecastRows(indexed[:max_rows], min(max_rows, len(indexed)), len(indexed) <= max_rows)
 
     def between(self, store: str, first: str, last: str, max_rows: int) -> ForecastRows:
         from dashboard_api.models.records import ForecastRows

@@ -16,10 +16,18 @@ Query. Attributes:
 - the forecast, absent when there is none (the item is not being used up): ``RatePerDay``
   (N, units per day), ``DailySd`` (N, the standard deviation of one day's demand), ``DaysLeft``
   (N, days of cover at ``Count``), ``RunsOutAt`` (S, ISO 8601 UTC: ``UpdatedAt`` plus ``DaysLeft``);
-- ``RunningOutIn`` (N): a copy of ``DaysLeft`` present only while it is at most
-  :data:`INDEX_HORIZON_DAYS`: the sort key of the sparse index :data:`RUNNING_OUT_INDEX`
-  (partition key ``Store``), so "what runs out first in this store" is a Query on that index and
-  "across my stores" one Query per store, never a scan;
+- ``RunningOutIn`` (N): the week in which the item runs out at its last count (``UpdatedAt`` plus
+  ``DaysLeft``, in whole weeks since 1970-01-01 UTC: :func:`running_out_week`), present only while
+  ``DaysLeft`` is at most :data:`INDEX_HORIZON_DAYS`: the sort key of the sparse index
+  :data:`RUNNING_OUT_INDEX` (partition key ``Store``), so "what may run out by then in this store"
+  is a Query on that index and "across my stores" one Query per store, never a scan. A week of a
+  date, not the cover: an item that sells as forecast keeps its run-out date from one daily upload
+  to the next, so most changes leave the entry's key where it was (one index write, not two: measured by
+  bench/index_options.py). A reader's run-out time (:meth:`ForecastRow.outlook`) is never earlier
+  than ``UpdatedAt`` plus ``DaysLeft``, so the entries up to the week of a moment hold every item
+  that runs out by then, and some that do not: readers filter on the rows. (Entries written before
+  the key counted weeks hold the cover in days, 0 to 30, below every week: they are read and
+  filtered too, until the item's next change rewrites them.)
 - ``Retired`` (BOOL): present while the item is retired (a full list of its store omitted it):
   the row keeps the model's state but has no forecast, and the item holds nothing a reader counts;
 - ``SoonSince`` (S): present while the item is in the ``soon`` state (cover within the stage's
@@ -48,6 +56,8 @@ RUNNING_OUT_INDEX = "RunningOut"
 #: Items with at most this many days of cover are in the index.
 INDEX_HORIZON_DAYS = 30
 SECONDS_PER_DAY = 86_400.0
+#: The index's sort key counts run-out times in weeks (measured against days: bench/index_options.py).
+RUNNING_OUT_BUCKET_DAYS = 7
 #: Smaller magnitudes are stored as 0: DynamoDB numbers stop at 1E-130, and a weight that small
 #: no longer counts.
 _TINY = 1e-100
@@ -59,6 +69,15 @@ def parse_time(text: str) -> datetime:
     if moment.tzinfo is None:
         raise ValueError(f"time without a zone: {text!r}")
     return moment
+
+
+def running_out_week(moment: str) -> int:
+    """The RunningOut index's sort key for a run-out time (ISO 8601): whole weeks since 1970-01-01 UTC."""
+    return _week(parse_time(moment))
+
+
+def _week(moment: datetime) -> int:
+    return math.floor(moment.timestamp() / (RUNNING_OUT_BUCKET_DAYS * SECONDS_PER_DAY))
 
 
 def days_between(start: str, end: str) -> float:
@@ -114,13 +133,6 @@ class Listing:
     full_list_at: str | None = None
     stale_days: float = DEFAULT_STALE_DAYS
 
-    def reach_days(self, now: str) -> float:
-        """The most days any forecast item of the store has gone unlisted at ``now``: how far past its
-        cover a reader of the running-out index must look."""
-        if self.full_list_at is None:
-            return self.stale_days
-        return min(self.stale_days, max(0.0, days_between(self.full_list_at, now)))
-
 
 @dataclass(frozen=True, slots=True)
 class ForecastRow:
@@ -138,11 +150,12 @@ class ForecastRow:
         return self.soon_since is not None
 
     @property
-    def running_out_in(self) -> float | None:
-        """The index sort key: the days of cover, if at most :data:`INDEX_HORIZON_DAYS`."""
+    def running_out_in(self) -> int | None:
+        """The index sort key: the week the item runs out at its last count, if its cover is at most
+        :data:`INDEX_HORIZON_DAYS`."""
         if self.forecast is None or self.forecast.days_left > INDEX_HORIZON_DAYS:
             return None
-        return self.forecast.days_left
+        return _week(parse_time(self.state.at) + timedelta(days=self.forecast.days_left))
 
     def outlook(self, now: str, listing: Listing | None = None) -> Forecast | None:
         """The forecast as a reader at ``now`` should show it, or ``None`` when there is none.
@@ -196,7 +209,7 @@ class ForecastRow:
             item["DaysLeft"] = {"N": _number(self.forecast.days_left)}
             item["RunsOutAt"] = {"S": self.forecast.runs_out_at}
         if self.running_out_in is not None:
-            item["RunningOutIn"] = {"N": _number(self.running_out_in)}
+            item["RunningOutIn"] = {"N": str(self.running_out_in)}
         if self.soon_since is not None:
             item["SoonSince"] = {"S": self.soon_since}
         if self.retired:

@@ -125,13 +125,17 @@ def test_alerts_benchmark_runs_and_counts_publishes() -> None:
     # published digest's marks in one more
     assert 0 < results.ours.count("TransactWriteItems") - results.ours.publishes <= 50
     assert alerts_section(results).targets[0].passed  # the other target is timed
-    # One store's records: its History rows (all but the unchanged and still-out records) in
-    # transactions of up to 99 rows, and the announced rows marked 100 to a transaction
+    # One store's records: the History rows that move its totals in transactions of up to 99 rows,
+    # those that move none (in stock before and after, low and lower) put alone, and the announced
+    # rows marked 100 to a transaction
     pace = results.pace
-    rows = sum(not change.kind.startswith(("0 -> 0", "unchanged")) for change in changes(150, stores=1))
+    made = changes(150, stores=1)
+    alone = sum(change.kind.startswith(("ok -> ok", "low -> lower")) for change in made)
+    moving = sum(not change.kind.startswith(("0 -> 0", "unchanged", "ok -> ok", "low -> lower")) for change in made)
     assert pace.failures == 0
-    marks = pace.calls["TransactWriteItems"] - math.ceil(rows / 99)
+    marks = pace.calls["TransactWriteItems"] - math.ceil(moving / 99)
     assert 0 < marks <= math.ceil(150 / 100)
+    assert pace.calls["PutItem"] >= alone
     assert "BatchWriteItem" not in pace.calls
 
 
@@ -237,3 +241,19 @@ def test_coldstart_page_part_holds_each_handler_and_judges_each_service_by_its_s
     assert "| dashboard-api: api | 400 ms |" in text
     assert "| boto3 | 150 ms |" in text
     assert "| api.zip | 1.00 MB |" in text
+
+
+def test_cost_model_puts_the_measured_write_units_in_and_judges_the_ratio_to_the_lab() -> None:
+    from bench.cost_bench import TARGET_RATIO, cost_section, run_cost
+
+    # When the cost model runs with a few items per forecast pattern
+    results = run_cost(log=lambda _: None, index_items=3)
+
+    # Then rows that move no total cost less than every change in a transaction, and so does the index
+    # keyed by the week an item runs out
+    assert results.history_units[1] < results.history_units[0] <= 2.1
+    assert results.index_units[1] < results.index_units[0]
+    # and the section states the ratio it judges
+    (target,) = cost_section(results).targets
+    assert target.passed == (results.ours / results.lab <= TARGET_RATIO)
+    assert f"{results.ours / results.lab:.2f}x" in target.measured

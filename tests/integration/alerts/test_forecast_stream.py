@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from inventory.forecast import RUNNING_OUT_INDEX
+from inventory.forecast import RUNNING_OUT_INDEX, running_out_week
 from inventory.models import iso_utc
 
 from tests.integration.alerts.conftest import FORECAST, AlertsWorld, drain
@@ -37,16 +37,17 @@ def soon_lines(world: AlertsWorld) -> list[str]:
     ]
 
 
-def running_out(world: AlertsWorld, store: str, within: float) -> list[tuple[str, float]]:
-    """The RunningOut index as the dashboard API queries it: a store's items with at most ``within`` days."""
+def running_out(world: AlertsWorld, store: str, by: str) -> list[tuple[str, int]]:
+    """The RunningOut index as the dashboard API queries it: a store's items that may run out by ``by``,
+    with their keys (the week each runs out at its last count)."""
     found = world.dynamodb.query(
         TableName=FORECAST,
         IndexName=RUNNING_OUT_INDEX,
-        KeyConditionExpression="#store = :store AND RunningOutIn <= :days",
-        ExpressionAttributeNames={"#store": "Store"},
-        ExpressionAttributeValues={":store": {"S": store}, ":days": {"N": str(within)}},
+        KeyConditionExpression="#store = :store AND #week <= :week",
+        ExpressionAttributeNames={"#store": "Store", "#week": "RunningOutIn"},
+        ExpressionAttributeValues={":store": {"S": store}, ":week": {"N": str(running_out_week(by))}},
     )["Items"]
-    return [(row["Item"]["S"], float(row["RunningOutIn"]["N"])) for row in found]
+    return [(row["Item"]["S"], int(row["RunningOutIn"]["N"])) for row in found]
 
 
 def test_each_upload_moves_the_items_forecast_row_and_its_place_in_the_index(world: AlertsWorld):
@@ -67,13 +68,13 @@ def test_each_upload_moves_the_items_forecast_row_and_its_place_in_the_index(wor
     upload(world, ("Echo Dot", 70, 2))  # a faster day
     row = world.forecast("Berlin", "Echo Dot")
     assert row.forecast.rate_per_day > 10
-    assert running_out(world, "Berlin", 30) == [("Echo Dot", pytest.approx(row.forecast.days_left))]
+    assert running_out(world, "Berlin", day(32)) == [("Echo Dot", running_out_week(row.forecast.runs_out_at))]
 
     upload(world, ("Echo Dot", 600, 3))  # a delivery: the rate holds, the cover grows past the horizon
     row = world.forecast("Berlin", "Echo Dot")
     assert row.state.count == 600
     assert row.forecast.days_left > 30
-    assert running_out(world, "Berlin", 30) == []  # left the sparse index
+    assert running_out(world, "Berlin", day(33)) == []  # left the sparse index
 
 
 def test_a_redelivered_late_or_replayed_record_does_not_move_the_forecast_twice(world: AlertsWorld):

@@ -122,6 +122,31 @@ def test_across_stores_is_one_query_of_the_running_out_index_per_store_never_a_s
     assert scans == ["inventory-ingest-test-stores"]  # the admin's store list, as /alerts reads it
 
 
+def test_across_stores_an_item_whose_count_held_past_its_run_out_date_is_listed_from_the_last_upload(
+    api: ApiWorld,
+) -> None:
+    """The index keeps the week each item runs out at its last count; a count that held since then (the
+    store uploaded, nothing sold) puts the run-out later, and the answer is filtered on the rows. An
+    entry written when the key held the days of cover (before it counted weeks) is still found."""
+    from tests.integration.api.conftest import FORECAST as TABLE
+
+    api.add_items("Paris", [("Tap", 20), ("Sink", 8), ("Bath", 30)], last_upload_at=ago(1 / 24))
+    api.add_forecast("Paris", "Tap", 20, 2, ago(30))  # 10 days of cover from its count 30 days ago
+    api.add_forecast("Paris", "Sink", 8, 2, ago(1))  # 4 days of cover
+    api.add_forecast("Paris", "Bath", 30, 10, ago(2))  # 3 days of cover, its entry written the old way
+    bath = api.dynamodb.get_item(TableName=TABLE, Key={"Store": {"S": "Paris"}, "Item": {"S": "Bath"}})["Item"]
+    api.dynamodb.put_item(TableName=TABLE, Item=bath | {"RunningOutIn": {"N": "3"}})
+
+    within_seven = api.get("/forecast", ADMIN, {"within_days": "7"})
+    within_eleven = api.get("/forecast", ADMIN, {"within_days": "11"})
+
+    assert [entry["item"] for entry in within_seven.body["items"]] == ["Bath", "Sink"]
+    assert [entry["item"] for entry in within_eleven.body["items"]] == ["Bath", "Sink", "Tap"]
+    tap = within_eleven.body["items"][-1]
+    assert tap["days_left"] == pytest.approx(10 - 1 / 24, abs=0.01)  # from the upload an hour ago
+    assert within_seven.body["truncated"] is False
+
+
 @pytest.mark.parametrize("days", ["31", "-1", "soon"])
 def test_a_window_beyond_the_index_or_not_a_number_is_422(stocked: ApiWorld, days: str) -> None:
     answer = stocked.get("/forecast", ADMIN, {"within_days": days})

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from inventory.forecast import INDEX_HORIZON_DAYS, Forecast, ForecastRow, Listing, ModelState
+from inventory.forecast import INDEX_HORIZON_DAYS, Forecast, ForecastRow, Listing, ModelState, running_out_week
 from inventory.models import MAX_NAME_LENGTH, Alert
 
 pytestmark = pytest.mark.unit
@@ -71,8 +71,23 @@ def test_only_items_running_out_within_the_horizon_are_in_the_index(days_left: f
     item = ForecastRow("Berlin", "Echo Dot", STATE, forecast).to_item()
 
     assert ("RunningOutIn" in item) is indexed
-    if indexed:
-        assert float(item["RunningOutIn"]["N"]) == days_left
+
+
+def test_the_index_keeps_the_week_an_item_runs_out_so_an_item_selling_as_forecast_keeps_its_entry() -> None:
+    """A daily upload that finds the item sold its forecast moves the row, not the index entry's key:
+    DynamoDB then writes the index entry once (its projected attributes), not twice (a delete and a put)."""
+    monday = ForecastRow(
+        "Berlin", "Echo Dot", replace(STATE, count=40, at="2026-11-23T09:00:00.000Z"),
+        Forecast(40, 4.0, 10.0, "2026-12-03T09:00:00.000Z"),
+    )  # fmt: skip
+    tuesday = ForecastRow(
+        "Berlin", "Echo Dot", replace(STATE, count=36, at="2026-11-24T09:00:00.000Z"),
+        Forecast(36, 4.0, 9.0, "2026-12-03T09:00:00.000Z"),
+    )  # fmt: skip
+
+    assert monday.to_item()["RunningOutIn"] == tuesday.to_item()["RunningOutIn"] == {"N": "2970"}
+    assert running_out_week("2026-12-03T09:00:00.000Z") == 2970  # 1970-01-01 plus 2,970 weeks: 2026-12-03 on
+    assert running_out_week("2026-12-02T23:59:59.999Z") == 2969  # weeks start on Thursdays (1970-01-01 was one)
 
 
 @given(names, names, weights, weights, weights, weights, st.integers(0, 999_999_999))
@@ -163,10 +178,17 @@ def test_an_item_not_listed_for_longer_than_the_stale_days_is_not_forecast() -> 
     assert ROW.outlook("2026-11-27T00:00:01.000Z", Listing(None, stale_days=5)) is None  # changed 5 days ago
 
 
-def test_the_running_out_index_is_read_as_far_back_as_an_item_can_be_unlisted() -> None:
-    assert Listing("2026-11-23T00:00:00.000Z", stale_days=5).reach_days("2026-11-25T00:00:00.000Z") == 2.0
-    assert Listing("2026-11-01T00:00:00.000Z", stale_days=5).reach_days("2026-11-25T00:00:00.000Z") == 5.0
-    assert Listing(None, stale_days=5).reach_days("2026-11-25T00:00:00.000Z") == 5.0
+@pytest.mark.parametrize(
+    "listing", [None, Listing(None), Listing("2026-11-23T00:00:00.000Z"), Listing("2026-11-30T00:00:00.000Z")]
+)
+def test_a_reader_never_sees_an_item_run_out_before_the_week_its_index_entry_names(listing: Listing | None) -> None:
+    """Readers query the index up to the week of the moment they care about and filter the rows: that
+    finds every item only while the count held until it was last listed never runs out earlier."""
+    shown = ROW.outlook("2026-11-30T12:00:00.000Z", listing)
+
+    assert shown is not None
+    assert ROW.running_out_in is not None
+    assert running_out_week(shown.runs_out_at) >= ROW.running_out_in
 
 
 def test_a_row_without_a_forecast_shows_none() -> None:

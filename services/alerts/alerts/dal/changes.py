@@ -1,17 +1,27 @@
 """Changes' History rows and their stores' totals, written together, exactly once, many at a time.
 
-A batch's changes go to DynamoDB as transactions of up to 99 History rows of one store plus one
-update of that store's totals by the sum of their deltas (TransactWriteItems takes 100 actions).
-Each row is put on condition that it does not exist yet, so the rows and the totals they add
-land together or not at all. A retried, repeated or late delivery finds its row: the
-transaction is cancelled, ``ReturnValuesOnConditionCheckFailure`` hands back the rows that
-exist, and the transaction is sent again without them (and without their deltas). Whether a
-found row carries ``AnnouncedAt`` tells whether its alert went out, and its ``Alert`` what the
-change raised when it was first recorded.
+A change that moves one of its store's totals (items, out, low) goes to DynamoDB in a transaction
+of up to 99 such History rows of one store plus one update of that store's totals by the sum of
+their deltas (TransactWriteItems takes 100 actions). Each row is put on condition that it does
+not exist yet, so the rows and the totals they add land together or not at all. A retried,
+repeated or late delivery finds its row: the transaction is cancelled,
+``ReturnValuesOnConditionCheckFailure`` hands back the rows that exist, and the transaction is
+sent again without them (and without their deltas).
+
+A change that moves no total (most do: a count that changes and keeps the item in stock), or
+whose previous state is unknown (the recount repairs the totals then), has nothing to add: its
+row is put alone, on the same condition (1 write unit, where a transaction costs 2 a row and 2
+more for the totals). A repeat finds the row (``ReturnValuesOnConditionCheckFailure`` again) and
+writes nothing; throttling is retried by botocore. A store whose only new rows in a call are such
+rows gets its ``UpdatedAt`` set by one plain update (the transaction sets it otherwise).
+
+Whether a found row carries ``AnnouncedAt`` tells whether its alert went out, and its ``Alert``
+what the change raised when it was first recorded.
 
 A store's transactions go one after the other in stream order (two at once would conflict on
-its Stores row); different stores' go at once. After a store's transaction fails, its later
-changes are not tried: they fail with it and come again after it.
+its Stores row); different stores' go at once, and then every lone row at once. After a store's
+transaction fails, its later changes (lone rows included) are not tried: they fail with it and
+come again after it.
 
 A recount that repairs a store's totals sets the store's ``CountedThrough``: the totals it wrote
 hold every change made until then. A change made until then that is recorded later (a failed
@@ -114,20 +124,31 @@ class ChangeLedger:
             first[key] = index
             by_store.setdefault(entry.store, []).append(index)
 
+        alone: list[int] = []  # rows put on their own, after their stores' transactions
+
         def store(indices: list[int]) -> None:
+            moving = [index for index in indices if _moves(changes[index][1])]
             size = self._rows_per_transaction
-            for start in range(0, len(indices), size):
-                chunk = indices[start : start + size]
+            for start in range(0, len(moving), size):
+                chunk = moving[start : start + size]
                 self._write_chunk(changes, chunk, outcomes)
                 failed = outcomes[chunk[0]]
                 if isinstance(failed, HistoryUnavailable):
-                    for index in indices[start + size :]:
-                        outcomes[index] = HistoryUnavailable(
-                            f"an earlier change of the store was not written: {failed}"
-                        )
-                    return
+                    for index in indices:
+                        if index > chunk[0] and outcomes[index] is None:
+                            outcomes[index] = HistoryUnavailable(
+                                f"an earlier change of the store was not written: {failed}"
+                            )
+                    break
+            alone.extend(index for index in indices if outcomes[index] is None and not _moves(changes[index][1]))
 
         _each(store, list(by_store.values()), self._workers)
+        _each(lambda index: self._put_alone(changes[index][0], index, outcomes), alone, self._workers)
+        # A store whose new rows all moved no total: its transactions did not set UpdatedAt.
+        lone = set(alone)
+        touched = {changes[index][0].store for index in alone if _new(outcomes[index])}
+        moved = {changes[index][0].store for index in first.values() if index not in lone and _new(outcomes[index])}
+        _each(self._touch, sorted(touched - moved), self._workers)
         results: list[Outcome] = []
         for index, (entry, _) in enumerate(changes):
             outcome = outcomes[first[_key(entry)]]
@@ -232,6 +253,39 @@ class ChangeLedger:
                 outcomes[index] = Written(Recorded.NEW, changes[index][0].alert)
             return None
         return None
+
+    def _put_alone(self, entry: HistoryEntry, index: int, outcomes: list[Outcome | None]) -> None:
+        """Put one row that adds nothing to its store's totals, on condition that it does not exist."""
+        try:
+            self._client.put_item(
+                TableName=self.history_table,
+                Item=entry.to_item(),
+                ConditionExpression="attribute_not_exists(#key)",
+                ExpressionAttributeNames={"#key": "StoreItem"},
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                outcomes[index] = _existing(dict(error.response.get("Item") or {}))
+                return
+            outcomes[index] = _unwritten(error)
+            return
+        except BotoCoreError as error:
+            outcomes[index] = _unwritten(error)
+            return
+        outcomes[index] = Written(Recorded.NEW, entry.alert)
+
+    def _touch(self, store: str) -> None:
+        """Set a store's ``UpdatedAt`` (when a count of it last changed) for changes that moved no total.
+
+        Best effort: the rows are written, and a retry would find them and not come here again; the
+        next change of the store sets it. The recount does not rely on it for these changes (it
+        conditions on ``UpdatedAt`` to notice changes of the totals, which transactions set).
+        """
+        try:
+            self._client.update_item(**self._totals_update(store, None))  # type: ignore[arg-type]
+        except (ClientError, BotoCoreError):
+            return
 
     def _totals_update(
         self, store: str, totals: StoreChange | None, times: Sequence[str] = (), through: str | None = None
@@ -407,6 +461,21 @@ class _Sending:
     through: str | None = None  # the store's CountedThrough, once the totals' condition failed on it
     codes: list[str] = field(default_factory=list)
     cause: Exception | None = None
+
+
+def _moves(delta: StoreChange | None) -> bool:
+    """Whether a change has something to add to its store's totals."""
+    return delta is not None and not delta.empty
+
+
+def _new(outcome: Outcome | None) -> bool:
+    return isinstance(outcome, Written) and outcome.recorded is Recorded.NEW
+
+
+def _unwritten(error: Exception) -> HistoryUnavailable:
+    failure = HistoryUnavailable(f"History row not written: {error}")
+    failure.__cause__ = error
+    return failure
 
 
 def _fail(outcomes: list[Outcome | None], indices: list[int], failure: HistoryUnavailable) -> None:

@@ -62,9 +62,10 @@ class StoresTable:
         """Set the row's totals (and ``CountedThrough``: every change made until then is in them), on
         condition that it is exactly as read; ``False`` if it changed since.
 
-        The stream consumer sets ``UpdatedAt`` with every change it applies, so a change that
-        landed between the read and this write fails the condition even when it left the
-        counts where they were.
+        The stream consumer sets ``UpdatedAt`` whenever it applies changes of the store (with
+        every update of its totals, and once a batch for changes that move none), so a change that
+        landed between the read and this write fails the condition even when it left the counts
+        where they were.
         """
         names = {"#store": "Store", "#updated": UPDATED_AT, "#through": COUNTED_THROUGH}
         names |= {f"#{name}": name for name in COUNTS}

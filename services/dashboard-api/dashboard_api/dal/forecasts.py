@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from inventory.forecast import ForecastRow
+from inventory.forecast import ForecastRow, running_out_week
 from inventory.leftovers import BACKOFF, Backoff, until_done
 
 from dashboard_api.dal.errors import unavailable_on_error
@@ -62,18 +62,19 @@ class ForecastReader:
         }
         return self._query(kwargs, max_rows, f"the forecasts of {store!r}")
 
-    def running_out(self, store: str, max_days: float, limit: int) -> ForecastRows:
-        """A store's rows with at most ``max_days`` of cover at their last count, least first (the
-        RunningOut index; at most ``limit``)."""
+    def running_out(self, store: str, by: str, max_rows: int) -> ForecastRows:
+        """A store's rows whose RunningOut entry says they may run out by ``by`` (ISO 8601): every row
+        that does, and some that do not (the index keeps the week, see :func:`running_out_week`), in
+        the index's order; at most ``max_rows`` examined."""
         kwargs: dict[str, Any] = {
             "TableName": self._table,
             "IndexName": self._index,
-            "KeyConditionExpression": "#store = :store AND RunningOutIn <= :days",
-            "ExpressionAttributeNames": {"#store": "Store"},
-            "ExpressionAttributeValues": {":store": {"S": store}, ":days": {"N": repr(float(max_days))}},
+            "KeyConditionExpression": "#store = :store AND #week <= :week",
+            "ExpressionAttributeNames": {"#store": "Store", "#week": "RunningOutIn"},
+            "ExpressionAttributeValues": {":store": {"S": store}, ":week": {"N": str(running_out_week(by))}},
             "ScanIndexForward": True,
         }
-        return self._query(kwargs, limit, f"the forecasts of {store!r}")
+        return self._query(kwargs, max_rows, f"the forecasts of {store!r}")
 
     def between(self, store: str, first: str, last: str, max_rows: int) -> ForecastRows:
         """A store's rows for items named ``first`` to ``last`` (inclusive), in name order, read for

@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from inventory.forecast import DEFAULT_STALE_DAYS, Forecast, ForecastRow, Listing
+from inventory.forecast import parse_time as moment_of
 from inventory.history import HistoryEntry
 from inventory.models import StockStatus, iso_utc, utc_now
 from inventory.stores import StoreSummary
@@ -79,7 +80,7 @@ class HistorySource(Protocol):
 
 class ForecastSource(Protocol):
     def store_rows(self, store: str, max_rows: int) -> ForecastRows: ...
-    def running_out(self, store: str, max_days: float, limit: int) -> ForecastRows: ...
+    def running_out(self, store: str, by: str, max_rows: int) -> ForecastRows: ...
     def between(self, store: str, first: str, last: str, max_rows: int) -> ForecastRows: ...
     def rows(self, store: str, items: Iterable[str]) -> ForecastRows: ...
     def keyed(self, keys: Iterable[tuple[str, str]], what: str = ...) -> ForecastRows: ...
@@ -277,21 +278,19 @@ class Dashboard:
     def forecast(self, caller: Caller, within_days: float, limit: int) -> ForecastResponse:
         """Items of the caller's stores that run out within ``within_days`` from now, soonest first.
 
-        One Query of the RunningOut index per store (in parallel), each reading at most ``limit``
-        rows, least cover first. The index sorts by the cover at an item's last count; the count
-        holds until the item was last listed, so an item's cover from now is at most that, less the
-        time since: each store's Query asks for ``within_days`` plus the longest any forecast item of
-        the store can have gone unlisted (``Listing.reach_days``), and the exact answer is filtered
-        from what it returns.
+        One Query of the RunningOut index per store (in parallel): its entries up to the week of
+        ``now`` plus ``within_days`` hold every item that runs out by then, and items that run out
+        later than their last count said (the count holds until the item was last listed); the exact
+        answer is filtered from what it returns (at most :data:`MAX_STORE_FORECASTS` a store).
         """
         now = self._clock()
         summaries = self._summaries(caller)
+        by = iso_utc(moment_of(now) + timedelta(days=within_days))
 
         def one(store: str) -> tuple[list[StoreForecastView], bool]:
             summary = summaries.get(store)
             held = self._listing(summary)
-            since = held.reach_days(now)
-            found = self._forecasts.running_out(store, within_days + since, limit)
+            found = self._forecasts.running_out(store, by, MAX_STORE_FORECASTS)
             views = []
             for row in found.rows:
                 view = _forecast_view(row, now, held)

@@ -30,8 +30,11 @@ from dashboard_api.models.api import (
 )
 from dashboard_api.models.errors import NotFound
 
-#: Rows of one store's RunningOut index a transfer search reads: its most urgent items.
+#: Items of one store a transfer search takes: its most urgent.
 MAX_NEEDY_PER_STORE = 100
+#: Entries of one store's RunningOut index a transfer search reads at most (it keeps run-out weeks, so
+#: it returns items that turn out not to be needy, to be filtered out).
+MAX_INDEXED_PER_STORE = 20_000
 #: Items a transfer search looks for in every store: the most urgent across stores.
 MAX_TRANSFER_ITEMS = 100
 #: BatchGetItem takes at most 100 keys a call.
@@ -99,8 +102,8 @@ class Reorders:
         """Stock to move between stores, most urgent first: head office only (every store's stock).
 
         Two reads per store, in parallel, never a whole partition: the RunningOut index for the items
-        that run out within the stage's lead time (one Query, at most :data:`MAX_NEEDY_PER_STORE`
-        rows), then the Forecast rows of the most urgent of those items (at most
+        that run out within the stage's lead time (one Query; the most urgent :data:`MAX_NEEDY_PER_STORE`
+        kept), then the Forecast rows of the most urgent of those items (at most
         :data:`MAX_TRANSFER_ITEMS`) in every store, where the stock that could be moved is
         (BatchGetItem, 100 keys of any stores a call, the calls in parallel). The stage's lead time
         applies to every item here.
@@ -194,18 +197,19 @@ class Reorders:
     def _running_out(
         self, store: str, summary: StoreSummary | None, now: str
     ) -> tuple[list[tuple[float, ForecastRow]], bool]:
-        """A store's items that run out within the stage's lead time from now (cover, row), and whether
-        the index held more than one read takes."""
+        """A store's items that run out within the stage's lead time from now (cover, row), at most
+        :data:`MAX_NEEDY_PER_STORE`, most urgent first, and whether it has more (or the index more
+        than :data:`MAX_INDEXED_PER_STORE` entries to read)."""
         held = self._listing(summary)
-        since = held.reach_days(now)
         lead = self._policy.lead_time_days
-        found = self._forecasts.running_out(store, lead + since, MAX_NEEDY_PER_STORE)
+        found = self._forecasts.running_out(store, _after(now, lead), MAX_INDEXED_PER_STORE)
         rows = []
         for row in found.rows:
             outlook = row.outlook(now, held)
             if outlook is not None and outlook.days_left < lead:
                 rows.append((outlook.days_left, row))
-        return rows, not found.complete
+        rows.sort(key=lambda found: (found[0], found[1].item))
+        return rows[:MAX_NEEDY_PER_STORE], len(rows) > MAX_NEEDY_PER_STORE or not found.complete
 
 
 def _holding(row: ForecastRow, now: str, held: Listing) -> Holding:
