@@ -122,15 +122,17 @@ def test_across_stores_is_one_query_of_the_running_out_index_per_store_never_a_s
     assert scans == ["inventory-ingest-test-stores"]  # the admin's store list, as /alerts reads it
 
 
-def test_across_stores_an_item_whose_count_held_past_its_run_out_date_is_listed_from_the_last_upload(
+def test_across_stores_an_item_whose_count_held_past_its_run_out_date_is_listed_from_its_last_listing(
     api: ApiWorld,
 ) -> None:
-    """The index keeps the week each item runs out at its last count; a count that held since then (the
-    store uploaded, nothing sold) puts the run-out later, and the answer is filtered on the rows. An
-    entry written when the key held the days of cover (before it counted weeks) is still found."""
+    """The index keeps the week each item runs out at its last count; a count that held since then (a
+    full list named it an hour ago, nothing sold) puts the run-out later, and the answer is filtered on
+    the rows. An entry written when the key held the days of cover (before it counted weeks) is still found."""
     from tests.integration.api.conftest import FORECAST as TABLE
 
-    api.add_items("Paris", [("Tap", 20), ("Sink", 8), ("Bath", 30)], last_upload_at=ago(1 / 24))
+    api.add_items(
+        "Paris", [("Tap", 20), ("Sink", 8), ("Bath", 30)], last_upload_at=ago(1 / 24), last_full_list_at=ago(1 / 24)
+    )
     api.add_forecast("Paris", "Tap", 20, 2, ago(30))  # 10 days of cover from its count 30 days ago
     api.add_forecast("Paris", "Sink", 8, 2, ago(1))  # 4 days of cover
     api.add_forecast("Paris", "Bath", 30, 10, ago(2))  # 3 days of cover, its entry written the old way
@@ -143,7 +145,7 @@ def test_across_stores_an_item_whose_count_held_past_its_run_out_date_is_listed_
     assert [entry["item"] for entry in within_seven.body["items"]] == ["Bath", "Sink"]
     assert [entry["item"] for entry in within_eleven.body["items"]] == ["Bath", "Sink", "Tap"]
     tap = within_eleven.body["items"][-1]
-    assert tap["days_left"] == pytest.approx(10 - 1 / 24, abs=0.01)  # from the upload an hour ago
+    assert tap["days_left"] == pytest.approx(10 - 1 / 24, abs=0.01)  # from the full list an hour ago
     assert within_seven.body["truncated"] is False
 
 
