@@ -9,9 +9,11 @@ then puts the copied table back, undoing every write that other requests made me
 :func:`fix_transactions` keeps moto's own evaluation and writes, but checks every action's
 condition first (under one lock, so transactions never interleave), cancels without writing
 anything when one fails, then writes without checking again, and never copies a table. It
-also keeps each parsed condition expression (moto parses one several times per action, about
-10 ms each for ingest's): a condition with the same text, names and values is parsed once. Ingest writes through
-conditional transactions, so the local stack, the benchmarks and the integration tests apply it.
+also keeps each condition expression's syntax tree (moto parses one several times per action,
+1 to 10 ms each for ingest's) by its text and attribute names, and binds each request's own values
+into it: ingest's conditions differ from item to item only in their values (each item's line), so
+the tree is parsed once. Ingest writes through conditional transactions, so the local stack, the
+benchmarks and the integration tests apply it. Pinned to moto 5.2.5 (tests/integration/devstack).
 """
 
 from __future__ import annotations
@@ -28,10 +30,10 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.table import Table
 
 _LOCK = threading.RLock()
-#: Parsed condition expressions by (text, names, values): the tree and the names and values it used.
-_PARSED: dict[tuple[str, str, str], tuple[Any, list[str], list[str]]] = {}
+_Node = ConditionExpressionParser.Node
+#: Condition syntax trees by (text, names): the tree and the names and values it uses.
+_PARSED: dict[tuple[str, str], tuple[_Node, list[str], list[str]]] = {}
 _PARSED_LIMIT = 10_000
-_KEY_LIMIT = 4_096
 
 
 class _CopyButNotTables:
@@ -68,26 +70,45 @@ def _parse_once() -> None:
     original = ConditionExpressionParser.parse
 
     def parse(self: ConditionExpressionParser) -> Any:
-        key = (
-            str(self.condition_expression),
-            json.dumps(self.expression_attribute_names, sort_keys=True, default=repr),
-            json.dumps(self.expression_attribute_values, sort_keys=True, default=repr),
-        )
-        if len(key[2]) > _KEY_LIMIT:  # an update carrying a large value: not worth keeping
+        if not self.condition_expression:
             return original(self)
+        key = (self.condition_expression, json.dumps(self.expression_attribute_names, sort_keys=True))
         known = _PARSED.get(key)
         if known is None:
-            tree = original(self)
+            tree = _syntax_tree(self)
+            known = (tree, self._find_literals(tree), self._find_expr_attr_values(tree))
             if len(_PARSED) >= _PARSED_LIMIT:
                 _PARSED.clear()
-            _PARSED[key] = (tree, list(self.expr_attr_names_found), list(self.expr_attr_values_found))
-            return tree
+            _PARSED[key] = known
         tree, names, values = known
         self.expr_attr_names_found.extend(names)
         self.expr_attr_values_found.extend(values)
-        return tree
+        return self._make_op_condition(_bind(tree, self.expression_attribute_values or {}))
 
     ConditionExpressionParser.parse = parse  # type: ignore[method-assign]
+
+
+def _syntax_tree(parser: ConditionExpressionParser) -> _Node:
+    """moto 5.2.5's ``ConditionExpressionParser.parse`` up to the tree (same steps, same errors)."""
+    nodes = parser._lex_condition_expression()
+    nodes = parser._parse_paths(nodes)
+    nodes = parser._apply_functions(nodes)
+    nodes = parser._apply_comparator(nodes)
+    nodes = parser._apply_in(nodes)
+    nodes = parser._apply_between(nodes)
+    nodes = parser._apply_parens_and_booleans(nodes)
+    tree = nodes[0]
+    parser._assert_no_redundant_parentheses(tree)
+    return tree
+
+
+def _bind(node: _Node, values: dict[str, Any]) -> _Node:
+    """``node`` with each value placeholder's value from ``values`` (a ``KeyError`` if one is missing, as in moto)."""
+    if node.kind == ConditionExpressionParser.Kind.EXPRESSION_ATTRIBUTE_VALUE:
+        return node._replace(value=values[node.text])
+    if not node.children:
+        return node
+    return node._replace(children=[_bind(child, values) for child in node.children])
 
 
 def _unconditional(action: dict[str, Any]) -> dict[str, Any]:
