@@ -29,20 +29,27 @@ CONDITION = "attribute_not_exists(#line) OR #line <= :line"
 NAMES = {"#line": "SourceLine", "#count": "Count"}
 
 
+def _create(client: Any, name: str) -> str:
+    """A table like Inventory, with a stream of both images; its stream's ARN."""
+    answer = client.create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[
+            {"AttributeName": "Store", "AttributeType": "S"},
+            {"AttributeName": "Item", "AttributeType": "S"},
+        ],
+        KeySchema=[{"AttributeName": "Store", "KeyType": "HASH"}, {"AttributeName": "Item", "KeyType": "RANGE"}],
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )
+    return str(answer["TableDescription"]["LatestStreamArn"])
+
+
 @pytest.fixture
 def dynamodb() -> Iterator[Any]:
     fix_transactions()
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
-        client.create_table(
-            TableName=TABLE,
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[
-                {"AttributeName": "Store", "AttributeType": "S"},
-                {"AttributeName": "Item", "AttributeType": "S"},
-            ],
-            KeySchema=[{"AttributeName": "Store", "KeyType": "HASH"}, {"AttributeName": "Item", "KeyType": "RANGE"}],
-        )
+        _create(client, TABLE)
         yield client
 
 
@@ -82,6 +89,37 @@ def test_each_item_is_checked_against_its_own_values_though_the_text_is_parsed_o
 
     assert (_count(dynamodb, "apple"), _count(dynamodb, "pear")) == ("2", "3")
     assert len(moto_transactions._PARSED) == parsed  # new values, same text and names: no new tree
+
+
+def test_a_plain_update_in_a_transaction_leaves_the_item_and_stream_records_moto_would(dynamodb: Any) -> None:
+    """Ingest's updates are applied without moto's update machinery: compared with moto's own UpdateItem."""
+    streams = {name: _create(dynamodb, name) for name in ("ByTransaction", "ByMoto")}
+    steps = [
+        ("SET #line = :line, #count = :count", {":line": {"N": "3"}, ":count": {"N": "5"}}),  # a new item
+        ("SET #count = :count REMOVE #line", {":count": {"N": "0"}}),
+        ("SET #line = :line, #count = :count", {":line": {"N": "4"}, ":count": {"S": "many"}}),
+    ]
+    for update, values in steps:
+        request = {"Key": _key("apple"), "UpdateExpression": update, "ExpressionAttributeValues": values}
+        request["ExpressionAttributeNames"] = {name: NAMES[name] for name in NAMES if name in update}
+        dynamodb.transact_write_items(TransactItems=[{"Update": {"TableName": "ByTransaction", **request}}])
+        dynamodb.update_item(TableName="ByMoto", **request)
+
+    items = [dynamodb.get_item(TableName=name, Key=_key("apple"))["Item"] for name in streams]
+    assert items[0] == items[1] == {**_key("apple"), "Count": {"S": "many"}, "SourceLine": {"N": "4"}}
+    records = [_stream(arn) for arn in streams.values()]
+    assert records[0] == records[1]
+    assert len(records[0]) >= len(steps)
+
+
+def _stream(arn: str) -> list[tuple[str, Any, Any]]:
+    client = boto3.client(
+        "dynamodbstreams", region_name="us-east-1", endpoint_url="https://streams.dynamodb.us-east-1.amazonaws.com"
+    )
+    shard = client.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = client.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    records = client.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+    return [(r["eventName"], r["dynamodb"].get("OldImage"), r["dynamodb"].get("NewImage")) for r in records]
 
 
 def test_the_moto_internals_it_patches_are_the_ones_pinned() -> None:
