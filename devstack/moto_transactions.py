@@ -141,8 +141,7 @@ def _applied_plainly(backend: DynamoDBBackend, action: dict[str, Any]) -> bool:
     item = table.get_item(hash_value, range_value)
     before = copy.deepcopy(item)
     if item is None:  # as moto creates it: the key alone first
-        table.put_item(dict(op["Key"]))
-        item = table.get_item(hash_value, range_value)
+        item = table.put_item(dict(op["Key"]))
     try:
         for name, value in sets.items():
             item.attrs[name] = DynamoType(value)
