@@ -15,8 +15,10 @@ into it: ingest's conditions differ from item to item only in their values (each
 the tree is parsed once. An update that only sets and removes top-level attributes by placeholder
 (``SET #a = :a, ... REMOVE #b, ...``, ingest's) is applied directly: moto would parse its
 expression and validate the tree twice (once more for a new item), about 3 ms an item; any other
-update is moto's. Ingest writes through conditional transactions, so the local stack, the
-benchmarks and the integration tests apply it. Pinned to moto 5.2.5 (tests/integration/devstack).
+update is moto's; each update expression's tree is parsed once per text (moto's request handler and
+its ``update_item`` read it or copy it, never change it). Ingest writes through conditional
+transactions, so the local stack, the benchmarks and the integration tests apply it. Pinned to
+moto 5.2.5 (tests/integration/devstack).
 """
 
 from __future__ import annotations
@@ -38,12 +40,15 @@ from moto.dynamodb.exceptions import (
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
+from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
 
 _LOCK = threading.RLock()
 _Node = ConditionExpressionParser.Node
 #: Condition syntax trees by (text, names): the tree and the names and values it uses.
 _PARSED: dict[tuple[str, str], tuple[_Node, list[str], list[str]]] = {}
 _PARSED_LIMIT = 10_000
+#: Update expression trees by text.
+_UPDATES: dict[str, Any] = {}
 #: An update of top-level attributes by placeholders only: ``SET #a = :a, ...`` and optionally ``REMOVE #b, ...``.
 _PLAIN_UPDATE = re.compile(r"SET (#\w+ = :\w+(?:, #\w+ = :\w+)*)(?: REMOVE (#\w+(?:, #\w+)*))?")
 
@@ -77,6 +82,7 @@ def fix_transactions() -> None:
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     models.copy = _CopyButNotTables()  # type: ignore[assignment]
     _parse_once()
+    _parse_updates_once()
 
 
 def _parse_once() -> None:
@@ -99,6 +105,21 @@ def _parse_once() -> None:
         return self._make_op_condition(_bind(tree, self.expression_attribute_values or {}))
 
     ConditionExpressionParser.parse = parse  # type: ignore[method-assign]
+
+
+def _parse_updates_once() -> None:
+    make = UpdateExpressionParser.make.__func__  # type: ignore[attr-defined]
+
+    def parse(cls: type[UpdateExpressionParser], expression: str) -> Any:
+        tree = _UPDATES.get(expression)
+        if tree is None:
+            tree = make(cls, expression)  # an invalid expression raises, every time
+            if len(_UPDATES) >= _PARSED_LIMIT:
+                _UPDATES.clear()
+            _UPDATES[expression] = tree
+        return tree
+
+    UpdateExpressionParser.make = classmethod(parse)  # type: ignore[method-assign, assignment]
 
 
 def _syntax_tree(parser: ConditionExpressionParser) -> _Node:

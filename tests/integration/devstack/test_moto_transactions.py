@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.dynamodb.comparisons import ConditionExpressionParser
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
 
 from devstack import moto_transactions
 from devstack.moto_transactions import fix_transactions
@@ -112,6 +113,21 @@ def test_a_plain_update_in_a_transaction_leaves_the_item_and_stream_records_moto
     assert len(records[0]) >= len(steps)
 
 
+def test_an_update_parsed_once_is_applied_with_each_requests_values(dynamodb: Any) -> None:
+    """moto's own updates (here ADD, with arithmetic) reuse one parsed tree per text: it is never changed."""
+    update = {"TableName": TABLE, "Key": _key("apple"), "UpdateExpression": "ADD #count :n SET #line = #line + :n"}
+    update["ExpressionAttributeNames"] = NAMES
+    dynamodb.put_item(TableName=TABLE, Item={**_key("apple"), "SourceLine": {"N": "1"}})
+    for n in ("2", "3"):
+        dynamodb.transact_write_items(
+            TransactItems=[{"Update": {**update, "ExpressionAttributeValues": {":n": {"N": n}}}}]
+        )
+    dynamodb.update_item(**update, ExpressionAttributeValues={":n": {"N": "4"}})
+
+    item = dynamodb.get_item(TableName=TABLE, Key=_key("apple"))["Item"]
+    assert (item["Count"], item["SourceLine"]) == ({"N": "9"}, {"N": "10"})
+
+
 def _stream(arn: str) -> list[tuple[str, Any, Any]]:
     client = boto3.client(
         "dynamodbstreams", region_name="us-east-1", endpoint_url="https://streams.dynamodb.us-east-1.amazonaws.com"
@@ -123,10 +139,12 @@ def _stream(arn: str) -> list[tuple[str, Any, Any]]:
 
 
 def test_the_moto_internals_it_patches_are_the_ones_pinned() -> None:
-    """The patch re-runs moto's parsing steps and replaces its transaction method: pinned to the moto of
-    requirements-dev.txt; on an upgrade, compare ``ConditionExpressionParser.parse`` with
-    ``_syntax_tree`` and re-check ``transact_write_items``, then this pin."""
+    """The patch re-runs moto's parsing steps, keeps update trees and replaces its transaction method: pinned
+    to the moto of requirements-dev.txt; on an upgrade, compare ``ConditionExpressionParser.parse`` with
+    ``_syntax_tree``, check that nothing changes an update tree in place, re-check ``transact_write_items``
+    and ``update_item`` (the plain updates), then this pin."""
     fix_transactions()
     assert moto.__version__ == "5.2.5"
     assert getattr(DynamoDBBackend.transact_write_items, "checks_first", False)
     assert ConditionExpressionParser.parse.__module__ == moto_transactions.__name__
+    assert UpdateExpressionParser.make.__module__ == moto_transactions.__name__
