@@ -38,7 +38,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from bench import workload
-from bench.standins import FileBucket, Meter, QueuedInvoker
+from bench.standins import FileBucket, Meter, QueuedInvoker, item_of
 
 LATENCY = 0.020
 PARTITION_UNITS_PER_SECOND = 1_000.0
@@ -128,7 +128,7 @@ class PartitionedTable:
 
     def transact_write_items(self, TransactItems: list[dict[str, Any]]) -> dict[str, Any]:
         # Ingest's item updates as the items they leave; the fence (a ConditionCheck) always holds here.
-        puts = [{"Item": _item_of(action["Update"])} for action in TransactItems if "Update" in action]
+        puts = [{"Item": item_of(action["Update"])} for action in TransactItems if "Update" in action]
         needed = Counter(put["Item"]["Store"]["S"] for put in puts)
         for attempt in range(self.attempts):
             self.clock.wait(LATENCY)
@@ -297,17 +297,6 @@ def _table_attempts() -> int:
     from ingest.dal.clients import TABLE_ATTEMPTS
 
     return TABLE_ATTEMPTS
-
-
-def _item_of(update: dict[str, Any]) -> dict[str, Any]:
-    """The attributes an ingest update (``SET #a = :a, ... [REMOVE ...]``) leaves on a new item."""
-    names, values = update["ExpressionAttributeNames"], update["ExpressionAttributeValues"]
-    assignments = update["UpdateExpression"].removeprefix("SET ").partition(" REMOVE ")[0]
-    item = dict(update["Key"])
-    for assignment in assignments.split(", "):
-        name, value = assignment.split(" = ")
-        item[names[name]] = values[value]
-    return item
 
 
 def _ingestor(

@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -22,9 +23,9 @@ import boto3
 
 from bench import REPO, lab_baseline, workload
 from bench.big_file_bench import BigFileRun, run_big_file
-from bench.emulator import Emulator, default_session, metered_client
+from bench.emulator import REGION, Emulator, default_session, environment, metered_client
 from bench.report import Section, Target, seconds_text, table
-from bench.standins import Calls, FileBucket, Meter, QueuedInvoker
+from bench.standins import Calls, FileBucket, Meter, QueuedInvoker, WireTable
 from bench.write_strategies import PER_ITEM_CONCURRENCY, PerItemTable
 from devstack.definitions import create_table, service_definition
 from tests.builders import LambdaContext, s3_event
@@ -196,10 +197,17 @@ def ingestor(table: Any, bucket: Any, invoker: Any, client: Any, lanes: int, **t
     )
 
 
-def ours_on_stand_in(rows: int, client: Any, lanes: int | None = None, strategy: str = TRANSACTIONS) -> Run:
+def ours_on_stand_in(
+    rows: int,
+    client: Any,
+    lanes: int | None = None,
+    strategy: str = TRANSACTIONS,
+    chunks: Callable[[], Iterator[bytes]] | None = None,
+) -> Run:
     """The Ingestor and Loader on a generated file, against a stand-in DynamoDB client, in one invocation.
 
-    ``strategy`` picks the Inventory writes: ingest's transactions, or one of the per-item contenders.
+    ``strategy`` picks the Inventory writes: ingest's transactions, or one of the per-item contenders;
+    ``chunks``, the file (by default :func:`bench.workload.csv_chunks` of ``rows``).
     """
     from ingest.dal.inventory import InventoryTable
     from ingest.logic.ingest import Invocation
@@ -209,7 +217,7 @@ def ours_on_stand_in(rows: int, client: Any, lanes: int | None = None, strategy:
     lanes = lanes or write_concurrency()
     table = InventoryTable(client, "inventory") if strategy == TRANSACTIONS else PerItemTable(client, strategy)
     invoker = QueuedInvoker()
-    ours = ingestor(table, FileBucket(lambda: workload.csv_chunks(rows)), invoker, client, lanes)
+    ours = ingestor(table, FileBucket(chunks or (lambda: workload.csv_chunks(rows))), invoker, client, lanes)
     invocation = Invocation("bench", FUNCTION_ARN, lambda: 900.0)
     started, cpu = time.perf_counter(), time.process_time()
     outcome = ours.ingest(Upload(bucket="bench", key=UPLOAD_KEY, event_time=utc_now(), etag="e"), invocation)
@@ -244,6 +252,63 @@ def lab_with_latency(rows: int, latency: float = SIMULATED_LATENCY) -> Run:
 
     generated = SimpleNamespace(meta=SimpleNamespace(client=SimpleNamespace(download_file=download_file)))
     return lab_loader(generated, table, rows)
+
+
+#: The steady state: a store's next daily file, one count in this many changed.
+CHANGED_EVERY = 20
+
+
+def changed_chunks(rows: int, every: int = CHANGED_EVERY) -> Iterator[bytes]:
+    """:func:`bench.workload.csv_chunks` with every ``every``-th row's count one more (95% unchanged at 20)."""
+    pending = ["store,item,count\n"]
+    for n, (store, item, level) in enumerate(workload.rows(rows)):
+        pending.append(f"{store},{item},{level + 1 if n % every == 0 else level}\n")
+        if len(pending) == 2_000:
+            yield "".join(pending).encode()
+            pending = []
+    yield "".join(pending).encode()
+
+
+@dataclass
+class CpuRun:
+    """Ours' CPU time on one file, the stand-in's own left out."""
+
+    scenario: str
+    rows: int
+    cpu_seconds: float
+    calls: Counter[str]
+    detail: str
+
+    @property
+    def per_row_us(self) -> float:
+        return self.cpu_seconds / self.rows * 1e6
+
+
+def cpu_per_row(rows: int, latency: float = SIMULATED_LATENCY, *, shortcuts: bool = True) -> list[CpuRun]:
+    """Ours with the deployed client (``ingest.dal.clients.dynamodb_client``) on :class:`WireTable` at
+    ``latency`` a call: a first load into an empty table, then the steady state (the same items, 95%
+    unchanged). CPU is the whole process's, less the stand-in's."""
+    from ingest.dal.clients import dynamodb_client
+
+    wire = WireTable(latency)
+    lanes = write_concurrency()
+    credentials = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": REGION}
+    with environment(credentials):
+        boto3.setup_default_session(region_name=REGION)
+        client = dynamodb_client(lanes + 10, shortcuts=shortcuts)
+        boto3.DEFAULT_SESSION = None
+    wire.attach(client.meta.events)
+    runs = []
+    for scenario, chunks in (
+        ("first load", lambda: workload.csv_chunks(rows)),
+        (f"steady state ({100 - 100 // CHANGED_EVERY}% unchanged)", lambda: changed_chunks(rows)),
+    ):
+        wire.calls.clear()
+        own = wire.cpu_seconds
+        run = ours_on_stand_in(rows, client, lanes, chunks=chunks)
+        cpu = run.cpu_seconds - (wire.cpu_seconds - own)
+        runs.append(CpuRun(scenario, rows, cpu, Counter(wire.calls), run.detail))
+    return runs
 
 
 def round_trip_bound(run: Run, latency: float, rows: int = PROJECTED_ROWS) -> float:
@@ -296,6 +361,9 @@ class IngestSizes:
     big_file_rows: int = 5_000_000
     big_file_budget: float = 900.0
     big_file_bad_every: int = 250_000
+    #: Rows of each CPU-per-row load (first load, steady state), each design this many rounds (best kept).
+    cpu_rows: int = 20_000
+    cpu_rounds: int = 3
 
 
 @dataclass
@@ -313,6 +381,8 @@ class IngestResults:
     latency_lab: Run
     strategies: list[Run]
     big_file: BigFileRun
+    cpu: list[CpuRun]  # ingest's client, first load and steady state
+    cpu_botocore: list[CpuRun]  # the same with botocore's steps only (the design before the shortcuts)
 
 
 def _best(runs: list[Run]) -> Run:
@@ -361,6 +431,8 @@ def run_ingest(sizes: IngestSizes, log: Any = print) -> IngestResults:
     log(f"ingest: simulated latency, the lab loader on {sizes.lab_latency_rows:,} rows")
     latency_lab = lab_with_latency(sizes.lab_latency_rows, sizes.latency)
     big_file = run_big_file(sizes.big_file_rows, sizes.big_file_budget, log, sizes.big_file_bad_every)
+    log(f"ingest: CPU per row, {sizes.cpu_rows:,} rows, first load and steady state, with and without shortcuts")
+    cpu, cpu_botocore = _least_cpu(sizes.cpu_rows, sizes.latency, sizes.cpu_rounds)
     first_load = dataclasses.replace(ours_runs[0], name="ours, first load (round 1)", all_seconds=[])
     return IngestResults(
         sizes,
@@ -376,7 +448,23 @@ def run_ingest(sizes: IngestSizes, log: Any = print) -> IngestResults:
         latency_lab,
         strategies,
         big_file,
+        cpu,
+        cpu_botocore,
     )
+
+
+def _least_cpu(rows: int, latency: float, rounds: int) -> tuple[list[CpuRun], list[CpuRun]]:
+    """Both designs' CPU runs, alternating, each scenario's least over ``rounds`` (other work on the machine
+    only ever adds CPU time, through contention for caches and cores)."""
+    runs: dict[bool, list[list[CpuRun]]] = {True: [], False: []}
+    for _ in range(rounds):
+        for shortcuts in (True, False):
+            runs[shortcuts].append(cpu_per_row(rows, latency, shortcuts=shortcuts))
+
+    def least(rounds_run: list[list[CpuRun]]) -> list[CpuRun]:
+        return [min(scenario, key=lambda run: run.cpu_seconds) for scenario in zip(*rounds_run, strict=True)]
+
+    return least(runs[True]), least(runs[False])
 
 
 def _minutes(seconds: float) -> str:
@@ -451,6 +539,15 @@ def ingest_section(r: IngestResults) -> Section:
             projected_ours < 300,
         ),
         Target(
+            f"Ingest CPU per row, {PROJECTED_ROWS:,} rows at {r.sizes.latency * 1000:.0f} ms per call",
+            "<= 60 µs/row (first load and steady state)",
+            " / ".join(f"{run.per_row_us:.0f} µs ({run.scenario.split(' (')[0]})" for run in r.cpu)
+            + " (botocore's steps: "
+            + " / ".join(f"{run.per_row_us:.0f} µs" for run in r.cpu_botocore)
+            + ")",
+            all(run.per_row_us <= 60 for run in r.cpu),
+        ),
+        Target(
             f"Ingest: {big.rows:,}-row file, 20 ms per call, 1,000 write units/s per store",
             "completes; table = file; report exact",
             big_verdict,
@@ -514,6 +611,24 @@ def ingest_section(r: IngestResults) -> Section:
         ),
         "latency_table": _latency_table("Contender", [r.latency_ours, r.latency_lab], r.sizes.latency),
         "strategy_table": _latency_table("Strategy", r.strategies, r.sizes.latency),
+        "cpu_rows": f"{r.sizes.cpu_rows:,}",
+        "cpu_rounds": r.sizes.cpu_rounds,
+        "changed_every": CHANGED_EVERY,
+        "cpu_table": table(
+            ["Client", "Load", "CPU per row", f"CPU for {PROJECTED_ROWS:,} rows", "DynamoDB requests", "Report rows"],
+            [
+                [
+                    design,
+                    run.scenario,
+                    f"{run.per_row_us:.1f} µs",
+                    _minutes(run.cpu_seconds * PROJECTED_ROWS / run.rows),
+                    ", ".join(f"{n:,} {name}" for name, n in sorted(run.calls.items())),
+                    f"`{run.detail}`",
+                ]
+                for design, runs in (("ingest's (shortcuts)", r.cpu), ("botocore's steps only", r.cpu_botocore))
+                for run in runs
+            ],
+        ),
         "strategy_ratios": "; ".join(
             f"{other.name.split(' (')[0]}: {other.requests / ours_strategy.requests:,.0f}x the requests, "
             f"{other.write_units / max(1, ours_strategy.write_units):.2f}x the write units, "

@@ -12,9 +12,11 @@ emulator to count, alone to answer at simulated latency.
 
 from __future__ import annotations
 
+import json
 import math
 import threading
 import time
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -217,3 +219,91 @@ class QueuedInvoker:
     def invoke_async(self, function_arn: str, event: dict[str, Any]) -> None:
         del function_arn
         self.events.append(event)
+
+
+class _Body:
+    """A response body botocore reads as it reads urllib3's."""
+
+    def __init__(self, content: bytes) -> None:
+        self._content = content
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self._content
+
+
+class WireTable(Calls):
+    """DynamoDB at the end of the wire, in memory: a client's signed request waits ``latency`` and is
+    answered with the JSON bytes DynamoDB would send, so botocore serializes, signs and parses every
+    call as it does on Lambda (only the network is left out). Ingest's item updates land (their SET
+    values become the item) and BatchGetItem finds what landed; TransactWriteItems always succeeds.
+    ``cpu_seconds``: the stand-in's own CPU time (reading requests, writing answers), for the caller
+    to leave out of the client's."""
+
+    def __init__(self, latency: float = 0.0) -> None:
+        self.latency = latency
+        self.items: dict[tuple[str, str], dict[str, Any]] = {}
+        self.calls: Counter[str] = Counter()
+        self.cpu_seconds = 0.0
+        self._lock = threading.Lock()
+
+    def attach(self, events: Any) -> WireTable:
+        events.register("before-send.dynamodb", self._answer)
+        return self
+
+    def _answer(self, request: Any, **_: Any) -> AWSResponse:
+        started = time.thread_time()
+        target = request.headers["X-Amz-Target"]
+        operation = (target.decode() if isinstance(target, bytes) else target).split(".", 1)[1]
+        answer = getattr(self, f"_{operation}", None)
+        if answer is None:
+            raise RuntimeError(f"the wire stand-in has no answer for {operation}")
+        content = json.dumps(answer(json.loads(request.body))).encode()
+        headers = {
+            "x-amzn-requestid": "stand-in",
+            "content-type": "application/x-amz-json-1.0",
+            "x-amz-crc32": str(zlib.crc32(content)),
+        }
+        with self._lock:
+            self.calls[operation] += 1
+            self.cpu_seconds += time.thread_time() - started
+        time.sleep(self.latency)
+        return AWSResponse(request.url, 200, headers, _Body(content))
+
+    def _BatchGetItem(self, params: dict[str, Any]) -> dict[str, Any]:
+        responses = {}
+        with self._lock:
+            for table, request in params["RequestItems"].items():
+                keys = ((key["Store"]["S"], key["Item"]["S"]) for key in request["Keys"])
+                found = [self.items[key] for key in keys if key in self.items]
+                if "ProjectionExpression" in request:  # only the attributes asked for, as DynamoDB answers
+                    names = request.get("ExpressionAttributeNames", {})
+                    wanted = [
+                        names.get(name.strip(), name.strip()) for name in request["ProjectionExpression"].split(",")
+                    ]
+                    found = [{name: item[name] for name in wanted if name in item} for item in found]
+                responses[table] = found
+        return {"Responses": responses, "UnprocessedKeys": {}}
+
+    def _GetItem(self, _params: dict[str, Any]) -> dict[str, Any]:
+        return {}  # the uploads index and Stores rows: as the answering Meter, nothing found
+
+    _PutItem = _UpdateItem = _GetItem
+
+    def _TransactWriteItems(self, params: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            for action in params["TransactItems"]:
+                if "Update" in action:
+                    item = item_of(action["Update"])
+                    self.items[item["Store"]["S"], item["Item"]["S"]] = item
+        return {}
+
+
+def item_of(update: dict[str, Any]) -> dict[str, Any]:
+    """The attributes an ingest update (``SET #a = :a, ... [REMOVE ...]``) leaves on a new item."""
+    names, values = update["ExpressionAttributeNames"], update["ExpressionAttributeValues"]
+    assignments = update["UpdateExpression"].removeprefix("SET ").partition(" REMOVE ")[0]
+    item = dict(update["Key"])
+    for assignment in assignments.split(", "):
+        name, value = assignment.split(" = ")
+        item[names[name]] = values[value]
+    return item

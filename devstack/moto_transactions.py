@@ -9,29 +9,48 @@ then puts the copied table back, undoing every write that other requests made me
 :func:`fix_transactions` keeps moto's own evaluation and writes, but checks every action's
 condition first (under one lock, so transactions never interleave), cancels without writing
 anything when one fails, then writes without checking again, and never copies a table. It
-also keeps each parsed condition expression (moto parses one several times per action, about
-10 ms each for ingest's): a condition with the same text, names and values is parsed once. Ingest writes through
-conditional transactions, so the local stack, the benchmarks and the integration tests apply it.
+also keeps each condition expression's syntax tree (moto parses one several times per action,
+1 to 10 ms each for ingest's) by its text and attribute names, and binds each request's own values
+into it: ingest's conditions differ from item to item only in their values (each item's line), so
+the tree is parsed once. An update that only sets and removes top-level attributes by placeholder
+(``SET #a = :a, ... REMOVE #b, ...``, ingest's) is applied directly: moto would parse its
+expression and validate the tree twice (once more for a new item), about 3 ms an item; any other
+update is moto's; each update expression's tree is parsed once per text (moto's request handler and
+its ``update_item`` read it or copy it, never change it). Ingest writes through conditional
+transactions, so the local stack, the benchmarks and the integration tests apply it. Pinned to
+moto 5.2.5 (tests/integration/devstack).
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import re
 import threading
 from typing import Any
 
 from moto.dynamodb import models
 from moto.dynamodb.comparisons import ConditionExpressionParser, get_filter_expression
-from moto.dynamodb.exceptions import MultipleTransactionsException, TransactionCanceledException
+from moto.dynamodb.exceptions import (
+    ItemSizeTooLarge,
+    ItemSizeToUpdateTooLarge,
+    MultipleTransactionsException,
+    TransactionCanceledException,
+)
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
+from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
 
 _LOCK = threading.RLock()
-#: Parsed condition expressions by (text, names, values): the tree and the names and values it used.
-_PARSED: dict[tuple[str, str, str], tuple[Any, list[str], list[str]]] = {}
+_Node = ConditionExpressionParser.Node
+#: Condition syntax trees by (text, names): the tree and the names and values it uses.
+_PARSED: dict[tuple[str, str], tuple[_Node, list[str], list[str]]] = {}
 _PARSED_LIMIT = 10_000
-_KEY_LIMIT = 4_096
+#: Update expression trees by text.
+_UPDATES: dict[str, Any] = {}
+#: An update of top-level attributes by placeholders only: ``SET #a = :a, ...`` and optionally ``REMOVE #b, ...``.
+_PLAIN_UPDATE = re.compile(r"SET (#\w+ = :\w+(?:, #\w+ = :\w+)*)(?: REMOVE (#\w+(?:, #\w+)*))?")
 
 
 class _CopyButNotTables:
@@ -56,38 +75,122 @@ def fix_transactions() -> None:
             reasons = _check(self, transact_items)
             if any(code is not None for code, _, _ in reasons):
                 raise TransactionCanceledException(reasons)
-            original(self, [_unconditional(action) for action in transact_items])  # checked just now
+            rest = [action for action in transact_items if not _applied_plainly(self, action)]
+            original(self, [_unconditional(action) for action in rest])  # checked just now
 
     transact_write_items.checks_first = True  # type: ignore[attr-defined]
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     models.copy = _CopyButNotTables()  # type: ignore[assignment]
     _parse_once()
+    _parse_updates_once()
 
 
 def _parse_once() -> None:
     original = ConditionExpressionParser.parse
 
     def parse(self: ConditionExpressionParser) -> Any:
-        key = (
-            str(self.condition_expression),
-            json.dumps(self.expression_attribute_names, sort_keys=True, default=repr),
-            json.dumps(self.expression_attribute_values, sort_keys=True, default=repr),
-        )
-        if len(key[2]) > _KEY_LIMIT:  # an update carrying a large value: not worth keeping
+        if not self.condition_expression:
             return original(self)
+        key = (self.condition_expression, json.dumps(self.expression_attribute_names, sort_keys=True))
         known = _PARSED.get(key)
         if known is None:
-            tree = original(self)
+            tree = _syntax_tree(self)
+            known = (tree, self._find_literals(tree), self._find_expr_attr_values(tree))
             if len(_PARSED) >= _PARSED_LIMIT:
                 _PARSED.clear()
-            _PARSED[key] = (tree, list(self.expr_attr_names_found), list(self.expr_attr_values_found))
-            return tree
+            _PARSED[key] = known
         tree, names, values = known
         self.expr_attr_names_found.extend(names)
         self.expr_attr_values_found.extend(values)
-        return tree
+        return self._make_op_condition(_bind(tree, self.expression_attribute_values or {}))
 
     ConditionExpressionParser.parse = parse  # type: ignore[method-assign]
+
+
+def _parse_updates_once() -> None:
+    make = UpdateExpressionParser.make.__func__  # type: ignore[attr-defined]
+
+    def parse(cls: type[UpdateExpressionParser], expression: str) -> Any:
+        tree = _UPDATES.get(expression)
+        if tree is None:
+            tree = make(cls, expression)  # an invalid expression raises, every time
+            if len(_UPDATES) >= _PARSED_LIMIT:
+                _UPDATES.clear()
+            _UPDATES[expression] = tree
+        return tree
+
+    UpdateExpressionParser.make = classmethod(parse)  # type: ignore[method-assign, assignment]
+
+
+def _syntax_tree(parser: ConditionExpressionParser) -> _Node:
+    """moto 5.2.5's ``ConditionExpressionParser.parse`` up to the tree (same steps, same errors)."""
+    nodes = parser._lex_condition_expression()
+    nodes = parser._parse_paths(nodes)
+    nodes = parser._apply_functions(nodes)
+    nodes = parser._apply_comparator(nodes)
+    nodes = parser._apply_in(nodes)
+    nodes = parser._apply_between(nodes)
+    nodes = parser._apply_parens_and_booleans(nodes)
+    tree = nodes[0]
+    parser._assert_no_redundant_parentheses(tree)
+    return tree
+
+
+def _bind(node: _Node, values: dict[str, Any]) -> _Node:
+    """``node`` with each value placeholder's value from ``values`` (a ``KeyError`` if one is missing, as in moto)."""
+    if node.kind == ConditionExpressionParser.Kind.EXPRESSION_ATTRIBUTE_VALUE:
+        return node._replace(value=values[node.text])
+    if not node.children:
+        return node
+    return node._replace(children=[_bind(child, values) for child in node.children])
+
+
+def _applied_plainly(backend: DynamoDBBackend, action: dict[str, Any]) -> bool:
+    """Apply ``action`` if it is a plain update (see the module docstring) as moto's ``update_item`` would,
+    with the same stream records; ``False`` (nothing done) for any other action, left to moto."""
+    op = action.get("Update")
+    plain = _plain_update(op) if op is not None else None
+    if op is None or plain is None:
+        return False
+    table = backend.get_table(op["TableName"])
+    sets, removals = plain
+    keys = {table.hash_key_attr, table.range_key_attr}
+    if keys & {*sets, *removals} or set(op["Key"]) != keys - {None}:
+        return False  # moto's errors for a key attribute or a wrong key
+    hash_value = DynamoType(op["Key"][table.hash_key_attr])
+    range_value = DynamoType(op["Key"][table.range_key_attr]) if table.range_key_attr else None
+    item = table.get_item(hash_value, range_value)
+    before = copy.deepcopy(item)
+    if item is None:  # as moto creates it: the key alone first
+        item = table.put_item(dict(op["Key"]))
+    try:
+        for name, value in sets.items():
+            item.attrs[name] = DynamoType(value)
+    except ItemSizeTooLarge:
+        raise ItemSizeToUpdateTooLarge() from None
+    for name in removals:
+        item.attrs.pop(name, None)
+    if table.stream_shard is not None:
+        table.stream_shard.add(before, item)
+    return True
+
+
+def _plain_update(op: dict[str, Any]) -> tuple[dict[str, Any], list[str]] | None:
+    """The attributes a plain update sets (with their values) and removes; ``None`` if it is not one."""
+    found = _PLAIN_UPDATE.fullmatch(op.get("UpdateExpression", ""))
+    if found is None:
+        return None
+    names, values = op.get("ExpressionAttributeNames") or {}, op.get("ExpressionAttributeValues") or {}
+    pairs = [pair.split(" = ") for pair in found[1].split(", ")]
+    removed = found[2].split(", ") if found[2] else []
+    if any(name not in names for name, _ in pairs) or any(name not in names for name in removed):
+        return None
+    if any(value not in values for _, value in pairs):
+        return None
+    attributes = [names[name] for name, _ in pairs] + [names[name] for name in removed]
+    if len(set(attributes)) != len(attributes):
+        return None  # overlapping paths: moto's error
+    return {names[name]: values[value] for name, value in pairs}, [names[name] for name in removed]
 
 
 def _unconditional(action: dict[str, Any]) -> dict[str, Any]:

@@ -5,6 +5,7 @@ Not a timed test: it asserts what each contender asks DynamoDB for, never how lo
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import UTC, datetime
 
@@ -38,6 +39,8 @@ def test_ingest_benchmark_runs_and_counts_requests_per_contender() -> None:
         big_file_rows=6_000,
         big_file_budget=101,
         big_file_bad_every=2_000,
+        cpu_rows=400,
+        cpu_rounds=1,
     )
 
     # When the whole ingest suite runs
@@ -72,10 +75,15 @@ def test_ingest_benchmark_runs_and_counts_requests_per_contender() -> None:
     assert results.big_file.opened_at[1] > 0
     assert results.big_file.bad_lines == [2_000, 4_000, 6_000]
     assert results.big_file.passed
+    # and the CPU runs loaded the file, then the next day's (1 row in 20 changed), with either client
+    for runs in (results.cpu, results.cpu_botocore):
+        first, steady = (json.loads(run.detail) for run in runs)
+        assert (first["written"], steady["written"], steady["unchanged"]) == (400, 20, 380)
+        assert runs[0].calls["BatchGetItem"] == runs[1].calls["BatchGetItem"] >= math.ceil(400 / 99)
 
     # And the results page names each target with a verdict
     section = ingest_section(results)
-    assert len(section.targets) == 6
+    assert len(section.targets) == 7
     text = page("make bench", [section], datetime.now(UTC), 1.0)
     assert "## Targets" in text
     assert "| Ingest: unchanged re-upload | 0 writes | 0 writes | pass |" in text

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from inventory.clients import client_config
 
+from ingest.dal.plain_json import take_shortcuts
+
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_lambda import LambdaClient
@@ -31,11 +33,13 @@ STORAGE_ATTEMPTS = 5
 INVOKE_ATTEMPTS = 3
 
 
-def dynamodb_client(pool: int) -> DynamoDBClient:
+def dynamodb_client(pool: int, *, shortcuts: bool = True) -> DynamoDBClient:
     """A DynamoDB client for ``pool`` concurrent calls.
 
     The requests are built by ingest's own code and DynamoDB validates them again, so
-    botocore's client-side validation would only spend CPU the writer threads share.
+    botocore's client-side validation would only spend CPU the writer threads share; for the
+    same reason each batch's read and write skip botocore's walks over their JSON when the
+    self-check allows (:mod:`ingest.dal.plain_json`; ``shortcuts=False``: botocore's steps only).
     """
     config = client_config(
         TABLE_ATTEMPTS,
@@ -44,7 +48,10 @@ def dynamodb_client(pool: int) -> DynamoDBClient:
         max_pool_connections=pool,
         parameter_validation=False,
     )
-    return boto3.client("dynamodb", config=config)
+    client = boto3.client("dynamodb", config=config)
+    if shortcuts:
+        take_shortcuts(client)
+    return client
 
 
 def s3_client() -> S3Client:
