@@ -32,6 +32,11 @@ SIMULATED_LATENCY = 0.020
 INGEST_ITEMS_PER_SECOND = 500
 
 DEFAULT_THRESHOLD = 5
+#: Records per CPU measure (a few Lambda batches), and how many times each variant runs them.
+CPU_RECORDS = 1_500
+CPU_REPEATS = 5
+#: The most CPU one stream record may take (issue 19).
+CPU_TARGET = 400e-6
 #: The share of each kind of change among the records (fixed seed).
 MIX = {
     "ok -> ok (count changes, status does not)": 0.35,
@@ -174,7 +179,9 @@ class AlertsResults:
     cpu: RecordCpu
 
 
-def run_alerts(records: int = 10_000, log: Any = print, pace: int = 2_000) -> AlertsResults:
+def run_alerts(
+    records: int = 10_000, log: Any = print, pace: int = 2_000, cpu: tuple[int, int] = (CPU_RECORDS, CPU_REPEATS)
+) -> AlertsResults:
     size = batch_size()
     made = changes(records)
     batches = [made[i : i + size] for i in range(0, len(made), size)]
@@ -183,7 +190,7 @@ def run_alerts(records: int = 10_000, log: Any = print, pace: int = 2_000) -> Al
     ours = _ours(batches, log)
     transitions = sum(c.kind in TRANSITIONS for c in made)
     pace_run = _pace(pace, size, log)
-    return AlertsResults(records, size, per_batch, transitions, zero, ours, pace_run, run_record_cpu(log=log))
+    return AlertsResults(records, size, per_batch, transitions, zero, ours, pace_run, run_record_cpu(*cpu, log=log))
 
 
 def _pace(records: int, size: int, log: Any) -> PaceRun:
@@ -353,11 +360,6 @@ def alerts_section(r: AlertsResults) -> Section:
 
 # -- CPU per stream record, every call signed, sent to a stand-in and its answer parsed -----------
 
-#: Records per CPU measure (a few Lambda batches), and how many times each variant runs them.
-CPU_RECORDS = 1_500
-CPU_REPEATS = 5
-#: The most CPU one stream record may take (issue 19).
-CPU_TARGET = 400e-6
 _PUBLISHED = (
     b'<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult>'
     b"<MessageId>00000000-0000-0000-0000-000000000000</MessageId></PublishResult>"
