@@ -59,12 +59,19 @@ class _ReadOnce(StreamRecord):
 
 class StreamChangeRecord(DynamoDBRecord):
     """A stream record as Powertools reads it, its section kept, so each image is deserialized once
-    however often the batch's steps read it."""
+    however often the batch's steps read it, and its change (or why it is malformed) read once."""
 
     @cached_property
     def dynamodb(self) -> StreamRecord | None:  # type: ignore[override]
         section = self.get("dynamodb")
         return None if section is None else _ReadOnce(section)
+
+    @cached_property
+    def _change(self) -> StockChange | MalformedRecord | None:
+        try:
+            return StockChange.read(self)
+        except MalformedRecord as error:
+            return error
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +134,18 @@ class StockChange:
 
         Raises :class:`MalformedRecord` when the record's new state cannot be read. An
         unreadable old image is not an error: it yields a change with ``old_known=False``.
+        A :class:`StreamChangeRecord` is read once, however often it is asked.
         """
+        if not isinstance(record, StreamChangeRecord):
+            return cls.read(record)
+        found = record._change
+        if isinstance(found, MalformedRecord):
+            raise found
+        return found
+
+    @classmethod
+    def read(cls, record: DynamoDBRecord) -> StockChange | None:
+        """:meth:`from_record`, read afresh."""
         stream = record.dynamodb
         if stream is None:
             raise MalformedRecord("the record has no 'dynamodb' section")
