@@ -11,10 +11,13 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+import statistics
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
+
+from botocore.awsrequest import AWSResponse
 
 from bench.emulator import default_session, environment
 from bench.report import Section, Target, table
@@ -29,6 +32,11 @@ SIMULATED_LATENCY = 0.020
 INGEST_ITEMS_PER_SECOND = 500
 
 DEFAULT_THRESHOLD = 5
+#: Records per CPU measure (a few Lambda batches), and how many times each variant runs them.
+CPU_RECORDS = 1_500
+CPU_REPEATS = 5
+#: The most CPU one stream record may take (issue 19).
+CPU_TARGET = 400e-6
 #: The share of each kind of change among the records (fixed seed).
 MIX = {
     "ok -> ok (count changes, status does not)": 0.35,
@@ -168,9 +176,12 @@ class AlertsResults:
     zero_records: int
     ours: AlertsRun
     pace: PaceRun
+    cpu: RecordCpu
 
 
-def run_alerts(records: int = 10_000, log: Any = print, pace: int = 2_000) -> AlertsResults:
+def run_alerts(
+    records: int = 10_000, log: Any = print, pace: int = 2_000, cpu: tuple[int, int] = (CPU_RECORDS, CPU_REPEATS)
+) -> AlertsResults:
     size = batch_size()
     made = changes(records)
     batches = [made[i : i + size] for i in range(0, len(made), size)]
@@ -178,7 +189,8 @@ def run_alerts(records: int = 10_000, log: Any = print, pace: int = 2_000) -> Al
     zero = sum(c.record["dynamodb"]["NewImage"]["Count"]["N"] == "0" for c in made)
     ours = _ours(batches, log)
     transitions = sum(c.kind in TRANSITIONS for c in made)
-    return AlertsResults(records, size, per_batch, transitions, zero, ours, _pace(pace, size, log))
+    pace_run = _pace(pace, size, log)
+    return AlertsResults(records, size, per_batch, transitions, zero, ours, pace_run, run_record_cpu(*cpu, log=log))
 
 
 def _pace(records: int, size: int, log: Any) -> PaceRun:
@@ -295,6 +307,15 @@ def alerts_section(r: AlertsResults) -> Section:
             pace.per_second >= INGEST_ITEMS_PER_SECOND and pace.failures == 0,
         )
     )
+    cpu = r.cpu
+    targets.append(
+        Target(
+            "Alerts: CPU per stream record",
+            f"<= {CPU_TARGET * 1e6:,.0f} µs",
+            f"{cpu.text(cpu.ours)} (the former path {cpu.text(cpu.before)}; load {cpu.load})",
+            statistics.median(cpu.ours) <= CPU_TARGET,
+        )
+    )
     pace_row = [
         f"{pace.records:,}",
         f"{pace.seconds:,.1f} s",
@@ -321,6 +342,204 @@ def alerts_section(r: AlertsResults) -> Section:
             "zero_records": f"{r.zero_records:,}",
             "table": table(HEADER, [row]),
             "transition_stores": f"{sum(r.transition_stores_per_batch):,}",
+            "cpu_records": f"{cpu.records:,}",
+            "cpu_repeats": cpu.repeats,
+            "cpu_load": cpu.load,
+            "cpu_calls": ", ".join(f"{n:,} {op}" for op, n in sorted(cpu.calls.items())),
+            "cpu_table": table(
+                ["Path", "CPU per record (median)", "Each repeat"],
+                [
+                    [name, cpu.text(runs), ", ".join(f"{each * 1e6:,.0f} µs" for each in runs)]
+                    for name, runs in (("ours", cpu.ours), ("former path", cpu.before))
+                ],
+            ),
         },
         targets,
     )
+
+
+# -- CPU per stream record, every call signed, sent to a stand-in and its answer parsed -----------
+
+_PUBLISHED = (
+    b'<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult>'
+    b"<MessageId>00000000-0000-0000-0000-000000000000</MessageId></PublishResult>"
+    b"<ResponseMetadata><RequestId>bench</RequestId></ResponseMetadata></PublishResponse>"
+)
+
+
+class _Body:
+    """An answer's bytes, as botocore reads a response body (``raw.stream()``)."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def stream(self, **_: Any) -> Any:
+        yield self.body
+
+
+class Wire:
+    """Answers every DynamoDB and SNS call at ``before-send`` (once botocore has built, serialized and
+    signed it) with bytes botocore then parses as usual: the client's whole cost is counted, no server's.
+
+    Writes succeed. A Forecast read finds the rows in :attr:`rows` (by store and item): while
+    :attr:`keeping`, each Forecast row written is kept there, and each distinct read's answer is
+    built once and kept by its request bytes, so the measured runs only look it up."""
+
+    def __init__(self, forecast_table: str) -> None:
+        self.forecast_table = forecast_table
+        self.keeping = True
+        self.rows: dict[tuple[str, str], dict[str, Any]] = {}
+        self.reads: dict[bytes, bytes] = {}
+        self.calls: Counter[str] = Counter()
+
+    def attach(self, events: Any) -> Wire:
+        events.register("before-send.dynamodb", self._dynamodb)
+        events.register("before-send.sns", self._sns)
+        return self
+
+    def _dynamodb(self, request: Any, **_: Any) -> AWSResponse:
+        import json
+
+        target = dict(request.headers).get("X-Amz-Target", b"")
+        operation = (target.decode() if isinstance(target, bytes) else target).rpartition(".")[2]
+        self.calls[operation] += 1
+        body = request.body if isinstance(request.body, bytes) else str(request.body or "").encode()
+        answer = b"{}"
+        if operation == "BatchGetItem":
+            answer = self.reads.get(body) or self._read(json.loads(body))
+            if self.keeping:
+                self.reads[body] = answer
+        elif self.keeping and operation == "PutItem":
+            put = json.loads(body)
+            if put["TableName"] == self.forecast_table:
+                item = put["Item"]
+                self.rows[(item["Store"]["S"], item["Item"]["S"])] = item
+        headers = {"Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": "bench"}
+        return AWSResponse(request.url, 200, headers, _Body(answer))
+
+    def _read(self, request: dict[str, Any]) -> bytes:
+        import json
+
+        responses = {
+            table: [row for key in asked["Keys"] if (row := self.rows.get((key["Store"]["S"], key["Item"]["S"])))]
+            for table, asked in request["RequestItems"].items()
+        }
+        return json.dumps({"Responses": responses, "UnprocessedKeys": {}}).encode()
+
+    def _sns(self, request: Any, **_: Any) -> AWSResponse:
+        self.calls["Publish"] += 1
+        return AWSResponse(request.url, 200, {"Content-Type": "text/xml"}, _Body(_PUBLISHED))
+
+
+@dataclass
+class RecordCpu:
+    records: int
+    repeats: int
+    ours: list[float]  # CPU seconds per record, one per repeat
+    before: list[float]  # the same on the former path
+    calls: Counter[str]  # per run of the records
+    load: str  # the 1-minute load average over the CPUs, at the end
+
+    @staticmethod
+    def text(runs: list[float]) -> str:
+        return f"{statistics.median(runs) * 1e6:,.0f} µs"
+
+
+def _lambda_env() -> dict[str, str]:
+    """The stream function's settings as on Lambda (metrics on, INFO logs), tracing off (no X-Ray daemon)."""
+    return {
+        "ALERTS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:inventory-alerts-bench-no-stock",
+        "HISTORY_TABLE": "inventory-alerts-bench-history",
+        "STORES_TABLE": "inventory-ingest-bench-stores",
+        "FORECAST_TABLE": "inventory-alerts-bench-forecast",
+        "SOON_DAYS": "3",
+        "LOW_STOCK_DEFAULT": str(DEFAULT_THRESHOLD),
+        "HISTORY_RETENTION_DAYS": "90",
+        "POWERTOOLS_SERVICE_NAME": "alerts",
+        "POWERTOOLS_METRICS_NAMESPACE": "Inventory",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "AWS_ENDPOINT_URL": COMMON_ENV["AWS_ENDPOINT_URL"],
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+    }
+
+
+def run_record_cpu(records: int = CPU_RECORDS, repeats: int = CPU_REPEATS, log: Any = print) -> RecordCpu:
+    """CPU (``process_time``: the forecast writers' threads included) per stream record of a warm
+    function: the real handler on Lambda-sized batches of :func:`changes`, every item's Forecast row
+    already there (written by an earlier pass of the same items), each call answered by :class:`Wire`.
+    Ours and the former path take turns, each on a handler wired afresh before its turn."""
+    import boto3
+
+    from bench.emulator import REGION
+
+    env = _lambda_env()
+    wire = Wire(env["FORECAST_TABLE"])
+    size = batch_size()
+
+    def events(made: list[Change]) -> list[dict[str, Any]]:
+        return [stream_event(*(c.record for c in made[i : i + size])) for i in range(0, len(made), size)]
+
+    first, measured = events(changes(records)), events(changes(records))  # the same items, later records
+    log(f"alerts: CPU per stream record, {records:,} records in batches of {size}, {repeats} repeats")
+    runs: dict[str, list[float]] = {"ours": [], "before": []}
+    with environment(env), open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+        from alerts.handlers.stream import alert_service, handler
+        from inventory.observability import logger, metrics
+
+        # As on Lambda, whatever an earlier suite imported them with: metrics on, INFO logs.
+        namespace, level = metrics.namespace, logger.log_level
+        metrics.namespace = env["POWERTOOLS_METRICS_NAMESPACE"]
+        logger.setLevel("INFO")
+        stream = logger.registered_handler.setStream(sink)  # type: ignore[attr-defined]
+        boto3.setup_default_session(region_name=REGION)
+        wire.attach(boto3.DEFAULT_SESSION.events)  # type: ignore[attr-defined]
+        try:
+            for batches, keep in ((first, True), (measured, True)):  # rows, then the reads' answers
+                wire.keeping = keep
+                alert_service.cache_clear()
+                for event in batches:
+                    _no_failures(handler(event, LambdaContext()))
+            wire.keeping = False
+            for _ in range(repeats):
+                for name, variant in (("ours", contextlib.nullcontext), ("before", former_path)):
+                    with variant():
+                        alert_service.cache_clear()
+                        _no_failures(handler(measured[0], LambdaContext()))  # wired and warm
+                        wire.calls.clear()
+                        started = time.process_time()
+                        for event in measured:
+                            _no_failures(handler(event, LambdaContext()))
+                        runs[name].append((time.process_time() - started) / records)
+        finally:
+            alert_service.cache_clear()
+            boto3.DEFAULT_SESSION = None
+            metrics.namespace = namespace
+            logger.setLevel(level)
+            logger.registered_handler.setStream(stream)  # type: ignore[attr-defined]
+    from bench.report import load_average
+
+    return RecordCpu(records, repeats, runs["ours"], runs["before"], Counter(wire.calls), load_average())
+
+
+def _no_failures(answer: Any) -> None:
+    if answer.get("batchItemFailures"):
+        raise RuntimeError(f"the alerts handler failed records: {answer['batchItemFailures'][:3]}")
+
+
+@contextlib.contextmanager
+def former_path() -> Any:
+    """The handler as it was before this CPU work: each stream record read by Powertools alone, the
+    DynamoDB client validating, serializing and parsing every request and answer by its shapes."""
+    from unittest import mock
+
+    from alerts.dal.clients import CONFIG
+    from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+
+    with (
+        mock.patch("alerts.logic.batch.StreamChangeRecord", DynamoDBRecord),
+        mock.patch("alerts.dal.clients.DYNAMODB_CONFIG", CONFIG),
+        mock.patch("alerts.dal.clients.parse_reads_fast", return_value=True),
+        mock.patch("alerts.dal.clients.serialize_fast", return_value=True),
+    ):
+        yield

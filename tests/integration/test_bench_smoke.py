@@ -122,13 +122,16 @@ def test_dashboard_benchmark_runs_and_counts_items_examined() -> None:
 
 
 def test_alerts_benchmark_runs_and_counts_publishes() -> None:
-    # When 300 stream records of mixed changes go through the handler (one batch), and 150 records
-    # of one store through the alerts flow at simulated latency
-    results = run_alerts(300, log=lambda _: None, pace=150)
+    # When 300 stream records of mixed changes go through the handler (one batch), 150 records of one
+    # store through the alerts flow at simulated latency, and 200 records' CPU is measured
+    results = run_alerts(300, log=lambda _: None, pace=150, cpu=(200, 1))
 
     # Then it published at most one digest per store with a transition, and failed nothing
     assert 0 < results.ours.publishes <= sum(results.transition_stores_per_batch)
     assert results.ours.failures == 0
+    # and the CPU per record was measured on both paths, every call answered on the wire
+    assert len(results.cpu.ours) == len(results.cpu.before) == 1
+    assert {"BatchGetItem", "PutItem", "TransactWriteItems", "Publish"} <= set(results.cpu.calls)
     # writing each store's rows of the batch in one transaction (under 99 rows a store here), and each
     # published digest's marks in one more
     assert 0 < results.ours.count("TransactWriteItems") - results.ours.publishes <= 50

@@ -1,11 +1,13 @@
-"""Reading stream records through Powertools' DynamoDBRecord: what counts as a change, what is malformed."""
+"""Reading stream records (as Powertools' DynamoDBRecord reads them): what counts as a change, what is malformed."""
 
 from __future__ import annotations
 
+import contextlib
+import copy
 from typing import Any
 
 import pytest
-from alerts.models.change import Level, StockChange
+from alerts.models.change import Level, StockChange, StreamChangeRecord
 from alerts.models.errors import MalformedRecord
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
@@ -14,8 +16,23 @@ from tests.builders import count_change, inventory_image, stream_record
 pytestmark = pytest.mark.unit
 
 
+def _outcome(reader: type[DynamoDBRecord], record: dict[str, Any]) -> StockChange | MalformedRecord | None:
+    try:
+        return StockChange.from_record(reader(copy.deepcopy(record)))
+    except MalformedRecord as error:
+        return error
+
+
 def read(record: dict[str, Any]) -> StockChange | None:
-    return StockChange.from_record(DynamoDBRecord(record))
+    """The record as the batch reads it (:class:`StreamChangeRecord`), which must be exactly what
+    Powertools' own :class:`DynamoDBRecord` reads: the same change, or the same reason it is malformed."""
+    ours, powertools = _outcome(StreamChangeRecord, record), _outcome(DynamoDBRecord, record)
+    if isinstance(ours, MalformedRecord) or isinstance(powertools, MalformedRecord):
+        assert str(ours) == str(powertools)
+        assert isinstance(ours, MalformedRecord)
+        raise ours
+    assert ours == powertools
+    return ours
 
 
 def test_a_modify_carries_both_levels_their_times_and_the_sequence_number():
@@ -133,3 +150,33 @@ def test_an_unreadable_old_image_is_an_unknown_previous_state_not_an_error(edits
 def test_an_unknown_event_name_is_malformed():
     with pytest.raises(MalformedRecord, match="unknown eventName"):
         read(stream_record(inventory_image("B", "I", 1), event_name="TRUNCATE"))
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"S": None},
+        {"N": None},
+        {"N": ""},
+        {"N": "1e400"},
+        {"s": "x"},
+        {"S": "x", "N": "1"},
+        ["S", "x"],
+        {},
+        {"SS": ["a"]},
+    ],
+)
+def test_any_value_of_another_attribute_reads_as_powertools_reads_it(value: Any):
+    record = count_change("Berlin", "Echo Dot", 12, 4)
+    record["dynamodb"]["NewImage"]["Extra"] = value
+    record["dynamodb"]["OldImage"]["Extra"] = value
+    with contextlib.suppress(MalformedRecord):  # read() has compared the reasons
+        read(record)
+
+
+def test_each_image_is_deserialized_once_however_often_it_is_read():
+    record = StreamChangeRecord(count_change("Berlin", "Echo Dot", 12, 4))
+    first = StockChange.from_record(record)
+    record["dynamodb"]["NewImage"]["Count"] = {"N": "99"}  # the images as first read are kept
+    assert StockChange.from_record(record) == first
+    assert record.dynamodb is record.dynamodb

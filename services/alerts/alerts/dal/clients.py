@@ -11,6 +11,10 @@ from typing import TYPE_CHECKING
 
 import boto3
 from inventory.clients import client_config
+from inventory.fast_reads import parse_reads_fast
+from inventory.observability import logger
+
+from alerts.dal.fast_requests import serialize_fast
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -24,6 +28,11 @@ ATTEMPTS = 6
 #: transactions at once (urllib3 would otherwise open and drop connections past its default 10).
 POOL = 48
 CONFIG = client_config(ATTEMPTS, connect_timeout=5, read_timeout=15, max_pool_connections=POOL)
+#: DynamoDB's requests are built by the service's own code and DynamoDB validates them again, so
+#: botocore's client-side validation (a walk of every item written) would only spend CPU.
+DYNAMODB_CONFIG = client_config(
+    ATTEMPTS, connect_timeout=5, read_timeout=15, max_pool_connections=POOL, parameter_validation=False
+)
 #: Any key works with the local emulator; nothing reaches AWS with it.
 LOCAL_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
@@ -53,7 +62,14 @@ class Clients:
         return cls(boto3.Session(region_name=region))
 
     def dynamodb(self) -> DynamoDBClient:
-        return self.session.client("dynamodb", endpoint_url=self.endpoint_url, config=CONFIG)
+        client = self.session.client("dynamodb", endpoint_url=self.endpoint_url, config=DYNAMODB_CONFIG)
+        # Parsing a batch's Forecast rows is most of a read's CPU; botocore's parser stays if it differs.
+        if not parse_reads_fast(client):
+            logger.warning("DynamoDB answers parsed by botocore: the fast parse did not match it")
+        # So is serializing each item written (a Forecast row, a batch's History rows).
+        if not serialize_fast(client):
+            logger.warning("DynamoDB requests serialized by botocore: the fast serializer did not match it")
+        return client
 
     def streams(self) -> DynamoDBStreamsClient:
         return self.session.client("dynamodbstreams", endpoint_url=self.endpoint_url, config=CONFIG)

@@ -38,12 +38,12 @@ from typing import Any, Protocol
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord, DynamoDBStreamEvent
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from inventory.observability import logger, metrics
 
 from alerts.logic.alerting import AlertService, Planned
-from alerts.models.change import Level
+from alerts.models.change import Level, StreamChangeRecord
 from alerts.models.digest import Announcement
 from alerts.models.errors import ForecastUnavailable, HistoryUnavailable, NotProcessed, PublishFailed
 
@@ -199,7 +199,7 @@ def process_stream_batch(
     event: dict[str, Any], service: AlertService, context: LambdaContext
 ) -> PartialItemFailureResponse:
     """Run a Lambda stream event through the flow and answer with its partial batch response."""
-    records = list(DynamoDBStreamEvent(event).records)
+    records: list[DynamoDBRecord] = [StreamChangeRecord(record) for record in event["Records"]]
     failed = StreamBatch(service, lambda: context.get_remaining_time_in_millis() / 1000).run(records)
 
     def report(record: DynamoDBRecord) -> None:

@@ -23,10 +23,9 @@ from datetime import datetime, timedelta
 from itertools import groupby
 from typing import Protocol
 
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
-
 from alerts.logic.alerting import AlertService
 from alerts.logic.batch import CurrentLevels, StreamBatch
+from alerts.models.change import StreamChangeRecord
 from alerts.models.errors import ReplayBusy
 from alerts.models.failure import ArchivedRecord
 
@@ -101,7 +100,7 @@ class Replayer:
             self._take(owner)
             batch = saved[start : start + self._batch]
             failed = StreamBatch(self._service, current=self._current).run(
-                [DynamoDBRecord(record.record) for record in batch]
+                [StreamChangeRecord(record.record) for record in batch]
             )
             at = self._clock()
             for record in batch:

@@ -1,7 +1,9 @@
 """A stock change read from one Inventory stream record.
 
 Powertools' :class:`DynamoDBRecord` deserializes the images (numbers arrive as ``Decimal``);
-this module only decides what a readable stock level is. ``Alert`` (the severities announced)
+:class:`StreamChangeRecord` reads each record's section and images once, and the common values
+(text and numbers) directly, to the same result; this module only decides what a readable stock
+level is. ``Alert`` (the severities announced)
 is re-exported from :mod:`inventory.models`, where the services share it.
 """
 
@@ -11,8 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
+from aws_lambda_powertools.shared.dynamodb_deserializer import TypeDeserializer
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import (
     DynamoDBRecord,
     DynamoDBRecordEventName,
@@ -23,10 +27,51 @@ from inventory.table import RETIRED
 
 from alerts.models.errors import MalformedRecord
 
-__all__ = ["Alert", "Level", "StockChange"]
+__all__ = ["Alert", "Level", "StockChange", "StreamChangeRecord"]
 
 #: What deserializing a malformed attribute value raises (Decimal('lots'), an unknown type tag, ...).
 UNREADABLE = (ArithmeticError, TypeError, ValueError, KeyError, IndexError, AttributeError)
+
+
+_DESERIALIZER = TypeDeserializer()
+
+
+class _ReadOnce(StreamRecord):
+    """A record's ``dynamodb`` section whose images deserialize as Powertools' do: text as it is,
+    numbers through Powertools' own ``N`` reader, any other kind through its deserializer (so a
+    malformed value fails as it would there), without its per-value dispatch."""
+
+    def _deserialize_dynamodb_dict(self, key: str) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for name, value in (self._data.get(key) or {}).items():
+            if type(value) is dict and len(value) == 1:
+                text = value.get("S")
+                if text is not None:
+                    found[name] = text
+                    continue
+                number = value.get("N")
+                if number is not None:
+                    found[name] = _DESERIALIZER._deserialize_n(number)
+                    continue
+            found[name] = _DESERIALIZER.deserialize(value)
+        return found
+
+
+class StreamChangeRecord(DynamoDBRecord):
+    """A stream record as Powertools reads it, its section kept, so each image is deserialized once
+    however often the batch's steps read it, and its change (or why it is malformed) read once."""
+
+    @cached_property
+    def dynamodb(self) -> StreamRecord | None:  # type: ignore[override]
+        section = self.get("dynamodb")
+        return None if section is None else _ReadOnce(section)
+
+    @cached_property
+    def _change(self) -> StockChange | MalformedRecord | None:
+        try:
+            return StockChange.read(self)
+        except MalformedRecord as error:
+            return error
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +134,18 @@ class StockChange:
 
         Raises :class:`MalformedRecord` when the record's new state cannot be read. An
         unreadable old image is not an error: it yields a change with ``old_known=False``.
+        A :class:`StreamChangeRecord` is read once, however often it is asked.
         """
+        if not isinstance(record, StreamChangeRecord):
+            return cls.read(record)
+        found = record._change
+        if isinstance(found, MalformedRecord):
+            raise found
+        return found
+
+    @classmethod
+    def read(cls, record: DynamoDBRecord) -> StockChange | None:
+        """:meth:`from_record`, read afresh."""
         stream = record.dynamodb
         if stream is None:
             raise MalformedRecord("the record has no 'dynamodb' section")
