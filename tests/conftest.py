@@ -6,8 +6,14 @@ Set at import, before any test module is collected: Powertools reads its setting
 
 from __future__ import annotations
 
+import copy
+import functools
 import os
+from typing import Any
 
+import botocore.session
+
+from devstack import definitions
 from devstack.moto_reserved_words import refuse_reserved_words
 
 os.environ.update(
@@ -27,3 +33,17 @@ for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
 # Every DynamoDB request a test makes (mock_aws or an in-process moto server) has its expressions
 # checked for reserved words, as DynamoDB does; the local stack applies the same check.
 refuse_reserved_words()
+
+
+# Read once per test process, not once per test: each service's serverless.yml (the tables the
+# integration tests create from it) and botocore's service models (a fresh session per test would
+# parse them again). Neither changes while the tests run; each caller still gets a copy of its own.
+_parsed_definition = functools.cache(definitions.service_definition)
+
+
+def _service_definition(service: str) -> dict[str, Any]:
+    return copy.deepcopy(_parsed_definition(service))
+
+
+definitions.service_definition = _service_definition
+botocore.session.create_loader = functools.cache(botocore.session.create_loader)  # type: ignore[attr-defined]
