@@ -66,12 +66,14 @@ test: $(PY_DEPS) $(NODE_DEPS) $(CHECKOV_DEPS)
 test-fast: $(PY_DEPS)
 	$(PY) -m pytest -n $(TEST_WORKERS) tests/unit tests/integration $(ARGS)
 
-## make lint: ruff, ruff format, mypy, and the import contracts in pyproject.toml (lint-imports)
+## make lint: ruff, ruff format, mypy, the import contracts in pyproject.toml (lint-imports), and the docs check
+## (every stage parameter documented once, measured numbers only in docs/benchmarks.md)
 lint: $(PY_DEPS)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	PYTHONPATH=shared:services/ingest:services/alerts:services/dashboard-api:. $(VENV)/bin/lint-imports
+	$(PY) scripts/check_docs.py
 
 format: $(PY_DEPS)
 	$(VENV)/bin/ruff format .
@@ -81,7 +83,7 @@ format: $(PY_DEPS)
 bench: $(PY_DEPS) $(NODE_DEPS)
 	$(PY) -m bench $(ARGS)
 
-## make user ARGS="--local create-user ravi --store Karachi": create a dashboard user (see README)
+## make user ARGS="--local create-user ravi --store Karachi": create a dashboard user (see docs/api.md)
 user: $(STACK_DEPS)
 	PYTHONPATH=services/dashboard-api $(PY) -m dashboard_api.admin $(ARGS)
 

@@ -479,7 +479,7 @@ def test_only_the_dashboards_origin_may_post_files_to_the_upload_bucket_from_a_b
 def test_the_uploads_index_is_keyed_and_indexed_as_the_shared_contract_says(
     packaged: dict[str, PackagedService],
 ) -> None:
-    from inventory.report import UploadReport
+    from inventory.report import UploadReport, UploadSource
     from inventory.uploads import UPLOADS_BY_SCOPE, UPLOADS_BY_TIME, UploadEntry
 
     template = packaged["ingest"].template
@@ -487,7 +487,7 @@ def test_the_uploads_index_is_keyed_and_indexed_as_the_shared_contract_says(
     indexes = {index["IndexName"]: index for index in properties["GlobalSecondaryIndexes"]}
     # Every attribute the dashboard API reads back from a listing (UploadEntry.from_item).
     entry = UploadEntry.of(
-        UploadReport("b", "k", uploaded_by="u", reason="r"), version="v", received_at="t", report_key="r"
+        UploadReport(UploadSource("b", "k"), uploaded_by="u", reason="r"), version="v", received_at="t", report_key="r"
     ).to_item()
 
     assert properties["KeySchema"] == [
@@ -619,9 +619,12 @@ def test_alerts_stream_function_may_touch_exactly_the_stream_history_stores_row_
         {"Fn::GetAtt": ["ForecastTable", "Arn"]},
     ]
     assert permissions.pop("dynamodb:BatchGetItem") == [{"Fn::GetAtt": ["ForecastTable", "Arn"]}]
-    assert permissions.pop("dynamodb:UpdateItem") == [_sub(PLACEHOLDER_OUTPUTS["ingest"]["StoresTableArn"])]
-    # Announcement marks: whole History rows, 25 to a call; published digests, looked up by a retry.
-    assert permissions.pop("dynamodb:BatchWriteItem") == [{"Fn::GetAtt": ["HistoryTable", "Arn"]}]
+    # The store's totals; announcement marks, conditional updates of History rows in transactions.
+    assert permissions.pop("dynamodb:UpdateItem") == [
+        {"Fn::GetAtt": ["HistoryTable", "Arn"]},
+        _sub(PLACEHOLDER_OUTPUTS["ingest"]["StoresTableArn"]),
+    ]
+    # Published digests, looked up by a retry.
     assert permissions.pop("dynamodb:Query") == [{"Fn::GetAtt": ["HistoryTable", "Arn"]}]
     assert permissions.pop("sns:Publish") == [{"Ref": "AlertsTopic"}]
     assert permissions.pop("sqs:SendMessage") == [{"Fn::GetAtt": ["AlertsFailureQueue", "Arn"]}]

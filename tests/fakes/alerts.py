@@ -97,14 +97,19 @@ class FakeChangeLog(ChangeLog):
     def announced_rows(self, store: str, since: str) -> set[tuple[str, str]]:
         return {key for name, at, keys in self.digests if name == store and at >= since for key in keys}
 
+    def alerted_after(self, entry: HistoryEntry) -> bool:
+        partition, after = self._key(entry)
+        return any(key[0] == partition and key[1] > after and row.alert for key, row in self.rows.items())
+
     def mark_all(self, entries: Any, announced_at: str) -> None:
         from alerts.models.errors import HistoryUnavailable
 
         if self.fail_marks:
             self.fail_marks -= 1
             raise HistoryUnavailable("History rows not marked announced: throttled")
-        for entry in entries:
-            self.rows[self._key(entry)] = replace(entry, announced_at=announced_at)
+        for entry in entries:  # on rows that exist only, as the conditional updates do
+            if self._key(entry) in self.rows:
+                self.rows[self._key(entry)] = replace(self.rows[self._key(entry)], announced_at=announced_at)
 
     def entries(self) -> list[HistoryEntry]:
         return list(self.rows.values())

@@ -9,6 +9,8 @@ from inventory.history import HistoryEntry
 from inventory.people import PersonAccess
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from dashboard_api.models.records import (
         ForecastRows,
         IndexPage,
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
         PendingCode,
         RecordPage,
         SnsSubscription,
+        State,
         SubscriptionRecord,
     )
     from dashboard_api.models.users import UserListing, UserRecord
@@ -307,6 +310,7 @@ class FakeAlertsTopic:
 
     Faults: ``fail_subscribe`` (SNS unavailable, nothing made), ``lose_answer`` (made, but the
     answer never arrives), ``refused`` (endpoints SNS rejects), ``fail_calls`` (any call fails).
+    Races: ``before[name]`` runs once, as the next call of that name (``Subscribe``, ...) begins.
     """
 
     TOPIC = "arn:aws:sns:us-east-1:123456789012:inventory-alerts-test-no-stock"
@@ -319,12 +323,16 @@ class FakeAlertsTopic:
         self.fail_calls = 0
         self.refused: set[str] = set()
         self.refuse_pending_changes = False
+        self.before: dict[str, Callable[[], Any]] = {}
         self._next = 0
 
     def _call(self, name: str) -> None:
         from dashboard_api.models.errors import Unavailable
 
         self.calls.append(name)
+        race = self.before.pop(name, None)
+        if race is not None:
+            race()
         if self.fail_calls:
             self.fail_calls -= 1
             raise Unavailable(f"{name} failed (Throttling); try again shortly")
@@ -508,7 +516,10 @@ class FakeSubscriptionRows:
         if self.fail_activate:
             self.fail_activate -= 1
             raise self._failed("saving the subscription")
-        if (record.owner, record.id) not in self.rows:
+        current = self.rows.get((record.owner, record.id))
+        if current is None or not (
+            current.state is State.CREATING or (current.state is State.ACTIVE and current.arn == arn)
+        ):
             return False
         self._replace(record, state=State.ACTIVE, arn=arn)
         return True
@@ -516,7 +527,10 @@ class FakeSubscriptionRows:
     def mark_removing(self, record: SubscriptionRecord) -> None:
         from dashboard_api.models.subscriptions import State
 
-        self._replace(record, state=State.REMOVING)
+        if record.arn is None:
+            self._replace(record, state=State.REMOVING)
+        else:
+            self._replace(record, state=State.REMOVING, arn=record.arn)
 
     def set_stores(self, record: SubscriptionRecord, stores: tuple[str, ...]) -> None:
         if self.fail_set_stores:
@@ -524,12 +538,15 @@ class FakeSubscriptionRows:
             raise self._failed("saving the subscription")
         self._replace(record, stores=stores)
 
-    def delete(self, record: SubscriptionRecord) -> None:
+    def claim_of(self, endpoint_key: str) -> tuple[str, str] | None:
+        return self.claims.get(endpoint_key)
+
+    def delete(self, record: SubscriptionRecord, *, state: State | None = None) -> None:
         if self.fail_delete:
             self.fail_delete -= 1
             raise self._failed("removing the subscription")
         key = (record.owner, record.id)
-        if key not in self.rows:
+        if key not in self.rows or (state is not None and self.rows[key].state is not state):
             return
         del self.rows[key]
         endpoint_key = self.endpoint_keys.pop(key)

@@ -39,6 +39,7 @@ loaded (``inventory.people``; the grant's time is the key's time folder).
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 import time
 import uuid
@@ -47,7 +48,7 @@ from dataclasses import dataclass, field
 
 from inventory.models import InventoryRow, RowError, SourceVersion, comparable_sequencer
 from inventory.people import granted_at
-from inventory.report import ReportStatus, UploadReport
+from inventory.report import ReportStatus, UploadReport, UploadSource
 from inventory.uploads import HEAD_OFFICE, InvalidUploadKey, UploadEntry, report_key, store_of_key
 
 from ingest.logic.loader import Loader, Pause
@@ -229,10 +230,10 @@ class Ingestor:
         opened = self.bucket.open(
             source.bucket,
             source.key,
-            checkpoint.version_id or source.version_id,
+            report.source.version_id,
             start=_resume_byte(position, file_format),
         )
-        report.etag, report.version_id = opened.etag, opened.version_id
+        report.source.etag, report.source.version_id = opened.etag, opened.version_id
         if checkpoint.position is None:
             report.uploaded_by = self._uploader(source.principal, opened.uploaded_by)
             if opened.uploaded_by and report.uploaded_by == opened.uploaded_by:
@@ -432,9 +433,7 @@ class Ingestor:
 
     def _fresh_report(self, source: Source, started_at: str) -> UploadReport:
         return UploadReport(
-            bucket=source.bucket,
-            key=source.key,
-            version_id=source.version_id,
+            source=UploadSource(bucket=source.bucket, key=source.key, version_id=source.version_id),
             store=None if source.scope == HEAD_OFFICE else source.scope,
             uploaded_by=source.principal or None,
             principal=source.principal or None,
@@ -443,18 +442,20 @@ class Ingestor:
         )
 
     def _restored_report(self, claim: Claim, checkpoint: Checkpoint) -> UploadReport:
-        report = self._fresh_report(claim.source, claim.started_at or self.clock())
-        report.rows = dataclasses.replace(checkpoint.rows)
-        report.errors = list(checkpoint.errors)
-        report.stores = set(checkpoint.stores)
-        report.stores_truncated = checkpoint.stores_truncated
-        report.reason = checkpoint.reason
-        report.etag = checkpoint.etag or report.etag
-        report.version_id = checkpoint.version_id or report.version_id
-        if checkpoint.uploaded_by is not None:
-            report.uploaded_by = checkpoint.uploaded_by
-        if checkpoint.principal is not None:
-            report.principal = checkpoint.principal
+        """The report as the checkpoint left it (a fresh one without), on the claim's source, not final yet."""
+        fresh = self._fresh_report(claim.source, claim.started_at or self.clock())
+        if checkpoint.report is None:
+            return fresh
+        report = copy.deepcopy(checkpoint.report)
+        report.status, report.finished_at = ReportStatus.LOADING, ""  # final once committed (checkpoint.status)
+        if not report.source.key:  # an older checkpoint's report (see ingest.models.claim): the claim fills it in
+            saved = report.source
+            report.source = dataclasses.replace(
+                fresh.source, etag=saved.etag, version_id=saved.version_id or fresh.source.version_id
+            )
+            report.store, report.started_at = fresh.store, fresh.started_at
+            report.uploaded_by = fresh.uploaded_by if report.uploaded_by is None else report.uploaded_by
+            report.principal = fresh.principal if report.principal is None else report.principal
         return report
 
     def _entry(self, source: Source, report: UploadReport) -> UploadEntry:
@@ -508,15 +509,7 @@ def _snapshot(report: UploadReport, position: ParsePosition | None, part: int, d
         position=None if position is None else position.to_json(),
         done=done,
         part=part,
-        rows=dataclasses.replace(report.rows),
-        errors=list(report.errors),
-        stores=sorted(report.stores),
-        stores_truncated=report.stores_truncated,
-        reason=report.reason,
-        etag=report.etag,
-        version_id=report.version_id,
-        uploaded_by=report.uploaded_by,
-        principal=report.principal,
+        report=copy.deepcopy(report),  # as it stands at ``position``: the load goes on changing the report
     )
 
 
