@@ -193,10 +193,11 @@ export class Api {
     return this.request(['users', username], { method: 'DELETE' });
   }
 
-  /** A presigned POST for one file: {url, fields, key, expires_at, max_bytes}. store null: head office. */
-  uploadGrant(store, { filename, size }) {
+  /** A presigned POST for one file: {url, fields, key, expires_at, max_bytes}. store null: head office.
+   * fullList: the file is the full list of its stores (the items it omits are retired). */
+  uploadGrant(store, { filename, size, fullList = false }) {
     const segments = store === null ? ['uploads'] : ['stores', store, 'uploads'];
-    return this.request(segments, { method: 'POST', body: { filename, size } });
+    return this.request(segments, { method: 'POST', body: { filename, size, full_list: fullList } });
   }
 
   /** The API's own OpenAPI document (fetched once: it says, for one, which severities exist). */

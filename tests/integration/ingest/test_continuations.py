@@ -94,6 +94,7 @@ def test_a_file_bigger_than_one_invocation_is_loaded_in_parts_under_one_exact_re
     assert report["status"] == "ok"
     assert report["rows"] == {
         "read": 250, "accepted": 250, "rejected": 0, "written": 250, "unchanged": 0, "stale": 0, "duplicates": 0,
+        "retired": 0,
     }  # fmt: skip
     assert table_size(world, 4) == 250
     assert world.counts("Store 3") == {f"Item {n % 75}": n % 50 for n in range(225, 250)}
