@@ -13,7 +13,7 @@ STAGE ?= dev
 ARGS ?=
 TEST_WORKERS ?= 2
 
-.PHONY: dev test lint format bench deploy site user recount replay invoke logs token code clean
+.PHONY: dev test test-fast lint format bench deploy site user recount replay invoke logs token code clean
 
 $(STACK_DEPS): requirements-stack.txt shared/pyproject.toml
 	@python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -61,6 +61,10 @@ code: $(STACK_DEPS)
 ## make test: every test (unit, integration, local stack end to end, browser, packaging), on TEST_WORKERS processes
 test: $(PY_DEPS) $(NODE_DEPS) $(CHECKOV_DEPS)
 	$(PY) -m pytest -n $(TEST_WORKERS) $(ARGS)
+
+## make test-fast: unit and integration tests only, on TEST_WORKERS processes (node runs the dashboard modules; no npm packages, local stack, Chromium, checkov or benchmarks)
+test-fast: $(PY_DEPS)
+	$(PY) -m pytest -n $(TEST_WORKERS) tests/unit tests/integration $(ARGS)
 
 ## make lint: ruff, ruff format, mypy, the import contracts in pyproject.toml (lint-imports), and the docs check
 ## (every stage parameter documented once, measured numbers only in docs/benchmarks.md)

@@ -8,8 +8,10 @@ any order. So a test that changes data does it in stores of its own (:func:`uniq
 its own given access by :func:`create_user`), never in the lab stores the stack loads at start (Berlin,
 Karachi, Calcutta) nor as their demo users; a test that needs the lab data only reads it.
 
-Shared here: :func:`wait_for_report` (the report of one object version) and :func:`sign_in` (answering the
-TOTP challenge of a user with MFA on, such as the demo admin, with a code of their authenticator key).
+Shared here: :func:`wait_for`, the one way a test waits for the stack (for an event it can see: a report
+written, a row stored, a line logged, a message delivered; never for a tuned number of seconds),
+:func:`wait_for_report` (the report of one object version) and :func:`sign_in` (answering the TOTP
+challenge of a user with MFA on, such as the demo admin, with a code of their authenticator key).
 """
 
 from __future__ import annotations
@@ -22,10 +24,10 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import boto3
 import pyotp
@@ -35,9 +37,13 @@ from inventory.uploads import report_key, version_tag
 
 from tests.builders import REPO
 
-START_TIMEOUT_S = 240
-#: A guard against a stuck stack, not a timing assertion.
-REPORT_TIMEOUT_S = 90
+#: The one deadline of every wait on the stack: a guard against a stuck stack, never a timing assertion
+#: (a wait ends as soon as its event is seen, so only a failing test waits this long).
+EVENT_DEADLINE_S = 600
+#: How soon an event not seen yet is looked for again.
+POLL_S = 0.25
+
+Seen = TypeVar("Seen")
 
 
 def free_port() -> int:
@@ -79,6 +85,21 @@ class LocalStackProcess:
         return int(self.process.returncode)
 
 
+def wait_for(event: Callable[[], Seen], what: str, stack: LocalStackProcess | None = None) -> Seen:
+    """What ``event()`` answers once the event has happened; until then it answers something falsy.
+
+    Fails the test, saying ``what`` was never seen (with the tail of ``stack``'s console), once
+    ``EVENT_DEADLINE_S`` have passed.
+    """
+    deadline = time.monotonic() + EVENT_DEADLINE_S
+    while not (seen := event()):
+        if time.monotonic() > deadline:
+            console = f":\n{stack.console()[-5000:]}" if stack is not None else ""
+            pytest.fail(f"{what}: not seen within {EVENT_DEADLINE_S} s{console}")
+        time.sleep(POLL_S)
+    return seen
+
+
 def stack_environment(state_dir: Path, aws_port: int, web_port: int) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
@@ -105,14 +126,13 @@ def start_stack(state_dir: Path, *args: str) -> LocalStackProcess:
             stderr=subprocess.STDOUT,
         )
     stack = LocalStackProcess(process, state_dir, log, aws_port, web_port)
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while not stack.stack_file.exists():
-        if process.poll() is not None:
-            pytest.fail(f"the local stack exited with {process.returncode}:\n{stack.console()[-5000:]}")
-        if time.monotonic() > deadline:
-            stack.stop()
-            pytest.fail(f"the local stack did not write stack.json in {START_TIMEOUT_S} s:\n{stack.console()[-5000:]}")
-        time.sleep(0.25)
+    try:
+        wait_for(lambda: stack.stack_file.exists() or process.poll() is not None, "the stack's stack.json", stack)
+    except BaseException:
+        stack.stop()
+        raise
+    if process.poll() is not None:
+        pytest.fail(f"the local stack exited with {process.returncode}:\n{stack.console()[-5000:]}")
     stack.info = json.loads(stack.stack_file.read_text())
     return stack
 
@@ -154,10 +174,7 @@ def aws_client(stack: LocalStackProcess | Mapping[str, Any], service: str) -> An
 
 
 def wait_for_report(
-    stack: LocalStackProcess | Mapping[str, Any],
-    key: str,
-    version_id: str | None = None,
-    timeout_s: float = REPORT_TIMEOUT_S,
+    stack: LocalStackProcess | Mapping[str, Any], key: str, version_id: str | None = None
 ) -> dict[str, Any]:
     """The final report (``ok``, ``partial`` or ``failed``) on one version of ``key``.
 
@@ -170,18 +187,15 @@ def wait_for_report(
     if version_id is None:
         version_id = str(s3.head_object(Bucket=info["bucket"], Key=key)["VersionId"])
     where = report_key(key, version_tag(version_id), info.get("reports_prefix", "reports/"))
-    deadline = time.monotonic() + timeout_s
-    report: dict[str, Any] = {}
-    while time.monotonic() < deadline:
+
+    def final_report() -> dict[str, Any] | None:
         try:
             report = dict(json.loads(s3.get_object(Bucket=info["bucket"], Key=where)["Body"].read()))
         except s3.exceptions.NoSuchKey:
-            report = {}
-        if report.get("status") and ReportStatus(report["status"]).final:
-            return report
-        time.sleep(0.25)
-    console = f":\n{stack.console()[-3000:]}" if isinstance(stack, LocalStackProcess) else ""
-    pytest.fail(f"no final report {where} after {timeout_s} s (last status: {report.get('status')}){console}")
+            return None
+        return report if report.get("status") and ReportStatus(report["status"]).final else None
+
+    return wait_for(final_report, f"a final report {where}", stack if isinstance(stack, LocalStackProcess) else None)
 
 
 def upload_file(stack: LocalStackProcess | Mapping[str, Any], key: str, body: bytes, **extra: Any) -> dict[str, Any]:
@@ -191,23 +205,20 @@ def upload_file(stack: LocalStackProcess | Mapping[str, Any], key: str, body: by
     return wait_for_report(stack, key, str(put["VersionId"]))
 
 
-#: How long a test waits for the digests a change may raise (the stream poll, the function, SNS to SQS).
-DIGEST_WAIT_S = 25
-#: How long the inbox must stay quiet after the digests a test expects, to catch one too many. Digests
-#: follow the upload's report within a second or two (the stream is polled continuously).
+#: How long the inbox must stay quiet after the digests a test expects, to catch one too many: the one
+#: wait that is not for an event, as it shows that none comes. Digests follow the change that raised
+#: them within a second or two (the stream is polled continuously).
 QUIET_S = 5
 
 
-def digests(
-    stack: LocalStackProcess, store: str, *, expect: int = 0, seconds: float | None = None
-) -> list[dict[str, Any]]:
+def digests(stack: LocalStackProcess, store: str, *, expect: int = 0) -> list[dict[str, Any]]:
     """Every digest for ``store`` that reaches the stack's alerts inbox, as SNS envelopes: waiting up to
-    ``seconds`` (``DIGEST_WAIT_S``) for ``expect`` of them, then ``QUIET_S`` more for any extra. With
-    ``expect=0`` and no ``seconds``, only the quiet time: for an upload that wrote nothing, nothing can
-    reach the stream."""
+    ``EVENT_DEADLINE_S`` for ``expect`` of them, then ``QUIET_S`` more for any extra. With ``expect=0``,
+    only the quiet time: call it once the change is known to be handled (or, for an upload that wrote
+    nothing, at once: nothing can reach the stream)."""
     sqs = stack.client("sqs")
     received: list[dict[str, Any]] = []
-    deadline = time.monotonic() + (seconds if seconds is not None else DIGEST_WAIT_S if expect else QUIET_S)
+    deadline = time.monotonic() + (EVENT_DEADLINE_S if expect else QUIET_S)
     while time.monotonic() < deadline:
         wait = int(min(5, max(1, deadline - time.monotonic())))
         for message in sqs.receive_message(

@@ -27,7 +27,7 @@ from inventory.uploads import store_prefix
 from playwright.sync_api import Browser, Dialog, Page, ViewportSize, expect, sync_playwright
 
 from tests.builders import lab_file
-from tests.e2e.conftest import create_user, unique_store, wait_for_report
+from tests.e2e.conftest import create_user, unique_store, wait_for, wait_for_report
 from tests.e2e.conftest import sign_in as conftest_sign_in
 
 REPO = Path(__file__).resolve().parents[2]
@@ -49,7 +49,6 @@ CHROMIUM_ARGS = [
 ]
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 PHONE: ViewportSize = {"width": 360, "height": 740}
-INGEST_TIMEOUT_S = 90
 TOTP_STEP_S = 30
 # The TOTP secret each user enrolled in this test session (the page shows it once, at enrolment).
 TOTP_SECRETS: dict[str, str] = {}
@@ -241,9 +240,7 @@ def s3_client(stack: dict[str, Any]) -> Any:
     return boto3.client("s3", endpoint_url=stack["endpoint_url"], region_name=stack["region"])
 
 
-def upload(
-    stack: dict[str, Any], name: str, body: bytes, timeout_s: float = INGEST_TIMEOUT_S, store: str | None = None
-) -> dict[str, Any]:
+def upload(stack: dict[str, Any], name: str, body: bytes, store: str | None = None) -> dict[str, Any]:
     """Put a file in the upload bucket and wait for ingest's report on it.
 
     Without ``store`` it is a head-office (multi-store) file; with it, a file under that store's prefix,
@@ -253,27 +250,27 @@ def upload(
     folder = f"{store_prefix(store, prefix)}cli-{uuid.uuid4().hex[:8]}/" if store else prefix
     key = f"{folder}{name}"
     put = s3_client(stack).put_object(Bucket=stack["bucket"], Key=key, Body=body)
-    return wait_for_report(stack, key, str(put["VersionId"]), timeout_s)
+    return wait_for_report(stack, key, str(put["VersionId"]))
 
 
-def until(check: Callable[[], bool], page: Page, what: str, timeout_s: float = 60) -> None:
-    """Reload the view until check() holds (data flows through the stack asynchronously).
+def until(check: Callable[[], bool], page: Page, what: str) -> None:
+    """Refresh the view until check() holds (data flows through the stack asynchronously).
 
     A reload signs out (tokens live in memory only), so this presses "Refresh now" instead.
     """
-    deadline = time.monotonic() + timeout_s
-    while True:
+
+    def shown() -> bool:
         page.wait_for_load_state("networkidle")
         if check():
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(1)
+            return True
         refresh = page.locator("#refresh-now")
         if refresh.is_visible():
             refresh.click()
         else:
             page.evaluate("document.getElementById('refresh-now').click()")
+        return False
+
+    wait_for(shown, what)
 
 
 def shoot(page: Page, name: str, *, full_page: bool = False) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ import pytest
 from inventory.history import history_key
 
 from tests.builders import REPO, lab_file
-from tests.e2e.conftest import DIGEST_WAIT_S, LocalStackProcess, digests, start_stack, stop_stack, upload_file
+from tests.e2e.conftest import LocalStackProcess, digests, start_stack, stop_stack, upload_file, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -81,19 +80,17 @@ def test_history_rows_record_each_count_change(fresh_stack: LocalStackProcess) -
     upload(fresh_stack, "history-springfield.csv", b"store,item,count\nHistoryville,Echo Dot,7\n")
     upload(fresh_stack, "history-springfield-2.csv", b"store,item,count\nHistoryville,Echo Dot,4\n")
     dynamodb = fresh_stack.client("dynamodb")
-    deadline = time.monotonic() + DIGEST_WAIT_S
-    counts: list[tuple[str, str]] = []
-    while time.monotonic() < deadline:
+
+    def two_rows() -> list[tuple[str, str]]:
         rows = dynamodb.query(
             TableName=fresh_stack.info["history_table"],
             KeyConditionExpression="StoreItem = :k",
             ExpressionAttributeValues={":k": {"S": history_key("Historyville", "Echo Dot")}},
         )["Items"]
         counts = sorted((row.get("OldCount", {}).get("N", ""), row["NewCount"]["N"]) for row in rows)
-        if len(counts) == 2:
-            break
-        time.sleep(0.5)
-    assert counts == sorted([("", "7"), ("7", "4")])
+        return counts if len(counts) == 2 else []
+
+    assert wait_for(two_rows, "two History rows", fresh_stack) == sorted([("", "7"), ("7", "4")])
 
 
 def operations(stack: LocalStackProcess, *args: str) -> subprocess.CompletedProcess[str]:

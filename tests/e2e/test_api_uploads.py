@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 import uuid
 from typing import Any
 from urllib.parse import quote
@@ -23,12 +22,10 @@ from inventory.report import ReportStatus
 from inventory.uploads import UploadEntry, report_key, store_prefix
 
 from tests.builders import csv_file
-from tests.e2e.conftest import aws_client, create_user, demo_user, sign_in, unique_store, upload_file
+from tests.e2e.conftest import aws_client, create_user, demo_user, sign_in, unique_store, upload_file, wait_for
 from tests.e2e.test_api_security import get
 
 pytestmark = pytest.mark.e2e
-
-INGEST_TIMEOUT_S = 90
 
 
 @pytest.fixture(scope="module")
@@ -80,14 +77,13 @@ def upload(grant: dict[str, Any], name: str, body: bytes) -> requests.Response:
 
 
 def wait_for_upload(stack: dict[str, Any], token: str, key: str) -> dict[str, Any]:
-    deadline = time.monotonic() + INGEST_TIMEOUT_S
-    while time.monotonic() < deadline:
+    def final() -> dict[str, Any] | None:
         status, body = get(stack, f"/uploads?key={requests.utils.quote(key, safe='')}", token)
-        if status == 200 and body["report"] and body["report"]["status"] not in ("loading", "retrying"):
-            return dict(body)
         assert status in (200, 404), body
-        time.sleep(0.5)
-    pytest.fail(f"no final report for {key} after {INGEST_TIMEOUT_S} s")
+        done = status == 200 and body["report"] and body["report"]["status"] not in ("loading", "retrying")
+        return dict(body) if done else None
+
+    return wait_for(final, f"the API's final report for {key}")
 
 
 def test_a_store_manager_uploads_a_file_and_sees_its_report(

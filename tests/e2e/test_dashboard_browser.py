@@ -8,7 +8,6 @@ README's pictures in docs/screenshots/.
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,6 +21,7 @@ from inventory.models import iso_utc
 from playwright.sync_api import Page, Request, expect
 
 from tests.builders import csv_file
+from tests.e2e.conftest import wait_for
 from tests.e2e.dashboard_kit import (
     DESKTOP,
     PHONE,
@@ -432,17 +432,16 @@ def seed_week_of_history(stack: dict[str, Any], store: str, item: str, counts: l
     """Replace an item's history by a week of changes (the alerts service's format), for the README view."""
     dynamodb = boto3.client("dynamodb", endpoint_url=stack["endpoint_url"], region_name=stack["region"])
     table, key = stack["history_table"], history_key(store, item)
-    deadline = time.monotonic() + 60
+
     # The alerts service records the upload's change asynchronously, then marks it announced: let both land
     # first, so nothing the service writes afterwards meets the seeded rows.
-    while True:
+    def announced() -> list[dict[str, Any]]:
         written = dynamodb.query(
             TableName=table, KeyConditionExpression="StoreItem = :k", ExpressionAttributeValues={":k": {"S": key}}
         )["Items"]
-        if (written and all("AnnouncedAt" in entry for entry in written)) or time.monotonic() > deadline:
-            break
-        time.sleep(0.5)
-    for entry in written:
+        return list(written) if written and all("AnnouncedAt" in entry for entry in written) else []
+
+    for entry in wait_for(announced, f"{store} {item}'s change recorded and announced"):
         dynamodb.delete_item(TableName=table, Key={"StoreItem": entry["StoreItem"], "At": entry["At"]})
     now = datetime.now(UTC)
     step = timedelta(days=7) / len(counts)

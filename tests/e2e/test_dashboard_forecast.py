@@ -20,12 +20,11 @@ from playwright.sync_api import Error, Page, Route, expect
 
 from tests.builders import csv_file
 from tests.e2e import dashboard_kit as kit
-from tests.e2e.conftest import unique_store
+from tests.e2e.conftest import unique_store, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 #: A guard against a stuck stack (the alerts function batches stream records for up to 10 s), not a timing.
-FORECAST_TIMEOUT_S = 90
 
 
 @pytest.fixture(scope="module")
@@ -41,15 +40,14 @@ def used_up(stack: dict[str, Any]) -> dict[str, Any]:
         time.sleep(2)  # the next count comes a little later, as a store's next upload would
     manager = kit.new_user(stack, stores=(store,))
     token = kit.id_token(stack, manager)
-    deadline = time.monotonic() + FORECAST_TIMEOUT_S
-    while True:
+
+    def last_count_forecast() -> list[dict[str, Any]]:
         status, body = kit.api_call(stack, token, "GET", f"/stores/{quote(store, safe='')}/forecast")
-        items = (body or {}).get("items") or []
-        if status == 200 and items and items[0].get("count") == 998:
-            break  # the last count: the stream may deliver the uploads' changes in more than one batch
-        assert time.monotonic() < deadline, f"no forecast from the last count for {store}: {status} {body}"
-        time.sleep(1)
-    (forecast,) = items
+        items = ((body or {}).get("items") or []) if status == 200 else []
+        # the last count: the stream may deliver the uploads' changes in more than one batch
+        return items if items and items[0].get("count") == 998 else []
+
+    (forecast,) = items = wait_for(last_count_forecast, f"a forecast from the last count for {store}")
     assert forecast["item"] == "Echo Dot", items
     assert forecast["count"] == 998
     return {"store": store, "manager": manager, "forecast": forecast}

@@ -21,12 +21,11 @@ from playwright.sync_api import Page, expect
 
 from tests.builders import csv_file
 from tests.e2e import dashboard_kit as kit
-from tests.e2e.conftest import demo_user, start_stack, stop_stack, unique_store, wait_for_report
+from tests.e2e.conftest import demo_user, start_stack, stop_stack, unique_store, wait_for, wait_for_report
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 #: A guard against a stuck stack (the alerts function batches stream records for up to 10 s), not a timing.
-FORECAST_TIMEOUT_S = 90
 PACK = 12
 #: Transfers look through every store of the session's stack (hundreds, on a shared machine): a guard.
 TRANSFERS_TIMEOUT_MS = 60_000
@@ -49,14 +48,12 @@ def ordering(stack: dict[str, Any]) -> dict[str, Any]:
     assert report["status"] == "ok", report
     manager = kit.new_user(stack, stores=(store,))
     token = kit.id_token(stack, manager)
-    deadline = time.monotonic() + FORECAST_TIMEOUT_S
-    while True:
+
+    def orders() -> list[dict[str, Any]]:
         status, body = kit.api_call(stack, token, "GET", f"/stores/{quote(store, safe='')}/reorder")
-        if status == 200 and (body or {}).get("items"):
-            break
-        assert time.monotonic() < deadline, f"no order suggested for {store}: {status} {body}"
-        time.sleep(1)
-    return {"store": store, "spare": spare, "manager": manager, "orders": body["items"]}
+        return list((body or {}).get("items") or []) if status == 200 else []
+
+    return {"store": store, "spare": spare, "manager": manager, "orders": wait_for(orders, f"an order for {store}")}
 
 
 def test_the_order_view_groups_orders_by_supplier_in_whole_packs_and_exports_a_purchase_list(

@@ -122,7 +122,7 @@ def test_head_office_sees_totals_stores_worst_first_and_a_stale_store_among_500(
             rows += [(store, "Echo Show", 0), (store, "Echo Look", 0)]
         if n == 1:
             rows.append((store, "Echo Show", 0))
-    report = upload(stack, f"chain-{tag}.csv", csv_file(rows), timeout_s=600)
+    report = upload(stack, f"chain-{tag}.csv", csv_file(rows))
     assert report["rows"]["accepted"] == len(rows), report
     now = datetime.now(UTC)
     for n in range(500):

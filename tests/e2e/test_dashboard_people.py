@@ -13,6 +13,7 @@ from typing import Any
 
 import boto3
 import pytest
+from dashboard_api.logic.sessions import REVOCATION_TTL_SECONDS
 from playwright.sync_api import Page, Route, expect
 
 from tests.e2e import dashboard_kit as kit
@@ -313,8 +314,8 @@ def test_a_person_whose_access_head_office_changes_is_signed_out_at_their_next_c
         stack, kit.id_token(stack, admin), "PUT", f"/users/{manager['username']}/access", {"stores": ["Karachi"]}
     )
     assert status == 200, changed
-    # Each API instance keeps a user's revocation time for up to 5 s (services/dashboard-api README).
-    page.wait_for_timeout(5_500)
+    # Each API instance keeps a user's revocation time for up to REVOCATION_TTL_SECONDS.
+    page.wait_for_timeout(REVOCATION_TTL_SECONDS * 1000 + 500)
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Items").click()
     expect(page.get_by_label("Username")).to_be_visible()

@@ -17,12 +17,9 @@ from playwright.sync_api import Page, expect
 
 from tests.builders import csv_file
 from tests.e2e import dashboard_kit as kit
-from tests.e2e.conftest import unique_store
+from tests.e2e.conftest import EVENT_DEADLINE_S, unique_store, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
-
-#: A guard against a stuck stack (the alerts function batches stream records for up to 10 s), not a timing.
-SETTLE_TIMEOUT_S = 90
 
 State = tuple[tuple[int, int, int], list[str], list[str]]
 
@@ -41,10 +38,8 @@ def state(stack: dict[str, Any], token: str, store: str) -> State:
 
 
 def settles_at(stack: dict[str, Any], token: str, store: str, expected: State) -> None:
-    deadline = time.monotonic() + SETTLE_TIMEOUT_S
-    while (found := state(stack, token, store)) != expected:
-        assert time.monotonic() < deadline, f"{store} holds {found}, not {expected}"
-        time.sleep(1)
+    """Once the alerts function has handled the changes (it batches stream records for up to 10 s)."""
+    wait_for(lambda: state(stack, token, store) == expected, f"{store} holding {expected}")
 
 
 def test_a_full_list_from_the_dialog_retires_what_it_omits_until_a_file_names_it_again(
@@ -71,7 +66,7 @@ def test_a_full_list_from_the_dialog_retires_what_it_omits_until_a_file_names_it
     # Then the report counts two items retired, and they leave the totals, the alerts and the forecast
     report = page.locator(".upload-result article.upload")
     expect(report.locator(".upload-rows div").filter(has_text="Retired").locator("dd")).to_have_text(
-        "2", timeout=SETTLE_TIMEOUT_S * 1000
+        "2", timeout=EVENT_DEADLINE_S * 1000
     )
     expect(page.get_by_label("This file is the full list")).not_to_be_checked()  # not carried to the next file
     kit.shoot(page, "upload-full-list", full_page=True)

@@ -10,6 +10,7 @@ simulated time budget, and ``make bench`` with 5,000,000 rows).
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -19,13 +20,20 @@ from tests.e2e.conftest import LocalStackProcess, wait_for_report
 
 pytestmark = pytest.mark.e2e
 
-#: A generous guard, not a timing assertion: a hostile file must cost seconds, never the function's time.
-REPORT_WITHIN_S = 90
+#: A hostile file must cost seconds of the function's time, never most of its 900 (the load's own clock,
+#: from the report, so a busy machine's queueing does not count).
+LOADED_WITHIN_S = 90
 
 
 def put(stack: LocalStackProcess, key: str, body: bytes, **extra: Any) -> str:
     """Upload ``body`` at ``key``; returns the new object version."""
     return str(stack.client("s3").put_object(Bucket=stack.info["bucket"], Key=key, Body=body, **extra)["VersionId"])
+
+
+def load_seconds(report: dict[str, Any]) -> float:
+    """How long the load took by its report's own clock."""
+    started, finished = (datetime.fromisoformat(report[name]) for name in ("started_at", "finished_at"))
+    return (finished - started).total_seconds()
 
 
 def counts(stack: LocalStackProcess, store: str) -> dict[str, int]:
@@ -49,7 +57,7 @@ def test_a_store_file_as_excel_saves_it_changes_that_store_only(local_stack_proc
     version = put(local_stack_process, key, body, Metadata={"uploaded-by": "berlin-manager"})
 
     # Then Berlin's rows land, the other store's row is rejected with its line, and nothing changes there
-    report = wait_for_report(local_stack_process, key, version, REPORT_WITHIN_S)
+    report = wait_for_report(local_stack_process, key, version)
     assert report["status"] == "partial"
     assert report["store"] == store
     assert report["uploaded_by"] == "berlin-manager"
@@ -85,7 +93,8 @@ def test_a_hostile_file_gets_its_report_in_seconds_and_normal_files_still_load(
 
     version = put(local_stack_process, key, template.format(store=store, digits="9" * 5_001).encode())
 
-    report = wait_for_report(local_stack_process, key, version, REPORT_WITHIN_S)
+    report = wait_for_report(local_stack_process, key, version)
+    assert load_seconds(report) < LOADED_WITHIN_S, report
     assert report["status"] in ("partial", "failed")
     assert report["reason"] or report["errors"]
     if name.endswith(".csv"):  # the row is refused, the rest of the file still lands
@@ -94,7 +103,7 @@ def test_a_hostile_file_gets_its_report_in_seconds_and_normal_files_still_load(
 
     normal = f"uploads/{run}/after.csv"
     version = put(local_stack_process, normal, f"store,item,count\n{store},Echo Plus,7\n".encode())
-    assert wait_for_report(local_stack_process, normal, version, REPORT_WITHIN_S)["status"] == "ok"
+    assert wait_for_report(local_stack_process, normal, version)["status"] == "ok"
     assert counts(local_stack_process, store)["Echo Plus"] == 7
 
 
@@ -113,17 +122,15 @@ def test_the_decoy_sheet_workbook_gets_a_failed_report_and_workbooks_still_load(
     )
     key = f"uploads/{run}/decoy.xlsx"
 
-    report = wait_for_report(local_stack_process, key, put(local_stack_process, key, decoy), REPORT_WITHIN_S)
+    report = wait_for_report(local_stack_process, key, put(local_stack_process, key, decoy))
 
-    # Then it fails with the reason, and the next workbook is read (in the reader's own process)
+    # Then it fails with the reason, in seconds, and the next workbook is read (in the reader's own process)
     assert report["status"] == "failed"
+    assert load_seconds(report) < LOADED_WITHIN_S, report
     assert "another XML namespace" in report["reason"]
     row = f'<row r="2"><c r="A2" t="inlineStr"><is><t>{store}</t></is></c><c r="B2" t="inlineStr"><is><t>Echo Dot</t>'
     row += '</is></c><c r="C2"><v>6</v></c></row>'
     normal = f"uploads/{run}/after.xlsx"
     body = raw_workbook(SHEET_START + row.encode() + SHEET_END)
-    assert (
-        wait_for_report(local_stack_process, normal, put(local_stack_process, normal, body), REPORT_WITHIN_S)["status"]
-        == "ok"
-    )
+    assert wait_for_report(local_stack_process, normal, put(local_stack_process, normal, body))["status"] == "ok"
     assert counts(local_stack_process, store) == {"Echo Dot": 6}

@@ -7,7 +7,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
+import threading
 import urllib.error
 import urllib.request
 import uuid
@@ -19,7 +19,7 @@ import pytest
 
 from devstack.config import read_yaml
 from tests.builders import LAB_SAMPLES, REPO, lab_file
-from tests.e2e.conftest import LocalStackProcess, free_port, stack_environment, wait_for_report
+from tests.e2e.conftest import LocalStackProcess, free_port, stack_environment, wait_for, wait_for_report
 
 pytestmark = pytest.mark.e2e
 
@@ -301,6 +301,12 @@ def test_make_invoke_reports_a_failing_function_and_an_unknown_one(
     assert "ingestUpload" in unknown.stderr
 
 
+def keep_lines(stream: Any, lines: list[str]) -> None:
+    """Append each line a process prints, as it prints it, until the stream closes."""
+    for line in stream:
+        lines.append(line)
+
+
 def test_make_logs_follows_one_functions_output(local_stack_process: LocalStackProcess) -> None:
     info = local_stack_process.info
     store = f"Logged-{uuid.uuid4().hex[:8]}"
@@ -311,23 +317,32 @@ def test_make_logs_follows_one_functions_output(local_stack_process: LocalStackP
             local_stack_process.state_dir, local_stack_process.aws_port, local_stack_process.web_port
         ),
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
     )
+    printed: dict[str, list[str]] = {"stdout": [], "stderr": []}
+    readers = [
+        threading.Thread(target=keep_lines, args=(stream, printed[name]), daemon=True)
+        for name, stream in (("stdout", follower.stdout), ("stderr", follower.stderr))
+    ]
+    for reader in readers:
+        reader.start()
+    key = f"uploads/{store}.csv"
     try:
-        time.sleep(2)  # following the file by now
-        key = f"uploads/{store}.csv"
+        wait_for(lambda: any(line.startswith("following ") for line in printed["stderr"]), "make logs following")
         local_stack_process.client("s3").put_object(
             Bucket=info["bucket"], Key=key, Body=f"store,item,count\n{store},Echo Dot,3\n".encode()
         )
         wait_for_report(local_stack_process, key)
-        time.sleep(1)
+        # Powertools' development format: indented JSON, one key per line
+        wait_for(lambda: any(f'"key":"{key}"' in line for line in printed["stdout"]), "the upload's log records")
     finally:
         os.killpg(follower.pid, signal.SIGINT)
-        output = follower.communicate(timeout=10)[0]
-    # Powertools' development format: indented JSON, one key per line
-    assert f'"key":"{key}"' in output
+        follower.wait(timeout=10)
+        for reader in readers:
+            reader.join(timeout=10)
+    output = "".join(printed["stdout"])
     assert '"level":"INFO"' in output
     assert '"_aws"' not in output, "no metric blobs"
 
@@ -405,9 +420,7 @@ def test_the_console_shows_short_lines_for_uploads_alerts_and_api_requests(
         local_stack_process.info["api_url"] + "/stores", headers={"Authorization": f"Bearer {token}"}
     )
     urllib.request.urlopen(request, timeout=30).close()
-    deadline = time.monotonic() + 10
-    while "GET /api/stores 200 " not in local_stack_process.console() and time.monotonic() < deadline:
-        time.sleep(0.2)
+    wait_for(lambda: "GET /api/stores 200 " in local_stack_process.console(), "the request's console line")
 
     console = local_stack_process.console().splitlines()
     assert any(line.startswith("GET /api/stores 200 ") and line.endswith(" ms") for line in console)

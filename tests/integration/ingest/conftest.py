@@ -1,7 +1,7 @@
 """An upload bucket, the Inventory / Stores / Uploads tables in moto, and the real ingest handler wired to them.
 
 The function's self-invocation (a continuation) is the one integration moto cannot serve
-here: a :class:`~tests.fakes.FakeInvoker` keeps those events, and :meth:`IngestWorld.carry_on`
+here: a :class:`~tests.fakes.ingest.FakeInvoker` keeps those events, and :meth:`IngestWorld.carry_on`
 delivers them to the handler as Lambda would.
 """
 
@@ -23,7 +23,7 @@ from moto import mock_aws
 from devstack.definitions import create_table
 from devstack.moto_transactions import fix_transactions
 from tests.builders import LambdaContext, s3_event
-from tests.fakes import FakeInvoker
+from tests.fakes.ingest import FakeInvoker
 
 BUCKET = "inventory-ingest-test-uploads"
 TABLE = "inventory-ingest-test-inventory"

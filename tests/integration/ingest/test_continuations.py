@@ -24,9 +24,9 @@ pytestmark = pytest.mark.integration
 KEY = "uploads/head-office.csv"
 
 
-def simulated_time(budget_s: float = 900, step_s: float = 200) -> Callable[[], LambdaContext]:
+def simulated_time(budget_s: float = 900, step_s: float = 450) -> Callable[[], LambdaContext]:
     """Contexts whose clock moves ``step_s`` each time the function asks (once as it starts reading,
-    then every 100 rows): with the 100 s stop margin, an invocation loads 400 rows, then hands over."""
+    then every 100 rows): with the 100 s stop margin, an invocation loads 100 rows, then hands over."""
 
     def context() -> LambdaContext:
         asked = itertools.count(1)
@@ -36,12 +36,12 @@ def simulated_time(budget_s: float = 900, step_s: float = 200) -> Callable[[], L
 
 
 def head_office_file(rows: int, bad_lines: tuple[int, ...] = ()) -> bytes:
-    """``rows`` data rows over stores of 300 items; the lines in ``bad_lines`` have an unreadable count."""
+    """``rows`` data rows over stores of 75 items; the lines in ``bad_lines`` have an unreadable count."""
     lines = ["store,item,count"]
     for n in range(rows):
         line = n + 2
         count = "lots" if line in bad_lines else str(n % 50)
-        lines.append(f"Store {n // 300},Item {n % 300},{count}")
+        lines.append(f"Store {n // 75},Item {n % 75},{count}")
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -61,10 +61,10 @@ def table_size(world: IngestWorld, stores: int) -> int:
 
 
 def test_a_file_bigger_than_one_invocation_is_loaded_in_parts_under_one_exact_report(world: IngestWorld) -> None:
-    # Given a 1,050-row file and a function that may load 400 rows before its time runs short
+    # Given a 250-row file and a function that may load 100 rows before its time runs short
     read_from = ranges(world)
     context = simulated_time()
-    delivered = world.put(KEY, head_office_file(1_050))
+    delivered = world.put(KEY, head_office_file(250))
 
     # When S3's event arrives
     world.deliver(delivered, context=context())
@@ -72,8 +72,8 @@ def test_a_file_bigger_than_one_invocation_is_loaded_in_parts_under_one_exact_re
     # Then the first part landed, the report says "loading" with true tallies so far,
     report = world.report(KEY)
     assert report["status"] == "loading"
-    assert report["rows"]["read"] == report["rows"]["written"] == 400
-    assert table_size(world, 4) == 400
+    assert report["rows"]["read"] == report["rows"]["written"] == 100
+    assert table_size(world, 4) == 100
     # the index row holds the checkpoint, and the function asked for its own continuation
     row = world.index_row(KEY)
     assert row["Status"] == {"S": "loading"}
@@ -93,37 +93,37 @@ def test_a_file_bigger_than_one_invocation_is_loaded_in_parts_under_one_exact_re
     report = world.report(KEY)
     assert report["status"] == "ok"
     assert report["rows"] == {
-        "read": 1050, "accepted": 1050, "rejected": 0, "written": 1050, "unchanged": 0, "stale": 0, "duplicates": 0,
+        "read": 250, "accepted": 250, "rejected": 0, "written": 250, "unchanged": 0, "stale": 0, "duplicates": 0,
         "retired": 0,
     }  # fmt: skip
-    assert table_size(world, 4) == 1_050
-    assert world.counts("Store 3") == {f"Item {n % 300}": n % 50 for n in range(900, 1_050)}
+    assert table_size(world, 4) == 250
+    assert world.counts("Store 3") == {f"Item {n % 75}": n % 50 for n in range(225, 250)}
     world.assert_consistent(KEY)
     # and each continuation opened the object where the previous part stopped
     assert read_from[0] is None
     offsets = [int(value.removeprefix("bytes=").rstrip("-")) for value in read_from[1:] if value]
     assert len(offsets) == 2
-    assert 0 < offsets[0] < offsets[1] < len(head_office_file(1_050))
+    assert 0 < offsets[0] < offsets[1] < len(head_office_file(250))
 
 
 def test_rejected_rows_keep_their_line_numbers_across_parts(world: IngestWorld) -> None:
     context = simulated_time()
-    world.deliver(world.put(KEY, head_office_file(1_200, bad_lines=(10, 700, 1_150))), context=context())
+    world.deliver(world.put(KEY, head_office_file(300, bad_lines=(10, 175, 290))), context=context())
 
     world.carry_on(context)
 
     report = world.report(KEY)
     assert report["status"] == "partial"
-    assert [error["line"] for error in report["errors"]] == [10, 700, 1_150]
+    assert [error["line"] for error in report["errors"]] == [10, 175, 290]
     assert report["rows"]["rejected"] == 3
-    assert report["rows"]["written"] == 1_197
+    assert report["rows"]["written"] == 297
     world.assert_consistent(KEY)
 
 
 def test_a_load_handed_over_by_the_previous_version_of_the_function_carries_on_exactly(world: IngestWorld) -> None:
     """A deploy mid-load: the continuation finds a checkpoint written before checkpoints held the whole report."""
     context = simulated_time()
-    world.deliver(world.put(KEY, head_office_file(1_200, bad_lines=(10, 700, 1_150))), context=context())
+    world.deliver(world.put(KEY, head_office_file(300, bad_lines=(10, 175, 290))), context=context())
     # Given the row's checkpoint in the older format (the report's parts at its top level)
     row = world.index_row(KEY)
     saved = json.loads(zlib.decompress(row["Checkpoint"]["B"]))
@@ -146,9 +146,9 @@ def test_a_load_handed_over_by_the_previous_version_of_the_function_carries_on_e
     # Then the one report is as exact as without the change of version
     final = world.report(KEY)
     assert final["status"] == "partial"
-    assert [error["line"] for error in final["errors"]] == [10, 700, 1_150]
+    assert [error["line"] for error in final["errors"]] == [10, 175, 290]
     assert final["rows"]["rejected"] == 3
-    assert final["rows"]["written"] == 1_197
+    assert final["rows"]["written"] == 297
     assert final["source"] == report["source"] | {"etag": final["source"]["etag"]}
     assert (final["uploaded_by"], final["principal"], final["started_at"]) == (
         report["uploaded_by"],
@@ -160,7 +160,7 @@ def test_a_load_handed_over_by_the_previous_version_of_the_function_carries_on_e
 
 def test_every_store_a_head_office_file_names_gets_its_last_upload_time_whatever_the_part(world: IngestWorld) -> None:
     context = simulated_time()
-    delivered = world.put(KEY, head_office_file(1_050))
+    delivered = world.put(KEY, head_office_file(250))
 
     world.deliver(delivered, context=context())
     world.carry_on(context)
@@ -172,7 +172,7 @@ def test_a_continuation_that_cannot_be_started_is_retried_from_where_the_part_st
     # Given the self-invocation is refused once
     read_from = ranges(world)
     context = simulated_time()
-    delivered = world.put(KEY, head_office_file(1_050))
+    delivered = world.put(KEY, head_office_file(250))
     world.invoker.fail = 1
 
     # When the first part ends, the report says Lambda will try again
@@ -182,7 +182,7 @@ def test_a_continuation_that_cannot_be_started_is_retried_from_where_the_part_st
     assert report["status"] == "retrying"
     assert "could not invoke" in report["reason"]
     assert "Lambda will try again" in report["reason"]
-    assert report["rows"]["written"] == 400
+    assert report["rows"]["written"] == 100
 
     # And Lambda's retry of the same event carries on from the saved position, not from the start
     world.deliver(delivered, context=context())
@@ -190,7 +190,7 @@ def test_a_continuation_that_cannot_be_started_is_retried_from_where_the_part_st
 
     assert read_from[1] is not None
     assert read_from[1].startswith("bytes=")
-    assert world.report(KEY)["rows"]["written"] == 1_050
+    assert world.report(KEY)["rows"]["written"] == 250
     assert world.report(KEY)["status"] == "ok"
     world.assert_consistent(KEY)
 
@@ -199,7 +199,7 @@ def test_a_duplicate_event_between_two_parts_stands_down_and_the_continuation_ca
     world: IngestWorld,
 ) -> None:
     context = simulated_time()
-    delivered = world.put(KEY, head_office_file(1_050))
+    delivered = world.put(KEY, head_office_file(250))
     world.deliver(delivered, context=context())
     reads = count_calls(world, "s3.GetObject", lambda params: params["Key"] == KEY)
 
@@ -212,4 +212,4 @@ def test_a_duplicate_event_between_two_parts_stands_down_and_the_continuation_ca
     # and the continuation asked for earlier takes the lease it was handed and finishes the file
     world.carry_on(context)
     report = world.assert_consistent(KEY)
-    assert (report.status, report.rows.written) == ("ok", 1_050)
+    assert (report.status, report.rows.written) == ("ok", 250)

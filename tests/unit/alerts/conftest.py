@@ -13,7 +13,7 @@ from alerts.logic.forecasting import Forecasting
 from inventory.observability import metrics
 
 from tests.builders import LambdaContext, stream_event
-from tests.fakes import FakeChangeLog, FakeForecastTable, FakeTopic
+from tests.fakes.alerts import FakeChangeLog, FakeForecastTable, FakeTopic
 
 
 @dataclass

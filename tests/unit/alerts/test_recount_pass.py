@@ -10,7 +10,7 @@ from alerts.logic.recount_pass import DailyPass
 from alerts.models.recount_pass import RecountPass
 from inventory.models import iso_utc
 
-from tests.fakes import FakeRecountProgress, SteppingClock, TimedRecounter
+from tests.fakes.alerts import FakeRecountProgress, SteppingClock, TimedRecounter
 
 pytestmark = pytest.mark.unit
 

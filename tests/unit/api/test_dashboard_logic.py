@@ -11,7 +11,7 @@ from dashboard_api.models.errors import BadRequest, Forbidden, NotFound
 from inventory.models import StockStatus
 from inventory.stores import StoreSummary
 
-from tests.fakes import FakeForecastReader, FakeHistoryReader, FakeItemReader, FakeStoreDirectory
+from tests.fakes.api import FakeForecastReader, FakeHistoryReader, FakeItemReader, FakeStoreDirectory
 
 pytestmark = pytest.mark.unit
 

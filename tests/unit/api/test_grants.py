@@ -10,7 +10,7 @@ from dashboard_api.logic.permissions import Caller
 from dashboard_api.models.errors import BadRequest, Forbidden, PayloadTooLarge
 from inventory.uploads import MAX_KEY_BYTES, store_of_key, store_prefix
 
-from tests.fakes import FakeSigner
+from tests.fakes.api import FakeSigner
 
 pytestmark = pytest.mark.unit
 

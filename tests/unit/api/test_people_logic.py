@@ -10,7 +10,7 @@ from dashboard_api.logic.subscriptions import Subscriptions
 from dashboard_api.models.errors import ApiError
 from dashboard_api.models.subscriptions import SubscriptionRequest
 
-from tests.fakes import FakeAlertsTopic, FakeRevocations, FakeSubscriptionRows, FakeTexts, FakeUserDirectory
+from tests.fakes.api import FakeAlertsTopic, FakeRevocations, FakeSubscriptionRows, FakeTexts, FakeUserDirectory
 
 pytestmark = pytest.mark.unit
 

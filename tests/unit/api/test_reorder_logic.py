@@ -13,7 +13,7 @@ from inventory.models import Ordering
 from inventory.reorder import Policy
 from inventory.stores import StoreSummary
 
-from tests.fakes import FakeForecastReader, FakeItemReader, FakeStoreDirectory
+from tests.fakes.api import FakeForecastReader, FakeItemReader, FakeStoreDirectory
 
 pytestmark = pytest.mark.unit
 

@@ -1,7 +1,7 @@
 """Subscription races: each interleaving of two requests (or a request and the sweep) that touch one
 subscription ends with SNS and the People table reconciled: every SNS subscription the API made is
 owned by a row, and none delivers a store its owner may no longer see. SNS and the table are the
-in-memory stand-ins of tests/fakes.py (pending email subscriptions cannot be unsubscribed, as in
+in-memory stand-ins of tests/fakes/api.py (pending email subscriptions cannot be unsubscribed, as in
 SNS); the racing request runs as the first one's SNS call begins (``topic.before``) or just before
 its row is activated."""
 

@@ -1,6 +1,6 @@
 """Alert subscriptions: who may subscribe to what, and SNS and the table kept in step through
 failures and repeats. SNS and the table are in-memory stand-ins that behave as real SNS does
-(pending email subscriptions cannot be unsubscribed; see tests/fakes.py)."""
+(pending email subscriptions cannot be unsubscribed; see tests/fakes/api.py)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from dashboard_api.models.users import Access
 from inventory.models import Alert
 from inventory.people import PersonAccess
 
-from tests.fakes import FakeAlertsTopic, FakeSubscriptionRows, FakeTexts
+from tests.fakes.api import FakeAlertsTopic, FakeSubscriptionRows, FakeTexts
 
 pytestmark = pytest.mark.unit
 

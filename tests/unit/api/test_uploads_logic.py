@@ -17,7 +17,7 @@ from inventory.models import RowError
 from inventory.report import ReportStatus, RowCounts, UploadReport, UploadSource
 from inventory.uploads import HEAD_OFFICE, UploadEntry, store_prefix
 
-from tests.fakes import FakeReports, FakeUploadIndex
+from tests.fakes.api import FakeReports, FakeUploadIndex
 
 pytestmark = pytest.mark.unit
 

@@ -9,7 +9,7 @@ from ingest.models.errors import TableUnavailable
 from inventory.models import InventoryRow, Ordering, RowError, SourceVersion
 from inventory.report import UploadReport, UploadSource
 
-from tests.fakes import FakeItemTable
+from tests.fakes.ingest import FakeItemTable
 
 pytestmark = pytest.mark.unit
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from ingest.dal.roles import RETRY_SECONDS, ApiRole
 
-from tests.fakes import FakeIam
+from tests.fakes.ingest import FakeIam
 
 pytestmark = pytest.mark.unit
 

@@ -10,7 +10,7 @@ from inventory.leftovers import Backoff
 from inventory.models import Ordering, SourceVersion
 from inventory.table import StoredItem, item_key, to_attributes
 
-from tests.fakes import FakeDynamoDB
+from tests.fakes.ingest import FakeDynamoDB
 
 pytestmark = pytest.mark.unit
 

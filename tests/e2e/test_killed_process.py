@@ -3,6 +3,8 @@ same invocation takes over from the last checkpoint. The table matches the file 
 
 The emulator runs in this process as a server (so a second process can reach it); the first
 attempt runs in a child process, killed with SIGKILL as Lambda ends a function at its timeout.
+End to end (a real process, killed for real), so not among the fast tests: tests/integration/ingest
+covers the same takeover with a simulated clock.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from devstack.moto_transactions import fix_transactions
 from tests.builders import REPO, LambdaContext, csv_file, s3_event
 from tests.integration.ingest.conftest import BUCKET, ENVIRONMENT, STORES, TABLE, UPLOADS
 
-pytestmark = pytest.mark.integration
+pytestmark = pytest.mark.e2e
 
 ROWS = 6_000
 KEY = "uploads/head-office.csv"

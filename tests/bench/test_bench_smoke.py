@@ -19,7 +19,7 @@ from bench.reorder_bench import MIN_MAX, POLICIES, SUGGESTED, reorder_section, r
 from bench.report import Section, page, render, templates
 from bench.xlsx_bench import XlsxSizes, run_xlsx, xlsx_section
 
-pytestmark = pytest.mark.integration
+pytestmark = pytest.mark.bench
 
 ROWS = 60  # 3 BatchWriteItem calls for the floor: two full, one of 10
 
