@@ -158,7 +158,7 @@ class Loader:
         stopped; the tallies of every batch that landed are in ``report`` by then.
         """
         with _older_objects_frozen():
-            return self._load(rows, source, report, pacer, on_store=on_store, fence=fence)
+            return self._load(rows, source, report, pacer, on_store=on_store, fence=fence, full_list=full_list)
 
     def _load(
         self,
@@ -169,6 +169,7 @@ class Loader:
         *,
         on_store: Callable[[str], None],
         fence: Fence | None,
+        full_list: bool,
     ) -> LoadResult:
         gates = _StoreGates()  # this load's: another load of the same store is another writer, as on Lambda
         lanes = [_Lane(self, source, gates, fence, full_list) for _ in range(self._concurrency)]
