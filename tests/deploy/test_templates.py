@@ -413,14 +413,15 @@ def test_ingest_hears_of_everything_under_the_upload_prefix_whatever_its_case(
 def test_ingest_keeps_failed_invocations_and_knows_how_often_lambda_retries(
     packaged: dict[str, PackagedService],
 ) -> None:
+    from ingest.logic.ingest import Timing
+
     ingest = packaged["ingest"]
     resources = ingest.template["Resources"]
     (invoke_config,) = ingest.resources("AWS::Lambda::EventInvokeConfig").values()
     variables = resources["IngestUploadLambdaFunction"]["Properties"]["Environment"]["Variables"]
 
-    assert invoke_config["Properties"]["MaximumRetryAttempts"] == 2
     # The function says "retrying" only while Lambda will retry: it must know the same number.
-    assert variables["MAX_RETRY_ATTEMPTS"] == "2"
+    assert 1 + invoke_config["Properties"]["MaximumRetryAttempts"] == Timing().attempts
     assert invoke_config["Properties"]["DestinationConfig"]["OnFailure"]["Destination"] == {
         "Fn::GetAtt": ["IngestFailureQueue", "Arn"]
     }
@@ -429,7 +430,8 @@ def test_ingest_keeps_failed_invocations_and_knows_how_often_lambda_retries(
     assert variables["UPLOADS_TABLE"] == {"Ref": "UploadsTable"}
     # Stopping for a continuation leaves time for a batch in flight (60 s) and the saves.
     timeout = resources["IngestUploadLambdaFunction"]["Properties"]["Timeout"]
-    assert 60 < float(variables["STOP_MARGIN_SECONDS"]) < timeout
+    assert 60 < Timing().stop_margin_seconds < timeout
+    assert Timing().checkpoint_seconds < Timing().lease_seconds < timeout
 
 
 def test_only_ingest_may_invoke_itself_past_lambdas_recursive_loop_limit(packaged: dict[str, PackagedService]) -> None:

@@ -82,9 +82,10 @@ class Invocation:
 
 @dataclass(frozen=True, slots=True)
 class Timing:
-    """How ingest paces itself inside Lambda's time limit (see serverless.yml for the deployed values)."""
+    """How ingest paces itself inside Lambda's time limit: the defaults are the deployed values (tests
+    shorten them); serverless.yml's timeout and maximumRetryAttempts are checked against them."""
 
-    attempts: int = 3  # Lambda's tries of one event: the first and maximumRetryAttempts
+    attempts: int = 3  # Lambda's tries of one event: the first and serverless.yml's maximumRetryAttempts
     lease_seconds: float = 180.0  # renewed at every checkpoint
     checkpoint_seconds: float = 30.0
     #: Time kept back when stopping for a continuation: a batch in flight (BATCH_SECONDS at most),
