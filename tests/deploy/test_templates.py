@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
+from inventory.uploads import REPORTS_PREFIX, UPLOAD_PREFIX
 
 from tests.builders import REPO
 from tests.deploy.conftest import (
@@ -341,9 +342,9 @@ def test_ingest_function_may_touch_exactly_its_prefixes_tables_queue_and_itself(
     assert _permissions(ingest, "IngestUploadRole") == {
         "logs:CreateLogStream": [_sub(log_group)],
         "logs:PutLogEvents": [_sub(log_group)],
-        "s3:GetObject": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/uploads/*")],
-        "s3:GetObjectVersion": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/uploads/*")],
-        "s3:PutObject": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/reports/*")],
+        "s3:GetObject": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/{UPLOAD_PREFIX}*")],
+        "s3:GetObjectVersion": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/{UPLOAD_PREFIX}*")],
+        "s3:PutObject": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/{REPORTS_PREFIX}*")],
         # Items go out as TransactWriteItems of conditional updates, which IAM checks as UpdateItem,
         # each fenced by a ConditionCheck on the upload's index row.
         "dynamodb:BatchGetItem": [{"Fn::GetAtt": ["InventoryTable", "Arn"]}],
@@ -405,7 +406,7 @@ def test_ingest_hears_of_everything_under_the_upload_prefix_whatever_its_case(
         {
             "Event": "s3:ObjectCreated:*",
             "Function": {"Fn::GetAtt": ["IngestUploadLambdaFunction", "Arn"]},
-            "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "uploads/"}]}},
+            "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": UPLOAD_PREFIX}]}},
         }
     ]
 
@@ -455,7 +456,7 @@ def test_only_the_ingest_function_may_write_reports(packaged: dict[str, Packaged
         "Effect": "Deny",
         "Principal": "*",
         "Action": "s3:PutObject",
-        "Resource": {"Fn::Sub": "${UploadBucket.Arn}/reports/*"},
+        "Resource": {"Fn::Sub": f"${{UploadBucket.Arn}}/{REPORTS_PREFIX}*"},
         "Condition": {"ArnNotEquals": {"aws:PrincipalArn": {"Fn::GetAtt": ["IngestUploadRole", "Arn"]}}},
     }
 
@@ -783,9 +784,9 @@ def test_dashboard_api_reads_only_the_wired_tables_index_and_reports(packaged: d
             people,
         ],
         # One report at a time; the bucket is never listed (no s3:ListBucket).
-        "s3:GetObject": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/{ingest['ReportsPrefix']}*")],
+        "s3:GetObject": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/{REPORTS_PREFIX}*")],
         # Upload grants are signed with this role: S3 honours them under the upload prefix only.
-        "s3:PutObject": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/{ingest['UploadPrefix']}*")],
+        "s3:PutObject": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/{UPLOAD_PREFIX}*")],
         "secretsmanager:GetSecretValue": [{"Ref": "CursorSecret"}],
     }
     variables = packaged["dashboard-api"].template["Resources"]["ApiLambdaFunction"]["Properties"]["Environment"][
@@ -798,8 +799,6 @@ def test_dashboard_api_reads_only_the_wired_tables_index_and_reports(packaged: d
     assert variables["RUNNING_OUT_INDEX"] == "RunningOut"
     assert variables["UPLOADS_TABLE"] == ingest["UploadsTableName"]
     assert variables["UPLOAD_BUCKET"] == ingest["UploadBucketName"]
-    assert variables["UPLOAD_PREFIX"] == ingest["UploadPrefix"]
-    assert variables["REPORTS_PREFIX"] == ingest["ReportsPrefix"]
     assert variables["MAX_UPLOAD_BYTES"] == str(50 * 1024 * 1024)
 
 

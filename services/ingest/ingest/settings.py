@@ -14,8 +14,6 @@ class Settings(EnvSettings):
     uploads_table: str = setting("UPLOADS_TABLE")
     #: The dashboard API's People table: whether an uploader may still change the file's store.
     people_table: str = setting("PEOPLE_TABLE")
-    upload_prefix: str = setting("UPLOAD_PREFIX", "uploads/")
-    reports_prefix: str = setting("REPORTS_PREFIX", "reports/")
     low_stock_default: int = setting("LOW_STOCK_DEFAULT", 5, minimum=0)
     write_concurrency: int = setting("WRITE_CONCURRENCY", 4, minimum=1)
     #: The dashboard API function's role: objects it puts carry ``uploaded-by`` metadata that is believed.

@@ -67,16 +67,14 @@ def services() -> Services:
         reorders=Reorders(stores=stores, items=items, forecasts=forecasts, policy=settings.policy()),
         uploads=UploadListing(
             index=UploadIndex(clients.dynamodb, settings.uploads_table),
-            reports=ReportReader(clients.s3, settings.upload_bucket, settings.reports_prefix),
+            reports=ReportReader(clients.s3, settings.upload_bucket),
             cursors=cursors,
-            upload_prefix=settings.upload_prefix,
             scope_stream=scope_stream,
             time_stream=time_stream,
             mapper=parallel_map,
         ),
         grants=UploadGrants(
             signer=PresignedPosts(clients.s3, settings.upload_bucket),
-            upload_prefix=settings.upload_prefix,
             max_bytes=settings.max_upload_bytes,
             clock=lambda: datetime.now(UTC),
         ),

@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from inventory.models import iso_utc
-from inventory.uploads import MAX_KEY_BYTES, store_prefix
+from inventory.uploads import MAX_KEY_BYTES, UPLOAD_PREFIX, store_prefix
 
 from dashboard_api.logic.permissions import Caller
 from dashboard_api.models.api import UploadGrant
@@ -75,13 +75,11 @@ class UploadGrants:
         self,
         *,
         signer: Signer,
-        upload_prefix: str,
         max_bytes: int,
         clock: Callable[[], datetime],
         token: Callable[[], str] = lambda: secrets.token_hex(8),
     ) -> None:
         self._signer = signer
-        self._upload_prefix = upload_prefix
         self._max_bytes = max_bytes
         self._clock = clock
         self._token = token
@@ -89,14 +87,14 @@ class UploadGrants:
     def for_store(self, caller: Caller, store: str, filename: str, size: int) -> UploadGrant:
         """A grant to upload one file for ``store``, which the caller must be allowed to see."""
         caller.require(store)
-        return self._grant(caller, store_prefix(store, self._upload_prefix), filename, size)
+        return self._grant(caller, store_prefix(store), filename, size)
 
     def for_head_office(self, caller: Caller, filename: str, size: int) -> UploadGrant:
         """A grant to upload one multi-store file; admins only."""
         if not caller.admin:
             raise Forbidden("only admins (head office) may upload multi-store files; upload for one of your stores")
         # Never under STORES_FOLDER: ingest would take it for a store's file.
-        return self._grant(caller, f"{self._upload_prefix}{HEAD_OFFICE_FOLDER}", filename, size)
+        return self._grant(caller, f"{UPLOAD_PREFIX}{HEAD_OFFICE_FOLDER}", filename, size)
 
     def _grant(self, caller: Caller, prefix: str, filename: str, size: int) -> UploadGrant:
         if size > self._max_bytes:

@@ -46,8 +46,6 @@ def ingestor() -> Ingestor:
         stores=StoreActivity(dynamodb, settings.stores_table),
         invoker=FunctionInvoker(lambda_client()),
         signer=ApiRole(iam_client(), settings.api_role_name, principal_id=settings.api_principal_id),
-        upload_prefix=settings.upload_prefix,
-        reports_prefix=settings.reports_prefix,
         clock=utc_now,
         uploaders=PeopleTable(dynamodb, settings.people_table),
     )

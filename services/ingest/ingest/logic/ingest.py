@@ -49,7 +49,15 @@ from dataclasses import dataclass, field
 from inventory.models import InventoryRow, RowError, SourceVersion, comparable_sequencer
 from inventory.people import granted_at
 from inventory.report import ReportStatus, UploadReport, UploadSource
-from inventory.uploads import HEAD_OFFICE, InvalidUploadKey, UploadEntry, report_key, store_of_key
+from inventory.uploads import (
+    HEAD_OFFICE,
+    REPORTS_PREFIX,
+    UPLOAD_PREFIX,
+    InvalidUploadKey,
+    UploadEntry,
+    report_key,
+    store_of_key,
+)
 
 from ingest.logic.loader import Loader, Pause
 from ingest.logic.parser import (
@@ -127,8 +135,6 @@ class Ingestor:
     stores: StoreMarks
     invoker: Invoker
     signer: Signer
-    upload_prefix: str
-    reports_prefix: str
     clock: Callable[[], str]
     timing: Timing = field(default_factory=Timing)
     now: Callable[[], float] = time.time
@@ -138,7 +144,7 @@ class Ingestor:
 
     def is_upload(self, key: str) -> bool:
         """An object under the upload prefix (never a report, never a folder marker)."""
-        return key.startswith(self.upload_prefix) and not key.startswith(self.reports_prefix) and not key.endswith("/")
+        return key.startswith(UPLOAD_PREFIX) and not key.startswith(REPORTS_PREFIX) and not key.endswith("/")
 
     # -- entry points -------------------------------------------------------------------------------
 
@@ -156,7 +162,7 @@ class Ingestor:
             event_time=upload.event_time,
             principal=upload.principal,
             scope=scope,
-            report_key=report_key(upload.key, upload.version, self.reports_prefix),
+            report_key=report_key(upload.key, upload.version),
         )
         report = self._fresh_report(source, started_at=self.clock())
         try:
@@ -419,7 +425,7 @@ class Ingestor:
     def _scope(self, key: str) -> tuple[str, str | None]:
         """The index scope of a key (its store, or head office) and why its folder is refused, if it is."""
         try:
-            store = store_of_key(key, self.upload_prefix)
+            store = store_of_key(key)
         except InvalidUploadKey as error:
             return HEAD_OFFICE, f"the file is in a store folder that names no store: {error}"
         return (HEAD_OFFICE if store is None else store), None
