@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 import yaml
-from inventory.uploads import REPORTS_PREFIX, UPLOAD_PREFIX
+from inventory.forecast import RUNNING_OUT_INDEX
+from inventory.table import ALERTS_INDEX
+from inventory.uploads import REPORTS_PREFIX, UPLOAD_PREFIX, UPLOADS_BY_SCOPE, UPLOADS_BY_TIME
 
 from tests.builders import REPO
 from tests.deploy.conftest import (
@@ -649,7 +651,7 @@ def test_alerts_stream_function_may_touch_exactly_the_stream_history_stores_row_
 def test_the_forecast_table_is_keyed_and_sparsely_indexed_as_the_shared_contract_says(
     packaged: dict[str, PackagedService],
 ) -> None:
-    from inventory.forecast import RUNNING_OUT_INDEX, Forecast, ForecastRow, ModelState
+    from inventory.forecast import Forecast, ForecastRow, ModelState
 
     template = packaged["alerts"].template
     properties = template["Resources"]["ForecastTable"]["Properties"]
@@ -774,13 +776,13 @@ def test_dashboard_api_reads_only_the_wired_tables_index_and_reports(packaged: d
         "dynamodb:BatchGetItem": [_sub(alerts["ForecastTableArn"])],
         "dynamodb:Query": [
             _sub(ingest["InventoryTableArn"]),
-            _sub(f"{ingest['InventoryTableArn']}/index/AlertsByStore"),
+            _sub(f"{ingest['InventoryTableArn']}/index/{ALERTS_INDEX}"),
             _sub(alerts["HistoryTableArn"]),
             _sub(alerts["ForecastTableArn"]),
-            _sub(f"{alerts['ForecastTableArn']}/index/RunningOut"),
+            _sub(f"{alerts['ForecastTableArn']}/index/{RUNNING_OUT_INDEX}"),
             _sub(ingest["UploadsTableArn"]),
-            _sub(f"{ingest['UploadsTableArn']}/index/UploadsByScope"),
-            _sub(f"{ingest['UploadsTableArn']}/index/UploadsByTime"),
+            _sub(f"{ingest['UploadsTableArn']}/index/{UPLOADS_BY_SCOPE}"),
+            _sub(f"{ingest['UploadsTableArn']}/index/{UPLOADS_BY_TIME}"),
             people,
         ],
         # One report at a time; the bucket is never listed (no s3:ListBucket).
@@ -796,7 +798,6 @@ def test_dashboard_api_reads_only_the_wired_tables_index_and_reports(packaged: d
     assert variables["STORES_TABLE"] == ingest["StoresTableName"]
     assert variables["HISTORY_TABLE"] == alerts["HistoryTableName"]
     assert variables["FORECAST_TABLE"] == alerts["ForecastTableName"]
-    assert variables["RUNNING_OUT_INDEX"] == "RunningOut"
     assert variables["UPLOADS_TABLE"] == ingest["UploadsTableName"]
     assert variables["UPLOAD_BUCKET"] == ingest["UploadBucketName"]
     assert variables["MAX_UPLOAD_BYTES"] == str(50 * 1024 * 1024)

@@ -273,7 +273,6 @@ def _api_world() -> Iterator[ApiWorld]:
             "FORECAST_TABLE": FORECAST,
             "UPLOADS_TABLE": UPLOADS,
             "UPLOAD_BUCKET": BUCKET,
-            "ALERTS_INDEX": "AlertsByStore",
             "MAX_UPLOAD_BYTES": str(MAX_UPLOAD_BYTES),
             "POWERTOOLS_SERVICE_NAME": "dashboard-api",
         }.items():

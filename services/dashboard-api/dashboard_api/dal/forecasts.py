@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from inventory.forecast import ForecastRow
+from inventory.forecast import RUNNING_OUT_INDEX, ForecastRow
 from inventory.leftovers import BACKOFF, Backoff, until_done
 
 from dashboard_api.dal.errors import unavailable_on_error
@@ -30,12 +30,10 @@ class ForecastReader:
         self,
         client: DynamoDBClient,
         table_name: str,
-        running_out_index: str,
         backoff: Backoff = BACKOFF,
     ) -> None:
         self._client = client
         self._table = table_name
-        self._index = running_out_index
         self._backoff = backoff
 
     def store_rows(self, store: str, max_rows: int) -> ForecastRows:
@@ -55,7 +53,7 @@ class ForecastReader:
         RunningOut index; at most ``limit``)."""
         kwargs: dict[str, Any] = {
             "TableName": self._table,
-            "IndexName": self._index,
+            "IndexName": RUNNING_OUT_INDEX,
             "KeyConditionExpression": "#store = :store AND RunningOutIn <= :days",
             "ExpressionAttributeNames": {"#store": "Store"},
             "ExpressionAttributeValues": {":store": {"S": store}, ":days": {"N": repr(float(max_days))}},

@@ -54,8 +54,8 @@ def services() -> Services:
     clients = aws_clients()
     cursors = CursorCodec(signing_key(clients.secrets, settings.cursor_secret))
     stores = StoreDirectory(clients.dynamodb, settings.stores_table)
-    items = InventoryReader(clients.dynamodb, settings.inventory_table, settings.alerts_index)
-    forecasts = ForecastReader(clients.dynamodb, settings.forecast_table, settings.running_out_index)
+    items = InventoryReader(clients.dynamodb, settings.inventory_table)
+    forecasts = ForecastReader(clients.dynamodb, settings.forecast_table)
     return Services(
         dashboard=Dashboard(
             stores=stores,
