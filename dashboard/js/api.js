@@ -130,18 +130,18 @@ export class Api {
   }
 
   /** Items of the caller's stores that run out within `withinDays`, soonest first. */
-  forecast({ withinDays, limit } = {}) {
-    return this.get(['forecast'], { within_days: withinDays, limit });
+  forecast({ withinDays, limit } = {}, options = {}) {
+    return this.get(['forecast'], { within_days: withinDays, limit }, options);
   }
 
   /** What the caller's stores (or one `store`) should order within the order cycle, soonest order-by first. */
-  reorder(store) {
-    return store ? this.get(['stores', store, 'reorder']) : this.get(['reorder']);
+  reorder(store, options = {}) {
+    return this.get(store ? ['stores', store, 'reorder'] : ['reorder'], {}, options);
   }
 
   /** Head office: stock to move between stores, most urgent first. */
-  transfers() {
-    return this.get(['transfers']);
+  transfers(options = {}) {
+    return this.get(['transfers'], {}, options);
   }
 
   // -- alert subscriptions ---------------------------------------------------------------------
@@ -193,10 +193,11 @@ export class Api {
     return this.request(['users', username], { method: 'DELETE' });
   }
 
-  /** A presigned POST for one file: {url, fields, key, expires_at, max_bytes}. store null: head office. */
-  uploadGrant(store, { filename, size }) {
+  /** A presigned POST for one file: {url, fields, key, expires_at, max_bytes}. store null: head office.
+   * fullList: the file is the full list of its stores (the items it omits are retired). */
+  uploadGrant(store, { filename, size, fullList = false }) {
     const segments = store === null ? ['uploads'] : ['stores', store, 'uploads'];
-    return this.request(segments, { method: 'POST', body: { filename, size } });
+    return this.request(segments, { method: 'POST', body: { filename, size, full_list: fullList } });
   }
 
   /** The API's own OpenAPI document (fetched once: it says, for one, which severities exist). */

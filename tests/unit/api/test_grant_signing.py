@@ -58,3 +58,18 @@ def test_a_grant_of_the_local_stack_posts_to_the_emulator(monkeypatch: pytest.Mo
 
     assert url == f"http://127.0.0.1:4566/{BUCKET}"
     assert fields["x-amz-algorithm"] == "AWS4-HMAC-SHA256"
+
+
+def test_a_full_list_grant_signs_its_metadata_and_another_grant_leaves_it_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    """S3 refuses a POST with a field its policy does not name: only a grant that says so lets the file
+    say it is its store's full list (ingest then retires what it omits)."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
+    posts = PresignedPosts(aws_clients().s3, BUCKET)
+
+    full = posts.sign(KEY, max_bytes=100, uploaded_by="anna", expires_in=600, full_list=True).fields
+    plain = posts.sign(KEY, max_bytes=100, uploaded_by="anna", expires_in=600).fields
+
+    assert full["x-amz-meta-full-list"] == "true"
+    assert {"x-amz-meta-full-list": "true"} in json.loads(base64.b64decode(full["policy"]))["conditions"]
+    assert "x-amz-meta-full-list" not in plain
+    assert "x-amz-meta-full-list" not in base64.b64decode(plain["policy"]).decode()

@@ -77,7 +77,9 @@ def _created(grant: UploadGrant) -> Response[UploadGrant]:
 )
 def grant_store_upload(store: str, request: Annotated[UploadRequest, Body()]) -> Response[UploadGrant]:
     caller = caller_of(router.current_event, GRANTS)
-    grant = services().grants.for_store(caller, name_from_path(store, "store"), request.filename, request.size)
+    grant = services().grants.for_store(
+        caller, name_from_path(store, "store"), request.filename, request.size, full_list=request.full_list
+    )
     return _created(grant)
 
 
@@ -90,4 +92,6 @@ def grant_store_upload(store: str, request: Annotated[UploadRequest, Body()]) ->
 )
 def grant_head_office_upload(request: Annotated[UploadRequest, Body()]) -> Response[UploadGrant]:
     caller = caller_of(router.current_event, GRANTS)
-    return _created(services().grants.for_head_office(caller, request.filename, request.size))
+    return _created(
+        services().grants.for_head_office(caller, request.filename, request.size, full_list=request.full_list)
+    )

@@ -45,7 +45,9 @@ _UNSAFE = re.compile(r"[^\w .,()\-]")
 class Signer(Protocol):
     """What signs a grant (the S3 presigned POST)."""
 
-    def sign(self, key: str, *, max_bytes: int, uploaded_by: str, expires_in: int) -> SignedPost: ...
+    def sign(
+        self, key: str, *, max_bytes: int, uploaded_by: str, expires_in: int, full_list: bool = False
+    ) -> SignedPost: ...
 
 
 def clean_file_name(raw: str) -> str:
@@ -84,26 +86,32 @@ class UploadGrants:
         self._clock = clock
         self._token = token
 
-    def for_store(self, caller: Caller, store: str, filename: str, size: int) -> UploadGrant:
-        """A grant to upload one file for ``store``, which the caller must be allowed to see."""
+    def for_store(
+        self, caller: Caller, store: str, filename: str, size: int, *, full_list: bool = False
+    ) -> UploadGrant:
+        """A grant to upload one file for ``store``, which the caller must be allowed to see; a ``full_list``
+        retires the store's items it omits (ingest, ``ingest.logic.retirement``)."""
         caller.require(store)
-        return self._grant(caller, store_prefix(store), filename, size)
+        return self._grant(caller, store_prefix(store), filename, size, full_list)
 
-    def for_head_office(self, caller: Caller, filename: str, size: int) -> UploadGrant:
-        """A grant to upload one multi-store file; admins only."""
+    def for_head_office(self, caller: Caller, filename: str, size: int, *, full_list: bool = False) -> UploadGrant:
+        """A grant to upload one multi-store file; admins only. A ``full_list`` retires, in each store it
+        names, the items it omits."""
         if not caller.admin:
             raise Forbidden("only admins (head office) may upload multi-store files; upload for one of your stores")
         # Never under STORES_FOLDER: ingest would take it for a store's file.
-        return self._grant(caller, f"{UPLOAD_PREFIX}{HEAD_OFFICE_FOLDER}", filename, size)
+        return self._grant(caller, f"{UPLOAD_PREFIX}{HEAD_OFFICE_FOLDER}", filename, size, full_list)
 
-    def _grant(self, caller: Caller, prefix: str, filename: str, size: int) -> UploadGrant:
+    def _grant(self, caller: Caller, prefix: str, filename: str, size: int, full_list: bool) -> UploadGrant:
         if size > self._max_bytes:
             raise PayloadTooLarge(f"the file is {size:,} bytes; uploads are limited to {self._max_bytes:,} bytes")
         name = clean_file_name(filename)
         now = self._clock()
         folder = f"{prefix}{now.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}-{self._token()}/"
         key = _fit(folder, name)
-        post = self._signer.sign(key, max_bytes=self._max_bytes, uploaded_by=caller.username, expires_in=GRANT_SECONDS)
+        post = self._signer.sign(
+            key, max_bytes=self._max_bytes, uploaded_by=caller.username, expires_in=GRANT_SECONDS, full_list=full_list
+        )
         return UploadGrant(
             url=post.url,
             fields=post.fields,

@@ -6,7 +6,7 @@ from typing import Literal
 
 from inventory.report import UploadReport
 from inventory.uploads import UploadEntry
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 Status = Literal["out", "low", "ok"]
 AlertStatus = Literal["out", "low"]
@@ -193,6 +193,11 @@ class UploadRequest(BaseModel):
         min_length=1, max_length=MAX_FILE_NAME_LENGTH, description="The file's name on the user's machine"
     )
     size: StrictInt = Field(ge=1, description="The file's size in bytes")
+    full_list: StrictBool = Field(
+        default=False,
+        description="The file is the full list of the stores it names: their items it omits are retired (out of "
+        "the totals, alerts and forecasts, kept in history) until a file names them again",
+    )
 
 
 class UploadGrant(BaseModel):

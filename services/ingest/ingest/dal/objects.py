@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 READ_CHUNK = 256 * 1024
 #: The object metadata a dashboard upload grant signs (``x-amz-meta-uploaded-by``).
 UPLOADED_BY = "uploaded-by"
+#: The object metadata that says a file is its store's full list (``x-amz-meta-full-list: true``): the
+#: items of the store it omits are retired. A dashboard grant signs it when the uploader ticks the box.
+FULL_LIST = "full-list"
 #: Missing objects: ingest may not list the bucket, so S3 says AccessDenied rather than NoSuchKey.
 _GONE = frozenset({"NoSuchKey", "NoSuchVersion", "404", "AccessDenied", "403"})
 #: A conditional write (``If-None-Match: *``) that found an object there, or one being written.
@@ -38,6 +41,7 @@ class OpenedUpload:
     size: int  # the whole object's size in bytes, whatever part of it is read
     uploaded_by: str | None  # the signed metadata of a dashboard upload, if any
     chunks: Iterator[bytes]  # from the byte asked for to the end
+    full_list: bool = False  # the file says it is its store's full list (:data:`FULL_LIST`)
 
 
 class UploadBucket:
@@ -73,6 +77,7 @@ class UploadBucket:
             size=size,
             uploaded_by=uploader(response.get("Metadata")),
             chunks=_stream(response["Body"].iter_chunks(READ_CHUNK), f"s3://{bucket}/{key}"),
+            full_list=full_list(response.get("Metadata")),
         )
 
     def _empty(self, bucket: str, key: str, version_id: str, start: int) -> OpenedUpload:
@@ -88,6 +93,7 @@ class UploadBucket:
             size=max(start, int(head.get("ContentLength", 0))),
             uploaded_by=uploader(head.get("Metadata")),
             chunks=iter(()),
+            full_list=full_list(head.get("Metadata")),
         )
 
     def deleted(self, bucket: str, key: str) -> bool:
@@ -141,6 +147,11 @@ def uploader(metadata: Mapping[str, str] | None) -> str | None:
     except (HeaderParseError, LookupError, UnicodeDecodeError, ValueError):
         return value
     return decoded or value
+
+
+def full_list(metadata: Mapping[str, str] | None) -> bool:
+    """Whether an object's metadata says it is its store's full list: ``full-list`` is ``true`` (any case)."""
+    return str((metadata or {}).get(FULL_LIST, "")).strip().lower() == "true"
 
 
 def _stream(chunks: Iterator[bytes], where: str) -> Iterator[bytes]:

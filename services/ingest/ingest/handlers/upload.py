@@ -23,6 +23,7 @@ from ingest.dal.stores import StoreActivity
 from ingest.dal.uploads import UploadsIndex
 from ingest.logic.ingest import Ingestor, Invocation, Outcome
 from ingest.logic.loader import Loader
+from ingest.logic.retirement import Retirer
 from ingest.models.errors import RetryLater
 from ingest.models.upload import CONTINUATION, Continuation, Upload
 from ingest.settings import Settings
@@ -34,10 +35,11 @@ def ingestor() -> Ingestor:
     settings = Settings.from_env()
     # One connection per lane, plus the index, the stores marks and the handler's own calls.
     dynamodb = dynamodb_client(pool=settings.write_concurrency + 10)
+    inventory = InventoryTable(dynamodb, settings.inventory_table)
     return Ingestor(
         bucket=UploadBucket(s3_client()),
         loader=Loader(
-            InventoryTable(dynamodb, settings.inventory_table),
+            inventory,
             default_threshold=settings.low_stock_default,
             concurrency=settings.write_concurrency,
             clock=utc_now,
@@ -48,6 +50,7 @@ def ingestor() -> Ingestor:
         signer=ApiRole(iam_client(), settings.api_role_name, principal_id=settings.api_principal_id),
         clock=utc_now,
         uploaders=PeopleTable(dynamodb, settings.people_table),
+        retirer=Retirer(inventory, clock=utc_now),
     )
 
 
