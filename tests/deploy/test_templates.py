@@ -350,6 +350,8 @@ def test_ingest_function_may_touch_exactly_its_prefixes_tables_queue_and_itself(
         # Items go out as TransactWriteItems of conditional updates, which IAM checks as UpdateItem,
         # each fenced by a ConditionCheck on the upload's index row.
         "dynamodb:BatchGetItem": [{"Fn::GetAtt": ["InventoryTable", "Arn"]}],
+        # A full list reads its store's items to retire those it omitted.
+        "dynamodb:Query": [{"Fn::GetAtt": ["InventoryTable", "Arn"]}],
         "dynamodb:UpdateItem": [
             {"Fn::GetAtt": ["InventoryTable", "Arn"]},
             {"Fn::GetAtt": ["StoresTable", "Arn"]},
