@@ -190,8 +190,6 @@ def ingestor(table: Any, bucket: Any, invoker: Any, client: Any, lanes: int, **t
         stores=StoreActivity(client, "stores"),
         invoker=invoker,
         signer=ApiRole(None, ""),  # no role: no uploaded-by metadata is believed
-        upload_prefix="uploads/",
-        reports_prefix="reports/",
         clock=utc_now,
         **timing,
     )

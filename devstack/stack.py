@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from inventory.dashboard_config import DashboardConfigError, dashboard_config
+from inventory.uploads import REPORTS_PREFIX, UPLOAD_PREFIX
 
 from devstack import state
 from devstack.cognito import DemoUser, create_demo_users
@@ -259,8 +260,8 @@ class LocalStack:
             out = ingest.outputs
             content |= {
                 "bucket": out.get("UploadBucketName") or next(iter(ingest.physical_ids("AWS::S3::Bucket").values())),
-                "upload_prefix": out.get("UploadPrefix", ""),
-                "reports_prefix": out.get("ReportsPrefix", "reports/"),
+                "upload_prefix": UPLOAD_PREFIX,
+                "reports_prefix": REPORTS_PREFIX,
                 "table": out.get("InventoryTableName", ""),
                 "stores_table": out.get("StoresTableName", ""),
                 "uploads_table": out.get("UploadsTableName", ""),

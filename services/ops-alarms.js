@@ -1,13 +1,15 @@
 'use strict';
 
-// Serverless plugin: the operational alarms every service needs, derived from what it deploys, so a
-// new function or failure queue is watched without copying alarm blocks. Each alarm notifies the
-// service's ops topic (custom.opsAlarms.topic, default OpsTopic) when it fires and when it clears:
+// Serverless plugin: the operations topic and the alarms every service needs, derived from what it
+// deploys, so a new function or failure queue is watched without copying alarm blocks. Each service
+// with functions gets its ops topic (OpsTopic, named <service>-<stage>-ops, output OpsTopicArn: subscribe
+// on-call addresses to it) and alarms that notify it when they fire and when they clear:
 //   - every function: Errors and Throttles (any in 5 minutes);
 //   - every function with a stream event: IteratorAge over 5 minutes for 10 minutes;
 //   - every SQS queue that is an on-failure destination (asynchronous invocations and stream
 //     mappings): a message waiting.
-// A resource of the same logical id declared under resources.Resources wins over the generated one.
+// A service's own alarms may notify the topic too ({Ref: OpsTopic}). A resource or output of the same
+// logical id declared under resources wins over the generated one.
 
 const FIVE_MINUTES = 300;
 
@@ -23,18 +25,28 @@ class OpsAlarms {
     const service = this.serverless.service;
     const provider = this.serverless.getProvider('aws');
     const template = service.provider.compiledCloudFormationTemplate;
-    const settings = (service.custom && service.custom.opsAlarms) || {};
-    const topic = settings.topic || 'OpsTopic';
+    const topic = 'OpsTopic';
     if (Object.keys(service.functions || {}).length === 0) return;
-    if (!template.Resources[topic]) {
-      throw new this.serverless.classes.Error(
-        `ops-alarms: the alarm topic ${topic} is not a resource of this service (custom.opsAlarms.topic)`
-      );
-    }
     const prefix = `${service.service}-${provider.getStage()}`;
-    const alarms = {};
+    const generated = {
+      [topic]: {
+        Type: 'AWS::SNS::Topic',
+        Metadata: {
+          checkov: {
+            skip: [
+              {
+                id: 'CKV_AWS_26',
+                comment:
+                  'CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed SNS key; alarm messages carry no inventory data.',
+              },
+            ],
+          },
+        },
+        Properties: { TopicName: `${prefix}-ops`, DisplayName: `${prefix} operations` },
+      },
+    };
     const alarm = (logicalId, properties) => {
-      alarms[logicalId] = {
+      generated[logicalId] = {
         Type: 'AWS::CloudWatch::Alarm',
         Properties: {
           Statistic: 'Sum',
@@ -95,9 +107,11 @@ class OpsAlarms {
       });
     }
 
-    for (const [logicalId, resource] of Object.entries(alarms)) {
+    for (const [logicalId, resource] of Object.entries(generated)) {
       if (!template.Resources[logicalId]) template.Resources[logicalId] = resource;
     }
+    template.Outputs = template.Outputs || {};
+    if (!template.Outputs.OpsTopicArn) template.Outputs.OpsTopicArn = { Value: { Ref: topic } };
   }
 }
 

@@ -40,14 +40,11 @@ PLACEHOLDER_OUTPUTS: dict[str, dict[str, str]] = {
         "InventoryStreamArn": (
             f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/inventory-ingest-{STAGE}-inventory/stream/2026-01-01T00:00:00.000"
         ),
-        "AlertsIndexName": "AlertsByStore",
         "StoresTableName": f"inventory-ingest-{STAGE}-stores",
         "StoresTableArn": f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/inventory-ingest-{STAGE}-stores",
         "UploadsTableName": f"inventory-ingest-{STAGE}-uploads",
         "UploadsTableArn": f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/inventory-ingest-{STAGE}-uploads",
         "UploadBucketName": f"inventory-ingest-{STAGE}-{REGION}-uploads",
-        "UploadPrefix": "uploads/",
-        "ReportsPrefix": "reports/",
         "LowStockDefault": "7",
     },
     "alerts": {

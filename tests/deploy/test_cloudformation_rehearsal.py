@@ -19,6 +19,7 @@ from typing import Any
 
 import boto3
 import pytest
+from inventory.table import ALERTS_INDEX
 from moto.server import ThreadedMotoServer
 
 from tests.deploy.conftest import PLACEHOLDER_OUTPUTS, REGION, STAGE, TIMINGS, PackagedService, compose_params
@@ -240,7 +241,7 @@ def test_ingest_stack_holds_the_tables_bucket_and_function_it_declares(rehearsal
     assert [key["AttributeName"] for key in table["KeySchema"]] == ["Store", "Item"]
     assert table["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
     assert table["LatestStreamArn"] == outputs["InventoryStreamArn"]
-    assert [index["IndexName"] for index in table["GlobalSecondaryIndexes"]] == [outputs["AlertsIndexName"]]
+    assert [index["IndexName"] for index in table["GlobalSecondaryIndexes"]] == [ALERTS_INDEX]
     assert (
         dynamodb.describe_table(TableName=outputs["StoresTableName"])["Table"]["TableArn"] == outputs["StoresTableArn"]
     )

@@ -11,6 +11,9 @@ from typing import Any
 
 import pytest
 import yaml
+from inventory.forecast import RUNNING_OUT_INDEX
+from inventory.table import ALERTS_INDEX
+from inventory.uploads import REPORTS_PREFIX, UPLOAD_PREFIX, UPLOADS_BY_SCOPE, UPLOADS_BY_TIME
 
 from tests.builders import REPO
 from tests.deploy.conftest import (
@@ -341,9 +344,9 @@ def test_ingest_function_may_touch_exactly_its_prefixes_tables_queue_and_itself(
     assert _permissions(ingest, "IngestUploadRole") == {
         "logs:CreateLogStream": [_sub(log_group)],
         "logs:PutLogEvents": [_sub(log_group)],
-        "s3:GetObject": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/uploads/*")],
-        "s3:GetObjectVersion": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/uploads/*")],
-        "s3:PutObject": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/reports/*")],
+        "s3:GetObject": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/{UPLOAD_PREFIX}*")],
+        "s3:GetObjectVersion": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/{UPLOAD_PREFIX}*")],
+        "s3:PutObject": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/{REPORTS_PREFIX}*")],
         # Items go out as TransactWriteItems of conditional updates, which IAM checks as UpdateItem,
         # each fenced by a ConditionCheck on the upload's index row.
         "dynamodb:BatchGetItem": [{"Fn::GetAtt": ["InventoryTable", "Arn"]}],
@@ -407,7 +410,7 @@ def test_ingest_hears_of_everything_under_the_upload_prefix_whatever_its_case(
         {
             "Event": "s3:ObjectCreated:*",
             "Function": {"Fn::GetAtt": ["IngestUploadLambdaFunction", "Arn"]},
-            "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "uploads/"}]}},
+            "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": UPLOAD_PREFIX}]}},
         }
     ]
 
@@ -415,14 +418,15 @@ def test_ingest_hears_of_everything_under_the_upload_prefix_whatever_its_case(
 def test_ingest_keeps_failed_invocations_and_knows_how_often_lambda_retries(
     packaged: dict[str, PackagedService],
 ) -> None:
+    from ingest.logic.ingest import Timing
+
     ingest = packaged["ingest"]
     resources = ingest.template["Resources"]
     (invoke_config,) = ingest.resources("AWS::Lambda::EventInvokeConfig").values()
     variables = resources["IngestUploadLambdaFunction"]["Properties"]["Environment"]["Variables"]
 
-    assert invoke_config["Properties"]["MaximumRetryAttempts"] == 2
     # The function says "retrying" only while Lambda will retry: it must know the same number.
-    assert variables["MAX_RETRY_ATTEMPTS"] == "2"
+    assert 1 + invoke_config["Properties"]["MaximumRetryAttempts"] == Timing().attempts
     assert invoke_config["Properties"]["DestinationConfig"]["OnFailure"]["Destination"] == {
         "Fn::GetAtt": ["IngestFailureQueue", "Arn"]
     }
@@ -431,7 +435,8 @@ def test_ingest_keeps_failed_invocations_and_knows_how_often_lambda_retries(
     assert variables["UPLOADS_TABLE"] == {"Ref": "UploadsTable"}
     # Stopping for a continuation leaves time for a batch in flight (60 s) and the saves.
     timeout = resources["IngestUploadLambdaFunction"]["Properties"]["Timeout"]
-    assert 60 < float(variables["STOP_MARGIN_SECONDS"]) < timeout
+    assert 60 < Timing().stop_margin_seconds < timeout
+    assert Timing().checkpoint_seconds < Timing().lease_seconds < timeout
 
 
 def test_only_ingest_may_invoke_itself_past_lambdas_recursive_loop_limit(packaged: dict[str, PackagedService]) -> None:
@@ -455,7 +460,7 @@ def test_only_the_ingest_function_may_write_reports(packaged: dict[str, Packaged
         "Effect": "Deny",
         "Principal": "*",
         "Action": "s3:PutObject",
-        "Resource": {"Fn::Sub": "${UploadBucket.Arn}/reports/*"},
+        "Resource": {"Fn::Sub": f"${{UploadBucket.Arn}}/{REPORTS_PREFIX}*"},
         "Condition": {"ArnNotEquals": {"aws:PrincipalArn": {"Fn::GetAtt": ["IngestUploadRole", "Arn"]}}},
     }
 
@@ -648,7 +653,7 @@ def test_alerts_stream_function_may_touch_exactly_the_stream_history_stores_row_
 def test_the_forecast_table_is_keyed_and_sparsely_indexed_as_the_shared_contract_says(
     packaged: dict[str, PackagedService],
 ) -> None:
-    from inventory.forecast import RUNNING_OUT_INDEX, Forecast, ForecastRow, ModelState
+    from inventory.forecast import Forecast, ForecastRow, ModelState
 
     template = packaged["alerts"].template
     properties = template["Resources"]["ForecastTable"]["Properties"]
@@ -777,19 +782,19 @@ def test_dashboard_api_reads_only_the_wired_tables_index_and_reports(packaged: d
         "dynamodb:BatchGetItem": [_sub(alerts["ForecastTableArn"])],
         "dynamodb:Query": [
             _sub(ingest["InventoryTableArn"]),
-            _sub(f"{ingest['InventoryTableArn']}/index/AlertsByStore"),
+            _sub(f"{ingest['InventoryTableArn']}/index/{ALERTS_INDEX}"),
             _sub(alerts["HistoryTableArn"]),
             _sub(alerts["ForecastTableArn"]),
-            _sub(f"{alerts['ForecastTableArn']}/index/RunningOut"),
+            _sub(f"{alerts['ForecastTableArn']}/index/{RUNNING_OUT_INDEX}"),
             _sub(ingest["UploadsTableArn"]),
-            _sub(f"{ingest['UploadsTableArn']}/index/UploadsByScope"),
-            _sub(f"{ingest['UploadsTableArn']}/index/UploadsByTime"),
+            _sub(f"{ingest['UploadsTableArn']}/index/{UPLOADS_BY_SCOPE}"),
+            _sub(f"{ingest['UploadsTableArn']}/index/{UPLOADS_BY_TIME}"),
             people,
         ],
         # One report at a time; the bucket is never listed (no s3:ListBucket).
-        "s3:GetObject": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/{ingest['ReportsPrefix']}*")],
+        "s3:GetObject": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/{REPORTS_PREFIX}*")],
         # Upload grants are signed with this role: S3 honours them under the upload prefix only.
-        "s3:PutObject": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/{ingest['UploadPrefix']}*")],
+        "s3:PutObject": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/{UPLOAD_PREFIX}*")],
         "secretsmanager:GetSecretValue": [{"Ref": "CursorSecret"}],
     }
     variables = packaged["dashboard-api"].template["Resources"]["ApiLambdaFunction"]["Properties"]["Environment"][
@@ -799,11 +804,8 @@ def test_dashboard_api_reads_only_the_wired_tables_index_and_reports(packaged: d
     assert variables["STORES_TABLE"] == ingest["StoresTableName"]
     assert variables["HISTORY_TABLE"] == alerts["HistoryTableName"]
     assert variables["FORECAST_TABLE"] == alerts["ForecastTableName"]
-    assert variables["RUNNING_OUT_INDEX"] == "RunningOut"
     assert variables["UPLOADS_TABLE"] == ingest["UploadsTableName"]
     assert variables["UPLOAD_BUCKET"] == ingest["UploadBucketName"]
-    assert variables["UPLOAD_PREFIX"] == ingest["UploadPrefix"]
-    assert variables["REPORTS_PREFIX"] == ingest["ReportsPrefix"]
     assert variables["MAX_UPLOAD_BYTES"] == str(50 * 1024 * 1024)
 
 

@@ -32,10 +32,13 @@ pytestmark = pytest.mark.e2e
 ROWS = 6_000
 KEY = "uploads/head-office.csv"
 #: The first attempt, as Lambda runs it: the handler on the event, in a process of its own.
+#: It checkpoints often, so the kill lands between two checkpoints, under a short lease.
 ATTEMPT = """
 import json, sys
-from ingest.handlers.upload import handler
+from ingest.handlers.upload import handler, ingestor
+from ingest.logic.ingest import Timing
 from tests.builders import LambdaContext
+ingestor().timing = Timing(lease_seconds=3, checkpoint_seconds=0.5)
 handler(json.loads(sys.stdin.read()), LambdaContext())
 """
 
@@ -60,8 +63,6 @@ def environment(endpoint: str) -> dict[str, str]:
         **ENVIRONMENT,
         "AWS_ENDPOINT_URL": endpoint,
         "PYTHONPATH": os.pathsep.join(str(REPO / part) for part in (".", "shared", "services/ingest")),
-        "CHECKPOINT_SECONDS": "0.5",  # checkpoints often, so the kill lands between two of them
-        "LEASE_SECONDS": "3",
         "POWERTOOLS_METRICS_DISABLED": "true",
     }
 
@@ -118,7 +119,7 @@ def test_a_load_killed_mid_file_is_finished_by_the_retry_from_its_checkpoint_wit
     # And Lambda retries the same invocation (same request id) once the dead one's lease has run out
     from ingest.handlers.upload import handler, ingestor
 
-    for name, value in {**ENVIRONMENT, "LEASE_SECONDS": "3"}.items():
+    for name, value in ENVIRONMENT.items():
         monkeypatch.setenv(name, value)
     ingestor.cache_clear()
     reads: list[str | None] = []

@@ -24,8 +24,7 @@ import argparse
 import json
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -34,7 +33,7 @@ from inventory.models import utc_now
 from alerts.dal.clients import Clients
 from alerts.dal.failed_records import FailedRecords
 from alerts.dal.inventory import InventoryItems
-from alerts.handlers.recount import build_recounter, record_outcome
+from alerts.handlers.recount import SETTLE, build_recounter, record_outcome
 from alerts.handlers.stream import build_alert_service
 from alerts.logic.replay import Replayer
 from alerts.models.errors import ConfigurationMissing, ReplayBusy
@@ -84,9 +83,8 @@ class Stack:
 
 def recount(stack: Stack, args: argparse.Namespace) -> int:
     settings = RecountSettings.from_env(stack.environment("recount"))
-    if args.settle_minutes is not None:
-        settings = replace(settings, settle_minutes=args.settle_minutes)
-    recounter = build_recounter(settings, stack.clients, repair=not args.dry_run)
+    settle = SETTLE if args.settle_minutes is None else timedelta(minutes=args.settle_minutes)
+    recounter = build_recounter(settings, stack.clients, repair=not args.dry_run, settle=settle)
     results: list[StoreRecount] = []
     print(f"{'store':30} {'verdict':9} {'found (items/out/low)':>22} {'counted':>16}  note")
     for result in recounter.recount_all(args.store or None):

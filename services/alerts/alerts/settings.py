@@ -42,7 +42,7 @@ class ArchiveSettings(EnvSettings):
 
 @dataclass(frozen=True, slots=True)
 class RecountSettings(EnvSettings):
-    """The reconciliation: which tables to compare, and how long a store must be quiet first."""
+    """The reconciliation: which tables to compare."""
 
     inventory_table: str = setting("INVENTORY_TABLE")
     stores_table: str = setting("STORES_TABLE")
@@ -50,4 +50,3 @@ class RecountSettings(EnvSettings):
     #: Where the daily pass over the stores stands, shared by the scheduled runs.
     progress_table: str = setting("RECOUNT_PROGRESS_TABLE")
     low_stock_default: int = setting("LOW_STOCK_DEFAULT", 5, minimum=0)
-    settle_minutes: int = setting("RECOUNT_SETTLE_MINUTES", 10, minimum=1)

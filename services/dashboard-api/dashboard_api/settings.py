@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inventory.forecast import DEFAULT_STALE_DAYS, RUNNING_OUT_INDEX
+from inventory.forecast import DEFAULT_STALE_DAYS
 from inventory.reorder import Policy
 from inventory.settings import EnvSettings, setting
-from inventory.table import ALERTS_INDEX
-from inventory.uploads import REPORTS_PREFIX, UPLOAD_PREFIX
 
 #: Largest file a grant allows unless the stage says otherwise (the `maxUploadBytes` parameter).
 DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -22,10 +20,6 @@ class Settings(EnvSettings):
     forecast_table: str = setting("FORECAST_TABLE")
     uploads_table: str = setting("UPLOADS_TABLE")
     upload_bucket: str = setting("UPLOAD_BUCKET")
-    upload_prefix: str = setting("UPLOAD_PREFIX", UPLOAD_PREFIX)
-    reports_prefix: str = setting("REPORTS_PREFIX", REPORTS_PREFIX)
-    alerts_index: str = setting("ALERTS_INDEX", ALERTS_INDEX)
-    running_out_index: str = setting("RUNNING_OUT_INDEX", RUNNING_OUT_INDEX)
     #: The Secrets Manager secret whose value signs pagination cursors; read once per cold start.
     cursor_secret: str = setting("CURSOR_SECRET_ARN")
     max_upload_bytes: int = setting("MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES, minimum=1)

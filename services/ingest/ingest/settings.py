@@ -14,15 +14,8 @@ class Settings(EnvSettings):
     uploads_table: str = setting("UPLOADS_TABLE")
     #: The dashboard API's People table: whether an uploader may still change the file's store.
     people_table: str = setting("PEOPLE_TABLE")
-    upload_prefix: str = setting("UPLOAD_PREFIX", "uploads/")
-    reports_prefix: str = setting("REPORTS_PREFIX", "reports/")
     low_stock_default: int = setting("LOW_STOCK_DEFAULT", 5, minimum=0)
     write_concurrency: int = setting("WRITE_CONCURRENCY", 4, minimum=1)
-    #: Lambda's retries of a failed asynchronous invocation (``maximumRetryAttempts``).
-    retry_attempts: int = setting("MAX_RETRY_ATTEMPTS", 2, minimum=0)
-    lease_seconds: float = setting("LEASE_SECONDS", 180.0)
-    checkpoint_seconds: float = setting("CHECKPOINT_SECONDS", 30.0)
-    stop_margin_seconds: float = setting("STOP_MARGIN_SECONDS", 100.0)
     #: The dashboard API function's role: objects it puts carry ``uploaded-by`` metadata that is believed.
     api_role_name: str = setting("API_ROLE_NAME", "")
     #: A principal believed as it is, for the local emulator, whose events name every caller alike.

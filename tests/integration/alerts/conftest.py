@@ -188,7 +188,6 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[AlertsWorld]:
     monkeypatch.setenv("SOON_DAYS", "3")
     monkeypatch.setenv("LOW_STOCK_DEFAULT", "5")
     monkeypatch.setenv("HISTORY_RETENTION_DAYS", "90")
-    monkeypatch.setenv("RECOUNT_SETTLE_MINUTES", "10")
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "alerts")
     # moto serves DynamoDB Streams only at the classic endpoint, which boto3 no longer picks by itself.
     monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB_STREAMS", f"https://streams.dynamodb.{REGION}.amazonaws.com")

@@ -34,7 +34,6 @@ ENVIRONMENT = {
         "FAILED_RECORDS_TABLE",
         "RECOUNT_PROGRESS_TABLE",
         "LOW_STOCK_DEFAULT",
-        "RECOUNT_SETTLE_MINUTES",
     ),
 }
 

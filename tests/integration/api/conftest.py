@@ -278,9 +278,6 @@ def _api_world() -> Iterator[ApiWorld]:
             "FORECAST_TABLE": FORECAST,
             "UPLOADS_TABLE": UPLOADS,
             "UPLOAD_BUCKET": BUCKET,
-            "UPLOAD_PREFIX": "uploads/",
-            "REPORTS_PREFIX": "reports/",
-            "ALERTS_INDEX": "AlertsByStore",
             "MAX_UPLOAD_BYTES": str(MAX_UPLOAD_BYTES),
             "POWERTOOLS_SERVICE_NAME": "dashboard-api",
         }.items():

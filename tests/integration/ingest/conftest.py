@@ -37,7 +37,6 @@ ENVIRONMENT = {
     "UPLOADS_TABLE": UPLOADS,
     "LOW_STOCK_DEFAULT": "5",
     "WRITE_CONCURRENCY": "4",  # the lanes run in parallel, as on Lambda
-    "MAX_RETRY_ATTEMPTS": "2",
     "POWERTOOLS_SERVICE_NAME": "ingest",
     "API_ROLE_NAME": "inventory-dashboard-api-test",
 }

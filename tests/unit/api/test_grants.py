@@ -23,7 +23,6 @@ MAX_BYTES = 50 * 1024 * 1024
 def grants(signer: FakeSigner | None = None) -> UploadGrants:
     return UploadGrants(
         signer=signer or FakeSigner(),
-        upload_prefix="uploads/",
         max_bytes=MAX_BYTES,
         clock=lambda: NOW,
         token=lambda: "0123456789abcdef",
@@ -70,7 +69,7 @@ def test_only_admins_get_head_office_grants() -> None:
 
 
 def test_every_grant_has_its_own_key() -> None:
-    live = UploadGrants(signer=FakeSigner(), upload_prefix="uploads/", max_bytes=MAX_BYTES, clock=lambda: NOW)
+    live = UploadGrants(signer=FakeSigner(), max_bytes=MAX_BYTES, clock=lambda: NOW)
 
     keys = {live.for_store(BERLIN, "Berlin", "same.csv", 10).key for _ in range(50)}
 

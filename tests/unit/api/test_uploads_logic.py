@@ -46,7 +46,6 @@ def listing(index: FakeUploadIndex, reports: FakeReports | None = None) -> Uploa
         index=index,
         reports=reports or FakeReports(),
         cursors=CursorCodec(b"k" * 32),
-        upload_prefix="uploads/",
         scope_stream=scope_stream,
         time_stream=time_stream,
         mapper=lambda function, values: [function(value) for value in values],

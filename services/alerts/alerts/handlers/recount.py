@@ -25,10 +25,17 @@ from alerts.settings import RecountSettings
 
 #: Seconds kept back at the end of the run to report; stores not reached wait for the next run.
 RESERVE_SECONDS = 30
+#: A store with a change younger than this is not recounted: its records may still be on their way
+#: through the stream (the stream's IteratorAge alarm fires at 5 minutes).
+SETTLE = timedelta(minutes=10)
 
 
 def build_recounter(
-    settings: RecountSettings, clients: Clients, repair: bool = True, clock: Callable[[], datetime] | None = None
+    settings: RecountSettings,
+    clients: Clients,
+    repair: bool = True,
+    clock: Callable[[], datetime] | None = None,
+    settle: timedelta = SETTLE,
 ) -> Recounter:
     """The recount wired to its tables (also used by ``make recount``)."""
     dynamodb = clients.dynamodb()
@@ -37,7 +44,7 @@ def build_recounter(
         inventory=InventoryItems(dynamodb, settings.inventory_table),
         waiting=FailedRecords(dynamodb, settings.failed_records_table),
         default_threshold=settings.low_stock_default,
-        settle=timedelta(minutes=settings.settle_minutes),
+        settle=settle,
         clock=clock or (lambda: datetime.now(UTC)),
         repair=repair,
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from inventory.forecast import ForecastRow, running_out_week
+from inventory.forecast import RUNNING_OUT_INDEX, ForecastRow, running_out_week
 from inventory.leftovers import BACKOFF, Backoff, until_done
 
 from dashboard_api.dal.errors import unavailable_on_error
@@ -42,12 +42,10 @@ class ForecastReader:
         self,
         client: DynamoDBClient,
         table_name: str,
-        running_out_index: str,
         backoff: Backoff = BACKOFF,
     ) -> None:
         self._client = client
         self._table = table_name
-        self._index = running_out_index
         self._backoff = backoff
 
     def store_rows(self, store: str, max_rows: int) -> ForecastRows:
@@ -68,7 +66,7 @@ class ForecastReader:
         the index's order; at most ``max_rows`` examined."""
         kwargs: dict[str, Any] = {
             "TableName": self._table,
-            "IndexName": self._index,
+            "IndexName": RUNNING_OUT_INDEX,
             "KeyConditionExpression": "#store = :store AND #week <= :week",
             "ExpressionAttributeNames": {"#store": "Store", "#week": "RunningOutIn"},
             "ExpressionAttributeValues": {":store": {"S": store}, ":week": {"N": str(running_out_week(by))}},

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from inventory.models import Ordering, StockStatus
-from inventory.table import RETIRED, from_attributes, ordering_of
+from inventory.table import ALERTS_INDEX, RETIRED, from_attributes, ordering_of
 
 from dashboard_api.dal.errors import unavailable_on_error
 from dashboard_api.models.records import ItemPage, ItemRecord
@@ -20,10 +20,9 @@ def _record(attributes: dict[str, Any]) -> ItemRecord:
 
 
 class InventoryReader:
-    def __init__(self, client: DynamoDBClient, table_name: str, alerts_index: str) -> None:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._client = client
         self._table = table_name
-        self._index = alerts_index
 
     def page(
         self,
@@ -45,7 +44,7 @@ class InventoryReader:
         names = {"#store": "Store"}
         kwargs: dict[str, Any] = {"TableName": self._table, "Limit": limit}
         if status in (StockStatus.OUT, StockStatus.LOW):
-            kwargs["IndexName"] = self._index
+            kwargs["IndexName"] = ALERTS_INDEX
             kwargs["KeyConditionExpression"] = "#store = :store AND AlertStatus = :status"
             values[":status"] = {"S": status.value}
             if after_item is not None:
@@ -130,7 +129,7 @@ class InventoryReader:
             values[":status"] = {"S": status.value}
         kwargs: dict[str, Any] = {
             "TableName": self._table,
-            "IndexName": self._index,
+            "IndexName": ALERTS_INDEX,
             "KeyConditionExpression": condition,
             "ExpressionAttributeNames": {"#store": "Store"},
             "ExpressionAttributeValues": values,

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 from inventory.observability import logger
 from inventory.report import MalformedReport, ReportStatus, UploadReport
-from inventory.uploads import ALL_UPLOADS, UPLOADS_BY_SCOPE, UPLOADS_BY_TIME, UploadEntry
+from inventory.uploads import ALL_UPLOADS, REPORTS_PREFIX, UPLOADS_BY_SCOPE, UPLOADS_BY_TIME, UploadEntry
 
 from dashboard_api.dal.errors import unavailable_on_error
 from dashboard_api.models.records import IndexedUpload, IndexPage, StreamRead, UploadPosition, UploadStream
@@ -140,14 +140,13 @@ class UploadIndex:
 class ReportReader:
     """Whole reports, read one at a time from the bucket (only under the reports prefix)."""
 
-    def __init__(self, client: S3Client, bucket: str, reports_prefix: str) -> None:
+    def __init__(self, client: S3Client, bucket: str) -> None:
         self._client = client
         self._bucket = bucket
-        self._prefix = reports_prefix
 
     def read(self, report_key: str) -> UploadReport | None:
         """The report at ``report_key``; None if it is not written yet, too big, or not a report."""
-        if not report_key.startswith(self._prefix):
+        if not report_key.startswith(REPORTS_PREFIX):
             logger.warning("Index row points outside the reports prefix", extra={"report_key": report_key[:300]})
             return None
         with unavailable_on_error("an upload report"):

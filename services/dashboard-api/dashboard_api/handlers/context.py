@@ -54,8 +54,8 @@ def services() -> Services:
     clients = aws_clients()
     cursors = CursorCodec(signing_key(clients.secrets, settings.cursor_secret))
     stores = StoreDirectory(clients.dynamodb, settings.stores_table)
-    items = InventoryReader(clients.dynamodb, settings.inventory_table, settings.alerts_index)
-    forecasts = ForecastReader(clients.dynamodb, settings.forecast_table, settings.running_out_index)
+    items = InventoryReader(clients.dynamodb, settings.inventory_table)
+    forecasts = ForecastReader(clients.dynamodb, settings.forecast_table)
     return Services(
         dashboard=Dashboard(
             stores=stores,
@@ -74,16 +74,14 @@ def services() -> Services:
         ),
         uploads=UploadListing(
             index=UploadIndex(clients.dynamodb, settings.uploads_table),
-            reports=ReportReader(clients.s3, settings.upload_bucket, settings.reports_prefix),
+            reports=ReportReader(clients.s3, settings.upload_bucket),
             cursors=cursors,
-            upload_prefix=settings.upload_prefix,
             scope_stream=scope_stream,
             time_stream=time_stream,
             mapper=parallel_map,
         ),
         grants=UploadGrants(
             signer=PresignedPosts(clients.s3, settings.upload_bucket),
-            upload_prefix=settings.upload_prefix,
             max_bytes=settings.max_upload_bytes,
             clock=lambda: datetime.now(UTC),
         ),

@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from inventory.models import iso_utc
-from inventory.uploads import MAX_KEY_BYTES, store_prefix
+from inventory.uploads import MAX_KEY_BYTES, UPLOAD_PREFIX, store_prefix
 
 from dashboard_api.logic.permissions import Caller
 from dashboard_api.models.api import UploadGrant
@@ -77,13 +77,11 @@ class UploadGrants:
         self,
         *,
         signer: Signer,
-        upload_prefix: str,
         max_bytes: int,
         clock: Callable[[], datetime],
         token: Callable[[], str] = lambda: secrets.token_hex(8),
     ) -> None:
         self._signer = signer
-        self._upload_prefix = upload_prefix
         self._max_bytes = max_bytes
         self._clock = clock
         self._token = token
@@ -94,7 +92,7 @@ class UploadGrants:
         """A grant to upload one file for ``store``, which the caller must be allowed to see; a ``full_list``
         retires the store's items it omits (ingest, ``ingest.logic.retirement``)."""
         caller.require(store)
-        return self._grant(caller, store_prefix(store, self._upload_prefix), filename, size, full_list)
+        return self._grant(caller, store_prefix(store), filename, size, full_list)
 
     def for_head_office(self, caller: Caller, filename: str, size: int, *, full_list: bool = False) -> UploadGrant:
         """A grant to upload one multi-store file; admins only. A ``full_list`` retires, in each store it
@@ -102,7 +100,7 @@ class UploadGrants:
         if not caller.admin:
             raise Forbidden("only admins (head office) may upload multi-store files; upload for one of your stores")
         # Never under STORES_FOLDER: ingest would take it for a store's file.
-        return self._grant(caller, f"{self._upload_prefix}{HEAD_OFFICE_FOLDER}", filename, size, full_list)
+        return self._grant(caller, f"{UPLOAD_PREFIX}{HEAD_OFFICE_FOLDER}", filename, size, full_list)
 
     def _grant(self, caller: Caller, prefix: str, filename: str, size: int, full_list: bool) -> UploadGrant:
         if size > self._max_bytes:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from inventory.report import UploadReport
-from inventory.uploads import InvalidUploadKey, UploadEntry, store_of_key
+from inventory.uploads import UPLOAD_PREFIX, InvalidUploadKey, UploadEntry, store_of_key
 
 from dashboard_api.logic.cursor import CursorCodec
 from dashboard_api.logic.permissions import Caller
@@ -77,7 +77,6 @@ class UploadListing:
         index: UploadIndexSource,
         reports: ReportSource,
         cursors: CursorCodec,
-        upload_prefix: str,
         scope_stream: Callable[[str], UploadStream],
         time_stream: Callable[[], UploadStream],
         mapper: Callable[[Callable[[Any], Any], Iterable[Any]], list[Any]],
@@ -85,7 +84,6 @@ class UploadListing:
         self._index = index
         self._reports = reports
         self._cursors = cursors
-        self._upload_prefix = upload_prefix
         self._scope_stream = scope_stream
         self._time_stream = time_stream
         self._map = mapper
@@ -183,10 +181,10 @@ class UploadListing:
 
     def _require_key(self, caller: Caller, key: str) -> None:
         """403 unless the caller may see uploads under ``key``; 404 for keys that are no upload."""
-        if not key.startswith(self._upload_prefix):
+        if not key.startswith(UPLOAD_PREFIX):
             raise NotFound("no upload with this key")
         try:
-            store = store_of_key(key, self._upload_prefix)
+            store = store_of_key(key)
         except InvalidUploadKey:
             store = None  # not a store's folder in canonical form: not any store's file
         if caller.admin:

@@ -21,7 +21,7 @@ from ingest.dal.people import PeopleTable
 from ingest.dal.roles import ApiRole
 from ingest.dal.stores import StoreActivity
 from ingest.dal.uploads import UploadsIndex
-from ingest.logic.ingest import Ingestor, Invocation, Outcome, Timing
+from ingest.logic.ingest import Ingestor, Invocation, Outcome
 from ingest.logic.loader import Loader
 from ingest.logic.retirement import Retirer
 from ingest.models.errors import RetryLater
@@ -48,15 +48,7 @@ def ingestor() -> Ingestor:
         stores=StoreActivity(dynamodb, settings.stores_table),
         invoker=FunctionInvoker(lambda_client()),
         signer=ApiRole(iam_client(), settings.api_role_name, principal_id=settings.api_principal_id),
-        upload_prefix=settings.upload_prefix,
-        reports_prefix=settings.reports_prefix,
         clock=utc_now,
-        timing=Timing(
-            attempts=1 + settings.retry_attempts,
-            lease_seconds=settings.lease_seconds,
-            checkpoint_seconds=settings.checkpoint_seconds,
-            stop_margin_seconds=settings.stop_margin_seconds,
-        ),
         uploaders=PeopleTable(dynamodb, settings.people_table),
         retirer=Retirer(inventory, clock=utc_now),
     )

@@ -49,7 +49,15 @@ from dataclasses import dataclass, field
 from inventory.models import InventoryRow, RowError, SourceVersion, comparable_sequencer
 from inventory.people import granted_at
 from inventory.report import MAX_REPORTED_STORES, ReportStatus, UploadReport, UploadSource
-from inventory.uploads import HEAD_OFFICE, InvalidUploadKey, UploadEntry, report_key, store_of_key
+from inventory.uploads import (
+    HEAD_OFFICE,
+    REPORTS_PREFIX,
+    UPLOAD_PREFIX,
+    InvalidUploadKey,
+    UploadEntry,
+    report_key,
+    store_of_key,
+)
 
 from ingest.logic.loader import Loader, Pause
 from ingest.logic.parser import (
@@ -83,9 +91,10 @@ class Invocation:
 
 @dataclass(frozen=True, slots=True)
 class Timing:
-    """How ingest paces itself inside Lambda's time limit (see serverless.yml for the deployed values)."""
+    """How ingest paces itself inside Lambda's time limit: the defaults are the deployed values (tests
+    shorten them); serverless.yml's timeout and maximumRetryAttempts are checked against them."""
 
-    attempts: int = 3  # Lambda's tries of one event: the first and maximumRetryAttempts
+    attempts: int = 3  # Lambda's tries of one event: the first and serverless.yml's maximumRetryAttempts
     lease_seconds: float = 180.0  # renewed at every checkpoint
     checkpoint_seconds: float = 30.0
     #: Time kept back when stopping for a continuation: a batch in flight (BATCH_SECONDS at most),
@@ -127,8 +136,6 @@ class Ingestor:
     stores: StoreMarks
     invoker: Invoker
     signer: Signer
-    upload_prefix: str
-    reports_prefix: str
     clock: Callable[[], str]
     timing: Timing = field(default_factory=Timing)
     now: Callable[[], float] = time.time
@@ -139,7 +146,7 @@ class Ingestor:
 
     def is_upload(self, key: str) -> bool:
         """An object under the upload prefix (never a report, never a folder marker)."""
-        return key.startswith(self.upload_prefix) and not key.startswith(self.reports_prefix) and not key.endswith("/")
+        return key.startswith(UPLOAD_PREFIX) and not key.startswith(REPORTS_PREFIX) and not key.endswith("/")
 
     # -- entry points -------------------------------------------------------------------------------
 
@@ -157,7 +164,7 @@ class Ingestor:
             event_time=upload.event_time,
             principal=upload.principal,
             scope=scope,
-            report_key=report_key(upload.key, upload.version, self.reports_prefix),
+            report_key=report_key(upload.key, upload.version),
         )
         report = self._fresh_report(source, started_at=self.clock())
         try:
@@ -440,7 +447,7 @@ class Ingestor:
     def _scope(self, key: str) -> tuple[str, str | None]:
         """The index scope of a key (its store, or head office) and why its folder is refused, if it is."""
         try:
-            store = store_of_key(key, self.upload_prefix)
+            store = store_of_key(key)
         except InvalidUploadKey as error:
             return HEAD_OFFICE, f"the file is in a store folder that names no store: {error}"
         return (HEAD_OFFICE if store is None else store), None
