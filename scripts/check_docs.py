@@ -41,13 +41,15 @@ CONSTANTS = frozenset(
         # ingest: caps, pacing and retries (ingest/logic, ingest/settings.py, shared/inventory/clients.py)
         "1 GiB", "1 MiB", "50 MB", "512 MiB", "256 MiB", "64 MiB", "32 MiB", "768 MiB", "300 KB",
         "60 s", "31 s", "900 s",
+        # ingest: the lease and the stop margin (Timing in ingest/logic/ingest.py)
+        "180 s", "100 s",
         # dashboard-api: caches, revocation and the per-user request buckets (dashboard_api/models/throttle.py)
         "1 s", "5 s", "3 s", "20 s",
         # alerts: a recount run stops this long before its time is up
         "30 s",
         # the cost model's assumptions (docs/cost.md)
         "5%", "20%", "10%", "1.5 s", "0.6 s", "6 s", "0.2 s", "30 KB",
-        "1,024 MB", "512 MB", "128 MB", "1 GB", "2 GB", "7 GB",
+        "1,024 MB", "512 MB", "128 MB", "1 GB", "2 GB", "7 GB", "27 GB",
     }
 )  # fmt: skip
 
