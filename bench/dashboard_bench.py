@@ -108,7 +108,7 @@ class Api:
             "STORES_TABLE": stores_table,
             "HISTORY_TABLE": "inventory-bench-history",
             # Empty here: no item has been seen used, so every listed item's days_left is null; what
-            # the join reads is measured in the dashboard API's README (one Query of the page's range).
+            # the join reads is described in docs/api.md (one Query of the page's range).
             "FORECAST_TABLE": _table(emu, "alerts", "ForecastTable", f"{table}-forecast"),
             "UPLOAD_BUCKET": "inventory-bench-uploads",
             "UPLOADS_TABLE": "inventory-bench-uploads-index",

@@ -50,7 +50,7 @@ class ParamSource:
 
 
 #: Stage parameters compose does not wire on AWS but the local stack does: the dashboard's origin is the
-#: optional site's (deployed later, README.md "Deploy to AWS"); locally the web server is the site.
+#: optional site's (deployed later: docs/deploy.md); locally the web server is the site.
 LOCAL_WIRING = {
     "ingest": {"dashboardOrigin": ParamSource("dashboard-site", "DashboardOrigin")},
     "dashboard-api": {"dashboardOrigin": ParamSource("dashboard-site", "DashboardOrigin")},

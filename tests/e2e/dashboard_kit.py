@@ -31,7 +31,7 @@ from tests.e2e.conftest import create_user, unique_store, wait_for, wait_for_rep
 from tests.e2e.conftest import sign_in as conftest_sign_in
 
 REPO = Path(__file__).resolve().parents[2]
-# The README's pictures are refreshed only on request (INVENTORY_SCREENSHOTS=1), so an ordinary
+# The manual's pictures (docs/dashboard.md) are refreshed only on request (INVENTORY_SCREENSHOTS=1), so an ordinary
 # test run leaves the working tree clean; otherwise they go to a temporary folder.
 SCREENSHOTS = (
     REPO / "docs" / "screenshots"

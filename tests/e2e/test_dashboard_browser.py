@@ -2,7 +2,7 @@
 
 Needs Debian's ``chromium``: a missing browser fails these tests, it never skips them.
 Screenshots of the main views are taken on every run; with INVENTORY_SCREENSHOTS=1 they replace the
-README's pictures in docs/screenshots/.
+manual's pictures in docs/screenshots/ (docs/dashboard.md).
 """
 
 from __future__ import annotations
@@ -429,7 +429,7 @@ def test_keyboard_alone_signs_in_navigates_and_sorts(
 
 
 def seed_week_of_history(stack: dict[str, Any], store: str, item: str, counts: list[int]) -> None:
-    """Replace an item's history by a week of changes (the alerts service's format), for the README view."""
+    """Replace an item's history by a week of changes (the alerts service's format), for the manual's picture."""
     dynamodb = boto3.client("dynamodb", endpoint_url=stack["endpoint_url"], region_name=stack["region"])
     table, key = stack["history_table"], history_key(store, item)
 
