@@ -11,7 +11,10 @@ Statuses:
 - ``retrying``: the last attempt failed for a passing reason and Lambda will try again;
 - ``ok``: every row was accepted;
 - ``partial``: some rows, or the end of the file, were rejected;
-- ``failed``: nothing was loaded (``reason`` says why), or the last retry failed too.
+- ``failed``: nothing was loaded (``reason`` says why), or the last retry failed too;
+- ``needs_confirmation``: nothing was loaded yet: a dry run planned the file (``plan``) and it waits
+  for its uploader or head office to confirm it (then it is loaded) or discard it;
+- ``discarded``: a held file its uploader or head office discarded; nothing was loaded.
 """
 
 from __future__ import annotations
@@ -35,10 +38,12 @@ class ReportStatus(enum.StrEnum):
     OK = "ok"
     PARTIAL = "partial"
     FAILED = "failed"
+    NEEDS_CONFIRMATION = "needs_confirmation"
+    DISCARDED = "discarded"
 
     @property
     def final(self) -> bool:
-        """True when nothing more will happen to the file."""
+        """True when nothing more will happen to the file (a held one waits for a person, not for ingest)."""
         return self not in (ReportStatus.LOADING, ReportStatus.RETRYING)
 
 
@@ -80,6 +85,34 @@ class RowCounts:
 
 
 @dataclass(slots=True)
+class Plan:
+    """What a file changes (or would change, before it is confirmed), from its dry run: the items it
+    sets to another count or threshold, those of them going out of stock (count 0, not 0 before), and
+    the items it retires."""
+
+    changed: int = 0
+    out_of_stock: int = 0
+    retired: int = 0
+
+    def to_json(self) -> dict[str, int]:
+        return {item.name: getattr(self, item.name) for item in fields(self)}
+
+    @classmethod
+    def from_json(cls, value: Any) -> Plan | None:
+        if value is None:
+            return None
+        if not isinstance(value, Mapping):
+            raise MalformedReport("plan is not an object")
+        plan = cls()
+        for item in fields(cls):
+            number = value.get(item.name, 0)
+            if not isinstance(number, int) or isinstance(number, bool) or number < 0:
+                raise MalformedReport(f"plan.{item.name} is not a count")
+            setattr(plan, item.name, number)
+        return plan
+
+
+@dataclass(slots=True)
 class UploadReport:
     """The report of one uploaded file (one object version)."""
 
@@ -103,6 +136,8 @@ class UploadReport:
     stores_truncated: bool = False
     started_at: str = ""
     finished_at: str = ""
+    #: The dry run's summary, for a file that was planned before it was applied (else ``None``).
+    plan: Plan | None = None
 
     def reject(self, error: RowError) -> None:
         """Count a rejected row, keeping the first :data:`MAX_REPORTED_ERRORS` for the report."""
@@ -144,6 +179,7 @@ class UploadReport:
             "stores_truncated": self.stores_truncated,
             "started_at": self.started_at,
             "finished_at": self.finished_at,
+            "plan": None if self.plan is None else self.plan.to_json(),
         }
 
     @classmethod
@@ -178,6 +214,7 @@ class UploadReport:
             stores_truncated=bool(value.get("stores_truncated", False)),
             started_at=_text(value, "started_at"),
             finished_at=_text(value, "finished_at"),
+            plan=Plan.from_json(value.get("plan")),
         )
 
 

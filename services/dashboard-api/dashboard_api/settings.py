@@ -24,6 +24,8 @@ class Settings(EnvSettings):
     upload_bucket: str = setting("UPLOAD_BUCKET")
     upload_prefix: str = setting("UPLOAD_PREFIX", UPLOAD_PREFIX)
     reports_prefix: str = setting("REPORTS_PREFIX", REPORTS_PREFIX)
+    #: Ingest's function, invoked to carry out a decision on a held upload.
+    ingest_function_arn: str = setting("INGEST_FUNCTION_ARN", "")
     alerts_index: str = setting("ALERTS_INDEX", ALERTS_INDEX)
     running_out_index: str = setting("RUNNING_OUT_INDEX", RUNNING_OUT_INDEX)
     #: The Secrets Manager secret whose value signs pagination cursors; read once per cold start.

@@ -14,7 +14,7 @@ import requests
 from botocore.awsrequest import AWSResponse
 from dashboard_api.dal.uploads import ENTRY_ATTRIBUTES
 from inventory.models import RowError, SourceVersion
-from inventory.report import RowCounts
+from inventory.report import Plan, RowCounts
 from inventory.table import StoredItem, to_attributes
 from inventory.uploads import UploadEntry, report_key, store_of_key, store_prefix
 
@@ -280,7 +280,8 @@ def test_one_uploads_versions_are_read_without_ingests_checkpoint(api: ApiWorld)
         assert set(item) <= set(ENTRY_ATTRIBUTES), set(item) - set(ENTRY_ATTRIBUTES)
     # And the list is the shared contract's: every attribute from_item reads
     full = UploadEntry(key="k", version="v", bucket="b", scope="s", received_at="t", status="ok", report_key="r",
-                       uploaded_by="u", reason="x", errors=[RowError(2, "bad")], stores=["s"])  # fmt: skip
+                       uploaded_by="u", reason="x", errors=[RowError(2, "bad")], stores=["s"],
+                       plan=Plan(changed=3, out_of_stock=2, retired=1))  # fmt: skip
     assert UploadEntry.from_item({name: full.to_item()[name] for name in ENTRY_ATTRIBUTES}) == full
 
 

@@ -14,6 +14,9 @@ if TYPE_CHECKING:
 
 #: The S3 user metadata naming the uploader; ingest reads it back as ``uploaded-by``.
 UPLOADED_BY_FIELD = "x-amz-meta-uploaded-by"
+#: The S3 user metadata asking ingest for a dry run first (``mode: dry-run``); ingest reads it back as ``mode``.
+MODE_FIELD = "x-amz-meta-mode"
+DRY_RUN = "dry-run"
 
 
 class PresignedPosts:
@@ -21,19 +24,21 @@ class PresignedPosts:
         self._client = client
         self._bucket = bucket
 
-    def sign(self, key: str, *, max_bytes: int, uploaded_by: str, expires_in: int) -> SignedPost:
+    def sign(self, key: str, *, max_bytes: int, uploaded_by: str, expires_in: int, dry_run: bool = False) -> SignedPost:
         """A POST policy for exactly ``key`` (botocore adds ``{"key": key}`` and ``{"bucket": ...}``),
-        bodies of 1 to ``max_bytes`` bytes, and the uploader's name as fixed metadata.
+        bodies of 1 to ``max_bytes`` bytes, and the uploader's name (and, for a dry run, the mode) as
+        fixed metadata.
 
         Signed locally with the function's credentials (no call to S3): S3 checks the policy when
         the browser posts, so the role needs ``s3:PutObject`` on the key.
         """
+        fields = {UPLOADED_BY_FIELD: uploaded_by} | ({MODE_FIELD: DRY_RUN} if dry_run else {})
         try:
             post = self._client.generate_presigned_post(
                 Bucket=self._bucket,
                 Key=key,
-                Fields={UPLOADED_BY_FIELD: uploaded_by},
-                Conditions=[{UPLOADED_BY_FIELD: uploaded_by}, ["content-length-range", 1, max_bytes]],
+                Fields=fields,
+                Conditions=[*({name: value} for name, value in fields.items()), ["content-length-range", 1, max_bytes]],
                 ExpiresIn=expires_in,
             )
         except (ClientError, BotoCoreError) as error:

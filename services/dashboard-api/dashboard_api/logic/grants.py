@@ -45,7 +45,9 @@ _UNSAFE = re.compile(r"[^\w .,()\-]")
 class Signer(Protocol):
     """What signs a grant (the S3 presigned POST)."""
 
-    def sign(self, key: str, *, max_bytes: int, uploaded_by: str, expires_in: int) -> SignedPost: ...
+    def sign(
+        self, key: str, *, max_bytes: int, uploaded_by: str, expires_in: int, dry_run: bool = False
+    ) -> SignedPost: ...
 
 
 def clean_file_name(raw: str) -> str:
@@ -86,26 +88,29 @@ class UploadGrants:
         self._clock = clock
         self._token = token
 
-    def for_store(self, caller: Caller, store: str, filename: str, size: int) -> UploadGrant:
-        """A grant to upload one file for ``store``, which the caller must be allowed to see."""
+    def for_store(self, caller: Caller, store: str, filename: str, size: int, *, dry_run: bool = False) -> UploadGrant:
+        """A grant to upload one file for ``store``, which the caller must be allowed to see; with
+        ``dry_run`` ingest plans the file and holds it until the uploader confirms it."""
         caller.require(store)
-        return self._grant(caller, store_prefix(store, self._upload_prefix), filename, size)
+        return self._grant(caller, store_prefix(store, self._upload_prefix), filename, size, dry_run)
 
-    def for_head_office(self, caller: Caller, filename: str, size: int) -> UploadGrant:
+    def for_head_office(self, caller: Caller, filename: str, size: int, *, dry_run: bool = False) -> UploadGrant:
         """A grant to upload one multi-store file; admins only."""
         if not caller.admin:
             raise Forbidden("only admins (head office) may upload multi-store files; upload for one of your stores")
         # Never under STORES_FOLDER: ingest would take it for a store's file.
-        return self._grant(caller, f"{self._upload_prefix}{HEAD_OFFICE_FOLDER}", filename, size)
+        return self._grant(caller, f"{self._upload_prefix}{HEAD_OFFICE_FOLDER}", filename, size, dry_run)
 
-    def _grant(self, caller: Caller, prefix: str, filename: str, size: int) -> UploadGrant:
+    def _grant(self, caller: Caller, prefix: str, filename: str, size: int, dry_run: bool = False) -> UploadGrant:
         if size > self._max_bytes:
             raise PayloadTooLarge(f"the file is {size:,} bytes; uploads are limited to {self._max_bytes:,} bytes")
         name = clean_file_name(filename)
         now = self._clock()
         folder = f"{prefix}{now.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}-{self._token()}/"
         key = _fit(folder, name)
-        post = self._signer.sign(key, max_bytes=self._max_bytes, uploaded_by=caller.username, expires_in=GRANT_SECONDS)
+        post = self._signer.sign(
+            key, max_bytes=self._max_bytes, uploaded_by=caller.username, expires_in=GRANT_SECONDS, dry_run=dry_run
+        )
         return UploadGrant(
             url=post.url,
             fields=post.fields,

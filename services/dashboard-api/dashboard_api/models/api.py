@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, StrictInt, StrictStr
+from pydantic import BaseModel, Field, StrictBool, StrictInt, StrictStr
 
 Status = Literal["out", "low", "ok"]
 AlertStatus = Literal["out", "low"]
-UploadStatus = Literal["loading", "retrying", "ok", "partial", "failed"]
+UploadStatus = Literal["loading", "retrying", "ok", "partial", "failed", "needs_confirmation", "discarded"]
 #: Longest file name a grant request may carry; the key keeps a shorter, cleaned name.
 MAX_FILE_NAME_LENGTH = 255
 
@@ -182,6 +182,14 @@ class UploadRows(BaseModel):
     duplicates: int = Field(description="Rows replaced by a later row of the same store and item in the file")
 
 
+class UploadPlan(BaseModel):
+    """What a file changes (or, held, would change), from its dry run."""
+
+    changed: int = Field(description="Items set to another count or threshold")
+    out_of_stock: int = Field(description="Of those, items going out of stock (count 0, not 0 before)")
+    retired: int = Field(description="Items retired (omitted from a store's full list)")
+
+
 class UploadError(BaseModel):
     line: int = Field(description="Line number in the file (1 is the header of a CSV)")
     reason: str
@@ -197,7 +205,9 @@ class UploadView(BaseModel):
     uploaded_by: str | None = Field(description="Who uploaded it (dashboard user name, or the AWS principal)")
     status: UploadStatus = Field(
         description="loading (a big file is still being loaded), retrying (the last attempt failed for a passing "
-        "reason and will be retried), ok, partial (some rows rejected) or failed (reason says why)"
+        "reason and will be retried), ok, partial (some rows rejected), failed (reason says why), "
+        "needs_confirmation (held after its dry run until its uploader or head office confirms or discards it) "
+        "or discarded"
     )
     reason: str | None
     rows: UploadRows
@@ -208,6 +218,7 @@ class UploadView(BaseModel):
     received_at: str = Field(description="When the upload arrived (the S3 event time), ISO 8601 UTC")
     started_at: str | None
     finished_at: str | None
+    plan: UploadPlan | None = Field(default=None, description="The dry run's summary, when the file had one")
 
 
 class UploadSource(BaseModel):
@@ -232,6 +243,7 @@ class UploadReportView(BaseModel):
     stores_truncated: bool
     started_at: str
     finished_at: str
+    plan: UploadPlan | None = Field(default=None, description="The dry run's summary, when the file had one")
 
 
 class UploadsPage(BaseModel):
@@ -250,6 +262,18 @@ class UploadRequest(BaseModel):
         min_length=1, max_length=MAX_FILE_NAME_LENGTH, description="The file's name on the user's machine"
     )
     size: StrictInt = Field(ge=1, description="The file's size in bytes")
+    preview: StrictBool = Field(
+        default=False,
+        description="Dry run first: ingest plans the file and holds it as `needs_confirmation` with the plan, "
+        "loading nothing until you confirm it (`POST /uploads/confirm`) or discard it",
+    )
+
+
+class UploadDecision(BaseModel):
+    """One held upload version (from a listing, or the grant's `key` and `GET /uploads?key=`)."""
+
+    key: StrictStr = Field(min_length=1, max_length=1024, description="The upload's key")
+    version: StrictStr = Field(min_length=1, max_length=1024, description="The version to decide on")
 
 
 class UploadGrant(BaseModel):

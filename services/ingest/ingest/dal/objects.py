@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 READ_CHUNK = 256 * 1024
 #: The object metadata a dashboard upload grant signs (``x-amz-meta-uploaded-by``).
 UPLOADED_BY = "uploaded-by"
+#: The object metadata asking for a dry run (``x-amz-meta-mode: dry-run``, signed into a dashboard grant).
+MODE = "mode"
+DRY_RUN = "dry-run"
 #: Missing objects: ingest may not list the bucket, so S3 says AccessDenied rather than NoSuchKey.
 _GONE = frozenset({"NoSuchKey", "NoSuchVersion", "404", "AccessDenied", "403"})
 #: A conditional write (``If-None-Match: *``) that found an object there, or one being written.
@@ -38,6 +41,7 @@ class OpenedUpload:
     size: int  # the whole object's size in bytes, whatever part of it is read
     uploaded_by: str | None  # the signed metadata of a dashboard upload, if any
     chunks: Iterator[bytes]  # from the byte asked for to the end
+    dry_run: bool = False  # the file asks to be planned and held before it is applied
 
 
 class UploadBucket:
@@ -73,6 +77,7 @@ class UploadBucket:
             size=size,
             uploaded_by=uploader(response.get("Metadata")),
             chunks=_stream(response["Body"].iter_chunks(READ_CHUNK), f"s3://{bucket}/{key}"),
+            dry_run=(response.get("Metadata") or {}).get(MODE) == DRY_RUN,
         )
 
     def _empty(self, bucket: str, key: str, version_id: str, start: int) -> OpenedUpload:

@@ -21,6 +21,7 @@ from ingest.dal.people import PeopleTable
 from ingest.dal.roles import ApiRole
 from ingest.dal.stores import StoreActivity
 from ingest.dal.uploads import UploadsIndex
+from ingest.logic.guard import Guard
 from ingest.logic.ingest import Ingestor, Invocation, Outcome, Timing
 from ingest.logic.loader import Loader
 from ingest.models.errors import RetryLater
@@ -34,6 +35,7 @@ def ingestor() -> Ingestor:
     settings = Settings.from_env()
     # One connection per lane, plus the index, the stores marks and the handler's own calls.
     dynamodb = dynamodb_client(pool=settings.write_concurrency + 10)
+    stores = StoreActivity(dynamodb, settings.stores_table)
     return Ingestor(
         bucket=UploadBucket(s3_client()),
         loader=Loader(
@@ -43,7 +45,7 @@ def ingestor() -> Ingestor:
             clock=utc_now,
         ),
         index=UploadsIndex(dynamodb, settings.uploads_table),
-        stores=StoreActivity(dynamodb, settings.stores_table),
+        stores=stores,
         invoker=FunctionInvoker(lambda_client()),
         signer=ApiRole(iam_client(), settings.api_role_name, principal_id=settings.api_principal_id),
         upload_prefix=settings.upload_prefix,
@@ -56,6 +58,12 @@ def ingestor() -> Ingestor:
             stop_margin_seconds=settings.stop_margin_seconds,
         ),
         uploaders=PeopleTable(dynamodb, settings.people_table),
+        guard=Guard(
+            stores,
+            out_of_stock_share=settings.hold_out_of_stock_share,
+            retired_share=settings.hold_retired_share,
+            scripts=settings.hold_script_uploads,
+        ),
     )
 
 

@@ -68,6 +68,10 @@ class Checkpoint:
     #: Set once the upload is final: its status and end, so the report can be written again from here.
     status: str = ""
     finished_at: str = ""
+    #: ``plan`` while the rows before ``position`` were only planned (a dry run, ``ingest.logic.guard``).
+    phase: str = ""
+    #: The dry run's tally (``PlanTally.to_json``), once the file has one.
+    plan: dict[str, Any] | None = None
 
     def to_bytes(self) -> bytes:
         """Compressed JSON; errors and then stores are cut (never the tallies) if it would be too big."""
@@ -97,6 +101,8 @@ class Checkpoint:
             "principal": self.principal,
             "status": self.status,
             "finished_at": self.finished_at,
+            "phase": self.phase,
+            "plan": self.plan,
         }
 
     @classmethod
@@ -117,6 +123,8 @@ class Checkpoint:
             principal=value.get("principal"),
             status=str(value.get("status") or ""),
             finished_at=str(value.get("finished_at") or ""),
+            phase=str(value.get("phase") or ""),
+            plan=value.get("plan"),
         )
 
 
@@ -144,6 +152,10 @@ class Claim:
     started_at: str = ""
     status: str = ""  # the row's status (for FINAL and HELD)
     checkpoint: Checkpoint | None = None
+    #: A person's decision on a held upload (``confirm`` or ``discard``), by whom, and the held report's content.
+    decision: str = ""
+    decided_by: str = ""
+    held: Checkpoint | None = None
 
 
 @dataclass(frozen=True, slots=True)
