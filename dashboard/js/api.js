@@ -194,9 +194,14 @@ export class Api {
   }
 
   /** A presigned POST for one file: {url, fields, key, expires_at, max_bytes}. store null: head office. */
-  uploadGrant(store, { filename, size }) {
+  uploadGrant(store, { filename, size, preview = false }) {
     const segments = store === null ? ['uploads'] : ['stores', store, 'uploads'];
-    return this.request(segments, { method: 'POST', body: { filename, size } });
+    return this.request(segments, { method: 'POST', body: { filename, size, preview } });
+  }
+
+  /** decision: confirm or discard, of one held upload version. */
+  decideUpload(decision, { key, version }) {
+    return this.request(['uploads', decision], { method: 'POST', body: { key, version } });
   }
 
   /** The API's own OpenAPI document (fetched once: it says, for one, which severities exist). */

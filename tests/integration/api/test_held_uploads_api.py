@@ -7,11 +7,13 @@ boundary (``IngestFunction.invoke_async``); the e2e tests run the whole decision
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from dashboard_api.dal.ingest import IngestFunction
 from dashboard_api.models.errors import Unavailable
+from inventory.report import Plan, UploadReport
 from inventory.uploads import UploadEntry, resume_event
 
 from tests.builders import api_claims
@@ -157,3 +159,20 @@ def test_an_unknown_upload_is_404(api: ApiWorld, invoked: list[dict[str, Any]]) 
 
     assert answer.status == 404
     assert invoked == []
+
+
+def test_a_held_uploads_plan_is_in_its_row_and_report(api: ApiWorld) -> None:
+    entry = held(api)
+    plan = Plan(changed=12, out_of_stock=3, retired=0)
+    report = UploadReport.from_json(json.loads(api.s3.get_object(Bucket=BUCKET, Key=entry.report_key)["Body"].read()))
+    report.plan = plan
+    api.s3.put_object(Bucket=BUCKET, Key=entry.report_key, Body=json.dumps(report.to_json()).encode())
+    entry.plan = plan
+    api.dynamodb.put_item(TableName=UPLOADS, Item=entry.to_item())
+
+    answer = api.get("/uploads", BERLIN_MANAGER, {"key": entry.key})
+
+    assert answer.status == 200, answer.body
+    assert answer.body["uploads"][0]["plan"] == {"changed": 12, "out_of_stock": 3, "retired": 0}
+    assert answer.body["report"]["plan"] == {"changed": 12, "out_of_stock": 3, "retired": 0}
+    assert answer.body["report"]["status"] == "needs_confirmation"

@@ -59,7 +59,10 @@ def test_a_dry_run_shows_what_the_file_would_change_and_loads_nothing(world: Ing
     assert report["plan"] == {"changed": 2, "out_of_stock": 2, "retired": 0}
     assert report["rows"]["accepted"] == 3
     assert report["rows"]["written"] == 0
-    assert report["reason"].startswith("Dry run: nothing was loaded.")
+    assert report["reason"] == (
+        "Dry run: it would change 2 items (2 newly out of stock, 0 retired); nothing was loaded."
+        " Confirm the file to load it, or discard it."
+    )
     assert world.counts("Berlin")["Echo Dot"] == 12
     assert "Alexa Plug" not in world.counts("Berlin")
     world.assert_consistent(KEY)
@@ -113,7 +116,10 @@ def test_a_dashboard_file_that_would_empty_a_store_is_held_and_a_safe_one_applie
     safe = from_dashboard(world, csv_file([("Berlin", "Echo Dot", 0), ("Berlin", "Kindle", 8)]), key=safe_key)
 
     assert risky["status"] == "needs_confirmation"
-    assert "It would put 4 of Berlin's 4 items out of stock (more than 50%)." in risky["reason"]
+    assert risky["reason"] == (
+        "It would change 4 items (4 newly out of stock, 0 retired); nothing was loaded. Confirm the file to load it,"
+        " or discard it. It would put 4 of Berlin's 4 items out of stock (more than 50%)."
+    )
     assert safe["status"] == "ok"
     assert safe["plan"] == {"changed": 2, "out_of_stock": 1, "retired": 0}
     assert safe["rows"]["written"] == 2

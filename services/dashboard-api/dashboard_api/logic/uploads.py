@@ -32,6 +32,7 @@ from dashboard_api.logic.cursor import CursorCodec
 from dashboard_api.logic.permissions import Caller
 from dashboard_api.models.api import (
     UploadError,
+    UploadPlan,
     UploadReportView,
     UploadRows,
     UploadSource,
@@ -220,6 +221,7 @@ def upload_view(entry: UploadEntry) -> UploadView:
         received_at=entry.received_at,
         started_at=entry.started_at or None,
         finished_at=entry.finished_at or None,
+        plan=UploadPlan(**entry.plan.to_json()) if entry.plan else None,
     )
 
 
@@ -238,4 +240,5 @@ def report_view(report: UploadReport) -> UploadReportView:
         stores_truncated=report.stores_truncated,
         started_at=report.started_at,
         finished_at=report.finished_at,
+        plan=UploadPlan(**report.plan.to_json()) if report.plan else None,
     )

@@ -34,8 +34,8 @@ from ingest.dal.inventory import ItemKey, ItemWrite, WriteOutcome
 from ingest.logic.loader import ItemTable, read_prior
 from ingest.models.claim import Fence
 
-#: The reason a dry-run file is held with, before anything else is said of it.
-DRY_RUN_HELD = "Dry run: nothing was loaded. Confirm the file to load it, or discard it."
+#: How a held file's reason ends (the reason is in the uploads index's listings; the plan is not).
+HELD = "nothing was loaded. Confirm the file to load it, or discard it."
 
 
 class StoreSizes(Protocol):
@@ -60,11 +60,14 @@ class Guard:
     def hold_reason(self, tally: PlanTally, *, dry_run: bool) -> str | None:
         """Why the planned file is held (``None``: apply it)."""
         risks = self._risks(tally)
-        if dry_run:
-            return " ".join([DRY_RUN_HELD, *risks])
-        if risks:
-            return " ".join([*risks, "Nothing was loaded: confirm the file to load it, or discard it."])
-        return None
+        if not (dry_run or risks):
+            return None
+        plan = tally.plan()
+        summary = (
+            f"it would change {plan.changed:,} {'item' if plan.changed == 1 else 'items'}"
+            f" ({plan.out_of_stock:,} newly out of stock, {plan.retired:,} retired); {HELD}"
+        )
+        return " ".join([f"Dry run: {summary}" if dry_run else summary[:1].upper() + summary[1:], *risks])
 
     def _risks(self, tally: PlanTally) -> list[str]:
         stores = sorted(tally.stores)
