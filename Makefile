@@ -62,12 +62,14 @@ code: $(STACK_DEPS)
 test: $(PY_DEPS) $(NODE_DEPS) $(CHECKOV_DEPS)
 	$(PY) -m pytest -n $(TEST_WORKERS) $(ARGS)
 
-## make lint: ruff, ruff format, mypy, and the import contracts in pyproject.toml (lint-imports)
+## make lint: ruff, ruff format, mypy, the import contracts in pyproject.toml (lint-imports), and the docs check
+## (every stage parameter documented once, measured numbers only in docs/benchmarks.md)
 lint: $(PY_DEPS)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	PYTHONPATH=shared:services/ingest:services/alerts:services/dashboard-api:. $(VENV)/bin/lint-imports
+	$(PY) scripts/check_docs.py
 
 format: $(PY_DEPS)
 	$(VENV)/bin/ruff format .
@@ -77,7 +79,7 @@ format: $(PY_DEPS)
 bench: $(PY_DEPS) $(NODE_DEPS)
 	$(PY) -m bench $(ARGS)
 
-## make user ARGS="--local create-user ravi --store Karachi": create a dashboard user (see README)
+## make user ARGS="--local create-user ravi --store Karachi": create a dashboard user (see docs/api.md)
 user: $(STACK_DEPS)
 	PYTHONPATH=services/dashboard-api $(PY) -m dashboard_api.admin $(ARGS)
 

@@ -18,18 +18,6 @@ from pathlib import Path
 from bench import REPO
 from bench.report import Section, Target, load_average, page
 
-SUITES = ("ingest", "alerts", "dashboard", "forecast", "reorder", "xlsx", "coldstart")
-#: The package each suite drives; a suite whose package is missing is skipped.
-PACKAGES = {
-    "ingest": REPO / "services" / "ingest" / "ingest",
-    "alerts": REPO / "services" / "alerts" / "alerts",
-    "dashboard": REPO / "services" / "dashboard-api" / "dashboard_api",
-    "forecast": REPO / "services" / "alerts" / "alerts",
-    "reorder": REPO / "shared" / "inventory",
-    "xlsx": REPO / "services" / "ingest" / "ingest",
-    "coldstart": REPO / "services",
-}
-
 
 def _ingest(args: argparse.Namespace) -> Section:
     from bench.ingest_bench import IngestSizes, ingest_section, run_ingest
@@ -73,24 +61,21 @@ def _coldstart(args: argparse.Namespace) -> Section:
     return coldstart_section(run_coldstart(args.import_runs))
 
 
-TITLES = {
-    "ingest": "Ingest",
-    "alerts": "Alerts",
-    "dashboard": "Dashboard API",
-    "forecast": "Forecast",
-    "reorder": "Reorder",
-    "xlsx": "Excel workbooks",
-    "coldstart": "Cold start",
+Runner = Callable[[argparse.Namespace], Section]
+ALERTS = REPO / "services" / "alerts" / "alerts"
+INGEST = REPO / "services" / "ingest" / "ingest"
+#: Each suite's title on the page, the package it drives (a suite whose package is missing is skipped)
+#: and its runner.
+RUNNERS: dict[str, tuple[str, Path, Runner]] = {
+    "ingest": ("Ingest", INGEST, _ingest),
+    "alerts": ("Alerts", ALERTS, _alerts),
+    "dashboard": ("Dashboard API", REPO / "services" / "dashboard-api" / "dashboard_api", _dashboard),
+    "forecast": ("Forecast", ALERTS, _forecast),
+    "reorder": ("Reorder", REPO / "shared" / "inventory", _reorder),
+    "xlsx": ("Excel workbooks", INGEST, _xlsx),
+    "coldstart": ("Cold start", REPO / "services", _coldstart),
 }
-RUNNERS: dict[str, Callable[[argparse.Namespace], Section]] = {
-    "ingest": _ingest,
-    "alerts": _alerts,
-    "dashboard": _dashboard,
-    "forecast": _forecast,
-    "reorder": _reorder,
-    "xlsx": _xlsx,
-    "coldstart": _coldstart,
-}
+SUITES = tuple(RUNNERS)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -118,13 +103,13 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     sections: list[Section] = []
     for name in wanted:
-        title = TITLES[name]
-        if not PACKAGES[name].is_dir():
-            sections.append(Section(name, title, text=f"Not run: {PACKAGES[name].relative_to(REPO)} is not there yet."))
+        title, package, runner = RUNNERS[name]
+        if not package.is_dir():
+            sections.append(Section(name, title, text=f"Not run: {package.relative_to(REPO)} is not there yet."))
             continue
         suite_started = time.perf_counter()
         try:
-            section = RUNNERS[name](args)
+            section = runner(args)
         except Exception as error:  # one suite failing must not lose the others' results
             message = f"{type(error).__name__}: {error}"
             print(f"{name}: failed: {message}", file=sys.stderr)

@@ -1,6 +1,5 @@
 """Alerts benchmark: 10,000 Inventory stream records of mixed changes through the alerts handler,
-in Lambda-sized batches, next to the lab's Check-Stock on the same batches; and one store's stream
-at a simulated 20 ms a call, today's consumer next to the former one-write-at-a-time consumer.
+in Lambda-sized batches; and one store's stream at a simulated 20 ms a call.
 
 Both run with real boto3 clients whose DynamoDB and SNS calls a stand-in answers at once (after
 botocore has built each request): what is measured is the handlers' own CPU time and the calls
@@ -131,7 +130,7 @@ def _run(name: str, handler: Any, batches: list[list[Change]], env: dict[str, st
             before = meter.calls["Publish"]
             event = stream_event(*(change.record for change in batch))
             cpu, wall = time.thread_time(), time.perf_counter()
-            with contextlib.redirect_stdout(sink):  # the lab printed every event
+            with contextlib.redirect_stdout(sink):
                 answer = handler(event, LambdaContext())
             run.cpu_seconds += time.thread_time() - cpu
             run.wall_seconds += time.perf_counter() - wall
@@ -150,7 +149,6 @@ COMMON_ENV = {"AWS_ENDPOINT_URL": "http://127.0.0.1:9"}
 class PaceRun:
     """One store's stream through the alerts flow at simulated latency."""
 
-    name: str
     records: int
     seconds: float
     calls: Counter[str]
@@ -169,42 +167,22 @@ class AlertsResults:
     transitions: int
     zero_records: int
     ours: AlertsRun
-    lab: AlertsRun
-    pace: list[PaceRun] = field(default_factory=list)
+    pace: PaceRun
 
 
-#: The lab's cost per record is flat (a client, a lookup and a publish per record at 0), so it runs on the
-#: first batches only.
-LAB_BATCHES = 4
-
-
-#: Records of one store in the simulated-latency runs: today's consumer, and the former one on fewer
-#: (its cost per record is flat: one transaction per change, one call per mark).
-PACE_RECORDS = 2_000
-FORMER_PACE_RECORDS = 500
-
-
-def run_alerts(
-    records: int = 10_000, log: Any = print, pace: tuple[int, int] = (PACE_RECORDS, FORMER_PACE_RECORDS)
-) -> AlertsResults:
+def run_alerts(records: int = 10_000, log: Any = print, pace: int = 2_000) -> AlertsResults:
     size = batch_size()
     made = changes(records)
     batches = [made[i : i + size] for i in range(0, len(made), size)]
     per_batch = [len({c.store for c in batch if c.kind in TRANSITIONS}) for batch in batches]
     zero = sum(c.record["dynamodb"]["NewImage"]["Count"]["N"] == "0" for c in made)
     ours = _ours(batches, log)
-    lab = _lab(batches[:LAB_BATCHES], log)
-    runs = [_pace(pace[0], size, former=False, log=log), _pace(pace[1], size, former=True, log=log)]
-    return AlertsResults(records, size, per_batch, sum(c.kind in TRANSITIONS for c in made), zero, ours, lab, runs)
+    transitions = sum(c.kind in TRANSITIONS for c in made)
+    return AlertsResults(records, size, per_batch, transitions, zero, ours, _pace(pace, size, log))
 
 
-def _pace(records: int, size: int, *, former: bool, log: Any) -> PaceRun:
-    """One store's records through the alerts flow on clients the stand-in answers after 20 ms a call.
-
-    ``former`` wires the same code as the consumer was before rows were written many at a time: one
-    transaction per change (its row and the store's totals), one call per announcement mark, stores
-    one at a time, forecast rows 8 at a time; the call pattern the issue measured at 28 records/s.
-    """
+def _pace(records: int, size: int, log: Any) -> PaceRun:
+    """One store's records through the alerts flow on clients the stand-in answers after 20 ms a call."""
     import boto3
     from alerts.dal.changes import ChangeLedger
     from alerts.dal.clients import Clients
@@ -215,23 +193,17 @@ def _pace(records: int, size: int, *, former: bool, log: Any) -> PaceRun:
     from alerts.logic.forecasting import WRITERS, Forecasting
     from inventory.models import utc_now
 
-    name = "former: a transaction per change, a call per mark" if former else "ours: many rows a call"
-    log(f"alerts: {name}, {records:,} records of one store at {SIMULATED_LATENCY * 1000:.0f} ms a call")
+    log(f"alerts: {records:,} records of one store at {SIMULATED_LATENCY * 1000:.0f} ms a call")
     made = changes(records, stores=1)
     meter = Meter(latency=SIMULATED_LATENCY, answer=True)
     session = boto3.Session(region_name="us-east-1", aws_access_key_id="bench", aws_secret_access_key="bench")
     meter.attach(session.events)
     clients = Clients(session, endpoint_url=COMMON_ENV["AWS_ENDPOINT_URL"])
     dynamodb = clients.dynamodb()
-    ledger = (
-        ChangeLedger(dynamodb, "history", "stores", utc_now, rows_per_transaction=1, marks_per_call=1, workers=1)
-        if former
-        else ChangeLedger(dynamodb, "history", "stores", utc_now)
-    )
     service = AlertService(
-        changes=ledger,
+        changes=ChangeLedger(dynamodb, "history", "stores", utc_now),
         notifier=AlertsTopic(clients.sns(), "arn:aws:sns:us-east-1:123456789012:bench"),
-        forecasting=Forecasting(ForecastTable(dynamodb, "forecast"), 3.0, writers=8 if former else WRITERS),
+        forecasting=Forecasting(ForecastTable(dynamodb, "forecast"), 3.0, writers=WRITERS),
         default_threshold=DEFAULT_THRESHOLD,
         retention_days=90,
         clock=utc_now,
@@ -243,7 +215,7 @@ def _pace(records: int, size: int, *, former: bool, log: Any) -> PaceRun:
         for start in range(0, len(made), size):
             event = stream_event(*(change.record for change in made[start : start + size]))
             failures += len(process_stream_batch(event, service, context)["batchItemFailures"])
-    return PaceRun(name, records, time.perf_counter() - started, Counter(meter.calls), failures)
+    return PaceRun(records, time.perf_counter() - started, Counter(meter.calls), failures)
 
 
 def _ours(batches: list[list[Change]], log: Any) -> AlertsRun:
@@ -270,13 +242,6 @@ def _ours(batches: list[list[Change]], log: Any) -> AlertsRun:
         return _run("ours (alerts handler)", handler, batches, env)
     finally:
         alert_service.cache_clear()
-
-
-def _lab(batches: list[list[Change]], log: Any) -> AlertsRun:
-    from bench.lab_baseline import check_stock_handler
-
-    log("alerts: the lab's Check-Stock on the same batches")
-    return _run("lab Check-Stock", check_stock_handler, batches, {})
 
 
 HEADER = [
@@ -309,42 +274,34 @@ def alerts_section(r: AlertsResults) -> Section:
             not over and r.ours.failures == 0,
         )
     ]
-    rows = []
-    for run in (r.ours, r.lab):
-        rows.append(
-            [
-                run.name,
-                f"{run.records:,}",
-                f"{run.cpu_seconds / run.records * 1e6:,.0f} µs",
-                f"{run.wall_seconds:,.1f} s",
-                f"{run.publishes:,}",
-                f"{max(run.publishes_per_batch):,}",
-                f"{run.count('PutItem', 'UpdateItem', 'BatchWriteItem', 'TransactWriteItems'):,}",
-                ", ".join(f"{n:,} {name}" for name, n in sorted(run.calls.items())),
-                f"{run.failures:,}",
-            ]
-        )
-    ours, former = r.pace
+    run = r.ours
+    row = [
+        run.name,
+        f"{run.records:,}",
+        f"{run.cpu_seconds / run.records * 1e6:,.0f} µs",
+        f"{run.wall_seconds:,.1f} s",
+        f"{run.publishes:,}",
+        f"{max(run.publishes_per_batch):,}",
+        f"{run.count('PutItem', 'UpdateItem', 'BatchWriteItem', 'TransactWriteItems'):,}",
+        ", ".join(f"{n:,} {name}" for name, n in sorted(run.calls.items())),
+        f"{run.failures:,}",
+    ]
+    pace = r.pace
     targets.append(
         Target(
             f"Alerts: one store's stream at {SIMULATED_LATENCY * 1000:.0f} ms a call",
             f">= {INGEST_ITEMS_PER_SECOND} records/s (ingest's most for one store)",
-            f"{ours.per_second:,.0f} records/s (former consumer: {former.per_second:,.0f}/s)",
-            ours.per_second >= INGEST_ITEMS_PER_SECOND and ours.failures == 0,
+            f"{pace.per_second:,.0f} records/s",
+            pace.per_second >= INGEST_ITEMS_PER_SECOND and pace.failures == 0,
         )
     )
-    pace_rows = [
-        [
-            run.name,
-            f"{run.records:,}",
-            f"{run.seconds:,.1f} s",
-            f"{run.per_second:,.0f}",
-            f"{sum(run.calls.values()) / run.records * 1000:,.0f}",
-            ", ".join(f"{n:,} {op}" for op, n in sorted(run.calls.items())),
-            _hours(1_000_000 / run.per_second if run.per_second else 0.0),
-            f"{run.failures:,}",
-        ]
-        for run in r.pace
+    pace_row = [
+        f"{pace.records:,}",
+        f"{pace.seconds:,.1f} s",
+        f"{pace.per_second:,.0f}",
+        f"{sum(pace.calls.values()) / pace.records * 1000:,.0f}",
+        ", ".join(f"{n:,} {op}" for op, n in sorted(pace.calls.items())),
+        f"{pace.failures:,}",
     ]
     return Section(
         "alerts",
@@ -353,32 +310,17 @@ def alerts_section(r: AlertsResults) -> Section:
             "latency_ms": f"{SIMULATED_LATENCY * 1000:.0f}",
             "ingest_rate": f"{INGEST_ITEMS_PER_SECOND:,}",
             "pace_table": table(
-                [
-                    "Consumer",
-                    "Records",
-                    "Seconds",
-                    "Records/s",
-                    "Calls per 1,000 records",
-                    "Calls",
-                    "1,000,000 records of one store",
-                    "Failed records",
-                ],
-                pace_rows,
+                ["Records", "Seconds", "Records/s", "Calls per 1,000 records", "Calls", "Failed records"], [pace_row]
             ),
             "records": f"{r.records:,}",
             "batch_size": r.batch_size,
-            "lab_batches": r.lab.batches,
             "mix": table(
                 ["Change", "Records"], [[kind, f"{round(share * r.records):,}"] for kind, share in MIX.items()]
             ),
             "transitions": f"{r.transitions:,}",
             "zero_records": f"{r.zero_records:,}",
-            "table": table(HEADER, rows),
+            "table": table(HEADER, [row]),
             "transition_stores": f"{sum(r.transition_stores_per_batch):,}",
         },
         targets,
     )
-
-
-def _hours(seconds: float) -> str:
-    return f"{seconds / 3600:,.1f} h" if seconds >= 3600 else f"{seconds / 60:,.0f} min"

@@ -5,9 +5,7 @@ unpacked into a folder made read-only, as /var/task is, and a fresh CPython of t
 (services/lambda_zip.py finds it) imports the handler module with only that folder and the AWS SDK on its
 path (the runtime provides the SDK: here boto3 at the version requirements-stack.txt pins, installed for
 that Python), with the function's environment and Lambda's own variables set, so tracing is on as in AWS.
-The figure is the median CPU time of the import over fresh processes, next to the same zip without its
-bytecode (what ``--no-compile`` shipped: every module compiled at every cold start) and next to a bare
-``import boto3``.
+The figure is the median CPU time of the import over fresh processes, next to a bare ``import boto3``.
 """
 
 from __future__ import annotations
@@ -15,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import stat
 import statistics
 import subprocess
@@ -35,10 +32,6 @@ from services.lambda_zip import runtime_python, runtime_version
 TARGET_MS = {"ingest": 300.0, "alerts": 300.0, "dashboard-api": 450.0}
 SERVICES = tuple(TARGET_MS)
 RUNS = 7
-#: What the zips carried of the SDK's dependencies before they were left to the runtime (noDeploy).
-SDK_DEPENDENCIES = ("jmespath", "urllib3", "dateutil", "six.py")
-#: The ways each zip is imported: (name, with its bytecode, with the SDK's dependencies inside).
-VARIANTS = {"shipped": (True, False), "no bytecode": (False, False), "before": (False, True)}
 
 #: Run in the runtime's Python: import one module with only the given folders on the path; print the CPU
 #: time it took and the modules compiled from source on the way (none, when the zip's bytecode is used).
@@ -121,20 +114,10 @@ def functions(packaged: dict[str, Any]) -> list[Function]:
     return found
 
 
-def unpack(zip_path: Path, folder: Path, bytecode: bool = True, sdk_dependencies: Path | None = None) -> Path:
-    """The zip unpacked as Lambda does into ``folder``, then made read-only; without its bytecode if asked,
-    and with the SDK's dependencies from the folder ``sdk_dependencies``, as the zips used to carry them."""
+def unpack(zip_path: Path, folder: Path) -> Path:
+    """The zip unpacked as Lambda does into ``folder``, then made read-only."""
     with zipfile.ZipFile(zip_path) as archive:
-        for info in archive.infolist():
-            if bytecode or "__pycache__/" not in info.filename:
-                archive.extract(info, folder)
-    if sdk_dependencies is not None:
-        for name in SDK_DEPENDENCIES:
-            source = sdk_dependencies / name
-            if source.is_dir():
-                shutil.copytree(source, folder / name, ignore=shutil.ignore_patterns("__pycache__"))
-            else:
-                shutil.copy2(source, folder / name)
+        archive.extractall(folder)
     for path in [folder, *folder.rglob("*")]:
         mode = path.stat().st_mode
         path.chmod(mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
@@ -178,10 +161,11 @@ def import_once(
 class Row:
     label: str
     service: str
-    samples: dict[str, list[float]] = field(default_factory=dict)  # variant -> CPU ms per run
+    samples: list[float] = field(default_factory=list)  # CPU ms per run
 
-    def median(self, variant: str) -> float:
-        return statistics.median(self.samples[variant])
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
 
 
 @dataclass
@@ -205,25 +189,20 @@ def run_coldstart(runs: int = RUNS) -> ColdStartResults:
         with ThreadPoolExecutor(max_workers=len(SERVICES)) as pool:
             futures = {service: pool.submit(_package, service, root / "packages" / service) for service in SERVICES}
             packaged = {service: future.result() for service, future in futures.items()}
-        cases = []  # (row, variant, folders, module, environment)
+        cases = []  # (row, folders, module, environment)
         rows = []
         for function in functions(packaged):
             row = Row(f"{function.service}: {function.name} (`{function.module}`)", function.service)
             rows.append(row)
-            for variant, (bytecode, dependencies) in VARIANTS.items():
-                task = root / "task" / variant / function.name
-                unpack(function.zip_path, task, bytecode, sdk if dependencies else None)
-                cases.append((row, variant, [task, sdk], function.module, lambda_environment(function, task)))
+            task = unpack(function.zip_path, root / "task" / function.name)
+            cases.append((row, [task, sdk], function.module, lambda_environment(function, task)))
         bare = Row("bare `import boto3` (the runtime's SDK)", "")
-        sdk_source = root / "sdk-source"
-        shutil.copytree(sdk, sdk_source, ignore=shutil.ignore_patterns("__pycache__"))
         plain = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "AWS_DEFAULT_REGION": "us-east-1"}
-        cases += [(bare, "shipped", [sdk], "boto3", plain), (bare, "no bytecode", [sdk_source], "boto3", plain)]
+        cases.append((bare, [sdk], "boto3", plain))
         # Rounds interleave every case, so load from the rest of the machine spreads over all of them.
         for _ in range(runs):
-            for row, variant, folders, module, environment in cases:
-                cpu = import_once(python, folders, module, environment)["cpu_ms"]
-                row.samples.setdefault(variant, []).append(cpu)
+            for row, folders, module, environment in cases:
+                row.samples.append(import_once(python, folders, module, environment)["cpu_ms"])
         sizes = {
             f"{function.service}/{function.zip_path.name}": function.zip_path.stat().st_size
             for function in functions(packaged)
@@ -244,28 +223,17 @@ def _runtime() -> str:
     return str(common["provider"]["runtime"])
 
 
-HEADER = ["Handler", "As shipped", "Without bytecode", "Packaged as before", "Slowest / as shipped"]
-
-
 def coldstart_section(r: ColdStartResults) -> Section:
-    def cell(row: Row, variant: str) -> str:
-        return f"{row.median(variant):,.0f} ms" if variant in row.samples else ""
-
-    rows = []
-    for row in [*r.rows, r.boto3]:
-        slowest = "before" if "before" in row.samples else "no bytecode"
-        ratio = f"{row.median(slowest) / row.median('shipped'):,.1f}x"
-        rows.append([row.label, *(cell(row, variant) for variant in VARIANTS), ratio])
+    rows = [[row.label, f"{row.median:,.0f} ms"] for row in [*r.rows, r.boto3]]
     targets = []
     for service, limit in TARGET_MS.items():
-        worst = max((row for row in r.rows if row.service == service), key=lambda row: row.median("shipped"))
+        worst = max((row for row in r.rows if row.service == service), key=lambda row: row.median)
         targets.append(
             Target(
                 f"Cold start: {service} handler import from its zip (CPU, CPython {r.python_version})",
                 f"<= {limit:,.0f} ms",
-                f"{worst.median('shipped'):,.0f} ms (packaged as before: {worst.median('before'):,.0f} ms; "
-                f"`import boto3` alone: {r.boto3.median('shipped'):,.0f} ms)",
-                worst.median("shipped") <= limit,
+                f"{worst.median:,.0f} ms (`import boto3` alone: {r.boto3.median:,.0f} ms)",
+                worst.median <= limit,
             )
         )
     sizes = table(["Zip", "Size"], [[name, f"{size / 2**20:,.2f} MB"] for name, size in sorted(r.zip_sizes.items())])
@@ -276,7 +244,7 @@ def coldstart_section(r: ColdStartResults) -> Section:
             "python": f"{r.python_version} ({r.python})",
             "boto3": r.boto3_version,
             "runs": r.runs,
-            "table": table(HEADER, rows),
+            "table": table(["Handler", "Import CPU"], rows),
             "sizes": sizes,
         },
         targets,

@@ -1,6 +1,5 @@
-"""Dashboard API benchmarks: a 10,000-item store listed page by page, and the cross-store alerts
-query over 100 stores of 1,000 items, each next to a Scan of the same table; and a search that
-matches nothing (``limit=1&q=...``) on a 3,000-item store, next to the former read pattern.
+"""Dashboard API benchmarks: the cross-store alerts query over 100 stores, and a search that matches
+nothing (``limit=1&q=...``) on a 3,000-item store.
 
 The API runs as its real handler on HTTP API payload-2.0 events carrying the claims the JWT
 authorizer would have verified (an admin), against the emulator. Items examined and bytes
@@ -23,12 +22,7 @@ from bench.report import Section, Target, table
 from bench.standins import Meter
 from tests.builders import LambdaContext, api_claims, api_event
 
-BIG_STORE = "Store Big"
-PAGE_LIMIT = 500  # the API's largest page
 SEARCH_STORE = "Store Search"
-SEARCH_ITEMS = 3_000
-#: The former design's filtered page: Queries of `limit + 1` items until 5,000 were examined.
-FORMER_EXAMINED_BUDGET = 5_000
 
 
 @dataclass
@@ -84,24 +78,13 @@ class _OpenGate:
         return caller
 
 
-def _forecast_table(emu: Emulator, name: str) -> str:
-    """The Forecast table as services/alerts/serverless.yml defines it (once per name)."""
-    from devstack.definitions import create_table
-
-    client = emu.client("dynamodb")
-    try:
-        client.describe_table(TableName=name)
-    except client.exceptions.ResourceNotFoundException:
-        create_table(client, "alerts", "ForecastTable", name)
-    return name
-
-
-def _people_table(emu: Emulator, name: str) -> str:
+def _table(emu: Emulator, service: str, logical_id: str, name: str) -> str:
+    """A table as services/<service>/serverless.yml defines it (once per name)."""
     from devstack.definitions import create_table
 
     client = emu.client("dynamodb")
     if name not in client.list_tables()["TableNames"]:
-        create_table(client, "dashboard-api", "PeopleTable", name)
+        create_table(client, service, logical_id, name)
     return name
 
 
@@ -120,12 +103,12 @@ class Api:
             "HISTORY_TABLE": "inventory-bench-history",
             # Empty here: no item has been seen used, so every listed item's days_left is null; what
             # the join reads is measured in the dashboard API's README (one Query of the page's range).
-            "FORECAST_TABLE": _forecast_table(emu, f"{table}-forecast"),
+            "FORECAST_TABLE": _table(emu, "alerts", "ForecastTable", f"{table}-forecast"),
             "UPLOAD_BUCKET": "inventory-bench-uploads",
             "UPLOADS_TABLE": "inventory-bench-uploads-index",
             # Every request spends from the caller's bucket in the People table (one UpdateItem, counted);
             # the bench's one admin asks far faster than a person, so its share is set out of reach.
-            "PEOPLE_TABLE": _people_table(emu, f"{table}-people"),
+            "PEOPLE_TABLE": _table(emu, "dashboard-api", "PeopleTable", f"{table}-people"),
             "USER_POOL_ID": "unused-by-the-measured-routes",
             "ALERTS_TOPIC_ARN": f"arn:aws:sns:{REGION}:123456789012:unused",
             "API_USER_RATE": "1000000",
@@ -181,32 +164,6 @@ class Api:
         returned = read()
         return _measure(name, time.perf_counter() - started, returned, self.meter)
 
-    def first_page(self, store: str) -> Measure:
-        def read() -> int:
-            return len(self.get(f"/stores/{quote(store)}/items", "/stores/{store}/items")["items"])
-
-        return self._measured("API: first page (default limit 100)", read)
-
-    def list_store(self, store: str) -> Measure:
-        """Every item of a store, page after page (limit 500) by the opaque cursor."""
-        pages = 0
-
-        def read() -> int:
-            nonlocal pages
-            returned, cursor = 0, None
-            while True:
-                query = {"limit": str(PAGE_LIMIT), **({"cursor": cursor} if cursor else {})}
-                body = self.get(f"/stores/{quote(store)}/items", "/stores/{store}/items", query)
-                returned += len(body["items"])
-                pages += 1
-                cursor = body["next_cursor"]
-                if not cursor:
-                    return returned
-
-        measure = self._measured("API: whole store", read)
-        measure.name = f"API: whole store, {pages} pages of up to {PAGE_LIMIT}"
-        return measure
-
     def alerts(self) -> Measure:
         return self._measured("API: GET /alerts (every store)", lambda: len(self.get("/alerts", "/alerts")["alerts"]))
 
@@ -220,29 +177,6 @@ class Api:
         return self._measured("API: `limit=1&q=<no match>`, one request", read)
 
 
-def former_search(emu: Emulator, table: str, store: str) -> Measure:
-    """The former design's read for the same request: Queries of ``limit + 1`` (2) items, filtered in
-    the function, until 5,000 items were examined or the store ended."""
-    client = emu.client("dynamodb")
-    meter = Meter().attach(client.meta.events)
-    kwargs: dict[str, Any] = {
-        "TableName": table,
-        "KeyConditionExpression": "#store = :store",
-        "ExpressionAttributeNames": {"#store": "Store"},
-        "ExpressionAttributeValues": {":store": {"S": store}},
-        "Limit": 2,
-    }
-    examined = 0
-    started = time.perf_counter()
-    while examined < FORMER_EXAMINED_BUDGET:
-        page = client.query(**kwargs)
-        examined += page["ScannedCount"]
-        if "LastEvaluatedKey" not in page:
-            break
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    return _measure("Former design: same request, Queries of limit + 1", time.perf_counter() - started, 0, meter)
-
-
 def _measure(name: str, seconds: float, returned: int, meter: Meter) -> Measure:
     note = "; ".join(
         f"{table_name}: {meter.examined[table_name]:,} examined, {meter.bytes[table_name] / 1024:,.0f} KiB"
@@ -252,30 +186,13 @@ def _measure(name: str, seconds: float, returned: int, meter: Meter) -> Measure:
     return Measure(name, seconds, returned, examined, read, meter.requests, Counter(meter.calls), note)
 
 
-def scan(emu: Emulator, table: str, name: str, **filters: Any) -> Measure:
-    """A paginated Scan with a filter: what a design without keys or an index would have to do."""
-    client = emu.client("dynamodb")
-    meter = Meter().attach(client.meta.events)
-    returned = 0
-    kwargs: dict[str, Any] = {"TableName": table, **filters}
-    started = time.perf_counter()
-    while True:
-        page = client.scan(**kwargs)
-        returned += page["Count"]
-        if "LastEvaluatedKey" not in page:
-            break
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    return _measure(name, time.perf_counter() - started, returned, meter)
-
-
 @dataclass(frozen=True)
 class DashboardSizes:
     """Sizes of the dashboard runs; the page says why the alerts stores hold 100 items by default."""
 
     stores: int = 100
     items_per_store: int = 100
-    big_store_items: int = 10_000
-    search_items: int = SEARCH_ITEMS
+    search_items: int = 3_000
 
 
 @dataclass
@@ -283,12 +200,7 @@ class DashboardResults:
     sizes: DashboardSizes
     alerting: int
     alerts: Measure
-    alerts_scan: Measure
-    first_page: Measure
-    listing: Measure
-    listing_scan: Measure
     search: Measure
-    former_search: Measure
 
 
 def run_dashboard(sizes: DashboardSizes, log: Any = print) -> DashboardResults:
@@ -302,40 +214,22 @@ def run_dashboard(sizes: DashboardSizes, log: Any = print) -> DashboardResults:
         alerting = seed(
             emu, table, stores_table, [(f"Store {n:04d}", sizes.items_per_store) for n in range(sizes.stores)]
         )
-        log("dashboard: GET /alerts, then a Scan for the same items")
+        log("dashboard: GET /alerts")
         with Api(emu, table, stores_table) as api:
             alerts = api.alerts()
-        alerts_scan = scan(
-            emu, table, "Scan: every item with an alert status", FilterExpression="attribute_exists(AlertStatus)"
-        )
-        log(f"dashboard: a {sizes.big_store_items:,}-item store (setup), listed through the API, then a Scan")
-        seed(emu, table, stores_table, [(BIG_STORE, sizes.big_store_items)])
-        with Api(emu, table, stores_table) as api:
-            first_page = api.first_page(BIG_STORE)
-            listing = api.list_store(BIG_STORE)
-        listing_scan = scan(
-            emu,
-            table,
-            "Scan: the store's items by filter",
-            FilterExpression="#store = :store",
-            ExpressionAttributeNames={"#store": "Store"},
-            ExpressionAttributeValues={":store": {"S": BIG_STORE}},
-        )
-        search, former = run_search(emu, sizes.search_items, log)
-    return DashboardResults(sizes, alerting, alerts, alerts_scan, first_page, listing, listing_scan, search, former)
+        search = run_search(emu, sizes.search_items, log)
+    return DashboardResults(sizes, alerting, alerts, search)
 
 
-def run_search(emu: Emulator, items: int, log: Any = print) -> tuple[Measure, Measure]:
-    """One request for ``limit=1&q=<no match>`` on a store of its own table, then the former read pattern
-    for the same request on the same table (the emulator's Query time grows with the table)."""
+def run_search(emu: Emulator, items: int, log: Any = print) -> Measure:
+    """One request for ``limit=1&q=<no match>`` on a store of its own table."""
     table, stores_table = "inventory-dash-search", "inventory-dash-search-stores"
     emu.create_inventory_table(table)
     emu.create_stores_table(stores_table)
-    log(f"dashboard: a search with no match on a {items:,}-item store, then the former read pattern")
+    log(f"dashboard: a search with no match on a {items:,}-item store")
     seed(emu, table, stores_table, [(SEARCH_STORE, items)])
     with Api(emu, table, stores_table) as api:
-        search = api.search(SEARCH_STORE)
-    return search, former_search(emu, table, SEARCH_STORE)
+        return api.search(SEARCH_STORE)
 
 
 def _row(m: Measure) -> list[str]:
@@ -364,8 +258,7 @@ def dashboard_section(r: DashboardResults) -> Section:
         Target(
             f"Dashboard API: `limit=1&q=<no match>` on a {r.sizes.search_items:,}-item store",
             "a handful of Queries (<= 5) per request",
-            f"{r.search.requests} Queries, {r.search.examined:,} items examined (former design: "
-            f"{r.former_search.requests:,} Queries)",
+            f"{r.search.calls.get('Query', 0)} Queries, {r.search.examined:,} items examined",
             r.search.calls.get("Query", 0) <= 5,
         ),
     ]
@@ -375,15 +268,9 @@ def dashboard_section(r: DashboardResults) -> Section:
         "items_per_store": f"{r.sizes.items_per_store:,}",
         "total": f"{total:,}",
         "alerting": f"{r.alerting:,}",
-        "alerts_table": table(header, [_row(r.alerts), _row(r.alerts_scan)]),
+        "alerts_table": table(header, [_row(r.alerts)]),
         "alerts_note": r.alerts.note,
-        "big_store_items": f"{r.sizes.big_store_items:,}",
-        "total_after": f"{total + r.sizes.big_store_items:,}",
-        "listing_table": table(header, [_row(r.first_page), _row(r.listing), _row(r.listing_scan)]),
         "search_items": f"{r.sizes.search_items:,}",
-        "search_requests": f"{r.search.requests:,}",
-        "former_requests": f"{r.former_search.requests:,}",
-        "fewer": f"{r.former_search.requests / max(1, r.search.requests):,.0f}",
-        "search_table": table(header, [_row(r.search), _row(r.former_search)]),
+        "search_table": table(header, [_row(r.search)]),
     }
     return Section("dashboard", "Dashboard API", values, targets)

@@ -6,9 +6,9 @@ do; every pattern adds one difficulty. Only changed counts reach the stream (ing
 changes only), so each forecaster sees exactly what the alerts service will: the changes.
 At every upload from day 21 on, each forecaster's run-out time is compared with the true one:
 when the item's known consumption would empty the shelf counted at that upload, had nobody
-restocked it (and, as a second score, when the simulated sales actually did). Errors are in
-days, with both times capped at the index horizon (30 days ahead; no forecast counts as "beyond
-30 days").
+restocked it. Errors are in days, with both times capped at the index horizon (30 days ahead;
+no forecast counts as "beyond 30 days"). Settled choices (settings, a robust line, the cost per
+change) are recorded with their numbers in bench/page.md.
 
 Deterministic (fixed seeds) and pure Python: seconds of CPU.
 """
@@ -18,17 +18,15 @@ from __future__ import annotations
 import bisect
 import math
 import random
-import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from alerts.logic.forecast import DEFAULT, Observation, Settings, forecast, update
-from inventory.forecast import ForecastRow, ModelState
+from alerts.logic.forecast import Observation, forecast, update
+from inventory.forecast import ModelState
 
 from bench.report import Section, Target, table
-from bench.standins import item_size
 
 #: Day 0 of every simulation: a Monday, so weekday effects line up with the calendar.
 EPOCH = datetime(2026, 1, 5, tzinfo=UTC)
@@ -55,10 +53,9 @@ class ItemRun:
 
     uploads: list[Upload]
     daily_rate: list[float]  # the known consumption: expected units on each day
-    demand_times: list[float]
-    demand_totals: list[int]  # units demanded up to and including each event
-    #: What else moved the shelf, for a replay under another ordering policy (bench/reorder_bench.py):
-    #: top-ups (time, units), stock corrections (time, factor), the chance a count is off.
+    #: What moved the shelf, for a replay under another ordering policy (bench/reorder_bench.py): the demand
+    #: (time, units), top-ups (time, units), stock corrections (time, factor), the chance a count is off.
+    demand: list[tuple[float, int]]
     deliveries: list[tuple[float, int]] = field(default_factory=list)
     adjustments: list[tuple[float, float]] = field(default_factory=list)
     miscount: float = 0.0
@@ -80,13 +77,6 @@ class ItemRun:
         if day >= len(self.daily_rate) or self.daily_rate[day] <= 0:
             return math.inf
         return day + (goal - self.expected_totals[day]) / self.daily_rate[day]
-
-    def realized_runs_out(self, at: float, stock: int) -> float:
-        """When the simulated demand after ``at`` takes ``stock`` units: the run-out as it happened."""
-        start = bisect.bisect_right(self.demand_times, at)
-        before = self.demand_totals[start - 1] if start else 0
-        index = bisect.bisect_left(self.demand_totals, before + stock, lo=start)
-        return self.demand_times[index] if index < len(self.demand_times) else math.inf
 
 
 @dataclass(frozen=True)
@@ -172,13 +162,8 @@ def _live(
         made.append(Upload(upload_at, count, stock))
         if restock and stock <= reorder and pending is None:
             pending = (upload_at + rand.uniform(1, 3), level - stock)
-    totals: list[int] = []
-    running = 0
-    for _, units in demand:
-        running += units
-        totals.append(running)
     rates = [daily_rate(day) for day in range(int(SIMULATED_DAYS))]
-    return ItemRun(made, rates, [t for t, _ in demand], totals, list(deliveries), list(adjustments), miscount)
+    return ItemRun(made, rates, demand, list(deliveries), list(adjustments), miscount)
 
 
 def _rate(rand: random.Random) -> float:
@@ -264,13 +249,6 @@ def shift(rand: random.Random) -> ItemRun:
     return _live(rand, _poisson_events(rand, rate, lambda: 1), _daily_uploads(rand), rate)
 
 
-def never_restocked(rand: random.Random) -> ItemRun:
-    rate = _constant(_rate(rand))
-    events = _poisson_events(rand, rate, lambda: 1)
-    start = round(rate(0) * rand.uniform(40, 100))
-    return _live(rand, events, _daily_uploads(rand), rate, restock=False, start=start)
-
-
 def unused(rand: random.Random) -> ItemRun:
     """Nothing sold; the occasional delivery."""
     deliveries = [(rand.uniform(0, HISTORY_DAYS), rand.randint(1, 20)) for _ in range(3)]
@@ -287,13 +265,8 @@ PATTERNS = (
     Pattern("one-off corrections", "as steady, plus a stocktake every ~15 days: -20..50% or +10..30%", corrections),
     Pattern("irregular upload spacing", "as steady, uploads minutes to days apart, some seconds apart", irregular),
 )
-#: Shown beside the targets, not among them: a pattern the issue does not name, which keeps the
-#: model's memory honest (stationary patterns alone favour an endless one), and the straight line's
-#: best case, a single run down with no restock.
-BESIDE = (
-    Pattern("demand shift", "as steady, demand halves or doubles on a day between 30 and 75", shift),
-    Pattern("steady, never restocked", "as steady, 40 to 100 days of stock and no restock at all", never_restocked),
-)
+#: Not a forecast target: the reorder backtest runs it beside the seven.
+SHIFT = Pattern("demand shift", "as steady, demand halves or doubles on a day between 30 and 75", shift)
 NO_CONSUMPTION = Pattern("no consumption", "nothing sold, a few deliveries", unused, forecastable=False)
 
 
@@ -356,61 +329,6 @@ class WholeLine:
         return max(now, at) + count / -slope
 
 
-class TheilSen:
-    """A robust line: the median slope over pairs of the last 20 changes since the last rise.
-
-    Its window must be kept per item (no O(1) state), so it competes here only.
-    """
-
-    def __init__(self) -> None:
-        self.points: list[tuple[float, int]] = []
-
-    def observe(self, at: float, count: int) -> None:
-        if self.points and count > self.points[-1][1]:
-            self.points = []  # a delivery starts a new run down
-        self.points = [*self.points[-19:], (at, count)]
-
-    def runs_out(self, now: float) -> float | None:
-        slopes = sorted(
-            (c1 - c0) / (t1 - t0)
-            for i, (t0, c0) in enumerate(self.points)
-            for t1, c1 in self.points[i + 1 :]
-            if t1 > t0
-        )
-        if not slopes:
-            return None
-        middle = len(slopes) // 2
-        slope = slopes[middle] if len(slopes) % 2 else (slopes[middle - 1] + slopes[middle]) / 2
-        if slope >= 0:
-            return None
-        at, count = self.points[-1]
-        return max(now, at) + count / -slope
-
-
-ORACLE = "knowing the consumption"
-
-
-class Oracle:
-    """Not a contender: knows the consumption, and projects it from the last count it was told.
-
-    Its error against the known consumption comes only from counts it has not seen (changes
-    only reach the stream); against the simulated demand, it is the floor no estimate can beat.
-    """
-
-    def __init__(self, run: ItemRun) -> None:
-        self.run = run
-        self.last: tuple[float, int] | None = None
-
-    def observe(self, at: float, count: int) -> None:
-        self.last = (at, count)
-
-    def runs_out(self, now: float) -> float | None:
-        if self.last is None:
-            return None
-        moment = self.run.expected_runs_out(max(now, self.last[0]), self.last[1])
-        return None if math.isinf(moment) else moment
-
-
 def _iso(days: float) -> str:
     return (EPOCH + timedelta(days=days)).isoformat(timespec="milliseconds")
 
@@ -422,20 +340,18 @@ def _days(iso: str) -> float:
 class Model:
     """The alerts service's model, fed the same changes through its public functions."""
 
-    def __init__(self, settings: Settings = DEFAULT, *, anchored: bool = False) -> None:
-        self.settings = settings
-        self.anchored = anchored  # project from the last change instead of holding the count
+    def __init__(self) -> None:
         self.state: ModelState | None = None
         self.sequence = 0
 
     def observe(self, at: float, count: int) -> None:
         self.sequence += 1
-        self.state = update(self.state, Observation(_iso(at), count, str(self.sequence)), self.settings)
+        self.state = update(self.state, Observation(_iso(at), count, str(self.sequence)))
 
     def runs_out(self, now: float) -> float | None:
         if self.state is None:
             return None
-        projected = forecast(self.state, self.state.at if self.anchored else _iso(now), self.settings)
+        projected = forecast(self.state, _iso(now))
         return None if projected is None else _days(projected.runs_out_at)
 
 
@@ -445,16 +361,11 @@ class Model:
 @dataclass
 class Score:
     errors: list[float] = field(default_factory=list)  # against the known consumption
-    realized: list[float] = field(default_factory=list)  # against the simulated demand
     forecasts: int = 0  # moments with a forecast
 
     @property
     def mae(self) -> float:
         return sum(self.errors) / len(self.errors) if self.errors else 0.0
-
-    @property
-    def realized_mae(self) -> float:
-        return sum(self.realized) / len(self.realized) if self.realized else 0.0
 
 
 def _capped(days: float | None) -> float:
@@ -463,10 +374,9 @@ def _capped(days: float | None) -> float:
 
 def score(runs: list[ItemRun], contenders: dict[str, Callable[[], Forecaster]]) -> dict[str, Score]:
     """Feed each item's changes to a fresh forecaster per contender; score it at every upload."""
-    scores = {name: Score() for name in [*contenders, ORACLE]}
+    scores = {name: Score() for name in contenders}
     for run in runs:
         forecasters = {name: make() for name, make in contenders.items()}
-        forecasters[ORACLE] = Oracle(run)
         last: int | None = None
         for upload in run.uploads:
             if upload.count != last:  # only changes reach the stream
@@ -476,14 +386,12 @@ def score(runs: list[ItemRun], contenders: dict[str, Callable[[], Forecaster]]) 
             if upload.at < WARM_UP_DAYS or upload.count == 0 or upload.stock == 0:
                 continue
             truth = _capped(run.expected_runs_out(upload.at, upload.stock) - upload.at)
-            realized = _capped(run.realized_runs_out(upload.at, upload.stock) - upload.at)
             for name, forecaster in forecasters.items():
                 predicted = forecaster.runs_out(upload.at)
                 if predicted is not None:
                     scores[name].forecasts += 1
                 guess = _capped(None if predicted is None else predicted - upload.at)
                 scores[name].errors.append(abs(guess - truth))
-                scores[name].realized.append(abs(guess - realized))
     return scores
 
 
@@ -493,15 +401,6 @@ def items(pattern: Pattern, count: int, seed: int) -> list[ItemRun]:
 
 MODEL = "model"
 BASELINES: dict[str, Callable[[], Forecaster]] = {"last two changes": LastTwo, "line over all history": WholeLine}
-#: Other settings of the model, measured on fewer items to show why the defaults were chosen.
-ALTERNATIVES: dict[str, Callable[[], Forecaster]] = {
-    "chosen: half-life 5 days or 6 drops, clip 3x": Model,
-    "Theil-Sen line since the last rise": TheilSen,
-    "fixed half-life 7 days": lambda: Model(replace(DEFAULT, half_life_days=7.0, drops=0.0)),
-    "fixed half-life 28 days": lambda: Model(replace(DEFAULT, half_life_days=28.0, drops=0.0)),
-    "no clipping of large drops": lambda: Model(replace(DEFAULT, clip=math.inf)),
-    "run-out counted from the last change": lambda: Model(anchored=True),
-}
 
 
 @dataclass
@@ -519,93 +418,19 @@ class PatternResult:
 
 
 @dataclass
-class Cost:
-    changes: int
-    cpu_seconds: float
-    row_bytes: list[int]
-    indexed_before_after: list[tuple[bool, bool]]
-
-    @property
-    def micros_per_change(self) -> float:
-        return self.cpu_seconds / self.changes * 1e6
-
-    @property
-    def index_writes_per_change(self) -> float:
-        """GSI writes: 1 to add, remove or rewrite an entry; every indexed row changes its sort key."""
-        writes = sum(2 if before and after else (before or after) for before, after in self.indexed_before_after)
-        return writes / self.changes
-
-
-@dataclass
 class ForecastResults:
     items_per_pattern: int
-    alternative_items: int
     patterns: list[PatternResult]
-    beside: list[PatternResult]
     no_consumption: PatternResult
-    alternatives: list[PatternResult]
-    cost: Cost
 
 
-def _indexed(state: ModelState) -> bool:
-    return ForecastRow("", "", state, forecast(state, state.at)).running_out_in is not None
-
-
-def measure_cost(runs: list[ItemRun]) -> Cost:
-    """The model's CPU per change, and the row and index writes the changes would cost."""
-    observations: list[tuple[int, Observation]] = []
-    for n, run in enumerate(runs):
-        last: int | None = None
-        for upload in run.uploads:
-            if upload.count != last:
-                observations.append((n, Observation(_iso(upload.at), upload.count, str(len(observations) + 1))))
-                last = upload.count
-    states: dict[int, ModelState] = {}
-    started = time.thread_time()
-    for n, observation in observations:
-        state = update(states.get(n), observation)
-        forecast(state, observation.at)
-        states[n] = state
-    cpu = time.thread_time() - started
-    sizes, indexed = [], []
-    states.clear()
-    for n, observation in observations:
-        before = states.get(n)
-        after = update(before, observation)
-        states[n] = after
-        row = ForecastRow("Store 0042", f"Item {n:05d}", after, forecast(after, observation.at))
-        was_indexed = before is not None and _indexed(before)
-        sizes.append(item_size(row.to_item()))
-        indexed.append((was_indexed, row.running_out_in is not None))
-    return Cost(len(observations), cpu, sizes, indexed)
-
-
-def run_forecast(
-    items_per_pattern: int = 150, alternative_items: int = 60, seed: int = 11, log: Callable[[str], None] = print
-) -> ForecastResults:
+def run_forecast(items_per_pattern: int = 150, seed: int = 11, log: Callable[[str], None] = print) -> ForecastResults:
     contenders: dict[str, Callable[[], Forecaster]] = {MODEL: Model, **BASELINES}
     measured: list[PatternResult] = []
-    steady_runs: list[ItemRun] = []
-    for pattern in (*PATTERNS, *BESIDE, NO_CONSUMPTION):
+    for pattern in (*PATTERNS, NO_CONSUMPTION):
         log(f"forecast: {pattern.name}, {items_per_pattern} items")
-        runs = items(pattern, items_per_pattern, seed)
-        steady_runs = steady_runs or runs
-        measured.append(PatternResult(pattern, score(runs, contenders)))
-    alternatives = []
-    for pattern in (*PATTERNS, BESIDE[0]):
-        log(f"forecast: alternatives on {pattern.name}, {alternative_items} items")
-        scores = score(items(pattern, alternative_items, seed + 1), {**ALTERNATIVES, **BASELINES})
-        alternatives.append(PatternResult(pattern, scores))
-    seven, beside = len(PATTERNS), len(BESIDE)
-    return ForecastResults(
-        items_per_pattern,
-        alternative_items,
-        measured[:seven],
-        measured[seven : seven + beside],
-        measured[-1],
-        alternatives,
-        measure_cost(steady_runs),
-    )
+        measured.append(PatternResult(pattern, score(items(pattern, items_per_pattern, seed), contenders)))
+    return ForecastResults(items_per_pattern, measured[:-1], measured[-1])
 
 
 def _pattern_list(patterns: Iterable[Pattern]) -> str:
@@ -614,63 +439,30 @@ def _pattern_list(patterns: Iterable[Pattern]) -> str:
 
 def forecast_section(r: ForecastResults) -> Section:
     names = [MODEL, *BASELINES]
-    main_rows = []
-    for result in [*r.patterns, *r.beside]:
-        target = result in r.patterns
-        main_rows.append(
-            [
-                result.pattern.name,
-                f"{result.moments:,}",
-                *(f"{result.scores[name].mae:.2f}" for name in names),
-                f"{result.ratio():.2f}x",
-                ("pass" if result.ratio() <= 0.5 else "**over**") if target else "(not a target)",
-            ]
-        )
-    realized_rows = [
-        [result.pattern.name, *(f"{result.scores[name].realized_mae:.2f}" for name in [*names, ORACLE])]
-        for result in [*r.patterns, *r.beside]
+    main_rows = [
+        [
+            result.pattern.name,
+            f"{result.moments:,}",
+            *(f"{result.scores[name].mae:.2f}" for name in names),
+            f"{result.ratio():.2f}x",
+            "pass" if result.ratio() <= 0.5 else "**over**",
+        ]
+        for result in r.patterns
     ]
     unused = r.no_consumption
-    unused_rows = [[name, f"{unused.scores[name].forecasts:,}"] for name in names]
     worst = max(r.patterns, key=lambda result: result.ratio())
-    alternative_rows = []
-    shift_name = BESIDE[0].name
-    for name in ALTERNATIVES:
-        seven = [result for result in r.alternatives if result.pattern.name != shift_name]
-        shifted = next(result for result in r.alternatives if result.pattern.name == shift_name)
-        worst_alt = max(seven, key=lambda result: result.ratio(name))
-        alternative_rows.append(
-            [
-                name,
-                f"{worst_alt.ratio(name):.2f}x ({worst_alt.pattern.name})",
-                *(f"{result.ratio(name):.2f}" for result in seven),
-                f"{shifted.ratio(name):.2f}",
-            ]
-        )
-    cost = r.cost
-    sizes = sorted(cost.row_bytes)
     values = {
         "items": r.items_per_pattern,
-        "alternative_items": r.alternative_items,
-        "patterns": _pattern_list([*PATTERNS, *BESIDE, NO_CONSUMPTION]),
+        "patterns": _pattern_list([*PATTERNS, NO_CONSUMPTION]),
         "main": table(
             ["Pattern", "Moments scored", "Model", *BASELINES, "Model / better baseline", "Target <= 0.5x"],
             main_rows,
         ),
-        "realized": table(["Pattern", "Model", *BASELINES, ORACLE], realized_rows),
         "unused_moments": f"{unused.moments:,}",
-        "unused": table(["Forecaster", "Forecasts (should be 0)"], unused_rows),
-        "alternatives": table(
-            ["Method", "Worst of the seven", *(p.name for p in PATTERNS), shift_name], alternative_rows
+        "unused": table(
+            ["Forecaster", "Forecasts (should be 0)"], [[n, f"{unused.scores[n].forecasts:,}"] for n in names]
         ),
-        "micros": f"{cost.micros_per_change:.0f}",
-        "changes": f"{cost.changes:,}",
-        "row_median": sizes[len(sizes) // 2],
-        "row_max": sizes[-1],
-        "indexed": f"{sum(after for _, after in cost.indexed_before_after) / cost.changes:.0%}",
-        "index_writes": f"{cost.index_writes_per_change:.2f}",
     }
-    no_forecast = unused.scores[MODEL].forecasts == 0
     targets = [
         Target(
             "Forecast: run-out error vs the better baseline (7 patterns)",
@@ -682,7 +474,7 @@ def forecast_section(r: ForecastResults) -> Section:
             "Forecast: items not being used up",
             "no forecast",
             f"{unused.scores[MODEL].forecasts} forecasts in {unused.moments:,} moments",
-            no_forecast,
+            unused.scores[MODEL].forecasts == 0,
         ),
     ]
     return Section("forecast", "Forecast", values, targets)

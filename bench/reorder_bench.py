@@ -1,4 +1,4 @@
-"""Reorder backtest: the suggested policy against a static min/max rule and ordering when out.
+"""Reorder backtest: the suggested policy against a static min/max rule.
 
 Each forecast-bench pattern's demand (and its extra deliveries, stocktake corrections and
 miscounts) is replayed on a shelf run by each policy instead of the pattern's own reorder rule.
@@ -11,7 +11,6 @@ forecast's warm-up) to day 90: days with a lost sale, and the average stock on h
 - **min/max**: min = average demand over the lead time, max = min + average demand over the
   order cycle, typed in once from the item's true average (the best a static rule can be set);
   order up to max when stock plus what is on order is at or below min.
-- **order when out**: order up to max when the shelf is counted empty and nothing is on order.
 
 Transfers: groups of four stores of one item run the suggested policy (lead time 7 days) with and
 without head office's daily transfers (:func:`inventory.reorder.transfers`, arriving the next day).
@@ -31,16 +30,14 @@ from alerts.logic.forecast import forecast
 from inventory.forecast import parse_time
 from inventory.reorder import Demand, Holding, Policy, suggest, transfers
 
-from bench.forecast_bench import BESIDE, HISTORY_DAYS, PATTERNS, WARM_UP_DAYS, ItemRun, Model, Pattern, _iso, items
+from bench.forecast_bench import HISTORY_DAYS, PATTERNS, SHIFT, WARM_UP_DAYS, ItemRun, Model, Pattern, _iso, items
 from bench.report import Section, Target, table
 
 LEAD_TIMES = (2.0, 7.0)
 CYCLE_DAYS = 7.0
-SUGGESTED, MIN_MAX, WHEN_OUT = "suggested", "min/max", "order when out"
-POLICIES = (SUGGESTED, MIN_MAX, WHEN_OUT)
+SUGGESTED, MIN_MAX = "suggested", "min/max"
+POLICIES = (SUGGESTED, MIN_MAX)
 TRANSFER_DAYS = 1.0
-#: Bisection steps that raise min/max to the suggested policy's stock (to within 1/2**8 of 44 days).
-MATCH_STEPS = 8
 
 
 @dataclass
@@ -115,20 +112,12 @@ def min_max(low: float, high: float) -> Decide:
     return decide
 
 
-def when_out(high: float) -> Decide:
-    def decide(shelf: Shelf, _now: float, count: int) -> int:
-        return math.ceil(high) if count == 0 and not shelf.orders else 0
-
-    return decide
-
-
 def replay(run: ItemRun, decide: Decide, lead: float, start: int, seed: str) -> Shelf:
     """Run one item's world under one policy: demand, top-ups and corrections as the pattern had them."""
     rand = random.Random(seed)  # the same miscounts for every policy
     shelf = Shelf(stock=start)
-    units = [total - before for total, before in zip(run.demand_totals, [0, *run.demand_totals], strict=False)]
     events = sorted(
-        [(t, 1, n) for t, n in zip(run.demand_times, units, strict=True) if t <= HISTORY_DAYS]
+        [(t, 1, n) for t, n in run.demand if t <= HISTORY_DAYS]
         + [(t, 2, n) for t, n in run.deliveries]
         + [(t, 3, f) for t, f in run.adjustments]
         + [(upload.at, 0, 0) for upload in run.uploads]
@@ -176,15 +165,6 @@ class PatternOutcome:
     pattern: Pattern
     lead: float
     outcomes: dict[str, Outcome]
-    #: min/max with its min raised by ``raised_days`` of average demand: as much stock as the suggested policy
-    matched: Outcome = field(default_factory=Outcome)
-    raised_days: float = 0.0
-
-    @property
-    def fewer_than_matched(self) -> float:
-        """How many fewer stockout days the suggested policy has than min/max given the same stock."""
-        base = self.matched.days
-        return 1 - self.outcomes[SUGGESTED].days / base if base else 0.0
 
     @property
     def fewer(self) -> float:
@@ -199,47 +179,15 @@ class PatternOutcome:
 
 def run_pattern(pattern: Pattern, lead: float, count: int, seed: int, policy: Policy) -> PatternOutcome:
     outcomes = {name: Outcome() for name in POLICIES}
-    runs = items(pattern, count, seed)
-    for n, run in enumerate(runs):
+    for n, run in enumerate(items(pattern, count, seed)):
         average = mean(run.daily_rate[: int(HISTORY_DAYS)])
         low = average * lead
         high = low + average * CYCLE_DAYS
         start = math.ceil(high)
-        deciders = {SUGGESTED: suggested(policy), MIN_MAX: min_max(low, high), WHEN_OUT: when_out(high)}
+        deciders = {SUGGESTED: suggested(policy), MIN_MAX: min_max(low, high)}
         for name, decide in deciders.items():
             outcomes[name].add(replay(run, decide, lead, start, f"{seed}:{pattern.name}:{n}:counts"))
-    raised, matched = _matched_min_max(runs, pattern, lead, seed, outcomes[SUGGESTED].stock)
-    return PatternOutcome(pattern, lead, outcomes, matched, raised)
-
-
-def _raised_min_max(runs: list[ItemRun], pattern: Pattern, lead: float, seed: int, days: float) -> Outcome:
-    """min/max with min = average demand over the lead time plus ``days`` more, max = min + the cycle's."""
-    outcome = Outcome()
-    for n, run in enumerate(runs):
-        average = mean(run.daily_rate[: int(HISTORY_DAYS)])
-        low = average * (lead + days)
-        high = low + average * CYCLE_DAYS
-        outcome.add(replay(run, min_max(low, high), lead, math.ceil(high), f"{seed}:{pattern.name}:{n}:counts"))
-    return outcome
-
-
-def _matched_min_max(
-    runs: list[ItemRun], pattern: Pattern, lead: float, seed: int, stock: float
-) -> tuple[float, Outcome]:
-    """The min/max rule raised as far as it can be without holding more average stock than ``stock``
-    (bisection on the days of demand added to min): the static rule's best at the same stock."""
-    low, high = 0.0, 4 * (lead + CYCLE_DAYS)
-    best = _raised_min_max(runs, pattern, lead, seed, low)
-    if best.stock > stock:
-        return low, best
-    for _ in range(MATCH_STEPS):
-        middle = (low + high) / 2
-        outcome = _raised_min_max(runs, pattern, lead, seed, middle)
-        if outcome.stock <= stock:
-            low, best = middle, outcome
-        else:
-            high = middle
-    return low, best
+    return PatternOutcome(pattern, lead, outcomes)
 
 
 # -- transfers between stores ---------------------------------------------------------------
@@ -329,7 +277,7 @@ def run_reorder(
 ) -> ReorderResults:
     policy = Policy(cycle_days=CYCLE_DAYS)
     measured = []
-    for pattern in (*PATTERNS, BESIDE[0]):
+    for pattern in (*PATTERNS, SHIFT):
         for lead in LEAD_TIMES:
             log(f"reorder: {pattern.name}, lead time {lead:g} days, {items_per_pattern} items")
             measured.append(run_pattern(pattern, lead, items_per_pattern, seed, replace_lead(policy, lead)))
@@ -355,19 +303,6 @@ def reorder_section(r: ReorderResults) -> Section:
                 "pass" if result.met else "**miss**",
             ]
         )
-    matched_rows = [
-        [
-            result.pattern.name,
-            f"{result.lead:g}",
-            f"{result.outcomes[SUGGESTED].days:.2f}",
-            f"{result.outcomes[SUGGESTED].stock:.1f}",
-            f"{result.raised_days:.1f}",
-            f"{result.matched.days:.2f}",
-            f"{result.matched.stock:.1f}",
-            f"{result.fewer_than_matched:.0%}",
-        ]
-        for result in r.patterns
-    ]
     moved = r.transfers
     transfer_rows = [[name, f"{o.days:.2f}", f"{o.stock:.1f}"] for name, o in moved.items()]
     worst = min(r.patterns, key=lambda result: result.fewer)
@@ -389,19 +324,6 @@ def reorder_section(r: ReorderResults) -> Section:
                 "Target",
             ],
             rows,
-        ),
-        "matched": table(
-            [
-                "Pattern",
-                "Lead time (days)",
-                "Stockout days: suggested",
-                "Average stock: suggested",
-                "min raised by (days of demand)",
-                "Stockout days: raised min/max",
-                "Average stock: raised min/max",
-                "Fewer stockout days than it",
-            ],
-            matched_rows,
         ),
         "transfers": table(["Suggested policy", "Stockout days per store", "Average stock"], transfer_rows),
     }

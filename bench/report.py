@@ -69,24 +69,20 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def _cpu_model() -> str:
+def _proc(path: str, field: str) -> str | None:
+    """The value of ``field`` in a /proc file (``model name``, ``MemTotal:``), if there is one."""
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
+        for line in Path(path).read_text().splitlines():
+            if line.startswith(field):
                 return line.split(":", 1)[1].strip()
     except OSError:
         pass
-    return platform.processor() or "unknown"
+    return None
 
 
 def _memory() -> str:
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                return f"{int(line.split()[1]) / 2**20:.1f} GiB"
-    except OSError:
-        pass
-    return "unknown"
+    total = _proc("/proc/meminfo", "MemTotal:")
+    return f"{int(total.split()[0]) / 2**20:.1f} GiB" if total else "unknown"
 
 
 def _version(package: str) -> str:
@@ -98,7 +94,7 @@ def _version(package: str) -> str:
 
 def machine() -> list[list[str]]:
     return [
-        ["CPU", _cpu_model()],
+        ["CPU", _proc("/proc/cpuinfo", "model name") or platform.processor() or "unknown"],
         ["CPUs (nproc)", str(os.cpu_count())],
         ["Memory", _memory()],
         ["OS", f"{platform.system()} {platform.release()}"],

@@ -1,9 +1,8 @@
-"""Excel workbooks: the two candidate readers side by side on one workbook, the parser as shipped, a
-far-cell workbook and CSV files with lone-CR line ends (the page, bench/page.md, tells what each is).
+"""Excel workbooks and text files through the parser as shipped: a large workbook, a far-cell workbook and
+CSV files with lone-CR line ends (the page, bench/page.md, tells what each is).
 
-Run by ``make bench`` (suite ``xlsx``); ``python -m bench.xlsx_bench --probe READER PATH`` is the child
-process that measures one reader, each in a fresh process (peak memory is per process, and a reader may
-abort its process).
+Run by ``make bench`` (suite ``xlsx``); ``python -m bench.xlsx_bench --probe PROBE PATH`` is the child
+process that measures one file, each in a fresh process (peak memory is per process).
 """
 
 from __future__ import annotations
@@ -28,10 +27,9 @@ from tests.builders import workbook_parts
 if TYPE_CHECKING:
     from bench.report import Section
 
-READERS = ("openpyxl", "calamine", "ours")
 #: The text files read beside the workbooks: (label, line end, rows or only blank lines).
 TEXT_FILES = (("LF rows", b"\n", True), ("CR-only rows", b"\r", True), ("CR-only blank lines", b"\r", False))
-#: The address space a probe of the far-cell workbook may take: a reader that asks for more fails there.
+#: The address space a probe of the far-cell workbook may take: a parser that asks for more fails there.
 SPARSE_MEMORY_LIMIT = 4 * 1024**3
 
 
@@ -63,15 +61,9 @@ class XlsxResults:
     sheet_bytes: int
     sparse_bytes: int
     baseline_rss_mb: float
-    runs: list[ReaderRun] = field(default_factory=list)
-    sparse: list[ReaderRun] = field(default_factory=list)
+    ours: ReaderRun
+    sparse: ReaderRun
     text: list[ReaderRun] = field(default_factory=list)  # ``reader`` is the file's label
-
-    def run(self, reader: str) -> ReaderRun:
-        return next(run for run in self.runs if run.reader == reader)
-
-    def sparse_run(self, reader: str) -> ReaderRun:
-        return next(run for run in self.sparse if run.reader == reader)
 
 
 # -- workbooks --------------------------------------------------------------------------------
@@ -159,22 +151,6 @@ def write_text(path: Path, end: bytes, rows: bool, mib: int) -> None:
 # -- probes (in a child process) ------------------------------------------------------------
 
 
-def _read_openpyxl(path: Path) -> tuple[int, str]:
-    import openpyxl
-
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    rows = sum(1 for _ in book.worksheets[0].iter_rows(values_only=True))
-    book.close()
-    return rows, "read"
-
-
-def _read_calamine(path: Path) -> tuple[int, str]:
-    import python_calamine
-
-    sheet = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
-    return sum(1 for _ in sheet.iter_rows()), "read"
-
-
 def _read_ours(path: Path, file_format: str = "xlsx") -> tuple[int, str]:
     from ingest.logic.parser import FileFormat, FileRejected, open_inventory
 
@@ -193,8 +169,6 @@ def _read_ours(path: Path, file_format: str = "xlsx") -> tuple[int, str]:
 
 
 PROBES: dict[str, Callable[[Path], tuple[int, str]]] = {
-    "openpyxl": _read_openpyxl,
-    "calamine": _read_calamine,
     "ours": _read_ours,
     "text": lambda path: _read_ours(path, "csv"),
     "python": lambda _: (0, "read"),  # the bare interpreter: what every probe starts from
@@ -202,7 +176,7 @@ PROBES: dict[str, Callable[[Path], tuple[int, str]]] = {
 
 
 def _probe_main(argv: list[str]) -> None:
-    parser = argparse.ArgumentParser(description="measure one reader on one workbook")
+    parser = argparse.ArgumentParser(description="measure the parser on one file")
     parser.add_argument("--probe", choices=sorted(PROBES), required=True)
     parser.add_argument("--memory-limit", type=int, default=0, help="address space cap in bytes (0: none)")
     parser.add_argument("path", type=Path)
@@ -219,7 +193,7 @@ def _probe_main(argv: list[str]) -> None:
 
 
 def probe(reader: str, path: Path, *, timeout: float | None = None, memory_limit: int = 0) -> ReaderRun:
-    """Run one reader on one workbook in a fresh process; an abort or a timeout is an outcome, not an error."""
+    """Run one probe on one file in a fresh process; an abort or a timeout is an outcome, not an error."""
     command = [sys.executable, "-m", "bench.xlsx_bench", "--probe", reader, "--memory-limit", str(memory_limit)]
     started = time.perf_counter()
     try:
@@ -247,19 +221,16 @@ def run_xlsx(sizes: XlsxSizes, log: Callable[[str], None] = print) -> XlsxResult
         log(f"xlsx: writing a {sizes.rows:,}-row workbook")
         sheet_bytes = write_workbook(book, sizes.rows)
         write_sparse_workbook(sparse, sizes.far_row)
+        log(f"xlsx: the parser on {sizes.rows:,} rows and on the far-cell workbook")
         results = XlsxResults(
             sizes=sizes,
             workbook_bytes=book.stat().st_size,
             sheet_bytes=sheet_bytes,
             sparse_bytes=sparse.stat().st_size,
             baseline_rss_mb=probe("python", book).peak_rss_mb,
+            ours=probe("ours", book),
+            sparse=probe("ours", sparse, timeout=sizes.timeout, memory_limit=SPARSE_MEMORY_LIMIT),
         )
-        for reader in READERS:
-            log(f"xlsx: {reader} on {sizes.rows:,} rows")
-            results.runs.append(probe(reader, book))
-        for reader in READERS:
-            log(f"xlsx: {reader} on the far-cell workbook")
-            results.sparse.append(probe(reader, sparse, timeout=sizes.timeout, memory_limit=SPARSE_MEMORY_LIMIT))
         text = Path(folder) / "inventory.csv"
         for label, end, rows in TEXT_FILES:
             log(f"xlsx: the parser on {sizes.text_mib} MiB of {label}")
@@ -278,9 +249,7 @@ def xlsx_section(results: XlsxResults) -> Section:
 
     r = results
     n = r.sizes.rows
-    ours, sparse_ours = r.run("ours"), r.sparse_run("ours")
-    calamine, openpyxl = r.run("calamine"), r.run("openpyxl")
-    ratio = calamine.rows_per_second / openpyxl.rows_per_second if openpyxl.rows_per_second else 0.0
+    ours, sparse_ours = r.ours, r.sparse
     targets = [
         Target(
             f"Xlsx: every row of a {n:,}-row workbook",
@@ -307,18 +276,6 @@ def xlsx_section(results: XlsxResults) -> Section:
             all(run.outcome == "read" and run.seconds <= 2 * r.text[0].seconds for run in r.text[1:]),
         ),
     ]
-    rows = [
-        [
-            run.reader,
-            f"{run.rows:,}",
-            f"{run.seconds:.1f}",
-            f"{run.rows_per_second:,.0f}",
-            f"{run.peak_rss_mb:.0f}",
-            f"{run.peak_rss_mb - r.baseline_rss_mb:+.0f}",
-            run.outcome[:60],
-        ]
-        for run in r.runs
-    ]
     text_rows = [
         [
             run.reader,
@@ -331,10 +288,6 @@ def xlsx_section(results: XlsxResults) -> Section:
         ]
         for run in r.text
     ]
-    sparse_rows = [
-        [run.reader, run.outcome[:90], f"{run.seconds:.2f}", f"{run.peak_rss_mb:.0f}" if run.peak_rss_mb else "-"]
-        for run in r.sparse
-    ]
     values = {
         "rows": f"{n:,}",
         "workbook_mib": f"{r.workbook_bytes / 2**20:.1f}",
@@ -344,13 +297,7 @@ def xlsx_section(results: XlsxResults) -> Section:
         "far_rows": f"{r.sizes.far_row:,}",
         "text_mib": r.sizes.text_mib,
         "baseline_mb": f"{r.baseline_rss_mb:.0f}",
-        "readers": table(
-            ["Reader", "Rows", "Seconds", "Rows/s", "Peak RSS (MB)", "Over the interpreter", "Outcome"], rows
-        ),
-        "ratio": f"{ratio:.1f}",
-        "limit_gib": SPARSE_MEMORY_LIMIT // 1024**3,
-        "timeout": f"{r.sizes.timeout:.0f}",
-        "sparse": table(["Reader", "Outcome", "Seconds", "Peak RSS (MB)"], sparse_rows),
+        "ours": f"{ours.seconds:.1f} s, {ours.rows_per_second:,.0f} rows/s, {ours.peak_rss_mb:.0f} MB peak RSS",
         "text": table(["File", "Rows", "Seconds", "Rows/s", "MiB/s", "Peak RSS (MB)", "Outcome"], text_rows),
     }
     return Section("xlsx", "Excel workbooks", values, targets)

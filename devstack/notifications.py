@@ -11,6 +11,7 @@ queue that scripts and tests read (``alerts_queue_url`` in stack.json).
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 from collections.abc import Callable
 from typing import Any
@@ -86,6 +87,7 @@ def print_deliveries(say: Callable[[str], None]) -> None:
     def emit(line: str) -> None:  # the latest console, also once moto's methods are wrapped
         _console[0](line)
 
+    @functools.wraps(publish)
     def publish_to_topic(topic: Any, message: str, subject: str | None = None, *args: Any, **kwargs: Any) -> str:
         attributes = kwargs.get("message_attributes") if "message_attributes" in kwargs else (args or [None])[0]
         text = for_protocol(message, "default", kwargs.get("message_structure"))
@@ -93,6 +95,7 @@ def print_deliveries(say: Callable[[str], None]) -> None:
         emit(shorten(f"topic {topic.name} ({describe_attributes(attributes) or 'no attributes'}): {body}"))
         return str(publish(topic, message, subject, *args, **kwargs))
 
+    @functools.wraps(deliver)
     def deliver_to_subscriber(subscription: Any, message: str, message_id: str, *args: Any, **kwargs: Any) -> None:
         if subscription.protocol in PERSONAL:
             subject = kwargs.get("subject", args[0] if args else None)

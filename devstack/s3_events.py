@@ -10,6 +10,7 @@ invocation (retries, then its on-failure destination), with what moto's records 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import threading
@@ -41,6 +42,7 @@ def complete_moto_events() -> None:
     if getattr(original, "devstack", False):
         return
 
+    @functools.wraps(original)
     def get_s3_event(event_name: str, bucket: Any, key: Any, notification_id: str) -> dict[str, Any]:
         event = original(event_name, bucket, key, notification_id)
         for record in event.get("Records", []):
@@ -74,6 +76,7 @@ def route_to_functions(functions: Functions, say: Any = print) -> None:
 
     complete_moto_events()
 
+    @functools.wraps(notifications._invoke_awslambda)
     def invoke(account_id: str, event_body: Any, fn_arn: str, region_name: str) -> None:  # noqa: ARG001
         runtime = functions.by_arn(fn_arn.split(":$LATEST", maxsplit=1)[0])
         if runtime is None:

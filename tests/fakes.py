@@ -21,6 +21,8 @@ from inventory.people import PersonAccess
 from inventory.stores import StoreChange
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from dashboard_api.models.records import (
         ForecastRows,
         IndexPage,
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
         PendingCode,
         RecordPage,
         SnsSubscription,
+        State,
         SubscriptionRecord,
     )
     from dashboard_api.models.users import UserListing, UserRecord
@@ -292,14 +295,19 @@ class FakeChangeLog(ChangeLog):
     def announced_rows(self, store: str, since: str) -> set[tuple[str, str]]:
         return {key for name, at, keys in self.digests if name == store and at >= since for key in keys}
 
+    def alerted_after(self, entry: HistoryEntry) -> bool:
+        partition, after = self._key(entry)
+        return any(key[0] == partition and key[1] > after and row.alert for key, row in self.rows.items())
+
     def mark_all(self, entries: Any, announced_at: str) -> None:
         from alerts.models.errors import HistoryUnavailable
 
         if self.fail_marks:
             self.fail_marks -= 1
             raise HistoryUnavailable("History rows not marked announced: throttled")
-        for entry in entries:
-            self.rows[self._key(entry)] = replace(entry, announced_at=announced_at)
+        for entry in entries:  # on rows that exist only, as the conditional updates do
+            if self._key(entry) in self.rows:
+                self.rows[self._key(entry)] = replace(self.rows[self._key(entry)], announced_at=announced_at)
 
     def entries(self) -> list[HistoryEntry]:
         return list(self.rows.values())
@@ -705,6 +713,7 @@ class FakeAlertsTopic:
 
     Faults: ``fail_subscribe`` (SNS unavailable, nothing made), ``lose_answer`` (made, but the
     answer never arrives), ``refused`` (endpoints SNS rejects), ``fail_calls`` (any call fails).
+    Races: ``before[name]`` runs once, as the next call of that name (``Subscribe``, ...) begins.
     """
 
     TOPIC = "arn:aws:sns:us-east-1:123456789012:inventory-alerts-test-no-stock"
@@ -717,12 +726,16 @@ class FakeAlertsTopic:
         self.fail_calls = 0
         self.refused: set[str] = set()
         self.refuse_pending_changes = False
+        self.before: dict[str, Callable[[], Any]] = {}
         self._next = 0
 
     def _call(self, name: str) -> None:
         from dashboard_api.models.errors import Unavailable
 
         self.calls.append(name)
+        race = self.before.pop(name, None)
+        if race is not None:
+            race()
         if self.fail_calls:
             self.fail_calls -= 1
             raise Unavailable(f"{name} failed (Throttling); try again shortly")
@@ -906,7 +919,10 @@ class FakeSubscriptionRows:
         if self.fail_activate:
             self.fail_activate -= 1
             raise self._failed("saving the subscription")
-        if (record.owner, record.id) not in self.rows:
+        current = self.rows.get((record.owner, record.id))
+        if current is None or not (
+            current.state is State.CREATING or (current.state is State.ACTIVE and current.arn == arn)
+        ):
             return False
         self._replace(record, state=State.ACTIVE, arn=arn)
         return True
@@ -914,7 +930,10 @@ class FakeSubscriptionRows:
     def mark_removing(self, record: SubscriptionRecord) -> None:
         from dashboard_api.models.subscriptions import State
 
-        self._replace(record, state=State.REMOVING)
+        if record.arn is None:
+            self._replace(record, state=State.REMOVING)
+        else:
+            self._replace(record, state=State.REMOVING, arn=record.arn)
 
     def set_stores(self, record: SubscriptionRecord, stores: tuple[str, ...]) -> None:
         if self.fail_set_stores:
@@ -922,12 +941,15 @@ class FakeSubscriptionRows:
             raise self._failed("saving the subscription")
         self._replace(record, stores=stores)
 
-    def delete(self, record: SubscriptionRecord) -> None:
+    def claim_of(self, endpoint_key: str) -> tuple[str, str] | None:
+        return self.claims.get(endpoint_key)
+
+    def delete(self, record: SubscriptionRecord, *, state: State | None = None) -> None:
         if self.fail_delete:
             self.fail_delete -= 1
             raise self._failed("removing the subscription")
         key = (record.owner, record.id)
-        if key not in self.rows:
+        if key not in self.rows or (state is not None and self.rows[key].state is not state):
             return
         del self.rows[key]
         endpoint_key = self.endpoint_keys.pop(key)

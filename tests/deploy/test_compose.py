@@ -164,15 +164,15 @@ def _deploy_commands(guide: str, path: str) -> list[str]:
 
 @pytest.mark.parametrize("service", service_names())
 def test_the_deploy_guide_shows_how_to_deploy_each_service_alone_with_its_params(service: str) -> None:
-    guide = (REPO / "README.md").read_text()
+    guide = (REPO / "docs" / "deploy.md").read_text()
     params = compose_services().get(service, {}).get("params") or {}
 
     commands = _deploy_commands(guide, service_dir(service).relative_to(REPO).as_posix())
 
-    assert commands, f"README.md shows no command that deploys {service} alone"
+    assert commands, f"docs/deploy.md shows no command that deploys {service} alone"
     # One command passes every param compose would wire (another service's command does not count).
     missing = min(([p for p in params if f"--param {p}=" not in command] for command in commands), key=len)
-    assert not missing, f"README.md: {service} alone needs --param {', '.join(missing)}"
+    assert not missing, f"docs/deploy.md: {service} alone needs --param {', '.join(missing)}"
 
 
 def test_make_deploy_gives_compose_the_region_in_the_environment_not_as_an_option() -> None:

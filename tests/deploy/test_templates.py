@@ -619,9 +619,12 @@ def test_alerts_stream_function_may_touch_exactly_the_stream_history_stores_row_
         {"Fn::GetAtt": ["ForecastTable", "Arn"]},
     ]
     assert permissions.pop("dynamodb:BatchGetItem") == [{"Fn::GetAtt": ["ForecastTable", "Arn"]}]
-    assert permissions.pop("dynamodb:UpdateItem") == [_sub(PLACEHOLDER_OUTPUTS["ingest"]["StoresTableArn"])]
-    # Announcement marks: whole History rows, 25 to a call; published digests, looked up by a retry.
-    assert permissions.pop("dynamodb:BatchWriteItem") == [{"Fn::GetAtt": ["HistoryTable", "Arn"]}]
+    # The store's totals; announcement marks, conditional updates of History rows in transactions.
+    assert permissions.pop("dynamodb:UpdateItem") == [
+        {"Fn::GetAtt": ["HistoryTable", "Arn"]},
+        _sub(PLACEHOLDER_OUTPUTS["ingest"]["StoresTableArn"]),
+    ]
+    # Published digests, looked up by a retry.
     assert permissions.pop("dynamodb:Query") == [{"Fn::GetAtt": ["HistoryTable", "Arn"]}]
     assert permissions.pop("sns:Publish") == [{"Ref": "AlertsTopic"}]
     assert permissions.pop("sqs:SendMessage") == [{"Fn::GetAtt": ["AlertsFailureQueue", "Arn"]}]

@@ -433,8 +433,8 @@ def seed_week_of_history(stack: dict[str, Any], store: str, item: str, counts: l
     dynamodb = boto3.client("dynamodb", endpoint_url=stack["endpoint_url"], region_name=stack["region"])
     table, key = stack["history_table"], history_key(store, item)
     deadline = time.monotonic() + 60
-    # The alerts service records the upload's change asynchronously, then marks it announced (a put of the
-    # whole row): let both land first, or the mark would bring the deleted row back.
+    # The alerts service records the upload's change asynchronously, then marks it announced: let both land
+    # first, so nothing the service writes afterwards meets the seeded rows.
     while True:
         written = dynamodb.query(
             TableName=table, KeyConditionExpression="StoreItem = :k", ExpressionAttributeValues={":k": {"S": key}}

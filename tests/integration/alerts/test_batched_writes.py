@@ -1,13 +1,14 @@
 """One store's batch written many rows at a time: transactions of up to 99 History rows with their
-store's totals, marks in BatchWriteItem calls; faults injected through botocore hooks on moto."""
+store's totals, marks in transactions of up to 100 conditional updates; faults injected through
+botocore hooks on moto."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
+from inventory.history import history_key
 
 from tests.integration.alerts.conftest import HISTORY, AlertsWorld
 
@@ -23,6 +24,22 @@ def failed(response: dict[str, Any]) -> list[str]:
 
 def sequence(record: dict[str, Any]) -> str:
     return str(record["dynamodb"]["SequenceNumber"])
+
+
+def marks(params: dict[str, Any]) -> bool:
+    """Whether a TransactWriteItems call is one of announcement marks (updates of History rows only)."""
+    return all(action.get("Update", {}).get("TableName") == HISTORY for action in params["TransactItems"])
+
+
+def cancelled(*codes: str) -> ClientError:
+    """The error DynamoDB answers a cancelled transaction with, one reason per action."""
+    return ClientError(
+        {
+            "Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"},
+            "CancellationReasons": [{"Code": code} for code in codes],
+        },
+        "TransactWriteItems",
+    )
 
 
 def load(world: AlertsWorld) -> list[dict[str, Any]]:
@@ -48,7 +65,8 @@ def test_a_store_batch_larger_than_one_transaction_is_recorded_counted_and_annou
     )
 
     assert world.deliver(records) == {"batchItemFailures": []}
-    assert transactions == [100, 52]  # 99 rows + the totals, then 51 rows + the totals
+    # 99 rows + the totals, then 51 rows + the totals, then the 15 announced rows' marks
+    assert transactions == [100, 52, 15]
     assert world.totals("Berlin") == (ITEMS, ITEMS // 10, 0)
     (note,) = world.notifications()
     assert note["MessageAttributes"]["items"]["Value"] == str(ITEMS // 10)
@@ -91,24 +109,20 @@ def test_a_failed_transaction_reports_the_batch_from_its_first_record_and_the_re
                                                 "OUT Item 140: new -> 0"]  # fmt: skip
 
 
-def test_marks_left_unprocessed_by_a_throttled_batch_write_are_sent_again(world: AlertsWorld):
+def test_marks_cancelled_by_a_conflict_are_sent_again(world: AlertsWorld):
     records = load(world)
-    calls: list[dict[str, Any]] = []
+    sent: list[int] = []
 
-    def unprocess_the_first(**_: Any) -> Any:
-        if len(calls) > 1:
-            return None  # to moto
-        body = {"UnprocessedItems": calls[0], "ResponseMetadata": {"HTTPStatusCode": 200}}
-        return AWSResponse("http://throttled", 200, {}, None), body
+    def conflict_the_first(params: dict[str, Any], **_: Any) -> None:
+        if marks(params):
+            sent.append(len(params["TransactItems"]))
+            if len(sent) == 1:
+                raise cancelled(*["None"] * 3, "TransactionConflict", *["None"] * (len(params["TransactItems"]) - 4))
 
-    world.hook(
-        "before-parameter-build.dynamodb.BatchWriteItem", lambda params, **_: calls.append(params["RequestItems"])
-    )
-    world.hook("before-call.dynamodb.BatchWriteItem", unprocess_the_first)
+    world.hook("before-parameter-build.dynamodb.TransactWriteItems", conflict_the_first)
 
     assert world.deliver(records) == {"batchItemFailures": []}
-    # 15 marks in one call, left unprocessed, sent again.
-    assert [len(requests) for call in calls for requests in call.values()] == [ITEMS // 10, ITEMS // 10]
+    assert sent == [ITEMS // 10, ITEMS // 10]  # 15 marks in one transaction, cancelled, sent again
     announced = [row for row in rows(world) if "Alert" in row]
     assert len(announced) == ITEMS // 10
     assert all("AnnouncedAt" in row for row in announced)
@@ -117,13 +131,33 @@ def test_marks_left_unprocessed_by_a_throttled_batch_write_are_sent_again(world:
     assert world.notifications() == []  # marked: a resend announces nothing again
 
 
+def test_a_row_deleted_before_its_mark_lands_stays_deleted_and_the_others_are_marked(world: AlertsWorld):
+    records = load(world)
+    deleted: dict[str, Any] = {"StoreItem": {"S": history_key("Berlin", "Item 010")}}
+
+    def delete_one_row(params: dict[str, Any], **_: Any) -> None:
+        if marks(params) and "At" not in deleted:  # an operator (or the TTL) removes a row just then
+            (row,) = [row for row in rows(world) if row["Item"]["S"] == "Item 010"]
+            deleted["At"] = row["At"]
+            world.dynamodb.delete_item(TableName=HISTORY, Key=deleted)
+
+    world.hook("before-parameter-build.dynamodb.TransactWriteItems", delete_one_row)
+
+    assert world.deliver(records) == {"batchItemFailures": []}
+    assert "Item" not in world.dynamodb.get_item(TableName=HISTORY, Key=deleted, ConsistentRead=True)
+    announced = [row for row in rows(world) if "Alert" in row]
+    assert len(announced) == ITEMS // 10 - 1
+    assert all("AnnouncedAt" in row for row in announced)
+
+
 def test_marks_that_fail_leave_the_batch_done_and_unmarked(world: AlertsWorld):
     records = load(world)
 
-    def down(**_: Any) -> None:
-        raise ClientError({"Error": {"Code": "InternalServerError", "Message": "down"}}, "BatchWriteItem")
+    def down(params: dict[str, Any], **_: Any) -> None:
+        if marks(params):
+            raise ClientError({"Error": {"Code": "InternalServerError", "Message": "down"}}, "TransactWriteItems")
 
-    world.hook("before-call.dynamodb.BatchWriteItem", down)
+    world.hook("before-parameter-build.dynamodb.TransactWriteItems", down)
     assert world.deliver(records) == {"batchItemFailures": []}  # failing them would announce them twice
     assert len(world.notifications()) == 1
     assert not any("AnnouncedAt" in row for row in rows(world))
@@ -136,11 +170,11 @@ def test_an_invocation_that_dies_after_its_digest_went_out_is_not_announced_agai
     records = load(world)
     dying = {"on": True}
 
-    def killed(**_: Any) -> None:
-        if dying["on"]:
+    def killed(params: dict[str, Any], **_: Any) -> None:
+        if dying["on"] and marks(params):
             raise RuntimeError("the function was stopped after the publish, before its marks")
 
-    world.hook("before-call.dynamodb.BatchWriteItem", killed)
+    world.hook("before-parameter-build.dynamodb.TransactWriteItems", killed)
     with pytest.raises(RuntimeError):
         world.deliver(records)
     assert len(world.notifications()) == 1

@@ -21,7 +21,7 @@ from botocore.exceptions import ClientError
 from inventory.models import utc_now
 
 from tests.builders import LambdaContext
-from tests.integration.alerts.conftest import FAILED, INVENTORY, AlertsWorld
+from tests.integration.alerts.conftest import FAILED, INVENTORY, STORES, AlertsWorld
 
 pytestmark = pytest.mark.integration
 
@@ -323,4 +323,145 @@ def test_a_replay_before_the_recount_leaves_the_recount_nothing_to_repair(world:
 
     (recounted,) = build_recounter(RecountSettings.from_env(), Clients()).recount_all(["Berlin"])
     assert recounted.verdict.value == "matched"
+    assert world.totals("Berlin") == (1, 1, 0)
+
+
+class WatchedRecords(FailedRecords):
+    """The failed-records table, noting each take or renewal of the replay lock."""
+
+    def __init__(self, client: Any, table_name: str) -> None:
+        super().__init__(client, table_name)
+        self.takes: list[str] = []
+
+    def lock(self, owner: str, now: datetime, hold: timedelta) -> str | None:
+        self.takes.append(owner)
+        return super().lock(owner, now, hold)
+
+
+def batched_replayer(world: AlertsWorld, archive: FailedRecords, batch: int) -> Replayer:
+    return Replayer(
+        archive,
+        alert_service(),
+        clock=utc_now,
+        current=InventoryItems(world.dynamodb, INVENTORY),
+        now=lambda: datetime.now(UTC),
+        batch=batch,
+    )
+
+
+def test_a_store_with_more_records_than_a_batch_is_replayed_in_batches_each_under_the_renewed_lock(
+    world: AlertsWorld,
+):
+    for n in range(5):
+        world.put("Berlin", f"Item {n}", 0)
+    archive(failure_message(world, world.new_records()))
+    records = WatchedRecords(world.dynamodb, FAILED)
+
+    (result,) = batched_replayer(world, records, batch=2).replay()
+
+    assert (result.replayed, result.failed) == (5, {})
+    assert len(records.takes) == 1 + 3  # taken, then renewed before each of the 3 batches
+    assert len(set(records.takes)) == 1  # by the one replay
+    assert [len(note["Message"].splitlines()) - 1 for note in world.notifications()] == [2, 2, 1]
+    assert world.totals("Berlin") == (5, 5, 0)
+    assert records.pending() == []
+
+
+def test_a_replay_whose_lock_lapsed_and_was_taken_stops_before_its_next_batch(world: AlertsWorld):
+    world.put("Berlin", "Echo Plus", 0)
+    world.put("Berlin", "Echo Dot", 2)
+    archive(failure_message(world, world.new_records()))
+    records = FailedRecords(world.dynamodb, FAILED)
+    taken: list[str | None] = []
+
+    def another_replay_takes_the_lapsed_lock(**_: Any) -> None:
+        if not taken:  # as the first batch publishes, the lock lapses and another replay takes it
+            taken.append(records.lock("another", datetime.now(UTC) + timedelta(hours=1), timedelta(minutes=15)))
+
+    world.hook("before-call.sns.Publish", another_replay_takes_the_lapsed_lock)
+    with pytest.raises(ReplayBusy):
+        batched_replayer(world, records, batch=1).replay()
+
+    assert taken == [None]
+    (note,) = world.notifications()
+    assert note["Message"].splitlines()[1:] == ["OUT Echo Plus: new -> 0"]  # the second batch never ran
+    assert [record.record["dynamodb"]["Keys"]["Item"]["S"] for record in records.pending()] == ["Echo Dot"]
+
+
+def test_a_replay_that_died_after_its_digest_went_out_is_not_announced_again_by_the_next(world: AlertsWorld):
+    world.put("Berlin", "Echo Plus", 0)
+    world.put("Berlin", "Echo Dot", 2)
+    archive(failure_message(world, world.new_records()))
+    dying = {"on": True}
+
+    def killed(params: dict[str, Any], **_: Any) -> None:
+        marks = all(action.get("Update", {}).get("TableName") != STORES for action in params["TransactItems"])
+        if dying["on"] and marks:
+            raise RuntimeError("the replay was stopped after the publish, before its marks")
+
+    world.hook("before-parameter-build.dynamodb.TransactWriteItems", killed)
+    with pytest.raises(RuntimeError):
+        replayer(world).replay()
+    assert len(world.notifications()) == 1
+    assert len(FailedRecords(world.dynamodb, FAILED).pending()) == 2
+
+    dying["on"] = False
+    (result,) = replayer(world).replay()
+
+    assert (result.replayed, result.failed) == (2, {})
+    assert world.notifications() == []
+    assert world.totals("Berlin") == (2, 1, 1)
+    assert all("AnnouncedAt" in row for item in ("Echo Plus", "Echo Dot") for row in world.history("Berlin", item))
+
+
+def test_a_replayed_change_of_an_item_deleted_since_is_recorded_and_not_announced(world: AlertsWorld):
+    world.put("Berlin", "Echo Plus", 0)
+    archive(failure_message(world, world.new_records()))
+    world.dynamodb.delete_item(TableName=INVENTORY, Key={"Store": {"S": "Berlin"}, "Item": {"S": "Echo Plus"}})
+    world.new_records()  # the removal goes its own way on the stream
+
+    (result,) = replayer(world).replay()
+
+    assert (result.replayed, result.failed) == (1, {})
+    assert world.notifications() == []
+    assert [row["NewCount"]["N"] for row in world.history("Berlin", "Echo Plus")] == ["0"]
+
+
+def test_a_replayed_outage_is_not_announced_when_a_later_outage_of_the_item_was(world: AlertsWorld):
+    world.put("Berlin", "Echo Plus", 3)
+    world.deliver()
+    world.put("Berlin", "Echo Plus", 0, updated_at="2026-11-22T04:00:00.000Z")
+    out = world.new_records()  # fails every retry
+    world.put("Berlin", "Echo Plus", 8, updated_at="2026-11-22T05:00:00.000Z")
+    world.put("Berlin", "Echo Plus", 0, updated_at="2026-11-22T06:00:00.000Z")
+    world.deliver()  # restocked, then out again: both announced
+    world.notifications()
+    archive(failure_message(world, out))
+
+    (result,) = replayer(world).replay()
+
+    assert (result.replayed, result.failed) == (1, {})
+    assert world.notifications() == []  # the item is out, but "OUT 8 -> 0" said so already
+    assert [row["NewCount"]["N"] for row in world.history("Berlin", "Echo Plus")] == ["3", "0", "8", "0"]
+
+
+def test_a_replay_that_cannot_read_the_items_later_changes_announces_nothing_and_is_retried(world: AlertsWorld):
+    world.put("Berlin", "Echo Plus", 0)
+    archive(failure_message(world, world.new_records()))
+    refuse = {"on": True}
+
+    def unreadable(params: dict[str, Any], **_: Any) -> None:
+        if refuse["on"] and params["KeyConditionExpression"].endswith("#at > :after"):
+            raise ClientError({"Error": {"Code": "InternalServerError", "Message": "down"}}, "Query")
+
+    world.hook("before-parameter-build.dynamodb.Query", unreadable)
+    (first,) = replayer(world).replay()
+    assert (first.replayed, len(first.failed)) == (0, 1)
+    assert world.notifications() == []
+
+    refuse["on"] = False
+    (second,) = replayer(world).replay()
+    assert (second.replayed, second.failed) == (1, {})
+    (note,) = world.notifications()
+    assert note["Message"].splitlines()[1:] == ["OUT Echo Plus: new -> 0"]
     assert world.totals("Berlin") == (1, 1, 0)

@@ -38,7 +38,7 @@ def test_the_sweep_removes_the_subscriptions_of_a_user_recorded_as_disabled(peop
     # The disable was recorded, but it failed before the subscriptions were removed
     RevocationTable(people.dynamodb, PEOPLE).record_access("ravi", PersonAccess.recorded(enabled=False))
 
-    assert sweep() == {"removed": 1, "pending": 0, "orphans": 0}
+    assert sweep() == {"removed": 1, "pending": 0, "orphans": 0, "narrowed": 0, "finished": 0}
     assert people.sns_subscriptions() == {}
     assert people.call("GET", "/subscriptions", people.claims("ravi", stores=("Berlin",))).body["subscriptions"] == []
 
@@ -52,5 +52,5 @@ def test_the_sweep_removes_orphans_the_api_made_and_keeps_everything_else(people
     queue = "arn:aws:sqs:us-east-1:123456789012:operators"
     people.sns.subscribe(TopicArn=people.topic_arn, Protocol="sqs", Endpoint=queue)
 
-    assert sweep() == {"removed": 0, "pending": 0, "orphans": 1}
+    assert sweep() == {"removed": 0, "pending": 0, "orphans": 1, "narrowed": 0, "finished": 0}
     assert set(people.sns_subscriptions()) == {"ravi@example.com", queue}

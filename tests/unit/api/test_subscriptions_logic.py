@@ -652,7 +652,7 @@ def test_the_sweep_removes_every_subscription_of_a_disabled_user(world: World) -
     world.subscribe(TWO_STORES, "+4915112345678", protocol="sms")
     world.subscribe(Caller("s-lea", "lea", admin=False, stores=frozenset({"Berlin"})), "+4915112345679", protocol="sms")
 
-    swept = world.subscriptions.sweep(lambda user: PersonAccess.recorded(enabled=user != "ravi"))
+    swept = world.subscriptions.sweep(lambda user: PersonAccess.recorded(enabled=user != "ravi", stores=["Berlin"]))
 
     assert swept.removed == 1
     assert [entry["endpoint"] for entry in world.topic.subscriptions.values()] == ["+4915112345679"]

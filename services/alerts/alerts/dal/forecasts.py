@@ -1,21 +1,22 @@
 """The Forecast table (owned by alerts): one row per item, read once per batch, written once per batch.
 
 Rows are read strongly consistent with BatchGetItem (100 keys a call, the calls at once; keys
-DynamoDB leaves unprocessed are asked again with backoff) and written with PutItem on condition that the row
-is still as read: absent, or holding the ``Sequence`` read. Nothing else writes the table, so
-a failed condition means another invocation got there first (a concurrent replay): the batch's
-records of that item are retried, and the retry reads the row again.
+DynamoDB leaves unprocessed are asked again through :func:`inventory.leftovers.until_done`) and
+written with PutItem on condition that the row is still as read: absent, or holding the
+``Sequence`` read. Nothing else writes the table, so a failed condition means another invocation
+got there first (a concurrent replay): the batch's records of that item are retried, and the
+retry reads the row again.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from inventory.forecast import ForecastRow
+from inventory.leftovers import BACKOFF, Backoff, until_done
 
 from alerts.models.errors import ForecastUnavailable
 from alerts.models.forecast import ItemKey, StoredForecast
@@ -33,10 +34,10 @@ class ForecastTable:
     #: Calls for one chunk of keys, the first included, before unprocessed keys count as a failure.
     ATTEMPTS = 6
 
-    def __init__(self, client: DynamoDBClient, table_name: str, pause: Callable[[float], None] = time.sleep) -> None:
+    def __init__(self, client: DynamoDBClient, table_name: str, backoff: Backoff = BACKOFF) -> None:
         self._client = client
         self.name = table_name
-        self._pause = pause
+        self._backoff = backoff
 
     def read(self, keys: Iterable[ItemKey]) -> dict[ItemKey, StoredForecast]:
         """The rows of ``keys`` as they are now (strongly consistent); a key with no row is left out.
@@ -59,7 +60,8 @@ class ForecastTable:
             "Keys": [{"Store": {"S": store}, "Item": {"S": item}} for store, item in chunk],
             "ConsistentRead": True,
         }
-        for attempt in range(1, self.ATTEMPTS + 1):
+
+        def read(request: Any) -> Any:
             try:
                 response = self._client.batch_get_item(RequestItems={self.name: request})
             except (ClientError, BotoCoreError) as error:
@@ -68,15 +70,13 @@ class ForecastTable:
                 key, stored = _stored(item)
                 found[key] = stored
             left = (response.get("UnprocessedKeys") or {}).get(self.name)
-            if not left or not left.get("Keys"):
-                return found
-            if attempt == self.ATTEMPTS:
-                raise ForecastUnavailable(
-                    f"Forecast rows not readable: {len(left['Keys'])} key(s) still unprocessed after "
-                    f"{self.ATTEMPTS} calls"
-                )
-            request = dict(left)
-            self._pause(min(0.05 * 2**attempt, 1.0))
+            return dict(left) if left and left.get("Keys") else None
+
+        left = until_done(read, request, attempts=self.ATTEMPTS, backoff=self._backoff)
+        if left is not None:
+            raise ForecastUnavailable(
+                f"Forecast rows not readable: {len(left['Keys'])} key(s) still unprocessed after {self.ATTEMPTS} calls"
+            )
         return found
 
     def write(self, row: ForecastRow, read: StoredForecast) -> bool:

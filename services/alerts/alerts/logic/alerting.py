@@ -70,6 +70,10 @@ class ChangeLog(Protocol):
         """The keys of the rows the store's digests published since ``since`` announced."""
         ...
 
+    def alerted_after(self, entry: HistoryEntry) -> bool:
+        """Whether a later change of the entry's item is recorded with an alert of its own."""
+        ...
+
 
 class Notifier(Protocol):
     def publish(self, digest: Digest) -> None:
@@ -233,13 +237,17 @@ class AlertService:
         self, announcements: Sequence[Announcement], levels: Mapping[tuple[str, str], Level | None]
     ) -> list[bool]:
         """Whether each announcement still holds: its item is in the status the change left it in
-        (``levels``: the items now). One that does not is logged and counted, and not announced."""
+        (``levels``: the items now), and no later change of the item raised an alert of its own (an
+        OUT replayed after the item was restocked and ran out again is that later OUT's to announce).
+        One that does not is logged and counted, and not announced. Raises :class:`HistoryUnavailable`."""
         held = []
         for announcement in announcements:
             change = announcement.change
             now = levels.get((change.store, change.item))
-            true = now is not None and status(now, self._default_threshold) == status(
-                change.new, self._default_threshold
+            true = (
+                now is not None
+                and status(now, self._default_threshold) == status(change.new, self._default_threshold)
+                and not self._changes.alerted_after(announcement.entry)
             )
             if not true:
                 logger.info(

@@ -117,7 +117,13 @@ class StreamBatch:
         announcements = [(index, announcement) for index, announcement in announcements if index < stop]
         if self._current is not None and announcements:
             levels = self._current.levels((a.change.store, a.change.item) for _, a in announcements)
-            held = self._service.still_true([a for _, a in announcements], levels)
+            try:
+                held = self._service.still_true([a for _, a in announcements], levels)
+            except HistoryUnavailable as error:  # retried: the recorded rows owe their announcements
+                logger.warning("History not readable; the records will be retried", extra={"reason": str(error)})
+                stop = min(stop, announcements[0][0])
+                failed[_sequence(records[stop])] = error
+                held = [False] * len(announcements)
             announcements = [(index, a) for (index, a), keep in zip(announcements, held, strict=True) if keep]
         stop = min(stop, self._announce(announcements, records, failed))
         cause = _sequence(records[stop]) if stop < len(records) else ""

@@ -110,6 +110,10 @@ def _record(item: Mapping[str, Any]) -> SubscriptionRecord:
     )
 
 
+#: Placeholders of the row's attributes in update expressions (``State`` is a reserved word).
+_NAMES = {"#state": "State", "#arn": "SubscriptionArn"}
+
+
 def _strings(values: tuple[str, ...]) -> dict[str, Any]:
     return {"L": [{"S": value} for value in values]}
 
@@ -338,17 +342,19 @@ class SubscriptionTable:
             ).get("Item")
         return _record(item) if item else None
 
-    def _update(self, record: SubscriptionRecord, expression: str, values: dict[str, Any]) -> bool:
-        """Update an existing row; False when the row is gone."""
+    def _update(self, record: SubscriptionRecord, expression: str, values: dict[str, Any], condition: str = "") -> bool:
+        """Update an existing row (on ``condition`` too, when given); False when the row is gone (or
+        the condition fails)."""
         kwargs: dict[str, Any] = {
             "TableName": self._table,
             "Key": _subscription_key(record.owner, record.id),
             "UpdateExpression": expression,
-            "ConditionExpression": "attribute_exists(PK)",
+            "ConditionExpression": f"attribute_exists(PK) AND ({condition})" if condition else "attribute_exists(PK)",
             "ExpressionAttributeValues": values,
         }
-        if "#state" in expression:
-            kwargs["ExpressionAttributeNames"] = {"#state": "State"}
+        names = {name: attribute for name, attribute in _NAMES.items() if name in expression + condition}
+        if names:
+            kwargs["ExpressionAttributeNames"] = names
         with _table("saving the subscription"):
             try:
                 self._client.update_item(**kwargs)
@@ -359,21 +365,33 @@ class SubscriptionTable:
         return True
 
     def activate(self, record: SubscriptionRecord, arn: str) -> bool:
-        """Mark the row active with its ARN; False when it was removed meanwhile (its owner's access changed)."""
+        """Mark the row active with its ARN, from ``creating`` only (or again, with the same ARN: a
+        repeated request); False when it was removed or is being removed meanwhile (deleted, or its
+        owner's access changed)."""
         return self._update(
             record,
-            "SET #state = :state, SubscriptionArn = :arn",
-            {":state": {"S": State.ACTIVE.value}, ":arn": {"S": arn}},
+            "SET #state = :state, #arn = :arn",
+            {":state": {"S": State.ACTIVE.value}, ":arn": {"S": arn}, ":creating": {"S": State.CREATING.value}},
+            "#state = :creating OR (#state = :state AND #arn = :arn)",
         )
 
     def mark_removing(self, record: SubscriptionRecord) -> None:
-        self._update(record, "SET #state = :state", {":state": {"S": State.REMOVING.value}})
+        """The row ``removing``, keeping ``record.arn`` (when set) as its subscription's ARN."""
+        if record.arn is None:
+            self._update(record, "SET #state = :state", {":state": {"S": State.REMOVING.value}})
+            return
+        self._update(
+            record,
+            "SET #state = :state, #arn = :arn",
+            {":state": {"S": State.REMOVING.value}, ":arn": {"S": record.arn}},
+        )
 
     def set_stores(self, record: SubscriptionRecord, stores: tuple[str, ...]) -> None:
         self._update(record, "SET Stores = :stores", {":stores": _strings(stores)})
 
-    def delete(self, record: SubscriptionRecord) -> None:
-        """Delete a row, release its address and uncount it, all or nothing; a repeat does nothing."""
+    def delete(self, record: SubscriptionRecord, *, state: State | None = None) -> None:
+        """Delete a row (only while it is in ``state``, when given), release its address and uncount
+        it, all or nothing; a repeat, or a row no longer in ``state``, does nothing."""
         with _table("reading the subscriptions"):
             item = self._client.get_item(
                 TableName=self._table, Key=_subscription_key(record.owner, record.id), ConsistentRead=True
@@ -391,7 +409,7 @@ class SubscriptionTable:
             }
         }
         try:
-            self._delete(record, endpoint_key, uncount)
+            self._delete(record, endpoint_key, uncount, state)
         except ClientError as error:
             reasons = _reasons(error)
             if reasons and reasons[0] == "ConditionalCheckFailed":
@@ -399,21 +417,26 @@ class SubscriptionTable:
             if len(reasons) > 2 and reasons[2] == "ConditionalCheckFailed":
                 # The counter is already at zero (it can only drift low): delete without it.
                 with _table("removing the subscription"):
-                    self._delete(record, endpoint_key, None)
+                    self._delete(record, endpoint_key, None, state)
                 return
             raise Unavailable("removing the subscription failed; try again shortly") from error
         except BotoCoreError as error:
             raise Unavailable("removing the subscription failed; try again shortly") from error
 
-    def _delete(self, record: SubscriptionRecord, endpoint_key: str, uncount: dict[str, Any] | None) -> None:
+    def _delete(
+        self, record: SubscriptionRecord, endpoint_key: str, uncount: dict[str, Any] | None, state: State | None
+    ) -> None:
+        row: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": _subscription_key(record.owner, record.id),
+            "ConditionExpression": "attribute_exists(PK)",
+        }
+        if state is not None:
+            row["ConditionExpression"] = "attribute_exists(PK) AND #state = :state"
+            row["ExpressionAttributeNames"] = {"#state": "State"}
+            row["ExpressionAttributeValues"] = {":state": {"S": state.value}}
         items: list[Any] = [
-            {
-                "Delete": {
-                    "TableName": self._table,
-                    "Key": _subscription_key(record.owner, record.id),
-                    "ConditionExpression": "attribute_exists(PK)",
-                }
-            },
+            {"Delete": row},
             {
                 # Only this subscription's claim: never release an address another row holds.
                 "Delete": {

@@ -26,6 +26,20 @@ it is. The row moves through these states:
 Every SNS change comes before the table change that records it, and a narrowing sets the
 narrower filter in SNS first: a failure half way can leave the table claiming more than SNS
 delivers, never the reverse.
+
+Races between requests end reconciled because each step is conditional on the row's state:
+
+- a row becomes ``active`` only from ``creating`` (or again, with the same ARN, by a repeat of the
+  request): a subscription deleted, narrowed away or disabled while SNS was asked is undone by
+  the request that made it, never revived;
+- a request whose address SNS refused deletes its row only while it is still ``creating``: a
+  row a concurrent removal left ``removing`` keeps owning what SNS holds pending;
+- the hourly sweep (:meth:`Subscriptions.sweep`) finishes what a request left half done: it fits
+  every user's subscriptions to the access head office recorded (a narrowing or a disable that
+  failed half way, still delivering a store the user lost), finishes ``creating`` rows whose
+  subscription SNS made with the row's filter, retries removals SNS refused while pending, and
+  removes subscriptions of the topic the API made that no row owns, unless their address was
+  claimed again meanwhile.
 """
 
 from __future__ import annotations
@@ -118,10 +132,20 @@ class Rows(Protocol):
     def spend_attempt(self, record: SubscriptionRecord, most: int) -> bool: ...
     def set_code(self, record: SubscriptionRecord, code: PendingCode) -> None: ...
     def get(self, owner: str, subscription_id: str) -> SubscriptionRecord | None: ...
-    def activate(self, record: SubscriptionRecord, arn: str) -> bool: ...
-    def mark_removing(self, record: SubscriptionRecord) -> None: ...
+    def claim_of(self, endpoint_key: str) -> tuple[str, str] | None: ...
+    def activate(self, record: SubscriptionRecord, arn: str) -> bool:
+        """``creating`` (or ``active`` with ``arn``) to ``active`` with ``arn``; False when it is not."""
+        ...
+
+    def mark_removing(self, record: SubscriptionRecord) -> None:
+        """The row ``removing``, keeping ``record.arn`` (when set) as its subscription's ARN."""
+        ...
+
     def set_stores(self, record: SubscriptionRecord, stores: tuple[str, ...]) -> None: ...
-    def delete(self, record: SubscriptionRecord) -> None: ...
+    def delete(self, record: SubscriptionRecord, *, state: State | None = None) -> None:
+        """Delete the row (only while it is in ``state``, when given), its claim and its count."""
+        ...
+
     def of_owner(self, owner: str) -> list[SubscriptionRecord]: ...
     def page_all(self, limit: int, after: tuple[str, str] | None) -> RecordPage: ...
 
@@ -461,17 +485,21 @@ class Subscriptions:
             )
         except ApiError as error:
             if error.status < 500:
-                # SNS refused for good: release the address and the count again. Should that
+                # SNS refused for good: release the address and the count again, unless a removal
+                # made the row `removing` meanwhile (it owns what SNS holds pending). Should that
                 # fail too, the row stays `creating` (listed as incomplete) for a repeat or a delete.
                 with suppress(ApiError):
-                    self._rows.delete(record)
+                    self._rows.delete(record, state=State.CREATING)
             # A 5xx leaves the row `creating`: the same request repeated resumes it.
             raise
         if not self._rows.activate(record, arn):
-            # Removed while SNS was asked (the owner was disabled or lost the store): undo it. One SNS
-            # holds pending now matches nothing, and the sweep removes it once SNS lets go.
+            # Removed while SNS was asked (deleted, or the owner was disabled or lost the store): undo
+            # it. One SNS holds pending now matches nothing, and the sweep removes it once SNS lets go.
             self._remove(replace(record, state=State.ACTIVE, arn=arn))
-            raise Conflict("your access changed while the subscription was made; it was removed", "access_changed")
+            raise Conflict(
+                "the subscription was removed while it was being made (deleted, or your access changed)",
+                "access_changed",
+            )
         return self._view(replace(record, state=State.ACTIVE, arn=arn))
 
     # -- listing --------------------------------------------------------------------------------
@@ -554,8 +582,10 @@ class Subscriptions:
         if outcome == "pending":
             assert arn is not None
             self._topic.set_filter(arn, MATCH_NOTHING)  # refused too while pending, on some SNS versions
-            if record.state is not State.REMOVING:
-                self._rows.mark_removing(record)
+            if record.state is not State.REMOVING or record.arn != arn:
+                # With the ARN: a later retry unsubscribes exactly it (asking SNS for it again by
+                # the row's settings would be refused, its filter now matching nothing).
+                self._rows.mark_removing(replace(record, arn=arn))
             return False
         self._rows.delete(record)
         return True
@@ -577,8 +607,11 @@ class Subscriptions:
     def narrow(self, owner: str, access: Access) -> Cleanup:
         """Fit a user's subscriptions to what they may now see: drop stores they lost, remove
         subscriptions left with no store or with a protocol only admins may use."""
+        return self._fit(self._rows.of_owner(owner), access)
+
+    def _fit(self, records: Iterable[SubscriptionRecord], access: Access) -> Cleanup:
         narrowed = removed = pending = 0
-        for record in self._rows.of_owner(owner):
+        for record in records:
             if record.state is State.REMOVING:
                 # Already on its way out: SNS may let go of it now.
                 gone = self._remove(record)
@@ -603,8 +636,11 @@ class Subscriptions:
     def remove_all(self, owner: str) -> Cleanup:
         """Unsubscribe every subscription of a user (disabled or deleted); counts what SNS really removed
         and what it holds pending (those match no alert now, and the sweep retries them)."""
+        return self._remove_each(self._rows.of_owner(owner))
+
+    def _remove_each(self, records: Iterable[SubscriptionRecord]) -> Cleanup:
         removed = pending = 0
-        for record in self._rows.of_owner(owner):
+        for record in records:
             if self._remove(record):
                 removed += 1
             else:
@@ -614,38 +650,78 @@ class Subscriptions:
     # -- the sweep ------------------------------------------------------------------------------
 
     def sweep(self, access_of: Callable[[str], PersonAccess]) -> Sweep:
-        """Finish what a request could not, so nothing outlives a revocation:
+        """Finish what a request could not, so SNS and the table agree and nothing outlives a revocation:
 
-        - a row ``removing`` (SNS held it pending) is unsubscribed again;
+        - every user's subscriptions are fitted to the access head office recorded (as
+          :meth:`narrow` does): a narrowing that failed half way, or a subscription made in the
+          moment of an access change, stops delivering the stores the user lost;
         - every subscription of a user head office disabled or deleted is removed (a disable that
           failed half way, or a subscription made in the moment of the disable);
+        - a row ``removing`` (SNS held it pending) is unsubscribed again;
+        - a row ``creating`` whose subscription SNS made with the row's filter (the answer was lost,
+          and the request not repeated) is finished: ``active``, with the subscription's ARN;
         - a subscription of the topic that this API made (its filter policy says so) but no row
-          knows of is removed: made while its row was being removed, or left by a failure.
+          knows of is removed (made while its row was being removed, or left by a failure), unless
+          its address was claimed again meanwhile (a new subscription may be receiving it).
 
         SNS is listed before the table is read: any subscription listed was reserved in the table
         before, so one being made right now is never taken for an orphan.
         """
         listed = self._topic.listed()
         records = self._all_records()
-        removed = pending = 0
-        disabled: dict[str, bool] = {}
+        by_owner: dict[str, list[SubscriptionRecord]] = {}
         for record in records:
-            if record.owner not in disabled:
-                disabled[record.owner] = not access_of(record.owner).enabled
-            if record.state is State.REMOVING or disabled[record.owner]:
-                if self._remove(record):
-                    removed += 1
-                else:
-                    pending += 1
+            by_owner.setdefault(record.owner, []).append(record)
+        narrowed = removed = pending = 0
+        for owner, own in by_owner.items():
+            cleanup = self._reconcile(own, access_of(owner))
+            narrowed, removed, pending = (
+                narrowed + cleanup.narrowed, removed + cleanup.removed, pending + cleanup.pending
+            )  # fmt: skip
+        finished = self._finish(records, listed)
         known_arns = {record.arn for record in records if record.arn}
-        known_endpoints = {(record.protocol, record.endpoint) for record in records}
+        # A number awaiting its code owns nothing in SNS (and claims nothing).
+        known_endpoints = {
+            (record.protocol, record.endpoint) for record in records if record.state is not State.VERIFYING
+        }
         orphans = 0
         for entry in listed:
             if entry.arn in known_arns or (entry.protocol, entry.endpoint) in known_endpoints:
                 continue
-            if self._made_here(entry) and self._topic.unsubscribe(entry.arn) != "pending":
+            if self._made_here(entry) and not self._claimed(entry) and self._topic.unsubscribe(entry.arn) != "pending":
                 orphans += 1
-        return Sweep(removed=removed, pending=pending, orphans=orphans)
+        return Sweep(removed=removed, pending=pending, orphans=orphans, narrowed=narrowed, finished=finished)
+
+    def _reconcile(self, records: list[SubscriptionRecord], access: PersonAccess) -> Cleanup:
+        """One user's subscriptions fitted to their recorded access (all removed when disabled); with
+        no access recorded, only the removals SNS refused before are retried."""
+        if not access.enabled:
+            return self._remove_each(records)
+        if access.known:
+            return self._fit(records, Access(admin=access.admin, stores=access.stores))
+        return self._remove_each(record for record in records if record.state is State.REMOVING)
+
+    def _finish(self, records: list[SubscriptionRecord], listed: list[Listed]) -> int:
+        """Activate ``creating`` rows whose subscription SNS lists with the row's filter; how many."""
+        arns = {(entry.protocol, entry.endpoint): entry.arn for entry in listed}
+        finished = 0
+        for record in records:
+            arn = arns.get((record.protocol, record.endpoint))
+            if record.state is not State.CREATING or arn is None:
+                continue
+            reported = self._topic.describe(arn)
+            if reported is None or reported.filter_policy != filter_policy(record.stores, record.severities):
+                continue
+            finished += self._rows.activate(record, arn)
+        return finished
+
+    def _claimed(self, entry: Listed) -> bool:
+        """Whether a row claims the address now (it was claimed after the table was read)."""
+        try:
+            _, endpoint_key = checked_endpoint(entry.protocol, entry.endpoint)
+        except ApiError:
+            return False  # an address this API would refuse: no row can claim it
+        return self._rows.claim_of(endpoint_key) is not None
 
     def _all_records(self) -> list[SubscriptionRecord]:
         records: list[SubscriptionRecord] = []

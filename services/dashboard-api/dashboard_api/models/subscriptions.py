@@ -93,11 +93,14 @@ class Listed:
 
 @dataclass(frozen=True, slots=True)
 class Sweep:
-    """What one sweep did: rows whose removal was finished or is still refused, and orphans removed."""
+    """What one sweep did: rows whose removal was finished or is still refused, orphans removed,
+    subscriptions narrowed to their owner's recorded access, and half-made ones finished."""
 
     removed: int = 0
     pending: int = 0
     orphans: int = 0
+    narrowed: int = 0
+    finished: int = 0
 
 
 @dataclass(frozen=True, slots=True)
