@@ -188,3 +188,20 @@ def test_a_dry_run_and_the_confirmed_load_each_span_invocations(world: IngestWor
     assert (report.rows.read, report.rows.written) == (1_050, 1_050)
     assert report.plan == held.plan
     assert len(world.items("Berlin")) == 1_050
+
+
+def test_a_decision_waits_until_the_held_report_is_written(world: IngestWorld) -> None:
+    """Between the row turning held (the commit point) and its report being written, the row still holds
+    its checkpoint: a decision then would be lost to that report's write, so it is refused (409)."""
+    stocked(world)
+    from_dashboard(world, ZEROS, dry_run=True)
+    version = world.latest(KEY).version
+    world.dynamodb.update_item(
+        TableName=UPLOADS,
+        Key={"Key": {"S": KEY}, "Version": {"S": version}},
+        UpdateExpression="SET #checkpoint = :bytes",
+        ExpressionAttributeNames={"#checkpoint": "Checkpoint"},
+        ExpressionAttributeValues={":bytes": {"B": b"unfinished"}},
+    )
+
+    assert not UploadIndex(world.dynamodb, UPLOADS).decide(KEY, version, CONFIRM, "ravi")

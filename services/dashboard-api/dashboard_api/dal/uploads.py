@@ -153,7 +153,8 @@ class UploadIndex:
 
     def decide(self, key: str, version: str, decision: str, by: str) -> bool:
         """Record a decision on a held upload and hand it to ingest (``loading``, its lease free);
-        ``False`` unless the row is held, or already has this decision that ingest has not taken up."""
+        ``False`` unless the row is held (and ingest has finished writing its report: no checkpoint
+        left), or already has this decision that ingest has not taken up."""
         try:
             with unavailable_on_error("the uploads index"):
                 self._client.update_item(
@@ -161,13 +162,15 @@ class UploadIndex:
                     Key={"Key": {"S": key}, "Version": {"S": version}},
                     UpdateExpression="SET #status = :loading, #decision = :decision, #by = :by, #lease = :zero"
                     " REMOVE #owner",
-                    ConditionExpression="#status = :held OR (#decision = :decision AND attribute_not_exists(#owner))",
+                    ConditionExpression="(#status = :held AND attribute_not_exists(#checkpoint))"
+                    " OR (#decision = :decision AND attribute_not_exists(#owner))",
                     ExpressionAttributeNames={
                         "#status": "Status",
                         "#decision": DECISION,
                         "#by": DECIDED_BY,
                         "#lease": "LeaseUntil",
                         "#owner": "Owner",
+                        "#checkpoint": "Checkpoint",
                     },
                     ExpressionAttributeValues={
                         ":loading": {"S": ReportStatus.LOADING.value},
