@@ -307,3 +307,28 @@ def workbook_parts(shared_strings: bool = False) -> list[tuple[str, str]]:
             f"{strings_rel if shared_strings else ''}</Relationships>",
         ),
     ]
+
+
+def every_field_set(model: type[Any], name: str = "x") -> Any:
+    """An instance of the dataclass ``model`` with every field given a value other than its default
+    (text named after the field, a count of 1 or more, ``True``, the enum's last member, lists of
+    one), so a round trip or a served copy that drops or forgets a field shows it."""
+    import dataclasses
+    import enum
+    import types
+    import typing
+
+    def value(kind: Any, label: str) -> Any:
+        origin, args = typing.get_origin(kind), typing.get_args(kind)
+        if origin is types.UnionType:
+            return value(args[0], label)
+        if origin is list:
+            return [value(args[0], label)]
+        if isinstance(kind, type) and dataclasses.is_dataclass(kind):
+            return every_field_set(kind, label)
+        if isinstance(kind, type) and issubclass(kind, enum.Enum):
+            return list(kind)[-1]
+        return {bool: True, int: len(label) + 1, str: f"{label}-value"}[kind]
+
+    hints = typing.get_type_hints(model)
+    return model(**{f.name: value(hints[f.name], f.name) for f in dataclasses.fields(model) if f.init})

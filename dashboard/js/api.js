@@ -130,18 +130,18 @@ export class Api {
   }
 
   /** Items of the caller's stores that run out within `withinDays`, soonest first. */
-  forecast({ withinDays, limit } = {}) {
-    return this.get(['forecast'], { within_days: withinDays, limit });
+  forecast({ withinDays, limit } = {}, options = {}) {
+    return this.get(['forecast'], { within_days: withinDays, limit }, options);
   }
 
   /** What the caller's stores (or one `store`) should order within the order cycle, soonest order-by first. */
-  reorder(store) {
-    return store ? this.get(['stores', store, 'reorder']) : this.get(['reorder']);
+  reorder(store, options = {}) {
+    return this.get(store ? ['stores', store, 'reorder'] : ['reorder'], {}, options);
   }
 
   /** Head office: stock to move between stores, most urgent first. */
-  transfers() {
-    return this.get(['transfers']);
+  transfers(options = {}) {
+    return this.get(['transfers'], {}, options);
   }
 
   // -- alert subscriptions ---------------------------------------------------------------------

@@ -21,11 +21,13 @@ export const statusSortValue = (row) => STATUS_ORDER[row.status] ?? 3;
 
 /**
  * columns: [{key, header, value(row), render(row)?, numeric?, sortValue?}]
- * onSort(key, dir) is called when a header button is pressed; rowClass(row) names a row's class.
+ * onSort(key, dir) is called when a header button is pressed: ascending, or descending when the
+ * table is already sorted by that column ascending (as setSort last said); rowClass(row) names a row's class.
  * At phone width (CSS) each row becomes a card whose cells are labelled by data-label.
  */
 export function dataTable({ caption, columns, onSort, label, rowClass }) {
   const buttons = new Map();
+  let sorted = { key: null, dir: 'asc' };
   const headers = columns.map((column) => {
     const button = h(
       'button',
@@ -33,7 +35,7 @@ export function dataTable({ caption, columns, onSort, label, rowClass }) {
       column.header,
       h('span', { class: 'sort-arrow', 'aria-hidden': 'true' }),
     );
-    button.addEventListener('click', () => onSort(column.key));
+    button.addEventListener('click', () => onSort(column.key, sorted.key === column.key && sorted.dir !== 'desc' ? 'desc' : 'asc'));
     buttons.set(column.key, button);
     return h('th', { scope: 'col', class: column.numeric ? 'num' : null, 'data-column': column.key }, button);
   });
@@ -46,6 +48,7 @@ export function dataTable({ caption, columns, onSort, label, rowClass }) {
     element: wrap,
     table,
     setSort(key, dir) {
+      sorted = { key, dir };
       for (const th of headers) {
         const active = th.dataset.column === key;
         if (active) th.setAttribute('aria-sort', dir === 'desc' ? 'descending' : 'ascending');

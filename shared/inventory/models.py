@@ -188,6 +188,7 @@ class RowError:
     """One rejected row: the line it starts on and the reason, for the upload report."""
 
     line: int
+    """Line number in the file (1 is the header of a CSV)"""
     reason: str
 
 

@@ -1,9 +1,10 @@
 """The upload report: what became of one uploaded file, row by row.
 
 Written by ingest beside every file (one report per object version, see
-:func:`inventory.uploads.report_key`) and read back by the dashboard API, both through
-:class:`UploadReport`: ``to_json`` is the only writer of the format and ``from_json`` the
-only reader, so the two services cannot drift apart.
+:func:`inventory.uploads.report_key`), read back and served as it is by the dashboard API. One
+class is the contract: :class:`UploadReport`'s fields are the JSON (``to_json`` writes them,
+``from_json`` reads them back by their types) and the API's response schema (derived from the
+same fields, their docstrings the descriptions). A new field is one line here.
 
 Statuses:
 
@@ -19,10 +20,13 @@ Statuses:
 
 from __future__ import annotations
 
+import bisect
 import enum
+import functools
+import types
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
-from typing import Any
+from dataclasses import MISSING, asdict, dataclass, field, fields, is_dataclass
+from typing import Any, TypeVar, get_args, get_origin, get_type_hints
 
 from inventory.models import RowError
 
@@ -31,8 +35,14 @@ MAX_REPORTED_ERRORS = 1000
 #: Store names listed in a report.
 MAX_REPORTED_STORES = 1000
 
+_Model = TypeVar("_Model")
+
 
 class ReportStatus(enum.StrEnum):
+    """loading (a big file is still being loaded), retrying (the last attempt failed for a passing reason and will
+    be retried), ok, partial (some rows rejected), failed (reason says why), needs_confirmation (held after its
+    dry run until its uploader or head office confirms or discards it) or discarded"""
+
     LOADING = "loading"
     RETRYING = "retrying"
     OK = "ok"
@@ -56,12 +66,19 @@ class RowCounts:
     """Row tallies of one file. Every accepted row ends as written, unchanged, stale or duplicate."""
 
     read: int = 0
+    """Data rows read"""
     accepted: int = 0
+    """Rows that passed every check"""
     rejected: int = 0
+    """Rows refused, each with its line and reason"""
     written: int = 0
+    """Accepted rows that changed an item"""
     unchanged: int = 0
+    """Accepted rows equal to what was stored"""
     stale: int = 0
+    """Accepted rows older than what was stored (a newer upload won)"""
     duplicates: int = 0
+    """Rows replaced by a later row of the same store and item in the file"""
 
     def add(self, other: RowCounts) -> None:
         """Add another tally's outcomes (written, unchanged, stale, duplicates) to this one."""
@@ -69,93 +86,88 @@ class RowCounts:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def to_json(self) -> dict[str, int]:
-        return {item.name: getattr(self, item.name) for item in fields(self)}
+        return asdict(self)
 
     @classmethod
     def from_json(cls, value: Any) -> RowCounts:
-        if not isinstance(value, Mapping):
-            raise MalformedReport("rows is not an object")
-        counts = cls()
-        for item in fields(cls):
-            number = value.get(item.name, 0)
-            if not isinstance(number, int) or isinstance(number, bool) or number < 0:
-                raise MalformedReport(f"rows.{item.name} is not a count")
-            setattr(counts, item.name, number)
-        return counts
+        return _read_model(cls, value)
 
 
 @dataclass(slots=True)
-class Plan:
-    """What a file changes (or would change, before it is confirmed), from its dry run: the items it
-    sets to another count or threshold, those of them going out of stock (count 0, not 0 before), and
-    the items it retires."""
-
-    changed: int = 0
-    out_of_stock: int = 0
-    retired: int = 0
-
-    def to_json(self) -> dict[str, int]:
-        return {item.name: getattr(self, item.name) for item in fields(self)}
-
-    @classmethod
-    def from_json(cls, value: Any) -> Plan | None:
-        if value is None:
-            return None
-        if not isinstance(value, Mapping):
-            raise MalformedReport("plan is not an object")
-        plan = cls()
-        for item in fields(cls):
-            number = value.get(item.name, 0)
-            if not isinstance(number, int) or isinstance(number, bool) or number < 0:
-                raise MalformedReport(f"plan.{item.name} is not a count")
-            setattr(plan, item.name, number)
-        return plan
-
-
-@dataclass(slots=True)
-class UploadReport:
-    """The report of one uploaded file (one object version)."""
+class UploadSource:
+    """The object version a report is about."""
 
     bucket: str
     key: str
     etag: str = ""
     version_id: str = ""
-    #: The store the file was uploaded for (its key is under that store's prefix); ``None``
-    #: for head-office files at the plain upload prefix, which may name any store.
+
+
+@dataclass(slots=True)
+class Plan:
+    """What a file changes (or, held, would change), from its dry run."""
+
+    changed: int = 0
+    """Items set to another count or threshold"""
+    out_of_stock: int = 0
+    """Of those, items going out of stock (count 0, not 0 before)"""
+    retired: int = 0
+    """Items retired (omitted from a store's full list)"""
+
+    def to_json(self) -> dict[str, int]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, value: Any) -> Plan:
+        return _read_model(cls, value, "plan")
+
+
+@dataclass(slots=True)
+class UploadReport:
+    """The whole report ingest wrote for one object version."""
+
+    source: UploadSource
     store: str | None = None
-    #: Who uploaded it: the signed ``uploaded-by`` metadata of a dashboard upload (trusted only
-    #: when the object was put by the API's role), else the S3 event's principal.
+    """The store the file was uploaded for (its key is under that store's folder); null for a head-office file,
+    which may name any store"""
     uploaded_by: str | None = None
-    #: Who put the object, as the S3 event names it (``userIdentity.principalId``), always.
-    principal: str | None = None
+    """Who uploaded it: the dashboard user (signed metadata, believed only on objects the API's role put), else
+    the AWS principal"""
+    principal: str | None = field(default=None, metadata={"exclude": True})
+    """Who put the object, as the S3 event names it (its principal id), always; kept for operators, not served
+    (for a dashboard upload it names the API's role)"""
     status: ReportStatus = ReportStatus.LOADING
     reason: str | None = None
     rows: RowCounts = field(default_factory=RowCounts)
     errors: list[RowError] = field(default_factory=list)
-    stores: set[str] = field(default_factory=set)
+    """The first 1,000 rejected rows"""
+    errors_truncated: bool = False
+    """More rows were rejected than listed"""
+    stores: list[str] = field(default_factory=list)
+    """Stores the file named in accepted rows, sorted (at most 1,000)"""
     stores_truncated: bool = False
     started_at: str = ""
     finished_at: str = ""
-    #: The dry run's summary, for a file that was planned before it was applied (else ``None``).
     plan: Plan | None = None
+    """The dry run's summary, when the file had one"""
 
     def reject(self, error: RowError) -> None:
         """Count a rejected row, keeping the first :data:`MAX_REPORTED_ERRORS` for the report."""
         self.rows.rejected += 1
         if len(self.errors) < MAX_REPORTED_ERRORS:
             self.errors.append(error)
+        else:
+            self.errors_truncated = True
 
     def saw_store(self, store: str) -> None:
-        """Note a store the file named in an accepted row."""
-        if store not in self.stores:
-            if len(self.stores) < MAX_REPORTED_STORES:
-                self.stores.add(store)
-            else:
-                self.stores_truncated = True
-
-    @property
-    def errors_truncated(self) -> bool:
-        return self.rows.rejected > len(self.errors)
+        """Note a store the file named in an accepted row (``stores`` stays sorted)."""
+        at = bisect.bisect_left(self.stores, store)
+        if at < len(self.stores) and self.stores[at] == store:
+            return
+        if len(self.stores) < MAX_REPORTED_STORES:
+            self.stores.insert(at, store)
+        else:
+            self.stores_truncated = True
 
     def outcome(self) -> ReportStatus:
         """The final status the tallies and ``reason`` call for: ``failed`` when nothing was
@@ -165,77 +177,59 @@ class UploadReport:
         return ReportStatus.PARTIAL if self.rows.rejected or self.reason else ReportStatus.OK
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "source": {"bucket": self.bucket, "key": self.key, "etag": self.etag, "version_id": self.version_id},
-            "store": self.store,
-            "uploaded_by": self.uploaded_by,
-            "principal": self.principal,
-            "status": self.status.value,
-            "reason": self.reason,
-            "rows": self.rows.to_json(),
-            "errors": [{"line": error.line, "reason": error.reason} for error in self.errors],
-            "errors_truncated": self.errors_truncated,
-            "stores": sorted(self.stores),
-            "stores_truncated": self.stores_truncated,
-            "started_at": self.started_at,
-            "finished_at": self.finished_at,
-            "plan": None if self.plan is None else self.plan.to_json(),
-        }
+        return asdict(self, dict_factory=_plain)
 
     @classmethod
     def from_json(cls, value: Any) -> UploadReport:
         """Read a report written by :meth:`to_json`; raises :class:`MalformedReport` otherwise."""
-        if not isinstance(value, Mapping):
-            raise MalformedReport("a report is a JSON object")
-        source = value.get("source")
-        if not isinstance(source, Mapping):
-            raise MalformedReport("source is not an object")
-        try:
-            status = ReportStatus(str(value.get("status")))
-        except ValueError:
-            raise MalformedReport(f"unknown status {str(value.get('status'))[:40]!r}") from None
-        errors = value.get("errors", [])
-        stores = value.get("stores", [])
-        if not isinstance(errors, list) or not isinstance(stores, list):
-            raise MalformedReport("errors and stores are lists")
-        return cls(
-            bucket=_text(source, "bucket"),
-            key=_text(source, "key"),
-            etag=_text(source, "etag"),
-            version_id=_text(source, "version_id"),
-            store=_optional_text(value, "store"),
-            uploaded_by=_optional_text(value, "uploaded_by"),
-            principal=_optional_text(value, "principal"),
-            status=status,
-            reason=_optional_text(value, "reason"),
-            rows=RowCounts.from_json(value.get("rows", {})),
-            errors=[_row_error(error) for error in errors],
-            stores={store for store in stores if isinstance(store, str)},
-            stores_truncated=bool(value.get("stores_truncated", False)),
-            started_at=_text(value, "started_at"),
-            finished_at=_text(value, "finished_at"),
-            plan=Plan.from_json(value.get("plan")),
-        )
+        return _read_model(cls, value)
 
 
-def _text(value: Mapping[str, Any], name: str) -> str:
-    text = value.get(name) or ""
-    if not isinstance(text, str):
-        raise MalformedReport(f"{name} is not text")
-    return text
+def _plain(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    return {name: value.value if isinstance(value, enum.Enum) else value for name, value in pairs}
 
 
-def _optional_text(value: Mapping[str, Any], name: str) -> str | None:
-    text = value.get(name)
-    if text is not None and not isinstance(text, str):
-        raise MalformedReport(f"{name} is not text")
-    return text
-
-
-def _row_error(value: Any) -> RowError:
+def _read_model(model: type[_Model], value: Any, name: str = "report") -> _Model:
+    """An instance of the dataclass ``model`` from JSON written by :func:`dataclasses.asdict`, read
+    by its fields' types: a missing field takes its default, anything else out of shape raises
+    :class:`MalformedReport` (counts and line numbers are whole numbers of 0 or more)."""
     if not isinstance(value, Mapping):
-        raise MalformedReport("an error is not an object")
-    line, reason = value.get("line"), value.get("reason")
-    if not isinstance(line, int) or isinstance(line, bool) or not isinstance(reason, str):
-        raise MalformedReport("an error needs a line number and a reason")
-    return RowError(line=line, reason=reason)
+        raise MalformedReport(f"{name} is not an object")
+    kind: Any = model  # a dataclass, by the callers' types
+    hints = _hints(kind)
+    values: dict[str, Any] = {}
+    for item in fields(kind):
+        if item.name in value:
+            values[item.name] = _read(hints[item.name], value[item.name], f"{name}.{item.name}")
+        elif item.default is MISSING and item.default_factory is MISSING:
+            raise MalformedReport(f"{name}.{item.name} is missing")
+    return model(**values)
+
+
+@functools.cache
+def _hints(model: Any) -> dict[str, Any]:
+    return get_type_hints(model)
+
+
+def _read(kind: Any, value: Any, name: str) -> Any:
+    origin, args = get_origin(kind), get_args(kind)
+    if origin is types.UnionType:  # X | None
+        return None if value is None else _read(args[0], value, name)
+    if origin is list:
+        if not isinstance(value, list):
+            raise MalformedReport(f"{name} is not a list")
+        return [_read(args[0], element, f"{name}[]") for element in value]
+    if isinstance(kind, type) and is_dataclass(kind):
+        return _read_model(kind, value, name)
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        try:
+            return kind(value)
+        except ValueError:
+            raise MalformedReport(f"unknown {name} {str(value)[:40]!r}") from None
+    if kind is bool and isinstance(value, bool):
+        return value
+    if kind is int and isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if kind is str and isinstance(value, str):
+        return value
+    raise MalformedReport(f"{name} is not {'a count' if kind is int else kind.__name__}")

@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from inventory.models import HEAD_OFFICE_SCOPE, InvalidValue, RowError, clean_store
-from inventory.report import Plan, RowCounts, UploadReport
+from inventory.report import Plan, ReportStatus, RowCounts, UploadReport
 
 #: Where uploads go unless the stage says otherwise.
 UPLOAD_PREFIX = "uploads/"
@@ -124,58 +124,76 @@ def file_name(key: str) -> str:
     return key.rsplit("/", 1)[-1]
 
 
-@dataclass(slots=True)
-class UploadEntry:
-    """One row of the uploads index: an uploaded object version and what became of it.
+#: Field metadata (read by pydantic) of what the index row keeps but the API does not show.
+_NOT_SERVED = {"exclude": True}
 
-    ``scope`` is the store the upload was made for, or :data:`HEAD_OFFICE`. The row carries
-    a summary of the report (tallies, the first errors and stores) so listings read only the
-    index; the whole report is at ``report_key``.
-    """
+
+@dataclass(slots=True, kw_only=True)
+class UploadEntry:
+    """One uploaded object version, as the uploads index summarises it."""
+
+    # The row carries a summary of the report (tallies, the first errors and stores) so listings read
+    # only the index; the whole report is at ``report_key``. The dashboard API serves these fields as
+    # they are, but those marked not served; their docstrings are the API's descriptions.
 
     key: str
+    """The uploaded file's key in the bucket"""
     version: str
-    bucket: str
-    scope: str
-    received_at: str  # the S3 event time, ISO 8601 UTC with milliseconds: orders the listing
-    status: str
-    report_key: str
+    """Which version of the key (the bucket is versioned)"""
+    file_name: str = field(init=False, default="")
+    """The file name part of the key"""
+    store: str | None = None
+    """The store the file was uploaded for; null for a head-office file"""
     uploaded_by: str | None = None
+    """Who uploaded it (dashboard user name, or the AWS principal)"""
+    status: ReportStatus
     reason: str | None = None
     rows: RowCounts = field(default_factory=RowCounts)
     errors: list[RowError] = field(default_factory=list)
+    """The first rejected rows (at most 10 here)"""
     errors_truncated: bool = False
+    """More rows were rejected than listed"""
     stores: list[str] = field(default_factory=list)
+    """Stores the file named in accepted rows (at most 20 here)"""
     stores_truncated: bool = False
-    started_at: str = ""
-    finished_at: str = ""
+    received_at: str
+    """When the upload arrived (the S3 event time), ISO 8601 UTC with milliseconds: orders the listing"""
+    started_at: str | None = None
+    finished_at: str | None = None
     plan: Plan | None = None
+    """The dry run's summary, when the file had one (in one upload's versions; listings leave it out: the
+    index's listings do not carry it)"""
+    bucket: str = field(metadata=_NOT_SERVED)
+    report_key: str = field(metadata=_NOT_SERVED)
+
+    def __post_init__(self) -> None:
+        self.file_name = file_name(self.key)
 
     @property
-    def store(self) -> str | None:
-        return None if self.scope == HEAD_OFFICE else self.scope
+    def scope(self) -> str:
+        """The row's partition in ``UploadsByScope``: its store, or :data:`HEAD_OFFICE`."""
+        return HEAD_OFFICE if self.store is None else self.store
 
     @classmethod
     def of(cls, report: UploadReport, *, version: str, received_at: str, report_key: str) -> UploadEntry:
         """The index row summarising ``report``."""
-        stores = sorted(report.stores)
         return cls(
-            key=report.key,
+            key=report.source.key,
             version=version,
-            bucket=report.bucket,
-            scope=HEAD_OFFICE if report.store is None else report.store,
+            bucket=report.source.bucket,
+            store=report.store,
             received_at=received_at,
-            status=report.status.value,
+            status=report.status,
             report_key=report_key,
             uploaded_by=report.uploaded_by,
             reason=report.reason,
             rows=report.rows,
             errors=report.errors[:INDEX_ERRORS],
             errors_truncated=report.errors_truncated or len(report.errors) > INDEX_ERRORS,
-            stores=stores[:INDEX_STORES],
-            stores_truncated=report.stores_truncated or len(stores) > INDEX_STORES,
-            started_at=report.started_at,
-            finished_at=report.finished_at,
+            stores=report.stores[:INDEX_STORES],
+            stores_truncated=report.stores_truncated or len(report.stores) > INDEX_STORES,
+            started_at=report.started_at or None,
+            finished_at=report.finished_at or None,
             plan=report.plan,
         )
 
@@ -188,15 +206,15 @@ class UploadEntry:
             "Scope": {"S": self.scope},
             "Feed": {"S": ALL_UPLOADS},
             "ReceivedAt": {"S": self.received_at},
-            "Status": {"S": self.status},
+            "Status": {"S": self.status.value},
             "ReportKey": {"S": self.report_key},
             "Rows": {"M": {name: {"N": str(value)} for name, value in self.rows.to_json().items()}},
             "Errors": {"L": [{"M": {"Line": {"N": str(e.line)}, "Reason": {"S": e.reason}}} for e in self.errors]},
             "ErrorsTruncated": {"BOOL": self.errors_truncated},
             "Stores": {"L": [{"S": store} for store in self.stores]},
             "StoresTruncated": {"BOOL": self.stores_truncated},
-            "StartedAt": {"S": self.started_at},
-            "FinishedAt": {"S": self.finished_at},
+            "StartedAt": {"S": self.started_at or ""},
+            "FinishedAt": {"S": self.finished_at or ""},
         }
         if self.uploaded_by is not None:
             item["UploadedBy"] = {"S": self.uploaded_by}
@@ -208,15 +226,16 @@ class UploadEntry:
 
     @classmethod
     def from_item(cls, item: Mapping[str, Mapping[str, Any]]) -> UploadEntry:
-        """Read a row written by :meth:`to_item`; raises ``KeyError`` or ``ValueError`` otherwise."""
+        """Read a row written by :meth:`to_item`; raises ``KeyError`` or ``ValueError`` otherwise (an
+        unknown status, say)."""
         rows = RowCounts.from_json({name: int(value["N"]) for name, value in item.get("Rows", {}).get("M", {}).items()})
         return cls(
             key=item["Key"]["S"],
             version=item["Version"]["S"],
             bucket=item["Bucket"]["S"],
-            scope=item["Scope"]["S"],
+            store=None if item["Scope"]["S"] == HEAD_OFFICE else item["Scope"]["S"],
             received_at=item["ReceivedAt"]["S"],
-            status=item["Status"]["S"],
+            status=ReportStatus(item["Status"]["S"]),
             report_key=item["ReportKey"]["S"],
             uploaded_by=item.get("UploadedBy", {}).get("S"),
             reason=item.get("Reason", {}).get("S"),
@@ -228,8 +247,8 @@ class UploadEntry:
             errors_truncated=bool(item.get("ErrorsTruncated", {}).get("BOOL", False)),
             stores=[store["S"] for store in item.get("Stores", {}).get("L", [])],
             stores_truncated=bool(item.get("StoresTruncated", {}).get("BOOL", False)),
-            started_at=item.get("StartedAt", {}).get("S", ""),
-            finished_at=item.get("FinishedAt", {}).get("S", ""),
+            started_at=item.get("StartedAt", {}).get("S") or None,
+            finished_at=item.get("FinishedAt", {}).get("S") or None,
             plan=Plan.from_json({name: int(value["N"]) for name, value in item["Plan"]["M"].items()})
             if "Plan" in item
             else None,

@@ -479,7 +479,7 @@ def test_only_the_dashboards_origin_may_post_files_to_the_upload_bucket_from_a_b
 def test_the_uploads_index_is_keyed_and_indexed_as_the_shared_contract_says(
     packaged: dict[str, PackagedService],
 ) -> None:
-    from inventory.report import UploadReport
+    from inventory.report import UploadReport, UploadSource
     from inventory.uploads import UPLOADS_BY_SCOPE, UPLOADS_BY_TIME, UploadEntry
 
     template = packaged["ingest"].template
@@ -487,7 +487,7 @@ def test_the_uploads_index_is_keyed_and_indexed_as_the_shared_contract_says(
     indexes = {index["IndexName"]: index for index in properties["GlobalSecondaryIndexes"]}
     # Every attribute the dashboard API reads back from a listing (UploadEntry.from_item).
     entry = UploadEntry.of(
-        UploadReport("b", "k", uploaded_by="u", reason="r"), version="v", received_at="t", report_key="r"
+        UploadReport(UploadSource("b", "k"), uploaded_by="u", reason="r"), version="v", received_at="t", report_key="r"
     ).to_item()
 
     assert properties["KeySchema"] == [

@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 import pytest
 import requests
+from inventory.report import ReportStatus
 from inventory.uploads import UploadEntry, report_key, store_prefix
 
 from tests.builders import csv_file
@@ -159,9 +160,9 @@ def test_an_upload_whose_report_is_not_written_yet_answers_without_one(
         key=key,
         version="v1",
         bucket=stack["bucket"],
-        scope=store,
+        store=store,
         received_at="2026-11-22T01:00:00.000Z",
-        status="loading",
+        status=ReportStatus.LOADING,
         report_key=report_key(key, "v1", stack["reports_prefix"]),
     )
     aws_client(stack, "dynamodb").put_item(TableName=stack["uploads_table"], Item=entry.to_item())

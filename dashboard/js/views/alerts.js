@@ -75,11 +75,7 @@ export function mount(root, ctx) {
     caption: 'Out-of-stock and low-stock items, newest first',
     label: 'Alerts table',
     columns: COLUMNS,
-    onSort: (key) => {
-      const { params } = state;
-      const dir = params.sort === key && params.dir !== 'desc' ? 'desc' : 'asc';
-      ctx.go('alerts', { ...params, sort: key, dir }, { replace: true });
-    },
+    onSort: (sort, dir) => ctx.go('alerts', { ...state.params, sort, dir }, { replace: true }),
   });
   replace(root, form, messages, summary, table.element, h('div', { class: 'table-footer' }, exportButton));
 

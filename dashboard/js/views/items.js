@@ -141,10 +141,8 @@ export function mount(root, ctx) {
     }, SEARCH_DELAY_MS);
   });
 
-  function sortBy(key) {
-    const { params } = state;
-    const dir = params.sort === key && params.dir !== 'desc' ? 'desc' : 'asc';
-    go({ sort: key, dir, cursor: params.cursor, page: params.page }, { replace: true });
+  function sortBy(sort, dir) {
+    go({ sort, dir, cursor: state.params.cursor, page: state.params.page }, { replace: true });
   }
 
   prev.addEventListener('click', () => {

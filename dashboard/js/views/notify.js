@@ -5,6 +5,7 @@
 // Removing asks first. The list's state is one object, drawn by pure functions (the cards' controls
 // keep their own).
 import { ApiError } from '../api.js';
+import { confirmButton } from '../confirm.js';
 import { h, messageBox, replace, setBusy } from '../dom.js';
 import { formatTime, isoOrNull } from '../format.js';
 import { latest } from '../latest.js';
@@ -55,9 +56,9 @@ function checkboxGroup({ id, legend, choices, hint }) {
   };
 }
 
-/** The list before its first answer: nothing yet (subscriptions null). */
+/** The view before its first answer: no subscriptions yet (null), no stores or severities to offer. */
 export function initialState() {
-  return { params: {}, all: false, subscriptions: null };
+  return { params: {}, all: false, subscriptions: null, stores: null, severities: [] };
 }
 
 /** How many subscriptions are listed ('' for none: the list says so itself). */
@@ -84,11 +85,26 @@ export function subscriptionFacts(subscription, { all }) {
   );
 }
 
+/**
+ * A subscription's card: address, status, facts, what is left to do. `controls` builds its widgets:
+ * `code` (a phone number's code, for its owner only) and `remove` (gone once it is being removed).
+ */
+export function subscriptionCard(subscription, { all, username }, controls) {
+  const { status } = subscription;
+  return h(
+    'li',
+    { class: `subscription sub-${status}`, 'data-id': subscription.id },
+    h('div', { class: 'subscription-head' }, h('h3', { class: 'endpoint' }, subscription.endpoint), statusBadge(status)),
+    subscriptionFacts(subscription, { all }),
+    status === 'pending_confirmation' ? h('p', { class: 'hint' }, 'Follow the link sent to this address to start receiving alerts (it expires after 3 days).') : null,
+    status === 'awaiting_code' && subscription.owner === username ? controls.code(subscription) : null,
+    status === 'removing' ? null : controls.remove(subscription),
+  );
+}
+
 export function mount(root, ctx) {
   const { user, config } = ctx;
   let state = initialState();
-  let severities = [];
-  let storeNames = null;
 
   // -- the list ---------------------------------------------------------------------------------
   const messages = h('div', { class: 'messages', 'aria-live': 'polite' });
@@ -239,43 +255,31 @@ export function mount(root, ctx) {
       endpoint.focus();
     } finally {
       setBusy(form, false);
-      submit.disabled = !storeNames?.length;
+      submit.disabled = !state.stores?.length;
     }
   });
 
-  // -- removing, with a confirmation in place of the button ---------------------------------------
+  // -- removing, asked first in place of the button ------------------------------------------------
   function removeControls(subscription) {
-    const cell = h('div', { class: 'button-row remove-row' });
-    const ask = h('button', { type: 'button', class: 'button' }, 'Remove', h('span', { class: 'visually-hidden' }, ` ${subscription.endpoint}`));
-    const askAgain = () => {
-      replace(cell, ask);
-      ask.focus();
-    };
-    ask.addEventListener('click', () => {
-      const yes = h('button', { type: 'button', class: 'button button-danger' }, 'Yes, remove it');
-      const no = h('button', { type: 'button', class: 'button' }, 'Cancel');
-      no.addEventListener('click', askAgain);
-      yes.addEventListener('click', async () => {
-        yes.disabled = true;
-        no.disabled = true;
+    const { endpoint: address } = subscription;
+    return confirmButton(
+      { ask: ['Remove', h('span', { class: 'visually-hidden' }, ` ${address}`)], question: `Stop alerts to ${address}?`, yes: 'Yes, remove it', label: 'Confirm removal', danger: false },
+      async () => {
         try {
           const left = await ctx.api.unsubscribe(subscription.id);
           const text = left
-            ? `${subscription.endpoint} is still waiting for confirmation, which the alert service cannot cancel: it now gets no alerts and goes within 3 days.`
-            : `Removed the subscription of ${subscription.endpoint}.`;
+            ? `${address} is still waiting for confirmation, which the alert service cannot cancel: it now gets no alerts and goes within 3 days.`
+            : `Removed the subscription of ${address}.`;
           replace(messages, messageBox('notice', text));
           await loadList();
+          return true;
         } catch (error) {
-          if (ctx.handleError(error)) return;
+          if (ctx.handleError(error)) return true;
           replace(messages, messageBox('error', error.message));
-          askAgain();
+          return false;
         }
-      });
-      replace(cell, h('p', { class: 'confirm-text', role: 'group', 'aria-label': 'Confirm removal' }, `Stop alerts to ${subscription.endpoint}?`), yes, no);
-      no.focus();
-    });
-    cell.append(ask);
-    return cell;
+      },
+    );
   }
 
   // -- a phone number's code --------------------------------------------------------------------
@@ -363,25 +367,6 @@ export function mount(root, ctx) {
     return form;
   }
 
-  function card(subscription) {
-    return h(
-      'li',
-      { class: `subscription sub-${subscription.status}`, 'data-id': subscription.id },
-      h(
-        'div',
-        { class: 'subscription-head' },
-        h('h3', { class: 'endpoint' }, subscription.endpoint),
-        statusBadge(subscription.status),
-      ),
-      subscriptionFacts(subscription, { all: Boolean(state.params.all) }),
-      subscription.status === 'pending_confirmation'
-        ? h('p', { class: 'hint' }, 'Follow the link sent to this address to start receiving alerts (it expires after 3 days).')
-        : null,
-      subscription.status === 'awaiting_code' && subscription.owner === user.username ? codeControls(subscription) : null,
-      subscription.status === 'removing' ? null : removeControls(subscription),
-    );
-  }
-
   // The newest listing only: one that a later one (the other list chosen, a change just made) overtook is dropped.
   const lists = latest();
 
@@ -399,7 +384,9 @@ export function mount(root, ctx) {
   function renderList() {
     const { all, subscriptions } = state;
     listSummary.textContent = listSummaryText(subscriptions);
-    replace(list, subscriptions.length ? subscriptions.map(card) : h('li', { class: 'empty' }, emptyListText(all)));
+    const controls = { code: codeControls, remove: removeControls };
+    const cards = subscriptions.map((subscription) => subscriptionCard(subscription, { all, username: user.username }, controls));
+    replace(list, cards.length ? cards : h('li', { class: 'empty' }, emptyListText(all)));
   }
 
   function loadList() {
@@ -416,17 +403,18 @@ export function mount(root, ctx) {
   async function load() {
     try {
       const [stores, document] = await Promise.all([ctx.getStores(), ctx.api.openapi()]);
+      // The choices are rebuilt only when they change, so what is checked (and focused) stays.
       const names = stores.map((store) => store.store);
-      if (!storeNames || names.join('\u0000') !== storeNames.join('\u0000')) {
-        storeNames = names;
+      if (!state.stores || names.join('\u0000') !== state.stores.join('\u0000')) {
+        state = { ...state, stores: names };
         const kept = storeGroup?.checked() || [];
         buildStores(names);
         if (kept.length) storeGroup.set(kept);
       }
       const offered = severitiesOf(document);
-      if (offered.join() !== severities.join()) {
-        severities = offered;
-        buildSeverities(severities);
+      if (offered.join() !== state.severities.join()) {
+        state = { ...state, severities: offered };
+        buildSeverities(offered);
       }
       await loadList();
     } catch (error) {

@@ -1,9 +1,11 @@
 // Order: what to order within the order cycle, per store and grouped by supplier, soonest order-by
 // first (GET /reorder), and a CSV purchase list of what is shown. Each line says why.
+// The view keeps what it shows in one state object; the functions that draw it are pure.
 import { downloadCsv, fileSafe, toCsv } from '../csv.js';
 import { h, messageBox, replace } from '../dom.js';
 import { formatCount, formatRate, formatTime, isoOrNull } from '../format.js';
 import { itemColumn } from '../columns.js';
+import { latest } from '../latest.js';
 import { compareBy, dataTable } from '../table.js';
 
 const NO_SUPPLIER = 'No supplier given';
@@ -57,12 +59,60 @@ export function groupOrders(rows) {
   }));
 }
 
+/** What the view shows before its first answer: nothing to order yet (answer null). `loadedFor`: the store read. */
+export function initialState() {
+  return { params: {}, store: '', stores: [], answer: null, loadedFor: null, orders: [], error: null };
+}
+
+/**
+ * The store shown ('': all the caller's stores): the URL's ("all" for all), else for head office
+ * the store last looked at (every store at once is a long read), else all.
+ */
+export function chosenStore(params, { admin, lastStore }) {
+  if (params.store === 'all') return '';
+  return params.store || (admin ? lastStore || '' : '');
+}
+
+/** The state after an answer read for `store`: one store's answer names its store once, so each row gets it. */
+export function answered(state, { store, stores, body }) {
+  const orders = store ? body.items.map((row) => ({ ...row, store: body.store })) : body.items;
+  return { ...state, stores, answer: body, loadedFor: store, orders, error: null };
+}
+
+/** The rows shown, as the page lists them: store, then supplier, then the chosen order (soonest order-by first). */
+export function shownOrders({ params, store, orders }) {
+  let rows = store ? orders.filter((row) => row.store === store) : orders;
+  const column = COLUMNS.find((c) => c.key === params.sort);
+  if (column) rows = [...rows].sort(compareBy(column, params.dir));
+  return groupOrders(rows).flatMap((group) => group.suppliers.flatMap((supplier) => supplier.items));
+}
+
+/** How many items to order within the cycle, or that there is nothing to order. */
+export function summaryText(rows, answer) {
+  const cycle = answer ? answer.cycle_days : 7;
+  return rows.length
+    ? `${formatCount(rows.length)} ${rows.length === 1 ? 'item' : 'items'} to order within ${cycle} days, soonest first, grouped by supplier.`
+    : `Nothing to order within ${cycle} days.`;
+}
+
+/** What the quantities cover, from the answer's order cycle and service level. */
+export function basisText(answer) {
+  return (
+    `Quantities cover demand until the next order arrives (lead time plus ${answer.cycle_days} days), with safety stock for ` +
+    `${Math.round(answer.service_level * 100)}% of cycles without a stockout, rounded up to whole packs.`
+  );
+}
+
+/** A supplier's heading: its name (or that none was given), how many items and units. */
+export function supplierHeading(supplier, items) {
+  const units = items.reduce((sum, row) => sum + row.quantity, 0);
+  const count = `${formatCount(items.length)} ${items.length === 1 ? 'item' : 'items'}, ${formatCount(units)} units`;
+  return h('h3', {}, supplier || NO_SUPPLIER, h('span', { class: 'muted' }, ` · ${count}`));
+}
+
 export function mount(root, ctx) {
-  let params = {};
-  let orders = [];
-  let answer = null;
-  let loadedFor = null; // the store the orders were read for ('': all the caller's stores)
-  let store = ''; // the store shown ('': all the caller's stores)
+  let state = initialState();
+  let storesShown = null;
   const storeSelect = h('select', { id: 'order-store', name: 'store' });
   const exportButton = h('button', { type: 'button', class: 'button', id: 'order-export' }, 'Export purchase list (CSV)');
   const form = h(
@@ -76,53 +126,39 @@ export function mount(root, ctx) {
   replace(root, form, messages, summary, groupsEl, h('div', { class: 'table-footer' }, exportButton));
 
   form.addEventListener('submit', (event) => event.preventDefault());
-  storeSelect.addEventListener('change', () => ctx.go('order', { ...params, store: storeSelect.value || 'all' }));
+  storeSelect.addEventListener('change', () => ctx.go('order', { ...state.params, store: storeSelect.value || 'all' }));
   exportButton.addEventListener('click', () => {
-    const name = store ? `purchase-list-${fileSafe(store)}.csv` : 'purchase-list.csv';
-    downloadCsv(name, toCsv(CSV_COLUMNS, shown()));
+    const name = state.store ? `purchase-list-${fileSafe(state.store)}.csv` : 'purchase-list.csv';
+    downloadCsv(name, toCsv(CSV_COLUMNS, shownOrders(state)));
     ctx.announce('Exported the purchase list as CSV.');
   });
 
-  function shown() {
-    let rows = store ? orders.filter((row) => row.store === store) : orders;
-    const column = COLUMNS.find((c) => c.key === params.sort);
-    if (column) rows = [...rows].sort(compareBy(column, params.dir));
-    // The export follows the page: store, then supplier, then the order shown (soonest order-by first).
-    return groupOrders(rows).flatMap((group) => group.suppliers.flatMap((supplier) => supplier.items));
-  }
-
   function supplierTable(store, supplier, items) {
-    const name = supplier || NO_SUPPLIER;
     const table = dataTable({
-      caption: `${store}: order from ${name}`,
-      label: `${store}, ${name}`,
+      caption: `${store}: order from ${supplier || NO_SUPPLIER}`,
+      label: `${store}, ${supplier || NO_SUPPLIER}`,
       columns: COLUMNS,
-      onSort: (key) => {
-        const dir = params.sort === key && params.dir !== 'desc' ? 'desc' : 'asc';
-        ctx.go('order', { ...params, sort: key, dir }, { replace: true });
-      },
+      onSort: (sort, dir) => ctx.go('order', { ...state.params, sort, dir }, { replace: true }),
     });
-    table.setSort(params.sort, params.dir);
+    table.setSort(state.params.sort, state.params.dir);
     table.setRows(items, '');
-    const units = items.reduce((sum, row) => sum + row.quantity, 0);
-    return h(
-      'section',
-      { class: 'order-supplier', 'data-supplier': supplier },
-      h('h3', {}, name, h('span', { class: 'muted' }, ` · ${formatCount(items.length)} ${items.length === 1 ? 'item' : 'items'}, ${formatCount(units)} units`)),
-      table.element,
-    );
+    return h('section', { class: 'order-supplier', 'data-supplier': supplier }, supplierHeading(supplier, items), table.element);
   }
 
   function render() {
-    const rows = shown();
-    const groups = groupOrders(rows);
-    const cycle = answer ? answer.cycle_days : 7;
-    summary.textContent = rows.length
-      ? `${formatCount(rows.length)} ${rows.length === 1 ? 'item' : 'items'} to order within ${cycle} days, soonest first, grouped by supplier.`
-      : `Nothing to order within ${cycle} days.`;
+    // The store choices are rebuilt only when the stores change, so a focused select keeps its focus.
+    if (state.stores !== storesShown) {
+      replace(storeSelect, h('option', { value: 'all' }, 'All my stores'), state.stores.map((s) => h('option', { value: s.store }, s.store)));
+    }
+    storesShown = state.stores;
+    storeSelect.value = state.store || 'all';
+    replace(messages, state.error ? messageBox('error', state.error) : state.answer && h('p', { class: 'hint' }, basisText(state.answer)));
+    if (!state.answer) return;
+    const rows = shownOrders(state);
+    summary.textContent = summaryText(rows, state.answer);
     replace(
       groupsEl,
-      groups.map((group) =>
+      groupOrders(rows).map((group) =>
         h(
           'section',
           { class: 'panel order-store', 'data-store': group.store, 'aria-labelledby': `order-${fileSafe(group.store)}` },
@@ -134,27 +170,24 @@ export function mount(root, ctx) {
     exportButton.disabled = !rows.length;
   }
 
+  // Another store chosen meanwhile aborts this read: only the newest answer is shown.
+  const loads = latest();
+
   async function load() {
+    const { store } = state;
     try {
-      const wanted = store;
-      const [stores, body] = await Promise.all([ctx.getStores(), ctx.api.reorder(wanted)]);
-      replace(storeSelect, h('option', { value: 'all' }, 'All my stores'), stores.map((s) => h('option', { value: s.store }, s.store)));
-      storeSelect.value = store || 'all';
-      answer = body;
-      orders = wanted ? body.items.map((row) => ({ ...row, store: body.store })) : body.items;
-      loadedFor = wanted;
-      replace(
-        messages,
-        h(
-          'p',
-          { class: 'hint' },
-          `Quantities cover demand until the next order arrives (lead time plus ${body.cycle_days} days), with safety stock for ` +
-            `${Math.round(body.service_level * 100)}% of cycles without a stockout, rounded up to whole packs.`,
-        ),
+      await loads.run(
+        (signal) => Promise.all([ctx.getStores(), ctx.api.reorder(store, { signal })]),
+        ([stores, body]) => {
+          state = answered(state, { store, stores, body });
+          render();
+        },
       );
-      render();
     } catch (error) {
-      if (!ctx.handleError(error)) replace(messages, messageBox('error', error.message));
+      if (!ctx.handleError(error)) {
+        state = { ...state, error: error.message };
+        render();
+      }
       throw error;
     }
   }
@@ -162,18 +195,17 @@ export function mount(root, ctx) {
   return {
     title: () => 'Order',
     update(next) {
-      params = next;
-      // Head office opens on the store it last looked at: every store at once is a long read.
-      const fallback = ctx.user.admin ? ctx.lastStore || '' : '';
-      store = params.store === 'all' ? '' : params.store || fallback;
+      const store = chosenStore(next, { admin: ctx.user.admin, lastStore: ctx.lastStore });
       if (store) ctx.rememberStore(store);
-      if (answer && loadedFor === store) {
-        storeSelect.value = store || 'all';
+      const loaded = state.answer !== null && state.loadedFor === store;
+      state = { ...state, params: next, store };
+      if (loaded) {
         render();
         return Promise.resolve();
       }
       return load();
     },
     refresh: load,
+    destroy: () => loads.cancel(),
   };
 }

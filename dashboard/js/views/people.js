@@ -3,6 +3,7 @@
 // head-office access, disable, enable, reset the password, delete (each asked first where it cannot
 // be undone). Every change that narrows access signs the person out everywhere at once (the API does).
 // Store staff never see it in their menu; opened by its URL it says it is for head office only.
+import { confirmButton } from '../confirm.js';
 import { h, messageBox, replace, setBusy } from '../dom.js';
 import { formatTime, isoOrNull } from '../format.js';
 import { latest } from '../latest.js';
@@ -79,7 +80,8 @@ function accessFields(prefix, { stores = [], admin = false } = {}, knownStores =
   };
 }
 
-function cleanupText(result) {
+/** What a change swept up with it: signed out, alert subscriptions narrowed or removed ('' for nothing). */
+export function cleanupText(result) {
   const subs = result.subscriptions || { narrowed: 0, removed: 0 };
   const parts = [];
   if (result.signed_out) parts.push('signed out everywhere');
@@ -87,30 +89,6 @@ function cleanupText(result) {
   if (subs.removed) parts.push(`${subs.removed} alert ${subs.removed === 1 ? 'subscription' : 'subscriptions'} removed`);
   if (subs.pending) parts.push(`${subs.pending} awaiting confirmation, silenced and removed once SNS allows`);
   return parts.length ? ` (${parts.join('; ')})` : '';
-}
-
-/** A button that asks "Are you sure?" in its place before doing what cannot be undone. */
-function confirmButton(label, question, yesLabel, action) {
-  const cell = h('div', { class: 'button-row' });
-  const ask = h('button', { type: 'button', class: 'button button-danger' }, label);
-  const restore = () => {
-    replace(cell, ask);
-    ask.focus();
-  };
-  ask.addEventListener('click', () => {
-    const yes = h('button', { type: 'button', class: 'button button-danger' }, yesLabel);
-    const no = h('button', { type: 'button', class: 'button' }, 'Cancel');
-    no.addEventListener('click', restore);
-    yes.addEventListener('click', async () => {
-      yes.disabled = true;
-      no.disabled = true;
-      if (!(await action())) restore();
-    });
-    replace(cell, h('p', { class: 'confirm-text' }, question), yes, no);
-    no.focus();
-  });
-  cell.append(ask);
-  return cell;
 }
 
 const COLUMNS = [
@@ -149,6 +127,18 @@ export function summaryText(users) {
   return `${users.length} ${users.length === 1 ? 'person' : 'people'}${disabled ? `, ${disabled} disabled` : ''}.`;
 }
 
+/** A person's facts: email (and whether it is verified), stores, status and two-step sign-in. */
+export function personFacts(user) {
+  return h(
+    'dl',
+    { class: 'account-facts' },
+    h('div', {}, h('dt', {}, 'Email'), h('dd', {}, user.email || '—', user.email && !user.email_verified ? ' (not verified)' : '')),
+    h('div', {}, h('dt', {}, 'Stores'), h('dd', { id: 'person-access' }, accessText(user))),
+    h('div', {}, h('dt', {}, 'Status'), h('dd', { id: 'person-status' }, stateBadge(user))),
+    h('div', {}, h('dt', {}, 'Two-step sign-in'), h('dd', {}, mfaText(user))),
+  );
+}
+
 /** The person the URL names, or null (none named, or no such person). */
 export function chosenUser({ params, users }) {
   return params.user ? users.find((user) => user.username === params.user) || null : null;
@@ -177,11 +167,7 @@ export function mount(root, ctx) {
     label: 'People table',
     columns: COLUMNS,
     rowClass: (row) => (row.enabled ? null : 'row-disabled'),
-    onSort: (key) => {
-      const { params } = state;
-      const dir = params.sort === key && params.dir !== 'desc' ? 'desc' : 'asc';
-      ctx.go('people', { ...params, sort: key, dir }, { replace: true });
-    },
+    onSort: (sort, dir) => ctx.go('people', { ...state.params, sort, dir }, { replace: true }),
   });
   const summary = h('p', { class: 'summary', role: 'status' });
 
@@ -285,20 +271,19 @@ export function mount(root, ctx) {
       ? [h('p', { class: 'hint' }, 'This is your own account: another head-office person changes its access, disables or deletes it.')]
       : [
           user.enabled
-            ? confirmButton('Disable', `Disable ${user.username}? They are signed out at once and their alert subscriptions are removed.`, 'Yes, disable', () =>
-                act(ctx.api.userAction(user.username, 'disable'), (r) => `Disabled ${r.user.username}${cleanupText(r)}.`),
+            ? confirmButton(
+                { ask: 'Disable', question: `Disable ${user.username}? They are signed out at once and their alert subscriptions are removed.`, yes: 'Yes, disable' },
+                () => act(ctx.api.userAction(user.username, 'disable'), (r) => `Disabled ${r.user.username}${cleanupText(r)}.`),
               )
             : h('div', { class: 'button-row' }, enableButton),
-          confirmButton('Delete', `Delete ${user.username} for good? This cannot be undone.`, 'Yes, delete', async () => {
+          confirmButton({ ask: 'Delete', question: `Delete ${user.username} for good? This cannot be undone.`, yes: 'Yes, delete' }, async () => {
             const done = await act(ctx.api.deleteUser(user.username), (r) => `Deleted ${r.username}${cleanupText(r)}.`);
             if (done) ctx.go('people', { ...state.params, user: '' });
             return done;
           }),
         ];
     const resetButton = confirmButton(
-      'Reset password',
-      `Reset the password of ${user.username}? They are signed out and must set a new one.`,
-      'Yes, reset',
+      { ask: 'Reset password', question: `Reset the password of ${user.username}? They are signed out and must set a new one.`, yes: 'Yes, reset', danger: false },
       () =>
         act(ctx.api.userAction(user.username, 'reset-password', { temporary_password: false }), (r) =>
           r.delivery === 'email'
@@ -306,18 +291,10 @@ export function mount(root, ctx) {
             : `New temporary password for ${r.username} (shown only now): ${r.temporary_password}`,
         ),
     );
-    resetButton.querySelector('button').classList.remove('button-danger');
     replace(
       detail,
       h('h2', { id: 'person-heading', tabindex: '-1' }, user.username),
-      h(
-        'dl',
-        { class: 'account-facts' },
-        h('div', {}, h('dt', {}, 'Email'), h('dd', {}, user.email || '—', user.email && !user.email_verified ? ' (not verified)' : '')),
-        h('div', {}, h('dt', {}, 'Stores'), h('dd', { id: 'person-access' }, accessText(user))),
-        h('div', {}, h('dt', {}, 'Status'), h('dd', { id: 'person-status' }, stateBadge(user))),
-        h('div', {}, h('dt', {}, 'Two-step sign-in'), h('dd', {}, mfaText(user))),
-      ),
+      personFacts(user),
       accessForm,
       h('h3', {}, 'Account'),
       h('div', { class: 'person-actions' }, resetButton, actions),

@@ -13,7 +13,7 @@ import boto3
 import pytest
 from inventory.history import history_key, history_sort_key
 from inventory.models import Ordering, RowError, SourceVersion, StockStatus
-from inventory.report import ReportStatus, RowCounts, UploadReport
+from inventory.report import ReportStatus, RowCounts, UploadReport, UploadSource
 from inventory.table import StoredItem, from_attributes, to_attributes
 from inventory.uploads import UPLOADS_BY_SCOPE, UPLOADS_BY_TIME, UploadEntry, report_key, store_prefix
 from moto import mock_aws
@@ -153,10 +153,7 @@ class ApiWorld:
         """An upload as ingest records it: its report in the bucket and its row in the uploads index."""
         key = f"{store_prefix(store) if store else 'uploads/head-office/'}{name}"
         report = UploadReport(
-            bucket=BUCKET,
-            key=key,
-            etag="etag",
-            version_id=version,
+            source=UploadSource(BUCKET, key, etag="etag", version_id=version),
             store=store,
             uploaded_by=uploaded_by,
             status=ReportStatus(status),
@@ -168,7 +165,8 @@ class ApiWorld:
         for error in errors or []:
             report.reject(error)
         report.rows.rejected = len(errors or [])
-        report.stores.update(stores if stores is not None else ([store] if store else []))
+        for named in stores if stores is not None else ([store] if store else []):
+            report.saw_store(named)
         location = report_key(key, version)
         if write_report:
             self.s3.put_object(Bucket=BUCKET, Key=location, Body=json.dumps(report.to_json()).encode())

@@ -52,7 +52,7 @@ def test_the_uploader_confirms_a_held_file_and_ingest_is_asked_to_load_it(
     answer = decide(api, "confirm", BERLIN_MANAGER, entry)
 
     assert answer.status == 202, answer.body
-    assert answer.body["status"] == "loading"
+    assert [upload["status"] for upload in answer.body["uploads"]] == ["loading"]
     stored = row(api, entry)
     assert stored["Status"] == {"S": "loading"}
     assert stored["Decision"] == {"S": "confirm"}

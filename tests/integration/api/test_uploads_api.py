@@ -14,11 +14,11 @@ import requests
 from botocore.awsrequest import AWSResponse
 from dashboard_api.dal.uploads import ENTRY_ATTRIBUTES
 from inventory.models import RowError, SourceVersion
-from inventory.report import Plan, RowCounts
+from inventory.report import ReportStatus, RowCounts
 from inventory.table import StoredItem, to_attributes
 from inventory.uploads import UploadEntry, report_key, store_of_key, store_prefix
 
-from tests.builders import api_claims
+from tests.builders import api_claims, every_field_set
 from tests.integration.api.conftest import (
     ADMIN,
     BERLIN_MANAGER,
@@ -209,11 +209,12 @@ def test_uploads_are_listed_by_time_past_10000_uploads_without_listing_the_bucke
     Names here run against time (the newest has the smallest name), and nothing is in the bucket."""
     start = datetime(2026, 1, 1, tzinfo=UTC)
     total = 10_400
+    OK = ReportStatus.OK
     entries = []
     for n in range(total):
         at = (start + timedelta(seconds=n)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         key = f"{store_prefix('Berlin')}g/{total - n:05d}.csv"
-        entries.append(UploadEntry(key=key, version="v", bucket=BUCKET, scope="Berlin", received_at=at, status="ok",
+        entries.append(UploadEntry(key=key, version="v", bucket=BUCKET, store="Berlin", received_at=at, status=OK,
                                    report_key=report_key(key, "v"), rows=RowCounts(read=1, accepted=1)))  # fmt: skip
     api.seed_uploads(entries)
     s3_calls = api.handler_calls("s3")
@@ -279,9 +280,7 @@ def test_one_uploads_versions_are_read_without_ingests_checkpoint(api: ApiWorld)
     for item in items:
         assert set(item) <= set(ENTRY_ATTRIBUTES), set(item) - set(ENTRY_ATTRIBUTES)
     # And the list is the shared contract's: every attribute from_item reads
-    full = UploadEntry(key="k", version="v", bucket="b", scope="s", received_at="t", status="ok", report_key="r",
-                       uploaded_by="u", reason="x", errors=[RowError(2, "bad")], stores=["s"],
-                       plan=Plan(changed=3, out_of_stock=2, retired=1))  # fmt: skip
+    full = every_field_set(UploadEntry)
     assert UploadEntry.from_item({name: full.to_item()[name] for name in ENTRY_ATTRIBUTES}) == full
 
 

@@ -7,6 +7,8 @@ Lambda's clock is simulated: a context whose remaining time drops each time the 
 from __future__ import annotations
 
 import itertools
+import json
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -14,7 +16,7 @@ import pytest
 from ingest.models.errors import RetryLater
 
 from tests.builders import LambdaContext
-from tests.integration.ingest.conftest import BUCKET, IngestWorld
+from tests.integration.ingest.conftest import BUCKET, UPLOADS, IngestWorld
 from tests.integration.ingest.test_faults import count_calls
 
 pytestmark = pytest.mark.integration
@@ -114,6 +116,44 @@ def test_rejected_rows_keep_their_line_numbers_across_parts(world: IngestWorld) 
     assert [error["line"] for error in report["errors"]] == [10, 700, 1_150]
     assert report["rows"]["rejected"] == 3
     assert report["rows"]["written"] == 1_197
+    world.assert_consistent(KEY)
+
+
+def test_a_load_handed_over_by_the_previous_version_of_the_function_carries_on_exactly(world: IngestWorld) -> None:
+    """A deploy mid-load: the continuation finds a checkpoint written before checkpoints held the whole report."""
+    context = simulated_time()
+    world.deliver(world.put(KEY, head_office_file(1_200, bad_lines=(10, 700, 1_150))), context=context())
+    # Given the row's checkpoint in the older format (the report's parts at its top level)
+    row = world.index_row(KEY)
+    saved = json.loads(zlib.decompress(row["Checkpoint"]["B"]))
+    report = saved.pop("report")
+    kept = ("rows", "stores", "stores_truncated", "reason", "uploaded_by", "principal")
+    old = saved | {name: report[name] for name in kept} | {"etag": report["source"]["etag"]}
+    old |= {"version_id": report["source"]["version_id"]}
+    old["errors"] = [[error["line"], error["reason"]] for error in report["errors"]]
+    world.dynamodb.update_item(
+        TableName=UPLOADS,
+        Key={"Key": row["Key"], "Version": row["Version"]},
+        UpdateExpression="SET #c = :c",
+        ExpressionAttributeNames={"#c": "Checkpoint"},
+        ExpressionAttributeValues={":c": {"B": zlib.compress(json.dumps(old).encode())}},
+    )
+
+    # When the continuations run
+    world.carry_on(context)
+
+    # Then the one report is as exact as without the change of version
+    final = world.report(KEY)
+    assert final["status"] == "partial"
+    assert [error["line"] for error in final["errors"]] == [10, 700, 1_150]
+    assert final["rows"]["rejected"] == 3
+    assert final["rows"]["written"] == 1_197
+    assert final["source"] == report["source"] | {"etag": final["source"]["etag"]}
+    assert (final["uploaded_by"], final["principal"], final["started_at"]) == (
+        report["uploaded_by"],
+        report["principal"],
+        report["started_at"],
+    )
     world.assert_consistent(KEY)
 
 

@@ -14,7 +14,7 @@ from dashboard_api.models.errors import Forbidden, InvalidCursor, NotFound
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from inventory.models import RowError
-from inventory.report import ReportStatus, RowCounts, UploadReport
+from inventory.report import ReportStatus, RowCounts, UploadReport, UploadSource
 from inventory.uploads import HEAD_OFFICE, UploadEntry, store_prefix
 
 from tests.fakes import FakeReports, FakeUploadIndex
@@ -33,9 +33,9 @@ def entry(scope: str, name: str, at: str, *, version: str = "v1", status: str = 
         key=key,
         version=version,
         bucket="bucket",
-        scope=scope,
+        store=None if scope == HEAD_OFFICE else scope,
         received_at=at,
-        status=status,
+        status=ReportStatus(status),
         report_key=f"reports/{key}/{version}.json",
         **extra,
     )
@@ -179,7 +179,7 @@ def test_one_upload_answers_its_versions_newest_first_and_the_whole_report() -> 
     new = entry("Berlin", "g/berlin.csv", at(2), version="v-new", status="partial")
     index.add(old)
     index.add(new)
-    report = UploadReport(bucket="bucket", key=new.key, store="Berlin", status=ReportStatus.PARTIAL)
+    report = UploadReport(UploadSource("bucket", new.key), store="Berlin", status=ReportStatus.PARTIAL)
     for line in range(2, 40):
         report.reject(RowError(line, "count must be a whole number"))
     reports.reports[new.report_key] = report

@@ -7,7 +7,7 @@ from ingest.dal.inventory import READ_BATCH_SIZE
 from ingest.logic.loader import Loader, Pause
 from ingest.models.errors import TableUnavailable
 from inventory.models import InventoryRow, Ordering, RowError, SourceVersion
-from inventory.report import UploadReport
+from inventory.report import UploadReport, UploadSource
 
 from tests.fakes import FakeItemTable
 
@@ -46,7 +46,7 @@ def load(
     pacer: Pacer | None = None,
     report: UploadReport | None = None,
 ) -> UploadReport:
-    report = report or UploadReport(bucket="b", key=source.key)
+    report = report or UploadReport(UploadSource("b", source.key))
     pacer = pacer or Pacer()
     pacer.report = report
     loader(table).load(iter(rows), source, report, pacer)
@@ -166,7 +166,7 @@ def test_an_unreadable_stored_item_counts_as_no_prior_state_and_is_rewritten() -
     table.put("Berlin", "a", {"Count": {"S": "twelve"}, "SourceTime": {"S": "2026-01-01T00:00:00.000Z"}})
     table.put("Berlin", "b", {"Count": {"N": "3"}})  # no source at all
     table.put("Berlin", "c", {"Count": {"N": "3"}, "Threshold": {"S": "x"}, "SourceTime": {"N": "1"}})
-    report = UploadReport("b", MONDAY.key)
+    report = UploadReport(UploadSource("b", MONDAY.key))
 
     result = loader(table).load(iter([row("a", 5), row("b", 3), row("c", 3)]), MONDAY, report, Pacer())
 
@@ -190,7 +190,7 @@ def test_a_checkpoint_comes_after_every_row_read_so_far_has_landed() -> None:
 
 def test_a_stop_lands_what_was_read_and_leaves_the_rest_unread() -> None:
     table = FakeItemTable()
-    report = UploadReport("b", MONDAY.key)
+    report = UploadReport(UploadSource("b", MONDAY.key))
     remaining = iter(rows(1000))
 
     result = loader(table).load(remaining, MONDAY, report, Pacer({3: Pause.STOP}))
@@ -203,7 +203,7 @@ def test_a_stop_lands_what_was_read_and_leaves_the_rest_unread() -> None:
 def test_a_table_that_stays_unavailable_fails_the_load_keeping_the_tallies_of_what_landed() -> None:
     # Given a table that accepts the first write batches, then stays throttled
     table = FakeItemTable()
-    report = UploadReport("b", MONDAY.key)
+    report = UploadReport(UploadSource("b", MONDAY.key))
     landed = load(table, rows(300)).rows.written
     table.items.clear()
     table.fail_writes = 0

@@ -36,7 +36,17 @@ _PARTITION_ATTRIBUTE = {UPLOADS_BY_SCOPE: "Scope", UPLOADS_BY_TIME: "Feed"}
 #: What a row's summary is made of: every attribute an index row written by the shared contract has
 #: (``UploadEntry.to_item`` with each optional field set), so the list follows the contract. A row of
 #: an upload still loading also holds ingest's claim and checkpoint (up to about 300 KB): never read.
-_FULL_ENTRY = UploadEntry("", "", "", "", "", "", "", uploaded_by="", reason="", plan=Plan())
+_FULL_ENTRY = UploadEntry(
+    key="",
+    version="",
+    bucket="",
+    status=ReportStatus.OK,
+    received_at="",
+    report_key="",
+    uploaded_by="",
+    reason="",
+    plan=Plan(),
+)
 ENTRY_ATTRIBUTES: tuple[str, ...] = tuple(_FULL_ENTRY.to_item())
 
 
@@ -58,11 +68,9 @@ def summary(item: dict[str, Any]) -> UploadEntry | None:
     """An index row's summary, or None for a row that is not one (e.g. a claim ingest has not
     finished) or has a status this API does not know."""
     try:
-        entry = UploadEntry.from_item(item)
-        ReportStatus(entry.status)
+        return UploadEntry.from_item(item)
     except (KeyError, ValueError, TypeError):
         return None
-    return entry
 
 
 def _row(item: dict[str, Any], stream: UploadStream) -> IndexedUpload:

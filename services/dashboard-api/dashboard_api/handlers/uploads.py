@@ -14,7 +14,7 @@ from dashboard_api.handlers.context import caller_of, holds, services
 from dashboard_api.handlers.responses import SECURITY_HEADERS, documented
 from dashboard_api.logic.cursor import MAX_CURSOR_LENGTH
 from dashboard_api.logic.names import checked_name, name_from_path
-from dashboard_api.models.api import UploadDecision, UploadGrant, UploadRequest, UploadsPage, UploadView
+from dashboard_api.models.api import UploadDecision, UploadGrant, UploadRequest, UploadsPage
 from dashboard_api.models.errors import BadRequest
 from dashboard_api.models.throttle import GRANTS
 
@@ -57,7 +57,7 @@ def list_uploads(
     return listing.uploads(caller, wanted, limit, cursor or None)
 
 
-def _accepted(view: UploadView) -> Response[UploadView]:
+def _accepted(view: UploadsPage) -> Response[UploadsPage]:
     return Response(
         status_code=202, content_type=content_types.APPLICATION_JSON, body=view, headers=dict(SECURITY_HEADERS)
     )
@@ -68,10 +68,11 @@ def _accepted(view: UploadView) -> Response[UploadView]:
     tags=["uploads"],
     summary="Load a held upload (its uploader or head office)",
     description="A file held as `needs_confirmation` after its dry run is loaded as its plan said; the answer is "
-    "its row, now `loading`: follow `GET /uploads?key=` for the report. 409 when it is not held.",
+    "its row (the page's only upload), now `loading`: follow `GET /uploads?key=` for the report. 409 when it is "
+    "not held.",
     responses=documented("The upload, handed to ingest", 403, 404, 409, 422, status=202),
 )
-def confirm_upload(request: Annotated[UploadDecision, Body()]) -> Response[UploadView]:
+def confirm_upload(request: Annotated[UploadDecision, Body()]) -> Response[UploadsPage]:
     caller = caller_of(router.current_event)
     return _accepted(holds().decide(caller, request.key, request.version, CONFIRM))
 
@@ -84,7 +85,7 @@ def confirm_upload(request: Annotated[UploadDecision, Body()]) -> Response[Uploa
     "itself stays in the bucket). 409 when it is not held.",
     responses=documented("The upload, handed to ingest", 403, 404, 409, 422, status=202),
 )
-def discard_upload(request: Annotated[UploadDecision, Body()]) -> Response[UploadView]:
+def discard_upload(request: Annotated[UploadDecision, Body()]) -> Response[UploadsPage]:
     caller = caller_of(router.current_event)
     return _accepted(holds().decide(caller, request.key, request.version, DISCARD))
 

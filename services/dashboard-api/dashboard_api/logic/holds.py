@@ -15,8 +15,7 @@ from inventory.report import ReportStatus
 from inventory.uploads import CONFIRM, DISCARD, HEAD_OFFICE, UploadEntry, resume_event
 
 from dashboard_api.logic.permissions import Caller
-from dashboard_api.logic.uploads import upload_view
-from dashboard_api.models.api import UploadView
+from dashboard_api.models.api import UploadsPage
 from dashboard_api.models.errors import Conflict, Forbidden, NotFound
 
 DECISIONS = (CONFIRM, DISCARD)
@@ -37,7 +36,7 @@ class HeldUploads:
         self._index = index
         self._ingest = ingest
 
-    def decide(self, caller: Caller, key: str, version: str, decision: str) -> UploadView:
+    def decide(self, caller: Caller, key: str, version: str, decision: str) -> UploadsPage:
         """Confirm or discard one held upload version; answers its row as it now stands (``loading``)."""
         assert decision in DECISIONS
         entry = self._index.entry(key, version)
@@ -47,8 +46,8 @@ class HeldUploads:
         if not self._index.decide(key, version, decision, caller.username):
             raise Conflict(f"this upload is not waiting for confirmation (it is {entry.status})", "not_held")
         self._ingest.invoke_async(resume_event(entry.bucket, key, version))
-        entry.status = ReportStatus.LOADING.value
-        return upload_view(entry)
+        entry.status = ReportStatus.LOADING
+        return UploadsPage(uploads=[entry], next_cursor=None, report=None)
 
     @staticmethod
     def _require_decider(caller: Caller, entry: UploadEntry) -> None:

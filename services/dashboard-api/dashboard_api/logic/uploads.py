@@ -26,19 +26,11 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from inventory.report import UploadReport
-from inventory.uploads import HEAD_OFFICE, InvalidUploadKey, UploadEntry, file_name, store_of_key
+from inventory.uploads import InvalidUploadKey, UploadEntry, store_of_key
 
 from dashboard_api.logic.cursor import CursorCodec
 from dashboard_api.logic.permissions import Caller
-from dashboard_api.models.api import (
-    UploadError,
-    UploadPlan,
-    UploadReportView,
-    UploadRows,
-    UploadSource,
-    UploadsPage,
-    UploadView,
-)
+from dashboard_api.models.api import UploadsPage
 from dashboard_api.models.errors import Forbidden, NotFound
 from dashboard_api.models.records import IndexedUpload, IndexPage, StreamRead, UploadPosition, UploadStream
 
@@ -118,7 +110,7 @@ class UploadListing:
                 stream.resume_from(position)
         rows, last, more = self._merge(merging, limit)
         return UploadsPage(
-            uploads=[upload_view(entry) for entry in rows],
+            uploads=rows,
             next_cursor=self._cursors.encode_uploads(last, listing) if more and last else None,
             report=None,
         )
@@ -172,7 +164,7 @@ class UploadListing:
         entries = [
             entry
             for entry in self._index.versions(key, MAX_VERSIONS_READ)
-            if caller.admin or (entry.scope != HEAD_OFFICE and caller.may_see(entry.scope))
+            if caller.admin or (entry.store is not None and caller.may_see(entry.store))
         ]
         if not entries:
             raise NotFound("no upload with this key")
@@ -184,9 +176,9 @@ class UploadListing:
             raise NotFound("no such version of this upload")
         report = self._reports.read(chosen.report_key)
         return UploadsPage(
-            uploads=[upload_view(entry) for entry in entries[:limit]],
+            uploads=entries[:limit],
             next_cursor=None,
-            report=report_view(report) if report else None,
+            report=report,
         )
 
     def _require_key(self, caller: Caller, key: str) -> None:
@@ -202,43 +194,3 @@ class UploadListing:
         if store is None:
             raise Forbidden("head-office uploads are visible to admins only")
         caller.require(store)
-
-
-def upload_view(entry: UploadEntry) -> UploadView:
-    return UploadView(
-        key=entry.key,
-        version=entry.version,
-        file_name=file_name(entry.key),
-        store=entry.store,
-        uploaded_by=entry.uploaded_by,
-        status=entry.status,  # type: ignore[arg-type]  # the index reader keeps only known statuses
-        reason=entry.reason,
-        rows=UploadRows(**entry.rows.to_json()),
-        errors=[UploadError(line=error.line, reason=error.reason) for error in entry.errors],
-        errors_truncated=entry.errors_truncated,
-        stores=list(entry.stores),
-        stores_truncated=entry.stores_truncated,
-        received_at=entry.received_at,
-        started_at=entry.started_at or None,
-        finished_at=entry.finished_at or None,
-        plan=UploadPlan(**entry.plan.to_json()) if entry.plan else None,
-    )
-
-
-def report_view(report: UploadReport) -> UploadReportView:
-    body = report.to_json()
-    return UploadReportView(
-        source=UploadSource(**body["source"]),
-        store=report.store,
-        uploaded_by=report.uploaded_by,
-        status=report.status.value,
-        reason=report.reason,
-        rows=UploadRows(**report.rows.to_json()),
-        errors=[UploadError(line=error.line, reason=error.reason) for error in report.errors],
-        errors_truncated=report.errors_truncated,
-        stores=sorted(report.stores),
-        stores_truncated=report.stores_truncated,
-        started_at=report.started_at,
-        finished_at=report.finished_at,
-        plan=UploadPlan(**report.plan.to_json()) if report.plan else None,
-    )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, StrictBool, StrictInt, StrictStr
+from inventory.report import UploadReport
+from inventory.uploads import UploadEntry
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 Status = Literal["out", "low", "ok"]
 AlertStatus = Literal["out", "low"]
-UploadStatus = Literal["loading", "retrying", "ok", "partial", "failed", "needs_confirmation", "discarded"]
 #: Longest file name a grant request may carry; the key keeps a shorter, cleaned name.
 MAX_FILE_NAME_LENGTH = 255
 
@@ -172,86 +173,16 @@ class HistoryResponse(BaseModel):
     points: list[HistoryPoint]
 
 
-class UploadRows(BaseModel):
-    read: int = Field(description="Data rows read")
-    accepted: int = Field(description="Rows that passed every check")
-    rejected: int = Field(description="Rows refused, each with its line and reason")
-    written: int = Field(description="Accepted rows that changed an item")
-    unchanged: int = Field(description="Accepted rows equal to what was stored")
-    stale: int = Field(description="Accepted rows older than what was stored (a newer upload won)")
-    duplicates: int = Field(description="Rows replaced by a later row of the same store and item in the file")
-
-
-class UploadPlan(BaseModel):
-    """What a file changes (or, held, would change), from its dry run."""
-
-    changed: int = Field(description="Items set to another count or threshold")
-    out_of_stock: int = Field(description="Of those, items going out of stock (count 0, not 0 before)")
-    retired: int = Field(description="Items retired (omitted from a store's full list)")
-
-
-class UploadError(BaseModel):
-    line: int = Field(description="Line number in the file (1 is the header of a CSV)")
-    reason: str
-
-
-class UploadView(BaseModel):
-    """One uploaded object version, as the uploads index summarises it."""
-
-    key: str = Field(description="The uploaded file's key in the bucket")
-    version: str = Field(description="Which version of the key (the bucket is versioned)")
-    file_name: str = Field(description="The file name part of the key")
-    store: str | None = Field(description="The store the file was uploaded for; null for a head-office file")
-    uploaded_by: str | None = Field(description="Who uploaded it (dashboard user name, or the AWS principal)")
-    status: UploadStatus = Field(
-        description="loading (a big file is still being loaded), retrying (the last attempt failed for a passing "
-        "reason and will be retried), ok, partial (some rows rejected), failed (reason says why), "
-        "needs_confirmation (held after its dry run until its uploader or head office confirms or discards it) "
-        "or discarded"
-    )
-    reason: str | None
-    rows: UploadRows
-    errors: list[UploadError] = Field(description="The first rejected rows (at most 10 here)")
-    errors_truncated: bool = Field(description="More rows were rejected than listed")
-    stores: list[str] = Field(description="Stores the file named in accepted rows (at most 20 here)")
-    stores_truncated: bool
-    received_at: str = Field(description="When the upload arrived (the S3 event time), ISO 8601 UTC")
-    started_at: str | None
-    finished_at: str | None
-    plan: UploadPlan | None = Field(default=None, description="The dry run's summary, when the file had one")
-
-
-class UploadSource(BaseModel):
-    bucket: str
-    key: str
-    etag: str
-    version_id: str
-
-
-class UploadReportView(BaseModel):
-    """The whole report ingest wrote for one object version (``inventory.report.UploadReport``)."""
-
-    source: UploadSource
-    store: str | None
-    uploaded_by: str | None
-    status: UploadStatus
-    reason: str | None
-    rows: UploadRows
-    errors: list[UploadError] = Field(description="The first 1,000 rejected rows")
-    errors_truncated: bool
-    stores: list[str]
-    stores_truncated: bool
-    started_at: str
-    finished_at: str
-    plan: UploadPlan | None = Field(default=None, description="The dry run's summary, when the file had one")
-
-
 class UploadsPage(BaseModel):
-    uploads: list[UploadView] = Field(
+    # Index rows (inventory.uploads.UploadEntry) and a whole report (inventory.report.UploadReport) are served as
+    # ingest's contract defines them: their fields are the schema, their fields' docstrings its descriptions.
+    model_config = ConfigDict(use_attribute_docstrings=True, json_schema_serialization_defaults_required=True)
+
+    uploads: list[UploadEntry] = Field(
         description="Newest first. With `key`: that upload's versions, newest first (at most `limit`)"
     )
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null at the end")
-    report: UploadReportView | None = Field(
+    report: UploadReport | None = Field(
         description="Only with `key`: the whole report of the newest version (or of `version`); null "
         "otherwise, or while ingest has not written it yet"
     )

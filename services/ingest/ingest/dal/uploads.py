@@ -76,7 +76,7 @@ class UploadsIndex:
                 row = entry.to_item() | _claim_attributes(owner, request_id, 1, 1, lease_until)
                 row["Source"] = {"M": {name: {"S": value} for name, value in source.to_json().items()}}
                 if self._put_new(row):
-                    return Claim(ClaimState.CLAIMED, source, owner, 1, lease_until, entry.started_at)
+                    return Claim(ClaimState.CLAIMED, source, owner, 1, lease_until, entry.started_at or "")
                 continue
             status = item.get("Status", {}).get("S", "")
             stored = _source_of(item, source)

@@ -39,6 +39,7 @@ loaded (``inventory.people``; the grant's time is the key's time folder).
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 import time
 import uuid
@@ -47,7 +48,7 @@ from dataclasses import dataclass, field
 
 from inventory.models import InventoryRow, RowError, SourceVersion, comparable_sequencer
 from inventory.people import granted_at
-from inventory.report import ReportStatus, RowCounts, UploadReport
+from inventory.report import ReportStatus, RowCounts, UploadReport, UploadSource
 from inventory.uploads import DISCARD, HEAD_OFFICE, InvalidUploadKey, UploadEntry, report_key, store_of_key
 
 from ingest.dal.objects import OpenedUpload
@@ -242,10 +243,10 @@ class Ingestor:
         opened = self.bucket.open(
             source.bucket,
             source.key,
-            checkpoint.version_id or source.version_id,
+            report.source.version_id,
             start=_resume_byte(position, file_format),
         )
-        report.etag, report.version_id = opened.etag, opened.version_id
+        report.source.etag, report.source.version_id = opened.etag, opened.version_id
         if checkpoint.position is None:
             report.uploaded_by = self._uploader(source.principal, opened.uploaded_by)
             if opened.uploaded_by and report.uploaded_by == opened.uploaded_by:
@@ -492,9 +493,7 @@ class Ingestor:
 
     def _fresh_report(self, source: Source, started_at: str) -> UploadReport:
         return UploadReport(
-            bucket=source.bucket,
-            key=source.key,
-            version_id=source.version_id,
+            source=UploadSource(bucket=source.bucket, key=source.key, version_id=source.version_id),
             store=None if source.scope == HEAD_OFFICE else source.scope,
             uploaded_by=source.principal or None,
             principal=source.principal or None,
@@ -503,20 +502,20 @@ class Ingestor:
         )
 
     def _restored_report(self, claim: Claim, checkpoint: Checkpoint) -> UploadReport:
-        report = self._fresh_report(claim.source, claim.started_at or self.clock())
-        report.rows = dataclasses.replace(checkpoint.rows)
-        report.errors = list(checkpoint.errors)
-        report.stores = set(checkpoint.stores)
-        report.stores_truncated = checkpoint.stores_truncated
-        report.reason = checkpoint.reason
-        report.etag = checkpoint.etag or report.etag
-        report.version_id = checkpoint.version_id or report.version_id
-        if checkpoint.uploaded_by is not None:
-            report.uploaded_by = checkpoint.uploaded_by
-        if checkpoint.principal is not None:
-            report.principal = checkpoint.principal
-        if checkpoint.plan:
-            report.plan = PlanTally.from_json(checkpoint.plan).plan()
+        """The report as the checkpoint left it (a fresh one without), on the claim's source, not final yet."""
+        fresh = self._fresh_report(claim.source, claim.started_at or self.clock())
+        if checkpoint.report is None:
+            return fresh
+        report = copy.deepcopy(checkpoint.report)
+        report.status, report.finished_at = ReportStatus.LOADING, ""  # final once committed (checkpoint.status)
+        if not report.source.key:  # an older checkpoint's report (see ingest.models.claim): the claim fills it in
+            saved = report.source
+            report.source = dataclasses.replace(
+                fresh.source, etag=saved.etag, version_id=saved.version_id or fresh.source.version_id
+            )
+            report.store, report.started_at = fresh.store, fresh.started_at
+            report.uploaded_by = fresh.uploaded_by if report.uploaded_by is None else report.uploaded_by
+            report.principal = fresh.principal if report.principal is None else report.principal
         return report
 
     def _entry(self, source: Source, report: UploadReport) -> UploadEntry:
@@ -571,15 +570,7 @@ def _snapshot(state: _State, position: ParsePosition | None, part: int, done: bo
         position=None if position is None else position.to_json(),
         done=done,
         part=part,
-        rows=dataclasses.replace(report.rows),
-        errors=list(report.errors),
-        stores=sorted(report.stores),
-        stores_truncated=report.stores_truncated,
-        reason=report.reason,
-        etag=report.etag,
-        version_id=report.version_id,
-        uploaded_by=report.uploaded_by,
-        principal=report.principal,
+        report=copy.deepcopy(report),  # as it stands at ``position``: the load goes on changing the report
         phase=state.phase,
         plan=None if state.tally is None else state.tally.to_json(),
     )
@@ -587,8 +578,8 @@ def _snapshot(state: _State, position: ParsePosition | None, part: int, done: bo
 
 def _restart(report: UploadReport) -> None:
     """Forget the tallies of a dry run: the file is loaded from its first row."""
-    report.rows, report.errors, report.reason = RowCounts(), [], None
-    report.stores, report.stores_truncated = set(), False
+    report.rows, report.errors, report.errors_truncated, report.reason = RowCounts(), [], False, None
+    report.stores, report.stores_truncated = [], False
 
 
 def _resume_byte(position: ParsePosition | None, file_format: FileFormat) -> int:

@@ -169,9 +169,9 @@ class Loader:
                     report.reject(row)
                 else:
                     report.rows.accepted += 1
-                    report.saw_store(row.store)
                     if row.store not in stores_seen:
                         stores_seen.add(row.store)
+                        report.saw_store(row.store)
                         on_store(row.store)
                     key = (row.store, row.item)
                     index = zlib.crc32(f"{row.store}\x1f{row.item}".encode()) % len(lanes)

@@ -12,11 +12,10 @@ from __future__ import annotations
 import enum
 import json
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from inventory.models import RowError
-from inventory.report import RowCounts
+from inventory.report import UploadReport
 
 #: A checkpoint is kept well inside DynamoDB's 400 KB item limit (the row's summary takes some).
 MAX_CHECKPOINT_BYTES = 300_000
@@ -46,25 +45,18 @@ class Source:
 
 @dataclass(slots=True)
 class Checkpoint:
-    """Where a load stands: every row before ``position`` has landed and is in these tallies.
+    """Where a load stands: every row before ``position`` has landed and is in ``report``.
 
     ``position`` is the parser's own description of the point to resume from (``None``: the
-    start of the file). ``done`` means every row has been loaded and only the report remains
-    to be written (the report write failed, say).
+    start of the file); ``report`` is the upload's report as it stood there (``None``: nothing
+    done yet). ``done`` means every row has been loaded and only the report remains to be
+    written (the report write failed, say).
     """
 
     position: dict[str, Any] | None = None
     done: bool = False
     part: int = 1
-    rows: RowCounts = field(default_factory=RowCounts)
-    errors: list[RowError] = field(default_factory=list)
-    stores: list[str] = field(default_factory=list)
-    stores_truncated: bool = False
-    reason: str | None = None
-    etag: str = ""
-    version_id: str = ""
-    uploaded_by: str | None = None
-    principal: str | None = None
+    report: UploadReport | None = None
     #: Set once the upload is final: its status and end, so the report can be written again from here.
     status: str = ""
     finished_at: str = ""
@@ -74,58 +66,61 @@ class Checkpoint:
     plan: dict[str, Any] | None = None
 
     def to_bytes(self) -> bytes:
-        """Compressed JSON; errors and then stores are cut (never the tallies) if it would be too big."""
-        errors, stores, truncated = list(self.errors), list(self.stores), self.stores_truncated
-        while True:
-            body = zlib.compress(json.dumps(self._json(errors, stores, truncated), ensure_ascii=False).encode())
-            if len(body) <= MAX_CHECKPOINT_BYTES or not (errors or stores):
-                return body
-            if errors:  # rejected rows stay counted; only fewer of them are listed
-                errors = errors[: len(errors) // 2]
-            else:
-                stores, truncated = stores[: len(stores) // 2], True
-
-    def _json(self, errors: list[RowError], stores: list[str], truncated: bool) -> dict[str, Any]:
-        return {
+        """Compressed JSON; the report's errors and then its stores are cut (never the tallies) if it would be
+        too big."""
+        report = self.report.to_json() if self.report else None
+        value = {
             "position": self.position,
             "done": self.done,
             "part": self.part,
-            "rows": self.rows.to_json(),
-            "errors": [[error.line, error.reason] for error in errors],
-            "stores": stores,
-            "stores_truncated": truncated,
-            "reason": self.reason,
-            "etag": self.etag,
-            "version_id": self.version_id,
-            "uploaded_by": self.uploaded_by,
-            "principal": self.principal,
+            "report": report,
             "status": self.status,
             "finished_at": self.finished_at,
             "phase": self.phase,
             "plan": self.plan,
         }
+        while True:
+            body = zlib.compress(json.dumps(value, ensure_ascii=False).encode())
+            if len(body) <= MAX_CHECKPOINT_BYTES or not report or not (report["errors"] or report["stores"]):
+                return body
+            if report["errors"]:  # rejected rows stay counted; only fewer of them are listed
+                report["errors"], report["errors_truncated"] = report["errors"][: len(report["errors"]) // 2], True
+            else:
+                report["stores"], report["stores_truncated"] = report["stores"][: len(report["stores"]) // 2], True
 
     @classmethod
     def from_bytes(cls, body: bytes) -> Checkpoint:
         value = json.loads(zlib.decompress(body))
+        report = value["report"] if "report" in value else _report_of_old_checkpoint(value)
         return cls(
             position=value.get("position"),
             done=bool(value.get("done")),
             part=int(value.get("part", 1)),
-            rows=RowCounts.from_json(value.get("rows", {})),
-            errors=[RowError(int(line), str(reason)) for line, reason in value.get("errors", [])],
-            stores=[str(store) for store in value.get("stores", [])],
-            stores_truncated=bool(value.get("stores_truncated")),
-            reason=value.get("reason"),
-            etag=str(value.get("etag", "")),
-            version_id=str(value.get("version_id", "")),
-            uploaded_by=value.get("uploaded_by"),
-            principal=value.get("principal"),
+            report=UploadReport.from_json(report) if report else None,
             status=str(value.get("status") or ""),
             finished_at=str(value.get("finished_at") or ""),
             phase=str(value.get("phase") or ""),
             plan=value.get("plan"),
         )
+
+
+def _report_of_old_checkpoint(value: dict[str, Any]) -> dict[str, Any]:
+    """The report, as far as a checkpoint written before checkpoints held the whole report tells it (the
+    source's bucket and key, the store and the start come from the claim). Only an upload that was mid-load
+    while that version was replaced has one; delete once none can."""
+    errors = [{"line": int(line), "reason": str(reason)} for line, reason in value.get("errors", [])]
+    rows = value.get("rows", {})
+    return {
+        "source": {"bucket": "", "key": "", "etag": value.get("etag", ""), "version_id": value.get("version_id", "")},
+        "uploaded_by": value.get("uploaded_by"),
+        "principal": value.get("principal"),
+        "reason": value.get("reason"),
+        "rows": rows,
+        "errors": errors,
+        "errors_truncated": rows.get("rejected", 0) > len(errors),
+        "stores": sorted(value.get("stores", [])),
+        "stores_truncated": bool(value.get("stores_truncated")),
+    }
 
 
 class ClaimState(enum.Enum):

@@ -57,6 +57,15 @@ class FakeElement extends FakeNode {
     (this.listeners[type] ||= []).push(listener);
   }
 
+  /** What a user's click runs (its listeners, in order); resolves once async ones have. */
+  click() {
+    return Promise.all((this.listeners.click || []).map((listener) => listener()));
+  }
+
+  focus() {
+    globalThis.document.activeElement = this;
+  }
+
   get children() {
     return this.childNodes.filter((child) => child instanceof FakeElement);
   }
@@ -72,6 +81,7 @@ globalThis.document = {
   createElement: (tag) => new FakeElement(tag),
   createElementNS: (_namespace, tag) => new FakeElement(tag),
   createTextNode: (text) => new FakeText(text),
+  activeElement: null,
 };
 
 /** A detached element, to render into as a view's part would be. */

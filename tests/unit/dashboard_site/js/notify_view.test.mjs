@@ -1,10 +1,10 @@
-// The Notify me list's pure render functions (dashboard/js/views/notify.js), under node.
-import './fake_dom.mjs';
+// The Notify me view's state and its pure render functions (dashboard/js/views/notify.js), under node.
+import { element } from './fake_dom.mjs';
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { emptyListText, initialState, listSummaryText, subscriptionFacts } from '../../../../dashboard/js/views/notify.js';
+import { emptyListText, initialState, listSummaryText, subscriptionCard, subscriptionFacts } from '../../../../dashboard/js/views/notify.js';
 
 const subscription = {
   id: 's1',
@@ -25,6 +25,7 @@ test('the summary counts the subscriptions; an empty list says whose list is emp
   assert.equal(emptyListText(true), 'Nobody has subscribed to alerts yet.');
   assert.equal(emptyListText(false), 'You have no alert subscriptions yet. Add one below.');
   assert.equal(initialState().subscriptions, null);
+  assert.equal(initialState().stores, null, 'no stores known yet, not none');
 });
 
 test('a subscription’s facts name how, where and what; the owner only in everyone’s list', () => {
@@ -38,4 +39,19 @@ test('a subscription’s facts name how, where and what; the owner only in every
   ]);
   assert.deepEqual(own.map(([label]) => label), ['By', 'Stores', 'Alerts about', 'Since']);
   assert.deepEqual(everyones[3], ['Owner', 'anna']);
+});
+
+test('a card says what is left to do: follow the link, enter the code (its owner only), or nothing once removing', () => {
+  const controls = { code: () => element('form'), remove: () => element('button') };
+  const card = (status, owner = 'anna') => subscriptionCard({ ...subscription, status, owner }, { all: false, username: 'anna' }, controls);
+  const widgets = (li) => li.children.slice(2).map((child) => child.tagName);
+
+  assert.equal(card('confirmed').getAttribute('data-id'), 's1');
+  assert.equal(card('confirmed').findAll('h3')[0].textContent, '+4915112345678');
+  assert.deepEqual(widgets(card('confirmed')), ['button']);
+  assert.deepEqual(widgets(card('pending_confirmation')), ['p', 'button']);
+  assert.match(card('pending_confirmation').children[2].textContent, /Follow the link/);
+  assert.deepEqual(widgets(card('awaiting_code')), ['form', 'button']);
+  assert.deepEqual(widgets(card('awaiting_code', 'boss')), ['button'], 'head office cannot enter another person’s code');
+  assert.deepEqual(widgets(card('removing')), []);
 });

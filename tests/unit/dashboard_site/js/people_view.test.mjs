@@ -4,7 +4,7 @@ import './fake_dom.mjs';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { chosenUser, initialState, sortedUsers, summaryText } from '../../../../dashboard/js/views/people.js';
+import { chosenUser, cleanupText, initialState, personFacts, sortedUsers, summaryText } from '../../../../dashboard/js/views/people.js';
 
 const person = (username, extra = {}) => ({
   username,
@@ -46,4 +46,22 @@ test('the person the URL names is chosen; an unknown or absent one is null', () 
   assert.equal(chosenUser(shown({ user: 'carl' })).username, 'carl');
   assert.equal(chosenUser(shown({ user: 'nobody' })), null);
   assert.equal(chosenUser(shown({})), null);
+});
+
+test('a person’s facts: email and whether it is verified, stores, status, two-step sign-in', () => {
+  const facts = (user) => personFacts(user).children.map((row) => row.children.map((cell) => cell.textContent));
+
+  assert.deepEqual(facts({ ...USERS[0], email_verified: false }), [
+    ['Email', 'anna@example.com (not verified)'],
+    ['Stores', 'Berlin'],
+    ['Status', 'Active'],
+    ['Two-step sign-in', '—'],
+  ]);
+  assert.deepEqual(facts({ ...USERS[1], email_verified: true }).map(([, value]) => value), ['boss@example.com', 'Every store (head office)', 'Active', 'On']);
+  assert.equal(facts({ ...USERS[2], email: '' })[2][1], 'Disabled');
+});
+
+test('what a change swept up is named; nothing swept up adds nothing', () => {
+  assert.equal(cleanupText({ signed_out: true, subscriptions: { narrowed: 1, removed: 2, pending: 1 } }), ' (signed out everywhere; 1 alert subscription narrowed; 2 alert subscriptions removed; 1 awaiting confirmation, silenced and removed once SNS allows)');
+  assert.equal(cleanupText({ signed_out: false }), '');
 });
