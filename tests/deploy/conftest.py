@@ -49,7 +49,6 @@ PLACEHOLDER_OUTPUTS: dict[str, dict[str, str]] = {
         "UploadPrefix": "uploads/",
         "ReportsPrefix": "reports/",
         "LowStockDefault": "7",
-        "IngestFunctionArn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:inventory-ingest-{STAGE}-ingestUpload",
     },
     "alerts": {
         "AlertsTopicArn": f"arn:aws:sns:{REGION}:{ACCOUNT}:inventory-alerts-{STAGE}-no-stock",
