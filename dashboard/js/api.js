@@ -193,10 +193,12 @@ export class Api {
     return this.request(['users', username], { method: 'DELETE' });
   }
 
-  /** A presigned POST for one file: {url, fields, key, expires_at, max_bytes}. store null: head office. */
-  uploadGrant(store, { filename, size, preview = false }) {
+  /** A presigned POST for one file: {url, fields, key, expires_at, max_bytes}. store null: head office.
+   * fullList: the file is the full list of its stores (the items it omits are retired); preview: a dry run
+   * first (the file is held until it is confirmed). */
+  uploadGrant(store, { filename, size, fullList = false, preview = false }) {
     const segments = store === null ? ['uploads'] : ['stores', store, 'uploads'];
-    return this.request(segments, { method: 'POST', body: { filename, size, preview } });
+    return this.request(segments, { method: 'POST', body: { filename, size, full_list: fullList, preview } });
   }
 
   /** decision: confirm or discard, of one held upload version. */

@@ -20,13 +20,16 @@ Query. Attributes:
   :data:`INDEX_HORIZON_DAYS`: the sort key of the sparse index :data:`RUNNING_OUT_INDEX`
   (partition key ``Store``), so "what runs out first in this store" is a Query on that index and
   "across my stores" one Query per store, never a scan;
+- ``Retired`` (BOOL): present while the item is retired (a full list of its store omitted it):
+  the row keeps the model's state but has no forecast, and the item holds nothing a reader counts;
 - ``SoonSince`` (S): present while the item is in the ``soon`` state (cover within the stage's
   ``soonDays`` while neither out nor low): the stream sequence number of the change that brought
   it there, so it is announced once on entering, and a replay of that very change is recognised.
 
 Only changed counts reach the stream, so between changes an item's count holds: its cover
 (``DaysLeft``) does not move until the next change, which is why the index can sort on it. When
-it runs out depends on how long the count is known to have held: see :meth:`ForecastRow.outlook`.
+it runs out depends on how long the count is known to have held, which is until the item was last
+listed (:class:`Listing`): see :meth:`ForecastRow.outlook`.
 """
 
 from __future__ import annotations
@@ -93,6 +96,32 @@ class Forecast:
     daily_sd: float = 0.0  # standard deviation of one day's demand (units): the rate's uncertainty
 
 
+#: Days after which an item no file has listed stops being forecast, unless the stage says otherwise.
+DEFAULT_STALE_DAYS = 14.0
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """What a reader knows of when a store's items were last listed.
+
+    A file changes the items it names, so an item's count is known to hold until it was last
+    listed: when its count was last set, or the store's last full list (``full_list_at``, the
+    Stores row's ``LastFullListAt``: a full list names every item it does not retire), whichever
+    is later. A file that names some items says nothing of the others. An item not listed for more
+    than ``stale_days`` is no longer forecast: nobody knows what it holds.
+    """
+
+    full_list_at: str | None = None
+    stale_days: float = DEFAULT_STALE_DAYS
+
+    def reach_days(self, now: str) -> float:
+        """The most days any forecast item of the store has gone unlisted at ``now``: how far past its
+        cover a reader of the running-out index must look."""
+        if self.full_list_at is None:
+            return self.stale_days
+        return min(self.stale_days, max(0.0, days_between(self.full_list_at, now)))
+
+
 @dataclass(frozen=True, slots=True)
 class ForecastRow:
     """One row of the Forecast table: an item's model state, its forecast and its ``soon`` state."""
@@ -102,6 +131,7 @@ class ForecastRow:
     state: ModelState
     forecast: Forecast | None = None
     soon_since: str | None = None  # sequence number of the change that entered the soon state
+    retired: bool = False  # a full list of the store omitted the item: no forecast, nothing held
 
     @property
     def soon(self) -> bool:
@@ -114,19 +144,25 @@ class ForecastRow:
             return None
         return self.forecast.days_left
 
-    def outlook(self, now: str, counted_until: str | None = None) -> Forecast | None:
+    def outlook(self, now: str, listing: Listing | None = None) -> Forecast | None:
         """The forecast as a reader at ``now`` should show it, or ``None`` when there is none.
 
-        The count holds from ``UpdatedAt`` until ``counted_until``: the store's last upload
-        (``LastUploadAt`` in the Stores table) when the reader has it, since an upload that left
-        the count unchanged wrote nothing; ``None`` counts it as holding until ``now``. From then
-        on the item is taken to sell at its rate: ``runs_out_at`` is that moment plus the cover,
-        ``days_left`` what remains of it at ``now`` (0 once passed).
+        The count holds from ``UpdatedAt`` until the item was last listed (``listing``; ``None``:
+        until ``now``). From then on the item is taken to sell at its rate: ``runs_out_at`` is that
+        moment plus the cover, ``days_left`` what remains of it at ``now`` (0 once passed). An item
+        not listed for more than the listing's ``stale_days`` has no forecast.
         """
         if self.forecast is None:
             return None
         moment = parse_time(now)
-        held = moment if counted_until is None else min(parse_time(counted_until), moment)
+        listed = parse_time(self.state.at)
+        if listing is None:
+            listed = max(listed, moment)
+        elif listing.full_list_at is not None:
+            listed = max(listed, parse_time(listing.full_list_at))
+        held = min(listed, moment)
+        if listing is not None and (moment - held).total_seconds() > listing.stale_days * SECONDS_PER_DAY:
+            return None
         runs_out = max(parse_time(self.state.at), held) + timedelta(days=self.forecast.days_left)
         return Forecast(
             count=self.forecast.count,
@@ -163,6 +199,8 @@ class ForecastRow:
             item["RunningOutIn"] = {"N": _number(self.running_out_in)}
         if self.soon_since is not None:
             item["SoonSince"] = {"S": self.soon_since}
+        if self.retired:
+            item["Retired"] = {"BOOL": True}
         return item
 
     @classmethod
@@ -195,6 +233,7 @@ class ForecastRow:
             state=state,
             forecast=forecast,
             soon_since=item.get("SoonSince", {}).get("S"),
+            retired=item.get("Retired", {}).get("BOOL") is True,
         )
 
 

@@ -63,7 +63,10 @@ class MalformedReport(ValueError):
 
 @dataclass(slots=True)
 class RowCounts:
-    """Row tallies of one file. Every accepted row ends as written, unchanged, stale or duplicate."""
+    """Row tallies of one file. Every accepted row ends as written, unchanged, stale or duplicate.
+
+    ``retired`` counts no row: the items of the file's stores that a full list omitted and retired.
+    """
 
     read: int = 0
     """Data rows read"""
@@ -79,6 +82,8 @@ class RowCounts:
     """Accepted rows older than what was stored (a newer upload won)"""
     duplicates: int = 0
     """Rows replaced by a later row of the same store and item in the file"""
+    retired: int = 0
+    """Items of the file's stores a full list omitted and retired (counts no row)"""
 
     def add(self, other: RowCounts) -> None:
         """Add another tally's outcomes (written, unchanged, stale, duplicates) to this one."""

@@ -7,6 +7,8 @@ Owned by ingest (its stack creates it), read by the dashboard API; both go throu
 - ``Items``, ``Out``, ``Low``: how many items the store has, and how many are out of stock or low;
 - ``UpdatedAt``: when a count of the store last changed (ISO 8601 UTC);
 - ``LastUploadAt``: when the store last sent a file, changed or not (ISO 8601 UTC);
+- ``LastFullListAt``: the upload time of the last full list of the store that ingest applied (it
+  named every item of the store then, and retired the rest): every item not retired was listed then;
 - ``CountedThrough``: set by a recount that repaired the totals: every change made until then
   (ISO 8601 UTC, a change's time) is in them, so the stream consumer adds none of those again.
 """
@@ -22,6 +24,7 @@ from inventory.models import StockStatus
 ITEMS, OUT, LOW = "Items", "Out", "Low"
 UPDATED_AT = "UpdatedAt"
 LAST_UPLOAD_AT = "LastUploadAt"
+LAST_FULL_LIST_AT = "LastFullListAt"
 COUNTED_THROUGH = "CountedThrough"
 
 
@@ -60,6 +63,7 @@ class StoreSummary:
     low: int
     updated_at: str | None
     last_upload_at: str | None = None
+    last_full_list_at: str | None = None
 
     @classmethod
     def from_item(cls, item: Mapping[str, Mapping[str, Any]]) -> StoreSummary:
@@ -75,4 +79,5 @@ class StoreSummary:
             low=number(LOW),
             updated_at=item.get(UPDATED_AT, {}).get("S"),
             last_upload_at=item.get(LAST_UPLOAD_AT, {}).get("S"),
+            last_full_list_at=item.get(LAST_FULL_LIST_AT, {}).get("S"),
         )

@@ -9,7 +9,11 @@ Schema (the lab's, so its queries keep working): partition key ``Store``, sort k
 - ``UpdatedAt``: when ingest last changed the item (ISO 8601 UTC);
 - ``LeadTimeDays`` (N), ``PackSize`` (N), ``Supplier`` (S): how the item is reordered, each
   absent until an upload gives it (see :class:`inventory.models.Ordering`);
-- ``SourceKey``, ``SourceTime``, ``SourceSeq``: the upload that set the level.
+- ``SourceKey``, ``SourceTime``, ``SourceSeq``: the upload that set the level (or retired the item);
+- ``Retired``: when a full list of the store omitted the item (ISO 8601 UTC), absent while it is
+  listed. A retired item keeps its count and threshold but counts nowhere: not in its store's
+  totals, not in the alerts index (it has no ``AlertStatus``), not forecast; a file naming it
+  brings it back.
 
 Ingest's batched reads and writes live in ``ingest.dal.inventory``; this module only maps an
 item to and from DynamoDB's attribute-value form.
@@ -25,6 +29,8 @@ from inventory.models import NO_ORDERING, Ordering, SourceVersion, StockStatus, 
 
 #: Name of the sparse index holding only out-of-stock and low-stock items.
 ALERTS_INDEX = "AlertsByStore"
+#: Set on an item a full list omitted (see the module docstring).
+RETIRED = "Retired"
 
 AttributeMap = dict[str, dict[str, Any]]
 

@@ -184,6 +184,11 @@ def drive(stack: LocalStackProcess) -> None:
         report = upload_file(info, f"{prefix}iam-{uuid.uuid4().hex[:8]}-{name}", body)
         assert report["status"] == "ok", report
     assert digests(stack, store, expect=1), "no digest for the store's alerts"
+    # A full list that omits one item retires it (ingest reads the store's items; alerts take it out).
+    full = upload_file(
+        info, f"{prefix}iam-{uuid.uuid4().hex[:8]}-full.csv", csv_file(items[:2]), Metadata={"full-list": "true"}
+    )
+    assert (full["status"], full["rows"]["retired"]) == ("ok", 1), full
 
     other = unique_store("IAM other")
     manager_account = create_user(info, stores=(store, other), prefix="iam")

@@ -124,6 +124,7 @@ export function uploadCard(upload, { element = 'li', headingLevel = 'h3', user =
           h('div', { class: rows.rejected ? 'stat-out' : '' }, h('dt', {}, 'Rejected'), h('dd', { class: 'num' }, formatCount(rows.rejected ?? 0))),
           applied ? h('div', {}, h('dt', {}, 'Changed'), h('dd', { class: 'num' }, formatCount(rows.written ?? 0))) : null,
           applied ? h('div', {}, h('dt', {}, 'Unchanged'), h('dd', { class: 'num' }, formatCount(rows.unchanged ?? 0))) : null,
+          rows.retired ? h('div', {}, h('dt', {}, 'Retired'), h('dd', { class: 'num' }, formatCount(rows.retired))) : null,
         )
       : h('p', { class: 'hint' }, upload.status === 'retrying' ? 'Ingest hit a problem and is trying again.' : 'Ingest is reading the file…'),
     upload.plan ? planList(upload.plan, held) : null,
@@ -195,6 +196,18 @@ export function mount(root, ctx) {
     fileInput,
     chosenEl,
   );
+  const fullList = h('input', { id: 'upload-full-list', name: 'full_list', type: 'checkbox', 'aria-describedby': 'upload-full-list-hint' });
+  const fullListField = h(
+    'div',
+    { class: 'field field-check' },
+    fullList,
+    h('label', { for: 'upload-full-list' }, 'This file is the full list'),
+    h(
+      'p',
+      { class: 'hint', id: 'upload-full-list-hint' },
+      'Items of the store that the file leaves out are retired: they leave the totals, alerts and forecasts and stay in history, until a file names them again.',
+    ),
+  );
   // Enabled once the stores the user may upload to are known.
   const sendButton = h('button', { type: 'submit', class: 'button button-primary', disabled: true }, 'Upload');
   const cancelButton = h('button', { type: 'button', class: 'button', hidden: true }, 'Cancel');
@@ -208,6 +221,7 @@ export function mount(root, ctx) {
     { class: 'upload-form', novalidate: true, 'aria-labelledby': 'upload-heading' },
     targetField,
     dropZone,
+    fullListField,
     h(
       'p',
       { class: 'hint', id: 'upload-hint' },
@@ -296,7 +310,7 @@ export function mount(root, ctx) {
   });
 
   function setBusy(busy) {
-    for (const control of [target, fileInput, sendButton]) control.disabled = busy;
+    for (const control of [target, fileInput, fullList, sendButton]) control.disabled = busy;
     cancelButton.hidden = !busy;
     form.setAttribute('aria-busy', String(busy));
   }
@@ -372,7 +386,7 @@ export function mount(root, ctx) {
     try {
       say(`Asking for permission to upload ${file.name}…`);
       // A dry run first: the file is held until the user has seen what it will change and applies it.
-      const grant = await ctx.api.uploadGrant(store, { filename: file.name, size: file.size, preview: true });
+      const grant = await ctx.api.uploadGrant(store, { filename: file.name, size: file.size, fullList: fullList.checked, preview: true });
       const tooBig = checkFile(file, grant.max_bytes);
       if (tooBig) throw new UploadError(tooBig);
       say(`Uploading ${file.name}…`);
@@ -383,6 +397,7 @@ export function mount(root, ctx) {
       loadList().catch(() => {});
       const report = await awaitReport(grant.key, signal);
       fileInput.value = '';
+      fullList.checked = false;
       choose(null);
       showOutcome(file.name, report);
       loadList().catch(() => {});

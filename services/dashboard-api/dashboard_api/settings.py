@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inventory.forecast import RUNNING_OUT_INDEX
+from inventory.forecast import DEFAULT_STALE_DAYS, RUNNING_OUT_INDEX
 from inventory.reorder import Policy
 from inventory.settings import EnvSettings, setting
 from inventory.table import ALERTS_INDEX
@@ -37,6 +37,8 @@ class Settings(EnvSettings):
     lead_time_days: float = setting("LEAD_TIME_DAYS", 3.0, minimum=0)
     order_cycle_days: float = setting("ORDER_CYCLE_DAYS", 7.0, minimum=0.1)
     service_level: float = setting("SERVICE_LEVEL", 0.95, minimum=0.5)
+    #: An item no file has listed for this many days is no longer forecast (the `forecastStaleDays` parameter).
+    forecast_stale_days: float = setting("FORECAST_STALE_DAYS", DEFAULT_STALE_DAYS, minimum=1)
 
     def policy(self) -> Policy:
         """The stage's reorder policy; raises ``ValueError`` for a service level of 1 or more."""

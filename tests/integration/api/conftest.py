@@ -57,6 +57,7 @@ class ApiWorld:
         updated_at: str = "2026-11-22T03:00:00.000Z",
         source_key: str = "",
         last_upload_at: str | None = None,
+        last_full_list_at: str | None = None,
     ) -> None:
         """Write items as ingest does (inventory.table helpers), then the store's summary row."""
         source = SourceVersion(time=updated_at, key=source_key or f"uploads/{store}.csv")
@@ -70,9 +71,11 @@ class ApiWorld:
         for start in range(0, len(written), 25):  # BatchWriteItem takes 25 at a time
             requests = [{"PutRequest": {"Item": item}} for item in written[start : start + 25]]
             self.dynamodb.batch_write_item(RequestItems={INVENTORY: requests})
-        self._summarise(store, updated_at, last_upload_at)
+        self._summarise(store, updated_at, last_upload_at, last_full_list_at)
 
-    def _summarise(self, store: str, updated_at: str, last_upload_at: str | None) -> None:
+    def _summarise(
+        self, store: str, updated_at: str, last_upload_at: str | None, last_full_list_at: str | None = None
+    ) -> None:
         stored = [from_attributes(item) for item in self._all_items(store)]
         statuses = [item.status(DEFAULT_THRESHOLD) for item in stored]
         row: dict[str, Any] = {
@@ -84,6 +87,8 @@ class ApiWorld:
         }
         if last_upload_at:
             row["LastUploadAt"] = {"S": last_upload_at}
+        if last_full_list_at:
+            row["LastFullListAt"] = {"S": last_full_list_at}
         self.dynamodb.put_item(TableName=STORES, Item=row)
 
     def _all_items(self, store: str) -> list[dict[str, Any]]:

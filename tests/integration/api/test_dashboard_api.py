@@ -8,7 +8,7 @@ from urllib.parse import quote
 import pytest
 from moto.dynamodb.parsing.reserved_keywords import ReservedKeywords
 
-from tests.integration.api.conftest import ADMIN, BERLIN_MANAGER, ApiWorld
+from tests.integration.api.conftest import ADMIN, BERLIN_MANAGER, INVENTORY, ApiWorld
 
 pytestmark = pytest.mark.integration
 
@@ -105,6 +105,30 @@ def test_status_filter_returns_only_items_with_that_status(lab: ApiWorld, status
     assert answer.status == 200
     assert names(answer.body["items"]) == expected
     assert {entry["status"] for entry in answer.body["items"]} == {status}
+
+
+def test_a_retired_item_is_left_out_of_its_stores_items_and_alerts(lab: ApiWorld) -> None:
+    # Given Echo Plus (out of stock) retired as ingest retires it: Retired set, out of the alerts index
+    lab.dynamodb.update_item(
+        TableName=INVENTORY,
+        Key={"Store": {"S": "Berlin"}, "Item": {"S": "Echo Plus"}},
+        UpdateExpression="SET #retired = :at REMOVE #status",
+        ExpressionAttributeNames={"#retired": "Retired", "#status": "AlertStatus"},
+        ExpressionAttributeValues={":at": {"S": "2026-11-23T03:00:00.000Z"}},
+    )
+    item_route = "/stores/{store}/items/{item}"
+
+    every = lab.get(items_path("Berlin"), ADMIN, route=ITEMS_ROUTE)
+    ok = lab.get(items_path("Berlin"), ADMIN, {"status": "ok"}, route=ITEMS_ROUTE)
+    out = lab.get(items_path("Berlin"), ADMIN, {"status": "out"}, route=ITEMS_ROUTE)
+    one = lab.get(f"{items_path('Berlin')}/Echo%20Plus", ADMIN, route=item_route)
+    alerts = lab.get("/alerts", ADMIN, {"status": "out"})
+
+    assert names(every.body["items"]) == ["Amazon Tap", "Echo Dot", "Echo Show"]
+    assert names(ok.body["items"]) == ["Echo Dot"]
+    assert out.body["items"] == []
+    assert one.status == 404
+    assert [(alert["store"], alert["item"]) for alert in alerts.body["alerts"]] == [("Karachi", "Echo Dot")]
 
 
 def test_q_matches_part_of_the_item_name_ignoring_case(lab: ApiWorld) -> None:

@@ -28,13 +28,15 @@ def forecast_path(store: str) -> str:
 
 @pytest.fixture
 def stocked(api: ApiWorld) -> ApiWorld:
-    """Berlin uploaded an hour ago, Karachi three days ago; each item's forecast as of its last change."""
+    """Berlin sent its full list an hour ago, Karachi three days ago; each item's forecast as of its last change."""
+    berlin, karachi = ago(1 / 24), ago(3)
     api.add_items(
         "Berlin",
         [("Echo Dot", 20), ("Echo Show", 60), ("Kindle", 40), ("Echo Look", 3), ("Amazon Tap", 9)],
-        last_upload_at=ago(1 / 24),
+        last_upload_at=berlin,
+        last_full_list_at=berlin,
     )
-    api.add_items("Karachi", [("Echo Dot", 10), ("Tap", 80)], last_upload_at=ago(3))
+    api.add_items("Karachi", [("Echo Dot", 10), ("Tap", 80)], last_upload_at=karachi, last_full_list_at=karachi)
     api.add_forecast("Berlin", "Echo Dot", 20, 10, ago(1))  # 2 days of cover: under 2 days left now
     api.add_forecast("Berlin", "Echo Show", 60, 2, ago(1))  # 30 days
     api.add_forecast("Berlin", "Kindle", 40, None, ago(5))  # not being used up

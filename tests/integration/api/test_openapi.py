@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from inventory.models import iso_utc
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
@@ -25,9 +27,11 @@ def world() -> Iterator[ApiWorld]:
     with _api_world() as api:
         _seed_lab(api)
         api.add_change("Berlin", "Echo Plus", "2026-11-22T02:00:00.000Z", 3, 0, "1")
-        api.add_forecast("Berlin", "Echo Dot", 12, 4, "2026-11-22T03:00:00.000Z")
-        api.add_forecast("Berlin", "Amazon Tap", 15, None, "2026-11-22T03:00:00.000Z")  # a row without a forecast
-        api.add_forecast("Karachi", "Echo Dot", 400, None, "2026-11-22T03:00:00.000Z")  # surplus for Berlin
+        # Counted a day ago: a forecast of an item no file listed for the stage's stale days is none.
+        counted = iso_utc(datetime.now(UTC) - timedelta(days=1))
+        api.add_forecast("Berlin", "Echo Dot", 12, 4, counted)
+        api.add_forecast("Berlin", "Amazon Tap", 15, None, counted)  # a row without a forecast
+        api.add_forecast("Karachi", "Echo Dot", 400, None, counted)  # surplus for Berlin
         api.add_upload("Berlin", "g/berlin.csv", received_at="2026-11-22T01:00:00.000Z")
         api.add_upload(None, "g/all.csv", received_at="2026-11-22T02:00:00.000Z", uploaded_by=None)
         yield api

@@ -99,6 +99,19 @@ def test_posting_the_grants_form_stores_the_file_with_the_uploader(api: ApiWorld
     assert stored["Metadata"] == {"uploaded-by": "berlin-manager"}
 
 
+def test_a_full_list_grant_stores_the_file_saying_so(api: ApiWorld) -> None:
+    grant = api.post(grant_path("Berlin"), BERLIN_MANAGER, {"filename": "berlin.csv", "size": 25, "full_list": True},
+                     route=GRANT_ROUTE).body  # fmt: skip
+    body = b"store,item,count\nBerlin,Echo Dot,3\n"
+
+    posted = requests.post(grant["url"], data=grant["fields"], files={"file": ("berlin.csv", body)}, timeout=10)
+
+    assert posted.status_code in (200, 201, 204), posted.text
+    assert {"x-amz-meta-full-list": "true"} in policy_of(grant)["conditions"]  # S3, not moto, enforces it
+    stored = api.s3.get_object(Bucket=BUCKET, Key=grant["key"])
+    assert stored["Metadata"] == {"uploaded-by": "berlin-manager", "full-list": "true"}
+
+
 @pytest.mark.parametrize(
     ("filename", "kept"),
     [
@@ -126,6 +139,7 @@ def test_a_hostile_file_name_stays_a_harmless_name_inside_the_prefix(api: ApiWor
         ({"filename": "notes.txt", "size": 10}, 400, "unsupported_file_type"),
         ({"filename": "", "size": 10}, 422, "invalid_parameter"),
         ({"filename": " .csv", "size": 10}, 400, "invalid_file_name"),
+        ({"filename": "x.csv", "size": 10, "full_list": "yes"}, 422, "invalid_parameter"),
         ({"filename": "x" * 5000 + ".csv", "size": 10}, 422, "invalid_parameter"),
     ],
 )

@@ -94,6 +94,7 @@ def test_a_file_bigger_than_one_invocation_is_loaded_in_parts_under_one_exact_re
     assert report["status"] == "ok"
     assert report["rows"] == {
         "read": 1050, "accepted": 1050, "rejected": 0, "written": 1050, "unchanged": 0, "stale": 0, "duplicates": 0,
+        "retired": 0,
     }  # fmt: skip
     assert table_size(world, 4) == 1_050
     assert world.counts("Store 3") == {f"Item {n % 300}": n % 50 for n in range(900, 1_050)}

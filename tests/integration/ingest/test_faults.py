@@ -141,6 +141,7 @@ def test_throttling_past_the_retries_keeps_the_tallies_and_lambdas_retry_finishe
     assert report.status == "ok"
     assert report.rows.to_json() == {
         "read": 1000, "accepted": 1000, "rejected": 0, "written": 1000, "unchanged": 0, "stale": 0, "duplicates": 0,
+        "retired": 0,
     }  # fmt: skip
     assert world.counts("Berlin") == {f"Item {n:04d}": n % 40 for n in range(1_000)}
 

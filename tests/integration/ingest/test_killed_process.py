@@ -145,6 +145,7 @@ def test_a_load_killed_mid_file_is_finished_by_the_retry_from_its_checkpoint_wit
     assert report["status"] == "ok"
     assert report["rows"] == {
         "read": ROWS, "accepted": ROWS, "rejected": 0, "written": ROWS, "unchanged": 0, "stale": 0, "duplicates": 0,
+        "retired": 0,
     }  # fmt: skip
     row = index_row(dynamodb, version)
     assert row["Status"] == {"S": "ok"}

@@ -21,6 +21,7 @@ def test_lab_file_loads_every_row_and_reports_ok(world: IngestWorld) -> None:
     assert report["status"] == "ok"
     assert report["rows"] == {
         "read": 6, "accepted": 6, "rejected": 0, "written": 6, "unchanged": 0, "stale": 0, "duplicates": 0,
+        "retired": 0,
     }  # fmt: skip
     assert report["source"]["bucket"] == BUCKET
     assert report["source"]["etag"]

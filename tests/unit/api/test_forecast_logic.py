@@ -34,10 +34,10 @@ def world() -> World:
     items, forecasts = FakeItemReader(), FakeForecastReader()
     stores = FakeStoreDirectory(
         [
-            # Berlin sent a file at noon: every count it did not change is known to hold until then.
-            StoreSummary("Berlin", 3, 0, 0, "2026-11-22T12:00:00.000Z", "2026-11-22T12:00:00.000Z"),
+            # Berlin sent its full list at noon: every count it did not change is known to hold until then.
+            StoreSummary("Berlin", 3, 0, 0, *["2026-11-22T12:00:00.000Z"] * 3),
             # Karachi last sent one two days ago.
-            StoreSummary("Karachi", 2, 0, 0, "2026-11-20T12:00:00.000Z", "2026-11-20T12:00:00.000Z"),
+            StoreSummary("Karachi", 2, 0, 0, *["2026-11-20T12:00:00.000Z"] * 3),
         ]
     )
     dashboard = Dashboard(
@@ -74,7 +74,7 @@ def test_a_stores_forecast_lists_items_being_used_up_soonest_first(world: World)
     assert answer.truncated is False
 
 
-def test_days_left_count_from_the_stores_last_upload_not_from_the_last_change(world: World) -> None:
+def test_days_left_count_from_the_stores_last_full_list_not_from_the_last_change(world: World) -> None:
     seed(world)
 
     (dot, _tap) = world.dashboard.store_forecast(ADMIN, "Karachi").items
@@ -135,6 +135,37 @@ def test_an_item_still_within_the_window_after_its_store_stopped_uploading_is_fo
     assert [(view.item, view.days_left) for view in answer.items] == [("Kindle", 7.0)]
 
 
+def test_a_partial_file_since_the_change_does_not_hold_the_count(world: World) -> None:
+    # Given Lahore sent a file at noon that named other items, and no full list ever
+    world.stores.summaries["Lahore"] = StoreSummary("Lahore", 1, 0, 0, NOW, last_upload_at=NOW)
+    world.forecasts.add("Lahore", "Echo Dot", 20, 10, "2026-11-21T12:00:00.000Z")  # 2 days of cover a day ago
+
+    # When its forecast is read
+    (dot,) = world.dashboard.store_forecast(ADMIN, "Lahore").items
+
+    # Then the count is known to hold only until it was set: 1 day left, not 2
+    assert (dot.days_left, dot.runs_out_at) == (1.0, "2026-11-23T12:00:00.000Z")
+
+
+def test_items_no_file_listed_for_the_stages_stale_days_are_not_forecast(world: World) -> None:
+    seed(world)
+    strict = Dashboard(
+        stores=world.stores,
+        items=world.items,
+        history=FakeHistoryReader(),
+        forecasts=world.forecasts,
+        cursors=CursorCodec(b"k"),
+        mapper=lambda function, values: [function(value) for value in values],
+        clock=lambda: NOW,
+        stale_days=1.5,
+    )
+
+    # Karachi's items were last listed two days ago, Berlin's at noon
+    assert strict.store_forecast(ADMIN, "Karachi").items == []
+    assert [view.item for view in strict.store_forecast(ADMIN, "Berlin").items] == ["Echo Dot", "Echo Show"]
+    assert {view.store for view in strict.forecast(ADMIN, 30, limit=100).items} == {"Berlin"}
+
+
 # -- days_left on the items page ------------------------------------------------------------------
 
 
@@ -172,7 +203,7 @@ def test_a_sparse_page_reads_just_its_items_rows(world: World, status: StockStat
     assert world.forecasts.reads == [("rows", "Berlin")]
 
 
-def test_one_item_carries_its_forecast_from_the_stores_last_upload(world: World) -> None:
+def test_one_item_carries_its_forecast_from_the_stores_last_full_list(world: World) -> None:
     seed(world)
     world.items.add("Karachi", "Echo Dot", 10)
 

@@ -74,3 +74,18 @@ def test_a_dry_run_grant_signs_the_mode_so_the_file_cannot_be_sent_without_it(mo
     assert {"x-amz-meta-uploaded-by": "anna"} in json.loads(base64.b64decode(dry.fields["policy"]))["conditions"]
     assert "x-amz-meta-mode" not in plain.fields
     assert "x-amz-meta-mode" not in base64.b64decode(plain.fields["policy"]).decode()
+
+
+def test_a_full_list_grant_signs_its_metadata_and_another_grant_leaves_it_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    """S3 refuses a POST with a field its policy does not name: only a grant that says so lets the file
+    say it is its store's full list (ingest then retires what it omits)."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
+    posts = PresignedPosts(aws_clients().s3, BUCKET)
+
+    full = posts.sign(KEY, max_bytes=100, uploaded_by="anna", expires_in=600, full_list=True).fields
+    plain = posts.sign(KEY, max_bytes=100, uploaded_by="anna", expires_in=600).fields
+
+    assert full["x-amz-meta-full-list"] == "true"
+    assert {"x-amz-meta-full-list": "true"} in json.loads(base64.b64decode(full["policy"]))["conditions"]
+    assert "x-amz-meta-full-list" not in plain
+    assert "x-amz-meta-full-list" not in base64.b64decode(plain["policy"]).decode()

@@ -3,6 +3,8 @@ what each answer reads."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from dashboard_api.logic.permissions import Caller
 from dashboard_api.logic.reorder import Reorders
@@ -83,3 +85,12 @@ def test_transfers_are_for_head_office_and_read_no_whole_partition(world: World)
     assert (move.item, move.source, move.target) == ("Echo Dot", "Karachi", "Berlin")
     assert move.runs_out_in_days == pytest.approx(1 - 1 / 24, abs=0.01)  # counted an hour ago
     assert sorted({kind for kind, _ in forecasts.reads}) == ["keyed", "running_out"]
+
+
+def test_a_retired_item_is_no_stock_to_move(world: World) -> None:
+    # Given a full list of Karachi omitted its Echo Dot (alerts cleared its row and marked it retired)
+    reorders, forecasts, _ = world
+    row = forecasts.table["Karachi"]["Echo Dot"]
+    forecasts.table["Karachi"]["Echo Dot"] = replace(row, retired=True)
+
+    assert reorders.transfers(ADMIN).items == []

@@ -144,6 +144,7 @@ def test_rows_this_upload_already_landed_count_as_written_not_unchanged() -> Non
     # Then the tallies are those of one clean pass, and nothing is written twice
     assert report.rows.to_json() | {"read": 0} == {
         "read": 0, "accepted": 300, "rejected": 0, "written": 300, "unchanged": 0, "stale": 0, "duplicates": 0,
+        "retired": 0,
     }  # fmt: skip
     assert len(table.counts()) == 300
 
@@ -183,8 +184,9 @@ def test_a_checkpoint_comes_after_every_row_read_so_far_has_landed() -> None:
     report = load(table, rows(450), pacer=pacer)
 
     assert pacer.checkpoints == [
-        {"read": 200, "accepted": 200, "rejected": 0, "written": 200, "unchanged": 0, "stale": 0, "duplicates": 0}
-    ]
+        {"read": 200, "accepted": 200, "rejected": 0, "written": 200, "unchanged": 0, "stale": 0, "duplicates": 0,
+         "retired": 0}
+    ]  # fmt: skip
     assert report.rows.written == 450
 
 

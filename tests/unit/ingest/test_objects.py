@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from ingest.dal.objects import uploader
+from ingest.dal.objects import full_list, uploader
 
 pytestmark = pytest.mark.unit
 
@@ -30,3 +30,14 @@ def test_no_uploader_metadata_is_none() -> None:
     assert uploader({}) is None
     assert uploader(None) is None
     assert uploader({"uploaded-by": ""}) is None
+
+
+@pytest.mark.parametrize(
+    ("metadata", "expected"),
+    [({"full-list": "true"}, True), ({"full-list": " TRUE "}, True), ({"full-list": "yes"}, False), ({}, False),
+     (None, False)],
+)  # fmt: skip
+def test_a_file_is_a_full_list_only_when_its_metadata_says_true(
+    metadata: dict[str, str] | None, expected: bool
+) -> None:
+    assert full_list(metadata) is expected

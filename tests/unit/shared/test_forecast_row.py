@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from inventory.forecast import INDEX_HORIZON_DAYS, Forecast, ForecastRow, ModelState
+from inventory.forecast import INDEX_HORIZON_DAYS, Forecast, ForecastRow, Listing, ModelState
 from inventory.models import MAX_NAME_LENGTH, Alert
 
 pytestmark = pytest.mark.unit
@@ -42,6 +42,16 @@ def test_a_row_with_a_forecast_and_a_soon_state_reads_back_as_written() -> None:
     assert item["RunsOutAt"] == {"S": "2026-11-26T13:13:02.608Z"}
     assert item["SoonSince"] == {"S": "4100000000012345678901"}
     assert ForecastRow.from_item(item).soon
+
+
+def test_a_retired_row_reads_back_retired() -> None:
+    row = ForecastRow("Berlin", "Echo Dot", STATE, retired=True)
+
+    item = row.to_item()
+
+    assert item["Retired"] == {"BOOL": True}
+    assert ForecastRow.from_item(item) == row
+    assert "Retired" not in ForecastRow("Berlin", "Echo Dot", STATE).to_item()
 
 
 def test_a_row_without_a_forecast_has_no_forecast_attributes() -> None:
@@ -115,9 +125,9 @@ def test_a_count_that_still_holds_keeps_its_cover() -> None:
     assert shown.runs_out_at == "2026-11-28T00:00:00.000Z"
 
 
-def test_a_store_that_stopped_uploading_runs_down_from_its_last_upload() -> None:
-    shown = ROW.outlook("2026-11-25T00:00:00.000Z", counted_until="2026-11-23T00:00:00.000Z")
-    gone = ROW.outlook("2026-12-25T00:00:00.000Z", counted_until="2026-11-23T00:00:00.000Z")
+def test_a_store_that_stopped_uploading_runs_down_from_its_last_full_list() -> None:
+    shown = ROW.outlook("2026-11-25T00:00:00.000Z", Listing("2026-11-23T00:00:00.000Z"))
+    gone = ROW.outlook("2026-12-05T00:00:00.000Z", Listing("2026-11-23T00:00:00.000Z"))
 
     assert shown is not None
     assert gone is not None
@@ -127,13 +137,36 @@ def test_a_store_that_stopped_uploading_runs_down_from_its_last_upload() -> None
 
 
 def test_an_upload_before_the_change_or_after_now_does_not_move_the_forecast_back_or_ahead() -> None:
-    before = ROW.outlook("2026-11-22T12:00:00.000Z", counted_until="2026-11-20T00:00:00.000Z")
-    ahead = ROW.outlook("2026-11-23T00:00:00.000Z", counted_until="2026-11-30T00:00:00.000Z")
+    before = ROW.outlook("2026-11-22T12:00:00.000Z", Listing("2026-11-20T00:00:00.000Z"))
+    ahead = ROW.outlook("2026-11-23T00:00:00.000Z", Listing("2026-11-30T00:00:00.000Z"))
 
     assert before is not None
     assert ahead is not None
     assert before.runs_out_at == "2026-11-26T00:00:00.000Z"
     assert ahead.runs_out_at == "2026-11-27T00:00:00.000Z"
+
+
+def test_without_a_full_list_the_count_holds_only_until_the_item_was_last_changed() -> None:
+    # Given partial files since the change (they named other items): nothing says this count held
+    shown = ROW.outlook("2026-11-24T00:00:00.000Z", Listing(full_list_at=None))
+
+    assert shown is not None
+    assert shown.days_left == 2.0
+    assert shown.runs_out_at == "2026-11-26T00:00:00.000Z"
+
+
+def test_an_item_not_listed_for_longer_than_the_stale_days_is_not_forecast() -> None:
+    listing = Listing("2026-11-23T00:00:00.000Z", stale_days=5)
+
+    assert ROW.outlook("2026-11-28T00:00:00.000Z", listing) is not None  # listed 5 days ago
+    assert ROW.outlook("2026-11-28T00:00:01.000Z", listing) is None
+    assert ROW.outlook("2026-11-27T00:00:01.000Z", Listing(None, stale_days=5)) is None  # changed 5 days ago
+
+
+def test_the_running_out_index_is_read_as_far_back_as_an_item_can_be_unlisted() -> None:
+    assert Listing("2026-11-23T00:00:00.000Z", stale_days=5).reach_days("2026-11-25T00:00:00.000Z") == 2.0
+    assert Listing("2026-11-01T00:00:00.000Z", stale_days=5).reach_days("2026-11-25T00:00:00.000Z") == 5.0
+    assert Listing(None, stale_days=5).reach_days("2026-11-25T00:00:00.000Z") == 5.0
 
 
 def test_a_row_without_a_forecast_shows_none() -> None:

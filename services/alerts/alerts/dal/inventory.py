@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import BotoCoreError, ClientError
+from inventory.table import RETIRED
 
 from alerts.models.change import UNREADABLE, Level
 from alerts.models.errors import MalformedRecord, StoresUnavailable
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
 _deserializer = TypeDeserializer()
+#: What a level needs of an item (``Retired``: a full list omitted it, see ``alerts.models.change.Level``).
+_NAMES = {"#item": "Item", "#count": "Count", "#threshold": "Threshold", "#retired": RETIRED}
 
 
 #: BatchGetItem takes at most 100 keys a call.
@@ -40,8 +43,8 @@ class InventoryItems:
             request: Any = {
                 "Keys": [{"Store": {"S": store}, "Item": {"S": item}} for store, item in wanted[start : start + 100]],
                 "ConsistentRead": True,
-                "ProjectionExpression": "#store, #item, #count, Threshold",
-                "ExpressionAttributeNames": {"#store": "Store", "#item": "Item", "#count": "Count"},
+                "ProjectionExpression": "#store, #item, #count, #threshold, #retired",
+                "ExpressionAttributeNames": _NAMES | {"#store": "Store"},
             }
             for attempt in range(1, self.ATTEMPTS + 1):
                 try:
@@ -65,8 +68,8 @@ class InventoryItems:
         request: dict[str, Any] = {
             "TableName": self.name,
             "KeyConditionExpression": "#store = :store",
-            "ProjectionExpression": "#item, #count, Threshold, UpdatedAt",
-            "ExpressionAttributeNames": {"#store": "Store", "#item": "Item", "#count": "Count"},
+            "ProjectionExpression": "#item, #count, #threshold, #retired, #updated",
+            "ExpressionAttributeNames": _NAMES | {"#store": "Store", "#updated": "UpdatedAt"},
             "ExpressionAttributeValues": {":store": {"S": store}},
             "ConsistentRead": True,
         }

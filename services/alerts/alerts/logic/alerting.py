@@ -22,6 +22,10 @@ If the publish fails, the records are retried and step 2 announces them then. If
 after a publish, the records still count as done (failing them would announce them twice for
 sure); only a retry caused by another record could then repeat them.
 
+A retirement (a full list of the store omitted the item) is recorded like any change: its
+History row, and its store's totals without the item; it announces nothing, and its forecast row
+is cleared (:meth:`alerts.logic.forecasting.BatchForecasts.step`).
+
 ``plan`` is the one place a change is turned into writes.
 """
 
@@ -42,7 +46,7 @@ from inventory.stores import StoreChange
 
 from alerts.logic.digest import build_digest
 from alerts.logic.forecasting import BatchForecasts, Forecasting, ForecastStep
-from alerts.logic.transitions import status, store_change, transition
+from alerts.logic.transitions import standing, store_change, transition
 from alerts.models.change import Alert, Level, StockChange
 from alerts.models.digest import Announcement, Digest
 from alerts.models.errors import HistoryUnavailable, MalformedRecord
@@ -151,10 +155,12 @@ class AlertService:
                 },
             )
             metrics.add_metric(name="OldImagesUnreadable", unit=MetricUnit.Count, value=1)
-        before = None if change.old is None else status(change.old, self._default_threshold)
-        after = status(change.new, self._default_threshold)
+        before = standing(change.old, self._default_threshold)
+        after = standing(change.new, self._default_threshold)
         if change.old is not None and not change.count_changed and before == after:
-            return None  # neither count nor status changed (moto repeats unchanged writes as MODIFY)
+            # Neither count nor status changed: moto repeats unchanged writes as MODIFY, and a full
+            # list rewrites the items it lists unchanged (only their source moves).
+            return None
         alert = transition(change.old, change.new, self._default_threshold)
         step = forecasts.step(change, after)
         forecasts.commit(step, index)
@@ -246,7 +252,7 @@ class AlertService:
             now = levels.get((change.store, change.item))
             true = (
                 now is not None
-                and status(now, self._default_threshold) == status(change.new, self._default_threshold)
+                and standing(now, self._default_threshold) == standing(change.new, self._default_threshold)
                 and not self._changes.alerted_after(announcement.entry)
             )
             if not true:

@@ -18,7 +18,8 @@ A change the row already reflects (its sequence number is not newer than the row
 replay: it changes nothing, and raises ``soon`` only if it is the change that entered the state
 (``SoonSince``). What it announces is decided by its History row (see
 :mod:`alerts.logic.alerting`). Only changed counts feed the model; a change of threshold alone
-moves only the row's sequence number (and maybe the ``soon`` state, through the status).
+moves only the row's sequence number (and maybe the ``soon`` state, through the status). A
+retirement clears the item's forecast (see :meth:`BatchForecasts.step`).
 """
 
 from __future__ import annotations
@@ -113,8 +114,13 @@ class BatchForecasts:
         # Per item, the row after each change kept: (the change's index in its batch, its sequence, the row).
         self._kept: dict[ItemKey, list[tuple[int, str, ForecastRow]]] = {}
 
-    def step(self, change: StockChange, status: StockStatus) -> ForecastStep:
-        """Apply one change (the item's status after it is ``status``); pure until committed."""
+    def step(self, change: StockChange, status: StockStatus | None) -> ForecastStep:
+        """Apply one change (the item's status after it is ``status``; ``None``: it is retired); pure
+        until committed.
+
+        A retirement clears the row's forecast and ``soon`` state and marks it retired (the model's state
+        stays, so the row still orders replays); an item named again after it was retired starts over.
+        """
         key = (change.store, change.item)
         row = self._rows.get(key)
         state = row.state if row is not None else self._seed(change)
@@ -122,6 +128,14 @@ class BatchForecasts:
             return ForecastStep(
                 key, row, replay=True, soon=row.soon_since == change.sequence, projected=_as_of(change, row.forecast)
             )
+        if status is None:
+            if row is None:  # no forecast to clear: nothing is written
+                placeholder = ModelState(change.new.count, change.time, change.sequence)
+                return ForecastStep(key, ForecastRow(change.store, change.item, placeholder), True, False, None)
+            cleared = ForecastRow(change.store, change.item, replace(row.state, sequence=change.sequence), retired=True)
+            return ForecastStep(key, cleared, replay=False, soon=False, projected=None)
+        if change.old is not None and change.old.retired:
+            state = None  # back after its retirement: what it sold before says little of now
         observation = Observation(change.time, change.new.count, change.sequence)
         if state is None or state.count != change.new.count:
             after = update(state, observation, self._settings)

@@ -17,7 +17,8 @@ manual edit or deletion, an item whose previous image could not be read). The re
    one of them, replayed later, adds nothing again (:mod:`alerts.dal.changes`): recount and
    replay count it once, whichever runs first.
 
-An item whose count or threshold cannot be read is not counted (the stream consumer skips
+A retired item (a full list omitted it) is not counted, as the stream consumer leaves it out. An
+item whose count or threshold cannot be read is not counted (the stream consumer skips
 such a change too) and is reported.
 """
 
@@ -110,12 +111,14 @@ class Recounter:
             if item.level is None:
                 unreadable += 1
                 continue
+            if newest is None or item.updated_at > newest.updated_at:
+                newest = item  # a retirement is a change too
+            if item.level.retired:
+                continue  # out of the totals until a file names it again
             items += 1
             status = stock_status(item.level.count, item.level.threshold, self._default_threshold)
             out += status is StockStatus.OUT
             low += status is StockStatus.LOW
-            if newest is None or item.updated_at > newest.updated_at:
-                newest = item
         return Totals(items, out, low), newest, unreadable
 
     def _busy(self, newest: CountedItem | None, started: datetime) -> str:

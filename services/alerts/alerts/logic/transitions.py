@@ -18,6 +18,10 @@ So LOW fires only when an item crosses its threshold from above (count > thresho
 before, count <= threshold and > 0 after), never again while it stays low; an item that
 recovers from low to ok is not announced (nobody has to act), one that comes back from
 0 is. A threshold change that moves an item across the line counts like a count change.
+
+A retired item (a full list of its store omitted it) has no status: it is not counted in its
+store's totals, and its retirement is never announced. An item named again after it was retired
+comes back like a new item (from ok).
 """
 
 from __future__ import annotations
@@ -32,9 +36,16 @@ def status(level: Level, default_threshold: int) -> StockStatus:
     return stock_status(level.count, level.threshold, default_threshold)
 
 
+def standing(level: Level | None, default_threshold: int) -> StockStatus | None:
+    """An item's status for its store's totals: ``None`` when there is no such item, or it is retired."""
+    return None if level is None or level.retired else status(level, default_threshold)
+
+
 def transition(old: Level | None, new: Level, default_threshold: int) -> Alert | None:
     """The alert raised by a change from ``old`` (``None``: a new item) to ``new``, if any."""
-    before = StockStatus.OK if old is None else status(old, default_threshold)
+    if new.retired:
+        return None
+    before = standing(old, default_threshold) or StockStatus.OK
     after = status(new, default_threshold)
     if before == after:
         return None
@@ -56,7 +67,5 @@ def store_change(change: StockChange, default_threshold: int) -> StoreChange | N
     if not change.old_known:
         return None
     delta = StoreChange()
-    delta.record(
-        None if change.old is None else status(change.old, default_threshold), status(change.new, default_threshold)
-    )
+    delta.record(standing(change.old, default_threshold), standing(change.new, default_threshold))
     return delta

@@ -19,6 +19,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
     StreamRecord,
 )
 from inventory.models import Alert, iso_utc
+from inventory.table import RETIRED
 
 from alerts.models.errors import MalformedRecord
 
@@ -30,10 +31,15 @@ UNREADABLE = (ArithmeticError, TypeError, ValueError, KeyError, IndexError, Attr
 
 @dataclass(frozen=True, slots=True)
 class Level:
-    """An item's count and its own threshold (``None``: the stage default applies)."""
+    """An item's count and its own threshold (``None``: the stage default applies).
+
+    ``retired``: a full list of its store omitted it (ingest sets ``Retired``); it then counts as no
+    item at all (no totals, no alerts, no forecast) until a file names it again.
+    """
 
     count: int
     threshold: int | None
+    retired: bool = False
 
     @classmethod
     def from_image(cls, image: Mapping[str, Any], where: str = "item") -> Level:
@@ -44,6 +50,7 @@ class Level:
         return cls(
             count=_whole(image["Count"], where, "Count"),
             threshold=None if threshold is None else _whole(threshold, where, "Threshold"),
+            retired=RETIRED in image,
         )
 
 

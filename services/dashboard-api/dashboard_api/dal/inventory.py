@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from inventory.models import Ordering, StockStatus
-from inventory.table import from_attributes, ordering_of
+from inventory.table import RETIRED, from_attributes, ordering_of
 
 from dashboard_api.dal.errors import unavailable_on_error
 from dashboard_api.models.records import ItemPage, ItemRecord
@@ -38,9 +38,11 @@ class InventoryReader:
 
         ``out`` and ``low`` read the alerts index (only alerting items are in it); ``ok``
         reads the table and drops alerting items with a filter (they are still examined);
-        no status reads the table.
+        no status reads the table. Retired items (a full list omitted them) are left out: the
+        index never holds them, and a filter drops them from the table.
         """
         values: dict[str, Any] = {":store": {"S": store}}
+        names = {"#store": "Store"}
         kwargs: dict[str, Any] = {"TableName": self._table, "Limit": limit}
         if status in (StockStatus.OUT, StockStatus.LOW):
             kwargs["IndexName"] = self._index
@@ -54,11 +56,14 @@ class InventoryReader:
                 }
         else:
             kwargs["KeyConditionExpression"] = "#store = :store"
+            kwargs["FilterExpression"] = "attribute_not_exists(#retired)"
+            names["#retired"] = RETIRED
             if status is StockStatus.OK:
-                kwargs["FilterExpression"] = "attribute_not_exists(AlertStatus)"
+                kwargs["FilterExpression"] += " AND attribute_not_exists(#status)"
+                names["#status"] = "AlertStatus"
             if after_item is not None:
                 kwargs["ExclusiveStartKey"] = {"Store": {"S": store}, "Item": {"S": after_item}}
-        kwargs["ExpressionAttributeNames"] = {"#store": "Store"}
+        kwargs["ExpressionAttributeNames"] = names
         kwargs["ExpressionAttributeValues"] = values
         with unavailable_on_error(f"the items of {store!r}"):
             response = self._client.query(**kwargs)
@@ -102,11 +107,13 @@ class InventoryReader:
         return found
 
     def one(self, store: str, item: str) -> ItemRecord | None:
-        """One item of a store, or ``None``: a Query of its key (the table is read by Query only)."""
+        """One item of a store, or ``None`` (also when it is retired): a Query of its key (the table is
+        read by Query only)."""
         kwargs: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "#store = :store AND #item = :item",
-            "ExpressionAttributeNames": {"#store": "Store", "#item": "Item"},
+            "FilterExpression": "attribute_not_exists(#retired)",
+            "ExpressionAttributeNames": {"#store": "Store", "#item": "Item", "#retired": RETIRED},
             "ExpressionAttributeValues": {":store": {"S": store}, ":item": {"S": item}},
         }
         with unavailable_on_error(f"the item {item!r} of {store!r}"):

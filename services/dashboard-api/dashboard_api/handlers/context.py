@@ -65,8 +65,15 @@ def services() -> Services:
             history=HistoryReader(clients.dynamodb, settings.history_table),
             forecasts=forecasts,
             cursors=cursors,
+            stale_days=settings.forecast_stale_days,
         ),
-        reorders=Reorders(stores=stores, items=items, forecasts=forecasts, policy=settings.policy()),
+        reorders=Reorders(
+            stores=stores,
+            items=items,
+            forecasts=forecasts,
+            policy=settings.policy(),
+            stale_days=settings.forecast_stale_days,
+        ),
         uploads=UploadListing(
             index=UploadIndex(clients.dynamodb, settings.uploads_table),
             reports=ReportReader(clients.s3, settings.upload_bucket, settings.reports_prefix),

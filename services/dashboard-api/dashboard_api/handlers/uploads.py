@@ -111,7 +111,12 @@ def _created(grant: UploadGrant) -> Response[UploadGrant]:
 def grant_store_upload(store: str, request: Annotated[UploadRequest, Body()]) -> Response[UploadGrant]:
     caller = caller_of(router.current_event, GRANTS)
     grant = services().grants.for_store(
-        caller, name_from_path(store, "store"), request.filename, request.size, dry_run=request.preview
+        caller,
+        name_from_path(store, "store"),
+        request.filename,
+        request.size,
+        full_list=request.full_list,
+        dry_run=request.preview,
     )
     return _created(grant)
 
@@ -125,4 +130,8 @@ def grant_store_upload(store: str, request: Annotated[UploadRequest, Body()]) ->
 )
 def grant_head_office_upload(request: Annotated[UploadRequest, Body()]) -> Response[UploadGrant]:
     caller = caller_of(router.current_event, GRANTS)
-    return _created(services().grants.for_head_office(caller, request.filename, request.size, dry_run=request.preview))
+    return _created(
+        services().grants.for_head_office(
+            caller, request.filename, request.size, full_list=request.full_list, dry_run=request.preview
+        )
+    )

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
-from inventory.forecast import Forecast, ForecastRow, days_between
+from inventory.forecast import DEFAULT_STALE_DAYS, Forecast, ForecastRow, Listing
 from inventory.history import HistoryEntry
 from inventory.models import StockStatus, iso_utc, utc_now
 from inventory.stores import StoreSummary
@@ -119,6 +119,7 @@ class Dashboard:
         cursors: CursorCodec,
         mapper: Callable[[Callable[[Any], Any], Iterable[Any]], list[Any]] = parallel_map,
         clock: Callable[[], str] = utc_now,
+        stale_days: float = DEFAULT_STALE_DAYS,
     ) -> None:
         self._stores = stores
         self._items = items
@@ -127,6 +128,7 @@ class Dashboard:
         self._cursors = cursors
         self._map = mapper
         self._clock = clock
+        self._stale_days = stale_days
 
     # -- stores ---------------------------------------------------------------------
 
@@ -142,6 +144,10 @@ class Dashboard:
     def _store_names(self, caller: Caller) -> list[str]:
         names = [summary.store for summary in self._stores.all()] if caller.admin else caller.stores
         return sorted(set(names))
+
+    def _listing(self, summary: StoreSummary | None) -> Listing:
+        """When the store's items were last listed, as far as its summary says (see ``Listing``)."""
+        return Listing(summary.last_full_list_at if summary else None, self._stale_days)
 
     def _summaries(self, caller: Caller) -> dict[str, StoreSummary | None]:
         """The caller's stores by name, each with its summary row (``None``: none yet)."""
@@ -231,7 +237,7 @@ class Dashboard:
             found = self._forecasts.rows(store, names)
         summary = self._stores.get(store)
         now = self._clock()
-        held = summary.last_upload_at if summary else None
+        held = self._listing(summary)
         days: dict[str, float] = {}
         for row in found.rows:
             outlook = row.outlook(now, held)
@@ -246,7 +252,7 @@ class Dashboard:
         if record is None:
             raise NotFound("no such item")
         summary = self._stores.get(store)
-        held = summary.last_upload_at if summary else None
+        held = self._listing(summary)
         now = self._clock()
         rows = self._forecasts.between(store, item, item, 1).rows
         forecast = next((view for row in rows if (view := _forecast_view(row, now, held)) is not None), None)
@@ -263,7 +269,7 @@ class Dashboard:
         if summary is None and not found.rows:
             raise NotFound("no such store")
         now = self._clock()
-        held = summary.last_upload_at if summary else None
+        held = self._listing(summary)
         views = [view for row in found.rows if (view := _forecast_view(row, now, held)) is not None]
         views.sort(key=lambda view: (view.runs_out_at, view.item))
         return StoreForecast(store=store, items=views, truncated=not found.complete)
@@ -273,17 +279,18 @@ class Dashboard:
 
         One Query of the RunningOut index per store (in parallel), each reading at most ``limit``
         rows, least cover first. The index sorts by the cover at an item's last count; the count
-        holds until the store's last upload, so an item's cover from now is at most that, less the
-        time since: each store's Query asks for ``within_days`` plus the time since its last upload
-        (or since now, without one), and the exact answer is filtered from what it returns.
+        holds until the item was last listed, so an item's cover from now is at most that, less the
+        time since: each store's Query asks for ``within_days`` plus the longest any forecast item of
+        the store can have gone unlisted (``Listing.reach_days``), and the exact answer is filtered
+        from what it returns.
         """
         now = self._clock()
         summaries = self._summaries(caller)
 
         def one(store: str) -> tuple[list[StoreForecastView], bool]:
             summary = summaries.get(store)
-            held = summary.last_upload_at if summary else None
-            since = max(0.0, days_between(min(held, now), now)) if held else 0.0
+            held = self._listing(summary)
+            since = held.reach_days(now)
             found = self._forecasts.running_out(store, within_days + since, limit)
             views = []
             for row in found.rows:
@@ -356,9 +363,9 @@ def _item_view(record: ItemRecord, days_left: float | None = None) -> ItemView:
     )
 
 
-def _forecast_view(row: ForecastRow, now: str, held: str | None) -> ForecastView | None:
-    """A row's forecast as a reader at ``now`` sees it (the count holding until ``held``, the store's
-    last upload); ``None`` when it holds none."""
+def _forecast_view(row: ForecastRow, now: str, held: Listing) -> ForecastView | None:
+    """A row's forecast as a reader at ``now`` sees it (the count holding until the item was last
+    listed, ``held``); ``None`` when it holds none, or the item has gone unlisted too long."""
     outlook: Forecast | None = row.outlook(now, held)
     if outlook is None:
         return None

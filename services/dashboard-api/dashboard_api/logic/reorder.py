@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any, Protocol
 
-from inventory.forecast import ForecastRow, days_between, parse_time
+from inventory.forecast import DEFAULT_STALE_DAYS, ForecastRow, Listing, parse_time
 from inventory.models import NO_ORDERING, Ordering, iso_utc, utc_now
 from inventory.reorder import Demand, Holding, Policy, suggest, transfers
 from inventory.stores import StoreSummary
@@ -52,6 +52,7 @@ class Reorders:
         policy: Policy,
         mapper: Callable[[Callable[[Any], Any], Iterable[Any]], list[Any]] = parallel_map,
         clock: Callable[[], str] = utc_now,
+        stale_days: float = DEFAULT_STALE_DAYS,
     ) -> None:
         self._stores = stores
         self._items = items
@@ -59,6 +60,7 @@ class Reorders:
         self._policy = policy
         self._map = mapper
         self._clock = clock
+        self._stale_days = stale_days
 
     def store(self, caller: Caller, store: str) -> StoreReorder:
         """A store's orders due within the order cycle, soonest order-by first."""
@@ -117,8 +119,10 @@ class Reorders:
         holdings: list[Holding] = []
         for found in self._map(self._forecasts.keyed, chunks):
             for row in found.rows:
+                if row.retired:
+                    continue  # a full list of its store omitted it: nothing there to move
                 summary = summaries[row.store]
-                holdings.append(_holding(row, now, summary.last_upload_at if summary else None))
+                holdings.append(_holding(row, now, self._listing(summary)))
         moves = transfers(holdings, self._policy)
         return TransfersResponse(
             items=[
@@ -134,6 +138,10 @@ class Reorders:
             truncated=truncated,
         )
 
+    def _listing(self, summary: StoreSummary | None) -> Listing:
+        """When the store's items were last listed, as far as its summary says (see ``Listing``)."""
+        return Listing(summary.last_full_list_at if summary else None, self._stale_days)
+
     def _summaries(self, caller: Caller) -> dict[str, StoreSummary | None]:
         if caller.admin:
             return {summary.store: summary for summary in self._stores.all()}
@@ -146,7 +154,7 @@ class Reorders:
         if not found.rows:
             return [], found.complete, False
         orderings = self._items.orderings(store, MAX_STORE_FORECASTS)
-        held = summary.last_upload_at if summary else None
+        held = self._listing(summary)
         horizon = _after(now, self._policy.cycle_days)
         views = []
         for row in found.rows:
@@ -156,7 +164,7 @@ class Reorders:
         views.sort(key=lambda view: (view.order_by, view.item))
         return views, found.complete, True
 
-    def _order(self, row: ForecastRow, ordering: Ordering, now: str, held: str | None) -> ReorderView | None:
+    def _order(self, row: ForecastRow, ordering: Ordering, now: str, held: Listing) -> ReorderView | None:
         outlook = row.outlook(now, held)
         if outlook is None:
             return None
@@ -188,8 +196,8 @@ class Reorders:
     ) -> tuple[list[tuple[float, ForecastRow]], bool]:
         """A store's items that run out within the stage's lead time from now (cover, row), and whether
         the index held more than one read takes."""
-        held = summary.last_upload_at if summary else None
-        since = max(0.0, days_between(min(held, now), now)) if held else 0.0
+        held = self._listing(summary)
+        since = held.reach_days(now)
         lead = self._policy.lead_time_days
         found = self._forecasts.running_out(store, lead + since, MAX_NEEDY_PER_STORE)
         rows = []
@@ -200,7 +208,7 @@ class Reorders:
         return rows, not found.complete
 
 
-def _holding(row: ForecastRow, now: str, held: str | None) -> Holding:
+def _holding(row: ForecastRow, now: str, held: Listing) -> Holding:
     """What a store holds of an item now, and its demand (none: the item is not being used up there)."""
     outlook = row.outlook(now, held)
     if outlook is None:

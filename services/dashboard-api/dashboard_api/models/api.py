@@ -193,6 +193,11 @@ class UploadRequest(BaseModel):
         min_length=1, max_length=MAX_FILE_NAME_LENGTH, description="The file's name on the user's machine"
     )
     size: StrictInt = Field(ge=1, description="The file's size in bytes")
+    full_list: StrictBool = Field(
+        default=False,
+        description="The file is the full list of the stores it names: their items it omits are retired (out of "
+        "the totals, alerts and forecasts, kept in history) until a file names them again",
+    )
     preview: StrictBool = Field(
         default=False,
         description="Dry run first: ingest plans the file and holds it as `needs_confirmation` with the plan, "

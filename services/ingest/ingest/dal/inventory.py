@@ -20,14 +20,14 @@ batch either landed or left nothing behind, which keeps the tallies exact after 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from inventory.leftovers import BACKOFF, Backoff, until_done
 from inventory.models import SourceVersion
-from inventory.table import AttributeMap
+from inventory.table import RETIRED, AttributeMap
 
 from ingest.models.claim import Fence
 from ingest.models.errors import LeaseLost, TableUnavailable
@@ -55,6 +55,8 @@ _READ_NAMES = {
     "#key": "SourceKey",
     "#seq": "SourceSeq",
     "#line": SOURCE_LINE,
+    "#updated": "UpdatedAt",
+    "#retired": RETIRED,
 }
 #: Every attribute ingest sets on an item, by the placeholder its writes use (the values use the
 #: same name with a colon); one absent from a write is removed, any other attribute is kept.
@@ -70,6 +72,7 @@ _WRITE_NAMES = {
     "#lead": "LeadTimeDays",
     "#pack": "PackSize",
     "#supplier": "Supplier",
+    "#retired": RETIRED,
 }
 #: Cancellation reasons of a transaction whose items may simply be sent again.
 _RESEND = frozenset({"None", "TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
@@ -96,6 +99,9 @@ class ItemWrite:
     attributes: AttributeMap
     source: SourceVersion
     line: int
+    #: Not a row's write but a retirement at this time (``attributes`` need only the key): see
+    #: :meth:`InventoryTable._retirement`.
+    retired_at: str = ""
 
 
 @dataclass(slots=True)
@@ -204,7 +210,26 @@ class InventoryTable:
             return None
         return None
 
+    def items_of(self, store: str) -> Iterator[AttributeMap]:
+        """Every item of ``store`` (strongly consistent), with what a comparison needs and ``Retired``."""
+        request: dict[str, Any] = {
+            "TableName": self.name,
+            "KeyConditionExpression": "#store = :store",
+            "ProjectionExpression": ", ".join(_READ_NAMES),
+            "ExpressionAttributeNames": _READ_NAMES,
+            "ExpressionAttributeValues": {":store": {"S": store}},
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self._call("Query", self._client.query, **request)
+            yield from page.get("Items", [])
+            if "LastEvaluatedKey" not in page:
+                return
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
     def _update(self, write: ItemWrite) -> dict[str, Any]:
+        if write.retired_at:
+            return self._retirement(write)
         expression, names, shared = newer_wins(write.source)
         values = dict(shared)
         attributes = {**write.attributes, SOURCE_LINE: {"N": str(write.line)}}
@@ -223,6 +248,36 @@ class InventoryTable:
                 "UpdateExpression": update,
                 "ConditionExpression": expression,
                 "ExpressionAttributeNames": {**names, **_WRITE_NAMES},
+                "ExpressionAttributeValues": values,
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        }
+
+    def _retirement(self, write: ItemWrite) -> dict[str, Any]:
+        """Retire an item, under :func:`newer_wins` like any write: ``Retired`` and ``UpdatedAt`` set to
+        the time, the source set to the retiring upload (so a newer upload's row brings the item back,
+        and an older upload cannot retire it again), ``AlertStatus`` removed (it leaves the alerts
+        index); count, threshold and ordering are kept as they were."""
+        expression, names, shared = newer_wins(write.source)
+        values = {**shared, ":line": {"N": str(write.line)}, ":retired": {"S": write.retired_at}}
+        update = "SET #retired = :retired, #updated = :retired, #key = :key, #time = :time, #line = :line"
+        if write.source.sequencer:
+            update += ", #seq = :seq REMOVE #status"
+        else:
+            update += " REMOVE #status, #seq"
+        store, item = write.key
+        return {
+            "Update": {
+                "TableName": self.name,
+                "Key": {"Store": {"S": store}, "Item": {"S": item}},
+                "UpdateExpression": update,
+                "ConditionExpression": expression,
+                "ExpressionAttributeNames": {
+                    **names,
+                    "#retired": RETIRED,
+                    "#updated": "UpdatedAt",
+                    "#status": "AlertStatus",
+                },
                 "ExpressionAttributeValues": values,
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }

@@ -27,6 +27,9 @@ UPLOADED_BY = "uploaded-by"
 #: The object metadata asking for a dry run (``x-amz-meta-mode: dry-run``, signed into a dashboard grant).
 MODE = "mode"
 DRY_RUN = "dry-run"
+#: The object metadata that says a file is its store's full list (``x-amz-meta-full-list: true``): the
+#: items of the store it omits are retired. A dashboard grant signs it when the uploader ticks the box.
+FULL_LIST = "full-list"
 #: Missing objects: ingest may not list the bucket, so S3 says AccessDenied rather than NoSuchKey.
 _GONE = frozenset({"NoSuchKey", "NoSuchVersion", "404", "AccessDenied", "403"})
 #: A conditional write (``If-None-Match: *``) that found an object there, or one being written.
@@ -42,6 +45,7 @@ class OpenedUpload:
     uploaded_by: str | None  # the signed metadata of a dashboard upload, if any
     chunks: Iterator[bytes]  # from the byte asked for to the end
     dry_run: bool = False  # the file asks to be planned and held before it is applied
+    full_list: bool = False  # the file says it is its store's full list (:data:`FULL_LIST`)
 
 
 class UploadBucket:
@@ -77,6 +81,7 @@ class UploadBucket:
             size=size,
             uploaded_by=uploader(response.get("Metadata")),
             chunks=_stream(response["Body"].iter_chunks(READ_CHUNK), f"s3://{bucket}/{key}"),
+            full_list=full_list(response.get("Metadata")),
             dry_run=(response.get("Metadata") or {}).get(MODE) == DRY_RUN,
         )
 
@@ -93,6 +98,7 @@ class UploadBucket:
             size=max(start, int(head.get("ContentLength", 0))),
             uploaded_by=uploader(head.get("Metadata")),
             chunks=iter(()),
+            full_list=full_list(head.get("Metadata")),
         )
 
     def deleted(self, bucket: str, key: str) -> bool:
@@ -146,6 +152,11 @@ def uploader(metadata: Mapping[str, str] | None) -> str | None:
     except (HeaderParseError, LookupError, UnicodeDecodeError, ValueError):
         return value
     return decoded or value
+
+
+def full_list(metadata: Mapping[str, str] | None) -> bool:
+    """Whether an object's metadata says it is its store's full list: ``full-list`` is ``true`` (any case)."""
+    return str((metadata or {}).get(FULL_LIST, "")).strip().lower() == "true"
 
 
 def _stream(chunks: Iterator[bytes], where: str) -> Iterator[bytes]:

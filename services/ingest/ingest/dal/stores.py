@@ -1,7 +1,8 @@
-"""The Stores table, as far as ingest writes it: when each store last sent a file.
+"""The Stores table, as far as ingest writes it: when each store last sent a file, and a full list.
 
 The item, out-of-stock and low-stock totals are the alerts service's (it applies each item
-change from the Inventory stream exactly once); ingest only moves ``LastUploadAt`` forward.
+change from the Inventory stream exactly once); ingest only moves ``LastUploadAt`` and
+``LastFullListAt`` forward.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from inventory.leftovers import until_done
-from inventory.stores import ITEMS, LAST_UPLOAD_AT
+from inventory.stores import ITEMS, LAST_FULL_LIST_AT, LAST_UPLOAD_AT
 
 from ingest.models.errors import TableUnavailable
 
@@ -38,12 +39,19 @@ class StoreActivity:
 
         A store with no row yet gets one holding only this (its totals appear with its first item).
         """
+        self._mark_all(stores, LAST_UPLOAD_AT, at)
+
+    def mark_full_list(self, stores: Iterable[str], at: str) -> None:
+        """Set each store's ``LastFullListAt`` to ``at`` (a full list's upload time) unless already as late."""
+        self._mark_all(stores, LAST_FULL_LIST_AT, at)
+
+    def _mark_all(self, stores: Iterable[str], attribute: str, at: str) -> None:
         names = sorted(set(stores))
         if len(names) == 1:
-            self._mark(names[0], at)
+            self._mark(names[0], attribute, at)
         elif names:
             with ThreadPoolExecutor(min(CONCURRENCY, len(names)), thread_name_prefix="stores") as pool:
-                for _ in pool.map(lambda store: self._mark(store, at), names):
+                for _ in pool.map(lambda store: self._mark(store, attribute, at), names):
                     pass  # map re-raises the first failure here
 
     def item_counts(self, stores: Sequence[str]) -> dict[str, int]:
@@ -69,14 +77,14 @@ class StoreActivity:
                 raise TableUnavailable(f"BatchGetItem on {self.name} left keys unread when its time ran out")
         return counts
 
-    def _mark(self, store: str, at: str) -> None:
+    def _mark(self, store: str, attribute: str, at: str) -> None:
         try:
             self._client.update_item(
                 TableName=self.name,
                 Key={"Store": {"S": store}},
                 UpdateExpression="SET #at = :at",
                 ConditionExpression="attribute_not_exists(#at) OR #at < :at",
-                ExpressionAttributeNames={"#at": LAST_UPLOAD_AT},
+                ExpressionAttributeNames={"#at": attribute},
                 ExpressionAttributeValues={":at": {"S": at}},
             )
         except ClientError as error:

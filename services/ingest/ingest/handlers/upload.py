@@ -24,6 +24,7 @@ from ingest.dal.uploads import UploadsIndex
 from ingest.logic.guard import Guard
 from ingest.logic.ingest import Ingestor, Invocation, Outcome, Timing
 from ingest.logic.loader import Loader
+from ingest.logic.retirement import Retirer
 from ingest.models.errors import RetryLater
 from ingest.models.upload import CONTINUATION, Continuation, Upload
 from ingest.settings import Settings
@@ -35,11 +36,12 @@ def ingestor() -> Ingestor:
     settings = Settings.from_env()
     # One connection per lane, plus the index, the stores marks and the handler's own calls.
     dynamodb = dynamodb_client(pool=settings.write_concurrency + 10)
+    inventory = InventoryTable(dynamodb, settings.inventory_table)
     stores = StoreActivity(dynamodb, settings.stores_table)
     return Ingestor(
         bucket=UploadBucket(s3_client()),
         loader=Loader(
-            InventoryTable(dynamodb, settings.inventory_table),
+            inventory,
             default_threshold=settings.low_stock_default,
             concurrency=settings.write_concurrency,
             clock=utc_now,
@@ -58,6 +60,7 @@ def ingestor() -> Ingestor:
             stop_margin_seconds=settings.stop_margin_seconds,
         ),
         uploaders=PeopleTable(dynamodb, settings.people_table),
+        retirer=Retirer(inventory, clock=utc_now),
         guard=Guard(
             stores,
             out_of_stock_share=settings.hold_out_of_stock_share,

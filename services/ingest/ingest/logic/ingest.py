@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 
 from inventory.models import InventoryRow, RowError, SourceVersion, comparable_sequencer
 from inventory.people import granted_at
-from inventory.report import ReportStatus, RowCounts, UploadReport, UploadSource
+from inventory.report import MAX_REPORTED_STORES, ReportStatus, RowCounts, UploadReport, UploadSource
 from inventory.uploads import DISCARD, HEAD_OFFICE, InvalidUploadKey, UploadEntry, report_key, store_of_key
 
 from ingest.dal.objects import OpenedUpload
@@ -65,6 +65,7 @@ from ingest.logic.parser import (
     open_inventory,
 )
 from ingest.logic.ports import Bucket, Index, Invoker, Signer, StoreMarks, Uploaders
+from ingest.logic.retirement import Retirer
 from ingest.models.claim import Checkpoint, Claim, ClaimState, Source
 from ingest.models.errors import LeaseLost, Unavailable, UploadGone, UploadRefused
 from ingest.models.upload import Continuation, Upload
@@ -143,6 +144,7 @@ class Ingestor:
     monotonic: Callable[[], float] = time.monotonic
     new_owner: Callable[[], str] = lambda: uuid.uuid4().hex
     uploaders: Uploaders | None = None  # None: nobody's access is checked (tests of the loading alone)
+    retirer: Retirer | None = None  # None: a full list retires nothing (tests of the loading alone)
     guard: Guard | None = None  # None: no file is planned or held
 
     def is_upload(self, key: str) -> bool:
@@ -269,9 +271,8 @@ class Ingestor:
             if len(state.pending_stores) >= STORE_MARK_BATCH:
                 self._mark_stores(claim, state)
 
-        loader = self.loader
-        if state.phase == PLAN and state.tally is not None:
-            loader = loader.over(PlanningTable(loader.table, state.tally))
+        tally = state.tally if state.phase == PLAN else None
+        loader = self.loader if tally is None else self.loader.over(PlanningTable(self.loader.table, tally))
         result = loader.load(
             rows,
             version,
@@ -279,6 +280,7 @@ class Ingestor:
             pacer,
             on_store=heard if store is None and state.phase != PLAN else lambda _: None,
             fence=self.index.fence(claim),
+            full_list=opened.full_list,
         )
         state.unreadable += result.unreadable
         if not result.finished:
@@ -291,8 +293,10 @@ class Ingestor:
             raise FileRejected("the file has no inventory rows")
         elif report.rows.accepted == 0:
             report.reason = "every row was rejected"
-        if state.phase == PLAN:
+        if state.phase == PLAN:  # a dry run retires nothing either
             return self._planned(claim, state, invocation, opened)
+        if opened.full_list:
+            self._retire_omitted(claim, report, store, version, broke_off=bool(stopped))
         return True
 
     # -- dry runs and holds (ingest.logic.guard) --------------------------------------------------------
@@ -333,6 +337,23 @@ class Ingestor:
             return True
         _restart(state.report)
         return False
+
+    def _retire_omitted(
+        self, claim: Claim, report: UploadReport, store: str | None, version: SourceVersion, *, broke_off: bool
+    ) -> None:
+        """A loaded full list retires the items of its stores it omitted (``ingest.logic.retirement``),
+        then marks those stores as listed in full at the upload's time."""
+        if self.retirer is None:
+            return
+        refusal = _retirement_refusal(report, broke_off)
+        if refusal:
+            report.reason = f"{report.reason}; {refusal}" if report.reason else refusal
+            return
+        stores = [store] if store is not None else sorted(report.stores)
+        fence = self.index.fence(claim)
+        for name in stores:
+            report.rows.retired += self.retirer.retire_omitted(name, version, fence).retired
+        self.stores.mark_full_list(stores, self._upload_time(claim.source, report))
 
     def _check_uploader(self, uploader: str, store: str | None, key: str) -> None:
         """Refuse the file if its uploader may no longer change what it is for."""
@@ -580,6 +601,15 @@ def _restart(report: UploadReport) -> None:
     """Forget the tallies of a dry run: the file is loaded from its first row."""
     report.rows, report.errors, report.errors_truncated, report.reason = RowCounts(), [], False, None
     report.stores, report.stores_truncated = [], False
+
+
+def _retirement_refusal(report: UploadReport, broke_off: bool) -> str:
+    """Why a full list retires nothing (empty: it retires what it omitted)."""
+    if broke_off or report.rows.rejected or not report.rows.accepted:
+        return "a full list retires nothing unless every row is accepted: correct the file and upload it again"
+    if report.stores_truncated:
+        return f"a full list retires nothing when it names more than {MAX_REPORTED_STORES:,} stores"
+    return ""
 
 
 def _resume_byte(position: ParsePosition | None, file_format: FileFormat) -> int:

@@ -14,7 +14,12 @@ upload's lease when the caller gives a fence. So:
   short) counts as written without being written again, so a resumed load tallies exactly;
 - a stored item that cannot be read (a ``Count`` that is text, say) counts as no prior state;
 - a threshold cell left empty (or ``null``) puts the item back on the stage default; a file
-  without a threshold column leaves every item's threshold as it is.
+  without a threshold column leaves every item's threshold as it is;
+- a retired item (one a full list omitted, see :mod:`ingest.logic.retirement`) that a row names
+  is written even when its count is unchanged: naming it brings it back;
+- a full list (``full_list``) also writes the items it lists unchanged, with only its source (and
+  the line) new: afterwards every item the file listed carries this upload or a newer one, so the
+  ones it omitted are exactly those still set by an older upload. Such a write counts as unchanged.
 
 Once DynamoDB pushes back on a write (a throttled attempt that botocore retried), writes to one
 store go out one transaction at a time for the rest of the load, whichever lane sends them: a
@@ -44,7 +49,7 @@ from typing import Any, Protocol
 
 from inventory.models import NO_ORDERING, InventoryRow, Ordering, RowError, SourceVersion
 from inventory.report import UploadReport
-from inventory.table import AttributeMap, StoredItem, item_key, ordering_of, to_attributes
+from inventory.table import RETIRED, AttributeMap, StoredItem, item_key, ordering_of, to_attributes
 
 from ingest.dal.inventory import READ_BATCH_SIZE, SOURCE_LINE, ItemKey, ItemWrite, WriteOutcome
 from ingest.models.claim import Fence
@@ -89,6 +94,8 @@ class Prior:
     count: int | None  # None: unreadable count, threshold or ordering values
     threshold: int | None
     ordering: Ordering = NO_ORDERING
+    retired: bool = False  # a full list omitted it (``Retired``)
+    updated_at: str = ""  # when its count was last set (``UpdatedAt``)
 
 
 @dataclass(slots=True)
@@ -144,8 +151,10 @@ class Loader:
         on_store: Callable[[str], None] = lambda _: None,
         *,
         fence: Fence | None = None,
+        full_list: bool = False,
     ) -> LoadResult:
         """Apply ``rows`` to the table, tallying into ``report``; ``on_store`` hears each store named.
+        A ``full_list`` writes the items it lists unchanged too (see the module docstring).
 
         Every write is made under ``fence`` (the upload's lease): once it fails, the load stops
         with ``LeaseLost`` and nothing more is written.
@@ -154,7 +163,7 @@ class Loader:
         stopped; the tallies of every batch that landed are in ``report`` by then.
         """
         gates = _StoreGates()  # this load's: another load of the same store is another writer, as on Lambda
-        lanes = [_Lane(self, source, gates, fence) for _ in range(self._concurrency)]
+        lanes = [_Lane(self, source, gates, fence, full_list) for _ in range(self._concurrency)]
         buffers: list[dict[ItemKey, InventoryRow]] = [{} for _ in lanes]
         result = LoadResult(finished=False)
         stores_seen: set[str] = set()
@@ -236,9 +245,12 @@ class Loader:
         source: SourceVersion,
         tally: _Tally,
         gates: _StoreGates,
+        *,
         fence: Fence | None = None,
+        full_list: bool = False,
     ) -> None:
-        """Compare one batch with the stored items and write the ones that changed."""
+        """Compare one batch with the stored items and write the ones that changed (a ``full_list``:
+        every one it lists)."""
         deadline = self._monotonic() + self._batch_seconds
         stored = {
             (attributes["Store"]["S"], attributes["Item"]["S"]): attributes
@@ -246,6 +258,7 @@ class Loader:
         }
         now = self._clock()
         writes: list[ItemWrite] = []
+        listed: set[ItemKey] = set()  # unchanged items a full list writes only to say it listed them
         for key, row in batch.items():
             prior = read_prior(stored.get(key))
             if prior is not None and prior.source is not None:
@@ -264,22 +277,29 @@ class Loader:
                 if threshold is None and not row.clears_threshold:
                     threshold = prior.threshold
                 ordering = ordering.over(prior.ordering)
-            if (
+            unchanged = (
                 readable
                 and prior is not None
+                and not prior.retired
                 and (prior.count, prior.threshold, prior.ordering) == (row.count, threshold, ordering)
-            ):
+            )
+            if unchanged and not full_list:
                 tally.unchanged += 1
                 continue
-            after = StoredItem(row.store, row.item, row.count, threshold, now, source, ordering)
+            updated_at = prior.updated_at if unchanged and prior is not None and prior.updated_at else now
+            after = StoredItem(row.store, row.item, row.count, threshold, updated_at, source, ordering)
             writes.append(ItemWrite(key, to_attributes(after, self._default_threshold), source, row.line))
+            if unchanged:
+                listed.add(key)
         if not writes:
             return
         with gates.holding({write.key[0] for write in writes}):
             outcome = self._table.write_many(writes, deadline, fence)
         if outcome.pushed_back:
             gates.engage()
-        tally.written += len(outcome.written)
+        relisted = sum(key in listed for key in outcome.written)
+        tally.unchanged += relisted
+        tally.written += len(outcome.written) - relisted
         for holder in outcome.lost.values():
             # Lost to a newer upload that landed between the read and the write, or (the same
             # upload) to a later row of this file that another attempt landed meanwhile.
@@ -312,7 +332,15 @@ def read_prior(attributes: Mapping[str, Any] | None) -> Prior | None:
     except (KeyError, TypeError, ValueError):
         ordering, count = NO_ORDERING, None  # so does an unreadable ordering value
     line = _number(attributes.get(SOURCE_LINE)) or 0
-    return Prior(source=source, line=line, count=count, threshold=threshold, ordering=ordering)
+    return Prior(
+        source=source,
+        line=line,
+        count=count,
+        threshold=threshold,
+        ordering=ordering,
+        retired=RETIRED in attributes,
+        updated_at=_text(attributes, "UpdatedAt"),
+    )
 
 
 def _text(attributes: Mapping[str, Any], name: str) -> str:
@@ -362,10 +390,13 @@ class _StoreGates:
 class _Lane:
     """One writer thread with a short queue of batches; its tally is read only at barriers."""
 
-    def __init__(self, loader: Loader, source: SourceVersion, gates: _StoreGates, fence: Fence | None) -> None:
+    def __init__(
+        self, loader: Loader, source: SourceVersion, gates: _StoreGates, fence: Fence | None, full_list: bool
+    ) -> None:
         self._loader = loader
         self._source = source
         self._fence = fence
+        self._full_list = full_list
         self.gates = gates
         self._queue: queue.Queue[dict[ItemKey, InventoryRow] | None] = queue.Queue(maxsize=LANE_QUEUE_DEPTH)
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -392,7 +423,9 @@ class _Lane:
                 if batch is None:
                     return
                 if self.error is None:  # after a failure, keep draining so the parser never blocks
-                    self._loader.apply(batch, self._source, self.tally, self.gates, self._fence)
+                    self._loader.apply(
+                        batch, self._source, self.tally, self.gates, fence=self._fence, full_list=self._full_list
+                    )
             except Exception as error:  # handed to the caller at the next barrier
                 self.error = error
             finally:

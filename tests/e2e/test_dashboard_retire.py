@@ -1,0 +1,82 @@
+"""A full list uploaded from the dashboard retires the items it omits, in headless Chromium against the local
+stack: they leave the store's totals, /alerts and the forecasts; a later file naming one brings it back.
+
+The whole path: the upload dialog's box, the grant that signs ``x-amz-meta-full-list``, ingest's
+retirement, the alerts function taking the items out of the totals and clearing their forecasts, and
+the API leaving them out.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.builders import csv_file
+from tests.e2e import dashboard_kit as kit
+from tests.e2e.conftest import unique_store
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+#: A guard against a stuck stack (the alerts function batches stream records for up to 10 s), not a timing.
+SETTLE_TIMEOUT_S = 90
+
+State = tuple[tuple[int, int, int], list[str], list[str]]
+
+
+def state(stack: dict[str, Any], token: str, store: str) -> State:
+    """The store's totals (items, out, low), its items on /alerts, and its items on its forecast."""
+    _, stores = kit.api_call(stack, token, "GET", "/stores")
+    row = next(entry for entry in (stores or {})["stores"] if entry["store"] == store)
+    _, alerts = kit.api_call(stack, token, "GET", "/alerts")
+    _, forecast = kit.api_call(stack, token, "GET", f"/stores/{quote(store, safe='')}/forecast")
+    return (
+        (row["items"], row["out"], row["low"]),
+        sorted(entry["item"] for entry in (alerts or {})["alerts"] if entry["store"] == store),
+        sorted(entry["item"] for entry in (forecast or {})["items"]),
+    )
+
+
+def settles_at(stack: dict[str, Any], token: str, store: str, expected: State) -> None:
+    deadline = time.monotonic() + SETTLE_TIMEOUT_S
+    while (found := state(stack, token, store)) != expected:
+        assert time.monotonic() < deadline, f"{store} holds {found}, not {expected}"
+        time.sleep(1)
+
+
+def test_a_full_list_from_the_dialog_retires_what_it_omits_until_a_file_names_it_again(
+    page: Page, stack: dict[str, Any]
+) -> None:
+    # Given a store whose Echo Dot is being used up (a forecast), Tap out of stock (an alert), Kindle ok
+    store = unique_store("Retire")
+    for count in (1000, 999, 998):
+        rows = [(store, "Echo Dot", count), (store, "Tap", 0), (store, "Kindle", 50)]
+        assert kit.upload(stack, f"count-{count}.csv", csv_file(rows), store=store)["status"] == "ok"
+        time.sleep(2)  # the next count comes a little later, as a store's next upload would
+    manager = kit.new_user(stack, stores=(store,))
+    token = kit.id_token(stack, manager)
+    settles_at(stack, token, store, ((3, 1, 0), ["Tap"], ["Echo Dot"]))
+
+    # When its manager uploads a full list naming only Kindle, ticking the box
+    kit.sign_in(page, stack, manager, path=f"#/uploads?{urlencode({'store': store})}")
+    expect(page.get_by_label("Upload for")).to_have_value(store)
+    body = csv_file([(store, "Kindle", 50)])
+    page.get_by_label("Choose a file").set_input_files({"name": "full.csv", "mimeType": "text/csv", "buffer": body})
+    page.get_by_label("This file is the full list").check()
+    page.get_by_role("button", name="Upload", exact=True).click()
+
+    # Then the report counts two items retired, and they leave the totals, the alerts and the forecast
+    report = page.locator(".upload-result article.upload")
+    expect(report.locator(".upload-rows div").filter(has_text="Retired").locator("dd")).to_have_text(
+        "2", timeout=SETTLE_TIMEOUT_S * 1000
+    )
+    expect(page.get_by_label("This file is the full list")).not_to_be_checked()  # not carried to the next file
+    kit.shoot(page, "upload-full-list", full_page=True)
+    settles_at(stack, token, store, ((1, 0, 0), [], []))
+
+    # And a later file that names Tap brings it back, out of stock again
+    assert kit.upload(stack, "tap.csv", csv_file([(store, "Tap", 0)]), store=store)["status"] == "ok"
+    settles_at(stack, token, store, ((2, 1, 0), ["Tap"], []))
