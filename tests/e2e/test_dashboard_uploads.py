@@ -197,6 +197,8 @@ def test_the_upload_view_works_at_phone_width_and_by_keyboard(
         expect(upload_button).to_be_enabled()  # once the stores the user may upload to are known
         phone.get_by_label("Choose a file").focus()
         phone.keyboard.press("Tab")
+        expect(phone.get_by_label("This file is the full list")).to_be_focused()
+        phone.keyboard.press("Tab")
         expect(upload_button).to_be_focused()
         assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], overflowing(
             phone, PHONE["width"]
