@@ -348,6 +348,8 @@ def test_ingest_function_may_touch_exactly_its_prefixes_tables_queue_and_itself(
         # each fenced by a ConditionCheck on the upload's index row.
         # A dry run reads the item totals of the stores a file names (ingest.logic.guard).
         "dynamodb:BatchGetItem": [{"Fn::GetAtt": ["InventoryTable", "Arn"]}, {"Fn::GetAtt": ["StoresTable", "Arn"]}],
+        # A full list reads its stores' items, to retire those it omits.
+        "dynamodb:Query": [{"Fn::GetAtt": ["InventoryTable", "Arn"]}],
         "dynamodb:UpdateItem": [
             {"Fn::GetAtt": ["InventoryTable", "Arn"]},
             {"Fn::GetAtt": ["StoresTable", "Arn"]},
