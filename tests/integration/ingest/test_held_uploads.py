@@ -34,8 +34,11 @@ def stocked(world: IngestWorld) -> None:
     )
 
 
-def from_dashboard(world: IngestWorld, body: bytes, *, dry_run: bool = False, key: str = KEY) -> dict[str, Any]:
+def from_dashboard(
+    world: IngestWorld, body: bytes, *, dry_run: bool = False, key: str = KEY, full_list: bool = False
+) -> dict[str, Any]:
     metadata = {"uploaded-by": "ravi"} | ({"mode": "dry-run"} if dry_run else {})
+    metadata |= {"full-list": "true"} if full_list else {}
     world.upload(key, body, metadata=metadata, principal=world.api_principal)
     return world.report(key)
 
@@ -205,3 +208,16 @@ def test_a_decision_waits_until_the_held_report_is_written(world: IngestWorld) -
     )
 
     assert not UploadIndex(world.dynamodb, UPLOADS).decide(KEY, version, CONFIRM, "ravi")
+
+
+def test_a_dry_run_of_a_full_list_counts_what_it_would_retire(world: IngestWorld) -> None:
+    stocked(world)
+
+    report = from_dashboard(world, csv_file([("Berlin", "Echo Dot", 12)]), dry_run=True, full_list=True)
+
+    assert report["status"] == "needs_confirmation"
+    assert report["plan"] == {"changed": 0, "out_of_stock": 0, "retired": 3}
+    assert "It would retire 3 of Berlin's 4 items (more than 50%)." in report["reason"]
+    assert len(world.counts("Berlin")) == 4
+    decide(world, CONFIRM)
+    assert world.report(KEY)["rows"]["retired"] == 3

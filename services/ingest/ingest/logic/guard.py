@@ -100,6 +100,9 @@ class StoreTally:
     out_of_stock: int = 0
     retired: int = 0
     added: int = 0  # items the file adds (no stored item before)
+    #: Live (not retired) items the file names; an item named in two batches of a lane counts twice, so a
+    #: full list's retirements (the store's live items less these) are never overcounted.
+    named: int = 0
 
 
 @dataclass(slots=True)
@@ -122,13 +125,23 @@ class PlanTally:
             if added:
                 counts.added += 1
 
+    def name(self, store: str, live: int) -> None:
+        with self._lock:
+            self.stores.setdefault(store, StoreTally()).named += live
+
+    def retire(self, store: str, live_items: int) -> None:
+        """A full list would retire the store's live items it does not name."""
+        counts = self.stores.setdefault(store, StoreTally())
+        counts.retired = max(0, live_items - counts.named)
+        self.retired = sum(tally.retired for tally in self.stores.values())
+
     def plan(self) -> Plan:
         return Plan(changed=self.changed, out_of_stock=self.out_of_stock, retired=self.retired)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "plan": self.plan().to_json(),
-            "stores": {name: [s.out_of_stock, s.retired, s.added] for name, s in self.stores.items()},
+            "stores": {name: [s.out_of_stock, s.retired, s.added, s.named] for name, s in self.stores.items()},
         }
 
     @classmethod
@@ -155,6 +168,13 @@ class PlanningTable:
     def get_many(self, keys: Sequence[AttributeMap], deadline: float) -> list[AttributeMap]:
         found = self._table.get_many(keys, deadline)
         self._local.priors = {_key_of(item): item for item in found}
+        live: dict[str, int] = {}
+        for item in found:
+            prior = read_prior(item)
+            if prior is not None and not prior.retired:
+                live[item["Store"]["S"]] = live.get(item["Store"]["S"], 0) + 1
+        for store, count in live.items():
+            self._tally.name(store, count)
         return found
 
     def write_many(
@@ -168,12 +188,19 @@ class PlanningTable:
             prior = read_prior(priors.get(write.key))
             before = None if prior is None else prior.count
             after = _count(write.attributes)
+            if prior is not None and not prior.retired and (before, prior.threshold) == (after, _threshold(write)):
+                continue  # a full list stamps the items it names unchanged: not a change
             self._tally.add(write.key[0], out_of_stock=after == 0 and before != 0, added=prior is None)
         return WriteOutcome(written=[write.key for write in writes])
 
 
 def _key_of(item: AttributeMap) -> ItemKey:
     return (item["Store"]["S"], item["Item"]["S"])
+
+
+def _threshold(write: ItemWrite) -> int | None:
+    value = write.attributes.get("Threshold")
+    return None if value is None else _count({"Count": value})
 
 
 def _count(attributes: AttributeMap) -> int | None:

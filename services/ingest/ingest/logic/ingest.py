@@ -313,6 +313,10 @@ class Ingestor:
         assert self.guard is not None
         assert state.tally is not None
         report = state.report
+        if opened.full_list and self.retirer is not None and not _retirement_refusal(report, report.reason is not None):
+            scope = claim.source.scope
+            for name in [scope] if scope != HEAD_OFFICE else list(report.stores):
+                state.tally.retire(name, self.retirer.live_items(name))
         report.plan = state.tally.plan()
         hold = self.guard.hold_reason(state.tally, dry_run=opened.dry_run) if report.rows.accepted else None
         if hold:
