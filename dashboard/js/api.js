@@ -194,10 +194,16 @@ export class Api {
   }
 
   /** A presigned POST for one file: {url, fields, key, expires_at, max_bytes}. store null: head office.
-   * fullList: the file is the full list of its stores (the items it omits are retired). */
-  uploadGrant(store, { filename, size, fullList = false }) {
+   * fullList: the file is the full list of its stores (the items it omits are retired); preview: a dry run
+   * first (the file is held until it is confirmed). */
+  uploadGrant(store, { filename, size, fullList = false, preview = false }) {
     const segments = store === null ? ['uploads'] : ['stores', store, 'uploads'];
-    return this.request(segments, { method: 'POST', body: { filename, size, full_list: fullList } });
+    return this.request(segments, { method: 'POST', body: { filename, size, full_list: fullList, preview } });
+  }
+
+  /** decision: confirm or discard, of one held upload version. */
+  decideUpload(decision, { key, version }) {
+    return this.request(['uploads', decision], { method: 'POST', body: { key, version } });
   }
 
   /** The API's own OpenAPI document (fetched once: it says, for one, which severities exist). */

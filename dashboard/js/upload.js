@@ -3,7 +3,8 @@
 // ingest's report. No DOM here beyond parsing S3's XML error bodies.
 
 export const UPLOAD_EXTENSIONS = ['.csv', '.json', '.jsonl', '.xlsx'];
-export const FINAL_STATUSES = ['ok', 'partial', 'failed'];
+// Final for the page: nothing more happens without a person (a held file waits for its uploader).
+export const FINAL_STATUSES = ['ok', 'partial', 'failed', 'needs_confirmation', 'discarded'];
 
 export class UploadError extends Error {}
 
@@ -104,5 +105,6 @@ export function newestEntry(body) {
     rows: report.rows || entry.rows,
     errors: report.errors || entry.errors,
     errors_truncated: report.errors_truncated ?? entry.errors_truncated,
+    plan: report.plan ?? entry.plan ?? null,
   };
 }

@@ -12,7 +12,10 @@ Statuses:
 - ``retrying``: the last attempt failed for a passing reason and Lambda will try again;
 - ``ok``: every row was accepted;
 - ``partial``: some rows, or the end of the file, were rejected;
-- ``failed``: nothing was loaded (``reason`` says why), or the last retry failed too.
+- ``failed``: nothing was loaded (``reason`` says why), or the last retry failed too;
+- ``needs_confirmation``: nothing was loaded yet: a dry run planned the file (``plan``) and it waits
+  for its uploader or head office to confirm it (then it is loaded) or discard it;
+- ``discarded``: a held file its uploader or head office discarded; nothing was loaded.
 """
 
 from __future__ import annotations
@@ -37,17 +40,20 @@ _Model = TypeVar("_Model")
 
 class ReportStatus(enum.StrEnum):
     """loading (a big file is still being loaded), retrying (the last attempt failed for a passing reason and will
-    be retried), ok, partial (some rows rejected) or failed (reason says why)"""
+    be retried), ok, partial (some rows rejected), failed (reason says why), needs_confirmation (held after its
+    dry run until its uploader or head office confirms or discards it) or discarded"""
 
     LOADING = "loading"
     RETRYING = "retrying"
     OK = "ok"
     PARTIAL = "partial"
     FAILED = "failed"
+    NEEDS_CONFIRMATION = "needs_confirmation"
+    DISCARDED = "discarded"
 
     @property
     def final(self) -> bool:
-        """True when nothing more will happen to the file."""
+        """True when nothing more will happen to the file (a held one waits for a person, not for ingest)."""
         return self not in (ReportStatus.LOADING, ReportStatus.RETRYING)
 
 
@@ -103,6 +109,25 @@ class UploadSource:
 
 
 @dataclass(slots=True)
+class Plan:
+    """What a file changes (or, held, would change), from its dry run."""
+
+    changed: int = 0
+    """Items set to another count or threshold"""
+    out_of_stock: int = 0
+    """Of those, items going out of stock (count 0, not 0 before)"""
+    retired: int = 0
+    """Items retired (omitted from a store's full list)"""
+
+    def to_json(self) -> dict[str, int]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, value: Any) -> Plan:
+        return _read_model(cls, value, "plan")
+
+
+@dataclass(slots=True)
 class UploadReport:
     """The whole report ingest wrote for one object version."""
 
@@ -128,6 +153,8 @@ class UploadReport:
     stores_truncated: bool = False
     started_at: str = ""
     finished_at: str = ""
+    plan: Plan | None = None
+    """The dry run's summary, when the file had one"""
 
     def reject(self, error: RowError) -> None:
         """Count a rejected row, keeping the first :data:`MAX_REPORTED_ERRORS` for the report."""

@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from inventory.models import HEAD_OFFICE_SCOPE, InvalidValue, RowError, clean_store
-from inventory.report import ReportStatus, RowCounts, UploadReport
+from inventory.report import Plan, ReportStatus, RowCounts, UploadReport
 
 #: Where uploads go unless the stage says otherwise.
 UPLOAD_PREFIX = "uploads/"
@@ -44,6 +44,12 @@ ALL_UPLOADS = "uploads"
 #: Index names of the uploads table.
 UPLOADS_BY_SCOPE = "UploadsByScope"
 UPLOADS_BY_TIME = "UploadsByTime"
+#: A person's decision on a held (``needs_confirmation``) upload, written on its index row by the
+#: dashboard API (with who made it) and carried out by ingest: load it, or discard it.
+DECISION = "Decision"
+DECIDED_BY = "DecidedBy"
+CONFIRM = "confirm"
+DISCARD = "discard"
 #: Errors and stores copied into an index row, so a listing needs no report reads.
 INDEX_ERRORS = 10
 INDEX_STORES = 20
@@ -107,6 +113,12 @@ def report_key(key: str, version: str, reports_prefix: str = REPORTS_PREFIX) -> 
     return f"{reports_prefix}_long/{digest}/{version[:200]}.json"
 
 
+def resume_event(bucket: str, key: str, version: str) -> dict[str, Any]:
+    """The ingest function's own event that takes up an upload nobody holds (ingest's continuation
+    event, part 1, handed over by nobody): how the dashboard API has a decision carried out."""
+    return {"continuation": {"bucket": bucket, "key": key, "version": version, "part": 1, "holder": ""}}
+
+
 def file_name(key: str) -> str:
     """The file name part of a key."""
     return key.rsplit("/", 1)[-1]
@@ -148,6 +160,9 @@ class UploadEntry:
     """When the upload arrived (the S3 event time), ISO 8601 UTC with milliseconds: orders the listing"""
     started_at: str | None = None
     finished_at: str | None = None
+    plan: Plan | None = None
+    """The dry run's summary, when the file had one (in one upload's versions; listings leave it out: the
+    index's listings do not carry it)"""
     bucket: str = field(metadata=_NOT_SERVED)
     report_key: str = field(metadata=_NOT_SERVED)
 
@@ -179,6 +194,7 @@ class UploadEntry:
             stores_truncated=report.stores_truncated or len(report.stores) > INDEX_STORES,
             started_at=report.started_at or None,
             finished_at=report.finished_at or None,
+            plan=report.plan,
         )
 
     def to_item(self) -> dict[str, dict[str, Any]]:
@@ -204,6 +220,8 @@ class UploadEntry:
             item["UploadedBy"] = {"S": self.uploaded_by}
         if self.reason is not None:
             item["Reason"] = {"S": self.reason}
+        if self.plan is not None:
+            item["Plan"] = {"M": {name: {"N": str(value)} for name, value in self.plan.to_json().items()}}
         return item
 
     @classmethod
@@ -231,4 +249,7 @@ class UploadEntry:
             stores_truncated=bool(item.get("StoresTruncated", {}).get("BOOL", False)),
             started_at=item.get("StartedAt", {}).get("S") or None,
             finished_at=item.get("FinishedAt", {}).get("S") or None,
+            plan=Plan.from_json({name: int(value["N"]) for name, value in item["Plan"]["M"].items()})
+            if "Plan" in item
+            else None,
         )

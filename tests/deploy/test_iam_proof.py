@@ -97,6 +97,32 @@ def granted_upload(stack: Mapping[str, Any], token: str, store: str, body: bytes
     pytest.fail(f"no final report for the granted upload {grant['key']}")
 
 
+def held_upload(stack: Mapping[str, Any], token: str, store: str, body: bytes, decision: str) -> None:
+    """A dashboard upload with its dry run: held until ``decision`` (confirm or discard) is carried out."""
+    grant = call(
+        stack,
+        token,
+        "POST",
+        f"/stores/{quote(store, safe='')}/uploads",
+        {"filename": "count.csv", "size": len(body), "preview": True},
+    )
+    posted = requests.post(grant["url"], data=grant["fields"], files={"file": ("count.csv", body)}, timeout=30)
+    assert posted.ok, posted.text
+    settled = {"needs_confirmation": {"needs_confirmation"}, "confirm": {"ok"}, "discard": {"discarded"}}
+    for step in ("needs_confirmation", decision):
+        deadline = time.monotonic() + REPORT_TIMEOUT_S
+        while time.monotonic() < deadline:
+            status, found = get(dict(stack), f"/uploads?key={quote(grant['key'], safe='')}", token)
+            if status == 200 and found["report"] and found["report"]["status"] in settled[step]:
+                break
+            time.sleep(0.3)
+        else:
+            pytest.fail(f"{grant['key']} did not reach {settled[step]}")
+        if step == "needs_confirmation":
+            version = found["uploads"][0]["version"]
+            call(stack, token, "POST", f"/uploads/{decision}", {"key": grant["key"], "version": version})
+
+
 def invoke(stack: Mapping[str, Any], key: str, event: Any) -> Any:
     """Invoke a function by its key in serverless.yml, as Lambda's scheduler or event source would."""
     name = next(name for name, spec in stack["functions"].items() if spec["key"] == key)
@@ -169,6 +195,9 @@ def drive(stack: LocalStackProcess) -> None:
     manager = sign_in(info, manager_account)["IdToken"]
     admin = sign_in(info, demo_user(info, admin=True))["IdToken"]
     granted_upload(info, manager, store, csv_file([(store, "IAM Widget", 0), (store, "IAM Gadget", 1)]))
+    # Dry runs held for confirmation: one confirmed, one discarded (the API invokes ingest to carry them out).
+    held_upload(info, manager, store, csv_file([(store, "IAM Widget", 3)]), "confirm")
+    held_upload(info, manager, store, csv_file([(store, "IAM Gadget", 0)]), "discard")
 
     segment = quote(store, safe="")
     for token in (manager, admin):

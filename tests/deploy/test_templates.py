@@ -349,8 +349,9 @@ def test_ingest_function_may_touch_exactly_its_prefixes_tables_queue_and_itself(
         "s3:PutObject": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/{REPORTS_PREFIX}*")],
         # Items go out as TransactWriteItems of conditional updates, which IAM checks as UpdateItem,
         # each fenced by a ConditionCheck on the upload's index row.
-        "dynamodb:BatchGetItem": [{"Fn::GetAtt": ["InventoryTable", "Arn"]}],
-        # A full list finds the items it left out with a Query of its store's items.
+        # A dry run reads the item totals of the stores a file names (ingest.logic.guard).
+        "dynamodb:BatchGetItem": [{"Fn::GetAtt": ["InventoryTable", "Arn"]}, {"Fn::GetAtt": ["StoresTable", "Arn"]}],
+        # A full list reads its stores' items, to retire those it omits.
         "dynamodb:Query": [{"Fn::GetAtt": ["InventoryTable", "Arn"]}],
         "dynamodb:UpdateItem": [
             {"Fn::GetAtt": ["InventoryTable", "Arn"]},
@@ -376,6 +377,11 @@ def test_ingest_function_may_touch_exactly_its_prefixes_tables_queue_and_itself(
 
 #: The dashboard API function's role, by the name both services derive from the stage and region.
 API_ROLE = f"inventory-dashboard-api-{STAGE}-{REGION}"
+#: The ingest function, by the name the dashboard API derives from the stage.
+INGEST_FUNCTION = (
+    "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
+    f"inventory-ingest-{STAGE}-ingestUpload"
+)
 
 
 def test_ingest_believes_uploaded_by_only_from_the_role_the_api_runs_as(packaged: dict[str, PackagedService]) -> None:
@@ -776,7 +782,8 @@ def test_dashboard_api_reads_only_the_wired_tables_index_and_reports(packaged: d
     for action in SUBSCRIPTION_AND_USER_ACTIONS:  # test_dashboard_api_manages_only_...
         permissions.pop(action)
     assert permissions == {
-        "dynamodb:GetItem": [_sub(ingest["StoresTableArn"]), people],
+        # A held upload's row, before a decision on it (the decision itself is an UpdateItem, below).
+        "dynamodb:GetItem": [_sub(ingest["StoresTableArn"]), _sub(ingest["UploadsTableArn"]), people],
         "dynamodb:Scan": [_sub(ingest["StoresTableArn"]), people],
         # The forecast rows of a sparse items page; everything else of that table is a Query.
         "dynamodb:BatchGetItem": [_sub(alerts["ForecastTableArn"])],
@@ -796,6 +803,8 @@ def test_dashboard_api_reads_only_the_wired_tables_index_and_reports(packaged: d
         # Upload grants are signed with this role: S3 honours them under the upload prefix only.
         "s3:PutObject": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/{UPLOAD_PREFIX}*")],
         "secretsmanager:GetSecretValue": [{"Ref": "CursorSecret"}],
+        # Ingest's function of the same stage, and no other: it carries out a decision on a held upload.
+        "lambda:InvokeFunction": [_sub(INGEST_FUNCTION)],
     }
     variables = packaged["dashboard-api"].template["Resources"]["ApiLambdaFunction"]["Properties"]["Environment"][
         "Variables"
@@ -807,6 +816,7 @@ def test_dashboard_api_reads_only_the_wired_tables_index_and_reports(packaged: d
     assert variables["UPLOADS_TABLE"] == ingest["UploadsTableName"]
     assert variables["UPLOAD_BUCKET"] == ingest["UploadBucketName"]
     assert variables["MAX_UPLOAD_BYTES"] == str(50 * 1024 * 1024)
+    assert variables["INGEST_FUNCTION_ARN"] == _sub(INGEST_FUNCTION)
 
 
 def test_dashboard_api_signs_cursors_with_a_generated_secret_and_no_default(
@@ -903,8 +913,11 @@ def test_dashboard_api_manages_only_subscriptions_of_the_wired_topic_and_users_o
     assert _denies_every_topic(api.template["Resources"]["DashboardApiRole"])
     for action in COGNITO_ADMIN_ACTIONS:
         assert permissions[action] == [{"Fn::GetAtt": ["UserPool", "Arn"]}], action
+    uploads = _sub(PLACEHOLDER_OUTPUTS["ingest"]["UploadsTableArn"])
     for action in PEOPLE_TABLE_WRITES:
-        assert permissions[action] == [{"Fn::GetAtt": ["PeopleTable", "Arn"]}], action
+        # UpdateItem also decides on a held upload (its index row), and on nothing else of ingest's.
+        others = [uploads] if action == "dynamodb:UpdateItem" else []
+        assert permissions[action] == [*others, {"Fn::GetAtt": ["PeopleTable", "Arn"]}], action
     assert not [action for action in permissions if action.startswith(("sns:", "cognito-idp:"))
                 and action not in SUBSCRIPTION_AND_USER_ACTIONS]  # fmt: skip
     variables = api.template["Resources"]["ApiLambdaFunction"]["Properties"]["Environment"]["Variables"]

@@ -293,13 +293,22 @@ class FakeSigner:
         self.signed: list[dict[str, Any]] = []
 
     def sign(
-        self, key: str, *, max_bytes: int, uploaded_by: str, expires_in: int, full_list: bool = False
+        self,
+        key: str,
+        *,
+        max_bytes: int,
+        uploaded_by: str,
+        expires_in: int,
+        full_list: bool = False,
+        dry_run: bool = False,
     ) -> SignedPost:
         from dashboard_api.models.records import SignedPost
 
         self.signed.append({"key": key, "max_bytes": max_bytes, "uploaded_by": uploaded_by, "expires_in": expires_in})
         if full_list:
             self.signed[-1]["full_list"] = True
+        if dry_run:
+            self.signed[-1]["dry_run"] = True
         return SignedPost(url="https://bucket.example/", fields={"key": key, "policy": "unsigned"})
 
 

@@ -1,6 +1,8 @@
 // Uploads: send a file for a store (or, for head office, a multi-store file), watch it upload,
-// and see ingest's report as soon as it is written: rows read, accepted, rejected, and the
-// rejected lines with their reasons. Below, recent uploads with who sent them and their status.
+// see what it will change from ingest's dry run (items changed, newly out of stock, retired) and
+// apply or discard it; then its report: rows read, accepted, rejected, and the rejected lines with
+// their reasons. Below, recent uploads with who sent them and their status; a held file can be
+// applied or discarded there by its uploader or head office.
 // The list's state is one object, drawn by pure functions; the upload form keeps its own controls.
 import { ApiError } from '../api.js';
 import { SessionExpiredError } from '../auth.js';
@@ -18,7 +20,18 @@ import {
   postToS3,
 } from '../upload.js';
 
-const STATUS_TEXT = { ok: 'Loaded', partial: 'Partly rejected', failed: 'Rejected', loading: 'Loading', retrying: 'Retrying' };
+const STATUS_TEXT = {
+  ok: 'Loaded',
+  partial: 'Partly rejected',
+  failed: 'Rejected',
+  loading: 'Loading',
+  retrying: 'Retrying',
+  needs_confirmation: 'Waiting for confirmation',
+  discarded: 'Discarded',
+};
+const HELD = 'needs_confirmation';
+// A decision is carried out when the report leaves the held state.
+const SETTLED = ['ok', 'partial', 'failed', 'discarded'];
 const HEAD_OFFICE = '\u0000head-office';
 const REPORT_TIMEOUT_MS = 5 * 60_000;
 const PAGE_SIZE = 20;
@@ -33,14 +46,54 @@ function fileName(key) {
   return parts[parts.length - 1] || String(key || '');
 }
 
+/** Whether this user may apply or discard a held upload: its uploader, or head office. */
+export function mayDecide(upload, user) {
+  if (!user || upload.status !== HELD) return false;
+  return Boolean(user.admin) || (upload.store !== null && upload.uploaded_by === user.username);
+}
+
+/** "It will change 12 items: 3 newly out of stock, 0 retired." (or what it changed). */
+export function planText(plan, held) {
+  if (!plan) return '';
+  const items = `${formatCount(plan.changed)} ${plan.changed === 1 ? 'item' : 'items'}`;
+  return `${held ? 'It will change' : 'Its dry run planned'} ${items}: ${formatCount(plan.out_of_stock)} newly out of stock, ${formatCount(plan.retired)} retired.`;
+}
+
+function planList(plan, held) {
+  return h(
+    'div',
+    { class: 'upload-plan' },
+    h('h4', {}, held ? 'What it will change' : 'What its dry run planned'),
+    h(
+      'dl',
+      { class: 'upload-rows' },
+      h('div', {}, h('dt', {}, 'Items changed'), h('dd', { class: 'num' }, formatCount(plan.changed))),
+      h('div', { class: plan.out_of_stock ? 'stat-out' : '' }, h('dt', {}, 'Newly out of stock'), h('dd', { class: 'num' }, formatCount(plan.out_of_stock))),
+      h('div', {}, h('dt', {}, 'Retired'), h('dd', { class: 'num' }, formatCount(plan.retired))),
+    ),
+  );
+}
+
+function decisionButtons(upload) {
+  const data = { 'data-key': upload.key, 'data-version': upload.version || '' };
+  return h(
+    'div',
+    { class: 'button-row upload-decision' },
+    h('button', { type: 'button', class: 'button button-primary', 'data-decision': 'confirm', ...data }, 'Apply'),
+    h('button', { type: 'button', class: 'button', 'data-decision': 'discard', ...data }, 'Discard'),
+  );
+}
+
 function whose(upload) {
   if (upload.store === null) return 'Head office';
   return upload.store || null;
 }
 
 /** One upload and its report. */
-export function uploadCard(upload, { element = 'li', headingLevel = 'h3' } = {}) {
+export function uploadCard(upload, { element = 'li', headingLevel = 'h3', user = null } = {}) {
   const rows = upload.rows || {};
+  const held = upload.status === HELD;
+  const applied = !held && upload.status !== 'discarded';
   const errors = upload.errors || [];
   const unshown = Math.max(0, (rows.rejected || 0) - errors.length);
   const final = FINAL_STATUSES.includes(upload.status);
@@ -69,11 +122,13 @@ export function uploadCard(upload, { element = 'li', headingLevel = 'h3' } = {})
           h('div', {}, h('dt', {}, 'Rows read'), h('dd', { class: 'num' }, formatCount(rows.read ?? 0))),
           h('div', {}, h('dt', {}, 'Accepted'), h('dd', { class: 'num' }, formatCount(rows.accepted ?? 0))),
           h('div', { class: rows.rejected ? 'stat-out' : '' }, h('dt', {}, 'Rejected'), h('dd', { class: 'num' }, formatCount(rows.rejected ?? 0))),
-          h('div', {}, h('dt', {}, 'Changed'), h('dd', { class: 'num' }, formatCount(rows.written ?? 0))),
-          h('div', {}, h('dt', {}, 'Unchanged'), h('dd', { class: 'num' }, formatCount(rows.unchanged ?? 0))),
+          applied ? h('div', {}, h('dt', {}, 'Changed'), h('dd', { class: 'num' }, formatCount(rows.written ?? 0))) : null,
+          applied ? h('div', {}, h('dt', {}, 'Unchanged'), h('dd', { class: 'num' }, formatCount(rows.unchanged ?? 0))) : null,
           rows.retired ? h('div', {}, h('dt', {}, 'Retired'), h('dd', { class: 'num' }, formatCount(rows.retired))) : null,
         )
       : h('p', { class: 'hint' }, upload.status === 'retrying' ? 'Ingest hit a problem and is trying again.' : 'Ingest is reading the file…'),
+    upload.plan ? planList(upload.plan, held) : null,
+    mayDecide(upload, user) ? decisionButtons(upload) : null,
     errors.length
       ? h(
           'div',
@@ -107,13 +162,14 @@ export function listed(state, body, { append }) {
 export function listSummary(newest) {
   if (!newest.length) return '';
   const open = newest.filter((u) => !FINAL_STATUSES.includes(u.status)).length;
+  const held = newest.filter((u) => u.status === HELD).length;
   const rejected = newest.filter((u) => u.status === 'partial' || u.status === 'failed').length;
-  return `${formatCount(newest.length)} recent ${newest.length === 1 ? 'file' : 'files'}; ${formatCount(rejected)} with rejected rows or refused${open ? `; ${formatCount(open)} still loading` : ''}.`;
+  return `${formatCount(newest.length)} recent ${newest.length === 1 ? 'file' : 'files'}; ${formatCount(rejected)} with rejected rows or refused${open ? `; ${formatCount(open)} still loading` : ''}${held ? `; ${formatCount(held)} waiting for confirmation` : ''}.`;
 }
 
-/** The list's items: a card per upload, or a line saying there are none. */
-export function listItems(uploads) {
-  return uploads.length ? uploads.map((u) => uploadCard(u)) : h('li', { class: 'empty' }, 'No files have been uploaded yet.');
+/** The list's items: a card per upload (with Apply and Discard where ``user`` may decide), or a line saying there are none. */
+export function listItems(uploads, user = null) {
+  return uploads.length ? uploads.map((u) => uploadCard(u, { user })) : h('li', { class: 'empty' }, 'No files have been uploaded yet.');
 }
 
 export function mount(root, ctx) {
@@ -282,8 +338,8 @@ export function mount(root, ctx) {
     });
   }
 
-  /** Poll GET /uploads?key= until ingest's report is final; show each state on the way. */
-  async function awaitReport(key, signal) {
+  /** Poll GET /uploads?key= until ingest's report is final (or ``done`` says so); show each state on the way. */
+  async function awaitReport(key, signal, done = (entry) => FINAL_STATUSES.includes(entry.status)) {
     const started = Date.now();
     for (let attempt = 0; ; attempt += 1) {
       await wait(pollDelayMs(attempt), signal);
@@ -295,8 +351,8 @@ export function mount(root, ctx) {
         if (!(error instanceof ApiError && error.status === 404)) throw error;
       }
       if (entry) {
-        replace(resultEl, uploadCard(entry, { element: 'article', headingLevel: 'h3' }));
-        if (FINAL_STATUSES.includes(entry.status)) return entry;
+        replace(resultEl, uploadCard(entry, { element: 'article', headingLevel: 'h3', user: ctx.user }));
+        if (done(entry)) return entry;
         say(entry.status === 'retrying' ? 'Ingest hit a problem and is trying again…' : 'Ingest is loading the file…');
       }
       if (Date.now() - started > REPORT_TIMEOUT_MS) {
@@ -329,7 +385,8 @@ export function mount(root, ctx) {
     progressText.textContent = '';
     try {
       say(`Asking for permission to upload ${file.name}…`);
-      const grant = await ctx.api.uploadGrant(store, { filename: file.name, size: file.size, fullList: fullList.checked });
+      // A dry run first: the file is held until the user has seen what it will change and applies it.
+      const grant = await ctx.api.uploadGrant(store, { filename: file.name, size: file.size, fullList: fullList.checked, preview: true });
       const tooBig = checkFile(file, grant.max_bytes);
       if (tooBig) throw new UploadError(tooBig);
       say(`Uploading ${file.name}…`);
@@ -339,15 +396,10 @@ export function mount(root, ctx) {
       say(`${file.name} is uploaded. Waiting for the report…`);
       loadList().catch(() => {});
       const report = await awaitReport(grant.key, signal);
-      const rows = report.rows || {};
-      say(
-        `${file.name}: ${STATUS_TEXT[report.status] || report.status}. ${formatCount(rows.read ?? 0)} rows read, ` +
-          `${formatCount(rows.accepted ?? 0)} accepted, ${formatCount(rows.rejected ?? 0)} rejected.`,
-      );
       fileInput.value = '';
       fullList.checked = false;
       choose(null);
-      replace(resultEl, uploadCard(report, { element: 'article', headingLevel: 'h3' }));
+      showOutcome(file.name, report);
       loadList().catch(() => {});
     } catch (error) {
       if (error instanceof SessionExpiredError && ctx.handleError(error)) return;
@@ -360,6 +412,51 @@ export function mount(root, ctx) {
       if (!destroyed) setBusy(false);
     }
   });
+
+  function showOutcome(name, report) {
+    const rows = report.rows || {};
+    if (report.status === HELD) {
+      say(`${name}: dry run done, nothing is loaded yet. ${planText(report.plan, true)} Apply it, or discard it.`);
+    } else {
+      say(
+        `${name}: ${STATUS_TEXT[report.status] || report.status}. ${formatCount(rows.read ?? 0)} rows read, ` +
+          `${formatCount(rows.accepted ?? 0)} accepted, ${formatCount(rows.rejected ?? 0)} rejected.`,
+      );
+    }
+    replace(resultEl, uploadCard(report, { element: 'article', headingLevel: 'h3', user: ctx.user }));
+  }
+
+  /** Apply (confirm) or discard a held upload, then follow its report until the decision is carried out. */
+  async function decide(button) {
+    const { decision, key, version } = button.dataset;
+    const name = fileName(key);
+    for (const other of button.parentElement.querySelectorAll('button')) other.disabled = true;
+    controller = new AbortController();
+    const { signal } = controller;
+    setBusy(true);
+    try {
+      say(decision === 'confirm' ? `Applying ${name}…` : `Discarding ${name}…`);
+      await ctx.api.decideUpload(decision, { key, version });
+      showOutcome(name, await awaitReport(key, signal, (entry) => SETTLED.includes(entry.status)));
+    } catch (error) {
+      if (error instanceof SessionExpiredError && ctx.handleError(error)) return;
+      if (destroyed) return;
+      const message = error.message || String(error);
+      resultEl.prepend(messageBox('error', message));
+      say(message);
+    } finally {
+      controller = null;
+      if (!destroyed) setBusy(false);
+      loadList().catch(() => {});
+    }
+  }
+
+  for (const area of [resultEl, list]) {
+    area.addEventListener('click', (event) => {
+      const button = event.target.closest?.('button[data-decision]');
+      if (button && !controller) decide(button);
+    });
+  }
 
   // -- loading ----------------------------------------------------------------------------------------
   function fillTargets(stores) {
@@ -381,7 +478,7 @@ export function mount(root, ctx) {
   function renderList() {
     more.hidden = !state.nextCursor;
     summary.textContent = listSummary(state.newest);
-    replace(list, listItems(state.uploads));
+    replace(list, listItems(state.uploads, ctx.user));
   }
 
   function showList(body, { append }) {

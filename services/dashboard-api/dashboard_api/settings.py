@@ -20,6 +20,8 @@ class Settings(EnvSettings):
     forecast_table: str = setting("FORECAST_TABLE")
     uploads_table: str = setting("UPLOADS_TABLE")
     upload_bucket: str = setting("UPLOAD_BUCKET")
+    #: Ingest's function, invoked to carry out a decision on a held upload.
+    ingest_function_arn: str = setting("INGEST_FUNCTION_ARN", "")
     #: The Secrets Manager secret whose value signs pagination cursors; read once per cold start.
     cursor_secret: str = setting("CURSOR_SECRET_ARN")
     max_upload_bytes: int = setting("MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES, minimum=1)

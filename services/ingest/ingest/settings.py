@@ -20,3 +20,8 @@ class Settings(EnvSettings):
     api_role_name: str = setting("API_ROLE_NAME", "")
     #: A principal believed as it is, for the local emulator, whose events name every caller alike.
     api_principal_id: str = setting("API_PRINCIPAL_ID", "")
+    #: Uploads that cannot do damage (``ingest.logic.guard``): when a planned file is held, and
+    #: whether files from scripts are planned at all.
+    hold_out_of_stock_share: float = setting("HOLD_OUT_OF_STOCK_SHARE", 0.5, minimum=0)
+    hold_retired_share: float = setting("HOLD_RETIRED_SHARE", 0.5, minimum=0)
+    hold_script_uploads: bool = setting("HOLD_SCRIPT_UPLOADS", False)

@@ -71,6 +71,8 @@ def test_every_route_documents_its_success_response_with_a_schema(document: dict
         ("/transfers", "get"),
         ("/uploads", "get"),
         ("/uploads", "post"),
+        ("/uploads/confirm", "post"),
+        ("/uploads/discard", "post"),
         ("/stores/{store}/uploads", "post"),
         ("/subscriptions", "get"),
         ("/subscriptions", "post"),
@@ -103,7 +105,8 @@ def test_every_route_documents_its_success_response_with_a_schema(document: dict
             assert responses["204"]["content"] == {}  # unsubscribed: no body
             assert responses["202"]["content"]["application/json"]["schema"]["$ref"]  # SNS holds it pending
             continue
-        success = "201" if (path, method) in created else "202" if path.endswith("/code") else "200"
+        accepted = path.endswith("/code") or path in {"/uploads/confirm", "/uploads/discard"}
+        success = "201" if (path, method) in created else "202" if accepted else "200"
         assert responses[success]["content"]["application/json"]["schema"]["$ref"], (path, method)
         for status in ("401", "429", "500", "503"):
             assert status in responses, (path, method, status)

@@ -60,6 +60,22 @@ def test_a_grant_of_the_local_stack_posts_to_the_emulator(monkeypatch: pytest.Mo
     assert fields["x-amz-algorithm"] == "AWS4-HMAC-SHA256"
 
 
+def test_a_dry_run_grant_signs_the_mode_so_the_file_cannot_be_sent_without_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """S3 refuses a POST whose fields do not meet every policy condition (moto does not check): the
+    mode is a condition of a dry-run grant, and absent from an ordinary one."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
+    posts = PresignedPosts(aws_clients().s3, BUCKET)
+
+    dry = posts.sign(KEY, max_bytes=100, uploaded_by="anna", expires_in=600, dry_run=True)
+    plain = posts.sign(KEY, max_bytes=100, uploaded_by="anna", expires_in=600)
+
+    assert dry.fields["x-amz-meta-mode"] == "dry-run"
+    assert {"x-amz-meta-mode": "dry-run"} in json.loads(base64.b64decode(dry.fields["policy"]))["conditions"]
+    assert {"x-amz-meta-uploaded-by": "anna"} in json.loads(base64.b64decode(dry.fields["policy"]))["conditions"]
+    assert "x-amz-meta-mode" not in plain.fields
+    assert "x-amz-meta-mode" not in base64.b64decode(plain.fields["policy"]).decode()
+
+
 def test_a_full_list_grant_signs_its_metadata_and_another_grant_leaves_it_out(monkeypatch: pytest.MonkeyPatch) -> None:
     """S3 refuses a POST with a field its policy does not name: only a grant that says so lets the file
     say it is its store's full list (ingest then retires what it omits)."""

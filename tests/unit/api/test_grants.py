@@ -143,3 +143,13 @@ def test_a_store_name_too_long_for_any_key_is_refused_with_a_message() -> None:
 
     with pytest.raises(BadRequest, match="too long"):
         grants().for_store(caller, store, "x.csv", 10)
+
+
+def test_a_grant_asks_for_a_dry_run_only_when_the_request_does() -> None:
+    signer = FakeSigner()
+
+    grants(signer).for_store(BERLIN, "Berlin", "a.csv", 10, dry_run=True)
+    grants(signer).for_head_office(ADMIN, "b.csv", 10, dry_run=True)
+    grants(signer).for_store(BERLIN, "Berlin", "c.csv", 10)
+
+    assert [call.get("dry_run", False) for call in signer.signed] == [True, True, False]

@@ -14,6 +14,7 @@ from inventory.observability import logger
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_secretsmanager import SecretsManagerClient
     from mypy_boto3_sns import SNSClient
@@ -64,6 +65,12 @@ def s3_config() -> Config:
 
 def aws_clients() -> Clients:
     return Clients(*_clients("dynamodb", "s3", "secretsmanager"))
+
+
+def lambda_client() -> LambdaClient:
+    """For invoking ingest (a decision on a held upload): built only when one is made."""
+    client: LambdaClient = _clients("lambda")[0]
+    return client
 
 
 def people_clients() -> PeopleClients:

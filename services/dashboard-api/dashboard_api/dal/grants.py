@@ -14,6 +14,9 @@ if TYPE_CHECKING:
 
 #: The S3 user metadata naming the uploader; ingest reads it back as ``uploaded-by``.
 UPLOADED_BY_FIELD = "x-amz-meta-uploaded-by"
+#: The S3 user metadata asking ingest for a dry run first (``mode: dry-run``); ingest reads it back as ``mode``.
+MODE_FIELD = "x-amz-meta-mode"
+DRY_RUN = "dry-run"
 #: The S3 user metadata saying the file is its store's full list; ingest reads it back as ``full-list``.
 FULL_LIST_FIELD = "x-amz-meta-full-list"
 
@@ -24,17 +27,28 @@ class PresignedPosts:
         self._bucket = bucket
 
     def sign(
-        self, key: str, *, max_bytes: int, uploaded_by: str, expires_in: int, full_list: bool = False
+        self,
+        key: str,
+        *,
+        max_bytes: int,
+        uploaded_by: str,
+        expires_in: int,
+        full_list: bool = False,
+        dry_run: bool = False,
     ) -> SignedPost:
         """A POST policy for exactly ``key`` (botocore adds ``{"key": key}`` and ``{"bucket": ...}``),
         bodies of 1 to ``max_bytes`` bytes, the uploader's name as fixed metadata, and for a
-        ``full_list`` the fixed metadata saying so (without it, S3 refuses a form that adds the field:
-        every field of a POST must be in its policy).
+        ``full_list`` (or a ``dry_run``) the fixed metadata saying so (without it, S3 refuses a form that
+        adds the field: every field of a POST must be in its policy).
 
         Signed locally with the function's credentials (no call to S3): S3 checks the policy when
         the browser posts, so the role needs ``s3:PutObject`` on the key.
         """
-        fields = {UPLOADED_BY_FIELD: uploaded_by} | ({FULL_LIST_FIELD: "true"} if full_list else {})
+        fields = (
+            {UPLOADED_BY_FIELD: uploaded_by}
+            | ({FULL_LIST_FIELD: "true"} if full_list else {})
+            | ({MODE_FIELD: DRY_RUN} if dry_run else {})
+        )
         try:
             post = self._client.generate_presigned_post(
                 Bucket=self._bucket,

@@ -12,10 +12,19 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 from inventory.observability import logger
-from inventory.report import MalformedReport, ReportStatus, UploadReport
-from inventory.uploads import ALL_UPLOADS, REPORTS_PREFIX, UPLOADS_BY_SCOPE, UPLOADS_BY_TIME, UploadEntry
+from inventory.report import MalformedReport, Plan, ReportStatus, UploadReport
+from inventory.uploads import (
+    ALL_UPLOADS,
+    DECIDED_BY,
+    DECISION,
+    REPORTS_PREFIX,
+    UPLOADS_BY_SCOPE,
+    UPLOADS_BY_TIME,
+    UploadEntry,
+)
 
 from dashboard_api.dal.errors import unavailable_on_error
+from dashboard_api.models.errors import Unavailable
 from dashboard_api.models.records import IndexedUpload, IndexPage, StreamRead, UploadPosition, UploadStream
 
 if TYPE_CHECKING:
@@ -36,7 +45,15 @@ _PARTITION_ATTRIBUTE = {UPLOADS_BY_SCOPE: "Scope", UPLOADS_BY_TIME: "Feed"}
 #: (``UploadEntry.to_item`` with each optional field set), so the list follows the contract. A row of
 #: an upload still loading also holds ingest's claim and checkpoint (up to about 300 KB): never read.
 _FULL_ENTRY = UploadEntry(
-    key="", version="", bucket="", status=ReportStatus.OK, received_at="", report_key="", uploaded_by="", reason=""
+    key="",
+    version="",
+    bucket="",
+    status=ReportStatus.OK,
+    received_at="",
+    report_key="",
+    uploaded_by="",
+    reason="",
+    plan=Plan(),
 )
 ENTRY_ATTRIBUTES: tuple[str, ...] = tuple(_FULL_ENTRY.to_item())
 
@@ -135,6 +152,58 @@ class UploadIndex:
                     break
                 kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
         return entries
+
+    def entry(self, key: str, version: str) -> UploadEntry | None:
+        """One version's index row (its summary), or None."""
+        names = {f"#a{n}": name for n, name in enumerate(ENTRY_ATTRIBUTES)}
+        with unavailable_on_error("the uploads index"):
+            response = self._client.get_item(
+                TableName=self._table,
+                Key={"Key": {"S": key}, "Version": {"S": version}},
+                ProjectionExpression=", ".join(names),
+                ExpressionAttributeNames=names,
+                ConsistentRead=True,
+            )
+        item = response.get("Item")
+        return summary(dict(item)) if item else None
+
+    def decide(self, key: str, version: str, decision: str, by: str) -> bool:
+        """Record a decision on a held upload and hand it to ingest (``loading``, its lease free);
+        ``False`` unless the row is held (and ingest has finished writing its report: no checkpoint
+        left), or already has this decision that ingest has not taken up."""
+        try:
+            with unavailable_on_error("the uploads index"):
+                self._client.update_item(
+                    TableName=self._table,
+                    Key={"Key": {"S": key}, "Version": {"S": version}},
+                    UpdateExpression="SET #status = :loading, #decision = :decision, #by = :by, #lease = :zero"
+                    " REMOVE #owner",
+                    ConditionExpression="(#status = :held AND attribute_not_exists(#checkpoint))"
+                    " OR (#decision = :decision AND attribute_not_exists(#owner))",
+                    ExpressionAttributeNames={
+                        "#status": "Status",
+                        "#decision": DECISION,
+                        "#by": DECIDED_BY,
+                        "#lease": "LeaseUntil",
+                        "#owner": "Owner",
+                        "#checkpoint": "Checkpoint",
+                    },
+                    ExpressionAttributeValues={
+                        ":loading": {"S": ReportStatus.LOADING.value},
+                        ":held": {"S": ReportStatus.NEEDS_CONFIRMATION.value},
+                        ":decision": {"S": decision},
+                        ":by": {"S": by},
+                        ":zero": {"N": "0"},
+                    },
+                )
+        except Unavailable as error:
+            cause = error.__cause__
+            if isinstance(cause, ClientError) and cause.response.get("Error", {}).get("Code") == (
+                "ConditionalCheckFailedException"
+            ):
+                return False
+            raise
+        return True
 
 
 class ReportReader:

@@ -9,10 +9,11 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
-from dashboard_api.dal.clients import PeopleClients, aws_clients, people_clients
+from dashboard_api.dal.clients import PeopleClients, aws_clients, lambda_client, people_clients
 from dashboard_api.dal.forecasts import ForecastReader
 from dashboard_api.dal.grants import PresignedPosts
 from dashboard_api.dal.history import HistoryReader
+from dashboard_api.dal.ingest import IngestFunction
 from dashboard_api.dal.inventory import InventoryReader
 from dashboard_api.dal.revocations import RevocationTable
 from dashboard_api.dal.secrets import signing_key
@@ -26,6 +27,7 @@ from dashboard_api.dal.users import UserDirectory
 from dashboard_api.logic.cursor import CursorCodec
 from dashboard_api.logic.dashboard import Dashboard, parallel_map
 from dashboard_api.logic.grants import UploadGrants
+from dashboard_api.logic.holds import HeldUploads
 from dashboard_api.logic.people import People
 from dashboard_api.logic.permissions import Caller, caller_from_claims
 from dashboard_api.logic.reorder import Reorders
@@ -111,6 +113,16 @@ def caller_of(event: APIGatewayProxyEventV2, bucket: Bucket | None = None) -> Ca
 
 
 @cache
+def holds() -> HeldUploads:
+    """Decisions on held uploads: the uploads index and ingest's function."""
+    settings = services().settings
+    return HeldUploads(
+        index=UploadIndex(aws_clients().dynamodb, settings.uploads_table),
+        ingest=IngestFunction(lambda_client(), settings.ingest_function_arn),
+    )
+
+
+@cache
 def _people_wiring() -> tuple[PeopleSettings, PeopleClients]:
     return PeopleSettings.from_env(), people_clients()
 
@@ -165,5 +177,5 @@ def people() -> People:
 
 def clear_wiring() -> None:
     """Forget every wired-up object (tests switch environments between worlds)."""
-    for built in (services, _people_wiring, access_gate, throttle, subscriptions, revocations, people):
+    for built in (services, holds, _people_wiring, access_gate, throttle, subscriptions, revocations, people):
         built.cache_clear()

@@ -24,6 +24,7 @@ ERRORS: dict[int, dict[str, Any]] = {
     403: _error("The store (or upload) is not one of yours, or the route is for admins only"),
     404: _error("No such store, item, upload or route"),
     413: _error("The file is larger than uploads may be (`file_too_large`)"),
+    409: _error("The upload is not waiting for confirmation (`not_held`)"),
     422: _error("A parameter or body field missing, out of range or of the wrong type (`invalid_parameter`)"),
 }
 #: Answers any route can give.

@@ -8,13 +8,13 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from inventory.models import MAX_NAME_LENGTH
-from inventory.uploads import MAX_KEY_BYTES
+from inventory.uploads import CONFIRM, DISCARD, MAX_KEY_BYTES
 
-from dashboard_api.handlers.context import caller_of, services
+from dashboard_api.handlers.context import caller_of, holds, services
 from dashboard_api.handlers.responses import SECURITY_HEADERS, documented
 from dashboard_api.logic.cursor import MAX_CURSOR_LENGTH
 from dashboard_api.logic.names import checked_name, name_from_path
-from dashboard_api.models.api import UploadGrant, UploadRequest, UploadsPage
+from dashboard_api.models.api import UploadDecision, UploadGrant, UploadRequest, UploadsPage
 from dashboard_api.models.errors import BadRequest
 from dashboard_api.models.throttle import GRANTS
 
@@ -57,6 +57,39 @@ def list_uploads(
     return listing.uploads(caller, wanted, limit, cursor or None)
 
 
+def _accepted(view: UploadsPage) -> Response[UploadsPage]:
+    return Response(
+        status_code=202, content_type=content_types.APPLICATION_JSON, body=view, headers=dict(SECURITY_HEADERS)
+    )
+
+
+@router.post(
+    "/uploads/confirm",
+    tags=["uploads"],
+    summary="Load a held upload (its uploader or head office)",
+    description="A file held as `needs_confirmation` after its dry run is loaded as its plan said; the answer is "
+    "its row (the page's only upload), now `loading`: follow `GET /uploads?key=` for the report. 409 when it is "
+    "not held.",
+    responses=documented("The upload, handed to ingest", 403, 404, 409, 422, status=202),
+)
+def confirm_upload(request: Annotated[UploadDecision, Body()]) -> Response[UploadsPage]:
+    caller = caller_of(router.current_event)
+    return _accepted(holds().decide(caller, request.key, request.version, CONFIRM))
+
+
+@router.post(
+    "/uploads/discard",
+    tags=["uploads"],
+    summary="Discard a held upload (its uploader or head office)",
+    description="A file held as `needs_confirmation` is never loaded: its report turns `discarded` (the file "
+    "itself stays in the bucket). 409 when it is not held.",
+    responses=documented("The upload, handed to ingest", 403, 404, 409, 422, status=202),
+)
+def discard_upload(request: Annotated[UploadDecision, Body()]) -> Response[UploadsPage]:
+    caller = caller_of(router.current_event)
+    return _accepted(holds().decide(caller, request.key, request.version, DISCARD))
+
+
 def _created(grant: UploadGrant) -> Response[UploadGrant]:
     return Response(
         status_code=201,
@@ -78,7 +111,12 @@ def _created(grant: UploadGrant) -> Response[UploadGrant]:
 def grant_store_upload(store: str, request: Annotated[UploadRequest, Body()]) -> Response[UploadGrant]:
     caller = caller_of(router.current_event, GRANTS)
     grant = services().grants.for_store(
-        caller, name_from_path(store, "store"), request.filename, request.size, full_list=request.full_list
+        caller,
+        name_from_path(store, "store"),
+        request.filename,
+        request.size,
+        full_list=request.full_list,
+        dry_run=request.preview,
     )
     return _created(grant)
 
@@ -93,5 +131,7 @@ def grant_store_upload(store: str, request: Annotated[UploadRequest, Body()]) ->
 def grant_head_office_upload(request: Annotated[UploadRequest, Body()]) -> Response[UploadGrant]:
     caller = caller_of(router.current_event, GRANTS)
     return _created(
-        services().grants.for_head_office(caller, request.filename, request.size, full_list=request.full_list)
+        services().grants.for_head_office(
+            caller, request.filename, request.size, full_list=request.full_list, dry_run=request.preview
+        )
     )

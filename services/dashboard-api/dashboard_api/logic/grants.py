@@ -46,7 +46,14 @@ class Signer(Protocol):
     """What signs a grant (the S3 presigned POST)."""
 
     def sign(
-        self, key: str, *, max_bytes: int, uploaded_by: str, expires_in: int, full_list: bool = False
+        self,
+        key: str,
+        *,
+        max_bytes: int,
+        uploaded_by: str,
+        expires_in: int,
+        full_list: bool = False,
+        dry_run: bool = False,
     ) -> SignedPost: ...
 
 
@@ -87,22 +94,28 @@ class UploadGrants:
         self._token = token
 
     def for_store(
-        self, caller: Caller, store: str, filename: str, size: int, *, full_list: bool = False
+        self, caller: Caller, store: str, filename: str, size: int, *, full_list: bool = False, dry_run: bool = False
     ) -> UploadGrant:
         """A grant to upload one file for ``store``, which the caller must be allowed to see; a ``full_list``
-        retires the store's items it omits (ingest, ``ingest.logic.retirement``)."""
+        retires the store's items it omits (ingest, ``ingest.logic.retirement``); with ``dry_run`` ingest
+        plans the file and holds it until the uploader confirms it."""
         caller.require(store)
-        return self._grant(caller, store_prefix(store), filename, size, full_list)
+        return self._grant(caller, store_prefix(store), filename, size, full_list=full_list, dry_run=dry_run)
 
-    def for_head_office(self, caller: Caller, filename: str, size: int, *, full_list: bool = False) -> UploadGrant:
+    def for_head_office(
+        self, caller: Caller, filename: str, size: int, *, full_list: bool = False, dry_run: bool = False
+    ) -> UploadGrant:
         """A grant to upload one multi-store file; admins only. A ``full_list`` retires, in each store it
         names, the items it omits."""
         if not caller.admin:
             raise Forbidden("only admins (head office) may upload multi-store files; upload for one of your stores")
         # Never under STORES_FOLDER: ingest would take it for a store's file.
-        return self._grant(caller, f"{UPLOAD_PREFIX}{HEAD_OFFICE_FOLDER}", filename, size, full_list)
+        prefix = f"{UPLOAD_PREFIX}{HEAD_OFFICE_FOLDER}"
+        return self._grant(caller, prefix, filename, size, full_list=full_list, dry_run=dry_run)
 
-    def _grant(self, caller: Caller, prefix: str, filename: str, size: int, full_list: bool) -> UploadGrant:
+    def _grant(
+        self, caller: Caller, prefix: str, filename: str, size: int, *, full_list: bool, dry_run: bool
+    ) -> UploadGrant:
         if size > self._max_bytes:
             raise PayloadTooLarge(f"the file is {size:,} bytes; uploads are limited to {self._max_bytes:,} bytes")
         name = clean_file_name(filename)
@@ -110,7 +123,12 @@ class UploadGrants:
         folder = f"{prefix}{now.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}-{self._token()}/"
         key = _fit(folder, name)
         post = self._signer.sign(
-            key, max_bytes=self._max_bytes, uploaded_by=caller.username, expires_in=GRANT_SECONDS, full_list=full_list
+            key,
+            max_bytes=self._max_bytes,
+            uploaded_by=caller.username,
+            expires_in=GRANT_SECONDS,
+            full_list=full_list,
+            dry_run=dry_run,
         )
         return UploadGrant(
             url=post.url,

@@ -198,6 +198,18 @@ class UploadRequest(BaseModel):
         description="The file is the full list of the stores it names: their items it omits are retired (out of "
         "the totals, alerts and forecasts, kept in history) until a file names them again",
     )
+    preview: StrictBool = Field(
+        default=False,
+        description="Dry run first: ingest plans the file and holds it as `needs_confirmation` with the plan, "
+        "loading nothing until you confirm it (`POST /uploads/confirm`) or discard it",
+    )
+
+
+class UploadDecision(BaseModel):
+    """One held upload version (from a listing, or the grant's `key` and `GET /uploads?key=`)."""
+
+    key: StrictStr = Field(min_length=1, max_length=1024, description="The upload's key")
+    version: StrictStr = Field(min_length=1, max_length=1024, description="The version to decide on")
 
 
 class UploadGrant(BaseModel):

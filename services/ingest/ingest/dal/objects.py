@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 READ_CHUNK = 256 * 1024
 #: The object metadata a dashboard upload grant signs (``x-amz-meta-uploaded-by``).
 UPLOADED_BY = "uploaded-by"
+#: The object metadata asking for a dry run (``x-amz-meta-mode: dry-run``, signed into a dashboard grant).
+MODE = "mode"
+DRY_RUN = "dry-run"
 #: The object metadata that says a file is its store's full list (``x-amz-meta-full-list: true``): the
 #: items of the store it omits are retired. A dashboard grant signs it when the uploader ticks the box.
 FULL_LIST = "full-list"
@@ -41,6 +44,7 @@ class OpenedUpload:
     size: int  # the whole object's size in bytes, whatever part of it is read
     uploaded_by: str | None  # the signed metadata of a dashboard upload, if any
     chunks: Iterator[bytes]  # from the byte asked for to the end
+    dry_run: bool = False  # the file asks to be planned and held before it is applied
     full_list: bool = False  # the file says it is its store's full list (:data:`FULL_LIST`)
 
 
@@ -78,6 +82,7 @@ class UploadBucket:
             uploaded_by=uploader(response.get("Metadata")),
             chunks=_stream(response["Body"].iter_chunks(READ_CHUNK), f"s3://{bucket}/{key}"),
             full_list=full_list(response.get("Metadata")),
+            dry_run=(response.get("Metadata") or {}).get(MODE) == DRY_RUN,
         )
 
     def _empty(self, bucket: str, key: str, version_id: str, start: int) -> OpenedUpload:

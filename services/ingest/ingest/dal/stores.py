@@ -7,12 +7,14 @@ change from the Inventory stream exactly once); ingest only moves ``LastUploadAt
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from inventory.stores import LAST_FULL_LIST_AT, LAST_UPLOAD_AT
+from inventory.leftovers import until_done
+from inventory.stores import ITEMS, LAST_FULL_LIST_AT, LAST_UPLOAD_AT
 
 from ingest.models.errors import TableUnavailable
 
@@ -21,6 +23,10 @@ if TYPE_CHECKING:
 
 #: Stores marked at once (a head-office file may name thousands).
 CONCURRENCY = 8
+#: BatchGetItem reads at most 100 keys per call; the keys it leaves unread are asked for again this long.
+READ_BATCH = 100
+READ_SECONDS = 30.0
+_NAMES = {"#store": "Store", "#items": ITEMS}
 
 
 class StoreActivity:
@@ -47,6 +53,29 @@ class StoreActivity:
             with ThreadPoolExecutor(min(CONCURRENCY, len(names)), thread_name_prefix="stores") as pool:
                 for _ in pool.map(lambda store: self._mark(store, attribute, at), names):
                     pass  # map re-raises the first failure here
+
+    def item_counts(self, stores: Sequence[str]) -> dict[str, int]:
+        """Each store's ``Items`` total (the alerts service's; a store without one yet is left out)."""
+        counts: dict[str, int] = {}
+
+        def read(keys: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+            request = {
+                self.name: {"Keys": keys, "ProjectionExpression": "#store, #items", "ExpressionAttributeNames": _NAMES}
+            }
+            try:
+                response = self._client.batch_get_item(RequestItems=request)  # type: ignore[arg-type]
+            except (ClientError, BotoCoreError) as error:
+                raise TableUnavailable(f"BatchGetItem on {self.name} failed after every retry: {error}") from error
+            for row in response.get("Responses", {}).get(self.name, []):
+                counts[row["Store"]["S"]] = int(row.get(ITEMS, {}).get("N", "0"))
+            left = (response.get("UnprocessedKeys") or {}).get(self.name)
+            return list(left["Keys"]) if left else None
+
+        for start in range(0, len(stores), READ_BATCH):
+            keys = [{"Store": {"S": store}} for store in stores[start : start + READ_BATCH]]
+            if until_done(read, keys, deadline=time.monotonic() + READ_SECONDS) is not None:
+                raise TableUnavailable(f"BatchGetItem on {self.name} left keys unread when its time ran out")
+        return counts
 
     def _mark(self, store: str, attribute: str, at: str) -> None:
         try:

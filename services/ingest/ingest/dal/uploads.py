@@ -8,7 +8,9 @@ ingest adds its own beside them:
 - ``RequestId`` (S), ``Attempt`` (N): the Lambda request holding it, and its try (Lambda's retries
   of an asynchronous invocation keep its request id);
 - ``Claims`` (N): bumped by every claim, so two invocations never both take an expired lease;
-- ``Checkpoint`` (B): where the load stands (compressed JSON, see ``ingest.models.claim``).
+- ``Checkpoint`` (B): where the load stands (compressed JSON, see ``ingest.models.claim``);
+- ``Held`` (B): a held upload's report content (a checkpoint), kept for its confirmation or discard;
+  ``Decision`` and ``DecidedBy`` (S): that decision, written by the dashboard API.
 
 Every write after the claim is conditional on ``Owner``: an invocation that lost its lease (it
 was presumed dead and another took over) can no longer change the row, nor any item (its item
@@ -29,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from inventory.report import ReportStatus
-from inventory.uploads import UploadEntry
+from inventory.uploads import DECIDED_BY, DECISION, UploadEntry
 
 from ingest.models.claim import Checkpoint, Claim, ClaimState, Fence, Source
 from ingest.models.errors import LeaseLost, TableUnavailable
@@ -96,6 +98,7 @@ class UploadsIndex:
                 del attributes["Status"]
             if self._take_over(source, claims, attributes):
                 checkpoint = item.get("Checkpoint", {}).get("B")
+                held = item.get("Held", {}).get("B")
                 return Claim(
                     ClaimState.CLAIMED,
                     stored,
@@ -105,6 +108,9 @@ class UploadsIndex:
                     item.get("StartedAt", {}).get("S", ""),
                     status,
                     Checkpoint.from_bytes(bytes(checkpoint)) if checkpoint else None,
+                    decision=item.get(DECISION, {}).get("S", ""),
+                    decided_by=item.get(DECIDED_BY, {}).get("S", ""),
+                    held=Checkpoint.from_bytes(bytes(held)) if held else None,
                 )
         raise TableUnavailable(f"the index row of {source.key} kept changing while it was being claimed")
 
@@ -128,9 +134,13 @@ class UploadsIndex:
         }
         self._update_owned(claim, attributes, remove=[name for name in _OPTIONAL if name not in attributes])
 
-    def settle(self, claim: Claim) -> None:
-        """The report of a final upload is written: drop the checkpoint and release the lease."""
-        self._update_owned(claim, {"LeaseUntil": {"N": "0"}}, remove=["Checkpoint"])
+    def settle(self, claim: Claim, held: Checkpoint | None = None) -> None:
+        """The report of a final upload is written: drop the checkpoint and release the lease; a held
+        upload keeps its report's content (``held``) for the decision on it."""
+        if held is not None:
+            self._update_owned(claim, {"LeaseUntil": {"N": "0"}, "Held": {"B": held.to_bytes()}}, remove=["Checkpoint"])
+        else:
+            self._update_owned(claim, {"LeaseUntil": {"N": "0"}}, remove=["Checkpoint", "Held"])
 
     def fence(self, claim: Claim) -> Fence:
         """What an item write checks so that it lands only while ``claim`` holds the upload."""

@@ -21,6 +21,7 @@ from ingest.dal.people import PeopleTable
 from ingest.dal.roles import ApiRole
 from ingest.dal.stores import StoreActivity
 from ingest.dal.uploads import UploadsIndex
+from ingest.logic.guard import Guard
 from ingest.logic.ingest import Ingestor, Invocation, Outcome
 from ingest.logic.loader import Loader
 from ingest.logic.retirement import Retirer
@@ -36,6 +37,7 @@ def ingestor() -> Ingestor:
     # One connection per lane, plus the index, the stores marks and the handler's own calls.
     dynamodb = dynamodb_client(pool=settings.write_concurrency + 10)
     inventory = InventoryTable(dynamodb, settings.inventory_table)
+    stores = StoreActivity(dynamodb, settings.stores_table)
     return Ingestor(
         bucket=UploadBucket(s3_client()),
         loader=Loader(
@@ -45,12 +47,18 @@ def ingestor() -> Ingestor:
             clock=utc_now,
         ),
         index=UploadsIndex(dynamodb, settings.uploads_table),
-        stores=StoreActivity(dynamodb, settings.stores_table),
+        stores=stores,
         invoker=FunctionInvoker(lambda_client()),
         signer=ApiRole(iam_client(), settings.api_role_name, principal_id=settings.api_principal_id),
         clock=utc_now,
         uploaders=PeopleTable(dynamodb, settings.people_table),
         retirer=Retirer(inventory, clock=utc_now),
+        guard=Guard(
+            stores,
+            out_of_stock_share=settings.hold_out_of_stock_share,
+            retired_share=settings.hold_retired_share,
+            scripts=settings.hold_script_uploads,
+        ),
     )
 
 

@@ -48,8 +48,9 @@ from dataclasses import dataclass, field
 
 from inventory.models import InventoryRow, RowError, SourceVersion, comparable_sequencer
 from inventory.people import granted_at
-from inventory.report import MAX_REPORTED_STORES, ReportStatus, UploadReport, UploadSource
+from inventory.report import MAX_REPORTED_STORES, ReportStatus, RowCounts, UploadReport, UploadSource
 from inventory.uploads import (
+    DISCARD,
     HEAD_OFFICE,
     REPORTS_PREFIX,
     UPLOAD_PREFIX,
@@ -59,6 +60,8 @@ from inventory.uploads import (
     store_of_key,
 )
 
+from ingest.dal.objects import OpenedUpload
+from ingest.logic.guard import Guard, PlanningTable, PlanTally
 from ingest.logic.loader import Loader, Pause
 from ingest.logic.parser import (
     FORMATS_BY_SUFFIX,
@@ -78,6 +81,8 @@ from ingest.models.upload import Continuation, Upload
 
 #: Stores named by a head-office file are marked (LastUploadAt) this many at a time.
 STORE_MARK_BATCH = 100
+#: The phase of a file being dry-run.
+PLAN = "plan"
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +129,11 @@ class _State:
     done: bool = False
     unreadable: int = 0
     pending_stores: set[str] = field(default_factory=set)
+    #: ``PLAN`` while the file is dry-run (``ingest.logic.guard``), with what the dry run found.
+    phase: str = ""
+    tally: PlanTally | None = None
+    #: The final status when it is not the tallies' (a held or discarded file).
+    status: ReportStatus | None = None
 
 
 @dataclass
@@ -143,6 +153,7 @@ class Ingestor:
     new_owner: Callable[[], str] = lambda: uuid.uuid4().hex
     uploaders: Uploaders | None = None  # None: nobody's access is checked (tests of the loading alone)
     retirer: Retirer | None = None  # None: a full list retires nothing (tests of the loading alone)
+    guard: Guard | None = None  # None: no file is planned or held
 
     def is_upload(self, key: str) -> bool:
         """An object under the upload prefix (never a report, never a folder marker)."""
@@ -204,9 +215,12 @@ class Ingestor:
 
     def _run(self, claim: Claim, invocation: Invocation) -> Outcome:
         checkpoint = claim.checkpoint or Checkpoint()
-        state = _State(self._restored_report(claim, checkpoint), checkpoint)
+        state = _State(self._restored_report(claim, checkpoint), checkpoint, phase=checkpoint.phase)
+        state.tally = PlanTally.from_json(checkpoint.plan) if checkpoint.plan else None
         try:
-            if not checkpoint.done:
+            # A person decided on the held upload, and nothing has been done about it yet.
+            discarded = claim.checkpoint is None and bool(claim.decision) and self._decided(claim, state)
+            if not (checkpoint.done or discarded):
                 try:
                     if not self._load(claim, state, invocation):
                         return Outcome(claim.source.key, state.report, handed_off=True, unreadable=state.unreadable)
@@ -247,6 +261,8 @@ class Ingestor:
             report.uploaded_by = self._uploader(source.principal, opened.uploaded_by)
             if opened.uploaded_by and report.uploaded_by == opened.uploaded_by:
                 self._check_uploader(opened.uploaded_by, store, source.key)
+            if self._plans(claim, state, opened):
+                state.phase, state.tally = PLAN, PlanTally()
         chunks = _read_guard(opened.chunks, invocation, self.timing.stop_margin_seconds / 2, opened.size)
         stream = open_inventory(chunks, file_format, start=position, size=opened.size)
         stopped: list[FileRejected] = []
@@ -263,12 +279,14 @@ class Ingestor:
             if len(state.pending_stores) >= STORE_MARK_BATCH:
                 self._mark_stores(claim, state)
 
-        result = self.loader.load(
+        tally = state.tally if state.phase == PLAN else None
+        loader = self.loader if tally is None else self.loader.over(PlanningTable(self.loader.table, tally))
+        result = loader.load(
             rows,
             version,
             report,
             pacer,
-            on_store=heard if store is None else lambda _: None,
+            on_store=heard if store is None and state.phase != PLAN else lambda _: None,
             fence=self.index.fence(claim),
             full_list=opened.full_list,
         )
@@ -283,9 +301,54 @@ class Ingestor:
             raise FileRejected("the file has no inventory rows")
         elif report.rows.accepted == 0:
             report.reason = "every row was rejected"
+        if state.phase == PLAN:  # a dry run retires nothing either
+            return self._planned(claim, state, invocation, opened)
         if opened.full_list:
             self._retire_omitted(claim, report, store, version, broke_off=bool(stopped))
         return True
+
+    # -- dry runs and holds (ingest.logic.guard) --------------------------------------------------------
+
+    def _plans(self, claim: Claim, state: _State, opened: OpenedUpload) -> bool:
+        """Whether to dry-run the file before applying it (not twice, nor once a person decided)."""
+        if self.guard is None or claim.decision or state.tally is not None:
+            return False
+        signed = bool(opened.uploaded_by) and state.report.uploaded_by == opened.uploaded_by
+        return self.guard.planned(dry_run=opened.dry_run, signed=signed)
+
+    def _planned(self, claim: Claim, state: _State, invocation: Invocation, opened: OpenedUpload) -> bool:
+        """The dry run is over: hold the file, or load it for real from its first row."""
+        assert self.guard is not None
+        assert state.tally is not None
+        report = state.report
+        if opened.full_list and self.retirer is not None and not _retirement_refusal(report, report.reason is not None):
+            scope = claim.source.scope
+            for name in [scope] if scope != HEAD_OFFICE else list(report.stores):
+                state.tally.retire(name, self.retirer.live_items(name))
+        report.plan = state.tally.plan()
+        hold = self.guard.hold_reason(state.tally, dry_run=opened.dry_run) if report.rows.accepted else None
+        if hold:
+            state.status = ReportStatus.NEEDS_CONFIRMATION
+            report.rows.written = 0  # nothing was: the plan says what would be
+            report.reason = f"{hold} {report.reason}" if report.reason else hold
+            return True
+        state.phase = ""
+        _restart(report)
+        state.checkpoint = Checkpoint(part=state.checkpoint.part, plan=state.tally.to_json())
+        return self._load(claim, state, invocation)
+
+    def _decided(self, claim: Claim, state: _State) -> bool:
+        """Take up a person's decision on a held upload: ``True`` if it was discarded (nothing to load);
+        confirmed, it is loaded from its first row, keeping its dry run's plan."""
+        held = claim.held or Checkpoint()
+        state.report = self._restored_report(claim, held)
+        state.tally = PlanTally.from_json(held.plan) if held.plan else None
+        if claim.decision == DISCARD:
+            state.status = ReportStatus.DISCARDED
+            state.report.reason = f"Discarded by {claim.decided_by or 'someone'}: nothing was loaded."
+            return True
+        _restart(state.report)
+        return False
 
     def _retire_omitted(
         self, claim: Claim, report: UploadReport, store: str | None, version: SourceVersion, *, broke_off: bool
@@ -315,7 +378,7 @@ class Ingestor:
     def save(self, claim: Claim, state: _State, position: ParsePosition | None, lease_until: float, part: int) -> None:
         """Save a consistent checkpoint (everything before ``position`` has landed) and the summary so far."""
         self._mark_stores(claim, state)
-        checkpoint = _snapshot(state.report, position, part, state.done)
+        checkpoint = _snapshot(state, position, part, state.done)
         self.index.save(claim, self._entry(claim.source, state.report), checkpoint, lease_until)
         state.checkpoint = checkpoint
 
@@ -334,7 +397,7 @@ class Ingestor:
         if checkpoint.status:  # committed already: only its report is still to be written
             report.status, report.finished_at = ReportStatus(checkpoint.status), checkpoint.finished_at
         else:
-            report.status, report.finished_at = report.outcome(), self.clock()
+            report.status, report.finished_at = state.status or report.outcome(), self.clock()
             self._commit(claim, state)
         try:
             self._publish(claim, state)
@@ -345,7 +408,7 @@ class Ingestor:
     def _commit(self, claim: Claim, state: _State) -> None:
         """Make the report's final status the row's (the commit point), keeping what the report needs."""
         report = state.report
-        checkpoint = _snapshot(report, None, state.checkpoint.part, done=True)
+        checkpoint = _snapshot(state, None, state.checkpoint.part, done=True)
         checkpoint.status, checkpoint.finished_at = report.status.value, report.finished_at
         lease_until = self.now() + self.timing.lease_seconds  # held until the report is written
         self.index.finish(claim, self._entry(claim.source, report), checkpoint, lease_until)
@@ -354,7 +417,8 @@ class Ingestor:
     def _publish(self, claim: Claim, state: _State) -> None:
         """Write the committed report, then drop the row's copy of it."""
         self.bucket.put_report(claim.source.bucket, claim.source.report_key, state.report.to_json())
-        self.index.settle(claim)
+        held = state.report.status is ReportStatus.NEEDS_CONFIRMATION
+        self.index.settle(claim, held=state.checkpoint if held else None)
 
     # -- failures -----------------------------------------------------------------------------------
 
@@ -370,7 +434,7 @@ class Ingestor:
         """AWS failed after the retry layer gave up: say so, keep the tallies, and let Lambda retry."""
         report = state.report
         if state.done:  # only the report is missing: the next attempt writes it from this checkpoint
-            state.checkpoint = _snapshot(report, None, state.checkpoint.part, done=True)
+            state.checkpoint = _snapshot(state, None, state.checkpoint.part, done=True)
         last = claim.attempt >= self.timing.attempts
         resume_line = (state.checkpoint.position or {}).get("line")
         if last:
@@ -533,13 +597,22 @@ class _Pacer:
         self._last = self._ingestor.monotonic()
 
 
-def _snapshot(report: UploadReport, position: ParsePosition | None, part: int, done: bool) -> Checkpoint:
+def _snapshot(state: _State, position: ParsePosition | None, part: int, done: bool) -> Checkpoint:
+    report = state.report
     return Checkpoint(
         position=None if position is None else position.to_json(),
         done=done,
         part=part,
         report=copy.deepcopy(report),  # as it stands at ``position``: the load goes on changing the report
+        phase=state.phase,
+        plan=None if state.tally is None else state.tally.to_json(),
     )
+
+
+def _restart(report: UploadReport) -> None:
+    """Forget the tallies of a dry run: the file is loaded from its first row."""
+    report.rows, report.errors, report.errors_truncated, report.reason = RowCounts(), [], False, None
+    report.stores, report.stores_truncated = [], False
 
 
 def _retirement_refusal(report: UploadReport, broke_off: bool) -> str:

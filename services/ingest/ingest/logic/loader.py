@@ -42,6 +42,7 @@ are in the report, and the caller may save the parser's position as a checkpoint
 from __future__ import annotations
 
 import contextlib
+import copy
 import enum
 import gc
 import queue
@@ -136,6 +137,16 @@ class Loader:
         self._clock = clock
         self._monotonic = monotonic
         self._batch_seconds = batch_seconds
+
+    @property
+    def table(self) -> ItemTable:
+        return self._table
+
+    def over(self, table: ItemTable) -> Loader:
+        """This loader, reading and writing ``table`` instead (a dry run's, say)."""
+        other = copy.copy(self)
+        other._table = table
+        return other
 
     def load(
         self,

@@ -81,6 +81,14 @@ class Retirer:
         self._monotonic = monotonic
         self._batch_seconds = batch_seconds
 
+    def live_items(self, store: str) -> int:
+        """How many items of ``store`` are not retired (what a dry run of a full list compares with)."""
+        live = 0
+        for attributes in self._table.items_of(store):
+            prior = read_prior(attributes)
+            live += prior is not None and not prior.retired
+        return live
+
     def retire_omitted(self, store: str, source: SourceVersion, fence: Fence | None = None) -> Retired:
         """Retire the items of ``store`` that the full list ``source`` omitted; raises ``LeaseLost``
         once the fence fails, ``TableUnavailable`` when the table does not take the writes."""

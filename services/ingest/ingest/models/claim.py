@@ -60,6 +60,10 @@ class Checkpoint:
     #: Set once the upload is final: its status and end, so the report can be written again from here.
     status: str = ""
     finished_at: str = ""
+    #: ``plan`` while the rows before ``position`` were only planned (a dry run, ``ingest.logic.guard``).
+    phase: str = ""
+    #: The dry run's tally (``PlanTally.to_json``), once the file has one.
+    plan: dict[str, Any] | None = None
 
     def to_bytes(self) -> bytes:
         """Compressed JSON; the report's errors and then its stores are cut (never the tallies) if it would be
@@ -72,6 +76,8 @@ class Checkpoint:
             "report": report,
             "status": self.status,
             "finished_at": self.finished_at,
+            "phase": self.phase,
+            "plan": self.plan,
         }
         while True:
             body = zlib.compress(json.dumps(value, ensure_ascii=False).encode())
@@ -93,6 +99,8 @@ class Checkpoint:
             report=UploadReport.from_json(report) if report else None,
             status=str(value.get("status") or ""),
             finished_at=str(value.get("finished_at") or ""),
+            phase=str(value.get("phase") or ""),
+            plan=value.get("plan"),
         )
 
 
@@ -139,6 +147,10 @@ class Claim:
     started_at: str = ""
     status: str = ""  # the row's status (for FINAL and HELD)
     checkpoint: Checkpoint | None = None
+    #: A person's decision on a held upload (``confirm`` or ``discard``), by whom, and the held report's content.
+    decision: str = ""
+    decided_by: str = ""
+    held: Checkpoint | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ import './fake_dom.mjs';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { initialState, listItems, listSummary, listed, uploadCard } from '../../../../dashboard/js/views/uploads.js';
+import { initialState, listItems, listSummary, listed, mayDecide, planText, uploadCard } from '../../../../dashboard/js/views/uploads.js';
 
 const ROWS = { read: 3, accepted: 2, rejected: 1, written: 2, unchanged: 0 };
 const upload = (key, status, extra = {}) => ({
@@ -53,4 +53,24 @@ test('a head-office file names its stores, and a file still loading says ingest 
 
   assert.match(headOffice.textContent, /^all\.csvLoadedHead office · by anna · processed .* · stores: Berlin, Karachi, …/);
   assert.match(loading.textContent, /received .*Ingest is reading the file…$/);
+});
+
+test('a held upload shows what it will change, and Apply and Discard only to its uploader or head office', () => {
+  const plan = { changed: 12, out_of_stock: 3, retired: 0 };
+  const held = upload('uploads/stores/Berlin/g/a.csv', 'needs_confirmation', { version: 'v1', plan });
+  const buttons = (user) => uploadCard(held, { user }).findAll('button');
+
+  assert.deepEqual([...buttons({ username: 'anna', admin: false })].map((b) => b.textContent), ['Apply', 'Discard']);
+  assert.equal(buttons({ username: 'anna', admin: false })[0].getAttribute('data-version'), 'v1');
+  assert.equal(buttons({ username: 'ben', admin: false }).length, 0);
+  assert.equal(buttons({ username: 'ho', admin: true }).length, 2);
+  assert.equal(buttons(null).length, 0);
+  const card = uploadCard(held, { user: { username: 'anna' } });
+  assert.match(card.textContent, /What it will change/);
+  assert.match(card.textContent, /Newly out of stock:?3/);
+  assert.doesNotMatch(card.textContent, /Unchanged/);
+  assert.equal(mayDecide(upload('b.csv', 'ok'), { username: 'anna' }), false);
+  assert.equal(mayDecide({ ...held, store: null }, { username: 'anna', admin: false }), false);
+  assert.equal(planText(plan, true), 'It will change 12 items: 3 newly out of stock, 0 retired.');
+  assert.equal(listSummary([held, upload('c.csv', 'ok')]), '2 recent files; 0 with rejected rows or refused; 1 waiting for confirmation.');
 });
