@@ -160,9 +160,9 @@ def test_a_held_file_is_decided_once(world: IngestWorld) -> None:
 
 
 def test_a_dry_run_and_the_confirmed_load_each_span_invocations(world: IngestWorld) -> None:
-    # Given a 1,050-row store file and a function that may read 400 rows before its time runs short
+    # Given a 250-row store file and a function that may read 100 rows before its time runs short
     context = simulated_time()
-    body = csv_file([("Berlin", f"Item {n}", n % 50) for n in range(1_050)])
+    body = csv_file([("Berlin", f"Item {n}", n % 50) for n in range(250)])
     world.put(KEY, body, metadata={"uploaded-by": "ravi", "mode": "dry-run"}, principal=world.api_principal)
 
     # When the dry run runs, in parts
@@ -174,7 +174,7 @@ def test_a_dry_run_and_the_confirmed_load_each_span_invocations(world: IngestWor
     held = world.assert_consistent(KEY)
     assert held.status == "needs_confirmation"
     assert held.plan is not None
-    assert (held.plan.changed, held.plan.out_of_stock) == (1_050, 21)
+    assert (held.plan.changed, held.plan.out_of_stock) == (250, 5)
     assert world.items("Berlin") == {}
 
     # When it is confirmed, and the load runs in parts too
@@ -188,9 +188,9 @@ def test_a_dry_run_and_the_confirmed_load_each_span_invocations(world: IngestWor
     # Then one exact report covers the load, with the dry run's plan
     report = world.assert_consistent(KEY)
     assert report.status == "ok"
-    assert (report.rows.read, report.rows.written) == (1_050, 1_050)
+    assert (report.rows.read, report.rows.written) == (250, 250)
     assert report.plan == held.plan
-    assert len(world.items("Berlin")) == 1_050
+    assert len(world.items("Berlin")) == 250
 
 
 def test_a_decision_waits_until_the_held_report_is_written(world: IngestWorld) -> None:
