@@ -199,10 +199,10 @@ def _pace(records: int, size: int, log: Any) -> PaceRun:
     from alerts.dal.changes import ChangeLedger
     from alerts.dal.clients import Clients
     from alerts.dal.forecasts import ForecastTable
-    from alerts.dal.topic import AlertsTopic
+    from alerts.dal.topic import DigestTopic
     from alerts.logic.alerting import AlertService
     from alerts.logic.batch import process_stream_batch
-    from alerts.logic.forecasting import WRITERS, Forecasting
+    from alerts.logic.batch_forecasts import WRITERS, Forecasting
     from inventory.models import utc_now
 
     log(f"alerts: {records:,} records of one store at {SIMULATED_LATENCY * 1000:.0f} ms a call")
@@ -214,7 +214,7 @@ def _pace(records: int, size: int, log: Any) -> PaceRun:
     dynamodb = clients.dynamodb()
     service = AlertService(
         changes=ChangeLedger(dynamodb, "history", "stores", utc_now),
-        notifier=AlertsTopic(clients.sns(), "arn:aws:sns:us-east-1:123456789012:bench"),
+        notifier=DigestTopic(clients.sns(), "arn:aws:sns:us-east-1:123456789012:bench"),
         forecasting=Forecasting(ForecastTable(dynamodb, "forecast"), 3.0, writers=WRITERS),
         default_threshold=DEFAULT_THRESHOLD,
         retention_days=90,

@@ -12,10 +12,10 @@ from inventory.observability import logger, metrics, tracer
 from alerts.dal.changes import ChangeLedger
 from alerts.dal.clients import Clients
 from alerts.dal.forecasts import ForecastTable
-from alerts.dal.topic import AlertsTopic
+from alerts.dal.topic import DigestTopic
 from alerts.logic.alerting import AlertService
 from alerts.logic.batch import process_stream_batch
-from alerts.logic.forecasting import Forecasting
+from alerts.logic.batch_forecasts import Forecasting
 from alerts.settings import AlertSettings
 
 
@@ -24,7 +24,7 @@ def build_alert_service(settings: AlertSettings, clients: Clients) -> AlertServi
     dynamodb = clients.dynamodb()
     return AlertService(
         changes=ChangeLedger(dynamodb, settings.history_table, settings.stores_table, clock=utc_now),
-        notifier=AlertsTopic(clients.sns(), settings.topic_arn),
+        notifier=DigestTopic(clients.sns(), settings.topic_arn),
         forecasting=Forecasting(ForecastTable(dynamodb, settings.forecast_table), settings.soon_days),
         default_threshold=settings.low_stock_default,
         retention_days=settings.history_retention_days,
