@@ -200,8 +200,8 @@ def _pace(records: int, size: int, log: Any) -> PaceRun:
     from alerts.dal.clients import Clients
     from alerts.dal.forecasts import ForecastTable
     from alerts.dal.topic import DigestTopic
+    from alerts.handlers.stream import process_stream_batch
     from alerts.logic.alerting import AlertService
-    from alerts.logic.batch import process_stream_batch
     from alerts.logic.batch_forecasts import WRITERS, Forecasting
     from inventory.models import utc_now
 
@@ -537,7 +537,7 @@ def former_path() -> Any:
     from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
     with (
-        mock.patch("alerts.logic.batch.StreamChangeRecord", DynamoDBRecord),
+        mock.patch("alerts.handlers.stream.StreamChangeRecord", DynamoDBRecord),
         mock.patch("alerts.dal.clients.DYNAMODB_CONFIG", CONFIG),
         mock.patch("alerts.dal.clients.parse_reads_fast", return_value=True),
         mock.patch("alerts.dal.clients.serialize_fast", return_value=True),
