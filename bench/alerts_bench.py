@@ -199,10 +199,10 @@ def _pace(records: int, size: int, log: Any) -> PaceRun:
     from alerts.dal.changes import ChangeLedger
     from alerts.dal.clients import Clients
     from alerts.dal.forecasts import ForecastTable
-    from alerts.dal.topic import AlertsTopic
+    from alerts.dal.topic import DigestTopic
+    from alerts.handlers.stream import process_stream_batch
     from alerts.logic.alerting import AlertService
-    from alerts.logic.batch import process_stream_batch
-    from alerts.logic.forecasting import WRITERS, Forecasting
+    from alerts.logic.batch_forecasts import WRITERS, Forecasting
     from inventory.models import utc_now
 
     log(f"alerts: {records:,} records of one store at {SIMULATED_LATENCY * 1000:.0f} ms a call")
@@ -214,7 +214,7 @@ def _pace(records: int, size: int, log: Any) -> PaceRun:
     dynamodb = clients.dynamodb()
     service = AlertService(
         changes=ChangeLedger(dynamodb, "history", "stores", utc_now),
-        notifier=AlertsTopic(clients.sns(), "arn:aws:sns:us-east-1:123456789012:bench"),
+        notifier=DigestTopic(clients.sns(), "arn:aws:sns:us-east-1:123456789012:bench"),
         forecasting=Forecasting(ForecastTable(dynamodb, "forecast"), 3.0, writers=WRITERS),
         default_threshold=DEFAULT_THRESHOLD,
         retention_days=90,
@@ -537,7 +537,7 @@ def former_path() -> Any:
     from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
     with (
-        mock.patch("alerts.logic.batch.StreamChangeRecord", DynamoDBRecord),
+        mock.patch("alerts.handlers.stream.StreamChangeRecord", DynamoDBRecord),
         mock.patch("alerts.dal.clients.DYNAMODB_CONFIG", CONFIG),
         mock.patch("alerts.dal.clients.parse_reads_fast", return_value=True),
         mock.patch("alerts.dal.clients.serialize_fast", return_value=True),

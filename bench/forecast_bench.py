@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from alerts.logic.forecast import Observation, forecast, update
+from alerts.logic.demand_model import Observation, forecast, update
 from inventory.forecast import ModelState
 
 from bench.report import Section, Target, table

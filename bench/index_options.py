@@ -22,7 +22,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from alerts.logic.forecast import Observation, forecast, update
+from alerts.logic.demand_model import Observation, forecast, update
 from inventory.forecast import ForecastRow, ModelState
 
 from bench.forecast_bench import NO_CONSUMPTION, PATTERNS, WARM_UP_DAYS, _iso, items

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from statistics import mean
 
-from alerts.logic.forecast import forecast
+from alerts.logic.demand_model import forecast
 from inventory.forecast import parse_time
 from inventory.reorder import Demand, Holding, Policy, suggest, transfers
 

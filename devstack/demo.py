@@ -4,7 +4,7 @@ forecasts, reorder and transfer suggestions at once.
 Each demo item sells with a weekly rhythm (busier Friday to Sunday), is counted once a day and is
 restocked when low, a few days after the store orders. The history reaches the stack as the alerts
 service would have seen it: each item's daily counts, oldest first, go through the forecast model
-(``alerts.logic.forecast.update``), and the item's Forecast row and History rows are written as alerts
+(``alerts.logic.demand_model.update``), and the item's Forecast row and History rows are written as alerts
 writes them. Then today's counts arrive through ingest as one head-office upload with the ordering
 columns (``lead_time_days``, ``pack_size``, ``supplier``); ingest writes the items, and alerts finds
 each count unchanged from the model's last one, so it keeps what the model learnt.
@@ -33,7 +33,7 @@ from devstack.config import REPO
 # its forecast model, so that folder goes on the import path, as bench/ and pytest's pythonpath do.
 if str(REPO / "services" / "alerts") not in sys.path:
     sys.path.insert(0, str(REPO / "services" / "alerts"))
-from alerts.logic.forecast import Observation, forecast, update
+from alerts.logic.demand_model import Observation, forecast, update
 
 DAYS = 28
 WEEKLY = (0.75, 0.8, 0.85, 0.95, 1.2, 1.6, 0.85)  # Monday .. Sunday

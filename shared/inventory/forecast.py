@@ -1,7 +1,7 @@
 """The Forecast table: one row per item with its stockout forecast.
 
 Owned and written by the alerts service, which updates an item's row from each change of its
-count on the Inventory stream (the model is ``alerts.logic.forecast``); read by the dashboard
+count on the Inventory stream (the model is ``alerts.logic.demand_model``); read by the dashboard
 API. Both go through :class:`ForecastRow`.
 
 Keys: partition key ``Store`` (S), sort key ``Item`` (S): "every forecast of a store" is one

@@ -8,13 +8,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from alerts.logic.alerting import ChangeLog, Notifier
-from alerts.logic.forecasting import ForecastStore
+from alerts.logic.batch_forecasts import ForecastStore
 from alerts.logic.recount_pass import PassProgress, StoreRecounter
 from alerts.models.digest import Digest
-from alerts.models.forecast import ItemKey, StoredForecast
 from alerts.models.history import Recorded, Written
 from alerts.models.recount import StoreRecount, Totals, Verdict
 from alerts.models.recount_pass import RecountPass
+from alerts.models.stored_forecast import ItemKey, StoredForecast
 from inventory.history import HistoryEntry, history_key, history_sort_key
 from inventory.stores import StoreChange
 

@@ -223,7 +223,7 @@ def test_a_row_is_written_only_if_it_is_still_as_it_was_read(world: AlertsWorld)
     from dataclasses import replace
 
     from alerts.dal.forecasts import ForecastTable
-    from alerts.models.forecast import ABSENT
+    from alerts.models.stored_forecast import ABSENT
 
     upload(world, ("Echo Dot", 100, 0))
     table = ForecastTable(world.dynamodb, FORECAST)

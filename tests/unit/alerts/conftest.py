@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from alerts.handlers.stream import process_stream_batch
 from alerts.logic.alerting import AlertService
-from alerts.logic.batch import process_stream_batch
-from alerts.logic.forecasting import Forecasting
+from alerts.logic.batch_forecasts import Forecasting
 from inventory.observability import metrics
 
 from tests.builders import LambdaContext, stream_event

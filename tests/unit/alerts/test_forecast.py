@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from alerts.logic.forecast import DEFAULT, Observation, Settings, forecast, newer, update
+from alerts.logic.demand_model import DEFAULT, ModelSettings, Observation, forecast, newer, update
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from inventory.forecast import Forecast, ModelState, days_between
@@ -25,7 +25,7 @@ def at(days: float) -> str:
 
 
 def feed(
-    points: Iterable[tuple[float, int]], settings: Settings = DEFAULT, state: ModelState | None = None
+    points: Iterable[tuple[float, int]], settings: ModelSettings = DEFAULT, state: ModelState | None = None
 ) -> ModelState:
     """Apply counts at the given days (since START), numbering them as a stream would."""
     first = int(state.sequence) + 1 if state is not None and state.sequence else 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from alerts.logic.forecast import SoonStep, leave_days, soon_step
+from alerts.logic.demand_model import SoonStep, leave_days, soon_step
 from inventory.forecast import Forecast
 from inventory.models import StockStatus
 

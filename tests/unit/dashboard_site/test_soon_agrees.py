@@ -1,7 +1,7 @@
 """The page and the digests agree on "runs out soon" for the stage's soonDays.
 
 The same items, neither out nor low, at the moment of a change: the alerts model's
-:func:`alerts.logic.forecast.soon_step` (what a digest announces as ``soon``) and the dashboard's
+:func:`alerts.logic.demand_model.soon_step` (what a digest announces as ``soon``) and the dashboard's
 ``runsOutSoon``/``urgencyGroup`` (dashboard/js/urgency.js, under node) with config.json's
 ``soonDays`` as :func:`inventory.dashboard_config.dashboard_config` writes it from the alerts
 stack's ``SoonDays`` output. A missing ``node`` fails, never skips.
@@ -15,7 +15,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from alerts.logic.forecast import soon_step
+from alerts.logic.demand_model import soon_step
 from inventory.dashboard_config import dashboard_config
 from inventory.forecast import Forecast
 from inventory.models import StockStatus

@@ -19,7 +19,7 @@ from inventory.forecast import ForecastRow
 from inventory.leftovers import BACKOFF, Backoff, until_done
 
 from alerts.models.errors import ForecastUnavailable
-from alerts.models.forecast import ItemKey, StoredForecast
+from alerts.models.stored_forecast import ItemKey, StoredForecast
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient

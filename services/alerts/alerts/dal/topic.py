@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sns.client import SNSClient
 
 
-class AlertsTopic:
+class DigestTopic:
     def __init__(self, client: SNSClient, topic_arn: str) -> None:
         self._client = client
         self.arn = topic_arn

@@ -1,10 +1,20 @@
-"""Lambda entry point: batches of Inventory stream records (partial batch responses)."""
+"""Lambda entry point: batches of Inventory stream records (partial batch responses).
+
+The batch's verdicts (:class:`alerts.logic.batch.StreamBatch`) are handed to Powertools'
+:class:`BatchProcessor` through ``process_partial_response``, which builds the partial batch
+response (and raises when every record failed, so Lambda bisects the batch); its public
+``success_handler`` / ``failure_handler`` hooks count and log the outcome.
+"""
 
 from __future__ import annotations
 
 from functools import cache
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from inventory.models import utc_now
 from inventory.observability import logger, metrics, tracer
@@ -12,10 +22,12 @@ from inventory.observability import logger, metrics, tracer
 from alerts.dal.changes import ChangeLedger
 from alerts.dal.clients import Clients
 from alerts.dal.forecasts import ForecastTable
-from alerts.dal.topic import AlertsTopic
+from alerts.dal.topic import DigestTopic
 from alerts.logic.alerting import AlertService
-from alerts.logic.batch import process_stream_batch
-from alerts.logic.forecasting import Forecasting
+from alerts.logic.batch import StreamBatch, sequence_number
+from alerts.logic.batch_forecasts import Forecasting
+from alerts.models.change import StreamChangeRecord
+from alerts.models.errors import NotProcessed
 from alerts.settings import AlertSettings
 
 
@@ -24,7 +36,7 @@ def build_alert_service(settings: AlertSettings, clients: Clients) -> AlertServi
     dynamodb = clients.dynamodb()
     return AlertService(
         changes=ChangeLedger(dynamodb, settings.history_table, settings.stores_table, clock=utc_now),
-        notifier=AlertsTopic(clients.sns(), settings.topic_arn),
+        notifier=DigestTopic(clients.sns(), settings.topic_arn),
         forecasting=Forecasting(ForecastTable(dynamodb, settings.forecast_table), settings.soon_days),
         default_threshold=settings.low_stock_default,
         retention_days=settings.history_retention_days,
@@ -37,6 +49,43 @@ def build_alert_service(settings: AlertSettings, clients: Clients) -> AlertServi
 def alert_service() -> AlertService:
     """Built on first use and kept for the life of the execution environment."""
     return build_alert_service(AlertSettings.from_env(), Clients())
+
+
+class StreamBatchProcessor(BatchProcessor):
+    """Powertools' processor for DynamoDB stream batches, counting outcomes through its public hooks."""
+
+    def __init__(self) -> None:
+        super().__init__(event_type=EventType.DynamoDBStreams)
+
+    def success_handler(self, record: Any, result: Any) -> Any:
+        metrics.add_metric(name="RecordsProcessed", unit=MetricUnit.Count, value=1)
+        return super().success_handler(record, result)
+
+    def failure_handler(self, record: Any, exception: Any) -> Any:
+        _, error, _ = exception
+        metrics.add_metric(
+            name="RecordsLeftForRetry" if isinstance(error, NotProcessed) else "RecordsFailed",
+            unit=MetricUnit.Count,
+            value=1,
+        )
+        return super().failure_handler(record, exception)
+
+
+def process_stream_batch(
+    event: dict[str, Any], service: AlertService, context: LambdaContext
+) -> PartialItemFailureResponse:
+    """Run a Lambda stream event through the flow and answer with its partial batch response."""
+    records: list[DynamoDBRecord] = [StreamChangeRecord(record) for record in event["Records"]]
+    failed = StreamBatch(service, lambda: context.get_remaining_time_in_millis() / 1000).run(records)
+
+    def report(record: DynamoDBRecord) -> None:
+        error = failed.get(sequence_number(record))
+        if error is not None:
+            raise error
+
+    return process_partial_response(
+        event=event, record_handler=report, processor=StreamBatchProcessor(), context=context
+    )
 
 
 @logger.inject_lambda_context

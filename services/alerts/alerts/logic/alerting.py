@@ -4,7 +4,7 @@ Once-only rests on the History row of each change, keyed by the change time and 
 sequence number (the same on every delivery of a record):
 
 1. :meth:`AlertService.plan` decides, in memory and in stream order, what a change raises and
-   applies it to its item's forecast (:mod:`alerts.logic.forecasting`: whether it enters
+   applies it to its item's forecast (:mod:`alerts.logic.batch_forecasts`: whether it enters
    ``soon``); :meth:`AlertService.record` then writes the batch's rows together with their
    deltas to their stores' totals, many rows to a transaction, each on condition that it does
    not exist (:mod:`alerts.dal.changes`). A retried, repeated or late record finds its row and
@@ -24,7 +24,7 @@ sure); only a retry caused by another record could then repeat them.
 
 A retirement (a full list of the store omitted the item) is recorded like any change: its
 History row, and its store's totals without the item; it announces nothing, and its forecast row
-is cleared (:meth:`alerts.logic.forecasting.BatchForecasts.step`).
+is cleared (:meth:`alerts.logic.batch_forecasts.BatchForecasts.step`).
 
 ``plan`` is the one place a change is turned into writes.
 """
@@ -44,8 +44,8 @@ from inventory.models import iso_utc
 from inventory.observability import logger, metrics
 from inventory.stores import StoreChange
 
+from alerts.logic.batch_forecasts import BatchForecasts, Forecasting, ForecastStep
 from alerts.logic.digest import build_digest
-from alerts.logic.forecasting import BatchForecasts, Forecasting, ForecastStep
 from alerts.logic.transitions import standing, store_change, transition
 from alerts.models.change import Alert, Level, StockChange
 from alerts.models.digest import Announcement, Digest

@@ -1,5 +1,5 @@
 """One stream batch: records decided in order, written many at a time, then one digest per store;
-Powertools reports the outcome.
+the outcome is the failed records, by sequence number.
 
 Lambda retries a stream batch from its first failed record and never re-sends the records
 before it, so the flow keeps stream order:
@@ -24,26 +24,20 @@ before it, so the flow keeps stream order:
   after its publish, before marking the rows), and not sent again if one carried it;
 - close to the function's time limit, the rest of the batch is left for the retry.
 
-The verdicts are then handed to Powertools' :class:`BatchProcessor` through
-``process_partial_response``, which builds the partial batch response (and raises when every
-record failed, so Lambda bisects the batch); its public ``success_handler`` /
-``failure_handler`` hooks count and log the outcome.
+The handler (:mod:`alerts.handlers.stream`) turns the verdicts into Lambda's partial batch response.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from inventory.observability import logger, metrics
 
 from alerts.logic.alerting import AlertService, Planned
-from alerts.models.change import Level, StreamChangeRecord
+from alerts.models.change import Level
 from alerts.models.digest import Announcement
 from alerts.models.errors import ForecastUnavailable, HistoryUnavailable, NotProcessed, PublishFailed
 
@@ -81,19 +75,19 @@ class StreamBatch:
             forecasts = self._service.open_batch(records)
         except ForecastUnavailable as error:
             logger.warning("Forecast rows not readable; the batch will be retried", extra={"reason": str(error)})
-            return {_sequence(record): error for record in records}
+            return {sequence_number(record): error for record in records}
         planned: list[tuple[int, Planned]] = []
         stop = len(records)
         for index, record in enumerate(records):
             if self._seconds_left is not None and self._seconds_left() < RESERVE_SECONDS:
-                failed[_sequence(record)] = NotProcessed("the function's time ran short; retried with the rest")
+                failed[sequence_number(record)] = NotProcessed("the function's time ran short; retried with the rest")
                 stop = index
                 break
             try:
                 found = self._service.plan(record, forecasts, index)
             except Exception as error:  # any failure of a record stops the batch there
-                logger.exception("Record failed unexpectedly", extra={"sequence": _sequence(record)})
-                failed[_sequence(record)] = error
+                logger.exception("Record failed unexpectedly", extra={"sequence": sequence_number(record)})
+                failed[sequence_number(record)] = error
                 stop = index
                 break
             if found is not None:
@@ -104,14 +98,14 @@ class StreamBatch:
             if index >= stop:
                 break
             if isinstance(outcome, Exception):
-                failed[_sequence(records[index])] = outcome
+                failed[sequence_number(records[index])] = outcome
                 stop = index
                 break
             announcements.extend((index, announcement) for announcement in self._service.owed(each, outcome))
         unsaved = forecasts.save(before=stop)
         for index, record in enumerate(records[:stop]):
-            if _sequence(record) in unsaved:
-                failed[_sequence(record)] = ForecastUnavailable("the item's forecast row was not written")
+            if sequence_number(record) in unsaved:
+                failed[sequence_number(record)] = ForecastUnavailable("the item's forecast row was not written")
                 stop = index
                 break
         announcements = [(index, announcement) for index, announcement in announcements if index < stop]
@@ -122,13 +116,15 @@ class StreamBatch:
             except HistoryUnavailable as error:  # retried: the recorded rows owe their announcements
                 logger.warning("History not readable; the records will be retried", extra={"reason": str(error)})
                 stop = min(stop, announcements[0][0])
-                failed[_sequence(records[stop])] = error
+                failed[sequence_number(records[stop])] = error
                 held = [False] * len(announcements)
             announcements = [(index, a) for (index, a), keep in zip(announcements, held, strict=True) if keep]
         stop = min(stop, self._announce(announcements, records, failed))
-        cause = _sequence(records[stop]) if stop < len(records) else ""
+        cause = sequence_number(records[stop]) if stop < len(records) else ""
         for record in records[stop + 1 :]:
-            failed.setdefault(_sequence(record), NotProcessed(f"an earlier record ({cause}) failed; resent after it"))
+            failed.setdefault(
+                sequence_number(record), NotProcessed(f"an earlier record ({cause}) failed; resent after it")
+            )
         return failed
 
     def _announce(
@@ -157,7 +153,7 @@ class StreamBatch:
                     extra={"store": store, "items": len(group), "reason": str(error)},
                 )
                 for index, _ in group:
-                    failed[_sequence(records[index])] = error
+                    failed[sequence_number(records[index])] = error
                 first_failed = min(first_failed, group[0][0])
                 continue
             try:
@@ -170,48 +166,12 @@ class StreamBatch:
                 )
                 metrics.add_metric(name="DigestsFailed", unit=MetricUnit.Count, value=1)
                 for index, _ in group:
-                    failed[_sequence(records[index])] = error
+                    failed[sequence_number(records[index])] = error
                 first_failed = min(first_failed, group[0][0])
         return first_failed
 
 
-class StreamBatchProcessor(BatchProcessor):
-    """Powertools' processor for DynamoDB stream batches, counting outcomes through its public hooks."""
-
-    def __init__(self) -> None:
-        super().__init__(event_type=EventType.DynamoDBStreams)
-
-    def success_handler(self, record: Any, result: Any) -> Any:
-        metrics.add_metric(name="RecordsProcessed", unit=MetricUnit.Count, value=1)
-        return super().success_handler(record, result)
-
-    def failure_handler(self, record: Any, exception: Any) -> Any:
-        _, error, _ = exception
-        metrics.add_metric(
-            name="RecordsLeftForRetry" if isinstance(error, NotProcessed) else "RecordsFailed",
-            unit=MetricUnit.Count,
-            value=1,
-        )
-        return super().failure_handler(record, exception)
-
-
-def process_stream_batch(
-    event: dict[str, Any], service: AlertService, context: LambdaContext
-) -> PartialItemFailureResponse:
-    """Run a Lambda stream event through the flow and answer with its partial batch response."""
-    records: list[DynamoDBRecord] = [StreamChangeRecord(record) for record in event["Records"]]
-    failed = StreamBatch(service, lambda: context.get_remaining_time_in_millis() / 1000).run(records)
-
-    def report(record: DynamoDBRecord) -> None:
-        error = failed.get(_sequence(record))
-        if error is not None:
-            raise error
-
-    return process_partial_response(
-        event=event, record_handler=report, processor=StreamBatchProcessor(), context=context
-    )
-
-
-def _sequence(record: DynamoDBRecord) -> str:
+def sequence_number(record: DynamoDBRecord) -> str:
+    """The record's sequence number on its shard: how a batch names what failed."""
     stream = record.dynamodb
     return str(stream.sequence_number) if stream is not None else ""

@@ -6,8 +6,8 @@ A batch's flow (driven by :class:`alerts.logic.batch.StreamBatch`):
    (strongly consistent); an item with no row whose change carries the previous image's
    ``UpdatedAt`` starts from that old count, so the first change seen already spans an interval;
 2. per change, in stream order, :meth:`BatchForecasts.step` applies it to the item's state
-   (:func:`alerts.logic.forecast.update`), projects the forecast at the change's time and the
-   ``soon`` state (:func:`alerts.logic.forecast.soon_step`); :meth:`BatchForecasts.commit`
+   (:func:`alerts.logic.demand_model.update`), projects the forecast at the change's time and the
+   ``soon`` state (:func:`alerts.logic.demand_model.soon_step`); :meth:`BatchForecasts.commit`
    keeps the result under the change's place in the batch;
 3. :meth:`BatchForecasts.save` writes each changed row once, as of the last change before the
    first one whose History row was not written (a few rows at a time), on condition
@@ -35,10 +35,10 @@ from inventory.forecast import Forecast, ForecastRow, ModelState, parse_time
 from inventory.models import StockStatus, iso_utc
 from inventory.observability import logger, metrics
 
-from alerts.logic.forecast import DEFAULT, Observation, Settings, forecast, newer, soon_step, update
+from alerts.logic.demand_model import DEFAULT, ModelSettings, Observation, forecast, newer, soon_step, update
 from alerts.models.change import StockChange
 from alerts.models.errors import ForecastUnavailable
-from alerts.models.forecast import ABSENT, ItemKey, StoredForecast
+from alerts.models.stored_forecast import ABSENT, ItemKey, StoredForecast
 
 
 class ForecastStore(Protocol):
@@ -72,7 +72,7 @@ class Forecasting:
     """Opens a batch's forecasts; holds the table, the stage's ``soonDays`` and the model's settings."""
 
     def __init__(
-        self, table: ForecastStore, soon_days: float, settings: Settings = DEFAULT, writers: int = WRITERS
+        self, table: ForecastStore, soon_days: float, settings: ModelSettings = DEFAULT, writers: int = WRITERS
     ) -> None:
         if soon_days <= 0:
             raise ValueError("soon_days must be more than 0")
@@ -102,7 +102,7 @@ class BatchForecasts:
         table: ForecastStore,
         found: Mapping[ItemKey, StoredForecast],
         soon_days: float,
-        settings: Settings,
+        settings: ModelSettings,
         writers: int = 1,
     ) -> None:
         self._table = table

@@ -70,7 +70,7 @@ class Observation:
 
 
 @dataclass(frozen=True, slots=True)
-class Settings:
+class ModelSettings:
     """The model's constants; the defaults are the ones the backtest chose."""
 
     half_life_days: float = 5.0
@@ -83,7 +83,7 @@ class Settings:
     max_days: float = 3650.0
 
 
-DEFAULT = Settings()
+DEFAULT = ModelSettings()
 
 
 def newer(sequence: str, than: str) -> bool:
@@ -93,7 +93,7 @@ def newer(sequence: str, than: str) -> bool:
     return (len(sequence), sequence) > (len(than), than)
 
 
-def update(state: ModelState | None, observation: Observation, settings: Settings = DEFAULT) -> ModelState:
+def update(state: ModelState | None, observation: Observation, settings: ModelSettings = DEFAULT) -> ModelState:
     """The state after one more observation, in constant time from the state alone.
 
     The first observation only sets the count. An observation whose sequence number is not newer
@@ -153,7 +153,7 @@ def update(state: ModelState | None, observation: Observation, settings: Setting
     )
 
 
-def forecast(state: ModelState | None, now: str, settings: Settings = DEFAULT) -> Forecast | None:
+def forecast(state: ModelState | None, now: str, settings: ModelSettings = DEFAULT) -> Forecast | None:
     """The forecast at ``now`` (ISO 8601), or ``None`` when the item is not being used up.
 
     The count is taken to hold until ``now`` (no change seen since), so ``days_left`` is the cover
