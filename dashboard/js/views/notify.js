@@ -401,6 +401,9 @@ export function mount(root, ctx) {
   }
 
   async function load() {
+    // The list needs neither the stores nor the alert types offered: it is asked for at once, beside them.
+    const listed = loadList();
+    listed.catch(() => {}); // awaited below; a failure beside the others is reported once
     try {
       const [stores, document] = await Promise.all([ctx.getStores(), ctx.api.openapi()]);
       // The choices are rebuilt only when they change, so what is checked (and focused) stays.
@@ -416,7 +419,7 @@ export function mount(root, ctx) {
         state = { ...state, severities: offered };
         buildSeverities(offered);
       }
-      await loadList();
+      await listed;
     } catch (error) {
       if (!ctx.handleError(error)) replace(messages, messageBox('error', error.message));
       throw error;
