@@ -252,6 +252,7 @@ class BigFileRun:
                 "unchanged": 0,
                 "stale": 0,
                 "duplicates": 0,
+                "retired": 0,
             }
             and [error["line"] for error in self.report["errors"]] == self.bad_lines
             and self.report["status"] == ("partial" if self.bad_lines else "ok")
