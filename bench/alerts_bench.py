@@ -539,7 +539,6 @@ def former_path() -> Any:
     with (
         mock.patch("alerts.handlers.stream.StreamChangeRecord", DynamoDBRecord),
         mock.patch("alerts.dal.clients.DYNAMODB_CONFIG", CONFIG),
-        mock.patch("alerts.dal.clients.parse_reads_fast", return_value=True),
-        mock.patch("alerts.dal.clients.serialize_fast", return_value=True),
+        mock.patch("alerts.dal.clients.use_fast_json", return_value=True),
     ):
         yield

@@ -351,10 +351,10 @@ def replayed(env: dict[str, str], replay: Replay) -> Iterator[None]:
 
 @contextmanager
 def botocore_parse() -> Iterator[None]:
-    """The handler's DynamoDB clients as before ``inventory.fast_reads``: botocore parses every answer."""
+    """The handler's DynamoDB clients as before ``inventory.fast_json``: botocore parses every answer."""
     from unittest import mock
 
-    with mock.patch("dashboard_api.dal.clients.parse_reads_fast", return_value=True):
+    with mock.patch("dashboard_api.dal.clients.use_fast_json", return_value=True):
         yield
 
 
@@ -460,7 +460,7 @@ def dashboard_section(r: DashboardResults) -> Section:
         "cpu_table": table(
             ["Parse of the answers' items", "CPU per request (median)", "Least", "Each repeat (ms)"],
             [
-                r.cpu.row("ours: `inventory.fast_reads`", r.cpu.ours),
+                r.cpu.row("ours: `inventory.fast_json`", r.cpu.ours),
                 r.cpu.row("botocore's (before)", r.cpu.botocore),
             ],
         ),

@@ -11,10 +11,7 @@ from typing import TYPE_CHECKING
 
 import boto3
 from inventory.clients import client_config
-from inventory.fast_reads import parse_reads_fast
-from inventory.observability import logger
-
-from alerts.dal.fast_requests import serialize_fast
+from inventory.fast_json import use_fast_json
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -63,12 +60,9 @@ class Clients:
 
     def dynamodb(self) -> DynamoDBClient:
         client = self.session.client("dynamodb", endpoint_url=self.endpoint_url, config=DYNAMODB_CONFIG)
-        # Parsing a batch's Forecast rows is most of a read's CPU; botocore's parser stays if it differs.
-        if not parse_reads_fast(client):
-            logger.warning("DynamoDB answers parsed by botocore: the fast parse did not match it")
-        # So is serializing each item written (a Forecast row, a batch's History rows).
-        if not serialize_fast(client):
-            logger.warning("DynamoDB requests serialized by botocore: the fast serializer did not match it")
+        # Parsing a batch's Forecast rows and serializing each item written (a Forecast row, a batch's
+        # History rows) are most of a call's CPU; botocore's steps stay if the fast ones differ.
+        use_fast_json(client)
         return client
 
     def streams(self) -> DynamoDBStreamsClient:

@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.config import Config
 from inventory.clients import client_config
-from inventory.fast_reads import parse_reads_fast
-from inventory.observability import logger
+from inventory.fast_json import use_fast_json
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -85,6 +84,6 @@ def _clients(*services: str) -> list[Any]:
     ]
     for service, client in zip(services, clients, strict=True):
         # Parsing a page of items is most of a request's CPU; botocore's parser stays if it differs.
-        if service == "dynamodb" and not parse_reads_fast(client):
-            logger.warning("DynamoDB answers parsed by botocore: the fast parse did not match it")
+        if service == "dynamodb":
+            use_fast_json(client)
     return clients

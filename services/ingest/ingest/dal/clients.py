@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 from inventory.clients import client_config
-
-from ingest.dal.plain_json import take_shortcuts
+from inventory.fast_json import use_fast_json
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -39,7 +38,7 @@ def dynamodb_client(pool: int, *, shortcuts: bool = True) -> DynamoDBClient:
     The requests are built by ingest's own code and DynamoDB validates them again, so
     botocore's client-side validation would only spend CPU the writer threads share; for the
     same reason each batch's read and write skip botocore's walks over their JSON when the
-    self-check allows (:mod:`ingest.dal.plain_json`; ``shortcuts=False``: botocore's steps only).
+    self-check allows (:mod:`inventory.fast_json`; ``shortcuts=False``: botocore's steps only).
     """
     config = client_config(
         TABLE_ATTEMPTS,
@@ -50,7 +49,7 @@ def dynamodb_client(pool: int, *, shortcuts: bool = True) -> DynamoDBClient:
     )
     client = boto3.client("dynamodb", config=config)
     if shortcuts:
-        take_shortcuts(client)
+        use_fast_json(client)
     return client
 
 
