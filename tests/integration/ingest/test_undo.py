@@ -58,7 +58,7 @@ def test_an_undo_puts_back_what_the_upload_changed_as_new_changes(world: IngestW
     for name in ("SourceKey", "SourceTime", "SourceSeq", "SourceLine"):
         assert echo[name] == monday["Echo Dot"][name]
     assert echo["UpdatedAt"] == {"S": LATER}
-    assert "Before" not in echo
+    assert echo["Before"] == {"M": {}}  # what it was before Monday is not known
     assert items["Tap"] == monday["Tap"]
 
 
@@ -150,3 +150,17 @@ def test_an_item_set_twice_by_one_upload_goes_back_to_what_it_was_before_that_up
 
     assert undoer().undo(["Berlin"], bad) == Undone(restored=1)
     assert world.counts("Berlin") == {"Echo Dot": 9}
+
+
+def test_undoing_the_upload_an_undo_went_back_to_leaves_its_items_as_they_are(world: IngestWorld) -> None:
+    """What an item was before the upload an undo went back to is not known: undoing that upload too
+    must neither retire the item nor guess."""
+    world.upload(f"{BERLIN}monday.csv", csv_file([("Berlin", "Echo Dot", 9)]))
+    world.upload(f"{BERLIN}tuesday.csv", csv_file([("Berlin", "Echo Dot", 4)]))
+    tuesday = source_of(world, "Echo Dot")
+    world.upload(f"{BERLIN}bad.csv", csv_file([("Berlin", "Echo Dot", 0)]))
+    assert undoer().undo(["Berlin"], source_of(world, "Echo Dot")) == Undone(restored=1)
+
+    assert undoer().undo(["Berlin"], tuesday) == Undone()
+    assert world.counts("Berlin") == {"Echo Dot": 4}
+    assert "Retired" not in world.items("Berlin")["Echo Dot"]

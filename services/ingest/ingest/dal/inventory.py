@@ -43,7 +43,8 @@ READ_BATCH_SIZE = WRITE_BATCH_SIZE - 1
 #: of the same row from an earlier row of the same upload. Ingest's own attribute.
 SOURCE_LINE = "SourceLine"
 #: What an item was before the upload that set it last, when another upload had set it (a map of
-#: :data:`BEFORE_NAMES`; absent on an item that upload created): what undoing that upload writes back.
+#: :data:`BEFORE_NAMES`; absent on an item that upload created; empty when an undo put the item back
+#: to an older upload's values, as what it was before those is not known): what an undo writes back.
 BEFORE = "Before"
 #: The attributes a before-image keeps: the item's state and the source that set it.
 BEFORE_NAMES = (
@@ -298,7 +299,11 @@ class InventoryTable:
                 assignments.append(f"{placeholder} = :{placeholder[1:]}")
             else:
                 removals.append(placeholder)
-        assignment, removal = ("", "#before") if write.undo else _before_update(write, values)
+        if write.undo:  # what the item was before the source put back is not known (an empty image)
+            values[":before"] = {"M": {}}
+            assignment, removal = "#before = :before", ""
+        else:
+            assignment, removal = _before_update(write, values)
         assignments += [assignment] if assignment else []
         removals += [removal] if removal else []
         update = "SET " + ", ".join(assignments) + (" REMOVE " + ", ".join(removals) if removals else "")

@@ -11,6 +11,8 @@ newer upload's values, whatever order the undo and that upload arrive in.
 
 An undo is idempotent: an item it restored is set by an older source, and one it retired carries no
 before-image; a second undo (or a retry of one cut short) finds them done and writes nothing again.
+An item an undo put back gets an empty before-image (what it was before is not known), so undoing the
+upload whose values it put back leaves the item as it is.
 """
 
 from __future__ import annotations
@@ -82,6 +84,8 @@ class Undoer:
         key = (attributes["Store"]["S"], attributes["Item"]["S"])
         named = {"Store": attributes["Store"], "Item": attributes["Item"]}
         before = attributes.get(BEFORE, {}).get("M")
+        if before == {}:
+            return None  # an undo put it back to this upload's values: what it was before is not known
         if before is None:
             if prior.retired:
                 return None  # created by the upload and retired already (by this undo, or its own full list)
