@@ -6,6 +6,8 @@ uploads of one store racing each other always end at the newer one's count, what
 their writes arrive in, and a stale invocation of one upload never sets an item back to an
 earlier row. A write whose condition fails is *lost* (the loader counts it stale, or written
 when a later row of the same upload holds the item), and DynamoDB hands back the stored item.
+An undo's write (``ingest.logic.undo``) lands only while the item is still set by the undone upload
+(:func:`still_from`). A write over another upload's item records what that item was (:data:`BEFORE`).
 
 Writes go out as TransactWriteItems of up to 99 conditional updates and one ``ConditionCheck``
 on the upload's index row (the *fence*, ``ingest.models.claim.Fence``): a batch lands only
