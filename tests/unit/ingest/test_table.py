@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
+from typing import Any
+
 import pytest
 from ingest.dal.inventory import InventoryTable, ItemWrite
 from ingest.models.claim import Fence
@@ -184,3 +188,41 @@ def test_a_write_stores_how_the_item_is_reordered() -> None:
 
     item = db.items[("Berlin", "item 1")]
     assert (item["LeadTimeDays"], item["PackSize"], item["Supplier"]) == ({"N": "7"}, {"N": "12"}, {"S": "Acme"})
+
+
+class RecordingDynamoDB(FakeDynamoDB):
+    def __init__(self) -> None:
+        super().__init__()
+        self.updates: list[dict[str, Any]] = []
+
+    def transact_write_items(self, TransactItems: list[dict[str, Any]]) -> dict[str, Any]:
+        self.updates.extend(action["Update"] for action in TransactItems if "Update" in action)
+        return super().transact_write_items(TransactItems)
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["over another upload's item", "new item", "this upload's item", "retirement", "undo", "undo retirement"],
+)
+def test_every_placeholder_a_write_declares_is_used_as_dynamodb_requires(kind: str) -> None:
+    """DynamoDB refuses a request with an expression attribute name or value no expression uses
+    (moto accepts it in a transaction), so each kind of write is checked on the request it sends."""
+    db = RecordingDynamoDB()
+    image = {"Count": {"N": "4"}, "SourceTime": {"S": "2026-01-04T09:00:00.000Z"}}
+    sequenced = SourceVersion(SOURCE.time, SOURCE.key, "0000000000001000")
+    writes = {
+        "over another upload's item": dataclasses.replace(write(1), before=image),
+        "new item": dataclasses.replace(write(1), before={}),
+        "this upload's item": write(1),
+        "retirement": ItemWrite(("Berlin", "item 1"), item_key("Berlin", "item 1"), sequenced, 0, "t", before=image),
+        "undo": ItemWrite(("Berlin", "item 1"), {**item_key("Berlin", "item 1"), **image}, sequenced, 3, undo=True),
+        "undo retirement": ItemWrite(("Berlin", "item 1"), item_key("Berlin", "item 1"), SOURCE, 0, "t", undo=True),
+    }
+
+    table(db).write_many([writes[kind]], deadline=60)
+
+    (update,) = db.updates
+    expressions = update["UpdateExpression"] + " " + update["ConditionExpression"]
+    used = set(re.findall(r"[#:]\w+", expressions))
+    assert set(update["ExpressionAttributeNames"]) | set(update["ExpressionAttributeValues"]) == used
+    assert ("#before" in used) is (kind != "this upload's item")

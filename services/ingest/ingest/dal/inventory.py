@@ -6,6 +6,8 @@ uploads of one store racing each other always end at the newer one's count, what
 their writes arrive in, and a stale invocation of one upload never sets an item back to an
 earlier row. A write whose condition fails is *lost* (the loader counts it stale, or written
 when a later row of the same upload holds the item), and DynamoDB hands back the stored item.
+An undo's write (``ingest.logic.undo``) lands only while the item is still set by the undone upload
+(:func:`still_from`). A write over another upload's item records what that item was (:data:`BEFORE`).
 
 Writes go out as TransactWriteItems of up to 99 conditional updates and one ``ConditionCheck``
 on the upload's index row (the *fence*, ``ingest.models.claim.Fence``): a batch lands only
@@ -42,6 +44,24 @@ READ_BATCH_SIZE = WRITE_BATCH_SIZE - 1
 #: The line of the file that set an item: with the source, it tells an earlier attempt's write
 #: of the same row from an earlier row of the same upload. Ingest's own attribute.
 SOURCE_LINE = "SourceLine"
+#: What an item was before the upload that set it last, when another upload had set it (a map of
+#: :data:`BEFORE_NAMES`; absent on an item that upload created; empty when an undo put the item back
+#: to an older upload's values, as what it was before those is not known): what an undo writes back.
+BEFORE = "Before"
+#: The attributes a before-image keeps: the item's state and the source that set it.
+BEFORE_NAMES = (
+    "Count",
+    "Threshold",
+    "LeadTimeDays",
+    "PackSize",
+    "Supplier",
+    "SourceTime",
+    "SourceKey",
+    "SourceSeq",
+    SOURCE_LINE,
+    "UpdatedAt",
+    RETIRED,
+)
 #: What a comparison needs of a stored item; the rest of it is never read.
 _READ_NAMES = {
     "#store": "Store",
@@ -57,6 +77,7 @@ _READ_NAMES = {
     "#line": SOURCE_LINE,
     "#updated": "UpdatedAt",
     "#retired": RETIRED,
+    "#before": BEFORE,
 }
 #: Every attribute ingest sets on an item, by the placeholder its writes use (the values use the
 #: same name with a colon); one absent from a write is removed, any other attribute is kept.
@@ -102,6 +123,12 @@ class ItemWrite:
     #: Not a row's write but a retirement at this time (``attributes`` need only the key): see
     #: :meth:`InventoryTable._retirement`.
     retired_at: str = ""
+    #: The item's before-image to record (:data:`BEFORE`): ``{}`` removes it (a new item), ``None``
+    #: leaves it as it is (the item is this same upload's already).
+    before: AttributeMap | None = None
+    #: An undo of ``source``: lands only while the stored item is still set by ``source`` exactly
+    #: (:func:`still_from`), whatever the order of the source the write puts back.
+    undo: bool = False
 
 
 @dataclass(slots=True)
@@ -137,6 +164,40 @@ def newer_wins(source: SourceVersion) -> tuple[str, dict[str, str], dict[str, An
         f" OR (#time = :time AND (#key < :key OR (#key = :key AND ({same_key}))))"
     )
     return expression, names, values
+
+
+def still_from(source: SourceVersion) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """The condition under which an undo of ``source`` may change the stored item: ``source`` set it
+    and no upload has since (a newer upload always wins over an undo)."""
+    names = {"#time": "SourceTime", "#key": "SourceKey", "#seq": "SourceSeq"}
+    values: dict[str, Any] = {":undone_time": {"S": source.time}, ":undone_key": {"S": source.key}}
+    expression = "#time = :undone_time AND #key = :undone_key AND "
+    if source.sequencer:
+        values[":undone_seq"] = {"S": source.sequencer}
+        expression += "#seq = :undone_seq"
+    else:
+        expression += "attribute_not_exists(#seq)"
+    return expression, names, values
+
+
+def _before_update(write: ItemWrite, values: dict[str, Any]) -> tuple[str, str]:
+    """The assignment and the removal (either may be empty) that record ``write.before``."""
+    if write.before is None:
+        return "", ""
+    if not write.before:
+        return "", "#before"
+    values[":before"] = {"M": write.before}
+    return "#before = :before", ""
+
+
+def _before_name(update: str) -> dict[str, str]:
+    """The placeholder of :data:`BEFORE`, if ``update`` uses it (DynamoDB refuses unused names)."""
+    return {"#before": BEFORE} if "#before" in update else {}
+
+
+def before_image(attributes: AttributeMap) -> AttributeMap:
+    """The before-image (:data:`BEFORE`) of a stored item: the attributes of :data:`BEFORE_NAMES` it has."""
+    return {name: attributes[name] for name in BEFORE_NAMES if name in attributes}
 
 
 class InventoryTable:
@@ -230,7 +291,7 @@ class InventoryTable:
     def _update(self, write: ItemWrite) -> dict[str, Any]:
         if write.retired_at:
             return self._retirement(write)
-        expression, names, shared = newer_wins(write.source)
+        expression, names, shared = (still_from if write.undo else newer_wins)(write.source)
         values = dict(shared)
         attributes = {**write.attributes, SOURCE_LINE: {"N": str(write.line)}}
         assignments, removals = [], []
@@ -240,6 +301,13 @@ class InventoryTable:
                 assignments.append(f"{placeholder} = :{placeholder[1:]}")
             else:
                 removals.append(placeholder)
+        if write.undo:  # what the item was before the source put back is not known (an empty image)
+            values[":before"] = {"M": {}}
+            assignment, removal = "#before = :before", ""
+        else:
+            assignment, removal = _before_update(write, values)
+        assignments += [assignment] if assignment else []
+        removals += [removal] if removal else []
         update = "SET " + ", ".join(assignments) + (" REMOVE " + ", ".join(removals) if removals else "")
         return {
             "Update": {
@@ -247,7 +315,7 @@ class InventoryTable:
                 "Key": {"Store": attributes["Store"], "Item": attributes["Item"]},
                 "UpdateExpression": update,
                 "ConditionExpression": expression,
-                "ExpressionAttributeNames": {**names, **_WRITE_NAMES},
+                "ExpressionAttributeNames": {**names, **_WRITE_NAMES, **_before_name(update)},
                 "ExpressionAttributeValues": values,
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
@@ -257,15 +325,21 @@ class InventoryTable:
         """Retire an item, under :func:`newer_wins` like any write: ``Retired`` and ``UpdatedAt`` set to
         the time, the source set to the retiring upload (so a newer upload's row brings the item back,
         and an older upload cannot retire it again), ``AlertStatus`` removed (it leaves the alerts
-        index); count, threshold and ordering are kept as they were."""
-        expression, names, shared = newer_wins(write.source)
-        values = {**shared, ":line": {"N": str(write.line)}, ":retired": {"S": write.retired_at}}
-        update = "SET #retired = :retired, #updated = :retired, #key = :key, #time = :time, #line = :line"
-        if write.source.sequencer:
-            update += ", #seq = :seq REMOVE #status"
-        else:
-            update += " REMOVE #status, #seq"
+        index); count, threshold and ordering are kept as they were. An undo's retirement (of an item
+        the undone upload created) is under :func:`still_from` and keeps the source."""
         store, item = write.key
+        values: dict[str, Any] = {":line": {"N": str(write.line)}, ":retired": {"S": write.retired_at}}
+        if write.undo:
+            expression, names, shared = still_from(write.source)
+            update = "SET #retired = :retired, #updated = :retired, #line = :line REMOVE #status, #before"
+        else:
+            expression, names, shared = newer_wins(write.source)
+            update = "SET #retired = :retired, #updated = :retired, #key = :key, #time = :time, #line = :line"
+            assignment, removal = _before_update(write, values)
+            update += f", {assignment}" if assignment else ""
+            update += ", #seq = :seq" if write.source.sequencer else ""
+            removals = ["#status"] + ([] if write.source.sequencer else ["#seq"]) + ([removal] if removal else [])
+            update += " REMOVE " + ", ".join(removals)
         return {
             "Update": {
                 "TableName": self.name,
@@ -277,8 +351,10 @@ class InventoryTable:
                     "#retired": RETIRED,
                     "#updated": "UpdatedAt",
                     "#status": "AlertStatus",
+                    "#line": SOURCE_LINE,
+                    **_before_name(update),
                 },
-                "ExpressionAttributeValues": values,
+                "ExpressionAttributeValues": {**shared, **values},
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         }

@@ -57,7 +57,7 @@ from inventory.models import NO_ORDERING, InventoryRow, Ordering, RowError, Sour
 from inventory.report import UploadReport
 from inventory.table import RETIRED, AttributeMap, StoredItem, item_key, ordering_of, to_attributes
 
-from ingest.dal.inventory import READ_BATCH_SIZE, SOURCE_LINE, ItemKey, ItemWrite, WriteOutcome
+from ingest.dal.inventory import READ_BATCH_SIZE, SOURCE_LINE, ItemKey, ItemWrite, WriteOutcome, before_image
 from ingest.models.claim import Fence
 
 #: Batches a lane may hold waiting: parsing pauses when writers fall behind, so memory stays flat.
@@ -308,7 +308,8 @@ class Loader:
                 continue
             updated_at = prior.updated_at if unchanged and prior is not None and prior.updated_at else now
             after = StoredItem(row.store, row.item, row.count, threshold, updated_at, source, ordering)
-            writes.append(ItemWrite(key, to_attributes(after, self._default_threshold), source, row.line))
+            attributes = to_attributes(after, self._default_threshold)
+            writes.append(ItemWrite(key, attributes, source, row.line, before=_before(stored.get(key), prior, source)))
             if unchanged:
                 listed.add(key)
         if not writes:
@@ -339,6 +340,16 @@ def _older_objects_frozen() -> Iterator[None]:
         yield
     finally:
         gc.unfreeze()
+
+
+def _before(stored: AttributeMap | None, prior: Prior | None, source: SourceVersion) -> AttributeMap | None:
+    """The before-image a write from ``source`` records (see ``ingest.dal.inventory.BEFORE``): none for a
+    new item, the stored item's when another upload set it, the one it has when ``source`` set it."""
+    if stored is None:
+        return {}
+    if prior is not None and prior.source is not None and source.order(prior.source) == 0:
+        return None
+    return before_image(stored)
 
 
 def read_prior(attributes: Mapping[str, Any] | None) -> Prior | None:

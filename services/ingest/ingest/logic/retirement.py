@@ -11,7 +11,8 @@ retired by a conditional update under the same rule as any write (``ingest.dal.i
 fenced by the upload's lease: an item a newer upload set in between is left alone, and an invocation
 that lost the upload changes nothing. A retirement is written as line 0 of the file, so it never
 undoes a row of the same file; it sets the item's source to the retiring upload, so an older upload
-cannot bring the item back and a newer one does.
+cannot bring the item back and a newer one does. It records what the item was (its before-image,
+``ingest.dal.inventory.BEFORE``), so undoing the full list brings the item back.
 
 Nothing is retired when the file had any rejected row (a row that could not be read would retire its
 item), when it broke off, or when a head-office file named more stores than its report lists.
@@ -27,7 +28,7 @@ from typing import Protocol
 from inventory.models import SourceVersion
 from inventory.table import AttributeMap
 
-from ingest.dal.inventory import READ_BATCH_SIZE, ItemWrite, WriteOutcome
+from ingest.dal.inventory import READ_BATCH_SIZE, ItemWrite, WriteOutcome, before_image
 from ingest.logic.loader import BATCH_SECONDS, read_prior
 from ingest.models.claim import Fence
 
@@ -49,8 +50,8 @@ class Retired:
     stale: int = 0
 
 
-def omitted(items: Iterable[AttributeMap], source: SourceVersion, tally: Retired) -> Iterator[tuple[str, str]]:
-    """The keys of the items ``source`` (a full list, loaded) did not name: set by an older upload (or
+def omitted(items: Iterable[AttributeMap], source: SourceVersion, tally: Retired) -> Iterator[AttributeMap]:
+    """The items ``source`` (a full list, loaded) did not name: set by an older upload (or
     with no readable source) and not retired. Items an earlier attempt of this upload retired are
     counted in ``tally``, not given again."""
     for attributes in items:
@@ -62,7 +63,7 @@ def omitted(items: Iterable[AttributeMap], source: SourceVersion, tally: Retired
             tally.retired += order == 0  # retired by this upload, in an attempt cut short
             continue
         if order > 0:  # else this upload named it, or a newer upload set it
-            yield attributes["Store"]["S"], attributes["Item"]["S"]
+            yield attributes
 
 
 class Retirer:
@@ -93,9 +94,9 @@ class Retirer:
         """Retire the items of ``store`` that the full list ``source`` omitted; raises ``LeaseLost``
         once the fence fails, ``TableUnavailable`` when the table does not take the writes."""
         tally = Retired()
-        batch: list[tuple[str, str]] = []
-        for key in omitted(self._table.items_of(store), source, tally):
-            batch.append(key)
+        batch: list[AttributeMap] = []
+        for attributes in omitted(self._table.items_of(store), source, tally):
+            batch.append(attributes)
             if len(batch) == READ_BATCH_SIZE:
                 self._retire(batch, source, fence, tally)
                 batch = []
@@ -103,11 +104,18 @@ class Retirer:
             self._retire(batch, source, fence, tally)
         return tally
 
-    def _retire(self, keys: list[tuple[str, str]], source: SourceVersion, fence: Fence | None, tally: Retired) -> None:
+    def _retire(self, items: list[AttributeMap], source: SourceVersion, fence: Fence | None, tally: Retired) -> None:
         at = self._clock()
         writes = [
-            ItemWrite((store, item), {"Store": {"S": store}, "Item": {"S": item}}, source, RETIREMENT_LINE, at)
-            for store, item in keys
+            ItemWrite(
+                (attributes["Store"]["S"], attributes["Item"]["S"]),
+                {"Store": attributes["Store"], "Item": attributes["Item"]},
+                source,
+                RETIREMENT_LINE,
+                at,
+                before=before_image(attributes),
+            )
+            for attributes in items
         ]
         outcome = self._table.write_many(writes, self._monotonic() + self._batch_seconds, fence)
         tally.retired += len(outcome.written)
