@@ -4,7 +4,7 @@
 
 export const UPLOAD_EXTENSIONS = ['.csv', '.json', '.jsonl', '.xlsx'];
 // Final for the page: nothing more happens without a person (a held file waits for its uploader).
-export const FINAL_STATUSES = ['ok', 'partial', 'failed', 'needs_confirmation', 'discarded'];
+export const FINAL_STATUSES = ['ok', 'partial', 'failed', 'needs_confirmation', 'discarded', 'undone'];
 
 export class UploadError extends Error {}
 

@@ -15,7 +15,9 @@ Statuses:
 - ``failed``: nothing was loaded (``reason`` says why), or the last retry failed too;
 - ``needs_confirmation``: nothing was loaded yet: a dry run planned the file (``plan``) and it waits
   for its uploader or head office to confirm it (then it is loaded) or discard it;
-- ``discarded``: a held file its uploader or head office discarded; nothing was loaded.
+- ``discarded``: a held file its uploader or head office discarded; nothing was loaded;
+- ``undone``: an applied file its store or head office undid: the items it set went back to what they were
+  (``reason`` counts them); the tallies are the file's own.
 """
 
 from __future__ import annotations
@@ -41,7 +43,8 @@ _Model = TypeVar("_Model")
 class ReportStatus(enum.StrEnum):
     """loading (a big file is still being loaded), retrying (the last attempt failed for a passing reason and will
     be retried), ok, partial (some rows rejected), failed (reason says why), needs_confirmation (held after its
-    dry run until its uploader or head office confirms or discards it) or discarded"""
+    dry run until its uploader or head office confirms or discards it), discarded, or undone (an applied file its
+    store or head office undid)"""
 
     LOADING = "loading"
     RETRYING = "retrying"
@@ -50,6 +53,7 @@ class ReportStatus(enum.StrEnum):
     FAILED = "failed"
     NEEDS_CONFIRMATION = "needs_confirmation"
     DISCARDED = "discarded"
+    UNDONE = "undone"
 
     @property
     def final(self) -> bool:

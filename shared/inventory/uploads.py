@@ -44,12 +44,13 @@ ALL_UPLOADS = "uploads"
 #: Index names of the uploads table.
 UPLOADS_BY_SCOPE = "UploadsByScope"
 UPLOADS_BY_TIME = "UploadsByTime"
-#: A person's decision on a held (``needs_confirmation``) upload, written on its index row by the
-#: dashboard API (with who made it) and carried out by ingest: load it, or discard it.
+#: A person's decision on an upload, written on its index row by the dashboard API (with who made it)
+#: and carried out by ingest: load a held (``needs_confirmation``) one, discard it, or undo an applied one.
 DECISION = "Decision"
 DECIDED_BY = "DecidedBy"
 CONFIRM = "confirm"
 DISCARD = "discard"
+UNDO = "undo"
 #: Errors and stores copied into an index row, so a listing needs no report reads.
 INDEX_ERRORS = 10
 INDEX_STORES = 20

@@ -344,7 +344,11 @@ def test_ingest_function_may_touch_exactly_its_prefixes_tables_queue_and_itself(
     assert _permissions(ingest, "IngestUploadRole") == {
         "logs:CreateLogStream": [_sub(log_group)],
         "logs:PutLogEvents": [_sub(log_group)],
-        "s3:GetObject": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/{UPLOAD_PREFIX}*")],
+        # Reports too: an undone upload's report is read back, to say it was undone.
+        "s3:GetObject": [
+            _sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/{UPLOAD_PREFIX}*"),
+            _sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/{REPORTS_PREFIX}*"),
+        ],
         "s3:GetObjectVersion": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/{UPLOAD_PREFIX}*")],
         "s3:PutObject": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/{REPORTS_PREFIX}*")],
         # Items go out as TransactWriteItems of conditional updates, which IAM checks as UpdateItem,

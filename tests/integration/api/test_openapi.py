@@ -73,6 +73,7 @@ def test_every_route_documents_its_success_response_with_a_schema(document: dict
         ("/uploads", "post"),
         ("/uploads/confirm", "post"),
         ("/uploads/discard", "post"),
+        ("/uploads/undo", "post"),
         ("/stores/{store}/uploads", "post"),
         ("/subscriptions", "get"),
         ("/subscriptions", "post"),
@@ -105,7 +106,7 @@ def test_every_route_documents_its_success_response_with_a_schema(document: dict
             assert responses["204"]["content"] == {}  # unsubscribed: no body
             assert responses["202"]["content"]["application/json"]["schema"]["$ref"]  # SNS holds it pending
             continue
-        accepted = path.endswith("/code") or path in {"/uploads/confirm", "/uploads/discard"}
+        accepted = path.endswith("/code") or path in {"/uploads/confirm", "/uploads/discard", "/uploads/undo"}
         success = "201" if (path, method) in created else "202" if accepted else "200"
         assert responses[success]["content"]["application/json"]["schema"]["$ref"], (path, method)
         for status in ("401", "429", "500", "503"):

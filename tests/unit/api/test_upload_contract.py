@@ -63,6 +63,6 @@ def test_the_documented_schema_is_the_models_every_served_field_required_and_des
     for name in ("status", "errors", "stores", "rows"):
         assert name in schema["properties"]
     assert schemas["ReportStatus"]["enum"] == [
-        "loading", "retrying", "ok", "partial", "failed", "needs_confirmation", "discarded",
+        "loading", "retrying", "ok", "partial", "failed", "needs_confirmation", "discarded", "undone",
     ]  # fmt: skip
     assert schemas["RowError"]["properties"]["line"]["description"]

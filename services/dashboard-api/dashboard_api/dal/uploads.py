@@ -15,9 +15,12 @@ from inventory.observability import logger
 from inventory.report import MalformedReport, Plan, ReportStatus, UploadReport
 from inventory.uploads import (
     ALL_UPLOADS,
+    CONFIRM,
     DECIDED_BY,
     DECISION,
+    DISCARD,
     REPORTS_PREFIX,
+    UNDO,
     UPLOADS_BY_SCOPE,
     UPLOADS_BY_TIME,
     UploadEntry,
@@ -56,6 +59,12 @@ _FULL_ENTRY = UploadEntry(
     plan=Plan(),
 )
 ENTRY_ATTRIBUTES: tuple[str, ...] = tuple(_FULL_ENTRY.to_item())
+#: The statuses a decision applies to: a held upload is confirmed or discarded, an applied one undone.
+_DECIDED_FROM = {
+    CONFIRM: (ReportStatus.NEEDS_CONFIRMATION,),
+    DISCARD: (ReportStatus.NEEDS_CONFIRMATION,),
+    UNDO: (ReportStatus.OK, ReportStatus.PARTIAL),
+}
 
 
 def scope_stream(scope: str) -> UploadStream:
@@ -168,9 +177,12 @@ class UploadIndex:
         return summary(dict(item)) if item else None
 
     def decide(self, key: str, version: str, decision: str, by: str) -> bool:
-        """Record a decision on a held upload and hand it to ingest (``loading``, its lease free);
-        ``False`` unless the row is held (and ingest has finished writing its report: no checkpoint
-        left), or already has this decision that ingest has not taken up."""
+        """Record a decision on an upload and hand it to ingest (``loading``, its lease free); ``False``
+        unless the row is one the decision applies to (held, or for an undo applied) and ingest has
+        finished writing its report (no checkpoint left), or already has this decision that ingest has
+        not taken up."""
+        waiting = _DECIDED_FROM[decision]
+        placeholders = {f":from{n}": {"S": status.value} for n, status in enumerate(waiting)}
         try:
             with unavailable_on_error("the uploads index"):
                 self._client.update_item(
@@ -178,7 +190,8 @@ class UploadIndex:
                     Key={"Key": {"S": key}, "Version": {"S": version}},
                     UpdateExpression="SET #status = :loading, #decision = :decision, #by = :by, #lease = :zero"
                     " REMOVE #owner",
-                    ConditionExpression="(#status = :held AND attribute_not_exists(#checkpoint))"
+                    ConditionExpression=f"(#status IN ({', '.join(placeholders)})"
+                    " AND attribute_not_exists(#checkpoint))"
                     " OR (#decision = :decision AND attribute_not_exists(#owner))",
                     ExpressionAttributeNames={
                         "#status": "Status",
@@ -190,10 +203,10 @@ class UploadIndex:
                     },
                     ExpressionAttributeValues={
                         ":loading": {"S": ReportStatus.LOADING.value},
-                        ":held": {"S": ReportStatus.NEEDS_CONFIRMATION.value},
                         ":decision": {"S": decision},
                         ":by": {"S": by},
                         ":zero": {"N": "0"},
+                        **placeholders,
                     },
                 )
         except Unavailable as error:

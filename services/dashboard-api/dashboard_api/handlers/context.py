@@ -114,7 +114,7 @@ def caller_of(event: APIGatewayProxyEventV2, bucket: Bucket | None = None) -> Ca
 
 @cache
 def holds() -> HeldUploads:
-    """Decisions on held uploads: the uploads index and ingest's function."""
+    """Decisions on held uploads, and undos of applied ones: the uploads index and ingest's function."""
     settings = services().settings
     return HeldUploads(
         index=UploadIndex(aws_clients().dynamodb, settings.uploads_table),

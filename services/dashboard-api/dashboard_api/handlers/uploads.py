@@ -90,6 +90,21 @@ def discard_upload(request: Annotated[UploadDecision, Body()]) -> Response[Uploa
     return _accepted(holds().decide(caller, request.key, request.version, DISCARD))
 
 
+@router.post(
+    "/uploads/undo",
+    tags=["uploads"],
+    summary="Undo an applied upload (its store's users or head office)",
+    description="The items an `ok` or `partial` upload set go back to what they were before it, as new changes "
+    "(announced like any change); an item it created is retired, and an item a newer upload set since keeps "
+    "the newer values. The answer is its row, now `loading`: its report turns `undone`, its reason counting the "
+    "items. A head-office file: admins only. 409 when it is not applied, or undone already.",
+    responses=documented("The upload, handed to ingest", 403, 404, 409, 422, status=202),
+)
+def undo_upload(request: Annotated[UploadDecision, Body()]) -> Response[UploadsPage]:
+    caller = caller_of(router.current_event)
+    return _accepted(holds().undo(caller, request.key, request.version))
+
+
 def _created(grant: UploadGrant) -> Response[UploadGrant]:
     return Response(
         status_code=201,

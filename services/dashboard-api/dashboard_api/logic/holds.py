@@ -5,6 +5,10 @@ The decision is recorded on the upload's index row by a conditional write (so of
 or a decision and its retry, exactly one lands) and handed to ingest, which carries it out and
 writes the report: ``loading`` then ``ok``/``partial`` for a confirmed file, ``discarded`` for a
 discarded one. The uploaded object is never changed or deleted.
+
+An applied upload (``ok`` or ``partial``) is undone the same way, by head office or anyone who may see
+its store (a head-office file: head office only): ingest puts back what the items it set were before
+(``ingest.logic.undo``) and the report turns ``undone``.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from inventory.report import ReportStatus
-from inventory.uploads import CONFIRM, DISCARD, HEAD_OFFICE, UploadEntry, resume_event
+from inventory.uploads import CONFIRM, DISCARD, HEAD_OFFICE, UNDO, UploadEntry, resume_event
 
 from dashboard_api.logic.permissions import Caller
 from dashboard_api.models.api import UploadsPage
@@ -39,13 +43,33 @@ class HeldUploads:
     def decide(self, caller: Caller, key: str, version: str, decision: str) -> UploadsPage:
         """Confirm or discard one held upload version; answers its row as it now stands (``loading``)."""
         assert decision in DECISIONS
+        entry = self._entry(key, version)
+        self._require_decider(caller, entry)
+        return self._hand_over(
+            caller, entry, decision, f"this upload is not waiting for confirmation (it is {entry.status})", "not_held"
+        )
+
+    def undo(self, caller: Caller, key: str, version: str) -> UploadsPage:
+        """Undo one applied upload version; answers its row as it now stands (``loading``)."""
+        entry = self._entry(key, version)
+        if entry.scope == HEAD_OFFICE:
+            caller.require_admin()
+        else:
+            caller.require(entry.scope)
+        conflict = f"only an applied upload (ok or partial) can be undone, once (it is {entry.status})"
+        return self._hand_over(caller, entry, UNDO, conflict, "not_applied")
+
+    def _entry(self, key: str, version: str) -> UploadEntry:
         entry = self._index.entry(key, version)
         if entry is None:
             raise NotFound("no upload with this key and version")
-        self._require_decider(caller, entry)
-        if not self._index.decide(key, version, decision, caller.username):
-            raise Conflict(f"this upload is not waiting for confirmation (it is {entry.status})", "not_held")
-        self._ingest.invoke_async(resume_event(entry.bucket, key, version))
+        return entry
+
+    def _hand_over(self, caller: Caller, entry: UploadEntry, decision: str, conflict: str, code: str) -> UploadsPage:
+        """Record the decision on the row (or answer 409) and have ingest carry it out."""
+        if not self._index.decide(entry.key, entry.version, decision, caller.username):
+            raise Conflict(conflict, code)
+        self._ingest.invoke_async(resume_event(entry.bucket, entry.key, entry.version))
         entry.status = ReportStatus.LOADING
         return UploadsPage(uploads=[entry], next_cursor=None, report=None)
 

@@ -1,4 +1,5 @@
-"""The upload bucket: read an uploaded file as a stream (from any byte on), write its report.
+"""The upload bucket: read an uploaded file as a stream (from any byte on), write its report (and read
+it back, to undo the upload).
 
 Uploads are never modified or deleted; ingest only reads them.
 """
@@ -135,6 +136,15 @@ class UploadBucket:
             raise StorageUnavailable(f"the report s3://{bucket}/{key} could not be written: {error}") from error
         except BotoCoreError as error:
             raise StorageUnavailable(f"the report s3://{bucket}/{key} could not be written: {error}") from error
+
+    def read_report(self, bucket: str, key: str) -> dict[str, Any]:
+        """A report written before (an applied upload's, to undo it); :class:`StorageUnavailable` if S3
+        does not give it (it is written before the upload's row lets anyone undo it)."""
+        try:
+            body = self._client.get_object(Bucket=bucket, Key=key)["Body"].read()
+        except (ClientError, BotoCoreError) as error:
+            raise StorageUnavailable(f"the report s3://{bucket}/{key} could not be read: {error}") from error
+        return dict(json.loads(body))
 
 
 def uploader(metadata: Mapping[str, str] | None) -> str | None:

@@ -25,6 +25,7 @@ from ingest.logic.guard import Guard
 from ingest.logic.ingest import Ingestor, Invocation, Outcome
 from ingest.logic.loader import Loader
 from ingest.logic.retirement import Retirer
+from ingest.logic.undo import Undoer
 from ingest.models.errors import RetryLater
 from ingest.models.upload import CONTINUATION, Continuation, Upload
 from ingest.settings import Settings
@@ -59,6 +60,7 @@ def ingestor() -> Ingestor:
             retired_share=settings.hold_retired_share,
             scripts=settings.hold_script_uploads,
         ),
+        undoer=Undoer(inventory, clock=utc_now, default_threshold=settings.low_stock_default),
     )
 
 
@@ -131,6 +133,9 @@ def _record(outcome: Outcome) -> None:
     logger.info("Upload ingested", extra={"key": outcome.key, "status": report.status})
     if outcome.handed_off:
         metrics.add_metric(name="Continuations", unit=MetricUnit.Count, value=1)
+    if report.status == "undone":
+        metrics.add_metric(name="UploadsUndone", unit=MetricUnit.Count, value=1)
+        return  # its rows were counted when it was applied
     if not report.status.final:
         return  # the tallies so far: the file's rows are counted once, when its report is final
     rows = report.rows

@@ -34,6 +34,12 @@ The uploader a grant named (the signed ``uploaded_by`` metadata) must still be a
 file's store (or, for a head-office file, every store) when ingest starts on it: a user disabled,
 deleted or moved off the store after the grant was signed gets a ``failed`` report and nothing is
 loaded (``inventory.people``; the grant's time is the key's time folder).
+
+An applied upload its store or head office undoes (the dashboard API writes the decision ``undo`` on
+its row and invokes this function with a resume event) is claimed like any other: the items it set
+go back to what they were (``ingest.logic.undo``, fenced by the claim), and its report, read back
+from the bucket, turns ``undone`` with the counts in its reason. The row is final again, so a
+repeated event does nothing; a retry after a passing failure undoes again, which changes nothing twice.
 """
 
 from __future__ import annotations
@@ -53,6 +59,7 @@ from inventory.uploads import (
     DISCARD,
     HEAD_OFFICE,
     REPORTS_PREFIX,
+    UNDO,
     UPLOAD_PREFIX,
     InvalidUploadKey,
     UploadEntry,
@@ -75,6 +82,7 @@ from ingest.logic.parser import (
 )
 from ingest.logic.ports import Bucket, Index, Invoker, Signer, StoreMarks, Uploaders
 from ingest.logic.retirement import Retirer
+from ingest.logic.undo import Undoer
 from ingest.models.claim import Checkpoint, Claim, ClaimState, Source
 from ingest.models.errors import LeaseLost, Unavailable, UploadGone, UploadRefused
 from ingest.models.upload import Continuation, Upload
@@ -132,7 +140,7 @@ class _State:
     #: ``PLAN`` while the file is dry-run (``ingest.logic.guard``), with what the dry run found.
     phase: str = ""
     tally: PlanTally | None = None
-    #: The final status when it is not the tallies' (a held or discarded file).
+    #: The final status when it is not the tallies' (a held, discarded or undone file).
     status: ReportStatus | None = None
 
 
@@ -154,6 +162,7 @@ class Ingestor:
     uploaders: Uploaders | None = None  # None: nobody's access is checked (tests of the loading alone)
     retirer: Retirer | None = None  # None: a full list retires nothing (tests of the loading alone)
     guard: Guard | None = None  # None: no file is planned or held
+    undoer: Undoer | None = None  # None: an undo is refused (tests of the loading alone)
 
     def is_upload(self, key: str) -> bool:
         """An object under the upload prefix (never a report, never a folder marker)."""
@@ -218,6 +227,11 @@ class Ingestor:
         state = _State(self._restored_report(claim, checkpoint), checkpoint, phase=checkpoint.phase)
         state.tally = PlanTally.from_json(checkpoint.plan) if checkpoint.plan else None
         try:
+            if claim.decision == UNDO:
+                if not checkpoint.done:
+                    self._undo(claim, state)
+                state.done = True
+                return self._finish(claim, state)
             # A person decided on the held upload, and nothing has been done about it yet.
             discarded = claim.checkpoint is None and bool(claim.decision) and self._decided(claim, state)
             if not (checkpoint.done or discarded):
@@ -349,6 +363,28 @@ class Ingestor:
             return True
         _restart(state.report)
         return False
+
+    def _undo(self, claim: Claim, state: _State) -> None:
+        """Undo the applied upload (see the module docstring); its report is the applied one's, read back
+        from the bucket once (a retry has it from the checkpoint), with the outcome in its reason."""
+        source = claim.source
+        if state.checkpoint.report is None:
+            state.report = UploadReport.from_json(self.bucket.read_report(source.bucket, source.report_key))
+            state.report.status, state.report.finished_at = ReportStatus.LOADING, ""
+            state.checkpoint = Checkpoint(part=state.checkpoint.part, report=copy.deepcopy(state.report))
+        assert self.undoer is not None, "an Ingestor that is sent undos needs an undoer"
+        report = state.report
+        stores = [source.scope] if source.scope != HEAD_OFFICE else list(report.stores)
+        version = SourceVersion(source.event_time, source.key, comparable_sequencer(source.sequencer))
+        undone = self.undoer.undo(stores, version, self.index.fence(claim))
+        state.status = ReportStatus.UNDONE
+        report.reason = (
+            f"Undone by {claim.decided_by or 'someone'}: {undone.restored} items put back as they were,"
+            f" {undone.retired} items it created retired, {undone.stale} items left as a newer upload set them"
+            " during the undo (any item a newer upload set keeps that upload's values)."
+        )
+        if report.stores_truncated:
+            report.reason += f" Only the first {MAX_REPORTED_STORES:,} stores it named were undone."
 
     def _retire_omitted(
         self, claim: Claim, report: UploadReport, store: str | None, version: SourceVersion, *, broke_off: bool

@@ -20,6 +20,8 @@ class Bucket(Protocol):
 
     def put_report(self, bucket: str, key: str, report: dict[str, Any], *, only_new: bool = False) -> None: ...
 
+    def read_report(self, bucket: str, key: str) -> dict[str, Any]: ...
+
 
 class Index(Protocol):
     def claim(
