@@ -97,8 +97,9 @@ def granted_upload(stack: Mapping[str, Any], token: str, store: str, body: bytes
     pytest.fail(f"no final report for the granted upload {grant['key']}")
 
 
-def held_upload(stack: Mapping[str, Any], token: str, store: str, body: bytes, decision: str) -> None:
-    """A dashboard upload with its dry run: held until ``decision`` (confirm or discard) is carried out."""
+def held_upload(stack: Mapping[str, Any], token: str, store: str, body: bytes, *decisions: str) -> None:
+    """A dashboard upload with its dry run: held until each of ``decisions`` (confirm or discard, then undo) is
+    carried out in turn."""
     grant = call(
         stack,
         token,
@@ -108,8 +109,14 @@ def held_upload(stack: Mapping[str, Any], token: str, store: str, body: bytes, d
     )
     posted = requests.post(grant["url"], data=grant["fields"], files={"file": ("count.csv", body)}, timeout=30)
     assert posted.ok, posted.text
-    settled = {"needs_confirmation": {"needs_confirmation"}, "confirm": {"ok"}, "discard": {"discarded"}}
-    for step in ("needs_confirmation", decision):
+    settled = {
+        "needs_confirmation": {"needs_confirmation"},
+        "confirm": {"ok"},
+        "discard": {"discarded"},
+        "undo": {"undone"},
+    }
+    steps = ("needs_confirmation", *decisions)
+    for step, then in zip(steps, (*decisions, ""), strict=True):
         deadline = time.monotonic() + REPORT_TIMEOUT_S
         while time.monotonic() < deadline:
             status, found = get(dict(stack), f"/uploads?key={quote(grant['key'], safe='')}", token)
@@ -118,9 +125,9 @@ def held_upload(stack: Mapping[str, Any], token: str, store: str, body: bytes, d
             time.sleep(0.3)
         else:
             pytest.fail(f"{grant['key']} did not reach {settled[step]}")
-        if step == "needs_confirmation":
+        if then:
             version = found["uploads"][0]["version"]
-            call(stack, token, "POST", f"/uploads/{decision}", {"key": grant["key"], "version": version})
+            call(stack, token, "POST", f"/uploads/{then}", {"key": grant["key"], "version": version})
 
 
 def invoke(stack: Mapping[str, Any], key: str, event: Any) -> Any:
@@ -195,8 +202,9 @@ def drive(stack: LocalStackProcess) -> None:
     manager = sign_in(info, manager_account)["IdToken"]
     admin = sign_in(info, demo_user(info, admin=True))["IdToken"]
     granted_upload(info, manager, store, csv_file([(store, "IAM Widget", 0), (store, "IAM Gadget", 1)]))
-    # Dry runs held for confirmation: one confirmed, one discarded (the API invokes ingest to carry them out).
-    held_upload(info, manager, store, csv_file([(store, "IAM Widget", 3)]), "confirm")
+    # Dry runs held for confirmation: one confirmed then undone, one discarded (the API invokes ingest to carry them
+    # out).
+    held_upload(info, manager, store, csv_file([(store, "IAM Widget", 3)]), "confirm", "undo")
     held_upload(info, manager, store, csv_file([(store, "IAM Gadget", 0)]), "discard")
 
     segment = quote(store, safe="")
