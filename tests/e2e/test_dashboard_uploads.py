@@ -125,6 +125,21 @@ def test_a_held_file_is_applied_from_the_uploads_list(page: Page, stack: dict[st
     shoot(page, "upload-applied", full_page=True)
 
 
+def test_an_applied_file_is_undone_from_the_uploads_list(page: Page, stack: dict[str, Any]) -> None:
+    store, manager, listed = held_in_the_list(page, stack, "Undo")
+    before = counts(stack, manager, store)
+    listed.get_by_role("button", name="Apply").click()
+    expect(listed.locator(".badge")).to_have_text("Loaded", timeout=90_000)
+    assert set(counts(stack, manager, store).values()) == {0}
+
+    listed.get_by_role("button", name="Undo").click()
+
+    expect(listed.locator(".badge")).to_have_text("Undone", timeout=90_000)
+    expect(listed.locator(".upload-reason")).to_contain_text(f"Undone by {manager['username']}: 5 items put back")
+    expect(listed.get_by_role("button", name="Undo")).to_have_count(0)
+    assert counts(stack, manager, store) == before
+
+
 def test_a_held_file_is_discarded_from_the_uploads_list(page: Page, stack: dict[str, Any]) -> None:
     store, manager, listed = held_in_the_list(page, stack, "Discard")
     before = counts(stack, manager, store)

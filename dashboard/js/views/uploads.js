@@ -2,7 +2,8 @@
 // see what it will change from ingest's dry run (items changed, newly out of stock, retired) and
 // apply or discard it; then its report: rows read, accepted, rejected, and the rejected lines with
 // their reasons. Below, recent uploads with who sent them and their status; a held file can be
-// applied or discarded there by its uploader or head office.
+// applied or discarded there by its uploader or head office, and an applied file undone by its store's
+// users or head office (the items it set go back to what they were).
 // The list's state is one object, drawn by pure functions; the upload form keeps its own controls.
 import { ApiError } from '../api.js';
 import { SessionExpiredError } from '../auth.js';
@@ -28,10 +29,14 @@ const STATUS_TEXT = {
   retrying: 'Retrying',
   needs_confirmation: 'Waiting for confirmation',
   discarded: 'Discarded',
+  undone: 'Undone',
 };
 const HELD = 'needs_confirmation';
 // A decision is carried out when the report leaves the held state.
 const SETTLED = ['ok', 'partial', 'failed', 'discarded'];
+// An undo is carried out when the report turns undone (or failed, if ingest gave up on it).
+const UNDO_SETTLED = ['undone', 'failed'];
+const APPLIED = ['ok', 'partial'];
 const HEAD_OFFICE = '\u0000head-office';
 const REPORT_TIMEOUT_MS = 5 * 60_000;
 const PAGE_SIZE = 20;
@@ -50,6 +55,13 @@ function fileName(key) {
 export function mayDecide(upload, user) {
   if (!user || upload.status !== HELD) return false;
   return Boolean(user.admin) || (upload.store !== null && upload.uploaded_by === user.username);
+}
+
+/** Whether this user may undo an applied upload: head office, or (a store's file) anyone who sees it, as the API
+ * lists only the uploads of the user's stores. */
+export function mayUndo(upload, user) {
+  if (!user || !APPLIED.includes(upload.status)) return false;
+  return Boolean(user.admin) || upload.store !== null;
 }
 
 /** "It will change 12 items: 3 newly out of stock, 0 retired." (or what it changed). */
@@ -81,6 +93,14 @@ function decisionButtons(upload) {
     { class: 'button-row upload-decision' },
     h('button', { type: 'button', class: 'button button-primary', 'data-decision': 'confirm', ...data }, 'Apply'),
     h('button', { type: 'button', class: 'button', 'data-decision': 'discard', ...data }, 'Discard'),
+  );
+}
+
+function undoButton(upload) {
+  return h(
+    'div',
+    { class: 'button-row upload-decision' },
+    h('button', { type: 'button', class: 'button', 'data-decision': 'undo', 'data-key': upload.key, 'data-version': upload.version || '' }, 'Undo'),
   );
 }
 
@@ -129,6 +149,7 @@ export function uploadCard(upload, { element = 'li', headingLevel = 'h3', user =
       : h('p', { class: 'hint' }, upload.status === 'retrying' ? 'Ingest hit a problem and is trying again.' : 'Ingest is reading the file…'),
     upload.plan ? planList(upload.plan, held) : null,
     mayDecide(upload, user) ? decisionButtons(upload) : null,
+    mayUndo(upload, user) ? undoButton(upload) : null,
     errors.length
       ? h(
           'div',
@@ -167,7 +188,7 @@ export function listSummary(newest) {
   return `${formatCount(newest.length)} recent ${newest.length === 1 ? 'file' : 'files'}; ${formatCount(rejected)} with rejected rows or refused${open ? `; ${formatCount(open)} still loading` : ''}${held ? `; ${formatCount(held)} waiting for confirmation` : ''}.`;
 }
 
-/** The list's items: a card per upload (with Apply and Discard where ``user`` may decide), or a line saying there are none. */
+/** The list's items: a card per upload (with Apply and Discard, or Undo, where ``user`` may), or a line saying there are none. */
 export function listItems(uploads, user = null) {
   return uploads.length ? uploads.map((u) => uploadCard(u, { user })) : h('li', { class: 'empty' }, 'No files have been uploaded yet.');
 }
@@ -426,7 +447,7 @@ export function mount(root, ctx) {
     replace(resultEl, uploadCard(report, { element: 'article', headingLevel: 'h3', user: ctx.user }));
   }
 
-  /** Apply (confirm) or discard a held upload, then follow its report until the decision is carried out. */
+  /** Apply (confirm) or discard a held upload, or undo an applied one, then follow its report until that is carried out. */
   async function decide(button) {
     const { decision, key, version } = button.dataset;
     const name = fileName(key);
@@ -435,9 +456,10 @@ export function mount(root, ctx) {
     const { signal } = controller;
     setBusy(true);
     try {
-      say(decision === 'confirm' ? `Applying ${name}…` : `Discarding ${name}…`);
+      say({ confirm: `Applying ${name}…`, discard: `Discarding ${name}…`, undo: `Undoing ${name}…` }[decision]);
       await ctx.api.decideUpload(decision, { key, version });
-      showOutcome(name, await awaitReport(key, signal, (entry) => SETTLED.includes(entry.status)));
+      const settled = decision === 'undo' ? UNDO_SETTLED : SETTLED;
+      showOutcome(name, await awaitReport(key, signal, (entry) => settled.includes(entry.status)));
     } catch (error) {
       if (error instanceof SessionExpiredError && ctx.handleError(error)) return;
       if (destroyed) return;

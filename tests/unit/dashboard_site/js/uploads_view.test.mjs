@@ -4,7 +4,7 @@ import './fake_dom.mjs';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { initialState, listItems, listSummary, listed, mayDecide, planText, uploadCard } from '../../../../dashboard/js/views/uploads.js';
+import { initialState, listItems, listSummary, listed, mayDecide, mayUndo, planText, uploadCard } from '../../../../dashboard/js/views/uploads.js';
 
 const ROWS = { read: 3, accepted: 2, rejected: 1, written: 2, unchanged: 0 };
 const upload = (key, status, extra = {}) => ({
@@ -73,4 +73,24 @@ test('a held upload shows what it will change, and Apply and Discard only to its
   assert.equal(mayDecide({ ...held, store: null }, { username: 'anna', admin: false }), false);
   assert.equal(planText(plan, true), 'It will change 12 items: 3 newly out of stock, 0 retired.');
   assert.equal(listSummary([held, upload('c.csv', 'ok')]), '2 recent files; 0 with rejected rows or refused; 1 waiting for confirmation.');
+});
+
+test('an applied upload offers Undo to its store\'s users and head office; a head-office file to head office only', () => {
+  const undoButtons = (item, user) => [...uploadCard(item, { user }).findAll('button')].filter((b) => b.getAttribute('data-decision') === 'undo');
+  const applied = upload('uploads/stores/Berlin/g/a.csv', 'partial', { version: 'v2' });
+  const headOffice = upload('uploads/all.csv', 'ok', { store: null, version: 'v3' });
+
+  const [button] = undoButtons(applied, { username: 'ben', admin: false });
+  assert.equal(button.textContent, 'Undo');
+  assert.equal(button.getAttribute('data-version'), 'v2');
+  assert.equal(button.getAttribute('data-key'), 'uploads/stores/Berlin/g/a.csv');
+  assert.equal(undoButtons(headOffice, { username: 'ben', admin: false }).length, 0);
+  assert.equal(undoButtons(headOffice, { username: 'ho', admin: true }).length, 1);
+  assert.equal(undoButtons(applied, null).length, 0);
+  for (const status of ['failed', 'loading', 'needs_confirmation', 'discarded', 'undone']) {
+    assert.equal(mayUndo(upload('b.csv', status), { username: 'ho', admin: true }), false, status);
+  }
+  const undone = uploadCard(upload('c.csv', 'undone', { reason: 'Undone by ben: 2 items put back as they were' }), { user: { admin: true } });
+  assert.match(undone.textContent, /^c\.csvUndone/);
+  assert.match(undone.textContent, /Changed:?2/);  // the file's own tallies stay
 });
