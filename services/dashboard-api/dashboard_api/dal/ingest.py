@@ -1,4 +1,4 @@
-"""Ingest's function, invoked asynchronously to carry out a decision on a held upload."""
+"""Ingest's function, invoked asynchronously to carry out a decision on a held upload, or an undo."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ class IngestFunction:
     def invoke_async(self, event: dict[str, Any]) -> None:
         """Queue ``event`` for ingest (InvocationType ``Event``: Lambda retries a failed run)."""
         if not self._function_arn:
-            raise Unavailable("uploads cannot be confirmed or discarded on this stage (no ingest function is set)")
+            raise Unavailable(
+                "uploads cannot be confirmed or discarded, nor undone, on this stage (no ingest function is set)"
+            )
         try:
             self._client.invoke(
                 FunctionName=self._function_arn, InvocationType="Event", Payload=json.dumps(event).encode()
