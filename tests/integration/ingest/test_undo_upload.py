@@ -53,8 +53,8 @@ def test_an_applied_upload_undone_puts_its_items_back_and_its_report_says_undone
     report = world.assert_consistent(BAD)
     assert report.status == "undone"
     assert report.reason == (
-        "Undone by ravi: 1 items put back as they were, 1 items it created retired, 0 items left as a newer upload"
-        " set them during the undo (any item a newer upload set keeps that upload's values)."
+        "Undone by ravi. Items put back as they were: 1; items it created, retired: 1; items a newer upload set during"
+        " the undo, left as that upload set them: 0 (any item a newer upload set keeps that upload's values)."
     )
     assert report.rows == applied.rows  # the file's own tallies stand
     assert report.started_at == applied.started_at
@@ -74,7 +74,7 @@ def test_a_newer_upload_before_the_undo_wins(world: IngestWorld) -> None:
     report = world.assert_consistent(BAD)
     assert report.status == "undone"
     assert report.reason is not None
-    assert report.reason.startswith("Undone by ravi: 0 items put back as they were, 1 items it created retired")
+    assert report.reason.startswith("Undone by ravi. Items put back as they were: 0; items it created, retired: 1;")
 
 
 def test_an_undo_is_done_once_and_a_repeated_event_changes_nothing(world: IngestWorld) -> None:

@@ -379,9 +379,9 @@ class Ingestor:
         undone = self.undoer.undo(stores, version, self.index.fence(claim))
         state.status = ReportStatus.UNDONE
         report.reason = (
-            f"Undone by {claim.decided_by or 'someone'}: {undone.restored} items put back as they were,"
-            f" {undone.retired} items it created retired, {undone.stale} items left as a newer upload set them"
-            " during the undo (any item a newer upload set keeps that upload's values)."
+            f"Undone by {claim.decided_by or 'someone'}. Items put back as they were: {undone.restored};"
+            f" items it created, retired: {undone.retired}; items a newer upload set during the undo, left as"
+            f" that upload set them: {undone.stale} (any item a newer upload set keeps that upload's values)."
         )
         if report.stores_truncated:
             report.reason += f" Only the first {MAX_REPORTED_STORES:,} stores it named were undone."
