@@ -75,6 +75,9 @@ ROWS_PER_TRANSACTION = 99
 MARKS_PER_TRANSACTION = 100
 #: Stores (and mark batches) written at once; boto3 clients are thread-safe.
 WORKERS = 8
+#: Lone rows put at once: one call each, most of a batch's rows, so as many as the Forecast writes
+#: (the client's pool holds 48 connections).
+LONE_WORKERS = 32
 #: Days a published digest's record is kept (a retry looks back one day).
 DIGEST_DAYS = 2
 #: Joins a row's two keys in a digest record: a control character, in neither key.
@@ -143,7 +146,11 @@ class ChangeLedger:
             alone.extend(index for index in indices if outcomes[index] is None and not _moves(changes[index][1]))
 
         _each(store, list(by_store.values()), self._workers)
-        _each(lambda index: self._put_alone(changes[index][0], index, outcomes), alone, self._workers)
+        _each(
+            lambda index: self._put_alone(changes[index][0], index, outcomes),
+            alone,
+            LONE_WORKERS if self._workers > 1 else 1,
+        )
         # A store whose new rows all moved no total: its transactions did not set UpdatedAt.
         lone = set(alone)
         touched = {changes[index][0].store for index in alone if _new(outcomes[index])}
