@@ -18,7 +18,7 @@ Owned by ingest (its stack creates it), read by the dashboard API; both go throu
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from inventory.models import StockStatus
@@ -67,7 +67,7 @@ class StoreSummary:
     updated_at: str | None
     last_upload_at: str | None = None
     last_full_list_at: str | None = None
-    full_list: bool = False  # every file of the store is read as its full list (``FullList``)
+    full_list: bool = field(default=False, kw_only=True)  # every file of the store is its full list (``FullList``)
 
     @classmethod
     def from_item(cls, item: Mapping[str, Mapping[str, Any]]) -> StoreSummary:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -76,12 +77,12 @@ def test_user_without_stores_sees_an_empty_list(lab: ApiWorld) -> None:
 SETTINGS_ROUTE = "/stores/{store}/settings"
 
 
-def put_settings(lab: ApiWorld, store: str, claims: dict[str, object], body: object) -> Answer:
+def put_settings(lab: ApiWorld, store: str, claims: dict[str, Any], body: object) -> Answer:
     path = f"/stores/{quote(store, safe='')}/settings"
     return lab.call("PUT", path, claims, body=json.dumps(body), route=SETTINGS_ROUTE)
 
 
-def full_lists(lab: ApiWorld, claims: dict[str, object]) -> dict[str, bool]:
+def full_lists(lab: ApiWorld, claims: dict[str, Any]) -> dict[str, bool]:
     return {store["store"]: store["full_list"] for store in lab.get("/stores", claims).body["stores"]}
 
 
