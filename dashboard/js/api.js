@@ -201,6 +201,11 @@ export class Api {
     return this.request(segments, { method: 'POST', body: { filename, size, full_list: fullList, preview } });
   }
 
+  /** Set a store's settings: fullList, every file of the store is read as its full list. Answers its summary. */
+  storeSettings(store, { fullList }) {
+    return this.request(['stores', store, 'settings'], { method: 'PUT', body: { full_list: fullList } });
+  }
+
   /** decision: confirm or discard, of one held upload version. */
   decideUpload(decision, { key, version }) {
     return this.request(['uploads', decision], { method: 'POST', body: { key, version } });

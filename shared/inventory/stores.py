@@ -9,6 +9,8 @@ Owned by ingest (its stack creates it), read by the dashboard API; both go throu
 - ``LastUploadAt``: when the store last sent a file, changed or not (ISO 8601 UTC);
 - ``LastFullListAt``: the upload time of the last full list of the store that ingest applied (it
   named every item of the store then, and retired the rest): every item not retired was listed then;
+- ``FullList``: the store asked that every file under its folder be read as its full list (set from
+  the dashboard, ``PUT /stores/{store}/settings``), as if each carried the ``full-list`` metadata;
 - ``CountedThrough``: set by a recount that repaired the totals: every change made until then
   (ISO 8601 UTC, a change's time) is in them, so the stream consumer adds none of those again.
 """
@@ -16,7 +18,7 @@ Owned by ingest (its stack creates it), read by the dashboard API; both go throu
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from inventory.models import StockStatus
@@ -26,6 +28,7 @@ UPDATED_AT = "UpdatedAt"
 LAST_UPLOAD_AT = "LastUploadAt"
 LAST_FULL_LIST_AT = "LastFullListAt"
 COUNTED_THROUGH = "CountedThrough"
+FULL_LIST = "FullList"
 
 
 @dataclass(slots=True)
@@ -64,6 +67,7 @@ class StoreSummary:
     updated_at: str | None
     last_upload_at: str | None = None
     last_full_list_at: str | None = None
+    full_list: bool = field(default=False, kw_only=True)  # every file of the store is its full list (``FullList``)
 
     @classmethod
     def from_item(cls, item: Mapping[str, Mapping[str, Any]]) -> StoreSummary:
@@ -80,4 +84,10 @@ class StoreSummary:
             updated_at=item.get(UPDATED_AT, {}).get("S"),
             last_upload_at=item.get(LAST_UPLOAD_AT, {}).get("S"),
             last_full_list_at=item.get(LAST_FULL_LIST_AT, {}).get("S"),
+            full_list=remembers_full_list(item),
         )
+
+
+def remembers_full_list(item: Mapping[str, Mapping[str, Any]]) -> bool:
+    """Whether a Stores row says every file of the store is its full list (``FullList`` is true)."""
+    return item.get(FULL_LIST, {}).get("BOOL") is True

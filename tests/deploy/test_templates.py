@@ -919,8 +919,10 @@ def test_dashboard_api_manages_only_subscriptions_of_the_wired_topic_and_users_o
         assert permissions[action] == [{"Fn::GetAtt": ["UserPool", "Arn"]}], action
     uploads = _sub(PLACEHOLDER_OUTPUTS["ingest"]["UploadsTableArn"])
     for action in PEOPLE_TABLE_WRITES:
-        # UpdateItem also decides on a held upload (its index row), and on nothing else of ingest's.
-        others = [uploads] if action == "dynamodb:UpdateItem" else []
+        # UpdateItem also sets a store's settings (its Stores row) and decides on a held upload (its index
+        # row), and on nothing else of ingest's.
+        stores = _sub(PLACEHOLDER_OUTPUTS["ingest"]["StoresTableArn"])
+        others = [stores, uploads] if action == "dynamodb:UpdateItem" else []
         assert permissions[action] == [*others, {"Fn::GetAtt": ["PeopleTable", "Arn"]}], action
     assert not [action for action in permissions if action.startswith(("sns:", "cognito-idp:"))
                 and action not in SUBSCRIPTION_AND_USER_ACTIONS]  # fmt: skip

@@ -78,3 +78,31 @@ def test_a_full_list_from_the_dialog_retires_what_it_omits_until_a_file_names_it
     # And a later file that names Tap brings it back, out of stock again
     assert kit.upload(stack, "tap.csv", csv_file([(store, "Tap", 0)]), store=store)["status"] == "ok"
     settles_at(stack, token, store, ((2, 1, 0), ["Tap"], []))
+
+
+def test_a_store_that_remembers_full_lists_has_a_scripts_file_retire_what_it_omits(
+    page: Page, stack: dict[str, Any]
+) -> None:
+    # Given a store with Tap and Kindle, and its manager on the Uploads view
+    store = unique_store("Remember")
+    rows = [(store, "Tap", 0), (store, "Kindle", 50)]
+    assert kit.upload(stack, "first.csv", csv_file(rows), store=store)["status"] == "ok"
+    manager = kit.new_user(stack, stores=(store,))
+    kit.sign_in(page, stack, manager, path=f"#/uploads?{urlencode({'store': store})}")
+    expect(page.get_by_label("Upload for")).to_have_value(store)
+    full_list = page.get_by_label("This file is the full list")
+    expect(full_list).not_to_be_checked()
+
+    # When the manager ticks "Remember for this store"
+    page.get_by_label("Remember for this store").check()
+
+    # Then the store's files are full lists: the box is ticked and fixed, and the store's summary says so
+    expect(page.locator(".upload-status")).to_contain_text("is now read as its full list")
+    expect(full_list).to_be_checked()
+    expect(full_list).to_be_disabled()
+    _, stores = kit.api_call(stack, kit.id_token(stack, manager), "GET", "/stores")
+    assert [entry["full_list"] for entry in (stores or {})["stores"] if entry["store"] == store] == [True]
+
+    # And a file from a script, without the full-list metadata, retires what it omits
+    report = kit.upload(stack, "script.csv", csv_file([(store, "Kindle", 50)]), store=store)
+    assert (report["status"], report["rows"]["retired"]) == ("ok", 1)

@@ -217,6 +217,8 @@ def test_the_upload_view_works_at_phone_width_and_by_keyboard(
         phone.keyboard.press("Space")
         expect(phone.get_by_label("This file is the full list")).to_be_checked()
         phone.keyboard.press("Tab")
+        expect(phone.get_by_label("Remember for this store")).to_be_focused()
+        phone.keyboard.press("Tab")
         expect(upload_button).to_be_focused()
         assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], overflowing(
             phone, PHONE["width"]

@@ -3,6 +3,7 @@ topic's subscriptions, texts, the People table and the user pool."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from inventory.history import HistoryEntry
@@ -54,6 +55,12 @@ class FakeStoreDirectory:
     def all(self) -> list[StoreSummary]:
         self.scans += 1
         return list(self.summaries.values())
+
+    def set_full_list(self, store: str, full_list: bool) -> StoreSummary | None:
+        summary = self.summaries.get(store)
+        if summary is not None:
+            summary = self.summaries[store] = dataclasses.replace(summary, full_list=full_list)
+        return summary
 
 
 class FakeItemReader:

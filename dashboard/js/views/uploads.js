@@ -51,6 +51,12 @@ function fileName(key) {
   return parts[parts.length - 1] || String(key || '');
 }
 
+/** Whether the dialog ticks "This file is the full list" for a store (null: a head-office file): the store
+ * asked that each of its files be read as its full list (its summary's full_list). */
+export function fullListByDefault(stores, store) {
+  return store !== null && Boolean(stores.find((s) => s.store === store)?.full_list);
+}
+
 /** Whether this user may apply or discard a held upload: its uploader, or head office. */
 export function mayDecide(upload, user) {
   if (!user || upload.status !== HELD) return false;
@@ -229,6 +235,14 @@ export function mount(root, ctx) {
       'Items of the store that the file leaves out are retired: they leave the totals, alerts and forecasts and stay in history, until a file names them again.',
     ),
   );
+  const remember = h('input', { id: 'upload-remember', type: 'checkbox', 'aria-describedby': 'upload-remember-hint' });
+  const rememberField = h(
+    'div',
+    { class: 'field field-check', hidden: true },
+    remember,
+    h('label', { for: 'upload-remember' }, 'Remember for this store'),
+    h('p', { class: 'hint', id: 'upload-remember-hint' }, 'Every file of this store is then read as its full list, from here or from a script.'),
+  );
   // Enabled once the stores the user may upload to are known.
   const sendButton = h('button', { type: 'submit', class: 'button button-primary', disabled: true }, 'Upload');
   const cancelButton = h('button', { type: 'button', class: 'button', hidden: true }, 'Cancel');
@@ -243,6 +257,7 @@ export function mount(root, ctx) {
     targetField,
     dropZone,
     fullListField,
+    rememberField,
     h(
       'p',
       { class: 'hint', id: 'upload-hint' },
@@ -331,7 +346,9 @@ export function mount(root, ctx) {
   });
 
   function setBusy(busy) {
-    for (const control of [target, fileInput, fullList, sendButton]) control.disabled = busy;
+    for (const control of [target, fileInput, fullList, remember, sendButton]) control.disabled = busy;
+    // A store that asked has every file read as its full list: the box cannot say otherwise.
+    if (!busy && remember.checked) fullList.disabled = true;
     cancelButton.hidden = !busy;
     form.setAttribute('aria-busy', String(busy));
   }
@@ -418,7 +435,7 @@ export function mount(root, ctx) {
       loadList().catch(() => {});
       const report = await awaitReport(grant.key, signal);
       fileInput.value = '';
-      fullList.checked = false;
+      showFullList();
       choose(null);
       showOutcome(file.name, report);
       loadList().catch(() => {});
@@ -480,8 +497,49 @@ export function mount(root, ctx) {
     });
   }
 
+  // The store's own choice ticks the full-list box; "Remember for this store" changes that choice.
+  let knownStores = [];
+
+  function targetStore() {
+    return target.value && target.value !== HEAD_OFFICE ? target.value : null;
+  }
+
+  function showFullList() {
+    const store = targetStore();
+    remember.checked = fullListByDefault(knownStores, store);
+    fullList.checked = remember.checked;
+    fullList.disabled = remember.checked;
+    rememberField.hidden = store === null;
+  }
+
+  target.addEventListener('change', showFullList);
+  remember.addEventListener('change', async () => {
+    const store = targetStore();
+    const wanted = remember.checked;
+    if (store === null) return;
+    remember.disabled = true;
+    try {
+      const summary = await ctx.api.storeSettings(store, { fullList: wanted });
+      const known = knownStores.find((s) => s.store === store);
+      if (known) known.full_list = summary.full_list;
+      say(summary.full_list ? `Every file of ${store} is now read as its full list.` : `Files of ${store} are full lists only when you say so.`);
+    } catch (error) {
+      if (error instanceof SessionExpiredError && ctx.handleError(error)) return;
+      if (destroyed) return;
+      const message = error.message || String(error);
+      resultEl.prepend(messageBox('error', message));
+      say(message);
+    } finally {
+      if (!destroyed) {
+        remember.disabled = false;
+        showFullList();
+      }
+    }
+  });
+
   // -- loading ----------------------------------------------------------------------------------------
   function fillTargets(stores) {
+    knownStores = stores;
     const current = target.value || state.params.store || ctx.lastStore;
     const options = stores.map((s) => h('option', { value: s.store }, s.store));
     if (ctx.user.admin) options.push(h('option', { value: HEAD_OFFICE }, 'Head office: a file for several stores'));
@@ -491,6 +549,7 @@ export function mount(root, ctx) {
     targetField.classList.toggle('single-target', options.length === 1);
     uploadPanel.hidden = options.length === 0;
     sendButton.disabled = options.length === 0;
+    showFullList();
   }
 
   // The listing: a newer one (another store chosen, a refresh, "Show older") aborts the one before,

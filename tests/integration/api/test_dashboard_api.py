@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 from urllib.parse import quote
 
 import pytest
 from moto.dynamodb.parsing.reserved_keywords import ReservedKeywords
 
-from tests.integration.api.conftest import ADMIN, BERLIN_MANAGER, INVENTORY, ApiWorld
+from tests.integration.api.conftest import ADMIN, BERLIN_MANAGER, INVENTORY, STORES, Answer, ApiWorld
 
 pytestmark = pytest.mark.integration
 
@@ -40,6 +42,7 @@ def test_admin_sees_every_store_with_its_counts_sorted_by_name(lab: ApiWorld) ->
                 "low": 2,
                 "updated_at": "2026-11-22T03:00:00.000Z",
                 "last_upload_at": "2026-11-22T05:00:00.000Z",
+                "full_list": False,
             },
             {
                 "store": "Karachi",
@@ -48,6 +51,7 @@ def test_admin_sees_every_store_with_its_counts_sorted_by_name(lab: ApiWorld) ->
                 "low": 1,
                 "updated_at": "2026-11-22T04:00:00.000Z",
                 "last_upload_at": None,  # never sent a file since ingest began recording it
+                "full_list": False,
             },
         ]
     }
@@ -68,6 +72,49 @@ def test_user_without_stores_sees_an_empty_list(lab: ApiWorld) -> None:
 
     assert answer.status == 200
     assert answer.body == {"stores": []}
+
+
+SETTINGS_ROUTE = "/stores/{store}/settings"
+
+
+def put_settings(lab: ApiWorld, store: str, claims: dict[str, Any], body: object) -> Answer:
+    path = f"/stores/{quote(store, safe='')}/settings"
+    return lab.call("PUT", path, claims, body=json.dumps(body), route=SETTINGS_ROUTE)
+
+
+def full_lists(lab: ApiWorld, claims: dict[str, Any]) -> dict[str, bool]:
+    return {store["store"]: store["full_list"] for store in lab.get("/stores", claims).body["stores"]}
+
+
+def test_a_stores_user_has_its_files_read_as_full_lists_and_head_office_can_undo_that(lab: ApiWorld) -> None:
+    answer = put_settings(lab, "Berlin", BERLIN_MANAGER, {"full_list": True})
+
+    assert answer.status == 200
+    assert (answer.body["store"], answer.body["full_list"], answer.body["items"]) == ("Berlin", True, 4)
+    assert full_lists(lab, ADMIN) == {"Berlin": True, "Karachi": False}
+    stored = lab.dynamodb.get_item(TableName=STORES, Key={"Store": {"S": "Berlin"}})["Item"]
+    assert stored["FullList"] == {"BOOL": True}
+    assert stored["Items"] == {"N": "4"}  # the totals are kept
+
+    assert put_settings(lab, "Berlin", ADMIN, {"full_list": False}).status == 200
+    assert full_lists(lab, BERLIN_MANAGER) == {"Berlin": False}
+
+
+def test_a_foreign_store_is_403_and_an_unknown_one_404_making_no_row(lab: ApiWorld) -> None:
+    foreign = put_settings(lab, "Karachi", BERLIN_MANAGER, {"full_list": True})
+    unknown = put_settings(lab, "Lahore", ADMIN, {"full_list": True})
+
+    assert foreign.status == 403
+    assert unknown.status == 404
+    assert full_lists(lab, ADMIN) == {"Berlin": False, "Karachi": False}
+
+
+@pytest.mark.parametrize("body", [{}, {"full_list": "yes"}, {"full_list": 1}, {"full_list": True, "other": 1}, []])
+def test_bad_settings_are_422_and_change_nothing(lab: ApiWorld, body: object) -> None:
+    answer = put_settings(lab, "Berlin", BERLIN_MANAGER, body)
+
+    assert answer.status == 422
+    assert full_lists(lab, BERLIN_MANAGER) == {"Berlin": False}
 
 
 # -- items --------------------------------------------------------------------------------

@@ -165,3 +165,42 @@ def test_a_zombie_invocation_woken_after_a_takeover_retires_nothing(world: Inges
     assert retired(world) == {"Tap"}
     assert world.report(key) == report_before
     assert world.assert_consistent(key).rows.retired == 1
+
+
+def test_a_store_that_asked_has_every_file_read_as_its_full_list(world: IngestWorld) -> None:
+    # Given Berlin's items, and Berlin's row saying its files are full lists (the dashboard's setting)
+    world.upload(f"{BERLIN}monday.csv", csv_file([("Berlin", "Echo Dot", 5), ("Berlin", "Tap", 0)]))
+    world.dynamodb.update_item(
+        TableName=STORES,
+        Key={"Store": {"S": "Berlin"}},
+        UpdateExpression="SET #full = :yes",
+        ExpressionAttributeNames={"#full": "FullList"},
+        ExpressionAttributeValues={":yes": {"BOOL": True}},
+    )
+
+    # When Berlin sends a file without Tap and without the full-list metadata
+    key = f"{BERLIN}tuesday.csv"
+    world.upload(key, csv_file([("Berlin", "Echo Dot", 5)]))
+
+    # Then Tap is retired as by a full list, and Berlin is marked as listed in full
+    assert retired(world) == {"Tap"}
+    report = world.assert_consistent(key)
+    assert (report.status, report.rows.retired) == ("ok", 1)
+    assert last_full_list_at(world, "Berlin") == world.latest(key).event_time
+
+
+def test_a_store_setting_does_not_make_a_head_office_file_a_full_list(world: IngestWorld) -> None:
+    world.upload(f"{BERLIN}monday.csv", csv_file([("Berlin", "Echo Dot", 5), ("Berlin", "Tap", 0)]))
+    world.dynamodb.update_item(
+        TableName=STORES,
+        Key={"Store": {"S": "Berlin"}},
+        UpdateExpression="SET #full = :yes",
+        ExpressionAttributeNames={"#full": "FullList"},
+        ExpressionAttributeValues={":yes": {"BOOL": True}},
+    )
+
+    key = "uploads/tuesday.csv"
+    world.upload(key, csv_file([("Berlin", "Echo Dot", 6)]))
+
+    assert retired(world) == set()
+    assert world.assert_consistent(key).rows.retired == 0

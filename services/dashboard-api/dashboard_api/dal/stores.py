@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from inventory.stores import StoreSummary
+from botocore.exceptions import ClientError
+from inventory.stores import FULL_LIST, StoreSummary
 
 from dashboard_api.dal.errors import unavailable_on_error
+from dashboard_api.models.errors import Unavailable
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -23,6 +25,29 @@ class StoreDirectory:
             response = self._client.get_item(TableName=self._table, Key={"Store": {"S": store}})
         item = response.get("Item")
         return StoreSummary.from_item(item) if item else None
+
+    def set_full_list(self, store: str, full_list: bool) -> StoreSummary | None:
+        """Set whether every file of ``store`` is read as its full list (``FullList``); the store's summary
+        after, or None if the store has no row (it has sent no file yet): no row is made for a name."""
+        try:
+            with unavailable_on_error("the store's settings"):
+                response = self._client.update_item(
+                    TableName=self._table,
+                    Key={"Store": {"S": store}},
+                    UpdateExpression="SET #full = :full",
+                    ConditionExpression="attribute_exists(#store)",
+                    ExpressionAttributeNames={"#full": FULL_LIST, "#store": "Store"},
+                    ExpressionAttributeValues={":full": {"BOOL": full_list}},
+                    ReturnValues="ALL_NEW",
+                )
+        except Unavailable as error:
+            cause = error.__cause__
+            if isinstance(cause, ClientError) and cause.response.get("Error", {}).get("Code") == (
+                "ConditionalCheckFailedException"
+            ):
+                return None
+            raise
+        return StoreSummary.from_item(response["Attributes"])
 
     def all(self) -> list[StoreSummary]:
         """Every store's summary. A Scan, on purpose: the table holds one small row per store

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from inventory.models import MAX_NAME_LENGTH, StockStatus
 
@@ -12,7 +12,7 @@ from dashboard_api.handlers.context import caller_of, dashboard
 from dashboard_api.handlers.responses import documented
 from dashboard_api.logic.cursor import MAX_CURSOR_LENGTH
 from dashboard_api.logic.names import name_from_path
-from dashboard_api.models.api import ItemDetail, ItemsPage, StoresResponse
+from dashboard_api.models.api import ItemDetail, ItemsPage, StoreSettings, StoresResponse, StoreView
 
 router = APIGatewayHttpRouter()
 
@@ -20,6 +20,20 @@ router = APIGatewayHttpRouter()
 @router.get("/stores", tags=["stores"], summary="The stores you may see", responses=documented("Your stores"))
 def list_stores() -> StoresResponse:
     return StoresResponse(stores=dashboard().stores(caller_of(router.current_event)))
+
+
+@router.put(
+    "/stores/<store>/settings",
+    tags=["stores"],
+    summary="Set a store's settings (its users or head office)",
+    description="`full_list: true` reads every file under the store's folder as its full list (it retires the "
+    "items it omits), whether or not the file says so; the dialog ticks the box for it. The answer is the store's "
+    "summary. 404 for a store that has sent no file yet.",
+    responses=documented("The store", 400, 403, 404, 422),
+)
+def store_settings(store: str, request: Annotated[StoreSettings, Body()]) -> StoreView:
+    caller = caller_of(router.current_event)
+    return dashboard().set_full_list(caller, name_from_path(store, "store"), request.full_list)
 
 
 @router.get(

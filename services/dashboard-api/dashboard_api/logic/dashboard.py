@@ -58,6 +58,7 @@ _END_OF_TIME = "9999-12-31T23:59:59.999Z"
 class StoreSource(Protocol):
     def get(self, store: str) -> StoreSummary | None: ...
     def all(self) -> list[StoreSummary]: ...
+    def set_full_list(self, store: str, full_list: bool) -> StoreSummary | None: ...
 
 
 class ItemSource(Protocol):
@@ -141,6 +142,14 @@ class Dashboard:
             found = [summary for summary in self._map(self._stores.get, sorted(caller.stores)) if summary]
         visible = sorted((summary for summary in found if caller.may_see(summary.store)), key=lambda s: s.store)
         return [_store_view(summary) for summary in visible]
+
+    def set_full_list(self, caller: Caller, store: str, full_list: bool) -> StoreView:
+        """Remember (or forget) that every file of ``store`` is its full list; the store's users or head office."""
+        caller.require(store)
+        summary = self._stores.set_full_list(store, full_list)
+        if summary is None:
+            raise NotFound("no such store: it has sent no file yet")
+        return _store_view(summary)
 
     def _store_names(self, caller: Caller) -> list[str]:
         names = [summary.store for summary in self._stores.all()] if caller.admin else caller.stores

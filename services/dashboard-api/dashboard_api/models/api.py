@@ -23,6 +23,18 @@ class StoreView(BaseModel):
     last_upload_at: str | None = Field(
         description="When the store last sent a file, changed or not, ISO 8601 UTC; null if never"
     )
+    full_list: bool = Field(
+        description="Every file of the store is read as its full list (retiring the items it omits), as the store "
+        "asked (`PUT /stores/{store}/settings`)"
+    )
+
+
+class StoreSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    full_list: StrictBool = Field(
+        description="Read every file of the store (under its folder) as its full list, as if each said so"
+    )
 
 
 class StoresResponse(BaseModel):

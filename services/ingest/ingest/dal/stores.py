@@ -2,7 +2,7 @@
 
 The item, out-of-stock and low-stock totals are the alerts service's (it applies each item
 change from the Inventory stream exactly once); ingest only moves ``LastUploadAt`` and
-``LastFullListAt`` forward.
+``LastFullListAt`` forward, and reads whether a store asked that its files be read as full lists.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from inventory.leftovers import until_done
-from inventory.stores import ITEMS, LAST_FULL_LIST_AT, LAST_UPLOAD_AT
+from inventory.stores import FULL_LIST, ITEMS, LAST_FULL_LIST_AT, LAST_UPLOAD_AT, remembers_full_list
 
 from ingest.models.errors import TableUnavailable
 
@@ -54,20 +54,35 @@ class StoreActivity:
                 for _ in pool.map(lambda store: self._mark(store, attribute, at), names):
                     pass  # map re-raises the first failure here
 
+    def remembers_full_list(self, store: str) -> bool:
+        """Whether ``store``'s row says every file of the store is its full list (``FullList``); read
+        consistently, so a setting just changed counts."""
+        rows = self._rows([store], {"#store": "Store", "#full": FULL_LIST}, consistent=True)
+        return any(remembers_full_list(row) for row in rows)
+
     def item_counts(self, stores: Sequence[str]) -> dict[str, int]:
         """Each store's ``Items`` total (the alerts service's; a store without one yet is left out)."""
-        counts: dict[str, int] = {}
+        return {row["Store"]["S"]: int(row.get(ITEMS, {}).get("N", "0")) for row in self._rows(stores, _NAMES)}
+
+    def _rows(self, stores: Sequence[str], names: dict[str, str], *, consistent: bool = False) -> list[dict[str, Any]]:
+        """The Stores rows of ``stores`` (those that exist), each with the attributes ``names`` name."""
+        rows: list[dict[str, Any]] = []
+        projection = ", ".join(names)
 
         def read(keys: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
             request = {
-                self.name: {"Keys": keys, "ProjectionExpression": "#store, #items", "ExpressionAttributeNames": _NAMES}
+                self.name: {
+                    "Keys": keys,
+                    "ProjectionExpression": projection,
+                    "ExpressionAttributeNames": names,
+                    "ConsistentRead": consistent,
+                }
             }
             try:
                 response = self._client.batch_get_item(RequestItems=request)  # type: ignore[arg-type]
             except (ClientError, BotoCoreError) as error:
                 raise TableUnavailable(f"BatchGetItem on {self.name} failed after every retry: {error}") from error
-            for row in response.get("Responses", {}).get(self.name, []):
-                counts[row["Store"]["S"]] = int(row.get(ITEMS, {}).get("N", "0"))
+            rows.extend(response.get("Responses", {}).get(self.name, []))
             left = (response.get("UnprocessedKeys") or {}).get(self.name)
             return list(left["Keys"]) if left else None
 
@@ -75,7 +90,7 @@ class StoreActivity:
             keys = [{"Store": {"S": store}} for store in stores[start : start + READ_BATCH]]
             if until_done(read, keys, deadline=time.monotonic() + READ_SECONDS) is not None:
                 raise TableUnavailable(f"BatchGetItem on {self.name} left keys unread when its time ran out")
-        return counts
+        return rows
 
     def _mark(self, store: str, attribute: str, at: str) -> None:
         try:

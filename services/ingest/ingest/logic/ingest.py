@@ -264,12 +264,7 @@ class Ingestor:
         file_format = format_for_key(source.key)
         assert file_format is not None  # _refusal said so
         position = ParsePosition.from_json(checkpoint.position) if checkpoint.position else None
-        opened = self.bucket.open(
-            source.bucket,
-            source.key,
-            report.source.version_id,
-            start=_resume_byte(position, file_format),
-        )
+        opened = self._open(source, report.source.version_id, store, _resume_byte(position, file_format))
         report.source.etag, report.source.version_id = opened.etag, opened.version_id
         if checkpoint.position is None:
             report.uploaded_by = self._uploader(source.principal, opened.uploaded_by)
@@ -320,6 +315,14 @@ class Ingestor:
         if opened.full_list:
             self._retire_omitted(claim, report, store, version, broke_off=bool(stopped))
         return True
+
+    def _open(self, source: Source, version_id: str, store: str | None, start: int) -> OpenedUpload:
+        """Open the upload from byte ``start``; a file of a store that asked for it (its Stores row's
+        ``FullList``) is its full list, with or without the metadata."""
+        opened = self.bucket.open(source.bucket, source.key, version_id, start=start)
+        if store is not None and not opened.full_list and self.stores.remembers_full_list(store):
+            return dataclasses.replace(opened, full_list=True)
+        return opened
 
     # -- dry runs and holds (ingest.logic.guard) --------------------------------------------------------
 

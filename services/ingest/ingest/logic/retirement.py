@@ -1,7 +1,8 @@
 """Retiring the items a full list omits.
 
 A file changes the items it names. A file that says it is its store's full list (the object's
-``full-list`` metadata, see ``ingest.dal.objects``) also retires the items of that store it does not
+``full-list`` metadata, see ``ingest.dal.objects``; or any file under the folder of a store whose Stores
+row has ``FullList``, see ``inventory.stores``) also retires the items of that store it does not
 name: they leave the store's totals, ``/alerts`` and the forecasts, and stay in history. A later
 file that names an item brings it back.
 

@@ -4,7 +4,7 @@ import './fake_dom.mjs';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { initialState, listItems, listSummary, listed, mayDecide, mayUndo, planText, uploadCard } from '../../../../dashboard/js/views/uploads.js';
+import { fullListByDefault, initialState, listItems, listSummary, listed, mayDecide, mayUndo, planText, uploadCard } from '../../../../dashboard/js/views/uploads.js';
 
 const ROWS = { read: 3, accepted: 2, rejected: 1, written: 2, unchanged: 0 };
 const upload = (key, status, extra = {}) => ({
@@ -93,4 +93,14 @@ test('an applied upload offers Undo to its store\'s users and head office; a hea
   const undone = uploadCard(upload('c.csv', 'undone', { reason: 'Undone by ben. Items put back as they were: 2' }), { user: { admin: true } });
   assert.match(undone.textContent, /^c\.csvUndone/);
   assert.match(undone.textContent, /Changed:?2/);  // the file's own tallies stay
+});
+
+test('the full-list box is ticked for a store that asked for it, never for a head-office file', () => {
+  const stores = [{ store: 'Berlin', full_list: true }, { store: 'Karachi', full_list: false }, { store: 'Lahore' }];
+
+  assert.equal(fullListByDefault(stores, 'Berlin'), true);
+  assert.equal(fullListByDefault(stores, 'Karachi'), false);
+  assert.equal(fullListByDefault(stores, 'Lahore'), false);
+  assert.equal(fullListByDefault(stores, 'Paris'), false);
+  assert.equal(fullListByDefault(stores, null), false);
 });
