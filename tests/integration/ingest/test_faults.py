@@ -8,9 +8,11 @@ error stands for AWS's answer once botocore's retries were spent.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -19,7 +21,7 @@ from ingest.models.errors import RetryLater
 from inventory.uploads import store_prefix
 
 from tests.builders import LambdaContext, csv_file
-from tests.integration.ingest.conftest import UPLOADS, IngestWorld, aws_error
+from tests.integration.ingest.conftest import UPLOADS, Delivered, IngestWorld, aws_error
 
 pytestmark = pytest.mark.integration
 
@@ -392,18 +394,19 @@ def expire_lease(world: IngestWorld, key: str, version: str) -> None:
     )
 
 
-def test_a_zombie_invocation_woken_after_a_takeover_changes_no_item_report_or_index_row(world: IngestWorld) -> None:
-    # Given a file naming Echo Dot twice (5 on line 2, 0 on its last line, batches apart), and a
-    # first invocation that goes quiet on its first write, long enough for its lease to run out
-    key = "uploads/head-office.csv"
-    # (each of the 4 lanes gets about 150 rows: Echo Dot's first row goes in its lane's first full batch)
-    rows = [("Berlin", "Echo Dot", 5)] + [("Berlin", f"Item {n:04d}", n % 40) for n in range(600)]
-    rows.append(("Berlin", "Echo Dot", 0))
-    delivered = world.put(key, csv_file(rows))
+@contextlib.contextmanager
+def quiet_first_invocation(
+    world: IngestWorld, delivered: Delivered, stalls: Callable[[dict[str, Any]], bool] = lambda _: True
+) -> Iterator[dict[str, Any]]:
+    """A first invocation of ``delivered`` goes quiet on its first transaction ``stalls`` picks, its lease run
+    out (a zombie); the block runs meanwhile (a second delivery takes the upload over), then the first wakes
+    and ends. Yields what the first returned (``result``) or raised (``error``), filled in once it ended."""
     stalled, woken = threading.Event(), threading.Event()
     zombie: dict[str, str] = {}
 
     def stall_the_first_owner(params: dict[str, Any], **_: Any) -> None:
+        if not stalls(params):
+            return
         owner = params["TransactItems"][-1]["ConditionCheck"]["ExpressionAttributeValues"][":owner"]["S"]
         zombie.setdefault("owner", owner)
         if owner == zombie["owner"]:
@@ -422,14 +425,28 @@ def test_a_zombie_invocation_woken_after_a_takeover_changes_no_item_report_or_in
     thread = threading.Thread(target=first_invocation)
     thread.start()
     assert stalled.wait(timeout=60)
+    expire_lease(world, delivered.key, delivered.version)
+    try:
+        yield outcome
+    finally:
+        woken.set()
+        thread.join(timeout=60)
+
+
+def test_a_zombie_invocation_woken_after_a_takeover_changes_no_item_report_or_index_row(world: IngestWorld) -> None:
+    # Given a file naming Echo Dot twice (5 on line 2, 0 on its last line, batches apart), and a
+    # first invocation that goes quiet on its first write, long enough for its lease to run out
+    key = "uploads/head-office.csv"
+    # (each of the 4 lanes gets about 150 rows: Echo Dot's first row goes in its lane's first full batch)
+    rows = [("Berlin", "Echo Dot", 5)] + [("Berlin", f"Item {n:04d}", n % 40) for n in range(600)]
+    rows.append(("Berlin", "Echo Dot", 0))
+    delivered = world.put(key, csv_file(rows))
 
     # When a second delivery takes the upload over and loads it all, and only then the first wakes
-    expire_lease(world, key, delivered.version)
-    world.deliver(delivered, context=LambdaContext(request_id="second"))
-    report_before, row_before = world.report(key), world.index_row(key)
-    items_before = world.items("Berlin")
-    woken.set()
-    thread.join(timeout=60)
+    with quiet_first_invocation(world, delivered) as outcome:
+        world.deliver(delivered, context=LambdaContext(request_id="second"))
+        report_before, row_before = world.report(key), world.index_row(key)
+        items_before = world.items("Berlin")
 
     # Then the first stood down without a write: items, report and index row are the second's
     assert outcome == {"result": {"files": [{"key": key, "skipped": "another invocation took the upload over"}]}}

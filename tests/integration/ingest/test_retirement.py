@@ -4,7 +4,6 @@ handler on moto: written as a change under the newer-upload-wins rule and the up
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
@@ -12,7 +11,7 @@ from inventory.uploads import store_prefix
 
 from tests.builders import LambdaContext, csv_file
 from tests.integration.ingest.conftest import STORES, IngestWorld
-from tests.integration.ingest.test_faults import expire_lease
+from tests.integration.ingest.test_faults import quiet_first_invocation
 
 pytestmark = pytest.mark.integration
 
@@ -126,38 +125,14 @@ def test_a_zombie_invocation_woken_after_a_takeover_retires_nothing(world: Inges
     world.upload(f"{BERLIN}monday.csv", csv_file([("Berlin", "Echo Dot", 5), ("Berlin", "Tap", 0)]))
     key = f"{BERLIN}tuesday.csv"
     delivered = world.put(key, csv_file([("Berlin", "Echo Dot", 5)]), metadata=FULL_LIST)
-    stalled, woken = threading.Event(), threading.Event()
-    zombie: dict[str, str] = {}
 
-    def stall_the_first_retirement(params: dict[str, Any], **_: Any) -> None:
-        update = params["TransactItems"][0].get("Update", {})
-        if "#retired = :retired" not in update.get("UpdateExpression", ""):
-            return
-        owner = params["TransactItems"][-1]["ConditionCheck"]["ExpressionAttributeValues"][":owner"]["S"]
-        zombie.setdefault("owner", owner)
-        if owner == zombie["owner"]:
-            stalled.set()
-            woken.wait(timeout=60)
-
-    world.hook("before-parameter-build.dynamodb.TransactWriteItems", stall_the_first_retirement)
-    outcome: dict[str, Any] = {}
-
-    def first_invocation() -> None:
-        try:
-            outcome["result"] = world.deliver(delivered, context=LambdaContext(request_id="first"))
-        except BaseException as error:
-            outcome["error"] = error
-
-    thread = threading.Thread(target=first_invocation)
-    thread.start()
-    assert stalled.wait(timeout=60)
+    def a_retirement(params: dict[str, Any]) -> bool:
+        return "#retired = :retired" in params["TransactItems"][0].get("Update", {}).get("UpdateExpression", "")
 
     # When a second delivery takes the upload over and finishes it, and only then the first wakes
-    expire_lease(world, key, delivered.version)
-    world.deliver(delivered, context=LambdaContext(request_id="second"))
-    items_before, report_before = world.items("Berlin"), world.report(key)
-    woken.set()
-    thread.join(timeout=60)
+    with quiet_first_invocation(world, delivered, stalls=a_retirement) as outcome:
+        world.deliver(delivered, context=LambdaContext(request_id="second"))
+        items_before, report_before = world.items("Berlin"), world.report(key)
 
     # Then the first stood down: Tap was retired once, by the second, and not one attribute rewritten
     assert outcome == {"result": {"files": [{"key": key, "skipped": "another invocation took the upload over"}]}}
