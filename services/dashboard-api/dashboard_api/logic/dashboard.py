@@ -110,6 +110,21 @@ def parse_time(value: str, field: str) -> str:
     return iso_utc(moment)
 
 
+def listing_of(summary: StoreSummary | None, stale_days: float) -> Listing:
+    """When the store's items were last listed, as far as its summary says (see ``Listing``)."""
+    return Listing(summary.last_full_list_at if summary else None, stale_days)
+
+
+def summaries_of(
+    stores: StoreSource, caller: Caller, mapper: Callable[[Callable[[Any], Any], Iterable[Any]], list[Any]]
+) -> dict[str, StoreSummary | None]:
+    """The caller's stores by name, each with its summary row (``None``: none yet)."""
+    if caller.admin:
+        return {summary.store: summary for summary in stores.all()}
+    names = sorted(caller.stores)
+    return dict(zip(names, mapper(stores.get, names), strict=True))
+
+
 class Dashboard:
     def __init__(
         self,
@@ -156,15 +171,10 @@ class Dashboard:
         return sorted(set(names))
 
     def _listing(self, summary: StoreSummary | None) -> Listing:
-        """When the store's items were last listed, as far as its summary says (see ``Listing``)."""
-        return Listing(summary.last_full_list_at if summary else None, self._stale_days)
+        return listing_of(summary, self._stale_days)
 
     def _summaries(self, caller: Caller) -> dict[str, StoreSummary | None]:
-        """The caller's stores by name, each with its summary row (``None``: none yet)."""
-        if caller.admin:
-            return {summary.store: summary for summary in self._stores.all()}
-        names = sorted(caller.stores)
-        return dict(zip(names, self._map(self._stores.get, names), strict=True))
+        return summaries_of(self._stores, caller, self._map)
 
     # -- items ----------------------------------------------------------------------
 

@@ -18,7 +18,14 @@ from inventory.models import NO_ORDERING, Ordering, iso_utc, utc_now
 from inventory.reorder import Demand, Holding, Policy, suggest, transfers
 from inventory.stores import StoreSummary
 
-from dashboard_api.logic.dashboard import MAX_STORE_FORECASTS, ForecastSource, StoreSource, parallel_map
+from dashboard_api.logic.dashboard import (
+    MAX_STORE_FORECASTS,
+    ForecastSource,
+    StoreSource,
+    listing_of,
+    parallel_map,
+    summaries_of,
+)
 from dashboard_api.logic.permissions import Caller
 from dashboard_api.models.api import (
     ReorderResponse,
@@ -142,14 +149,10 @@ class Reorders:
         )
 
     def _listing(self, summary: StoreSummary | None) -> Listing:
-        """When the store's items were last listed, as far as its summary says (see ``Listing``)."""
-        return Listing(summary.last_full_list_at if summary else None, self._stale_days)
+        return listing_of(summary, self._stale_days)
 
     def _summaries(self, caller: Caller) -> dict[str, StoreSummary | None]:
-        if caller.admin:
-            return {summary.store: summary for summary in self._stores.all()}
-        names = sorted(caller.stores)
-        return dict(zip(names, self._map(self._stores.get, names), strict=True))
+        return summaries_of(self._stores, caller, self._map)
 
     def _store_orders(self, store: str, summary: StoreSummary | None, now: str) -> tuple[list[ReorderView], bool, bool]:
         """The store's orders due within the cycle; whether every row was read; whether it has any row."""
