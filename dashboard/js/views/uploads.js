@@ -440,11 +440,7 @@ export function mount(root, ctx) {
       showOutcome(file.name, report);
       loadList().catch(() => {});
     } catch (error) {
-      if (error instanceof SessionExpiredError && ctx.handleError(error)) return;
-      if (destroyed) return;
-      const message = error.message || String(error);
-      resultEl.prepend(messageBox('error', message));
-      say(message);
+      reportFailure(error);
     } finally {
       controller = null;
       if (!destroyed) setBusy(false);
@@ -464,6 +460,15 @@ export function mount(root, ctx) {
     replace(resultEl, uploadCard(report, { element: 'article', headingLevel: 'h3', user: ctx.user }));
   }
 
+  /** A failed upload, decision or setting, said above the result (an expired session signs out instead). */
+  function reportFailure(error) {
+    if (error instanceof SessionExpiredError && ctx.handleError(error)) return;
+    if (destroyed) return;
+    const message = error.message || String(error);
+    resultEl.prepend(messageBox('error', message));
+    say(message);
+  }
+
   /** Apply (confirm) or discard a held upload, or undo an applied one, then follow its report until that is carried out. */
   async function decide(button) {
     const { decision, key, version } = button.dataset;
@@ -478,11 +483,7 @@ export function mount(root, ctx) {
       const settled = decision === 'undo' ? UNDO_SETTLED : SETTLED;
       showOutcome(name, await awaitReport(key, signal, (entry) => settled.includes(entry.status)));
     } catch (error) {
-      if (error instanceof SessionExpiredError && ctx.handleError(error)) return;
-      if (destroyed) return;
-      const message = error.message || String(error);
-      resultEl.prepend(messageBox('error', message));
-      say(message);
+      reportFailure(error);
     } finally {
       controller = null;
       if (!destroyed) setBusy(false);
@@ -524,11 +525,7 @@ export function mount(root, ctx) {
       if (known) known.full_list = summary.full_list;
       say(summary.full_list ? `Every file of ${store} is now read as its full list.` : `Files of ${store} are full lists only when you say so.`);
     } catch (error) {
-      if (error instanceof SessionExpiredError && ctx.handleError(error)) return;
-      if (destroyed) return;
-      const message = error.message || String(error);
-      resultEl.prepend(messageBox('error', message));
-      say(message);
+      reportFailure(error);
     } finally {
       if (!destroyed) {
         remember.disabled = false;
