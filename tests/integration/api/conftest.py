@@ -345,3 +345,20 @@ def fresh_sessions(monkeypatch: pytest.MonkeyPatch) -> None:
     from dashboard_api.logic import sessions
 
     monkeypatch.setattr(sessions, "REVOCATION_TTL_SECONDS", 0.0)
+
+
+@pytest.fixture
+def invoked(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """The events the API would send ingest's function (which cannot run under moto: Lambda needs Docker)."""
+    from dashboard_api.dal.ingest import IngestFunction
+
+    events: list[dict[str, Any]] = []
+    monkeypatch.setenv("INGEST_FUNCTION_ARN", "arn:aws:lambda:us-east-1:123456789012:function:ingest")
+    monkeypatch.setattr(IngestFunction, "invoke_async", lambda _self, event: events.append(event))
+    return events
+
+
+def index_row(api: ApiWorld, entry: UploadEntry) -> dict[str, Any]:
+    """An upload's row in the uploads index, as stored."""
+    item = api.dynamodb.get_item(TableName=UPLOADS, Key={"Key": {"S": entry.key}, "Version": {"S": entry.version}})
+    return dict(item["Item"])

@@ -17,27 +17,14 @@ from inventory.report import Plan, UploadReport
 from inventory.uploads import UploadEntry, resume_event
 
 from tests.builders import api_claims
-from tests.integration.api.conftest import ADMIN, BERLIN_MANAGER, BUCKET, UPLOADS, ApiWorld
+from tests.integration.api.conftest import ADMIN, BERLIN_MANAGER, BUCKET, UPLOADS, ApiWorld, index_row
 
 BERLIN_CLERK = api_claims("berlin-clerk", stores=["Berlin"])
 KARACHI_MANAGER = api_claims("karachi-manager", stores=["Karachi"])
 
 
-@pytest.fixture
-def invoked(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = []
-    monkeypatch.setenv("INGEST_FUNCTION_ARN", "arn:aws:lambda:us-east-1:123456789012:function:ingest")
-    monkeypatch.setattr(IngestFunction, "invoke_async", lambda _self, event: events.append(event))
-    return events
-
-
 def held(api: ApiWorld, store: str | None = "Berlin", name: str = "g/berlin.csv") -> UploadEntry:
     return api.add_upload(store, name, received_at="2026-11-22T01:00:00.000Z", status="needs_confirmation")
-
-
-def row(api: ApiWorld, entry: UploadEntry) -> dict[str, Any]:
-    item = api.dynamodb.get_item(TableName=UPLOADS, Key={"Key": {"S": entry.key}, "Version": {"S": entry.version}})
-    return dict(item["Item"])
 
 
 def decide(api: ApiWorld, decision: str, claims: dict[str, Any], entry: UploadEntry) -> Any:
@@ -53,7 +40,7 @@ def test_the_uploader_confirms_a_held_file_and_ingest_is_asked_to_load_it(
 
     assert answer.status == 202, answer.body
     assert [upload["status"] for upload in answer.body["uploads"]] == ["loading"]
-    stored = row(api, entry)
+    stored = index_row(api, entry)
     assert stored["Status"] == {"S": "loading"}
     assert stored["Decision"] == {"S": "confirm"}
     assert stored["DecidedBy"] == {"S": "berlin-manager"}
@@ -66,7 +53,7 @@ def test_head_office_discards_a_stores_held_file(api: ApiWorld, invoked: list[di
     answer = decide(api, "discard", ADMIN, entry)
 
     assert answer.status == 202, answer.body
-    assert row(api, entry)["Decision"] == {"S": "discard"}
+    assert index_row(api, entry)["Decision"] == {"S": "discard"}
     assert len(invoked) == 1
 
 
@@ -83,8 +70,8 @@ def test_only_the_uploader_or_head_office_may_decide(api: ApiWorld, invoked: lis
     assert foreign.status == 403
     assert foreign.body["error"]["message"] == "you do not have access to this store"
     assert not_admin.status == 403
-    assert row(api, entry)["Status"] == {"S": "needs_confirmation"}
-    assert "Decision" not in row(api, entry)
+    assert index_row(api, entry)["Status"] == {"S": "needs_confirmation"}
+    assert "Decision" not in index_row(api, entry)
     assert invoked == []
 
 
@@ -100,7 +87,7 @@ def test_a_file_that_is_not_held_or_already_decided_is_409(api: ApiWorld, invoke
     assert "it is ok" in not_held.body["error"]["message"]
     assert first.status == 202
     assert (other.status, other.body["error"]["code"]) == (409, "not_held")
-    assert row(api, entry)["Decision"] == {"S": "discard"}
+    assert index_row(api, entry)["Decision"] == {"S": "discard"}
     assert len(invoked) == 1
 
 

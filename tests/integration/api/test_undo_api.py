@@ -11,28 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from dashboard_api.dal.ingest import IngestFunction
 from inventory.uploads import UploadEntry, resume_event
 
 from tests.builders import api_claims
-from tests.integration.api.conftest import ADMIN, BERLIN_MANAGER, BUCKET, UPLOADS, ApiWorld
+from tests.integration.api.conftest import ADMIN, BERLIN_MANAGER, BUCKET, UPLOADS, ApiWorld, index_row
 
 BERLIN_CLERK = api_claims("berlin-clerk", stores=["Berlin"])
 KARACHI_MANAGER = api_claims("karachi-manager", stores=["Karachi"])
 AT = "2026-11-22T01:00:00.000Z"
-
-
-@pytest.fixture
-def invoked(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = []
-    monkeypatch.setenv("INGEST_FUNCTION_ARN", "arn:aws:lambda:us-east-1:123456789012:function:ingest")
-    monkeypatch.setattr(IngestFunction, "invoke_async", lambda _self, event: events.append(event))
-    return events
-
-
-def row(api: ApiWorld, entry: UploadEntry) -> dict[str, Any]:
-    item = api.dynamodb.get_item(TableName=UPLOADS, Key={"Key": {"S": entry.key}, "Version": {"S": entry.version}})
-    return dict(item["Item"])
 
 
 def undo(api: ApiWorld, claims: dict[str, Any], entry: UploadEntry) -> Any:
@@ -48,7 +34,7 @@ def test_any_user_of_the_store_undoes_an_applied_upload_and_ingest_is_asked_to(
 
     assert answer.status == 202, answer.body
     assert [upload["status"] for upload in answer.body["uploads"]] == ["loading"]
-    stored = row(api, entry)
+    stored = index_row(api, entry)
     assert stored["Status"] == {"S": "loading"}
     assert stored["Decision"] == {"S": "undo"}
     assert stored["DecidedBy"] == {"S": "berlin-clerk"}
@@ -63,7 +49,7 @@ def test_a_head_office_file_is_undone_by_head_office_only(api: ApiWorld, invoked
 
     assert (manager.status, manager.body["error"]["code"]) == (403, "forbidden")
     assert admin.status == 202, admin.body
-    assert row(api, entry)["DecidedBy"] == {"S": "head-office"}
+    assert index_row(api, entry)["DecidedBy"] == {"S": "head-office"}
     assert len(invoked) == 1
 
 
@@ -74,8 +60,8 @@ def test_another_stores_user_may_not_undo(api: ApiWorld, invoked: list[dict[str,
 
     assert answer.status == 403
     assert answer.body["error"]["message"] == "you do not have access to this store"
-    assert row(api, entry)["Status"] == {"S": "ok"}
-    assert "Decision" not in row(api, entry)
+    assert index_row(api, entry)["Status"] == {"S": "ok"}
+    assert "Decision" not in index_row(api, entry)
     assert invoked == []
 
 
@@ -87,7 +73,7 @@ def test_only_an_applied_upload_can_be_undone(api: ApiWorld, invoked: list[dict[
 
     assert (answer.status, answer.body["error"]["code"]) == (409, "not_applied")
     assert f"it is {status}" in answer.body["error"]["message"]
-    assert row(api, entry)["Status"] == {"S": status}
+    assert index_row(api, entry)["Status"] == {"S": status}
     assert invoked == []
 
 
