@@ -360,18 +360,18 @@ class FakeAlertsTopic:
             raise Unavailable(f"{name} failed (Throttling); try again shortly")
 
     def subscribe(self, protocol: str, endpoint: str, filter_policy: dict[str, list[str]]) -> str:
-        from dashboard_api.models.errors import BadRequest, Conflict, Unavailable
+        from dashboard_api.models.errors import InvalidInput, StateConflict, Unavailable
 
         self._call("Subscribe")
         if self.fail_subscribe:
             self.fail_subscribe -= 1
             raise Unavailable("subscribing failed (ServiceUnavailable); try again shortly")
         if endpoint in self.refused:
-            raise BadRequest("SNS refused the endpoint: Invalid parameter: Endpoint", "invalid_endpoint")
+            raise InvalidInput("SNS refused the endpoint: Invalid parameter: Endpoint", "invalid_endpoint")
         for arn, existing in self.subscriptions.items():
             if (existing["protocol"], existing["endpoint"]) == (protocol, endpoint):
                 if existing["policy"] != filter_policy:
-                    raise Conflict("this address is already subscribed to the alerts topic with other settings")
+                    raise StateConflict("this address is already subscribed to the alerts topic with other settings")
                 return arn
         self._next += 1
         arn = f"{self.TOPIC}:{self._next:08d}-0000-0000-0000-000000000000"
@@ -475,7 +475,7 @@ class FakeSubscriptionRows:
         self, record: SubscriptionRecord, endpoint_key: str, cap: int, *, issued_at: int | None, admin: bool
     ) -> None:
         del issued_at, admin  # the owner's standing is the DynamoDB condition's (tests/integration/api)
-        from dashboard_api.models.errors import EndpointTaken, TooManySubscriptions
+        from dashboard_api.models.errors import EndpointTaken, StateConflict
         from dashboard_api.models.subscriptions import State
 
         claims = record.state is not State.VERIFYING  # a number awaiting its code claims nothing
@@ -483,7 +483,9 @@ class FakeSubscriptionRows:
             owner, subscription_id = self.claims[endpoint_key]
             raise EndpointTaken("this address is subscribed already", owner, subscription_id)
         if self.counts.get(record.owner, 0) >= cap:
-            raise TooManySubscriptions(f"you have {cap} subscriptions, the most allowed; delete one first")
+            raise StateConflict(
+                f"you have {cap} subscriptions, the most allowed; delete one first", "too_many_subscriptions"
+            )
         if claims:
             self.claims[endpoint_key] = (record.owner, record.id)
         self.rows[(record.owner, record.id)] = record
@@ -494,7 +496,7 @@ class FakeSubscriptionRows:
         return self.rows.get((owner, subscription_id))
 
     def claim(self, record: SubscriptionRecord, endpoint_key: str) -> None:
-        from dashboard_api.models.errors import Conflict, EndpointTaken
+        from dashboard_api.models.errors import EndpointTaken, StateConflict
         from dashboard_api.models.subscriptions import State
 
         if endpoint_key in self.claims:
@@ -502,7 +504,7 @@ class FakeSubscriptionRows:
             raise EndpointTaken("this address is subscribed already", owner, subscription_id)
         current = self.rows.get((record.owner, record.id))
         if current is None or current.state is not State.VERIFYING:
-            raise Conflict("this subscription is not awaiting a code", "not_awaiting_code")
+            raise StateConflict("this subscription is not awaiting a code", "not_awaiting_code")
         self.claims[endpoint_key] = (record.owner, record.id)
         self._replace(record, state=State.CREATING, code=None)
 
@@ -517,12 +519,12 @@ class FakeSubscriptionRows:
         return True
 
     def set_code(self, record: SubscriptionRecord, code: PendingCode) -> None:
-        from dashboard_api.models.errors import Conflict
+        from dashboard_api.models.errors import StateConflict
         from dashboard_api.models.subscriptions import State
 
         current = self.rows.get((record.owner, record.id))
         if current is None or current.state is not State.VERIFYING:
-            raise Conflict("this subscription is not awaiting a code", "not_awaiting_code")
+            raise StateConflict("this subscription is not awaiting a code", "not_awaiting_code")
         self._replace(record, code=code)
 
     def _replace(self, record: SubscriptionRecord, **changes: Any) -> None:
@@ -608,10 +610,10 @@ class FakeUserDirectory:
         )
 
     def _user(self, username: str) -> UserRecord:
-        from dashboard_api.models.errors import NotFound
+        from dashboard_api.models.errors import Unknown
 
         if username.casefold() not in self.users:
-            raise NotFound(f"no such user: {username}")
+            raise Unknown(f"no such user: {username}")
         return self.users[username.casefold()]
 
     def _change(self, event: str, username: str, **changes: Any) -> None:
@@ -638,10 +640,10 @@ class FakeUserDirectory:
     def create(
         self, username: str, temporary_password: str, stores_attribute: str, admin: bool, email: str | None = None
     ) -> None:
-        from dashboard_api.models.errors import Conflict
+        from dashboard_api.models.errors import StateConflict
 
         if username.casefold() in self.users:
-            raise Conflict(f"user {username!r} already exists (UsernameExistsException)", "user_exists")
+            raise StateConflict(f"user {username!r} already exists (UsernameExistsException)", "user_exists")
         self.add(username, stores=stores_attribute, admin=admin, email=email, status="FORCE_CHANGE_PASSWORD")
         self.passwords[username] = temporary_password
         self.events.append(("create", username))
@@ -661,17 +663,17 @@ class FakeUserDirectory:
         del self.users[username.casefold()]
 
     def sign_out_everywhere(self, username: str) -> None:
-        from dashboard_api.models.errors import BadRequest
+        from dashboard_api.models.errors import InvalidInput
 
         if not self._user(username).enabled:
-            raise BadRequest("Cognito refused the change: User is disabled.", "refused")
+            raise InvalidInput("Cognito refused the change: User is disabled.", "refused")
         self._change("sign_out", username)
 
     def reset_password(self, username: str) -> None:
-        from dashboard_api.models.errors import BadRequest
+        from dashboard_api.models.errors import InvalidInput
 
         if self._user(username).status == "FORCE_CHANGE_PASSWORD":
-            raise BadRequest("User password cannot be reset in the current state.", "refused")
+            raise InvalidInput("User password cannot be reset in the current state.", "refused")
         self._change("reset_password", username, status="RESET_REQUIRED")
 
     def set_temporary_password(self, username: str, password: str) -> None:

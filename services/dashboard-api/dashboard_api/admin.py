@@ -41,7 +41,7 @@ from dashboard_api.dal.topic import AlertsTopic
 from dashboard_api.dal.users import UserDirectory, stack_outputs
 from dashboard_api.logic.people import People, temporary_password, user_view
 from dashboard_api.logic.subscriptions import Subscriptions
-from dashboard_api.models.errors import ApiError, UserError
+from dashboard_api.models.errors import DomainError, InvalidInput, UserError
 from dashboard_api.models.subscriptions import Cleanup
 from dashboard_api.models.users import UserRecord
 
@@ -247,9 +247,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         lines = _run(args, _people(target), target.user_pool_id)
-    except ApiError as error:
+    except DomainError as error:
         print(f"error: {error.message}", file=sys.stderr)
-        return 2 if error.status in (400, 422) else 1
+        return 2 if isinstance(error, InvalidInput) else 1
     print("\n".join(lines))
     return 0
 

@@ -7,7 +7,7 @@ from dashboard_api.logic import dashboard as dashboard_module
 from dashboard_api.logic.cursor import CursorCodec
 from dashboard_api.logic.dashboard import Dashboard, parse_time
 from dashboard_api.logic.permissions import Caller
-from dashboard_api.models.errors import BadRequest, Forbidden, NotFound
+from dashboard_api.models.errors import InvalidInput, NotAllowed, Unknown
 from inventory.models import StockStatus
 from inventory.stores import StoreSummary
 
@@ -110,7 +110,7 @@ def test_status_pages_read_the_index_and_ok_filters_the_table(world: World) -> N
 def test_items_of_a_store_not_assigned_are_forbidden_before_any_read(world: World) -> None:
     dashboard, items, _, _ = world
 
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotAllowed):
         dashboard.items(BERLIN, "Karachi", status=None, query=None, limit=5, cursor=None)
     assert items.pages == []
 
@@ -118,7 +118,7 @@ def test_items_of_a_store_not_assigned_are_forbidden_before_any_read(world: Worl
 def test_an_unknown_store_is_not_found_for_an_admin(world: World) -> None:
     dashboard, _, _, _ = world
 
-    with pytest.raises(NotFound):
+    with pytest.raises(Unknown):
         dashboard.items(ADMIN, "Atlantis", status=None, query=None, limit=5, cursor=None)
 
 
@@ -206,5 +206,5 @@ def test_times_are_normalised_to_the_tables_form(text: str, expected: str) -> No
 
 @pytest.mark.parametrize("text", ["", "now", "22/11/2026", "2026-11-31", "9" * 50, "2026-11-22T25:00:00Z"])
 def test_bad_times_are_refused(text: str) -> None:
-    with pytest.raises(BadRequest):
+    with pytest.raises(InvalidInput):
         parse_time(text, "from")

@@ -8,7 +8,7 @@ import pytest
 from dashboard_api.logic.cursor import CursorCodec
 from dashboard_api.logic.dashboard import Dashboard
 from dashboard_api.logic.permissions import Caller
-from dashboard_api.models.errors import Forbidden, NotFound
+from dashboard_api.models.errors import NotAllowed, Unknown
 from inventory.models import StockStatus
 from inventory.stores import StoreSummary
 
@@ -86,9 +86,9 @@ def test_days_left_count_from_the_stores_last_full_list_not_from_the_last_change
 def test_another_stores_forecast_is_403_and_a_store_that_does_not_exist_404(world: World) -> None:
     seed(world)
 
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotAllowed):
         world.dashboard.store_forecast(BERLIN, "Karachi")
-    with pytest.raises(NotFound):
+    with pytest.raises(Unknown):
         world.dashboard.store_forecast(ADMIN, "Atlantis")
     assert world.forecasts.reads == [("store_rows", "Atlantis")]  # nothing read for the refused one
 
@@ -227,8 +227,8 @@ def test_one_item_not_being_used_up_or_never_seen_used_has_no_forecast(world: Wo
 def test_one_item_of_another_store_is_403_and_a_missing_one_404(world: World) -> None:
     world.items.add("Berlin", "Echo Dot", 20)
 
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotAllowed):
         world.dashboard.item(BERLIN, "Karachi", "Echo Dot")
-    with pytest.raises(NotFound):
+    with pytest.raises(Unknown):
         world.dashboard.item(BERLIN, "Berlin", "Echo Dott")
     assert world.forecasts.reads == []  # nothing read for the refused or missing one

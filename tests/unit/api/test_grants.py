@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from dashboard_api.handlers.responses import answer_to
 from dashboard_api.logic.grants import GRANT_SECONDS, UploadGrants, clean_file_name
 from dashboard_api.logic.permissions import Caller
-from dashboard_api.models.errors import BadRequest, Forbidden, PayloadTooLarge
+from dashboard_api.models.errors import FileTooLarge, InvalidInput, NotAllowed
 from inventory.uploads import MAX_KEY_BYTES, store_of_key, store_prefix
 
 from tests.fakes.api import FakeSigner
@@ -48,7 +49,7 @@ def test_a_store_grant_is_for_one_new_key_in_that_store_folder(store: str) -> No
 def test_a_store_the_caller_may_not_see_is_forbidden_before_anything_is_signed() -> None:
     signer = FakeSigner()
 
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotAllowed):
         grants(signer).for_store(BERLIN, "Karachi", "inventory.csv", 10)
     assert signer.signed == []
 
@@ -64,7 +65,7 @@ def test_admins_get_grants_for_any_store_and_head_office_grants_outside_the_stor
 
 
 def test_only_admins_get_head_office_grants() -> None:
-    with pytest.raises(Forbidden, match="admins"):
+    with pytest.raises(NotAllowed, match="admins"):
         grants().for_head_office(BERLIN, "all.csv", 10)
 
 
@@ -78,7 +79,7 @@ def test_every_grant_has_its_own_key() -> None:
 
 @pytest.mark.parametrize("size", [MAX_BYTES + 1, 10**15])
 def test_a_file_over_the_cap_is_refused_with_the_limit_in_the_message(size: int) -> None:
-    with pytest.raises(PayloadTooLarge, match="52,428,800 bytes"):
+    with pytest.raises(FileTooLarge, match="52,428,800 bytes"):
         grants().for_store(BERLIN, "Berlin", "big.csv", size)
 
 
@@ -111,19 +112,19 @@ def test_file_names_are_cleaned_into_one_harmless_segment(raw: str, kept: str) -
 
 @pytest.mark.parametrize("raw", ["inventory.txt", "inventory", "inventory.csv.exe", "x.xls", "x.", "..", ".", "csv"])
 def test_other_file_types_are_refused(raw: str) -> None:
-    with pytest.raises(BadRequest) as refused:
+    with pytest.raises(InvalidInput) as refused:
         clean_file_name(raw)
 
-    assert refused.value.code == "unsupported_file_type"
+    assert answer_to(refused.value).code == "unsupported_file_type"
     assert ".csv, .json, .jsonl and .xlsx" in refused.value.message
 
 
 @pytest.mark.parametrize("raw", [".csv", "   .csv", "...json", "\x00\x01.csv", "../.csv"])
 def test_a_name_with_nothing_before_its_extension_is_refused(raw: str) -> None:
-    with pytest.raises(BadRequest) as refused:
+    with pytest.raises(InvalidInput) as refused:
         clean_file_name(raw)
 
-    assert refused.value.code == "invalid_file_name"
+    assert answer_to(refused.value).code == "invalid_file_name"
 
 
 def test_a_key_that_would_pass_s3s_limit_keeps_a_shorter_name() -> None:
@@ -141,7 +142,7 @@ def test_a_store_name_too_long_for_any_key_is_refused_with_a_message() -> None:
     store = "店" * 200  # 1,800 bytes percent-encoded: no key can hold it
     caller = Caller("c", "u", admin=False, stores=frozenset({store}))
 
-    with pytest.raises(BadRequest, match="too long"):
+    with pytest.raises(InvalidInput, match="too long"):
         grants().for_store(caller, store, "x.csv", 10)
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
+from dashboard_api.handlers.responses import answer_to
 from dashboard_api.logic.permissions import (
     caller_from_claims,
     format_stores,
     parse_groups,
     parse_stores,
 )
-from dashboard_api.models.errors import Forbidden, Unauthorized
+from dashboard_api.models.errors import NotAllowed, NotSignedIn
 from hypothesis import given
 from hypothesis import strategies as st
 from inventory.models import RESERVED_STORE_NAMES
@@ -76,7 +77,7 @@ def test_format_refuses_more_than_cognito_holds() -> None:
 
 def test_no_claims_or_no_subject_is_unauthorized() -> None:
     for claims in (None, {}, {"cognito:groups": "[admin]"}, {"sub": ""}):
-        with pytest.raises(Unauthorized):
+        with pytest.raises(NotSignedIn):
             caller_from_claims(claims)  # type: ignore[arg-type]
 
 
@@ -89,10 +90,10 @@ def test_no_claims_or_no_subject_is_unauthorized() -> None:
     ],
 )
 def test_only_id_tokens_are_accepted_and_the_refusal_says_which_token_to_send(claims: dict[str, str]) -> None:
-    with pytest.raises(Unauthorized) as refused:
+    with pytest.raises(NotSignedIn) as refused:
         caller_from_claims(claims)
 
-    assert refused.value.code == "id_token_required"
+    assert answer_to(refused.value).code == "id_token_required"
     assert "ID token" in refused.value.message
 
 
@@ -102,7 +103,7 @@ def test_manager_may_see_only_assigned_stores() -> None:
     assert not caller.admin
     assert caller.visible(["Berlin", "Karachi", "berlin"]) == ["Berlin"]
     caller.require("Berlin")
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotAllowed):
         caller.require("Karachi")
 
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 from dashboard_api.logic.permissions import Caller
 from dashboard_api.logic.reorder import Reorders
-from dashboard_api.models.errors import Forbidden
+from dashboard_api.models.errors import NotAllowed
 from inventory.models import Ordering
 from inventory.reorder import Policy
 from inventory.stores import StoreSummary
@@ -60,7 +60,7 @@ def test_a_store_gets_orders_in_whole_packs_from_its_items_supplier_and_lead_tim
 def test_a_foreign_store_is_refused_before_anything_is_read(world: World) -> None:
     reorders, forecasts, _ = world
 
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotAllowed):
         reorders.store(BERLIN, "Karachi")
     assert forecasts.reads == []
 
@@ -77,7 +77,7 @@ def test_across_stores_a_manager_gets_only_their_stores(world: World) -> None:
 def test_transfers_are_for_head_office_and_read_no_whole_partition(world: World) -> None:
     reorders, forecasts, _ = world
 
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotAllowed):
         reorders.transfers(BERLIN)
     answer = reorders.transfers(ADMIN)
 

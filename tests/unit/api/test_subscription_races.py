@@ -11,9 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from dashboard_api.handlers.responses import answer_to
 from dashboard_api.logic.permissions import Caller
 from dashboard_api.logic.subscriptions import MATCH_NOTHING, filter_policy, public_id
-from dashboard_api.models.errors import ApiError
+from dashboard_api.models.errors import DomainError
 from dashboard_api.models.subscriptions import State
 from dashboard_api.models.users import Access
 from inventory.people import PersonAccess
@@ -31,8 +32,8 @@ def world() -> World:
     return World()
 
 
-def refused(call: Callable[[], Any]) -> ApiError:
-    with pytest.raises(ApiError) as raised:
+def refused(call: Callable[[], Any]) -> DomainError:
+    with pytest.raises(DomainError) as raised:
         call()
     return raised.value
 
@@ -91,7 +92,7 @@ def test_a_delete_while_sns_subscribes_leaves_a_removing_row_owning_what_sns_hol
 
     # Then the delete made what SNS holds match nothing, and the request's refusal by SNS (its
     # filter is no longer the one asked for) did not delete the row that owns it
-    assert error.status == 409
+    assert answer_to(error).status == 409
     (row,) = world.rows.rows.values()
     assert row.state is State.REMOVING
     assert [entry["policy"] for entry in world.topic.subscriptions.values()] == [MATCH_NOTHING]
@@ -111,7 +112,7 @@ def test_a_delete_between_sns_subscribing_and_the_activation_is_not_undone(
     error = refused(lambda: world.subscribe(BERLIN))
 
     # The row stays on its way out (not made active again over the delete), SNS's matches nothing
-    assert (error.status, error.code) == (409, "access_changed")
+    assert answer_to(error) == (409, "access_changed")
     (row,) = world.rows.rows.values()
     assert row.state is State.REMOVING
     assert delivering(world, "Berlin") == []
@@ -150,7 +151,7 @@ def test_losing_the_store_before_the_activation_leaves_nothing_delivering_it(
 
     error = refused(lambda: world.subscribe(TWO_STORES, NUMBER, protocol="sms"))
 
-    assert (error.status, error.code) == (409, "access_changed")
+    assert answer_to(error) == (409, "access_changed")
     assert world.topic.subscriptions == {}  # an SMS subscription SNS lets go of at once
     assert world.rows.rows == {}
 
@@ -172,7 +173,10 @@ def test_a_narrowing_that_failed_half_way_is_finished_by_the_sweep(world: World)
     # Given a subscription to two stores, and an access change whose narrowing SNS refused
     world.subscribe(TWO_STORES, NUMBER, protocol="sms", stores=["Berlin", "Karachi"])
     world.topic.fail_calls = 1
-    assert refused(lambda: world.subscriptions.narrow("ravi", Access(False, frozenset({"Karachi"})))).status == 503
+    assert (
+        answer_to(refused(lambda: world.subscriptions.narrow("ravi", Access(False, frozenset({"Karachi"}))))).status
+        == 503
+    )
     assert delivering(world, "Berlin") == [NUMBER]  # still delivering the store the user lost
 
     swept = sweep_with(world, {"ravi": PersonAccess.recorded(enabled=True, stores=["Karachi"])})
@@ -201,12 +205,12 @@ def test_the_same_request_twice_at_once_makes_one_subscription_both_answer(world
 
 
 def test_two_users_asking_for_one_address_at_once_leave_it_to_the_first(world: World) -> None:
-    second: list[ApiError] = []
+    second: list[DomainError] = []
     world.topic.before["Subscribe"] = lambda: second.append(refused(lambda: world.subscribe(LEA)))
 
     world.subscribe(BERLIN)
 
-    assert second[0].status == 409
+    assert answer_to(second[0]).status == 409
     (row,) = world.rows.rows.values()
     assert (row.owner, row.state) == ("berlin-manager", State.ACTIVE)
     assert list(world.topic.subscriptions) == [row.arn]
@@ -217,7 +221,7 @@ def test_two_users_asking_for_one_address_at_once_leave_it_to_the_first(world: W
 
 def test_a_lost_answer_never_repeated_is_finished_by_the_sweep(world: World) -> None:
     world.topic.lose_answer = 1  # SNS made it; the request answered 503 and was not repeated
-    assert refused(lambda: world.subscribe(BERLIN, NUMBER, protocol="sms")).status == 503
+    assert answer_to(refused(lambda: world.subscribe(BERLIN, NUMBER, protocol="sms"))).status == 503
     (row,) = world.rows.rows.values()
     assert row.state is State.CREATING
 
@@ -249,7 +253,7 @@ def test_an_unsubscribe_that_timed_out_after_success_is_finished_by_the_repeat(w
         world.topic.fail_calls = 1
 
     world.topic.before["Unsubscribe"] = gone_then_fail
-    assert refused(lambda: world.subscriptions.delete(BERLIN, view.id)).status == 503
+    assert answer_to(refused(lambda: world.subscriptions.delete(BERLIN, view.id))).status == 503
 
     assert world.subscriptions.delete(BERLIN, view.id) is None
     assert world.rows.rows == {}

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from dashboard_api.handlers.responses import answer_to
 from dashboard_api.logic.permissions import Caller
 from dashboard_api.logic.subscriptions import (
     MATCH_NOTHING,
@@ -18,7 +19,7 @@ from dashboard_api.logic.subscriptions import (
     parse_public_id,
     public_id,
 )
-from dashboard_api.models.errors import ApiError, TooManyRequests
+from dashboard_api.models.errors import DomainError, TooManyRequests
 from dashboard_api.models.subscriptions import State, SubscriptionRequest
 from dashboard_api.models.users import Access
 from inventory.models import Alert
@@ -78,8 +79,8 @@ def world() -> World:
     return World()
 
 
-def refusal(call: Any) -> ApiError:
-    with pytest.raises(ApiError) as raised:
+def refusal(call: Any) -> DomainError:
+    with pytest.raises(DomainError) as raised:
         call()
     return raised.value
 
@@ -108,7 +109,7 @@ def test_sms_is_refused_with_a_reason_on_a_stage_not_set_up_for_it_and_nothing_i
 
     error = refusal(lambda: world.subscribe(BERLIN, "+4915112345678", protocol="sms"))
 
-    assert (error.status, error.code) == (400, "sms_not_enabled")
+    assert answer_to(error) == (400, "sms_not_enabled")
     assert "email" in str(error)
     assert world.topic.subscriptions == {}
     assert world.subscribe(BERLIN, "lea@example.com").protocol == "email"
@@ -117,7 +118,7 @@ def test_sms_is_refused_with_a_reason_on_a_stage_not_set_up_for_it_and_nothing_i
 def test_a_store_the_caller_may_not_see_is_403_and_nothing_is_subscribed(world: World) -> None:
     error = refusal(lambda: world.subscribe(BERLIN, stores=["Berlin", "Karachi"]))
 
-    assert (error.status, error.code) == (403, "forbidden")
+    assert answer_to(error) == (403, "forbidden")
     assert world.topic.subscriptions == {}
     assert world.rows.rows == {}
 
@@ -132,11 +133,11 @@ def test_a_store_the_caller_may_not_see_is_403_and_nothing_is_subscribed(world: 
 )
 def test_system_protocols_are_for_admins_only(world: World, protocol: str, endpoint: str) -> None:
     error = refusal(lambda: world.subscribe(BERLIN, endpoint, protocol=protocol))
-    assert (error.status, error.code) == (403, "forbidden")
+    assert answer_to(error) == (403, "forbidden")
     assert "use email or sms" in error.message
 
     without_mfa = refusal(lambda: world.subscribe(ADMIN_WITHOUT_MFA, endpoint, protocol=protocol, stores=["Karachi"]))
-    assert (without_mfa.status, without_mfa.code) == (403, "mfa_required")
+    assert answer_to(without_mfa) == (403, "mfa_required")
 
     view = world.subscribe(ADMIN, endpoint, protocol=protocol, stores=["Karachi"])
     assert (view.protocol, view.endpoint, view.stores) == (protocol, endpoint, ["Karachi"])
@@ -145,7 +146,7 @@ def test_system_protocols_are_for_admins_only(world: World, protocol: str, endpo
 def test_an_admin_without_mfa_is_asked_to_enrol_not_told_the_store_is_foreign(world: World) -> None:
     error = refusal(lambda: world.subscribe(ADMIN_WITHOUT_MFA, stores=["Berlin"]))
 
-    assert (error.status, error.code) == (403, "mfa_required")
+    assert answer_to(error) == (403, "mfa_required")
     assert "MFA" in error.message
 
 
@@ -184,7 +185,7 @@ def test_endpoints_are_subscribed_in_their_canonical_form(protocol: str, endpoin
 def test_bad_addresses_are_refused_with_the_reason(world: World, protocol: str, endpoint: str, reason: str) -> None:
     error = refusal(lambda: world.subscribe(ADMIN, endpoint, protocol=protocol, stores=["Berlin"]))
 
-    assert (error.status, error.code) == (400, "invalid_endpoint")
+    assert answer_to(error) == (400, "invalid_endpoint")
     assert reason in error.message
     assert world.topic.calls == []
 
@@ -202,7 +203,7 @@ def test_more_combinations_than_sns_allows_are_refused_before_sns_is_asked(world
 
     error = refusal(lambda: world.subscribe(ADMIN, stores=stores, severities=[a.value for a in Alert]))
 
-    assert (error.status, error.code) == (400, "too_many_stores")
+    assert answer_to(error) == (400, "too_many_stores")
     assert world.topic.calls == []
 
 
@@ -213,7 +214,7 @@ def test_the_cap_per_user_is_409_and_subscribes_nothing_more() -> None:
 
     error = refusal(lambda: world.subscribe(BERLIN, "c@example.com"))
 
-    assert (error.status, error.code) == (409, "too_many_subscriptions")
+    assert answer_to(error) == (409, "too_many_subscriptions")
     assert len(world.topic.subscriptions) == 2
 
 
@@ -234,7 +235,7 @@ def test_the_same_address_with_other_settings_is_409_naming_the_existing_subscri
 
     error = refusal(lambda: world.subscribe(TWO_STORES, stores=["Karachi"]))
 
-    assert (error.status, error.code) == (409, "already_subscribed")
+    assert answer_to(error) == (409, "already_subscribed")
     assert first.id in error.message
 
 
@@ -243,7 +244,7 @@ def test_an_address_someone_else_subscribed_is_409_without_saying_who(world: Wor
 
     error = refusal(lambda: world.subscribe(BERLIN, "SHARED@example.com"))
 
-    assert (error.status, error.code) == (409, "already_subscribed")
+    assert answer_to(error) == (409, "already_subscribed")
     assert "ravi" not in error.message
     assert len(world.topic.subscriptions) == 1
 
@@ -266,7 +267,7 @@ def test_someone_elses_claim_on_an_address_sns_dropped_no_longer_keeps_its_owner
 def test_sns_unavailable_leaves_an_incomplete_subscription_that_the_repeat_completes(world: World) -> None:
     world.topic.fail_subscribe = 1
     error = refusal(lambda: world.subscribe(BERLIN))
-    assert error.status == 503
+    assert answer_to(error).status == 503
     (listed,) = world.subscriptions.page(BERLIN).subscriptions
     assert listed.status == "incomplete"
 
@@ -280,7 +281,7 @@ def test_sns_unavailable_leaves_an_incomplete_subscription_that_the_repeat_compl
 
 def test_a_lost_answer_from_sns_is_resumed_without_a_second_subscription(world: World) -> None:
     world.topic.lose_answer = 1  # SNS subscribed it, the answer never came back
-    assert refusal(lambda: world.subscribe(BERLIN)).status == 503
+    assert answer_to(refusal(lambda: world.subscribe(BERLIN))).status == 503
 
     view = world.subscribe(BERLIN)
 
@@ -293,7 +294,7 @@ def test_a_lost_answer_from_sns_is_resumed_without_a_second_subscription(world: 
 
 def test_a_table_failure_after_sns_subscribed_is_finished_by_the_repeat(world: World) -> None:
     world.rows.fail_activate = 1
-    assert refusal(lambda: world.subscribe(BERLIN)).status == 503
+    assert answer_to(refusal(lambda: world.subscribe(BERLIN))).status == 503
     (arn,) = world.topic.subscriptions
 
     world.subscribe(BERLIN)
@@ -307,7 +308,7 @@ def test_an_address_sns_refuses_is_released_again(world: World) -> None:
 
     error = refusal(lambda: world.subscribe(BERLIN, "bounce@example.com"))
 
-    assert (error.status, error.code) == (400, "invalid_endpoint")
+    assert answer_to(error) == (400, "invalid_endpoint")
     assert world.rows.rows == {}
     assert world.rows.claims == {}
     assert world.rows.counts["berlin-manager"] == 0
@@ -349,7 +350,7 @@ def test_a_pending_subscription_sns_will_not_remove_is_made_to_match_nothing_and
     assert left is not None
     assert left.status == "removing"
     assert world.topic.subscriptions[arn]["policy"] == MATCH_NOTHING  # confirming it now brings no alert
-    assert refusal(lambda: world.subscribe(BERLIN)).code == "already_subscribed"
+    assert answer_to(refusal(lambda: world.subscribe(BERLIN))).code == "already_subscribed"
     world.topic.confirm(arn)  # followed the link anyway: now SNS lets it go
     assert world.subscriptions.delete(BERLIN, view.id) is None
     assert world.topic.subscriptions == {}
@@ -361,8 +362,8 @@ def test_deleting_someone_elses_subscription_is_404_as_if_it_did_not_exist(world
 
     for caller in (BERLIN, ADMIN_WITHOUT_MFA):
         error = refusal(lambda caller=caller: world.subscriptions.delete(caller, view.id))
-        assert (error.status, error.code) == (404, "not_found")
-    assert refusal(lambda: world.subscriptions.delete(BERLIN, "made-up")).status == 404
+        assert answer_to(error) == (404, "not_found")
+    assert answer_to(refusal(lambda: world.subscriptions.delete(BERLIN, "made-up"))).status == 404
     assert len(world.topic.subscriptions) == 1
 
     assert world.subscriptions.delete(ADMIN, view.id) is None
@@ -374,7 +375,7 @@ def test_public_ids_carry_the_owner_and_refuse_tampering() -> None:
 
     assert parse_public_id(identifier) == ("lea@example.com", "0" * 32)
     for bad in ("", "x", identifier + "0", identifier.replace(".", "!"), "." + "0" * 32, "%%%." + "0" * 32):
-        with pytest.raises(ApiError):
+        with pytest.raises(DomainError):
             parse_public_id(bad)
 
 
@@ -412,8 +413,8 @@ def test_only_admins_list_everyone_a_page_at_a_time(world: World) -> None:
         world.subscribe(caller, f"{n}@example.com")
 
     for caller in (BERLIN, ADMIN_WITHOUT_MFA):
-        assert refusal(lambda caller=caller: world.subscriptions.page(caller, everyone=True)).status == 403
-    assert refusal(lambda: world.subscriptions.page(BERLIN, owner="ravi")).status == 403
+        assert answer_to(refusal(lambda caller=caller: world.subscriptions.page(caller, everyone=True))).status == 403
+    assert answer_to(refusal(lambda: world.subscriptions.page(BERLIN, owner="ravi"))).status == 403
 
     first = world.subscriptions.page(ADMIN, everyone=True, limit=2)
     rest = world.subscriptions.page(ADMIN, everyone=True, limit=2, cursor=first.next_cursor)
@@ -422,7 +423,10 @@ def test_only_admins_list_everyone_a_page_at_a_time(world: World) -> None:
     assert rest.next_cursor is None
     assert {view.owner for view in first.subscriptions + rest.subscriptions} == {"berlin-manager", "ravi"}
     assert [v.owner for v in world.subscriptions.page(ADMIN, owner="ravi").subscriptions] == ["ravi"]
-    assert refusal(lambda: world.subscriptions.page(ADMIN, everyone=True, cursor="garbage")).code == "invalid_cursor"
+    assert (
+        answer_to(refusal(lambda: world.subscriptions.page(ADMIN, everyone=True, cursor="garbage"))).code
+        == "invalid_cursor"
+    )
 
 
 # -- access changes -------------------------------------------------------------------------------
@@ -447,7 +451,10 @@ def test_a_narrowing_that_fails_half_way_leaves_sns_narrower_than_the_table_neve
     world.subscribe(TWO_STORES, "+4915112345678", protocol="sms", stores=["Berlin", "Karachi"])
     world.rows.fail_set_stores = 1
 
-    assert refusal(lambda: world.subscriptions.narrow("ravi", Access(False, frozenset({"Berlin"})))).status == 503
+    assert (
+        answer_to(refusal(lambda: world.subscriptions.narrow("ravi", Access(False, frozenset({"Berlin"}))))).status
+        == 503
+    )
 
     assert world.topic.policies() == [filter_policy(["Berlin"], ["out"])]
     (view,) = world.subscriptions.page(TWO_STORES).subscriptions
@@ -504,10 +511,10 @@ def test_a_subscription_removed_while_sns_was_asked_is_undone_and_refused(
 
     monkeypatch.setattr(world.topic, "subscribe", disabled_meanwhile)
 
-    with pytest.raises(ApiError) as refused:
+    with pytest.raises(DomainError) as refused:
         world.subscribe(TWO_STORES, "+4915112345678", protocol="sms")
 
-    assert (refused.value.status, refused.value.code) == (409, "access_changed")
+    assert answer_to(refused.value) == (409, "access_changed")
     assert world.topic.subscriptions == {}  # SNS let go of it (an active SMS subscription)
     assert world.rows.of_owner("ravi") == []
 
@@ -556,9 +563,9 @@ def test_a_wrong_code_says_how_many_tries_are_left_and_five_wrong_tries_end_the_
         last = refusal(lambda: world.subscriptions.verify(BERLIN, view.id, wrong))
     spent = refusal(lambda: world.subscriptions.verify(BERLIN, view.id, right))
 
-    assert (first.status, first.code, first.message) == (400, "wrong_code", "that is not the code; 4 tries left")
+    assert (*answer_to(first), first.message) == (400, "wrong_code", "that is not the code; 4 tries left")
     assert "ask for a new one" in last.message
-    assert (spent.code, spent.message) == (
+    assert (answer_to(spent).code, spent.message) == (
         "code_expired",
         "the code has expired or was tried too often; ask for a new one",
     )
@@ -575,8 +582,8 @@ def test_an_old_code_expires_a_new_one_works_and_codes_are_not_texted_more_than_
     world.subscriptions.resend(BERLIN, view.id)
     new = world.texts.last_code(NUMBER)
 
-    assert (too_soon.status, too_soon.code) == (429, "too_many_requests")
-    assert expired.code == "code_expired"
+    assert answer_to(too_soon) == (429, "too_many_requests")
+    assert answer_to(expired).code == "code_expired"
     assert len(world.texts.sent) == 2
     assert world.subscriptions.verify(BERLIN, view.id, new).status == "confirmed"
 
@@ -588,7 +595,7 @@ def test_someone_elses_claim_on_a_number_does_not_keep_its_owner_from_it_nor_lea
     late = refusal(lambda: world.subscriptions.verify(MALLORY, mallory.id, world.texts.last_code(NUMBER)))
 
     assert owner.status == "confirmed"
-    assert late.code in {"wrong_code", "already_subscribed"}  # her code was texted to the owner, not her
+    assert answer_to(late).code in {"wrong_code", "already_subscribed"}  # her code was texted to the owner, not her
     assert "berlin-manager" not in late.message
 
 
@@ -599,7 +606,7 @@ def test_the_owner_of_a_number_someone_else_verified_first_hears_nothing_about_t
     taken = refusal(lambda: world.subscriptions.verify(BERLIN, lea.id, world.texts.last_code(NUMBER)))
 
     assert ravi.status == "confirmed"
-    assert (taken.status, taken.code) == (409, "already_subscribed")
+    assert answer_to(taken) == (409, "already_subscribed")
     assert "ravi" not in taken.message
     assert parse_public_id(ravi.id)[1] not in taken.message
 
@@ -611,7 +618,7 @@ def test_only_the_owner_enters_the_code_and_the_codes_per_user_are_limited(world
     others = refusal(lambda: world.subscriptions.verify(ADMIN, view.id, world.texts.last_code(NUMBER)))
     limited = refusal(lambda: world.subscribe(BERLIN, "+4915112345679", protocol="sms", verify=False))
 
-    assert (others.status, limited.status) == (404, 429)
+    assert (answer_to(others).status, answer_to(limited).status) == (404, 429)
     assert len(world.texts.sent) == 1
     assert len(world.rows.rows) == 1
 

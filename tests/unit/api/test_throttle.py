@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from dashboard_api.handlers.responses import answer_to
 from dashboard_api.logic.throttle import Throttle
 from dashboard_api.models.errors import ThrottleUnavailable, TooManyRequests
 from dashboard_api.models.throttle import CODES, Bucket
@@ -31,7 +32,7 @@ def test_an_empty_bucket_answers_429_with_the_wait_rounded_up_to_whole_seconds()
     with pytest.raises(TooManyRequests) as refused:
         throttle.admit("lea", CODES, "codes")
 
-    assert (refused.value.status, refused.value.retry_after) == (429, 2)
+    assert (answer_to(refused.value).status, refused.value.retry_after) == (429, 2)
     assert refused.value.message == "too many codes from you; try again in 2 s"
 
 

@@ -10,7 +10,7 @@ from dashboard_api.logic import uploads as uploads_module
 from dashboard_api.logic.cursor import CursorCodec
 from dashboard_api.logic.permissions import Caller
 from dashboard_api.logic.uploads import UploadListing
-from dashboard_api.models.errors import Forbidden, InvalidCursor, NotFound
+from dashboard_api.models.errors import InvalidCursor, NotAllowed, Unknown
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from inventory.models import RowError
@@ -104,7 +104,7 @@ def test_a_user_of_two_stores_gets_both_merged_and_the_store_filter_narrows_it(i
 
     assert [view.file_name for view in both.uploads] == ["broken.xlsx", "karachi.csv", "berlin.csv"]
     assert [view.file_name for view in karachi.uploads] == ["karachi.csv"]
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotAllowed):
         upload_listing.uploads(BERLIN, "Karachi", 20, None)
 
 
@@ -198,12 +198,12 @@ def test_one_upload_answers_its_versions_newest_first_and_the_whole_report() -> 
 @pytest.mark.parametrize(
     ("caller", "key", "error"),
     [
-        (BERLIN, f"{store_prefix('Karachi')}g/k.csv", Forbidden),
-        (BERLIN, "uploads/head-office/g/all.csv", Forbidden),
-        (BERLIN, "uploads/inventory.csv", Forbidden),
-        (BERLIN, f"{store_prefix('Berlin')}g/never-uploaded.csv", NotFound),
-        (ADMIN, "reports/uploads/x.csv/v.json", NotFound),
-        (ADMIN, "uploads/head-office/g/never.csv", NotFound),
+        (BERLIN, f"{store_prefix('Karachi')}g/k.csv", NotAllowed),
+        (BERLIN, "uploads/head-office/g/all.csv", NotAllowed),
+        (BERLIN, "uploads/inventory.csv", NotAllowed),
+        (BERLIN, f"{store_prefix('Berlin')}g/never-uploaded.csv", Unknown),
+        (ADMIN, "reports/uploads/x.csv/v.json", Unknown),
+        (ADMIN, "uploads/head-office/g/never.csv", Unknown),
     ],
 )
 def test_one_upload_is_refused_or_not_found_before_any_report_is_read(

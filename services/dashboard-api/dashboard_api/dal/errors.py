@@ -12,7 +12,7 @@ from dashboard_api.models.errors import Unavailable
 
 @contextmanager
 def unavailable_on_error(what: str, log: Callable[[str, Exception], None] | None = None) -> Iterator[None]:
-    """Any AWS failure inside becomes :class:`Unavailable` (503) naming what could not be read."""
+    """Any AWS failure inside becomes :class:`Unavailable` naming what could not be read."""
     try:
         yield
     except (ClientError, BotoCoreError) as error:

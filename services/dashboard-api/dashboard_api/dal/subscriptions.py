@@ -35,11 +35,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 from inventory.people import PersonAccess
 
 from dashboard_api.models.errors import (
-    Conflict,
     EndpointTaken,
-    Forbidden,
-    TooManySubscriptions,
-    Unauthorized,
+    NotAllowed,
+    NotSignedIn,
+    StateConflict,
     Unavailable,
 )
 from dashboard_api.models.subscriptions import PendingCode, RecordPage, State, SubscriptionRecord
@@ -184,8 +183,8 @@ class SubscriptionTable:
         has recorded their access) still an admin or still given every store of the subscription.
 
         Raises :class:`EndpointTaken` (naming the claim's holder) when the address is claimed,
-        :class:`Unauthorized` (``session_revoked``) or :class:`Forbidden` when the owner's access
-        changed, :class:`TooManySubscriptions` when the owner already has ``cap``.
+        :class:`NotSignedIn` (``session_revoked``) or :class:`NotAllowed` when the owner's access
+        changed, :class:`StateConflict` (``too_many_subscriptions``) when the owner already has ``cap``.
         """
         item = {
             **_subscription_key(record.owner, record.id),
@@ -220,8 +219,8 @@ class SubscriptionTable:
                 raise self._taken(endpoint_key) from error
             if len(reasons) == len(writes) and reasons[-1] == "ConditionalCheckFailed":
                 self._refuse_owner(record, issued_at=issued_at, admin=admin)
-                raise TooManySubscriptions(
-                    f"you have {cap} subscriptions, the most allowed; delete one first"
+                raise StateConflict(
+                    f"you have {cap} subscriptions, the most allowed; delete one first", "too_many_subscriptions"
                 ) from error
             raise Unavailable("saving the subscription failed; try again shortly") from error
         except BotoCoreError as error:
@@ -238,7 +237,7 @@ class SubscriptionTable:
     def claim(self, record: SubscriptionRecord, endpoint_key: str) -> None:
         """A verified phone number: claim it and move the row from ``verifying`` to ``creating``
         (forgetting the code), both or neither. :class:`EndpointTaken` when it is claimed already;
-        :class:`Conflict` when the row is no longer awaiting its code."""
+        :class:`StateConflict` when the row is no longer awaiting its code."""
         writes: list[Any] = [
             self._claim_put(record, endpoint_key),
             {
@@ -263,7 +262,7 @@ class SubscriptionTable:
             if reasons and reasons[0] == "ConditionalCheckFailed":
                 raise self._taken(endpoint_key) from error
             if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
-                raise Conflict("this subscription is not awaiting a code", "not_awaiting_code") from error
+                raise StateConflict("this subscription is not awaiting a code", "not_awaiting_code") from error
             raise Unavailable("saving the subscription failed; try again shortly") from error
         except BotoCoreError as error:
             raise Unavailable("saving the subscription failed; try again shortly") from error
@@ -287,7 +286,8 @@ class SubscriptionTable:
         return True
 
     def set_code(self, record: SubscriptionRecord, code: PendingCode) -> None:
-        """Replace the row's code (a new one was asked for); :class:`Conflict` when it is no longer awaiting one."""
+        """Replace the row's code (a new one was asked for); :class:`StateConflict` when it is no longer
+        awaiting one."""
         values = {f":{name}": value for name, value in _code_attributes(code).items()}
         try:
             self._code_update(
@@ -299,7 +299,7 @@ class SubscriptionTable:
             )
         except ClientError as error:
             if _conditional(error):
-                raise Conflict("this subscription is not awaiting a code", "not_awaiting_code") from error
+                raise StateConflict("this subscription is not awaiting a code", "not_awaiting_code") from error
             raise Unavailable("saving the code failed; try again shortly") from error
         except BotoCoreError as error:
             raise Unavailable("saving the code failed; try again shortly") from error
@@ -323,9 +323,9 @@ class SubscriptionTable:
         access = PersonAccess.from_item(item)
         revoked = access.revoked_before is not None and (issued_at is None or issued_at < access.revoked_before)
         if revoked or not access.enabled:
-            raise Unauthorized("your access changed or your sessions were ended: sign in again", "session_revoked")
+            raise NotSignedIn("your access changed or your sessions were ended: sign in again", "session_revoked")
         if access.known and not access.admin and (admin or not set(record.stores) <= access.stores):
-            raise Forbidden("you do not have access to this store")
+            raise NotAllowed("you do not have access to this store")
 
     def claim_of(self, endpoint_key: str) -> tuple[str, str] | None:
         """(owner, id) of the subscription holding an address, or None."""

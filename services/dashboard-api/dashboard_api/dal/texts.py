@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from dashboard_api.models.errors import BadRequest, Unavailable
+from dashboard_api.models.errors import InvalidInput, Unavailable
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
@@ -31,7 +31,7 @@ class PhoneTexts:
         except ClientError as error:
             code = str(error.response.get("Error", {}).get("Code", ""))
             if code in {"InvalidParameter", "InvalidParameterValue", "OptedOut"}:
-                raise BadRequest(
+                raise InvalidInput(
                     "this number cannot receive texts from the alert service", "invalid_endpoint"
                 ) from error
             raise Unavailable(f"texting the code failed ({code or 'error'}); try again shortly") from error

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from dashboard_api.models.errors import ApiError, BadRequest, Conflict, Unavailable
+from dashboard_api.models.errors import InvalidInput, StateConflict, Unavailable
 from dashboard_api.models.subscriptions import Listed, SnsSubscription
 
 if TYPE_CHECKING:
@@ -55,8 +55,8 @@ def _changed(what: str, change: Callable[[], object], done: Done) -> Done | Lite
     return done
 
 
-def _failure(what: str, error: Exception) -> ApiError:
-    """An SNS failure the caller cannot fix: 503, naming what failed."""
+def _failure(what: str, error: Exception) -> Unavailable:
+    """An SNS failure the caller cannot fix: :class:`Unavailable`, naming what failed."""
     code = _code(error) if isinstance(error, ClientError) else "unreachable"
     if code == "FilterPolicyLimitExceeded":
         return Unavailable(
@@ -109,11 +109,11 @@ class AlertsTopic:
         except ClientError as error:
             if _code(error) in {"InvalidParameter", "InvalidParameterException"}:
                 if "already exists" in _message(error).lower():
-                    raise Conflict(
+                    raise StateConflict(
                         "this address is already subscribed to the alerts topic with other settings",
                         "already_subscribed",
                     ) from error
-                raise BadRequest(f"SNS refused the endpoint: {_message(error)}", "invalid_endpoint") from error
+                raise InvalidInput(f"SNS refused the endpoint: {_message(error)}", "invalid_endpoint") from error
             raise _failure("subscribing", error) from error
         except BotoCoreError as error:
             raise _failure("subscribing", error) from error

@@ -11,7 +11,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from inventory.models import iso_utc
 
 from dashboard_api.models.access import ADMIN_GROUP, STORES_CLAIM
-from dashboard_api.models.errors import BadRequest, Conflict, NotFound, Unavailable, UserError
+from dashboard_api.models.errors import InvalidCursor, InvalidInput, StateConflict, Unavailable, Unknown, UserError
 from dashboard_api.models.users import UserListing, UserRecord
 
 if TYPE_CHECKING:
@@ -39,11 +39,11 @@ def _cognito(username: str | None = None) -> Iterator[None]:
         code, message = str(details.get("Code", "")), str(details.get("Message", ""))
         who = f"user {username!r}" if username else "the user"
         if code == "UserNotFoundException":
-            raise NotFound(f"no such user: {username}" if username else "no such user") from error
+            raise Unknown(f"no such user: {username}" if username else "no such user") from error
         if code in {"UsernameExistsException", "AliasExistsException"}:
-            raise Conflict(f"{who} already exists ({code}: {message})", "user_exists") from error
+            raise StateConflict(f"{who} already exists ({code}: {message})", "user_exists") from error
         if code in {"InvalidParameterException", "InvalidPasswordException", "NotAuthorizedException"}:
-            raise BadRequest(f"Cognito refused the change to {who}: {message}", "refused") from error
+            raise InvalidInput(f"Cognito refused the change to {who}: {message}", "refused") from error
         raise Unavailable(f"the user directory failed ({code or 'error'}); try again shortly") from error
     except BotoCoreError as error:
         raise Unavailable("the user directory could not be reached; try again shortly") from error
@@ -80,7 +80,7 @@ class UserDirectory:
     # -- reading --------------------------------------------------------------------------------
 
     def get(self, username: str) -> UserRecord:
-        """One user, with their admin membership and MFA enrolment; 404 if there is none."""
+        """One user, with their admin membership and MFA enrolment; :class:`Unknown` if there is none."""
         with _cognito(username):
             user = self._client.admin_get_user(UserPoolId=self._pool, Username=username)
             canonical = user["Username"]
@@ -90,7 +90,7 @@ class UserDirectory:
         return _record(dict(user), "UserAttributes", admin, mfa)
 
     def mfa_enabled(self, username: str) -> bool:
-        """Whether the user has TOTP MFA turned on (404 if the user is gone)."""
+        """Whether the user has TOTP MFA turned on (:class:`Unknown` if the user is gone)."""
         with _cognito(username):
             user = self._client.admin_get_user(UserPoolId=self._pool, Username=username)
         return TOTP in (user.get("UserMFASettingList") or [])
@@ -118,7 +118,7 @@ class UserDirectory:
                 page = self._client.list_users(**kwargs)
             except ClientError as error:
                 if token and error.response.get("Error", {}).get("Code") == "InvalidParameterException":
-                    raise BadRequest("the cursor is not one this API issued", "invalid_cursor") from error
+                    raise InvalidCursor("the cursor is not one this API issued") from error
                 raise
         users = [
             _record(dict(user), "Attributes", str(user["Username"]) in admins, None) for user in page.get("Users", [])

@@ -26,8 +26,8 @@ from dashboard_api.handlers import (
     users,
 )
 from dashboard_api.handlers.context import caller_of, services
-from dashboard_api.handlers.responses import SECURITY_HEADERS, error_response
-from dashboard_api.models.errors import ApiError, TooManyRequests
+from dashboard_api.handlers.responses import ANSWERS, SECURITY_HEADERS, error_response, refusal
+from dashboard_api.models.errors import DomainError
 
 # Locally the API sits under /api on the web port; on AWS it is the whole HTTP API. Debug stays off
 # even where POWERTOOLS_DEV is set (the local stack): it would print every event and answer an
@@ -84,12 +84,11 @@ def server_url(configured: str, event: dict[str, Any]) -> str:
     return f"https://{domain}" + ("" if stage == "$default" else f"/{quote(stage, safe='')}")
 
 
-@app.exception_handler(ApiError)
-def _api_error(error: ApiError) -> Response[str]:
-    response = error_response(error.status, error.code, error.message)
-    if isinstance(error, TooManyRequests):
-        response.headers["Retry-After"] = str(error.retry_after)
-    return response
+@app.exception_handler(DomainError)
+def _refused(error: DomainError) -> Response[str]:
+    if type(error) not in ANSWERS:  # a domain error the edge does not know how to answer: a bug
+        return _unexpected(error)
+    return refusal(error)
 
 
 @app.exception_handler(RequestValidationError)

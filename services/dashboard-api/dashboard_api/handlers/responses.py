@@ -1,17 +1,79 @@
-"""Answers: one JSON shape for every failure the function sends, and each route's documented
-responses (its success, the errors it can answer, and what API Gateway answers by itself)."""
+"""Answers: one JSON shape for every failure the function sends, the one table that says how each
+domain error is answered, and each route's documented responses (its success, the errors it can
+answer, and what API Gateway answers by itself)."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, NamedTuple
 
 from aws_lambda_powertools.event_handler import Response, content_types
+from pydantic import BaseModel, Field
 
-from dashboard_api.models.api import ErrorResponse, GatewayError
+from dashboard_api.models.errors import (
+    DomainError,
+    EndpointTaken,
+    FileTooLarge,
+    InvalidCursor,
+    InvalidInput,
+    NotAllowed,
+    NotSignedIn,
+    StateConflict,
+    TooManyRequests,
+    Unavailable,
+    Unknown,
+)
 
 #: Set on every answer: the data is per user and must not be cached by anything shared.
 SECURITY_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+
+
+class Answer(NamedTuple):
+    status: int
+    code: str
+
+
+#: How each domain error is answered: its status, and its code unless the error gives a reason
+#: (``not_held``, ``mfa_required``...), which is then the code. An error class missing here is
+#: answered as a bug (500); tests/unit/api/test_error_answers.py keeps the table complete.
+ANSWERS: dict[type[DomainError], Answer] = {
+    InvalidInput: Answer(400, "bad_request"),
+    InvalidCursor: Answer(400, "invalid_cursor"),
+    NotSignedIn: Answer(401, "unauthorized"),
+    NotAllowed: Answer(403, "forbidden"),
+    Unknown: Answer(404, "not_found"),
+    StateConflict: Answer(409, "conflict"),
+    EndpointTaken: Answer(409, "already_subscribed"),
+    FileTooLarge: Answer(413, "file_too_large"),
+    TooManyRequests: Answer(429, "too_many_requests"),
+    Unavailable: Answer(503, "unavailable"),
+}
+
+
+def answer_to(error: DomainError) -> Answer:
+    """The status and code ``error`` is answered with (KeyError for a class the table lacks)."""
+    answer = ANSWERS[type(error)]
+    return answer._replace(code=error.reason) if error.reason else answer
+
+
+class ErrorDetail(BaseModel):
+    status: int
+    code: str = Field(description="Stable, snake_case")
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    """Every error the function itself answers with."""
+
+    error: ErrorDetail
+
+
+class GatewayError(BaseModel):
+    """What API Gateway answers by itself, before the function runs: 401 from the JWT authorizer
+    (``Unauthorized``), 429 from stage throttling (``Too Many Requests``), 503 when the function
+    timed out or could not run (``Service Unavailable``)."""
+
+    message: str
 
 
 def _error(description: str, model: Any = ErrorResponse) -> dict[str, Any]:
@@ -72,3 +134,13 @@ def error_response(status: int, code: str, message: str) -> Response[str]:
         body=json.dumps(body, ensure_ascii=False),
         headers=dict(SECURITY_HEADERS),
     )
+
+
+def refusal(error: DomainError) -> Response[str]:
+    """The answer to a domain error: its status, code and message (and ``Retry-After`` when the
+    caller should wait)."""
+    status, code = answer_to(error)
+    response = error_response(status, code, error.message)
+    if isinstance(error, TooManyRequests):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response

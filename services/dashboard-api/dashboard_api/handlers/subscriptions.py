@@ -9,9 +9,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from dashboard_api.handlers.context import caller_of, subscriptions
-from dashboard_api.handlers.responses import SECURITY_HEADERS, documented
+from dashboard_api.handlers.responses import SECURITY_HEADERS, ErrorResponse, documented
 from dashboard_api.logic.names import decoded_segment
-from dashboard_api.models.api import ErrorResponse
 from dashboard_api.models.subscriptions import (
     CODE_MINUTES,
     CodeRequest,

@@ -15,7 +15,7 @@ from dashboard_api.handlers.responses import SECURITY_HEADERS, documented
 from dashboard_api.logic.cursor import MAX_CURSOR_LENGTH
 from dashboard_api.logic.names import checked_name, name_from_path
 from dashboard_api.models.api import UploadDecision, UploadGrant, UploadRequest, UploadsPage
-from dashboard_api.models.errors import BadRequest
+from dashboard_api.models.errors import InvalidInput
 from dashboard_api.models.throttle import GRANTS
 
 router = APIGatewayHttpRouter()
@@ -49,10 +49,10 @@ def list_uploads(
     listing = services().uploads
     if key:
         if store or cursor:
-            raise BadRequest("`key` cannot be combined with `store` or `cursor`", "invalid_parameter_combination")
+            raise InvalidInput("`key` cannot be combined with `store` or `cursor`", "invalid_parameter_combination")
         return listing.upload(caller, key, version or None, limit)
     if version:
-        raise BadRequest("`version` needs `key`", "invalid_parameter_combination")
+        raise InvalidInput("`version` needs `key`", "invalid_parameter_combination")
     wanted = checked_name(store, "store") if store else None
     return listing.uploads(caller, wanted, limit, cursor or None)
 

@@ -8,11 +8,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from dashboard_api.handlers.context import caller_of, people
-from dashboard_api.handlers.responses import documented
+from dashboard_api.handlers.responses import ErrorResponse, documented
 from dashboard_api.logic.names import decoded_segment
 from dashboard_api.logic.people import refuse_own_account, user_view
 from dashboard_api.logic.permissions import Caller
-from dashboard_api.models.api import ErrorResponse
 from dashboard_api.models.subscriptions import Cleanup
 from dashboard_api.models.users import (
     AccessChangeResponse,

@@ -71,7 +71,7 @@ class CursorCodec:
         return f"{_b64encode(encoded)}.{_b64encode(self._sign(encoded))}"
 
     def _open(self, token: str, kind: str) -> dict[str, object]:
-        """The payload of a cursor this API signed for a listing of ``kind``; 400 otherwise."""
+        """The payload of a cursor this API signed for a listing of ``kind``; :class:`InvalidCursor` otherwise."""
         if len(token) > MAX_CURSOR_LENGTH:
             raise InvalidCursor("the cursor is too long")
         encoded_payload, dot, encoded_signature = token.partition(".")

@@ -30,7 +30,7 @@ from dashboard_api.models.api import (
     StoreForecastView,
     StoreView,
 )
-from dashboard_api.models.errors import BadRequest, NotFound
+from dashboard_api.models.errors import InvalidInput, Unknown
 from dashboard_api.models.records import ForecastRows, ItemPage, ItemRecord
 
 T = TypeVar("T")
@@ -100,11 +100,11 @@ def parse_time(value: str, field: str) -> str:
     """An ISO 8601 time as the fixed-width UTC text the tables hold; no zone means UTC."""
     text = value.strip()
     if len(text) > 40:
-        raise BadRequest(f"`{field}` is not an ISO 8601 time", "invalid_time")
+        raise InvalidInput(f"`{field}` is not an ISO 8601 time", "invalid_time")
     try:
         moment = datetime.fromisoformat(text.replace("z", "Z"))
     except ValueError:
-        raise BadRequest(f"`{field}` is not an ISO 8601 time (e.g. 2026-11-22T10:00:00Z)", "invalid_time") from None
+        raise InvalidInput(f"`{field}` is not an ISO 8601 time (e.g. 2026-11-22T10:00:00Z)", "invalid_time") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return iso_utc(moment)
@@ -163,7 +163,7 @@ class Dashboard:
         caller.require(store)
         summary = self._stores.set_full_list(store, full_list)
         if summary is None:
-            raise NotFound("no such store: it has sent no file yet")
+            raise Unknown("no such store: it has sent no file yet")
         return _store_view(summary)
 
     def _store_names(self, caller: Caller) -> list[str]:
@@ -230,7 +230,7 @@ class Dashboard:
                 next_start = StartKey(store, page.last_item, page.last_status if _indexed(status) else None)
                 break
         if not found and cursor is None and next_start is None and self._stores.get(store) is None:
-            raise NotFound("no such store")
+            raise Unknown("no such store")
         days_left = self._days_left(store, found, examined, from_index=_indexed(status))
         return ItemsPage(
             store=store,
@@ -270,7 +270,7 @@ class Dashboard:
         caller.require(store)
         record = self._items.one(store, item)
         if record is None:
-            raise NotFound("no such item")
+            raise Unknown("no such item")
         summary = self._stores.get(store)
         held = self._listing(summary)
         now = self._clock()
@@ -287,7 +287,7 @@ class Dashboard:
         summary = self._stores.get(store)
         found = self._forecasts.store_rows(store, MAX_STORE_FORECASTS)
         if summary is None and not found.rows:
-            raise NotFound("no such store")
+            raise Unknown("no such store")
         now = self._clock()
         held = self._listing(summary)
         views = [view for row in found.rows if (view := _forecast_view(row, now, held)) is not None]
@@ -346,7 +346,7 @@ class Dashboard:
         start_time = parse_time(start, "from") if start else "0000"
         end_time = parse_time(end, "to") if end else _END_OF_TIME
         if start and end and start_time > end_time:
-            raise BadRequest("`from` is after `to`", "invalid_time")
+            raise InvalidInput("`from` is after `to`", "invalid_time")
         entries, _more = self._history.changes(store, item, start_time, end_time, MAX_HISTORY_POINTS)
         return HistoryResponse(
             store=store,

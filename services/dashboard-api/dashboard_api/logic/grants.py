@@ -27,7 +27,7 @@ from inventory.uploads import MAX_KEY_BYTES, UPLOAD_PREFIX, store_prefix
 
 from dashboard_api.logic.permissions import Caller
 from dashboard_api.models.api import UploadGrant
-from dashboard_api.models.errors import BadRequest, Forbidden, PayloadTooLarge
+from dashboard_api.models.errors import FileTooLarge, InvalidInput, NotAllowed
 from dashboard_api.models.records import SignedPost
 
 #: What ingest reads, compared without case (``Berlin.CSV`` is a CSV file).
@@ -58,7 +58,7 @@ class Signer(Protocol):
 
 
 def clean_file_name(raw: str) -> str:
-    """The name a file keeps in its key; 400 when nothing usable is left or the type is not accepted.
+    """The name a file keeps in its key; :class:`InvalidInput` when nothing usable is left or the type is not accepted.
 
     Only the last path segment counts (``../../reports/x.json`` is ``x.json``); control and
     format characters go; unsafe punctuation becomes ``_``; leading dots and spaces go (no
@@ -70,12 +70,12 @@ def clean_file_name(raw: str) -> str:
     text = _UNSAFE.sub("_", " ".join(text.split())).rstrip(" .")
     stem, dot, extension = text.rpartition(".")
     if not dot or f".{extension.lower()}" not in ACCEPTED_EXTENSIONS:
-        raise BadRequest(
+        raise InvalidInput(
             "only .csv, .json, .jsonl and .xlsx files can be uploaded (in any case)", "unsupported_file_type"
         )
     stem = stem.strip(" .")[:KEPT_STEM_LENGTH].rstrip(" .")
     if not stem:
-        raise BadRequest("the file name has nothing before its extension", "invalid_file_name")
+        raise InvalidInput("the file name has nothing before its extension", "invalid_file_name")
     return f"{stem}.{extension}"
 
 
@@ -108,7 +108,7 @@ class UploadGrants:
         """A grant to upload one multi-store file; admins only. A ``full_list`` retires, in each store it
         names, the items it omits."""
         if not caller.admin:
-            raise Forbidden("only admins (head office) may upload multi-store files; upload for one of your stores")
+            raise NotAllowed("only admins (head office) may upload multi-store files; upload for one of your stores")
         # Never under STORES_FOLDER: ingest would take it for a store's file.
         prefix = f"{UPLOAD_PREFIX}{HEAD_OFFICE_FOLDER}"
         return self._grant(caller, prefix, filename, size, full_list=full_list, dry_run=dry_run)
@@ -117,7 +117,7 @@ class UploadGrants:
         self, caller: Caller, prefix: str, filename: str, size: int, *, full_list: bool, dry_run: bool
     ) -> UploadGrant:
         if size > self._max_bytes:
-            raise PayloadTooLarge(f"the file is {size:,} bytes; uploads are limited to {self._max_bytes:,} bytes")
+            raise FileTooLarge(f"the file is {size:,} bytes; uploads are limited to {self._max_bytes:,} bytes")
         name = clean_file_name(filename)
         now = self._clock()
         folder = f"{prefix}{now.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}-{self._token()}/"
@@ -146,5 +146,5 @@ def _fit(folder: str, name: str) -> str:
         stem = stem[: max(1, len(stem) - 8)].rstrip(" .") or "_"
     key = f"{folder}{stem}.{extension}"
     if len(key.encode()) > MAX_KEY_BYTES:
-        raise BadRequest("this store's name is too long to make an upload key of it", "store_name_too_long")
+        raise InvalidInput("this store's name is too long to make an upload key of it", "store_name_too_long")
     return key

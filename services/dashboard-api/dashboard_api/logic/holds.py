@@ -20,7 +20,7 @@ from inventory.uploads import CONFIRM, DISCARD, HEAD_OFFICE, UNDO, UploadEntry, 
 
 from dashboard_api.logic.permissions import Caller
 from dashboard_api.models.api import UploadsPage
-from dashboard_api.models.errors import Conflict, Forbidden, NotFound
+from dashboard_api.models.errors import NotAllowed, StateConflict, Unknown
 
 DECISIONS = (CONFIRM, DISCARD)
 
@@ -62,13 +62,13 @@ class HeldUploads:
     def _entry(self, key: str, version: str) -> UploadEntry:
         entry = self._index.entry(key, version)
         if entry is None:
-            raise NotFound("no upload with this key and version")
+            raise Unknown("no upload with this key and version")
         return entry
 
     def _hand_over(self, caller: Caller, entry: UploadEntry, decision: str, conflict: str, code: str) -> UploadsPage:
-        """Record the decision on the row (or answer 409) and have ingest carry it out."""
+        """Record the decision on the row (or refuse: :class:`StateConflict`) and have ingest carry it out."""
         if not self._index.decide(entry.key, entry.version, decision, caller.username):
-            raise Conflict(conflict, code)
+            raise StateConflict(conflict, code)
         self._ingest.invoke_async(resume_event(entry.bucket, entry.key, entry.version))
         entry.status = ReportStatus.LOADING
         return UploadsPage(uploads=[entry], next_cursor=None, report=None)
@@ -81,4 +81,4 @@ class HeldUploads:
             return
         caller.require(entry.scope)
         if not caller.admin and entry.uploaded_by != caller.username:
-            raise Forbidden("only the person who uploaded this file, or head office, may confirm or discard it")
+            raise NotAllowed("only the person who uploaded this file, or head office, may confirm or discard it")

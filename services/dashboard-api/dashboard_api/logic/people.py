@@ -12,7 +12,7 @@ Changing what someone may do bites at once:
 - last, the user's alert subscriptions are fitted to what they may still see (narrowed or
   removed), or all removed for a disabled or deleted user.
 
-Each step can be repeated: a run that fails half way (503) is finished by running it again.
+Each step can be repeated: a run that fails half way (:class:`Unavailable`) is finished by running it again.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from inventory.people import PersonAccess
 from dashboard_api.logic.dashboard import parallel_map
 from dashboard_api.logic.permissions import format_stores, parse_stores
 from dashboard_api.logic.subscriptions import Subscriptions, checked_endpoint
-from dashboard_api.models.errors import BadRequest, NotFound
+from dashboard_api.models.errors import InvalidInput, Unknown
 from dashboard_api.models.subscriptions import Cleanup
 from dashboard_api.models.users import (
     MAX_USERNAME_LENGTH,
@@ -90,7 +90,7 @@ def checked_username(value: str) -> str:
     """A username as the command and API accept it for a new user (letters, digits, ``._@+=,-``)."""
     name = value.strip()
     if not name or len(name) > MAX_USERNAME_LENGTH or not _USERNAME.match(name):
-        raise BadRequest(
+        raise InvalidInput(
             f"a username is 1 to {MAX_USERNAME_LENGTH} letters, digits or . _ @ + = , - (no spaces)", "invalid_username"
         )
     return name
@@ -100,8 +100,8 @@ def checked_email(value: str) -> str:
     """An email address as subscriptions check it, refused as ``invalid_email``."""
     try:
         return checked_endpoint("email", value)[0]
-    except BadRequest as error:
-        raise BadRequest(error.message, "invalid_email") from None
+    except InvalidInput as error:
+        raise InvalidInput(error.message, "invalid_email") from None
 
 
 def checked_stores(names: Iterable[str]) -> list[str]:
@@ -110,7 +110,7 @@ def checked_stores(names: Iterable[str]) -> list[str]:
         try:
             stores.append(clean_store(name))
         except InvalidValue as error:
-            raise BadRequest(str(error), "invalid_name") from None
+            raise InvalidInput(str(error), "invalid_name") from None
     return sorted(set(stores))
 
 
@@ -118,7 +118,7 @@ def stores_attribute(stores: list[str]) -> str:
     try:
         return format_stores(stores)
     except ValueError as error:
-        raise BadRequest(str(error), "too_many_stores") from None
+        raise InvalidInput(str(error), "too_many_stores") from None
 
 
 def user_view(record: UserRecord) -> UserView:
@@ -160,7 +160,7 @@ class People:
                 return record
             try:
                 enabled = self._users.mfa_enabled(record.username)
-            except NotFound:
+            except Unknown:
                 return record  # deleted meanwhile
             return replace(record, mfa_enabled=enabled)
 
@@ -179,7 +179,7 @@ class People:
         address = checked_email(email) if email else None
         names = checked_stores(stores)
         if not names and not admin:
-            raise BadRequest("give the user at least one store, or make them an admin", "no_access")
+            raise InvalidInput("give the user at least one store, or make them an admin", "no_access")
         secret = password or self._password()
         self._users.create(name, secret, stores_attribute(names) if names else "", admin, address)
         self._revocations.record_access(name, PersonAccess.recorded(enabled=True, admin=admin, stores=names))
@@ -189,7 +189,7 @@ class People:
         """Replace a user's stores and admin membership; their sessions end and their subscriptions follow."""
         names = checked_stores(stores)
         if not names and not admin:
-            raise BadRequest("give the user at least one store, or make them an admin", "no_access")
+            raise InvalidInput("give the user at least one store, or make them an admin", "no_access")
         record = self._users.get(username)
         self._users.set_access(record.username, stores_attribute(names), admin)
         access = PersonAccess.recorded(enabled=record.enabled, admin=admin, stores=names)
@@ -221,7 +221,7 @@ class People:
         """Delete a user; sessions end and their subscriptions go. Repeating it finishes a failed run."""
         try:
             record: UserRecord | None = self._users.get(username)
-        except NotFound:
+        except Unknown:
             record = None
         name = record.username if record else username
         if record is not None:
@@ -232,7 +232,7 @@ class People:
         self._revoke(name)
         cleanup = self._subscriptions.remove_all(name)
         if record is None and cleanup.removed == cleanup.pending == 0:
-            raise NotFound(f"no such user: {username}")
+            raise Unknown(f"no such user: {username}")
         return cleanup
 
     def reset_password(self, username: str, *, temporary: bool = False) -> PasswordReset:
@@ -280,7 +280,7 @@ class People:
         """The user has just set up TOTP MFA: every earlier session ends (a password-only sign-in, a
         phished or temporary password, must not outlive it) and admin rights need a sign-in from now."""
         if not self._users.mfa_enabled(username):
-            raise BadRequest("two-step sign-in (TOTP) is not turned on for your account yet", "mfa_not_enabled")
+            raise InvalidInput("two-step sign-in (TOTP) is not turned on for your account yet", "mfa_not_enabled")
         self._users.sign_out_everywhere(username)
         cut = self._own_cut(issued_at)
         self._revocations.record_mfa_enrolment(username, cut)
@@ -309,4 +309,4 @@ def _access(record: UserRecord, *, enabled: bool) -> PersonAccess:
 def refuse_own_account(acting: str, username: str, what: str) -> None:
     """An admin may not lock themselves out through the API (another admin, or the command, can)."""
     if acting.casefold() == username.strip().casefold():
-        raise BadRequest(f"you cannot {what} your own account; ask another admin", "own_account")
+        raise InvalidInput(f"you cannot {what} your own account; ask another admin", "own_account")

@@ -13,7 +13,7 @@ The caller is built from the claims the HTTP API's JWT authorizer verified and p
 - Only ID tokens are accepted (``token_use`` = ``id``). The JWT authorizer lets an access
   token of the same client through too (it checks ``client_id`` when ``aud`` is absent), but
   an access token carries no ``custom:stores``: served, it would see no store at all. It is
-  answered 401 ``id_token_required`` with a message that says which token to send.
+  refused (:class:`NotSignedIn`, ``id_token_required``) with a message that says which token to send.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import Any
 from inventory.models import InvalidValue, clean_store
 
 from dashboard_api.models.access import ADMIN_GROUP, GROUPS_CLAIM, STORES_CLAIM, TOKEN_USE_CLAIM
-from dashboard_api.models.errors import Forbidden, Unauthorized
+from dashboard_api.models.errors import NotAllowed, NotSignedIn
 
 #: The answer to an admin who has not enrolled TOTP MFA.
 MFA_REQUIRED = (
@@ -58,18 +58,18 @@ class Caller:
         return self.admin or store in self.stores
 
     def require(self, store: str) -> None:
-        """403 for a store the caller may not see; says nothing about whether it exists."""
+        """:class:`NotAllowed` for a store the caller may not see; says nothing about whether it exists."""
         if not self.may_see(store):
             if self.admin_without_mfa:
-                raise Forbidden(MFA_REQUIRED, "mfa_required")
-            raise Forbidden("you do not have access to this store")
+                raise NotAllowed(MFA_REQUIRED, "mfa_required")
+            raise NotAllowed("you do not have access to this store")
 
     def require_admin(self) -> None:
-        """403 unless the caller is head office with MFA enrolled."""
+        """:class:`NotAllowed` unless the caller is head office with MFA enrolled."""
         if self.admin_without_mfa:
-            raise Forbidden(MFA_REQUIRED, "mfa_required")
+            raise NotAllowed(MFA_REQUIRED, "mfa_required")
         if not self.admin:
-            raise Forbidden("only head office (the admin group) may do this")
+            raise NotAllowed("only head office (the admin group) may do this")
 
     def visible(self, stores: Iterable[str]) -> list[str]:
         """The stores among ``stores`` the caller may see, in the given order."""
@@ -77,11 +77,11 @@ class Caller:
 
 
 def caller_from_claims(claims: Mapping[str, Any] | None) -> Caller:
-    """The caller from verified JWT claims; 401 when there are none (no authorizer ran)."""
+    """The caller from verified JWT claims; :class:`NotSignedIn` when there are none (no authorizer ran)."""
     if not claims or not isinstance(claims, Mapping) or not claims.get("sub"):
-        raise Unauthorized("a valid token is required")
+        raise NotSignedIn("a valid token is required")
     if claims.get(TOKEN_USE_CLAIM) != "id":
-        raise Unauthorized(
+        raise NotSignedIn(
             "this API takes the Cognito ID token (`IdToken` of the sign-in result), not the access token: "
             "send `Authorization: Bearer <IdToken>`",
             "id_token_required",

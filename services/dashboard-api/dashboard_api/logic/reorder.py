@@ -35,7 +35,7 @@ from dashboard_api.models.api import (
     TransfersResponse,
     TransferView,
 )
-from dashboard_api.models.errors import NotFound
+from dashboard_api.models.errors import Unknown
 
 #: Items of one store a transfer search takes: its most urgent.
 MAX_NEEDY_PER_STORE = 100
@@ -78,7 +78,7 @@ class Reorders:
         summary = self._stores.get(store)
         views, complete, found = self._store_orders(store, summary, self._clock())
         if summary is None and not found:
-            raise NotFound("no such store")
+            raise Unknown("no such store")
         return StoreReorder(
             store=store,
             cycle_days=self._policy.cycle_days,

@@ -3,11 +3,11 @@ admin really acting as one.
 
 - **Revoked tokens.** Changing a user's access, disabling or deleting them signs them out
   everywhere (refresh tokens die) and records ``RevokedBefore``; ID tokens issued before that
-  time are refused with 401 ``session_revoked`` although the JWT authorizer still accepts them.
+  time are refused (:class:`NotSignedIn`, ``session_revoked``) although the JWT authorizer still accepts them.
   Looked up per user and kept a few seconds in the function's memory.
 - **MFA for admins.** Cognito cannot require MFA for one group only, so the API treats a member
   of the admin group as an admin only while their account has TOTP MFA enabled. Without it the
-  caller keeps their own stores (if any) and admin-only routes answer 403 ``mfa_required``.
+  caller keeps their own stores (if any) and admin-only routes refuse them (``mfa_required``).
   Looked up (AdminGetUser) for admin-group callers only; non-admins cost nothing here.
 - **Signed-out sessions.** The user's own sign-out records the session (the token's ``origin_jti``,
   which every token minted from the same refresh token shares); its tokens are refused, other
@@ -26,7 +26,7 @@ from typing import Generic, Protocol, TypeVar
 
 from dashboard_api.logic.permissions import Caller
 from dashboard_api.models.access import SessionLimits
-from dashboard_api.models.errors import NotFound, Unauthorized
+from dashboard_api.models.errors import NotSignedIn, Unknown
 
 V = TypeVar("V")
 
@@ -85,15 +85,15 @@ class AccessGate:
         self._mfa: TtlCache[bool] = TtlCache(clock)
 
     def admit(self, caller: Caller) -> Caller:
-        """The caller as the API treats them; 401 for a token issued before their access changed."""
+        """The caller as the API treats them; :class:`NotSignedIn` for a token issued before their access changed."""
         limits = self._limits.get(
             caller.username, lambda: self._revocations.limits(caller.username), lambda _: REVOCATION_TTL_SECONDS
         )
         revoked = limits.revoked_before
         if revoked is not None and (caller.issued_at is None or caller.issued_at < revoked):
-            raise Unauthorized("your access changed or your sessions were ended: sign in again", "session_revoked")
+            raise NotSignedIn("your access changed or your sessions were ended: sign in again", "session_revoked")
         if caller.session is not None and caller.session in limits.ended_sessions:
-            raise Unauthorized("you signed out of this session: sign in again", "session_revoked")
+            raise NotSignedIn("you signed out of this session: sign in again", "session_revoked")
         if caller.admin and not self._mfa_enabled(caller.username):
             return replace(caller, admin=False, admin_without_mfa=True)
         enrolled = limits.mfa_enrolled_at
@@ -111,8 +111,8 @@ class AccessGate:
         def load() -> bool:
             try:
                 return self._users.mfa_enabled(username)
-            except NotFound:
+            except Unknown:
                 # Deleted since the token was issued (and before the revocation was recorded).
-                raise Unauthorized("your account no longer exists", "session_revoked") from None
+                raise NotSignedIn("your account no longer exists", "session_revoked") from None
 
         return self._mfa.get(username, load, lambda enabled: MFA_TTL_SECONDS if enabled else MFA_MISSING_TTL_SECONDS)

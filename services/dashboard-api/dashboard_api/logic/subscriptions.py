@@ -65,13 +65,15 @@ from inventory.people import PersonAccess
 from dashboard_api.logic.dashboard import parallel_map
 from dashboard_api.logic.permissions import Caller
 from dashboard_api.models.errors import (
-    ApiError,
-    BadRequest,
-    Conflict,
+    DomainError,
     EndpointTaken,
-    Forbidden,
-    NotFound,
+    InvalidCursor,
+    InvalidInput,
+    NotAllowed,
+    StateConflict,
     TooManyRequests,
+    Unavailable,
+    Unknown,
 )
 from dashboard_api.models.subscriptions import (
     ADMIN_PROTOCOLS,
@@ -158,21 +160,21 @@ def filter_policy(stores: Iterable[str], wanted: Iterable[str]) -> dict[str, lis
 def checked_endpoint(protocol: str, endpoint: str) -> tuple[str, str]:
     """The endpoint as it will be subscribed, and the key that makes an address unique.
 
-    400 ``invalid_endpoint`` with the reason for anything SNS would refuse or deliver nowhere.
+    :class:`InvalidInput` (``invalid_endpoint``) saying why for anything SNS would refuse or deliver nowhere.
     """
     text = endpoint.strip()
     if not text or any(ord(char) < 32 or ord(char) == 127 for char in text):
-        raise BadRequest("the endpoint is empty or holds control characters", "invalid_endpoint")
+        raise InvalidInput("the endpoint is empty or holds control characters", "invalid_endpoint")
     if protocol == "email":
         if len(text) > 254 or not _EMAIL.match(text):
-            raise BadRequest(f"{text!r} is not an email address (name@example.com)", "invalid_endpoint")
+            raise InvalidInput(f"{text!r} is not an email address (name@example.com)", "invalid_endpoint")
         local, _, domain = text.rpartition("@")
         text = f"{local}@{domain.lower()}"
         return text, f"email#{text.lower()}"
     if protocol == "sms":
         number = _PHONE_SEPARATORS.sub("", text)
         if not _E164.match(number):
-            raise BadRequest(
+            raise InvalidInput(
                 f"{text!r} is not a phone number in E.164 form: + then country code and number, e.g. +4915112345678",
                 "invalid_endpoint",
             )
@@ -185,16 +187,16 @@ def checked_endpoint(protocol: str, endpoint: str) -> tuple[str, str]:
             host = None
             parts = None
         if parts is None or parts.scheme != "https" or not host:
-            raise BadRequest(f"{text!r} is not an https URL", "invalid_endpoint")
+            raise InvalidInput(f"{text!r} is not an https URL", "invalid_endpoint")
         if parts.username or parts.password:
             # The listing shows endpoints to admins: credentials do not belong in them.
-            raise BadRequest("put no credentials in the URL", "invalid_endpoint")
+            raise InvalidInput("put no credentials in the URL", "invalid_endpoint")
         return text, f"https#{text}"
     pattern = {"sqs": _SQS_ARN, "lambda": _LAMBDA_ARN}.get(protocol)
     if pattern is None:
-        raise BadRequest(f"unknown protocol {protocol!r}", "invalid_endpoint")
+        raise InvalidInput(f"unknown protocol {protocol!r}", "invalid_endpoint")
     if not pattern.match(text):
-        raise BadRequest(
+        raise InvalidInput(
             f"{text!r} is not the ARN of an {protocol.upper()} {'queue' if protocol == 'sqs' else 'function'}",
             "invalid_endpoint",
         )
@@ -219,16 +221,16 @@ def public_id(owner: str, subscription_id: str) -> str:
 
 
 def parse_public_id(value: str) -> tuple[str, str]:
-    """(owner, id) from a public id; 404 for anything this API did not issue."""
+    """(owner, id) from a public id; :class:`Unknown` for anything this API did not issue."""
     encoded, dot, subscription_id = value.rpartition(".")
     try:
         if not dot or not re.fullmatch(r"[0-9a-f]{32}", subscription_id):
             raise ValueError
         owner = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise NotFound("no such subscription") from None
+        raise Unknown("no such subscription") from None
     if not owner:
-        raise NotFound("no such subscription")
+        raise Unknown("no such subscription")
     return owner, subscription_id
 
 
@@ -246,7 +248,7 @@ def _after(cursor: str | None) -> tuple[str, str] | None:
         if not (isinstance(key, list) and len(key) == 2 and all(isinstance(part, str) and part for part in key)):
             raise ValueError
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise BadRequest("the cursor is not one this API issued", "invalid_cursor") from None
+        raise InvalidCursor("the cursor is not one this API issued") from None
     return key[0], key[1]
 
 
@@ -287,19 +289,21 @@ class Subscriptions:
         if request.protocol in ADMIN_PROTOCOLS:
             try:
                 caller.require_admin()
-            except Forbidden as refusal:
-                if refusal.code == "mfa_required":
+            except NotAllowed as refusal:
+                if refusal.reason == "mfa_required":
                     raise
-                raise Forbidden(f"only head office may subscribe with {request.protocol}; use email or sms") from None
+                raise NotAllowed(f"only head office may subscribe with {request.protocol}; use email or sms") from None
         if request.protocol == "sms" and not self._sms:
             # SNS would accept the subscription and then drop every message: a new account is in the
             # SMS sandbox with a $1 monthly spend limit, and many countries need an origination identity.
-            raise BadRequest("text messages (SMS) are not set up on this stage; subscribe by email", "sms_not_enabled")
+            raise InvalidInput(
+                "text messages (SMS) are not set up on this stage; subscribe by email", "sms_not_enabled"
+            )
         endpoint, endpoint_key = checked_endpoint(request.protocol, request.endpoint)
         stores = self._stores(caller, request.stores)
         wanted = tuple(sorted({severity.value for severity in request.severities}))
         if len(stores) * len(wanted) > MAX_FILTER_COMBINATIONS:
-            raise BadRequest(
+            raise InvalidInput(
                 f"{len(stores)} stores x {len(wanted)} severities is more than the {MAX_FILTER_COMBINATIONS} "
                 "combinations SNS allows in one subscription; split it",
                 "too_many_stores",
@@ -348,13 +352,13 @@ class Subscriptions:
             try:
                 store = clean_store(name)
             except InvalidValue as error:
-                raise BadRequest(str(error), "invalid_name") from None
+                raise InvalidInput(str(error), "invalid_name") from None
             caller.require(store)
             stores.add(store)
         return tuple(sorted(stores))
 
     def _repeat_or_refuse(self, caller: Caller, record: SubscriptionRecord, taken: EndpointTaken) -> SubscriptionRecord:
-        """The existing row when this request repeats one already made; 409 otherwise."""
+        """The existing row when this request repeats one already made; :class:`EndpointTaken` otherwise."""
         existing = self._rows.get(taken.owner, taken.subscription_id) if taken.owner == caller.username else None
         if existing is None:
             # Nothing about who holds it, or since when, or whether it is confirmed.
@@ -407,8 +411,8 @@ class Subscriptions:
         self._rows.reserve(record, endpoint_key, self._max, issued_at=caller.issued_at, admin=caller.admin)
         try:
             self._texts.send(record.endpoint, code_text(code))
-        except ApiError:
-            with suppress(ApiError):
+        except DomainError:
+            with suppress(DomainError):
                 self._rows.delete(record)
             raise
         return self._view(record)
@@ -422,7 +426,7 @@ class Subscriptions:
         owner, subscription_id = parse_public_id(subscription)
         record = self._rows.get(owner, subscription_id) if owner == caller.username else None
         if record is None:
-            raise NotFound("no such subscription")
+            raise Unknown("no such subscription")
         return record
 
     def verify(self, caller: Caller, subscription: str, code: str) -> SubscriptionView:
@@ -431,16 +435,16 @@ class Subscriptions:
         if record.state is not State.VERIFYING:
             if record.state is State.ACTIVE:
                 return self._view(record)  # entered already (a repeat)
-            raise Conflict("this subscription is not awaiting a code", "not_awaiting_code")
+            raise StateConflict("this subscription is not awaiting a code", "not_awaiting_code")
         pending = record.code
         spent = "the code has expired or was tried too often; ask for a new one"
         if pending is None or self._now() > pending.expires_at or pending.attempts >= CODE_ATTEMPTS:
-            raise BadRequest(spent, "code_expired")
+            raise InvalidInput(spent, "code_expired")
         if not self._rows.spend_attempt(record, CODE_ATTEMPTS):
-            raise BadRequest(spent, "code_expired")
+            raise InvalidInput(spent, "code_expired")
         if not hmac.compare_digest(_digest(pending.salt, code.strip()), pending.digest):
             left = CODE_ATTEMPTS - pending.attempts - 1
-            raise BadRequest(
+            raise InvalidInput(
                 f"that is not the code; {left} {'try' if left == 1 else 'tries'} left"
                 if left
                 else "that is not the code, and it has been tried too often; ask for a new one",
@@ -467,7 +471,7 @@ class Subscriptions:
         """Text a new code (the old one stops working); at most one a minute, and the user's codes bucket."""
         record = self._awaiting_code(caller, subscription)
         if record.state is not State.VERIFYING:
-            raise Conflict("this subscription is not awaiting a code", "not_awaiting_code")
+            raise StateConflict("this subscription is not awaiting a code", "not_awaiting_code")
         if record.code is not None:
             wait = record.code.sent_at + CODE_RESEND_SECONDS - int(self._now())
             if wait > 0:
@@ -483,20 +487,20 @@ class Subscriptions:
             arn = self._topic.subscribe(
                 record.protocol, record.endpoint, filter_policy(record.stores, record.severities)
             )
-        except ApiError as error:
-            if error.status < 500:
+        except DomainError as error:
+            if not isinstance(error, Unavailable):
                 # SNS refused for good: release the address and the count again, unless a removal
                 # made the row `removing` meanwhile (it owns what SNS holds pending). Should that
                 # fail too, the row stays `creating` (listed as incomplete) for a repeat or a delete.
-                with suppress(ApiError):
+                with suppress(DomainError):
                     self._rows.delete(record, state=State.CREATING)
-            # A 5xx leaves the row `creating`: the same request repeated resumes it.
+            # Unavailable leaves the row `creating`: the same request repeated resumes it.
             raise
         if not self._rows.activate(record, arn):
             # Removed while SNS was asked (deleted, or the owner was disabled or lost the store): undo
             # it. One SNS holds pending now matches nothing, and the sweep removes it once SNS lets go.
             self._remove(replace(record, state=State.ACTIVE, arn=arn))
-            raise Conflict(
+            raise StateConflict(
                 "the subscription was removed while it was being made (deleted, or your access changed)",
                 "access_changed",
             )
@@ -560,14 +564,14 @@ class Subscriptions:
         """Unsubscribe one subscription of the caller's (an admin: anyone's).
 
         None when it is gone; its view (status ``removing``) when SNS holds it pending
-        confirmation. Anyone else's answers 404, as if it did not exist.
+        confirmation. Anyone else's is :class:`Unknown`, as if it did not exist.
         """
         owner, subscription_id = parse_public_id(subscription)
         if owner != caller.username and not caller.admin:
-            raise NotFound("no such subscription")
+            raise Unknown("no such subscription")
         record = self._rows.get(owner, subscription_id)
         if record is None:
-            raise NotFound("no such subscription")
+            raise Unknown("no such subscription")
         if self._remove(record):
             return None
         return self._view(replace(record, state=State.REMOVING))
@@ -597,8 +601,8 @@ class Subscriptions:
             return self._topic.subscribe(
                 record.protocol, record.endpoint, filter_policy(record.stores, record.severities)
             )
-        except ApiError as error:
-            if error.status < 500:
+        except DomainError as error:
+            if not isinstance(error, Unavailable):
                 return None  # SNS refuses it: it never subscribed this one
             raise
 
@@ -719,7 +723,7 @@ class Subscriptions:
         """Whether a row claims the address now (it was claimed after the table was read)."""
         try:
             _, endpoint_key = checked_endpoint(entry.protocol, entry.endpoint)
-        except ApiError:
+        except DomainError:
             return False  # an address this API would refuse: no row can claim it
         return self._rows.claim_of(endpoint_key) is not None
 

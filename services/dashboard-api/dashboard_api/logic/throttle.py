@@ -1,5 +1,5 @@
 """Per-user throttling: each request takes a token from one of the caller's buckets, or is
-refused with 429 and ``Retry-After``. The stage's throttling stays the outer bound for everyone
+refused with :class:`TooManyRequests` saying when to retry. The stage's throttling stays the outer bound for everyone
 together; this keeps one person (or one stolen token) from using up the stage's share, the
 function's concurrency, grants, subscriptions or texts."""
 
@@ -29,8 +29,8 @@ class Throttle:
         self._clock_ms = clock_ms
 
     def admit(self, username: str, bucket: Bucket | None = None, what: str = "requests") -> None:
-        """Take a token from ``username``'s ``bucket`` (by default the one for any request); 429
-        ``too_many_requests`` when it is empty.
+        """Take a token from ``username``'s ``bucket`` (by default the one for any request);
+        :class:`TooManyRequests` when it is empty.
 
         Fails open: when the table cannot be asked, the request goes on (the stage limit still holds).
         """

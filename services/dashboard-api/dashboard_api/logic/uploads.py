@@ -31,7 +31,7 @@ from inventory.uploads import UPLOAD_PREFIX, InvalidUploadKey, UploadEntry, stor
 from dashboard_api.logic.cursor import CursorCodec
 from dashboard_api.logic.permissions import Caller
 from dashboard_api.models.api import UploadsPage
-from dashboard_api.models.errors import Forbidden, NotFound
+from dashboard_api.models.errors import NotAllowed, Unknown
 from dashboard_api.models.records import IndexedUpload, IndexPage, StreamRead, UploadPosition, UploadStream
 
 #: Index rows a listing request examines at most (summed over every stream it reads), and the
@@ -165,13 +165,13 @@ class UploadListing:
             if caller.admin or (entry.store is not None and caller.may_see(entry.store))
         ]
         if not entries:
-            raise NotFound("no upload with this key")
+            raise Unknown("no upload with this key")
         entries.sort(key=lambda entry: (entry.received_at, entry.version), reverse=True)
         chosen: UploadEntry | None = entries[0]
         if version is not None:
             chosen = next((entry for entry in entries if entry.version == version), None)
         if chosen is None:
-            raise NotFound("no such version of this upload")
+            raise Unknown("no such version of this upload")
         report = self._reports.read(chosen.report_key)
         return UploadsPage(
             uploads=entries[:limit],
@@ -180,9 +180,10 @@ class UploadListing:
         )
 
     def _require_key(self, caller: Caller, key: str) -> None:
-        """403 unless the caller may see uploads under ``key``; 404 for keys that are no upload."""
+        """:class:`NotAllowed` unless the caller may see uploads under ``key``; :class:`Unknown` for keys
+        that are no upload."""
         if not key.startswith(UPLOAD_PREFIX):
-            raise NotFound("no upload with this key")
+            raise Unknown("no upload with this key")
         try:
             store = store_of_key(key)
         except InvalidUploadKey:
@@ -190,5 +191,5 @@ class UploadListing:
         if caller.admin:
             return
         if store is None:
-            raise Forbidden("head-office uploads are visible to admins only")
+            raise NotAllowed("head-office uploads are visible to admins only")
         caller.require(store)

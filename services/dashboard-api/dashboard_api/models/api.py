@@ -233,23 +233,3 @@ class UploadGrant(BaseModel):
     key: str = Field(description="The key the file will have; its report appears under `GET /uploads?key=`")
     expires_at: str = Field(description="The grant is refused by S3 after this time, ISO 8601 UTC")
     max_bytes: int = Field(description="Largest file S3 accepts with this grant")
-
-
-class ErrorDetail(BaseModel):
-    status: int
-    code: str = Field(description="Stable, snake_case")
-    message: str
-
-
-class ErrorResponse(BaseModel):
-    """Every error the function itself answers with."""
-
-    error: ErrorDetail
-
-
-class GatewayError(BaseModel):
-    """What API Gateway answers by itself, before the function runs: 401 from the JWT authorizer
-    (``Unauthorized``), 429 from stage throttling (``Too Many Requests``), 503 when the function
-    timed out or could not run (``Service Unavailable``)."""
-
-    message: str

@@ -1,68 +1,75 @@
-"""The service's errors: what the API answers with (an HTTP status, a stable code and a message),
-and what the admin command reports."""
+"""The service's errors, named for what went wrong.
+
+A :class:`DomainError` carries a message for the person asking and, where callers tell cases
+apart, a ``reason``: a stable snake_case word such as ``not_held`` or ``mfa_required``. How an
+error is answered over HTTP (its status, and its code when it gives no reason) is decided in one
+table at the edge, ``handlers/responses.py``; nothing here knows about HTTP.
+"""
 
 from __future__ import annotations
 
 
-class ApiError(Exception):
-    """An answer other than success, rendered as ``{"error": {"status", "code", "message"}}``.
+class DomainError(Exception):
+    """Something the caller asked for cannot be done; ``message`` says why in words for them."""
 
-    A subclass names its answer in its bases: ``class NotFound(ApiError, status=404, code="not_found")``.
-    """
-
-    status = 400
-    code = "bad_request"
-
-    def __init_subclass__(cls, status: int | None = None, code: str | None = None) -> None:
-        super().__init_subclass__()
-        cls.status = status or cls.status
-        cls.code = code or cls.code
-
-    def __init__(self, message: str, code: str | None = None) -> None:
+    def __init__(self, message: str, reason: str | None = None) -> None:
         super().__init__(message)
         self.message = message
-        if code:
-            self.code = code
+        self.reason = reason
 
 
-class BadRequest(ApiError, status=400, code="bad_request"):
-    pass
+class InvalidInput(DomainError):
+    """A value the caller gave is not acceptable (a name, time, address, code, file name...)."""
 
 
-class Unauthorized(ApiError, status=401, code="unauthorized"):
-    pass
+class InvalidCursor(InvalidInput):
+    """A paging cursor this API did not issue, or issued for another listing."""
 
 
-class Forbidden(ApiError, status=403, code="forbidden"):
-    pass
+class NotSignedIn(DomainError):
+    """No caller, or a token that no longer counts (``session_revoked``, ``id_token_required``)."""
 
 
-class NotFound(ApiError, status=404, code="not_found"):
-    pass
+class NotAllowed(DomainError):
+    """The caller may not do this (another store, admins only, or ``mfa_required``)."""
 
 
-class Unavailable(ApiError, status=503, code="unavailable"):
-    """A backing store failed or was throttled; the client may retry."""
+class Unknown(DomainError):
+    """No such store, item, upload, subscription or user (or none the caller may know of)."""
 
 
-class TooManyRequests(ApiError, status=429, code="too_many_requests"):
+class StateConflict(DomainError):
+    """What exists is not in a state that allows this (``not_held``, ``not_applied``,
+    ``not_awaiting_code``, ``user_exists``, ``too_many_subscriptions``...)."""
+
+
+class EndpointTaken(StateConflict):
+    """The address is subscribed already (by ``owner``, as subscription ``subscription_id``)."""
+
+    def __init__(self, message: str, owner: str, subscription_id: str) -> None:
+        super().__init__(message)
+        self.owner = owner
+        self.subscription_id = subscription_id
+
+
+class TooManyRequests(DomainError):
     """One user asked for more than their share; ``retry_after`` seconds until the next is allowed."""
 
-    def __init__(self, message: str, retry_after: int, code: str | None = None) -> None:
-        super().__init__(message, code)
+    def __init__(self, message: str, retry_after: int, reason: str | None = None) -> None:
+        super().__init__(message, reason)
         self.retry_after = max(1, retry_after)
+
+
+class FileTooLarge(DomainError):
+    """A file is larger than uploads may be."""
+
+
+class Unavailable(DomainError):
+    """A backing store failed or was throttled; the caller may retry."""
 
 
 class ThrottleUnavailable(Exception):
     """The per-user limits could not be read or written (the request is let through)."""
-
-
-class PayloadTooLarge(ApiError, status=413, code="file_too_large"):
-    pass
-
-
-class InvalidCursor(BadRequest, code="invalid_cursor"):
-    pass
 
 
 class SecretUnavailable(RuntimeError):
@@ -72,20 +79,3 @@ class SecretUnavailable(RuntimeError):
 
 class UserError(Exception):
     """Cognito refused a change to a user; the message says why."""
-
-
-class Conflict(ApiError, status=409, code="conflict"):
-    """The request clashes with what exists (a subscribed address, a taken username, a full quota)."""
-
-
-class EndpointTaken(Conflict, code="already_subscribed"):
-    """The address is subscribed already (by ``owner``, as subscription ``subscription_id``)."""
-
-    def __init__(self, message: str, owner: str, subscription_id: str) -> None:
-        super().__init__(message)
-        self.owner = owner
-        self.subscription_id = subscription_id
-
-
-class TooManySubscriptions(Conflict, code="too_many_subscriptions"):
-    pass
