@@ -76,29 +76,30 @@ class GatewayError(BaseModel):
     message: str
 
 
-def _error(description: str, model: Any = ErrorResponse) -> dict[str, Any]:
+def documented_error(description: str, model: Any = ErrorResponse) -> dict[str, Any]:
+    """One documented error answer of a route (``responses=``), with its body's schema."""
     return {"description": description, "content": {"application/json": {"model": model}}}
 
 
 #: Errors the function answers, by status, for the routes that can answer them.
 ERRORS: dict[int, dict[str, Any]] = {
-    400: _error("A malformed name, cursor, time or file name (`error.code` says which)"),
-    403: _error("The store (or upload) is not one of yours, or the route is for admins only"),
-    404: _error("No such store, item, upload or route"),
-    413: _error("The file is larger than uploads may be (`file_too_large`)"),
-    409: _error("The upload is not waiting for confirmation (`not_held`)"),
-    422: _error("A parameter or body field missing, out of range or of the wrong type (`invalid_parameter`)"),
+    400: documented_error("A malformed name, cursor, time or file name (`error.code` says which)"),
+    403: documented_error("The store (or upload) is not one of yours, or the route is for admins only"),
+    404: documented_error("No such store, item, upload or route"),
+    413: documented_error("The file is larger than uploads may be (`file_too_large`)"),
+    409: documented_error("The upload is not waiting for confirmation (`not_held`)"),
+    422: documented_error("A parameter or body field missing, out of range or of the wrong type (`invalid_parameter`)"),
 }
 #: Answers any route can give.
 ALWAYS: dict[int, dict[str, Any]] = {
-    401: _error(
+    401: documented_error(
         'No token, or one the authorizer refused: API Gateway\'s `{"message": "Unauthorized"}`. A valid '
         "access token instead of the ID token: the function's error `id_token_required`; a token issued before "
         "the user's access changed or their sessions were ended: `session_revoked` (sign in again)",
         ErrorResponse | GatewayError,
     ),
     429: {
-        **_error(
+        **documented_error(
             'Too many requests: the stage\'s throttling for everyone together (`{"message": "Too Many Requests"}`), '
             "or yours alone (`too_many_requests`, with `Retry-After`): each user has a bucket for any request and "
             "tighter ones for upload grants, subscriptions and texted codes",
@@ -111,8 +112,8 @@ ALWAYS: dict[int, dict[str, Any]] = {
             }
         },
     },
-    500: _error("A bug (`internal_error`; logged, no details returned)"),
-    503: _error(
+    500: documented_error("A bug (`internal_error`; logged, no details returned)"),
+    503: documented_error(
         "A table or the bucket is unavailable (`unavailable`; retry), or the function timed out "
         '(API Gateway\'s `{"message": "Service Unavailable"}`)',
         ErrorResponse | GatewayError,

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from dashboard_api.handlers.context import caller_of, subscriptions
-from dashboard_api.handlers.responses import SECURITY_HEADERS, ErrorResponse, documented
+from dashboard_api.handlers.responses import SECURITY_HEADERS, documented, documented_error
 from dashboard_api.logic.names import decoded_segment
 from dashboard_api.models.subscriptions import (
     CODE_MINUTES,
@@ -24,19 +24,17 @@ from dashboard_api.models.users import MAX_USERNAME_LENGTH
 router = APIGatewayHttpRouter()
 
 
-def _error(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"model": ErrorResponse}}}
-
-
 #: The errors the subscription routes answer, besides those of every route.
 ERRORS: dict[int, Any] = {
-    400: _error(
+    400: documented_error(
         "A malformed endpoint, store name or cursor, more store x severity combinations than SNS allows, or a "
         "code that is wrong (`wrong_code`) or expired or tried too often (`code_expired`)"
     ),
-    403: _error("A store that is not yours, a protocol for admins only, or an admin without MFA (`mfa_required`)"),
-    404: _error("No such subscription of yours"),
-    409: _error(
+    403: documented_error(
+        "A store that is not yours, a protocol for admins only, or an admin without MFA (`mfa_required`)"
+    ),
+    404: documented_error("No such subscription of yours"),
+    409: documented_error(
         "The address is subscribed already (`already_subscribed`; never saying by whom), you have as many as "
         "allowed (`too_many_subscriptions`), or the subscription is not awaiting a code (`not_awaiting_code`)"
     ),

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from dashboard_api.handlers.context import caller_of, people
-from dashboard_api.handlers.responses import ErrorResponse, documented
+from dashboard_api.handlers.responses import documented, documented_error
 from dashboard_api.logic.names import decoded_segment
 from dashboard_api.logic.people import refuse_own_account, user_view
 from dashboard_api.logic.permissions import Caller
@@ -30,16 +30,14 @@ from dashboard_api.models.users import (
 router = APIGatewayHttpRouter()
 
 
-def _error(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"model": ErrorResponse}}}
-
-
 #: The errors the user routes answer, besides those of every route.
 USER_ERRORS: dict[int, Any] = {
-    400: _error("A malformed username, email or store, Cognito refused the change, or it is your own account"),
-    403: _error("Not head office, or an admin without TOTP MFA (`mfa_required`)"),
-    404: _error("No such user"),
-    409: _error("The username is taken"),
+    400: documented_error(
+        "A malformed username, email or store, Cognito refused the change, or it is your own account"
+    ),
+    403: documented_error("Not head office, or an admin without TOTP MFA (`mfa_required`)"),
+    404: documented_error("No such user"),
+    409: documented_error("The username is taken"),
 }
 
 
