@@ -371,7 +371,10 @@ class FakeAlertsTopic:
         for arn, existing in self.subscriptions.items():
             if (existing["protocol"], existing["endpoint"]) == (protocol, endpoint):
                 if existing["policy"] != filter_policy:
-                    raise StateConflict("this address is already subscribed to the alerts topic with other settings")
+                    raise StateConflict(
+                        "this address is already subscribed to the alerts topic with other settings",
+                        "already_subscribed",
+                    )
                 return arn
         self._next += 1
         arn = f"{self.TOPIC}:{self._next:08d}-0000-0000-0000-000000000000"
