@@ -69,10 +69,8 @@ class Provisioner:
             "AWS::S3::Bucket": self._bucket,
             "AWS::S3::BucketPolicy": self._bucket_policy,
             "AWS::SQS::Queue": self._queue,
-            "AWS::SQS::QueuePolicy": self._queue_policy,
             "AWS::SNS::Topic": self._topic,
             "AWS::SNS::Subscription": self._subscription,
-            "AWS::SNS::TopicPolicy": self._topic_policy,
             "AWS::Cognito::UserPool": self._user_pool,
             "AWS::Cognito::UserPoolClient": self._user_pool_client,
             "AWS::Cognito::UserPoolGroup": self._user_pool_group,
@@ -245,8 +243,6 @@ class Provisioner:
                 for rule in props["CorsConfiguration"]["CorsRules"]
             ]
             client.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": rules})
-        if props.get("Tags"):
-            client.put_bucket_tagging(Bucket=name, Tagging={"TagSet": props["Tags"]})
         notifications = props.get("NotificationConfiguration") or {}
         # moto matches events and key filters itself; devstack.s3_events runs the functions.
         configuration = {
@@ -313,13 +309,6 @@ class Provisioner:
         arn = client.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         result.resolver.provided(logical_id, url, {"Arn": arn, "QueueName": name, "QueueUrl": url})
 
-    def _queue_policy(self, logical_id: str, props: dict[str, Any], result: ProvisionedService) -> None:
-        for url in props["Queues"]:
-            self.client("sqs").set_queue_attributes(
-                QueueUrl=url, Attributes={"Policy": json.dumps(props["PolicyDocument"])}
-            )
-        result.resolver.provided(logical_id, f"{result.resolver.stack_name}-{logical_id}")
-
     def _topic(self, logical_id: str, props: dict[str, Any], result: ProvisionedService) -> None:
         client = self.client("sns")
         name = props.get("TopicName") or f"{result.resolver.stack_name}-{logical_id}"
@@ -329,8 +318,6 @@ class Provisioner:
             if key in props
         }
         arn = client.create_topic(Name=name, Attributes=attributes)["TopicArn"]
-        for subscription in props.get("Subscription") or []:
-            client.subscribe(TopicArn=arn, Protocol=subscription["Protocol"], Endpoint=subscription["Endpoint"])
         result.resolver.provided(logical_id, arn, {"TopicArn": arn, "TopicName": name})
 
     def _subscription(self, logical_id: str, props: dict[str, Any], result: ProvisionedService) -> None:
@@ -348,13 +335,6 @@ class Provisioner:
             ReturnSubscriptionArn=True,
         )["SubscriptionArn"]
         result.resolver.provided(logical_id, arn)
-
-    def _topic_policy(self, logical_id: str, props: dict[str, Any], result: ProvisionedService) -> None:
-        for arn in props["Topics"]:
-            self.client("sns").set_topic_attributes(
-                TopicArn=arn, AttributeName="Policy", AttributeValue=json.dumps(props["PolicyDocument"])
-            )
-        result.resolver.provided(logical_id, f"{result.resolver.stack_name}-{logical_id}")
 
     # -- Cognito --------------------------------------------------------------------------------------
 
@@ -399,36 +379,18 @@ class Provisioner:
     def _secret(self, logical_id: str, props: dict[str, Any], result: ProvisionedService) -> None:
         """A secret with its given value, or one generated as GenerateSecretString asks (by the emulator)."""
         client = self.client("secretsmanager")
-        name = props.get("Name") or f"{result.resolver.stack_name}-{logical_id}"
-        value = props.get("SecretString")
-        generate = props.get("GenerateSecretString")
-        if value is None and generate is not None:
-            passed = {key: generate[key] for key in _PASSWORD_OPTIONS if key in generate}
-            value = client.get_random_password(**passed)["RandomPassword"]
-            if generate.get("SecretStringTemplate") and generate.get("GenerateStringKey"):
-                template = json.loads(generate["SecretStringTemplate"])
-                value = json.dumps({**template, generate["GenerateStringKey"]: value})
-        kwargs: dict[str, Any] = {"Name": name, "SecretString": value or ""}
-        if props.get("Description"):
-            kwargs["Description"] = props["Description"]
+        name = {"Name": f"{result.resolver.stack_name}-{logical_id}"}
+        kwargs = self._api_arguments("secretsmanager", "CreateSecret", name | props)
+        if "SecretString" not in kwargs:
+            generate = props.get("GenerateSecretString") or {}
+            options = self._api_arguments("secretsmanager", "GetRandomPassword", generate)
+            kwargs["SecretString"] = client.get_random_password(**options)["RandomPassword"]
         arn = client.create_secret(**kwargs)["ARN"]
         result.resolver.provided(logical_id, arn, {"Id": arn})
 
 
 #: A bucket's CORS rule: CloudFormation's property names that the S3 API spells otherwise.
 _CORS_RULE_NAMES = {"Id": "ID", "MaxAge": "MaxAgeSeconds", "ExposedHeaders": "ExposeHeaders"}
-
-#: GenerateSecretString options the emulator's GetRandomPassword takes as they are.
-_PASSWORD_OPTIONS = (
-    "PasswordLength",
-    "ExcludeCharacters",
-    "ExcludeNumbers",
-    "ExcludePunctuation",
-    "ExcludeUppercase",
-    "ExcludeLowercase",
-    "IncludeSpace",
-    "RequireEachIncludedType",
-)
 
 
 def _role_statements(
@@ -488,9 +450,6 @@ def _stand_in(logical_id: str, kind: str, props: dict[str, Any], resolver: Resol
     if kind == "AWS::IAM::Role":
         name = _literal(props.get("RoleName")) or f"{resolver.stack_name}-{logical_id}"
         return name, {"Arn": f"arn:aws:iam::{account}:role/{name}", "RoleId": f"AROA{logical_id.upper()[:16]}"}
-    if kind == "AWS::Logs::LogGroup":
-        name = _literal(props.get("LogGroupName")) or f"/{resolver.stack_name}/{logical_id}"
-        return name, {"Arn": f"arn:aws:logs:{region}:{account}:log-group:{name}:*"}
     service = kind.split("::")[1].lower() if kind.count("::") >= 2 else "unknown"
     name = f"{resolver.stack_name}-{logical_id}"
     return name, {"Arn": f"arn:aws:{service}:{region}:{account}:{name}"}
