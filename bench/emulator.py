@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+from unittest import mock
 
 import boto3
 from botocore.config import Config
@@ -22,25 +23,14 @@ from moto.server import ThreadedMotoServer
 
 from bench.standins import Meter
 from devstack.definitions import create_table
+from devstack.emulator import REGION, isolate_from_real_aws
 from devstack.moto_reserved_words import refuse_reserved_words
 from devstack.moto_transactions import fix_transactions
 
-REGION = "us-east-1"
 
-
-@contextmanager
-def environment(values: dict[str, str]) -> Iterator[None]:
+def environment(values: dict[str, str]) -> Any:
     """Set environment variables for the duration (handlers read their settings from it), then restore."""
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    return mock.patch.dict(os.environ, values)
 
 
 @contextmanager
@@ -113,15 +103,7 @@ def emulator(own_process: bool = False) -> Iterator[Emulator]:
     threads then wait on the network instead of sharing one interpreter lock with the emulator.
     In this process otherwise, for benchmarks that fill the emulator's storage directly.
     """
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_REGION": REGION,
-    }.items():
-        os.environ[name] = value
-    os.environ.pop("AWS_PROFILE", None)
+    isolate_from_real_aws()
     port = free_port()
     endpoint = f"http://127.0.0.1:{port}"
     if own_process:
