@@ -243,30 +243,15 @@ class Provisioner:
                 for rule in props["CorsConfiguration"]["CorsRules"]
             ]
             client.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": rules})
-        notifications = props.get("NotificationConfiguration") or {}
         # moto matches events and key filters itself; devstack.s3_events runs the functions.
-        configuration = {
-            api: [{arn: c[target], "Events": [c["Event"]], **_api_filter(c)} for c in notifications.get(cfn) or []]
-            for cfn, api, target, arn in (
-                ("LambdaConfigurations", "LambdaFunctionConfigurations", "Function", "LambdaFunctionArn"),
-                ("QueueConfigurations", "QueueConfigurations", "Queue", "QueueArn"),
-                ("TopicConfigurations", "TopicConfigurations", "Topic", "TopicArn"),
-            )
-        }
-        if any(configuration.values()):
+        functions = [
+            {"LambdaFunctionArn": c["Function"], "Events": [c["Event"]], **_api_filter(c)}
+            for c in (props.get("NotificationConfiguration") or {}).get("LambdaConfigurations") or []
+        ]
+        if functions:
+            configuration = {"LambdaFunctionConfigurations": functions}
             client.put_bucket_notification_configuration(Bucket=name, NotificationConfiguration=configuration)
-        region = result.resolver.region
-        result.resolver.provided(
-            logical_id,
-            name,
-            {
-                "Arn": f"arn:aws:s3:::{name}",
-                "DomainName": f"{name}.s3.amazonaws.com",
-                "RegionalDomainName": f"{name}.s3.{region}.amazonaws.com",
-                "DualStackDomainName": f"{name}.s3.dualstack.{region}.amazonaws.com",
-                "WebsiteURL": f"http://{name}.s3-website-{region}.amazonaws.com",
-            },
-        )
+        result.resolver.provided(logical_id, name, {"Arn": f"arn:aws:s3:::{name}"})
 
     def _bucket_policy(self, logical_id: str, props: dict[str, Any], result: ProvisionedService) -> None:
         document = dict(props["PolicyDocument"])
@@ -298,16 +283,15 @@ class Provisioner:
     def _queue(self, logical_id: str, props: dict[str, Any], result: ProvisionedService) -> None:
         client = self.client("sqs")
         name = props.get("QueueName") or f"{result.resolver.stack_name}-{logical_id}"
-        # Every property of AWS::SQS::Queue but the name and tags is a queue attribute of the same name.
+        # Every other property of AWS::SQS::Queue the services set is a queue attribute of the same name.
         attributes = {
             key: json.dumps(value) if isinstance(value, dict) else _attribute_text(value)
             for key, value in props.items()
-            if key not in ("QueueName", "Tags")
+            if key != "QueueName"
         }
-        tags = {tag["Key"]: tag["Value"] for tag in props.get("Tags") or []}
-        url = client.create_queue(QueueName=name, Attributes=attributes, **({"tags": tags} if tags else {}))["QueueUrl"]
+        url = client.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
         arn = client.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        result.resolver.provided(logical_id, url, {"Arn": arn, "QueueName": name, "QueueUrl": url})
+        result.resolver.provided(logical_id, url, {"Arn": arn})
 
     def _topic(self, logical_id: str, props: dict[str, Any], result: ProvisionedService) -> None:
         client = self.client("sns")
@@ -318,7 +302,7 @@ class Provisioner:
             if key in props
         }
         arn = client.create_topic(Name=name, Attributes=attributes)["TopicArn"]
-        result.resolver.provided(logical_id, arn, {"TopicArn": arn, "TopicName": name})
+        result.resolver.provided(logical_id, arn)
 
     def _subscription(self, logical_id: str, props: dict[str, Any], result: ProvisionedService) -> None:
         # The other properties of AWS::SNS::Subscription are subscription attributes of the same name.
@@ -348,26 +332,13 @@ class Provisioner:
         kwargs = self._api_arguments("cognito-idp", "CreateUserPool", props, PoolName="UserPoolName")
         kwargs.setdefault("PoolName", f"{result.resolver.stack_name}-{logical_id}")
         pool = self.client("cognito-idp").create_user_pool(**kwargs)["UserPool"]
-        region = result.resolver.region
-        result.resolver.provided(
-            logical_id,
-            pool["Id"],
-            {
-                "Arn": pool["Arn"],
-                "UserPoolId": pool["Id"],
-                "ProviderName": f"cognito-idp.{region}.amazonaws.com/{pool['Id']}",
-                "ProviderURL": f"https://cognito-idp.{region}.amazonaws.com/{pool['Id']}",
-            },
-        )
+        result.resolver.provided(logical_id, pool["Id"], {"Arn": pool["Arn"]})
 
     def _user_pool_client(self, logical_id: str, props: dict[str, Any], result: ProvisionedService) -> None:
         kwargs = self._api_arguments("cognito-idp", "CreateUserPoolClient", props)
         kwargs.setdefault("ClientName", f"{result.resolver.stack_name}-{logical_id}")
         client = self.client("cognito-idp").create_user_pool_client(**kwargs)["UserPoolClient"]
-        attributes = {"ClientId": client["ClientId"], "Name": client["ClientName"]}
-        if client.get("ClientSecret"):
-            attributes["ClientSecret"] = client["ClientSecret"]
-        result.resolver.provided(logical_id, client["ClientId"], attributes)
+        result.resolver.provided(logical_id, client["ClientId"])
 
     def _user_pool_group(self, logical_id: str, props: dict[str, Any], result: ProvisionedService) -> None:
         kwargs = self._api_arguments("cognito-idp", "CreateGroup", {"GroupName": logical_id, **props})
@@ -424,12 +395,8 @@ def _depends_on(resource: dict[str, Any]) -> list[str]:
     return [depends] if isinstance(depends, str) else list(depends)
 
 
-def _filter_rules(config: dict[str, Any]) -> list[dict[str, str]]:
-    return list(((config.get("Filter") or {}).get("S3Key") or {}).get("Rules") or [])
-
-
 def _api_filter(config: dict[str, Any]) -> dict[str, Any]:
-    rules = _filter_rules(config)
+    rules = ((config.get("Filter") or {}).get("S3Key") or {}).get("Rules") or []
     return {"Filter": {"Key": {"FilterRules": rules}}} if rules else {}
 
 
