@@ -92,7 +92,7 @@ class LocalStack:
         self.local_outputs[SERVED_LOCALLY] = self._site_outputs(SERVED_LOCALLY)  # deployed apart from compose
         say(f"{SERVED_LOCALLY}: served by the local web server at {self.web_url}/ (not provisioned)")
         try:
-            configs = load_services(planned_services(), state.cache_dir())
+            configs = load_services(planned_services(), state.CACHE_DIR)
         except ConfigError as error:
             raise StackError(str(error)) from error
         self._provision(configs)
@@ -162,7 +162,7 @@ class LocalStack:
             for runtime in self.functions.runtimes
         }
         state.write_atomically(self.settings.stack_file, content)
-        self._closers.append(lambda: state.remove(self.settings.stack_file))
+        self._closers.append(lambda: self.settings.stack_file.unlink(missing_ok=True))
         console(banner(content, time.monotonic() - started))
         return content
 
@@ -190,7 +190,7 @@ class LocalStack:
                 f"another local stack (pid {pid}) uses {self.settings.state_dir}; stop it, "
                 "or give this one its own directory with INVENTORY_STATE_DIR=<dir>"
             )
-        state.remove(stack_file)
+        stack_file.unlink()
         say(f"removed a stale {stack_file} left by a stack that did not stop cleanly")
 
     def _provision(self, configs: dict[str, ServiceConfig]) -> None:
