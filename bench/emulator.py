@@ -14,7 +14,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 from unittest import mock
 
 import boto3
@@ -33,10 +33,19 @@ def environment(values: dict[str, str]) -> Any:
     return mock.patch.dict(os.environ, values)
 
 
+class Hook(Protocol):
+    """What hooks itself on a boto3 session's events: the stand-in's Meter, the dashboard's Replay."""
+
+    def attach(self, events: Any) -> Any: ...
+
+
+Hooked = TypeVar("Hooked", bound=Hook)
+
+
 @contextmanager
-def default_session(meter: Meter, env: dict[str, str]) -> Iterator[Meter]:
-    """boto3's default session metered, in ``env``: the clients a handler builds for itself inherit
-    the meter, as on Lambda they would build theirs from the environment."""
+def default_session(meter: Hooked, env: dict[str, str]) -> Iterator[Hooked]:
+    """boto3's default session metered (or hooked otherwise), in ``env``: the clients a handler builds for
+    itself inherit the meter, as on Lambda they would build theirs from the environment."""
     with environment(env):
         boto3.setup_default_session(region_name=REGION)
         meter.attach(boto3.DEFAULT_SESSION.events)  # type: ignore[attr-defined]
