@@ -18,12 +18,11 @@ from typing import Any, Protocol, TypeVar
 from unittest import mock
 
 import boto3
-from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
 from bench.standins import Meter
 from devstack.definitions import create_table
-from devstack.emulator import REGION, isolate_from_real_aws
+from devstack.emulator import REGION, emulator_client, isolate_from_real_aws
 from devstack.moto_reserved_words import refuse_reserved_words
 from devstack.moto_transactions import fix_transactions
 
@@ -57,7 +56,7 @@ def default_session(meter: Hooked, env: dict[str, str]) -> Iterator[Hooked]:
 
 def metered_client(meter: Meter, service: str = "dynamodb", **config: Any) -> Any:
     """A real boto3 client of its own session, metered (and answered, if the meter answers)."""
-    client = boto3.Session(region_name=REGION).client(service, config=Config(**config))
+    client = emulator_client(service, None, **config)
     meter.attach(client.meta.events)
     return client
 
@@ -73,9 +72,7 @@ class Emulator:
     endpoint_url: str
 
     def client(self, service: str, **config: Any) -> Any:
-        """A client of its own session, so hooks on boto3's default session never see its calls."""
-        session = boto3.Session(region_name=REGION)
-        return session.client(service, endpoint_url=self.endpoint_url, config=Config(**config))
+        return emulator_client(service, self.endpoint_url, **config)
 
     def resource(self, service: str) -> Any:
         return boto3.Session(region_name=REGION).resource(service, endpoint_url=self.endpoint_url)
