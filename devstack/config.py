@@ -62,7 +62,6 @@ class ServiceConfig:
     """One service's printed configuration, with cross-service parameters still as placeholders."""
 
     name: str  # folder name under services/
-    directory: Path
     definition: dict[str, Any]
     param_sources: dict[str, ParamSource] = field(default_factory=dict)
 
@@ -77,18 +76,6 @@ class ServiceConfig:
     @property
     def stack_name(self) -> str:
         return f"{self.service}-{STAGE}"
-
-    @property
-    def functions(self) -> dict[str, dict[str, Any]]:
-        return dict(self.definition.get("functions") or {})
-
-    @property
-    def resources(self) -> dict[str, dict[str, Any]]:
-        return dict((self.definition.get("resources") or {}).get("Resources") or {})
-
-    @property
-    def outputs(self) -> dict[str, Any]:
-        return dict((self.definition.get("resources") or {}).get("Outputs") or {})
 
     def with_params(self, values: Mapping[str, str]) -> dict[str, Any]:
         """The definition with each cross-service placeholder replaced by its real value."""
@@ -124,9 +111,7 @@ def load_services(names: Iterable[str], cache_dir: Path, repo: Path = REPO) -> d
         printed = {
             name: pool.submit(print_service, repo / "services" / name, sources[name], cache_dir) for name in names
         }
-        return {
-            name: ServiceConfig(name, repo / "services" / name, printed[name].result(), sources[name]) for name in names
-        }
+        return {name: ServiceConfig(name, printed[name].result(), sources[name]) for name in names}
 
 
 def print_service(directory: Path, sources: Mapping[str, ParamSource], cache_dir: Path) -> dict[str, Any]:

@@ -156,8 +156,8 @@ class LocalStack:
                 "service": runtime.function.service,
                 "log_file": str(runtime.log.path),
                 "handler": runtime.function.handler,
-                "module_file": runtime.module_file,
-                "environment": runtime.environment,
+                "module_file": runtime.first.module_file,
+                "environment": runtime.first.environment,
             }
             for runtime in self.functions.runtimes
         }
