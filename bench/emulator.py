@@ -5,15 +5,14 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
-import socket
-import subprocess
-import sys
-import time
+import threading
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from typing import Any, Protocol, TypeVar
 from unittest import mock
 
@@ -61,12 +60,6 @@ def metered_client(meter: Meter, service: str = "dynamodb", **config: Any) -> An
     return client
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @dataclass
 class Emulator:
     endpoint_url: str
@@ -110,37 +103,37 @@ def emulator(own_process: bool = False) -> Iterator[Emulator]:
     In this process otherwise, for benchmarks that fill the emulator's storage directly.
     """
     isolate_from_real_aws()
-    port = free_port()
-    endpoint = f"http://127.0.0.1:{port}"
-    if own_process:
-        command = [sys.executable, "-m", "bench.moto_server", "-H", "127.0.0.1", "-p", str(port)]
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if not own_process:
+        server = _started()
         try:
-            _wait_until_up(endpoint, process)
-            yield Emulator(endpoint)
+            yield Emulator(f"http://127.0.0.1:{server.get_host_and_port()[1]}")
         finally:
-            process.terminate()
-            process.wait(timeout=30)
+            server.stop()
         return
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one log line per request otherwise
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter, nothing of this one's state
+    ports, port = context.Pipe()
+    process = context.Process(target=_serve, args=(port,), daemon=True)
+    process.start()
+    try:
+        if not ports.poll(60):
+            raise RuntimeError("the emulator did not start within 60 s")
+        yield Emulator(f"http://127.0.0.1:{ports.recv()}")
+    finally:
+        process.terminate()
+        process.join(timeout=30)
+
+
+def _started() -> ThreadedMotoServer:
+    """moto's server on a free loopback port, with the local stack's fixes and no log line per request."""
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     fix_transactions()
     refuse_reserved_words()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
-    try:
-        yield Emulator(endpoint)
-    finally:
-        server.stop()
+    return server
 
 
-def _wait_until_up(endpoint: str, process: subprocess.Popen[bytes], seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the emulator exited with code {process.returncode} before answering")
-        try:
-            urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=2).close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"the emulator did not answer at {endpoint} within {seconds:.0f} s")
+def _serve(port: Connection) -> None:
+    """The emulator's own process: it sends its port back, then serves until terminated."""
+    port.send(_started().get_host_and_port()[1])
+    threading.Event().wait()
