@@ -14,7 +14,7 @@ from inventory.uploads import REPORTS_PREFIX, UPLOAD_PREFIX
 
 from devstack import state
 from devstack.cognito import DemoUser, create_demo_users
-from devstack.config import REPO, ConfigError, ServiceConfig, load_services, planned_services, read_yaml
+from devstack.config import REPO, ConfigError, ServiceConfig, load_services, planned_services
 from devstack.emulator import REGION, Emulator, console, isolate_from_real_aws, say
 from devstack.lambdas import Functions
 from devstack.notifications import inbox, print_deliveries
@@ -89,7 +89,7 @@ class LocalStack:
         self._claim_state_dir()
         os.environ["AWS_ENDPOINT_URL"] = self.emulator.endpoint_url
 
-        self.local_outputs[SERVED_LOCALLY] = self._site_outputs(SERVED_LOCALLY)  # deployed apart from compose
+        self.local_outputs[SERVED_LOCALLY] = {"DashboardOrigin": self.web_url}  # deployed apart from compose
         say(f"{SERVED_LOCALLY}: served by the local web server at {self.web_url}/ (not provisioned)")
         try:
             configs = load_services(planned_services(), state.CACHE_DIR)
@@ -224,16 +224,6 @@ class LocalStack:
         """Where the dashboard runs: the only origins the emulator answers a browser from."""
         port = self.settings.web_port
         return (f"http://127.0.0.1:{port}", f"http://localhost:{port}")
-
-    def _site_outputs(self, name: str) -> dict[str, str]:
-        """Outputs of a service the web server stands in for: its origin and URL are the server's."""
-        outputs = {}
-        for output in read_yaml(REPO / "services" / name / "serverless.yml").get("resources", {}).get("Outputs", {}):
-            if output.endswith("Origin"):
-                outputs[output] = self.web_url
-            elif output.endswith(("Url", "URL")):
-                outputs[output] = f"{self.web_url}/"
-        return outputs
 
     def _stack_json(self, inboxes: dict[str, str]) -> dict[str, Any]:
         endpoint, web = self.emulator.endpoint_url, self.web_url

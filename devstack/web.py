@@ -328,9 +328,7 @@ def preflight_headers(cors: dict[str, Any]) -> dict[str, str]:
 def _http_response(result: Any) -> tuple[int, dict[str, str], bytes, list[str]]:
     """A Lambda result as the HTTP API turns it into a response (payload 2.0 rules)."""
     if isinstance(result, dict) and "statusCode" in result:
-        headers = {str(k): str(v) for k, v in (result.get("headers") or {}).items()}
-        for name, values in (result.get("multiValueHeaders") or {}).items():
-            headers[str(name)] = ",".join(str(v) for v in values)
+        headers = {str(k): str(v) for k, v in (result.get("headers") or {}).items()}  # 2.0 has no multiValueHeaders
         body = result.get("body") or ""
         payload = base64.b64decode(body) if result.get("isBase64Encoded") else str(body).encode()
         return int(result["statusCode"]), headers, payload, [str(c) for c in result.get("cookies") or []]
