@@ -5,14 +5,14 @@
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
+import subprocess
+import sys
 import threading
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from typing import Any, Protocol, TypeVar
 from unittest import mock
 
@@ -110,17 +110,16 @@ def emulator(own_process: bool = False) -> Iterator[Emulator]:
         finally:
             server.stop()
         return
-    context = multiprocessing.get_context("spawn")  # a fresh interpreter, nothing of this one's state
-    ports, port = context.Pipe()
-    process = context.Process(target=_serve, args=(port,), daemon=True)
-    process.start()
+    command = [sys.executable, "-c", "from bench.emulator import serve; serve()"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
-        if not ports.poll(60):
-            raise RuntimeError("the emulator did not start within 60 s")
-        yield Emulator(f"http://127.0.0.1:{ports.recv()}")
+        port = process.stdout.readline().strip() if process.stdout else ""  # "" if it exited first
+        if not port:
+            raise RuntimeError(f"the emulator exited with code {process.wait()} before it started")
+        yield Emulator(f"http://127.0.0.1:{port}")
     finally:
         process.terminate()
-        process.join(timeout=30)
+        process.wait(timeout=30)
 
 
 def _started() -> ThreadedMotoServer:
@@ -133,7 +132,7 @@ def _started() -> ThreadedMotoServer:
     return server
 
 
-def _serve(port: Connection) -> None:
-    """The emulator's own process: it sends its port back, then serves until terminated."""
-    port.send(_started().get_host_and_port()[1])
+def serve() -> None:
+    """The emulator's own process (``emulator(own_process=True)``): prints its port, serves until terminated."""
+    print(_started().get_host_and_port()[1], flush=True)
     threading.Event().wait()
