@@ -15,7 +15,7 @@ from typing import Any
 
 from devstack import iam
 from devstack.emulator import Emulator
-from devstack.intrinsics import Resolver, Unresolved, function_logical_id, references
+from devstack.intrinsics import Resolver, Unresolved, function_logical_id
 
 
 class ProvisionError(Exception):
@@ -98,28 +98,26 @@ class Provisioner:
                 ref, attributes = _stand_in(logical_id, kind, resource.get("Properties") or {}, resolver)
                 resolver.provided(logical_id, ref, attributes)
         pending = [logical for logical in resources if logical not in result.skipped]
-        known = set(resources) | set(resolver.refs)
-        while pending:
-            progressed = False
-            for logical_id in list(pending):
+        while pending:  # in rounds: a resource waits for the next while one it refers to is not created yet
+            waiting = []
+            for logical_id in pending:
                 resource = resources[logical_id]
-                waiting = (references(resource.get("Properties")) | set(_depends_on(resource))) & known
-                if waiting - set(resolver.refs):
-                    continue
                 try:
                     properties = resolver.resolve(resource.get("Properties") or {})
-                    self._creators[resource["Type"]](logical_id, properties, result)
                 except Unresolved as error:
+                    if error.logical_id in pending and error.logical_id not in resolver.refs:
+                        waiting.append(logical_id)
+                        continue
                     raise ProvisionError(f"{name}: {logical_id}: {error}") from error
+                try:
+                    self._creators[resource["Type"]](logical_id, properties, result)
                 except Exception as error:
-                    raise ProvisionError(
-                        f"{name}: creating {logical_id} ({resource['Type']}) failed: {error}"
-                    ) from error
+                    failed = f"{name}: creating {logical_id} ({resource['Type']}) failed: {error}"
+                    raise ProvisionError(failed) from error
                 result.created[logical_id] = resource["Type"]
-                pending.remove(logical_id)
-                progressed = True
-            if not progressed:
-                raise ProvisionError(f"{name}: circular or unknown references among {', '.join(pending)}")
+            if len(waiting) == len(pending):
+                raise ProvisionError(f"{name}: circular references among {', '.join(pending)}")
+            pending = waiting
         for output, spec in ((definition.get("resources") or {}).get("Outputs") or {}).items():
             try:
                 result.outputs[output] = str(resolver.resolve(spec.get("Value")))
@@ -388,11 +386,6 @@ def _conditional_deny(statement: dict[str, Any]) -> bool:
 def _tls_only(statement: dict[str, Any]) -> bool:
     condition = statement.get("Condition") or {}
     return statement.get("Effect") == "Deny" and "aws:SecureTransport" in (condition.get("Bool") or {})
-
-
-def _depends_on(resource: dict[str, Any]) -> list[str]:
-    depends = resource.get("DependsOn") or []
-    return [depends] if isinstance(depends, str) else list(depends)
 
 
 def _api_filter(config: dict[str, Any]) -> dict[str, Any]:
