@@ -2,10 +2,14 @@
 
 Rows are spread over a few writer lanes by item (a stable hash), so every row of one item goes
 through the same lane in file order: when a file lists an item twice, the later row wins, as if
-the file were applied top to bottom. Each lane collects up to 100 distinct items, reads their
-stored state in one BatchGetItem, and writes only the items whose count or threshold changed,
-in one transaction of conditional updates (see ``ingest.dal.inventory``), fenced by the
-upload's lease when the caller gives a fence. So:
+the file were applied top to bottom. Each lane collects up to 99 distinct items, compares them with
+their stored state, and writes only the items whose count or threshold changed, in one transaction
+of conditional updates (see ``ingest.dal.inventory``), fenced by the upload's lease when the caller
+gives a fence. The stored state of a store comes from one strongly consistent Query of its items,
+made when the load first meets the store and kept up to date with what each of its writes landed
+(:class:`_StoreReads`): DynamoDB bills a Query by the total size of what it reads, 6 to 14 of our
+items a read unit, where a BatchGetItem costs a unit an item. A store too big to read whole for what
+the load names of it, or forgotten to keep memory bounded, is read batch by batch (BatchGetItem). So:
 
 - an unchanged re-upload writes nothing;
 - an item set by a newer upload is left alone (stale), whether the read showed it or the write's
@@ -20,6 +24,14 @@ upload's lease when the caller gives a fence. So:
 - a full list (``full_list``) also writes the items it lists unchanged, with only its source (and
   the line) new: afterwards every item the file listed carries this upload or a newer one, so the
   ones it omitted are exactly those still set by an older upload. Such a write counts as unchanged.
+
+Reading a store once makes the time between the read and a write longer (the whole load, not one
+batch). What the rules above promise stays: every write is conditional, so an upload newer than
+this one that lands after the Query still wins (the write is refused, counted stale, and the item
+DynamoDB hands back becomes the load's state); a row unchanged from what the Query saw is skipped,
+as it was skipped on what the BatchGetItem saw. If an older upload sets that item in between, the
+item keeps the older upload's count, exactly as when the older upload lands just after this load
+(an unchanged row never stamps its item). A new load (a continuation, Lambda's retry) reads afresh.
 
 Once DynamoDB pushes back on a write (a throttled attempt that botocore retried), writes to one
 store go out one transaction at a time for the rest of the load, whichever lane sends them: a
@@ -78,9 +90,10 @@ BATCH_SECONDS = 60.0
 #: Stored items a load keeps of the stores it reads whole (about 250 bytes each, see :class:`_StoreReads`);
 #: past it, the stores read longest ago are read by key again.
 STORE_ITEMS = 40_000
-#: Items of about the size of ours (measured with a before-image: about 350 bytes) that one read unit of
-#: a Query reads: a store is read whole when that costs no more than the reads by key it saves.
-ITEMS_A_READ_UNIT = 10
+#: Items that one read unit of a Query reads, counting ours at their largest (about 670 bytes with a
+#: before-image, long names and every ordering value; 285 without the image): a store is read whole when
+#: that costs no more than the reads by key it saves.
+ITEMS_A_READ_UNIT = 6
 
 
 class Pause(enum.Enum):
