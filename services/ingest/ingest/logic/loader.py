@@ -216,11 +216,12 @@ class Loader:
         full_list: bool,
     ) -> LoadResult:
         gates = _StoreGates()  # this load's: another load of the same store is another writer, as on Lambda
-        table = self._seen_through(_StoreReads(self._table, self._store_items, self._concurrency))
+        reads = _StoreReads(self._table, self._store_items)
+        named = reads.named  # rows read so far, by store: who to tell of a store, and what its Query may cost
+        table = self._seen_through(reads)  # one for every lane (a dry run's tally is the load's)
         lanes = [_Lane(self, table, source, gates, fence=fence, full_list=full_list) for _ in range(self._concurrency)]
         buffers: list[dict[ItemKey, InventoryRow]] = [{} for _ in lanes]
         result = LoadResult(finished=False)
-        stores_seen: set[str] = set()
         for lane in lanes:
             lane.start()
         try:
@@ -232,8 +233,8 @@ class Loader:
                     report.reject(row)
                 else:
                     report.rows.accepted += 1
-                    if row.store not in stores_seen:
-                        stores_seen.add(row.store)
+                    named[row.store] = count = named.get(row.store, 0) + 1
+                    if count == 1:
                         report.saw_store(row.store)
                         on_store(row.store)
                     key = (row.store, row.item)
@@ -256,8 +257,8 @@ class Loader:
                 if pause is Pause.STOP:
                     return result
                 pacer.checkpoint()
-                if len(stores_seen) > 10_000:  # a bound on memory; a store seen again is only heard twice
-                    stores_seen.clear()
+                if len(named) > 10_000:  # a bound on memory; a store seen again is only heard twice
+                    named.clear()  # (and its rows counted afresh: it may be read by key sooner)
             else:
                 result.finished = True
             self._barrier(lanes, buffers, report, result)
@@ -462,20 +463,23 @@ class _StoreReads:
     with what each batch's write landed (the attributes written; the stored item DynamoDB handed back
     for a write it refused). A store too big for it is read by key (BatchGetItem), batch by batch.
 
-    - A store is read whole when the Query costs no more than the reads by key it saves: its first batch
-      names ``n`` of its items, so the load names about ``n`` times its lanes, and a Query reads about
-      :data:`ITEMS_A_READ_UNIT` items a read unit. It asks for no more items than that (nor than
-      ``budget``), and a store with more is read by key for the rest of the load.
+    - A store is read whole when the Query costs no more than the reads by key it saves: when a lane
+      first meets it, the load has read ``n`` rows of it (the parser runs ahead of the lanes: in a
+      small file, all of them), each a read unit by key, and a Query reads at least
+      :data:`ITEMS_A_READ_UNIT` items a read unit. So the Query asks for ``n`` times that many items
+      at the most (nor more than ``budget``), and a store with more is read by key for the rest of
+      the load: the Query it gave up on cost no more than the reads by key of those ``n`` rows.
     - Lanes that meet a store at once wait for the first one's Query: a store is read once a load.
     - At most ``budget`` items are kept, compactly (a tuple of texts an item, the shared ones once);
       past it the stores used longest ago are forgotten and read by key from then on. So is a store
       whose write failed (what landed is not known) or whose refused write came back without an item.
     """
 
-    def __init__(self, table: StoreTable, budget: int, lanes: int) -> None:
+    def __init__(self, table: StoreTable, budget: int) -> None:
         self._table = table
         self._budget = budget
-        self._lanes = lanes
+        #: Rows of each store the load has read so far (the parser's thread counts them, ahead of the lanes).
+        self.named: dict[str, int] = {}
         self._lock = threading.Lock()
         self._stores: dict[str, _Store] = {}  # the stores kept (or being read), used longest ago first
         self._by_key: set[str] = set()
@@ -530,7 +534,7 @@ class _StoreReads:
                 self._make_room()
         return outcome
 
-    def _items(self, store: str, named: int) -> dict[str, _Kept] | None:
+    def _items(self, store: str, in_batch: int) -> dict[str, _Kept] | None:
         """The items kept of ``store`` (read now if it is new to this load); ``None``: read it by key."""
         with self._lock:
             if store in self._by_key:
@@ -539,7 +543,8 @@ class _StoreReads:
             first = entry is None
             entry = self._stores[store] = entry or _Store()  # now the one used last
         if first:
-            self._read(store, entry, min(self._budget, named * self._lanes * ITEMS_A_READ_UNIT))
+            rows = max(in_batch, self.named.get(store, 0))
+            self._read(store, entry, min(self._budget, rows * ITEMS_A_READ_UNIT))
         else:
             entry.ready.wait()
         return entry.items
