@@ -194,3 +194,20 @@ def test_a_query_that_fails_after_the_retries_fails_the_load_as_a_failed_read_do
     assert len(reads["Query"]) == 1
     assert report.rows.written + report.rows.unchanged == 300
     assert world.counts("Berlin") == numbered(300, plus=1)
+
+
+def test_a_store_with_more_items_than_allowed_is_given_up_on_having_read_no_more_than_one_past_it(
+    world: IngestWorld,
+) -> None:
+    import boto3
+    from ingest.dal.inventory import InventoryTable
+
+    world.upload(BERLIN + "a/stock.csv", stock(numbered(500)))
+    queries = count_calls(world, "dynamodb.Query")
+    table = InventoryTable(boto3.client("dynamodb", region_name="us-east-1"), TABLE)
+
+    assert table.items_up_to("Berlin", 120) is None
+    assert [call["Limit"] for call in queries] == [121]  # a Query is billed on what it reads: no more than that
+    assert len(table.items_up_to("Berlin", 500) or []) == 500
+    assert table.items_up_to("Paris", 10) == []
+    assert all(call["ConsistentRead"] for call in queries)
