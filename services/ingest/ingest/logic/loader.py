@@ -87,8 +87,8 @@ CHECK_EVERY = 100
 #: How long one batch (a read and a write, with their leftovers) may take before the table counts
 #: as unavailable; botocore's own retries of one call fit inside it.
 BATCH_SECONDS = 60.0
-#: Stored items a load keeps of the stores it reads whole (about 250 bytes each, see :class:`_StoreReads`);
-#: past it, the stores read longest ago are read by key again.
+#: Stored items a load keeps of the stores it reads whole (about 300 bytes each, so about 12 MB; see
+#: :class:`_StoreReads`); past it, the stores used longest ago are read by key again.
 STORE_ITEMS = 40_000
 #: Items that one read unit of a Query reads, counting ours at their largest (about 670 bytes with a
 #: before-image, long names and every ordering value; 285 without the image): a store is read whole when
