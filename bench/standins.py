@@ -206,7 +206,7 @@ class FileBucket:
         self.opened_at: list[int] = []
 
     def open(self, bucket: str, key: str, version_id: str = "", start: int = 0) -> Any:
-        from ingest.dal.objects import OpenedUpload
+        from ingest.models.upload import OpenedUpload
 
         del bucket, key
         self.wait()

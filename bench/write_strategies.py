@@ -43,7 +43,7 @@ class PerItemTable:
         return self._reader.items_up_to(store, most)
 
     def write_many(self, writes: Sequence[Any], deadline: float, fence: Any = None) -> Any:
-        from ingest.dal.inventory import WriteOutcome
+        from ingest.models.writes import WriteOutcome
 
         del deadline, fence  # one item a request: no transaction to fence (a contender, not a product)
         outcome = WriteOutcome()
@@ -56,7 +56,8 @@ class PerItemTable:
         return outcome
 
     def _write(self, write: Any) -> bool:
-        from ingest.dal.inventory import SOURCE_LINE, newer_wins
+        from ingest.dal.inventory import newer_wins
+        from ingest.models.writes import SOURCE_LINE
 
         expression, names, values = newer_wins(write.source)
         values = {**values, ":line": {"N": str(write.line)}}

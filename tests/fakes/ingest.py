@@ -112,8 +112,8 @@ class FakeItemTable:
             return found if len(found) <= most else None
 
     def write_many(self, writes: Any, deadline: float, fence: Any = None) -> Any:
-        from ingest.dal.inventory import WriteOutcome
         from ingest.models.errors import TableUnavailable
+        from ingest.models.writes import WriteOutcome
 
         if self.before_write is not None:
             self.before_write(self)

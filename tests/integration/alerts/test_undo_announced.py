@@ -4,8 +4,9 @@ that file) on the Inventory table, its stream delivered to the real alerts handl
 from __future__ import annotations
 
 import pytest
-from ingest.dal.inventory import InventoryTable, ItemWrite
+from ingest.dal.inventory import InventoryTable
 from ingest.logic.undo import Undoer, Undone
+from ingest.models.writes import ItemWrite
 from inventory.models import SourceVersion
 from inventory.table import StoredItem, to_attributes
 

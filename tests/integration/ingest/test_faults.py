@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from ingest.dal.inventory import READ_BATCH_SIZE
 from ingest.models.errors import RetryLater
+from ingest.models.writes import READ_BATCH_SIZE
 from inventory.uploads import store_prefix
 
 from tests.builders import LambdaContext, csv_file
@@ -461,7 +461,8 @@ def test_a_zombie_invocation_woken_after_a_takeover_changes_no_item_report_or_in
 
 def test_a_stale_row_of_the_same_upload_never_replaces_a_later_one(world: IngestWorld) -> None:
     """The line tie-break on its own (a write that got past its fence, say): the item keeps the later row."""
-    from ingest.dal.inventory import InventoryTable, ItemWrite
+    from ingest.dal.inventory import InventoryTable
+    from ingest.models.writes import ItemWrite
     from inventory.models import SourceVersion
     from inventory.table import StoredItem, to_attributes
 

@@ -9,9 +9,10 @@ from typing import Any
 
 import boto3
 import pytest
-from ingest.dal.inventory import InventoryTable, ItemWrite, WriteOutcome
+from ingest.dal.inventory import InventoryTable
 from ingest.logic.undo import Undoer, Undone
 from ingest.models.claim import Fence
+from ingest.models.writes import ItemWrite, WriteOutcome
 from inventory.models import SourceVersion
 from inventory.table import AttributeMap
 from inventory.uploads import store_prefix

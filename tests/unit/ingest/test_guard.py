@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ingest.dal.inventory import ItemWrite, WriteOutcome
 from ingest.logic.guard import Guard, PlanningTable, PlanTally
 from ingest.models.claim import Fence
+from ingest.models.writes import ItemWrite, WriteOutcome
 from inventory.models import SourceVersion
 from inventory.table import AttributeMap
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from ingest.dal.inventory import READ_BATCH_SIZE
 from ingest.logic.loader import Loader, Pause
 from ingest.models.errors import TableUnavailable
+from ingest.models.writes import READ_BATCH_SIZE
 from inventory.models import InventoryRow, Ordering, RowError, SourceVersion
 from inventory.report import UploadReport, UploadSource
 

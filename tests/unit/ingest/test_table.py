@@ -7,9 +7,10 @@ import re
 from typing import Any
 
 import pytest
-from ingest.dal.inventory import InventoryTable, ItemWrite
+from ingest.dal.inventory import InventoryTable
 from ingest.models.claim import Fence
 from ingest.models.errors import LeaseLost, TableUnavailable
+from ingest.models.writes import ItemWrite
 from inventory.leftovers import Backoff
 from inventory.models import Ordering, SourceVersion
 from inventory.table import StoredItem, item_key, to_attributes

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from email.errors import HeaderParseError
 from email.header import decode_header, make_header
 from typing import TYPE_CHECKING, Any
@@ -17,6 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from inventory.models import iso_utc
 
 from ingest.models.errors import StorageUnavailable, UploadGone
+from ingest.models.upload import OpenedUpload
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -35,18 +35,6 @@ FULL_LIST = "full-list"
 _GONE = frozenset({"NoSuchKey", "NoSuchVersion", "404", "AccessDenied", "403"})
 #: A conditional write (``If-None-Match: *``) that found an object there, or one being written.
 _THERE_ALREADY = frozenset({"PreconditionFailed", "412", "ConditionalRequestConflict", "409"})
-
-
-@dataclass(frozen=True, slots=True)
-class OpenedUpload:
-    etag: str
-    version_id: str
-    last_modified: str  # ISO 8601 UTC
-    size: int  # the whole object's size in bytes, whatever part of it is read
-    uploaded_by: str | None  # the signed metadata of a dashboard upload, if any
-    chunks: Iterator[bytes]  # from the byte asked for to the end
-    dry_run: bool = False  # the file asks to be planned and held before it is applied
-    full_list: bool = False  # the file says it is its store's full list (:data:`FULL_LIST`)
 
 
 class UploadBucket:

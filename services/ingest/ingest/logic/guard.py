@@ -30,9 +30,9 @@ from typing import Any, Protocol
 from inventory.report import Plan
 from inventory.table import AttributeMap
 
-from ingest.dal.inventory import ItemKey, ItemWrite, WriteOutcome
 from ingest.logic.loader import ItemTable, read_prior
 from ingest.models.claim import Fence
+from ingest.models.writes import ItemKey, ItemWrite, WriteOutcome
 
 #: How a held file's reason ends (the reason is in the uploads index's listings; the plan is not).
 HELD = "nothing was loaded. Confirm the file to load it, or discard it."

@@ -67,7 +67,6 @@ from inventory.uploads import (
     store_of_key,
 )
 
-from ingest.dal.objects import OpenedUpload
 from ingest.logic.guard import Guard, PlanningTable, PlanTally
 from ingest.logic.loader import Loader, Pause
 from ingest.logic.parser import (
@@ -85,7 +84,7 @@ from ingest.logic.retirement import Retirer
 from ingest.logic.undo import Undoer
 from ingest.models.claim import Checkpoint, Claim, ClaimState, Source
 from ingest.models.errors import LeaseLost, Unavailable, UploadGone, UploadRefused
-from ingest.models.upload import Continuation, Upload
+from ingest.models.upload import Continuation, OpenedUpload, Upload
 
 #: Stores named by a head-office file are marked (LastUploadAt) this many at a time.
 STORE_MARK_BATCH = 100

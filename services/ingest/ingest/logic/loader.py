@@ -69,7 +69,8 @@ from inventory.models import NO_ORDERING, InventoryRow, Ordering, RowError, Sour
 from inventory.report import UploadReport
 from inventory.table import RETIRED, AttributeMap, StoredItem, item_key, ordering_of, to_attributes
 
-from ingest.dal.inventory import (
+from ingest.models.claim import Fence
+from ingest.models.writes import (
     BEFORE_NAMES,
     READ_BATCH_SIZE,
     SOURCE_LINE,
@@ -78,7 +79,6 @@ from ingest.dal.inventory import (
     WriteOutcome,
     before_image,
 )
-from ingest.models.claim import Fence
 
 #: Batches a lane may hold waiting: parsing pauses when writers fall behind, so memory stays flat.
 LANE_QUEUE_DEPTH = 2
@@ -379,7 +379,7 @@ def _older_objects_frozen() -> Iterator[None]:
 
 
 def _before(stored: AttributeMap | None, prior: Prior | None, source: SourceVersion) -> AttributeMap | None:
-    """The before-image a write from ``source`` records (see ``ingest.dal.inventory.BEFORE``): none for a
+    """The before-image a write from ``source`` records (see ``ingest.models.writes.BEFORE``): none for a
     new item, the stored item's when another upload set it, the one it has when ``source`` set it."""
     if stored is None:
         return {}

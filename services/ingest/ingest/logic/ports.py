@@ -9,8 +9,8 @@ from typing import Any, Protocol
 from inventory.people import PersonAccess
 from inventory.uploads import UploadEntry
 
-from ingest.dal.objects import OpenedUpload
 from ingest.models.claim import Checkpoint, Claim, Fence, Source
+from ingest.models.upload import OpenedUpload
 
 
 class Bucket(Protocol):

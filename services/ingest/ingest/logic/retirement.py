@@ -13,7 +13,7 @@ fenced by the upload's lease: an item a newer upload set in between is left alon
 that lost the upload changes nothing. A retirement is written as line 0 of the file, so it never
 undoes a row of the same file; it sets the item's source to the retiring upload, so an older upload
 cannot bring the item back and a newer one does. It records what the item was (its before-image,
-``ingest.dal.inventory.BEFORE``), so undoing the full list brings the item back.
+``ingest.models.writes.BEFORE``), so undoing the full list brings the item back.
 
 Nothing is retired when the file had any rejected row (a row that could not be read would retire its
 item), when it broke off, or when a head-office file named more stores than its report lists.
@@ -29,9 +29,9 @@ from typing import Protocol
 from inventory.models import SourceVersion
 from inventory.table import AttributeMap
 
-from ingest.dal.inventory import READ_BATCH_SIZE, ItemWrite, WriteOutcome, before_image
 from ingest.logic.loader import BATCH_SECONDS, read_prior
 from ingest.models.claim import Fence
+from ingest.models.writes import READ_BATCH_SIZE, ItemWrite, WriteOutcome, before_image
 
 #: The line a retirement is written as: before every row, so it never undoes one of the same file.
 RETIREMENT_LINE = 0

@@ -1,7 +1,7 @@
 """Undoing an applied upload: the items it set go back to what they were, as new changes.
 
 Every write of a row or a retirement records what the item was when another upload had set it
-(its before-image, ``ingest.dal.inventory.BEFORE``; none on an item the upload created), in the same
+(its before-image, ``ingest.models.writes.BEFORE``; none on an item the upload created), in the same
 conditional write, so the image is the one the write replaced. Undoing an upload finds the items of
 its stores still set by it and writes each one's before-image back (count, threshold, ordering, the
 source that had set it, retired or not), stamped ``UpdatedAt`` now so the alerts announce it like any
@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from inventory.models import SourceVersion, StockStatus, stock_status
 from inventory.table import RETIRED, AttributeMap
 
-from ingest.dal.inventory import BEFORE, READ_BATCH_SIZE, SOURCE_LINE, ItemWrite
 from ingest.logic.loader import BATCH_SECONDS, read_prior
 from ingest.logic.retirement import RETIREMENT_LINE, StoreItems
 from ingest.models.claim import Fence
+from ingest.models.writes import BEFORE, READ_BATCH_SIZE, SOURCE_LINE, ItemWrite
 
 
 @dataclass(slots=True)

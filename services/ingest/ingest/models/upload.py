@@ -1,7 +1,9 @@
-"""What ingest knows about one uploaded file: the notification, or the continuation of a big file."""
+"""What ingest knows about one uploaded file: the notification, or the continuation of a big file, and
+the object version opened for reading."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,3 +56,17 @@ class Continuation:
         return cls(
             str(body["bucket"]), str(body["key"]), str(body["version"]), int(body["part"]), str(body.get("holder", ""))
         )
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedUpload:
+    """One version of an upload opened for reading (``ingest.dal.objects.UploadBucket.open``)."""
+
+    etag: str
+    version_id: str
+    last_modified: str  # ISO 8601 UTC
+    size: int  # the whole object's size in bytes, whatever part of it is read
+    uploaded_by: str | None  # the signed metadata of a dashboard upload, if any
+    chunks: Iterator[bytes]  # from the byte asked for to the end
+    dry_run: bool = False  # the file asks to be planned and held before it is applied
+    full_list: bool = False  # the file says it is its store's full list (``ingest.dal.objects.FULL_LIST``)
