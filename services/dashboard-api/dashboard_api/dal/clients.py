@@ -10,6 +10,8 @@ from botocore.config import Config
 from inventory.clients import client_config
 from inventory.fast_json import use_fast_json
 
+from dashboard_api.models.records import PARALLEL_READS
+
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -18,8 +20,6 @@ if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
     from mypy_boto3_sns import SNSClient
 
-#: Reads one request may run at once (per-store queries, subscription statuses).
-PARALLEL_READS = 16
 #: Calls per request, the first included (botocore's standard mode retries the rest).
 ATTEMPTS = 4
 

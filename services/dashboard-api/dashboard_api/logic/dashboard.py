@@ -14,7 +14,6 @@ from inventory.history import HistoryEntry
 from inventory.models import StockStatus, iso_utc, utc_now
 from inventory.stores import StoreSummary
 
-from dashboard_api.dal.clients import PARALLEL_READS
 from dashboard_api.logic.cursor import CursorCodec, StartKey
 from dashboard_api.logic.permissions import Caller
 from dashboard_api.models.api import (
@@ -31,7 +30,7 @@ from dashboard_api.models.api import (
     StoreView,
 )
 from dashboard_api.models.errors import InvalidInput, Unknown
-from dashboard_api.models.records import ForecastRows, ItemPage, ItemRecord
+from dashboard_api.models.records import PARALLEL_READS, ForecastRows, ItemPage, ItemRecord
 
 T = TypeVar("T")
 R = TypeVar("R")

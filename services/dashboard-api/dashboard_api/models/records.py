@@ -9,6 +9,10 @@ from inventory.models import StockStatus
 from inventory.table import StoredItem
 from inventory.uploads import UploadEntry
 
+#: Reads one request may run at once (per-store queries, subscription statuses); the clients' connection
+#: pools are sized for them.
+PARALLEL_READS = 16
+
 
 @dataclass(frozen=True, slots=True)
 class ItemRecord:
