@@ -530,7 +530,8 @@ def _no_failures(answer: Any) -> None:
 @contextlib.contextmanager
 def former_path() -> Any:
     """The handler as it was before this CPU work: each stream record read by Powertools alone, the
-    DynamoDB client validating, serializing and parsing every request and answer by its shapes."""
+    DynamoDB client validating, serializing and parsing every request and answer by its shapes, and
+    botocore's signer signing each call."""
     from unittest import mock
 
     from alerts.dal.clients import CONFIG
@@ -540,5 +541,6 @@ def former_path() -> Any:
         mock.patch("alerts.handlers.stream.StreamChangeRecord", DynamoDBRecord),
         mock.patch("alerts.dal.clients.DYNAMODB_CONFIG", CONFIG),
         mock.patch("alerts.dal.clients.use_fast_json", return_value=True),
+        mock.patch("alerts.dal.clients.use_fast_signing", return_value=False),
     ):
         yield
