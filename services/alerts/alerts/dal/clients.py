@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import boto3
 from inventory.clients import client_config
+from inventory.fast_calls import use_fast_calls
 from inventory.fast_json import use_fast_json
 from inventory.fast_signing import use_fast_signing
 
@@ -64,6 +65,7 @@ class Clients:
         # Parsing a batch's Forecast rows and serializing each item written (a Forecast row, a batch's
         # History rows) are most of a call's CPU; botocore's steps stay if the fast ones differ.
         use_fast_json(client)
+        use_fast_calls(client)
         use_fast_signing(client)
         return client
 
@@ -72,6 +74,7 @@ class Clients:
 
     def sns(self) -> SNSClient:
         client = self.session.client("sns", endpoint_url=self.endpoint_url, config=CONFIG)
+        use_fast_calls(client)
         use_fast_signing(client)
         return client
 
