@@ -1,4 +1,5 @@
-"""``inventory.fast_calls``: the endpoint's parameters and the user agent as botocore builds them, for less CPU.
+"""``inventory.fast_calls``: the endpoint's parameters, the user agent and the prepared request as botocore
+builds them, for less CPU.
 
 Two real clients make the same calls, one with the fast steps and one with botocore's; a ``before-send``
 hook takes each request where the network would, so what is compared is what would go over the wire
@@ -8,6 +9,7 @@ hook takes each request where the network would, so what is compared is what wou
 from __future__ import annotations
 
 import datetime
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,9 +20,10 @@ import pytest
 from botocore import useragent
 from botocore.awsrequest import AWSResponse
 from botocore.config import Config
+from botocore.endpoint import Endpoint
 from botocore.regions import EndpointRulesetResolver
 from inventory import fast_calls
-from inventory.fast_calls import ProviderParams, UserAgent, use_fast_calls
+from inventory.fast_calls import Prepare, ProviderParams, UserAgent, use_fast_calls
 
 pytestmark = pytest.mark.unit
 
@@ -48,10 +51,15 @@ class Wire:
 
     def __init__(self, client: Any) -> None:
         self.requests: list[Any] = []
+        self.throttle = 0  # calls answered "throttled" first
         client.meta.events.register("before-send", self._send)
 
     def _send(self, request: Any, **_: Any) -> AWSResponse:
         self.requests.append(request)
+        if self.throttle:
+            self.throttle -= 1
+            body = b'{"__type": "com.amazonaws.dynamodb.v20120810#ThrottlingException", "message": "slow down"}'
+            return AWSResponse(request.url, 400, {"content-type": "application/x-amz-json-1.0"}, _Body(body))
         if "sns" in request.url:
             body = b"<PublishResponse><PublishResult><MessageId>m</MessageId></PublishResult></PublishResponse>"
             return AWSResponse(request.url, 200, {"content-type": "text/xml"}, _Body(body))
@@ -74,6 +82,7 @@ def _clients(service: str = "dynamodb", **options: Any) -> tuple[Any, Wire, Any,
             assert use_fast_calls(client)
             assert isinstance(client._ruleset_resolver._get_provider_params, ProviderParams)
             assert isinstance(client._user_agent_creator.to_string, UserAgent)
+            assert isinstance(client._endpoint.prepare_request, Prepare)
         made.append((client, Wire(client)))
     (fast_client, fast_wire), (plain, plain_wire) = made
     return fast_client, fast_wire, plain, plain_wire
@@ -182,7 +191,31 @@ def _features_renamed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(useragent.UserAgentString, "_build_feature_metadata", renamed)
 
 
-@pytest.mark.parametrize("botocore_change", [_client_context_ignored, _features_renamed])
+def _headers_left_as_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Endpoint, "_encode_headers", lambda self, headers: None)
+
+
+def test_the_alerts_dynamodb_client_sends_what_botocore_alone_sends_retries_included(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every fast step together (JSON, endpoint, user agent, preparing, signing) against a client of the
+    same settings with botocore's steps only; throttled twice, each retry prepared and signed anew."""
+    from alerts.dal.clients import DYNAMODB_CONFIG, Clients
+
+    monkeypatch.setattr(time, "sleep", lambda _: None)  # botocore's backoff between tries
+    session = boto3.Session(region_name="eu-central-1", aws_access_key_id="AKIDTEST", aws_secret_access_key="s")
+    fast = Clients(session).dynamodb()
+    plain = session.client("dynamodb", config=DYNAMODB_CONFIG)
+    wires = [Wire(fast), Wire(plain)]
+    for client, wire in zip((fast, plain), wires, strict=True):
+        wire.throttle = 2
+        _dynamodb_calls(client)
+    assert wires[0].sent() == wires[1].sent()
+    assert len(wires[0].sent()) == 7
+    assert wires[0].requests[2].headers["amz-sdk-request"] == b"attempt=3; max=6"
+
+
+@pytest.mark.parametrize("botocore_change", [_client_context_ignored, _features_renamed, _headers_left_as_text])
 def test_a_botocore_that_differs_keeps_its_own_steps(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, botocore_change: Any
 ) -> None:
@@ -193,11 +226,12 @@ def test_a_botocore_that_differs_keeps_its_own_steps(
 
     # When the fast steps are asked for, the self-check refuses them, and says so
     assert not use_fast_calls(client)
-    assert "Calls keep botocore's endpoint parameters and user agent" in caplog.text
+    assert "Calls keep botocore's own steps" in caplog.text
 
     # And the client is as botocore made it
     assert not isinstance(client._ruleset_resolver._get_provider_params, ProviderParams)
     assert not isinstance(client._user_agent_creator.to_string, UserAgent)
+    assert not isinstance(client._endpoint.prepare_request, Prepare)
 
 
 def test_the_alerts_clients_take_the_fast_steps(monkeypatch: pytest.MonkeyPatch) -> None:
