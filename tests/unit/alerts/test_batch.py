@@ -359,3 +359,15 @@ def test_an_items_forecast_row_keeps_only_the_changes_recorded_before_the_first_
     assert world.deliver(second) == []
     row = world.forecasts.rows[("Berlin", "Echo Plus")]
     assert (row.state.count, row.state.sequence) == (20, sequences(second)[0])
+
+
+def test_a_batch_counts_its_records_rows_and_forecasts_in_one_value_each(world: AlertsWorld):
+    """Sums as before (one per record, row, forecast row), added once a batch: a value per record cost
+    Powertools a few µs each and a flush of the metric set every 100 values."""
+    from inventory.observability import metrics
+
+    records = [count_change("Berlin", f"Item {index:03d}", 50, 40) for index in range(150)]
+    assert world.deliver(*records) == []
+    assert world.deliver(*records) == []  # a repeat: found, counted as such
+    for name in ("RecordsProcessed", "HistoryRowsWritten", "ChangesAlreadyRecorded", "ForecastRowsWritten"):
+        assert metrics.metric_set[name]["Value"] == [150.0] * (2 if name == "RecordsProcessed" else 1), name

@@ -50,7 +50,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +57,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from inventory.history import HistoryEntry, expiry, history_key, history_sort_key
 from inventory.leftovers import BACKOFF, Backoff, until_done
 from inventory.stores import COUNTED_THROUGH, ITEMS, LOW, OUT, UPDATED_AT, StoreChange
+from inventory.threads import each_on_threads
 
 from alerts.models.errors import HistoryUnavailable
 from alerts.models.history import Recorded, Written
@@ -501,12 +501,7 @@ def digests_key(store: str) -> str:
 
 def _each(task: Callable[[Any], None], work: list[Any], workers: int) -> None:
     """``task`` on every piece of ``work``, up to ``workers`` at once."""
-    if workers > 1 and len(work) > 1:
-        with ThreadPoolExecutor(max_workers=min(workers, len(work))) as pool:
-            list(pool.map(task, work))
-    else:
-        for piece in work:
-            task(piece)
+    each_on_threads(task, work, workers)
 
 
 def _key(entry: HistoryEntry) -> tuple[str, str]:

@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING
 
 import boto3
 from inventory.clients import client_config
+from inventory.fast_calls import use_fast_calls
 from inventory.fast_json import use_fast_json
+from inventory.fast_signing import use_fast_signing
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -63,13 +65,18 @@ class Clients:
         # Parsing a batch's Forecast rows and serializing each item written (a Forecast row, a batch's
         # History rows) are most of a call's CPU; botocore's steps stay if the fast ones differ.
         use_fast_json(client)
+        use_fast_calls(client)
+        use_fast_signing(client)
         return client
 
     def streams(self) -> DynamoDBStreamsClient:
         return self.session.client("dynamodbstreams", endpoint_url=self.endpoint_url, config=CONFIG)
 
     def sns(self) -> SNSClient:
-        return self.session.client("sns", endpoint_url=self.endpoint_url, config=CONFIG)
+        client = self.session.client("sns", endpoint_url=self.endpoint_url, config=CONFIG)
+        use_fast_calls(client)
+        use_fast_signing(client)
+        return client
 
     def lambda_(self) -> LambdaClient:
         return self.session.client("lambda", endpoint_url=self.endpoint_url, config=CONFIG)

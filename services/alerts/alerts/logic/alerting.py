@@ -31,6 +31,7 @@ is cleared (:meth:`alerts.logic.batch_forecasts.BatchForecasts.step`).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -115,6 +116,7 @@ class AlertService:
         self._default_threshold = default_threshold
         self._retention_days = retention_days
         self._clock = clock
+        self._counted: Counter[str] = Counter()  # per-record counts, added to the metrics once a batch
 
     def open_batch(self, records: Sequence[DynamoDBRecord]) -> BatchForecasts:
         """The forecast rows of every item the records change, read at once (malformed records are
@@ -183,6 +185,12 @@ class AlertService:
                 break
         return outcomes
 
+    def add_counts(self) -> None:
+        """Add what :meth:`owed` counted to the metrics, one value a metric (see :meth:`StreamBatch.run`)."""
+        for name, value in self._counted.items():
+            metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+        self._counted.clear()
+
     def owed(self, planned: Planned, written: Written) -> list[Announcement]:
         """Step 2: what a recorded change still owes (in the order the lines read: ``restocked`` before
         ``soon``)."""
@@ -190,7 +198,7 @@ class AlertService:
         entry = planned.entry
         raised = [found for found in (alert, Alert.SOON if step.soon else None) if found is not None]
         if written.recorded is Recorded.NEW:
-            metrics.add_metric(name="HistoryRowsWritten", unit=MetricUnit.Count, value=1)
+            self._counted["HistoryRowsWritten"] += 1
             if step.soon:
                 logger.info(
                     "Item runs out soon",
@@ -201,7 +209,7 @@ class AlertService:
                     },
                 )
         else:
-            metrics.add_metric(name="ChangesAlreadyRecorded", unit=MetricUnit.Count, value=1)
+            self._counted["ChangesAlreadyRecorded"] += 1
             # An earlier delivery decided what this change raised: the row says whether it was
             # soon; a status alert follows from the record itself. A mark keeps the row's alert.
             raised = [found for found in (alert, Alert.SOON if written.alert == Alert.SOON else None) if found]

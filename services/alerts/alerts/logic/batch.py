@@ -102,6 +102,7 @@ class StreamBatch:
                 stop = index
                 break
             announcements.extend((index, announcement) for announcement in self._service.owed(each, outcome))
+        self._service.add_counts()
         unsaved = forecasts.save(before=stop)
         for index, record in enumerate(records[:stop]):
             if sequence_number(record) in unsaved:
