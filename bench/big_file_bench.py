@@ -9,7 +9,7 @@ and the Inventory table:
   barrier) takes the latest of their clocks. CPU time is not on the clock (it is reported apart):
   the run shows what the waits alone cost, as Lambda would see them with a fast enough CPU.
 - **the Inventory table** is a stand-in in memory (5,000,000 items would not fit in the emulator): it
-  answers BatchGetItem and TransactWriteItems, applies the newer-wins condition as
+  answers BatchGetItem, Query and TransactWriteItems, applies the newer-wins condition as
   ``ingest.dal.inventory.newer_wins`` states it, and gives each partition key (``Store``) 1,000 write
   units a second, as a DynamoDB partition has before it splits: a transaction of 100 items costs 200
   units. A call that finds its partitions short of units is throttled and retried as botocore's
@@ -125,6 +125,21 @@ class PartitionedTable:
                 if stored is not None:
                     found.append(self._attributes(store, item, stored))
         return {"Responses": {table: found}, "UnprocessedKeys": {}}
+
+    def query(self, **request: Any) -> dict[str, Any]:
+        """A page of one store's items (ingest's Query: its key condition, ``Limit``, ``ExclusiveStartKey``)."""
+        self.clock.wait(LATENCY)
+        store = request["ExpressionAttributeValues"][":store"]["S"]
+        after = request.get("ExclusiveStartKey", {}).get("Item", {}).get("S", "")
+        with self._lock:
+            self.calls["Query"] += 1
+            names = sorted(name for name in self.items.get(store, {}) if name > after)
+            page = names[: request.get("Limit", len(names))]
+            items = [self._attributes(store, name, self.items[store][name]) for name in page]
+        answer: dict[str, Any] = {"Items": items}
+        if len(page) < len(names):
+            answer["LastEvaluatedKey"] = {"Store": {"S": store}, "Item": {"S": page[-1]}}
+        return answer
 
     def transact_write_items(self, TransactItems: list[dict[str, Any]]) -> dict[str, Any]:
         # Ingest's item updates as the items they leave; the fence (a ConditionCheck) always holds here.

@@ -16,7 +16,6 @@ import re
 import stat
 import statistics
 import subprocess
-import sys
 import tempfile
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -249,7 +248,3 @@ def coldstart_section(r: ColdStartResults) -> Section:
         },
         targets,
     )
-
-
-if __name__ == "__main__":
-    print(coldstart_section(run_coldstart(int(sys.argv[1]) if len(sys.argv) > 1 else RUNS)).values["table"])

@@ -1,4 +1,5 @@
 """The cost model's DynamoDB lines (docs/cost.md), computed with what this run measures side by side: the
+read units ingest spends on a store's daily file (:func:`bench.ingest_bench.read_units_per_file`), the
 write units per change of the History rows and store totals (:mod:`bench.history_writes`) and of the
 RunningOut index (:mod:`bench.index_options`), for the design before and ours; everything else is the
 model's assumptions, named in bench/page.md. The lab's column: one PutItem per row a day.
@@ -47,6 +48,7 @@ class Line:
 
 @dataclass
 class CostResults:
+    read_units: tuple[float, float]  # ingest's, per daily file: before, ours
     history_units: tuple[float, float]  # per change: before, ours
     index_units: tuple[float, float]
     lines: list[Line]
@@ -64,6 +66,11 @@ class CostResults:
 def run_cost(log: Callable[[str], None] = print, index_items: int = 20) -> CostResults:
     from bench.history_writes import every_change_in_a_transaction, units
     from bench.index_options import run
+    from bench.ingest_bench import read_units_per_file
+
+    log(f"cost: ingest's read units, a store's daily file of {ROWS_PER_FILE:,} rows ({CHANGED:.0%} changed)")
+    reads_before = read_units_per_file(ROWS_PER_FILE, by_key=True).steady_state
+    reads_ours = read_units_per_file(ROWS_PER_FILE, by_key=False).steady_state
 
     log(f"cost: History and totals, {CHANGES_PER_STORE_BATCH} changes a store-batch, {MOVING:.0%} moving a total")
     with every_change_in_a_transaction():
@@ -81,7 +88,11 @@ def run_cost(log: Callable[[str], None] = print, index_items: int = 20) -> CostR
     digests = FILES_PER_DAY * DAYS  # at most one a store's file
     recount = FILES_PER_DAY * ROWS_PER_FILE * RECOUNT_ITEM_BYTES / 4096 * DAYS
     lines = [
-        both("Ingest reads (BatchGetItem, strongly consistent): 1 RRU a row", ROWS * RRU_PRICE),
+        Line(
+            "Ingest reads, strongly consistent (measured a file: BatchGetItem a batch before, a Query a store ours)",
+            FILES_PER_DAY * DAYS * reads_before * RRU_PRICE,
+            FILES_PER_DAY * DAYS * reads_ours * RRU_PRICE,
+        ),
         both("Inventory writes: 2 WRU a changed item (transactions)", CHANGES * 2 * WRU_PRICE),
         both("AlertsByStore index: 1.5 WRU an alerting change", announced * 1.5 * WRU_PRICE),
         both("Uploads index, claims, Stores' last upload: 5 WRU a file", digests * 5 * WRU_PRICE),
@@ -100,7 +111,9 @@ def run_cost(log: Callable[[str], None] = print, index_items: int = 20) -> CostR
         both(f"Storage and PITR, ~{STORAGE_GB:.0f} GB", STORAGE_GB * (STORAGE_PRICE + BACKUP_PRICE)),
     ]
     lab = ROWS * WRU_PRICE + 2.0 * STORAGE_PRICE  # one PutItem a row; ~2 GB, no backups
-    return CostResults((history_before, history_ours), (index_before, index_ours), lines, lab)
+    return CostResults(
+        (reads_before, reads_ours), (history_before, history_ours), (index_before, index_ours), lines, lab
+    )
 
 
 def cost_section(r: CostResults) -> Section:
@@ -120,6 +133,8 @@ def cost_section(r: CostResults) -> Section:
         "Cost model",
         {
             "table": table(["Per month ($)", "The design before", "Ours"], rows),
+            "reads_before": f"{r.read_units[0]:,.0f}",
+            "reads_ours": f"{r.read_units[1]:,.0f}",
             "history_before": f"{r.history_units[0]:.2f}",
             "history_ours": f"{r.history_units[1]:.2f}",
             "index_before": f"{r.index_units[0]:.2f}",

@@ -22,7 +22,7 @@ from urllib.parse import quote
 from botocore.awsrequest import AWSResponse
 
 from bench import workload
-from bench.emulator import REGION, Emulator, default_session, environment
+from bench.emulator import REGION, Emulator, default_session
 from bench.report import Section, Target, table
 from bench.standins import Meter
 from tests.builders import LambdaContext, api_claims, api_event, function_environment
@@ -43,14 +43,16 @@ class Measure:
     note: str = ""
 
 
-def seed(emu: Emulator, table: str, stores_table: str, stores: list[tuple[str, int]]) -> int:
-    """Put items straight into the in-process emulator's storage (setup only: no HTTP, not timed)."""
+def seed(emu: Emulator, table: str, stores: list[tuple[str, int]]) -> tuple[str, str, int]:
+    """Tables ``table`` and ``<table>-stores``, their items put straight into the in-process emulator's storage
+    (setup only: no HTTP, not timed); the tables' names and the items out or low."""
     from inventory.models import SourceVersion, utc_now
     from inventory.table import StoredItem, to_attributes
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.dynamodb.models import dynamodb_backends
 
-    del emu
+    stores_table = emu.create_stores_table(f"{table}-stores")
+    emu.create_inventory_table(table)
     backend = dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION]
     now = utc_now()
     source = SourceVersion(now, "uploads/bench/seed.csv")
@@ -74,7 +76,7 @@ def seed(emu: Emulator, table: str, stores_table: str, stores: list[tuple[str, i
                 "UpdatedAt": {"S": now},
             },
         )
-    return alerting
+    return table, stores_table, alerting
 
 
 class _OpenGate:
@@ -219,13 +221,9 @@ def run_dashboard(sizes: DashboardSizes, log: Any = print) -> DashboardResults:
     from bench.emulator import emulator
 
     with emulator() as emu:
-        table, stores_table = "inventory-dash", "inventory-dash-stores"
-        emu.create_inventory_table(table)
-        emu.create_stores_table(stores_table)
         log(f"dashboard: {sizes.stores} stores x {sizes.items_per_store:,} items into the emulator (setup)")
-        alerting = seed(
-            emu, table, stores_table, [(f"Store {n:04d}", sizes.items_per_store) for n in range(sizes.stores)]
-        )
+        stores = [(f"Store {n:04d}", sizes.items_per_store) for n in range(sizes.stores)]
+        table, stores_table, alerting = seed(emu, "inventory-dash", stores)
         log("dashboard: GET /alerts")
         with Api(emu, table, stores_table) as api:
             alerts = api.alerts()
@@ -236,11 +234,8 @@ def run_dashboard(sizes: DashboardSizes, log: Any = print) -> DashboardResults:
 
 def run_search(emu: Emulator, items: int, log: Any = print) -> Measure:
     """One request for ``limit=1&q=<no match>`` on a store of its own table."""
-    table, stores_table = "inventory-dash-search", "inventory-dash-search-stores"
-    emu.create_inventory_table(table)
-    emu.create_stores_table(stores_table)
     log(f"dashboard: a search with no match on a {items:,}-item store")
-    seed(emu, table, stores_table, [(SEARCH_STORE, items)])
+    table, stores_table, _ = seed(emu, "inventory-dash-search", [(SEARCH_STORE, items)])
     with Api(emu, table, stores_table) as api:
         return api.search(SEARCH_STORE)
 
@@ -337,18 +332,14 @@ def seed_forecasts(table: str, store: str, items: int) -> None:
 @contextmanager
 def replayed(env: dict[str, str], replay: Replay) -> Iterator[None]:
     """boto3's default session in ``env`` with ``replay`` on it, the handler's wiring built afresh."""
-    import boto3
     from dashboard_api.handlers import context
 
-    with environment(env):
-        boto3.setup_default_session(region_name=REGION)
-        replay.attach(boto3.DEFAULT_SESSION.events)  # type: ignore[attr-defined]
+    with default_session(replay, env):
         context.clear_wiring()
         try:
             yield
         finally:
             context.clear_wiring()
-            boto3.DEFAULT_SESSION = None
 
 
 @contextmanager
@@ -370,11 +361,8 @@ def run_request_cpu(emu: Emulator, items: int, requests: int = 200, repeats: int
     from dashboard_api.handlers import context
     from dashboard_api.handlers.api import handler
 
-    table, stores_table = "inventory-dash-cpu", "inventory-dash-cpu-stores"
-    emu.create_inventory_table(table)
-    emu.create_stores_table(stores_table)
     log(f"dashboard: CPU per GET /stores/{{store}}/items on a {items:,}-item store")
-    seed(emu, table, stores_table, [(CPU_STORE, items)])
+    table, stores_table, _ = seed(emu, "inventory-dash-cpu", [(CPU_STORE, items)])
     env = Api(emu, table, stores_table).env
     seed_forecasts(env["FORECAST_TABLE"], CPU_STORE, items)
     replay = Replay([table, stores_table, env["FORECAST_TABLE"], env["PEOPLE_TABLE"]])

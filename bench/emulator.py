@@ -6,47 +6,44 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import subprocess
 import sys
-import time
+import threading
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
+from unittest import mock
 
 import boto3
-from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
 from bench.standins import Meter
 from devstack.definitions import create_table
+from devstack.emulator import REGION, emulator_client, isolate_from_real_aws
 from devstack.moto_reserved_words import refuse_reserved_words
 from devstack.moto_transactions import fix_transactions
 
-REGION = "us-east-1"
 
-
-@contextmanager
-def environment(values: dict[str, str]) -> Iterator[None]:
+def environment(values: dict[str, str]) -> Any:
     """Set environment variables for the duration (handlers read their settings from it), then restore."""
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    return mock.patch.dict(os.environ, values)
+
+
+class Hook(Protocol):
+    """What hooks itself on a boto3 session's events: the stand-in's Meter, the dashboard's Replay."""
+
+    def attach(self, events: Any) -> Any: ...
+
+
+Hooked = TypeVar("Hooked", bound=Hook)
 
 
 @contextmanager
-def default_session(meter: Meter, env: dict[str, str]) -> Iterator[Meter]:
-    """boto3's default session metered, in ``env``: the clients a handler builds for itself inherit
-    the meter, as on Lambda they would build theirs from the environment."""
+def default_session(meter: Hooked, env: dict[str, str]) -> Iterator[Hooked]:
+    """boto3's default session metered (or hooked otherwise), in ``env``: the clients a handler builds for
+    itself inherit the meter, as on Lambda they would build theirs from the environment."""
     with environment(env):
         boto3.setup_default_session(region_name=REGION)
         meter.attach(boto3.DEFAULT_SESSION.events)  # type: ignore[attr-defined]
@@ -58,15 +55,9 @@ def default_session(meter: Meter, env: dict[str, str]) -> Iterator[Meter]:
 
 def metered_client(meter: Meter, service: str = "dynamodb", **config: Any) -> Any:
     """A real boto3 client of its own session, metered (and answered, if the meter answers)."""
-    client = boto3.Session(region_name=REGION).client(service, config=Config(**config))
+    client = emulator_client(service, None, **config)
     meter.attach(client.meta.events)
     return client
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
@@ -74,9 +65,7 @@ class Emulator:
     endpoint_url: str
 
     def client(self, service: str, **config: Any) -> Any:
-        """A client of its own session, so hooks on boto3's default session never see its calls."""
-        session = boto3.Session(region_name=REGION)
-        return session.client(service, endpoint_url=self.endpoint_url, config=Config(**config))
+        return emulator_client(service, self.endpoint_url, **config)
 
     def resource(self, service: str) -> Any:
         return boto3.Session(region_name=REGION).resource(service, endpoint_url=self.endpoint_url)
@@ -113,46 +102,37 @@ def emulator(own_process: bool = False) -> Iterator[Emulator]:
     threads then wait on the network instead of sharing one interpreter lock with the emulator.
     In this process otherwise, for benchmarks that fill the emulator's storage directly.
     """
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_REGION": REGION,
-    }.items():
-        os.environ[name] = value
-    os.environ.pop("AWS_PROFILE", None)
-    port = free_port()
-    endpoint = f"http://127.0.0.1:{port}"
-    if own_process:
-        command = [sys.executable, "-m", "bench.moto_server", "-H", "127.0.0.1", "-p", str(port)]
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    isolate_from_real_aws()
+    if not own_process:
+        server = _started()
         try:
-            _wait_until_up(endpoint, process)
-            yield Emulator(endpoint)
+            yield Emulator(f"http://127.0.0.1:{server.get_host_and_port()[1]}")
         finally:
-            process.terminate()
-            process.wait(timeout=30)
+            server.stop()
         return
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one log line per request otherwise
+    command = [sys.executable, "-c", "from bench.emulator import serve; serve()"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        port = process.stdout.readline().strip() if process.stdout else ""  # "" if it exited first
+        if not port:
+            raise RuntimeError(f"the emulator exited with code {process.wait()} before it started")
+        yield Emulator(f"http://127.0.0.1:{port}")
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _started() -> ThreadedMotoServer:
+    """moto's server on a free loopback port, with the local stack's fixes and no log line per request."""
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     fix_transactions()
     refuse_reserved_words()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
-    try:
-        yield Emulator(endpoint)
-    finally:
-        server.stop()
+    return server
 
 
-def _wait_until_up(endpoint: str, process: subprocess.Popen[bytes], seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the emulator exited with code {process.returncode} before answering")
-        try:
-            urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=2).close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"the emulator did not answer at {endpoint} within {seconds:.0f} s")
+def serve() -> None:
+    """The emulator's own process (``emulator(own_process=True)``): prints its port, serves until terminated."""
+    print(_started().get_host_and_port()[1], flush=True)
+    threading.Event().wait()

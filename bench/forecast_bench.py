@@ -433,10 +433,6 @@ def run_forecast(items_per_pattern: int = 150, seed: int = 11, log: Callable[[st
     return ForecastResults(items_per_pattern, measured[:-1], measured[-1])
 
 
-def _pattern_list(patterns: Iterable[Pattern]) -> str:
-    return "\n".join(f"- **{pattern.name}**: {pattern.description}." for pattern in patterns)
-
-
 def forecast_section(r: ForecastResults) -> Section:
     names = [MODEL, *BASELINES]
     main_rows = [
@@ -453,7 +449,7 @@ def forecast_section(r: ForecastResults) -> Section:
     worst = max(r.patterns, key=lambda result: result.ratio())
     values = {
         "items": r.items_per_pattern,
-        "patterns": _pattern_list([*PATTERNS, NO_CONSUMPTION]),
+        "patterns": "\n".join(f"- **{p.name}**: {p.description}." for p in (*PATTERNS, NO_CONSUMPTION)),
         "main": table(
             ["Pattern", "Moments scored", "Model", *BASELINES, "Model / better baseline", "Target <= 0.5x"],
             main_rows,

@@ -1,7 +1,6 @@
 """Write units per changed item for the History rows and store totals, side by side: every change in a
-transaction with its store's totals (the design before), against rows that move no total put alone.
-
-    .venv/bin/python -m bench.history_writes
+transaction with its store's totals (the design before), against rows that move no total put alone, for
+the cost model (bench/cost_bench.py; the figures at other batch sizes are settled in bench/page.md).
 
 The alerts service's ChangeLedger on a real boto3 client whose calls the bench's stand-in answers
 (every write lands) and meters (:func:`bench.standins.write_units`: 1 unit a KB, 2 in a transaction).
@@ -11,7 +10,6 @@ going out, low or back; a new item) and the rest do not (a count that changes an
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -62,21 +60,3 @@ def units(per_store: int, moving_share: float) -> float:
     changes = batch(per_store, moving_share)
     ledger.write_all(changes)
     return meter.write_units / len(changes)
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--moving", type=float, default=0.2, help="share of changes that move a total")
-    args = parser.parse_args()
-    print(f"{args.moving:.0%} of changes move a store total; write units per changed item (History + Stores)")
-    print("| Changes of a store in one batch | every change in a transaction | rows alone unless they move a total |")
-    print("| --- | --- | --- |")
-    for per_store in (1, 5, 20, 50, 99):
-        with every_change_in_a_transaction():
-            before = units(per_store, args.moving)
-        after = units(per_store, args.moving)
-        print(f"| {per_store} | {before:.2f} | {after:.2f} |")
-
-
-if __name__ == "__main__":
-    main()

@@ -1,7 +1,5 @@
-"""The RunningOut index's key and projection, side by side: what a daily upload writes to it, and what
-``GET /forecast?within_days=N`` reads, for each design.
-
-    .venv/bin/python -m bench.index_options [--items N] [--within DAYS]
+"""The RunningOut index's key, before and ours: what a daily upload writes to it, and what
+``GET /forecast?within_days=N`` reads (the cost model, bench/cost_bench.py, takes the writes per change).
 
 Every item of the forecast backtest's seven patterns (and "no consumption") is one item of one store
 that uploads daily for 90 days; only changed counts reach the stream, and each change rewrites the
@@ -11,13 +9,12 @@ for a global secondary index: an entry that appears or goes is one write; one wh
 two, a delete and a put; one whose projected attributes change is one; an entry that stays as it was
 is none; every entry here is under 1 KB). The reads are the API's per store: from day 21, after each
 day's uploads, the Query of the index (its entries up to the bound the design allows, 4 KB a read
-unit, halved for eventually consistent reads) plus, for a keys-only index, a BatchGetItem of every
-row it returned (half a unit each), against what the answer holds.
+unit, halved for eventually consistent reads), against what the answer holds. The other designs
+measured (keys-only projections, a shorter horizon, the run-out day) are settled in bench/page.md.
 """
 
 from __future__ import annotations
 
-import argparse
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,13 +25,10 @@ from inventory.forecast import ForecastRow, ModelState
 from bench.forecast_bench import NO_CONSUMPTION, PATTERNS, WARM_UP_DAYS, _iso, items
 
 HORIZON = 30.0
-#: A Forecast row's size (docs/benchmarks.md: 271 bytes, median) and a keys-only entry's: the store,
-#: the item and the key, with their names.
+#: A Forecast row's size (docs/benchmarks.md: 271 bytes, median).
 ROW_BYTES = 271
-KEYS_BYTES = 60
 
 Entry = tuple[float, tuple[object, ...]] | None  # (sort key, projected values), None: not in the index
-Place = Callable[[float, float, tuple[object, ...]], Entry]
 
 
 @dataclass(frozen=True)
@@ -45,45 +39,20 @@ class Design:
     entry: Callable[[float, float, tuple[object, ...]], Entry]
     #: The Query's bound for "within N days" at ``now``, given the item's last upload (the store's).
     bound: Callable[[float, float, float], float]
-    keys_only: bool
 
 
-def _relative(horizon: float, keys_only: bool, step: float = 0.0) -> Place:
-    def entry(_at: float, days_left: float, row: tuple[object, ...]) -> Entry:
-        if days_left > horizon:
-            return None
-        key = math.floor(days_left / step) * step if step else days_left
-        return key, () if keys_only else row
-
-    return entry
+def _days_left(_at: float, days_left: float, row: tuple[object, ...]) -> Entry:
+    return None if days_left > HORIZON else (days_left, row)
 
 
-def _absolute(bucket: float, keys_only: bool) -> Place:
-    def entry(at: float, days_left: float, row: tuple[object, ...]) -> Entry:
-        if days_left > HORIZON:
-            return None
-        return math.floor((at + days_left) / bucket), () if keys_only else row
-
-    return entry
-
-
-def _relative_bound(now: float, held: float, within: float) -> float:
-    return within + (now - held)  # the API's bound today: the cover at the last count
-
-
-def _absolute_bound(bucket: float) -> Callable[[float, float, float], float]:
-    return lambda now, _held, within: math.floor((now + within) / bucket)
+def _run_out_week(at: float, days_left: float, row: tuple[object, ...]) -> Entry:
+    return None if days_left > HORIZON else (math.floor((at + days_left) / 7), row)
 
 
 DESIGNS = (
-    Design("today: DaysLeft, ALL, 30 days", _relative(HORIZON, False), _relative_bound, False),
-    Design("DaysLeft, KEYS_ONLY, 30 days", _relative(HORIZON, True), _relative_bound, True),
-    Design("DaysLeft rounded down to the hour, ALL", _relative(HORIZON, False, 1 / 24), _relative_bound, False),
-    Design("DaysLeft, ALL, 7-day horizon", _relative(7.0, False), _relative_bound, False),
-    Design("run-out day, ALL", _absolute(1.0, False), _absolute_bound(1.0), False),
-    Design("run-out day, KEYS_ONLY", _absolute(1.0, True), _absolute_bound(1.0), True),
-    Design("run-out week, ALL", _absolute(7.0, False), _absolute_bound(7.0), False),
-    Design("run-out week, KEYS_ONLY", _absolute(7.0, True), _absolute_bound(7.0), True),
+    # The bound of the design before: the cover at the last count.
+    Design("today: DaysLeft, ALL, 30 days", _days_left, lambda now, held, within: within + (now - held)),
+    Design("run-out week, ALL", _run_out_week, lambda now, _held, within: math.floor((now + within) / 7)),
 )
 
 
@@ -91,7 +60,6 @@ DESIGNS = (
 class Tally:
     index_writes: int = 0
     query_units: float = 0.0
-    get_units: float = 0.0
     candidates: int = 0
     answered: int = 0
 
@@ -116,6 +84,7 @@ def _cost(old: Entry, new: Entry) -> int:
 
 
 def run(per_pattern: int, within: float, seed: int = 11) -> tuple[dict[str, Tally], int, int, int]:
+    """Each design's tally, and the changes, uploads and API queries simulated."""
     runs = [run for pattern in (*PATTERNS, NO_CONSUMPTION) for run in items(pattern, per_pattern, seed)]
     tallies = {design.name: Tally() for design in DESIGNS}
     shelf = [Item() for _ in runs]
@@ -151,30 +120,7 @@ def run(per_pattern: int, within: float, seed: int = 11) -> tuple[dict[str, Tall
             tally = tallies[design.name]
             bound = design.bound(now, held, within)
             found = [e for item in shelf if (e := item.entries.get(design.name)) is not None and e[0] <= bound]
-            size = len(found) * (KEYS_BYTES if design.keys_only else ROW_BYTES)
-            tally.query_units += max(1, math.ceil(size / 4096)) / 2
-            tally.get_units += len(found) / 2 if design.keys_only else 0.0
+            tally.query_units += max(1, math.ceil(len(found) * ROW_BYTES / 4096)) / 2
             tally.candidates += len(found)
             tally.answered += answer
     return tallies, changes, uploads, queries
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--items", type=int, default=60, help="items per pattern (8 patterns, one store)")
-    parser.add_argument("--within", type=float, default=7.0, help="the API's within_days")
-    args = parser.parse_args()
-    tallies, changes, uploads, queries = run(args.items, args.within)
-    print(f"{changes:,} changes in {uploads:,} daily uploads of {args.items * 8} items; {queries} API queries")
-    print("| Design | Index WRU per change | per upload | RRU per query | rows read per query | answer |")
-    print("| --- | --- | --- | --- | --- | --- |")
-    for name, t in tallies.items():
-        print(
-            f"| {name} | {t.index_writes / changes:.2f} | {t.index_writes / uploads:.3f} | "
-            f"{(t.query_units + t.get_units) / queries:.1f} | {t.candidates / queries:.0f} | "
-            f"{t.answered / queries:.0f} |"
-        )
-
-
-if __name__ == "__main__":
-    main()

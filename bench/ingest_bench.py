@@ -60,13 +60,14 @@ class Run(Calls):
     lanes: int = 0  # writer threads, for ours
     cpu_seconds: float = 0.0  # the whole process's CPU time, for the stand-in runs (no emulator in them)
     write_units: int = 0  # what the Inventory writes consume if every item lands
+    read_units: float = 0.0  # what its Inventory reads consume, as DynamoDB bills them
 
     @property
     def calls_text(self) -> str:
         return ", ".join(f"{n:,} {name}" for name, n in sorted(self.calls.items())) or "none"
 
     def metered(self, meter: Meter) -> Run:
-        self.calls, self.write_units = Counter(meter.calls), meter.write_units
+        self.calls, self.write_units, self.read_units = Counter(meter.calls), meter.write_units, meter.read_units
         return self
 
 
@@ -174,8 +175,11 @@ def floor_on_emulator(emu: Emulator, table: str, rows: int) -> Run:
 # -- stand-in runs --------------------------------------------------------------------------------
 
 
-def ingestor(table: Any, bucket: Any, invoker: Any, client: Any, lanes: int, **timing: Any) -> Any:
-    """The real Ingestor and Loader on the stand-ins given; ``timing``: a simulated clock's hooks."""
+def ingestor(
+    table: Any, bucket: Any, invoker: Any, client: Any, lanes: int, store_items: int | None = None, **timing: Any
+) -> Any:
+    """The real Ingestor and Loader on the stand-ins given; ``timing``: a simulated clock's hooks;
+    ``store_items``: the loader's budget of items of stores read whole (0: every batch read by key)."""
     from ingest.dal.roles import ApiRole
     from ingest.dal.stores import StoreActivity
     from ingest.dal.uploads import UploadsIndex
@@ -183,10 +187,12 @@ def ingestor(table: Any, bucket: Any, invoker: Any, client: Any, lanes: int, **t
     from ingest.logic.loader import Loader
     from inventory.models import utc_now
 
-    monotonic = {"monotonic": timing["monotonic"]} if "monotonic" in timing else {}
+    options: dict[str, Any] = {"monotonic": timing["monotonic"]} if "monotonic" in timing else {}
+    if store_items is not None:
+        options["store_items"] = store_items
     return Ingestor(
         bucket=bucket,
-        loader=Loader(table, default_threshold=5, concurrency=lanes, clock=utc_now, **monotonic),
+        loader=Loader(table, default_threshold=5, concurrency=lanes, clock=utc_now, **options),
         index=UploadsIndex(client, "uploads", **({"now": timing["now"]} if "now" in timing else {})),
         stores=StoreActivity(client, "stores"),
         invoker=invoker,
@@ -202,11 +208,13 @@ def ours_on_stand_in(
     lanes: int | None = None,
     strategy: str = TRANSACTIONS,
     chunks: Callable[[], Iterator[bytes]] | None = None,
+    store_items: int | None = None,
 ) -> Run:
     """The Ingestor and Loader on a generated file, against a stand-in DynamoDB client, in one invocation.
 
     ``strategy`` picks the Inventory writes: ingest's transactions, or one of the per-item contenders;
-    ``chunks``, the file (by default :func:`bench.workload.csv_chunks` of ``rows``).
+    ``chunks``, the file (by default :func:`bench.workload.csv_chunks` of ``rows``); ``store_items``, the
+    loader's budget of items of stores it reads whole (0: the design before, every batch read by key).
     """
     from ingest.dal.inventory import InventoryTable
     from ingest.logic.ingest import Invocation
@@ -216,7 +224,8 @@ def ours_on_stand_in(
     lanes = lanes or write_concurrency()
     table = InventoryTable(client, "inventory") if strategy == TRANSACTIONS else PerItemTable(client, strategy)
     invoker = QueuedInvoker()
-    ours = ingestor(table, FileBucket(chunks or (lambda: workload.csv_chunks(rows))), invoker, client, lanes)
+    bucket = FileBucket(chunks or (lambda: workload.csv_chunks(rows)))
+    ours = ingestor(table, bucket, invoker, client, lanes, store_items)
     invocation = Invocation("bench", FUNCTION_ARN, lambda: 900.0)
     started, cpu = time.perf_counter(), time.process_time()
     outcome = ours.ingest(Upload(bucket="bench", key=UPLOAD_KEY, event_time=utc_now(), etag="e"), invocation)
@@ -310,6 +319,44 @@ def cpu_per_row(rows: int, latency: float = SIMULATED_LATENCY, *, shortcuts: boo
     return runs
 
 
+@dataclass
+class ReadUnits:
+    """Inventory read units of one store's file: its first load, and a day's once the store is settled
+    (95% unchanged, every item with a before-image)."""
+
+    design: str
+    rows: int
+    first_load: float
+    steady_state: float
+    calls: Counter[str]  # the steady state's Inventory requests
+
+
+def read_units_per_file(rows: int, *, by_key: bool) -> ReadUnits:
+    """Ours on :class:`WireTable` (which keeps what lands and answers reads with it), metered: the read
+    units of a store's first file, and of a day's file once every item carries a before-image (a day that
+    changed every count came in between, as days of real uploads do): the items a Query reads are as big
+    as the store's will be. ``by_key``: the design before (BatchGetItem a batch)."""
+    from ingest.dal.clients import dynamodb_client
+
+    wire = WireTable()
+    lanes = write_concurrency()
+    credentials = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": REGION}
+    with environment(credentials):
+        boto3.setup_default_session(region_name=REGION)
+        client = dynamodb_client(lanes + 10)
+        boto3.DEFAULT_SESSION = None
+    meter = Meter("inventory").attach(client.meta.events)
+    wire.attach(client.meta.events)
+    units = []
+    days = (lambda: changed_chunks(rows, 1), lambda: workload.csv_chunks(rows), lambda: changed_chunks(rows))
+    for chunks in days:
+        meter.reset()
+        ours_on_stand_in(rows, client, lanes, chunks=chunks, store_items=0 if by_key else None)
+        units.append(meter.read_units)
+    design = "the design before (BatchGetItem a batch)" if by_key else "ours (a Query a store)"
+    return ReadUnits(design, rows, units[0], units[-1], Counter(meter.calls))
+
+
 def round_trip_bound(run: Run, latency: float, rows: int = PROJECTED_ROWS) -> float:
     """Seconds ``rows`` rows spend waiting, at the least: each of ours' lanes waits, per batch, for one read
     and then its writes (one transaction, or per-item calls :data:`PER_ITEM_CONCURRENCY` at a time); the
@@ -318,7 +365,8 @@ def round_trip_bound(run: Run, latency: float, rows: int = PROJECTED_ROWS) -> fl
         return run.requests * latency * rows / run.rows
     per_item = run.calls["PutItem"] + run.calls["UpdateItem"]
     rounds = run.calls["TransactWriteItems"] + math.ceil(per_item / PER_ITEM_CONCURRENCY)
-    return (run.calls["BatchGetItem"] + rounds) / run.lanes * latency * rows / run.rows
+    reads = run.calls["BatchGetItem"] + run.calls["Query"]
+    return (reads + rounds) / run.lanes * latency * rows / run.rows
 
 
 def projected(run: Run, rows: int = PROJECTED_ROWS) -> float:
@@ -595,9 +643,17 @@ def ingest_section(r: IngestResults) -> Section:
             load_rows,
         ),
         "reupload_table": table(
-            ["Run", "Seconds", "DynamoDB requests", "By operation", "Write requests", "Report rows"],
+            ["Run", "Seconds", "DynamoDB requests", "By operation", "Write requests", "Read units", "Report rows"],
             [
-                [run.name, s(run.seconds), f"{run.requests:,}", run.calls_text, f"{run.writes:,}", f"`{run.detail}`"]
+                [
+                    run.name,
+                    s(run.seconds),
+                    f"{run.requests:,}",
+                    run.calls_text,
+                    f"{run.writes:,}",
+                    f"{run.read_units:,.0f}",
+                    f"`{run.detail}`",
+                ]
                 for run in (r.first_load, r.reupload)
             ],
         ),

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from statistics import mean
 
 from alerts.logic.demand_model import forecast
@@ -210,7 +210,7 @@ def _store_demand(rand: random.Random, rate: float, change: float) -> list[tuple
 def run_transfers(groups: int, seed: int, policy: Policy, lead: float = 7.0) -> dict[str, Outcome]:
     """Groups of stores of one item: from day 40 one store sells half as much, one twice as much."""
     outcomes = {"without transfers": Outcome(), "with transfers": Outcome()}
-    policy = replace_lead(policy, lead)
+    policy = replace(policy, lead_time_days=lead)
     for n in range(groups):
         rand = random.Random(f"{seed}:transfers:{n}")
         rate = math.exp(rand.uniform(math.log(2.0), math.log(20.0)))
@@ -280,13 +280,9 @@ def run_reorder(
     for pattern in (*PATTERNS, SHIFT):
         for lead in LEAD_TIMES:
             log(f"reorder: {pattern.name}, lead time {lead:g} days, {items_per_pattern} items")
-            measured.append(run_pattern(pattern, lead, items_per_pattern, seed, replace_lead(policy, lead)))
+            measured.append(run_pattern(pattern, lead, items_per_pattern, seed, replace(policy, lead_time_days=lead)))
     log(f"reorder: transfers, {groups} groups of {STORES} stores")
     return ReorderResults(items_per_pattern, groups, policy, measured, run_transfers(groups, seed, policy))
-
-
-def replace_lead(policy: Policy, lead: float) -> Policy:
-    return Policy(lead, policy.cycle_days, policy.service_level)
 
 
 def reorder_section(r: ReorderResults) -> Section:

@@ -28,6 +28,7 @@ NO_STOCK_TOPIC = "arn:aws:sns:us-east-1:123456789012:NoStock"
 #: What the stand-in answers, by operation (DynamoDB, and SNS for the alerts handlers).
 ANSWERS: dict[str, dict[str, Any]] = {
     "BatchGetItem": {"Responses": {}, "UnprocessedKeys": {}},
+    "Query": {"Items": [], "Count": 0, "ScannedCount": 0},
     "BatchWriteItem": {"UnprocessedItems": {}},
     "TransactWriteItems": {},
     "GetItem": {},
@@ -49,6 +50,27 @@ def item_size(item: dict[str, Any]) -> int:
         size += len(name.encode())
         size += 1 + (sum(c.isdigit() for c in str(body)) + 1) // 2 if kind == "N" else len(str(body).encode())
     return size
+
+
+def read_units(operation: str, params: dict[str, Any], parsed: dict[str, Any]) -> float:
+    """Read units a read consumed, as DynamoDB bills them: BatchGetItem per key read, each item rounded up to
+    4 KB (ours are smaller: one unit a key, found or not); a Query or Scan page on the total size of the
+    items it returns, rounded up to 4 KB once (at least one unit); GetItem on its item's size. Half that
+    when not strongly consistent. Sizes are those of the attributes returned (a projection's)."""
+    if operation == "BatchGetItem":
+        unread = sum(len(left["Keys"]) for left in (parsed.get("UnprocessedKeys") or {}).values())
+        requests = params["RequestItems"].values()
+        consistent = all(request.get("ConsistentRead") for request in requests)
+        units = float(sum(len(request["Keys"]) for request in requests) - unread)
+    elif operation in {"Query", "Scan"}:
+        consistent = bool(params.get("ConsistentRead"))
+        units = float(max(1, math.ceil(sum(item_size(item) for item in parsed.get("Items", [])) / 4096)))
+    elif operation == "GetItem":
+        consistent = bool(params.get("ConsistentRead"))
+        units = float(max(1, math.ceil(item_size(parsed.get("Item", {})) / 4096)))
+    else:
+        return 0.0
+    return units if consistent else units / 2
 
 
 def _action_units(action: dict[str, Any], units: Any) -> int:
@@ -125,6 +147,7 @@ class Meter(Calls):
         self.calls: Counter[str] = Counter()  # on ``table`` (every call when no table is named)
         self.other: Counter[str] = Counter()  # on any other table
         self.write_units = 0
+        self.read_units = 0.0  # on ``table``, as DynamoDB bills them (:func:`read_units`)
         self.examined: Counter[str] = Counter()  # items read (ScannedCount, or 1 per GetItem), by table
         self.bytes: Counter[str] = Counter()  # response bytes, by table
 
@@ -138,6 +161,8 @@ class Meter(Calls):
     def _count(self, params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
         tables = _tables(params)
         context["bench_table"] = next(iter(tables), "")
+        context["bench_counted"] = self.table is None or self.table in tables
+        context["bench_params"] = params
         with self._lock:
             if self.table is None or self.table in tables:
                 self.calls[model.name] += 1
@@ -155,10 +180,12 @@ class Meter(Calls):
         body = dict(ANSWERS[model.name], ResponseMetadata={"HTTPStatusCode": 200, "RetryAttempts": 0})
         return AWSResponse("http://stand-in", 200, {}, None), body
 
-    def _read(self, http_response: Any, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+    def _read(self, http_response: Any, parsed: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
         table = context.get("bench_table", "")
         examined = int(parsed.get("ScannedCount", 1 if "Item" in parsed else 0))
+        units = read_units(model.name, context["bench_params"], parsed) if context.get("bench_counted") else 0.0
         with self._lock:
+            self.read_units += units
             self.examined[table] += examined
             self.bytes[table] += len(getattr(http_response, "content", None) or b"")
 
@@ -275,14 +302,20 @@ class WireTable(Calls):
             for table, request in params["RequestItems"].items():
                 keys = ((key["Store"]["S"], key["Item"]["S"]) for key in request["Keys"])
                 found = [self.items[key] for key in keys if key in self.items]
-                if "ProjectionExpression" in request:  # only the attributes asked for, as DynamoDB answers
-                    names = request.get("ExpressionAttributeNames", {})
-                    wanted = [
-                        names.get(name.strip(), name.strip()) for name in request["ProjectionExpression"].split(",")
-                    ]
-                    found = [{name: item[name] for name in wanted if name in item} for item in found]
-                responses[table] = found
+                responses[table] = _projected(found, request)
         return {"Responses": responses, "UnprocessedKeys": {}}
+
+    def _Query(self, params: dict[str, Any]) -> dict[str, Any]:
+        """One store's items (ingest's key condition), a page of ``Limit`` at the most, projected."""
+        store = params["ExpressionAttributeValues"][":store"]["S"]
+        after = params.get("ExclusiveStartKey", {}).get("Item", {}).get("S", "")
+        with self._lock:
+            items = sorted((key[1], item) for key, item in self.items.items() if key[0] == store and key[1] > after)
+        page = [item for _, item in items[: params.get("Limit", len(items))]]
+        answer: dict[str, Any] = {"Items": _projected(page, params), "Count": len(page), "ScannedCount": len(page)}
+        if len(page) < len(items):
+            answer["LastEvaluatedKey"] = {"Store": {"S": store}, "Item": page[-1]["Item"]}
+        return answer
 
     def _GetItem(self, _params: dict[str, Any]) -> dict[str, Any]:
         return {}  # the uploads index and Stores rows: as the answering Meter, nothing found
@@ -296,6 +329,15 @@ class WireTable(Calls):
                     item = item_of(action["Update"])
                     self.items[item["Store"]["S"], item["Item"]["S"]] = item
         return {}
+
+
+def _projected(items: list[dict[str, Any]], request: dict[str, Any]) -> list[dict[str, Any]]:
+    """Only the attributes a request's projection asks for, as DynamoDB answers."""
+    if "ProjectionExpression" not in request:
+        return items
+    names = request.get("ExpressionAttributeNames", {})
+    wanted = [names.get(name.strip(), name.strip()) for name in request["ProjectionExpression"].split(",")]
+    return [{name: item[name] for name in wanted if name in item} for item in items]
 
 
 def item_of(update: dict[str, Any]) -> dict[str, Any]:

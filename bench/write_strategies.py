@@ -39,6 +39,9 @@ class PerItemTable:
     def get_many(self, keys: Sequence[Any], deadline: float) -> list[Any]:
         return self._reader.get_many(keys, deadline)
 
+    def items_up_to(self, store: str, most: int) -> list[Any] | None:
+        return self._reader.items_up_to(store, most)
+
     def write_many(self, writes: Sequence[Any], deadline: float, fence: Any = None) -> Any:
         from ingest.dal.inventory import WriteOutcome
 

@@ -18,14 +18,11 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from bench import REPO
 from bench.memory_probe import peak_rss_mb
+from bench.report import Section, Target, table
 from tests.builders import workbook_parts
-
-if TYPE_CHECKING:
-    from bench.report import Section
 
 #: The text files read beside the workbooks: (label, line end, rows or only blank lines).
 TEXT_FILES = (("LF rows", b"\n", True), ("CR-only rows", b"\r", True), ("CR-only blank lines", b"\r", False))
@@ -245,8 +242,6 @@ MEMORY_TARGET_MB = 256
 
 
 def xlsx_section(results: XlsxResults) -> Section:
-    from bench.report import Section, Target, table
-
     r = results
     n = r.sizes.rows
     ours, sparse_ours = r.ours, r.sparse

@@ -24,11 +24,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import boto3
-
 from devstack import state
 from devstack.cognito import totp
-from devstack.emulator import FAKE_CREDENTIALS
+from devstack.emulator import emulator_client
 
 
 class CliError(Exception):
@@ -52,16 +50,6 @@ def function_of(info: dict[str, Any], wanted: str) -> tuple[str, dict[str, Any]]
     raise CliError(f"no function {wanted!r} in the local stack; FN= one of: {known}")
 
 
-def client(info: dict[str, Any], service: str) -> Any:
-    return boto3.client(  # type: ignore[call-overload]
-        service,
-        endpoint_url=info["endpoint_url"],
-        region_name=info["region"],
-        aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-    )
-
-
 def invoke(info: dict[str, Any], wanted: str, event_file: str) -> int:
     name, _ = function_of(info, wanted)
     if not event_file:
@@ -73,7 +61,8 @@ def invoke(info: dict[str, Any], wanted: str, event_file: str) -> int:
         raise CliError(f"cannot read {event_file}: {error}") from error
     except ValueError as error:
         raise CliError(f"{event_file} is not JSON: {error}") from error
-    response = client(info, "lambda").invoke(FunctionName=name, Payload=json.dumps(event).encode())
+    function = emulator_client("lambda", info["endpoint_url"])
+    response = function.invoke(FunctionName=name, Payload=json.dumps(event).encode())
     result = json.loads(response["Payload"].read() or b"null")
     print(json.dumps(result, indent=2, ensure_ascii=False))
     return 1 if response.get("FunctionError") else 0
@@ -113,7 +102,7 @@ def token(info: dict[str, Any], username: str) -> int:
     password = os.environ.get("PASSWORD") or demo_user(info, username).get("password")
     if not password:
         raise CliError(f"{username!r} is not a demo user: give its password with PASSWORD=...")
-    cognito = client(info, "cognito-idp")
+    cognito = emulator_client("cognito-idp", info["endpoint_url"])
     try:
         answer = cognito.initiate_auth(
             ClientId=info["user_pool_client_id"],

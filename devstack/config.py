@@ -62,7 +62,6 @@ class ServiceConfig:
     """One service's printed configuration, with cross-service parameters still as placeholders."""
 
     name: str  # folder name under services/
-    directory: Path
     definition: dict[str, Any]
     param_sources: dict[str, ParamSource] = field(default_factory=dict)
 
@@ -78,18 +77,6 @@ class ServiceConfig:
     def stack_name(self) -> str:
         return f"{self.service}-{STAGE}"
 
-    @property
-    def functions(self) -> dict[str, dict[str, Any]]:
-        return dict(self.definition.get("functions") or {})
-
-    @property
-    def resources(self) -> dict[str, dict[str, Any]]:
-        return dict((self.definition.get("resources") or {}).get("Resources") or {})
-
-    @property
-    def outputs(self) -> dict[str, Any]:
-        return dict((self.definition.get("resources") or {}).get("Outputs") or {})
-
     def with_params(self, values: Mapping[str, str]) -> dict[str, Any]:
         """The definition with each cross-service placeholder replaced by its real value."""
         missing = sorted(set(self.param_sources) - set(values))
@@ -99,30 +86,19 @@ class ServiceConfig:
 
 
 def planned_services(repo: Path = REPO) -> list[str]:
-    """Service folders in deploy order: serverless-compose.yml's dependency order."""
-    compose = read_yaml(repo / "serverless-compose.yml").get("services") or {}
-    folders = {key: Path(str((spec or {}).get("path", key))).name for key, spec in compose.items()}
-    depends: dict[str, set[str]] = {}
-    for key, spec in compose.items():
-        needs = {m.group(1) for v in ((spec or {}).get("params") or {}).values() if (m := _COMPOSE_REF.match(str(v)))}
-        extra = (spec or {}).get("dependsOn") or []
-        depends[key] = needs | ({extra} if isinstance(extra, str) else set(extra))
+    """The services of serverless-compose.yml in deploy order: each after those whose outputs it takes."""
+    compose = _compose_params(repo)
     ordered: list[str] = []
     while len(ordered) < len(compose):
-        ready = [key for key in compose if key not in ordered and depends[key] <= set(ordered)]
+        ready = [
+            name
+            for name, params in compose.items()
+            if name not in ordered and {source.service for source in params.values()} <= set(ordered)
+        ]
         if not ready:
             raise ConfigError("serverless-compose.yml: circular dependencies between services")
         ordered.append(ready[0])
-    return [folders[key] for key in ordered]
-
-
-def available_services(repo: Path = REPO) -> tuple[list[str], list[str]]:
-    """Services present (in deploy order) and those whose serverless.yml does not exist yet."""
-    present: list[str] = []
-    missing: list[str] = []
-    for name in planned_services(repo):
-        (present if (repo / "services" / name / "serverless.yml").is_file() else missing).append(name)
-    return present, missing
+    return ordered
 
 
 def load_services(names: Iterable[str], cache_dir: Path, repo: Path = REPO) -> dict[str, ServiceConfig]:
@@ -135,9 +111,7 @@ def load_services(names: Iterable[str], cache_dir: Path, repo: Path = REPO) -> d
         printed = {
             name: pool.submit(print_service, repo / "services" / name, sources[name], cache_dir) for name in names
         }
-        return {
-            name: ServiceConfig(name, repo / "services" / name, printed[name].result(), sources[name]) for name in names
-        }
+        return {name: ServiceConfig(name, printed[name].result(), sources[name]) for name in names}
 
 
 def print_service(directory: Path, sources: Mapping[str, ParamSource], cache_dir: Path) -> dict[str, Any]:
@@ -207,18 +181,14 @@ def read_yaml(path: Path) -> dict[str, Any]:
 
 
 def _compose_params(repo: Path) -> dict[str, dict[str, ParamSource]]:
-    """``services.<name>.params`` of serverless-compose.yml, keyed by service folder name."""
-    compose = read_yaml(repo / "serverless-compose.yml")
-    result: dict[str, dict[str, ParamSource]] = {}
-    by_key = {}
-    for key, spec in (compose.get("services") or {}).items():
-        folder = Path(str((spec or {}).get("path", key))).name
-        by_key[key] = folder
-    for key, spec in (compose.get("services") or {}).items():
-        params: dict[str, ParamSource] = {}
-        for param, value in ((spec or {}).get("params") or {}).items():
-            match = _COMPOSE_REF.match(str(value))
-            if match:
-                params[param] = ParamSource(by_key.get(match.group(1), match.group(1)), match.group(2))
-        result[by_key[key]] = params
-    return result
+    """``services.<name>.params`` of serverless-compose.yml that take another service's output, by service
+    (each service's key there is its folder under services/)."""
+    compose = read_yaml(repo / "serverless-compose.yml").get("services") or {}
+    return {
+        name: {
+            param: ParamSource(match.group(1), match.group(2))
+            for param, value in ((spec or {}).get("params") or {}).items()
+            if (match := _COMPOSE_REF.match(str(value)))
+        }
+        for name, spec in compose.items()
+    }

@@ -6,12 +6,9 @@ Serverless CLI: the integration tests (on moto in-process) and the benchmarks.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from devstack.config import read_yaml
-
-REPO = Path(__file__).resolve().parent.parent
+from devstack.config import REPO, read_yaml
 
 
 def service_definition(service: str) -> dict[str, Any]:

@@ -70,6 +70,18 @@ def ensure_free(port: int, what: str, variable: str) -> None:
         probe.close()
 
 
+def emulator_client(service: str, endpoint_url: str | None, **config: Any) -> Any:
+    """A boto3 client with the fake credentials, so it can never reach a real account, and of a session of its
+    own, so hooks on boto3's default session never see its calls."""
+    session = boto3.Session(
+        aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=FAKE_CREDENTIALS["AWS_SESSION_TOKEN"],
+        region_name=REGION,
+    )
+    return session.client(service, endpoint_url=endpoint_url, config=Config(**config))  # type: ignore[call-overload]
+
+
 def isolate_from_real_aws() -> None:
     """Fake credentials and no profile for this process (and the functions it starts)."""
     os.environ.update(FAKE_CREDENTIALS)
@@ -115,17 +127,7 @@ class Emulator:
 
     def client(self, service: str) -> Any:
         """A boto3 client for the emulator, never for AWS."""
-        return boto3.client(
-            service,  # type: ignore[call-overload]
-            endpoint_url=self.endpoint_url,
-            region_name=REGION,
-            aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-            aws_session_token=FAKE_CREDENTIALS["AWS_SESSION_TOKEN"],
-            config=Config(
-                retries={"mode": "standard", "max_attempts": 5},
-                max_pool_connections=32,
-                # S3 presigns with SigV2 in us-east-1 otherwise, which the gateway refuses, as new buckets do
-                **({"signature_version": "s3v4"} if service == "s3" else {}),
-            ),
-        )
+        # S3 presigns with SigV2 in us-east-1 otherwise, which the gateway refuses, as new buckets do
+        s3 = {"signature_version": "s3v4"} if service == "s3" else {}
+        retries = {"mode": "standard", "max_attempts": 5}
+        return emulator_client(service, self.endpoint_url, retries=retries, max_pool_connections=32, **s3)

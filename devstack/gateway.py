@@ -190,6 +190,26 @@ class Gateway:
     def _object_read(self, environ: Environ, start_response: StartResponse, cors: dict[str, str]) -> Iterable[bytes]:
         """Moto's answer, but a missing object is 403 AccessDenied (as S3 tells a role that may not list the
         bucket) instead of 404."""
+        status, headers, body = self._captured(environ)
+        head = environ["REQUEST_METHOD"] == "HEAD"
+        if status.startswith("404") and (head or b"<Code>NoSuchKey</Code>" in body):
+            kept = {k: v for k, v in headers if k.lower() in ("x-amz-request-id", "x-amz-id-2")}
+            return _send(
+                start_response,
+                (403, {**kept, "Content-Type": "application/xml"}, b"" if head else _ACCESS_DENIED),
+                cors,
+            )
+        start_response(status, headers + list(cors.items()))
+        return [body]
+
+    def _moto(self, environ: Environ, body: bytes) -> Response:
+        environ = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
+        status, headers, payload = self._captured(environ)
+        kept = {name: value for name, value in headers if name.lower() != "content-length"}
+        return int(status.split(maxsplit=1)[0]), kept, payload
+
+    def _captured(self, environ: Environ) -> tuple[str, list[tuple[str, str]], bytes]:
+        """moto's status line, headers (but its CORS ones) and body, run whole (see :meth:`_serialised`)."""
         captured: dict[str, Any] = {}
 
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:  # noqa: ARG001
@@ -198,30 +218,7 @@ class Gateway:
 
         body = b"".join(self._serialised(environ, start))
         headers = [(k, v) for k, v in captured["headers"] if not k.lower().startswith("access-control-")]
-        head = environ["REQUEST_METHOD"] == "HEAD"
-        if captured["status"].startswith("404") and (head or b"<Code>NoSuchKey</Code>" in body):
-            kept = {k: v for k, v in headers if k.lower() in ("x-amz-request-id", "x-amz-id-2")}
-            return _send(
-                start_response,
-                (403, {**kept, "Content-Type": "application/xml"}, b"" if head else _ACCESS_DENIED),
-                cors,
-            )
-        start_response(captured["status"], headers + list(cors.items()))
-        return [body]
-
-    def _moto(self, environ: Environ, body: bytes) -> Response:
-        environ = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
-        captured: dict[str, Any] = {}
-
-        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:  # noqa: ARG001
-            captured["status"], captured["headers"] = int(status.split(maxsplit=1)[0]), headers
-            return lambda data: None  # noqa: ARG005 - WSGI's write(), which moto does not use
-
-        payload = b"".join(self._serialised(environ, start))
-        headers = {
-            k: v for k, v in captured["headers"] if not k.lower().startswith(("access-control-", "content-length"))
-        }
-        return captured["status"], headers, payload
+        return captured["status"], headers, body
 
     def _invoke(self, name: str, environ: Environ, body: bytes) -> Response | None:
         """Lambda's Invoke API for the stack's functions (by name or ARN, any qualifier)."""

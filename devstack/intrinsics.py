@@ -193,26 +193,3 @@ def function_logical_id(function_key: str) -> str:
     """The logical id the Serverless Framework gives a function (``ingestUpload`` -> ``IngestUploadLambdaFunction``)."""
     normalized = function_key.replace("-", "Dash").replace("_", "Underscore")
     return f"{normalized[:1].upper()}{normalized[1:]}LambdaFunction"
-
-
-def references(value: Any) -> set[str]:
-    """Logical ids a value refers to (to order provisioning)."""
-    found: set[str] = set()
-    if isinstance(value, list):
-        for item in value:
-            found |= references(item)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if key == "Ref" and isinstance(item, str):
-                found.add(item)
-            elif key == "Fn::GetAtt":
-                found.add(item.split(".", 1)[0] if isinstance(item, str) else str(item[0]))
-            elif key == "Fn::Sub":
-                template = item if isinstance(item, str) else item[0]
-                for name in _SUB_VARIABLE.findall(str(template)):
-                    found.add(name.split(".", 1)[0])
-                if not isinstance(item, str):
-                    found |= references(item[1])
-            else:
-                found |= references(item)
-    return {name for name in found if not name.startswith("AWS::")}

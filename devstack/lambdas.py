@@ -74,23 +74,13 @@ def console_line(key: str, record: dict[str, Any]) -> str:
 
 
 def is_metric_set(line: str) -> bool:
-    """True for a CloudWatch embedded-metric document (one JSON line with ``_aws.CloudWatchMetrics``).
+    """True for a CloudWatch embedded-metric document (one JSON line of ``_aws.CloudWatchMetrics``).
 
     Metrics are off locally (``POWERTOOLS_DEV``), but Powertools still prints a metric set when one metric
     reaches 100 values within an invocation (a stream batch of 100 records and more does): such a set is
     dropped from the console and the log file like those development mode holds back.
     """
-    if not line.startswith('{"_aws"'):
-        return False
-    try:
-        document = json.loads(line)
-    except ValueError:
-        return False
-    return (
-        isinstance(document, dict)
-        and isinstance(document.get("_aws"), dict)
-        and "CloudWatchMetrics" in document["_aws"]
-    )
+    return line.startswith('{"_aws"') and '"CloudWatchMetrics"' in line
 
 
 def _short(value: Any) -> str:
@@ -278,20 +268,13 @@ class FunctionRuntime:
         self._process = None
 
     def stop(self) -> None:
-        process = self._process
-        if process is None:
-            return
-        if process.stdin is not None:
+        """End the worker's loop (at the end of its input), or kill it if it does not end in 3 s."""
+        if self._process is not None and self._process.stdin is not None:
             with contextlib.suppress(OSError):
-                process.stdin.close()  # the worker's loop ends at end of input
-        try:
-            process.wait(timeout=3)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-        if process.stdout is not None:
-            process.stdout.close()
-        self._process = None
+                self._process.stdin.close()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._process.wait(timeout=3)
+        self._kill()
 
 
 class FunctionPool:
@@ -321,21 +304,6 @@ class FunctionPool:
     @property
     def first(self) -> FunctionRuntime:
         return self._environments[0]
-
-    @property
-    def init_error(self) -> dict[str, Any] | None:
-        return self.first.init_error
-
-    @property
-    def module_file(self) -> str:
-        return self.first.module_file
-
-    @property
-    def environment(self) -> dict[str, str]:
-        return self.first.environment
-
-    def start(self) -> bool:
-        return self.first.start()
 
     def invoke(self, event: Any, request_id: str | None = None) -> Any:
         with self._condition:
@@ -406,14 +374,12 @@ class Functions:
         """A function by its deployed name or its key in serverless.yml."""
         return next((r for r in self.runtimes if name in (r.function.name, r.function.key)), None)
 
-    def start_all(self) -> list[FunctionPool]:
-        """Warm every function in parallel; returns those that failed to initialise."""
-        threads = [threading.Thread(target=runtime.start) for runtime in self.runtimes]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        return [runtime for runtime in self.runtimes if runtime.init_error is not None]
+    def start_all(self) -> list[FunctionRuntime]:
+        """Warm every function's first environment in parallel; returns those that failed to initialise."""
+        firsts = [runtime.first for runtime in self.runtimes]
+        with ThreadPoolExecutor(max_workers=max(1, len(firsts))) as pool:
+            list(pool.map(FunctionRuntime.start, firsts))
+        return [first for first in firsts if first.init_error is not None]
 
     def stop_all(self) -> None:
         self._stop.set()

@@ -15,7 +15,7 @@ from typing import Any
 
 from devstack import iam
 from devstack.emulator import Emulator
-from devstack.intrinsics import Resolver, Unresolved, function_logical_id, references
+from devstack.intrinsics import Resolver, Unresolved, function_logical_id
 
 
 class ProvisionError(Exception):
@@ -69,10 +69,8 @@ class Provisioner:
             "AWS::S3::Bucket": self._bucket,
             "AWS::S3::BucketPolicy": self._bucket_policy,
             "AWS::SQS::Queue": self._queue,
-            "AWS::SQS::QueuePolicy": self._queue_policy,
             "AWS::SNS::Topic": self._topic,
             "AWS::SNS::Subscription": self._subscription,
-            "AWS::SNS::TopicPolicy": self._topic_policy,
             "AWS::Cognito::UserPool": self._user_pool,
             "AWS::Cognito::UserPoolClient": self._user_pool_client,
             "AWS::Cognito::UserPoolGroup": self._user_pool_group,
@@ -100,28 +98,26 @@ class Provisioner:
                 ref, attributes = _stand_in(logical_id, kind, resource.get("Properties") or {}, resolver)
                 resolver.provided(logical_id, ref, attributes)
         pending = [logical for logical in resources if logical not in result.skipped]
-        known = set(resources) | set(resolver.refs)
-        while pending:
-            progressed = False
-            for logical_id in list(pending):
+        while pending:  # in rounds: a resource waits for the next while one it refers to is not created yet
+            waiting = []
+            for logical_id in pending:
                 resource = resources[logical_id]
-                waiting = (references(resource.get("Properties")) | set(_depends_on(resource))) & known
-                if waiting - set(resolver.refs):
-                    continue
                 try:
                     properties = resolver.resolve(resource.get("Properties") or {})
-                    self._creators[resource["Type"]](logical_id, properties, result)
                 except Unresolved as error:
+                    if error.logical_id in pending and error.logical_id not in resolver.refs:
+                        waiting.append(logical_id)
+                        continue
                     raise ProvisionError(f"{name}: {logical_id}: {error}") from error
+                try:
+                    self._creators[resource["Type"]](logical_id, properties, result)
                 except Exception as error:
-                    raise ProvisionError(
-                        f"{name}: creating {logical_id} ({resource['Type']}) failed: {error}"
-                    ) from error
+                    failed = f"{name}: creating {logical_id} ({resource['Type']}) failed: {error}"
+                    raise ProvisionError(failed) from error
                 result.created[logical_id] = resource["Type"]
-                pending.remove(logical_id)
-                progressed = True
-            if not progressed:
-                raise ProvisionError(f"{name}: circular or unknown references among {', '.join(pending)}")
+            if len(waiting) == len(pending):
+                raise ProvisionError(f"{name}: circular references among {', '.join(pending)}")
+            pending = waiting
         for output, spec in ((definition.get("resources") or {}).get("Outputs") or {}).items():
             try:
                 result.outputs[output] = str(resolver.resolve(spec.get("Value")))
@@ -245,32 +241,15 @@ class Provisioner:
                 for rule in props["CorsConfiguration"]["CorsRules"]
             ]
             client.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": rules})
-        if props.get("Tags"):
-            client.put_bucket_tagging(Bucket=name, Tagging={"TagSet": props["Tags"]})
-        notifications = props.get("NotificationConfiguration") or {}
         # moto matches events and key filters itself; devstack.s3_events runs the functions.
-        configuration = {
-            api: [{arn: c[target], "Events": [c["Event"]], **_api_filter(c)} for c in notifications.get(cfn) or []]
-            for cfn, api, target, arn in (
-                ("LambdaConfigurations", "LambdaFunctionConfigurations", "Function", "LambdaFunctionArn"),
-                ("QueueConfigurations", "QueueConfigurations", "Queue", "QueueArn"),
-                ("TopicConfigurations", "TopicConfigurations", "Topic", "TopicArn"),
-            )
-        }
-        if any(configuration.values()):
+        functions = [
+            {"LambdaFunctionArn": c["Function"], "Events": [c["Event"]], **_api_filter(c)}
+            for c in (props.get("NotificationConfiguration") or {}).get("LambdaConfigurations") or []
+        ]
+        if functions:
+            configuration = {"LambdaFunctionConfigurations": functions}
             client.put_bucket_notification_configuration(Bucket=name, NotificationConfiguration=configuration)
-        region = result.resolver.region
-        result.resolver.provided(
-            logical_id,
-            name,
-            {
-                "Arn": f"arn:aws:s3:::{name}",
-                "DomainName": f"{name}.s3.amazonaws.com",
-                "RegionalDomainName": f"{name}.s3.{region}.amazonaws.com",
-                "DualStackDomainName": f"{name}.s3.dualstack.{region}.amazonaws.com",
-                "WebsiteURL": f"http://{name}.s3-website-{region}.amazonaws.com",
-            },
-        )
+        result.resolver.provided(logical_id, name, {"Arn": f"arn:aws:s3:::{name}"})
 
     def _bucket_policy(self, logical_id: str, props: dict[str, Any], result: ProvisionedService) -> None:
         document = dict(props["PolicyDocument"])
@@ -302,23 +281,15 @@ class Provisioner:
     def _queue(self, logical_id: str, props: dict[str, Any], result: ProvisionedService) -> None:
         client = self.client("sqs")
         name = props.get("QueueName") or f"{result.resolver.stack_name}-{logical_id}"
-        # Every property of AWS::SQS::Queue but the name and tags is a queue attribute of the same name.
+        # Every other property of AWS::SQS::Queue the services set is a queue attribute of the same name.
         attributes = {
             key: json.dumps(value) if isinstance(value, dict) else _attribute_text(value)
             for key, value in props.items()
-            if key not in ("QueueName", "Tags")
+            if key != "QueueName"
         }
-        tags = {tag["Key"]: tag["Value"] for tag in props.get("Tags") or []}
-        url = client.create_queue(QueueName=name, Attributes=attributes, **({"tags": tags} if tags else {}))["QueueUrl"]
+        url = client.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
         arn = client.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        result.resolver.provided(logical_id, url, {"Arn": arn, "QueueName": name, "QueueUrl": url})
-
-    def _queue_policy(self, logical_id: str, props: dict[str, Any], result: ProvisionedService) -> None:
-        for url in props["Queues"]:
-            self.client("sqs").set_queue_attributes(
-                QueueUrl=url, Attributes={"Policy": json.dumps(props["PolicyDocument"])}
-            )
-        result.resolver.provided(logical_id, f"{result.resolver.stack_name}-{logical_id}")
+        result.resolver.provided(logical_id, url, {"Arn": arn})
 
     def _topic(self, logical_id: str, props: dict[str, Any], result: ProvisionedService) -> None:
         client = self.client("sns")
@@ -329,9 +300,7 @@ class Provisioner:
             if key in props
         }
         arn = client.create_topic(Name=name, Attributes=attributes)["TopicArn"]
-        for subscription in props.get("Subscription") or []:
-            client.subscribe(TopicArn=arn, Protocol=subscription["Protocol"], Endpoint=subscription["Endpoint"])
-        result.resolver.provided(logical_id, arn, {"TopicArn": arn, "TopicName": name})
+        result.resolver.provided(logical_id, arn)
 
     def _subscription(self, logical_id: str, props: dict[str, Any], result: ProvisionedService) -> None:
         # The other properties of AWS::SNS::Subscription are subscription attributes of the same name.
@@ -349,13 +318,6 @@ class Provisioner:
         )["SubscriptionArn"]
         result.resolver.provided(logical_id, arn)
 
-    def _topic_policy(self, logical_id: str, props: dict[str, Any], result: ProvisionedService) -> None:
-        for arn in props["Topics"]:
-            self.client("sns").set_topic_attributes(
-                TopicArn=arn, AttributeName="Policy", AttributeValue=json.dumps(props["PolicyDocument"])
-            )
-        result.resolver.provided(logical_id, f"{result.resolver.stack_name}-{logical_id}")
-
     # -- Cognito --------------------------------------------------------------------------------------
 
     def _api_arguments(self, service: str, operation: str, props: dict[str, Any], **renamed: str) -> dict[str, Any]:
@@ -368,26 +330,13 @@ class Provisioner:
         kwargs = self._api_arguments("cognito-idp", "CreateUserPool", props, PoolName="UserPoolName")
         kwargs.setdefault("PoolName", f"{result.resolver.stack_name}-{logical_id}")
         pool = self.client("cognito-idp").create_user_pool(**kwargs)["UserPool"]
-        region = result.resolver.region
-        result.resolver.provided(
-            logical_id,
-            pool["Id"],
-            {
-                "Arn": pool["Arn"],
-                "UserPoolId": pool["Id"],
-                "ProviderName": f"cognito-idp.{region}.amazonaws.com/{pool['Id']}",
-                "ProviderURL": f"https://cognito-idp.{region}.amazonaws.com/{pool['Id']}",
-            },
-        )
+        result.resolver.provided(logical_id, pool["Id"], {"Arn": pool["Arn"]})
 
     def _user_pool_client(self, logical_id: str, props: dict[str, Any], result: ProvisionedService) -> None:
         kwargs = self._api_arguments("cognito-idp", "CreateUserPoolClient", props)
         kwargs.setdefault("ClientName", f"{result.resolver.stack_name}-{logical_id}")
         client = self.client("cognito-idp").create_user_pool_client(**kwargs)["UserPoolClient"]
-        attributes = {"ClientId": client["ClientId"], "Name": client["ClientName"]}
-        if client.get("ClientSecret"):
-            attributes["ClientSecret"] = client["ClientSecret"]
-        result.resolver.provided(logical_id, client["ClientId"], attributes)
+        result.resolver.provided(logical_id, client["ClientId"])
 
     def _user_pool_group(self, logical_id: str, props: dict[str, Any], result: ProvisionedService) -> None:
         kwargs = self._api_arguments("cognito-idp", "CreateGroup", {"GroupName": logical_id, **props})
@@ -399,36 +348,18 @@ class Provisioner:
     def _secret(self, logical_id: str, props: dict[str, Any], result: ProvisionedService) -> None:
         """A secret with its given value, or one generated as GenerateSecretString asks (by the emulator)."""
         client = self.client("secretsmanager")
-        name = props.get("Name") or f"{result.resolver.stack_name}-{logical_id}"
-        value = props.get("SecretString")
-        generate = props.get("GenerateSecretString")
-        if value is None and generate is not None:
-            passed = {key: generate[key] for key in _PASSWORD_OPTIONS if key in generate}
-            value = client.get_random_password(**passed)["RandomPassword"]
-            if generate.get("SecretStringTemplate") and generate.get("GenerateStringKey"):
-                template = json.loads(generate["SecretStringTemplate"])
-                value = json.dumps({**template, generate["GenerateStringKey"]: value})
-        kwargs: dict[str, Any] = {"Name": name, "SecretString": value or ""}
-        if props.get("Description"):
-            kwargs["Description"] = props["Description"]
+        name = {"Name": f"{result.resolver.stack_name}-{logical_id}"}
+        kwargs = self._api_arguments("secretsmanager", "CreateSecret", name | props)
+        if "SecretString" not in kwargs:
+            generate = props.get("GenerateSecretString") or {}
+            options = self._api_arguments("secretsmanager", "GetRandomPassword", generate)
+            kwargs["SecretString"] = client.get_random_password(**options)["RandomPassword"]
         arn = client.create_secret(**kwargs)["ARN"]
         result.resolver.provided(logical_id, arn, {"Id": arn})
 
 
 #: A bucket's CORS rule: CloudFormation's property names that the S3 API spells otherwise.
 _CORS_RULE_NAMES = {"Id": "ID", "MaxAge": "MaxAgeSeconds", "ExposedHeaders": "ExposeHeaders"}
-
-#: GenerateSecretString options the emulator's GetRandomPassword takes as they are.
-_PASSWORD_OPTIONS = (
-    "PasswordLength",
-    "ExcludeCharacters",
-    "ExcludeNumbers",
-    "ExcludePunctuation",
-    "ExcludeUppercase",
-    "ExcludeLowercase",
-    "IncludeSpace",
-    "RequireEachIncludedType",
-)
 
 
 def _role_statements(
@@ -457,17 +388,8 @@ def _tls_only(statement: dict[str, Any]) -> bool:
     return statement.get("Effect") == "Deny" and "aws:SecureTransport" in (condition.get("Bool") or {})
 
 
-def _depends_on(resource: dict[str, Any]) -> list[str]:
-    depends = resource.get("DependsOn") or []
-    return [depends] if isinstance(depends, str) else list(depends)
-
-
-def _filter_rules(config: dict[str, Any]) -> list[dict[str, str]]:
-    return list(((config.get("Filter") or {}).get("S3Key") or {}).get("Rules") or [])
-
-
 def _api_filter(config: dict[str, Any]) -> dict[str, Any]:
-    rules = _filter_rules(config)
+    rules = ((config.get("Filter") or {}).get("S3Key") or {}).get("Rules") or []
     return {"Filter": {"Key": {"FilterRules": rules}}} if rules else {}
 
 
@@ -488,9 +410,6 @@ def _stand_in(logical_id: str, kind: str, props: dict[str, Any], resolver: Resol
     if kind == "AWS::IAM::Role":
         name = _literal(props.get("RoleName")) or f"{resolver.stack_name}-{logical_id}"
         return name, {"Arn": f"arn:aws:iam::{account}:role/{name}", "RoleId": f"AROA{logical_id.upper()[:16]}"}
-    if kind == "AWS::Logs::LogGroup":
-        name = _literal(props.get("LogGroupName")) or f"/{resolver.stack_name}/{logical_id}"
-        return name, {"Arn": f"arn:aws:logs:{region}:{account}:log-group:{name}:*"}
     service = kind.split("::")[1].lower() if kind.count("::") >= 2 else "unknown"
     name = f"{resolver.stack_name}-{logical_id}"
     return name, {"Arn": f"arn:aws:{service}:{region}:{account}:{name}"}

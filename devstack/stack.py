@@ -14,7 +14,7 @@ from inventory.uploads import REPORTS_PREFIX, UPLOAD_PREFIX
 
 from devstack import state
 from devstack.cognito import DemoUser, create_demo_users
-from devstack.config import REPO, ConfigError, ServiceConfig, available_services, load_services, read_yaml
+from devstack.config import REPO, ConfigError, ServiceConfig, load_services, planned_services
 from devstack.emulator import REGION, Emulator, console, isolate_from_real_aws, say
 from devstack.lambdas import Functions
 from devstack.notifications import inbox, print_deliveries
@@ -24,8 +24,8 @@ from devstack.streams import StreamPollers
 from devstack.web import WebServer
 
 SAMPLES = REPO / "samples" / "lab"
-#: Services the local stack replaces: the dashboard site (S3 + CloudFront) is the local web server.
-SERVED_LOCALLY = {"dashboard-site"}
+#: The service the local stack replaces: the dashboard site (S3 + CloudFront) is the local web server.
+SERVED_LOCALLY = "dashboard-site"
 
 
 class StackError(Exception):
@@ -89,14 +89,10 @@ class LocalStack:
         self._claim_state_dir()
         os.environ["AWS_ENDPOINT_URL"] = self.emulator.endpoint_url
 
-        present, missing = available_services()
-        for name in missing:
-            say(f"services/{name}/serverless.yml not found: {name} is not part of this run")
-        for name in sorted(SERVED_LOCALLY):  # deployed apart from compose on AWS
-            self.local_outputs[name] = self._site_outputs(name)
-            say(f"{name}: served by the local web server at {self.web_url}/ (not provisioned)")
+        self.local_outputs[SERVED_LOCALLY] = {"DashboardOrigin": self.web_url}  # deployed apart from compose
+        say(f"{SERVED_LOCALLY}: served by the local web server at {self.web_url}/ (not provisioned)")
         try:
-            configs = load_services([name for name in present if name not in SERVED_LOCALLY], state.cache_dir())
+            configs = load_services(planned_services(), state.CACHE_DIR)
         except ConfigError as error:
             raise StackError(str(error)) from error
         self._provision(configs)
@@ -140,12 +136,12 @@ class LocalStack:
             for arn in service.physical_ids("AWS::SNS::Topic").values()
         }
 
-        pool_id, client_id = self._user_pool()
-        if pool_id:
-            self.users = create_demo_users(self.emulator.client("cognito-idp"), pool_id, client_id)
+        api = self.services["dashboard-api"].outputs
+        cognito = self.emulator.client("cognito-idp")
+        self.users = create_demo_users(cognito, api["UserPoolId"], api["UserPoolClientId"])
 
-        content = self._stack_json(inboxes, pool_id, client_id)
-        self.web.serve(self._web_config(content), self.functions, self.services.get("dashboard-api"), self.emulator)
+        content = self._stack_json(inboxes)
+        self.web.serve(self._web_config(content), self.functions, self.services["dashboard-api"], self.emulator)
 
         if self.settings.samples:
             self._load_samples(content)
@@ -160,13 +156,13 @@ class LocalStack:
                 "service": runtime.function.service,
                 "log_file": str(runtime.log.path),
                 "handler": runtime.function.handler,
-                "module_file": runtime.module_file,
-                "environment": runtime.environment,
+                "module_file": runtime.first.module_file,
+                "environment": runtime.first.environment,
             }
             for runtime in self.functions.runtimes
         }
         state.write_atomically(self.settings.stack_file, content)
-        self._closers.append(lambda: state.remove(self.settings.stack_file))
+        self._closers.append(lambda: self.settings.stack_file.unlink(missing_ok=True))
         console(banner(content, time.monotonic() - started))
         return content
 
@@ -194,24 +190,19 @@ class LocalStack:
                 f"another local stack (pid {pid}) uses {self.settings.state_dir}; stop it, "
                 "or give this one its own directory with INVENTORY_STATE_DIR=<dir>"
             )
-        state.remove(stack_file)
+        stack_file.unlink()
         say(f"removed a stale {stack_file} left by a stack that did not stop cleanly")
 
     def _provision(self, configs: dict[str, ServiceConfig]) -> None:
         provisioner = Provisioner(self.emulator)
         for name, config in configs.items():
-            values, absent = {}, []
-            for param, source in config.param_sources.items():
-                upstream = self.services.get(source.service)
-                outputs = upstream.outputs if upstream is not None else self.local_outputs.get(source.service, {})
-                if source.output not in outputs:
-                    absent.append(f"{param} (from {source.service}.{source.output})")
-                else:
-                    values[param] = outputs[source.output]
-            if absent:
-                say(f"{name} is not part of this run: no value for {', '.join(absent)}")
-                continue
-            try:
+            outputs = self.local_outputs | {upstream: service.outputs for upstream, service in self.services.items()}
+            values = {
+                param: outputs[source.service][source.output]
+                for param, source in config.param_sources.items()
+                if source.output in outputs.get(source.service, {})
+            }
+            try:  # a parameter without a value fails here (ConfigError)
                 result = provisioner.provision(name, config.with_params(values), config.stack_name, config.region)
             except Exception as error:
                 raise StackError(f"provisioning {name} failed: {error}") from error
@@ -234,90 +225,43 @@ class LocalStack:
         port = self.settings.web_port
         return (f"http://127.0.0.1:{port}", f"http://localhost:{port}")
 
-    def _site_outputs(self, name: str) -> dict[str, str]:
-        """Outputs of a service the web server stands in for: its origin and URL are the server's."""
-        outputs = {}
-        for output in read_yaml(REPO / "services" / name / "serverless.yml").get("resources", {}).get("Outputs", {}):
-            if output.endswith("Origin"):
-                outputs[output] = self.web_url
-            elif output.endswith(("Url", "URL")):
-                outputs[output] = f"{self.web_url}/"
-        return outputs
-
-    def _user_pool(self) -> tuple[str, str]:
-        for service in self.services.values():
-            pools = service.physical_ids("AWS::Cognito::UserPool")
-            clients = service.physical_ids("AWS::Cognito::UserPoolClient")
-            if pools:
-                return next(iter(pools.values())), next(iter(clients.values()), "")
-        return "", ""
-
-    def _stack_json(self, inboxes: dict[str, str], pool_id: str, client_id: str) -> dict[str, Any]:
-        endpoint = self.emulator.endpoint_url
-        ingest = self.services.get("ingest")
-        content: dict[str, Any] = {"region": REGION, "endpoint_url": endpoint}
-        if ingest is not None:
-            out = ingest.outputs
-            content |= {
-                "bucket": out.get("UploadBucketName") or next(iter(ingest.physical_ids("AWS::S3::Bucket").values())),
-                "upload_prefix": UPLOAD_PREFIX,
-                "reports_prefix": REPORTS_PREFIX,
-                "table": out.get("InventoryTableName", ""),
-                "stores_table": out.get("StoresTableName", ""),
-                "uploads_table": out.get("UploadsTableName", ""),
-            }
-        alerts = self.services.get("alerts")
-        if alerts is not None:
-            topics = alerts.physical_ids("AWS::SNS::Topic")
-            topic = next((v for k, v in alerts.outputs.items() if k.endswith("TopicArn")), None)
-            topic = topic or next(iter(topics.values()), "")
-            tables = alerts.physical_ids("AWS::DynamoDB::Table")
-            content |= {
-                "topic_arn": topic,
-                "alerts_queue_url": inboxes.get(topic, ""),
-                "history_table": alerts.outputs.get("HistoryTableName") or next(iter(tables.values()), ""),
-                "forecast_table": alerts.outputs.get("ForecastTableName", ""),
-            }
-        web = self.web_url
-        if "dashboard-api" in self.services:
-            content["api_url"] = f"{web}/api"
-        if pool_id:
-            content |= {
-                "user_pool_id": pool_id,
-                "user_pool_client_id": client_id,
-                "cognito_endpoint": endpoint,
-                "users": [user.as_json() for user in self.users],
-            }
-        content["dashboard_url"] = f"{web}/"
-        return content
+    def _stack_json(self, inboxes: dict[str, str]) -> dict[str, Any]:
+        endpoint, web = self.emulator.endpoint_url, self.web_url
+        ingest, alerts, api = (self.services[name].outputs for name in ("ingest", "alerts", "dashboard-api"))
+        return {
+            "region": REGION,
+            "endpoint_url": endpoint,
+            "bucket": ingest["UploadBucketName"],
+            "upload_prefix": UPLOAD_PREFIX,
+            "reports_prefix": REPORTS_PREFIX,
+            "table": ingest["InventoryTableName"],
+            "stores_table": ingest["StoresTableName"],
+            "uploads_table": ingest["UploadsTableName"],
+            "topic_arn": alerts["AlertsTopicArn"],
+            "alerts_queue_url": inboxes[alerts["AlertsTopicArn"]],
+            "history_table": alerts["HistoryTableName"],
+            "forecast_table": alerts["ForecastTableName"],
+            "api_url": f"{web}/api",
+            "user_pool_id": api["UserPoolId"],
+            "user_pool_client_id": api["UserPoolClientId"],
+            "cognito_endpoint": endpoint,
+            "users": [user.as_json() for user in self.users],
+            "dashboard_url": f"{web}/",
+        }
 
     def _web_config(self, content: dict[str, Any]) -> dict[str, Any]:
         """The dashboard's config.json, built as the deploy step (services/dashboard-site/publish.py)
-        builds it from the stack outputs, with this server's API and the emulator's Cognito.
-        Empty when the run has no dashboard API (the page then says what config.json lacks)."""
-        api = self.services.get("dashboard-api")
-        if api is None or "user_pool_id" not in content:
-            return {}
-        api_outputs = api.outputs | {
-            "ApiUrl": content["api_url"],
-            "Region": content["region"],
-            "UserPoolId": content["user_pool_id"],
-            "UserPoolClientId": content["user_pool_client_id"],
-        }
+        builds it from the stack outputs, with this server's API and the emulator's Cognito."""
         outputs = {name: service.outputs for name, service in self.services.items()}
+        api_outputs = outputs["dashboard-api"] | {"ApiUrl": content["api_url"], "Region": content["region"]}
         try:
             return dashboard_config(
-                api_outputs,
-                outputs.get("ingest", {}),
-                outputs.get("alerts", {}),
-                cognito_endpoint=content["cognito_endpoint"],
+                api_outputs, outputs["ingest"], outputs["alerts"], cognito_endpoint=content["cognito_endpoint"]
             )
         except DashboardConfigError as error:
             raise StackError(f"the dashboard's config.json: {error}") from error
 
     def _load_samples(self, content: dict[str, Any]) -> None:
-        if "bucket" not in content:
-            return
         s3 = self.emulator.client("s3")
         files = sorted(SAMPLES.glob("*.csv"))
         for path in files:
@@ -325,11 +269,10 @@ class LocalStack:
                 Bucket=content["bucket"], Key=f"{content['upload_prefix']}{path.name}", Body=path.read_bytes()
             )
         say(f"loaded {len(files)} lab sample file(s) from {SAMPLES.relative_to(REPO)}/ (--no-samples skips this)")
-        if content.get("forecast_table") and content.get("history_table"):
-            from devstack import demo  # drives the alerts service's forecast model
+        from devstack import demo  # drives the alerts service's forecast model
 
-            items = demo.load(self.emulator.client("dynamodb"), s3, content)
-            say(f"loaded four weeks of demo history: {items} items in {len(demo.STORES)} stores ({demo.__name__})")
+        items = demo.load(self.emulator.client("dynamodb"), s3, content)
+        say(f"loaded four weeks of demo history: {items} items in {len(demo.STORES)} stores ({demo.__name__})")
 
 
 def _alive(pid: int) -> bool:
@@ -343,37 +286,32 @@ def _alive(pid: int) -> bool:
 
 
 def banner(content: dict[str, Any], seconds: float) -> str:
-    endpoint = content["endpoint_url"]
-    lines = ["", f"Local stack ready in {seconds:.1f} s (Ctrl-C stops it).", f"  AWS endpoint   {endpoint}"]
-    if "bucket" in content:
-        prefix = content["upload_prefix"]
-        lines += [
-            f"  Upload bucket  s3://{content['bucket']}/{prefix}  (reports under {content['reports_prefix']})",
-            f"  Inventory      DynamoDB table {content['table']}",
-            "",
-            "  Upload a file:",
-            f"    aws s3 cp samples/lab/inventory-berlin.csv s3://{content['bucket']}/{prefix} "
-            f"--endpoint-url {endpoint}",
-            "  Its report (under the upload's key):",
-            f"    aws s3 ls s3://{content['bucket']}/{content['reports_prefix']}{prefix} --recursive "
-            f"--endpoint-url {endpoint}",
-            "  Read the table:",
-            # Store is a DynamoDB reserved word: AWS refuses it bare in any expression.
-            f"    aws dynamodb query --table-name {content['table']} --key-condition-expression '#store = :s' "
-            f'--expression-attribute-names \'{{"#store":"Store"}}\' '
-            f'--expression-attribute-values \'{{":s":{{"S":"Berlin"}}}}\' --endpoint-url {endpoint}',
-            f"    aws dynamodb scan --table-name {content['table']} --endpoint-url {endpoint}",
-        ]
-    if content.get("topic_arn"):
-        lines += [
-            "",
-            f"  Alerts topic   {content['topic_arn']}",
-            "                 (what each email or SMS subscriber gets is printed here)",
-        ]
-    lines += ["", f"  Dashboard      {content['dashboard_url']}"]
-    if content.get("api_url"):
-        lines += [f"  API            {content['api_url']}"]
-    for user in content.get("users", []):
+    endpoint, bucket, prefix, table = (content[key] for key in ("endpoint_url", "bucket", "upload_prefix", "table"))
+    lines = [
+        "",
+        f"Local stack ready in {seconds:.1f} s (Ctrl-C stops it).",
+        f"  AWS endpoint   {endpoint}",
+        f"  Upload bucket  s3://{bucket}/{prefix}  (reports under {content['reports_prefix']})",
+        f"  Inventory      DynamoDB table {table}",
+        "",
+        "  Upload a file:",
+        f"    aws s3 cp samples/lab/inventory-berlin.csv s3://{bucket}/{prefix} --endpoint-url {endpoint}",
+        "  Its report (under the upload's key):",
+        f"    aws s3 ls s3://{bucket}/{content['reports_prefix']}{prefix} --recursive --endpoint-url {endpoint}",
+        "  Read the table:",
+        # Store is a DynamoDB reserved word: AWS refuses it bare in any expression.
+        f"    aws dynamodb query --table-name {table} --key-condition-expression '#store = :s' "
+        f'--expression-attribute-names \'{{"#store":"Store"}}\' '
+        f'--expression-attribute-values \'{{":s":{{"S":"Berlin"}}}}\' --endpoint-url {endpoint}',
+        f"    aws dynamodb scan --table-name {table} --endpoint-url {endpoint}",
+        "",
+        f"  Alerts topic   {content['topic_arn']}",
+        "                 (what each email or SMS subscriber gets is printed here)",
+        "",
+        f"  Dashboard      {content['dashboard_url']}",
+        f"  API            {content['api_url']}",
+    ]
+    for user in content["users"]:
         scope = "all stores" if user["admin"] else ", ".join(user["stores"])
         lines += [f"  Sign in as     {user['username']} / {user['password']}  ({scope})"]
         if user.get("totp_secret"):
@@ -381,13 +319,9 @@ def banner(content: dict[str, Any], seconds: float) -> str:
                 f"                 then the code of authenticator key {user['totp_secret']}",
                 f"                 (add the key to an authenticator app, or: make -s code USER={user['username']})",
             ]
-    if content.get("users"):
-        lines += ['  More users     make user ARGS="--local create-user <name> --store Berlin"  (or --admin)']
-    if content.get("api_url") and content.get("users"):
-        lines += [
-            f'  Call the API   curl -H "Authorization: Bearer $(make -s token USER=admin)" {content["api_url"]}/stores'
-        ]
     lines += [
+        '  More users     make user ARGS="--local create-user <name> --store Berlin"  (or --admin)',
+        f'  Call the API   curl -H "Authorization: Bearer $(make -s token USER=admin)" {content["api_url"]}/stores',
         "  One function   make invoke FN=<function> EVENT=<file.json>   its output: make logs FN=<function>",
         "",
         "  The AWS CLI needs a region and any credentials:",

@@ -14,9 +14,8 @@ def state_dir() -> Path:
     return Path(os.environ.get("INVENTORY_STATE_DIR") or REPO / ".local").resolve()
 
 
-def cache_dir() -> Path:
-    """Printed service configurations, keyed by a hash of their files: shared by every state directory."""
-    return Path(os.environ.get("INVENTORY_CACHE_DIR") or REPO / ".local" / "cache").resolve()
+#: Printed service configurations, keyed by a hash of their files: shared by every state directory.
+CACHE_DIR = REPO / ".local" / "cache"
 
 
 def write_atomically(path: Path, content: dict[str, Any]) -> None:
@@ -25,7 +24,3 @@ def write_atomically(path: Path, content: dict[str, Any]) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(content, indent=2) + "\n")
     tmp.replace(path)
-
-
-def remove(path: Path) -> None:
-    path.unlink(missing_ok=True)

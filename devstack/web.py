@@ -100,19 +100,12 @@ def http_api_routes(service: ProvisionedService, functions: Functions, emulator:
         if runtime is None:
             continue
         for event in function.events:
-            spec: Any = event.get("httpApi")
+            spec: Any = event.get("httpApi")  # the services' form: {method, path, authorizer: {name, scopes}}
             if not spec:
                 continue
-            if isinstance(spec, str):
-                method, _, path = spec.partition(" ") if spec != "*" else ("ANY", "", "$default")
-                spec = {"method": method, "path": path}
-            method = str(spec.get("method", "ANY")).upper()
-            method = "ANY" if method == "*" else method
-            path = str(spec.get("path", "$default"))
-            path = "$default" if path == "*" else path
-            authorizer = spec.get("authorizer")
-            name = str(authorizer.get("name", "")) if isinstance(authorizer, dict) else str(authorizer or "")
-            scopes = tuple(authorizer.get("scopes") or []) if isinstance(authorizer, dict) else ()
+            method, path = str(spec["method"]).upper(), str(spec["path"])
+            authorizer = spec.get("authorizer") or {}
+            name, scopes = str(authorizer.get("name", "")), tuple(authorizer.get("scopes") or [])
             if name and name not in authorizers:
                 raise ValueError(f"route {method} {path} names an unknown authorizer {name!r}")
             routes.append(Route(method, path, runtime, authorizers.get(name) if name else None, _compile(path), scopes))
@@ -335,9 +328,7 @@ def preflight_headers(cors: dict[str, Any]) -> dict[str, str]:
 def _http_response(result: Any) -> tuple[int, dict[str, str], bytes, list[str]]:
     """A Lambda result as the HTTP API turns it into a response (payload 2.0 rules)."""
     if isinstance(result, dict) and "statusCode" in result:
-        headers = {str(k): str(v) for k, v in (result.get("headers") or {}).items()}
-        for name, values in (result.get("multiValueHeaders") or {}).items():
-            headers[str(name)] = ",".join(str(v) for v in values)
+        headers = {str(k): str(v) for k, v in (result.get("headers") or {}).items()}  # 2.0 has no multiValueHeaders
         body = result.get("body") or ""
         payload = base64.b64decode(body) if result.get("isBase64Encoded") else str(body).encode()
         return int(result["statusCode"]), headers, payload, [str(c) for c in result.get("cookies") or []]

@@ -93,6 +93,7 @@ class FakeItemTable:
     def __init__(self) -> None:
         self.items: dict[tuple[str, str], dict[str, Any]] = {}
         self.reads = 0
+        self.store_reads: list[str] = []  # the stores read whole, in order
         self.write_calls = 0
         self.fail_writes = 0
         self.before_write: Any = None
@@ -103,6 +104,12 @@ class FakeItemTable:
             self.reads += 1
             found = (self.items.get((key["Store"]["S"], key["Item"]["S"])) for key in keys)
             return [dict(item) for item in found if item is not None]
+
+    def items_up_to(self, store: str, most: int) -> list[dict[str, Any]] | None:
+        with self._lock:
+            self.store_reads.append(store)
+            found = [dict(item) for (name, _), item in sorted(self.items.items()) if name == store]
+            return found if len(found) <= most else None
 
     def write_many(self, writes: Any, deadline: float, fence: Any = None) -> Any:
         from ingest.dal.inventory import WriteOutcome

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from devstack.intrinsics import Resolver, Unresolved, function_logical_id, references
+from devstack.intrinsics import Resolver, Unresolved, function_logical_id
 from devstack.streams import StreamMapping
 from tests.builders import count_change, stream_record
 
@@ -56,15 +56,6 @@ def test_a_reference_to_something_not_provisioned_names_it(resolver: Resolver) -
     with pytest.raises(Unresolved) as raised:
         resolver.resolve({"Fn::GetAtt": ["HistoryTable", "Arn"]})
     assert raised.value.logical_id == "HistoryTable"
-
-
-def test_references_find_every_logical_id_a_value_needs() -> None:
-    value = {
-        "Table": {"Ref": "InventoryTable"},
-        "Arn": {"Fn::Sub": "${UploadBucket.Arn}/* in ${AWS::Region}"},
-        "List": [{"Fn::GetAtt": ["Queue", "Arn"]}],
-    }
-    assert references(value) == {"InventoryTable", "UploadBucket", "Queue"}
 
 
 def test_function_logical_ids_follow_the_framework_naming() -> None:

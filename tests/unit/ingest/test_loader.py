@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from ingest.dal.inventory import READ_BATCH_SIZE
 from ingest.logic.loader import Loader, Pause
@@ -301,3 +303,146 @@ def test_an_empty_threshold_cell_clears_the_items_threshold_and_a_missing_column
     assert "Threshold" not in table.items[("Berlin", "a")]
     assert table.items[("Berlin", "a")]["AlertStatus"] == {"S": "low"}  # 3 under the default of 5
     assert table.items[("Berlin", "b")]["Threshold"] == {"N": "9"}
+
+
+# -- a store read whole (a Query a load) answers as reads by key do --------------------------------
+
+
+def reads_by_key(table: FakeItemTable, concurrency: int = 3) -> Loader:
+    """The design before: every batch read by key (BatchGetItem)."""
+    return Loader(
+        table, default_threshold=5, concurrency=concurrency, clock=lambda: "2026-01-07T00:00:00.000Z", store_items=0
+    )
+
+
+def named_twice(store: str = "Berlin") -> list[InventoryRow | RowError]:
+    """Items named twice, batches apart (the first row changes them, the second changes them back)."""
+    middle = [row(f"filler {n}", n, line=n + 10, store=store) for n in range(600)]
+    return [row("a", 9, store=store), row("b", 1, line=3, store=store), *middle, row("a", 5, line=700, store=store)]
+
+
+def head_office(stores: int, items: int) -> list[InventoryRow | RowError]:
+    return [row(f"i{n}", n + s, line=s * items + n + 2, store=f"S{s}") for s in range(stores) for n in range(items)]
+
+
+SCENARIOS = {
+    "first load": ([], rows(500), False),
+    "unchanged": (rows(500), rows(500), False),
+    "named twice": ([row("a", 5), row("b", 1, line=3)], named_twice(), False),
+    "a full list": ([*rows(300), row("x", 1, line=400)], rows(250), True),
+    "retired items come back": (rows(50), rows(50), True),
+    "a head-office file": (head_office(6, 120), head_office(9, 150), False),
+}
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+@pytest.mark.parametrize("budget", [40_000, 200])
+def test_reading_each_store_once_lands_and_tallies_exactly_as_reading_every_batch_by_key(
+    name: str, budget: int
+) -> None:
+    before, file, full_list = SCENARIOS[name]
+    results = []
+    for make in (
+        reads_by_key,
+        lambda table: Loader(table, 5, 3, lambda: "2026-01-07T00:00:00.000Z", store_items=budget),
+    ):
+        table = FakeItemTable()
+        load(table, before)
+        if name == "retired items come back":
+            for key in list(table.items)[::2]:
+                table.items[key]["Retired"] = {"S": "2026-01-06T00:00:00.000Z"}
+        report = UploadReport(UploadSource("b", TUESDAY.key))
+        make(table).load(iter(file), TUESDAY, report, Pacer(), full_list=full_list)
+        results.append((table.items, report.rows.to_json()))
+    assert results[0] == results[1]
+
+
+def test_a_stores_first_load_reads_it_once_however_many_lanes_meet_it_and_never_by_key() -> None:
+    table = FakeItemTable()
+
+    load(table, rows(1_000))
+
+    assert table.store_reads == ["Berlin"]
+    assert table.reads == 0
+
+
+def test_a_store_bigger_than_the_query_would_save_is_read_by_key() -> None:
+    # Given a store of 5,000 items, and a file naming 9 of them (three lanes of 3 rows: 3 x 3 x 6 < 5,000)
+    table = FakeItemTable()
+    load(table, rows(5_000))
+
+    report = load(table, rows(9), TUESDAY)
+
+    assert table.store_reads == ["Berlin", "Berlin"]  # the second gave up past 54 items
+    assert table.reads == 3
+    assert report.rows.unchanged == 9
+
+
+def test_past_its_budget_a_load_forgets_the_stores_used_longest_ago_and_reads_them_by_key() -> None:
+    table = FakeItemTable()
+    load(table, head_office(5, 100))
+    table.store_reads.clear()
+    loader_ = Loader(table, 5, 1, lambda: "2026-01-07T00:00:00.000Z", store_items=250)
+    report = UploadReport(UploadSource("b", TUESDAY.key))
+
+    # When one lane goes through the stores in turn, then names the first store again
+    file = [*head_office(5, 100), row("i0", 99, line=900, store="S0")]
+    loader_.load(iter(file), TUESDAY, report, Pacer())
+
+    # Then each store was read whole once; S0, forgotten by then, was read by key; the tallies are exact
+    assert table.store_reads == ["S0", "S1", "S2", "S3", "S4"]
+    assert table.reads == 1
+    assert (report.rows.unchanged, report.rows.written) == (500, 1)
+    assert table.items[("S0", "i0")]["Count"] == {"N": "99"}
+
+
+def test_a_write_refused_for_a_newer_upload_leaves_the_item_it_handed_back_as_the_loads_state() -> None:
+    # Given Monday's a = 5, and Wednesday's a = 0 landing after this load's Query, before its first write
+    table = FakeItemTable()
+    load(table, [row("a", 5)])
+    wednesday = SourceVersion("2026-01-07T09:00:00.000Z", "uploads/wednesday.csv")
+
+    def wednesday_lands(fake: FakeItemTable) -> None:
+        fake.before_write = None
+        load(fake, [row("a", 0)], wednesday)
+
+    table.before_write = wednesday_lands
+    sent: list[tuple[str, str]] = []
+    write_many = table.write_many
+
+    def recording(writes: Any, deadline: float, fence: Any = None) -> Any:
+        sent.extend(write.key for write in writes)
+        return write_many(writes, deadline, fence)
+
+    table.write_many = recording  # type: ignore[method-assign]
+
+    # When Tuesday's file names a twice, batches apart
+    report = UploadReport(UploadSource("b", TUESDAY.key))
+    middle = [row(f"filler {n}", n, line=n + 10) for n in range(600)]
+    loader(table, concurrency=1).load(iter([row("a", 9), *middle, row("a", 7, line=700)]), TUESDAY, report, Pacer())
+
+    # Then a keeps Wednesday's count, and its second row is stale on what the refusal handed back: not sent
+    assert table.counts()["a"] == 0
+    assert report.rows.stale == 2
+    assert sent.count(("Berlin", "a")) == 2  # Tuesday's first row and Wednesday's, none for the second row
+
+
+def test_a_resumed_load_reads_the_store_afresh_and_sees_what_landed_in_between() -> None:
+    # Given Monday's 400 items, and Tuesday's file (every count one more) stopped after 200 rows
+    table = FakeItemTable()
+    load(table, rows(400))
+    table.store_reads.clear()
+    report = UploadReport(UploadSource("b", TUESDAY.key))
+    tuesday = iter([row(f"i{n}", n + 1, line=n + 2) for n in range(400)])
+    assert not loader(table).load(tuesday, TUESDAY, report, Pacer({2: Pause.STOP})).finished
+
+    # When Wednesday's upload sets i300 in between, and another invocation carries on with the rest
+    wednesday = SourceVersion("2026-01-07T09:00:00.000Z", "uploads/wednesday.csv")
+    load(table, [row("i300", 0)], wednesday)
+    table.store_reads.remove("Berlin")  # Wednesday's own
+    assert loader(table).load(tuesday, TUESDAY, report, Pacer()).finished
+
+    # Then the continuation read the store again: i300 is Wednesday's, and Tuesday's tallies are one clean pass
+    assert table.store_reads == ["Berlin", "Berlin"]
+    assert table.counts()["i300"] == 0
+    assert (report.rows.written, report.rows.stale) == (399, 1)

@@ -273,6 +273,22 @@ class InventoryTable:
 
     def items_of(self, store: str) -> Iterator[AttributeMap]:
         """Every item of ``store`` (strongly consistent), with what a comparison needs and ``Retired``."""
+        for page in self._pages(store):
+            yield from page.get("Items", [])
+
+    def items_up_to(self, store: str, most: int) -> list[AttributeMap] | None:
+        """Every item of ``store`` as :meth:`items_of` reads them, or ``None`` as soon as it has more than
+        ``most``: each page asks for no more than the items still allowed and one, so a store too big
+        costs the reading of ``most`` items at the most (a Query is billed by the size of what it reads)."""
+        found: list[AttributeMap] = []
+        for page in self._pages(store, lambda: most + 1 - len(found)):
+            found.extend(page.get("Items", []))
+            if len(found) > most:
+                return None
+        return found
+
+    def _pages(self, store: str, limit: Callable[[], int] | None = None) -> Iterator[dict[str, Any]]:
+        """The pages of a strongly consistent Query of ``store``'s items; ``limit``: the items the next may hold."""
         request: dict[str, Any] = {
             "TableName": self.name,
             "KeyConditionExpression": "#store = :store",
@@ -282,8 +298,10 @@ class InventoryTable:
             "ConsistentRead": True,
         }
         while True:
+            if limit is not None:
+                request["Limit"] = limit()
             page = self._call("Query", self._client.query, **request)
-            yield from page.get("Items", [])
+            yield page
             if "LastEvaluatedKey" not in page:
                 return
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -289,7 +289,7 @@ class Ingestor:
                 self._mark_stores(claim, state)
 
         tally = state.tally if state.phase == PLAN else None
-        loader = self.loader if tally is None else self.loader.over(PlanningTable(self.loader.table, tally))
+        loader = self.loader if tally is None else self.loader.over(lambda table: PlanningTable(table, tally))
         result = loader.load(
             rows,
             version,
