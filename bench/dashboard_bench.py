@@ -25,7 +25,7 @@ from bench import workload
 from bench.emulator import REGION, Emulator, default_session
 from bench.report import Section, Target, table
 from bench.standins import Meter
-from tests.builders import LambdaContext, api_claims, api_event
+from tests.builders import LambdaContext, api_claims, api_event, function_environment
 
 SEARCH_STORE = "Store Search"
 CPU_STORE = "Store Cpu"
@@ -105,6 +105,7 @@ class Api:
 
     def __init__(self, emu: Emulator, table: str, stores_table: str) -> None:
         self.env = {
+            **function_environment("dashboard-api", "api"),  # the stage parameters' defaults
             "AWS_ENDPOINT_URL": emu.endpoint_url,
             "INVENTORY_TABLE": table,
             "STORES_TABLE": stores_table,
@@ -118,6 +119,7 @@ class Api:
             # the bench's one admin asks far faster than a person, so its share is set out of reach.
             "PEOPLE_TABLE": _table(emu, "dashboard-api", "PeopleTable", f"{table}-people"),
             "USER_POOL_ID": "unused-by-the-measured-routes",
+            "INGEST_FUNCTION_ARN": f"arn:aws:lambda:{REGION}:123456789012:function:unused",
             "ALERTS_TOPIC_ARN": f"arn:aws:sns:{REGION}:123456789012:unused",
             "API_USER_RATE": "1000000",
             "API_USER_BURST": "1000000",

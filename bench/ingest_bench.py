@@ -28,7 +28,7 @@ from bench.report import Section, Target, seconds_text, table
 from bench.standins import Calls, FileBucket, Meter, QueuedInvoker, WireTable
 from bench.write_strategies import PER_ITEM_CONCURRENCY, PerItemTable
 from devstack.definitions import create_table, service_definition
-from tests.builders import LambdaContext, s3_event
+from tests.builders import LambdaContext, function_environment, s3_event
 
 #: What a DynamoDB call costs in the simulated-latency runs (a typical in-region round trip).
 SIMULATED_LATENCY = 0.020
@@ -86,6 +86,7 @@ class OursOnEmulator:
         self.bucket = bucket
         self.table = table
         self.env = {
+            **function_environment("ingest", "ingestUpload"),  # the stage parameters' defaults
             "AWS_ENDPOINT_URL": emu.endpoint_url,
             "INVENTORY_TABLE": table,
             "STORES_TABLE": f"{table}-stores",

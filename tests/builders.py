@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -332,3 +333,21 @@ def every_field_set(model: type[Any], name: str = "x") -> Any:
 
     hints = typing.get_type_hints(model)
     return model(**{f.name: value(hints[f.name], f.name) for f in dataclasses.fields(model) if f.init})
+
+
+def function_environment(service: str, function: str, **given: str) -> dict[str, str]:
+    """``function``'s ``environment:`` in services/<service>/serverless.yml as a stage that sets no
+    parameters gets it: each ``${param:name}`` whose default there is a plain value, read from that
+    default (the one home of every stage parameter's default), then ``given`` (what the test made:
+    tables, topics, and any value it varies). A variable left out stays unset: the settings say so."""
+    from devstack import definitions  # at call time: tests/conftest.py caches the parsed files
+
+    definition = definitions.service_definition(service)
+    defaults = definition["params"]["default"]
+    environment: dict[str, str] = {}
+    for variable, value in (definition["functions"][function].get("environment") or {}).items():
+        param = re.fullmatch(r"\$\{param:(\w+)\}", value) if isinstance(value, str) else None
+        default = defaults.get(param[1]) if param else None
+        if isinstance(default, str) and "${" not in default:
+            environment[variable] = default
+    return {**environment, **given}

@@ -37,7 +37,10 @@ class MissingSetting(KeyError):
 
 def setting(variable: str, default: Any = _REQUIRED, *, minimum: float | None = None) -> Any:
     """A settings field read from ``variable``: required unless it has a default (an empty value
-    counts as unset); a number below ``minimum`` is refused."""
+    counts as unset); a number below ``minimum`` is refused.
+
+    A stage parameter's default lives in serverless.yml only; a field has a default only when the
+    function legitimately runs without the value (an empty parameter), and says why."""
     return dataclasses.field(metadata={"variable": variable, "default": default, "minimum": minimum})
 
 

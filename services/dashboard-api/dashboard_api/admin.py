@@ -49,8 +49,6 @@ SERVICE = "inventory-dashboard-api"
 LOCAL_STACK = Path(".local") / "stack.json"
 #: Commands that end sessions and update subscriptions: they need the API's table and the topic.
 NEEDS_TABLE = {"set-access", "disable", "delete", "reset-password"}
-#: Subscriptions per user when the command is not told otherwise (the API's own cap applies to creation).
-DEFAULT_CAP = 10
 
 __all__ = ["main", "temporary_password"]
 
@@ -140,7 +138,9 @@ def _people(target: Target) -> People:
     subscriptions = Subscriptions(
         topic=AlertsTopic(sns, target.topic_arn or ""),
         rows=SubscriptionTable(dynamodb, target.people_table or ""),
-        max_per_user=DEFAULT_CAP,
+        # The command narrows and removes subscriptions and never makes one: the cap (the stage's
+        # `maxSubscriptionsPerUser`, which the API applies when one is made) never applies here.
+        max_per_user=0,
         texts=PhoneTexts(sns),
         code_limit=lambda _: None,  # the command narrows and removes subscriptions; it never texts codes
         mapper=lambda function, values: [function(value) for value in values],

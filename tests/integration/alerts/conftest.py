@@ -15,7 +15,7 @@ from inventory.observability import metrics
 from moto import mock_aws
 
 from devstack.definitions import create_table
-from tests.builders import LambdaContext, inventory_image, lambda_stream_event
+from tests.builders import LambdaContext, function_environment, inventory_image, lambda_stream_event
 
 INVENTORY = "inventory-ingest-test-inventory"
 STORES = "inventory-ingest-test-stores"
@@ -179,15 +179,17 @@ def minutes_ago(minutes: float) -> str:
 
 @pytest.fixture
 def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[AlertsWorld]:
+    # The three functions' environments as serverless.yml sets them (stage parameters at their
+    # defaults), with the tables made here; the topic follows once it exists.
+    for function in ("alertsStream", "alertsFailureArchive", "alertsRecount"):
+        for name, value in function_environment("alerts", function).items():
+            monkeypatch.setenv(name, value)
     monkeypatch.setenv("HISTORY_TABLE", HISTORY)
     monkeypatch.setenv("STORES_TABLE", STORES)
     monkeypatch.setenv("INVENTORY_TABLE", INVENTORY)
     monkeypatch.setenv("FAILED_RECORDS_TABLE", FAILED)
     monkeypatch.setenv("FORECAST_TABLE", FORECAST)
     monkeypatch.setenv("RECOUNT_PROGRESS_TABLE", PROGRESS)
-    monkeypatch.setenv("SOON_DAYS", "3")
-    monkeypatch.setenv("LOW_STOCK_DEFAULT", "5")
-    monkeypatch.setenv("HISTORY_RETENTION_DAYS", "90")
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "alerts")
     # moto serves DynamoDB Streams only at the classic endpoint, which boto3 no longer picks by itself.
     monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB_STREAMS", f"https://streams.dynamodb.{REGION}.amazonaws.com")

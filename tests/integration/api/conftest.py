@@ -19,7 +19,7 @@ from inventory.uploads import UPLOADS_BY_SCOPE, UPLOADS_BY_TIME, UploadEntry, re
 from moto import mock_aws
 
 from devstack.definitions import create_table, service_definition
-from tests.builders import LambdaContext, api_claims, api_event
+from tests.builders import LambdaContext, api_claims, api_event, function_environment
 from tests.integration.api.people_world import PeopleWorld
 
 INVENTORY = "inventory-ingest-test-inventory"
@@ -31,6 +31,8 @@ BUCKET = "inventory-ingest-test-uploads"
 DEFAULT_THRESHOLD = 5
 
 MAX_UPLOAD_BYTES = 1_000_000
+#: Ingest's function, which the API invokes for held uploads (the ``invoked`` fixture keeps the events).
+INGEST_FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:ingest"
 
 ADMIN = api_claims("head-office", admin=True)
 BERLIN_MANAGER = api_claims("berlin-manager", stores=["Berlin"])
@@ -271,16 +273,21 @@ def create_uploads_table(dynamodb: Any) -> None:
 @contextmanager
 def _api_world() -> Iterator[ApiWorld]:
     with pytest.MonkeyPatch.context() as monkeypatch, mock_aws():
-        for name, value in {
-            "INVENTORY_TABLE": INVENTORY,
-            "STORES_TABLE": STORES,
-            "HISTORY_TABLE": HISTORY,
-            "FORECAST_TABLE": FORECAST,
-            "UPLOADS_TABLE": UPLOADS,
-            "UPLOAD_BUCKET": BUCKET,
-            "MAX_UPLOAD_BYTES": str(MAX_UPLOAD_BYTES),
-            "POWERTOOLS_SERVICE_NAME": "dashboard-api",
-        }.items():
+        # The function's environment as serverless.yml sets it (stage parameters at their defaults),
+        # with what is made here; the secret and the People settings follow once they exist.
+        for name, value in function_environment(
+            "dashboard-api",
+            "api",
+            INVENTORY_TABLE=INVENTORY,
+            STORES_TABLE=STORES,
+            HISTORY_TABLE=HISTORY,
+            FORECAST_TABLE=FORECAST,
+            UPLOADS_TABLE=UPLOADS,
+            UPLOAD_BUCKET=BUCKET,
+            INGEST_FUNCTION_ARN=INGEST_FUNCTION_ARN,
+            MAX_UPLOAD_BYTES=str(MAX_UPLOAD_BYTES),
+            POWERTOOLS_SERVICE_NAME="dashboard-api",
+        ).items():
             monkeypatch.setenv(name, value)
         from dashboard_api.handlers.context import clear_wiring
 
@@ -353,7 +360,6 @@ def invoked(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     from dashboard_api.dal.ingest import IngestFunction
 
     events: list[dict[str, Any]] = []
-    monkeypatch.setenv("INGEST_FUNCTION_ARN", "arn:aws:lambda:us-east-1:123456789012:function:ingest")
     monkeypatch.setattr(IngestFunction, "invoke_async", lambda _self, event: events.append(event))
     return events
 

@@ -13,7 +13,7 @@ import boto3
 import pytest
 
 from devstack.definitions import create_table, resource_properties
-from tests.builders import LambdaContext, api_claims, api_event
+from tests.builders import LambdaContext, api_claims, api_event, function_environment
 
 PEOPLE = "inventory-dashboard-api-test-people"
 TOPIC_NAME = "inventory-alerts-test-no-stock"
@@ -56,13 +56,17 @@ class PeopleWorld:
         )
         create_table(dynamodb, "dashboard-api", "PeopleTable", PEOPLE)
         topic_arn = sns.create_topic(Name=TOPIC_NAME)["TopicArn"]
-        for name, value in {
-            "PEOPLE_TABLE": PEOPLE,
-            "USER_POOL_ID": pool_id,
-            "ALERTS_TOPIC_ARN": topic_arn,
-            "MAX_SUBSCRIPTIONS_PER_USER": str(cap),
-            "SMS_ENABLED": "true",
-        }.items():
+        # The People settings as serverless.yml sets them (the sweep's environment holds just those),
+        # with what is made here; SMS on, as a stage that has set it up.
+        for name, value in function_environment(
+            "dashboard-api",
+            "sweepSubscriptions",
+            PEOPLE_TABLE=PEOPLE,
+            USER_POOL_ID=pool_id,
+            ALERTS_TOPIC_ARN=topic_arn,
+            MAX_SUBSCRIPTIONS_PER_USER=str(cap),
+            SMS_ENABLED="true",
+        ).items():
             monkeypatch.setenv(name, value)
         return cls(cognito, dynamodb, sns, pool_id, client_id, topic_arn)
 

@@ -121,13 +121,13 @@ def test_a_decision_ingest_was_not_reached_for_can_be_sent_again(
     assert len(calls) == 2
 
 
-def test_without_an_ingest_function_a_decision_is_503_not_500(api: ApiWorld) -> None:
-    entry = held(api)
+def test_when_ingests_function_cannot_be_invoked_a_decision_is_503_not_500(api: ApiWorld) -> None:
+    entry = held(api)  # the world names an ingest function that Lambda does not have
 
     answer = decide(api, "confirm", BERLIN_MANAGER, entry)
 
     assert answer.status == 503
-    assert "confirmed or discarded" in answer.body["error"]["message"]
+    assert "try again shortly" in answer.body["error"]["message"]
 
 
 @pytest.mark.parametrize(

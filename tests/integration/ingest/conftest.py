@@ -22,7 +22,7 @@ from moto import mock_aws
 
 from devstack.definitions import create_table
 from devstack.moto_transactions import fix_transactions
-from tests.builders import LambdaContext, s3_event
+from tests.builders import LambdaContext, function_environment, s3_event
 from tests.fakes.ingest import FakeInvoker
 
 BUCKET = "inventory-ingest-test-uploads"
@@ -30,16 +30,18 @@ TABLE = "inventory-ingest-test-inventory"
 STORES = "inventory-ingest-test-stores"
 UPLOADS = "inventory-ingest-test-uploads-index"
 PEOPLE = "inventory-dashboard-api-test-people"
-ENVIRONMENT = {
-    "PEOPLE_TABLE": PEOPLE,
-    "INVENTORY_TABLE": TABLE,
-    "STORES_TABLE": STORES,
-    "UPLOADS_TABLE": UPLOADS,
-    "LOW_STOCK_DEFAULT": "5",
-    "WRITE_CONCURRENCY": "4",  # the lanes run in parallel, as on Lambda
-    "POWERTOOLS_SERVICE_NAME": "ingest",
-    "API_ROLE_NAME": "inventory-dashboard-api-test",
-}
+#: The function's environment as serverless.yml sets it (stage parameters at their defaults: the lanes
+#: run in parallel, as on Lambda), with the tables and role made here.
+ENVIRONMENT = function_environment(
+    "ingest",
+    "ingestUpload",
+    PEOPLE_TABLE=PEOPLE,
+    INVENTORY_TABLE=TABLE,
+    STORES_TABLE=STORES,
+    UPLOADS_TABLE=UPLOADS,
+    POWERTOOLS_SERVICE_NAME="ingest",
+    API_ROLE_NAME="inventory-dashboard-api-test",
+)
 #: The S3 event's principal unless a test names another: an operator's, say.
 OTHER_PRINCIPAL = "EXAMPLE"
 

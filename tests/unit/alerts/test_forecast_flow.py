@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 from inventory.forecast import ForecastRow, running_out_week
 from inventory.models import iso_utc
 
-from tests.builders import count_change
+from tests.builders import count_change, function_environment
 from tests.unit.alerts.conftest import AlertsWorld, counted
 
 pytestmark = pytest.mark.unit
@@ -312,13 +312,17 @@ def test_rows_are_written_a_few_at_a_time_and_a_failed_one_fails_from_its_items_
 
 # -- settings -------------------------------------------------------------------------------------
 
-STREAM_ENV = {"ALERTS_TOPIC_ARN": "arn", "HISTORY_TABLE": "h", "STORES_TABLE": "s", "FORECAST_TABLE": "f"}
+STREAM_ENV = function_environment(
+    "alerts", "alertsStream", ALERTS_TOPIC_ARN="arn", HISTORY_TABLE="h", STORES_TABLE="s", FORECAST_TABLE="f"
+)
 
 
-def test_soon_days_defaults_to_three_and_must_lie_within_the_index_horizon():
+def test_soon_days_is_the_stage_parameter_and_must_lie_within_the_index_horizon():
     from alerts.settings import AlertSettings
 
-    assert AlertSettings.from_env(STREAM_ENV).soon_days == 3
+    assert AlertSettings.from_env(STREAM_ENV).soon_days == 3  # the `soonDays` parameter's default
+    with pytest.raises(KeyError, match="SOON_DAYS is not set"):  # serverless.yml holds the one default
+        AlertSettings.from_env({name: value for name, value in STREAM_ENV.items() if name != "SOON_DAYS"})
     assert AlertSettings.from_env({**STREAM_ENV, "SOON_DAYS": "1.5"}).soon_days == 1.5
     for wrong in ("0", "-2", "31"):
         with pytest.raises(ValueError, match="SOON_DAYS must be more than 0 and at most 30"):
