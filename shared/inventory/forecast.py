@@ -115,10 +115,6 @@ class Forecast:
     daily_sd: float = 0.0  # standard deviation of one day's demand (units): the rate's uncertainty
 
 
-#: Days after which an item no file has listed stops being forecast, unless the stage says otherwise.
-DEFAULT_STALE_DAYS = 14.0
-
-
 @dataclass(frozen=True, slots=True)
 class Listing:
     """What a reader knows of when a store's items were last listed.
@@ -130,8 +126,8 @@ class Listing:
     than ``stale_days`` is no longer forecast: nobody knows what it holds.
     """
 
-    full_list_at: str | None = None
-    stale_days: float = DEFAULT_STALE_DAYS
+    full_list_at: str | None
+    stale_days: float  # the stage's ``forecastStaleDays``
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,7 @@ def world() -> World:
         forecasts=FakeForecastReader(),
         cursors=CursorCodec(b"k"),
         mapper=lambda function, values: [function(value) for value in values],
+        stale_days=14,
     )
     return dashboard, items, stores, None
 

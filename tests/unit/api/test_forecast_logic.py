@@ -48,6 +48,7 @@ def world() -> World:
         cursors=CursorCodec(b"k"),
         mapper=lambda function, values: [function(value) for value in values],
         clock=lambda: NOW,
+        stale_days=14,
     )
     return World(dashboard, items, stores, forecasts)
 

@@ -42,6 +42,7 @@ def world() -> World:
         policy=Policy(lead_time_days=3, cycle_days=7),
         mapper=lambda function, values: [function(value) for value in values],
         clock=lambda: NOW,
+        stale_days=14,
     )
     return reorders, forecasts, items
 

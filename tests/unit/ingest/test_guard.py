@@ -73,7 +73,7 @@ def test_a_dry_run_counts_changes_and_items_going_out_of_stock_and_writes_nothin
 
 
 def test_a_file_is_held_only_past_the_stages_share_of_a_stores_items() -> None:
-    guard = Guard(Sizes({"Berlin": 4}), out_of_stock_share=0.5)
+    guard = Guard(Sizes({"Berlin": 4}), out_of_stock_share=0.5, retired_share=0.5, scripts=False)
     half = PlanTally()
     for _ in range(2):
         half.add("Berlin", out_of_stock=True, added=False)
@@ -91,7 +91,7 @@ def test_a_file_is_held_only_past_the_stages_share_of_a_stores_items() -> None:
 
 
 def test_a_stores_new_items_count_towards_its_size() -> None:
-    guard = Guard(Sizes({}), out_of_stock_share=0.5)
+    guard = Guard(Sizes({}), out_of_stock_share=0.5, retired_share=0.5, scripts=False)
     first_load = PlanTally()
     first_load.add("Karachi", out_of_stock=True, added=True)
     for _ in range(3):
@@ -101,9 +101,10 @@ def test_a_stores_new_items_count_towards_its_size() -> None:
 
 
 def test_which_files_are_planned() -> None:
-    guard = Guard(Sizes({}))
+    guard = Guard(Sizes({}), out_of_stock_share=0.5, retired_share=0.5, scripts=False)
 
     assert guard.planned(dry_run=True, signed=False)
     assert guard.planned(dry_run=False, signed=True)
     assert not guard.planned(dry_run=False, signed=False)
-    assert Guard(Sizes({}), scripts=True).planned(dry_run=False, signed=False)
+    scripts_too = Guard(Sizes({}), out_of_stock_share=0.5, retired_share=0.5, scripts=True)
+    assert scripts_too.planned(dry_run=False, signed=False)

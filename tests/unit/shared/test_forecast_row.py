@@ -124,6 +124,8 @@ def test_a_number_that_is_not_finite_is_refused(value: float) -> None:
 
 # -- what a reader shows ------------------------------------------------------------------
 
+#: The days after which an item not listed is no longer forecast (a stage's ``forecastStaleDays``).
+STALE_DAYS = 14.0
 ROW = ForecastRow(
     "Berlin",
     "Echo Dot",
@@ -141,8 +143,8 @@ def test_a_count_that_still_holds_keeps_its_cover() -> None:
 
 
 def test_a_store_that_stopped_uploading_runs_down_from_its_last_full_list() -> None:
-    shown = ROW.outlook("2026-11-25T00:00:00.000Z", Listing("2026-11-23T00:00:00.000Z"))
-    gone = ROW.outlook("2026-12-05T00:00:00.000Z", Listing("2026-11-23T00:00:00.000Z"))
+    shown = ROW.outlook("2026-11-25T00:00:00.000Z", Listing("2026-11-23T00:00:00.000Z", STALE_DAYS))
+    gone = ROW.outlook("2026-12-05T00:00:00.000Z", Listing("2026-11-23T00:00:00.000Z", STALE_DAYS))
 
     assert shown is not None
     assert gone is not None
@@ -152,8 +154,8 @@ def test_a_store_that_stopped_uploading_runs_down_from_its_last_full_list() -> N
 
 
 def test_an_upload_before_the_change_or_after_now_does_not_move_the_forecast_back_or_ahead() -> None:
-    before = ROW.outlook("2026-11-22T12:00:00.000Z", Listing("2026-11-20T00:00:00.000Z"))
-    ahead = ROW.outlook("2026-11-23T00:00:00.000Z", Listing("2026-11-30T00:00:00.000Z"))
+    before = ROW.outlook("2026-11-22T12:00:00.000Z", Listing("2026-11-20T00:00:00.000Z", STALE_DAYS))
+    ahead = ROW.outlook("2026-11-23T00:00:00.000Z", Listing("2026-11-30T00:00:00.000Z", STALE_DAYS))
 
     assert before is not None
     assert ahead is not None
@@ -163,7 +165,7 @@ def test_an_upload_before_the_change_or_after_now_does_not_move_the_forecast_bac
 
 def test_without_a_full_list_the_count_holds_only_until_the_item_was_last_changed() -> None:
     # Given partial files since the change (they named other items): nothing says this count held
-    shown = ROW.outlook("2026-11-24T00:00:00.000Z", Listing(full_list_at=None))
+    shown = ROW.outlook("2026-11-24T00:00:00.000Z", Listing(None, STALE_DAYS))
 
     assert shown is not None
     assert shown.days_left == 2.0
@@ -179,7 +181,8 @@ def test_an_item_not_listed_for_longer_than_the_stale_days_is_not_forecast() -> 
 
 
 @pytest.mark.parametrize(
-    "listing", [None, Listing(None), Listing("2026-11-23T00:00:00.000Z"), Listing("2026-11-30T00:00:00.000Z")]
+    "listing",
+    [None, *(Listing(at, STALE_DAYS) for at in (None, "2026-11-23T00:00:00.000Z", "2026-11-30T00:00:00.000Z"))],
 )
 def test_a_reader_never_sees_an_item_run_out_before_the_week_its_index_entry_names(listing: Listing | None) -> None:
     """Readers query the index up to the week of the moment they care about and filter the rows: that

@@ -20,10 +20,6 @@ class IngestFunction:
 
     def invoke_async(self, event: dict[str, Any]) -> None:
         """Queue ``event`` for ingest (InvocationType ``Event``: Lambda retries a failed run)."""
-        if not self._function_arn:
-            raise Unavailable(
-                "uploads cannot be confirmed or discarded, nor undone, on this stage (no ingest function is set)"
-            )
         try:
             self._client.invoke(
                 FunctionName=self._function_arn, InvocationType="Event", Payload=json.dumps(event).encode()

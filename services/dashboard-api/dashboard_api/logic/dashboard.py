@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
-from inventory.forecast import DEFAULT_STALE_DAYS, Forecast, ForecastRow, Listing
+from inventory.forecast import Forecast, ForecastRow, Listing
 from inventory.forecast import parse_time as moment_of
 from inventory.history import HistoryEntry
 from inventory.models import StockStatus, iso_utc, utc_now
@@ -135,7 +135,7 @@ class Dashboard:
         cursors: CursorCodec,
         mapper: Callable[[Callable[[Any], Any], Iterable[Any]], list[Any]] = parallel_map,
         clock: Callable[[], str] = utc_now,
-        stale_days: float = DEFAULT_STALE_DAYS,
+        stale_days: float,
     ) -> None:
         self._stores = stores
         self._items = items

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any, Protocol
 
-from inventory.forecast import DEFAULT_STALE_DAYS, ForecastRow, Listing, parse_time
+from inventory.forecast import ForecastRow, Listing, parse_time
 from inventory.models import NO_ORDERING, Ordering, iso_utc, utc_now
 from inventory.reorder import Demand, Holding, Policy, suggest, transfers
 from inventory.stores import StoreSummary
@@ -62,7 +62,7 @@ class Reorders:
         policy: Policy,
         mapper: Callable[[Callable[[Any], Any], Iterable[Any]], list[Any]] = parallel_map,
         clock: Callable[[], str] = utc_now,
-        stale_days: float = DEFAULT_STALE_DAYS,
+        stale_days: float,
     ) -> None:
         self._stores = stores
         self._items = items

@@ -49,9 +49,9 @@ class Guard:
     """When a file is planned and when it is held (the stage's settings)."""
 
     sizes: StoreSizes
-    out_of_stock_share: float = 0.5
-    retired_share: float = 0.5
-    scripts: bool = False  # plan (and hold) files from scripts too, not only the dashboard's
+    out_of_stock_share: float
+    retired_share: float
+    scripts: bool  # plan (and hold) files from scripts too, not only the dashboard's
 
     def planned(self, *, dry_run: bool, signed: bool) -> bool:
         """Whether a file is planned before it is applied."""
