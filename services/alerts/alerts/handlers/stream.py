@@ -12,13 +12,12 @@ import gc
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from inventory.models import utc_now
-from inventory.observability import logger, metrics, tracer
+from inventory.observability import count, logger, metrics, tracer
 
 from alerts.dal.changes import ChangeLedger
 from alerts.dal.clients import Clients
@@ -80,11 +79,7 @@ class StreamBatchProcessor(BatchProcessor):
 
     def failure_handler(self, record: Any, exception: Any) -> Any:
         _, error, _ = exception
-        metrics.add_metric(
-            name="RecordsLeftForRetry" if isinstance(error, NotProcessed) else "RecordsFailed",
-            unit=MetricUnit.Count,
-            value=1,
-        )
+        count("RecordsLeftForRetry" if isinstance(error, NotProcessed) else "RecordsFailed")
         return super().failure_handler(record, exception)
 
 
@@ -103,7 +98,7 @@ def process_stream_batch(
     processor = StreamBatchProcessor()
     response = process_partial_response(event=event, record_handler=report, processor=processor, context=context)
     if processor.processed:
-        metrics.add_metric(name="RecordsProcessed", unit=MetricUnit.Count, value=processor.processed)
+        count("RecordsProcessed", processor.processed)
     return response
 
 

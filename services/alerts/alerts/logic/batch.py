@@ -32,9 +32,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Protocol
 
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
-from inventory.observability import logger, metrics
+from inventory.observability import count, logger
 
 from alerts.logic.alerting import AlertService, Planned
 from alerts.models.change import Level
@@ -165,7 +164,7 @@ class StreamBatch:
                     "Digest not published; its records and every later one will be retried",
                     extra={"store": store, "items": len(group), "reason": str(error)},
                 )
-                metrics.add_metric(name="DigestsFailed", unit=MetricUnit.Count, value=1)
+                count("DigestsFailed")
                 for index, _ in group:
                     failed[sequence_number(records[index])] = error
                 first_failed = min(first_failed, group[0][0])
