@@ -24,9 +24,9 @@ from alerts.dal.clients import Clients
 from alerts.dal.forecasts import ForecastTable
 from alerts.dal.topic import DigestTopic
 from alerts.logic.alerting import AlertService
-from alerts.logic.batch import StreamBatch, sequence_number
+from alerts.logic.batch import StreamBatch
 from alerts.logic.batch_forecasts import Forecasting
-from alerts.models.change import StreamChangeRecord
+from alerts.models.change import StreamChangeRecord, sequence_of
 from alerts.models.errors import NotProcessed
 from alerts.settings import AlertSettings
 
@@ -87,11 +87,11 @@ def process_stream_batch(
     event: dict[str, Any], service: AlertService, context: LambdaContext
 ) -> PartialItemFailureResponse:
     """Run a Lambda stream event through the flow and answer with its partial batch response."""
-    records: list[DynamoDBRecord] = [StreamChangeRecord(record) for record in event["Records"]]
+    records = [StreamChangeRecord(record) for record in event["Records"]]
     failed = StreamBatch(service, lambda: context.get_remaining_time_in_millis() / 1000).run(records)
 
     def report(record: DynamoDBRecord) -> None:
-        error = failed.get(sequence_number(record))
+        error = failed.get(sequence_of(record.raw_event))
         if error is not None:
             raise error
 

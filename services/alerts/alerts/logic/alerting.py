@@ -37,7 +37,6 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Protocol
 
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from inventory.forecast import parse_time
 from inventory.history import HistoryEntry, history_key, history_sort_key
 from inventory.models import iso_utc
@@ -47,7 +46,7 @@ from inventory.stores import StoreChange
 from alerts.logic.batch_forecasts import BatchForecasts, Forecasting, ForecastStep
 from alerts.logic.digest import build_digest
 from alerts.logic.transitions import standing, store_change, transition
-from alerts.models.change import Alert, Level, StockChange
+from alerts.models.change import Alert, Level, StockChange, StreamChangeRecord
 from alerts.models.digest import Announcement, Digest
 from alerts.models.errors import HistoryUnavailable, MalformedRecord
 from alerts.models.history import Recorded, Written, history_entry
@@ -117,20 +116,20 @@ class AlertService:
         self._clock = clock
         self._counted: Counter[str] = Counter()  # per-record counts, added to the metrics once a batch
 
-    def open_batch(self, records: Sequence[DynamoDBRecord]) -> BatchForecasts:
+    def open_batch(self, records: Sequence[StreamChangeRecord]) -> BatchForecasts:
         """The forecast rows of every item the records change, read at once (malformed records are
         left to :meth:`plan`); raises :class:`ForecastUnavailable`."""
         changes = []
         for record in records:
             try:
-                change = StockChange.from_record(record)
+                change = record.change()
             except MalformedRecord:
                 continue
             if change is not None:
                 changes.append(change)
         return self._forecasting.open(changes)
 
-    def plan(self, record: DynamoDBRecord, forecasts: BatchForecasts, index: int) -> Planned | None:
+    def plan(self, record: StreamChangeRecord, forecasts: BatchForecasts, index: int) -> Planned | None:
         """Step 1 in memory for the record at ``index`` of its batch: its alert, its forecast step (kept
         under ``index``, see :meth:`BatchForecasts.save`), its History row and totals; ``None`` when
         there is nothing to record.
@@ -138,7 +137,7 @@ class AlertService:
         A record whose new image cannot be read is counted and skipped (retrying cannot fix it).
         """
         try:
-            change = StockChange.from_record(record)
+            change = record.change()
         except MalformedRecord as error:
             logger.warning("Malformed stream record skipped", extra=_where(record) | {"reason": str(error)})
             count("RecordsMalformed")
@@ -301,6 +300,5 @@ def _row_key(entry: HistoryEntry) -> tuple[str, str]:
     return history_key(entry.store, entry.item), history_sort_key(entry.time, entry.sequence)
 
 
-def _where(record: DynamoDBRecord) -> dict[str, str | None]:
-    stream = record.dynamodb
-    return {"event_id": record.event_id, "sequence": stream.sequence_number if stream else None}
+def _where(record: StreamChangeRecord) -> dict[str, str | None]:
+    return {"event_id": record.event_id, "sequence": record.sequence or None}
