@@ -545,10 +545,23 @@ def former_path() -> Any:
     from unittest import mock
 
     from alerts.dal.clients import CONFIG
-    from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+    from alerts.models.change import StockChange, StreamChangeRecord
+    from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import StreamRecord
+
+    class ReadByPowertools(StreamChangeRecord):
+        """Read afresh at every ask (twice a batch), each value through Powertools' deserializer."""
+
+        __slots__ = ()
+
+        def change(self) -> StockChange | None:
+            return StockChange.read(self)
 
     with (
-        mock.patch("alerts.handlers.stream.StreamChangeRecord", DynamoDBRecord),
+        mock.patch("alerts.handlers.stream.StreamChangeRecord", ReadByPowertools),
+        mock.patch(
+            "alerts.models.change.attribute_values",
+            lambda attributes: StreamRecord({"Image": attributes})._deserialize_dynamodb_dict("Image"),
+        ),
         mock.patch("alerts.dal.clients.DYNAMODB_CONFIG", CONFIG),
         mock.patch("alerts.dal.clients.use_fast_json", return_value=True),
         mock.patch("alerts.dal.clients.use_fast_signing", return_value=False),

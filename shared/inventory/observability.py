@@ -6,6 +6,9 @@ The service name comes from ``POWERTOOLS_SERVICE_NAME`` and the metrics namespac
 Tracing is on in Lambda (the functions' active X-Ray tracing) unless ``POWERTOOLS_TRACE_DISABLED`` is
 set; where it is off (the local stack, tests, benchmarks), handlers get a tracer that does nothing:
 Powertools' Tracer would still import the X-Ray SDK and wrap every invocation in a dummy subsegment.
+
+Domain code counts through :func:`count` and never names Powertools' types; the handlers'
+``@metrics.log_metrics`` flushes what was counted at the end of each invocation.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
 
 
 class Untraced:
@@ -38,3 +42,8 @@ def tracing_on() -> bool:
 logger = Logger()
 tracer: Tracer | Untraced = Tracer() if tracing_on() else Untraced()
 metrics = Metrics()
+
+
+def count(name: str, value: float = 1) -> None:
+    """Add ``value`` to this invocation's count ``name`` (a CloudWatch metric of unit ``Count``)."""
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)

@@ -10,9 +10,8 @@ from typing import Any
 import pytest
 from alerts.logic.recount import Recounter
 from alerts.logic.transitions import store_change, transition
-from alerts.models.change import Alert, Level, StockChange
+from alerts.models.change import Alert, Level, StreamChangeRecord
 from alerts.models.recount import CountedItem, StoreRow, Totals, Verdict
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from inventory.stores import StoreChange
 
 from tests.builders import count_change, inventory_image, stream_record
@@ -109,7 +108,7 @@ def test_a_retirement_raises_no_alert_and_moves_the_totals_by_the_item() -> None
     assert transition(low, gone, 5) is None
     assert transition(gone, Level(0, None), 5) is Alert.OUT
     assert transition(gone, Level(9, None), 5) is None  # back, and ok: nothing to act on
-    record = StockChange.from_record(DynamoDBRecord(retirement_record()))
+    record = StreamChangeRecord(retirement_record()).change()
     assert record is not None
     assert record.new.retired
     assert store_change(record, 5) == StoreChange(items=-1, out=0, low=-1)

@@ -1,4 +1,5 @@
-"""Tracing costs nothing where it is off, and is Powertools' Tracer where it is on (Lambda)."""
+"""Tracing costs nothing where it is off, and is Powertools' Tracer where it is on (Lambda); counts are
+Powertools metrics of unit Count."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import subprocess
 import sys
 
 import pytest
+from inventory.observability import count, metrics
 
 from tests.builders import REPO
 
@@ -52,3 +54,17 @@ def test_in_lambda_handlers_are_traced_by_powertools() -> None:
     seen = _observability(LAMBDA_TASK_ROOT="/var/task")
 
     assert seen == {"tracer": "Tracer", "xray_imported": True, "handler_unwrapped": False}
+
+
+def test_a_count_is_a_metric_of_unit_count_with_every_value_added(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(metrics, "namespace", metrics.namespace or "Inventory")
+    metrics.clear_metrics()
+    try:
+        count("ThingsSeen")
+        count("ThingsSeen", 4)
+        emf = metrics.serialize_metric_set()
+    finally:
+        metrics.clear_metrics()
+
+    assert emf["_aws"]["CloudWatchMetrics"][0]["Metrics"] == [{"Name": "ThingsSeen", "Unit": "Count"}]
+    assert emf["ThingsSeen"] == [1.0, 4.0]

@@ -9,9 +9,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from inventory.observability import logger, metrics, tracer
+from inventory.observability import count, logger, metrics, tracer
 
 from alerts.dal.clients import Clients
 from alerts.dal.failed_records import FailedRecords
@@ -81,10 +80,10 @@ def record_outcome(results: Iterable[StoreRecount]) -> dict[str, Any]:
         if result.unreadable:
             logger.warning("Items not counted: unreadable", extra={"store": result.store, "items": result.unreadable})
     for verdict in Verdict:
-        metrics.add_metric(name=f"Stores{verdict.value.title()}", unit=MetricUnit.Count, value=verdicts[verdict.value])
-    metrics.add_metric(name="TotalsDriftItems", unit=MetricUnit.Count, value=drift.items)
-    metrics.add_metric(name="TotalsDriftOut", unit=MetricUnit.Count, value=drift.out)
-    metrics.add_metric(name="TotalsDriftLow", unit=MetricUnit.Count, value=drift.low)
+        count(f"Stores{verdict.value.title()}", verdicts[verdict.value])
+    count("TotalsDriftItems", drift.items)
+    count("TotalsDriftOut", drift.out)
+    count("TotalsDriftLow", drift.low)
     return {"stores": dict(verdicts), "drift": vars_of(drift)}
 
 

@@ -12,22 +12,21 @@ import gc
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from inventory.models import utc_now
-from inventory.observability import logger, metrics, tracer
+from inventory.observability import count, logger, metrics, tracer
 
 from alerts.dal.changes import ChangeLedger
 from alerts.dal.clients import Clients
 from alerts.dal.forecasts import ForecastTable
 from alerts.dal.topic import DigestTopic
 from alerts.logic.alerting import AlertService
-from alerts.logic.batch import StreamBatch, sequence_number
+from alerts.logic.batch import StreamBatch
 from alerts.logic.batch_forecasts import Forecasting
-from alerts.models.change import StreamChangeRecord
+from alerts.models.change import StreamChangeRecord, sequence_of
 from alerts.models.errors import NotProcessed
 from alerts.settings import AlertSettings
 
@@ -80,11 +79,7 @@ class StreamBatchProcessor(BatchProcessor):
 
     def failure_handler(self, record: Any, exception: Any) -> Any:
         _, error, _ = exception
-        metrics.add_metric(
-            name="RecordsLeftForRetry" if isinstance(error, NotProcessed) else "RecordsFailed",
-            unit=MetricUnit.Count,
-            value=1,
-        )
+        count("RecordsLeftForRetry" if isinstance(error, NotProcessed) else "RecordsFailed")
         return super().failure_handler(record, exception)
 
 
@@ -92,18 +87,18 @@ def process_stream_batch(
     event: dict[str, Any], service: AlertService, context: LambdaContext
 ) -> PartialItemFailureResponse:
     """Run a Lambda stream event through the flow and answer with its partial batch response."""
-    records: list[DynamoDBRecord] = [StreamChangeRecord(record) for record in event["Records"]]
+    records = [StreamChangeRecord(record) for record in event["Records"]]
     failed = StreamBatch(service, lambda: context.get_remaining_time_in_millis() / 1000).run(records)
 
     def report(record: DynamoDBRecord) -> None:
-        error = failed.get(sequence_number(record))
+        error = failed.get(sequence_of(record.raw_event))
         if error is not None:
             raise error
 
     processor = StreamBatchProcessor()
     response = process_partial_response(event=event, record_handler=report, processor=processor, context=context)
     if processor.processed:
-        metrics.add_metric(name="RecordsProcessed", unit=MetricUnit.Count, value=processor.processed)
+        count("RecordsProcessed", processor.processed)
     return response
 
 

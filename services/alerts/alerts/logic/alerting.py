@@ -37,18 +37,16 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Protocol
 
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from inventory.forecast import parse_time
 from inventory.history import HistoryEntry, history_key, history_sort_key
 from inventory.models import iso_utc
-from inventory.observability import logger, metrics
+from inventory.observability import count, logger
 from inventory.stores import StoreChange
 
 from alerts.logic.batch_forecasts import BatchForecasts, Forecasting, ForecastStep
 from alerts.logic.digest import build_digest
 from alerts.logic.transitions import standing, store_change, transition
-from alerts.models.change import Alert, Level, StockChange
+from alerts.models.change import Alert, Level, StockChange, StreamChangeRecord
 from alerts.models.digest import Announcement, Digest
 from alerts.models.errors import HistoryUnavailable, MalformedRecord
 from alerts.models.history import Recorded, Written, history_entry
@@ -118,20 +116,20 @@ class AlertService:
         self._clock = clock
         self._counted: Counter[str] = Counter()  # per-record counts, added to the metrics once a batch
 
-    def open_batch(self, records: Sequence[DynamoDBRecord]) -> BatchForecasts:
+    def open_batch(self, records: Sequence[StreamChangeRecord]) -> BatchForecasts:
         """The forecast rows of every item the records change, read at once (malformed records are
         left to :meth:`plan`); raises :class:`ForecastUnavailable`."""
         changes = []
         for record in records:
             try:
-                change = StockChange.from_record(record)
+                change = record.change()
             except MalformedRecord:
                 continue
             if change is not None:
                 changes.append(change)
         return self._forecasting.open(changes)
 
-    def plan(self, record: DynamoDBRecord, forecasts: BatchForecasts, index: int) -> Planned | None:
+    def plan(self, record: StreamChangeRecord, forecasts: BatchForecasts, index: int) -> Planned | None:
         """Step 1 in memory for the record at ``index`` of its batch: its alert, its forecast step (kept
         under ``index``, see :meth:`BatchForecasts.save`), its History row and totals; ``None`` when
         there is nothing to record.
@@ -139,10 +137,10 @@ class AlertService:
         A record whose new image cannot be read is counted and skipped (retrying cannot fix it).
         """
         try:
-            change = StockChange.from_record(record)
+            change = record.change()
         except MalformedRecord as error:
             logger.warning("Malformed stream record skipped", extra=_where(record) | {"reason": str(error)})
-            metrics.add_metric(name="RecordsMalformed", unit=MetricUnit.Count, value=1)
+            count("RecordsMalformed")
             return None
         if change is None:
             return None
@@ -156,7 +154,7 @@ class AlertService:
                     "reason": change.old_problem,
                 },
             )
-            metrics.add_metric(name="OldImagesUnreadable", unit=MetricUnit.Count, value=1)
+            count("OldImagesUnreadable")
         before = standing(change.old, self._default_threshold)
         after = standing(change.new, self._default_threshold)
         if change.old is not None and not change.count_changed and before == after:
@@ -188,7 +186,7 @@ class AlertService:
     def add_counts(self) -> None:
         """Add what :meth:`owed` counted to the metrics, one value a metric (see :meth:`StreamBatch.run`)."""
         for name, value in self._counted.items():
-            metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+            count(name, value)
         self._counted.clear()
 
     def owed(self, planned: Planned, written: Written) -> list[Announcement]:
@@ -221,7 +219,7 @@ class AlertService:
                 "Change already announced; not announcing it again",
                 extra={"store": change.store, "item": change.item, "sequence": change.sequence},
             )
-            metrics.add_metric(name="AlertsAlreadyAnnounced", unit=MetricUnit.Count, value=len(raised))
+            count("AlertsAlreadyAnnounced", len(raised))
             return []
         before = written.recorded is not Recorded.NEW
         return [Announcement(change, found, entry, step.projected, before) for found in raised]
@@ -240,7 +238,7 @@ class AlertService:
                 "Changes announced by a digest already published; marked, not sent again",
                 extra={"store": store, "items": len(sent)},
             )
-            metrics.add_metric(name="AlertsAlreadyAnnounced", unit=MetricUnit.Count, value=len(sent))
+            count("AlertsAlreadyAnnounced", len(sent))
             try:
                 self._changes.mark_all([a.entry for a in sent], self._clock())
             except HistoryUnavailable as error:
@@ -269,7 +267,7 @@ class AlertService:
                     extra={"store": change.store, "item": change.item, "sequence": change.sequence,
                            "alert": announcement.alert.value, "count_now": None if now is None else now.count},
                 )  # fmt: skip
-                metrics.add_metric(name="StaleAlertsNotAnnounced", unit=MetricUnit.Count, value=1)
+                count("StaleAlertsNotAnnounced")
             held.append(true)
         return held
 
@@ -278,8 +276,8 @@ class AlertService:
         digest = build_digest(store, announcements, self._dashboard_url)
         self._notifier.publish(digest)
         logger.info("Digest published", extra={"store": store, "items": digest.items, "subject": digest.subject})
-        metrics.add_metric(name="DigestsPublished", unit=MetricUnit.Count, value=1)
-        metrics.add_metric(name="AlertsAnnounced", unit=MetricUnit.Count, value=digest.items)
+        count("DigestsPublished")
+        count("AlertsAnnounced", digest.items)
         published_at = self._clock()
         entries = [announcement.entry for announcement in announcements]
         try:
@@ -302,6 +300,5 @@ def _row_key(entry: HistoryEntry) -> tuple[str, str]:
     return history_key(entry.store, entry.item), history_sort_key(entry.time, entry.sequence)
 
 
-def _where(record: DynamoDBRecord) -> dict[str, str | None]:
-    stream = record.dynamodb
-    return {"event_id": record.event_id, "sequence": stream.sequence_number if stream else None}
+def _where(record: StreamChangeRecord) -> dict[str, str | None]:
+    return {"event_id": record.event_id, "sequence": record.sequence or None}

@@ -12,8 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from aws_lambda_powertools.metrics import MetricUnit
-from inventory.observability import logger, metrics
+from inventory.observability import count, logger
 
 from alerts.models.errors import RecordsExpired
 from alerts.models.failure import ArchivedRecord, FailedBatch, UnreadableFailure
@@ -56,7 +55,7 @@ class FailureArchiver:
             batch = FailedBatch.from_message(message)
         except UnreadableFailure as error:
             logger.error("Failure message unreadable; dropped", extra={"reason": str(error), "body": message[:500]})
-            metrics.add_metric(name="FailureMessagesUnreadable", unit=MetricUnit.Count, value=1)
+            count("FailureMessagesUnreadable")
             return Archived()
         where = {"shard": batch.shard_id, "start": batch.start_sequence, "end": batch.end_sequence}
         try:
@@ -66,7 +65,7 @@ class FailureArchiver:
                 "Failed records are no longer in the stream; their changes need the recount",
                 extra=where | {"reason": str(error), "batch_size": batch.batch_size, "condition": batch.condition},
             )
-            metrics.add_metric(name="FailedRecordsLost", unit=MetricUnit.Count, value=max(batch.batch_size, 1))
+            count("FailedRecordsLost", max(batch.batch_size, 1))
             return Archived(lost=max(batch.batch_size, 1))
         archived_at = self._clock()
         saved = already = 0
@@ -89,7 +88,7 @@ class FailureArchiver:
         if lost:
             logger.warning("Fewer records found than the failed batch held", extra=where | {"found": len(records)})
         logger.info("Failed stream records saved for replay", extra=where | {"saved": saved, "already": already})
-        metrics.add_metric(name="FailedRecordsArchived", unit=MetricUnit.Count, value=saved)
+        count("FailedRecordsArchived", saved)
         return Archived(saved=saved, already=already, lost=lost)
 
 

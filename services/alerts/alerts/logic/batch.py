@@ -32,12 +32,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Protocol
 
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
-from inventory.observability import logger, metrics
+from inventory.observability import count, logger
 
 from alerts.logic.alerting import AlertService, Planned
-from alerts.models.change import Level
+from alerts.models.change import Level, StreamChangeRecord
 from alerts.models.digest import Announcement
 from alerts.models.errors import ForecastUnavailable, HistoryUnavailable, NotProcessed, PublishFailed
 
@@ -68,26 +66,26 @@ class StreamBatch:
         self._seconds_left = seconds_left
         self._current = current
 
-    def run(self, records: Sequence[DynamoDBRecord]) -> dict[str, Exception]:
+    def run(self, records: Sequence[StreamChangeRecord]) -> dict[str, Exception]:
         """The failed records' sequence numbers and why; every record not named succeeded."""
         failed: dict[str, Exception] = {}
         try:
             forecasts = self._service.open_batch(records)
         except ForecastUnavailable as error:
             logger.warning("Forecast rows not readable; the batch will be retried", extra={"reason": str(error)})
-            return {sequence_number(record): error for record in records}
+            return {record.sequence: error for record in records}
         planned: list[tuple[int, Planned]] = []
         stop = len(records)
         for index, record in enumerate(records):
             if self._seconds_left is not None and self._seconds_left() < RESERVE_SECONDS:
-                failed[sequence_number(record)] = NotProcessed("the function's time ran short; retried with the rest")
+                failed[record.sequence] = NotProcessed("the function's time ran short; retried with the rest")
                 stop = index
                 break
             try:
                 found = self._service.plan(record, forecasts, index)
             except Exception as error:  # any failure of a record stops the batch there
-                logger.exception("Record failed unexpectedly", extra={"sequence": sequence_number(record)})
-                failed[sequence_number(record)] = error
+                logger.exception("Record failed unexpectedly", extra={"sequence": record.sequence})
+                failed[record.sequence] = error
                 stop = index
                 break
             if found is not None:
@@ -98,15 +96,15 @@ class StreamBatch:
             if index >= stop:
                 break
             if isinstance(outcome, Exception):
-                failed[sequence_number(records[index])] = outcome
+                failed[records[index].sequence] = outcome
                 stop = index
                 break
             announcements.extend((index, announcement) for announcement in self._service.owed(each, outcome))
         self._service.add_counts()
         unsaved = forecasts.save(before=stop)
         for index, record in enumerate(records[:stop]):
-            if sequence_number(record) in unsaved:
-                failed[sequence_number(record)] = ForecastUnavailable("the item's forecast row was not written")
+            if record.sequence in unsaved:
+                failed[record.sequence] = ForecastUnavailable("the item's forecast row was not written")
                 stop = index
                 break
         announcements = [(index, announcement) for index, announcement in announcements if index < stop]
@@ -117,21 +115,19 @@ class StreamBatch:
             except HistoryUnavailable as error:  # retried: the recorded rows owe their announcements
                 logger.warning("History not readable; the records will be retried", extra={"reason": str(error)})
                 stop = min(stop, announcements[0][0])
-                failed[sequence_number(records[stop])] = error
+                failed[records[stop].sequence] = error
                 held = [False] * len(announcements)
             announcements = [(index, a) for (index, a), keep in zip(announcements, held, strict=True) if keep]
         stop = min(stop, self._announce(announcements, records, failed))
-        cause = sequence_number(records[stop]) if stop < len(records) else ""
+        cause = records[stop].sequence if stop < len(records) else ""
         for record in records[stop + 1 :]:
-            failed.setdefault(
-                sequence_number(record), NotProcessed(f"an earlier record ({cause}) failed; resent after it")
-            )
+            failed.setdefault(record.sequence, NotProcessed(f"an earlier record ({cause}) failed; resent after it"))
         return failed
 
     def _announce(
         self,
         announcements: Iterable[tuple[int, Announcement]],
-        records: Sequence[DynamoDBRecord],
+        records: Sequence[StreamChangeRecord],
         failed: dict[str, Exception],
     ) -> int:
         """Publish one digest per store, stores in order of their first alert; the first index that failed."""
@@ -154,7 +150,7 @@ class StreamBatch:
                     extra={"store": store, "items": len(group), "reason": str(error)},
                 )
                 for index, _ in group:
-                    failed[sequence_number(records[index])] = error
+                    failed[records[index].sequence] = error
                 first_failed = min(first_failed, group[0][0])
                 continue
             try:
@@ -165,14 +161,8 @@ class StreamBatch:
                     "Digest not published; its records and every later one will be retried",
                     extra={"store": store, "items": len(group), "reason": str(error)},
                 )
-                metrics.add_metric(name="DigestsFailed", unit=MetricUnit.Count, value=1)
+                count("DigestsFailed")
                 for index, _ in group:
-                    failed[sequence_number(records[index])] = error
+                    failed[records[index].sequence] = error
                 first_failed = min(first_failed, group[0][0])
         return first_failed
-
-
-def sequence_number(record: DynamoDBRecord) -> str:
-    """The record's sequence number on its shard: how a batch names what failed."""
-    stream = record.dynamodb
-    return str(stream.sequence_number) if stream is not None else ""

@@ -29,10 +29,9 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Protocol
 
-from aws_lambda_powertools.metrics import MetricUnit
 from inventory.forecast import Forecast, ForecastRow, ModelState, parse_time
 from inventory.models import StockStatus, iso_utc
-from inventory.observability import logger, metrics
+from inventory.observability import count, logger
 from inventory.threads import each_on_threads
 
 from alerts.logic.demand_model import DEFAULT, ModelSettings, Observation, forecast, newer, soon_step, update
@@ -90,7 +89,7 @@ class Forecasting:
                     "Forecast row unreadable: the item's forecast starts over",
                     extra={"store": store, "item": item, "reason": stored.problem},
                 )
-                metrics.add_metric(name="ForecastRowsUnreadable", unit=MetricUnit.Count, value=1)
+                count("ForecastRowsUnreadable")
         return BatchForecasts(self._table, found, self.soon_days, self._settings, self._writers)
 
 
@@ -191,15 +190,15 @@ class BatchForecasts:
                     "Forecast row not written; the item's records will be retried",
                     extra={"store": key[0], "item": key[1], "sequence": first, "reason": str(outcome)},
                 )
-                metrics.add_metric(name="ForecastWritesFailed", unit=MetricUnit.Count, value=1)
+                count("ForecastWritesFailed")
             else:
                 logger.warning(
                     "Forecast row changed since it was read; the item's records will be retried",
                     extra={"store": key[0], "item": key[1], "sequence": first},
                 )
-                metrics.add_metric(name="ForecastRowConflicts", unit=MetricUnit.Count, value=1)
+                count("ForecastRowConflicts")
         if written:  # one value a batch: Powertools' work per value was a few µs a record
-            metrics.add_metric(name="ForecastRowsWritten", unit=MetricUnit.Count, value=written)
+            count("ForecastRowsWritten", written)
         return failed
 
     @staticmethod

@@ -1,27 +1,20 @@
 """A stock change read from one Inventory stream record.
 
-Powertools' :class:`DynamoDBRecord` deserializes the images (numbers arrive as ``Decimal``);
-:class:`StreamChangeRecord` reads each record's section and images once, and the common values
-(text and numbers) directly, to the same result; this module only decides what a readable stock
-level is. ``Alert`` (the severities announced)
-is re-exported from :mod:`inventory.models`, where the services share it.
+:class:`StreamChangeRecord` is a record as Lambda delivers it (its plain dict), read at first ask
+and then kept; its images deserialize as DynamoDB's attribute values do in boto3's and Powertools'
+deserializers (numbers arrive as ``Decimal``), text and numbers directly. This module only decides
+what a readable stock level is. ``Alert`` (the severities announced) is re-exported from
+:mod:`inventory.models`, where the services share it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
-from functools import cached_property
+from decimal import Clamped, Context, Decimal, Inexact, Overflow, Rounded, Underflow
 from typing import Any
 
-from aws_lambda_powertools.shared.dynamodb_deserializer import TypeDeserializer
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import (
-    DynamoDBRecord,
-    DynamoDBRecordEventName,
-    StreamRecord,
-)
 from inventory.models import Alert, iso_utc
 from inventory.table import RETIRED
 
@@ -32,46 +25,102 @@ __all__ = ["Alert", "Level", "StockChange", "StreamChangeRecord"]
 #: What deserializing a malformed attribute value raises (Decimal('lots'), an unknown type tag, ...).
 UNREADABLE = (ArithmeticError, TypeError, ValueError, KeyError, IndexError, AttributeError)
 
-
-_DESERIALIZER = TypeDeserializer()
-
-
-class _ReadOnce(StreamRecord):
-    """A record's ``dynamodb`` section whose images deserialize as Powertools' do: text as it is,
-    numbers through Powertools' own ``N`` reader, any other kind through its deserializer (so a
-    malformed value fails as it would there), without its per-value dispatch."""
-
-    def _deserialize_dynamodb_dict(self, key: str) -> dict[str, Any]:
-        found: dict[str, Any] = {}
-        for name, value in (self._data.get(key) or {}).items():
-            if type(value) is dict and len(value) == 1:
-                text = value.get("S")
-                if text is not None:
-                    found[name] = text
-                    continue
-                number = value.get("N")
-                if number is not None:
-                    found[name] = _DESERIALIZER._deserialize_n(number)
-                    continue
-            found[name] = _DESERIALIZER.deserialize(value)
-        return found
+#: The stream's event names (any other is malformed).
+EVENTS = ("INSERT", "MODIFY", "REMOVE")
 
 
-class StreamChangeRecord(DynamoDBRecord):
-    """A stream record as Powertools reads it, its section kept, so each image is deserialized once
-    however often the batch's steps read it, and its change (or why it is malformed) read once."""
+class StreamChangeRecord:
+    """One stream record as Lambda delivers it; its change (or why it is malformed) is read once,
+    however often the batch's steps ask."""
 
-    @cached_property
-    def dynamodb(self) -> StreamRecord | None:  # type: ignore[override]
-        section = self.get("dynamodb")
-        return None if section is None else _ReadOnce(section)
+    __slots__ = ("_change", "_read", "raw", "sequence")
 
-    @cached_property
-    def _change(self) -> StockChange | MalformedRecord | None:
-        try:
-            return StockChange.read(self)
-        except MalformedRecord as error:
-            return error
+    def __init__(self, raw: Mapping[str, Any]) -> None:
+        self.raw = raw
+        self.sequence = sequence_of(raw)
+        self._read = False
+        self._change: StockChange | MalformedRecord | None = None
+
+    @property
+    def event_id(self) -> str | None:
+        found = self.raw.get("eventID")
+        return found if isinstance(found, str) else None
+
+    def change(self) -> StockChange | None:
+        """The record's change; ``None`` for a removal. Raises :class:`MalformedRecord` when the record's
+        new state cannot be read (an unreadable old image is not an error: see :meth:`StockChange.read`)."""
+        if not self._read:
+            try:
+                self._change = StockChange.read(self)
+            except MalformedRecord as error:
+                self._change = error
+            self._read = True
+        if isinstance(self._change, MalformedRecord):
+            raise self._change
+        return self._change
+
+
+def sequence_of(raw: Mapping[str, Any]) -> str:
+    """A record's sequence number on its shard, how a batch names what failed (``""`` without a section)."""
+    section = raw.get("dynamodb")
+    return "" if section is None else str(section.get("SequenceNumber"))
+
+
+#: DynamoDB's numbers: 38 digits, within its exponent range; anything else raises.
+_NUMBERS = Context(Emin=-128, Emax=126, prec=38, traps=[Clamped, Overflow, Inexact, Rounded, Underflow])
+_TRIM = Context(prec=38)
+_TRIM.traps[Inexact] = True
+
+
+def _number(text: str) -> Decimal:
+    if text in ("", "."):
+        return _NUMBERS.create_decimal(0)
+    number = Decimal(text)
+    if len(number.as_tuple().digits) > 38:  # trailing zeros do not count: moved into the exponent
+        number = number.normalize(_TRIM)
+    return _NUMBERS.create_decimal(number)
+
+
+def _value(value: Any) -> Any:
+    """One attribute value of any kind, read as boto3's and Powertools' deserializers read it (a
+    malformed one fails as there)."""
+    kind = list(value.keys())[0]  # noqa: RUF015 - an empty value fails with IndexError there, not StopIteration
+    read = _KINDS.get(f"{kind}".lower())
+    if read is None:
+        raise TypeError(f"Dynamodb type {kind} is not supported")
+    return read(value[kind])
+
+
+_KINDS: dict[str, Callable[[Any], Any]] = {
+    "null": lambda _: None,
+    "bool": lambda value: value,
+    "n": _number,
+    "s": lambda value: value,
+    "b": lambda value: value,
+    "ns": lambda values: set(map(_number, values)),
+    "ss": set,
+    "bs": set,
+    "l": lambda values: [_value(each) for each in values],
+    "m": lambda values: {name: _value(each) for name, each in values.items()},
+}
+
+
+def attribute_values(attributes: Mapping[str, Any] | None) -> dict[str, Any]:
+    """An image's (or the keys') attribute values as Python values: text and numbers directly, any
+    other kind through :func:`_value`; raises one of :data:`UNREADABLE` for a malformed value."""
+    found: dict[str, Any] = {}
+    for name, value in (attributes or {}).items():
+        if type(value) is dict and len(value) == 1:
+            text = value.get("S")
+            if text is not None:
+                found[name] = text
+                continue
+            number = value.get("N")
+            if number is not None:
+                found[name] = _number(number)
+                continue
+        found[name] = _value(value)
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,45 +178,34 @@ class StockChange:
         return None if self.old is None else self.old.count
 
     @classmethod
-    def from_record(cls, record: DynamoDBRecord) -> StockChange | None:
-        """Read a stream record; ``None`` for a removal.
+    def read(cls, record: StreamChangeRecord) -> StockChange | None:
+        """Read a stream record afresh (:meth:`StreamChangeRecord.change` keeps what it read); ``None`` for a
+        removal.
 
         Raises :class:`MalformedRecord` when the record's new state cannot be read. An
         unreadable old image is not an error: it yields a change with ``old_known=False``.
-        A :class:`StreamChangeRecord` is read once, however often it is asked.
         """
-        if not isinstance(record, StreamChangeRecord):
-            return cls.read(record)
-        found = record._change
-        if isinstance(found, MalformedRecord):
-            raise found
-        return found
-
-    @classmethod
-    def read(cls, record: DynamoDBRecord) -> StockChange | None:
-        """:meth:`from_record`, read afresh."""
-        stream = record.dynamodb
+        stream = record.raw.get("dynamodb")
         if stream is None:
             raise MalformedRecord("the record has no 'dynamodb' section")
-        sequence = stream.sequence_number
+        sequence = stream.get("SequenceNumber")
         if not isinstance(sequence, str) or not sequence:
             raise MalformedRecord("the record has no SequenceNumber")
-        try:
-            event = record.event_name
-        except KeyError:
-            raise MalformedRecord(f"unknown eventName {str(record.get('eventName'))[:40]!r}") from None
-        if event is DynamoDBRecordEventName.REMOVE:
+        event = record.raw.get("eventName")
+        if event is not None and event not in EVENTS:
+            raise MalformedRecord(f"unknown eventName {str(event)[:40]!r}")
+        if event == "REMOVE":
             return None  # a deleted item raises none of the alerts and has no new count
         if event is None:
             raise MalformedRecord("the record has no eventName")
         store, item = _key(stream)
         new_image = _image(stream, "NewImage")
         if not new_image:
-            raise MalformedRecord(f"{event.name} without NewImage (the stream must carry NEW_AND_OLD_IMAGES)")
+            raise MalformedRecord(f"{event} without NewImage (the stream must carry NEW_AND_OLD_IMAGES)")
         new = Level.from_image(new_image, "NewImage")
         old: Level | None = None
         old_known, old_problem = True, ""
-        if event is DynamoDBRecordEventName.MODIFY:
+        if event == "MODIFY":
             try:
                 old_image = _image(stream, "OldImage")
                 if not old_image:
@@ -196,17 +234,17 @@ def _whole(value: Any, where: str, name: str) -> int:
     raise MalformedRecord(f"{where} {name} is not a whole number of 0 or more: {str(value)[:40]!r}")
 
 
-def _image(stream: StreamRecord, name: str) -> dict[str, Any]:
+def _image(stream: Mapping[str, Any], name: str) -> dict[str, Any]:
     try:
-        return stream.new_image if name == "NewImage" else stream.old_image
+        return attribute_values(stream.get(name))
     except UNREADABLE as error:
         raise MalformedRecord(f"{name} cannot be read: {type(error).__name__}: {str(error)[:80]}") from error
 
 
-def _key(stream: StreamRecord) -> tuple[str, str]:
+def _key(stream: Mapping[str, Any]) -> tuple[str, str]:
     """Store and item from the record's Keys: the table's key, present on every record."""
     try:
-        keys = stream.keys
+        keys = attribute_values(stream.get("Keys"))
     except UNREADABLE as error:
         raise MalformedRecord(f"Keys cannot be read: {type(error).__name__}") from error
     store, item = keys.get("Store"), keys.get("Item")
@@ -215,7 +253,7 @@ def _key(stream: StreamRecord) -> tuple[str, str]:
     return store, item
 
 
-def _change_time(stream: StreamRecord) -> str:
+def _change_time(stream: Mapping[str, Any]) -> str:
     """When the writer made the change (the new image's UpdatedAt), else when the stream saw it.
 
     A writer that left UpdatedAt as it was did not time its change: the stream's time is used
@@ -229,7 +267,8 @@ def _change_time(stream: StreamRecord) -> str:
         if written is not None:
             return written
     try:
-        created = stream.approximate_creation_date_time
+        found = stream.get("ApproximateCreationDateTime")
+        created = None if found is None else int(found)
     except (TypeError, ValueError):
         created = None
     if created is None:
@@ -237,7 +276,7 @@ def _change_time(stream: StreamRecord) -> str:
     return iso_utc(datetime.fromtimestamp(created, UTC))
 
 
-def _old_time(stream: StreamRecord) -> str | None:
+def _old_time(stream: Mapping[str, Any]) -> str | None:
     """The previous image's ``UpdatedAt`` as change-time text; ``None`` when absent or unreadable."""
     raw = (stream.get("OldImage") or {}).get("UpdatedAt")
     if isinstance(raw, Mapping) and isinstance(raw.get("S"), str):
