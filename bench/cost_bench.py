@@ -37,6 +37,11 @@ STORAGE_GB = 27.0
 #: The recount reads every item of every store once a day, strongly consistent, about 200 bytes each.
 RECOUNT_ITEM_BYTES = 200
 TARGET_RATIO = 0.35
+#: Request units per changed item, per unchanged row and per file: at most this share of the design before's.
+UNITS_TARGET = 0.5
+#: Write units every file costs whatever it holds: the uploads index, the claim, the Stores row's last
+#: upload (5) and the digest's record (1).
+FILE_UNITS = 6
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,20 @@ class CostResults:
     index_units: tuple[float, float]
     lines: list[Line]
     lab: float
+
+    def per_change(self, design: int) -> float:
+        """Read and write units of one changed item: its Inventory write (a transaction), its share of the
+        AlertsByStore index and of announcement marks, its History row and store totals, its Forecast row
+        (a read and a write) and index entry."""
+        alerting = ALERTING * (1.5 + 2)
+        return 2 + alerting + self.history_units[design] + 1 + 1 + self.index_units[design]
+
+    def per_unchanged_row(self, design: int) -> float:
+        return self.read_units[design] / ROWS_PER_FILE
+
+    def per_file(self, design: int) -> float:
+        """Everything one daily file costs: its reads, its fixed writes and its changes."""
+        return self.read_units[design] + FILE_UNITS + ROWS_PER_FILE * CHANGED * self.per_change(design)
 
     @property
     def before(self) -> float:
@@ -124,6 +143,20 @@ def cost_section(r: CostResults) -> Section:
         f"{ratio:.2f}x (${r.ours:,.2f} vs ${r.lab:,.2f} a month; the design before {r.before / r.lab:.2f}x)",
         ratio <= TARGET_RATIO,
     )
+    units = [
+        (what, measure(0), measure(1))
+        for what, measure in (
+            ("a changed item", r.per_change),
+            ("an unchanged row", r.per_unchanged_row),
+            ("a file", r.per_file),
+        )
+    ]
+    per_unit = Target(
+        "DynamoDB request units per changed item, per unchanged row and per file",
+        f"<= {UNITS_TARGET}x the design before's",
+        "; ".join(f"{what} {ours:,.2f} vs {before:,.2f} ({ours / before:.2f}x)" for what, before, ours in units),
+        all(ours <= UNITS_TARGET * before for _, before, ours in units),
+    )
     rows = [[line.name, f"{line.before:,.2f}", f"{line.ours:,.2f}"] for line in r.lines]
     rows.append(["**DynamoDB total**", f"**{r.before:,.2f}**", f"**{r.ours:,.2f}**"])
     rows.append(["The lab's DynamoDB (one PutItem a row a day, ~2 GB)", f"{r.lab:,.2f}", f"{r.lab:,.2f}"])
@@ -143,5 +176,5 @@ def cost_section(r: CostResults) -> Section:
             "per_batch": CHANGES_PER_STORE_BATCH,
             "moving": f"{MOVING:.0%}",
         },
-        [target],
+        [per_unit, target],
     )

@@ -270,6 +270,12 @@ def test_cost_model_puts_the_measured_write_units_in_and_judges_the_ratio_to_the
     assert results.history_units[1] < results.history_units[0] <= 2.1
     assert results.index_units[1] < results.index_units[0]
     # and the section states the ratio it judges
-    (target,) = cost_section(results).targets
+    per_unit, target = cost_section(results).targets
     assert target.passed == (results.ours / results.lab <= TARGET_RATIO)
     assert f"{results.ours / results.lab:.2f}x" in target.measured
+    # and the request units of a changed item, an unchanged row and a file are judged against the design before
+    assert results.per_unchanged_row(1) < results.per_unchanged_row(0) == 1
+    assert results.per_change(1) < results.per_change(0)
+    measures = (results.per_change, results.per_unchanged_row, results.per_file)
+    assert per_unit.passed == all(measure(1) <= 0.5 * measure(0) for measure in measures)
+    assert f"({results.per_change(1) / results.per_change(0):.2f}x)" in per_unit.measured
