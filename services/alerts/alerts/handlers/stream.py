@@ -73,9 +73,7 @@ class BatchFailed(RuntimeError):
     each half (``bisectBatchOnFunctionError``), isolating a poison record."""
 
 
-def process_stream_batch(
-    event: dict[str, Any], service: AlertService, context: LambdaContext
-) -> PartialBatchResponse:
+def process_stream_batch(event: dict[str, Any], service: AlertService, context: LambdaContext) -> PartialBatchResponse:
     """Run a Lambda stream event through the flow and answer with its partial batch response."""
     records = [StreamChangeRecord(record) for record in event["Records"]]
     failed = StreamBatch(service, lambda: context.get_remaining_time_in_millis() / 1000).run(records)
