@@ -541,12 +541,14 @@ def former_path() -> Any:
     """The handler as it was before this CPU work: each stream record read by Powertools alone, the
     DynamoDB client validating, serializing and parsing every request and answer by its shapes, and
     botocore's own signer, endpoint parameters and user agent on each call, the whole heap in every
-    garbage collection."""
+    garbage collection, the partial batch response built by Powertools' batch processor."""
     from unittest import mock
 
     from alerts.dal.clients import CONFIG
-    from alerts.models.change import StockChange, StreamChangeRecord
+    from alerts.models.change import StockChange, StreamChangeRecord, sequence_of
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
     from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import StreamRecord
+    from inventory.observability import count
 
     class ReadByPowertools(StreamChangeRecord):
         """Read afresh at every ask (twice a batch), each value through Powertools' deserializer."""
@@ -556,8 +558,24 @@ def former_path() -> Any:
         def change(self) -> StockChange | None:
             return StockChange.read(self)
 
+    def response_by_the_batch_processor(records: list[StreamChangeRecord], failed: dict[str, Exception]) -> Any:
+        """Each record wrapped by the processor and handed to a record handler that raises its verdict."""
+
+        def report(record: Any) -> None:
+            error = failed.get(sequence_of(record.raw_event))
+            if error is not None:
+                raise error
+
+        processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+        event = {"Records": [record.raw for record in records]}
+        response = process_partial_response(event, report, processor, LambdaContext())  # type: ignore[arg-type]
+        if processor.success_messages:
+            count("RecordsProcessed", len(processor.success_messages))
+        return response
+
     with (
         mock.patch("alerts.handlers.stream.StreamChangeRecord", ReadByPowertools),
+        mock.patch("alerts.handlers.stream.partial_batch_response", response_by_the_batch_processor),
         mock.patch(
             "alerts.models.change.attribute_values",
             lambda attributes: StreamRecord({"Image": attributes})._deserialize_dynamodb_dict("Image"),

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+from alerts.handlers.stream import BatchFailed
 from botocore.exceptions import ClientError
 
 from tests.builders import LambdaContext, lambda_stream_event
@@ -252,7 +252,7 @@ def test_a_batch_that_fails_whole_raises_so_lambda_bisects_it(world: AlertsWorld
     world.hook("before-parameter-build.dynamodb.TransactWriteItems", down)
     world.put("Berlin", "Echo Plus", 0)
     world.put("Berlin", "Echo Dot", 3)
-    with pytest.raises(BatchProcessingError):
+    with pytest.raises(BatchFailed):
         world.deliver()
     assert world.totals("Berlin") == (0, 0, 0)
 

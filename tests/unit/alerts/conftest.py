@@ -1,4 +1,4 @@
-"""The alerts flow wired to in-memory fakes: the real batch flow and Powertools' reporting, no AWS."""
+"""The alerts flow wired to in-memory fakes: the real batch flow and the handler's reporting, no AWS."""
 
 from __future__ import annotations
 

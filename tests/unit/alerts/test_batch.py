@@ -1,11 +1,11 @@
-"""A stream batch end to end through the flow and Powertools' reporting, with fake History/Stores and topic."""
+"""A stream batch end to end through the flow and the handler's answer to Lambda, with fake History/Stores and topic."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+from alerts.handlers.stream import BatchFailed
 
 from tests.builders import count_change, inventory_image, stream_record
 from tests.unit.alerts.conftest import AlertsWorld, counted
@@ -118,7 +118,7 @@ def test_an_item_that_runs_out_and_comes_back_is_announced_out_then_restocked_ev
 
 def test_a_batch_whose_first_record_fails_fails_whole_so_lambda_bisects_it_in_order(world: AlertsWorld):
     world.changes.fail_writes = 1
-    with pytest.raises(BatchProcessingError):
+    with pytest.raises(BatchFailed):
         world.deliver(count_change("Berlin", "Echo Plus", 3, 0), count_change("Berlin", "Echo Plus", 0, 8))
     assert world.topic.published == []
     assert world.changes.rows == {}
@@ -238,7 +238,7 @@ def test_an_unmarked_announcement_still_counts_as_done(world: AlertsWorld):
 
 def test_a_batch_where_every_record_fails_raises_so_lambda_bisects_it(world: AlertsWorld):
     world.topic.fail_stores = {"Berlin"}
-    with pytest.raises(BatchProcessingError):
+    with pytest.raises(BatchFailed):
         world.deliver(count_change("Berlin", "Echo Plus", 3, 0), count_change("Berlin", "Echo Dot", 9, 4))
 
 

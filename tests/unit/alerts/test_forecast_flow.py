@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+from alerts.handlers.stream import BatchFailed
 from inventory.forecast import ForecastRow, running_out_week
 from inventory.models import iso_utc
 
@@ -232,7 +232,7 @@ def test_forecast_rows_that_cannot_be_read_fail_the_whole_batch_untouched(world:
     world.forecasts.fail_reads = 1
     records = [count_change("Berlin", "Echo Plus", 3, 0), count_change("Berlin", "Echo Dot", 9, 4)]
 
-    with pytest.raises(BatchProcessingError):  # every record failed: Lambda retries (bisecting)
+    with pytest.raises(BatchFailed):  # every record failed: Lambda retries (bisecting)
         world.deliver(*records)
 
     assert world.changes.attempts == []
@@ -282,7 +282,7 @@ def test_a_row_changed_since_it_was_read_fails_the_items_records_and_the_retry_d
         table.rows[(written.store, written.item)] = written
 
     world.forecasts.before_write = concurrent_invocation
-    with pytest.raises(BatchProcessingError):  # its only record failed
+    with pytest.raises(BatchFailed):  # its only record failed
         world.deliver(record)
     assert counted("ForecastRowConflicts") == 1
     applied_once = row(world, dot)

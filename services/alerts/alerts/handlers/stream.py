@@ -1,20 +1,18 @@
 """Lambda entry point: batches of Inventory stream records (partial batch responses).
 
-The batch's verdicts (:class:`alerts.logic.batch.StreamBatch`) are handed to Powertools'
-:class:`BatchProcessor` through ``process_partial_response``, which builds the partial batch
-response (and raises when every record failed, so Lambda bisects the batch); its public
-``success_handler`` / ``failure_handler`` hooks count and log the outcome.
+The batch's verdicts (:class:`alerts.logic.batch.StreamBatch`: the failed records, by sequence number)
+are answered here as Lambda's partial batch response, which Lambda reads because the event source
+mapping reports batch item failures (``serverless.yml``). Powertools' batch processor is not used:
+the records are decided together, in the logic, so there is nothing left to run record by record.
 """
 
 from __future__ import annotations
 
 import gc
+from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from inventory.models import utc_now
 from inventory.observability import count, logger, metrics, tracer
@@ -26,7 +24,7 @@ from alerts.dal.topic import DigestTopic
 from alerts.logic.alerting import AlertService
 from alerts.logic.batch import StreamBatch
 from alerts.logic.batch_forecasts import Forecasting
-from alerts.models.change import StreamChangeRecord, sequence_of
+from alerts.models.change import StreamChangeRecord
 from alerts.models.errors import NotProcessed
 from alerts.settings import AlertSettings
 
@@ -66,40 +64,45 @@ def freeze_cold_start() -> None:
     gc.freeze()
 
 
-class StreamBatchProcessor(BatchProcessor):
-    """Powertools' processor for DynamoDB stream batches, counting outcomes through its public hooks."""
-
-    def __init__(self) -> None:
-        super().__init__(event_type=EventType.DynamoDBStreams)
-        self.processed = 0  # added to the metrics once a batch (Powertools' work per value: µs a record)
-
-    def success_handler(self, record: Any, result: Any) -> Any:
-        self.processed += 1
-        return super().success_handler(record, result)
-
-    def failure_handler(self, record: Any, exception: Any) -> Any:
-        _, error, _ = exception
-        count("RecordsLeftForRetry" if isinstance(error, NotProcessed) else "RecordsFailed")
-        return super().failure_handler(record, exception)
+#: Lambda's partial batch response: ``{"batchItemFailures": [{"itemIdentifier": <SequenceNumber>}, ...]}``.
+PartialBatchResponse = dict[str, list[dict[str, str]]]
 
 
-def process_stream_batch(
-    event: dict[str, Any], service: AlertService, context: LambdaContext
-) -> PartialItemFailureResponse:
+class BatchFailed(RuntimeError):
+    """Every record of a batch failed: the invocation fails, so Lambda splits the batch in two and retries
+    each half (``bisectBatchOnFunctionError``), isolating a poison record."""
+
+
+def process_stream_batch(event: dict[str, Any], service: AlertService, context: LambdaContext) -> PartialBatchResponse:
     """Run a Lambda stream event through the flow and answer with its partial batch response."""
     records = [StreamChangeRecord(record) for record in event["Records"]]
     failed = StreamBatch(service, lambda: context.get_remaining_time_in_millis() / 1000).run(records)
+    return partial_batch_response(records, failed)
 
-    def report(record: DynamoDBRecord) -> None:
-        error = failed.get(sequence_of(record.raw_event))
-        if error is not None:
-            raise error
 
-    processor = StreamBatchProcessor()
-    response = process_partial_response(event=event, record_handler=report, processor=processor, context=context)
-    if processor.processed:
-        count("RecordsProcessed", processor.processed)
-    return response
+def partial_batch_response(
+    records: Sequence[StreamChangeRecord], failed: Mapping[str, Exception]
+) -> PartialBatchResponse:
+    """The failed records' sequence numbers in batch order (Lambda resends the batch from the lowest;
+    an empty list is a success), each outcome counted once a batch.
+
+    Raises :class:`BatchFailed` when every record failed (as Powertools' batch processor did), so
+    Lambda bisects the batch rather than resend all of it whole."""
+    failures = [(record.sequence, failed[record.sequence]) for record in records if record.sequence in failed]
+    left = sum(isinstance(error, NotProcessed) for _, error in failures)
+    for name, value in (
+        ("RecordsProcessed", len(records) - len(failures)),
+        ("RecordsLeftForRetry", left),
+        ("RecordsFailed", len(failures) - left),
+    ):
+        if value:
+            count(name, value)
+    if failures and len(failures) == len(records):
+        sequence, error = failures[0]
+        raise BatchFailed(
+            f"all {len(records)} records failed, from the first ({sequence}): {type(error).__name__}: {error}"
+        ) from error
+    return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence, _ in failures]}
 
 
 @logger.inject_lambda_context
@@ -108,4 +111,4 @@ def process_stream_batch(
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Record every change and its store's totals once, keep each item's forecast, announce each store's new
     alerts, report failures."""
-    return dict(process_stream_batch(event, alert_service(), context))
+    return process_stream_batch(event, alert_service(), context)
