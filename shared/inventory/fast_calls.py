@@ -36,13 +36,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import botocore
 from botocore import useragent
 from botocore.awsrequest import AWSPreparedRequest, AWSRequest, AWSRequestPreparer, HeadersDict, _HeaderKey
 from botocore.context import ClientContext, get_context, start_as_current_context
 from botocore.regions import EndpointResolverBuiltins
 
-from inventory.observability import logger
+from inventory.clients import proven
 
 #: The botocore whose steps were proven matched here (tests pin the one the project runs).
 PROVEN_BOTOCORE = "1.44.18"
@@ -72,17 +71,8 @@ def use_fast_calls(client: Any) -> bool:
     whether it did (if not, a warning names each difference)."""
     if isinstance(client._ruleset_resolver._get_provider_params, ProviderParams):
         return True  # taken already
-    try:
-        differences = _self_check(client)
-    except Exception as error:  # a botocore unlike the one proven: keep its steps
-        differences = [f"{type(error).__name__}: {error}"]
-    if differences:
-        logger.warning(
-            "Calls keep botocore's own steps: the fast endpoint parameters, user agent or preparing differ on "
-            "botocore %s (%s)",
-            botocore.__version__,
-            "; ".join(differences),
-        )
+    keeping = "Calls keep botocore's own steps: the fast endpoint parameters, user agent or preparing differ"
+    if not proven(keeping, lambda: _self_check(client)):
         return False
     resolver = client._ruleset_resolver
     resolver._get_provider_params = ProviderParams(resolver)

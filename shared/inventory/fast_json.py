@@ -27,11 +27,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-import botocore
 from botocore import parsers
 from botocore.validate import ParamValidationDecorator
 
-from inventory.observability import logger
+from inventory.clients import proven
 
 #: The botocore whose steps were proven replaceable here (tests pin the one the project runs).
 PROVEN_BOTOCORE = "1.44.18"
@@ -56,16 +55,7 @@ _TABLES_PARAM = "ResourceArnList"
 def use_fast_json(client: Any) -> bool:
     """Replace botocore's JSON steps on ``client`` (a DynamoDB client) if the self-check passes;
     whether it did (if not, a warning names each difference)."""
-    try:
-        differences = _self_check(client)
-    except Exception as error:  # a botocore unlike the one proven: keep its steps
-        differences = [f"{type(error).__name__}: {error}"]
-    if differences:
-        logger.warning(
-            "DynamoDB calls keep botocore's steps: fast JSON differs on botocore %s (%s)",
-            botocore.__version__,
-            "; ".join(differences),
-        )
+    if not proven("DynamoDB calls keep botocore's steps: fast JSON differs", lambda: _self_check(client)):
         return False
     if not _validating(client):
         client._serializer = FastSerializer(client._serializer)

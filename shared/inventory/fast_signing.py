@@ -44,7 +44,7 @@ from botocore.compat import urlsplit
 from botocore.credentials import Credentials
 from botocore.exceptions import NoCredentialsError
 
-from inventory.observability import logger
+from inventory.clients import proven
 
 #: The botocore whose signer was proven matched here (tests pin the one the project runs).
 PROVEN_BOTOCORE = "1.44.18"
@@ -54,16 +54,7 @@ _UNSIGNED_HEADERS = frozenset(SIGNED_HEADERS_BLACKLIST)
 def use_fast_signing(client: Any) -> bool:
     """Sign ``client``'s SigV4 requests with :class:`FastSigV4Auth` if the self-check passes; whether
     it did (if not, a warning names each difference)."""
-    try:
-        differences = self_check()
-    except Exception as error:  # a botocore unlike the one proven: keep its signer
-        differences = [f"{type(error).__name__}: {error}"]
-    if differences:
-        logger.warning(
-            "Requests keep botocore's signer: fast signing differs on botocore %s (%s)",
-            botocore.__version__,
-            "; ".join(differences),
-        )
+    if not proven("Requests keep botocore's signer: fast signing differs", self_check):
         return False
     signer = client._request_signer
     signer.get_auth_instance = FastAuthInstances(signer.get_auth_instance)
