@@ -194,9 +194,12 @@ export function listSummary(newest) {
   return `${formatCount(newest.length)} recent ${newest.length === 1 ? 'file' : 'files'}; ${formatCount(rejected)} with rejected rows or refused${open ? `; ${formatCount(open)} still loading` : ''}${held ? `; ${formatCount(held)} waiting for confirmation` : ''}.`;
 }
 
-/** The list's items: a card per upload (with Apply and Discard, or Undo, where ``user`` may), or a line saying there are none. */
+/** The list's items: a card per upload (with Apply and Discard, or Undo, where ``user`` may), or a line saying there are none
+ * (to a store's user, also that head office's own files, which may change their stores too, are listed for head office only). */
 export function listItems(uploads, user = null) {
-  return uploads.length ? uploads.map((u) => uploadCard(u, { user })) : h('li', { class: 'empty' }, 'No files have been uploaded yet.');
+  if (uploads.length) return uploads.map((u) => uploadCard(u, { user }));
+  const elsewhere = user && !user.admin ? ' Files head office uploads for several stores are listed for head office only.' : '';
+  return h('li', { class: 'empty' }, `No files have been uploaded yet.${elsewhere}`);
 }
 
 export function mount(root, ctx) {

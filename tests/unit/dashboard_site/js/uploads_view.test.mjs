@@ -41,6 +41,11 @@ test('an empty list says so; otherwise a card per upload with its file name, sto
   const [card] = listItems([upload('uploads/Berlin/counts.csv', 'partial', { errors: [{ line: 3, reason: 'count is not a number' }] })]);
 
   assert.equal(listItems([]).textContent, 'No files have been uploaded yet.');
+  assert.equal(listItems([], { username: 'admin', admin: true }).textContent, 'No files have been uploaded yet.');
+  assert.equal(
+    listItems([], { username: 'anna', admin: false }).textContent,
+    'No files have been uploaded yet. Files head office uploads for several stores are listed for head office only.',
+  );
   assert.equal(card.getAttribute('data-key'), 'uploads/Berlin/counts.csv');
   assert.equal(card.findAll('h3')[0].textContent, 'counts.csv');
   assert.match(card.textContent, /Berlin · by anna · processed /);
