@@ -25,10 +25,11 @@ function accessibleSvg(attrs, title, description, ...children) {
 
 const STATUS_WORD = { out: 'out', low: 'low' };
 
-/** "3 d left", "5 h left", or '' when no forecast is known. */
+/** "3 d left", "5 h left", "under 1 h left", or '' when no forecast is known. */
 export function formatDaysLeft(days) {
   if (typeof days !== 'number' || !Number.isFinite(days)) return '';
-  if (days < 1) return `${Math.max(0, Math.round(days * 24))} h left`;
+  if (days * 24 < 0.5) return 'under 1 h left';
+  if (days < 1) return `${Math.round(days * 24)} h left`;
   return `${days < 10 ? Math.round(days * 10) / 10 : Math.round(days)} d left`;
 }
 

@@ -179,6 +179,31 @@ def test_entering_the_texted_code_fits_a_phone(phone: Page, stack: dict[str, Any
     expect(phone.locator("li.subscription").filter(has_text=number).locator(".badge")).to_have_text("Confirmed")
 
 
+def test_subscribe_waits_for_the_stores_to_choose_from(page: Page, stack: dict[str, Any]) -> None:
+    """Pressed before its choices arrive, the form said "Choose at least one store." beside a ticked store."""
+    store, manager = kit.store_of_its_own(stack, "NotifyWait")
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:
+        held.append(route)
+
+    page.route(re.compile(r"/api/openapi\.json$"), hold)
+    kit.sign_in(page, stack, manager, path="#/notify")
+    subscribe = page.get_by_role("button", name="Subscribe")
+
+    expect(subscribe).to_be_disabled()
+    page.get_by_label("Email address").fill(f"{manager['username']}@example.com")
+    expect(subscribe).to_be_disabled()
+    while not held:  # the handler runs while Playwright waits
+        page.wait_for_timeout(50)
+    held[0].continue_()
+
+    expect(page.get_by_role("checkbox", name=store)).to_be_checked()
+    expect(subscribe).to_be_enabled()
+    subscribe.click()
+    expect(page.locator("li.subscription").filter(has_text=f"{manager['username']}@example.com")).to_have_count(1)
+
+
 def test_a_pending_subscription_says_so_and_head_office_sees_everyones(
     page: Page, stack: dict[str, Any], admin: dict[str, Any]
 ) -> None:

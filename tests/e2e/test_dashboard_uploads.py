@@ -59,7 +59,7 @@ def test_a_store_uploads_a_file_and_sees_the_report_with_its_rejected_lines(page
     # A dry run first: what the file will change, before anything is loaded
     expect(status).to_have_text(
         f"{name}: dry run done, nothing is loaded yet. It will change 1 item: 0 newly out of stock, 0 retired."
-        " Apply it, or discard it.",
+        " 2 rows are rejected (listed below) and will not load. Apply it, or discard it.",
         timeout=90_000,
     )
     dry_run = page.locator(".upload-result article.upload")

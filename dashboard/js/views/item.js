@@ -28,6 +28,13 @@ export function initialState() {
   return { params: {}, item: null, points: null, from: null, to: null, error: null };
 }
 
+/** The state for `params`: a period of the same item keeps what is shown until its answer; another item
+ * starts from nothing, so a failed load never leaves the previous item's count and chart under the new title. */
+export function navigated(state, params) {
+  const same = state.params.store === params.store && state.params.item === params.item;
+  return same ? { ...state, params, error: null } : { ...initialState(), params };
+}
+
 /** The state after an answer: the item (null: not found) with its forecast, and the period's history. */
 export function answered(state, { item, points, from, to }) {
   return { ...state, item, points, from, to, error: null };
@@ -132,7 +139,12 @@ export function mount(root, ctx) {
     back.href = buildHash('items', { store: state.params.store });
     range.value = state.params.range || DEFAULT_RANGE;
     replace(messages, state.error ? messageBox('error', state.error) : null);
-    if (state.points === null) return;
+    if (state.points === null) {
+      replace(current);
+      replace(chartEl);
+      replace(tbody);
+      return;
+    }
     replace(current, renderCurrent(state.item), renderForecast(state.item?.forecast, ctx.config));
     replace(chartEl, renderChart(state, ctx.config, Math.round(Math.min(720, Math.max(280, chartEl.clientWidth || 720)))));
     replace(tbody, renderChanges(state.points));
@@ -168,7 +180,7 @@ export function mount(root, ctx) {
   return {
     title: (p) => (p.item ? `${p.item} · ${p.store}` : 'Item'),
     update(next) {
-      state = { ...state, params: next, error: null };
+      state = navigated(state, next);
       ctx.rememberStore(next.store);
       if (!next.store || !next.item) {
         loads.cancel();

@@ -144,7 +144,8 @@ export function mount(root, ctx) {
   const endpointField = h('div', { class: 'field' }, endpointLabel, endpoint, endpointHint);
   const storesSlot = h('div', { class: 'stores-slot' });
   const severitySlot = h('div', { class: 'severity-slot' });
-  const submit = h('button', { type: 'submit', class: 'button button-primary' }, 'Subscribe');
+  // Enabled once the stores to choose from are shown (buildStores): a press before would say none is chosen.
+  const submit = h('button', { type: 'submit', class: 'button button-primary', disabled: true }, 'Subscribe');
   const form = h(
     'form',
     { class: 'notify-form', novalidate: true, 'aria-labelledby': 'add-heading' },

@@ -87,12 +87,13 @@ export function shownOrders({ params, store, orders }) {
   return groupOrders(rows).flatMap((group) => group.suppliers.flatMap((supplier) => supplier.items));
 }
 
-/** How many items to order within the cycle, or that there is nothing to order. */
+/** How many items to order within the cycle, or that there is nothing to order (and that only items seen being used
+ * up are suggested, so an item out of stock with no history of use is not "nothing to order" by mistake). */
 export function summaryText(rows, answer) {
   const cycle = answer ? answer.cycle_days : 7;
   return rows.length
     ? `${formatCount(rows.length)} ${rows.length === 1 ? 'item' : 'items'} to order within ${cycle} days, soonest first, grouped by supplier.`
-    : `Nothing to order within ${cycle} days.`;
+    : `Nothing to order within ${cycle} days. Only items seen being used up are suggested: check the Overview for items out of stock or low.`;
 }
 
 /** What the quantities cover, from the answer's order cycle and service level. */

@@ -77,6 +77,13 @@ export function planText(plan, held) {
   return `${held ? 'It will change' : 'Its dry run planned'} ${items}: ${formatCount(plan.out_of_stock)} newly out of stock, ${formatCount(plan.retired)} retired.`;
 }
 
+/** What the page says of a held file's dry run: the plan, and the rows it would reject, before anyone presses Apply. */
+export function dryRunText(name, report) {
+  const rejected = report.rows?.rejected ?? 0;
+  const rows = rejected ? ` ${formatCount(rejected)} ${rejected === 1 ? 'row is' : 'rows are'} rejected (listed below) and will not load.` : '';
+  return `${name}: dry run done, nothing is loaded yet. ${planText(report.plan, true)}${rows} Apply it, or discard it.`;
+}
+
 function planList(plan, held) {
   return h(
     'div',
@@ -194,9 +201,12 @@ export function listSummary(newest) {
   return `${formatCount(newest.length)} recent ${newest.length === 1 ? 'file' : 'files'}; ${formatCount(rejected)} with rejected rows or refused${open ? `; ${formatCount(open)} still loading` : ''}${held ? `; ${formatCount(held)} waiting for confirmation` : ''}.`;
 }
 
-/** The list's items: a card per upload (with Apply and Discard, or Undo, where ``user`` may), or a line saying there are none. */
+/** The list's items: a card per upload (with Apply and Discard, or Undo, where ``user`` may), or a line saying there are none
+ * (to a store's user, also that head office's own files, which may change their stores too, are listed for head office only). */
 export function listItems(uploads, user = null) {
-  return uploads.length ? uploads.map((u) => uploadCard(u, { user })) : h('li', { class: 'empty' }, 'No files have been uploaded yet.');
+  if (uploads.length) return uploads.map((u) => uploadCard(u, { user }));
+  const elsewhere = user && !user.admin ? ' Files head office uploads for several stores are listed for head office only.' : '';
+  return h('li', { class: 'empty' }, `No files have been uploaded yet.${elsewhere}`);
 }
 
 export function mount(root, ctx) {
@@ -450,7 +460,7 @@ export function mount(root, ctx) {
   function showOutcome(name, report) {
     const rows = report.rows || {};
     if (report.status === HELD) {
-      say(`${name}: dry run done, nothing is loaded yet. ${planText(report.plan, true)} Apply it, or discard it.`);
+      say(dryRunText(name, report));
     } else {
       say(
         `${name}: ${STATUS_TEXT[report.status] || report.status}. ${formatCount(rows.read ?? 0)} rows read, ` +

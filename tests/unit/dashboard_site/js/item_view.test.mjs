@@ -4,7 +4,7 @@ import { element } from './fake_dom.mjs';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { answered, initialState, period, renderChanges, renderChart, renderCurrent, renderForecast } from '../../../../dashboard/js/views/item.js';
+import { answered, initialState, navigated, period, renderChanges, renderChart, renderCurrent, renderForecast } from '../../../../dashboard/js/views/item.js';
 
 const DAY = 86400_000;
 const NOW = Date.parse('2026-11-22T12:00:00Z');
@@ -34,6 +34,15 @@ test('an answer replaces what was shown and clears an earlier error', () => {
 
   assert.deepEqual(state, { params: failed.params, item, points, from: 1, to: 2, error: null });
   assert.equal(failed.error, 'The request failed', 'the earlier state is left as it was');
+});
+
+test('another item starts from nothing; another period of the same item keeps what is shown until its answer', () => {
+  const berlin = shown({ store: 'Berlin', item: 'Echo Dot' }, { item, points });
+
+  assert.deepEqual(navigated(berlin, { store: 'Lisbon', item: 'Echo Dot' }), { ...initialState(), params: { store: 'Lisbon', item: 'Echo Dot' } });
+  assert.deepEqual(navigated(berlin, { store: 'Berlin', item: 'Echo Show' }).points, null);
+  const longer = navigated({ ...berlin, error: 'The request failed' }, { store: 'Berlin', item: 'Echo Dot', range: '90d' });
+  assert.deepEqual(longer, { ...berlin, params: { store: 'Berlin', item: 'Echo Dot', range: '90d' }, error: null });
 });
 
 test('the changes are listed newest first, with each change signed and the first count marked new', () => {

@@ -64,7 +64,10 @@ test('head office opens on the store last looked at; "all" and store staff see e
 
 test('the summary counts what to order within the cycle; the basis names cycle and service level', () => {
   assert.equal(summaryText(ROWS, ANSWER), '5 items to order within 7 days, soonest first, grouped by supplier.');
-  assert.equal(summaryText([], ANSWER), 'Nothing to order within 7 days.');
+  assert.equal(
+    summaryText([], ANSWER),
+    'Nothing to order within 7 days. Only items seen being used up are suggested: check the Overview for items out of stock or low.',
+  );
   assert.match(basisText(ANSWER), /lead time plus 7 days\), with safety stock for 95% of cycles/);
 });
 

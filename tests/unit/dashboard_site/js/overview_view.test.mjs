@@ -17,6 +17,7 @@ import {
   transfersContent,
   usesTable,
 } from '../../../../dashboard/js/views/overview.js';
+import { formatDaysLeft } from '../../../../dashboard/js/charts.js';
 
 const NOW = Date.parse('2026-12-07T12:00:00Z');
 const hoursAgo = (hours) => new Date(NOW - hours * 3600_000).toISOString();
@@ -121,4 +122,13 @@ test('a transfer names what moves where and when the target runs out; a failed p
   assert.deepEqual(list.children[0].children.map((cell) => cell.textContent), ['Move 4 × Kindle', 'Lisbon → Berlin', 'Berlin runs out in 2 d']);
   assert.equal(transfersContent({ items: [] })[0].textContent, 'No store needs stock another one can spare.');
   assert.equal(partContent({ error: 'No access' }, transfersContent).textContent, 'No access');
+});
+
+test('days of cover read in days, in hours under a day, and never as 0 hours', () => {
+  assert.equal(formatDaysLeft(12.4), '12 d left');
+  assert.equal(formatDaysLeft(2.24), '2.2 d left');
+  assert.equal(formatDaysLeft(0.5), '12 h left');
+  assert.equal(formatDaysLeft(0.02), 'under 1 h left');
+  assert.equal(formatDaysLeft(0), 'under 1 h left');
+  assert.equal(formatDaysLeft(null), '');
 });

@@ -4,7 +4,7 @@ import './fake_dom.mjs';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { fullListByDefault, initialState, listItems, listSummary, listed, mayDecide, mayUndo, planText, uploadCard } from '../../../../dashboard/js/views/uploads.js';
+import { dryRunText, fullListByDefault, initialState, listItems, listSummary, listed, mayDecide, mayUndo, planText, uploadCard } from '../../../../dashboard/js/views/uploads.js';
 
 const ROWS = { read: 3, accepted: 2, rejected: 1, written: 2, unchanged: 0 };
 const upload = (key, status, extra = {}) => ({
@@ -41,6 +41,11 @@ test('an empty list says so; otherwise a card per upload with its file name, sto
   const [card] = listItems([upload('uploads/Berlin/counts.csv', 'partial', { errors: [{ line: 3, reason: 'count is not a number' }] })]);
 
   assert.equal(listItems([]).textContent, 'No files have been uploaded yet.');
+  assert.equal(listItems([], { username: 'admin', admin: true }).textContent, 'No files have been uploaded yet.');
+  assert.equal(
+    listItems([], { username: 'anna', admin: false }).textContent,
+    'No files have been uploaded yet. Files head office uploads for several stores are listed for head office only.',
+  );
   assert.equal(card.getAttribute('data-key'), 'uploads/Berlin/counts.csv');
   assert.equal(card.findAll('h3')[0].textContent, 'counts.csv');
   assert.match(card.textContent, /Berlin · by anna · processed /);
@@ -72,6 +77,15 @@ test('a held upload shows what it will change, and Apply and Discard only to its
   assert.equal(mayDecide(upload('b.csv', 'ok'), { username: 'anna' }), false);
   assert.equal(mayDecide({ ...held, store: null }, { username: 'anna', admin: false }), false);
   assert.equal(planText(plan, true), 'It will change 12 items: 3 newly out of stock, 0 retired.');
+  assert.equal(
+    dryRunText('counts.csv', { ...held, rows: { ...ROWS, rejected: 2 } }),
+    'counts.csv: dry run done, nothing is loaded yet. It will change 12 items: 3 newly out of stock, 0 retired.' +
+      ' 2 rows are rejected (listed below) and will not load. Apply it, or discard it.',
+  );
+  assert.equal(
+    dryRunText('counts.csv', { ...held, rows: { ...ROWS, rejected: 0 } }),
+    'counts.csv: dry run done, nothing is loaded yet. It will change 12 items: 3 newly out of stock, 0 retired. Apply it, or discard it.',
+  );
   assert.equal(listSummary([held, upload('c.csv', 'ok')]), '2 recent files; 0 with rejected rows or refused; 1 waiting for confirmation.');
 });
 
