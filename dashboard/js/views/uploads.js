@@ -197,7 +197,7 @@ export function listSummary(newest) {
   if (!newest.length) return '';
   const open = newest.filter((u) => !FINAL_STATUSES.includes(u.status)).length;
   const held = newest.filter((u) => u.status === HELD).length;
-  const rejected = newest.filter((u) => u.status === 'partial' || u.status === 'failed').length;
+  const rejected = newest.filter((u) => u.status === 'partial' || u.status === 'failed' || (u.rows?.rejected ?? 0) > 0).length;
   return `${formatCount(newest.length)} recent ${newest.length === 1 ? 'file' : 'files'}; ${formatCount(rejected)} with rejected rows or refused${open ? `; ${formatCount(open)} still loading` : ''}${held ? `; ${formatCount(held)} waiting for confirmation` : ''}.`;
 }
 

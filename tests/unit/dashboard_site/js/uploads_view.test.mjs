@@ -6,7 +6,7 @@ import { test } from 'node:test';
 
 import { dryRunText, fullListByDefault, initialState, listItems, listSummary, listed, mayDecide, mayUndo, planText, uploadCard } from '../../../../dashboard/js/views/uploads.js';
 
-const ROWS = { read: 3, accepted: 2, rejected: 1, written: 2, unchanged: 0 };
+const ROWS = { read: 3, accepted: 3, rejected: 0, written: 2, unchanged: 1 };
 const upload = (key, status, extra = {}) => ({
   key,
   status,
@@ -87,6 +87,9 @@ test('a held upload shows what it will change, and Apply and Discard only to its
     'counts.csv: dry run done, nothing is loaded yet. It will change 12 items: 3 newly out of stock, 0 retired. Apply it, or discard it.',
   );
   assert.equal(listSummary([held, upload('c.csv', 'ok')]), '2 recent files; 0 with rejected rows or refused; 1 waiting for confirmation.');
+  // a held file whose dry run rejected rows counts among those with rejected rows
+  const heldWithRejects = { ...held, rows: { ...ROWS, rejected: 2 } };
+  assert.equal(listSummary([heldWithRejects, upload('c.csv', 'ok')]), '2 recent files; 1 with rejected rows or refused; 1 waiting for confirmation.');
 });
 
 test('an applied upload offers Undo to its store\'s users and head office; a head-office file to head office only', () => {
