@@ -135,7 +135,7 @@ def test_an_applied_file_is_undone_from_the_uploads_list(page: Page, stack: dict
     listed.get_by_role("button", name="Undo").click()
 
     expect(listed.locator(".badge")).to_have_text("Undone", timeout=90_000)
-    undone_by = f"Undone by {manager['username']}. Items put back as they were: 5;"
+    undone_by = f"Undone by {manager['username']}: 5 items put back as they were"
     expect(listed.locator(".upload-reason")).to_contain_text(undone_by)
     expect(listed.get_by_role("button", name="Undo")).to_have_count(0)
     assert counts(stack, manager, store) == before

@@ -380,11 +380,13 @@ class Ingestor:
         version = SourceVersion(source.event_time, source.key, comparable_sequencer(source.sequencer))
         undone = self.undoer.undo(stores, version, self.index.fence(claim))
         state.status = ReportStatus.UNDONE
-        report.reason = (
-            f"Undone by {claim.decided_by or 'someone'}. Items put back as they were: {undone.restored};"
-            f" items it created, retired: {undone.retired}; items a newer upload set during the undo, left as"
-            f" that upload set them: {undone.stale} (any item a newer upload set keeps that upload's values)."
-        )
+        done = [_items(undone.restored, "put back as it was", "put back as they were")] if undone.restored else []
+        done += [_items(undone.retired, "it created retired", "it created retired")] if undone.retired else []
+        by = claim.decided_by or "someone"
+        report.reason = f"Undone by {by}: {', '.join(done) or 'no item was still as it set'}."
+        if undone.stale:
+            kept = _items(undone.stale, "a newer upload set keeps", "a newer upload set keep")
+            report.reason += f" {kept} that upload's values."
         if report.stores_truncated:
             report.reason += f" Only the first {MAX_REPORTED_STORES:,} stores it named were undone."
 
@@ -716,3 +718,8 @@ def _for_store(rows: Iterator[ParsedRow], store: str) -> Iterator[ParsedRow]:
             yield RowError(row.line, f"this file was uploaded for store {store!r}; it may not change {row.store!r}")
         else:
             yield row
+
+
+def _items(count: int, one: str, many: str) -> str:
+    """``count`` items and what became of them, in words (``one`` or ``many`` by the count)."""
+    return f"1 item {one}" if count == 1 else f"{count:,} items {many}"

@@ -107,7 +107,7 @@ test('an applied upload offers Undo to its store\'s users and head office; a hea
   for (const status of ['failed', 'loading', 'needs_confirmation', 'discarded', 'undone']) {
     assert.equal(mayUndo(upload('b.csv', status), { username: 'ho', admin: true }), false, status);
   }
-  const undone = uploadCard(upload('c.csv', 'undone', { reason: 'Undone by ben. Items put back as they were: 2' }), { user: { admin: true } });
+  const undone = uploadCard(upload('c.csv', 'undone', { reason: 'Undone by ben: 2 items put back as they were.' }), { user: { admin: true } });
   assert.match(undone.textContent, /^c\.csvUndone/);
   assert.match(undone.textContent, /Changed:?2/);  // the file's own tallies stay
 });
