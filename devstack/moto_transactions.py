@@ -14,8 +14,9 @@ also keeps each condition expression's syntax tree (moto parses one several time
 into it: ingest's conditions differ from item to item only in their values (each item's line), so
 the tree is parsed once. An update that only sets and removes top-level attributes by placeholder
 (``SET #a = :a, ... REMOVE #b, ...``, ingest's) is applied directly: moto would parse its
-expression and validate the tree twice (once more for a new item), about 3 ms an item; any other
-update is moto's; each update expression's tree is parsed once per text (moto's request handler and
+expression and validate the tree twice (once more for a new item), about 3 ms an item, and record a
+new item twice on the stream (the key alone, then the item), where DynamoDB records one INSERT; any
+other update is moto's; each update expression's tree is parsed once per text (moto's request handler and
 its ``update_item`` read it or copy it, never change it). Ingest writes through conditional
 transactions, so the local stack, the benchmarks and the integration tests apply it. Pinned to
 moto 5.2.5 (tests/integration/devstack).
@@ -38,7 +39,7 @@ from moto.dynamodb.exceptions import (
     TransactionCanceledException,
 )
 from moto.dynamodb.models import DynamoDBBackend
-from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
 
@@ -159,10 +160,16 @@ def _applied_plainly(backend: DynamoDBBackend, action: dict[str, Any]) -> bool:
         return False  # moto's errors for a key attribute or a wrong key
     hash_value = DynamoType(op["Key"][table.hash_key_attr])
     range_value = DynamoType(op["Key"][table.range_key_attr]) if table.range_key_attr else None
+    if hash_value.type != table.hash_key_type or (range_value and range_value.type != table.range_key_type):
+        return False  # moto's error for a key of the wrong type
     item = table.get_item(hash_value, range_value)
     before = copy.deepcopy(item)
-    if item is None:  # as moto creates it: the key alone first
-        item = table.put_item(dict(op["Key"]))
+    if item is None:  # a new item: one INSERT below, as DynamoDB records it (moto's own first records the key alone)
+        item = Item(hash_value, range_value, dict(op["Key"]))
+        if range_value is None:
+            table.items[hash_value] = item
+        else:
+            table.items[hash_value][range_value] = item
     try:
         for name, value in sets.items():
             item.attrs[name] = DynamoType(value)

@@ -92,8 +92,12 @@ def test_each_item_is_checked_against_its_own_values_though_the_text_is_parsed_o
     assert len(moto_transactions._PARSED) == parsed  # new values, same text and names: no new tree
 
 
-def test_a_plain_update_in_a_transaction_leaves_the_item_and_stream_records_moto_would(dynamodb: Any) -> None:
-    """Ingest's updates are applied without moto's update machinery: compared with moto's own UpdateItem."""
+def test_a_plain_update_in_a_transaction_leaves_the_item_moto_would_and_the_stream_records_dynamodb_writes(
+    dynamodb: Any,
+) -> None:
+    """Ingest's updates are applied without moto's update machinery: the item is moto's UpdateItem's, and the
+    stream holds one record per write, as DynamoDB's does (moto's own UpdateItem records a new item twice: its
+    key alone, then the item)."""
     streams = {name: _create(dynamodb, name) for name in ("ByTransaction", "ByMoto")}
     steps = [
         ("SET #line = :line, #count = :count", {":line": {"N": "3"}, ":count": {"N": "5"}}),  # a new item
@@ -108,9 +112,15 @@ def test_a_plain_update_in_a_transaction_leaves_the_item_and_stream_records_moto
 
     items = [dynamodb.get_item(TableName=name, Key=_key("apple"))["Item"] for name in streams]
     assert items[0] == items[1] == {**_key("apple"), "Count": {"S": "many"}, "SourceLine": {"N": "4"}}
-    records = [_stream(arn) for arn in streams.values()]
-    assert records[0] == records[1]
-    assert len(records[0]) >= len(steps)
+    ours, motos = (_stream(arn) for arn in streams.values())
+    created = {**_key("apple"), "Count": {"N": "5"}, "SourceLine": {"N": "3"}}
+    emptied = {**_key("apple"), "Count": {"N": "0"}}
+    assert ours == [
+        ("INSERT", None, created),
+        ("MODIFY", created, emptied),
+        ("MODIFY", emptied, items[0]),
+    ]
+    assert motos == [("INSERT", None, _key("apple")), *ours]  # the record of the key alone: what DynamoDB never writes
 
 
 def test_an_update_parsed_once_is_applied_with_each_requests_values(dynamodb: Any) -> None:
