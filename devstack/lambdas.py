@@ -84,8 +84,9 @@ def is_metric_set(line: str) -> bool:
 
 
 def _short(value: Any) -> str:
+    """A value in at most 60 characters, cut in the middle: a key's file name, at its end, stays."""
     text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), default=str)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return text if len(text) <= 60 else text[:28] + "..." + text[-29:]
 
 
 class FunctionLog:

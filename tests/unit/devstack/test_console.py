@@ -63,6 +63,13 @@ def test_long_values_and_lines_are_cut_and_an_error_shows_its_first_line_only(tm
     assert "Traceback" in file
 
 
+def test_a_long_key_is_cut_in_the_middle_so_its_file_name_stays(tmp_path: Path) -> None:
+    key = "uploads/stores/Berlin/20261208T014837Z-da7d3e254ef84d2a/berlin-monday-counts.csv"
+    lines, _ = pumped(json.dumps({**RECORD, "key": key}) + "\n", tmp_path)
+
+    assert "key=uploads/stores/Berlin/202612...4d2a/berlin-monday-counts.csv status=ok" in lines[0]
+
+
 def test_a_metric_set_powertools_prints_despite_development_mode_reaches_neither_console_nor_file(
     tmp_path: Path,
 ) -> None:
