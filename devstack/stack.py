@@ -294,6 +294,8 @@ def banner(content: dict[str, Any], seconds: float) -> str:
         f"  Upload bucket  s3://{bucket}/{prefix}  (reports under {content['reports_prefix']})",
         f"  Inventory      DynamoDB table {table}",
         "",
+        "  The AWS CLI needs a region and any credentials:",
+        f"    export AWS_DEFAULT_REGION={content['region']} AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing",
         "  Upload a file:",
         f"    aws s3 cp samples/lab/inventory-berlin.csv s3://{bucket}/{prefix} --endpoint-url {endpoint}",
         "  Its report (under the upload's key):",
@@ -323,8 +325,5 @@ def banner(content: dict[str, Any], seconds: float) -> str:
         '  More users     make user ARGS="--local create-user <name> --store Berlin"  (or --admin)',
         f'  Call the API   curl -H "Authorization: Bearer $(make -s token USER=admin)" {content["api_url"]}/stores',
         "  One function   make invoke FN=<function> EVENT=<file.json>   its output: make logs FN=<function>",
-        "",
-        "  The AWS CLI needs a region and any credentials:",
-        f"    export AWS_DEFAULT_REGION={content['region']} AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing",
     ]
     return "\n".join(lines) + "\n"
