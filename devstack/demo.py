@@ -5,7 +5,7 @@ Each demo item sells with a weekly rhythm (busier Friday to Sunday), is counted 
 restocked when low, a few days after the store orders. The history reaches the stack as the alerts
 service would have seen it: each item's daily counts, oldest first, go through the forecast model
 (``alerts.logic.demand_model.update``), and the item's Forecast row and History rows are written as alerts
-writes them. Then today's counts arrive through ingest as one head-office upload with the ordering
+writes them. Then today's counts arrive through ingest as one head-office full list with the ordering
 columns (``lead_time_days``, ``pack_size``, ``supplier``); ingest writes the items, and alerts finds
 each count unchanged from the model's last one, so it keeps what the model learnt.
 
@@ -173,5 +173,7 @@ def load(dynamodb: Any, s3: Any, content: dict[str, Any], now: datetime | None =
             batch = [{"PutRequest": {"Item": entry.to_item()}} for entry in entries[start : start + 25]]
             dynamodb.batch_write_item(RequestItems={content["history_table"]: batch})
     key = f"{content['upload_prefix']}demo-stores-today.csv"
-    s3.put_object(Bucket=content["bucket"], Key=key, Body=upload_file(histories))
+    # A full list, as a store that counts everything daily sends: an item counted unchanged today is known
+    # to hold until today (its store's LastFullListAt), not only until its last change days ago.
+    s3.put_object(Bucket=content["bucket"], Key=key, Body=upload_file(histories), Metadata={"full-list": "true"})
     return len(histories)
