@@ -13,6 +13,9 @@ Query. Attributes:
   ``Elapsed`` (N: time-weighted units consumed and days observed), ``Step`` and ``Steps``
   (N: time-weighted sum and number of drops, the scale for clipping outliers), ``Spread`` (N:
   time-weighted squared deviations of demand from the rate, the variance's numerator);
+  ``BaseCount`` (N) and ``BaseAt`` (S), present only while changes come too soon after the last
+  one the model judged (a store re-uploading a corrected file): the count and time the next
+  interval is judged from;
 - the forecast, absent when there is none (the item is not being used up): ``RatePerDay``
   (N, units per day), ``DailySd`` (N, the standard deviation of one day's demand), ``DaysLeft``
   (N, days of cover at ``Count``), ``RunsOutAt`` (S, ISO 8601 UTC: ``UpdatedAt`` plus ``DaysLeft``);
@@ -102,6 +105,10 @@ class ModelState:
     step: float = 0.0
     steps: float = 0.0
     spread: float = 0.0
+    #: While changes come too soon after the last interval's end to be judged (a re-uploaded file):
+    #: the count and time the next interval starts from; ``None``: ``count`` and ``at``.
+    base_count: int | None = None
+    base_at: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +206,9 @@ class ForecastRow:
             "Steps": {"N": _number(state.steps)},
             "Spread": {"N": _number(state.spread)},
         }
+        if state.base_count is not None and state.base_at is not None:
+            item["BaseCount"] = {"N": str(state.base_count)}
+            item["BaseAt"] = {"S": state.base_at}
         if self.forecast is not None:
             item["RatePerDay"] = {"N": _number(self.forecast.rate_per_day)}
             item["DailySd"] = {"N": _number(self.forecast.daily_sd)}
@@ -226,6 +236,8 @@ class ForecastRow:
             step=_float(item, "Step"),
             steps=_float(item, "Steps"),
             spread=_float(item, "Spread"),
+            base_count=int(item["BaseCount"]["N"]) if "BaseCount" in item else None,
+            base_at=item.get("BaseAt", {}).get("S"),
         )
         forecast = None
         if "RunsOutAt" in item:

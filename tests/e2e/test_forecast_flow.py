@@ -2,8 +2,9 @@
 ``soon`` digest on the console and the inbox) -> the dashboard API's forecast routes.
 
 A fresh stack without the sample files, and a store of its own (Forecastville) with a user of its own,
-so nothing here depends on or disturbs what other tests do. Uploads come seconds apart: the model
-counts time as it passes, so an item losing 10 units every few seconds has seconds of cover left.
+so nothing here depends on or disturbs what other tests do. Uploads come seconds apart, which the
+model takes for corrections, not use: the item's history of use (days of it) is written to its
+Forecast row as the alerts function would have kept it, and the uploads after it are judged by it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -88,23 +90,35 @@ def test_an_item_used_up_over_uploads_gets_a_forecast_a_soon_digest_once_and_sho
     assert counted(stack, "Echo Dot", 100).forecast is None
     assert digests(stack, STORE) == []  # new items that are ok raise nothing
 
-    # When the next file, seconds later, has 10 fewer: at that pace it runs out within the minute
+    # When the next file, seconds later, has 10 fewer: a correction, not 10 sold in seconds
     upload(stack, f"{STORE},Echo Dot,90\n{STORE},Kindle,50")
+    assert counted(stack, "Echo Dot", 90).forecast is None
+    assert digests(stack, STORE) == []
+
+    # Given days of history at 200 a day, as the alerts function keeps it
+    held = counted(stack, "Echo Dot", 90)
+    history = replace(held.state, consumed=400.0, elapsed=2.0, step=400.0, steps=2.0, spread=0.0)
+    stack.client("dynamodb").put_item(
+        TableName=stack.info["forecast_table"], Item=ForecastRow(STORE, "Echo Dot", history).to_item()
+    )
+
+    # When the next file has 5 fewer: at 200 a day, 85 last about 10 hours
+    upload(stack, f"{STORE},Echo Dot,85\n{STORE},Kindle,50")
 
     # Then one digest says so, on the inbox and on the console, filterable as `soon`
     (digest,) = digests(stack, STORE, expect=1)
     assert digest["Subject"] == f"{STORE}: 1 item running out soon"
     (line,) = digest["Message"].splitlines()[1:]
-    assert line.startswith("SOON Echo Dot: 90 left, runs out within the hour (")
+    assert line.startswith("SOON Echo Dot: 85 left, runs out in ~10 hours (")
     assert json.loads(digest["MessageAttributes"]["severities"]["Value"]) == ["soon"]
     # The console prints each publish on one line (shortened to the terminal's width).
     (printed,) = [text for text in stack.console().splitlines() if "store=Forecastville" in text and "topic" in text]
     assert "severities=soon" in printed
-    assert "SOON Echo Dot: 90 left" in printed
+    assert "SOON Echo Dot: 85 left" in printed
     row = forecast_row(stack, "Echo Dot")
     assert row is not None
     assert row.forecast is not None
-    assert row.forecast.rate_per_day > 10_000  # 10 units in seconds
+    assert row.forecast.rate_per_day == pytest.approx(200.0)  # the history's: seconds add nothing yet
     assert row.soon
 
     # When a third file takes it lower still, then nothing new is announced (it stays soon)

@@ -126,7 +126,7 @@ def test_a_redelivered_failure_message_saves_nothing_twice(world: AlertsWorld):
 
 
 def test_replay_announces_and_counts_saved_records_once_in_stream_order_however_often_it_runs(world: AlertsWorld):
-    world.put("Berlin", "Echo Plus", 3)
+    world.put("Berlin", "Echo Plus", 3, updated_at="2026-11-21T22:00:00.000Z")
     world.deliver()
     world.notifications()
     world.put("Berlin", "Echo Plus", 0, updated_at="2026-11-22T04:00:00.000Z")
@@ -144,11 +144,11 @@ def test_replay_announces_and_counts_saved_records_once_in_stream_order_however_
     ]
     assert again == []
     notes = {note["MessageAttributes"]["store"]["Value"]: note for note in world.notifications()}
-    # 3 sold in an hour, so a restock of 8 lasts hours: restocked, and soon (once, like the rest).
+    # 3 sold in 6 hours, so a restock of 8 lasts hours: restocked, and soon (once, like the rest).
     # The outage is over (Echo Plus is at 8): recorded, not announced.
     assert notes["Berlin"]["Message"].splitlines()[1:] == [
         "RESTOCKED Echo Plus: 0 -> 8",
-        "SOON Echo Plus: 8 left, runs out in ~3 hours (Sun 07:40 UTC)",
+        "SOON Echo Plus: 8 left, runs out in ~16 hours (Sun 21:00 UTC)",
     ]
     assert notes["Paris"]["Message"].splitlines()[1:] == ["OUT Tap: new -> 0"]
     assert world.totals("Berlin") == (1, 0, 0)

@@ -148,18 +148,48 @@ def test_irregular_spacing_gives_the_same_rate_as_daily_counts() -> None:
     assert projected(feed(points)).rate_per_day == pytest.approx(7.5, rel=0.1)
 
 
-def test_counts_seconds_apart_give_a_rate_per_second() -> None:
-    start = START
-    state = None
-    for n, count in enumerate([10, 9, 8]):
-        moment = iso_utc(start + timedelta(seconds=n))
-        state = update(state, Observation(moment, count, str(n + 1)))
-    assert state is not None
+SECONDS = 1 / 86_400
 
-    result = projected(state)
 
-    assert result.rate_per_day == pytest.approx(86_400)  # one unit a second
-    assert result.runs_out_at == iso_utc(start + timedelta(seconds=2 + 8))
+def test_counts_seconds_apart_wait_for_an_hour_then_give_their_rate() -> None:
+    state = feed([(n * SECONDS, 10 - n) for n in range(3)])  # 10, 9, 8 a second apart
+
+    assert forecast(state, state.at) is None  # seconds say nothing of a day's use
+    assert (state.count, state.consumed, state.elapsed) == (8, 0.0, 0.0)
+
+    hours = feed([(h / 24, 8 - h) for h in range(1, 7)], state=state)  # then one an hour, for 6 hours
+
+    # The first hour is judged from the count before the seconds: 10 -> 2 in 6 hours.
+    assert projected(hours).rate_per_day == pytest.approx(32.0, rel=0.05)
+
+
+def test_a_forecast_needs_six_hours_of_counts() -> None:
+    hourly = [(h / 24, 100 - 2 * h) for h in range(7)]
+
+    assert forecast(feed(hourly[:6]), at(5 / 24)) is None
+    assert projected(feed(hourly)).rate_per_day == pytest.approx(48.0, rel=0.05)
+
+
+@pytest.mark.parametrize("history", [[], daily(16, [2, 2])], ids=["no history", "two days of history"])
+def test_a_file_corrected_seconds_later_is_not_use(history: list[tuple[float, int]]) -> None:
+    """12 -> 0 -> 5 within 90 seconds (a store re-uploading a corrected file) once gave 12,120 a day
+    and a run-out already past while the item held 5."""
+    day = history[-1][0] if history else 0.0
+    before = feed(history) if history else None
+    state = feed([(day, 12), (day + 45 * SECONDS, 0), (day + 90 * SECONDS, 5)], state=before)
+
+    result = forecast(state, state.at)
+
+    assert state.count == 5
+    if before is None:
+        assert result is None  # nothing seen yet over time enough to judge
+    else:
+        assert result is not None
+        assert result.rate_per_day == pytest.approx(2.0, rel=0.05)  # what the history says
+        assert result.days_left == pytest.approx(2.5, rel=0.05)
+        assert days_between(state.at, result.runs_out_at) > 2
+        # The next day judges the whole span from the count before the correction.
+        assert projected(feed([(day + 1, 3)], state=state)).rate_per_day <= 2 * 3
 
 
 def test_two_counts_at_the_same_moment_wait_for_time_to_pass() -> None:

@@ -211,3 +211,32 @@ def test_the_spread_of_demand_reads_back_as_written() -> None:
     assert item["Spread"] == {"N": "41.5"}
     assert item["DailySd"] == {"N": "2.53"}
     assert ForecastRow.from_item(item) == row
+
+
+def test_a_count_awaiting_its_interval_reads_back_and_a_row_without_one_reads_as_none() -> None:
+    pending = replace(STATE, count=5, base_count=12, base_at="2026-11-22T02:59:00.000Z")
+    row = ForecastRow("Berlin", "Echo Dot", pending, replace(FORECAST, count=5))
+
+    item = row.to_item()
+
+    assert (item["BaseCount"], item["BaseAt"]) == ({"N": "12"}, {"S": "2026-11-22T02:59:00.000Z"})
+    assert ForecastRow.from_item(item) == row
+    written_before = ForecastRow("Berlin", "Echo Dot", STATE, FORECAST).to_item()
+    assert "BaseCount" not in written_before
+    assert ForecastRow.from_item(written_before).state.base_count is None
+
+
+def test_the_largest_row_stays_under_one_kilobyte() -> None:
+    """DynamoDB bills a write per KB of the item: its attribute names and values (UTF-8), counted here
+    generously (a number as its text, about twice what DynamoDB counts)."""
+    name = "x" * MAX_NAME_LENGTH
+    longest = "2026-11-22T02:59:00.000+00:00"
+    state = ModelState(9_999_999, longest, "9" * 40, *([1 / 3] * 5), base_count=9_999_999, base_at=longest)
+    forecast = Forecast(9_999_999, 1 / 3, 1 / 3, longest, 1 / 3)
+    item = ForecastRow(name, name, state, forecast, soon_since="9" * 40, retired=True).to_item()
+
+    size = sum(
+        len(key.encode()) + sum(len(str(value).encode()) for value in attr.values()) for key, attr in item.items()
+    )
+
+    assert size < 1024

@@ -15,6 +15,13 @@ between consecutive counts, each weighted by how recent it is (exponential decay
   interval, if larger) counts as that much: a one-off write-off or recount cannot swing the
   rate; the count itself is taken as given. A drop to 0 counts at least the expected
   consumption (the shelf may have emptied before the count).
+- A change less than ``min_interval_days`` (an hour) after the interval's start judges nothing
+  yet: its count is taken as given and the interval waits for a later change, which is judged
+  from the count before (a store re-uploading a corrected file, 12 -> 0 -> 5 within 90 seconds,
+  is a correction, not 12 sold in 45 seconds and a delivery). A rise over either count is a
+  delivery, as above. Stores upload daily or a few times a day: an hour apart is a re-upload.
+- No forecast until ``min_evidence_days`` (6 hours) of intervals have been seen: an hour's
+  drop says little of a day's use (12 gone in an hour would be 288 a day).
 - The half-life is at least ``half_life_days``, stretched to the time the item takes for
   ``drops`` drops (at most ``max_half_life_days``): an item sold every day remembers about a
   week, one sold every five days about a month, so slow and lumpy items are not judged on one
@@ -51,7 +58,7 @@ Pure and deterministic: time comes in with each observation; nothing here reads 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from inventory.forecast import Forecast, ModelState, days_between, parse_time
@@ -81,6 +88,11 @@ class ModelSettings:
     clip: float = 3.0
     #: Longer cover than this is no forecast: the item is not being used up.
     max_days: float = 3650.0
+    #: A change less than this long after the last interval's end starts no interval of its own:
+    #: the next change judges the whole span (a re-uploaded file is a correction, not use).
+    min_interval_days: float = 1.0 / 24.0
+    #: No forecast until intervals this long in all have been seen (see :func:`weight`).
+    min_evidence_days: float = 0.25
 
 
 DEFAULT = ModelSettings()
@@ -91,6 +103,20 @@ def newer(sequence: str, than: str) -> bool:
     if sequence.isdigit() and than.isdigit():
         return int(sequence) > int(than)
     return (len(sequence), sequence) > (len(than), than)
+
+
+def later(first: str, second: str) -> str:
+    """The later of two ISO 8601 times (``first`` when they are the same moment)."""
+    return second if days_between(first, second) > 0 else first
+
+
+def interval_weight(days: float, half_life: float) -> float:
+    """An interval's weight: the integral of the decay over it, about ``days`` when short.
+
+    Adjacent intervals weigh together what one interval over their span weighs (at one half-life;
+    more when the half-life stretches).
+    """
+    return -math.expm1(-days * LN2 / half_life) * half_life / LN2
 
 
 def update(state: ModelState | None, observation: Observation, settings: ModelSettings = DEFAULT) -> ModelState:
@@ -105,7 +131,20 @@ def update(state: ModelState | None, observation: Observation, settings: ModelSe
         return ModelState(count=observation.count, at=observation.at, sequence=observation.sequence)
     if observation.sequence and state.sequence and not newer(observation.sequence, state.sequence):
         return state
-    days = max(0.0, days_between(state.at, observation.at))
+    start_count = state.count if state.base_count is None else state.base_count
+    start_at = state.base_at or state.at
+    days = max(0.0, days_between(start_at, observation.at))
+    if days < settings.min_interval_days:
+        # Too soon after the interval's start to say anything of use (a store re-uploading a
+        # corrected file): the count is taken as given, the interval waits for a later change.
+        return replace(
+            state,
+            count=observation.count,
+            at=later(state.at, observation.at),
+            sequence=observation.sequence or state.sequence,
+            base_count=start_count,
+            base_at=start_at,
+        )
     rate = state.consumed / state.elapsed if state.elapsed > 0 else 0.0
     variance = state.spread / state.elapsed if state.elapsed > 0 else 0.0
     typical = state.step / state.steps if state.steps > 0 else 0.0
@@ -114,16 +153,16 @@ def update(state: ModelState | None, observation: Observation, settings: ModelSe
         between_drops = state.elapsed / state.steps
         half_life = min(max(half_life, settings.drops * between_drops), settings.max_half_life_days)
     decay = 2.0 ** (-days / half_life)
-    # The interval's weight: the integral of the decay over it, about ``days`` when short.
-    weight = -math.expm1(-days * LN2 / half_life) * half_life / LN2
+    weight = interval_weight(days, half_life)
     consumed, elapsed = state.consumed * decay, state.elapsed * decay
     step, steps = state.step * decay, state.steps * decay
     spread = state.spread * decay
-    drop = state.count - observation.count
+    drop = start_count - observation.count
 
-    if state.count == 0 or drop < 0:
-        # A delivery, or a shelf that was empty: what sold meanwhile is unknown. The interval
-        # counts at the current rate: the rate is unchanged and the memory keeps its weight.
+    if start_count == 0 or observation.count > min(start_count, state.count):
+        # A delivery (since the interval's start or its last count), or a shelf that was empty:
+        # what sold meanwhile is unknown. The interval counts at the current rate: the rate is
+        # unchanged and the memory keeps its weight.
         consumed += rate * weight
         spread += variance * weight
     else:
@@ -143,7 +182,7 @@ def update(state: ModelState | None, observation: Observation, settings: ModelSe
             steps += 1.0
     return ModelState(
         count=observation.count,
-        at=observation.at if days > 0 else state.at,
+        at=later(state.at, observation.at),
         sequence=observation.sequence or state.sequence,
         consumed=consumed,
         elapsed=elapsed + weight,
@@ -159,7 +198,9 @@ def forecast(state: ModelState | None, now: str, settings: ModelSettings = DEFAU
     The count is taken to hold until ``now`` (no change seen since), so ``days_left`` is the cover
     at that count and the run-out time counts from ``now`` (from the last change if later).
     """
-    if state is None or state.elapsed <= 0 or state.consumed <= 0:
+    # The least weight ``min_evidence_days`` of intervals have, less a float rounding's worth.
+    evidence = interval_weight(settings.min_evidence_days, settings.half_life_days) * (1 - 1e-9)
+    if state is None or state.elapsed < evidence or state.consumed <= 0:
         return None
     rate = state.consumed / state.elapsed
     cover = state.count / rate
