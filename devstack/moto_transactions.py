@@ -167,7 +167,7 @@ def _applied_plainly(backend: DynamoDBBackend, action: dict[str, Any]) -> bool:
     if item is None:  # a new item: one INSERT below, as DynamoDB records it (moto's own first records the key alone)
         item = Item(hash_value, range_value, dict(op["Key"]))
         if range_value is None:
-            table.items[hash_value] = item
+            table.items[hash_value] = item  # type: ignore[assignment]  # as moto stores an item without a sort key
         else:
             table.items[hash_value][range_value] = item
     try:
