@@ -17,12 +17,15 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pyotp
 import pytest
+from alerts.logic.demand_model import forecast
+from inventory.forecast import ForecastRow
 from inventory.uploads import store_prefix
 from playwright.sync_api import Browser, Dialog, Page, ViewportSize, expect, sync_playwright
 
@@ -238,6 +241,27 @@ def stored_strings(page: Page) -> str:
 
 def s3_client(stack: dict[str, Any]) -> Any:
     return boto3.client("s3", endpoint_url=stack["endpoint_url"], region_name=stack["region"])
+
+
+def used_up(stack: dict[str, Any], store: str, item: str, count: int, per_day: float) -> None:
+    """Give ``item`` days of use at ``per_day`` once its Forecast row holds ``count``, as the alerts function
+    keeps it after days of daily uploads: a test's uploads come seconds apart, which the model takes for
+    corrections, not use, so they cannot teach it a rate. The row's forecast is the model's at that count."""
+    client = boto3.client("dynamodb", endpoint_url=stack["endpoint_url"], region_name=stack["region"])
+    key = {"Store": {"S": store}, "Item": {"S": item}}
+
+    def held() -> ForecastRow | None:
+        found = client.get_item(TableName=stack["forecast_table"], Key=key, ConsistentRead=True).get("Item")
+        row = ForecastRow.from_item(found) if found else None
+        return row if row is not None and row.state.count == count else None
+
+    row = wait_for(held, f"{item} at {count} in {store}'s forecasts")
+    days = 2.0
+    state = replace(row.state, consumed=per_day * days, elapsed=days, step=per_day * days, steps=days, spread=0.0)
+    state = replace(state, base_count=None, base_at=None)
+    client.put_item(
+        TableName=stack["forecast_table"], Item=ForecastRow(store, item, state, forecast(state, state.at)).to_item()
+    )
 
 
 def upload(stack: dict[str, Any], name: str, body: bytes, store: str | None = None) -> dict[str, Any]:

@@ -1,9 +1,10 @@
 """Forecasts in the dashboard, and late answers, in headless Chromium against the local stack.
 
-An item is used up over a few uploads seconds apart (the model counts time as it passes, see
-test_forecast_flow.py): its page draws the forecast as a dashed line down to 0 where it runs out, the
-overview and the Items view show its days of cover, and head office finds it in "Runs out soon across
-stores". A slow answer for a store the user has left never replaces the view they moved to.
+An item used up at 2,400 a day (its Forecast row says so, as days of daily uploads would leave it; uploads
+seconds apart are corrections, see test_forecast_flow.py): its page draws the forecast as a dashed line
+down to 0 where it runs out, the overview and the Items view show its days of cover, and head office finds
+it in "Runs out soon across stores". A slow answer for a store the user has left never replaces the view
+they moved to.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 @pytest.fixture(scope="module")
 def used_up(stack: dict[str, Any]) -> dict[str, Any]:
-    """A store of its own whose Echo Dot loses one unit an upload (seconds apart: about an hour of cover
-    left) and whose Kindle never changes; its manager, and the API's forecast of the Echo Dot."""
+    """A store of its own whose Echo Dot loses one unit an upload and has been used up at 2,400 a day (about
+    10 hours of cover left) and whose Kindle never changes; its manager, and the API's forecast of the Echo Dot."""
     store = unique_store("Forecast")
     for count in (1000, 999, 998):
         report = kit.upload(
@@ -38,6 +39,7 @@ def used_up(stack: dict[str, Any]) -> dict[str, Any]:
         )
         assert report["status"] == "ok", report
         time.sleep(2)  # the next count comes a little later, as a store's next upload would
+    kit.used_up(stack, store, "Echo Dot", 998, per_day=2_400)
     manager = kit.new_user(stack, stores=(store,))
     token = kit.id_token(stack, manager)
 

@@ -1,9 +1,10 @@
 """The Order view and head office's transfer suggestions, in headless Chromium against the local stack.
 
-A store's Echo Dot is used up over a few uploads seconds apart (its file names a supplier and a pack
-size); another store holds Echo Dots it does not sell. The store's manager sees what to order, grouped
-by supplier, in whole packs, and exports it as a purchase list; on a phone the view fits 360 px; head
-office's overview suggests moving the idle Echo Dots to the store running out.
+A store's Echo Dot has been used up at 2,400 a day (its Forecast row says so, as days of daily uploads
+would leave it; its file names a supplier and a pack size); another store holds Echo Dots it does not
+sell. The store's manager sees what to order, grouped by supplier, in whole packs, and exports it as a
+purchase list; on a phone the view fits 360 px; head office's overview suggests moving the idle Echo Dots
+to the store running out.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ def ordering(stack: dict[str, Any]) -> dict[str, Any]:
         report = kit.upload(stack, f"count-{count}.csv", csv_file(rows, header=header), store=store)
         assert report["status"] == "ok", report
         time.sleep(2)  # the next count comes a little later, as a store's next upload would
+    kit.used_up(stack, store, ITEM, 998, per_day=2_400)
     report = kit.upload(stack, "spare.csv", csv_file([(spare, ITEM, 5000)]), store=spare)
     assert report["status"] == "ok", report
     manager = kit.new_user(stack, stores=(store,))

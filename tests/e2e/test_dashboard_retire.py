@@ -51,6 +51,7 @@ def test_a_full_list_from_the_dialog_retires_what_it_omits_until_a_file_names_it
         rows = [(store, "Echo Dot", count), (store, "Tap", 0), (store, "Kindle", 50)]
         assert kit.upload(stack, f"count-{count}.csv", csv_file(rows), store=store)["status"] == "ok"
         time.sleep(2)  # the next count comes a little later, as a store's next upload would
+    kit.used_up(stack, store, "Echo Dot", 998, per_day=2_400)
     manager = kit.new_user(stack, stores=(store,))
     token = kit.id_token(stack, manager)
     settles_at(stack, token, store, ((3, 1, 0), ["Tap"], ["Echo Dot"]))
