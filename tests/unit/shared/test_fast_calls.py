@@ -24,6 +24,7 @@ from botocore.endpoint import Endpoint
 from botocore.regions import EndpointRulesetResolver
 from inventory import fast_calls
 from inventory.fast_calls import Prepare, ProviderParams, UserAgent, use_fast_calls
+from inventory.fast_signing import FastAuthInstances
 
 pytestmark = pytest.mark.unit
 
@@ -234,7 +235,7 @@ def test_a_botocore_that_differs_keeps_its_own_steps(
     assert not isinstance(client._endpoint.prepare_request, Prepare)
 
 
-def test_the_alerts_clients_take_the_fast_steps(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_alerts_clients_take_the_fast_steps_and_sign_fast(monkeypatch: pytest.MonkeyPatch) -> None:
     from alerts.dal.clients import Clients
 
     for name, value in {
@@ -247,6 +248,7 @@ def test_the_alerts_clients_take_the_fast_steps(monkeypatch: pytest.MonkeyPatch)
     clients = Clients()
     for client in (clients.dynamodb(), clients.sns()):
         assert isinstance(client._ruleset_resolver._get_provider_params, ProviderParams)
+        assert isinstance(client._request_signer.get_auth_instance, FastAuthInstances)
 
 
 def test_the_self_check_covers_every_operation_the_services_call() -> None:

@@ -23,7 +23,7 @@ from botocore.credentials import Credentials
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from inventory import fast_signing
-from inventory.fast_signing import FastAuthInstances, FastSigV4Auth, use_fast_signing
+from inventory.fast_signing import FastSigV4Auth, use_fast_signing
 
 pytestmark = pytest.mark.unit
 
@@ -206,21 +206,6 @@ def test_other_signers_stay_botocores() -> None:
     assert use_fast_signing(client)
     assert type(client._request_signer.get_auth_instance("s3", "eu-central-1", "s3v4")).__name__ == "S3SigV4Auth"
     assert type(client._request_signer.get_auth_instance("dynamodb", "eu-central-1", "v4")) is FastSigV4Auth
-
-
-def test_the_alerts_clients_sign_fast(monkeypatch: pytest.MonkeyPatch) -> None:
-    from alerts.dal.clients import Clients
-
-    for name, value in {
-        "AWS_DEFAULT_REGION": "eu-central-1",
-        "AWS_ACCESS_KEY_ID": "t",
-        "AWS_SECRET_ACCESS_KEY": "t",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
-    clients = Clients()
-    for client in (clients.dynamodb(), clients.sns()):
-        assert isinstance(client._request_signer.get_auth_instance, FastAuthInstances)
 
 
 def test_fast_signing_is_taken_on_the_botocore_it_was_proven_against() -> None:
