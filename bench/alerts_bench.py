@@ -25,7 +25,14 @@ from bench.emulator import default_session, environment
 from bench.report import Section, Target, table
 from bench.standins import Meter
 from devstack.definitions import service_definition
-from tests.builders import LambdaContext, count_change, inventory_image, stream_event, stream_record
+from tests.builders import (
+    LambdaContext,
+    count_change,
+    function_environment,
+    inventory_image,
+    stream_event,
+    stream_record,
+)
 
 #: What a DynamoDB or SNS call costs in the simulated-latency run (a typical in-region round trip).
 SIMULATED_LATENCY = 0.020
@@ -33,7 +40,8 @@ SIMULATED_LATENCY = 0.020
 #: 1,000 write units a second, and ingest's conditional puts go in transactions (2 units an item).
 INGEST_ITEMS_PER_SECOND = 500
 
-DEFAULT_THRESHOLD = 5
+#: The stage default low-stock threshold (alerts' serverless.yml), which the bench's records straddle.
+DEFAULT_THRESHOLD = int(function_environment("alerts", "alertsStream")["LOW_STOCK_DEFAULT"])
 #: Records per CPU measure (a few Lambda batches), and how many times each variant runs them.
 CPU_RECORDS = 1_500
 CPU_REPEATS = 5
@@ -235,20 +243,7 @@ def _pace(records: int, size: int, log: Any) -> PaceRun:
 
 
 def _ours(batches: list[list[Change]], log: Any) -> AlertsRun:
-    env = {
-        "ALERTS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:inventory-alerts-bench-no-stock",
-        "HISTORY_TABLE": "inventory-alerts-bench-history",
-        "STORES_TABLE": "inventory-ingest-bench-stores",
-        "FORECAST_TABLE": "inventory-alerts-bench-forecast",
-        "SOON_DAYS": "3",
-        "LOW_STOCK_DEFAULT": str(DEFAULT_THRESHOLD),
-        "HISTORY_RETENTION_DAYS": "90",
-        "POWERTOOLS_SERVICE_NAME": "alerts",
-        "POWERTOOLS_METRICS_NAMESPACE": "Inventory",
-        "POWERTOOLS_METRICS_DISABLED": "true",
-        "POWERTOOLS_TRACE_DISABLED": "true",
-        "POWERTOOLS_LOG_LEVEL": "WARNING",
-    }
+    env = _stream_env(POWERTOOLS_METRICS_DISABLED="true", POWERTOOLS_LOG_LEVEL="WARNING")
     with environment(env):  # Powertools reads its settings when the handler module is imported
         from alerts.handlers.stream import alert_service, handler
 
@@ -454,23 +449,28 @@ class RecordCpu:
         return f"{statistics.median(runs) * 1e6:,.0f} µs"
 
 
+def _stream_env(**given: str) -> dict[str, str]:
+    """The stream function's settings: the stage parameters' defaults, the bench's tables and topic, tracing
+    off (no X-Ray daemon), then ``given``."""
+    return function_environment(
+        "alerts",
+        "alertsStream",
+        ALERTS_TOPIC_ARN="arn:aws:sns:us-east-1:123456789012:inventory-alerts-bench-no-stock",
+        HISTORY_TABLE="inventory-alerts-bench-history",
+        STORES_TABLE="inventory-ingest-bench-stores",
+        FORECAST_TABLE="inventory-alerts-bench-forecast",
+        POWERTOOLS_SERVICE_NAME="alerts",
+        POWERTOOLS_METRICS_NAMESPACE="Inventory",
+        POWERTOOLS_TRACE_DISABLED="true",
+        **given,
+    )
+
+
 def _lambda_env() -> dict[str, str]:
-    """The stream function's settings as on Lambda (metrics on, INFO logs), tracing off (no X-Ray daemon)."""
-    return {
-        "ALERTS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:inventory-alerts-bench-no-stock",
-        "HISTORY_TABLE": "inventory-alerts-bench-history",
-        "STORES_TABLE": "inventory-ingest-bench-stores",
-        "FORECAST_TABLE": "inventory-alerts-bench-forecast",
-        "SOON_DAYS": "3",
-        "LOW_STOCK_DEFAULT": str(DEFAULT_THRESHOLD),
-        "HISTORY_RETENTION_DAYS": "90",
-        "POWERTOOLS_SERVICE_NAME": "alerts",
-        "POWERTOOLS_METRICS_NAMESPACE": "Inventory",
-        "POWERTOOLS_TRACE_DISABLED": "true",
-        "AWS_ENDPOINT_URL": COMMON_ENV["AWS_ENDPOINT_URL"],
-        "AWS_ACCESS_KEY_ID": "bench",
-        "AWS_SECRET_ACCESS_KEY": "bench",
-    }
+    """The stream function's settings as on Lambda (metrics on, INFO logs)."""
+    return _stream_env(
+        AWS_ENDPOINT_URL=COMMON_ENV["AWS_ENDPOINT_URL"], AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench"
+    )
 
 
 def run_record_cpu(records: int = CPU_RECORDS, repeats: int = CPU_REPEATS, log: Any = print) -> RecordCpu:
