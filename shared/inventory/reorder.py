@@ -99,16 +99,16 @@ def suggest(
     up_to = demand.need(lead + cycle, z)
     if on_hand <= point:
         days, stock = 0.0, max(0.0, on_hand)
-        when = f"stock ({on_hand:.0f}) is at or below the reorder point ({point:.0f})"
+        when = f"stock ({on_hand:,.0f}) is at or below the reorder point ({point:,.0f})"
     else:
         days, stock = (on_hand - point) / demand.rate, point
-        when = f"stock ({on_hand:.0f}) reaches the reorder point ({point:.0f}) in {days:.1f} days"
+        when = f"stock ({on_hand:,.0f}) reaches the reorder point ({point:,.0f}) in {days:.1f} days"
     quantity = max(0, math.ceil((up_to - stock) / pack - 1e-9)) * pack
     packs = f" in packs of {pack}" if pack > 1 else ""
     why = (
-        f"{when}: {demand.rate:.1f} a day (sd {demand.sd:.1f}) over {lead:g} days' lead time plus "
+        f"{when}: {demand.rate:,.1f} a day (sd {demand.sd:,.1f}) over {lead:g} days' lead time plus "
         f"{cycle:g} days to the next order, with safety stock for {policy.service_level:.0%} of cycles "
-        f"without a stockout, is {up_to:.0f}; order {quantity}{packs}"
+        f"without a stockout, is {up_to:,.0f}; order {quantity:,}{packs}"
     )
     order_by = iso_utc(parse_time(now) + timedelta(days=days))
     return Suggestion(quantity, order_by, point, up_to, why)
